@@ -1,0 +1,1 @@
+"""Tensor shards (memory-mapped arrays + manifest) and the torch Dataset over them."""

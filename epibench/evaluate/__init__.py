@@ -1,0 +1,1 @@
+"""Predictions on held-out shards and evaluation metrics."""

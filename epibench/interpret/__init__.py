@@ -1,0 +1,1 @@
+"""Attributions (integrated gradients) and attention summaries."""

@@ -1,0 +1,1 @@
+"""File formats in and out: methylation calls, reference, regions, atomic writes (no torch)."""

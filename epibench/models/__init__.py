@@ -1,0 +1,1 @@
+"""Models: tensors in, tensors out, no file I/O."""

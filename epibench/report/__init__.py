@@ -1,0 +1,1 @@
+"""Per-cohort HTML summary page."""
