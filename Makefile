@@ -1,0 +1,47 @@
+# EpiBench: the two README commands.
+#   make demo   set up (venv, torch CPU, epibench, bedtools) and run the workflow on the demo cohort
+#   make test   same set-up, then the test suite (unit tests + tiny end-to-end workflow runs)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch; on a CUDA machine: make TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu126" setup
+TORCH_SPEC ?= torch==2.13.0
+CORES ?= 2
+STAMP := $(VENV)/.epibench-installed
+
+.PHONY: setup demo test lint bedtools clean-demo
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e '.[workflow,test]'
+	touch $@
+
+bedtools:
+	@command -v bedtools >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing bedtools with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bedtools >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bedtools >/dev/null; \
+	  else \
+	    echo "bedtools is not on PATH and cannot be installed here: install it (apt-get install bedtools, brew install bedtools, or conda install -c bioconda bedtools) and rerun"; \
+	    exit 1; \
+	  fi; }
+	@bedtools --version
+
+setup: $(STAMP) bedtools
+
+demo: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --cores $(CORES)
+
+test: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
+
+lint: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+clean-demo:
+	rm -rf results/demo logs/demo

@@ -1,0 +1,280 @@
+"""The ``epibench`` command: one subcommand per workflow stage.
+
+Each subcommand parses its arguments and calls the package; heavy imports (torch) happen
+inside the command so ``--help`` stays fast. Bad input ends with ``error: <message>`` and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from epibench import __version__
+from epibench.errors import InputError
+
+log = logging.getLogger("epibench")
+
+
+def _json_arg(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def _mark_arg(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, path
+
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+
+
+def cmd_demo_data(args: argparse.Namespace) -> None:
+    from epibench.demo.generate import generate_demo
+
+    lengths = [int(x) for x in args.chrom_lengths.split(",")]
+    paths = generate_demo(Path(args.out), chrom_lengths=lengths, n_samples=args.samples, seed=args.seed)
+    log.info("demo cohort written to %s (%d files)", args.out, len(paths))
+
+
+def cmd_reference(args: argparse.Namespace) -> None:
+    from epibench.io.reference import prepare_reference
+
+    sizes = prepare_reference(args.fasta, args.out_dir)
+    log.info("reference prepared in %s: %s", args.out_dir, sizes)
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    from epibench.io.atomic import atomic_path
+    from epibench.io.methylation.ingest import ingest, write_canonical
+    from epibench.io.reference import Reference
+
+    fmt = None if args.format in (None, "", "auto") else args.format
+    table, qc = ingest(
+        args.input,
+        Reference(args.reference),
+        fmt=fmt,
+        min_coverage=args.min_coverage,
+        min_cg_share=args.min_cg_share,
+    )
+    write_canonical(table, args.out)
+    qc = {"sample": args.sample, "input": str(args.input), **qc}
+    with atomic_path(args.qc) as tmp:
+        tmp.write_text(json.dumps(qc, indent=2, default=str))
+    log.info("ingested %s: %d CpGs kept", args.sample, len(table))
+
+
+def cmd_regions(args: argparse.Namespace) -> None:
+    from epibench.evaluate.tables import write_tsv
+    from epibench.io.reference import Reference
+    from epibench.io.regions import annotate_regions, region_summary, write_regions
+
+    table = annotate_regions(
+        Reference(args.reference),
+        args.gtf,
+        enhancer_bed=args.enhancers,
+        promoter_upstream=args.promoter_upstream,
+        promoter_downstream=args.promoter_downstream,
+        tmp_dir=args.tmp_dir,
+    )
+    write_regions(table, args.out)
+    write_tsv(region_summary(table), args.summary)
+    log.info("annotated %d CpGs", len(table))
+
+
+def cmd_shards(args: argparse.Namespace) -> None:
+    from epibench.data.shards import ShardSettings, build_shard
+
+    settings = dict(args.settings_json)
+    if settings.get("ambiguous_band") is not None:
+        settings["ambiguous_band"] = tuple(settings["ambiguous_band"])
+    manifest = build_shard(
+        args.cpgs,
+        args.regions,
+        args.reference,
+        dict(args.mark),
+        args.out_dir,
+        args.sample,
+        ShardSettings(**settings),
+    )
+    log.info("shard %s: %s", args.out_dir, manifest["counts"])
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from epibench.train.run import train_from_shards
+
+    _set_threads(args.threads)
+    summary = train_from_shards(args.shards, args.model_json, args.train_json, args.out_dir)
+    log.info("training done: %s", summary)
+
+
+def cmd_predict(args: argparse.Namespace) -> None:
+    from epibench.data.dataset import ShardDataset
+    from epibench.evaluate.predict import predict
+    from epibench.io.atomic import atomic_path
+    from epibench.train.modelfile import load_model
+
+    _set_threads(args.threads)
+    dataset = ShardDataset(args.shards, split=args.split)
+    model, meta = load_model(args.model_dir, expect_marks=dataset.marks, expect_window=dataset.window)
+    table = predict(model, dataset, model_name=Path(args.model_dir).name, batch_size=args.batch_size)
+    with atomic_path(args.out) as tmp:
+        table.to_parquet(tmp, index=False)
+    log.info("predicted %d CpGs of split %s", len(table), args.split)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import evaluate_predictions
+
+    evaluate_predictions(args.predictions, args.train_metrics, args.truth, args.settings_json, args.out_dir)
+
+
+def cmd_attribute(args: argparse.Namespace) -> None:
+    from epibench.data.dataset import ShardDataset
+    from epibench.interpret.explain import explain
+    from epibench.train.modelfile import load_model
+
+    _set_threads(args.threads)
+    settings = args.settings_json
+    dataset = ShardDataset(args.shards, split="test")
+    model, _ = load_model(args.model_dir, expect_marks=dataset.marks, expect_window=dataset.window)
+    summary = explain(
+        model,
+        dataset,
+        args.out_dir,
+        per_region=settings.get("per_region", 64),
+        n_steps=settings.get("n_steps", 32),
+        kmer_size=settings.get("kmer", 6),
+    )
+    log.info("attributions: %s", summary)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from epibench.report.cohort import cohort_report
+
+    out = cohort_report(args.results, args.title, args.models, args.out, max_rows=args.max_rows)
+    log.info("report written to %s", out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="epibench", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"epibench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo-data", help="write the deterministic demo cohort")
+    p.add_argument("--out", required=True, help="output folder (e.g. resources/demo)")
+    p.add_argument("--chrom-lengths", default="200000,200000,200000,200000,200000", help="comma-separated bp")
+    p.add_argument("--samples", type=int, default=3, help="number of samples")
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("reference", help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes")
+    p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip)")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_reference)
+
+    p = sub.add_parser("ingest", help="methylation calls -> canonical CpG table (Parquet) + QC")
+    p.add_argument("--input", required=True, help="methylation calls file")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument("--min-coverage", type=int, default=5)
+    p.add_argument("--min-cg-share", type=float, default=0.95)
+    p.add_argument("--out", required=True, help="canonical table (.parquet)")
+    p.add_argument("--qc", required=True, help="QC summary (.json)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("regions", help="every reference CpG -> one region class")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--gtf", required=True)
+    p.add_argument("--enhancers", default=None, help="optional enhancer BED")
+    p.add_argument("--promoter-upstream", type=int, default=1000)
+    p.add_argument("--promoter-downstream", type=int, default=500)
+    p.add_argument("--tmp-dir", default=None, help="folder for bedtools temporary files")
+    p.add_argument("--out", required=True, help="region table (.parquet)")
+    p.add_argument("--summary", required=True, help="CpGs per class (.tsv)")
+    p.set_defaults(func=cmd_regions)
+
+    p = sub.add_parser("shards", help="one sample -> tensor shard folder (arrays + manifest)")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--cpgs", required=True, help="canonical CpG table of the sample")
+    p.add_argument("--regions", required=True, help="cohort region table")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--mark", type=_mark_arg, action="append", default=[], help="NAME=bigWig, repeat per mark")
+    p.add_argument("--settings-json", type=_json_arg, default={}, help="ShardSettings fields as JSON")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_shards)
+
+    p = sub.add_parser("train", help="train a model on shard folders")
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--model-json", type=_json_arg, required=True, help='{"arch": "hybrid"|"cnn", sizes...}')
+    p.add_argument("--train-json", type=_json_arg, default={}, help="training settings as JSON")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="predictions of a trained model on a shard split")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", required=True, help="predictions (.parquet)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("evaluate", help="metrics, comparison table and plots from predictions")
+    p.add_argument("--predictions", nargs="+", required=True)
+    p.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time per epoch)")
+    p.add_argument("--truth", default=None, help="true probabilities (demo) for the ceiling row")
+    p.add_argument("--settings-json", type=_json_arg, default={})
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("attribute", help="integrated gradients, k-mers and attention on test CpGs")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--settings-json", type=_json_arg, default={})
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("report", help="the cohort's HTML summary page")
+    p.add_argument("--results", required=True, help="results/<cohort>")
+    p.add_argument("--title", default="EpiBench report")
+    p.add_argument("--models", nargs="+", required=True)
+    p.add_argument("--max-rows", type=int, default=30)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        args.func(args)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The shard manifest: what a shard folder holds, checked before any training starts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from epibench.errors import InputError
+
+SCHEMA_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+# name -> dtype of every per-CpG array in a shard; the first axis is the CpG.
+ARRAY_DTYPES = {
+    "seq": "uint8",  # (N, window) base codes, epibench.vocab.BASES
+    "hist": "float32",  # (N, marks, bins) mean signal per bin, NaN = missing
+    "region": "int8",  # (N,) epibench.vocab.REGION_CLASSES code
+    "level": "float32",  # (N,) observed methylation level 0-1
+    "label": "int8",  # (N,) 1 = methylated (level >= threshold)
+    "weight": "float32",  # (N,) coverage weight n / (n + k)
+    "chrom": "int16",  # (N,) index into manifest["chroms"]
+    "pos": "int64",  # (N,) 0-based + strand C
+    "split": "int8",  # (N,) epibench.vocab.SPLITS code
+}
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(shard_dir: str | Path) -> dict:
+    """Load and check a shard folder's manifest: schema version and array files present with the right size."""
+    shard_dir = Path(shard_dir)
+    path = shard_dir / MANIFEST_NAME
+    if not path.exists():
+        raise InputError("shard folder has no manifest.json (incomplete or not a shard)", path=shard_dir)
+    manifest = json.loads(path.read_text())
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"shard schema version {version}, this epibench reads {SCHEMA_VERSION}: rebuild the shards",
+            path=path,
+        )
+    for name, info in manifest["arrays"].items():
+        array_path = shard_dir / f"{name}.npy"
+        if not array_path.exists() or array_path.stat().st_size != info["bytes"]:
+            raise InputError(f"array {name}.npy is missing or truncated", path=shard_dir)
+    return manifest
+
+
+def open_arrays(shard_dir: str | Path, manifest: dict) -> dict[str, np.ndarray]:
+    """Memory-map every array of a checked shard (read-only, no pickle)."""
+    return {
+        name: np.load(Path(shard_dir) / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        for name in manifest["arrays"]
+    }
+
+
+def check_compatible(manifests: list[dict], sources: list) -> None:
+    """Stop before training when shards disagree on marks, window or bins."""
+    first = manifests[0]
+    for manifest, source in zip(manifests[1:], sources[1:]):
+        for key in ("marks", "window", "bin_size"):
+            if manifest[key] != first[key]:
+                raise InputError(
+                    f"shard {key} {manifest[key]!r} differs from {first[key]!r} in {sources[0]}: "
+                    "all shards of one training set must be built with the same settings",
+                    path=source,
+                )

@@ -1,0 +1,50 @@
+"""Run a trained model over a shard split and return one row per CpG."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader
+
+from epibench.data.dataset import ShardDataset
+from epibench.vocab import REGION_CLASSES
+
+MODEL_INPUTS = ("seq", "hist", "hist_mask", "region")
+
+
+@torch.no_grad()
+def predict(
+    model: torch.nn.Module,
+    dataset: ShardDataset,
+    model_name: str,
+    batch_size: int = 256,
+    device: str | torch.device = "cpu",
+) -> pd.DataFrame:
+    """Predictions for every row of ``dataset``.
+
+    Returns columns model, sample, chrom, pos, region (class name), level_true, label_true,
+    level_pred (0-1), prob_pred (0-1, probability methylated), in the dataset's row order.
+    """
+    model = model.to(device).eval()
+    level_true, label_true, level_pred, prob_pred = [], [], [], []
+    for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        out = model(*(batch[name].to(device) for name in MODEL_INPUTS))
+        level_pred.append(out["level"].float().cpu().numpy())
+        prob_pred.append(torch.sigmoid(out["logit"].float()).cpu().numpy())
+        level_true.append(batch["level"].numpy())
+        label_true.append(batch["label"].numpy().astype(np.int8))
+    rows = dataset.rows_table()
+    return pd.DataFrame(
+        {
+            "model": model_name,
+            "sample": rows["sample"].astype(str),
+            "chrom": rows["chrom"].astype(str),
+            "pos": rows["pos"],
+            "region": np.asarray(REGION_CLASSES, dtype=object)[rows["region"]].astype(str),
+            "level_true": np.concatenate(level_true),
+            "label_true": np.concatenate(label_true),
+            "level_pred": np.concatenate(level_pred),
+            "prob_pred": np.concatenate(prob_pred),
+        }
+    )

@@ -1,0 +1,53 @@
+"""Assemble the cohort summary page from the standard results layout (results/<cohort>/...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from epibench.report.summary import Item, render
+
+
+def _existing(items: list[Item]) -> list[Item]:
+    return [item for item in items if Path(item.path).exists()]
+
+
+def cohort_report(
+    results: str | Path, title: str, models: list[str], out_html: str | Path, max_rows: int = 30
+) -> Path:
+    """Write the summary page for the run under ``results``; sections QC, Training, Evaluation, Interpretation."""
+    results = Path(results)
+    qc = [
+        Item(path, f"ingest QC of sample {path.name.split('.')[0]}: records read, CpGs kept, share of calls on a reference CG, coverage")
+        for path in sorted((results / "qc").glob("*.ingest.json"))
+    ]
+    qc.append(Item(results / "regions" / "summary.tsv", "CpGs of the reference per region class (promoter > enhancer > gene body > intergenic)"))
+    training = []
+    for model in models:
+        training += [
+            Item(results / "models" / model / "loss.png", f"training and validation loss per epoch of model '{model}'"),
+            Item(results / "models" / model / "metrics.csv", f"per-epoch training log of model '{model}' (loss, validation AUROC, learning rate, speed)"),
+        ]
+    evaluation_dir = results / "evaluation"
+    evaluation = [
+        Item(evaluation_dir / "comparison.tsv", "the seed's comparison: original CNN vs new hybrid model on the held-out test chromosomes"),
+        Item(evaluation_dir / "comparison.png", "the comparison table as bars"),
+        Item(evaluation_dir / "roc_pr.png", "ROC and precision-recall curves on the test chromosomes, one line per model"),
+        Item(evaluation_dir / "per_region.png", "AUROC and MSE per region class with 95 % bootstrap intervals"),
+        Item(evaluation_dir / "pred_vs_obs.png", "predicted vs observed methylation level (density), per model"),
+        Item(evaluation_dir / "metrics.tsv", "all metrics in long form with 95 % bootstrap intervals"),
+    ]
+    interpret_dir = results / "interpret"
+    interpretation = [
+        Item(interpret_dir / "sequence_attribution.png", "integrated-gradients attribution by position around the CpG, per region class (baseline: all-N sequence)"),
+        Item(interpret_dir / "histone_attribution.png", "attribution per histone mark and bin, per region class (baseline: no signal)"),
+        Item(interpret_dir / "attention.png", "cross-modal attention from sequence tokens to histone bins, per region class"),
+        Item(interpret_dir / "top_kmers.tsv", "k-mers (strand-merged) with the largest mean attribution, per region class"),
+        Item(interpret_dir / "summary.json", "attribution settings and integrated-gradients convergence error"),
+    ]
+    sections = {
+        "QC": _existing(qc),
+        "Training": _existing(training),
+        "Evaluation": _existing(evaluation),
+        "Interpretation": _existing(interpretation),
+    }
+    return render(title, sections, out_html, max_rows=max_rows)

@@ -1,0 +1,74 @@
+"""The per-cohort HTML summary page: every table and figure of a run, linked and captioned.
+
+Figures are copied beside ``index.html`` so the folder can be moved or served as it is.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from epibench.io.atomic import atomic_path
+
+
+@dataclass
+class Item:
+    """One figure (``.png``) or table (``.tsv``/``.csv``) with a caption saying how to read it."""
+
+    path: Path
+    caption: str
+
+
+def _table_html(path: Path, max_rows: int) -> str:
+    sep = "," if path.suffix == ".csv" else "\t"
+    table = pd.read_csv(path, sep=sep)
+    shown = table.head(max_rows)
+    note = f"<p class='note'>first {max_rows} of {len(table)} rows</p>" if len(table) > max_rows else ""
+    return shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0) + note
+
+
+def _json_html(path: Path) -> str:
+    data = json.loads(path.read_text())
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in data.items()
+    )
+    return f"<table>{rows}</table>"
+
+
+def render(title: str, sections: dict[str, list[Item]], out_html: str | Path, max_rows: int = 30) -> Path:
+    """Write ``out_html`` with one section per key; figures copied beside it under unique names."""
+    out_html = Path(out_html)
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+        "img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;font-size:13px}"
+        "td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}"
+        "figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "<nav>" + " · ".join(f"<a href='#{html.escape(s)}'>{html.escape(s)}</a>" for s in sections) + "</nav>",
+    ]
+    for section, items in sections.items():
+        parts.append(f"<h2 id='{html.escape(section)}'>{html.escape(section)}</h2>")
+        for item in items:
+            source = Path(item.path)
+            caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
+            if source.suffix == ".png":
+                name = f"{source.parent.name}_{source.name}"
+                shutil.copyfile(source, out_html.parent / name)
+                body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'>"
+            elif source.suffix == ".json":
+                body = _json_html(source)
+            else:
+                body = _table_html(source, max_rows)
+            parts.append(f"<figure>{body}{caption}</figure>")
+    parts.append("</body></html>")
+    with atomic_path(out_html) as tmp:
+        tmp.write_text("\n".join(parts))
+    return out_html

@@ -1,0 +1,88 @@
+# Helpers shared by all rules: config and sample-sheet validation, paths, parameters.
+import json
+import shlex
+from pathlib import Path
+
+import pandas as pd
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate as validate_schema
+
+
+def validate(config):
+    """Check config and sample sheet against the schemas (filling defaults); every named file must exist."""
+    validate_schema(config, workflow.source_path("../schemas/config.schema.yaml"))
+    missing = [
+        f"{key}: {path}"
+        for key, path in [
+            ("samples", config["samples"]),
+            ("reference.fasta", config["reference"]["fasta"]),
+            ("reference.gtf", config["reference"]["gtf"]),
+            ("reference.enhancers", config["reference"]["enhancers"]),
+            ("truth", config["truth"]),
+        ]
+        if path and not Path(path).exists()
+    ]
+    if missing:
+        raise WorkflowError("config names files that do not exist:\n  " + "\n  ".join(missing))
+    sheet = pd.read_csv(config["samples"], sep="\t", dtype=str, comment="#").fillna("")
+    absent_marks = [m for m in config["marks"] if m not in sheet.columns]
+    if absent_marks:
+        raise WorkflowError(
+            f"{config['samples']}: config marks {absent_marks} have no column in the sample sheet"
+        )
+    validate_schema(sheet, workflow.source_path("../schemas/samples.schema.yaml"))
+    if sheet["sample"].duplicated().any():
+        dup = sorted(sheet.loc[sheet["sample"].duplicated(), "sample"])
+        raise WorkflowError(f"{config['samples']}: duplicated sample names {dup}")
+    for row in sheet.itertuples(index=False):
+        for column in ["methylation", *config["marks"]]:
+            path = getattr(row, column)
+            if not path or not Path(path).exists():
+                raise WorkflowError(
+                    f"{config['samples']}: sample {row.sample}, column {column}: file {path!r} does not exist"
+                )
+    window, bin_size = config["shards"]["window"], config["shards"]["bin_size"]
+    if window % bin_size or window % 2:
+        raise WorkflowError(
+            f"shards.window ({window}) must be even and a multiple of shards.bin_size ({bin_size})"
+        )
+    for key in ("original", "new"):
+        if config["evaluate"][key] not in config["models"]:
+            raise WorkflowError(f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'")
+    if config["attribute"]["model"] not in config["models"]:
+        raise WorkflowError(f"attribute.model {config['attribute']['model']!r} is not a model in 'models'")
+    return sheet.set_index("sample", drop=False)
+
+
+SAMPLES = validate(config)
+COHORT = config["cohort"]
+RESULTS = f"results/{COHORT}"
+LOGS = f"logs/{COHORT}"
+BENCH = f"{LOGS}/benchmarks"
+MODELS = list(config["models"])
+
+
+wildcard_constraints:
+    sample="|".join(SAMPLES.index),
+    model="|".join(MODELS),
+
+
+def sample_file(column):
+    """Input function: the sample sheet's ``column`` for the job's sample."""
+    return lambda wildcards: SAMPLES.loc[wildcards.sample, column]
+
+
+def mark_args(wildcards):
+    """``--mark NAME=PATH`` arguments of a sample, in config order (paths quoted for the shell)."""
+    row = SAMPLES.loc[wildcards.sample]
+    return " ".join(f"--mark {shlex.quote(f'{m}={row[m]}')}" for m in config["marks"])
+
+
+def as_json(value):
+    """A config value as a JSON string, for ``{params.x:q}`` on a command line."""
+    return json.dumps(value, sort_keys=True)
+
+
+def shard_dirs():
+    """Every sample's shard folder."""
+    return expand(f"{RESULTS}/shards/{{sample}}", sample=SAMPLES.index)

@@ -1,0 +1,21 @@
+rule report:
+    input:
+        qc=expand(f"{RESULTS}/qc/{{sample}}.ingest.json", sample=SAMPLES.index),
+        regions=rules.regions.output.summary,
+        curves=expand(f"{RESULTS}/models/{{model}}/loss.png", model=MODELS),
+        evaluation=rules.evaluate.output,
+        interpret=rules.attribute.output,
+    output:
+        f"{RESULTS}/report/index.html",
+    params:
+        title=config["report"]["title"],
+        max_rows=config["report"]["max_table_rows"],
+    log:
+        f"{LOGS}/report.log",
+    benchmark:
+        f"{BENCH}/report.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    shell:
+        "epibench report --results {RESULTS:q} --title {params.title:q} --models {MODELS:q}"
+        " --max-rows {params.max_rows} --out {output:q} > {log:q} 2>&1"
