@@ -77,7 +77,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 
 def cmd_regions(args: argparse.Namespace) -> None:
-    from epibench.evaluate.tables import write_tsv
+    from epibench.io.atomic import write_tsv
     from epibench.io.reference import Reference
     from epibench.io.regions import annotate_regions, region_summary, write_regions
 

@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import DataLoader, Subset
 
 from epibench.data.dataset import ShardDataset
-from epibench.evaluate.tables import write_tsv
+from epibench.io.atomic import write_tsv
 from epibench.interpret import plots
 from epibench.interpret.integrated_gradients import integrated_gradients
 from epibench.interpret.kmers import kmer_attributions, top_kmers

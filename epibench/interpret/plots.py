@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from epibench.io.atomic import atomic_path  # noqa: E402
-
-
-def save_figure(fig: plt.Figure, stem: str | Path) -> list[Path]:
-    """Write ``fig`` as ``stem``.png and ``stem``.pdf atomically and close it; returns the paths."""
-    paths = []
-    for suffix in (".png", ".pdf"):
-        target = Path(f"{stem}{suffix}")
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, dpi=120, bbox_inches="tight", format=suffix[1:])
-        paths.append(target)
-    plt.close(fig)
-    return paths
+from epibench.figures import save_figure
 
 
 def position_profile(profiles: dict[str, np.ndarray], window: int, stem: str | Path) -> list[Path]:
@@ -31,7 +16,8 @@ def position_profile(profiles: dict[str, np.ndarray], window: int, stem: str | P
     profiles: region class -> (W,) mean attribution per window position.
     """
     offsets = np.arange(window) - (window // 2 - 1)
-    fig, ax = plt.subplots(figsize=(9, 3.5))
+    fig = Figure(figsize=(9, 3.5))
+    ax = fig.subplots()
     for region, profile in profiles.items():
         ax.plot(offsets, profile, lw=0.8, label=region)
     ax.axvline(0, color="grey", lw=0.5, ls="--")
@@ -49,7 +35,8 @@ def histone_heatmaps(
 
     maps: region class -> (M, NB) mean attribution.
     """
-    fig, axes = plt.subplots(1, len(maps), figsize=(3.2 * len(maps), 2.2 + 0.3 * len(marks)), squeeze=False)
+    fig = Figure(figsize=(3.2 * len(maps), 2.2 + 0.3 * len(marks)))
+    axes = fig.subplots(1, len(maps), squeeze=False)
     limit = max(float(np.nanmax(np.abs(m))) for m in maps.values()) or 1.0
     for ax, (region, values) in zip(axes[0], maps.items()):
         n_bins = values.shape[1]
@@ -71,7 +58,8 @@ def attention_profile(
 
     profiles: region class -> (NB,) mean attention weight (sums to 1 over bins).
     """
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
     for region, profile in profiles.items():
         n_bins = len(profile)
         centre = (np.arange(n_bins) - n_bins / 2 + 0.5) * bin_size

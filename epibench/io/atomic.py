@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 
 @contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
@@ -50,3 +52,10 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def write_tsv(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``df`` as tab-separated text with a header, no index, missing values as
+    ``NaN``, atomically (gzip when ``path`` ends in .gz)."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, sep="\t", index=False, na_rep="NaN")

@@ -31,7 +31,8 @@ def cohort_report(
     evaluation = [
         Item(evaluation_dir / "comparison.tsv", "the seed's comparison: original CNN vs new hybrid model on the held-out test chromosomes"),
         Item(evaluation_dir / "comparison.png", "the comparison table as bars"),
-        Item(evaluation_dir / "roc_pr.png", "ROC and precision-recall curves on the test chromosomes, one line per model"),
+        Item(evaluation_dir / "roc.png", "ROC curves on the test chromosomes, one line per model"),
+        Item(evaluation_dir / "pr.png", "precision-recall curves on the test chromosomes, one line per model (AUPRC matters: most CpGs are methylated)"),
         Item(evaluation_dir / "per_region.png", "AUROC and MSE per region class with 95 % bootstrap intervals"),
         Item(evaluation_dir / "pred_vs_obs.png", "predicted vs observed methylation level (density), per model"),
         Item(evaluation_dir / "metrics.tsv", "all metrics in long form with 95 % bootstrap intervals"),

@@ -1,0 +1,209 @@
+"""Evaluation figures, each saved as ``<stem>.png`` and ``<stem>.pdf`` atomically.
+
+Figures are built as ``matplotlib.figure.Figure`` objects (Agg canvas for PNG), never
+through pyplot, so nothing touches a global backend or leaks open figures. Every
+panel has a title and axis labels with units; levels and probabilities are fractions
+in [0, 1].
+
+Inputs: ``preds`` is the predictions table and ``metrics_long`` / ``comparison`` the
+tables of ``epibench.evaluate.tables`` (see there for columns).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from epibench.evaluate import metrics
+from epibench.figures import save_figure
+from epibench.vocab import REGION_CLASSES
+
+MAX_CURVE_POINTS = 2000
+UNITS = {
+    "mse": "MSE (level fraction²)",
+    "mae": "MAE (level fraction)",
+    "pearson": "Pearson r (unitless)",
+    "spearman": "Spearman ρ (unitless)",
+    "auroc": "AUROC (unitless)",
+    "auprc": "AUPRC (unitless)",
+    "accuracy": "accuracy (fraction)",
+    "f1": "F1 (unitless)",
+    "ece": "ECE (probability)",
+}
+
+
+def _thin(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``MAX_CURVE_POINTS`` evenly spaced points of a curve, ends kept."""
+    if x.size <= MAX_CURVE_POINTS:
+        return x, y
+    keep = np.unique(np.linspace(0, x.size - 1, MAX_CURVE_POINTS).round().astype(np.int64))
+    return x[keep], y[keep]
+
+
+def _by_model(preds: pd.DataFrame):
+    """(model, labels (n,), scores (n,)) per model, order of first appearance."""
+    for model, frame in preds.groupby("model", sort=False):
+        yield model, frame["label_true"].to_numpy(np.float64), frame["prob_pred"].to_numpy(
+            np.float64
+        )
+
+
+def plot_roc(preds: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """ROC curve of prob_pred vs label_true, one line per model over all its rows
+    (samples pooled, as the overall AUROC of the tables); returns the written paths."""
+    fig = Figure(figsize=(5, 5))
+    ax = fig.add_subplot()
+    for model, label, score in _by_model(preds):
+        fpr, tpr = metrics.roc_curve(label, score)
+        if fpr.size:
+            ax.plot(*_thin(fpr, tpr), label=f"{model} (AUROC {metrics.auroc(label, score):.3f})")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="chance")
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+        title="ROC, methylated vs unmethylated (all test CpGs)",
+        xlabel="false positive rate (fraction)",
+        ylabel="true positive rate (fraction)",
+    )
+    ax.legend(loc="lower right")
+    return save_figure(fig, stem)
+
+
+def plot_pr(preds: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """Precision-recall curve (step-wise, as AUPRC is defined), one line per model over
+    all its rows; the dashed line is the prevalence of methylated rows. Returns paths."""
+    fig = Figure(figsize=(5, 5))
+    ax = fig.add_subplot()
+    for model, label, score in _by_model(preds):
+        recall, precision = metrics.pr_curve(label, score)
+        if recall.size:
+            recall, precision = _thin(np.append(0.0, recall), np.append(precision[0], precision))
+            ax.plot(
+                recall,
+                precision,
+                drawstyle="steps-pre",
+                label=f"{model} (AUPRC {metrics.auprc(label, score):.3f})",
+            )
+    prevalence = float(preds["label_true"].mean()) if len(preds) else math.nan
+    ax.axhline(
+        prevalence,
+        linestyle="--",
+        color="grey",
+        linewidth=1,
+        label=f"chance (prevalence {prevalence:.3f})",
+    )
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+        title="Precision-recall, methylated class (all test CpGs)",
+        xlabel="recall (fraction)",
+        ylabel="precision (fraction)",
+    )
+    ax.legend(loc="lower left")
+    return save_figure(fig, stem)
+
+
+def plot_region_bars(
+    metrics_long: pd.DataFrame,
+    stem: str | os.PathLike,
+    metric_names: tuple[str, ...] = ("auroc", "mse"),
+) -> list[Path]:
+    """Per-region bars of ``metric_names`` (one panel each), one bar per model, error bars
+    the bootstrap interval (ci_low..ci_high; none where it is undefined). Returns paths."""
+    region = metrics_long[metrics_long["scope"] == "region"]
+    regions = [r for r in REGION_CLASSES if r in set(region["scope_value"])]
+    models = list(pd.unique(region["model"]))
+    fig = Figure(figsize=(5 * len(metric_names), 4))
+    axes = fig.subplots(1, len(metric_names), squeeze=False)[0]
+    width = 0.8 / max(len(models), 1)
+    x = np.arange(len(regions))
+    for ax, name in zip(axes, metric_names):
+        table = region[region["metric"] == name].set_index(["model", "scope_value"])
+        for i, model in enumerate(models):
+            rows = table.reindex([(model, r) for r in regions])
+            value = rows["value"].to_numpy(np.float64)
+            yerr = np.nan_to_num(np.vstack([value - rows["ci_low"], rows["ci_high"] - value]))
+            ax.bar(
+                x + (i - (len(models) - 1) / 2) * width,
+                value,
+                width,
+                yerr=yerr,
+                capsize=3,
+                label=model,
+            )
+        ax.set_xticks(x, [r.replace("_", " ") for r in regions])
+        ax.set(
+            title=f"{name.upper()} by region class (95 % bootstrap CI)",
+            xlabel="region class",
+            ylabel=UNITS.get(name, name),
+        )
+    axes[-1].legend(title="model", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return save_figure(fig, stem)
+
+
+def plot_pred_vs_obs(
+    preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int = 40
+) -> list[Path]:
+    """Hexbin density of predicted vs observed methylation level, one panel per model
+    (log colour scale of rows per hexagon; the dashed line is y = x). Returns paths;
+    ``ValueError`` when ``preds`` has no rows."""
+    groups = list(preds.groupby("model", sort=False))
+    if not groups:
+        raise ValueError("no predictions to plot")
+    fig = Figure(figsize=(4.8 * len(groups), 4.2))
+    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    for ax, (model, frame) in zip(axes, groups):
+        cells = ax.hexbin(
+            frame["level_true"].to_numpy(np.float64),
+            frame["level_pred"].to_numpy(np.float64),
+            gridsize=gridsize,
+            extent=(0, 1, 0, 1),
+            bins="log",
+            mincnt=1,
+            cmap="viridis",
+        )
+        fig.colorbar(cells, ax=ax, label="CpGs (rows per hexagon, log scale)")
+        ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+        ax.set(
+            xlim=(0, 1),
+            ylim=(0, 1),
+            title=f"{model}: predicted vs observed (n = {len(frame)})",
+            xlabel="observed methylation level (fraction)",
+            ylabel="predicted methylation level (fraction)",
+        )
+    fig.tight_layout()
+    return save_figure(fig, stem)
+
+
+def plot_comparison(
+    comparison: pd.DataFrame, stem: str | os.PathLike, names: tuple[str, str] = ("original", "new")
+) -> list[Path]:
+    """One small panel per row of ``comparison`` (metric, original, new, improvement,
+    better): a bar for the original and the new model, own y-axis and units (metrics of
+    ``UNITS``; other rows use the metric name, so give extras names with units such as
+    "epoch time (min)"). ``names``: bar labels. Returns paths."""
+    n = max(len(comparison), 1)
+    ncols = min(n, 4)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(3.2 * ncols, 3.0 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, row in zip(axes, comparison.itertuples(index=False)):
+        ax.bar([0, 1], [row.original, row.new], color=["tab:grey", "tab:blue"])
+        ax.set_xticks([0, 1], list(names))
+        change = "n/a" if pd.isna(row.improvement) else f"{100 * row.improvement:+.1f} %"
+        ax.set(
+            title=f"{row.metric}\n{row.better} is better; change {change}",
+            xlabel="model",
+            ylabel=UNITS.get(row.metric, row.metric),
+        )
+    for ax in axes[len(comparison) :]:
+        ax.set_axis_off()
+    fig.suptitle(f"{names[0]} vs {names[1]}: overall test metrics")
+    fig.tight_layout()
+    return save_figure(fig, stem)

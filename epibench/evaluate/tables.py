@@ -1,0 +1,245 @@
+"""Evaluation tables: metrics per model and scope with bootstrap intervals, and the
+original-vs-new comparison table.
+
+Predictions table (input), one row per test CpG per sample:
+    model (str), sample (str), chrom (str), pos (int64), region (str, one of
+    ``epibench.vocab.REGION_CLASSES``), level_true (float, 0..1), label_true (int 0/1),
+    level_pred (float, 0..1), prob_pred (float, 0..1, predicted P(methylated)).
+
+How each metric aggregates over the CpGs (rows) of a scope:
+
+- ``pearson`` and ``spearman`` (level_true vs level_pred) are computed *within each
+  sample, across its CpGs*, then averaged over the samples of the scope (samples where
+  the correlation is undefined are skipped). They are never computed on the pooled
+  rows of several samples (a sample-specific offset would then count as error or as
+  skill) nor CpG-wise across samples.
+- ``mse``, ``mae`` (level), ``auroc``, ``auprc``, ``accuracy``, ``f1`` and ``ece``
+  (label_true vs prob_pred, calls at ``prob_pred >= threshold``) pool all rows of the
+  scope.
+- ``n`` is the number of rows (CpG x sample) in the scope; it has no interval.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from epibench.errors import InputError
+from epibench.evaluate import metrics
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
+from epibench.vocab import REGION_CLASSES
+
+PREDICTION_COLUMNS = (
+    "model",
+    "sample",
+    "chrom",
+    "pos",
+    "region",
+    "level_true",
+    "label_true",
+    "level_pred",
+    "prob_pred",
+)
+METRICS = ("n", "mse", "mae", "pearson", "spearman", "auroc", "auprc", "accuracy", "f1", "ece")
+LOWER_IS_BETTER = frozenset({"mse", "mae", "ece"})
+SCOPES = ("overall", "region", "sample", "chrom")
+LONG_COLUMNS = ("model", "scope", "scope_value", "metric", "value", "ci_low", "ci_high")
+COMPARISON_COLUMNS = ("metric", "original", "new", "improvement", "better")
+
+_FRACTION_COLUMNS = ("level_true", "level_pred", "prob_pred")
+
+
+def _bad_row(path, column: str, bad: np.ndarray, what: str) -> InputError:
+    rows = np.flatnonzero(bad)
+    return InputError(
+        f"predictions column {column!r}: {rows.size} row(s) {what}, first at row {rows[0] + 1} "
+        "(1-based, header excluded)",
+        path=path,
+    )
+
+
+def check_predictions(preds: pd.DataFrame, path: str | os.PathLike | None = None) -> None:
+    """Raise ``InputError`` naming ``path``, the column and the first bad row when ``preds``
+    lacks a column of ``PREDICTION_COLUMNS``, has missing values, fractions outside [0, 1],
+    labels other than 0/1 or an unknown region."""
+    missing = [c for c in PREDICTION_COLUMNS if c not in preds.columns]
+    if missing:
+        raise InputError(f"predictions lack column(s) {missing}", path=path)
+    for column in PREDICTION_COLUMNS:
+        absent = preds[column].isna().to_numpy()
+        if absent.any():
+            raise _bad_row(path, column, absent, "missing")
+    for column in _FRACTION_COLUMNS:
+        values = preds[column].to_numpy(dtype=np.float64)
+        outside = ~((values >= 0.0) & (values <= 1.0))
+        if outside.any():
+            raise _bad_row(path, column, outside, "outside [0, 1]")
+    labels = preds["label_true"].to_numpy(dtype=np.float64)
+    not_binary = ~np.isin(labels, (0.0, 1.0))
+    if not_binary.any():
+        raise _bad_row(path, "label_true", not_binary, "not 0 or 1")
+    unknown = ~preds["region"].isin(REGION_CLASSES).to_numpy()
+    if unknown.any():
+        raise _bad_row(path, "region", unknown, f"not one of {list(REGION_CLASSES)}")
+
+
+@dataclass(frozen=True)
+class _ScopeRows:
+    """The rows of one scope as arrays (n,), sorted by (sample, prob_pred).
+
+    That order keeps each sample contiguous in any sorted resample and makes the score
+    sorts of AUROC/AUPRC merge a few sorted runs instead of sorting from scratch.
+    """
+
+    sample: np.ndarray
+    level_true: np.ndarray
+    level_pred: np.ndarray
+    label_true: np.ndarray
+    prob_pred: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, sample_code: np.ndarray) -> _ScopeRows:
+        prob = frame["prob_pred"].to_numpy(dtype=np.float64)
+        order = np.lexsort((prob, sample_code))
+        return cls(
+            sample=sample_code[order],
+            level_true=frame["level_true"].to_numpy(dtype=np.float64)[order],
+            level_pred=frame["level_pred"].to_numpy(dtype=np.float64)[order],
+            label_true=frame["label_true"].to_numpy(dtype=np.float64)[order],
+            prob_pred=prob[order],
+        )
+
+
+def _mean_within_samples(sample: np.ndarray, x: np.ndarray, y: np.ndarray, correlation) -> float:
+    """Mean over samples of ``correlation(x, y)`` within each sample's rows (rows grouped
+    by sample); samples where it is undefined are skipped, ``nan`` if all are."""
+    cuts = np.flatnonzero(np.diff(sample)) + 1
+    per_sample = [correlation(xs, ys) for xs, ys in zip(np.split(x, cuts), np.split(y, cuts))]
+    per_sample = [r for r in per_sample if not np.isnan(r)]
+    return float(np.mean(per_sample)) if per_sample else metrics.NAN
+
+
+def _scope_metrics(rows: _ScopeRows, idx: np.ndarray, threshold: float) -> np.ndarray:
+    """Values (len(METRICS) - 1,) of every metric but ``n`` on rows ``idx`` (sorted)."""
+    sample = rows.sample[idx]
+    level_true, level_pred = rows.level_true[idx], rows.level_pred[idx]
+    label, prob = rows.label_true[idx], rows.prob_pred[idx]
+    values = {
+        "mse": metrics.mse(level_true, level_pred),
+        "mae": metrics.mae(level_true, level_pred),
+        "pearson": _mean_within_samples(sample, level_true, level_pred, metrics.pearson),
+        "spearman": _mean_within_samples(sample, level_true, level_pred, metrics.spearman),
+        "auroc": metrics.auroc(label, prob),
+        "auprc": metrics.auprc(label, prob),
+        "accuracy": metrics.accuracy(label, prob, threshold),
+        "f1": metrics.f1(label, prob, threshold),
+        "ece": metrics.ece(label, prob),
+    }
+    return np.array([values[m] for m in METRICS[1:]], dtype=np.float64)
+
+
+def _scopes(frame: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(scope, scope_value, row mask) for the overall scope, each region class present
+    (vocab order), each sample and each chromosome (order of first appearance)."""
+    yield "overall", "all", np.ones(len(frame), dtype=bool)
+    region = frame["region"].to_numpy(dtype=object)
+    for value in REGION_CLASSES:
+        mask = region == value
+        if mask.any():
+            yield "region", value, mask
+    for scope in ("sample", "chrom"):
+        column = frame[scope].astype(str).to_numpy(dtype=object)
+        for value in pd.unique(column):
+            yield scope, value, column == value
+
+
+def metrics_long(
+    preds: pd.DataFrame, threshold: float = 0.5, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+) -> pd.DataFrame:
+    """Metrics per model x scope with 95 % percentile bootstrap intervals, long format.
+
+    ``preds``: the predictions table (module docstring). ``threshold``: probability at
+    or above which a CpG is called methylated (accuracy, F1). ``n_boot``: bootstrap
+    replicates per scope (0 skips the intervals: ci columns ``nan``); each replicate
+    resamples the scope's CpGs within each sample. ``seed``: the intervals depend only
+    on it and on (model, scope, scope_value).
+
+    Returns a DataFrame with columns ``LONG_COLUMNS``: model, scope (one of ``SCOPES``),
+    scope_value ("all" for overall, else the region class, sample or chromosome),
+    metric (one of ``METRICS``), value, ci_low, ci_high (float; ``nan`` where the metric
+    is undefined for the scope, e.g. AUROC where one class only). Rows ordered by model
+    (first appearance), scope, scope value, metric.
+    """
+    check_predictions(preds)
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
+    records = []
+    for model, frame in preds.groupby("model", sort=False):
+        sample_code = pd.factorize(frame["sample"])[0]
+        for scope, value, mask in _scopes(frame):
+            rows = _ScopeRows.from_frame(frame[mask], sample_code[mask])
+            n = rows.sample.size
+            point = _scope_metrics(rows, np.arange(n), threshold)
+            if n_boot > 0:
+                low, high = bootstrap_ci(
+                    lambda idx: _scope_metrics(rows, idx, threshold),
+                    rows.sample,
+                    scope_rng(seed, str(model), scope, value),
+                    n_boot,
+                )
+            else:
+                low = high = np.full(point.size, np.nan)
+            records.append((model, scope, value, "n", float(n), np.nan, np.nan))
+            records.extend(
+                (model, scope, value, *fields) for fields in zip(METRICS[1:], point, low, high)
+            )
+    return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
+
+
+def comparison_table(
+    metrics_long: pd.DataFrame,
+    original: str = "cnn",
+    new: str = "hybrid",
+    extra: Mapping[str, tuple] | None = None,
+) -> pd.DataFrame:
+    """Original-vs-new table over the overall scope (the seed's "MSE 0.085 -> 0.062").
+
+    ``metrics_long``: output of ``metrics_long``; ``original``/``new``: model names in it.
+    ``extra``: more rows as {metric: (original_value, new_value)} or
+    {metric: (original_value, new_value, "lower" | "higher")}; a 2-tuple means lower is
+    better (costs such as minutes per epoch or peak GPU memory in GB).
+
+    Returns columns ``COMPARISON_COLUMNS``: metric, original, new, improvement, better.
+    ``better`` says which direction is better ("lower" for mse, mae, ece and costs,
+    "higher" for scores). ``improvement`` is a relative fraction, positive when ``new``
+    is better: (original - new) / |original| for "lower", (new - original) / |original|
+    for "higher" (0.27 = 27 %); ``nan`` when original is 0 or either value is missing.
+    Rows: every metric of ``METRICS`` but ``n``, then ``extra`` in its order.
+    """
+    overall = metrics_long[metrics_long["scope"] == "overall"]
+    models = list(pd.unique(overall["model"]))
+    for name in (original, new):
+        if name not in models:
+            raise ValueError(f"model {name!r} not in the metrics table (models: {models})")
+    value = overall.set_index(["model", "metric"])["value"]
+    rows = [
+        (m, value[(original, m)], value[(new, m)], "lower" if m in LOWER_IS_BETTER else "higher")
+        for m in METRICS[1:]
+    ]
+    for name, entry in (extra or {}).items():
+        if len(entry) not in (2, 3) or (len(entry) == 3 and entry[2] not in ("lower", "higher")):
+            raise ValueError(
+                f"extra[{name!r}] must be (original, new) or (original, new, 'lower'|'higher'), "
+                f"got {entry!r}"
+            )
+        rows.append((name, entry[0], entry[1], entry[2] if len(entry) == 3 else "lower"))
+    table = pd.DataFrame(rows, columns=["metric", "original", "new", "better"])
+    table[["original", "new"]] = table[["original", "new"]].astype(np.float64)
+    sign = np.where(table["better"] == "lower", -1.0, 1.0)
+    base = table["original"].abs().replace(0.0, np.nan)
+    table["improvement"] = sign * (table["new"] - table["original"]) / base
+    return table[list(COMPARISON_COLUMNS)]

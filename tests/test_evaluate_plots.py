@@ -1,0 +1,126 @@
+"""Evaluation figures: non-empty PNG and PDF files, titles and labelled axes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from epibench.evaluate import plots, tables
+from epibench.vocab import REGION_CLASSES
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def preds():
+    rng = np.random.default_rng(0)
+    frames = []
+    for model, noise in (("cnn", 0.25), ("hybrid", 0.15)):
+        for sample in ("s1", "s2"):
+            level = rng.random(400)
+            pred = np.clip(level + rng.normal(0, noise, level.size), 0, 1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "model": model,
+                        "sample": sample,
+                        "chrom": rng.choice(["chr8", "chr9"], level.size),
+                        "pos": np.arange(level.size, dtype=np.int64),
+                        "region": rng.choice(REGION_CLASSES, level.size),
+                        "level_true": level,
+                        "label_true": (level >= 0.5).astype(int),
+                        "level_pred": pred,
+                        "prob_pred": pred,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def long(preds):
+    return tables.metrics_long(preds, n_boot=20)
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    """Record every figure handed to plots.save_figure (it still writes the files)."""
+    figures = []
+    original = plots.save_figure
+
+    def recording(fig, stem):
+        figures.append(fig)
+        return original(fig, stem)
+
+    monkeypatch.setattr(plots, "save_figure", recording)
+    return figures
+
+
+def check_outputs(paths, stem):
+    assert [p.name for p in paths] == [f"{stem.name}.png", f"{stem.name}.pdf"]
+    png, pdf = (p.read_bytes() for p in paths)
+    assert png.startswith(PNG_MAGIC) and len(png) > 5000
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    assert sorted(p.name for p in stem.parent.iterdir()) == sorted(p.name for p in paths)
+
+
+def check_labelled(fig: Figure):
+    """Every data panel has a title and both axis labels; colour bars a label."""
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert panels
+    for ax in panels:
+        if ax.get_label() == "<colorbar>":
+            assert ax.get_ylabel() or ax.get_xlabel()
+            continue
+        assert ax.get_title(), ax
+        assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+
+
+@pytest.mark.parametrize(
+    "plot, table",
+    [
+        (plots.plot_roc, "preds"),
+        (plots.plot_pr, "preds"),
+        (plots.plot_pred_vs_obs, "preds"),
+        (plots.plot_region_bars, "long"),
+        (plots.plot_comparison, "comparison"),
+    ],
+)
+def test_plot_writes_labelled_png_and_pdf(tmp_path, preds, long, saved_figures, plot, table):
+    data = {
+        "preds": preds,
+        "long": long,
+        "comparison": tables.comparison_table(long, extra={"epoch time (min)": (45.0, 28.0)}),
+    }[table]
+    stem = tmp_path / "figs" / plot.__name__
+    check_outputs(plot(data, stem), stem)
+    assert len(saved_figures) == 1
+    check_labelled(saved_figures[0])
+
+
+def test_curves_draw_one_line_per_model(tmp_path, preds, saved_figures):
+    plots.plot_roc(preds, tmp_path / "roc")
+    plots.plot_pr(preds, tmp_path / "pr")
+    for fig in saved_figures:
+        labels = [line.get_label() for line in fig.axes[0].get_lines()]
+        assert [label.split(" ")[0] for label in labels[:2]] == ["cnn", "hybrid"]
+        assert labels[2].startswith("chance")
+
+
+def test_region_bars_have_one_bar_per_model_and_region(tmp_path, long, saved_figures):
+    plots.plot_region_bars(long, tmp_path / "regions")
+    fig = saved_figures[0]
+    n_regions = long.loc[long["scope"] == "region", "scope_value"].nunique()
+    for ax in fig.axes:
+        assert len(ax.patches) == 2 * n_regions
+
+
+def test_roc_tolerates_a_model_with_one_class(tmp_path, preds):
+    one_class = preds[preds["model"] == "cnn"].assign(model="flat", label_true=1)
+    stem = tmp_path / "roc"
+    check_outputs(plots.plot_roc(pd.concat([preds, one_class]), stem), stem)
+
+
+def test_pred_vs_obs_rejects_empty_table(tmp_path, preds):
+    with pytest.raises(ValueError):
+        plots.plot_pred_vs_obs(preds.iloc[:0], tmp_path / "empty")
