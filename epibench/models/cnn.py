@@ -1,0 +1,90 @@
+"""OriginalCNN: the seed's original CNN-only baseline (DeepCpG-style)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from epibench.vocab import BASES, N_CODE
+
+
+def one_hot_embedding() -> nn.Embedding:
+    """Frozen nn.Embedding(5, 4): one-hot rows for A, C, G, T and a zero row for N."""
+    embedding = nn.Embedding(len(BASES), 4)
+    weight = torch.zeros(len(BASES), 4)
+    weight[:N_CODE] = torch.eye(4)
+    embedding.weight.data.copy_(weight)
+    embedding.weight.requires_grad_(False)
+    return embedding
+
+
+class OriginalCNN(nn.Module):
+    """DeepCpG-style baseline: no transformer, no cross-attention, one shared head.
+
+    One-hot sequence (B, 4, W) -> blocks of [Conv1d (same padding), ReLU, MaxPool1d] ->
+    flatten -> concatenated with the flattened histone [values where observed else 0, mask]
+    (B, 2*M*NB) -> Linear(., dense) -> ReLU -> Dropout -> Linear(dense, 2).
+
+    forward(seq (B, W) int64, hist (B, M, NB), hist_mask (B, M, NB) bool, region (B,))
+    -> {"level": (B,) in [0, 1], "logit": (B,)}; region is accepted for a common signature
+    and unused. return_attention=True raises ValueError (``has_attention`` is False).
+    """
+
+    has_attention = False
+
+    def __init__(
+        self,
+        n_marks: int,
+        n_bins: int,
+        window: int,
+        channels: tuple[int, ...],
+        kernels: tuple[int, ...],
+        pools: tuple[int, ...],
+        dense: int,
+        dropout: float,
+    ):
+        super().__init__()
+        if not len(channels) == len(kernels) == len(pools) >= 1:
+            raise ValueError(
+                f"cnn channels, kernels and pools need the same number (>= 1) of entries; "
+                f"got {list(channels)}, {list(kernels)}, {list(pools)}"
+            )
+        self.window = window
+        self.n_marks = n_marks
+        self.n_bins = n_bins
+        self.seq_embedding = one_hot_embedding()
+        blocks, width, length = [], 4, window
+        for out_channels, kernel, pool in zip(channels, kernels, pools):
+            blocks += [nn.Conv1d(width, out_channels, kernel, padding="same"), nn.ReLU(), nn.MaxPool1d(pool)]
+            width, length = out_channels, length // pool
+        if length < 1:
+            raise ValueError(f"window {window} is too short for pooling by {list(pools)}")
+        self.conv = nn.Sequential(*blocks, nn.Flatten())
+        self.dense = nn.Sequential(
+            nn.Linear(width * length + 2 * n_marks * n_bins, dense), nn.ReLU(), nn.Dropout(dropout)
+        )
+        self.head = nn.Linear(dense, 2)
+
+    def forward(
+        self,
+        seq: torch.Tensor,
+        hist: torch.Tensor,
+        hist_mask: torch.Tensor,
+        region: torch.Tensor,
+        return_attention: bool = False,
+    ) -> dict[str, torch.Tensor]:
+        if return_attention:
+            raise ValueError("OriginalCNN has no attention; check model.has_attention first")
+        if seq.shape[-1] != self.window:
+            raise ValueError(f"model expects windows of {self.window} bp, got {seq.shape[-1]}")
+        if hist.shape[1:] != (self.n_marks, self.n_bins) or hist_mask.shape != hist.shape:
+            raise ValueError(
+                f"histone input must be (B, {self.n_marks} marks, {self.n_bins} bins) with a mask "
+                f"of the same shape; got {tuple(hist.shape)}, mask {tuple(hist_mask.shape)}"
+            )
+        mask = hist_mask.bool()
+        observed = torch.where(mask, hist, torch.zeros((), dtype=hist.dtype, device=hist.device))
+        x = self.conv(self.seq_embedding(seq).transpose(1, 2))
+        x = torch.cat([x, observed.flatten(1), mask.to(x.dtype).flatten(1)], dim=1)
+        out = self.head(self.dense(x)).float()
+        return {"level": torch.sigmoid(out[:, 0]), "logit": out[:, 1]}

@@ -1,0 +1,88 @@
+"""EpiBenchModel: the new hybrid model (CNN stem + transformer, cross-modal fusion, region heads)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from epibench.models.fusion import MultiModalFusion
+from epibench.models.heads import RegionHeads
+from epibench.models.histone import HistoneEncoder
+from epibench.models.sequence import SequenceTransformer
+
+
+def centre_tokens(window: int, stem_pool: int) -> tuple[int, int]:
+    """First and last token (inclusive) holding the CpG at window indices W//2-1 and W//2.
+
+    W=1000, stem_pool=4 -> (124, 125): the C (index 499) is in token 124, the G (500) in 125.
+    stem_pool=1 -> (499, 500). Both indices are equal when C and G pool into one token.
+    """
+    return (window // 2 - 1) // stem_pool, (window // 2) // stem_pool
+
+
+class EpiBenchModel(nn.Module):
+    """Sequence transformer -> fusion with histone bin tokens -> CpG readout -> region heads.
+
+    Readout: the mean of the fused centre token(s) (``centre_tokens``: those holding the C
+    and the G of the CpG) concatenated with the mean over all fused tokens, (B, 2*fusion_dim).
+
+    forward(seq (B, W) int64, hist (B, M, NB) float, hist_mask (B, M, NB) bool, region (B,) int64)
+    -> {"level": (B,) in [0, 1], "logit": (B,), and with return_attention=True
+    "attention": (B, fusion_heads, W // stem_pool, NB)}.
+    """
+
+    has_attention = True
+
+    def __init__(
+        self,
+        n_marks: int,
+        n_bins: int,
+        window: int,
+        d_model: int,
+        n_heads: int,
+        ff_dim: int,
+        n_layers: int,
+        stem_pool: int,
+        stem_kernel: int,
+        hist_dim: int,
+        fusion_dim: int,
+        fusion_heads: int,
+        head_hidden: int,
+        dropout: float,
+    ):
+        super().__init__()
+        if window // stem_pool < 1:
+            raise ValueError(f"window {window} is shorter than stem_pool {stem_pool}")
+        self.window = window
+        self.centre = centre_tokens(window, stem_pool)
+        self.sequence = SequenceTransformer(
+            d_model, n_heads, ff_dim, n_layers, stem_pool, stem_kernel, dropout
+        )
+        self.histone = HistoneEncoder(n_marks, n_bins, hist_dim)
+        self.fusion = MultiModalFusion(d_model, hist_dim, fusion_dim, fusion_heads, dropout)
+        self.heads = RegionHeads(2 * fusion_dim, head_hidden, dropout)
+
+    @property
+    def seq_embedding(self) -> nn.Embedding:
+        """The nn.Embedding(5, d_model) of ACGTN codes (captum attributes through it)."""
+        return self.sequence.seq_embedding
+
+    def forward(
+        self,
+        seq: torch.Tensor,
+        hist: torch.Tensor,
+        hist_mask: torch.Tensor,
+        region: torch.Tensor,
+        return_attention: bool = False,
+    ) -> dict[str, torch.Tensor]:
+        if seq.shape[-1] != self.window:
+            raise ValueError(f"model expects windows of {self.window} bp, got {seq.shape[-1]}")
+        tokens = self.sequence(seq)  # (B, L, d_model)
+        fused, attention = self.fusion(tokens, self.histone(hist, hist_mask), return_attention)
+        first, last = self.centre
+        features = torch.cat([fused[:, first : last + 1].mean(1), fused.mean(1)], dim=1)
+        out = self.heads(features, region).float()  # (B, 2)
+        result = {"level": torch.sigmoid(out[:, 0]), "logit": out[:, 1]}
+        if return_attention:
+            result["attention"] = attention
+        return result

@@ -1,0 +1,79 @@
+"""Sequence encoder: ACGTN codes -> contextual tokens (CNN stem + TransformerEncoder)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from epibench.vocab import BASES
+
+
+def sinusoidal_encoding(length: int, dim: int, device=None, dtype=None) -> torch.Tensor:
+    """Fixed sine/cosine position encoding (Vaswani et al. 2017).
+
+    Returns (length, dim): even channels sin(pos / 10000^(2i/dim)), odd channels cos(...).
+    ``dim`` must be even.
+    """
+    if dim % 2:
+        raise ValueError(f"sinusoidal encoding needs an even dimension, got {dim}")
+    pos = torch.arange(length, device=device, dtype=torch.float32).unsqueeze(1)
+    freq = torch.exp(torch.arange(0, dim, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    enc = torch.empty(length, dim, device=device, dtype=torch.float32)
+    enc[:, 0::2] = torch.sin(pos * freq)
+    enc[:, 1::2] = torch.cos(pos * freq)
+    return enc.to(dtype) if dtype is not None else enc
+
+
+class SequenceTransformer(nn.Module):
+    """ACGTN window -> one ``d_model`` token per ``stem_pool`` bases.
+
+    Layers: ``seq_embedding`` nn.Embedding(5, d_model) -> CNN stem (one Conv1d of width
+    ``stem_kernel``, same padding, GELU, MaxPool1d(stem_pool); stem_pool 1 keeps one
+    token per base) -> + sinusoidal position encoding -> pre-LayerNorm
+    nn.TransformerEncoder (batch_first; self-attention runs through PyTorch's fused
+    scaled-dot-product attention because no attention weights are requested).
+
+    Input:  seq (B, W) int64 codes 0..4 (``epibench.vocab.BASES``).
+    Output: (B, W // stem_pool, d_model); token t covers bases [t*stem_pool, (t+1)*stem_pool).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        ff_dim: int,
+        n_layers: int,
+        stem_pool: int,
+        stem_kernel: int,
+        dropout: float,
+    ):
+        super().__init__()
+        self.seq_embedding = nn.Embedding(len(BASES), d_model)
+        self.stem = nn.Sequential(
+            nn.Conv1d(d_model, d_model, stem_kernel, padding="same"),
+            nn.GELU(),
+            nn.MaxPool1d(stem_pool) if stem_pool > 1 else nn.Identity(),
+        )
+        self.stem_pool = stem_pool
+        self.dropout = nn.Dropout(dropout)
+        layer = nn.TransformerEncoderLayer(
+            d_model,
+            n_heads,
+            dim_feedforward=ff_dim,
+            dropout=dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
+        self.encoder = nn.TransformerEncoder(
+            layer, n_layers, norm=nn.LayerNorm(d_model), enable_nested_tensor=False
+        )
+
+    def forward(self, seq: torch.Tensor) -> torch.Tensor:
+        """seq (B, W) codes -> tokens (B, W // stem_pool, d_model)."""
+        x = self.seq_embedding(seq).transpose(1, 2)  # (B, d, W)
+        x = self.stem(x).transpose(1, 2)  # (B, L, d)
+        x = x + sinusoidal_encoding(x.shape[1], x.shape[2], device=x.device, dtype=x.dtype)
+        return self.encoder(self.dropout(x))

@@ -1,0 +1,230 @@
+"""Model shapes and behaviour at small sizes (W=200, M=3, NB=10)."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from epibench.models.factory import MODEL_DEFAULTS, build_model, count_parameters, model_config
+from epibench.models.heads import RegionHeads
+from epibench.models.hybrid import centre_tokens
+from epibench.vocab import BASES, N_CODE, REGION_CLASSES
+
+W, M, NB, B = 200, 3, 10, 6
+SMALL = {
+    "hybrid": dict(
+        d_model=32,
+        n_heads=4,
+        ff_dim=64,
+        n_layers=1,
+        stem_pool=4,
+        stem_kernel=5,
+        hist_dim=16,
+        fusion_dim=32,
+        fusion_heads=4,
+        head_hidden=16,
+        dropout=0.1,
+    ),
+    "cnn": dict(channels=(8, 16), kernels=(5, 3), pools=(4, 2), dense=16, dropout=0.1),
+}
+
+
+def small(arch, **extra):
+    torch.manual_seed(0)
+    return build_model(arch, M, NB, W, **{**SMALL[arch], **extra}).eval()
+
+
+def inputs(seed=1, batch=B):
+    g = torch.Generator().manual_seed(seed)
+    seq = torch.randint(0, len(BASES), (batch, W), generator=g)
+    hist = torch.randn(batch, M, NB, generator=g)
+    mask = torch.rand(batch, M, NB, generator=g) > 0.3
+    region = torch.arange(batch) % len(REGION_CLASSES)
+    return seq, hist * mask, mask, region
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_output_shapes_and_ranges(arch):
+    out = small(arch)(*inputs())
+    assert set(out) == {"level", "logit"}  # attention only when asked
+    assert out["level"].shape == out["logit"].shape == (B,)
+    assert out["level"].dtype == out["logit"].dtype == torch.float32
+    assert ((out["level"] >= 0) & (out["level"] <= 1)).all()
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_seq_embedding_is_an_embedding_of_five_codes(arch):
+    model = small(arch)
+    assert isinstance(model.seq_embedding, nn.Embedding)
+    assert model.seq_embedding.num_embeddings == len(BASES)
+    assert any(module is model.seq_embedding for module in model.modules())
+
+
+def test_cnn_embedding_is_frozen_one_hot():
+    emb = small("cnn").seq_embedding
+    assert not emb.weight.requires_grad
+    assert torch.equal(emb.weight[:N_CODE], torch.eye(4))
+    assert torch.equal(emb.weight[N_CODE], torch.zeros(4))
+    assert (
+        count_parameters(small("cnn")) - count_parameters(small("cnn"), trainable_only=True)
+        == emb.weight.numel()
+    )
+
+
+def test_hybrid_embedding_gets_gradients():
+    model = small("hybrid").train()
+    model(*inputs())["logit"].sum().backward()
+    assert model.seq_embedding.weight.grad is not None
+    assert model.seq_embedding.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_masked_histone_values_do_not_matter(arch):
+    model = small(arch)
+    seq, hist, mask, region = inputs()
+    mask[0, 0, 0] = False
+    base = model(seq, hist * mask, mask, region)
+    noise = torch.randn(hist.shape, generator=torch.Generator().manual_seed(7)) * 100
+    noise[0, 0, 0] = math.nan
+    changed_hidden = torch.where(mask, hist, noise)
+    hidden = model(seq, changed_hidden, mask, region)
+    for key in base:
+        assert torch.allclose(base[key], hidden[key], atol=1e-6)
+    # ... while observed values do change the output (so the check above can fail)
+    changed_seen = torch.where(mask, hist + 3.0, hist)
+    seen = model(seq, changed_seen, mask, region)
+    assert not torch.allclose(base["logit"], seen["logit"], atol=1e-4)
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_mask_itself_is_a_feature(arch):
+    model = small(arch)
+    seq, hist, mask, region = inputs()
+    zero = torch.zeros_like(hist)
+    observed_zero = model(seq, zero, torch.ones_like(mask), region)
+    missing = model(seq, zero, torch.zeros_like(mask), region)
+    assert not torch.allclose(observed_zero["logit"], missing["logit"], atol=1e-4)
+
+
+def test_all_bins_masked_gives_finite_output_and_attention():
+    seq, hist, mask, region = inputs()
+    mask[0] = False
+    out = small("hybrid")(seq, hist * mask, mask, region, return_attention=True)
+    for value in out.values():
+        assert torch.isfinite(value).all()
+
+
+def test_attention_shape_and_rows_sum_to_one():
+    out = small("hybrid")(*inputs(), return_attention=True)
+    pool, heads = SMALL["hybrid"]["stem_pool"], SMALL["hybrid"]["fusion_heads"]
+    assert out["attention"].shape == (B, heads, W // pool, NB)
+    assert torch.allclose(out["attention"].sum(-1), torch.ones(B, heads, W // pool), atol=1e-5)
+    assert (out["attention"] >= 0).all()
+    plain = small("hybrid")(*inputs())
+    assert "attention" not in plain
+    assert torch.allclose(plain["logit"], out["logit"], atol=1e-5)
+
+
+def test_cnn_refuses_attention():
+    model = small("cnn")
+    assert model.has_attention is False and small("hybrid").has_attention is True
+    with pytest.raises(ValueError, match="no attention"):
+        model(*inputs(), return_attention=True)
+
+
+def test_region_routing_uses_only_the_region_head():
+    model = small("hybrid")
+    keep = REGION_CLASSES.index("enhancer")
+    with torch.no_grad():
+        for index, head in enumerate(model.heads.heads):
+            if index != keep:
+                for p in head.parameters():
+                    p.zero_()
+    seq, hist, mask, _ = inputs()
+    for region_code in range(len(REGION_CLASSES)):
+        out = model(seq, hist, mask, torch.full((B,), region_code))
+        if region_code == keep:
+            assert (out["logit"] != 0).all() and (out["level"] != 0.5).all()
+        else:
+            assert (out["logit"] == 0).all() and (out["level"] == 0.5).all()
+
+
+def test_region_heads_gather_each_rows_head():
+    torch.manual_seed(0)
+    heads = RegionHeads(in_dim=8, hidden=4, dropout=0.0).eval()
+    x = torch.randn(10, 8)
+    region = torch.tensor([0, 1, 2, 3, 3, 2, 1, 0, 1, 2])
+    out = heads(x, region)
+    for row in range(10):
+        expected = heads.heads[int(region[row])](x[row : row + 1])[0]
+        assert torch.allclose(out[row], expected, atol=1e-6)
+
+
+def test_centre_tokens_hold_the_cpg():
+    for window, pool in [(1000, 4), (1000, 1), (200, 4), (1000, 8), (101, 4)]:
+        first, last = centre_tokens(window, pool)
+        c, g = window // 2 - 1, window // 2
+        assert first * pool <= c < (first + 1) * pool
+        assert last * pool <= g < (last + 1) * pool
+        assert last < window // pool
+    assert centre_tokens(1000, 4) == (124, 125)
+
+
+def test_one_token_per_base_variant():
+    model = small("hybrid", stem_pool=1)
+    out = model(*inputs(), return_attention=True)
+    assert out["attention"].shape[2] == W
+
+
+def test_readout_sees_the_centre_more_than_the_edges():
+    """Changing the CpG's own bases changes the prediction (the centre is read out)."""
+    model = small("hybrid")
+    seq, hist, mask, region = inputs()
+    flipped = seq.clone()
+    flipped[:, W // 2 - 1 : W // 2 + 1] = (seq[:, W // 2 - 1 : W // 2 + 1] + 1) % 4
+    assert not torch.allclose(
+        model(seq, hist, mask, region)["logit"], model(flipped, hist, mask, region)["logit"], atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_wrong_window_or_histone_shape_is_a_clear_error(arch):
+    model = small(arch)
+    seq, hist, mask, region = inputs()
+    with pytest.raises(ValueError, match="200 bp"):
+        model(seq[:, :100], hist, mask, region)
+    with pytest.raises(ValueError, match="marks"):
+        model(seq, hist[:, :2], mask[:, :2], region)
+
+
+def test_factory_rejects_unknown_arch_and_keys():
+    with pytest.raises(ValueError, match="'transformer'"):
+        build_model("transformer", M, NB, W)
+    with pytest.raises(ValueError, match="d_modle"):
+        build_model("hybrid", M, NB, W, d_modle=64)
+    with pytest.raises(ValueError, match="d_model"):
+        build_model("cnn", M, NB, W, d_model=64)  # a hybrid setting is unknown to the cnn
+    with pytest.raises(ValueError, match="n_bins"):
+        build_model("cnn", M, 0, W)
+
+
+def test_factory_applies_defaults_and_overrides():
+    assert model_config("hybrid") == MODEL_DEFAULTS["hybrid"]
+    model = small("hybrid", n_layers=2)
+    assert len(model.sequence.encoder.layers) == 2
+    assert model.spec["config"]["n_layers"] == 2
+    assert model.spec["window"] == W and model.spec["n_marks"] == M and model.spec["n_bins"] == NB
+    assert model_config("cnn", channels=[4, 4], kernels=[3, 3], pools=[2, 2])["channels"] == (4, 4)
+
+
+def test_seed_default_shapes():
+    d = MODEL_DEFAULTS["hybrid"]
+    assert (d["d_model"], d["n_heads"], d["ff_dim"], d["n_layers"], d["stem_pool"]) == (256, 8, 2048, 4, 4)
+    assert (d["hist_dim"], d["fusion_dim"], d["fusion_heads"]) == (128, 512, 8)
+    model = build_model("hybrid", M, NB, 1000)
+    layer = model.sequence.encoder.layers[0]
+    assert layer.self_attn.embed_dim == 256 and layer.self_attn.num_heads == 8
+    assert layer.linear1.out_features == 2048 and len(model.sequence.encoder.layers) == 4
+    assert model.fusion.attention.embed_dim == 512 and model.fusion.attention.num_heads == 8
+    assert model.histone.proj.out_features == 128
