@@ -50,15 +50,15 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
 
 
 def cmd_reference(args: argparse.Namespace) -> None:
-    from epibench.io.reference import prepare_reference
+    from epibench.io.reference import write_reference_index
 
-    sizes = prepare_reference(args.fasta, args.out_dir)
-    log.info("reference prepared in %s: %s", args.out_dir, sizes)
+    fasta = write_reference_index(args.fasta, args.out_dir)
+    log.info("reference prepared: %s", fasta)
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
     from epibench.io.atomic import atomic_path
-    from epibench.io.methylation.ingest import ingest, write_canonical
+    from epibench.io.methylation import ingest, write_canonical
     from epibench.io.reference import Reference
 
     fmt = None if args.format in (None, "", "auto") else args.format

@@ -105,10 +105,10 @@ def methylation_rows(path: Path, fmt: str) -> pd.DataFrame:
     with gzip.open(path, "rt") as fh:
         for line in fh:
             f = line.rstrip("\n").split("\t")
-            if fmt == "washu_methylc":
+            if fmt == "methylc":
                 depth = int(f[6])
                 rows.append((f[0], int(f[1]), f[5], f[3], depth, round(float(f[4]) * depth)))
-            elif fmt == "encode_bedmethyl":
+            elif fmt == "bedmethyl":
                 if line.startswith("track"):
                     continue
                 depth = int(f[9])
@@ -200,13 +200,13 @@ def test_every_methylation_row_sits_on_a_cpg(demo):
     seqs = upper_fasta(demo / "genome.fa")
     sheet = read_sheet(demo)
     assert sheet.columns.tolist() == ["sample", "methylation", "format", *MARKS]
-    assert sorted(sheet.format) == ["bismark_cov", "encode_bedmethyl", "washu_methylc"]
+    assert sorted(sheet.format) == ["bismark_cov", "bedmethyl", "methylc"]
     for row in sheet.itertuples(index=False):
         rows = methylation_rows(Path(row.methylation), row.format)
         assert len(rows) > 1000
         base = np.array([seqs[c][p] for c, p in zip(rows.chrom, rows.pos)])
         cg = rows.context == "CG"
-        if row.format == "washu_methylc":
+        if row.format == "methylc":
             assert (~cg).sum() > 0, "a few CHG/CHH rows expected in methylC"
         on_plus = np.array([seqs[c][p : p + 2] == "CG" for c, p in zip(rows.chrom, rows.pos)])
         on_minus = np.array(
@@ -351,7 +351,7 @@ def test_cohort_shares(full_demo):
     truth = cpg_truth(full_demo)
     assert 0.65 < (truth.p_meth >= 0.5).mean() < 0.85
     sheet = read_sheet(full_demo)
-    row = sheet[sheet.format == "encode_bedmethyl"].iloc[0]
+    row = sheet[sheet.format == "bedmethyl"].iloc[0]
     rows = methylation_rows(Path(row.methylation), row.format)
     merged_pos = np.where(rows.strand == "+", rows.pos, rows.pos - 1)
     depth = rows.groupby([rows.chrom, merged_pos]).depth.sum()

@@ -115,12 +115,12 @@ def _write_reference(cohort: _Cohort, out_dir: Path) -> dict[str, Path]:
 def _methylation_lines(
     fmt: str, sample: str, chroms: list[tuple[str, CytosineRows]]
 ) -> Iterator[str]:
-    if fmt == "encode_bedmethyl":
+    if fmt == "bedmethyl":
         yield bedmethyl_header(sample)
     for name, rows in chroms:
-        if fmt == "washu_methylc":
+        if fmt == "methylc":
             yield from methylc_lines(name, rows)
-        elif fmt == "encode_bedmethyl":
+        elif fmt == "bedmethyl":
             yield from bedmethyl_lines(name, rows, sample)
         else:
             yield from bismark_lines(name, rows)
@@ -136,7 +136,7 @@ def _write_methylation(
         p = methylation.true_probability(cohort.seed, s, k, sites, lay, cohort.activity[k][s])
         calls = methylation.draw_reads(cohort.seed, s, k, sites, p)
         extra = None
-        if fmt == "washu_methylc":
+        if fmt == "methylc":
             extra = methylation.draw_non_cg_calls(
                 cohort.seed, s, k, cohort.codes[k], NON_CG_ROWS_PER_CHROM
             )

@@ -4,9 +4,9 @@ Every methylation format gets one row per covered cytosine per strand: the + row
 the C of the CpG (0-based c), the - row on its G (c + 1); strands without reads have
 no row. Formats (``FORMATS`` maps sample index % 3 to the name used in samples.tsv):
 
-- ``washu_methylc``: chrom, start, end, context, level (3 decimals), strand, depth;
+- ``methylc``: chrom, start, end, context, level (3 decimals), strand, depth;
   0-based half-open; also holds a few CHG/CHH rows a reader must drop.
-- ``encode_bedmethyl``: a ``track`` line, then BED9 (quoted name, score = min(depth,
+- ``bedmethyl``: a ``track`` line, then BED9 (quoted name, score = min(depth,
   1000), itemRgb green -> yellow -> red with the level), coverage, integer percent,
   ``CG``, ``CG``, a quality (min(2 depth, 60)); 0-based.
 - ``bismark_cov``: chrom, start, end (= start), percent (Perl-style ``%.15g``),
@@ -25,10 +25,10 @@ import numpy as np
 from epibench.demo.methylation import CpgSites, NonCgCalls, StrandCalls
 from epibench.io.atomic import atomic_path
 
-FORMATS = ("washu_methylc", "encode_bedmethyl", "bismark_cov")
+FORMATS = ("methylc", "bedmethyl", "bismark_cov")
 SUFFIXES = {
-    "washu_methylc": "methylC.gz",
-    "encode_bedmethyl": "bedMethyl.gz",
+    "methylc": "methylC.gz",
+    "bedmethyl": "bedMethyl.gz",
     "bismark_cov": "bismark.cov.gz",
 }
 

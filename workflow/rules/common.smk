@@ -23,7 +23,9 @@ def validate(config):
         if path and not Path(path).exists()
     ]
     if missing:
-        raise WorkflowError("config names files that do not exist:\n  " + "\n  ".join(missing))
+        raise WorkflowError(
+            "config names files that do not exist:\n  " + "\n  ".join(missing)
+        )
     sheet = pd.read_csv(config["samples"], sep="\t", dtype=str, comment="#").fillna("")
     absent_marks = [m for m in config["marks"] if m not in sheet.columns]
     if absent_marks:
@@ -48,9 +50,13 @@ def validate(config):
         )
     for key in ("original", "new"):
         if config["evaluate"][key] not in config["models"]:
-            raise WorkflowError(f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'")
+            raise WorkflowError(
+                f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'"
+            )
     if config["attribute"]["model"] not in config["models"]:
-        raise WorkflowError(f"attribute.model {config['attribute']['model']!r} is not a model in 'models'")
+        raise WorkflowError(
+            f"attribute.model {config['attribute']['model']!r} is not a model in 'models'"
+        )
     return sheet.set_index("sample", drop=False)
 
 

@@ -1,6 +1,8 @@
 rule evaluate:
     input:
-        predictions=expand(f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS),
+        predictions=expand(
+            f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS
+        ),
         train_metrics=expand(f"{RESULTS}/models/{{model}}/metrics.csv", model=MODELS),
         truth=config["truth"] or [],
     output:
@@ -19,16 +21,18 @@ rule evaluate:
         regions=f"{RESULTS}/evaluation/per_region.png",
         scatter=f"{RESULTS}/evaluation/pred_vs_obs.png",
         figure=f"{RESULTS}/evaluation/comparison.png",
-    params:
-        settings=as_json(config["evaluate"]),
-        truth=lambda wildcards, input: f"--truth {shlex.quote(input.truth)}" if input.truth else "",
-        out_dir=f"{RESULTS}/evaluation",
     log:
         f"{LOGS}/evaluate.log",
     benchmark:
         f"{BENCH}/evaluate.tsv"
     conda:
         "../../envs/epibench.yaml"
+    params:
+        settings=as_json(config["evaluate"]),
+        truth=lambda wildcards, input: (
+            f"--truth {shlex.quote(input.truth)}" if input.truth else ""
+        ),
+        out_dir=f"{RESULTS}/evaluation",
     shell:
         "epibench evaluate --predictions {input.predictions:q} --train-metrics {input.train_metrics:q}"
         " {params.truth} --settings-json {params.settings:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

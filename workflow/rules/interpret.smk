@@ -16,17 +16,17 @@ rule attribute:
             caption="../report/histone_attribution.rst",
             category="Interpretation",
         ),
-    params:
-        model_dir=lambda wildcards, input: str(Path(input.model).parent),
-        settings=as_json(config["attribute"]),
-        out_dir=f"{RESULTS}/interpret",
-    threads: 2
     log:
         f"{LOGS}/attribute.log",
     benchmark:
         f"{BENCH}/attribute.tsv"
     conda:
         "../../envs/epibench.yaml"
+    threads: 2
+    params:
+        model_dir=lambda wildcards, input: str(Path(input.model).parent),
+        settings=as_json(config["attribute"]),
+        out_dir=f"{RESULTS}/interpret",
     shell:
         "epibench attribute --model-dir {params.model_dir:q} --shards {input.shards:q}"
         " --settings-json {params.settings:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"

@@ -6,16 +6,16 @@ rule ingest:
     output:
         table=f"{RESULTS}/methylation/{{sample}}.parquet",
         qc=f"{RESULTS}/qc/{{sample}}.ingest.json",
-    params:
-        fmt=lambda wildcards: SAMPLES.loc[wildcards.sample, "format"],
-        min_coverage=config["ingest"]["min_coverage"],
-        min_cg_share=config["ingest"]["min_cg_share"],
     log:
         f"{LOGS}/ingest/{{sample}}.log",
     benchmark:
         f"{BENCH}/ingest/{{sample}}.tsv"
     conda:
         "../../envs/epibench.yaml"
+    params:
+        fmt=lambda wildcards: SAMPLES.loc[wildcards.sample, "format"],
+        min_coverage=config["ingest"]["min_coverage"],
+        min_cg_share=config["ingest"]["min_cg_share"],
     shell:
         "epibench ingest --input {input.calls:q} --sample {wildcards.sample} --format {params.fmt:q}"
         " --reference {input.fasta:q} --min-coverage {params.min_coverage}"

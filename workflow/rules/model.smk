@@ -6,17 +6,17 @@ rule train:
         meta=f"{RESULTS}/models/{{model}}/model.json",
         metrics=f"{RESULTS}/models/{{model}}/metrics.csv",
         curve=f"{RESULTS}/models/{{model}}/loss.png",
-    params:
-        model=lambda wildcards: as_json(config["models"][wildcards.model]),
-        train=as_json(config["train"]),
-        out_dir=lambda wildcards, output: str(Path(output.model).parent),
-    threads: 2
     log:
         f"{LOGS}/train/{{model}}.log",
     benchmark:
         f"{BENCH}/train/{{model}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
+    threads: 2
+    params:
+        model=lambda wildcards: as_json(config["models"][wildcards.model]),
+        train=as_json(config["train"]),
+        out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
         "epibench train --shards {input.shards:q} --model-json {params.model:q}"
         " --train-json {params.train:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"
@@ -29,15 +29,15 @@ rule predict:
         shards=shard_dirs(),
     output:
         f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
-    params:
-        model_dir=lambda wildcards, input: str(Path(input.model).parent),
-    threads: 2
     log:
         f"{LOGS}/predict/{{model}}.log",
     benchmark:
         f"{BENCH}/predict/{{model}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
+    threads: 2
+    params:
+        model_dir=lambda wildcards, input: str(Path(input.model).parent),
     shell:
         "epibench predict --model-dir {params.model_dir:q} --shards {input.shards:q}"
         " --split test --threads {threads} --out {output:q} > {log:q} 2>&1"

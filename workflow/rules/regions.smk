@@ -7,16 +7,18 @@ rule regions:
     output:
         table=f"{RESULTS}/regions/cpg_regions.parquet",
         summary=f"{RESULTS}/regions/summary.tsv",
-    params:
-        enhancers=lambda wildcards, input: f"--enhancers {shlex.quote(input.enhancers)}" if input.enhancers else "",
-        upstream=config["regions"]["promoter_upstream"],
-        downstream=config["regions"]["promoter_downstream"],
     log:
         f"{LOGS}/regions.log",
     benchmark:
         f"{BENCH}/regions.tsv"
     conda:
         "../../envs/epibench.yaml"
+    params:
+        enhancers=lambda wildcards, input: (
+            f"--enhancers {shlex.quote(input.enhancers)}" if input.enhancers else ""
+        ),
+        upstream=config["regions"]["promoter_upstream"],
+        downstream=config["regions"]["promoter_downstream"],
     shell:
         "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers}"
         " --promoter-upstream {params.upstream} --promoter-downstream {params.downstream}"

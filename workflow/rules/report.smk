@@ -7,15 +7,15 @@ rule report:
         interpret=rules.attribute.output,
     output:
         f"{RESULTS}/report/index.html",
-    params:
-        title=config["report"]["title"],
-        max_rows=config["report"]["max_table_rows"],
     log:
         f"{LOGS}/report.log",
     benchmark:
         f"{BENCH}/report.tsv"
     conda:
         "../../envs/epibench.yaml"
+    params:
+        title=config["report"]["title"],
+        max_rows=config["report"]["max_table_rows"],
     shell:
         "epibench report --results {RESULTS:q} --title {params.title:q} --models {MODELS:q}"
         " --max-rows {params.max_rows} --out {output:q} > {log:q} 2>&1"

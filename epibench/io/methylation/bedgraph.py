@@ -1,0 +1,60 @@
+"""Six-column count bedGraphs: chrom, start, end, percent, n methylated, n unmethylated.
+
+Bismark coverage (``.bismark.cov``) is 1-based (start = end = the cytosine);
+``.zero.cov`` and MethylDackel bedGraphs (after a ``track`` line) are 0-based half-open
+(MethylDackel ``--mergeContext`` gives one 2-bp interval starting at the C). No strand
+column: the reference decides whether a row sits on the C or the G of a CpG.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from epibench.io.methylation.calls import UNSTRANDED, Calls
+from epibench.io.methylation.table import (
+    FLOAT,
+    INT,
+    STR,
+    Source,
+    check_count,
+    check_fraction,
+    check_start,
+    read_columns,
+)
+
+
+def read_zero_based(source: Source) -> Calls:
+    return _read(source, base=0)
+
+
+def read_one_based(source: Source) -> Calls:
+    return _read(source, base=1)
+
+
+def _read(source: Source, base: int) -> Calls:
+    cols = read_columns(
+        source,
+        {
+            0: ("chrom", STR),
+            1: ("start", INT),
+            3: ("percent", FLOAT),
+            4: ("count methylated", INT),
+            5: ("count unmethylated", INT),
+        },
+    )
+    start, percent, n_meth, n_unmeth = cols[1], cols[3], cols[4], cols[5]
+    check_start(source, start, base)
+    check_fraction(source, percent, "percent", 100)
+    check_count(source, n_meth, "methylated count")
+    check_count(source, n_unmeth, "unmethylated count")
+    return Calls(
+        source=source,
+        chrom=cols[0],
+        pos=start - base,
+        strand=np.full(len(start), UNSTRANDED, dtype=np.int8),
+        n_meth=n_meth.astype(np.float64),
+        n_total=n_meth + n_unmeth,
+        cg_context=None,
+        row=np.arange(len(start), dtype=np.int64),
+        base=base,
+    )

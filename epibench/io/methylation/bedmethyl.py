@@ -1,0 +1,96 @@
+"""bedMethyl: ENCODE (BED9 + coverage + percent [+ 3 context columns]) and modkit (18 columns).
+
+ENCODE: col 10 coverage, col 11 percent 0-100, col 12 (14-column files) the reference
+context; stranded, ``+`` rows on the C and ``-`` rows on the G; an optional ``track``
+line. n_meth = percent / 100 x coverage (float).
+
+modkit: whitespace-separated; col 4 the modification code (``m``, or ``m,CG,0`` with a
+motif), col 6 the strand (``.`` after ``--combine-strands``: the row sits on the C),
+col 10 N_valid_cov (the depth), col 12 N_mod (the methylated count). Only 5mC (code
+``m``) rows are kept; a motif other than CG marks the row non-CG context.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
+from epibench.io.methylation.table import (
+    FLOAT,
+    INT,
+    STR,
+    Source,
+    check,
+    check_count,
+    check_fraction,
+    check_start,
+    decode,
+    read_columns,
+)
+
+BASE = 0
+
+
+def read_encode(source: Source) -> Calls:
+    columns = {
+        0: ("chrom", STR),
+        1: ("start", INT),
+        5: ("strand", STR),
+        9: ("coverage", INT),
+        10: ("percent", FLOAT),
+    }
+    if source.n_columns == 14:
+        columns[11] = ("reference context", STR)
+    cols = read_columns(source, columns)
+    start, coverage, percent = cols[1], cols[9], cols[10]
+    check_start(source, start, BASE)
+    check_count(source, coverage, "coverage")
+    check_fraction(source, percent, "percent", 100)
+    return Calls(
+        source=source,
+        chrom=cols[0],
+        pos=start - BASE,
+        strand=decode(source, cols[5], {"+": ON_C, "-": ON_G, ".": UNSTRANDED}, "strand"),
+        n_meth=percent / 100 * coverage,
+        n_total=coverage,
+        cg_context=cols[11].isin({"CG"}) if 11 in cols else None,
+        row=np.arange(len(start), dtype=np.int64),
+        base=BASE,
+    )
+
+
+def read_modkit(source: Source) -> Calls:
+    cols = read_columns(
+        source,
+        {
+            0: ("chrom", STR),
+            1: ("start", INT),
+            3: ("modification code", STR),
+            5: ("strand", STR),
+            9: ("N_valid_cov", INT),
+            11: ("N_mod", INT),
+        },
+    )
+    start, valid, n_mod = cols[1], cols[9], cols[11]
+    check_start(source, start, BASE)
+    check_count(source, valid, "N_valid_cov")
+    check_count(source, n_mod, "N_mod")
+    check(source, n_mod > valid, "N_mod (column 12) exceeds N_valid_cov (column 10)")
+    strand = decode(source, cols[5], {"+": ON_C, "-": ON_G, ".": ON_C}, "strand")
+    codes = cols[3]
+    parts = [name.split(",") for name in codes.names]
+    is_5mc = codes.isin({name for name, p in zip(codes.names, parts) if p[0] == "m"})
+    off_motif = codes.isin({name for name, p in zip(codes.names, parts) if len(p) > 1 and p[1] != "CG"})
+    calls = Calls(
+        source=source,
+        chrom=cols[0],
+        pos=start - BASE,
+        strand=strand,
+        n_meth=n_mod.astype(np.float64),
+        n_total=valid,
+        cg_context=~off_motif,
+        row=np.arange(len(start), dtype=np.int64),
+        base=BASE,
+        qc={"n_other_modification_rows": int((~is_5mc).sum())},
+    )
+    return calls.subset(is_5mc)

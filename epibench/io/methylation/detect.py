@@ -1,0 +1,123 @@
+"""Which methylation format a file holds, decided from its first data lines.
+
+Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped; then the
+first data row is classified by its fields:
+
+==================== ======================================================================
+format               recognised by
+==================== ======================================================================
+modkit               18 whitespace-separated fields, field 4 a mod code (``m``, ``m,CG,0``)
+bedmethyl            11 or 14 tab fields, field 6 a strand, field 9 an RGB colour (ENCODE)
+bismark_cpg_report   7 fields, field 3 a strand, field 6 a context (``CG``, ``CHG``, ``CHH``)
+methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, both orders)
+bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
+bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
+methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
+==================== ======================================================================
+
+A 6-column file with neither a ``.cov`` suffix nor a track line and end > start is read
+as 0-based; if it was 1-based after all, the CG check in ``canonical`` stops the run
+and names the off-by-one. Pass ``fmt`` to override detection.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import closing
+from pathlib import Path
+
+from epibench.errors import InputError
+from epibench.io.methylation.table import Source
+from epibench.io.textfile import iter_lines
+
+# format -> allowed column counts
+FORMATS: dict[str, tuple[int, ...]] = {
+    "methylc": (7,),
+    "bedmethyl": (11, 14),
+    "modkit": (18,),
+    "bismark_cov": (6,),
+    "bismark_zero_cov": (6,),
+    "bismark_cpg_report": (7,),
+    "methyldackel": (6,),
+}
+WHITESPACE_SPLIT = {"modkit"}
+SAMPLE_ROWS = 50
+
+_HEADER = re.compile(r"(track|browser)\b|#", re.IGNORECASE)
+_STRANDS = {"+", "-", "."}
+_CONTEXT = re.compile(r"C[A-Za-z]{0,2}")
+_RGB = re.compile(r"\d+(,\d+){0,2}")
+_MOD_CODE = re.compile(r"[A-Za-z0-9]+(,[A-Za-z]+,\d+)?")
+_INT = re.compile(r"-?\d+")
+
+
+def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
+    """Find the header lines and column layout of ``path``; detect the format unless ``fmt`` is given."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown methylation format {fmt!r}; known: {', '.join(FORMATS)}", path=path)
+    n_header, has_track, rows = _sniff(path)
+    if not rows:
+        raise InputError("no data lines: the file is empty or holds only header lines", path=path)
+    first_line, first_text = rows[0]
+    if fmt is None:
+        fmt = _classify(path, first_text, rows, has_track)
+    whitespace = fmt in WHITESPACE_SPLIT
+    sample = tuple(tuple(text.split() if whitespace else text.split("\t")) for _, text in rows)
+    if len(sample[0]) not in FORMATS[fmt]:
+        expected = " or ".join(str(n) for n in FORMATS[fmt])
+        raise InputError(
+            f"{fmt} has {expected} columns, found {len(sample[0])}: {first_text!r}", path, first_line
+        )
+    return Source(Path(path), fmt, n_header, len(sample[0]), whitespace, sample)
+
+
+def _sniff(path) -> tuple[int, bool, list[tuple[int, str]]]:
+    """(number of top header lines, whether one is a track line, up to SAMPLE_ROWS (line, text) data rows)."""
+    n_header, has_track, rows = 0, False, []
+    with closing(iter_lines(path)) as lines:
+        for number, text in lines:
+            if not rows and (not text.strip() or _HEADER.match(text)):
+                n_header = number
+                has_track |= text.lower().startswith("track")
+                continue
+            if text.strip():
+                rows.append((number, text))
+            if len(rows) == SAMPLE_ROWS:
+                break
+    return n_header, has_track, rows
+
+
+def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> str:
+    tab, ws = text.split("\t"), text.split()
+    n = len(tab)
+    if len(ws) == 18 and _MOD_CODE.fullmatch(ws[3]) and ws[5] in _STRANDS:
+        return "modkit"
+    if n in (11, 14) and tab[5] in _STRANDS and _RGB.fullmatch(tab[8]):
+        return "bedmethyl"
+    if n == 7 and tab[2] in {"+", "-"} and _CONTEXT.fullmatch(tab[5]):
+        return "bismark_cpg_report"
+    if n == 7 and _CONTEXT.fullmatch(tab[3]) and {tab[5], tab[6]} & {"+", "-"}:
+        return "methylc"
+    if n == 6:
+        return _six_column_format(path, rows, has_track)
+    raise InputError(
+        f"unrecognised methylation format ({n} tab-separated fields): {text!r}; "
+        f"expected one of {', '.join(FORMATS)} (see FORMATS.md), or pass the format explicitly",
+        path,
+        rows[0][0],
+    )
+
+
+def _six_column_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
+    name = Path(path).name.lower()
+    if re.search(r"\.zero\.cov(\.gz)?$", name):
+        return "bismark_zero_cov"
+    if re.search(r"\.cov(\.gz)?$", name):
+        return "bismark_cov"
+    if has_track:
+        return "methyldackel"
+    spans = [text.split("\t")[1:3] for _, text in rows]
+    if all(len(s) == 2 and all(map(_INT.fullmatch, s)) and int(s[0]) == int(s[1]) for s in spans):
+        return "bismark_cov"  # 1-based inclusive; a 0-based half-open interval cannot be empty
+    return "methyldackel"

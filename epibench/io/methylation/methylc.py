@@ -1,0 +1,67 @@
+"""WashU Epigenome Browser methylC: chrom, start, end, context, level (0-1), strand, depth.
+
+0-based half-open, one row per cytosine. Older files swap the last two columns (depth
+before strand); the strand column is the one of 6 and 7 that holds ``+``/``-`` in the
+sampled rows. Only a level is given, so n_meth = level x depth (float).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from epibench.errors import InputError
+from epibench.io.methylation.calls import ON_C, ON_G, Calls
+from epibench.io.methylation.table import (
+    FLOAT,
+    INT,
+    STR,
+    Source,
+    check_count,
+    check_fraction,
+    check_start,
+    decode,
+    read_columns,
+)
+
+BASE = 0
+CG_CONTEXTS = {"CG", "CpG"}
+
+
+def read(source: Source) -> Calls:
+    strand_col = _strand_column(source)
+    depth_col = 11 - strand_col  # columns 5 and 6 (0-based) hold strand and depth in either order
+    cols = read_columns(
+        source,
+        {
+            0: ("chrom", STR),
+            1: ("start", INT),
+            3: ("context", STR),
+            4: ("level", FLOAT),
+            strand_col: ("strand", STR),
+            depth_col: ("depth", INT),
+        },
+    )
+    start, level, depth = cols[1], cols[4], cols[depth_col]
+    check_start(source, start, BASE)
+    check_fraction(source, level, "level", 1)
+    check_count(source, depth, "read depth")
+    return Calls(
+        source=source,
+        chrom=cols[0],
+        pos=start - BASE,
+        strand=decode(source, cols[strand_col], {"+": ON_C, "-": ON_G}, "strand"),
+        n_meth=level * depth,
+        n_total=depth,
+        cg_context=cols[3].isin(CG_CONTEXTS),
+        row=np.arange(len(start), dtype=np.int64),
+        base=BASE,
+    )
+
+
+def _strand_column(source: Source) -> int:
+    for col in (5, 6):
+        if all(len(fields) == 7 and fields[col] in {"+", "-"} for fields in source.sample):
+            return col
+    raise InputError(
+        "methylC: neither column 6 nor column 7 holds only +/- in the first rows", path=source.path
+    )

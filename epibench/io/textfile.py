@@ -1,0 +1,54 @@
+"""Opening text inputs that may be gzip-compressed, and finding lines for error messages.
+
+Compression is decided from the magic bytes (``1f 8b``), never from the suffix, so a
+gzip file named ``.txt`` or a plain file named ``.gz`` both read correctly. bgzip files
+(concatenated gzip members) read as gzip.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from epibench.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+# Errors Python's gzip module raises on a damaged or truncated stream.
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def is_gzip(path: str | os.PathLike) -> bool:
+    """True when the file starts with the gzip magic bytes."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == GZIP_MAGIC
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
+
+
+@contextmanager
+def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """Open ``path`` for reading bytes, decompressing gzip/bgzip transparently."""
+    if is_gzip(path):
+        with gzip.open(path, "rb") as fh:
+            yield fh
+    else:
+        with open(path, "rb") as fh:
+            yield fh
+
+
+def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` (1-based, line end stripped); a damaged gzip stream is an InputError."""
+    with open_binary(path) as fh:
+        number = 0
+        try:
+            for number, raw in enumerate(fh, start=1):
+                yield number, raw.rstrip(b"\r\n").decode("latin-1")
+        except GZIP_ERRORS as exc:
+            raise InputError(
+                f"damaged or truncated gzip stream after line {number} ({exc})", path=path
+            ) from exc

@@ -1,0 +1,496 @@
+"""Methylation readers (epibench.io.methylation): every format, detection, CG check, bad input.
+
+Expected canonical rows are derived by hand in each test from the small files written
+here, against this reference (0-based positions):
+
+    chr1  AACGTTACGATTCGGGCGATCAGTT   CpG C at 2, 7, 12, 16 (G at 3, 8, 13, 17); a CHG C at 20
+    chr2  CGTACG                      CpG C at 0, 4
+"""
+
+import gzip
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from epibench.errors import InputError
+from epibench.io.methylation import detect_source, ingest, write_canonical
+from epibench.io.methylation.detect import FORMATS
+from epibench.io.methylation.ingest import READERS
+from epibench.io.reference import Reference, write_reference_index
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+ENCODE = os.path.join(DATA, "encode_cpg_10e5.bed.gz")
+
+CHR1 = "AACGTTACGATTCGGGCGATCAGTT"
+CHR2 = "CGTACG"
+
+
+def make_reference(tmp_path, seqs, name="ref"):
+    fasta = tmp_path / f"{name}.fa"
+    fasta.write_text("".join(f">{chrom}\n{seq}\n" for chrom, seq in seqs.items()))
+    return Reference(write_reference_index(fasta, tmp_path / name))
+
+
+@pytest.fixture
+def ref(tmp_path):
+    return make_reference(tmp_path, {"chr1": CHR1, "chr2": CHR2})
+
+
+def write(tmp_path, name, lines, gz=False):
+    path = tmp_path / name
+    data = "".join(line + "\n" for line in lines).encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def tsv(*fields):
+    return "\t".join(str(f) for f in fields)
+
+
+def expected(rows):
+    """Canonical table from hand-derived (chrom, pos, n_meth, n_total) rows."""
+    frame = pd.DataFrame(rows, columns=["chrom", "pos", "n_meth", "n_total"])
+    frame = frame.astype({"pos": np.int64, "n_meth": np.float64, "n_total": np.int64})
+    frame["level"] = (frame.n_meth / frame.n_total).astype(np.float32)
+    return frame
+
+
+def assert_table(got, rows):
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected(rows), check_exact=False, rtol=1e-6)
+
+
+# --- one test per format -------------------------------------------------------------
+
+METHYLC_ROWS = [  # chrom, start, end, context, level, strand, depth
+    ("chr1", 2, 3, "CG", "0.800", "+", 5),  # + on the C at 2
+    ("chr1", 3, 4, "CG", "0.500", "-", 4),  # - on the G at 3 -> CpG 2
+    ("chr1", 7, 8, "CG", "1.000", "+", 6),
+    ("chr1", 12, 13, "CG", "0.250", "+", 4),  # 4 reads < min_coverage 5
+    ("chr1", 20, 21, "CHG", "0.500", "+", 10),  # not CG context: dropped
+]
+
+
+@pytest.mark.parametrize("old_order", [False, True])
+def test_methylc_both_column_orders(tmp_path, ref, old_order):
+    rows = [r[:5] + ((r[6], r[5]) if old_order else (r[5], r[6])) for r in METHYLC_ROWS]
+    path = write(tmp_path, "s.methylC.gz", [tsv(*r) for r in rows], gz=True)
+    table, qc = ingest(path, ref, min_coverage=5)
+    # CpG 2: n_meth 0.8*5 + 0.5*4 = 6, depth 9; CpG 7: 1.0*6 = 6 of 6
+    assert_table(table, [("chr1", 2, 6.0, 9), ("chr1", 7, 6.0, 6)])
+    assert qc["format"] == "methylc"
+    assert qc["n_records"] == 5
+    assert qc["n_non_cg_context_dropped"] == 1
+    assert qc["n_cpgs_merged"] == 1
+    assert qc["n_below_min_coverage"] == 1
+    assert qc["n_kept"] == 2
+    assert qc["cg_share"] == 1.0
+    assert qc["mean_coverage"] == pytest.approx(7.5)
+    assert qc["mean_level"] == pytest.approx((6 / 9 + 1) / 2)
+
+
+@pytest.mark.parametrize("n_columns", [14, 11])
+def test_encode_bedmethyl(tmp_path, ref, n_columns):
+    def row(chrom, start, strand, coverage, percent, context="CG"):
+        fields = [
+            chrom,
+            start,
+            start + 1,
+            '"ENCSR0"',
+            coverage,
+            strand,
+            start,
+            start + 1,
+            "255,0,0",
+            coverage,
+            percent,
+        ]
+        return tsv(*(fields + [context, context, 2])[:n_columns])
+
+    lines = ['track name="ENCSR0" description="x" visibility=2 itemRgb="On"']
+    lines += [row("chr1", 2, "+", 3, 100), row("chr1", 3, "-", 2, 50), row("chr2", 4, "+", 6, 0)]
+    if n_columns == 14:
+        lines.append(row("chr1", 20, "+", 8, 50, context="CHG"))
+    table, qc = ingest(write(tmp_path, "s.bed", lines), ref, min_coverage=5)
+    # CpG chr1:2: 3 of 3 (+) and 1 of 2 (-): 4 of 5; chr2:4: 0 of 6
+    assert_table(table, [("chr1", 2, 4.0, 5), ("chr2", 4, 0.0, 6)])
+    assert qc["format"] == "bedmethyl"
+    assert qc["n_non_cg_context_dropped"] == (1 if n_columns == 14 else 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "starts"),
+    [("s.bismark.cov", (3, 4, 1)), ("s.bismark.zero.cov", (2, 3, 0)), ("s.bismark.cov.gz", (3, 4, 1))],
+)
+def test_bismark_coverage(tmp_path, ref, name, starts):
+    # .cov is 1-based (start == end == the cytosine); .zero.cov is 0-based half-open
+    one_based = ".zero." not in name
+    ends = [s if one_based else s + 1 for s in starts]
+    lines = [
+        tsv("chr1", starts[0], ends[0], 80, 4, 1),  # the C of CpG chr1:2
+        tsv("chr1", starts[1], ends[1], 50, 1, 1),  # the G of the same CpG: no strand column, the FASTA tells
+        tsv("chr2", starts[2], ends[2], 100, 5, 0),  # CpG chr2:0
+    ]
+    table, qc = ingest(write(tmp_path, name, lines, gz=name.endswith(".gz")), ref, min_coverage=5)
+    assert_table(table, [("chr1", 2, 5.0, 7), ("chr2", 0, 5.0, 5)])
+    assert qc["format"] == ("bismark_cov" if one_based else "bismark_zero_cov")
+    assert qc["n_cpgs_merged"] == 1
+
+
+def test_bismark_cpg_report(tmp_path, ref):
+    lines = [
+        tsv("chr1", 3, "+", 4, 1, "CG", "CGT"),  # 1-based 3 = 0-based 2, the C
+        tsv("chr1", 4, "-", 2, 0, "CG", "CGA"),  # 1-based 4 = the G at 3
+        tsv("chr1", 8, "+", 0, 0, "CG", "CGA"),  # uncovered CpG 7
+        tsv("chr1", 21, "+", 3, 3, "CHG", "CAG"),  # CX report row
+    ]
+    table, qc = ingest(write(tmp_path, "s.CpG_report.txt", lines), ref, min_coverage=1)
+    assert_table(table, [("chr1", 2, 6.0, 7)])
+    assert qc["format"] == "bismark_cpg_report"
+    assert qc["n_zero_depth_dropped"] == 1
+    assert qc["n_non_cg_context_dropped"] == 1
+
+
+def test_methyldackel_bedgraph(tmp_path, ref):
+    lines = [
+        'track type="bedGraph" description="s CpG methylation levels"',
+        tsv("chr1", 2, 3, 80, 4, 1),  # C of CpG 2
+        tsv("chr1", 3, 4, 100, 2, 0),  # G of CpG 2
+        tsv("chr1", 7, 9, 50, 3, 3),  # --mergeContext: one 2-bp interval on CpG 7
+    ]
+    table, qc = ingest(write(tmp_path, "s_CpG.bedGraph", lines), ref, min_coverage=1)
+    assert_table(table, [("chr1", 2, 6.0, 7), ("chr1", 7, 3.0, 6)])
+    assert qc["format"] == "methyldackel"
+
+
+def modkit_row(chrom, start, code, strand, valid, n_mod):
+    # columns 1-9 tab-separated, 10-18 space-separated (older modkit); any whitespace must split
+    head = tsv(chrom, start, start + 1, code, valid, strand, start, start + 1, "255,0,0")
+    percent = f"{100 * n_mod / valid:.2f}"
+    return head + "\t" + " ".join(str(v) for v in (valid, percent, n_mod, valid - n_mod, 0, 0, 0, 0, 0))
+
+
+def test_modkit_bedmethyl(tmp_path, ref):
+    lines = [
+        modkit_row("chr1", 2, "m", ".", 6, 5),  # --combine-strands: on the C
+        modkit_row("chr1", 2, "h", ".", 6, 1),  # 5hmC: not kept
+        modkit_row("chr1", 7, "m,CG,0", "+", 3, 3),
+        modkit_row("chr1", 8, "m,CG,0", "-", 4, 2),  # G of CpG 7
+    ]
+    table, qc = ingest(write(tmp_path, "s.bed", lines), ref, min_coverage=1)
+    assert_table(table, [("chr1", 2, 5.0, 6), ("chr1", 7, 5.0, 7)])
+    assert qc["format"] == "modkit"
+    assert qc["n_other_modification_rows"] == 1
+    assert qc["n_records"] == 4
+
+
+def test_every_detectable_format_has_a_reader():
+    assert set(READERS) == set(FORMATS)
+
+
+# --- detection from content ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "fmt"),
+    [
+        ([tsv("chr1", 2, 3, "CG", "0.5", "+", 5)], "methylc"),
+        ([tsv("chr1", 2, 3, "CG", "0.5", 5, "-")], "methylc"),
+        (["track name=x", tsv("chr1", 2, 3, "x", 5, "+", 2, 3, "0,0,0", 5, 40, "CG", "CG", 2)], "bedmethyl"),
+        ([tsv("chr1", 2, 3, "x", 5, "-", 2, 3, "0,0,0", 5, 40)], "bedmethyl"),
+        ([modkit_row("chr1", 2, "m", ".", 6, 5)], "modkit"),
+        ([tsv("chr1", 3, "+", 4, 1, "CG", "CGT")], "bismark_cpg_report"),
+        ([tsv("chr1", 3, 3, 80, 4, 1)], "bismark_cov"),  # start == end: 1-based
+        (["track type=bedGraph", tsv("chr1", 2, 3, 80, 4, 1)], "methyldackel"),
+    ],
+)
+def test_detection_from_content_not_name(tmp_path, lines, fmt):
+    # a gzip file named .txt: compression from the magic bytes, format from the lines
+    path = write(tmp_path, "calls.txt", lines, gz=True)
+    assert detect_source(path).fmt == fmt
+
+
+def test_unknown_layout_is_an_input_error(tmp_path):
+    path = write(tmp_path, "x.txt", ["# comment", tsv("chr1", 2, 3, 0.5, 7)])
+    with pytest.raises(InputError, match="unrecognised methylation format") as info:
+        detect_source(path)
+    assert info.value.line == 2
+
+
+# --- chromosome names ----------------------------------------------------------------
+
+
+def test_chromosome_names_harmonised_and_dropped_reported(tmp_path, ref):
+    lines = [
+        tsv("1", 2, 3, "CG", "0.5", "+", 6),
+        tsv("2", 4, 5, "CG", "1.0", "+", 5),
+        tsv("chrUn_KI270302v1", 10, 11, "CG", "1.0", "+", 9),
+        tsv("chrUn_KI270302v1", 20, 21, "CG", "1.0", "+", 9),
+    ]
+    table, qc = ingest(write(tmp_path, "s.methylC", lines), ref, min_coverage=1)
+    assert_table(table, [("chr1", 2, 3.0, 6), ("chr2", 4, 5.0, 5)])
+    assert qc["renamed_chroms"] == {"1": "chr1", "2": "chr2"}
+    assert qc["dropped_chroms"] == {"chrUn_KI270302v1": 2}
+
+
+def test_nothing_on_the_fasta_is_an_input_error(tmp_path, ref):
+    path = write(tmp_path, "s.methylC", [tsv("chrZ", 2, 3, "CG", "0.5", "+", 6)])
+    with pytest.raises(InputError, match="chrZ"):
+        ingest(path, ref)
+
+
+# --- CG check and its diagnosis -------------------------------------------------------
+
+
+@pytest.fixture
+def random_ref(tmp_path):
+    """20 kb of random sequence (about 1,250 CpGs): enough calls for shares to mean something."""
+    rng = np.random.default_rng(7)
+    seq = "".join(rng.choice(list("ACGT"), size=20_000))
+    return make_reference(tmp_path, {"chr1": seq}, "random"), seq
+
+
+def cpgs_of(seq):
+    return [i for i in range(len(seq) - 1) if seq[i : i + 2] == "CG"]
+
+
+def test_one_based_coverage_read_as_zero_based_is_an_off_by_one(tmp_path, random_ref):
+    ref, seq = random_ref
+    # a true 1-based Bismark file: both cytosines of each CpG (C at c+1, the - C at c+2)
+    lines = [tsv("chr1", p, p, 50, 3, 3) for c in cpgs_of(seq) for p in (c + 1, c + 2)]
+    path = write(tmp_path, "s.bismark.cov", lines)
+    table, _ = ingest(path, ref)  # read right: every CpG once, both strands merged
+    assert table.pos.tolist() == cpgs_of(seq) and (table.n_total == 12).all()
+    with pytest.raises(
+        InputError, match="off-by-one: the file seems 1-based but was read as 0-based"
+    ) as info:
+        ingest(path, ref, fmt="bismark_zero_cov")
+    assert "bismark_zero_cov" in str(info.value) and str(path) in str(info.value)
+
+
+def test_zero_based_read_as_one_based_is_an_off_by_one(tmp_path, random_ref):
+    ref, seq = random_ref
+    lines = [tsv("chr1", p, p + 1, 50, 3, 3) for c in cpgs_of(seq) for p in (c, c + 1)]
+    path = write(tmp_path, "s.bismark.zero.cov", lines)
+    with pytest.raises(InputError, match="the file seems 0-based but was read as 1-based"):
+        ingest(path, ref, fmt="bismark_cov")
+
+
+def test_stranded_one_based_bedmethyl_is_an_off_by_one(tmp_path, random_ref):
+    ref, seq = random_ref
+    lines = [
+        tsv("chr1", p + 1, p + 2, "x", 5, strand, p + 1, p + 2, "0,0,0", 5, 40)  # shifted by one: 1-based
+        for c in cpgs_of(seq)
+        for p, strand in ((c, "+"), (c + 1, "-"))
+    ]
+    with pytest.raises(InputError, match="seems 1-based but was read as 0-based"):
+        ingest(write(tmp_path, "s.bed", lines), ref)
+
+
+def test_wrong_assembly(tmp_path, random_ref):
+    ref, seq = random_ref
+    rng = np.random.default_rng(3)
+    positions = np.sort(rng.choice(len(seq) - 2, size=500, replace=False))
+    lines = [tsv("chr1", p, p + 1, "CG", "0.5", "+", 5) for p in positions]
+    with pytest.raises(InputError, match=r"wrong assembly\? only \d+\.\d% of calls fall on a CpG") as info:
+        ingest(write(tmp_path, "s.methylC", lines), ref)
+    assert "random/genome.fa" in str(info.value)
+
+
+def test_a_few_off_cpg_calls_are_dropped_not_fatal(tmp_path, random_ref):
+    ref, seq = random_ref
+    cpgs = cpgs_of(seq)
+    off = next(i for i in range(2, len(seq)) if seq[i] == "A")
+    lines = [tsv("chr1", c, c + 1, "CG", "0.5", "+", 8) for c in cpgs] + [
+        tsv("chr1", off, off + 1, "CG", "0.5", "+", 8)
+    ]
+    table, qc = ingest(write(tmp_path, "s.methylC", lines), ref)
+    assert qc["n_off_cg_dropped"] == 1
+    assert qc["cg_share"] == pytest.approx(len(cpgs) / (len(cpgs) + 1))
+    assert table.pos.tolist() == cpgs
+
+
+# --- the real ENCODE file -------------------------------------------------------------
+
+
+def encode_calls():
+    """(start, strand, coverage, percent) per data line, parsed here independently of the reader."""
+    with gzip.open(ENCODE, "rt") as fh:
+        next(fh)  # the track line
+        rows = [line.split("\t") for line in fh]
+    return [(int(r[1]), r[5], int(r[9]), float(r[10])) for r in rows]
+
+
+def test_encode_bedmethyl_real_file(tmp_path):
+    calls = encode_calls()
+    cpg = np.array([s if strand == "+" else s - 1 for s, strand, _, _ in calls])
+    # Synthetic chr1 (there is no FASTA for this file): random bases up to the last call,
+    # with C, G written at each call's CpG (a + call on the C, a - call on the G).
+    rng = np.random.default_rng(0)
+    seq = np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, cpg.max() + 2)].copy()
+    seq[cpg], seq[cpg + 1] = ord("C"), ord("G")
+    fasta = tmp_path / "chr1.fa"
+    fasta.write_bytes(b">chr1\n" + seq.tobytes() + b"\n")
+    ref = Reference(write_reference_index(fasta, tmp_path / "ref"))
+
+    # expected, by plain Python: strands summed per CpG, n_meth = percent / 100 x coverage
+    sums = {}
+    for (start, strand, coverage, percent), c in zip(calls, cpg):
+        meth, total, n = sums.get(c, (0.0, 0, 0))
+        sums[c] = (meth + percent / 100 * coverage, total + coverage, n + 1)
+
+    table, qc = ingest(ENCODE, ref, min_coverage=1)
+    assert qc["format"] == "bedmethyl" and qc["n_records"] == 99_999 == len(calls)
+    assert qc["cg_share"] == 1.0
+    assert qc["n_cpgs_merged"] == sum(1 for v in sums.values() if v[2] == 2)
+    want = sorted((c, m, t) for c, (m, t, _) in sums.items())
+    assert table.pos.tolist() == [c for c, _, _ in want]
+    np.testing.assert_allclose(table.n_meth, [m for _, m, _ in want])
+    np.testing.assert_array_equal(table.n_total, [t for _, _, t in want])
+    assert (table.chrom == "chr1").all()
+
+    table5, qc5 = ingest(ENCODE, ref)  # default min_coverage 5
+    assert len(table5) == sum(1 for _, t, _ in sums.values() if t >= 5) == qc5["n_kept"]
+    assert qc5["n_below_min_coverage"] == len(sums) - len(table5)
+
+    # a truncated copy of the real file names the file
+    cut = tmp_path / "cut.bed.gz"
+    data = open(ENCODE, "rb").read()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated") as info:
+        ingest(cut, ref)
+    assert str(cut) in str(info.value)
+
+
+# --- bad input names file and line ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "lines", "line", "what"),
+    [
+        (
+            "a.methylC",
+            [
+                tsv("chr1", 2, 3, "CG", "0.5", "+", 5),
+                tsv("chr1", 7, 8, "CG", "0.5", "+", 5),
+                tsv("chr1", 12, 13, "CG", "high", "+", 5),
+            ],
+            3,
+            "column 5 \\(level\\) is not a number",
+        ),
+        (
+            "b.methylC",
+            [tsv("chr1", 2, 3, "CG", "0.5", "+", 5), tsv("chr1", 7, 8, "CG", "80", "+", 5)],
+            2,
+            "fraction column",
+        ),
+        (
+            "c.bed",
+            [
+                "track name=x",
+                tsv("chr1", 2, 3, "x", 5, "+", 2, 3, "0,0,0", 5, 40),
+                tsv("chr1", 7, 8, "x", 5, "+", 7, 8, "0,0,0", 5, 150),
+            ],
+            3,
+            "percent > 100",
+        ),
+        (
+            "d.bed",
+            [
+                "track name=x",
+                tsv("chr1", 2, 3, "x", 5, "+", 2, 3, "0,0,0", 5, 40, "CG", "CG", 2),
+                tsv("chr1", 7, 8, "x", 5, "+", 7, 8, "0,0,0", 5, 40, "CG", "CG", 2),
+                tsv("chr1", 12, 13, "x", 5, "+", 12, 13, "0,0,0", 5, 40, "CG", "CG"),
+            ],
+            4,
+            "expected 14 columns, found 13",
+        ),
+        (
+            "e.methylC",
+            [tsv("chr1", 2, 3, "CG", "0.5", "+", 5), tsv("chr1", -5, 3, "CG", "0.5", "+", 5)],
+            2,
+            "coordinate below 0",
+        ),
+        (
+            "f.bismark.cov",
+            [tsv("chr1", 3, 3, 50, 1, 1), tsv("chr1", 0, 0, 50, 1, 1)],
+            2,
+            "coordinate below 1",
+        ),
+        (
+            "g.bismark.cov",
+            [tsv("chr1", 3, 3, 50, 1, 1), tsv("chr1", 4, 4, 50, -1, 1)],
+            2,
+            "negative methylated count",
+        ),
+        (
+            "h.bed",
+            [modkit_row("chr1", 2, "m", ".", 6, 5), modkit_row("chr1", 7, "m", ".", 6, 5).rsplit(" ", 1)[0]],
+            2,
+            "expected 18 columns, found 17",
+        ),
+        (
+            "i.txt",
+            [tsv("chr1", 3, "+", 4, 1, "CG", "CGT"), tsv("chr1", 8, "*", 4, 1, "CG", "CGT")],
+            2,
+            "strand must be one of",
+        ),
+        (
+            "j.methylC",
+            [tsv("chr1", 2, 3, "CG", "0.5", "+", 5), tsv("chr1", 7, 8, "CG", "0.5", "+", "5x")],
+            2,
+            "column 7 \\(depth\\) is not an integer",
+        ),
+    ],
+)
+def test_bad_input_names_file_and_line(tmp_path, ref, name, lines, line, what):
+    path = write(tmp_path, name, lines)
+    with pytest.raises(InputError, match=what) as info:
+        ingest(path, ref, min_coverage=1)
+    assert info.value.line == line
+    assert str(info.value).startswith(f"{path}, line {line}: ")
+
+
+def test_the_same_strand_called_twice_names_both_lines(tmp_path, ref):
+    lines = [
+        tsv("chr1", 2, 3, "CG", "0.5", "+", 5),
+        tsv("chr1", 7, 8, "CG", "0.5", "+", 5),
+        tsv("chr1", 2, 3, "CG", "0.8", "+", 5),
+    ]
+    with pytest.raises(InputError, match="second call for the \\+ strand .* first is on line 1") as info:
+        ingest(write(tmp_path, "dup.methylC", lines), ref)
+    assert info.value.line == 3
+
+
+@pytest.mark.parametrize("lines", [[], ['track name="empty"'], ["", ""]])
+@pytest.mark.parametrize("gz", [False, True])
+def test_empty_file_is_an_input_error(tmp_path, ref, lines, gz):
+    path = write(tmp_path, "empty.bed.gz" if gz else "empty.bed", lines, gz=gz)
+    with pytest.raises(InputError, match="no data lines") as info:
+        ingest(path, ref)
+    assert str(path) in str(info.value)
+
+
+def test_nothing_above_min_coverage_is_an_input_error(tmp_path, ref):
+    path = write(tmp_path, "s.methylC", [tsv("chr1", 2, 3, "CG", "0.5", "+", 2)])
+    with pytest.raises(InputError, match="at least 5 reads"):
+        ingest(path, ref)
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def test_write_canonical_parquet(tmp_path, ref):
+    path = write(tmp_path, "s.methylC", [tsv(*r) for r in METHYLC_ROWS])
+    table, _ = ingest(path, ref)
+    out = tmp_path / "out" / "s.parquet"
+    write_canonical(table, out)
+    assert os.listdir(out.parent) == ["s.parquet"]  # no temporary left behind
+    back = pq.read_table(out)
+    assert back.column_names == ["chrom", "pos", "n_meth", "n_total", "level"]
+    assert [str(t) for t in back.schema.types] == ["large_string", "int64", "double", "int64", "float"] or [
+        str(t) for t in back.schema.types
+    ] == ["string", "int64", "double", "int64", "float"]
+    assert_table(back.to_pandas(), [("chr1", 2, 6.0, 9), ("chr1", 7, 6.0, 6)])

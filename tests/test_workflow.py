@@ -1,0 +1,142 @@
+"""End-to-end: the Snakemake workflow on the tiny test cohort, in a temporary copy of the repo.
+
+One run of the whole DAG (module fixture), then checks of its outputs, of "nothing to do"
+afterwards, and that a report-only config change reruns only the report rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.workflow
+
+
+def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}")
+    return done
+
+
+def snakemake(workdir: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+    return run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny.yaml", *extra],
+        workdir,
+        check=check,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A copy of the workflow with the tiny cohort, after one complete run."""
+    root = tmp_path_factory.mktemp("epibench repo")  # a space in the path on purpose
+    for name in ("Snakefile", "workflow", "config", "envs"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
+    run(
+        [str(BIN / "epibench"), "demo-data", "--out", "resources/tiny", "--chrom-lengths", "100000,100000,100000", "--samples", "2"],
+        root,
+    )
+    snakemake(root)
+    return root
+
+
+def test_report_links_every_figure(workdir):
+    report = workdir / "results/tiny/report/index.html"
+    html = report.read_text()
+    images = re.findall(r"<img src='([^']+)'", html)
+    assert len(images) >= 8
+    for image in images:
+        assert (report.parent / image).stat().st_size > 1000
+    for section in ("QC", "Training", "Evaluation", "Interpretation"):
+        assert f"id='{section}'" in html
+
+
+def test_metrics_are_sane(workdir):
+    metrics = pd.read_csv(workdir / "results/tiny/evaluation/metrics.tsv", sep="\t")
+    overall = metrics[metrics["scope"] == "all"].set_index(["model", "metric"])["value"]
+    assert set(metrics["model"]) == {"cnn", "hybrid", "ceiling"}
+    for model in ("cnn", "hybrid", "ceiling"):
+        assert 0.0 <= overall[(model, "auroc")] <= 1.0
+        assert 0.0 <= overall[(model, "mse")] <= 1.0
+    # the generator's true probabilities are the best predictor there is
+    assert overall[("ceiling", "auroc")] > 0.8
+    assert overall[("ceiling", "mse")] <= min(overall[("cnn", "mse")], overall[("hybrid", "mse")])
+    chroms = set(metrics.loc[metrics["scope"] == "chrom", "scope_value"])
+    assert chroms == {"chr3"}, "only the held-out test chromosome is evaluated"
+    comparison = pd.read_csv(workdir / "results/tiny/evaluation/comparison.tsv", sep="\t")
+    assert {"auroc", "mse", "epoch time (s)"} <= set(comparison["metric"])
+
+
+def test_predictions_cover_the_test_split_once(workdir):
+    preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/hybrid.parquet")
+    assert set(preds["chrom"]) == {"chr3"}
+    assert not preds.duplicated(["sample", "chrom", "pos"]).any()
+    assert preds["level_pred"].between(0, 1).all() and preds["prob_pred"].between(0, 1).all()
+    manifests = [json.loads((workdir / f"results/tiny/shards/sample{i}/manifest.json").read_text()) for i in (1, 2)]
+    assert len(preds) == sum(m["counts"]["test"] for m in manifests)
+
+
+def test_canonical_tables_sit_on_reference_cpgs(workdir):
+    fasta = (workdir / "results/tiny/reference/genome.fa").read_text().split(">")[1:]
+    genome = {rec.split("\n", 1)[0].split()[0]: rec.split("\n", 1)[1].replace("\n", "").upper() for rec in fasta}
+    for sample in ("sample1", "sample2"):
+        table = pd.read_parquet(workdir / f"results/tiny/methylation/{sample}.parquet")
+        assert len(table) > 1000
+        assert (table["n_total"] >= 5).all()
+        on_cg = [genome[c][p : p + 2] == "CG" for c, p in zip(table["chrom"], table["pos"])]
+        assert np.mean(on_cg) > 0.99
+
+
+def test_attribution_outputs(workdir):
+    kmers = pd.read_csv(workdir / "results/tiny/interpret/top_kmers.tsv", sep="\t")
+    assert {"region", "kmer", "mean_attribution", "count"} <= set(kmers.columns)
+    summary = json.loads((workdir / "results/tiny/interpret/summary.json").read_text())
+    assert summary["n_cpgs"] > 0
+
+
+def test_rerun_has_nothing_to_do(workdir):
+    done = snakemake(workdir, "-n")
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+def test_report_setting_reruns_only_the_report(workdir):
+    config_path = workdir / "config/tiny.yaml"
+    original = config_path.read_text()
+    config = yaml.safe_load(original)
+    config["report"]["title"] = "a new title"
+    config_path.write_text(yaml.safe_dump(config))
+    try:
+        done = snakemake(workdir, "-n", "--quiet", "rules")
+        jobs = re.findall(r"^(\w+)\s+\d+\s*$", done.stdout, flags=re.M)
+        assert [job for job in jobs if job != "all"] == ["report"], done.stdout
+    finally:
+        config_path.write_text(original)
+
+
+def test_bad_config_names_the_key(workdir):
+    config_path = workdir / "config/bad.yaml"
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    config["shards"]["windwo"] = 500
+    config_path.write_text(yaml.safe_dump(config))
+    done = run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/bad.yaml"], workdir, check=False)
+    assert done.returncode != 0
+    assert "windwo" in done.stdout + done.stderr
