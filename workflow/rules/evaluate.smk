@@ -32,7 +32,7 @@ rule evaluate:
         truth=lambda wildcards, input: (
             f"--truth {shlex.quote(input.truth)}" if input.truth else ""
         ),
-        out_dir=f"{RESULTS}/evaluation",
+        out_dir=lambda wildcards, output: str(Path(output.metrics).parent),
     shell:
         "epibench evaluate --predictions {input.predictions:q} --train-metrics {input.train_metrics:q}"
         " {params.truth} --settings-json {params.settings:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

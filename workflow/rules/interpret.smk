@@ -26,7 +26,7 @@ rule attribute:
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         settings=as_json(config["attribute"]),
-        out_dir=f"{RESULTS}/interpret",
+        out_dir=lambda wildcards, output: str(Path(output.kmers).parent),
     shell:
         "epibench attribute --model-dir {params.model_dir:q} --shards {input.shards:q}"
         " --settings-json {params.settings:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"

@@ -11,5 +11,7 @@ rule reference:
         f"{BENCH}/reference.tsv"
     conda:
         "../../envs/epibench.yaml"
+    params:
+        out_dir=lambda wildcards, output: str(Path(output.fasta).parent),
     shell:
-        "epibench reference --fasta {input.fasta:q} --out-dir {RESULTS:q}/reference > {log:q} 2>&1"
+        "epibench reference --fasta {input.fasta:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

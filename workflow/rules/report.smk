@@ -14,8 +14,10 @@ rule report:
     conda:
         "../../envs/epibench.yaml"
     params:
+        results=lambda wildcards, input: str(Path(input.regions).parents[1]),
+        models=MODELS,
         title=config["report"]["title"],
         max_rows=config["report"]["max_table_rows"],
     shell:
-        "epibench report --results {RESULTS:q} --title {params.title:q} --models {MODELS:q}"
+        "epibench report --results {params.results:q} --title {params.title:q} --models {params.models:q}"
         " --max-rows {params.max_rows} --out {output:q} > {log:q} 2>&1"
