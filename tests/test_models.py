@@ -53,23 +53,45 @@ def test_output_shapes_and_ranges(arch):
     assert ((out["level"] >= 0) & (out["level"] <= 1)).all()
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
-def test_seq_embedding_is_an_embedding_of_five_codes(arch):
-    model = small(arch)
+def test_hybrid_seq_embedding_is_an_embedding_of_five_codes():
+    model = small("hybrid")
     assert isinstance(model.seq_embedding, nn.Embedding)
     assert model.seq_embedding.num_embeddings == len(BASES)
     assert any(module is model.seq_embedding for module in model.modules())
 
 
-def test_cnn_embedding_is_frozen_one_hot():
-    emb = small("cnn").seq_embedding
-    assert not emb.weight.requires_grad
-    assert torch.equal(emb.weight[:N_CODE], torch.eye(4))
-    assert torch.equal(emb.weight[N_CODE], torch.zeros(4))
-    assert (
-        count_parameters(small("cnn")) - count_parameters(small("cnn"), trainable_only=True)
-        == emb.weight.numel()
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_sequence_is_read_through_the_one_hot_input_layer(arch):
+    model = small(arch)
+    seen = []
+    handle = model.seq_input.register_forward_hook(lambda module, args, out: seen.append(out))
+    seq = inputs()[0]
+    model(*inputs())
+    handle.remove()
+    assert seen[0].shape == (B, W, len(BASES))
+    assert torch.equal(seen[0].argmax(-1), seq)
+
+
+def test_folded_stem_equals_embedding_then_convolution():
+    stem = small("hybrid").sequence
+    seq = inputs()[0]
+    reference = nn.functional.conv1d(
+        stem.seq_embedding(seq).transpose(1, 2), stem.stem_conv.weight, stem.stem_conv.bias, padding="same"
     )
+    folded = stem.embed_and_convolve(stem.seq_input(seq))
+    torch.testing.assert_close(folded, reference, rtol=1e-5, atol=1e-5)
+
+
+def test_cnn_sees_n_as_no_base():
+    model = small("cnn")
+    seq, hist, mask, region = inputs()
+    all_n = torch.full_like(seq, N_CODE)
+    first_conv = model.conv[0]
+    with torch.no_grad():
+        first_conv.bias.zero_()
+        activation = first_conv(model.seq_input(all_n)[..., :N_CODE].transpose(1, 2))
+    assert torch.equal(activation, torch.zeros_like(activation))
+    assert count_parameters(model) == count_parameters(model, trainable_only=True)
 
 
 def test_hybrid_embedding_gets_gradients():

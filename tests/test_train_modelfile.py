@@ -107,4 +107,4 @@ def test_weights_are_safetensors_not_pickle(saved):
     head = (saved / "model.safetensors").read_bytes()[:8]
     header_len = int.from_bytes(head, "little")
     header = json.loads((saved / "model.safetensors").read_bytes()[8 : 8 + header_len])
-    assert "seq_embedding.weight" in header
+    assert "conv.0.weight" in header

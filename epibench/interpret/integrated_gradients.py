@@ -1,8 +1,8 @@
 """Integrated gradients (captum) for the predicted methylation level of chosen CpGs.
 
-Sequence: LayerIntegratedGradients through the model's ``seq_embedding`` layer; the baseline
-is the all-N sequence (code 4: "no base known"), and the attribution of a position is the sum
-over embedding dimensions. Histone marks: IntegratedGradients on the (log1p) binned signal with
+Sequence: LayerIntegratedGradients through the model's one-hot input layer ``seq_input``; the
+baseline is the all-N sequence (code 4: "no base known"), and the attribution of a position is
+the sum over its five letter channels. Histone marks: IntegratedGradients on the (log1p) binned signal with
 an all-zero baseline (no signal), the mask held fixed. Attributions are in units of the predicted
 level (0-1); per CpG they sum (approximately, see ``delta``) to level(input) - level(baseline).
 """
@@ -44,7 +44,7 @@ def integrated_gradients(
     model.eval()
     forward = _level_of(model)
     seq, hist, mask, region = batch["seq"], batch["hist"], batch["hist_mask"], batch["region"]
-    seq_ig = LayerIntegratedGradients(forward, model.seq_embedding)
+    seq_ig = LayerIntegratedGradients(forward, model.seq_input)
     seq_attr, seq_delta = seq_ig.attribute(
         seq,
         baselines=torch.full_like(seq, N_CODE),

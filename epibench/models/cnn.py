@@ -5,17 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from epibench.vocab import BASES, N_CODE
-
-
-def one_hot_embedding() -> nn.Embedding:
-    """Frozen nn.Embedding(5, 4): one-hot rows for A, C, G, T and a zero row for N."""
-    embedding = nn.Embedding(len(BASES), 4)
-    weight = torch.zeros(len(BASES), 4)
-    weight[:N_CODE] = torch.eye(4)
-    embedding.weight.data.copy_(weight)
-    embedding.weight.requires_grad_(False)
-    return embedding
+from epibench.models.onehot import OneHot
+from epibench.vocab import N_CODE
 
 
 class OriginalCNN(nn.Module):
@@ -52,7 +43,7 @@ class OriginalCNN(nn.Module):
         self.window = window
         self.n_marks = n_marks
         self.n_bins = n_bins
-        self.seq_embedding = one_hot_embedding()
+        self.seq_input = OneHot()
         blocks, width, length = [], 4, window
         for out_channels, kernel, pool in zip(channels, kernels, pools):
             blocks += [nn.Conv1d(width, out_channels, kernel, padding="same"), nn.ReLU(), nn.MaxPool1d(pool)]
@@ -84,7 +75,8 @@ class OriginalCNN(nn.Module):
             )
         mask = hist_mask.bool()
         observed = torch.where(mask, hist, torch.zeros((), dtype=hist.dtype, device=hist.device))
-        x = self.conv(self.seq_embedding(seq).transpose(1, 2))
+        one_hot = self.seq_input(seq)[..., :N_CODE]  # (B, W, 4): N is all zeros
+        x = self.conv(one_hot.transpose(1, 2))
         x = torch.cat([x, observed.flatten(1), mask.to(x.dtype).flatten(1)], dim=1)
         out = self.head(self.dense(x)).float()
         return {"level": torch.sigmoid(out[:, 0]), "logit": out[:, 1]}

@@ -64,8 +64,13 @@ class EpiBenchModel(nn.Module):
 
     @property
     def seq_embedding(self) -> nn.Embedding:
-        """The nn.Embedding(5, d_model) of ACGTN codes (captum attributes through it)."""
+        """The nn.Embedding(5, d_model) of ACGTN codes."""
         return self.sequence.seq_embedding
+
+    @property
+    def seq_input(self) -> nn.Module:
+        """The one-hot input layer (captum attributes through its output)."""
+        return self.sequence.seq_input
 
     def forward(
         self,

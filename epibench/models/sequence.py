@@ -6,7 +6,9 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
+from epibench.models.onehot import OneHot
 from epibench.vocab import BASES
 
 
@@ -50,12 +52,10 @@ class SequenceTransformer(nn.Module):
         dropout: float,
     ):
         super().__init__()
+        self.seq_input = OneHot()
         self.seq_embedding = nn.Embedding(len(BASES), d_model)
-        self.stem = nn.Sequential(
-            nn.Conv1d(d_model, d_model, stem_kernel, padding="same"),
-            nn.GELU(),
-            nn.MaxPool1d(stem_pool) if stem_pool > 1 else nn.Identity(),
-        )
+        self.stem_conv = nn.Conv1d(d_model, d_model, stem_kernel, padding="same")
+        self.stem = nn.Sequential(nn.GELU(), nn.MaxPool1d(stem_pool) if stem_pool > 1 else nn.Identity())
         self.stem_pool = stem_pool
         self.dropout = nn.Dropout(dropout)
         layer = nn.TransformerEncoderLayer(
@@ -71,9 +71,19 @@ class SequenceTransformer(nn.Module):
             layer, n_layers, norm=nn.LayerNorm(d_model), enable_nested_tensor=False
         )
 
+    def embed_and_convolve(self, one_hot: torch.Tensor) -> torch.Tensor:
+        """The embedding followed by the stem convolution, computed as one 5-channel convolution.
+
+        conv(embed(x)) = conv'(one_hot(x)) with conv' weights W'[o, c, k] = sum_i W[o, i, k] E[c, i]:
+        the same result and gradients as embedding then convolving, with d_model/5 times fewer
+        FLOPs (the stem was a quarter of the model's FLOPs at the seed's shapes).
+        one_hot (B, W, 5) -> (B, d_model, W).
+        """
+        weight = torch.einsum("oik,ci->ock", self.stem_conv.weight, self.seq_embedding.weight)
+        return F.conv1d(one_hot.transpose(1, 2), weight, self.stem_conv.bias, padding="same")
+
     def forward(self, seq: torch.Tensor) -> torch.Tensor:
         """seq (B, W) codes -> tokens (B, W // stem_pool, d_model)."""
-        x = self.seq_embedding(seq).transpose(1, 2)  # (B, d, W)
-        x = self.stem(x).transpose(1, 2)  # (B, L, d)
+        x = self.stem(self.embed_and_convolve(self.seq_input(seq))).transpose(1, 2)  # (B, L, d)
         x = x + sinusoidal_encoding(x.shape[1], x.shape[2], device=x.device, dtype=x.dtype)
         return self.encoder(self.dropout(x))
