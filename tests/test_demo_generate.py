@@ -200,7 +200,7 @@ def test_every_methylation_row_sits_on_a_cpg(demo):
     seqs = upper_fasta(demo / "genome.fa")
     sheet = read_sheet(demo)
     assert sheet.columns.tolist() == ["sample", "methylation", "format", *MARKS]
-    assert sorted(sheet.format) == ["bismark_cov", "bedmethyl", "methylc"]
+    assert sorted(sheet.format) == ["bedmethyl", "bismark_cov", "methylc"]
     for row in sheet.itertuples(index=False):
         rows = methylation_rows(Path(row.methylation), row.format)
         assert len(rows) > 1000
