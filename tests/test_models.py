@@ -250,3 +250,27 @@ def test_seed_default_shapes():
     assert layer.linear1.out_features == 2048 and len(model.sequence.encoder.layers) == 4
     assert model.fusion.attention.embed_dim == 512 and model.fusion.attention.num_heads == 8
     assert model.histone.proj.out_features == 128
+
+
+def test_local_readout_spans_the_cpg_neighbourhood():
+    from epibench.models.hybrid import local_tokens
+
+    # C at 499 -> token 124, G at 500 -> token 125; 48 bp = 12 tokens of 4 bp each side
+    assert local_tokens(1000, 4, 48) == (112, 137)
+    assert local_tokens(1000, 8, 48) == (56, 68)
+    assert local_tokens(40, 4, 1000) == (0, 9)  # clipped to the window's 10 tokens
+
+
+def test_local_readout_weights_depend_on_the_offset():
+    from epibench.models.hybrid import LocalReadout
+
+    torch.manual_seed(0)
+    readout = LocalReadout((2, 5), dim=4, local_dim=3, out_dim=2)
+    tokens = torch.zeros(1, 8, 4)
+    near, far = tokens.clone(), tokens.clone()
+    near[0, 3] = 1.0
+    far[0, 4] = 1.0
+    outside = tokens.clone()
+    outside[0, 7] = 1.0
+    assert not torch.allclose(readout(near), readout(far))
+    assert torch.equal(readout(outside), readout(tokens))

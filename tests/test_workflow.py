@@ -140,3 +140,15 @@ def test_bad_config_names_the_key(workdir):
     done = run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/bad.yaml"], workdir, check=False)
     assert done.returncode != 0
     assert "windwo" in done.stdout + done.stderr
+
+
+def test_missing_sample_file_is_named(workdir):
+    sheet = pd.read_csv(workdir / "resources/tiny/samples.tsv", sep="\t")
+    sheet.loc[0, "H3K27ac"] = "resources/tiny/no_such.bw"
+    sheet.to_csv(workdir / "config/missing.samples.tsv", sep="\t", index=False)
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    config["samples"] = "config/missing.samples.tsv"
+    (workdir / "config/missing.yaml").write_text(yaml.safe_dump(config))
+    done = run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/missing.yaml"], workdir, check=False)
+    assert done.returncode != 0
+    assert "no_such.bw" in done.stdout + done.stderr and "H3K27ac" in done.stdout + done.stderr

@@ -42,3 +42,25 @@ def test_every_conda_env_named_by_a_rule_exists_and_installs_epibench():
         assert any(str(d).startswith("bedtools") for d in deps), env_file
         pip = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
         assert "--editable .." in pip, env_file
+
+
+def test_readme_config_reference_names_every_schema_key():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    readme = (REPO / "README.md").read_text()
+    reference = readme[readme.index("## Config reference") :]
+    missing = []
+    for key, spec in schema["properties"].items():
+        if f"`{key}" not in reference:
+            missing.append(key)
+        for sub in spec.get("properties", {}):
+            if sub not in reference:
+                missing.append(f"{key}.{sub}")
+    assert not missing, f"README config reference lacks {missing}"
+
+
+def test_demo_config_validates_against_the_schema():
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    assert config["train"]["patience"] >= 1 and config["report"]["title"]

@@ -6,7 +6,8 @@ One item is a dict of tensors (no batch dim):
   label () float32; weight () float32; index () int64 (row in the dataset, to join predictions back).
 With ``reverse_complement_prob`` > 0, an item is reverse-complemented at random: the sequence is
 reversed and complemented (A<->T, C<->G, N stays), and the histone bins are reversed; the CpG
-stays at indices W//2-1, W//2.
+stays at indices W//2-1, W//2. The coin is torch's RNG, which the DataLoader seeds per worker
+from its generator, so augmentation is reproducible for a seeded loader and differs per worker.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ class ShardDataset(Dataset):
         shard_dirs: list[str | Path],
         split: str,
         reverse_complement_prob: float = 0.0,
-        seed: int = 0,
     ):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
@@ -59,7 +59,6 @@ class ShardDataset(Dataset):
         )
         self.row_in_shard = np.concatenate(per_shard).astype(np.int64)
         self.reverse_complement_prob = reverse_complement_prob
-        self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         return len(self.row_in_shard)
@@ -71,7 +70,7 @@ class ShardDataset(Dataset):
         hist = np.array(arrays["hist"][row], dtype=np.float32)
         observed = ~np.isnan(hist)
         hist = np.where(observed, np.log1p(np.clip(hist, 0.0, None)), 0.0).astype(np.float32)
-        if self.reverse_complement_prob and self._rng.random() < self.reverse_complement_prob:
+        if self.reverse_complement_prob and torch.rand(()) < self.reverse_complement_prob:
             seq = reverse_complement_codes(seq)
             hist, observed = hist[:, ::-1].copy(), observed[:, ::-1].copy()
         return {

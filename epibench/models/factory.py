@@ -23,6 +23,8 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "fusion_dim": 512,
         "fusion_heads": 8,
         "head_hidden": 128,  # hidden width of each region head
+        "readout_bp": 48,  # local readout: tokens within this many bp of the CpG, one weight set per offset
+        "local_dim": 32,  # width each local token is projected to before flattening
         "dropout": 0.1,
     },
     "cnn": {

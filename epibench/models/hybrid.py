@@ -20,11 +20,39 @@ def centre_tokens(window: int, stem_pool: int) -> tuple[int, int]:
     return (window // 2 - 1) // stem_pool, (window // 2) // stem_pool
 
 
+def local_tokens(window: int, stem_pool: int, readout_bp: int) -> tuple[int, int]:
+    """First and last token (inclusive) of the local readout: the centre token(s) and
+    ``readout_bp // stem_pool`` tokens on each side, clipped to the window."""
+    first, last = centre_tokens(window, stem_pool)
+    radius = readout_bp // stem_pool
+    return max(first - radius, 0), min(last + radius, window // stem_pool - 1)
+
+
+class LocalReadout(nn.Module):
+    """Position-aware summary of the tokens around the CpG.
+
+    Each token of the local window is projected to ``local_dim``; the window is flattened and
+    mapped to ``out_dim``, so every offset from the CpG has its own weights ("a motif within
+    50 bp protects" is one linear feature here, whereas attention pooling has to learn it).
+    Input (B, L, dim) tokens -> (B, out_dim).
+    """
+
+    def __init__(self, span: tuple[int, int], dim: int, local_dim: int, out_dim: int):
+        super().__init__()
+        self.first, self.last = span
+        self.proj = nn.Linear(dim, local_dim)
+        self.out = nn.Linear((self.last - self.first + 1) * local_dim, out_dim)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.out(self.proj(tokens[:, self.first : self.last + 1]).flatten(1))
+
+
 class EpiBenchModel(nn.Module):
     """Sequence transformer -> fusion with histone bin tokens -> CpG readout -> region heads.
 
     Readout: the mean of the fused centre token(s) (``centre_tokens``: those holding the C
-    and the G of the CpG) concatenated with the mean over all fused tokens, (B, 2*fusion_dim).
+    and the G of the CpG), the mean over all fused tokens and a ``LocalReadout`` of the fused
+    tokens within ``readout_bp`` of the CpG, concatenated: (B, 3*fusion_dim).
 
     forward(seq (B, W) int64, hist (B, M, NB) float, hist_mask (B, M, NB) bool, region (B,) int64)
     -> {"level": (B,) in [0, 1], "logit": (B,), and with return_attention=True
@@ -48,6 +76,8 @@ class EpiBenchModel(nn.Module):
         fusion_dim: int,
         fusion_heads: int,
         head_hidden: int,
+        readout_bp: int,
+        local_dim: int,
         dropout: float,
     ):
         super().__init__()
@@ -60,7 +90,8 @@ class EpiBenchModel(nn.Module):
         )
         self.histone = HistoneEncoder(n_marks, n_bins, hist_dim)
         self.fusion = MultiModalFusion(d_model, hist_dim, fusion_dim, fusion_heads, dropout)
-        self.heads = RegionHeads(2 * fusion_dim, head_hidden, dropout)
+        self.local = LocalReadout(local_tokens(window, stem_pool, readout_bp), fusion_dim, local_dim, fusion_dim)
+        self.heads = RegionHeads(3 * fusion_dim, head_hidden, dropout)
 
     @property
     def seq_embedding(self) -> nn.Embedding:
@@ -85,7 +116,7 @@ class EpiBenchModel(nn.Module):
         tokens = self.sequence(seq)  # (B, L, d_model)
         fused, attention = self.fusion(tokens, self.histone(hist, hist_mask), return_attention)
         first, last = self.centre
-        features = torch.cat([fused[:, first : last + 1].mean(1), fused.mean(1)], dim=1)
+        features = torch.cat([fused[:, first : last + 1].mean(1), fused.mean(1), self.local(fused)], dim=1)
         out = self.heads(features, region).float()  # (B, 2)
         result = {"level": torch.sigmoid(out[:, 0]), "logit": out[:, 1]}
         if return_attention:

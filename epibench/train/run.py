@@ -22,9 +22,7 @@ def train_from_shards(
     config = TrainConfig.from_mapping(train_settings)
     model_settings = dict(model_settings)
     arch = model_settings.pop("arch")
-    train_set = ShardDataset(
-        shard_dirs, "train", reverse_complement_prob=data["reverse_complement"], seed=config.seed
-    )
+    train_set = ShardDataset(shard_dirs, "train", reverse_complement_prob=data["reverse_complement"])
     val_set = ShardDataset(shard_dirs, "val")
     set_seed(config.seed)
     model = build_model(
