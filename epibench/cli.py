@@ -78,20 +78,28 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 def cmd_regions(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
+    from epibench.io.harmonise_report import cohort_harmonisation, write_harmonisation_table
     from epibench.io.reference import Reference
-    from epibench.io.regions import annotate_regions, region_summary, write_regions
+    from epibench.io.regions import annotate_regions_with_report, region_summary, write_regions
 
-    table = annotate_regions(
-        Reference(args.reference),
+    reference = Reference(args.reference)
+    result = annotate_regions_with_report(
+        reference,
         args.gtf,
         enhancer_bed=args.enhancers,
         promoter_upstream=args.promoter_upstream,
         promoter_downstream=args.promoter_downstream,
         tmp_dir=args.tmp_dir,
+        cpg_islands=args.cpg_islands,
+        blacklist=args.blacklist,
+        shore_bp=args.shore_bp,
     )
-    write_regions(table, args.out)
-    write_tsv(region_summary(table), args.summary)
-    log.info("annotated %d CpGs", len(table))
+    write_regions(result.table, args.out)
+    write_tsv(region_summary(result.table), args.summary)
+    if args.chrom_names:
+        names = cohort_harmonisation(reference.chroms, {}, known=result.input_chroms)
+        write_harmonisation_table(names, args.chrom_names)
+    log.info("annotated %d CpGs", len(result.table))
 
 
 def cmd_shards(args: argparse.Namespace) -> None:
@@ -203,7 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enhancers", default=None, help="optional enhancer BED")
     p.add_argument("--promoter-upstream", type=int, default=1000)
     p.add_argument("--promoter-downstream", type=int, default=500)
+    p.add_argument("--cpg-islands", default=None, help="optional CpG-island BED (BED3+, or UCSC cpgIslandExt)")
+    p.add_argument("--blacklist", default=None, help="optional blacklist BED (ENCODE blacklist v2)")
+    p.add_argument("--shore-bp", type=int, default=2000, help="CpG-island shore width (bp)")
     p.add_argument("--tmp-dir", default=None, help="folder for bedtools temporary files")
+    p.add_argument("--chrom-names", default=None, help="chromosome-name harmonisation table (.tsv)")
     p.add_argument("--out", required=True, help="region table (.parquet)")
     p.add_argument("--summary", required=True, help="CpGs per class (.tsv)")
     p.set_defaults(func=cmd_regions)

@@ -3,7 +3,8 @@
 UCSC (``chr1``, ``chrX``, ``chrM``) and Ensembl/NCBI (``1``, ``X``, ``MT``) spellings of
 the same sequence are matched. An exact name match always wins; a name that matches no
 reference sequence, or two of them (a FASTA with both ``chrM`` and ``MT``), maps to None
-(the caller drops it and reports it).
+(the caller drops it and reports it). :func:`harmonisation_table` says, for every name of
+every input of a cohort, whether it was kept, renamed or dropped, and why.
 """
 
 from __future__ import annotations
@@ -24,22 +25,81 @@ def _key(name: str) -> str:
     return "MT" if bare in _MITO else bare
 
 
+def _candidates(names_in_file: Iterable[str], reference_names: Iterable[str]) -> dict[str, list[str]]:
+    """Reference names each (distinct) file name could be: itself when exact, else its spelling matches."""
+    reference = list(reference_names)
+    exact = set(reference)
+    by_key: dict[str, list[str]] = {}
+    for ref in reference:
+        by_key.setdefault(_key(ref), []).append(ref)
+    return {
+        name: [name] if name in exact else by_key.get(_key(name), []) for name in dict.fromkeys(names_in_file)
+    }
+
+
 def harmonise(names_in_file: Iterable[str], reference_names: Iterable[str]) -> dict[str, str | None]:
     """Map each name in the file to its reference sequence name, or None when there is none.
 
     >>> harmonise(["1", "MT", "chrX", "GL000220.1"], ["chr1", "chrX", "chrM"])
     {'1': 'chr1', 'MT': 'chrM', 'chrX': 'chrX', 'GL000220.1': None}
     """
+    return {
+        name: found[0] if len(found) == 1 else None  # none, or ambiguous
+        for name, found in _candidates(names_in_file, reference_names).items()
+    }
+
+
+HARMONISATION_COLUMNS = ("input", "name_in_file", "name_in_reference", "action", "reason")
+
+
+def harmonisation_table(reference_names: Iterable[str], inputs: dict[str, Iterable[str]]) -> pd.DataFrame:
+    """How each sequence name of each input meets the reference: one row per (input, distinct name).
+
+    reference_names: the FASTA's sequence names. inputs: input label (e.g. ``gtf``,
+    ``sample1.methylation``, ``sample1.H3K4me3``) -> the sequence names as spelled in
+    that file; rows follow the dict's order, then the names' order.
+
+    Returns DataFrame(input, name_in_file, name_in_reference, action, reason): action is
+    ``kept`` (the reference has that very name), ``renamed`` (another spelling of one
+    reference sequence: ``chr1``/``1``, ``chrM``/``MT``/``M``, letter case) or ``dropped``
+    (name_in_reference missing; reason ``not in the reference`` or ``ambiguous: ...``
+    when the name could be several reference sequences).
+
+    >>> harmonisation_table(["chr1", "chrM"], {"gtf": ["1", "MT", "GL000220.1"]}).action.tolist()
+    ['renamed', 'renamed', 'dropped']
+    """
     reference = list(reference_names)
-    exact = set(reference)
-    by_key: dict[str, list[str]] = {}
-    for ref in reference:
-        by_key.setdefault(_key(ref), []).append(ref)
-    mapping: dict[str, str | None] = {}
-    for name in dict.fromkeys(names_in_file):
-        candidates = [name] if name in exact else by_key.get(_key(name), [])
-        mapping[name] = candidates[0] if len(candidates) == 1 else None  # none, or ambiguous
-    return mapping
+    rows = []
+    for label, names in inputs.items():
+        for name, found in _candidates(names, reference).items():
+            if len(found) == 1:
+                target = found[0]
+                action = "kept" if target == name else "renamed"
+                reason = "same name in the reference" if action == "kept" else _rename_reason(name, target)
+            else:
+                target, action = None, "dropped"
+                reason = (
+                    "not in the reference"
+                    if not found
+                    else f"ambiguous: could be any of {', '.join(found)} in the reference"
+                )
+            rows.append((label, name, target, action, reason))
+    return pd.DataFrame(rows, columns=list(HARMONISATION_COLUMNS)).astype("str")
+
+
+def _rename_reason(name: str, target: str) -> str:
+    """What differs between two spellings of one sequence (they share a :func:`_key`)."""
+    name_prefixed, target_prefixed = name[:3].lower() == "chr", target[:3].lower() == "chr"
+    bare_name = name[3:] if name_prefixed else name
+    bare_target = target[3:] if target_prefixed else target
+    why = []
+    if name_prefixed != target_prefixed:
+        why.append("'chr' prefix " + ("removed" if name_prefixed else "added"))
+    if bare_name.upper() != bare_target.upper():
+        why.append(f"mitochondrion {bare_name} -> {bare_target}")
+    elif bare_name != bare_target or (name_prefixed and target_prefixed and name[:3] != target[:3]):
+        why.append("letter case")
+    return ", ".join(why)
 
 
 def renamed_and_dropped(

@@ -12,35 +12,74 @@ Intervals (0-based half-open) per class:
 
 Every CpG of the reference (+ strand C, 0-based) gets exactly one class, the first of
 ``epibench.vocab.REGION_CLASSES`` whose intervals contain its C; intergenic otherwise.
-Chromosome names of the GTF and BED are harmonised to the FASTA; sequences the FASTA
-lacks are left out. pybedtools sorts and merges each class; membership is then a
+A FASTA sequence on which the GTF has no transcript is not an error: its CpGs are
+intergenic (or enhancer); such sequences are logged and listed in
+:attr:`RegionAnnotation.chroms_without_transcripts`. A GTF with no transcript on any
+FASTA sequence is an error (wrong file or assembly).
+
+Optional flags beside the class, each a bool column present only when its BED is given:
+
+- ``cgi``: the C lies in a CpG island (BED3+, or a UCSC ``cpgIslandExt`` table whose
+  first column is the ``bin``: ``#bin chrom chromStart chromEnd name ...``);
+- ``shore``: not in an island, but within ``shore_bp`` (2 kb) of one: the C lies in
+  [island start - shore_bp, island end + shore_bp) (so its distance to the nearest
+  island base is at most shore_bp);
+- ``blacklisted``: the C lies in an interval of the blacklist (ENCODE blacklist v2: BED
+  with the reason in column 4, not used here).
+
+Chromosome names of the GTF and BEDs are harmonised to the FASTA; sequences the FASTA
+lacks are left out. pybedtools sorts and merges each interval set; membership is then a
 vectorised binary search per chromosome.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pybedtools
 
 from epibench.errors import InputError
-from epibench.io.chroms import harmonise, string_column
+from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 from epibench.io.textfile import iter_lines
 from epibench.vocab import REGION_CLASSES
 
-REGION_COLUMNS = ("chrom", "pos", "region")
+log = logging.getLogger(__name__)
+
+REGION_COLUMNS = ("chrom", "pos", "region")  # always present, written first
+FLAG_COLUMNS = ("cgi", "shore", "blacklisted")  # bool, present when their BED is given
+DEFAULT_SHORE_BP = 2000
 TRANSCRIPT_COLUMNS = ("chrom", "start", "end", "strand", "gene_id", "transcript_id")
 _ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
 _BED_HEADER = re.compile(r"(track|browser)\b|#")
 _INT = re.compile(r"[0-9]+")
+_BIN_HEADER = re.compile(r"#\s*bin\s+chrom\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RegionAnnotation:
+    """What :func:`annotate_regions_with_report` returns.
+
+    table: the region table (see :func:`annotate_regions`).
+    chroms_without_transcripts: FASTA sequences (FASTA order) with no transcript of the
+    GTF after name harmonisation; their CpGs are intergenic or enhancer.
+    input_chroms: input label (``gtf``, ``enhancers``, ``cpg_islands``, ``blacklist``;
+    only those given) -> the distinct sequence names as spelled in that file, in file
+    order; pass it to :func:`epibench.io.chroms.harmonisation_table`.
+    """
+
+    table: pd.DataFrame
+    chroms_without_transcripts: list[str] = field(default_factory=list)
+    input_chroms: dict[str, list[str]] = field(default_factory=dict)
 
 
 def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
@@ -50,13 +89,20 @@ def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
     transcript's span from its exons grouped by ``transcript_id``. Returns a DataFrame
     (chrom, start, end, strand, gene_id, transcript_id), one row per transcript.
     """
+    return _read_gtf(gtf_path)[0]
+
+
+def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`transcripts_from_gtf`'s table, and the distinct sequence names of all GTF rows (file order)."""
     rows = {"transcript": [], "exon": []}
+    seqnames: dict[str, None] = {}
     for number, text in iter_lines(gtf_path):
         if not text.strip() or text.startswith("#"):
             continue
         fields = text.split("\t")
         if len(fields) != 9:
             raise InputError(f"a GTF row has 9 tab-separated columns, found {len(fields)}", gtf_path, number)
+        seqnames[fields[0]] = None
         if fields[2] in rows:
             rows[fields[2]].append(_gtf_row(gtf_path, number, fields))
     feature = "transcript" if rows["transcript"] else "exon"
@@ -65,7 +111,7 @@ def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
     table = pd.DataFrame(rows[feature], columns=[*TRANSCRIPT_COLUMNS, "line"])
     if feature == "exon":
         table = _spans_from_exons(gtf_path, table)
-    return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True)
+    return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
 
 
 def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
@@ -114,57 +160,150 @@ def annotate_regions(
     promoter_upstream: int = 1000,
     promoter_downstream: int = 500,
     tmp_dir: str | os.PathLike | None = None,
+    cpg_islands: str | os.PathLike | None = None,
+    blacklist: str | os.PathLike | None = None,
+    shore_bp: int = DEFAULT_SHORE_BP,
 ) -> pd.DataFrame:
     """Region class of every CpG of ``reference``: DataFrame(chrom, pos int64, region int8), FASTA order.
 
-    region is an index into ``epibench.vocab.REGION_CLASSES``. tmp_dir: folder for
-    pybedtools' temporary files (a fresh subfolder is made there and removed at the end;
-    the system temp folder when None).
+    region is an index into ``epibench.vocab.REGION_CLASSES``. With ``cpg_islands`` the
+    table also has bool columns ``cgi`` and ``shore`` (within ``shore_bp`` of an island,
+    not in one); with ``blacklist`` a bool column ``blacklisted`` (module docstring).
+    They do not change the class. tmp_dir: folder for pybedtools' temporary files (a
+    fresh subfolder is made there and removed at the end; the system temp folder when
+    None). FASTA sequences without transcripts are logged (a warning);
+    :func:`annotate_regions_with_report` returns them.
     """
+    return annotate_regions_with_report(
+        reference,
+        gtf,
+        enhancer_bed=enhancer_bed,
+        promoter_upstream=promoter_upstream,
+        promoter_downstream=promoter_downstream,
+        tmp_dir=tmp_dir,
+        cpg_islands=cpg_islands,
+        blacklist=blacklist,
+        shore_bp=shore_bp,
+    ).table
+
+
+def annotate_regions_with_report(
+    reference: Reference,
+    gtf: str | os.PathLike,
+    enhancer_bed: str | os.PathLike | None = None,
+    promoter_upstream: int = 1000,
+    promoter_downstream: int = 500,
+    tmp_dir: str | os.PathLike | None = None,
+    cpg_islands: str | os.PathLike | None = None,
+    blacklist: str | os.PathLike | None = None,
+    shore_bp: int = DEFAULT_SHORE_BP,
+) -> RegionAnnotation:
+    """:func:`annotate_regions`, plus the FASTA sequences without transcripts and each input's sequence names."""
     if promoter_upstream < 0 or promoter_downstream < 1:
         raise ValueError("promoter_upstream must be >= 0 and promoter_downstream >= 1")
-    transcripts = _on_reference(transcripts_from_gtf(gtf), reference)
+    if shore_bp < 0:
+        raise ValueError("shore_bp must be >= 0")
+    transcripts_in_file, gtf_names = _read_gtf(gtf)
+    input_chroms = {"gtf": gtf_names}
+    transcripts = _on_reference(transcripts_in_file, reference, "gtf", gtf)
+    if transcripts.empty:
+        raise InputError(
+            "no transcript of the GTF lies on a sequence of the FASTA "
+            f"(GTF sequences: {_first(gtf_names)}; FASTA sequences: {_first(reference.chroms)}); "
+            "wrong annotation or assembly?",
+            path=gtf,
+        )
+    with_transcripts = set(transcripts["chrom"])
+    without = [chrom for chrom in reference.chroms if chrom not in with_transcripts]
+    if without:
+        log.warning(
+            "%s: no transcript on %d of %d FASTA sequence(s), their CpGs are intergenic or enhancer: %s",
+            gtf,
+            len(without),
+            len(reference.chroms),
+            ", ".join(without),
+        )
+
+    beds = {}
+    for label, path in (("enhancers", enhancer_bed), ("cpg_islands", cpg_islands), ("blacklist", blacklist)):
+        if path is not None:
+            frame = read_bed_intervals(path)
+            input_chroms[label] = list(pd.unique(frame["chrom"]))
+            beds[label] = _on_reference(frame, reference, label, path)
     intervals = {
         "promoter": _promoters(transcripts, reference, promoter_upstream, promoter_downstream),
-        "enhancer": (
-            _on_reference(read_bed_intervals(enhancer_bed), reference)
-            if enhancer_bed is not None
-            else _empty_intervals()
-        ),
+        "enhancer": beds.get("enhancers", _empty_intervals()),
         "gene_body": transcripts[["chrom", "start", "end"]],
     }
+    flags = {}
+    if "cpg_islands" in beds:
+        flags["cgi"] = beds["cpg_islands"]
+        flags["near_cgi"] = _widened(beds["cpg_islands"], shore_bp, reference)
+    if "blacklist" in beds:
+        flags["blacklisted"] = beds["blacklist"]
     with _pybedtools_tempdir(tmp_dir):
         merged = {name: _merge(frame) for name, frame in intervals.items()}
+        merged_flags = {name: _merge(frame) for name, frame in flags.items()}
 
+    nothing = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     chrom_codes, positions, regions = [], [], []
+    flag_parts: dict[str, list[np.ndarray]] = {name: [] for name in merged_flags}
     for index, chrom in enumerate(reference.chroms):
         pos = reference.cpg_positions(chrom)
         region = np.full(len(pos), REGION_CLASSES.index("intergenic"), dtype=np.int8)
         for name in reversed(REGION_CLASSES[:-1]):  # lowest priority first, higher ones overwrite
-            starts, ends = merged[name].get(chrom, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            starts, ends = merged[name].get(chrom, nothing)
             region[_inside(pos, starts, ends)] = REGION_CLASSES.index(name)
+        for name, by_chrom in merged_flags.items():
+            flag_parts[name].append(_inside(pos, *by_chrom.get(chrom, nothing)))
         chrom_codes.append(np.full(len(pos), index, dtype=np.int32))
         positions.append(pos)
         regions.append(region)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "chrom": string_column(np.concatenate(chrom_codes), reference.chroms),
             "pos": np.concatenate(positions),
             "region": np.concatenate(regions),
         }
     )
+    if "cgi" in flag_parts:
+        cgi = np.concatenate(flag_parts["cgi"])
+        table["cgi"] = cgi
+        table["shore"] = np.concatenate(flag_parts["near_cgi"]) & ~cgi
+    if "blacklisted" in flag_parts:
+        table["blacklisted"] = np.concatenate(flag_parts["blacklisted"])
+    return RegionAnnotation(table, without, input_chroms)
 
 
 def read_bed_intervals(bed_path: str | os.PathLike) -> pd.DataFrame:
-    """chrom, start, end (the first three columns) of a BED, gzip or plain.
+    """chrom, start, end of a BED (the first three columns), gzip or plain.
 
-    ``track``, ``browser`` and ``#`` lines are skipped.
+    ``track``, ``browser`` and ``#`` lines are skipped. A UCSC table with the ``bin``
+    column first (``cpgIslandExt``: ``#bin chrom chromStart chromEnd name ...``) is
+    recognised by that header, or without one by its first row (an integer, a name that
+    is not an integer, two integers); its columns 2-4 are read then.
     """
     rows = []
+    with_bin: bool | None = None  # decided by the header or the first data row
     for number, text in iter_lines(bed_path):
-        if not text.strip() or _BED_HEADER.match(text):
+        if not text.strip():
+            continue
+        if _BED_HEADER.match(text):
+            if with_bin is None and _BIN_HEADER.match(text):
+                with_bin = True
             continue
         fields = text.split("\t")
+        if with_bin is None:
+            with_bin = has_bin_column(fields)
+        if with_bin:
+            if len(fields) < 4 or not _INT.fullmatch(fields[0]):
+                raise InputError(
+                    "expected a UCSC table row: bin, chrom, chromStart, chromEnd (tab-separated), "
+                    f"as the file's first row or header says; found {len(fields)} column(s)",
+                    bed_path,
+                    number,
+                )
+            fields = fields[1:]
         if len(fields) < 3:
             raise InputError(
                 f"a BED row has at least 3 tab-separated columns, found {len(fields)}", bed_path, number
@@ -175,19 +314,53 @@ def read_bed_intervals(bed_path: str | os.PathLike) -> pd.DataFrame:
                 f"start/end must be integers with 0 <= start <= end: {start!r}, {end!r}", bed_path, number
             )
         rows.append((chrom, int(start), int(end)))
-    return pd.DataFrame(rows, columns=["chrom", "start", "end"]).astype({"start": np.int64, "end": np.int64})
+    return pd.DataFrame(rows, columns=["chrom", "start", "end"]).astype(
+        {"chrom": "str", "start": np.int64, "end": np.int64}
+    )
+
+
+def has_bin_column(fields: list[str]) -> bool:
+    """True when a data row's fields look like a UCSC table row with a ``bin`` first:
+    bin (integer), chrom (not an integer: a BED row has its start there), start, end (integers)."""
+    return (
+        len(fields) >= 4
+        and bool(_INT.fullmatch(fields[0]))
+        and not _INT.fullmatch(fields[1])
+        and bool(_INT.fullmatch(fields[2]))
+        and bool(_INT.fullmatch(fields[3]))
+    )
+
+
+def is_bin_header(text: str) -> bool:
+    """True for a UCSC table header line that names a ``bin`` column first (``#bin chrom ...``)."""
+    return bool(_BIN_HEADER.match(text))
 
 
 def write_regions(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write the region table to Parquet atomically."""
-    write_parquet(df, path, REGION_COLUMNS)
+    """Write the region table to Parquet atomically: REGION_COLUMNS first, then every other column present
+    (``cgi``, ``shore``, ``blacklisted`` when annotated), in the table's order."""
+    write_parquet(df, path, region_columns(df))
+
+
+def region_columns(df: pd.DataFrame) -> list[str]:
+    """The columns :func:`write_regions` writes: REGION_COLUMNS, then the table's other columns."""
+    return [*REGION_COLUMNS, *(c for c in df.columns if c not in REGION_COLUMNS)]
 
 
 def region_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """CpGs per chromosome and region class: columns chrom, region (class name), n_cpg, share (of the chromosome)."""
+    """CpGs per chromosome and region class: columns chrom, region (class name), n_cpg, share (of the chromosome).
+
+    Tables with flag columns (``cgi``, ``shore``, ``blacklisted``) add one count column
+    per flag present (``n_cgi``, ``n_shore``, ``n_blacklisted``): CpGs of that row with the flag.
+    """
     names = np.asarray(REGION_CLASSES, dtype=object)[df["region"].to_numpy()]
-    counts = df.assign(region=names).groupby(["chrom", "region"], sort=False).size().rename("n_cpg").reset_index()
+    flags = [c for c in FLAG_COLUMNS if c in df.columns]
+    grouped = df.assign(region=names).groupby(["chrom", "region"], sort=False)
+    counts = grouped.size().rename("n_cpg").reset_index()
     counts["share"] = counts["n_cpg"] / counts.groupby("chrom")["n_cpg"].transform("sum")
+    if flags:
+        sums = grouped[flags].sum().astype(np.int64).reset_index()
+        counts = counts.merge(sums.rename(columns={f: f"n_{f}" for f in flags}), on=["chrom", "region"])
     return counts
 
 
@@ -197,11 +370,36 @@ def _empty_intervals() -> pd.DataFrame:
     )
 
 
-def _on_reference(frame: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Rename chromosomes to the FASTA's spelling; drop rows on sequences the FASTA lacks."""
-    mapping = harmonise(frame["chrom"].unique(), reference.chroms)
-    renamed = frame["chrom"].map(mapping)
-    return frame.assign(chrom=renamed)[renamed.notna()].reset_index(drop=True)
+def _on_reference(
+    frame: pd.DataFrame, reference: Reference, label: str = "", path: object = None
+) -> pd.DataFrame:
+    """Rename chromosomes to the FASTA's spelling; drop rows on sequences the FASTA lacks (logged)."""
+    counts = frame["chrom"].value_counts(sort=False).to_dict()
+    mapping = harmonise(counts, reference.chroms)
+    renamed, dropped = renamed_and_dropped(mapping, counts)
+    if renamed:
+        log.info("%s %s: sequence names renamed to the FASTA's: %s", label, path, renamed)
+    if dropped:
+        log.info("%s %s: rows on sequences not in the FASTA left out (rows per name): %s", label, path, dropped)
+    chrom = frame["chrom"].map(mapping)
+    kept = chrom.notna()
+    return frame.assign(chrom=chrom)[kept].astype({"chrom": "str"}).reset_index(drop=True)
+
+
+def _widened(frame: pd.DataFrame, flank: int, reference: Reference) -> pd.DataFrame:
+    """Intervals extended by ``flank`` bp on both sides, clipped to the chromosome."""
+    if frame.empty:
+        return frame
+    lengths = frame["chrom"].map({chrom: reference.length(chrom) for chrom in frame["chrom"].unique()})
+    return frame.assign(
+        start=(frame["start"] - flank).clip(lower=0),
+        end=np.minimum(frame["end"] + flank, lengths.to_numpy(np.int64)),
+    )
+
+
+def _first(names: list[str], n: int = 10) -> str:
+    """Up to n names, comma-separated, with '...' when there are more."""
+    return ", ".join(names[:n]) + (", ..." if len(names) > n else "") if names else "none"
 
 
 def _promoters(

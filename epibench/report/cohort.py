@@ -21,6 +21,7 @@ def cohort_report(
         for path in sorted((results / "qc").glob("*.ingest.json"))
     ]
     qc.append(Item(results / "regions" / "summary.tsv", "CpGs of the reference per region class (promoter > enhancer > gene body > intergenic)"))
+    qc.append(Item(results / "reference" / "chrom_names.tsv", "chromosome names of the annotation files matched to the reference: kept, renamed (chr1/1, chrM/MT) or dropped, and why"))
     training = []
     for model in models:
         training += [

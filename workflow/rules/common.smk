@@ -18,6 +18,8 @@ def validate(config):
             ("reference.fasta", config["reference"]["fasta"]),
             ("reference.gtf", config["reference"]["gtf"]),
             ("reference.enhancers", config["reference"]["enhancers"]),
+            ("reference.cpg_islands", config["reference"]["cpg_islands"]),
+            ("reference.blacklist", config["reference"]["blacklist"]),
             ("truth", config["truth"]),
         ]
         if path and not Path(path).exists()
@@ -82,6 +84,13 @@ def mark_args(wildcards):
     """``--mark NAME=PATH`` arguments of a sample, in config order (paths quoted for the shell)."""
     row = SAMPLES.loc[wildcards.sample]
     return " ".join(f"--mark {shlex.quote(f'{m}={row[m]}')}" for m in config["marks"])
+
+
+def optional_file_arg(flag, name):
+    """Params function: ``FLAG PATH`` for an optional input file ``name``, or nothing when it is not given."""
+    return lambda wildcards, input: (
+        f"{flag} {shlex.quote(input[name])}" if input[name] else ""
+    )
 
 
 def as_json(value):

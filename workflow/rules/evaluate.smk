@@ -29,9 +29,7 @@ rule evaluate:
         "../../envs/epibench.yaml"
     params:
         settings=as_json(config["evaluate"]),
-        truth=lambda wildcards, input: (
-            f"--truth {shlex.quote(input.truth)}" if input.truth else ""
-        ),
+        truth=optional_file_arg("--truth", "truth"),
         out_dir=lambda wildcards, output: str(Path(output.metrics).parent),
     shell:
         "epibench evaluate --predictions {input.predictions:q} --train-metrics {input.train_metrics:q}"

@@ -4,9 +4,12 @@ rule regions:
         fai=rules.reference.output.fai,
         gtf=config["reference"]["gtf"],
         enhancers=config["reference"]["enhancers"] or [],
+        cpg_islands=config["reference"]["cpg_islands"] or [],
+        blacklist=config["reference"]["blacklist"] or [],
     output:
         table=f"{RESULTS}/regions/cpg_regions.parquet",
         summary=f"{RESULTS}/regions/summary.tsv",
+        chrom_names=f"{RESULTS}/reference/chrom_names.tsv",
     log:
         f"{LOGS}/regions.log",
     benchmark:
@@ -14,12 +17,15 @@ rule regions:
     conda:
         "../../envs/epibench.yaml"
     params:
-        enhancers=lambda wildcards, input: (
-            f"--enhancers {shlex.quote(input.enhancers)}" if input.enhancers else ""
-        ),
+        enhancers=optional_file_arg("--enhancers", "enhancers"),
+        cpg_islands=optional_file_arg("--cpg-islands", "cpg_islands"),
+        blacklist=optional_file_arg("--blacklist", "blacklist"),
         upstream=config["regions"]["promoter_upstream"],
         downstream=config["regions"]["promoter_downstream"],
+        shore_bp=config["regions"]["shore_bp"],
     shell:
         "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers}"
+        " {params.cpg_islands} {params.blacklist} --shore-bp {params.shore_bp}"
         " --promoter-upstream {params.upstream} --promoter-downstream {params.downstream}"
-        " --tmp-dir {resources.tmpdir:q} --out {output.table:q} --summary {output.summary:q} > {log:q} 2>&1"
+        " --tmp-dir {resources.tmpdir:q} --out {output.table:q} --summary {output.summary:q}"
+        " --chrom-names {output.chrom_names:q} > {log:q} 2>&1"

@@ -1,0 +1,166 @@
+"""Chromosome-name harmonisation report across the inputs of a cohort.
+
+``results/<cohort>/reference/chrom_names.tsv`` says, for every sequence name of every
+input (GTF, BEDs, bigWigs, methylation calls), whether it was kept, renamed to the
+FASTA's spelling, or dropped and why (:func:`epibench.io.chroms.harmonisation_table`).
+
+Listing the names of a file is cheap: a bigWig's (or bigBed's) come from its header
+(pyBigWig ``chroms()``); a text file (GTF, BED, any tab-separated table with the
+chromosome first, gzip or plain) is read in blocks with one regular-expression pass
+per block, no Python work per line. A UCSC table with a ``bin`` column first
+(``#bin chrom chromStart ...``) gives its second column.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pandas as pd
+import pyBigWig
+
+from epibench.errors import InputError
+from epibench.io.atomic import atomic_path
+from epibench.io.chroms import HARMONISATION_COLUMNS, harmonisation_table
+from epibench.io.regions import has_bin_column, is_bin_header
+from epibench.io.textfile import GZIP_ERRORS, open_binary
+
+__all__ = [
+    "HARMONISATION_COLUMNS",
+    "cohort_harmonisation",
+    "harmonisation_table",
+    "sequence_names",
+    "text_sequence_names",
+    "bigwig_sequence_names",
+    "write_harmonisation_table",
+]
+
+KINDS = ("auto", "gtf", "bed", "text", "bigwig")
+_BIG_MAGICS = (
+    b"\x26\xfc\x8f\x88",  # bigWig 0x888FFC26, little-endian
+    b"\x88\x8f\xfc\x26",  # ... big-endian
+    b"\xeb\xf2\x89\x87",  # bigBed 0x8789F2EB, little-endian
+    b"\x87\x89\xf2\xeb",
+)
+_SKIP = rb"(?!#|track[ \t]|browser[ \t])"  # header lines of BED-like files, GTF comments
+_FIELD = rb"([^ \t\r\n]+)[ \t]"
+_COLUMN = {
+    0: re.compile(rb"^" + _SKIP + _FIELD, re.MULTILINE),
+    1: re.compile(rb"^" + _SKIP + rb"[^ \t\r\n]*[ \t]+" + _FIELD, re.MULTILINE),
+}
+_BLOCK = 1 << 22
+
+
+def sequence_names(path: str | os.PathLike, kind: str = "auto") -> list[str]:
+    """Distinct sequence names of a file, in file order.
+
+    kind: ``bigwig`` (bigWig or bigBed header), ``gtf``/``bed``/``text`` (first column
+    of a tab-separated text file, see :func:`text_sequence_names`), or ``auto``: bigWig/
+    bigBed by their magic bytes, text otherwise.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "bigwig" or (kind == "auto" and _is_big_file(path)):
+        return bigwig_sequence_names(path)
+    if _is_big_file(path):
+        raise InputError(f"a bigWig/bigBed file, not {kind} text", path=path)
+    return text_sequence_names(path)
+
+
+def bigwig_sequence_names(path: str | os.PathLike) -> list[str]:
+    """Sequence names in a bigWig's (or bigBed's) header, in the file's order."""
+    try:
+        handle = pyBigWig.open(str(path))
+    except RuntimeError as err:
+        raise InputError(f"cannot open as bigWig ({err})", path=path) from None
+    if handle is None:
+        raise InputError("cannot open as bigWig", path=path)
+    try:
+        return list(handle.chroms())
+    finally:
+        handle.close()
+
+
+def text_sequence_names(path: str | os.PathLike) -> list[str]:
+    """Distinct first-column values of a text file (gzip or plain), in file order.
+
+    Lines starting with ``#``, ``track`` or ``browser``, and lines with a single field,
+    are skipped; columns may be separated by tabs or spaces. When the first header line
+    is ``#bin chrom ...``, or the first data row looks like a UCSC table row with a bin
+    (:func:`epibench.io.regions.has_bin_column`), the second column is read instead.
+    """
+    names: dict[bytes, None] = {}
+    pattern = None
+    rest = b""
+    try:
+        with open_binary(path) as fh:
+            while True:
+                block = fh.read(_BLOCK)
+                data = rest + block
+                if block:
+                    cut = data.rfind(b"\n") + 1
+                    data, rest = data[:cut], data[cut:]
+                if pattern is None:
+                    pattern = _column_pattern(data, final=not block)
+                if pattern is not None:
+                    names.update(dict.fromkeys(pattern.findall(data)))
+                elif block:
+                    rest = data + rest  # no data row seen yet: keep the header lines for the decision
+                if not block:
+                    break
+    except GZIP_ERRORS as exc:
+        raise InputError(f"damaged or truncated gzip stream ({exc})", path=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    return [name.decode("latin-1") for name in names]
+
+
+def _column_pattern(data: bytes, final: bool) -> re.Pattern[bytes] | None:
+    """The regular expression for the name column, from the header lines and first data row in ``data``.
+
+    None when ``data`` holds no data row yet (and the file goes on).
+    """
+    for raw in data.split(b"\n"):
+        text = raw.rstrip(b"\r").decode("latin-1")
+        if not text.strip():
+            continue
+        if text.startswith(("#", "track", "browser")):
+            if is_bin_header(text):
+                return _COLUMN[1]
+            continue
+        return _COLUMN[1] if has_bin_column(text.split()) else _COLUMN[0]
+    return _COLUMN[0] if final else None
+
+
+def _is_big_file(path: str | os.PathLike) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) in _BIG_MAGICS
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
+
+
+def cohort_harmonisation(
+    reference_names: list[str],
+    files: dict[str, str | os.PathLike],
+    known: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """:func:`harmonisation_table` of the cohort's inputs.
+
+    files: input label -> path; names are listed with :func:`sequence_names` (``auto``).
+    known: input label -> names already at hand (e.g.
+    :attr:`epibench.io.regions.RegionAnnotation.input_chroms`, so the GTF is not read
+    twice); these rows come first.
+    """
+    inputs = dict(known or {})
+    for label, path in files.items():
+        if label in inputs:
+            raise ValueError(f"input label {label!r} given twice")
+        inputs[label] = sequence_names(path)
+    return harmonisation_table(reference_names, inputs)
+
+
+def write_harmonisation_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write the table as TSV atomically (``chrom_names.tsv``); dropped names have an empty name_in_reference."""
+    with atomic_path(path) as tmp:
+        table[list(HARMONISATION_COLUMNS)].to_csv(tmp, sep="\t", index=False, na_rep="")

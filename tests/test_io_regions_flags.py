@@ -1,0 +1,186 @@
+"""Region annotation with CpG islands, shores and a blacklist; FASTA sequences without transcripts."""
+
+import gzip
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from epibench.errors import InputError
+from epibench.io.reference import Reference, write_reference_index
+from epibench.io.regions import (
+    annotate_regions,
+    annotate_regions_with_report,
+    read_bed_intervals,
+    region_summary,
+    write_regions,
+)
+from epibench.vocab import REGION_CLASSES
+
+P, E, B, I = (REGION_CLASSES.index(c) for c in ("promoter", "enhancer", "gene_body", "intergenic"))
+
+# chr1 (7 kb): island [3000, 3500); with 2-kb shores the C must lie in [1000, 5500)
+CHR1_CPGS = [10, 998, 1000, 2497, 2500, 2999, 3001, 3499, 3501, 3999, 4001, 5499, 5501, 6900]
+# chr2 (1 kb): island [900, 950), its shores clipped to the chromosome
+CHR2_CPGS = [100, 920, 990]
+CHRM_CPGS = [5]
+ISLAND_CPGS = {("chr1", 3001), ("chr1", 3499), ("chr2", 920)}  # the C inside (3499: its G is not)
+SHORE_CPGS = {  # distance to the nearest island base <= 2000 bp, not in an island
+    ("chr1", 1000),  # 2000 bp before the island
+    ("chr1", 2497),
+    ("chr1", 2500),
+    ("chr1", 2999),  # next to it
+    ("chr1", 3501),
+    ("chr1", 3999),
+    ("chr1", 4001),
+    ("chr1", 5499),  # 2000 bp after its last base (3499)
+    ("chr2", 100),
+    ("chr2", 990),
+}
+SHORE_500 = {("chr1", 2500), ("chr1", 2999), ("chr1", 3501), ("chr1", 3999), ("chr2", 990)}  # shore_bp=500
+
+# GTF in Ensembl spelling; transcripts only on chromosome 1 (and on a contig the FASTA lacks)
+GTF_LINES = [
+    '#!genome-build test',
+    '1\tt\tgene\t3001\t4000\t.\t+\t.\tgene_id "g1";',
+    '1\tt\ttranscript\t3001\t4000\t.\t+\t.\tgene_id "g1"; transcript_id "t1";',
+    '1\tt\texon\t3001\t4000\t.\t+\t.\tgene_id "g1"; transcript_id "t1";',
+    'GL000220.1\tt\ttranscript\t1\t50\t.\t+\t.\tgene_id "g2"; transcript_id "t2";',
+    'MT\tt\tgene\t1\t16\t.\t+\t.\tgene_id "g3";',
+]
+
+# the same islands in the three shapes users bring
+ISLANDS_UCSC_HEADER = [  # UCSC table browser download of cpgIslandExt
+    "#bin\tchrom\tchromStart\tchromEnd\tname\tlength\tcpgNum\tgcNum\tperCpg\tperGc\tobsExp",
+    "585\tchr1\t3000\t3500\tCpG: 40\t500\t40\t350\t16\t70\t0.9",
+    "585\tchr2\t900\t950\tCpG: 5\t50\t5\t35\t20\t70\t0.9",
+    "586\tchrUn_KI270302v1\t10\t90\tCpG: 8\t80\t8\t60\t20\t75\t0.9",
+]
+ISLANDS_UCSC_DUMP = [line for line in ISLANDS_UCSC_HEADER if not line.startswith("#")]  # cpgIslandExt.txt.gz
+ISLANDS_BED = ["track name=cgi", "chr1\t3000\t3500\tCGI", "chr2\t900\t950\tCGI"]
+
+# ENCODE blacklist v2 shape (reason in column 4), here in Ensembl spelling
+BLACKLIST = ["1\t990\t1001\tHigh Signal Region", "1\t6000\t7000\tLow Mappability", "Y\t0\t10\tLow Mappability"]
+BLACKLISTED = {("chr1", 998), ("chr1", 1000), ("chr1", 6900)}
+
+
+def sequence(length, cpgs):
+    seq = bytearray(b"A" * length)
+    for c in cpgs:
+        seq[c : c + 2] = b"CG"
+    return seq.decode()
+
+
+@pytest.fixture
+def ref(tmp_path):
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(
+        f">chr1\n{sequence(7000, CHR1_CPGS)}\n>chr2\n{sequence(1000, CHR2_CPGS)}\n>chrM\n{sequence(16, CHRM_CPGS)}\n"
+    )
+    return Reference(write_reference_index(fasta, tmp_path / "ref"))
+
+
+def write(path, lines, gz=False):
+    data = "".join(line + "\n" for line in lines).encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def keys(table, column):
+    return set(table.loc[table[column], ["chrom", "pos"]].itertuples(index=False, name=None))
+
+
+@pytest.mark.parametrize("islands", [ISLANDS_UCSC_HEADER, ISLANDS_UCSC_DUMP, ISLANDS_BED], ids=["ucsc", "dump", "bed"])
+def test_islands_shores_and_blacklist(tmp_path, ref, islands):
+    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    got = annotate_regions(
+        ref,
+        gtf,
+        cpg_islands=write(tmp_path / "cgi.bed.gz", islands, gz=True),
+        blacklist=write(tmp_path / "blacklist.bed", BLACKLIST),
+        tmp_dir=tmp_path,
+    )
+    assert list(got.columns) == ["chrom", "pos", "region", "cgi", "shore", "blacklisted"]
+    assert all(got[c].dtype == np.bool_ for c in ("cgi", "shore", "blacklisted"))
+    assert keys(got, "cgi") == ISLAND_CPGS
+    assert keys(got, "shore") == SHORE_CPGS
+    assert keys(got, "blacklisted") == BLACKLISTED
+    # the flags do not touch the region classes
+    plain = annotate_regions(ref, gtf, tmp_dir=tmp_path)
+    pd.testing.assert_frame_equal(got[["chrom", "pos", "region"]], plain)
+
+
+def test_shore_width_is_configurable(tmp_path, ref):
+    got = annotate_regions(
+        ref, write(tmp_path / "a.gtf", GTF_LINES), cpg_islands=write(tmp_path / "cgi.bed", ISLANDS_BED), shore_bp=500
+    )
+    assert keys(got, "shore") == SHORE_500
+    assert keys(got, "cgi") == ISLAND_CPGS
+    assert "blacklisted" not in got.columns
+    with pytest.raises(ValueError, match="shore_bp"):
+        annotate_regions(ref, write(tmp_path / "a.gtf", GTF_LINES), shore_bp=-1)
+
+
+def test_only_a_blacklist(tmp_path, ref):
+    got = annotate_regions(ref, write(tmp_path / "a.gtf", GTF_LINES), blacklist=write(tmp_path / "b.bed", BLACKLIST))
+    assert list(got.columns) == ["chrom", "pos", "region", "blacklisted"]
+    assert keys(got, "blacklisted") == BLACKLISTED
+
+
+def test_ucsc_bin_column_is_recognised(tmp_path):
+    want = [("chr1", 3000, 3500), ("chr2", 900, 950), ("chrUn_KI270302v1", 10, 90)]
+    for lines in (ISLANDS_UCSC_HEADER, ISLANDS_UCSC_DUMP):
+        got = read_bed_intervals(write(tmp_path / "cgi.txt", lines))
+        assert list(got.itertuples(index=False, name=None)) == want
+    # a plain BED with Ensembl names ("1": an integer first) is not taken for a bin table
+    got = read_bed_intervals(write(tmp_path / "e.bed", ["1\t10\t20\t30", "2\t5\t6"]))
+    assert list(got.itertuples(index=False, name=None)) == [("1", 10, 20), ("2", 5, 6)]
+
+
+def test_bin_table_with_a_short_row_names_the_line(tmp_path):
+    path = write(tmp_path / "cgi.txt", [*ISLANDS_UCSC_HEADER[:2], "chr1\t5\t6"])
+    with pytest.raises(InputError, match="bin, chrom, chromStart, chromEnd") as info:
+        read_bed_intervals(path)
+    assert info.value.line == 3
+
+
+def test_write_regions_keeps_the_flag_columns(tmp_path, ref):
+    got = annotate_regions(
+        ref,
+        write(tmp_path / "a.gtf", GTF_LINES),
+        cpg_islands=write(tmp_path / "cgi.bed", ISLANDS_BED),
+        blacklist=write(tmp_path / "b.bed", BLACKLIST),
+    )
+    out = tmp_path / "out" / "regions.parquet"
+    write_regions(got, out)
+    pd.testing.assert_frame_equal(pd.read_parquet(out), got)
+    summary = region_summary(got)
+    assert list(summary.columns) == ["chrom", "region", "n_cpg", "share", "n_cgi", "n_shore", "n_blacklisted"]
+    assert summary.n_cgi.sum() == len(ISLAND_CPGS)
+    assert summary.n_shore.sum() == len(SHORE_CPGS)
+    assert summary.n_blacklisted.sum() == len(BLACKLISTED)
+
+
+# --- FASTA sequences without transcripts --------------------------------------------------
+
+
+def test_fasta_sequence_without_transcripts_is_intergenic_and_reported(tmp_path, ref, caplog):
+    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    enhancers = write(tmp_path / "enh.bed", ["chr2\t900\t1000\tdELS"])
+    with caplog.at_level(logging.WARNING, logger="epibench.io.regions"):
+        result = annotate_regions_with_report(ref, gtf, enhancer_bed=enhancers, tmp_dir=tmp_path)
+    assert result.chroms_without_transcripts == ["chr2", "chrM"]
+    assert "chr2, chrM" in caplog.text and "no transcript" in caplog.text
+    table = result.table
+    assert table[table.chrom == "chr2"].region.tolist() == [I, E, E]
+    assert table[table.chrom == "chrM"].region.tolist() == [I]
+    assert set(table[table.chrom == "chr1"].region) == {P, B, I}
+    # names as spelled in each input, for the harmonisation report
+    assert result.input_chroms == {"gtf": ["1", "GL000220.1", "MT"], "enhancers": ["chr2"]}
+
+
+def test_gtf_on_no_fasta_sequence_is_an_error(tmp_path, ref):
+    gtf = write(tmp_path / "a.gtf", ['chrQ\tt\ttranscript\t1\t50\t.\t+\t.\tgene_id "g"; transcript_id "t";'])
+    with pytest.raises(InputError, match="no transcript of the GTF lies on a sequence of the FASTA.*chrQ"):
+        annotate_regions(ref, gtf)
