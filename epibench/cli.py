@@ -68,12 +68,27 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         fmt=fmt,
         min_coverage=args.min_coverage,
         min_cg_share=args.min_cg_share,
+        coverage_path=args.coverage,
     )
     write_canonical(table, args.out)
     qc = {"sample": args.sample, "input": str(args.input), **qc}
     with atomic_path(args.qc) as tmp:
         tmp.write_text(json.dumps(qc, indent=2, default=str))
     log.info("ingested %s: %d CpGs kept", args.sample, len(table))
+
+
+def cmd_qc(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from epibench.io.atomic import write_tsv
+    from epibench.io.qc import plot_qc, qc_table
+
+    cpgs, regions = pd.read_parquet(args.cpgs), pd.read_parquet(args.regions)
+    coverage_known = json.loads(Path(args.ingest_qc).read_text()).get("coverage_known", True)
+    settings = {"threshold": args.threshold, "coverage_known": coverage_known}
+    write_tsv(qc_table(cpgs, regions, args.sample, **settings), args.out_table)
+    plot_qc(cpgs, regions, args.sample, args.out_figure, **settings)
+    log.info("QC of %s written", args.sample)
 
 
 def cmd_regions(args: argparse.Namespace) -> None:
@@ -198,12 +213,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="methylation calls file")
     p.add_argument("--sample", required=True)
     p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
+    p.add_argument("--coverage", default=None, help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig")
     p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
     p.add_argument("--min-coverage", type=int, default=5)
     p.add_argument("--min-cg-share", type=float, default=0.95)
     p.add_argument("--out", required=True, help="canonical table (.parquet)")
     p.add_argument("--qc", required=True, help="QC summary (.json)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("qc", help="per-sample QC table and figure (coverage, level per region class)")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--cpgs", required=True, help="canonical CpG table of the sample")
+    p.add_argument("--regions", required=True, help="cohort region table")
+    p.add_argument("--ingest-qc", required=True, help="the sample's ingest QC (.json)")
+    p.add_argument("--threshold", type=float, default=0.5, help="methylated = level >= threshold")
+    p.add_argument("--out-table", required=True, help="QC table (.tsv)")
+    p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf are written)")
+    p.set_defaults(func=cmd_qc)
 
     p = sub.add_parser("regions", help="every reference CpG -> one region class")
     p.add_argument("--reference", required=True)

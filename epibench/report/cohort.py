@@ -20,6 +20,12 @@ def cohort_report(
         Item(path, f"ingest QC of sample {path.name.split('.')[0]}: records read, CpGs kept, share of calls on a reference CG, coverage")
         for path in sorted((results / "qc").glob("*.ingest.json"))
     ]
+    for path in sorted((results / "qc").glob("*.qc.png")):
+        sample = path.name[: -len(".qc.png")]
+        qc += [
+            Item(path, f"sample {sample}: read coverage and methylation level per region class"),
+            Item(path.with_suffix("").with_suffix(".tsv"), f"sample {sample}: coverage and methylation summary per region class"),
+        ]
     qc.append(Item(results / "regions" / "summary.tsv", "CpGs of the reference per region class (promoter > enhancer > gene body > intergenic)"))
     qc.append(Item(results / "reference" / "chrom_names.tsv", "chromosome names of the annotation files matched to the reference: kept, renamed (chr1/1, chrM/MT) or dropped, and why"))
     training = []

@@ -29,6 +29,8 @@ def validate(config):
             "config names files that do not exist:\n  " + "\n  ".join(missing)
         )
     sheet = pd.read_csv(config["samples"], sep="\t", dtype=str, comment="#").fillna("")
+    if "coverage" not in sheet.columns:
+        sheet["coverage"] = ""
     absent_marks = [m for m in config["marks"] if m not in sheet.columns]
     if absent_marks:
         raise WorkflowError(
@@ -39,8 +41,10 @@ def validate(config):
         dup = sorted(sheet.loc[sheet["sample"].duplicated(), "sample"])
         raise WorkflowError(f"{config['samples']}: duplicated sample names {dup}")
     for row in sheet.itertuples(index=False):
-        for column in ["methylation", *config["marks"]]:
+        for column in ["methylation", "coverage", *config["marks"]]:
             path = getattr(row, column)
+            if column == "coverage" and not path:
+                continue
             if not path or not Path(path).exists():
                 raise WorkflowError(
                     f"{config['samples']}: sample {row.sample}, column {column}: file {path!r} does not exist"

@@ -1,6 +1,8 @@
 rule report:
     input:
         qc=expand(f"{RESULTS}/qc/{{sample}}.ingest.json", sample=SAMPLES.index),
+        qc_tables=expand(f"{RESULTS}/qc/{{sample}}.qc.tsv", sample=SAMPLES.index),
+        qc_figures=expand(f"{RESULTS}/qc/{{sample}}.qc.png", sample=SAMPLES.index),
         regions=rules.regions.output.summary,
         curves=expand(f"{RESULTS}/models/{{model}}/loss.png", model=MODELS),
         evaluation=rules.evaluate.output,

@@ -1,4 +1,8 @@
-"""Which methylation format a file holds, decided from its first data lines.
+"""Which methylation format a file holds, decided from its magic bytes or its first data lines.
+
+A file that starts with the bigWig magic number 0x888FFC26 is a Roadmap
+FractionalMethylation bigWig (``roadmap_bigwig``, read by ``bigwig``); a bigBed is
+refused by name. Text files (gzip or plain) are classified from their lines:
 
 Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped; then the
 first data row is classified by its fields:
@@ -6,6 +10,7 @@ first data row is classified by its fields:
 ==================== ======================================================================
 format               recognised by
 ==================== ======================================================================
+roadmap_bigwig       binary: the bigWig magic number (either byte order), whatever the name
 modkit               18 whitespace-separated fields, field 4 a mod code (``m``, ``m,CG,0``)
 bedmethyl            11 or 14 tab fields, field 6 a strand, field 9 an RGB colour (ENCODE)
 bismark_cpg_report   7 fields, field 3 a strand, field 6 a context (``CG``, ``CHG``, ``CHH``)
@@ -28,11 +33,13 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench.errors import InputError
+from epibench.io.methylation import bigwig
 from epibench.io.methylation.table import Source
 from epibench.io.textfile import iter_lines
 
-# format -> allowed column counts
+# format -> allowed column counts (none for the binary bigWig)
 FORMATS: dict[str, tuple[int, ...]] = {
+    bigwig.FORMAT: (),
     "methylc": (7,),
     "bedmethyl": (11, 14),
     "modkit": (18,),
@@ -56,6 +63,9 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     """Find the header lines and column layout of ``path``; detect the format unless ``fmt`` is given."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown methylation format {fmt!r}; known: {', '.join(FORMATS)}", path=path)
+    binary = _binary_source(path, fmt)
+    if binary is not None:
+        return binary
     n_header, has_track, rows = _sniff(path)
     if not rows:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
@@ -70,6 +80,28 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
             f"{fmt} has {expected} columns, found {len(sample[0])}: {first_text!r}", path, first_line
         )
     return Source(Path(path), fmt, n_header, len(sample[0]), whitespace, sample)
+
+
+def _binary_source(path, fmt: str | None) -> Source | None:
+    """The Source of a bigWig; None for a text file; an InputError when ``fmt`` and the content disagree."""
+    if bigwig.is_bigbed(path):
+        raise InputError(
+            "a bigBed file: not a supported methylation format (a Roadmap FractionalMethylation "
+            "bigWig, or a text format such as bedMethyl, is expected)",
+            path=path,
+        )
+    if bigwig.is_bigwig(path):
+        if fmt not in (None, bigwig.FORMAT):
+            raise InputError(
+                f"a bigWig file (magic number 0x888FFC26), not {fmt}; pass format {bigwig.FORMAT} or auto",
+                path=path,
+            )
+        return bigwig.source(path)
+    if fmt == bigwig.FORMAT:
+        raise InputError(
+            f"format {fmt} was given but the file is not a bigWig (no 0x888FFC26 magic number)", path=path
+        )
+    return None
 
 
 def _sniff(path) -> tuple[int, bool, list[tuple[int, str]]]:

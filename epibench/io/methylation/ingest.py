@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pandas as pd
 
-from epibench.io.methylation import bedgraph, bedmethyl, cytosine_report, methylc
+from epibench.errors import InputError
+from epibench.io.methylation import bedgraph, bedmethyl, bigwig, cytosine_report, methylc
 from epibench.io.methylation.canonical import to_canonical
 from epibench.io.methylation.detect import detect_source
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
+
+log = logging.getLogger(__name__)
 
 CANONICAL_COLUMNS = ("chrom", "pos", "n_meth", "n_total", "level")
 
@@ -22,6 +26,7 @@ READERS = {
     "bismark_zero_cov": bedgraph.read_zero_based,
     "bismark_cpg_report": cytosine_report.read,
     "methyldackel": bedgraph.read_zero_based,
+    bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
 
 
@@ -31,15 +36,26 @@ def ingest(
     fmt: str | None = None,
     min_coverage: int = 5,
     min_cg_share: float = 0.95,
+    coverage_path: str | os.PathLike | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Read a methylation file (gzip or plain, format detected unless ``fmt`` names one of ``READERS``).
+    """Read a methylation file (text, gzip or plain, or bigWig; detected unless ``fmt`` names a ``READERS`` key).
 
     Returns the canonical table (CONTRACT item 1: chrom, pos 0-based + strand C, n_meth,
     n_total, level; FASTA order; n_total >= min_coverage) and the QC dict described in
     ``canonical``: format, n_records, n_non_cg_context_dropped, renamed_chroms,
     dropped_chroms ({name: calls}), n_zero_depth_dropped, cg_share, n_off_cg_dropped,
     n_cpgs_merged, n_below_min_coverage, n_kept, mean_coverage, mean_level (plus
-    format-specific counts such as modkit's n_other_modification_rows).
+    format-specific counts such as modkit's n_other_modification_rows), coverage_known
+    (True unless the depth is unknown) and warnings (a list of messages, usually empty).
+
+    coverage_path: only for ``roadmap_bigwig`` (a Roadmap FractionalMethylation bigWig),
+    the sample's ReadCoverage bigWig: n_total = coverage, n_meth = level x coverage. Without
+    it the depth is unknown: n_total counts the strand values merged into each CpG (1 or
+    2), ``min_coverage`` is not applied, QC ``coverage_known`` and ``min_coverage_applied``
+    are False, ``mean_coverage`` is None, and a warning is logged and listed in QC
+    ``warnings`` (see ``epibench.io.methylation.bigwig``). Given for a text format, it is
+    an InputError (their depth is in the file).
+
     Raises InputError for unreadable or inconsistent input, naming the file and line.
     """
     if min_coverage < 1:
@@ -47,8 +63,25 @@ def ingest(
     if not 0 <= min_cg_share <= 1:
         raise ValueError(f"min_cg_share must be in 0..1, got {min_cg_share}")
     source = detect_source(path, fmt)
-    calls = READERS[source.fmt](source)
-    return to_canonical(calls, reference, min_coverage, min_cg_share)
+    if source.fmt == bigwig.FORMAT:
+        calls = bigwig.read(source, coverage_path)
+    elif coverage_path is not None:
+        raise InputError(
+            f"a coverage file ({coverage_path}) applies only to {bigwig.FORMAT}; "
+            f"{source.fmt} files hold their own read depth",
+            path=path,
+        )
+    else:
+        calls = READERS[source.fmt](source)
+    coverage_known = calls.qc.get("coverage_known", True)
+    table, qc = to_canonical(calls, reference, min_coverage if coverage_known else 1, min_cg_share)
+    qc["coverage_known"] = coverage_known
+    qc["warnings"] = []
+    if not coverage_known:
+        message = bigwig.UNKNOWN_COVERAGE_WARNING.format(min_coverage=min_coverage)
+        qc |= {"min_coverage_applied": False, "mean_coverage": None, "warnings": [message]}
+        log.warning("%s: %s", path, message)
+    return table, qc
 
 
 def write_canonical(df: pd.DataFrame, path: str | os.PathLike) -> None:

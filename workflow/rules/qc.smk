@@ -1,0 +1,25 @@
+rule qc:
+    input:
+        cpgs=rules.ingest.output.table,
+        ingest_qc=rules.ingest.output.qc,
+        regions=rules.regions.output.table,
+    output:
+        table=f"{RESULTS}/qc/{{sample}}.qc.tsv",
+        figure=report(
+            f"{RESULTS}/qc/{{sample}}.qc.png",
+            caption="../report/qc.rst",
+            category="QC",
+        ),
+    log:
+        f"{LOGS}/qc/{{sample}}.log",
+    benchmark:
+        f"{BENCH}/qc/{{sample}}.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        threshold=config["shards"]["label_threshold"],
+        stem=lambda wildcards, output: output.figure[: -len(".png")],
+    shell:
+        "epibench qc --sample {wildcards.sample} --cpgs {input.cpgs:q} --regions {input.regions:q}"
+        " --ingest-qc {input.ingest_qc:q} --threshold {params.threshold}"
+        " --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
