@@ -153,38 +153,9 @@ def _spans_from_exons(gtf_path, exons: pd.DataFrame) -> pd.DataFrame:
     return spans
 
 
-def annotate_regions(
-    reference: Reference,
-    gtf: str | os.PathLike,
-    enhancer_bed: str | os.PathLike | None = None,
-    promoter_upstream: int = 1000,
-    promoter_downstream: int = 500,
-    tmp_dir: str | os.PathLike | None = None,
-    cpg_islands: str | os.PathLike | None = None,
-    blacklist: str | os.PathLike | None = None,
-    shore_bp: int = DEFAULT_SHORE_BP,
-) -> pd.DataFrame:
-    """Region class of every CpG of ``reference``: DataFrame(chrom, pos int64, region int8), FASTA order.
-
-    region is an index into ``epibench.vocab.REGION_CLASSES``. With ``cpg_islands`` the
-    table also has bool columns ``cgi`` and ``shore`` (within ``shore_bp`` of an island,
-    not in one); with ``blacklist`` a bool column ``blacklisted`` (module docstring).
-    They do not change the class. tmp_dir: folder for pybedtools' temporary files (a
-    fresh subfolder is made there and removed at the end; the system temp folder when
-    None). FASTA sequences without transcripts are logged (a warning);
-    :func:`annotate_regions_with_report` returns them.
-    """
-    return annotate_regions_with_report(
-        reference,
-        gtf,
-        enhancer_bed=enhancer_bed,
-        promoter_upstream=promoter_upstream,
-        promoter_downstream=promoter_downstream,
-        tmp_dir=tmp_dir,
-        cpg_islands=cpg_islands,
-        blacklist=blacklist,
-        shore_bp=shore_bp,
-    ).table
+def annotate_regions(*args, **kwargs) -> pd.DataFrame:
+    """The region table alone: ``annotate_regions_with_report(...).table`` (same arguments)."""
+    return annotate_regions_with_report(*args, **kwargs).table
 
 
 def annotate_regions_with_report(
@@ -198,7 +169,16 @@ def annotate_regions_with_report(
     blacklist: str | os.PathLike | None = None,
     shore_bp: int = DEFAULT_SHORE_BP,
 ) -> RegionAnnotation:
-    """:func:`annotate_regions`, plus the FASTA sequences without transcripts and each input's sequence names."""
+    """Region class of every CpG of ``reference``, the FASTA sequences without transcripts and
+    each input's sequence names (``RegionAnnotation``).
+
+    The table: DataFrame(chrom, pos int64, region int8) in FASTA order; region is an index into
+    ``epibench.vocab.REGION_CLASSES``. With ``cpg_islands`` it also has bool columns ``cgi`` and
+    ``shore`` (within ``shore_bp`` of an island, not in one); with ``blacklist`` a bool column
+    ``blacklisted`` (module docstring). They do not change the class. tmp_dir: folder for
+    pybedtools' temporary files (a fresh subfolder is made there and removed at the end; the
+    system temp folder when None). FASTA sequences without transcripts are logged (a warning).
+    """
     if promoter_upstream < 0 or promoter_downstream < 1:
         raise ValueError("promoter_upstream must be >= 0 and promoter_downstream >= 1")
     if shore_bp < 0:

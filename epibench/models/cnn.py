@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from epibench.models.inputs import masked_histone
 from epibench.models.onehot import OneHot
 from epibench.vocab import N_CODE
 
@@ -68,15 +69,9 @@ class OriginalCNN(nn.Module):
             raise ValueError("OriginalCNN has no attention; check model.has_attention first")
         if seq.shape[-1] != self.window:
             raise ValueError(f"model expects windows of {self.window} bp, got {seq.shape[-1]}")
-        if hist.shape[1:] != (self.n_marks, self.n_bins) or hist_mask.shape != hist.shape:
-            raise ValueError(
-                f"histone input must be (B, {self.n_marks} marks, {self.n_bins} bins) with a mask "
-                f"of the same shape; got {tuple(hist.shape)}, mask {tuple(hist_mask.shape)}"
-            )
-        mask = hist_mask.bool()
-        observed = torch.where(mask, hist, torch.zeros((), dtype=hist.dtype, device=hist.device))
+        histone = masked_histone(hist, hist_mask, self.n_marks, self.n_bins)  # (B, 2M, NB)
         one_hot = self.seq_input(seq)[..., :N_CODE]  # (B, W, 4): N is all zeros
         x = self.conv(one_hot.transpose(1, 2))
-        x = torch.cat([x, observed.flatten(1), mask.to(x.dtype).flatten(1)], dim=1)
+        x = torch.cat([x, histone.flatten(1)], dim=1)
         out = self.head(self.dense(x)).float()
         return {"level": torch.sigmoid(out[:, 0]), "logit": out[:, 1]}

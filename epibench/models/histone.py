@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from epibench.models.inputs import masked_histone
+
 
 class HistoneEncoder(nn.Module):
     """Mask-aware per-bin embedding of histone signal.
@@ -28,12 +30,5 @@ class HistoneEncoder(nn.Module):
 
     def forward(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """values, mask (B, M, NB) -> tokens (B, NB, dim)."""
-        if values.shape[1:] != (self.n_marks, self.n_bins) or mask.shape != values.shape:
-            raise ValueError(
-                f"histone input must be (B, {self.n_marks} marks, {self.n_bins} bins) with a "
-                f"mask of the same shape; got values {tuple(values.shape)}, mask {tuple(mask.shape)}"
-            )
-        mask = mask.bool()
-        observed = torch.where(mask, values, torch.zeros((), dtype=values.dtype, device=values.device))
-        feats = torch.cat([observed, mask.to(values.dtype)], dim=1).transpose(1, 2)  # (B, NB, 2M)
+        feats = masked_histone(values, mask, self.n_marks, self.n_bins).transpose(1, 2)  # (B, NB, 2M)
         return self.norm(self.proj(feats) + self.bin_embedding.weight)
