@@ -77,6 +77,16 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     log.info("ingested %s: %d CpGs kept", args.sample, len(table))
 
 
+def cmd_chrom_names(args: argparse.Namespace) -> None:
+    from epibench.io.harmonise_report import cohort_harmonisation, write_harmonisation_table
+    from epibench.io.reference import Reference
+
+    table = cohort_harmonisation(Reference(args.reference).chroms, dict(args.input))
+    write_harmonisation_table(table, args.out)
+    counts = table["action"].value_counts().to_dict()
+    log.info("chromosome names of %d files: %s", len(args.input), counts)
+
+
 def cmd_qc(args: argparse.Namespace) -> None:
     import pandas as pd
 
@@ -220,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="canonical table (.parquet)")
     p.add_argument("--qc", required=True, help="QC summary (.json)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("chrom-names", help="table of the sequence names of input files matched to the reference")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--input", type=_mark_arg, action="append", default=[], help="LABEL=PATH, repeat per file")
+    p.add_argument("--out", required=True, help="harmonisation table (.tsv)")
+    p.set_defaults(func=cmd_chrom_names)
 
     p = sub.add_parser("qc", help="per-sample QC table and figure (coverage, level per region class)")
     p.add_argument("--sample", required=True)

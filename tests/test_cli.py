@@ -10,7 +10,7 @@ import pytest
 
 from epibench.cli import build_parser, main
 
-STAGES = ["demo-data", "reference", "ingest", "qc", "regions", "shards", "train", "predict", "evaluate", "attribute", "report"]
+STAGES = ["demo-data", "reference", "ingest", "qc", "chrom-names", "regions", "shards", "train", "predict", "evaluate", "attribute", "report"]
 
 
 def test_every_stage_has_a_subcommand():

@@ -152,3 +152,12 @@ def test_missing_sample_file_is_named(workdir):
     done = run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/missing.yaml"], workdir, check=False)
     assert done.returncode != 0
     assert "no_such.bw" in done.stdout + done.stderr and "H3K27ac" in done.stdout + done.stderr
+
+
+def test_sample_chrom_names_cover_every_sample_file(workdir):
+    table = pd.read_csv(workdir / "results/tiny/qc/sample_chrom_names.tsv", sep="\t")
+    labels = set(table["input"])
+    for sample in ("sample1", "sample2"):
+        assert {f"{sample}.methylation", f"{sample}.H3K4me3", f"{sample}.H3K27ac", f"{sample}.H3K36me3"} <= labels
+    assert set(table["action"]) == {"kept"}
+    assert set(table["name_in_reference"]) == {"chr1", "chr2", "chr3"}

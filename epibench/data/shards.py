@@ -99,7 +99,7 @@ def build_shard(
         raise InputError("no CpG of this sample is left to build a shard from", path=cpg_table)
     reference = Reference(fasta)
     chroms = [c for c in reference.chroms if c in set(merged["chrom"])]
-    tracks = [Track(path) for path in mark_tracks.values()]
+    tracks = [Track(path, reference_names=reference.chroms) for path in mark_tracks.values()]
     parts: dict[str, list[np.ndarray]] = {name: [] for name in ARRAY_DTYPES}
     for chrom_index, chrom in enumerate(chroms):
         chrom_cpgs = merged[merged["chrom"] == chrom].sort_values("pos")

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import numpy as np
 import pyBigWig
 
 from epibench.errors import InputError
+from epibench.io.chroms import harmonise
 
 
 class Track:
     """An open bigWig. ``values(chrom, length)`` gives (length,) float32, NaN = not covered.
 
-    A chromosome missing from the bigWig reads as all-NaN (its signal is missing, not zero);
-    ``chrom_aliases`` maps reference names to the bigWig's names (``chr1`` -> ``1``).
+    A chromosome missing from the bigWig reads as all-NaN (its signal is missing, not zero).
+    With ``reference_names``, the bigWig's names are matched to the reference's
+    (``1`` in the file serves ``chr1``, ``MT`` serves ``chrM``; epibench.io.chroms.harmonise).
     NaN/inf values stored in the file are treated as missing.
     """
 
-    def __init__(self, path: str | os.PathLike, chrom_aliases: dict[str, str] | None = None):
+    def __init__(self, path: str | os.PathLike, reference_names: Iterable[str] | None = None):
         self.path = str(path)
         try:
             self._bw = pyBigWig.open(self.path)
@@ -27,7 +30,9 @@ class Track:
         if self._bw is None or not self._bw.isBigWig():
             raise InputError("not a bigWig file", path=path)
         self.chrom_lengths: dict[str, int] = dict(self._bw.chroms())
-        self._aliases = chrom_aliases or {}
+        mapping = harmonise(self.chrom_lengths, reference_names) if reference_names is not None else {}
+        # reference name -> name in the bigWig
+        self._aliases = {ref: name for name, ref in mapping.items() if ref is not None}
 
     def values(self, chrom: str, length: int) -> np.ndarray:
         """Per-base signal of ``chrom`` (reference name) over [0, length); (length,) float32."""

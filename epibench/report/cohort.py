@@ -27,6 +27,7 @@ def cohort_report(
             Item(path.with_suffix("").with_suffix(".tsv"), f"sample {sample}: coverage and methylation summary per region class"),
         ]
     qc.append(Item(results / "regions" / "summary.tsv", "CpGs of the reference per region class (promoter > enhancer > gene body > intergenic)"))
+    qc.append(Item(results / "qc" / "sample_chrom_names.tsv", "chromosome names of every methylation and histone file matched to the reference: kept, renamed or dropped (a dropped name loses that data)"))
     qc.append(Item(results / "reference" / "chrom_names.tsv", "chromosome names of the annotation files matched to the reference: kept, renamed (chr1/1, chrM/MT) or dropped, and why"))
     training = []
     for model in models:

@@ -97,6 +97,16 @@ def optional_file_arg(flag, name):
     )
 
 
+def sample_files():
+    """label -> path of every methylation, coverage and mark file of the sample sheet."""
+    files = {}
+    for sample, row in SAMPLES.iterrows():
+        for column in ["methylation", "coverage", *config["marks"]]:
+            if row[column]:
+                files[f"{sample}.{column}"] = row[column]
+    return files
+
+
 def as_json(value):
     """A config value as a JSON string, for ``{params.x:q}`` on a command line."""
     return json.dumps(value, sort_keys=True)

@@ -23,3 +23,25 @@ rule qc:
         "epibench qc --sample {wildcards.sample} --cpgs {input.cpgs:q} --regions {input.regions:q}"
         " --ingest-qc {input.ingest_qc:q} --threshold {params.threshold}"
         " --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
+rule sample_chrom_names:
+    input:
+        fasta=rules.reference.output.fasta,
+        fai=rules.reference.output.fai,
+        files=list(sample_files().values()),
+    output:
+        f"{RESULTS}/qc/sample_chrom_names.tsv",
+    log:
+        f"{LOGS}/sample_chrom_names.log",
+    benchmark:
+        f"{BENCH}/sample_chrom_names.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        inputs=" ".join(
+            f"--input {shlex.quote(f'{label}={path}')}"
+            for label, path in sample_files().items()
+        ),
+    shell:
+        "epibench chrom-names --reference {input.fasta:q} {params.inputs} --out {output:q} > {log:q} 2>&1"

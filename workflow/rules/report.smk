@@ -4,6 +4,7 @@ rule report:
         qc_tables=expand(f"{RESULTS}/qc/{{sample}}.qc.tsv", sample=SAMPLES.index),
         qc_figures=expand(f"{RESULTS}/qc/{{sample}}.qc.png", sample=SAMPLES.index),
         regions=rules.regions.output.summary,
+        chrom_names=rules.sample_chrom_names.output,
         curves=expand(f"{RESULTS}/models/{{model}}/loss.png", model=MODELS),
         evaluation=rules.evaluate.output,
         interpret=rules.attribute.output,
