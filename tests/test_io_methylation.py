@@ -494,3 +494,63 @@ def test_write_canonical_parquet(tmp_path, ref):
         str(t) for t in back.schema.types
     ] == ["string", "int64", "double", "int64", "float"]
     assert_table(back.to_pandas(), [("chr1", 2, 6.0, 9), ("chr1", 7, 6.0, 6)])
+
+
+# --- row order: sorted files take the no-sort path, any other order the same table --------
+
+
+def encode_rows(calls):
+    """ENCODE bedMethyl lines (11 columns) for (chrom, start, strand, coverage, percent) calls."""
+    return [tsv(c, s, s + 1, "x", n, st, s, s + 1, "0,0,0", n, pct) for c, s, st, n, pct in calls]
+
+
+@pytest.mark.parametrize("reference", ["small", "random"])
+def test_row_order_does_not_change_the_table(tmp_path, ref, random_ref, reference):
+    rng = np.random.default_rng(11)
+    if reference == "small":  # calls at the ends of the sequences (chr2:0): the whole-codes path
+        seqs = {"chr1": CHR1, "chr2": CHR2}
+    else:  # calls inside the sequences only: the bases around them read from the FASTA
+        seqs = {"chr1": random_ref[1], "chr2": CHR1 * 40}
+        ref = make_reference(tmp_path, seqs, "two")
+    calls = [
+        (chrom, p, strand, int(rng.integers(1, 30)), int(rng.integers(0, 101)))
+        for chrom, s in seqs.items()
+        for c in cpgs_of(s)
+        for p, strand in ((c, "+"), (c + 1, "-"))
+        if rng.random() < 0.8
+    ]
+    calls.append(("chr1", 1, "+", 9, 50))  # off a CpG: dropped, counted
+    calls.sort(key=lambda r: (r[0], r[1]))
+    want, want_qc = ingest(
+        write(tmp_path, "sorted.bed", encode_rows(calls)), ref, min_coverage=5, min_cg_share=0.5
+    )
+    assert want_qc["n_off_cg_dropped"] == 1
+    assert want.chrom.tolist() == sorted(want.chrom) and all(
+        g.pos.is_monotonic_increasing for _, g in want.groupby("chrom")
+    )
+    orders = {
+        "shuffled": [calls[i] for i in rng.permutation(len(calls))],
+        "chr2 first": sorted(calls, key=lambda r: (r[0] != "chr2", r[1])),
+        "descending": calls[::-1],
+    }
+    for name, rows in orders.items():
+        got, qc = ingest(
+            write(tmp_path, f"{name}.bed", encode_rows(rows)), ref, min_coverage=5, min_cg_share=0.5
+        )
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
+        assert qc == want_qc, name
+
+
+def test_strand_called_twice_in_an_unsorted_file_names_both_lines(tmp_path, ref):
+    lines = [
+        tsv("chr1", 20, 21, "CHG", "0.5", "+", 5),  # dropped first (context): rows are renumbered
+        tsv("chr1", 7, 8, "CG", "0.5", "+", 5),
+        tsv("chr1", 3, 4, "CG", "0.5", "-", 5),
+        tsv("chr1", 8, 9, "CG", "0.5", "-", 5),
+        tsv("chr1", 3, 4, "CG", "0.8", "-", 5),
+    ]
+    with pytest.raises(
+        InputError, match="second call for the - strand of the CpG at chr1:2 .* first is on line 3"
+    ) as info:
+        ingest(write(tmp_path, "dup.methylC", lines), ref)
+    assert info.value.line == 5

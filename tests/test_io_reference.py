@@ -124,3 +124,117 @@ def test_truncated_gzip_fasta_names_the_file(tmp_path):
     with pytest.raises(InputError, match="truncated") as info:
         write_reference_index(source, tmp_path / "out")
     assert str(source) in str(info.value)
+
+
+# --- fast reading: the same codes as through pyfaidx ------------------------------------
+
+
+def pyfaidx_codes(ref, chrom):
+    """Codes the way Reference read them before the direct read (pyfaidx string -> codes)."""
+    from epibench.io.reference import _CODE_OF_BYTE
+
+    text = ref._fasta[chrom][:]
+    return _CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
+
+
+def random_fasta(rng, lengths, letters="ACGTacgtNRYkn"):
+    return {f"s{i}": "".join(rng.choice(list(letters), size=n)) for i, n in enumerate(lengths)}
+
+
+def write_wrapped(path, seqs, widths, newline="\n"):
+    """FASTA with each sequence's lines ``widths`` long in turn (irregular when widths vary)."""
+    parts = []
+    for name, seq in seqs.items():
+        parts.append(f">{name} a description{newline}")
+        at, i = 0, 0
+        while at < len(seq):
+            width = widths[i % len(widths)]
+            parts.append(seq[at : at + width] + newline)
+            at, i = at + width, i + 1
+    path.write_bytes("".join(parts).encode())
+    return path
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 7, 61, 100])
+def test_direct_read_of_the_normalised_copy_gives_pyfaidx_codes(tmp_path, monkeypatch, chunk):
+    # lower case, IUPAC and irregular lines in the input; lengths around the 60-base line
+    # width; small read chunks so that chunks end inside lines and inside newlines
+    monkeypatch.setattr("epibench.io.reference._READ_CHUNK", chunk)
+    rng = np.random.default_rng(5)
+    seqs = random_fasta(rng, [1, 2, 59, 60, 61, 119, 120, 121, 1000, 4321])
+    source = write_wrapped(tmp_path / "in.fa", seqs, widths=[13, 70, 1, 60, 33])
+    ref = Reference(write_reference_index(source, tmp_path / "ref"))
+    for chrom, seq in seqs.items():
+        assert ref._read_codes(chrom) is not None  # the direct read applies to the copy
+        got = ref.codes(chrom)
+        np.testing.assert_array_equal(got, pyfaidx_codes(ref, chrom))
+        np.testing.assert_array_equal(got, codes_of(seq.upper().translate(str.maketrans("RYK", "NNN"))))
+        assert got.dtype == np.uint8 and not got.flags.writeable
+
+
+@pytest.mark.parametrize(("widths", "newline"), [([7], "\n"), ([1], "\n"), ([50], "\r\n"), ([80], "\n")])
+def test_direct_read_of_a_user_fasta_gives_pyfaidx_codes(tmp_path, widths, newline):
+    # a FASTA indexed by pyfaidx itself: soft-masked, IUPAC, CRLF line ends (pyfaidx strips \r)
+    rng = np.random.default_rng(6)
+    seqs = random_fasta(rng, [3, 200, 1001])
+    ref = Reference(write_wrapped(tmp_path / "user.fa", seqs, widths, newline), build_index=True)
+    for chrom in seqs:
+        assert ref._read_codes(chrom) is not None
+        np.testing.assert_array_equal(ref.codes(chrom), pyfaidx_codes(ref, chrom))
+
+
+def test_fasta_the_direct_read_cannot_take_falls_back_to_pyfaidx(tmp_path):
+    # a non-ASCII byte (pyfaidx decodes UTF-8) and a file shorter than its .fai says
+    path = tmp_path / "odd.fa"
+    path.write_bytes(b">a\nACGT\nAC\xc3\xa9G\n>b\nACGTACGT\nACG\n")
+    (tmp_path / "odd.fa.fai").write_text("a\t9\t3\t4\t5\nb\t20\t17\t8\t9\n")
+    ref = Reference(path)
+    assert ref._read_codes("a") is None and ref._read_codes("b") is None
+    np.testing.assert_array_equal(ref.codes("a"), codes_of("ACGTACNG"))  # what pyfaidx makes of it
+    np.testing.assert_array_equal(ref.codes("b"), codes_of("ACGTACGTACG"))  # what pyfaidx finds
+
+
+# --- cg_at: the bases around positions, without the whole chromosome ----------------------
+
+
+def check_cg_at(ref, chrom, pos):
+    from epibench.io.reference import cg_mask
+
+    on_c, on_g = ref.cg_at(chrom, pos)
+    codes = pyfaidx_codes(ref, chrom)
+    np.testing.assert_array_equal(on_c, cg_mask(codes, pos))
+    np.testing.assert_array_equal(on_g, cg_mask(codes, pos - 1))
+    assert on_c.dtype == bool and on_g.dtype == bool
+
+
+@pytest.mark.parametrize("width", [1, 2, 7, 60])
+def test_cg_at_reads_around_the_positions_like_cg_mask(tmp_path, width):
+    rng = np.random.default_rng(8)
+    seqs = random_fasta(rng, [3, 4, 61, 500], letters="CGCGcgATN")  # many CGs, some across lines
+    source = write_wrapped(tmp_path / "in.fa", seqs, widths=[width])
+    for ref in (
+        Reference(source, build_index=True),
+        Reference(write_reference_index(source, tmp_path / "r")),
+    ):
+        for chrom, seq in seqs.items():
+            inside = np.arange(1, len(seq) - 1)
+            check_cg_at(ref, chrom, inside)
+            assert ref._cached_chrom != chrom  # read from the file, no (L,) codes made
+            assert ref._mapped[0] == chrom  # only this chromosome mapped
+            check_cg_at(ref, chrom, rng.permutation(inside))  # any order
+            check_cg_at(ref, chrom, np.arange(-2, len(seq) + 2))  # ends and beyond: via codes
+            check_cg_at(ref, chrom, inside)  # the chromosome is cached now: from its codes
+        assert all(ref._regular.values())
+
+
+def test_cg_at_with_lines_not_where_the_fai_says_uses_the_codes(tmp_path):
+    # the .fai says 4 bases per line, the lines hold 3 and 5: not regular, so the whole
+    # chromosome is read (by pyfaidx, as before) and cg_at agrees with cg_mask on it
+    path = tmp_path / "bad.fa"
+    path.write_text(">a\nACG\nCGTAC\nGCGA\n")
+    (tmp_path / "bad.fa.fai").write_text("a\t12\t3\t4\t5\n")
+    ref = Reference(path)
+    check_cg_at(ref, "a", np.arange(1, 11))
+    assert ref._regular == {"a": False}
+    with pytest.raises(KeyError, match="chrZ"):
+        ref.cg_at("chrZ", np.array([1]))

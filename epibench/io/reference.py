@@ -16,10 +16,18 @@ which only reads an existing index and never builds one, so parallel jobs cannot
 to write it. pyfaidx 0.9 could be pointed at an index elsewhere (``indexname=``), but it
 cannot read plain gzip FASTA nor files with irregular line lengths, and a clean copy
 means every later reader (pyfaidx, bedtools, a genome browser) sees the same sequence.
+
+Reading (``Reference``): pyfaidx parses the .fai, but a whole chromosome is read straight
+from the file at its .fai offset and converted with one ``bytes.translate`` per ~1 MB
+(newlines dropped, bytes mapped to codes), the same codes as through pyfaidx at about a
+quarter of the time and a third of the memory; ``Reference.cg_at`` (the methylation CG
+check) reads only the bases around the queried positions from the memory-mapped copy.
+Both fall back to pyfaidx (whole chromosome) for FASTAs whose layout they cannot take.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +54,10 @@ for _code, _base in enumerate(BASES[:N_CODE]):
 # byte -> normalised FASTA byte (upper-case ACGT, N otherwise), for the copy.
 _NORMALISED_BYTE = bytes(BASES[c].encode()[0] for c in _CODE_OF_BYTE)
 _WHITESPACE = b" \t\r\n\v\f"
+# the same map as a bytes.translate table, and the bytes Reference reads per chunk
+_CODE_TABLE = _CODE_OF_BYTE.tobytes()
+_READ_CHUNK = 1 << 20
+_NEWLINE = ord("\n")
 
 
 def cg_mask(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -66,7 +78,8 @@ class Reference:
     """Read-only access to an indexed FASTA as sequence codes (A0 C1 G2 T3 N4, ``epibench.vocab.BASES``).
 
     Lower-case (soft-masked) bases read as their upper-case code; IUPAC and any other
-    letter read as N. Only the most recently used chromosome is held in memory.
+    letter read as N. Only the most recently used chromosome is held in memory (``codes``);
+    ``cg_at`` reads the bases around given positions without it where it can.
 
     fasta_path: a plain FASTA with a ``.fai`` beside it (normally the stage copy
     ``genome.fa``). build_index: let pyfaidx build a missing or stale ``.fai`` beside
@@ -94,6 +107,8 @@ class Reference:
             raise InputError(f"cannot read FASTA: {exc}", path=fasta_path) from exc
         self._cached_chrom: str | None = None
         self._cached_codes: np.ndarray | None = None
+        self._mapped: tuple[str, np.ndarray, int] | None = None  # cg_at: (chrom, its bytes, first base)
+        self._regular: dict[str, bool] = {}  # chrom -> its lines lie where the .fai says (cg_at)
 
     @property
     def chroms(self) -> list[str]:
@@ -110,11 +125,53 @@ class Reference:
             if chrom not in self._fasta.faidx.index:
                 raise KeyError(f"{chrom!r} is not a sequence of {self.fasta_path}")
             self._cached_codes = None  # free the previous chromosome before reading the next
-            text = self._fasta[chrom][:]
-            codes = _CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
+            codes = self._read_codes(chrom)
+            if codes is None:  # not a plain ASCII FASTA laid out as its .fai says: pyfaidx
+                text = self._fasta[chrom][:]
+                codes = _CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
             codes.flags.writeable = False
             self._cached_chrom, self._cached_codes = chrom, codes
         return self._cached_codes
+
+    def _read_codes(self, chrom: str) -> np.ndarray | None:
+        """``chrom``'s codes read straight from the file, or None where only pyfaidx's path applies.
+
+        Reads the very bytes pyfaidx's ``fetch(chrom, 1, rlen)`` would (from the .fai
+        offset, the sequence's newlines included), in chunks of about 1 MB, and converts
+        each with ``bytes.translate``: ``\\n`` and ``\\r`` deleted (pyfaidx strips both),
+        every other byte mapped like ``_CODE_OF_BYTE``. So the codes are identical to the
+        pyfaidx path, without its whole-chromosome str, its latin-1 copy and the fancy
+        index (about 4x faster, a third of the peak memory, on the normalised ``genome.fa``).
+        None, to fall back on pyfaidx, for a bgzip or fsspec FASTA, a record without line
+        lengths, a non-ASCII byte (pyfaidx decodes UTF-8) or a sequence whose bases do
+        not add up to the .fai length (pyfaidx would return what it found).
+        """
+        faidx = self._fasta.faidx
+        record = faidx.index[chrom]
+        if getattr(faidx, "_bgzf", False) or getattr(faidx, "_fs", None) or record.lenc <= 0:
+            return None
+        # byte range of pyfaidx's Faidx.from_file(chrom, 1, rlen), clipped to the record's end as there
+        length = record.rlen
+        n_bytes = (length // record.lenc) * (record.lenb - record.lenc) + length
+        n_bytes = min(n_bytes, record.bend - record.offset)
+        codes = np.empty(length, dtype=np.uint8)
+        chunk = max(1, _READ_CHUNK // record.lenb) * record.lenb
+        done = 0
+        with open(self.fasta_path, "rb", buffering=0) as fh:
+            fh.seek(record.offset)
+            while n_bytes > 0:
+                raw = fh.read(min(chunk, n_bytes))
+                if not raw:
+                    break
+                n_bytes -= len(raw)
+                if not raw.isascii():
+                    return None
+                part = raw.translate(_CODE_TABLE, b"\r\n")
+                if done + len(part) > length:
+                    return None
+                codes[done : done + len(part)] = np.frombuffer(part, dtype=np.uint8)
+                done += len(part)
+        return codes if done == length else None
 
     def cpg_positions(self, chrom: str) -> np.ndarray:
         """(K,) int64 sorted 0-based positions of the C of every CG on the + strand of ``chrom``."""
@@ -125,8 +182,93 @@ class Reference:
         """(N,) bool: True where 0-based ``pos`` is the C of a CG (+ strand) of ``chrom``."""
         return cg_mask(self.codes(chrom), pos)
 
+    def cg_at(self, chrom: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each 0-based ``pos`` is the C of a CG, and whether it is the G of a CG (+ strand).
+
+        Returns ``(cg_mask(codes, pos), cg_mask(codes, pos - 1))`` for ``codes = self.codes(chrom)``,
+        both (N,) bool, but without making the (L,) codes where it can: when every
+        position has a base on either side (1 <= pos <= L - 2), ``chrom`` is not the cached
+        chromosome, and its lines lie where the .fai says (every full line ``lenc`` bases
+        and a newline, checked once per chromosome: the normalised ``genome.fa`` always),
+        only the three bases around each position are read, from the chromosome's bytes
+        memory-mapped (one chromosome at a time).
+        """
+        pos = np.asarray(pos, dtype=np.int64)
+        if chrom not in self._fasta.faidx.index:
+            raise KeyError(f"{chrom!r} is not a sequence of {self.fasta_path}")
+        record = self._fasta.faidx.index[chrom]
+        inside = bool(len(pos)) and pos.min() >= 1 and pos.max() <= record.rlen - 2
+        mapped = None if chrom == self._cached_chrom or not inside else self._mapped_record(chrom)
+        if mapped is None:
+            codes = self.codes(chrom)
+            if not inside:
+                return cg_mask(codes, pos), cg_mask(codes, pos - 1)
+            here = codes[pos]  # every position has a base on either side: no bounds masks
+            on_c = (here == C_CODE) & (codes[1:][pos] == G_CODE)
+            on_g = (here == G_CODE) & (codes[pos - 1] == C_CODE)
+            return on_c, on_g
+        raw, start = mapped
+        at = pos // record.lenc
+        at += pos  # byte of each base, counted from the first base of the record
+        here = _CODE_OF_BYTE[raw[start:][at]]
+        # the bases before and after: the bytes beside, or, where that is a newline, beyond it
+        after, before = raw[start + 1 :][at], raw[start - 1 :][at]
+        for beside, step in ((after, 1), (before, -1)):
+            line_end = np.flatnonzero(beside == _NEWLINE)
+            beside[line_end] = raw[at[line_end] + (start + 2 * step)]
+        on_c = (here == C_CODE) & (_CODE_OF_BYTE[after] == G_CODE)
+        on_g = (here == G_CODE) & (_CODE_OF_BYTE[before] == C_CODE)
+        return on_c, on_g
+
+    def _mapped_record(self, chrom: str) -> tuple[np.ndarray, int] | None:
+        """``chrom``'s record memory-mapped for ``cg_at``, and the index of its first base in it.
+
+        One chromosome mapped at a time (mapping the next unmaps the previous: the resident
+        file pages never exceed one chromosome's). None where the record is not regular:
+        a bgzip (or fsspec) FASTA, not one newline byte per line (``lenb == lenc + 1``, so
+        no CRLF), no newline where the .fai puts the end of a full line, or the file too
+        short for the last base.
+        """
+        if self._mapped is not None and self._mapped[0] == chrom:
+            return self._mapped[1:]
+        if self._regular.get(chrom) is False:
+            return None
+        self._mapped = None  # unmap the previous chromosome first
+        mapped = self._map_regular_record(chrom)
+        self._regular[chrom] = mapped is not None
+        if mapped is not None:
+            self._mapped = (chrom, *mapped)
+        return mapped
+
+    def _map_regular_record(self, chrom: str) -> tuple[np.ndarray, int] | None:
+        """Map ``chrom``'s bytes and check its layout (see ``_mapped_record``)."""
+        faidx = self._fasta.faidx
+        record = faidx.index[chrom]
+        if (
+            getattr(faidx, "_bgzf", False)
+            or getattr(faidx, "_fs", None) is not None
+            or record.lenc <= 0
+            or record.lenb != record.lenc + 1
+            or record.offset < 1
+        ):
+            return None
+        first = record.offset
+        last = first + (record.rlen - 1) + (record.rlen - 1) // record.lenc  # the byte of the last base
+        low = (first - 1) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY  # mmap's alignment
+        with open(self.fasta_path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size <= last:
+                return None
+            data = np.frombuffer(
+                mmap.mmap(fh.fileno(), last + 1 - low, access=mmap.ACCESS_READ, offset=low), dtype=np.uint8
+            )
+        start = first - low
+        if not np.all(data[start + record.lenc : start + (last - first) : record.lenb] == _NEWLINE):
+            return None
+        return data, start
+
     def close(self) -> None:
         self._fasta.close()
+        self._mapped = None
 
 
 def write_reference_index(fasta_path: str | os.PathLike, out_dir: str | os.PathLike) -> Path:

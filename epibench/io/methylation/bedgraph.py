@@ -55,6 +55,6 @@ def _read(source: Source, base: int) -> Calls:
         n_meth=n_meth.astype(np.float64),
         n_total=n_meth + n_unmeth,
         cg_context=None,
-        row=np.arange(len(start), dtype=np.int64),
+        row=None,  # call i is data row i
         base=base,
     )

@@ -46,15 +46,17 @@ def read_encode(source: Source) -> Calls:
     check_start(source, start, BASE)
     check_count(source, coverage, "coverage")
     check_fraction(source, percent, "percent", 100)
+    n_meth = percent / 100
+    n_meth *= coverage  # percent / 100 * coverage, one (N,) array instead of two
     return Calls(
         source=source,
         chrom=cols[0],
-        pos=start - BASE,
+        pos=start if BASE == 0 else start - BASE,
         strand=decode(source, cols[5], {"+": ON_C, "-": ON_G, ".": UNSTRANDED}, "strand"),
-        n_meth=percent / 100 * coverage,
+        n_meth=n_meth,
         n_total=coverage,
         cg_context=cols[11].isin({"CG"}) if 11 in cols else None,
-        row=np.arange(len(start), dtype=np.int64),
+        row=None,  # call i is data row i
         base=BASE,
     )
 
@@ -89,7 +91,7 @@ def read_modkit(source: Source) -> Calls:
         n_meth=n_mod.astype(np.float64),
         n_total=valid,
         cg_context=~off_motif,
-        row=np.arange(len(start), dtype=np.int64),
+        row=None,  # call i is data row i
         base=BASE,
         qc={"n_other_modification_rows": int((~is_5mc).sum())},
     )

@@ -175,7 +175,7 @@ def read(source: Source, coverage_path: str | os.PathLike | None = None) -> Call
         n_meth=np.concatenate(n_meths) if n_meths else np.zeros(0),
         n_total=np.concatenate(n_totals) if n_totals else np.zeros(0, np.int64),
         cg_context=None,
-        row=np.arange(len(pos), dtype=np.int64),
+        row=None,  # call i is data row i
         base=0,
         qc=qc,
         n_rows=n_records,

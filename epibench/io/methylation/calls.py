@@ -24,7 +24,8 @@ class Calls:
     n_total: (N,) int64 read depth.
     cg_context: (N,) bool, True where the file calls the row CG context; None when the
         format has no context column.
-    row: (N,) int64 data-row index in the file (for error messages, see ``table``).
+    row: (N,) int64 data-row index in the file (for error messages, see ``table``); None when
+        call i is data row i (every row a call, none dropped: no (N,) index array to build).
     base: coordinate base the file was read as (0 or 1), for the off-by-one diagnosis.
     qc: format-specific counts for the QC report (e.g. modkit rows of other modifications).
     n_rows: data rows in the file (default N; kept through ``subset``).
@@ -37,7 +38,7 @@ class Calls:
     n_meth: np.ndarray
     n_total: np.ndarray
     cg_context: np.ndarray | None
-    row: np.ndarray
+    row: np.ndarray | None
     base: int
     qc: dict[str, int] = field(default_factory=dict)
     n_rows: int = -1
@@ -49,8 +50,14 @@ class Calls:
     def __len__(self) -> int:
         return len(self.pos)
 
+    def data_row(self, i: int) -> int:
+        """Data-row index in the file of call ``i``."""
+        return int(i if self.row is None else self.row[i])
+
     def subset(self, keep: np.ndarray) -> "Calls":
-        """The calls where ``keep`` (N,) bool is True."""
+        """The calls where ``keep`` (N,) bool is True (``self``, nothing copied, when it is True everywhere)."""
+        if keep.all():
+            return self
         return Calls(
             source=self.source,
             chrom=Labels(self.chrom.codes[keep], self.chrom.names),
@@ -59,7 +66,7 @@ class Calls:
             n_meth=self.n_meth[keep],
             n_total=self.n_total[keep],
             cg_context=None if self.cg_context is None else self.cg_context[keep],
-            row=self.row[keep],
+            row=np.flatnonzero(keep) if self.row is None else self.row[keep],
             base=self.base,
             qc=self.qc,
             n_rows=self.n_rows,

@@ -25,7 +25,7 @@ from epibench.errors import InputError
 from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
 from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
 from epibench.io.methylation.table import fail_at_row, locate
-from epibench.io.reference import Reference, cg_mask
+from epibench.io.reference import Reference
 
 _POS_BITS = 34  # merge key = reference chromosome index << 34 | position (chromosomes < 17 Gb)
 
@@ -44,7 +44,7 @@ def to_canonical(
 
     ref_chrom, qc["renamed_chroms"], qc["dropped_chroms"] = _reference_chroms(calls, reference)
     kept = ref_chrom >= 0
-    calls, ref_chrom = calls.subset(kept), ref_chrom[kept]
+    calls, ref_chrom = calls.subset(kept), _subset(ref_chrom, kept)
     if not len(calls):
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path} "
@@ -55,7 +55,7 @@ def to_canonical(
 
     covered = calls.n_total > 0
     qc["n_zero_depth_dropped"] = int((~covered).sum())
-    calls, ref_chrom = calls.subset(covered), ref_chrom[covered]
+    calls, ref_chrom = calls.subset(covered), _subset(ref_chrom, covered)
     if not len(calls):
         raise InputError("no call has any reads", path=path)
 
@@ -64,7 +64,7 @@ def to_canonical(
     if qc["cg_share"] < min_cg_share:
         raise InputError(_diagnosis(calls, ref_chrom, reference, qc["cg_share"], min_cg_share), path=path)
     qc["n_off_cg_dropped"] = int((~on_cg).sum())
-    calls, ref_chrom, cpg_pos = calls.subset(on_cg), ref_chrom[on_cg], cpg_pos[on_cg]
+    calls, ref_chrom, cpg_pos = calls.subset(on_cg), _subset(ref_chrom, on_cg), _subset(cpg_pos, on_cg)
     if not len(calls):
         raise InputError(f"no call falls on a CpG of {reference.fasta_path}", path=path)
 
@@ -74,20 +74,28 @@ def to_canonical(
     qc["n_kept"] = int(enough.sum())
     if not qc["n_kept"]:
         raise InputError(f"no CpG has at least {min_coverage} reads (min_coverage)", path=path)
-    key, n_meth, n_total = key[enough], n_meth[enough], n_total[enough]
+    key, n_meth, n_total = _subset(key, enough), _subset(n_meth, enough), _subset(n_total, enough)
     level = (n_meth / n_total).astype(np.float32)
     qc["mean_coverage"] = float(n_total.mean())
     qc["mean_level"] = float(level.mean())
+    chrom = np.right_shift(key, _POS_BITS, out=np.empty(len(key), np.int32), casting="unsafe")
+    key &= (1 << _POS_BITS) - 1  # in place: now the position
     table = pd.DataFrame(
         {
-            "chrom": string_column(key >> _POS_BITS, reference.chroms),
-            "pos": key & ((1 << _POS_BITS) - 1),
+            "chrom": string_column(chrom, reference.chroms),
+            "pos": key,
             "n_meth": n_meth,
             "n_total": n_total,
             "level": level,
-        }
+        },
+        copy=False,  # the arrays are this function's own
     )
     return table, qc
+
+
+def _subset(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``values[keep]``; ``values`` itself (no copy) when ``keep`` is True everywhere, as in ``Calls.subset``."""
+    return values if keep.all() else values[keep]
 
 
 def _reference_chroms(calls: Calls, reference: Reference) -> tuple[np.ndarray, dict, dict]:
@@ -102,17 +110,35 @@ def _reference_chroms(calls: Calls, reference: Reference) -> tuple[np.ndarray, d
     return lookup[calls.chrom.codes], renamed, dropped
 
 
-def _cpg_of(codes: np.ndarray, pos: np.ndarray, strand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Position of the + strand C of each call's CpG, and whether the call sits on a CG at all."""
-    on_c = cg_mask(codes, pos)  # the called base is the C of a CG
-    on_g = cg_mask(codes, pos - 1)  # ... the G of a CG
+def _cpg_of(
+    on_c: np.ndarray, on_g: np.ndarray, pos: np.ndarray, strand: np.ndarray, out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Position of the + strand C of each call's CpG (into ``out`` if given), and whether the call sits on a CG at all.
+
+    on_c, on_g: (N,) bool, the called base is the C of a CG / the G of a CG (``Reference.cg_at``).
+    """
     on_cg = np.where(strand == ON_C, on_c, np.where(strand == ON_G, on_g, on_c | on_g))
     to_g = (strand == ON_G) | ((strand == UNSTRANDED) & ~on_c)
-    return np.where(to_g, pos - 1, pos), on_cg
+    return np.subtract(pos, to_g, out=out), on_cg
 
 
 def _by_chrom(ref_chrom: np.ndarray):
-    """Yield (reference chromosome index, (n,) row indices) in FASTA order."""
+    """Yield (reference chromosome index, rows) in FASTA order.
+
+    rows: a slice where each chromosome's calls are one run of rows (a file sorted by
+    chromosome, in any chromosome order: no sort, and the columns are read as views),
+    else an (n,) array of row indices.
+    """
+    if not len(ref_chrom):
+        return
+    bounds = np.flatnonzero(ref_chrom[1:] != ref_chrom[:-1]) + 1
+    starts = np.r_[0, bounds]
+    chroms = ref_chrom[starts]
+    if len(np.unique(chroms)) == len(chroms):
+        ends = np.r_[bounds, len(ref_chrom)]
+        for i in np.argsort(chroms, kind="stable"):
+            yield chroms[i], slice(int(starts[i]), int(ends[i]))
+        return
     order = np.argsort(ref_chrom, kind="stable")
     chroms, starts = np.unique(ref_chrom[order], return_index=True)
     yield from zip(chroms, np.split(order, starts[1:]))
@@ -123,13 +149,18 @@ def _locate_cpgs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per call: position of its CpG's + strand C, and whether it sits on a CG (positions moved by ``shift``).
 
-    One chromosome's sequence in memory at a time (FASTA order).
+    Chromosome by chromosome in FASTA order; the CG test is ``Reference.cg_at`` (for the
+    normalised ``genome.fa``, the bases around the calls, never a whole chromosome in memory).
     """
     cpg_pos = np.empty(len(calls), dtype=np.int64)
     on_cg = np.zeros(len(calls), dtype=bool)
     for chrom, rows in _by_chrom(ref_chrom):
-        codes = reference.codes(reference.chroms[chrom])
-        cpg_pos[rows], on_cg[rows] = _cpg_of(codes, calls.pos[rows] + shift, calls.strand[rows])
+        pos = calls.pos[rows] + shift if shift else calls.pos[rows]
+        on_c, on_g = reference.cg_at(reference.chroms[chrom], pos)
+        if isinstance(rows, slice):  # write into the outputs directly
+            on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows], out=cpg_pos[rows])[1]
+        else:
+            cpg_pos[rows], on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows])
     return cpg_pos, on_cg
 
 
@@ -163,25 +194,39 @@ def _merge_strands(
 
     Returns sorted merge keys (K,), n_meth (K,), n_total (K,) and the number of CpGs with two calls.
     """
-    key = (ref_chrom.astype(np.int64) << _POS_BITS) | cpg_pos
+    # per_strand = (ref_chrom << _POS_BITS | cpg_pos) << 1 | on_g, built in place
     on_g = calls.pos != cpg_pos
-    per_strand = key * 2 + on_g
-    order = np.argsort(per_strand, kind="stable")
-    per_strand = per_strand[order]
+    per_strand = ref_chrom.astype(np.int64)
+    per_strand <<= _POS_BITS
+    per_strand |= cpg_pos
+    per_strand <<= 1
+    per_strand |= on_g
+    if len(per_strand) < 2 or bool(np.all(per_strand[1:] >= per_strand[:-1])):
+        order = None  # already in order (a file sorted by position, chromosomes in FASTA order): no sort
+    else:
+        order = np.argsort(per_strand, kind="stable")
+        per_strand = per_strand[order]
     twice = np.flatnonzero(per_strand[1:] == per_strand[:-1])
     if len(twice):
-        first, second = calls.row[order[twice[0]]], calls.row[order[twice[0] + 1]]
-        chrom = reference.chroms[ref_chrom[order[twice[0]]]]
-        strand = "-" if on_g[order[twice[0]]] else "+"
+        at = int(twice[0]) if order is None else int(order[twice[0]])
+        then = int(twice[0]) + 1 if order is None else int(order[twice[0] + 1])
+        first, second = calls.data_row(at), calls.data_row(then)
+        chrom = reference.chroms[ref_chrom[at]]
+        strand = "-" if on_g[at] else "+"
         fail_at_row(
             calls.source,
             int(second),
-            f"a second call for the {strand} strand of the CpG at {chrom}:{cpg_pos[order[twice[0]]]} "
+            f"a second call for the {strand} strand of the CpG at {chrom}:{cpg_pos[at]} "
             f"(0-based; the first is on line {locate(calls.source, int(first))[0]})",
         )
-    key = per_strand >> 1
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    n_meth = np.add.reduceat(calls.n_meth[order], starts)
-    n_total = np.add.reduceat(calls.n_total[order], starts)
-    n_merged = int((np.diff(np.r_[starts, len(key)]) > 1).sum())
+    key = per_strand
+    key >>= 1  # in place: per_strand is not needed any more
+    first_of_cpg = np.empty(len(key), dtype=bool)
+    first_of_cpg[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first_of_cpg[1:])
+    starts = np.flatnonzero(first_of_cpg)
+    n_meth = np.add.reduceat(calls.n_meth if order is None else calls.n_meth[order], starts)
+    n_total = np.add.reduceat(calls.n_total if order is None else calls.n_total[order], starts)
+    # no strand is called twice, so a CpG has one or two calls: those with two are the calls less the CpGs
+    n_merged = len(key) - len(starts)
     return key[starts], n_meth, n_total, n_merged

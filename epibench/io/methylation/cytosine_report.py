@@ -47,6 +47,6 @@ def read(source: Source) -> Calls:
         n_meth=n_meth.astype(np.float64),
         n_total=n_meth + n_unmeth,
         cg_context=cols[5].isin({"CG"}),
-        row=np.arange(len(position), dtype=np.int64),
+        row=None,  # call i is data row i
         base=BASE,
     )

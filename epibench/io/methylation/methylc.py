@@ -53,7 +53,7 @@ def read(source: Source) -> Calls:
         n_meth=level * depth,
         n_total=depth,
         cg_context=cols[3].isin(CG_CONTEXTS),
-        row=np.arange(len(start), dtype=np.int64),
+        row=None,  # call i is data row i
         base=BASE,
     )
 

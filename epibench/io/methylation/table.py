@@ -82,7 +82,7 @@ def _read_arrow(source: Source, columns: Columns) -> dict[int, np.ndarray | Labe
     table = pacsv.read_csv(
         stream,
         read_options=pacsv.ReadOptions(
-            skip_rows=source.n_header, column_names=names, use_threads=False, block_size=1 << 24
+            skip_rows=source.n_header, column_names=names, use_threads=False, block_size=1 << 20
         ),
         parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
         convert_options=pacsv.ConvertOptions(
