@@ -20,17 +20,9 @@ from epibench.errors import InputError
 from epibench.io.methylation import bigwig, detect_source, ingest
 from epibench.io.methylation.detect import FORMATS
 from epibench.io.methylation.ingest import READERS
-from epibench.io.reference import Reference, write_reference_index
+from small_reference import CHR1, CHR2, make_reference
 
-CHR1 = "AACGTTACGATTCGGGCGATCAGTT"
-CHR2 = "CGTACG"
 SIZES = {"chr1": len(CHR1), "chr2": len(CHR2)}
-
-
-def make_reference(tmp_path, seqs, name="ref"):
-    fasta = tmp_path / f"{name}.fa"
-    fasta.write_text("".join(f">{chrom}\n{seq}\n" for chrom, seq in seqs.items()))
-    return Reference(write_reference_index(fasta, tmp_path / name))
 
 
 @pytest.fixture

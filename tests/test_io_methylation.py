@@ -20,18 +20,10 @@ from epibench.io.methylation import detect_source, ingest, write_canonical
 from epibench.io.methylation.detect import FORMATS
 from epibench.io.methylation.ingest import READERS
 from epibench.io.reference import Reference, write_reference_index
+from small_reference import CHR1, CHR2, make_reference
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 ENCODE = os.path.join(DATA, "encode_cpg_10e5.bed.gz")
-
-CHR1 = "AACGTTACGATTCGGGCGATCAGTT"
-CHR2 = "CGTACG"
-
-
-def make_reference(tmp_path, seqs, name="ref"):
-    fasta = tmp_path / f"{name}.fa"
-    fasta.write_text("".join(f">{chrom}\n{seq}\n" for chrom, seq in seqs.items()))
-    return Reference(write_reference_index(fasta, tmp_path / name))
 
 
 @pytest.fixture
