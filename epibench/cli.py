@@ -78,7 +78,10 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 
 def cmd_chrom_names(args: argparse.Namespace) -> None:
-    from epibench.io.harmonise_report import cohort_harmonisation, write_harmonisation_table
+    from epibench.io.harmonise_report import (
+        cohort_harmonisation,
+        write_harmonisation_table,
+    )
     from epibench.io.reference import Reference
 
     table = cohort_harmonisation(Reference(args.reference).chroms, dict(args.input))
@@ -103,9 +106,16 @@ def cmd_qc(args: argparse.Namespace) -> None:
 
 def cmd_regions(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
-    from epibench.io.harmonise_report import cohort_harmonisation, write_harmonisation_table
+    from epibench.io.harmonise_report import (
+        cohort_harmonisation,
+        write_harmonisation_table,
+    )
     from epibench.io.reference import Reference
-    from epibench.io.regions import annotate_regions_with_report, region_summary, write_regions
+    from epibench.io.regions import (
+        annotate_regions_with_report,
+        region_summary,
+        write_regions,
+    )
 
     reference = Reference(args.reference)
     result = annotate_regions_with_report(
@@ -127,17 +137,35 @@ def cmd_regions(args: argparse.Namespace) -> None:
     log.info("annotated %d CpGs", len(result.table))
 
 
+def cmd_shard_plan(args: argparse.Namespace) -> None:
+    from epibench.data.plan import write_plan
+    from epibench.data.splits import SplitSettings
+
+    mode = write_plan(args.chrom_sizes, SplitSettings(**args.split_json), args.min_share, args.out_dir)
+    log.info("shard plan in %s: held-out %s", args.out_dir, mode)
+
+
 def cmd_shards(args: argparse.Namespace) -> None:
+    from epibench.data.groups import read_groups
     from epibench.data.shards import ShardSettings, build_shard
 
     settings = dict(args.settings_json)
     if settings.get("ambiguous_band") is not None:
         settings["ambiguous_band"] = tuple(settings["ambiguous_band"])
+    plan_dir = Path(args.plan_dir)
+    groups = read_groups(plan_dir / "groups.tsv")
+    if args.group not in groups:
+        raise InputError(
+            f"shard group {args.group!r} is not in the plan",
+            path=plan_dir / "groups.tsv",
+        )
     manifest = build_shard(
         args.cpgs,
         args.regions,
         args.reference,
         dict(args.mark),
+        plan_dir / "splits.bed",
+        groups[args.group],
         args.out_dir,
         args.sample,
         ShardSettings(**settings),
@@ -153,15 +181,25 @@ def cmd_train(args: argparse.Namespace) -> None:
     log.info("training done: %s", summary)
 
 
-def cmd_predict(args: argparse.Namespace) -> None:
+def _model_and_dataset(model_dir: str, shards: list[str], split: str):
+    """A trained model and the ``split`` rows of ``shards``, read as it was trained (histone
+    normalisation from model.json); stops when the shards' marks or window differ from training.
+    """
     from epibench.data.dataset import ShardDataset
+    from epibench.train.modelfile import META, check_data, load_model
+
+    model, meta = load_model(model_dir)
+    dataset = ShardDataset(shards, split=split, histone_norm=meta.get("histone_norm", "log1p"))
+    check_data(meta, dataset.marks, dataset.window, Path(model_dir) / META)
+    return model, dataset
+
+
+def cmd_predict(args: argparse.Namespace) -> None:
     from epibench.evaluate.predict import predict
     from epibench.io.atomic import atomic_path
-    from epibench.train.modelfile import load_model
 
     _set_threads(args.threads)
-    dataset = ShardDataset(args.shards, split=args.split)
-    model, meta = load_model(args.model_dir, expect_marks=dataset.marks, expect_window=dataset.window)
+    model, dataset = _model_and_dataset(args.model_dir, args.shards, args.split)
     table = predict(model, dataset, model_name=Path(args.model_dir).name, batch_size=args.batch_size)
     with atomic_path(args.out) as tmp:
         table.to_parquet(tmp, index=False)
@@ -171,18 +209,21 @@ def cmd_predict(args: argparse.Namespace) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from epibench.evaluate.run import evaluate_predictions
 
-    evaluate_predictions(args.predictions, args.train_metrics, args.truth, args.settings_json, args.out_dir)
+    evaluate_predictions(
+        args.predictions,
+        args.train_metrics,
+        args.truth,
+        args.settings_json,
+        args.out_dir,
+    )
 
 
 def cmd_attribute(args: argparse.Namespace) -> None:
-    from epibench.data.dataset import ShardDataset
     from epibench.interpret.explain import explain
-    from epibench.train.modelfile import load_model
 
     _set_threads(args.threads)
     settings = args.settings_json
-    dataset = ShardDataset(args.shards, split="test")
-    model, _ = load_model(args.model_dir, expect_marks=dataset.marks, expect_window=dataset.window)
+    model, dataset = _model_and_dataset(args.model_dir, args.shards, "test")
     summary = explain(
         model,
         dataset,
@@ -209,12 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write the deterministic demo cohort")
     p.add_argument("--out", required=True, help="output folder (e.g. resources/demo)")
-    p.add_argument("--chrom-lengths", default="200000,200000,200000,200000,200000", help="comma-separated bp")
+    p.add_argument(
+        "--chrom-lengths",
+        default="200000,200000,200000,200000,200000",
+        help="comma-separated bp",
+    )
     p.add_argument("--samples", type=int, default=3, help="number of samples")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo_data)
 
-    p = sub.add_parser("reference", help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes")
+    p = sub.add_parser(
+        "reference",
+        help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes",
+    )
     p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip)")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_reference)
@@ -223,7 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="methylation calls file")
     p.add_argument("--sample", required=True)
     p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
-    p.add_argument("--coverage", default=None, help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig")
+    p.add_argument(
+        "--coverage",
+        default=None,
+        help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig",
+    )
     p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
     p.add_argument("--min-coverage", type=int, default=5)
     p.add_argument("--min-cg-share", type=float, default=0.95)
@@ -231,9 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qc", required=True, help="QC summary (.json)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("chrom-names", help="table of the sequence names of input files matched to the reference")
+    p = sub.add_parser(
+        "chrom-names",
+        help="table of the sequence names of input files matched to the reference",
+    )
     p.add_argument("--reference", required=True)
-    p.add_argument("--input", type=_mark_arg, action="append", default=[], help="LABEL=PATH, repeat per file")
+    p.add_argument(
+        "--input",
+        type=_mark_arg,
+        action="append",
+        default=[],
+        help="LABEL=PATH, repeat per file",
+    )
     p.add_argument("--out", required=True, help="harmonisation table (.tsv)")
     p.set_defaults(func=cmd_chrom_names)
 
@@ -244,7 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ingest-qc", required=True, help="the sample's ingest QC (.json)")
     p.add_argument("--threshold", type=float, default=0.5, help="methylated = level >= threshold")
     p.add_argument("--out-table", required=True, help="QC table (.tsv)")
-    p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf are written)")
+    p.add_argument(
+        "--out-figure",
+        required=True,
+        help="figure path without suffix (.png and .pdf are written)",
+    )
     p.set_defaults(func=cmd_qc)
 
     p = sub.add_parser("regions", help="every reference CpG -> one region class")
@@ -253,7 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--enhancers", default=None, help="optional enhancer BED")
     p.add_argument("--promoter-upstream", type=int, default=1000)
     p.add_argument("--promoter-downstream", type=int, default=500)
-    p.add_argument("--cpg-islands", default=None, help="optional CpG-island BED (BED3+, or UCSC cpgIslandExt)")
+    p.add_argument(
+        "--cpg-islands",
+        default=None,
+        help="optional CpG-island BED (BED3+, or UCSC cpgIslandExt)",
+    )
     p.add_argument("--blacklist", default=None, help="optional blacklist BED (ENCODE blacklist v2)")
     p.add_argument("--shore-bp", type=int, default=2000, help="CpG-island shore width (bp)")
     p.add_argument("--tmp-dir", default=None, help="folder for bedtools temporary files")
@@ -262,19 +331,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", required=True, help="CpGs per class (.tsv)")
     p.set_defaults(func=cmd_regions)
 
-    p = sub.add_parser("shards", help="one sample -> tensor shard folder (arrays + manifest)")
+    p = sub.add_parser(
+        "shard-plan",
+        help="shard groups (the scatter) and held-out splits of the reference",
+    )
+    p.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
+    p.add_argument("--split-json", type=_json_arg, default={}, help="SplitSettings fields as JSON")
+    p.add_argument(
+        "--min-share",
+        type=float,
+        default=0.01,
+        help="genome share of a sequence with its own group",
+    )
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_shard_plan)
+
+    p = sub.add_parser("shards", help="one sample x shard group -> shard folder (arrays + manifest)")
     p.add_argument("--sample", required=True)
+    p.add_argument("--group", required=True, help="shard group (groups.tsv of the plan)")
+    p.add_argument(
+        "--plan-dir",
+        required=True,
+        help="the shard-plan folder (groups.tsv, splits.bed)",
+    )
     p.add_argument("--cpgs", required=True, help="canonical CpG table of the sample")
     p.add_argument("--regions", required=True, help="cohort region table")
     p.add_argument("--reference", required=True)
-    p.add_argument("--mark", type=_mark_arg, action="append", default=[], help="NAME=bigWig, repeat per mark")
-    p.add_argument("--settings-json", type=_json_arg, default={}, help="ShardSettings fields as JSON")
+    p.add_argument(
+        "--mark",
+        type=_mark_arg,
+        action="append",
+        default=[],
+        help="NAME=bigWig, repeat per mark",
+    )
+    p.add_argument(
+        "--settings-json",
+        type=_json_arg,
+        default={},
+        help="ShardSettings fields as JSON",
+    )
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_shards)
 
     p = sub.add_parser("train", help="train a model on shard folders")
     p.add_argument("--shards", nargs="+", required=True)
-    p.add_argument("--model-json", type=_json_arg, required=True, help='{"arch": "hybrid"|"cnn", sizes...}')
+    p.add_argument(
+        "--model-json",
+        type=_json_arg,
+        required=True,
+        help='{"arch": "hybrid"|"cnn", sizes...}',
+    )
     p.add_argument("--train-json", type=_json_arg, default={}, help="training settings as JSON")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out-dir", required=True)
@@ -291,7 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="metrics, comparison table and plots from predictions")
     p.add_argument("--predictions", nargs="+", required=True)
-    p.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time per epoch)")
+    p.add_argument(
+        "--train-metrics",
+        nargs="*",
+        default=[],
+        help="models' metrics.csv (time per epoch)",
+    )
     p.add_argument("--truth", default=None, help="true probabilities (demo) for the ceiling row")
     p.add_argument("--settings-json", type=_json_arg, default={})
     p.add_argument("--out-dir", required=True)

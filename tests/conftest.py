@@ -23,7 +23,9 @@ def tiny_cohort(tmp_path_factory) -> dict:
     fasta = write_reference_index(generated["genome"], root / "reference")
     reference = Reference(fasta)
     regions = root / "regions.parquet"
-    write_regions(annotate_regions(reference, generated["genes"], generated["enhancers"], tmp_dir=root), regions)
+    write_regions(
+        annotate_regions(reference, generated["genes"], generated["enhancers"], tmp_dir=root), regions
+    )
     sheet = pd.read_csv(generated["samples"], sep="\t")
     cpgs = {}
     for row in sheet.itertuples(index=False):
@@ -33,8 +35,42 @@ def tiny_cohort(tmp_path_factory) -> dict:
     return {
         "root": root,
         "fasta": Path(fasta),
+        "chrom_sizes": root / "reference" / "chrom_sizes.tsv",
         "regions": regions,
         "cpgs": cpgs,
         "marks": {s: {m: Path(p) for m, p in generated["marks"][s].items()} for s in cpgs},
         "truth": Path(generated["truth"]),
     }
+
+
+@pytest.fixture(scope="session")
+def tiny_shards(tiny_cohort, tmp_path_factory) -> list[Path]:
+    """Shard folders of the tiny cohort (window 200, bins of 50; val chr2, test chr3), one per sample x chromosome."""
+    from epibench.data.groups import read_groups
+    from epibench.data.plan import write_plan
+    from epibench.data.shards import ShardSettings, build_shard
+    from epibench.data.splits import SplitSettings
+
+    root = tmp_path_factory.mktemp("tiny_shards")
+    write_plan(
+        tiny_cohort["chrom_sizes"],
+        SplitSettings(val_chroms=["chr2"], test_chroms=["chr3"]),
+        0.01,
+        root / "plan",
+    )
+    dirs = []
+    for sample, cpgs in tiny_cohort["cpgs"].items():
+        for group, chroms in read_groups(root / "plan" / "groups.tsv").items():
+            dirs.append(root / sample / group)
+            build_shard(
+                cpgs,
+                tiny_cohort["regions"],
+                tiny_cohort["fasta"],
+                tiny_cohort["marks"][sample],
+                root / "plan" / "splits.bed",
+                chroms,
+                dirs[-1],
+                sample,
+                ShardSettings(window=200, bin_size=50),
+            )
+    return dirs

@@ -131,10 +131,10 @@ def test_truncated_gzip_fasta_names_the_file(tmp_path):
 
 def pyfaidx_codes(ref, chrom):
     """Codes the way Reference read them before the direct read (pyfaidx string -> codes)."""
-    from epibench.io.reference import _CODE_OF_BYTE
+    from epibench.io.reference import CODE_OF_BYTE
 
     text = ref._fasta[chrom][:]
-    return _CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
+    return CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
 
 
 def random_fasta(rng, lengths, letters="ACGTacgtNRYkn"):

@@ -21,13 +21,15 @@ def write_bigwig(path, chroms, entries):
 @pytest.fixture
 def ensembl_named(tmp_path):
     path = tmp_path / "H3K4me3.bw"
-    write_bigwig(path, {"1": 100, "MT": 50}, [("1", [10, 20], [20, 30], [2.0, float("nan")]), ("MT", [0], [5], [7.0])])
+    write_bigwig(
+        path, {"1": 100, "MT": 50}, [("1", [10, 20], [20, 30], [2.0, float("nan")]), ("MT", [0], [5], [7.0])]
+    )
     return path
 
 
 def test_ensembl_names_serve_ucsc_reference_names(ensembl_named):
     with Track(ensembl_named, reference_names=["chr1", "chrM", "chr2"]) as track:
-        values = track.values("chr1", 100)
+        values = track.values("chr1", end=100)
         assert values.shape == (100,)
         assert (values[10:20] == 2.0).all()
         assert np.isnan(values[20:30]).all(), "a NaN stored in the file is missing"
@@ -44,8 +46,23 @@ def test_without_reference_names_only_exact_names_match(ensembl_named):
 
 def test_values_past_the_track_end_are_missing(ensembl_named):
     with Track(ensembl_named, reference_names=["chr1"]) as track:
-        values = track.values("chr1", 150)
+        values = track.values("chr1", end=150)
+        assert values.shape == (150,)
         assert np.isnan(values[100:]).all()
+
+
+def test_values_from_a_start_offset_are_that_slice_of_the_chromosome(ensembl_named):
+    with Track(ensembl_named, reference_names=["chr1", "chrM"]) as track:
+        whole = track.values("chr1", 100)
+        part = track.values("chr1", 25, start=5)
+        assert part.shape == (20,) and part.dtype == np.float32
+        np.testing.assert_array_equal(part, whole[5:25])
+        assert np.isnan(part[:5]).all() and (part[5:15] == 2.0).all() and np.isnan(part[15:]).all()
+        # a slice running past the track's end, one wholly past it, and an empty one
+        tail = track.values("chrM", 60, start=3)
+        assert tail.shape == (57,) and (tail[:2] == 7.0).all() and np.isnan(tail[2:]).all()
+        assert np.isnan(track.values("chr1", 130, start=110)).all()
+        assert track.values("chr1", 40, start=40).shape == (0,)
 
 
 def test_not_a_bigwig_names_the_file(tmp_path):

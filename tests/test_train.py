@@ -5,9 +5,12 @@ import dataclasses
 import logging
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import Dataset
+
+from epibench.data.loader import make_loader
 
 from epibench.models.factory import build_model
 from epibench.train import loop
@@ -57,7 +60,9 @@ class PlantedDataset(Dataset):
     def __len__(self):
         return len(self.level)
 
-    def __getitem__(self, i):
+    def __getitems__(self, request):
+        """A batch, as ShardDataset gives it: ``request`` is indices or a BatchRequest (flips ignored)."""
+        i = torch.as_tensor(np.asarray(getattr(request, "indices", request), dtype=np.int64))
         return {
             "seq": self.seq[i],
             "hist": self.hist[i],
@@ -66,6 +71,7 @@ class PlantedDataset(Dataset):
             "level": self.level[i],
             "label": (self.level[i] >= 0.5).float(),
             "weight": self.weight[i],
+            "index": i,
         }
 
 
@@ -125,7 +131,7 @@ def test_warmup_then_cosine():
 def test_training_learns_the_planted_pattern(arch, data, tmp_path, caplog):
     train_set, val_set = data
     model = make_model(arch)
-    loader = torch.utils.data.DataLoader(val_set, batch_size=64)
+    loader = make_loader(val_set, batch_size=64, shuffle=False)
     before = validate(model, loader, torch.device("cpu"), alpha=1.0)
     with caplog.at_level(logging.INFO, logger="epibench.train.loop"):
         summary = fit(model, train_set, val_set, config(epochs=6, lr=1e-2), tmp_path, META)
@@ -170,23 +176,25 @@ class Killed(Exception):
     pass
 
 
-def test_resume_after_kill_equals_uninterrupted_run(data, tmp_path, monkeypatch):
+@pytest.mark.parametrize("kill_at_step", [12, 15], ids=["epoch end", "mid-epoch"])
+def test_resume_after_kill_equals_uninterrupted_run(data, tmp_path, monkeypatch, kill_at_step):
     train_set, val_set = data
-    cfg = config(epochs=3)
+    cfg = config(epochs=3, checkpoint_every=5)  # checkpoints at steps 5, 10, 12 (epoch end), 15, 20, ...
     whole = make_model("hybrid")
     fit(whole, train_set, val_set, cfg, tmp_path / "whole", META)
 
-    write = loop._write_checkpoint
+    write = loop.write_checkpoint
 
     def write_then_die(path, checkpoint):
         write(path, checkpoint)
-        raise Killed
+        if checkpoint["step"] == kill_at_step:
+            raise Killed
 
-    monkeypatch.setattr(loop, "_write_checkpoint", write_then_die)
+    monkeypatch.setattr(loop, "write_checkpoint", write_then_die)
     with pytest.raises(Killed):
         fit(make_model("hybrid"), train_set, val_set, cfg, tmp_path / "resumed", META)
-    monkeypatch.setattr(loop, "_write_checkpoint", write)
-    assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["epoch"] == 1
+    monkeypatch.setattr(loop, "write_checkpoint", write)
+    assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["step"] == kill_at_step
     resumed = make_model("hybrid", seed=99)  # other initial weights: they must come from the checkpoint
     fit(resumed, train_set, val_set, cfg, tmp_path / "resumed", META)
 
@@ -200,6 +208,21 @@ def test_resume_after_kill_equals_uninterrupted_run(data, tmp_path, monkeypatch)
     assert [{k: v for k, v in r.items() if k not in drop} for r in last[0]["history"]] == [
         {k: v for k, v in r.items() if k not in drop} for r in last[1]["history"]
     ]
+
+
+def test_checkpoints_every_n_steps(data, tmp_path, monkeypatch):
+    train_set, val_set = data
+    steps = []
+    write = loop.write_checkpoint
+
+    def record(path, checkpoint):
+        steps.append((checkpoint["step"], checkpoint["batch_in_epoch"]))
+        write(path, checkpoint)
+
+    monkeypatch.setattr(loop, "write_checkpoint", record)
+    fit(make_model("cnn"), train_set, val_set, config(epochs=2, checkpoint_every=5), tmp_path, META)
+    # every 5 steps, plus each epoch's end (12 batches per epoch; the end resets batch_in_epoch)
+    assert steps == [(5, 5), (10, 10), (12, 0), (15, 3), (20, 8), (24, 0)]
 
 
 def test_resume_refuses_changed_settings(data, tmp_path):

@@ -1,17 +1,25 @@
-"""A torch Dataset over shard folders (memory-mapped; rows of one split).
+"""A torch Dataset over shard folders: the rows of one split, gathered a batch at a time.
 
-One item is a dict of tensors (no batch dim):
-  seq (W,) int64 base codes; hist (M, NB) float32, log1p signal with missing bins set to 0;
-  hist_mask (M, NB) bool, True where observed; region () int64; level () float32;
-  label () float32; weight () float32; index () int64 (row in the dataset, to join predictions back).
-With ``reverse_complement_prob`` > 0, an item is reverse-complemented at random: the sequence is
-reversed and complemented (A<->T, C<->G, N stays), and the histone bins are reversed; the CpG
-stays at indices W//2-1, W//2. The coin is torch's RNG, which the DataLoader seeds per worker
-from its generator, so augmentation is reproducible for a seeded loader and differs per worker.
+Every array stays memory-mapped (shards: epibench.data.manifest; sequence: the reference,
+epibench.io.genome_windows) and a batch is one vectorised gather per shard it touches, so
+reading costs no per-sample Python. ``__getitems__`` (what torch's DataLoader calls with a
+batch of indices) returns a dict of batched tensors:
+
+  seq (B, W) uint8 base codes (8x less to copy between processes and to the GPU than int64;
+  the models' one-hot layer takes them as they are); hist (B, M, NB) float32 normalised
+  signal, missing bins 0;
+  hist_mask (B, M, NB) bool, True where observed; region (B,) int64; level (B,) float32;
+  label (B,) float32; weight (B,) float32; index (B,) int64 (row in the dataset, to join
+  predictions back).
+
+Reverse complement (``BatchRequest.flip``): the sequence is reversed and complemented
+(A<->T, C<->G, N stays) and the histone bins reversed; the CpG stays at W//2-1, W//2.
+Histone normalisation: epibench.data.normalise, statistics per sample from its training rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +27,21 @@ import torch
 from torch.utils.data import Dataset
 
 from epibench.data.manifest import check_compatible, open_arrays, read_manifest
+from epibench.data.normalise import (
+    HISTONE_NORMS,
+    STATS_ROWS,
+    log1p_signal,
+    normalise,
+    robust_stats,
+)
+from epibench.data.row_index import RowIndex, split_runs
+from epibench.data.windows import first_bins, window_starts
 from epibench.errors import InputError
+from epibench.io.genome_windows import GenomeWindows, fai_fingerprint
 from epibench.vocab import SPLITS
 
 # code -> code of the complementary base (A<->T, C<->G, N->N)
-COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.int64)
+COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 
 
 def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
@@ -31,68 +49,171 @@ def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
     return COMPLEMENT[codes[..., ::-1]]
 
 
+@dataclass
+class BatchRequest:
+    """Dataset indices of one batch, and which of them to reverse-complement ((B,) bool)."""
+
+    indices: np.ndarray
+    flip: np.ndarray
+
+
 class ShardDataset(Dataset):
     """Rows of ``split`` ("train", "val", "test") across the given shard folders."""
 
-    def __init__(
-        self,
-        shard_dirs: list[str | Path],
-        split: str,
-        reverse_complement_prob: float = 0.0,
-    ):
+    def __init__(self, shard_dirs: list[str | Path], split: str, histone_norm: str = "robust"):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if histone_norm not in HISTONE_NORMS:
+            raise ValueError(f"histone_norm must be one of {HISTONE_NORMS}, got {histone_norm!r}")
         if not shard_dirs:
             raise InputError("no shard folders given")
         self.shard_dirs = [Path(d) for d in shard_dirs]
         self.manifests = [read_manifest(d) for d in self.shard_dirs]
         check_compatible(self.manifests, self.shard_dirs)
-        self.marks: list[str] = self.manifests[0]["marks"]
-        self.window: int = self.manifests[0]["window"]
-        self.bin_size: int = self.manifests[0]["bin_size"]
-        self.n_bins: int = self.manifests[0]["n_bins"]
+        first = self.manifests[0]
+        self.marks: list[str] = first["marks"]
+        self.window: int = first["window"]
+        self.bin_size: int = first["bin_size"]
+        self.n_bins: int = first["n_bins"]
+        self.histone_norm = histone_norm
+        self.genome = GenomeWindows(self._reference_path(self.shard_dirs[0], first))
         self.arrays = [open_arrays(d, m) for d, m in zip(self.shard_dirs, self.manifests)]
-        code = SPLITS.index(split)
-        per_shard = [np.flatnonzero(np.asarray(a["split"]) == code) for a in self.arrays]
-        self.shard_of_row = np.concatenate(
-            [np.full(len(rows), i, dtype=np.int32) for i, rows in enumerate(per_shard)]
-        )
-        self.row_in_shard = np.concatenate(per_shard).astype(np.int64)
-        self.reverse_complement_prob = reverse_complement_prob
+        self._chrom_seq_index = [
+            self.genome.index_of([c["name"] for c in m["chroms"]]) for m in self.manifests
+        ]
+        self._grid_offset = [
+            np.array([c["grid_offset"] for c in m["chroms"]], np.int64) for m in self.manifests
+        ]
+        self._n_grid = [np.array([c["n_grid"] for c in m["chroms"]], np.int64) for m in self.manifests]
+        self.rows = RowIndex([split_runs(a["split"], SPLITS.index(split)) for a in self.arrays])
+        self.norm_stats = self._norm_stats()
+
+    @staticmethod
+    def _reference_path(shard_dir: Path, manifest: dict) -> Path:
+        path = (shard_dir / manifest["reference"]["fasta"]).resolve()
+        if not path.exists():
+            raise InputError(
+                f"the shard's reference FASTA {path} does not exist (shards read their sequence from "
+                "the cohort's results/<cohort>/reference/genome.fa: keep the results folder together)",
+                path=shard_dir,
+            )
+        if Path(f"{path}.fai").exists() and fai_fingerprint(path) != manifest["reference"]["fai_sha256"]:
+            raise InputError(
+                f"the reference FASTA {path} is not the one the shard was built from (its .fai differs): "
+                "rebuild the shards",
+                path=shard_dir,
+            )
+        return path
+
+    def _norm_stats(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """sample -> (centre, scale) per mark, from up to STATS_ROWS training rows of that sample."""
+        samples = sorted({m["sample"] for m in self.manifests})
+        n_marks = len(self.marks)
+        identity = (np.zeros(n_marks, np.float32), np.ones(n_marks, np.float32))
+        if self.histone_norm != "robust":
+            return dict.fromkeys(samples, identity)
+        train = SPLITS.index("train")
+        stats = {}
+        for sample in samples:
+            shards = [i for i, m in enumerate(self.manifests) if m["sample"] == sample]
+            index = RowIndex([split_runs(self.arrays[i]["split"], train) for i in shards])
+            if len(index) == 0:
+                stats[sample] = identity
+                continue
+            rng = np.random.default_rng(0)
+            picks = np.sort(rng.choice(len(index), size=min(len(index), STATS_ROWS), replace=False))
+            local_shard, rows = index.locate(picks)
+            raw = [self._raw_hist(shards[s], rows[local_shard == s]) for s in np.unique(local_shard)]
+            stats[sample] = robust_stats(log1p_signal(np.concatenate(raw)))
+        return stats
 
     def __len__(self) -> int:
-        return len(self.row_in_shard)
+        return len(self.rows)
 
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        arrays = self.arrays[self.shard_of_row[index]]
-        row = self.row_in_shard[index]
-        seq = np.asarray(arrays["seq"][row], dtype=np.int64)
-        hist = np.array(arrays["hist"][row], dtype=np.float32)
-        observed = ~np.isnan(hist)
-        hist = np.where(observed, np.log1p(np.clip(hist, 0.0, None)), 0.0).astype(np.float32)
-        if self.reverse_complement_prob and torch.rand(()) < self.reverse_complement_prob:
-            seq = reverse_complement_codes(seq)
-            hist, observed = hist[:, ::-1].copy(), observed[:, ::-1].copy()
+    def __getstate__(self) -> dict:
+        """Pickle (spawned DataLoader workers) without the memory maps; each process maps its own."""
+        return {**self.__dict__, "arrays": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.arrays = [open_arrays(d, m) for d, m in zip(self.shard_dirs, self.manifests)]
+
+    def _raw_hist(self, shard: int, rows: np.ndarray) -> np.ndarray:
+        """Grid-bin signal of ``rows`` of one shard: (n, M, NB) float32, NaN = missing."""
+        arrays = self.arrays[shard]
+        chrom = np.asarray(arrays["chrom"][rows], dtype=np.int64)
+        bins = first_bins(np.asarray(arrays["pos"][rows]), self.window, self.bin_size)[:, None] + np.arange(
+            self.n_bins
+        )
+        inside = (bins >= 0) & (bins < self._n_grid[shard][chrom][:, None])
+        grid_rows = np.where(inside, self._grid_offset[shard][chrom][:, None] + bins, 0)
+        hist = np.asarray(arrays["hist"][grid_rows.ravel()], dtype=np.float32).reshape(
+            len(rows), self.n_bins, -1
+        )
+        hist[~inside] = np.nan
+        return hist.transpose(0, 2, 1)
+
+    def _gather(self, shard: int, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Model inputs and targets of ``rows`` (sorted) of one shard, as numpy arrays."""
+        arrays = self.arrays[shard]
+        chrom = np.asarray(arrays["chrom"][rows], dtype=np.int64)
+        pos = np.asarray(arrays["pos"][rows])
+        centre, scale = self.norm_stats[self.manifests[shard]["sample"]]
         return {
-            "seq": torch.from_numpy(np.ascontiguousarray(seq)),
-            "hist": torch.from_numpy(hist),
-            "hist_mask": torch.from_numpy(observed),
-            "region": torch.tensor(int(arrays["region"][row]), dtype=torch.int64),
-            "level": torch.tensor(float(arrays["level"][row]), dtype=torch.float32),
-            "label": torch.tensor(float(arrays["label"][row]), dtype=torch.float32),
-            "weight": torch.tensor(float(arrays["weight"][row]), dtype=torch.float32),
-            "index": torch.tensor(index, dtype=torch.int64),
+            "seq": self.genome.windows(
+                self._chrom_seq_index[shard][chrom],
+                window_starts(pos, self.window),
+                self.window,
+            ),
+            "hist": normalise(self._raw_hist(shard, rows), self.histone_norm, centre, scale),
+            "region": np.asarray(arrays["region"][rows], dtype=np.int64),
+            "level": np.asarray(arrays["level"][rows], dtype=np.float32),
+            "label": np.asarray(arrays["label"][rows], dtype=np.float32),
+            "weight": np.asarray(arrays["weight"][rows], dtype=np.float32),
         }
 
+    def __getitems__(self, request: BatchRequest | list[int]) -> dict[str, torch.Tensor]:
+        """One batch (module docstring): ``request`` is dataset indices or a BatchRequest."""
+        if not isinstance(request, BatchRequest):
+            request = BatchRequest(np.asarray(request, dtype=np.int64), np.zeros(len(request), dtype=bool))
+        indices = np.asarray(request.indices, dtype=np.int64)
+        shard, rows = self.rows.locate(indices)
+        order = np.lexsort((rows, shard))  # memory-map reads in file order
+        parts = [self._gather(int(s), rows[order][shard[order] == s]) for s in np.unique(shard)]
+        batch = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        back = np.argsort(order)  # back to the request's order
+        batch = {key: value[back] for key, value in batch.items()}
+        flip = np.asarray(request.flip, dtype=bool)
+        if flip.any():
+            batch["seq"][flip] = reverse_complement_codes(batch["seq"][flip])
+            batch["hist"][flip] = batch["hist"][flip][..., ::-1]
+        observed = ~np.isnan(batch["hist"])
+        batch["hist"] = np.where(observed, batch["hist"], 0.0).astype(np.float32)
+        tensors = {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in batch.items()}
+        tensors["hist_mask"] = torch.from_numpy(observed)
+        tensors["index"] = torch.from_numpy(indices.copy())
+        return tensors
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        """One row, as ``__getitems__`` without the batch dimension."""
+        return {key: value[0] for key, value in self.__getitems__([index]).items()}
+
     def rows_table(self) -> dict[str, np.ndarray]:
-        """Identity of every row, for joining predictions: sample, chrom, pos, region code."""
+        """Identity of every row in dataset order, for joining predictions: sample, chrom, pos, region code."""
         samples, chroms, pos, region = [], [], [], []
-        for shard_index, (manifest, arrays) in enumerate(zip(self.manifests, self.arrays)):
-            rows = self.row_in_shard[self.shard_of_row == shard_index]
+        for shard, start, end in self.rows.shard_ranges():
+            _, rows = self.rows.locate(np.arange(start, end))
+            manifest, arrays = self.manifests[shard], self.arrays[shard]
+            names = np.asarray([c["name"] for c in manifest["chroms"]], dtype=object)
             samples.append(np.full(len(rows), manifest["sample"], dtype=object))
-            chroms.append(np.asarray(manifest["chroms"], dtype=object)[np.asarray(arrays["chrom"][rows])])
+            chroms.append(names[np.asarray(arrays["chrom"][rows], dtype=np.int64)])
             pos.append(np.asarray(arrays["pos"][rows]))
             region.append(np.asarray(arrays["region"][rows]))
+        if not samples:
+            return {
+                k: np.empty(0, dtype=object if k in ("sample", "chrom") else np.int64)
+                for k in ("sample", "chrom", "pos", "region")
+            }
         return {
             "sample": np.concatenate(samples),
             "chrom": np.concatenate(chroms),

@@ -10,18 +10,19 @@ import numpy as np
 
 from epibench.errors import InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST_NAME = "manifest.json"
-# name -> dtype of every per-CpG array in a shard; the first axis is the CpG.
+# name -> dtype of every array in a shard. "hist" is (G, marks): the mean signal of each
+# grid bin of every chromosome (manifest["chroms"][i]["grid_offset"] onwards, NaN = missing);
+# the others are per CpG, (N,).
 ARRAY_DTYPES = {
-    "seq": "uint8",  # (N, window) base codes, epibench.vocab.BASES
-    "hist": "float32",  # (N, marks, bins) mean signal per bin, NaN = missing
+    "hist": "float32",
+    "pos": "int64",  # 0-based + strand C
+    "chrom": "int16",  # index into manifest["chroms"]
     "region": "int8",  # (N,) epibench.vocab.REGION_CLASSES code
     "level": "float32",  # (N,) observed methylation level 0-1
     "label": "int8",  # (N,) 1 = methylated (level >= threshold)
     "weight": "float32",  # (N,) coverage weight n / (n + k)
-    "chrom": "int16",  # (N,) index into manifest["chroms"]
-    "pos": "int64",  # (N,) 0-based + strand C
     "split": "int8",  # (N,) epibench.vocab.SPLITS code
 }
 
@@ -40,7 +41,10 @@ def read_manifest(shard_dir: str | Path) -> dict:
     shard_dir = Path(shard_dir)
     path = shard_dir / MANIFEST_NAME
     if not path.exists():
-        raise InputError("shard folder has no manifest.json (incomplete or not a shard)", path=shard_dir)
+        raise InputError(
+            "shard folder has no manifest.json (incomplete or not a shard)",
+            path=shard_dir,
+        )
     manifest = json.loads(path.read_text())
     version = manifest.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -67,10 +71,30 @@ def check_compatible(manifests: list[dict], sources: list) -> None:
     """Stop before training when shards disagree on marks, window or bins."""
     first = manifests[0]
     for manifest, source in zip(manifests[1:], sources[1:]):
-        for key in ("marks", "window", "bin_size"):
-            if manifest[key] != first[key]:
+        for key in COMPATIBLE_KEYS:
+            if _setting(manifest, key) != _setting(first, key):
                 raise InputError(
-                    f"shard {key} {manifest[key]!r} differs from {first[key]!r} in {sources[0]}: "
-                    "all shards of one training set must be built with the same settings",
+                    f"shard {key} {_setting(manifest, key)!r} differs from {_setting(first, key)!r} in "
+                    f"{sources[0]}: all shards of one training set must be built with the same settings",
                     path=source,
                 )
+
+
+# Settings every shard of one training set shares: same inputs, same reference, same held-out data.
+COMPATIBLE_KEYS = (
+    "marks",
+    "window",
+    "bin_size",
+    "label_threshold",
+    "ambiguous_band",
+    "reference genome",
+    "split plan",
+)
+
+
+def _setting(manifest: dict, key: str):
+    if key == "reference genome":
+        return manifest["reference"]["fai_sha256"]
+    if key == "split plan":
+        return manifest["split_plan_sha256"]
+    return manifest[key]

@@ -1,24 +1,43 @@
-"""Build one sample's shard: per-CpG sequence windows, binned marks, region, targets, split.
+"""Build one shard: the CpGs of one sample on one shard group (a chromosome, or packed small ones).
 
-Reads the canonical CpG table (see epibench.io.methylation) and the cohort's region table,
-cuts windows chromosome by chromosome (memory bounded by one chromosome), and writes
-memory-mappable .npy arrays plus a manifest (epibench.data.manifest) atomically.
+Inputs: the sample's canonical CpG table (epibench.io.methylation), the cohort's region
+table, the normalised reference, the sample's mark bigWigs and the cohort's split plan
+(epibench.data.splits). Only the group's rows are read from the Parquet tables, and marks
+are read in chunks, so memory is bounded by one chromosome's CpGs, never the genome.
+
+What a shard stores (epibench.data.manifest has the layout):
+- per CpG: position, chromosome, region class, level, label, coverage weight, split;
+- per mark: the mean signal over a ``bin_size`` grid of each chromosome (NaN = missing),
+  stored once, not once per overlapping window (epibench.data.windows);
+- no sequence: windows are cut at load time from the reference (epibench.io.genome_windows),
+  which the manifest names with its fingerprint.
+CpGs are dropped, and counted, when they are not reference CpGs, are blacklisted, fall in
+the ambiguous level band, or have a window that crosses a split boundary.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
-from epibench.data.manifest import ARRAY_DTYPES, MANIFEST_NAME, SCHEMA_VERSION, sha256_of
-from epibench.data.windows import binned_window_means, sequence_windows
+from epibench.data.manifest import (
+    ARRAY_DTYPES,
+    MANIFEST_NAME,
+    SCHEMA_VERSION,
+    sha256_of,
+)
+from epibench.data.splits import DROPPED, SplitMap, check_block_size, read_split_plan
+from epibench.data.windows import input_span
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_dir
+from epibench.io.genome_windows import fai_fingerprint
 from epibench.io.reference import Reference
 from epibench.io.tracks import Track
 from epibench.vocab import SPLITS
@@ -35,42 +54,56 @@ class ShardSettings:
     label_threshold: float = 0.5
     ambiguous_band: tuple[float, float] | None = None
     weight_pseudocount: float = 5.0
-    val_chroms: list[str] = field(default_factory=list)
-    test_chroms: list[str] = field(default_factory=list)
+    drop_blacklisted: bool = True
 
-    def split_of(self, chrom: str) -> int:
-        """Split code of a chromosome: held-out val/test chromosomes, train otherwise."""
-        if chrom in self.test_chroms:
-            return SPLITS.index("test")
-        if chrom in self.val_chroms:
-            return SPLITS.index("val")
-        return SPLITS.index("train")
+    def __post_init__(self):
+        if self.window % 2 or self.window % self.bin_size:
+            raise ValueError(
+                f"window ({self.window}) must be even and a multiple of bin_size ({self.bin_size})"
+            )
 
 
-def _chrom_arrays(
-    cpgs: pd.DataFrame, chrom: str, reference: Reference, tracks: list[Track], settings: ShardSettings
-) -> dict[str, np.ndarray]:
-    """All per-CpG arrays for the CpGs of one chromosome."""
-    pos = cpgs["pos"].to_numpy(np.int64)
-    length = reference.length(chrom)
-    hist = np.stack(
-        [
-            binned_window_means(track.values(chrom, length), pos, settings.window, settings.bin_size)
-            for track in tracks
-        ],
-        axis=1,
-    )
+def _read_rows(path: str | Path, chrom: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of one chromosome of a Parquet table (row groups of other chromosomes skipped)."""
+    table = pq.read_table(path, columns=columns, filters=[("chrom", "==", chrom)])
+    return table.to_pandas()
+
+
+def _chrom_cpgs(
+    cpg_table: str | Path,
+    region_table: str | Path,
+    chrom: str,
+    settings: ShardSettings,
+    counts: dict[str, int],
+) -> pd.DataFrame:
+    """The sample's kept CpGs of ``chrom`` with their region class, sorted by position."""
+    cpgs = _read_rows(cpg_table, chrom, ["pos", "n_total", "level"])
+    regions = _read_rows(region_table, chrom)
+    merged = cpgs.merge(regions.drop(columns="chrom"), on="pos", how="inner")
+    counts["not_reference_cpg"] += len(cpgs) - len(merged)
+    if settings.drop_blacklisted and "blacklisted" in merged:
+        counts["blacklisted"] += int(merged["blacklisted"].sum())
+        merged = merged[~merged["blacklisted"]]
+    if settings.ambiguous_band is not None:
+        low, high = settings.ambiguous_band
+        ambiguous = (merged["level"] > low) & (merged["level"] < high)
+        counts["ambiguous"] += int(ambiguous.sum())
+        merged = merged[~ambiguous]
+    return merged.sort_values("pos", kind="stable")
+
+
+def _cpg_arrays(cpgs: pd.DataFrame, split: np.ndarray, chrom_index: int, settings: ShardSettings) -> dict:
+    """The per-CpG arrays (manifest.ARRAY_DTYPES but ``hist``) of one chromosome's kept CpGs."""
     level = cpgs["level"].to_numpy(np.float32)
     n_total = cpgs["n_total"].to_numpy(np.float32)
     return {
-        "seq": sequence_windows(reference.codes(chrom), pos, settings.window),
-        "hist": hist,
+        "pos": cpgs["pos"].to_numpy(np.int64),
+        "chrom": np.full(len(cpgs), chrom_index, dtype=np.int16),
         "region": cpgs["region"].to_numpy(np.int8),
         "level": level,
         "label": (level >= settings.label_threshold).astype(np.int8),
-        "weight": (n_total / (n_total + settings.weight_pseudocount)).astype(np.float32),
-        "pos": pos,
-        "split": np.full(len(pos), settings.split_of(chrom), dtype=np.int8),
+        "weight": n_total / (n_total + settings.weight_pseudocount),
+        "split": split,
     }
 
 
@@ -79,38 +112,64 @@ def build_shard(
     region_table: str | Path,
     fasta: str | Path,
     mark_tracks: dict[str, str | Path],
+    split_plan: str | Path,
+    chroms: list[str],
     out_dir: str | Path,
     sample: str,
     settings: ShardSettings,
 ) -> dict:
-    """Write the shard folder ``out_dir`` for one sample; returns its manifest.
+    """Write the shard folder ``out_dir`` for ``sample`` on the sequences ``chroms``; returns its manifest.
 
     mark_tracks: mark name -> bigWig path, in the order the model will see them.
-    CpGs of the sample that are not CpGs of the reference's region table are dropped and counted.
+    A sample with no CpG on these sequences gives a valid, empty shard.
     """
-    cpgs = pd.read_parquet(cpg_table)
-    regions = pd.read_parquet(region_table)
-    merged = cpgs.merge(regions, on=["chrom", "pos"], how="inner")
-    n_not_reference_cpg = len(cpgs) - len(merged)
-    if settings.ambiguous_band is not None:
-        low, high = settings.ambiguous_band
-        merged = merged[(merged["level"] <= low) | (merged["level"] >= high)]
-    if merged.empty:
-        raise InputError("no CpG of this sample is left to build a shard from", path=cpg_table)
     reference = Reference(fasta)
-    chroms = [c for c in reference.chroms if c in set(merged["chrom"])]
+    missing = [c for c in chroms if c not in reference.chroms]
+    if missing:
+        raise InputError(f"sequences {missing[:5]} are not in the reference", path=fasta)
+    plan = read_split_plan(split_plan)
+    # the widest span: its length depends on pos mod bin_size (up to window + bin_size // 2)
+    first, last = input_span(np.arange(settings.bin_size, dtype=np.int64), settings.window, settings.bin_size)
+    check_block_size(plan, int((last - first).max()) + 1, split_plan)
+    split_map = SplitMap(plan)
     tracks = [Track(path, reference_names=reference.chroms) for path in mark_tracks.values()]
+    counts = {
+        "not_reference_cpg": 0,
+        "blacklisted": 0,
+        "ambiguous": 0,
+        "crosses_split": 0,
+    }
     parts: dict[str, list[np.ndarray]] = {name: [] for name in ARRAY_DTYPES}
-    for chrom_index, chrom in enumerate(chroms):
-        chrom_cpgs = merged[merged["chrom"] == chrom].sort_values("pos")
-        arrays = _chrom_arrays(chrom_cpgs, chrom, reference, tracks, settings)
-        arrays["chrom"] = np.full(len(chrom_cpgs), chrom_index, dtype=np.int16)
-        for name, array in arrays.items():
+    chrom_info = []
+    grid_offset = 0
+    for chrom in chroms:
+        cpgs = _chrom_cpgs(cpg_table, region_table, chrom, settings, counts)
+        first, last = input_span(cpgs["pos"].to_numpy(np.int64), settings.window, settings.bin_size)
+        split = split_map.span_split(chrom, first, last)
+        keep = split != DROPPED
+        counts["crosses_split"] += int((~keep).sum())
+        if not keep.any():
+            continue
+        length = reference.length(chrom)
+        grid = np.stack([t.grid_means(chrom, length, settings.bin_size) for t in tracks], axis=1)
+        parts["hist"].append(grid)
+        for name, array in _cpg_arrays(cpgs[keep], split[keep], len(chrom_info), settings).items():
             parts[name].append(array)
-        log.info("%s %s: %d CpGs", sample, chrom, len(chrom_cpgs))
+        chrom_info.append(
+            {
+                "name": chrom,
+                "length": length,
+                "grid_offset": grid_offset,
+                "n_grid": len(grid),
+                "n_cpgs": int(keep.sum()),
+            }
+        )
+        grid_offset += len(grid)
+        log.info("%s %s: %d CpGs, %d grid bins", sample, chrom, int(keep.sum()), len(grid))
     for track in tracks:
         track.close()
-    split = np.concatenate(parts["split"])
+    reference.close()
+    split_codes = np.concatenate(parts["split"]) if parts["split"] else np.empty(0, np.int8)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "sample": sample,
@@ -118,22 +177,27 @@ def build_shard(
         "window": settings.window,
         "bin_size": settings.bin_size,
         "n_bins": settings.window // settings.bin_size,
-        "chroms": chroms,
+        "chroms": chrom_info,
         "label_threshold": settings.label_threshold,
         "ambiguous_band": settings.ambiguous_band,
-        "split_chroms": {"val": settings.val_chroms, "test": settings.test_chroms},
+        "reference": {
+            "fasta": os.path.relpath(Path(fasta).resolve(), Path(out_dir).resolve()),
+            "fai_sha256": fai_fingerprint(fasta),
+        },
+        "split_plan_sha256": sha256_of(Path(split_plan)),
         "counts": {
-            "total": int(len(split)),
-            **{name: int((split == code).sum()) for code, name in enumerate(SPLITS)},
-            "not_reference_cpg": int(n_not_reference_cpg),
+            "total": int(len(split_codes)),
+            **{name: int((split_codes == code).sum()) for code, name in enumerate(SPLITS)},
+            **counts,
         },
         "arrays": {},
     }
     with atomic_dir(out_dir) as tmp:
         for name, dtype in ARRAY_DTYPES.items():
-            array = np.concatenate(parts[name]).astype(dtype, copy=False)
+            shape = (0, len(mark_tracks)) if name == "hist" else (0,)
+            array = np.concatenate(parts[name]) if parts[name] else np.empty(shape)
             path = tmp / f"{name}.npy"
-            np.save(path, array, allow_pickle=False)
+            np.save(path, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
             manifest["arrays"][name] = {
                 "dtype": dtype,
                 "shape": list(array.shape),

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader
-
 from epibench.data.dataset import ShardDataset
+from epibench.data.loader import make_loader
 from epibench.vocab import REGION_CLASSES
 
 MODEL_INPUTS = ("seq", "hist", "hist_mask", "region")
@@ -28,7 +27,7 @@ def predict(
     """
     model = model.to(device).eval()
     level_true, label_true, level_pred, prob_pred = [], [], [], []
-    for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+    for batch in make_loader(dataset, batch_size, shuffle=False):
         out = model(*(batch[name].to(device) for name in MODEL_INPUTS))
         level_pred.append(out["level"].float().cpu().numpy())
         prob_pred.append(torch.sigmoid(out["logit"].float()).cpu().numpy())

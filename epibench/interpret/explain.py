@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, Subset
 
 from epibench.data.dataset import ShardDataset
 from epibench.io.atomic import write_tsv
@@ -61,7 +60,8 @@ def explain(
     arrays: dict[str, list] = {"seq_attr": [], "hist_attr": [], "codes": [], "region": [], "delta": []}
     for region, rows in sample_rows_per_region(dataset, per_region, seed).items():
         region_seq, region_hist, region_codes, region_delta, region_attention = [], [], [], [], []
-        for batch in DataLoader(Subset(dataset, rows.tolist()), batch_size=batch_size):
+        for start in range(0, len(rows), batch_size):
+            batch = dataset.__getitems__(rows[start : start + batch_size])
             attr = integrated_gradients(model, batch, n_steps=n_steps)
             region_seq.append(attr.seq)
             region_hist.append(attr.hist)

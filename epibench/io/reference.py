@@ -46,16 +46,16 @@ G_CODE = BASES.index("G")
 LINE_WIDTH = 60
 
 # byte -> sequence code; lower-case acgt map like upper case, anything else is N.
-_CODE_OF_BYTE = np.full(256, N_CODE, dtype=np.uint8)
+CODE_OF_BYTE = np.full(256, N_CODE, dtype=np.uint8)
 for _code, _base in enumerate(BASES[:N_CODE]):
-    _CODE_OF_BYTE[ord(_base)] = _code
-    _CODE_OF_BYTE[ord(_base.lower())] = _code
+    CODE_OF_BYTE[ord(_base)] = _code
+    CODE_OF_BYTE[ord(_base.lower())] = _code
 
 # byte -> normalised FASTA byte (upper-case ACGT, N otherwise), for the copy.
-_NORMALISED_BYTE = bytes(BASES[c].encode()[0] for c in _CODE_OF_BYTE)
+_NORMALISED_BYTE = bytes(BASES[c].encode()[0] for c in CODE_OF_BYTE)
 _WHITESPACE = b" \t\r\n\v\f"
 # the same map as a bytes.translate table, and the bytes Reference reads per chunk
-_CODE_TABLE = _CODE_OF_BYTE.tobytes()
+_CODE_TABLE = CODE_OF_BYTE.tobytes()
 _READ_CHUNK = 1 << 20
 _NEWLINE = ord("\n")
 
@@ -128,7 +128,7 @@ class Reference:
             codes = self._read_codes(chrom)
             if codes is None:  # not a plain ASCII FASTA laid out as its .fai says: pyfaidx
                 text = self._fasta[chrom][:]
-                codes = _CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
+                codes = CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]
             codes.flags.writeable = False
             self._cached_chrom, self._cached_codes = chrom, codes
         return self._cached_codes
@@ -139,7 +139,7 @@ class Reference:
         Reads the very bytes pyfaidx's ``fetch(chrom, 1, rlen)`` would (from the .fai
         offset, the sequence's newlines included), in chunks of about 1 MB, and converts
         each with ``bytes.translate``: ``\\n`` and ``\\r`` deleted (pyfaidx strips both),
-        every other byte mapped like ``_CODE_OF_BYTE``. So the codes are identical to the
+        every other byte mapped like ``CODE_OF_BYTE``. So the codes are identical to the
         pyfaidx path, without its whole-chromosome str, its latin-1 copy and the fancy
         index (about 4x faster, a third of the peak memory, on the normalised ``genome.fa``).
         None, to fall back on pyfaidx, for a bgzip or fsspec FASTA, a record without line
@@ -210,14 +210,14 @@ class Reference:
         raw, start = mapped
         at = pos // record.lenc
         at += pos  # byte of each base, counted from the first base of the record
-        here = _CODE_OF_BYTE[raw[start:][at]]
+        here = CODE_OF_BYTE[raw[start:][at]]
         # the bases before and after: the bytes beside, or, where that is a newline, beyond it
         after, before = raw[start + 1 :][at], raw[start - 1 :][at]
         for beside, step in ((after, 1), (before, -1)):
             line_end = np.flatnonzero(beside == _NEWLINE)
             beside[line_end] = raw[at[line_end] + (start + 2 * step)]
-        on_c = (here == C_CODE) & (_CODE_OF_BYTE[after] == G_CODE)
-        on_g = (here == G_CODE) & (_CODE_OF_BYTE[before] == C_CODE)
+        on_c = (here == C_CODE) & (CODE_OF_BYTE[after] == G_CODE)
+        on_g = (here == G_CODE) & (CODE_OF_BYTE[before] == C_CODE)
         return on_c, on_g
 
     def _mapped_record(self, chrom: str) -> tuple[np.ndarray, int] | None:

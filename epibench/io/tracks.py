@@ -12,8 +12,25 @@ from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 
 
+def grid_bin_means(signal: np.ndarray, bin_size: int) -> np.ndarray:
+    """Mean of ``signal`` over each grid bin, ignoring uncovered (NaN) bases.
+
+    signal: (L,) float per bp, NaN where the track has no data. Returns (ceil(L / bin_size),)
+    float32; a bin with no covered base is NaN (missing), never 0. The last bin may be short.
+    """
+    n_grid = -(-len(signal) // bin_size)
+    padded = np.full(n_grid * bin_size, np.nan, dtype=np.float32)
+    padded[: len(signal)] = signal
+    bins = padded.reshape(n_grid, bin_size)
+    covered = ~np.isnan(bins)
+    counts = covered.sum(axis=1)
+    sums = np.where(covered, bins, 0.0).sum(axis=1, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan).astype(np.float32)
+
+
 class Track:
-    """An open bigWig. ``values(chrom, length)`` gives (length,) float32, NaN = not covered.
+    """An open bigWig. ``values(chrom, end)`` gives (end,) float32, NaN = not covered.
 
     A chromosome missing from the bigWig reads as all-NaN (its signal is missing, not zero).
     With ``reference_names``, the bigWig's names are matched to the reference's
@@ -34,17 +51,29 @@ class Track:
         # reference name -> name in the bigWig
         self._aliases = {ref: name for name, ref in mapping.items() if ref is not None}
 
-    def values(self, chrom: str, length: int) -> np.ndarray:
-        """Per-base signal of ``chrom`` (reference name) over [0, length); (length,) float32."""
+    def values(self, chrom: str, end: int, start: int = 0) -> np.ndarray:
+        """Per-base signal of ``chrom`` (reference name) over [start, end); (end - start,) float32."""
         name = self._aliases.get(chrom, chrom)
-        out = np.full(length, np.nan, dtype=np.float32)
-        if name not in self.chrom_lengths:
+        out = np.full(end - start, np.nan, dtype=np.float32)
+        stop = min(end, self.chrom_lengths.get(name, 0))
+        if stop <= start:
             return out
-        end = min(length, self.chrom_lengths[name])
-        vals = np.asarray(self._bw.values(name, 0, end, numpy=True), dtype=np.float32)
+        vals = np.asarray(self._bw.values(name, start, stop, numpy=True), dtype=np.float32)
         vals[~np.isfinite(vals)] = np.nan
-        out[:end] = vals
+        out[: stop - start] = vals
         return out
+
+    def grid_means(self, chrom: str, length: int, bin_size: int, chunk_bins: int = 10_000) -> np.ndarray:
+        """Mean signal of ``chrom`` over each ``bin_size`` grid bin of [0, length), NaN where no
+        base of the bin is covered; (ceil(length / bin_size),) float32. Reads ``chunk_bins`` bins
+        at a time, so memory stays at one chunk whatever the chromosome's length.
+        """
+        chunk_bp = chunk_bins * bin_size
+        parts = [
+            grid_bin_means(self.values(chrom, min(start + chunk_bp, length), start), bin_size)
+            for start in range(0, length, chunk_bp)
+        ]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.float32)
 
     def close(self) -> None:
         self._bw.close()

@@ -10,7 +10,8 @@ from epibench.vocab import BASES
 
 
 class OneHot(nn.Module):
-    """codes (B, W) int64 in 0..4 (A, C, G, T, N) -> (B, W, 5) float one-hot.
+    """codes (B, W) integers in 0..4 (A, C, G, T, N; uint8 as the loader gives them, or int64)
+    -> (B, W, 5) float one-hot.
 
     Every model reads its sequence through this module (``model.seq_input``), so
     integrated gradients over its output are the usual per-base, per-letter attributions
@@ -18,4 +19,4 @@ class OneHot(nn.Module):
     """
 
     def forward(self, seq: torch.Tensor) -> torch.Tensor:
-        return F.one_hot(seq, len(BASES)).float()
+        return F.one_hot(seq.long(), len(BASES)).float()

@@ -1,12 +1,16 @@
-"""Training loop: AdamW, warm-up + cosine, early stopping, resumable epoch checkpoints.
+"""Training loop: AdamW, warm-up + cosine, early stopping, resumable step checkpoints, DDP.
 
-Files written into ``out_dir`` (each atomically): ``checkpoint.pt`` (end of every epoch;
-torch.save of tensors and plain Python values only, so ``torch.load(weights_only=True)``
-reads it), ``metrics.csv``, ``loss.png`` and, at the end, the best-validation-loss
-weights as ``model.safetensors`` + ``model.json`` (``epibench.train.modelfile``).
+Files written into ``out_dir`` (each atomically, by rank 0): ``checkpoint.pt`` (every
+``checkpoint_every`` optimizer steps and at the end of every epoch; epibench.train.checkpoint),
+``metrics.csv``, ``loss.png`` and, at the end, the best-validation-loss weights as
+``model.safetensors`` + ``model.json`` (``epibench.train.modelfile``).
 
-Rerunning ``fit`` on the same ``out_dir`` resumes from ``checkpoint.pt``: on CPU a run
-killed after any epoch and rerun ends with the same weights as an uninterrupted run.
+Rerunning ``fit`` on the same ``out_dir`` resumes from ``checkpoint.pt``, in the middle of
+an epoch if that is where it stopped: batches come from (seed, epoch) alone
+(epibench.data.loader), so on CPU a run killed at any checkpoint and rerun ends with the
+same weights as an uninterrupted run. Under torchrun (epibench.train.distributed) every rank
+trains on its share of each epoch's batches with DDP and validates on the whole validation
+set, so all ranks take the same early-stopping decision without talking.
 """
 
 from __future__ import annotations
@@ -26,10 +30,22 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
+
+from epibench.data.dataset import ShardDataset
+from epibench.data.loader import make_loader
 
 from epibench.io.atomic import atomic_path
 from epibench.models.factory import count_parameters
+from epibench.train import distributed
+from epibench.train.checkpoint import (
+    identity_changes,
+    read_checkpoint,
+    run_identity,
+    rng_state,
+    set_rng_state,
+    write_checkpoint,
+)
 from epibench.train.losses import methylation_loss
 from epibench.train.modelfile import check_meta, save_model
 from epibench.train.schedule import warmup_cosine
@@ -65,7 +81,9 @@ class TrainConfig:
     (``losses.methylation_loss``). seed: shuffling, dropout and all RNGs. num_workers:
     DataLoader worker processes. compile: torch.compile the model. device: "auto" (cuda
     if available), "cpu", "cuda" or "cuda:N". log_every: steps between progress lines
-    when stderr is not a terminal.
+    when stderr is not a terminal. reverse_complement: probability that a training row is
+    reverse-complemented (epibench.data.loader). checkpoint_every: optimizer steps between
+    checkpoints (0 = only at the end of each epoch).
     """
 
     epochs: int = 30
@@ -81,14 +99,29 @@ class TrainConfig:
     compile: bool = False
     device: str = "auto"
     log_every: int = 100
+    reverse_complement: float = 0.5
+    checkpoint_every: int = 500
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "log_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"train setting {name} must be >= 1, got {getattr(self, name)}")
-        for name in ("lr", "weight_decay", "warmup_steps", "grad_clip", "patience", "alpha", "num_workers"):
+        for name in (
+            "lr",
+            "weight_decay",
+            "warmup_steps",
+            "grad_clip",
+            "patience",
+            "alpha",
+            "num_workers",
+            "checkpoint_every",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"train setting {name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.reverse_complement <= 1:
+            raise ValueError(
+                f"train setting reverse_complement must be in 0-1, got {self.reverse_complement}"
+            )
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> TrainConfig:
@@ -100,10 +133,6 @@ class TrainConfig:
         return cls(**values)
 
 
-# Settings that may change between a killed run and its resumption.
-_RESUMABLE_CHANGES = {"num_workers", "compile", "device", "log_every"}
-
-
 def set_seed(seed: int) -> None:
     """Seed Python's, NumPy's and torch's (CPU and CUDA) global generators."""
     random.seed(seed)
@@ -111,10 +140,11 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def resolve_device(name: str) -> torch.device:
-    """ "auto" -> cuda if available else cpu; a CUDA device that is absent -> ValueError."""
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """ "auto" -> cuda (this process's GPU under torchrun) if available, else cpu; a CUDA device
+    that is absent -> ValueError."""
     if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
+        name = f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu"
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"train device {name!r} requested but CUDA is not available")
@@ -181,38 +211,6 @@ def _param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]
     ]
 
 
-def _rng_state() -> dict[str, Any]:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    return {
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "numpy": {
-            "kind": kind,
-            "keys": torch.from_numpy(keys.astype(np.int64)),
-            "pos": int(pos),
-            "has_gauss": int(has_gauss),
-            "cached_gaussian": float(cached),
-        },
-        "python": random.getstate(),
-    }
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    if state["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-    n = state["numpy"]
-    np.random.set_state(
-        (n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"])
-    )
-    random.setstate(state["python"])
-
-
-def _write_checkpoint(path: Path, checkpoint: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(checkpoint, tmp)
-
-
 def _write_metrics(path: Path, history: list[dict[str, Any]]) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as handle:
@@ -222,7 +220,9 @@ def _write_metrics(path: Path, history: list[dict[str, Any]]) -> None:
 
 
 def _plot_loss(path: Path, history: list[dict[str, Any]], best_epoch: int) -> None:
-    from matplotlib.figure import Figure  # object API: no pyplot, no global backend change (Agg)
+    from matplotlib.figure import (
+        Figure,
+    )  # object API: no pyplot, no global backend change (Agg)
 
     epochs = [row["epoch"] for row in history]
     fig = Figure(figsize=(6, 4), layout="constrained")
@@ -248,33 +248,15 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _load_checkpoint(
-    path: Path, config: TrainConfig, model: nn.Module, optimizer, scheduler
-) -> dict[str, Any]:
-    """Restore model, optimizer, scheduler and RNGs from ``path``; return the loop state."""
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    changed = sorted(
-        k
-        for k, v in dataclasses.asdict(config).items()
-        if k not in _RESUMABLE_CHANGES and checkpoint["config"].get(k) != v
-    )
-    if changed:
-        before = {k: checkpoint["config"].get(k) for k in changed}
-        raise ValueError(
-            f"{path} was written with other train settings {before}; rerun with them or delete the checkpoint"
-        )
-    model.load_state_dict(checkpoint["model"])
-    optimizer.load_state_dict(checkpoint["optimizer"])
-    scheduler.load_state_dict(checkpoint["scheduler"])
-    _set_rng_state(checkpoint["rng"])
-    log.info("resuming from %s after epoch %d (step %d)", path, checkpoint["epoch"], checkpoint["step"])
-    return {k: checkpoint[k] for k in _fresh_state()}
-
-
 def _fresh_state() -> dict[str, Any]:
+    """The loop state a checkpoint carries: finished epochs, steps, the epoch in progress, the best model."""
     return {
-        "epoch": 0,
-        "step": 0,
+        "epoch": 0,  # finished epochs
+        "step": 0,  # optimizer steps so far
+        "batch_in_epoch": 0,  # this rank's batches done in the unfinished epoch
+        "epoch_loss_sum": 0.0,  # of the unfinished epoch: sum of loss x samples, samples, seconds
+        "epoch_seen": 0,
+        "epoch_seconds": 0.0,
         "best_val_loss": math.inf,
         "best_epoch": 0,
         "best_model": None,
@@ -284,43 +266,114 @@ def _fresh_state() -> dict[str, Any]:
     }
 
 
-def _train_epoch(
-    model, loader, optimizer, scheduler, config: TrainConfig, device, epoch: int, state: dict[str, Any]
-) -> tuple[float, int]:
-    """One pass over ``loader`` (advances state["step"]) -> (mean training loss, samples seen)."""
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    interactive = sys.stderr.isatty()
+@dataclasses.dataclass
+class _Run:
+    """What one training run works with, for the loop's helpers."""
+
+    model: nn.Module  # the bare model (state dicts, saving)
+    forward: nn.Module  # what is called: DDP and/or torch.compile wrapped
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    config: TrainConfig
+    device: torch.device
+    ranks: distributed.Ranks
+    checkpoint_path: Path
+    identity: dict[str, Any]  # epibench.train.checkpoint.run_identity
+
+    def save_checkpoint(self, state: dict[str, Any]) -> None:
+        """Rank 0 writes the checkpoint; every rank waits for it."""
+        if self.ranks.is_main:
+            write_checkpoint(
+                self.checkpoint_path,
+                {
+                    **state,
+                    "identity": self.identity,
+                    "model": self.model.state_dict(),
+                    "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(),
+                    "rng": rng_state(),
+                    "config": dataclasses.asdict(self.config),
+                },
+            )
+        distributed.barrier(self.ranks)
+
+
+def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any]) -> None:
+    """Train on this rank's remaining batches of ``epoch``; advances the step and epoch counters in
+    ``state`` and checkpoints every ``checkpoint_every`` steps."""
+    config = run.config
+    params = [p for group in run.optimizer.param_groups for p in group["params"]]
+    interactive = sys.stderr.isatty() and run.ranks.is_main
     batches = loader
     if interactive:
         from tqdm import tqdm
 
-        batches = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False, dynamic_ncols=True)
-    model.train()
-    loss_sum, seen = torch.zeros((), device=device), 0
+        batches = tqdm(
+            loader,
+            desc=f"epoch {epoch}/{config.epochs}",
+            total=len(loader.batch_sampler),
+            initial=state["batch_in_epoch"],
+            leave=False,
+            dynamic_ncols=True,
+        )
+    run.forward.train()
+    loss_sum = torch.tensor(state["epoch_loss_sum"], dtype=torch.float64, device=run.device)
+    started = time.perf_counter()
     for batch in batches:
-        batch = _to_device(batch, device)
-        with _autocast(device):
-            out = _predict(model, batch)
+        batch = _to_device(batch, run.device)
+        with _autocast(run.device):
+            out = _predict(run.forward, batch)
         loss, _ = methylation_loss(out, batch, config.alpha)
-        optimizer.zero_grad(set_to_none=True)
+        run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
-        optimizer.step()
-        scheduler.step()
+        run.optimizer.step()
+        run.scheduler.step()
         state["step"] += 1
-        loss_sum += loss.detach() * len(batch["level"])
-        seen += len(batch["level"])
-        if not interactive and state["step"] % config.log_every == 0:
+        state["batch_in_epoch"] += 1
+        loss_sum += loss.detach().double() * len(batch["level"])
+        state["epoch_seen"] += len(batch["level"])
+        if not interactive and run.ranks.is_main and state["step"] % config.log_every == 0:
             log.info(
                 "epoch %d/%d step %d loss %.4f lr %.3g",
                 epoch,
                 config.epochs,
                 state["step"],
                 loss.item(),
-                scheduler.get_last_lr()[0],
+                run.scheduler.get_last_lr()[0],
             )
-    return float(loss_sum) / seen, seen
+        if config.checkpoint_every and state["step"] % config.checkpoint_every == 0:
+            state["epoch_loss_sum"] = float(loss_sum)
+            state["epoch_seconds"] += time.perf_counter() - started
+            started = time.perf_counter()
+            run.save_checkpoint(state)
+    state["epoch_loss_sum"] = float(loss_sum)
+    state["epoch_seconds"] += time.perf_counter() - started
+
+
+def _finish_epoch(run: _Run, state: dict[str, Any], epoch: int, val_loader: DataLoader) -> dict[str, Any]:
+    """Validate, log, and turn the epoch's counters into a metrics row; resets them."""
+    totals = distributed.all_sum(
+        torch.tensor([state["epoch_loss_sum"], state["epoch_seen"]], dtype=torch.float64),
+        run.ranks,
+    )
+    started = time.perf_counter()
+    val = validate(run.forward, val_loader, run.device, run.config.alpha)
+    seen = float(totals[1])
+    row = {
+        "epoch": epoch,
+        "step": state["step"],
+        "train_loss": float(totals[0]) / seen,
+        "val_loss": val["loss"],
+        "val_mse": val["mse"],
+        "val_auroc": val["auroc"],
+        "lr": run.scheduler.get_last_lr()[0],
+        "seconds": state["epoch_seconds"] + time.perf_counter() - started,
+        "samples_per_s": seen / max(state["epoch_seconds"], 1e-9),
+    }
+    state.update(batch_in_epoch=0, epoch_loss_sum=0.0, epoch_seen=0, epoch_seconds=0.0)
+    return row
 
 
 def _record_epoch(state: dict[str, Any], row: dict[str, Any], model: nn.Module, patience: int) -> None:
@@ -339,104 +392,160 @@ def _record_epoch(state: dict[str, Any], row: dict[str, Any], model: nn.Module, 
         state["stopped_early"] = 0 < patience <= state["epochs_without_improvement"]
 
 
+def _matching_checkpoint(
+    path: Path, identity: dict[str, Any], on_stale: str, ranks: distributed.Ranks
+) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` when it belongs to this run, else None (see ``fit``)."""
+    if not path.exists():
+        return None
+    checkpoint = read_checkpoint(path)
+    changes = identity_changes(checkpoint.get("identity"), identity)
+    if not changes:
+        return checkpoint
+    if on_stale != "restart":
+        raise ValueError(
+            f"{path} belongs to another run ({'; '.join(changes)}): rerun as it was or delete it"
+        )
+    distributed.barrier(ranks)  # every rank has read it before rank 0 moves it
+    if ranks.is_main:
+        path.replace(path.with_name("checkpoint.stale.pt"))
+        log.warning("starting afresh: %s belongs to another run (%s)", path, "; ".join(changes))
+    return None
+
+
+def _wrap(
+    model: nn.Module,
+    config: TrainConfig,
+    device: torch.device,
+    ranks: distributed.Ranks,
+) -> nn.Module:
+    """The module the loop calls: DDP across ranks, then torch.compile when asked."""
+    forward = model
+    if ranks.distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        forward = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    return torch.compile(forward) if config.compile else forward
+
+
 def fit(
     model: nn.Module,
-    train_set: Dataset,
-    val_set: Dataset,
+    train_set: ShardDataset,
+    val_set: ShardDataset,
     config: TrainConfig,
     out_dir: str | os.PathLike,
     meta: dict[str, Any],
+    on_stale_checkpoint: str = "error",
 ) -> dict[str, Any]:
     """Train ``model`` (from ``build_model``) and save its best-validation-loss weights.
 
-    train_set / val_set yield one sample per index as a dict of tensors without the batch
-    dimension (contract item 5: seq, hist, hist_mask, region, level, label, weight).
+    train_set / val_set: ShardDatasets of the train and val splits (read through
+    epibench.data.loader: batched, shuffled from the seed, reverse-complement augmented).
     meta: passed to ``save_model`` (needs "marks"; add "bin_size" etc.), with "training"
-    set to the returned summary. Resumes from ``out_dir/checkpoint.pt`` when present (a
-    finished run only rewrites the model files). The model ends holding the best weights.
+    set to the returned summary; its "data_fingerprint" (epibench.train.run) ties checkpoints
+    to the data. Resumes from ``out_dir/checkpoint.pt`` when it belongs to this run (same
+    settings, model and data; a finished run only rewrites the model files); one from another
+    run raises ValueError, or with ``on_stale_checkpoint="restart"`` is moved to
+    ``checkpoint.stale.pt`` and training starts afresh. The model ends holding the best weights.
     A fresh run seeds every RNG with config.seed; seed before building the model
-    (``set_seed``) for reproducible initial weights.
+    (``set_seed``) for reproducible initial weights (every rank must build the same one).
     """
     check_meta(model, meta)
     if len(train_set) == 0 or len(val_set) == 0:
         raise ValueError(f"need training and validation samples, got {len(train_set)} and {len(val_set)}")
+    ranks = distributed.ranks_from_env()
+    device = resolve_device(config.device, ranks.local_rank)
+    distributed.init_process_group(ranks, device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    device = resolve_device(config.device)
-    log.info("training on %s", _describe(device))
+    if ranks.is_main:
+        log.info(
+            "training on %s%s",
+            _describe(device),
+            f", {ranks.world_size} processes (DDP)" if ranks.distributed else "",
+        )
     model.to(device)
 
-    generator = torch.Generator()  # reseeded every epoch: the order depends on (seed, epoch) only
     loader_args = {
         "batch_size": config.batch_size,
+        "seed": config.seed,
         "num_workers": config.num_workers,
         "pin_memory": device.type == "cuda",
     }
-    train_loader = DataLoader(train_set, shuffle=True, generator=generator, **loader_args)
-    val_loader = DataLoader(val_set, shuffle=False, **loader_args)
-    total_steps = config.epochs * len(train_loader)
+    train_loader = make_loader(
+        train_set,
+        shuffle=True,
+        reverse_complement_prob=config.reverse_complement,
+        rank=ranks.rank,
+        world_size=ranks.world_size,
+        **loader_args,
+    )
+    val_loader = make_loader(val_set, shuffle=False, **loader_args)
+    total_steps = config.epochs * len(train_loader.batch_sampler)
+    if total_steps == 0:
+        raise ValueError(f"{len(train_set)} training rows make no batch for {ranks.world_size} processes")
     optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
     scheduler = warmup_cosine(optimizer, min(config.warmup_steps, total_steps // 10), total_steps)
-    checkpoint_path = out_dir / CHECKPOINT
-    if checkpoint_path.exists():
-        state = _load_checkpoint(checkpoint_path, config, model, optimizer, scheduler)
+    identity = run_identity(dataclasses.asdict(config), model.spec, meta.get("data_fingerprint"))
+    run = _Run(
+        model,
+        _wrap(model, config, device, ranks),
+        optimizer,
+        scheduler,
+        config,
+        device,
+        ranks,
+        out_dir / CHECKPOINT,
+        identity,
+    )
+    state = _fresh_state()
+    checkpoint = _matching_checkpoint(run.checkpoint_path, identity, on_stale_checkpoint, ranks)
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        set_rng_state(checkpoint["rng"])
+        state = {k: checkpoint.get(k, v) for k, v in state.items()}
+        if ranks.is_main:
+            log.info(
+                "resuming from %s at step %d (epoch %d, batch %d)",
+                run.checkpoint_path,
+                state["step"],
+                state["epoch"] + 1,
+                state["batch_in_epoch"],
+            )
     else:
-        state = _fresh_state()
         set_seed(config.seed)
 
-    forward_model = torch.compile(model) if config.compile else model
     while state["epoch"] < config.epochs and not state["stopped_early"]:
         epoch = state["epoch"] + 1
-        generator.manual_seed(config.seed + epoch)
-        started = time.perf_counter()
-        train_loss, seen = _train_epoch(
-            forward_model, train_loader, optimizer, scheduler, config, device, epoch, state
-        )
-        train_seconds = time.perf_counter() - started
-        val = validate(forward_model, val_loader, device, config.alpha)
-        row = {
-            "epoch": epoch,
-            "step": state["step"],
-            "train_loss": train_loss,
-            "val_loss": val["loss"],
-            "val_mse": val["mse"],
-            "val_auroc": val["auroc"],
-            "lr": scheduler.get_last_lr()[0],
-            "seconds": time.perf_counter() - started,
-            "samples_per_s": seen / train_seconds,
-        }
+        train_loader.batch_sampler.set_epoch(epoch, start_batch=state["batch_in_epoch"])
+        _train_epoch(run, train_loader, epoch, state)
+        row = _finish_epoch(run, state, epoch, val_loader)
         _record_epoch(state, row, model, config.patience)
-        log.info(
-            "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s)%s",
-            epoch,
-            config.epochs,
-            row["train_loss"],
-            row["val_loss"],
-            row["val_mse"],
-            row["val_auroc"],
-            row["seconds"],
-            row["samples_per_s"],
-            "; stopping early" if state["stopped_early"] else "",
-        )
-        _write_metrics(out_dir / METRICS, state["history"])
-        _plot_loss(out_dir / LOSS_PLOT, state["history"], state["best_epoch"])
-        _write_checkpoint(
-            checkpoint_path,
-            {
-                **state,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "rng": _rng_state(),
-                "config": dataclasses.asdict(config),
-            },
-        )
+        if ranks.is_main:
+            log.info(
+                "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s)%s",
+                epoch,
+                config.epochs,
+                row["train_loss"],
+                row["val_loss"],
+                row["val_mse"],
+                row["val_auroc"],
+                row["seconds"],
+                row["samples_per_s"],
+                "; stopping early" if state["stopped_early"] else "",
+            )
+            _write_metrics(out_dir / METRICS, state["history"])
+            _plot_loss(out_dir / LOSS_PLOT, state["history"], state["best_epoch"])
+        run.save_checkpoint(state)
 
     model.load_state_dict(state["best_model"])
     history = state["history"]
     summary = _json_ready(
         {
             "device": _describe(device),
+            "processes": ranks.world_size,
             "epochs_run": state["epoch"],
             "steps": state["step"],
             "best_epoch": state["best_epoch"],
@@ -449,5 +558,8 @@ def fit(
             "config": dataclasses.asdict(config),
         }
     )
-    save_model(out_dir, model, {**meta, "training": summary})
+    if ranks.is_main:
+        save_model(out_dir, model, {**meta, "training": summary})
+    distributed.barrier(ranks)
+    distributed.destroy_process_group(ranks)
     return summary

@@ -51,7 +51,13 @@ def check_meta(model: nn.Module, meta: dict[str, Any]) -> dict[str, Any]:
     clashes = {k: (meta[k], v) for k, v in fields.items() if k in meta and meta[k] != v}
     if clashes:
         raise ValueError(f"meta disagrees with the model (meta, model): {clashes}")
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, **fields, "marks": list(marks)}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        **meta,
+        **fields,
+        "marks": list(marks),
+    }
 
 
 def save_model(out_dir: str | os.PathLike, model: nn.Module, meta: dict[str, Any]) -> Path:
@@ -69,6 +75,27 @@ def save_model(out_dir: str | os.PathLike, model: nn.Module, meta: dict[str, Any
     with atomic_path(out_dir / META) as tmp:
         tmp.write_text(text + "\n")
     return out_dir / META
+
+
+def check_data(
+    meta: dict[str, Any],
+    marks: list[str] | None,
+    window: int | None,
+    meta_path: str | os.PathLike,
+) -> None:
+    """InputError naming ``meta_path`` when the data's marks (in channel order) or window (bp)
+    differ from the model's; None skips a check."""
+    if marks is not None and list(marks) != list(meta["marks"]):
+        raise InputError(
+            f"the model was trained with marks {meta['marks']} (in this order) but the data have "
+            f"{list(marks)}",
+            path=meta_path,
+        )
+    if window is not None and int(window) != meta["window"]:
+        raise InputError(
+            f"the model was trained on {meta['window']} bp windows but the data have {window} bp",
+            path=meta_path,
+        )
 
 
 def load_model(
@@ -97,17 +124,13 @@ def load_model(
             f"format_version={meta.get('format_version')!r})",
             path=meta_path,
         )
-    if expect_marks is not None and list(expect_marks) != list(meta["marks"]):
-        raise InputError(
-            f"the model was trained with marks {meta['marks']} (in this order) but the data have "
-            f"{list(expect_marks)}",
-            path=meta_path,
-        )
-    if expect_window is not None and int(expect_window) != meta["window"]:
-        raise InputError(
-            f"the model was trained on {meta['window']} bp windows but the data have {expect_window} bp",
-            path=meta_path,
-        )
-    model = build_model(meta["arch"], meta["n_marks"], meta["n_bins"], meta["window"], **meta["model_config"])
+    check_data(meta, expect_marks, expect_window, meta_path)
+    model = build_model(
+        meta["arch"],
+        meta["n_marks"],
+        meta["n_bins"],
+        meta["window"],
+        **meta["model_config"],
+    )
     model.load_state_dict(load_file(str(weights_path)), strict=True)
     return model.to(device).eval(), meta

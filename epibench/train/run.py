@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from epibench.data.dataset import ShardDataset
@@ -9,11 +11,14 @@ from epibench.models.factory import build_model
 from epibench.train.loop import TrainConfig, fit, set_seed
 
 # Settings of the training data rather than of the optimisation loop.
-DATA_SETTINGS = {"reverse_complement": 0.5}
+DATA_SETTINGS = {"histone_norm": "robust"}
 
 
 def train_from_shards(
-    shard_dirs: list[str | Path], model_settings: dict, train_settings: dict, out_dir: str | Path
+    shard_dirs: list[str | Path],
+    model_settings: dict,
+    train_settings: dict,
+    out_dir: str | Path,
 ) -> dict:
     """Train the model ``model_settings`` ({"arch": ..., size overrides}) on the train split of
     ``shard_dirs``, early-stopping on their val split; returns the training summary."""
@@ -22,11 +27,34 @@ def train_from_shards(
     config = TrainConfig.from_mapping(train_settings)
     model_settings = dict(model_settings)
     arch = model_settings.pop("arch")
-    train_set = ShardDataset(shard_dirs, "train", reverse_complement_prob=data["reverse_complement"])
-    val_set = ShardDataset(shard_dirs, "val")
+    train_set = ShardDataset(shard_dirs, "train", histone_norm=data["histone_norm"])
+    val_set = ShardDataset(shard_dirs, "val", histone_norm=data["histone_norm"])
     set_seed(config.seed)
     model = build_model(
-        arch, n_marks=len(train_set.marks), n_bins=train_set.n_bins, window=train_set.window, **model_settings
+        arch,
+        n_marks=len(train_set.marks),
+        n_bins=train_set.n_bins,
+        window=train_set.window,
+        **model_settings,
     )
-    meta = {"marks": train_set.marks, "bin_size": train_set.bin_size, "shards": [str(d) for d in shard_dirs]}
-    return fit(model, train_set, val_set, config, out_dir, meta)
+    meta = {
+        "marks": train_set.marks,
+        "bin_size": train_set.bin_size,
+        "histone_norm": data["histone_norm"],
+        "histone_stats": {s: [c.tolist(), sc.tolist()] for s, (c, sc) in train_set.norm_stats.items()},
+        "shards": [str(d) for d in shard_dirs],
+        "data_fingerprint": data_fingerprint(train_set.manifests, data),
+    }
+    # a rerun with other data or settings (Snakemake reruns when they change) starts afresh
+    return fit(model, train_set, val_set, config, out_dir, meta, on_stale_checkpoint="restart")
+
+
+def data_fingerprint(manifests: list[dict], data_settings: dict) -> str:
+    """SHA-256 over every shard's sample, chromosomes and array checksums, and the data settings:
+    a checkpoint only resumes on exactly the data it was trained on."""
+    content = [
+        (m["sample"], [c["name"] for c in m["chroms"]], {k: v["sha256"] for k, v in m["arrays"].items()})
+        for m in manifests
+    ]
+    text = json.dumps([sorted(content, key=json.dumps), data_settings], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -37,6 +37,10 @@ def validate(config):
             f"{config['samples']}: config marks {absent_marks} have no column in the sample sheet"
         )
     validate_schema(sheet, workflow.source_path("../schemas/samples.schema.yaml"))
+    if "plan" in set(sheet["sample"]):
+        raise WorkflowError(
+            f"{config['samples']}: 'plan' is reserved (results/<cohort>/shards/plan); rename that sample"
+        )
     if sheet["sample"].duplicated().any():
         dup = sorted(sheet.loc[sheet["sample"].duplicated(), "sample"])
         raise WorkflowError(f"{config['samples']}: duplicated sample names {dup}")
@@ -77,6 +81,7 @@ MODELS = list(config["models"])
 wildcard_constraints:
     sample="|".join(SAMPLES.index),
     model="|".join(MODELS),
+    group="[^/]+",
 
 
 def sample_file(column):
@@ -112,6 +117,18 @@ def as_json(value):
     return json.dumps(value, sort_keys=True)
 
 
-def shard_dirs():
-    """Every sample's shard folder."""
-    return expand(f"{RESULTS}/shards/{{sample}}", sample=SAMPLES.index)
+def shard_build_settings():
+    """The shards config the shard jobs use (the scatter setting belongs to the plan)."""
+    return {k: v for k, v in config["shards"].items() if k != "scatter_min_share"}
+
+
+def shard_dirs(wildcards):
+    """Input function: every sample x shard-group folder (groups from the shard_plan checkpoint)."""
+    groups = pd.read_csv(
+        checkpoints.shard_plan.get().output.groups, sep="\t", dtype=str
+    )
+    return expand(
+        f"{RESULTS}/shards/{{sample}}/{{group}}",
+        sample=SAMPLES.index,
+        group=groups["group"].unique(),
+    )

@@ -1,7 +1,7 @@
 rule attribute:
     input:
         model=f"{RESULTS}/models/{config['attribute']['model']}/model.safetensors",
-        shards=shard_dirs(),
+        shards=shard_dirs,
     output:
         kmers=f"{RESULTS}/interpret/top_kmers.tsv",
         arrays=f"{RESULTS}/interpret/attributions.npz",

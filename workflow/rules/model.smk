@@ -1,6 +1,6 @@
 rule train:
     input:
-        shards=shard_dirs(),
+        shards=shard_dirs,
     output:
         model=f"{RESULTS}/models/{{model}}/model.safetensors",
         meta=f"{RESULTS}/models/{{model}}/model.json",
@@ -13,6 +13,9 @@ rule train:
     conda:
         "../../envs/epibench-gpu.yaml"
     threads: 2
+    # one GPU; partition, runtime and memory come from the profile (profiles/slurm-gpu), never from config
+    resources:
+        gpu=1,
     params:
         model=lambda wildcards: as_json(config["models"][wildcards.model]),
         train=as_json(config["train"]),
@@ -26,7 +29,7 @@ rule predict:
     input:
         model=rules.train.output.model,
         meta=rules.train.output.meta,
-        shards=shard_dirs(),
+        shards=shard_dirs,
     output:
         f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
     log:

@@ -1,24 +1,53 @@
+checkpoint shard_plan:
+    input:
+        sizes=rules.reference.output.sizes,
+    output:
+        groups=f"{RESULTS}/shards/plan/groups.tsv",
+        splits=f"{RESULTS}/shards/plan/splits.bed",
+        summary=f"{RESULTS}/shards/plan/splits.tsv",
+        figure=report(
+            f"{RESULTS}/shards/plan/splits.png",
+            caption="../report/splits.rst",
+            category="Data",
+        ),
+    log:
+        f"{LOGS}/shards/plan.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        split=as_json(config["split"]),
+        min_share=config["shards"]["scatter_min_share"],
+        out_dir=lambda wildcards, output: str(Path(output.groups).parent),
+    shell:
+        "epibench shard-plan --chrom-sizes {input.sizes:q} --split-json {params.split:q}"
+        " --min-share {params.min_share} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+
+
 rule shards:
     input:
         cpgs=rules.ingest.output.table,
         regions=rules.regions.output.table,
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
+        groups=rules.shard_plan.output.groups,
+        splits=rules.shard_plan.output.splits,
         marks=lambda wildcards: [
             SAMPLES.loc[wildcards.sample, m] for m in config["marks"]
         ],
     output:
-        directory(f"{RESULTS}/shards/{{sample}}"),
+        directory(f"{RESULTS}/shards/{{sample}}/{{group}}"),
     log:
-        f"{LOGS}/shards/{{sample}}.log",
+        f"{LOGS}/shards/{{sample}}/{{group}}.log",
     benchmark:
-        f"{BENCH}/shards/{{sample}}.tsv"
+        f"{BENCH}/shards/{{sample}}/{{group}}.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
         marks=mark_args,
-        settings=as_json(config["shards"]),
+        settings=as_json(shard_build_settings()),
+        plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
     shell:
-        "epibench shards --sample {wildcards.sample} --cpgs {input.cpgs:q} --regions {input.regions:q}"
+        "epibench shards --sample {wildcards.sample} --group {wildcards.group:q}"
+        " --plan-dir {params.plan_dir:q} --cpgs {input.cpgs:q} --regions {input.regions:q}"
         " --reference {input.fasta:q} {params.marks} --settings-json {params.settings:q}"
         " --out-dir {output:q} > {log:q} 2>&1"

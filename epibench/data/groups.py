@@ -1,0 +1,57 @@
+"""Shard groups: which reference sequences one shard job builds (the Snakemake scatter).
+
+A sequence holding at least ``min_share`` of the genome's bp is its own group, named after
+it (``chr1``); the smaller ones (unplaced scaffolds, chrM, decoys) are packed in reference
+order into groups ``small_1``, ``small_2``, ... of at most ``min_share`` of the genome
+each, so an assembly with thousands of scaffolds still makes a few dozen jobs and a job's
+memory is bounded by about one large chromosome.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from epibench.errors import InputError
+from epibench.io.atomic import write_tsv
+
+SMALL_PREFIX = "small_"
+
+
+def shard_groups(chrom_sizes: dict[str, int], min_share: float = 0.01) -> dict[str, list[str]]:
+    """group name -> sequence names, in reference order. chrom_sizes: name -> length (bp)."""
+    total = sum(chrom_sizes.values())
+    limit = min_share * total
+    groups: dict[str, list[str]] = {}
+    packed: list[list[str]] = []
+    packed_bp = limit  # start a new packed group on the first small sequence
+    for chrom, length in chrom_sizes.items():
+        if length >= limit:
+            if chrom.startswith(SMALL_PREFIX) or "/" in chrom:
+                raise InputError(
+                    f"sequence name {chrom!r} cannot name a shard group (starts with "
+                    f"{SMALL_PREFIX!r} or holds '/')"
+                )
+            groups[chrom] = [chrom]
+            continue
+        if packed_bp + length > limit:
+            packed.append([])
+            packed_bp = 0
+        packed[-1].append(chrom)
+        packed_bp += length
+    for number, members in enumerate(packed, start=1):
+        groups[f"{SMALL_PREFIX}{number}"] = members
+    return groups
+
+
+def write_groups(groups: dict[str, list[str]], path: str | Path) -> None:
+    """TSV with header ``group chrom``, one row per sequence, atomically."""
+    rows = [(group, chrom) for group, chroms in groups.items() for chrom in chroms]
+    write_tsv(pd.DataFrame(rows, columns=["group", "chrom"]), path)
+
+
+def read_groups(path: str | Path) -> dict[str, list[str]]:
+    """group -> sequence names, from ``write_groups``' file."""
+    table = pd.read_csv(path, sep="\t", dtype=str)
+    return {group: list(rows["chrom"]) for group, rows in table.groupby("group", sort=False)}

@@ -1,0 +1,82 @@
+"""The shard plan stage: which shard jobs to run (groups) and which bases each split holds.
+
+Writes into ``out_dir`` (``results/<cohort>/shards/plan/``): ``groups.tsv``
+(epibench.data.groups), ``splits.bed`` (epibench.data.splits), ``splits.tsv`` (bp and
+sequences per split, and the mode used) and ``splits.png``/``.pdf`` (every sequence as a
+bar coloured by split). The Snakemake workflow reads ``groups.tsv`` to scatter the shard jobs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from epibench.data.groups import shard_groups, write_groups
+from epibench.data.splits import (
+    SplitSettings,
+    plan_splits,
+    split_counts_bp,
+    write_split_plan,
+)
+from epibench.figures import save_figure
+from epibench.io.atomic import write_tsv
+from epibench.vocab import SPLITS
+
+SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#c44e52"}
+MAX_PLOTTED = 40
+
+
+def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> Figure:
+    """Horizontal bars, one per sequence (the longest MAX_PLOTTED), coloured by split."""
+    shown = sorted(chrom_sizes, key=chrom_sizes.get, reverse=True)[:MAX_PLOTTED]
+    shown = [c for c in chrom_sizes if c in shown]  # reference order
+    fig = Figure(figsize=(7, 0.25 * len(shown) + 1.2), layout="constrained")
+    ax = fig.add_subplot()
+    for y, chrom in enumerate(shown):
+        rows = plan[plan["chrom"] == chrom]
+        ax.broken_barh(
+            list(zip(rows["start"] / 1e6, (rows["end"] - rows["start"]) / 1e6)),
+            (y - 0.4, 0.8),
+            facecolors=[SPLIT_COLOURS[s] for s in rows["split"]],
+        )
+    ax.set_yticks(range(len(shown)), shown)
+    ax.invert_yaxis()
+    ax.set_xlabel("position (Mb)")
+    hidden = len(chrom_sizes) - len(shown)
+    ax.set_title(f"Held-out {mode}" + (f" ({hidden} shorter sequences not shown)" if hidden else ""))
+    for name in SPLITS:
+        ax.bar(0, 0, color=SPLIT_COLOURS[name], label=name)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def write_plan(
+    chrom_sizes_tsv: str | Path,
+    settings: SplitSettings,
+    min_share: float,
+    out_dir: str | Path,
+) -> str:
+    """Write the plan files (module docstring) from the reference's chrom_sizes.tsv; returns the mode."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sizes_table = pd.read_csv(chrom_sizes_tsv, sep="\t", dtype={"chrom": str})
+    chrom_sizes = dict(zip(sizes_table["chrom"], sizes_table["length"].astype(int)))
+    plan, mode = plan_splits(chrom_sizes, settings)
+    write_groups(shard_groups(chrom_sizes, min_share), out_dir / "groups.tsv")
+    write_split_plan(plan, out_dir / "splits.bed")
+    bp = split_counts_bp(plan)
+    sequences = plan.groupby("split")["chrom"].nunique()
+    summary = pd.DataFrame(
+        {
+            "split": list(SPLITS),
+            "bp": [bp[s] for s in SPLITS],
+            "share": [bp[s] / max(sum(bp.values()), 1) for s in SPLITS],
+            "sequences": [int(sequences.get(s, 0)) for s in SPLITS],
+            "mode": mode,
+        }
+    )
+    write_tsv(summary, out_dir / "splits.tsv")
+    save_figure(plot_splits(plan, chrom_sizes, mode), out_dir / "splits")
+    return mode

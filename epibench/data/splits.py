@@ -1,0 +1,189 @@
+"""Train/validation/test splits of a genome: held-out chromosomes, or held-out blocks.
+
+A split plan is a table of intervals (chrom, start, end, split), 0-based half-open, that
+tiles every reference sequence. Two ways to make one (``SplitSettings.mode``):
+
+- ``chroms``: whole chromosomes held out (the seed's chr6/chr7 validation, chr8/chr9 test).
+  Names are matched to the reference's (``6`` in the config serves ``chr6``).
+- ``blocks``: for a cohort with few chromosomes (yeast, a test genome), every sequence is cut
+  into ``block_bp`` blocks and a seeded permutation of all blocks holds out
+  ``val_fraction`` / ``test_fraction`` of them (at least one block each).
+- ``auto`` (default): ``chroms`` where at least one named validation and one named test
+  chromosome exist in the reference and others are left to train on, ``blocks`` otherwise.
+
+A CpG belongs to the split of its position; it is kept only when its whole input span
+(sequence window and histone bins, ``SplitMap.span_split``) lies in that one split, so no
+test window overlaps a training window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from epibench.errors import InputError
+from epibench.io.atomic import atomic_path
+from epibench.io.chroms import harmonise
+from epibench.vocab import SPLITS
+
+SPLIT_COLUMNS = ("chrom", "start", "end", "split")
+DROPPED = -1  # split code of a span that crosses a split boundary
+
+
+@dataclass
+class SplitSettings:
+    """How to hold out data. block_bp in bp; fractions of all blocks (0-1)."""
+
+    mode: str = "auto"
+    val_chroms: list[str] = field(default_factory=lambda: ["chr6", "chr7"])
+    test_chroms: list[str] = field(default_factory=lambda: ["chr8", "chr9"])
+    block_bp: int = 1_000_000
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.mode not in ("auto", "chroms", "blocks"):
+            raise ValueError(f"split mode must be auto, chroms or blocks, got {self.mode!r}")
+        if self.block_bp < 1:
+            raise ValueError(f"split block_bp must be >= 1, got {self.block_bp}")
+        if not (
+            0 < self.val_fraction and 0 < self.test_fraction and self.val_fraction + self.test_fraction < 1
+        ):
+            raise ValueError("split val_fraction and test_fraction must be > 0 and sum to < 1")
+
+
+def _matched(names: list[str], reference: list[str]) -> list[str]:
+    """The reference names of the config names that exist in the reference."""
+    mapping = harmonise(names, reference)
+    return [mapping[n] for n in names if mapping[n] is not None]
+
+
+def plan_splits(chrom_sizes: dict[str, int], settings: SplitSettings) -> tuple[pd.DataFrame, str]:
+    """The split intervals tiling every sequence, and the mode used ("chroms" or "blocks").
+
+    chrom_sizes: sequence name -> length (bp), in reference order.
+    """
+    names = list(chrom_sizes)
+    val = _matched(settings.val_chroms, names)
+    test = [c for c in _matched(settings.test_chroms, names) if c not in val]
+    usable = bool(val) and bool(test) and len(set(val) | set(test)) < len(names)
+    if settings.mode == "chroms" and not usable:
+        raise InputError(
+            f"split mode 'chroms' needs validation {settings.val_chroms} and test {settings.test_chroms} "
+            f"chromosomes in the reference and one more to train on; the reference has {names[:10]}"
+            + (" ..." if len(names) > 10 else "")
+        )
+    if settings.mode == "chroms" or (settings.mode == "auto" and usable):
+        split = {c: "val" for c in val} | {c: "test" for c in test}
+        rows = [(c, 0, length, split.get(c, "train")) for c, length in chrom_sizes.items()]
+        return pd.DataFrame(rows, columns=SPLIT_COLUMNS), "chroms"
+    return _block_plan(chrom_sizes, settings), "blocks"
+
+
+def _block_plan(chrom_sizes: dict[str, int], settings: SplitSettings) -> pd.DataFrame:
+    """Blocks of ``block_bp`` (a tail shorter than half a block joins the block before it)."""
+    rows = []
+    for chrom, length in chrom_sizes.items():
+        n_blocks = max(1, round(length / settings.block_bp))
+        edges = [min(i * settings.block_bp, length) for i in range(n_blocks)] + [length]
+        rows += [(chrom, start, end) for start, end in zip(edges[:-1], edges[1:])]
+    n = len(rows)
+    if n < 3:
+        raise InputError(
+            f"the reference cuts into {n} block(s) of {settings.block_bp} bp: too few for train, "
+            "validation and test; lower shards.split.block_bp"
+        )
+    n_val = max(1, math.floor(settings.val_fraction * n))
+    n_test = max(1, math.floor(settings.test_fraction * n))
+    if n_val + n_test >= n:
+        raise InputError(
+            f"the reference cuts into {n} blocks of {settings.block_bp} bp: {n_val} validation and {n_test} test "
+            "blocks leave none to train on; lower shards.split.block_bp or the held-out fractions"
+        )
+    order = np.random.default_rng(settings.seed).permutation(n)
+    split = np.full(n, "train", dtype=object)
+    split[order[:n_val]] = "val"
+    split[order[n_val : n_val + n_test]] = "test"
+    return pd.DataFrame([(*r, s) for r, s in zip(rows, split)], columns=SPLIT_COLUMNS)
+
+
+class SplitMap:
+    """Split codes of positions, from a split plan table."""
+
+    def __init__(self, plan: pd.DataFrame):
+        self._starts: dict[str, np.ndarray] = {}
+        self._codes: dict[str, np.ndarray] = {}
+        for chrom, rows in plan.groupby("chrom", sort=False):
+            rows = rows.sort_values("start")
+            self._starts[chrom] = rows["start"].to_numpy(np.int64)
+            self._codes[chrom] = np.array([SPLITS.index(s) for s in rows["split"]], dtype=np.int8)
+
+    def split_at(self, chrom: str, pos: np.ndarray) -> np.ndarray:
+        """Split code of each 0-based position of ``chrom``; (N,) int8."""
+        if chrom not in self._starts:
+            raise InputError(f"sequence {chrom!r} is not in the split plan (rebuild the shard plan)")
+        index = np.searchsorted(self._starts[chrom], np.asarray(pos, dtype=np.int64), side="right") - 1
+        return self._codes[chrom][np.clip(index, 0, None)]
+
+    def span_split(self, chrom: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """Split code of each span [first, last] (0-based, inclusive; clipped to the sequence
+        start), or DROPPED where its two ends lie in different splits; (N,) int8.
+
+        Exact when every block is at least as long as a span (``check_block_size``).
+        """
+        at_first = self.split_at(chrom, np.maximum(first, 0))
+        at_last = self.split_at(chrom, np.maximum(last, 0))
+        return np.where(at_first == at_last, at_first, DROPPED).astype(np.int8)
+
+
+def check_block_size(plan: pd.DataFrame, span_bp: int, path: str | Path | None = None) -> None:
+    """Stop when a held-out block is shorter than a CpG's input span (its windows could hop it)."""
+    lengths = plan["end"] - plan["start"]
+    short = plan[(lengths < span_bp) & (plan.groupby("chrom")["chrom"].transform("size") > 1)]
+    if not short.empty:
+        row = short.iloc[0]
+        raise InputError(
+            f"split block {row['chrom']}:{row['start']}-{row['end']} is shorter than a CpG's input span "
+            f"({span_bp} bp); raise shards.split.block_bp",
+            path=path,
+        )
+
+
+def write_split_plan(plan: pd.DataFrame, path: str | Path) -> None:
+    """The plan as a headerless BED4 (chrom, start, end, split), written atomically."""
+    with atomic_path(path) as tmp:
+        plan.loc[:, list(SPLIT_COLUMNS)].to_csv(tmp, sep="\t", header=False, index=False)
+
+
+def read_split_plan(path: str | Path) -> pd.DataFrame:
+    """Read a plan written by ``write_split_plan`` (or one a user brings: BED4 with split names)."""
+    plan = pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        names=SPLIT_COLUMNS,
+        dtype={"chrom": str},
+        comment="#",
+    )
+    bad = plan[~plan["split"].isin(SPLITS)]
+    if not bad.empty:
+        # the file line of that table row: pandas skipped comment and blank lines
+        with open(path) as fh:
+            data_lines = [n for n, text in enumerate(fh, start=1) if text.split("#", 1)[0].strip()]
+        raise InputError(
+            f"split {bad['split'].iloc[0]!r} is not one of {SPLITS}",
+            path=path,
+            line=data_lines[int(bad.index[0])],
+        )
+    return plan
+
+
+def split_counts_bp(plan: pd.DataFrame) -> dict[str, int]:
+    """Base pairs held by each split."""
+    lengths = (plan["end"] - plan["start"]).groupby(plan["split"]).sum()
+    return {name: int(lengths.get(name, 0)) for name in SPLITS}

@@ -1,0 +1,192 @@
+"""ShuffledBatches and make_loader: every row once per epoch, reproducible from (seed, epoch),
+the same batches with or without workers, split over ranks and resumable mid-epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from epibench.data.dataset import ShardDataset
+from epibench.data.groups import read_groups
+from epibench.data.loader import ShuffledBatches, make_loader
+from epibench.data.plan import write_plan
+from epibench.data.shards import ShardSettings, build_shard
+from epibench.data.splits import SplitSettings
+
+
+def _epoch(
+    sampler: ShuffledBatches, epoch: int = 0, start_batch: int = 0
+) -> list[tuple[list[int], list[bool]]]:
+    """(row indices, flips) of every batch the sampler yields for ``epoch``."""
+    sampler.set_epoch(epoch, start_batch)
+    return [(r.indices.tolist(), r.flip.tolist()) for r in sampler]
+
+
+def _sampler(n_rows=1_000, batch_size=64, shuffle=True, seed=0, **kwargs) -> ShuffledBatches:
+    kwargs = {"reverse_complement_prob": 0.5, "block_rows": 8, "pool_blocks": 4, **kwargs}
+    return ShuffledBatches(n_rows, batch_size, shuffle, seed, **kwargs)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("n_rows, batch_size", [(1_000, 64), (1_024, 64), (37, 5), (3, 10)])
+def test_every_row_comes_once_per_epoch(shuffle, n_rows, batch_size):
+    sampler = _sampler(n_rows, batch_size, shuffle)
+    batches = _epoch(sampler, epoch=2)
+    rows = [i for indices, _ in batches for i in indices]
+    assert sorted(rows) == list(range(n_rows))
+    assert all(len(indices) == batch_size for indices, _ in batches[:-1])
+    assert len(batches) == len(sampler) == -(-n_rows // batch_size)
+    if shuffle:
+        assert rows != list(range(n_rows)) or n_rows < 4
+    else:
+        assert rows == list(range(n_rows)), "no shuffle: rows in order"
+        assert not any(f for _, flips in batches for f in flips), "no shuffle: no reverse complement"
+
+
+def test_same_seed_and_epoch_give_the_same_batches_and_flips():
+    first = _epoch(_sampler(seed=3), epoch=5)
+    again = _epoch(_sampler(seed=3), epoch=5)
+    assert first == again
+    flips = [f for _, batch_flips in first for f in batch_flips]
+    assert 0.3 < np.mean(flips) < 0.7, "about half the rows flipped at probability 0.5"
+    # the same sampler asked twice for an epoch repeats it
+    sampler = _sampler(seed=3)
+    assert _epoch(sampler, 5) == _epoch(sampler, 5) == first
+
+
+def test_another_epoch_or_seed_gives_another_order_and_flips():
+    base = _epoch(_sampler(seed=3), epoch=5)
+    for other in (_epoch(_sampler(seed=3), epoch=6), _epoch(_sampler(seed=4), epoch=5)):
+        assert [i for b, _ in other for i in b] != [i for b, _ in base for i in b]
+        assert [f for _, b in other for f in b] != [f for _, b in base for f in b]
+
+
+def test_flip_probability_zero_and_one():
+    never = _epoch(_sampler(reverse_complement_prob=0.0))
+    always = _epoch(_sampler(reverse_complement_prob=1.0))
+    assert not any(f for _, flips in never for f in flips)
+    assert all(f for _, flips in always for f in flips)
+
+
+@pytest.mark.parametrize("n_rows", [1_000, 1_024, 65])
+def test_ranks_get_disjoint_equal_shares_of_the_single_process_order(n_rows):
+    single = _epoch(_sampler(n_rows, 64, seed=9), epoch=1)
+    ranks = [_epoch(_sampler(n_rows, 64, seed=9, rank=r, world_size=2), epoch=1) for r in (0, 1)]
+    per_rank = len(single) // 2
+    assert [len(r) for r in ranks] == [per_rank, per_rank]
+    for rank, batches in enumerate(ranks):
+        assert batches == single[rank : 2 * per_rank : 2], (
+            "rank r takes batches r, r + 2, ... with their flips"
+        )
+    rows = [{i for b, _ in batches for i in b} for batches in ranks]
+    assert not rows[0] & rows[1]
+    assert rows[0] | rows[1] == {i for b, _ in single[: 2 * per_rank] for i in b}
+
+
+def test_a_bad_rank_is_refused():
+    with pytest.raises(ValueError, match="rank"):
+        _sampler(rank=2, world_size=2)
+
+
+@pytest.mark.parametrize("world_size", [1, 3])
+@pytest.mark.parametrize("start_batch", [0, 1, 4, 15])
+def test_resuming_at_a_batch_yields_the_rest_of_the_epoch(world_size, start_batch):
+    for rank in range(world_size):
+        full = _epoch(_sampler(seed=2, rank=rank, world_size=world_size), epoch=3)
+        resumed = _epoch(_sampler(seed=2, rank=rank, world_size=world_size), epoch=3, start_batch=start_batch)
+        assert resumed == full[start_batch:]
+    # set_epoch resets the start: the next epoch runs from its first batch
+    sampler = _sampler(seed=2)
+    _epoch(sampler, epoch=3, start_batch=4)
+    sampler.set_epoch(4)
+    assert len(list(sampler)) == len(sampler)
+
+
+@pytest.mark.parametrize(
+    "n_rows, batch_size, world_size", [(1_000, 64, 1), (1_000, 64, 2), (1_000, 64, 3), (7, 2, 4)]
+)
+def test_len_is_the_number_of_batches_yielded(n_rows, batch_size, world_size):
+    for rank in range(world_size):
+        for shuffle in (True, False):
+            sampler = _sampler(n_rows, batch_size, shuffle, rank=rank, world_size=world_size)
+            assert len(sampler) == len(_epoch(sampler))
+
+
+# ---------------------------------------------------------------- over a real ShardDataset
+
+
+@pytest.fixture(scope="module")
+def dataset(tiny_cohort, tmp_path_factory) -> ShardDataset:
+    """Training rows of both samples, chromosomes held out (chr1 train), one shard per sample and chromosome."""
+    root = tmp_path_factory.mktemp("loader_shards")
+    write_plan(
+        tiny_cohort["chrom_sizes"],
+        SplitSettings(mode="chroms", val_chroms=["2"], test_chroms=["3"]),
+        0.01,
+        root,
+    )
+    dirs = []
+    for sample, cpgs in tiny_cohort["cpgs"].items():
+        for group, chroms in read_groups(root / "groups.tsv").items():
+            dirs.append(root / sample / group)
+            build_shard(
+                cpgs,
+                tiny_cohort["regions"],
+                tiny_cohort["fasta"],
+                tiny_cohort["marks"][sample],
+                root / "splits.bed",
+                chroms,
+                dirs[-1],
+                sample,
+                ShardSettings(window=200, bin_size=50),
+            )
+    return ShardDataset(dirs, "train")
+
+
+def _loader_batches(dataset, num_workers: int, epoch: int) -> list[dict[str, torch.Tensor]]:
+    loader = make_loader(dataset, 64, True, seed=1, reverse_complement_prob=0.5, num_workers=num_workers)
+    loader.batch_sampler.set_epoch(epoch)
+    return list(loader)
+
+
+def test_workers_give_the_same_batches_as_the_main_process(dataset):
+    plain = _loader_batches(dataset, 0, epoch=2)
+    workers = _loader_batches(dataset, 2, epoch=2)
+    assert len(plain) == len(workers) == -(-len(dataset) // 64)
+    for a, b in zip(plain, workers):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert torch.equal(a[key], b[key]), key
+    rows = torch.cat([b["index"] for b in plain])
+    assert sorted(rows.tolist()) == list(range(len(dataset)))
+
+
+def test_loader_batches_follow_the_sampler_rows_and_flips(dataset):
+    loader = make_loader(dataset, 64, True, seed=1, reverse_complement_prob=0.5)
+    loader.batch_sampler.set_epoch(0)
+    requests = list(loader.batch_sampler)
+    batches = list(loader)
+    for request, batch in zip(requests, batches):
+        assert batch["index"].tolist() == request.indices.tolist()
+        flipped = request.flip
+        assert flipped.any() and not flipped.all()
+        plain = dataset.__getitems__(list(request.indices))
+        assert torch.equal(batch["seq"][~flipped], plain["seq"][~flipped])
+        assert torch.equal(batch["hist"][flipped], plain["hist"][flipped].flip(-1))
+
+
+def test_shuffled_batches_mix_rows_of_different_shards_and_samples(dataset):
+    samples = dataset.rows_table()["sample"]
+    batches = _loader_batches(dataset, 0, epoch=0)
+    for batch in batches[:-1]:
+        index = batch["index"].numpy()
+        shards, _ = dataset.rows.locate(index)
+        assert len(set(samples[index])) == 2
+        assert len(np.unique(shards)) >= 2
+    # in order (evaluation), a batch holds consecutive rows, mostly of one shard
+    ordered = make_loader(dataset, 64, False)
+    ordered.batch_sampler.set_epoch(0)
+    first = next(iter(ordered))
+    assert first["index"].tolist() == list(range(64))
+    assert len(set(samples[:64])) == 1

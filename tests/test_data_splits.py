@@ -1,0 +1,234 @@
+"""Split plans and shard groups: held-out chromosomes or blocks, tiling, seeds, and the plan files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from epibench.data.groups import SMALL_PREFIX, read_groups, shard_groups, write_groups
+from epibench.data.plan import write_plan
+from epibench.data.splits import (
+    DROPPED,
+    SplitMap,
+    SplitSettings,
+    check_block_size,
+    plan_splits,
+    read_split_plan,
+    write_split_plan,
+)
+from epibench.errors import InputError
+from epibench.vocab import SPLITS
+
+FOUR_CHROMS = {"chr1": 5_000, "chr2": 4_000, "chr3": 3_000, "chr4": 2_000}
+TRAIN, VAL, TEST = (SPLITS.index(s) for s in ("train", "val", "test"))
+
+
+def _assert_tiles(plan: pd.DataFrame, chrom_sizes: dict[str, int]) -> None:
+    """Every sequence is covered by its intervals from 0 to its length, with no gap or overlap."""
+    assert set(plan["chrom"]) == set(chrom_sizes)
+    for chrom, length in chrom_sizes.items():
+        rows = plan[plan["chrom"] == chrom].sort_values("start")
+        starts, ends = rows["start"].tolist(), rows["end"].tolist()
+        assert starts[0] == 0 and ends[-1] == length, chrom
+        assert starts[1:] == ends[:-1], f"{chrom}: gap or overlap"
+        assert all(e > s for s, e in zip(starts, ends)), f"{chrom}: empty interval"
+
+
+def test_chroms_mode_matches_config_names_to_reference_names():
+    settings = SplitSettings(mode="chroms", val_chroms=["2"], test_chroms=["3"])
+    plan, mode = plan_splits(FOUR_CHROMS, settings)
+    assert mode == "chroms"
+    assert dict(zip(plan["chrom"], plan["split"])) == {
+        "chr1": "train",
+        "chr2": "val",
+        "chr3": "test",
+        "chr4": "train",
+    }
+    _assert_tiles(plan, FOUR_CHROMS)
+
+
+def test_auto_holds_out_chromosomes_when_they_exist():
+    plan, mode = plan_splits(FOUR_CHROMS, SplitSettings(val_chroms=["chr2"], test_chroms=["chr4"]))
+    assert mode == "chroms"
+    assert set(plan.loc[plan["split"] == "test", "chrom"]) == {"chr4"}
+
+
+def test_auto_falls_back_to_blocks_when_named_chromosomes_are_absent():
+    # the defaults name chr6/chr7 and chr8/chr9, which this genome lacks
+    plan, mode = plan_splits(FOUR_CHROMS, SplitSettings(block_bp=500))
+    assert mode == "blocks"
+    assert len(plan) > len(FOUR_CHROMS)
+    _assert_tiles(plan, FOUR_CHROMS)
+
+
+def test_auto_falls_back_to_blocks_when_nothing_is_left_to_train_on():
+    sizes = {"chr6": 3_000, "chr8": 3_000}
+    _, mode = plan_splits(sizes, SplitSettings(block_bp=500))
+    assert mode == "blocks"
+
+
+def test_chroms_mode_with_absent_chromosomes_is_an_input_error():
+    with pytest.raises(InputError, match="chroms"):
+        plan_splits(FOUR_CHROMS, SplitSettings(mode="chroms", val_chroms=["chr6"], test_chroms=["chr8"]))
+
+
+@pytest.mark.parametrize(
+    "chrom_sizes",
+    [
+        {"a": 10_000, "b": 7_321, "c": 999, "d": 1},
+        {"chrI": 230_218, "chrII": 813_184, "chrM": 85_779},
+        {"only": 12_345},
+    ],
+)
+def test_blocks_tile_every_sequence_exactly(chrom_sizes):
+    plan, mode = plan_splits(chrom_sizes, SplitSettings(mode="blocks", block_bp=1_000))
+    assert mode == "blocks"
+    _assert_tiles(plan, chrom_sizes)
+    assert set(plan["split"]) <= set(SPLITS)
+
+
+@pytest.mark.parametrize("chrom_sizes", [{"a": 3_000}, {"a": 1_200, "b": 900, "c": 1_000}, {"a": 5_000}])
+def test_a_tiny_genome_still_gets_a_validation_and_a_test_block(chrom_sizes):
+    plan, _ = plan_splits(chrom_sizes, SplitSettings(mode="blocks", block_bp=1_000))
+    counts = plan["split"].value_counts()
+    assert counts["val"] >= 1 and counts["test"] >= 1 and counts["train"] >= 1
+
+
+def test_too_few_blocks_for_three_splits_is_an_input_error():
+    with pytest.raises(InputError, match="block_bp"):
+        plan_splits({"a": 2_000}, SplitSettings(mode="blocks", block_bp=1_000))
+
+
+def test_block_draw_is_fixed_by_the_seed():
+    sizes = {"a": 60_000, "b": 40_000}
+    settings = {"mode": "blocks", "block_bp": 1_000, "val_fraction": 0.1, "test_fraction": 0.2}
+    first, _ = plan_splits(sizes, SplitSettings(**settings, seed=11))
+    again, _ = plan_splits(sizes, SplitSettings(**settings, seed=11))
+    other, _ = plan_splits(sizes, SplitSettings(**settings, seed=12))
+    pd.testing.assert_frame_equal(first, again)
+    assert first["split"].tolist() != other["split"].tolist()
+    # same fractions whatever the seed: floor(0.1 * 100) and floor(0.2 * 100) blocks
+    for plan in (first, other):
+        assert plan["split"].value_counts().to_dict() == {"train": 70, "test": 20, "val": 10}
+
+
+def test_span_split_drops_a_span_across_a_boundary():
+    plan = pd.DataFrame(
+        [("c", 0, 100, "train"), ("c", 100, 200, "test"), ("c", 200, 300, "train"), ("d", 0, 50, "val")],
+        columns=["chrom", "start", "end", "split"],
+    )
+    split_map = SplitMap(plan)
+    first = [10, 90, 100, 150, 199, -30, 250]
+    last = [50, 110, 199, 210, 200, 20, 320]  # inclusive ends; 320 lies past the sequence end
+    assert split_map.span_split("c", first, last).tolist() == [
+        TRAIN,
+        DROPPED,
+        TEST,
+        DROPPED,
+        DROPPED,
+        TRAIN,
+        TRAIN,
+    ]
+    assert split_map.split_at("d", [0, 49]).tolist() == [VAL, VAL]
+    with pytest.raises(InputError, match="not in the split plan"):
+        split_map.split_at("e", [0])
+
+
+def test_split_plan_round_trips_through_bed(tmp_path):
+    plan, _ = plan_splits(FOUR_CHROMS, SplitSettings(mode="blocks", block_bp=1_000))
+    write_split_plan(plan, tmp_path / "splits.bed")
+    lines = (tmp_path / "splits.bed").read_text().splitlines()
+    assert len(lines) == len(plan) and lines[0].split("\t") == ["chr1", "0", "1000", plan["split"][0]]
+    pd.testing.assert_frame_equal(read_split_plan(tmp_path / "splits.bed"), plan)
+
+
+def test_unknown_split_name_is_refused_with_its_line(tmp_path):
+    bed = tmp_path / "splits.bed"
+    bed.write_text("chr1\t0\t100\ttrain\nchr1\t100\t200\ttest\nchr1\t200\t300\tholdout\n")
+    with pytest.raises(InputError, match=r"line 3.*'holdout'") as err:
+        read_split_plan(bed)
+    assert err.value.line == 3
+
+
+def test_the_line_of_an_unknown_split_counts_comment_and_blank_lines(tmp_path):
+    bed = tmp_path / "splits.bed"
+    bed.write_text("# my plan\nchr1\t0\t100\ttrain\n\nchr1\t100\t200\tholdout\n")
+    with pytest.raises(InputError, match="line 4"):
+        read_split_plan(bed)
+
+
+def test_fractions_that_leave_no_training_block_are_refused():
+    settings = SplitSettings(mode="blocks", block_bp=1_000, val_fraction=0.7, test_fraction=0.2)
+    with pytest.raises(InputError, match="none to train on"):
+        plan_splits({"a": 3_000}, settings)
+    plan, _ = plan_splits({"a": 10_000}, settings)  # 7 + 2 of 10 blocks: one left
+    assert plan["split"].value_counts().to_dict() == {"val": 7, "test": 2, "train": 1}
+
+
+def test_a_held_out_block_shorter_than_an_input_span_is_refused():
+    plan = pd.DataFrame(
+        [("c", 0, 1_000, "train"), ("c", 1_000, 1_150, "test"), ("c", 1_150, 3_000, "train")],
+        columns=["chrom", "start", "end", "split"],
+    )
+    with pytest.raises(InputError, match="c:1000-1150"):
+        check_block_size(plan, 200)
+    check_block_size(plan, 150)  # as long as the span: fine
+    # a whole chromosome is one interval however short
+    check_block_size(pd.DataFrame([("m", 0, 16, "val")], columns=plan.columns), 200)
+
+
+def test_big_sequences_get_their_own_group_and_small_ones_are_packed():
+    sizes = {"chr1": 500, "chr2": 250, "u1": 60, "u2": 40, "u3": 30, "chrX": 70, "u4": 30, "u5": 20}
+    share = 0.1  # of 1000 bp: sequences of >= 100 bp stand alone, packs hold <= 100 bp
+    groups = shard_groups(sizes, share)
+    assert groups["chr1"] == ["chr1"] and groups["chr2"] == ["chr2"]
+    small = {name: members for name, members in groups.items() if name.startswith(SMALL_PREFIX)}
+    assert list(small) == [f"{SMALL_PREFIX}{i}" for i in range(1, len(small) + 1)]
+    for members in small.values():
+        assert sum(sizes[c] for c in members) <= share * sum(sizes.values())
+    # every sequence in exactly one group, the packs in reference order
+    flat = [c for members in groups.values() for c in members]
+    assert sorted(flat) == sorted(sizes)
+    packed = [c for members in small.values() for c in members]
+    assert packed == [c for c in sizes if sizes[c] < share * sum(sizes.values())]
+    assert small == {"small_1": ["u1", "u2"], "small_2": ["u3", "chrX"], "small_3": ["u4", "u5"]}
+
+
+def test_a_big_sequence_that_cannot_name_a_group_is_refused():
+    with pytest.raises(InputError, match="small_7"):
+        shard_groups({"small_7": 1_000, "u": 1}, 0.1)
+
+
+def test_groups_round_trip_through_tsv(tmp_path):
+    groups = {"chr1": ["chr1"], "chr2": ["chr2"], "small_1": ["u1", "u2", "chrM"], "small_2": ["u3"]}
+    write_groups(groups, tmp_path / "groups.tsv")
+    assert (tmp_path / "groups.tsv").read_text().splitlines()[0] == "group\tchrom"
+    back = read_groups(tmp_path / "groups.tsv")
+    assert back == groups and list(back) == list(groups)
+
+
+def test_write_plan_writes_groups_splits_and_figure(tmp_path):
+    sizes_tsv = tmp_path / "chrom_sizes.tsv"
+    pd.DataFrame({"chrom": list(FOUR_CHROMS), "length": list(FOUR_CHROMS.values()), "n_cpg": 1}).to_csv(
+        sizes_tsv, sep="\t", index=False
+    )
+    out = tmp_path / "plan"
+    mode = write_plan(sizes_tsv, SplitSettings(mode="blocks", block_bp=1_000, seed=4), 0.3, out)
+    assert mode == "blocks"
+    for name in ("groups.tsv", "splits.bed", "splits.tsv", "splits.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "splits.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plan = read_split_plan(out / "splits.bed")
+    _assert_tiles(plan, FOUR_CHROMS)
+    summary = pd.read_csv(out / "splits.tsv", sep="\t").set_index("split")
+    bp = (plan["end"] - plan["start"]).groupby(plan["split"]).sum()
+    assert summary["bp"].to_dict() == {s: int(bp.get(s, 0)) for s in SPLITS}
+    assert summary["bp"].sum() == sum(FOUR_CHROMS.values())
+    assert set(summary["mode"]) == {"blocks"}
+    # 30% of 14 kb = 4.2 kb: only chr1 stands alone; chr2 + chr3 and chr3 + chr4 exceed a pack
+    assert read_groups(out / "groups.tsv") == {
+        "chr1": ["chr1"],
+        "small_1": ["chr2"],
+        "small_2": ["chr3"],
+        "small_3": ["chr4"],
+    }

@@ -1,0 +1,33 @@
+"""The train stage on real shards: data fingerprint, fresh start on other data, resume on the same."""
+
+from __future__ import annotations
+
+import torch
+
+from epibench.train.loop import CHECKPOINT
+from epibench.train.run import train_from_shards
+
+MODEL = {"arch": "cnn", "channels": [8, 8], "kernels": [5, 5], "pools": [2, 2], "dense": 8}
+TRAIN = {"epochs": 1, "batch_size": 64, "warmup_steps": 1, "num_workers": 0, "checkpoint_every": 0}
+
+
+def test_other_shards_start_afresh_and_the_same_ones_resume(tiny_shards, tmp_path, caplog):
+    first = train_from_shards(tiny_shards, MODEL, TRAIN, tmp_path)
+    saved = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    again = train_from_shards(tiny_shards, MODEL, TRAIN, tmp_path)  # same data: the finished run is reused
+    assert again["steps"] == first["steps"] and not (tmp_path / "checkpoint.stale.pt").exists()
+
+    one_sample = [d for d in tiny_shards if d.parent.name == tiny_shards[0].parent.name]
+    with caplog.at_level("WARNING"):
+        other = train_from_shards(one_sample, MODEL, TRAIN, tmp_path)
+    assert (tmp_path / "checkpoint.stale.pt").exists()
+    assert "training data" in caplog.text
+    assert other["steps"] < first["steps"], "trained again, on fewer rows"
+    assert torch.load(tmp_path / CHECKPOINT, weights_only=True)["identity"]["data"] != saved["identity"]["data"]
+
+
+def test_histone_normalisation_is_part_of_the_run(tiny_shards, tmp_path, caplog):
+    train_from_shards(tiny_shards, MODEL, TRAIN, tmp_path)
+    with caplog.at_level("WARNING"):
+        train_from_shards(tiny_shards, MODEL, {**TRAIN, "histone_norm": "log1p"}, tmp_path)
+    assert "training data" in caplog.text
