@@ -31,4 +31,11 @@ steps=(--steps 25 --warmup 5)
     python3 -u benchmarks/bench_train.py --device cuda "${steps[@]}"
     echo "== eager and compiled hybrid =="
     python3 -u benchmarks/bench_train.py --device cuda "${steps[@]}" --compare-compile
+    # the loader needs the data stack (numpy, pandas, pyarrow, pyBigWig, pyfaidx); run it where present
+    if python3 -c 'import pandas, pyarrow, pyBigWig, pyfaidx' 2>/dev/null; then
+        echo "== loader on this machine's cores =="
+        python3 -u benchmarks/bench_loader.py --quick --workers 0 4 8 --tmp-dir "${TMPDIR:-/tmp}"
+    else
+        echo "== loader skipped: $(python3 -c 'import pandas, pyarrow, pyBigWig, pyfaidx' 2>&1 | tail -1) =="
+    fi
 } 2>&1 | tee "$log"
