@@ -6,7 +6,14 @@ classes takes the first one listed).
 Split code: index into ``SPLITS``.
 """
 
+import numpy as np
+
 BASES = "ACGTN"
 N_CODE = BASES.index("N")
+# byte -> sequence code; lower-case acgt map like upper case, anything else is N.
+CODE_OF_BYTE = np.full(256, N_CODE, dtype=np.uint8)
+for _code, _base in enumerate(BASES[:N_CODE]):
+    CODE_OF_BYTE[ord(_base)] = _code
+    CODE_OF_BYTE[ord(_base.lower())] = _code
 REGION_CLASSES = ("promoter", "enhancer", "gene_body", "intergenic")
 SPLITS = ("train", "val", "test")

@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.reference import CODE_OF_BYTE
-from epibench.vocab import N_CODE
+from epibench.vocab import CODE_OF_BYTE, N_CODE
 
 FAI_COLUMNS = ["name", "length", "offset", "lenc", "lenb"]
 

@@ -39,17 +39,11 @@ import pyfaidx
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.textfile import GZIP_ERRORS, open_binary
-from epibench.vocab import BASES, N_CODE
+from epibench.vocab import BASES, CODE_OF_BYTE, N_CODE
 
 C_CODE = BASES.index("C")
 G_CODE = BASES.index("G")
 LINE_WIDTH = 60
-
-# byte -> sequence code; lower-case acgt map like upper case, anything else is N.
-CODE_OF_BYTE = np.full(256, N_CODE, dtype=np.uint8)
-for _code, _base in enumerate(BASES[:N_CODE]):
-    CODE_OF_BYTE[ord(_base)] = _code
-    CODE_OF_BYTE[ord(_base.lower())] = _code
 
 # byte -> normalised FASTA byte (upper-case ACGT, N otherwise), for the copy.
 _NORMALISED_BYTE = bytes(BASES[c].encode()[0] for c in CODE_OF_BYTE)

@@ -79,7 +79,8 @@ class TrainConfig:
     grad_clip: max global gradient norm (0 = off). patience: epochs without a lower
     validation loss before stopping (0 = never stop early). alpha: weight of the BCE term
     (``losses.methylation_loss``). seed: shuffling, dropout and all RNGs. num_workers:
-    DataLoader worker processes. compile: torch.compile the model. device: "auto" (cuda
+    DataLoader worker processes. compile: torch.compile the model: "auto" on CUDA only (1.46x
+    the eager hybrid's samples/s on an H200, 22 s of compilation), or true / false. device: "auto" (cuda
     if available), "cpu", "cuda" or "cuda:N". log_every: steps between progress lines
     when stderr is not a terminal. reverse_complement: probability that a training row is
     reverse-complemented (epibench.data.loader). checkpoint_every: optimizer steps between
@@ -96,7 +97,7 @@ class TrainConfig:
     alpha: float = 1.0
     seed: int = 0
     num_workers: int = 2
-    compile: bool = False
+    compile: bool | str = "auto"
     device: str = "auto"
     log_every: int = 100
     reverse_complement: float = 0.5
@@ -118,6 +119,8 @@ class TrainConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"train setting {name} must be >= 0, got {getattr(self, name)}")
+        if self.compile not in (True, False, "auto"):
+            raise ValueError(f"train setting compile must be true, false or auto, got {self.compile!r}")
         if not 0 <= self.reverse_complement <= 1:
             raise ValueError(
                 f"train setting reverse_complement must be in 0-1, got {self.reverse_complement}"
@@ -425,7 +428,8 @@ def _wrap(
         from torch.nn.parallel import DistributedDataParallel
 
         forward = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    return torch.compile(forward) if config.compile else forward
+    use_compile = device.type == "cuda" if config.compile == "auto" else bool(config.compile)
+    return torch.compile(forward) if use_compile else forward
 
 
 def fit(
@@ -484,7 +488,10 @@ def fit(
     total_steps = config.epochs * len(train_loader.batch_sampler)
     if total_steps == 0:
         raise ValueError(f"{len(train_set)} training rows make no batch for {ranks.world_size} processes")
-    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
+    # fused: one kernel for all parameters on CUDA
+    optimizer = torch.optim.AdamW(
+        _param_groups(model, config.weight_decay), lr=config.lr, fused=device.type == "cuda"
+    )
     scheduler = warmup_cosine(optimizer, min(config.warmup_steps, total_steps // 10), total_steps)
     identity = run_identity(dataclasses.asdict(config), model.spec, meta.get("data_fingerprint"))
     run = _Run(
