@@ -8,11 +8,7 @@ import pytest
 import torch
 
 from epibench.data.dataset import ShardDataset
-from epibench.data.groups import read_groups
 from epibench.data.loader import ShuffledBatches, make_loader
-from epibench.data.plan import write_plan
-from epibench.data.shards import ShardSettings, build_shard
-from epibench.data.splits import SplitSettings
 
 
 def _epoch(
@@ -117,31 +113,9 @@ def test_len_is_the_number_of_batches_yielded(n_rows, batch_size, world_size):
 
 
 @pytest.fixture(scope="module")
-def dataset(tiny_cohort, tmp_path_factory) -> ShardDataset:
+def dataset(tiny_shards) -> ShardDataset:
     """Training rows of both samples, chromosomes held out (chr1 train), one shard per sample and chromosome."""
-    root = tmp_path_factory.mktemp("loader_shards")
-    write_plan(
-        tiny_cohort["chrom_sizes"],
-        SplitSettings(mode="chroms", val_chroms=["2"], test_chroms=["3"]),
-        0.01,
-        root,
-    )
-    dirs = []
-    for sample, cpgs in tiny_cohort["cpgs"].items():
-        for group, chroms in read_groups(root / "groups.tsv").items():
-            dirs.append(root / sample / group)
-            build_shard(
-                cpgs,
-                tiny_cohort["regions"],
-                tiny_cohort["fasta"],
-                tiny_cohort["marks"][sample],
-                root / "splits.bed",
-                chroms,
-                dirs[-1],
-                sample,
-                ShardSettings(window=200, bin_size=50),
-            )
-    return ShardDataset(dirs, "train")
+    return ShardDataset(tiny_shards, "train")
 
 
 def _loader_batches(dataset, num_workers: int, epoch: int) -> list[dict[str, torch.Tensor]]:

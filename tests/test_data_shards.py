@@ -617,7 +617,8 @@ def test_shards_of_different_split_plans_cannot_share_a_dataset(built):
         ShardDataset(mixed, "train")
 
 
-def test_a_shard_whose_reference_was_moved_is_refused(built, tiny_cohort, tmp_path):
+def _shard_on_a_reference_copy(built, tiny_cohort, tmp_path):
+    """Build sample1's chr3 shard (tmp_path / "shard") against a copy of the reference; returns the copy's folder."""
     reference = tmp_path / "reference"
     reference.mkdir()
     for name in ("genome.fa", "genome.fa.fai"):
@@ -633,6 +634,11 @@ def test_a_shard_whose_reference_was_moved_is_refused(built, tiny_cohort, tmp_pa
         "sample1",
         SETTINGS,
     )
+    return reference
+
+
+def test_a_shard_whose_reference_was_moved_is_refused(built, tiny_cohort, tmp_path):
+    reference = _shard_on_a_reference_copy(built, tiny_cohort, tmp_path)
     assert len(ShardDataset([tmp_path / "shard"], "val")) > 0
     reference.rename(tmp_path / "moved")
     with pytest.raises(InputError, match="reference FASTA"):
@@ -642,21 +648,7 @@ def test_a_shard_whose_reference_was_moved_is_refused(built, tiny_cohort, tmp_pa
 def test_a_shard_whose_reference_was_replaced_by_another_genome_is_refused(
     built, tiny_cohort, genome, tmp_path
 ):
-    reference = tmp_path / "reference"
-    reference.mkdir()
-    for name in ("genome.fa", "genome.fa.fai"):
-        shutil.copy(tiny_cohort["fasta"].parent / name, reference / name)
-    build_shard(
-        tiny_cohort["cpgs"]["sample1"],
-        tiny_cohort["regions"],
-        reference / "genome.fa",
-        tiny_cohort["marks"]["sample1"],
-        built["chroms"]["plan"],
-        ["chr3"],
-        tmp_path / "shard",
-        "sample1",
-        SETTINGS,
-    )
+    reference = _shard_on_a_reference_copy(built, tiny_cohort, tmp_path)
     # the reference stage rerun on another genome: chr3 now 1 kb shorter
     other = {**genome, "chr3": genome["chr3"][:-1_000]}
     (tmp_path / "other.fa").write_text("".join(f">{name}\n{seq}\n" for name, seq in other.items()))
