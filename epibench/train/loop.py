@@ -79,8 +79,8 @@ class TrainConfig:
     grad_clip: max global gradient norm (0 = off). patience: epochs without a lower
     validation loss before stopping (0 = never stop early). alpha: weight of the BCE term
     (``losses.methylation_loss``). seed: shuffling, dropout and all RNGs. num_workers:
-    DataLoader worker processes. compile: torch.compile the model: "auto" on CUDA only (1.46x
-    the eager hybrid's samples/s on an H200, 22 s of compilation), or true / false. device: "auto" (cuda
+    DataLoader worker processes. compile: torch.compile the model: "auto" on CUDA only (1.7x
+    the eager hybrid's samples/s end to end on an H200, ~1 min of compilation), or true / false. device: "auto" (cuda
     if available), "cpu", "cuda" or "cuda:N". log_every: steps between progress lines
     when stderr is not a terminal. reverse_complement: probability that a training row is
     reverse-complemented (epibench.data.loader). checkpoint_every: optimizer steps between
@@ -429,7 +429,9 @@ def _wrap(
 
         forward = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     use_compile = device.type == "cuda" if config.compile == "auto" else bool(config.compile)
-    return torch.compile(forward) if use_compile else forward
+    # static shapes: the last, shorter batch of an epoch and validation get graphs of their own
+    # instead of turning every batch into a dynamic-shape graph
+    return torch.compile(forward, dynamic=False) if use_compile else forward
 
 
 def fit(
