@@ -206,16 +206,44 @@ def cmd_predict(args: argparse.Namespace) -> None:
     log.info("predicted %d CpGs of split %s", len(table), args.split)
 
 
-def cmd_evaluate(args: argparse.Namespace) -> None:
-    from epibench.evaluate.run import evaluate_predictions
+def cmd_baseline(args: argparse.Namespace) -> None:
+    from epibench.evaluate.baselines import fit_baseline
+    from epibench.io.atomic import atomic_path
 
-    evaluate_predictions(
-        args.predictions,
-        args.train_metrics,
-        args.truth,
-        args.settings_json,
-        args.out_dir,
+    table, record = fit_baseline(
+        args.name, args.shards, histone_norm=args.histone_norm, max_train_rows=args.max_train_rows
     )
+    with atomic_path(args.out) as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(args.record) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
+    log.info("baseline %s: %s", args.name, record)
+
+
+def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_metrics
+
+    write_metrics(args.predictions, args.truth, args.settings_json, args.out)
+
+
+def cmd_evaluate_compare(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_comparison
+
+    write_comparison(args.metrics, args.train_metrics, args.settings_json, args.out)
+
+
+def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
+    from epibench.evaluate.leaderboard import verdict
+    from epibench.evaluate.run import write_leaderboard
+
+    table = write_leaderboard(args.metrics, args.train_metrics, args.baselines, args.settings_json, args.out)
+    log.info("%s", verdict(table, args.settings_json.get("new", "hybrid")))
+
+
+def cmd_evaluate_figure(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_figure
+
+    write_figure(args.kind, args.inputs, args.truth, args.out)
 
 
 def cmd_attribute(args: argparse.Namespace) -> None:
@@ -238,7 +266,7 @@ def cmd_attribute(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from epibench.report.cohort import cohort_report
 
-    out = cohort_report(args.results, args.title, args.models, args.out, max_rows=args.max_rows)
+    out = cohort_report(args.results, args.title, args.models, args.out, max_rows=args.max_rows, new=args.new)
     log.info("report written to %s", out)
 
 
@@ -395,18 +423,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="predictions (.parquet)")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("evaluate", help="metrics, comparison table and plots from predictions")
-    p.add_argument("--predictions", nargs="+", required=True)
-    p.add_argument(
-        "--train-metrics",
-        nargs="*",
-        default=[],
-        help="models' metrics.csv (time per epoch)",
-    )
-    p.add_argument("--truth", default=None, help="true probabilities (demo) for the ceiling row")
-    p.add_argument("--settings-json", type=_json_arg, default={})
-    p.add_argument("--out-dir", required=True)
-    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("baseline", help="fit a baseline on the train split, predict the test split")
+    p.add_argument("--name", required=True, help="logreg_gc_cpg or gbm_histone")
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--histone-norm", default="robust", choices=["robust", "log1p"])
+    p.add_argument("--max-train-rows", type=int, default=500_000, help="training rows sampled at most")
+    p.add_argument("--out", required=True, help="predictions (.parquet)")
+    p.add_argument("--record", required=True, help="fit time and memory (.json)")
+    p.set_defaults(func=cmd_baseline)
+
+    p = sub.add_parser("evaluate", help="evaluation tables and figures from predictions, one per call")
+    steps = p.add_subparsers(dest="step", required=True, metavar="STEP")
+    q = steps.add_parser("metrics", help="metrics.tsv: every metric per model and scope, 95%% intervals")
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
+    q.add_argument("--settings-json", type=_json_arg, default={})
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_metrics)
+    q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")
+    q.add_argument("--metrics", required=True)
+    q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
+    q.add_argument("--settings-json", type=_json_arg, default={})
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_compare)
+    q = steps.add_parser("leaderboard", help="leaderboard.tsv: every model and baseline, costs, verdict")
+    q.add_argument("--metrics", required=True)
+    q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
+    q.add_argument("--baselines", nargs="*", default=[], help="baselines' fit records (.json)")
+    q.add_argument("--settings-json", type=_json_arg, default={})
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_leaderboard)
+    q = steps.add_parser("figure", help="one figure (.png + .pdf)")
+    q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
+    q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")
+    q.add_argument("--truth", default=None)
+    q.add_argument("--out", required=True, help="output path without extension")
+    q.set_defaults(func=cmd_evaluate_figure)
 
     p = sub.add_parser("attribute", help="integrated gradients, k-mers and attention on test CpGs")
     p.add_argument("--model-dir", required=True)
@@ -420,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", required=True, help="results/<cohort>")
     p.add_argument("--title", default="EpiBench report")
     p.add_argument("--models", nargs="+", required=True)
+    p.add_argument("--new", default="hybrid", help="the new model, whose verdict the leaderboard gives")
     p.add_argument("--max-rows", type=int, default=30)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_report)

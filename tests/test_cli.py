@@ -10,7 +10,10 @@ import pytest
 
 from epibench.cli import build_parser, main
 
-STAGES = ["demo-data", "reference", "ingest", "qc", "chrom-names", "regions", "shards", "train", "predict", "evaluate", "attribute", "report"]
+STAGES = [
+    "demo-data", "reference", "ingest", "qc", "chrom-names", "regions", "shard-plan", "shards", "train", "predict",
+    "baseline", "evaluate", "attribute", "report",
+]
 
 
 def test_every_stage_has_a_subcommand():

@@ -73,7 +73,7 @@ def test_report_links_every_figure(workdir):
 def test_metrics_are_sane(workdir):
     metrics = pd.read_csv(workdir / "results/tiny/evaluation/metrics.tsv", sep="\t")
     overall = metrics[metrics["scope"] == "overall"].set_index(["model", "metric"])["value"]
-    assert set(metrics["model"]) == {"cnn", "hybrid", "ceiling"}
+    assert set(metrics["model"]) == {"cnn", "hybrid", "ceiling", "logreg_gc_cpg", "gbm_histone"}
     for model in ("cnn", "hybrid", "ceiling"):
         assert 0.0 <= overall[(model, "auroc")] <= 1.0
         assert 0.0 <= overall[(model, "mse")] <= 1.0
@@ -83,7 +83,45 @@ def test_metrics_are_sane(workdir):
     chroms = set(metrics.loc[metrics["scope"] == "chrom", "scope_value"])
     assert chroms == {"chr3"}, "only the held-out test chromosome is evaluated"
     comparison = pd.read_csv(workdir / "results/tiny/evaluation/comparison.tsv", sep="\t")
-    assert {"auroc", "mse", "epoch time (s)"} <= set(comparison["metric"])
+    assert {"auroc", "mse", "epoch time (s)", "peak memory (MB)"} <= set(comparison["metric"])
+
+
+def test_metrics_table_matches_sklearn_on_the_saved_predictions(workdir):
+    from sklearn.metrics import average_precision_score, mean_squared_error, roc_auc_score
+
+    metrics = pd.read_csv(workdir / "results/tiny/evaluation/metrics.tsv", sep="\t")
+    overall = metrics[metrics["scope"] == "overall"].set_index(["model", "metric"])["value"]
+    for model in ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone"):
+        preds = pd.read_parquet(workdir / f"results/tiny/evaluation/predictions/{model}.parquet")
+        assert overall[(model, "auroc")] == pytest.approx(roc_auc_score(preds["label_true"], preds["prob_pred"]))
+        assert overall[(model, "auprc")] == pytest.approx(
+            average_precision_score(preds["label_true"], preds["prob_pred"])
+        )
+        assert overall[(model, "mse")] == pytest.approx(mean_squared_error(preds["level_true"], preds["level_pred"]))
+        per_sample = [np.corrcoef(g["level_true"], g["level_pred"])[0, 1] for _, g in preds.groupby("sample")]
+        assert overall[(model, "pearson")] == pytest.approx(np.mean(per_sample))
+
+
+def test_leaderboard_lists_models_baselines_costs_and_verdicts(workdir):
+    board = pd.read_csv(workdir / "results/tiny/evaluation/leaderboard.tsv", sep="\t").set_index("model")
+    assert set(board.index) == {"cnn", "hybrid", "ceiling", "logreg_gc_cpg", "gbm_histone"}
+    assert (board.loc[["cnn", "hybrid"], "train_seconds_per"] == "epoch").all()
+    assert (board.loc[["logreg_gc_cpg", "gbm_histone"], "train_seconds_per"] == "fit").all()
+    assert (board.loc[["cnn", "hybrid", "gbm_histone"], "peak_mem_mb"] > 50).all()
+    verdicts = board.loc[["cnn", "logreg_gc_cpg", "gbm_histone"], ["new_beats_on_auroc", "new_beats_on_mse"]]
+    assert set(verdicts.to_numpy().ravel()) <= {"yes", "overlapping", "no"}
+    html = (workdir / "results/tiny/report/index.html").read_text()
+    assert "The new model (hybrid)" in html
+
+
+def test_one_figure_reruns_alone(workdir):
+    (workdir / "results/tiny/evaluation/roc.png").unlink()
+    done = snakemake(workdir, "-n", "--quiet", "rules", "--", "results/tiny/evaluation/roc.png")
+    jobs = re.findall(r"^(\w+)\s+\d+\s*$", done.stdout, flags=re.M)
+    assert set(jobs) - {"total"} == {"curve_figure"}, done.stdout
+    snakemake(workdir, "--", "results/tiny/evaluation/roc.png")
+    assert (workdir / "results/tiny/evaluation/roc.png").stat().st_size > 1000
+    snakemake(workdir)  # the report picks up the new figure: the run is complete again
 
 
 def test_predictions_cover_the_test_split_once(workdir):

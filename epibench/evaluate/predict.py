@@ -33,6 +33,21 @@ def predict(
         prob_pred.append(torch.sigmoid(out["logit"].float()).cpu().numpy())
         level_true.append(batch["level"].numpy())
         label_true.append(batch["label"].numpy().astype(np.int8))
+    return predictions_table(
+        model_name,
+        dataset,
+        {
+            "level_true": np.concatenate(level_true),
+            "label_true": np.concatenate(label_true),
+            "level_pred": np.concatenate(level_pred),
+            "prob_pred": np.concatenate(prob_pred),
+        },
+    )
+
+
+def predictions_table(model_name: str, dataset: ShardDataset, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The predictions table: identity of every row of ``dataset`` (model, sample, chrom, pos, region
+    class name) then ``columns`` (level_true, label_true, level_pred, prob_pred, in dataset order)."""
     rows = dataset.rows_table()
     return pd.DataFrame(
         {
@@ -41,9 +56,6 @@ def predict(
             "chrom": rows["chrom"].astype(str),
             "pos": rows["pos"],
             "region": np.asarray(REGION_CLASSES, dtype=object)[rows["region"]].astype(str),
-            "level_true": np.concatenate(level_true),
-            "label_true": np.concatenate(label_true),
-            "level_pred": np.concatenate(level_pred),
-            "prob_pred": np.concatenate(prob_pred),
+            **columns,
         }
     )

@@ -1,29 +1,26 @@
-"""The ``evaluate`` stage: predictions of every model -> metrics.tsv, comparison.tsv and figures."""
+"""The evaluation stage, one function per table or figure (each its own Snakemake rule).
+
+Inputs are the predictions tables of the models and baselines (epibench.evaluate.predict,
+epibench.evaluate.baselines), the models' metrics.csv (time per epoch, peak memory) and the
+baselines' fit records; with a truth table (the demo), the "ceiling" joins as a model.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import pandas as pd
 
 from epibench.evaluate import plots
+from epibench.evaluate.leaderboard import CEILING, leaderboard_table
 from epibench.evaluate.tables import check_predictions, comparison_table, metrics_long
 from epibench.io.atomic import write_tsv
 
 log = logging.getLogger(__name__)
 
-CEILING = "ceiling"
-
-
-def read_predictions(paths: list[str | Path]) -> pd.DataFrame:
-    """All models' prediction tables, checked, stacked."""
-    frames = []
-    for path in paths:
-        frame = pd.read_parquet(path)
-        check_predictions(frame, path)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+CURVES = {"roc": plots.plot_roc, "pr": plots.plot_pr, "pred_vs_obs": plots.plot_pred_vs_obs}
 
 
 def ceiling_predictions(preds: pd.DataFrame, truth_path: str | Path) -> pd.DataFrame:
@@ -31,7 +28,9 @@ def ceiling_predictions(preds: pd.DataFrame, truth_path: str | Path) -> pd.DataF
 
     The true p is the best predictor of the observed level; no model can beat it on average.
     """
-    truth = pd.read_csv(truth_path, sep="\t", usecols=["sample", "chrom", "pos", "p_meth"])
+    truth = pd.read_csv(
+        truth_path, sep="\t", usecols=["sample", "chrom", "pos", "p_meth"], dtype={"sample": str, "chrom": str}
+    )
     one_model = preds[preds["model"] == preds["model"].iloc[0]]
     merged = one_model.merge(truth, on=["sample", "chrom", "pos"], how="inner")
     if len(merged) < len(one_model):
@@ -41,41 +40,85 @@ def ceiling_predictions(preds: pd.DataFrame, truth_path: str | Path) -> pd.DataF
     )
 
 
-def epoch_seconds(metrics_csv: str | Path) -> float:
-    """Mean wall-clock seconds per training epoch from a model's metrics.csv."""
-    return float(pd.read_csv(metrics_csv)["seconds"].mean())
-
-
-def evaluate_predictions(
-    prediction_paths: list[str | Path],
-    train_metrics: list[str | Path],
-    truth: str | Path | None,
-    settings: dict,
-    out_dir: str | Path,
-) -> pd.DataFrame:
-    """Write metrics.tsv, comparison.tsv and the figures into ``out_dir``; returns the long metrics."""
-    out_dir = Path(out_dir)
-    preds = read_predictions(prediction_paths)
+def load_predictions(paths: list[str | Path], truth: str | Path | None = None) -> pd.DataFrame:
+    """All prediction tables, checked and stacked, plus the ceiling's rows when ``truth`` is given."""
+    frames = []
+    for path in paths:
+        frame = pd.read_parquet(path)
+        check_predictions(frame, path)
+        frames.append(frame)
+    preds = pd.concat(frames, ignore_index=True)
     if truth:
         preds = pd.concat([preds, ceiling_predictions(preds, truth)], ignore_index=True)
+    return preds
+
+
+def write_metrics(prediction_paths: list[str | Path], truth: str | Path | None, settings: dict, out: str | Path) -> None:
+    """metrics.tsv: every metric per model and scope with 95 % bootstrap intervals."""
+    preds = load_predictions(prediction_paths, truth)
     long = metrics_long(
         preds,
         threshold=settings.get("threshold", 0.5),
         n_boot=settings.get("n_boot", 200),
         seed=settings.get("seed", 0),
     )
-    write_tsv(long, out_dir / "metrics.tsv")
+    write_tsv(long, out)
+    log.info("metrics of %d models on %d test rows", preds["model"].nunique(), len(preds) // preds["model"].nunique())
+
+
+def read_metrics(path: str | Path) -> pd.DataFrame:
+    """metrics.tsv as written by ``write_metrics`` (names kept as text: a sample called 1 stays "1")."""
+    return pd.read_csv(path, sep="\t", dtype={"model": str, "scope": str, "scope_value": str, "metric": str})
+
+
+def training_costs(train_metrics: list[str | Path], baseline_records: list[str | Path]) -> pd.DataFrame:
+    """model, kind, train_seconds, train_seconds_per, peak_mem_mb: mean epoch time and peak memory of
+    each deep model (its metrics.csv, in models/<model>/) and fit time and memory of each baseline."""
+    rows = []
+    for path in train_metrics:
+        epochs = pd.read_csv(path)
+        peak = epochs["peak_mem_mb"].max() if "peak_mem_mb" in epochs else float("nan")
+        rows.append((Path(path).parent.name, "model", epochs["seconds"].mean(), "epoch", peak))
+    for path in baseline_records:
+        record = json.loads(Path(path).read_text())
+        rows.append((record["model"], "baseline", record["fit_seconds"], "fit", record["peak_rss_mb"]))
+    return pd.DataFrame(rows, columns=["model", "kind", "train_seconds", "train_seconds_per", "peak_mem_mb"])
+
+
+def write_comparison(metrics_tsv: str | Path, train_metrics: list[str | Path], settings: dict, out: str | Path) -> None:
+    """comparison.tsv: the seed's table (metric, original, new, improvement), with time per epoch and peak memory."""
+    long = read_metrics(metrics_tsv)
     original, new = settings.get("original", "cnn"), settings.get("new", "hybrid")
-    seconds = {Path(path).parent.name: epoch_seconds(path) for path in train_metrics}
+    costs = training_costs(train_metrics, []).set_index("model")
     extra = {}
-    if original in seconds and new in seconds:
-        extra["epoch time (s)"] = (seconds[original], seconds[new])
-    comparison = comparison_table(long, original=original, new=new, extra=extra)
-    write_tsv(comparison, out_dir / "comparison.tsv")
-    plots.plot_roc(preds, out_dir / "roc")
-    plots.plot_pr(preds, out_dir / "pr")
-    plots.plot_region_bars(long, out_dir / "per_region")
-    plots.plot_pred_vs_obs(preds, out_dir / "pred_vs_obs")
-    plots.plot_comparison(comparison, out_dir / "comparison")
-    log.info("evaluated %d models on %d test CpGs", preds["model"].nunique(), (preds["model"] == original).sum())
-    return long
+    if {original, new} <= set(costs.index):
+        extra["epoch time (s)"] = (costs.loc[original, "train_seconds"], costs.loc[new, "train_seconds"])
+        extra["peak memory (MB)"] = (costs.loc[original, "peak_mem_mb"], costs.loc[new, "peak_mem_mb"])
+    write_tsv(comparison_table(long, original=original, new=new, extra=extra), out)
+
+
+def write_leaderboard(
+    metrics_tsv: str | Path,
+    train_metrics: list[str | Path],
+    baseline_records: list[str | Path],
+    settings: dict,
+    out: str | Path,
+) -> pd.DataFrame:
+    """leaderboard.tsv (epibench.evaluate.leaderboard); returns it."""
+    long = read_metrics(metrics_tsv)
+    table = leaderboard_table(long, training_costs(train_metrics, baseline_records), settings.get("new", "hybrid"))
+    write_tsv(table, out)
+    return table
+
+
+def write_figure(kind: str, inputs: list[str | Path], truth: str | Path | None, stem: str | Path) -> None:
+    """One figure: "roc", "pr", "pred_vs_obs" (from predictions), "per_region" (from metrics.tsv)
+    or "comparison" (from comparison.tsv); writes ``stem``.png and .pdf."""
+    if kind in CURVES:
+        CURVES[kind](load_predictions(inputs, truth), stem)
+    elif kind == "per_region":
+        plots.plot_region_bars(read_metrics(inputs[0]), stem)
+    elif kind == "comparison":
+        plots.plot_comparison(pd.read_csv(inputs[0], sep="\t"), stem)
+    else:
+        raise ValueError(f"unknown figure {kind!r}; known: {[*CURVES, 'per_region', 'comparison']}")

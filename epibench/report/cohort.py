@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from epibench.evaluate.leaderboard import verdict
 from epibench.report.summary import Item, render
 
 
@@ -11,8 +14,20 @@ def _existing(items: list[Item]) -> list[Item]:
     return [item for item in items if Path(item.path).exists()]
 
 
+def _leaderboard_caption(path: Path, new: str) -> str:
+    """How to read the leaderboard, and its verdict on the new model (when it has been computed)."""
+    caption = (
+        "every model and baseline on the test data: AUROC and MSE with 95 % intervals, training cost and peak "
+        "memory, and whether the new model beats each with non-overlapping intervals"
+    )
+    if path.exists():
+        table = pd.read_csv(path, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"])
+        caption += ". " + verdict(table, new)
+    return caption
+
+
 def cohort_report(
-    results: str | Path, title: str, models: list[str], out_html: str | Path, max_rows: int = 30
+    results: str | Path, title: str, models: list[str], out_html: str | Path, max_rows: int = 30, new: str = "hybrid"
 ) -> Path:
     """Write the summary page for the run under ``results``; sections QC, Training, Evaluation, Interpretation."""
     results = Path(results)
@@ -26,6 +41,7 @@ def cohort_report(
             Item(path, f"sample {sample}: read coverage and methylation level per region class"),
             Item(path.with_suffix("").with_suffix(".tsv"), f"sample {sample}: coverage and methylation summary per region class"),
         ]
+    qc.append(Item(results / "shards" / "plan" / "splits.png", "held-out data: every sequence coloured by the split its bases belong to (train, validation, test)"))
     qc.append(Item(results / "regions" / "summary.tsv", "CpGs of the reference per region class (promoter > enhancer > gene body > intergenic)"))
     qc.append(Item(results / "qc" / "sample_chrom_names.tsv", "chromosome names of every methylation and histone file matched to the reference: kept, renamed or dropped (a dropped name loses that data)"))
     qc.append(Item(results / "reference" / "chrom_names.tsv", "chromosome names of the annotation files matched to the reference: kept, renamed (chr1/1, chrM/MT) or dropped, and why"))
@@ -37,6 +53,7 @@ def cohort_report(
         ]
     evaluation_dir = results / "evaluation"
     evaluation = [
+        Item(evaluation_dir / "leaderboard.tsv", _leaderboard_caption(evaluation_dir / "leaderboard.tsv", new)),
         Item(evaluation_dir / "comparison.tsv", "the seed's comparison: original CNN vs new hybrid model on the held-out test chromosomes"),
         Item(evaluation_dir / "comparison.png", "the comparison table as bars"),
         Item(evaluation_dir / "roc.png", "ROC curves on the test chromosomes, one line per model"),

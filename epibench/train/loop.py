@@ -36,6 +36,7 @@ from epibench.data.dataset import ShardDataset
 from epibench.data.loader import make_loader
 
 from epibench.io.atomic import atomic_path
+from epibench.memory import peak_rss_mb
 from epibench.models.factory import count_parameters
 from epibench.train import distributed
 from epibench.train.checkpoint import (
@@ -65,6 +66,7 @@ METRIC_COLUMNS = (
     "lr",
     "seconds",
     "samples_per_s",
+    "peak_mem_mb",
 )
 BATCH_KEYS = ("seq", "hist", "hist_mask", "region", "level", "label", "weight")
 
@@ -355,6 +357,13 @@ def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any
     state["epoch_seconds"] += time.perf_counter() - started
 
 
+def _peak_memory_mb(device: torch.device) -> float:
+    """Peak memory so far, MB: the GPU's allocated tensors on CUDA, the process's resident set on CPU."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return peak_rss_mb()
+
+
 def _finish_epoch(run: _Run, state: dict[str, Any], epoch: int, val_loader: DataLoader) -> dict[str, Any]:
     """Validate, log, and turn the epoch's counters into a metrics row; resets them."""
     totals = distributed.all_sum(
@@ -374,6 +383,7 @@ def _finish_epoch(run: _Run, state: dict[str, Any], epoch: int, val_loader: Data
         "lr": run.scheduler.get_last_lr()[0],
         "seconds": state["epoch_seconds"] + time.perf_counter() - started,
         "samples_per_s": seen / max(state["epoch_seconds"], 1e-9),
+        "peak_mem_mb": _peak_memory_mb(run.device),
     }
     state.update(batch_in_epoch=0, epoch_loss_sum=0.0, epoch_seen=0, epoch_seconds=0.0)
     return row

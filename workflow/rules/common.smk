@@ -63,6 +63,11 @@ def validate(config):
             raise WorkflowError(
                 f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'"
             )
+    clash = set(config["evaluate"]["baselines"]) & set(config["models"])
+    if clash:
+        raise WorkflowError(
+            f"models and evaluate.baselines share the names {sorted(clash)}"
+        )
     if config["attribute"]["model"] not in config["models"]:
         raise WorkflowError(
             f"attribute.model {config['attribute']['model']!r} is not a model in 'models'"
@@ -76,11 +81,29 @@ RESULTS = f"results/{COHORT}"
 LOGS = f"logs/{COHORT}"
 BENCH = f"{LOGS}/benchmarks"
 MODELS = list(config["models"])
+BASELINES = config["evaluate"]["baselines"]
+# every predictions table the evaluation reads: the trained models' and the baselines'
+PREDICTIONS = expand(
+    f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS + BASELINES
+)
+EVALUATION_FILES = [
+    f"{RESULTS}/evaluation/{name}"
+    for name in (
+        "metrics.tsv",
+        "comparison.tsv",
+        "leaderboard.tsv",
+        *(
+            f"{figure}.png"
+            for figure in ("roc", "pr", "pred_vs_obs", "per_region", "comparison")
+        ),
+    )
+]
 
 
 wildcard_constraints:
     sample="|".join(SAMPLES.index),
     model="|".join(MODELS),
+    baseline="|".join(BASELINES) or "^$",
     group="[^/]+",
 
 

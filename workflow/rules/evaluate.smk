@@ -1,36 +1,135 @@
-rule evaluate:
+# One rule per table and figure: `snakemake results/<cohort>/evaluation/<file>` reruns only what it needs.
+
+
+rule baseline:
     input:
-        predictions=expand(
-            f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS
-        ),
-        train_metrics=expand(f"{RESULTS}/models/{{model}}/metrics.csv", model=MODELS),
+        shards=shard_dirs,
+    output:
+        predictions=f"{RESULTS}/evaluation/predictions/{{baseline}}.parquet",
+        record=f"{RESULTS}/evaluation/baselines/{{baseline}}.json",
+    log:
+        f"{LOGS}/baseline/{{baseline}}.log",
+    benchmark:
+        f"{BENCH}/baseline/{{baseline}}.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        histone_norm=config["train"]["histone_norm"],
+        max_rows=config["evaluate"]["baseline_max_train_rows"],
+    shell:
+        "epibench baseline --name {wildcards.baseline} --shards {input.shards:q}"
+        " --histone-norm {params.histone_norm} --max-train-rows {params.max_rows}"
+        " --out {output.predictions:q} --record {output.record:q} > {log:q} 2>&1"
+
+
+rule metrics:
+    input:
+        predictions=PREDICTIONS,
         truth=config["truth"] or [],
     output:
-        metrics=report(
+        report(
             f"{RESULTS}/evaluation/metrics.tsv",
             caption="../report/metrics.rst",
             category="Evaluation",
         ),
-        comparison=report(
-            f"{RESULTS}/evaluation/comparison.tsv",
-            caption="../report/comparison.rst",
-            category="Evaluation",
-        ),
-        roc=f"{RESULTS}/evaluation/roc.png",
-        pr=f"{RESULTS}/evaluation/pr.png",
-        regions=f"{RESULTS}/evaluation/per_region.png",
-        scatter=f"{RESULTS}/evaluation/pred_vs_obs.png",
-        figure=f"{RESULTS}/evaluation/comparison.png",
     log:
-        f"{LOGS}/evaluate.log",
+        f"{LOGS}/evaluate/metrics.log",
     benchmark:
-        f"{BENCH}/evaluate.tsv"
+        f"{BENCH}/evaluate/metrics.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
         settings=as_json(config["evaluate"]),
         truth=optional_file_arg("--truth", "truth"),
-        out_dir=lambda wildcards, output: str(Path(output.metrics).parent),
     shell:
-        "epibench evaluate --predictions {input.predictions:q} --train-metrics {input.train_metrics:q}"
-        " {params.truth} --settings-json {params.settings:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "epibench evaluate metrics --predictions {input.predictions:q} {params.truth}"
+        " --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule comparison:
+    input:
+        metrics=rules.metrics.output,
+        train_metrics=expand(f"{RESULTS}/models/{{model}}/metrics.csv", model=MODELS),
+    output:
+        report(
+            f"{RESULTS}/evaluation/comparison.tsv",
+            caption="../report/comparison.rst",
+            category="Evaluation",
+        ),
+    log:
+        f"{LOGS}/evaluate/comparison.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        settings=as_json(config["evaluate"]),
+    shell:
+        "epibench evaluate compare --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
+        " --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule leaderboard:
+    input:
+        metrics=rules.metrics.output,
+        train_metrics=expand(f"{RESULTS}/models/{{model}}/metrics.csv", model=MODELS),
+        baselines=expand(
+            f"{RESULTS}/evaluation/baselines/{{baseline}}.json", baseline=BASELINES
+        ),
+    output:
+        report(
+            f"{RESULTS}/evaluation/leaderboard.tsv",
+            caption="../report/leaderboard.rst",
+            category="Evaluation",
+        ),
+    log:
+        f"{LOGS}/evaluate/leaderboard.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        settings=as_json(config["evaluate"]),
+    shell:
+        "epibench evaluate leaderboard --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
+        " --baselines {input.baselines:q} --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
+
+
+rule curve_figure:
+    input:
+        predictions=PREDICTIONS,
+        truth=config["truth"] or [],
+    output:
+        png=f"{RESULTS}/evaluation/{{curve}}.png",
+        pdf=f"{RESULTS}/evaluation/{{curve}}.pdf",
+    log:
+        f"{LOGS}/evaluate/{{curve}}.log",
+    wildcard_constraints:
+        curve="roc|pr|pred_vs_obs",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        truth=optional_file_arg("--truth", "truth"),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate figure --kind {wildcards.curve} --inputs {input.predictions:q} {params.truth}"
+        " --out {params.stem:q} > {log:q} 2>&1"
+
+
+rule table_figure:
+    input:
+        lambda wildcards: (
+            rules.metrics.output
+            if wildcards.table_figure == "per_region"
+            else rules.comparison.output
+        ),
+    output:
+        png=f"{RESULTS}/evaluation/{{table_figure}}.png",
+        pdf=f"{RESULTS}/evaluation/{{table_figure}}.pdf",
+    log:
+        f"{LOGS}/evaluate/{{table_figure}}.log",
+    wildcard_constraints:
+        table_figure="per_region|comparison",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate figure --kind {wildcards.table_figure} --inputs {input:q}"
+        " --out {params.stem:q} > {log:q} 2>&1"

@@ -1,0 +1,227 @@
+"""Honest baselines: classical models trained on the train split and scored on the test split.
+
+A reviewer's first question about a deep methylation model is how much it beats the cheap
+explanations: is it more than CpG-island detection from sequence composition, and more than a
+tree model on the binned histone marks every methylation paper since Zhang et al. 2015
+(Genome Biology 16:14) uses? The baselines answer that on the same footing as the deep models:
+
+- ``logreg_gc_cpg`` (sequence composition): logistic regression for the methylated label and
+  linear regression for the level, on standardised GC content and CpG density of the sequence
+  window;
+- ``gbm_histone`` (histone marks + region + composition, the feature tiers of Zhang et al.):
+  scikit-learn's HistGradientBoostingClassifier for the label and HistGradientBoostingRegressor
+  for the level, on the binned normalised histone signal, its missing masks, the region class
+  one-hot, CpG density and GC content.
+
+They see the same rows as the deep models: ShardDataset(train) and ShardDataset(test) of the
+same shard folders, with the same windows, histone normalisation (statistics from the training
+rows), targets and coverage weights (used as sample weights), read through the same batches
+(epibench.evaluate.features). Their predictions table has the columns and dtypes of
+epibench.evaluate.predict, so the evaluation tables treat them like any model. Fits are seeded,
+training rows are subsampled (seeded) to a cap to bound memory and time, test rows are predicted
+in chunks, and level predictions are clipped to [0, 1].
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from epibench.data.dataset import ShardDataset
+from epibench.errors import InputError
+from epibench.evaluate.features import window_features
+from epibench.evaluate.predict import predictions_table
+from epibench.memory import peak_rss_mb
+from epibench.vocab import REGION_CLASSES
+
+# test rows whose features are held in memory at once
+PREDICT_CHUNK_ROWS = 262_144
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One baseline: what it is, its design matrix and its two (unfitted) models.
+
+    ``design(features)``: (N, F) float64 design matrix from ``window_features``' dict;
+    ``feature_names(marks, n_bins)``: the F column names; ``models(seed)``: (classifier of the
+    label, regressor of the level), both sklearn Pipelines.
+    """
+
+    description: str
+    design: Callable[[dict[str, np.ndarray]], np.ndarray]
+    feature_names: Callable[[list[str], int], list[str]]
+    models: Callable[[int], tuple[Pipeline, Pipeline]]
+
+
+def _composition_design(features: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 2): GC fraction, CpG density (per 100 bp)."""
+    return np.column_stack([features["gc"], features["cpg_density"]])
+
+
+def _composition_names(marks: list[str], n_bins: int) -> list[str]:
+    """Column names of ``_composition_design`` (marks and bins unused)."""
+    return ["gc", "cpg_density"]
+
+
+def _composition_models(seed: int) -> tuple[Pipeline, Pipeline]:
+    """Standardise, then logistic regression (label) / least squares (level)."""
+    return (
+        make_pipeline(StandardScaler(), LogisticRegression(random_state=seed)),
+        make_pipeline(StandardScaler(), LinearRegression()),
+    )
+
+
+def _histone_design(features: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 2*M*NB + len(REGION_CLASSES) + 2): histone bins, their masks, region one-hot, CpG density, GC."""
+    region = np.eye(len(REGION_CLASSES))[features["region"]]
+    return np.hstack(
+        [
+            features["hist"],
+            features["hist_mask"],
+            region,
+            features["cpg_density"][:, None],
+            features["gc"][:, None],
+        ]
+    ).astype(np.float64)
+
+
+def _histone_names(marks: list[str], n_bins: int) -> list[str]:
+    """Column names of ``_histone_design``: <mark>_bin<j>, <mark>_bin<j>_observed, region_<class>, cpg_density, gc."""
+    bins = [f"{mark}_bin{j}" for mark in marks for j in range(n_bins)]
+    return (
+        bins
+        + [f"{name}_observed" for name in bins]
+        + [f"region_{name}" for name in REGION_CLASSES]
+        + ["cpg_density", "gc"]
+    )
+
+
+def _histone_models(seed: int) -> tuple[Pipeline, Pipeline]:
+    """scikit-learn's defaults: 100 boosting iterations of up to 31 leaves, early stopping on a seeded
+    10 % validation split when there are more than 10,000 training rows."""
+    return (
+        make_pipeline(HistGradientBoostingClassifier(random_state=seed)),
+        make_pipeline(HistGradientBoostingRegressor(random_state=seed)),
+    )
+
+
+BASELINES: dict[str, Baseline] = {
+    "logreg_gc_cpg": Baseline(
+        "sequence composition: logistic regression (label) and linear regression (level) on "
+        "standardised GC content and CpG density of the window",
+        _composition_design,
+        _composition_names,
+        _composition_models,
+    ),
+    "gbm_histone": Baseline(
+        "histone marks (Zhang et al. 2015 feature tiers): histogram gradient boosting (label and "
+        "level) on binned histone signal, missing masks, region class one-hot, CpG density and GC",
+        _histone_design,
+        _histone_names,
+        _histone_models,
+    ),
+}
+
+
+def _weighted_fit(model: Pipeline, x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> None:
+    """Fit every step of ``model`` with ``weight`` (N,) as its sample weight."""
+    model.fit(x, y, **{f"{step}__sample_weight": weight for step, _ in model.steps})
+
+
+def _split(shard_dirs: list[str | Path], split: str, histone_norm: str) -> ShardDataset:
+    """ShardDataset of ``split``; InputError when it has no rows."""
+    dataset = ShardDataset(shard_dirs, split, histone_norm)
+    if len(dataset) == 0:
+        raise InputError(
+            f"the {split} split of the shard folders {[str(d) for d in dataset.shard_dirs]} has no rows: "
+            "a baseline is trained on the train split and scored on the test split of the same shards"
+        )
+    return dataset
+
+
+def _train_rows(n_rows: int, max_rows: int, seed: int) -> np.ndarray:
+    """Sorted dataset indices of the training rows to fit on: all, or ``max_rows`` drawn without replacement."""
+    if n_rows <= max_rows:
+        return np.arange(n_rows, dtype=np.int64)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=max_rows, replace=False))
+
+
+def _predict(
+    spec: Baseline, classifier: Pipeline, regressor: Pipeline, test: ShardDataset
+) -> dict[str, np.ndarray]:
+    """Targets and predictions of every test row in dataset order, ``PREDICT_CHUNK_ROWS`` rows at a time:
+    level_true, label_true, level_pred (clipped to [0, 1]), prob_pred (P(methylated)), each (N,)."""
+    out = {"level_true": [], "label_true": [], "level_pred": [], "prob_pred": []}
+    positive = list(classifier.classes_).index(1)
+    for start in range(0, len(test), PREDICT_CHUNK_ROWS):
+        rows = np.arange(start, min(start + PREDICT_CHUNK_ROWS, len(test)), dtype=np.int64)
+        features = window_features(test, rows=rows)
+        x = spec.design(features)
+        out["level_true"].append(features["level"])
+        out["label_true"].append(features["label"])
+        out["level_pred"].append(np.clip(regressor.predict(x), 0.0, 1.0).astype(np.float32))
+        out["prob_pred"].append(classifier.predict_proba(x)[:, positive].astype(np.float32))
+    return {key: np.concatenate(parts) for key, parts in out.items()}
+
+
+def fit_baseline(
+    name: str,
+    shard_dirs: list[str | Path],
+    histone_norm: str = "robust",
+    max_train_rows: int = 500_000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict]:
+    """Fit baseline ``name`` (one of ``BASELINES``) on the train split of ``shard_dirs`` and predict its test split.
+
+    ``histone_norm``: as for ShardDataset. ``max_train_rows``: training rows beyond it are
+    subsampled (seeded by ``seed``, which also seeds the models).
+
+    Returns the predictions table (columns of epibench.evaluate.tables.PREDICTION_COLUMNS, one row
+    per test row in ``ShardDataset(shard_dirs, "test").rows_table()`` order, model = ``name``) and
+    a record {"model", "fit_seconds" (feature reading and fitting, s), "predict_seconds" (s),
+    "train_rows", "test_rows", "peak_rss_mb" (this process's peak RSS so far, MB: epibench.memory), "features"
+    (design-matrix column names)}. Raises ValueError for an unknown ``name``, InputError when the
+    train or test split has no rows or the training labels are all one class.
+    """
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; known: {sorted(BASELINES)}")
+    if max_train_rows < 1:
+        raise ValueError(f"max_train_rows must be at least 1, got {max_train_rows}")
+    spec = BASELINES[name]
+    train = _split(shard_dirs, "train", histone_norm)
+    test = _split(shard_dirs, "test", histone_norm)
+
+    started = time.perf_counter()
+    features = window_features(train, rows=_train_rows(len(train), max_train_rows, seed))
+    if np.unique(features["label"]).size < 2:
+        raise InputError(
+            f"the training rows of baseline {name!r} are all of label {features['label'][0]}: "
+            "a classifier needs both methylated and unmethylated CpGs"
+        )
+    x = spec.design(features)
+    classifier, regressor = spec.models(seed)
+    _weighted_fit(classifier, x, features["label"], features["weight"])
+    _weighted_fit(regressor, x, features["level"], features["weight"])
+    fit_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    table = predictions_table(name, test, _predict(spec, classifier, regressor, test))
+    record = {
+        "model": name,
+        "fit_seconds": fit_seconds,
+        "predict_seconds": time.perf_counter() - started,
+        "train_rows": int(x.shape[0]),
+        "test_rows": len(test),
+        "peak_rss_mb": peak_rss_mb(),
+        "features": spec.feature_names(train.marks, train.n_bins),
+    }
+    return table, record

@@ -1,0 +1,81 @@
+"""The leaderboard's verdict: intervals apart, overlapping or worse, on AUROC (higher) and MSE (lower)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from epibench.evaluate.leaderboard import leaderboard_table, verdict
+
+
+def _long(rows: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
+    """metrics.tsv rows: model -> metric -> (value, ci_low, ci_high), overall scope."""
+    return pd.DataFrame(
+        [
+            (model, "overall", "all", metric, *values)
+            for model, metrics in rows.items()
+            for metric, values in metrics.items()
+        ],
+        columns=["model", "scope", "scope_value", "metric", "value", "ci_low", "ci_high"],
+    )
+
+
+COSTS = pd.DataFrame(
+    [
+        ("hybrid", "model", 50.0, "epoch", 2000.0),
+        ("cnn", "model", 30.0, "epoch", 1500.0),
+        ("gbm", "baseline", 2.0, "fit", 300.0),
+    ],
+    columns=["model", "kind", "train_seconds", "train_seconds_per", "peak_mem_mb"],
+)
+
+
+def test_intervals_apart_overlapping_and_worse():
+    long = _long(
+        {
+            "hybrid": {"auroc": (0.90, 0.88, 0.92), "mse": (0.020, 0.018, 0.022)},
+            "cnn": {"auroc": (0.80, 0.78, 0.82), "mse": (0.021, 0.019, 0.023)},  # AUROC apart, MSE overlaps
+            "gbm": {"auroc": (0.95, 0.94, 0.96), "mse": (0.010, 0.009, 0.011)},  # better on both
+            "ceiling": {"auroc": (0.99, 0.98, 1.0), "mse": (0.005, 0.004, 0.006)},
+        }
+    )
+    table = leaderboard_table(long, COSTS, new="hybrid").set_index("model")
+    assert table.loc["cnn", "new_beats_on_auroc"] == "yes"
+    assert table.loc["cnn", "new_beats_on_mse"] == "overlapping"
+    assert table.loc["gbm", "new_beats_on_auroc"] == "no" and table.loc["gbm", "new_beats_on_mse"] == "no"
+    assert table.loc["ceiling", "kind"] == "ceiling" and table.loc["ceiling", "new_beats_on_auroc"] == ""
+    assert table.loc["gbm", "train_seconds_per"] == "fit" and table.loc["hybrid", "peak_mem_mb"] == 2000.0
+    assert list(table.index) == ["ceiling", "gbm", "hybrid", "cnn"], "best AUROC first"
+    text = verdict(table.reset_index(), "hybrid")
+    assert "does not beat" in text and "cnn on MSE (overlapping)" in text and "gbm on AUROC (no)" in text
+    assert "ceiling" in text and "0.990" in text
+
+
+def test_a_clean_win_says_so():
+    long = _long(
+        {
+            "hybrid": {"auroc": (0.95, 0.94, 0.96), "mse": (0.010, 0.009, 0.011)},
+            "cnn": {"auroc": (0.80, 0.78, 0.82), "mse": (0.030, 0.028, 0.032)},
+            "gbm": {"auroc": (0.85, 0.84, 0.86), "mse": (0.020, 0.019, 0.021)},
+        }
+    )
+    table = leaderboard_table(long, COSTS, new="hybrid")
+    assert "beats every other model and baseline (gbm, cnn)" in verdict(table, "hybrid")
+
+
+def test_touching_intervals_are_not_apart():
+    long = _long(
+        {
+            "hybrid": {"auroc": (0.90, 0.85, 0.95), "mse": (0.010, 0.009, 0.011)},
+            "cnn": {"auroc": (0.80, 0.75, 0.85), "mse": (0.020, 0.011, 0.030)},
+        }
+    )
+    table = leaderboard_table(long, COSTS, new="hybrid").set_index("model")
+    assert table.loc["cnn", "new_beats_on_auroc"] == "overlapping"
+    assert table.loc["cnn", "new_beats_on_mse"] == "overlapping"
+
+
+def test_the_new_model_must_be_in_the_table():
+    long = _long({"cnn": {"auroc": (0.8, 0.7, 0.9), "mse": (0.02, 0.01, 0.03)}})
+    with pytest.raises(ValueError, match="hybrid"):
+        leaderboard_table(long, COSTS, new="hybrid")
