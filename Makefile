@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 CORES ?= 2
 STAMP := $(VENV)/.epibench-installed
 
-.PHONY: setup demo test lint bedtools clean-demo
+.PHONY: setup demo test lint bedtools chromium clean-demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,25 +18,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[workflow,test]'
 	touch $@
 
-bedtools:
-	@command -v bedtools >/dev/null 2>&1 || { \
+# $(call apt_tool,COMMAND,PACKAGE,HINT): install PACKAGE with apt-get (as root, or through sudo)
+# when COMMAND is not on PATH; elsewhere stop and say how to install it.
+define apt_tool
+	@command -v $(1) >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    echo "installing bedtools with apt-get"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bedtools >/dev/null; \
+	    echo "installing $(2) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bedtools >/dev/null; \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "bedtools is not on PATH and cannot be installed here: install it (apt-get install bedtools, brew install bedtools, or conda install -c bioconda bedtools) and rerun"; \
+	    echo "$(1) is not on PATH and cannot be installed here: install it ($(3)) and rerun"; \
 	    exit 1; \
 	  fi; }
+endef
+
+bedtools:
+	$(call apt_tool,bedtools,bedtools,apt-get install bedtools / brew install bedtools / conda install -c bioconda bedtools)
 	@bedtools --version
+
+# the report test renders index.html in a headless browser
+chromium:
+	$(call apt_tool,chromium,chromium,apt-get install chromium)
+	@chromium --version 2>/dev/null
 
 setup: $(STAMP) bedtools
 
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --cores $(CORES)
 
-test: setup
+test: setup chromium
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
 lint: setup

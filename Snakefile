@@ -29,3 +29,4 @@ rule all:
     default_target: True
     input:
         f"{RESULTS}/report/index.html",
+        f"{RESULTS}/tracks/hub.json",

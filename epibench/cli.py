@@ -259,8 +259,40 @@ def cmd_attribute(args: argparse.Namespace) -> None:
         per_region=settings.get("per_region", 64),
         n_steps=settings.get("n_steps", 32),
         kmer_size=settings.get("kmer", 6),
+        max_steps=settings.get("max_steps", 256),
+        tolerance=settings.get("tolerance", 0.05),
     )
     log.info("attributions: %s", summary)
+
+
+def cmd_attribute_figure(args: argparse.Namespace) -> None:
+    from epibench.interpret.plots import write_interpret_figure  # logomaker imports pyplot
+
+    write_interpret_figure(args.kind, args.attributions, args.out)
+
+
+def cmd_tracks_export(args: argparse.Namespace) -> None:
+    from epibench.report.tracks import export_tracks
+
+    inputs: dict[str, dict[str, str]] = {}
+    for sample, mark, path in args.input:
+        inputs.setdefault(sample, {})[mark] = path
+    hub = export_tracks(
+        args.predictions,
+        args.chrom_sizes,
+        args.out_dir,
+        inputs,
+        args.attributions,
+        args.attribution_model,
+        args.base_url,
+    )
+    log.info("genome-browser tracks and datahub in %s", hub)
+
+
+def cmd_tracks_serve(args: argparse.Namespace) -> None:
+    from epibench.report.tracks import serve
+
+    serve(args.dir, args.port, args.host)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -423,6 +455,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="predictions (.parquet)")
     p.set_defaults(func=cmd_predict)
 
+    p = sub.add_parser("attribute-figure", help="one interpretation figure from attributions.npz")
+    p.add_argument(
+        "--kind", required=True, choices=["sequence_attribution", "histone_attribution", "attention", "cpg_explanations"]
+    )
+    p.add_argument("--attributions", required=True, help="the attribute stage's attributions.npz")
+    p.add_argument("--out", required=True, help="output path without extension (.png and .pdf are written)")
+    p.set_defaults(func=cmd_attribute_figure)
+
     p = sub.add_parser("baseline", help="fit a baseline on the train split, predict the test split")
     p.add_argument("--name", required=True, help="logreg_gc_cpg or gbm_histone")
     p.add_argument("--shards", nargs="+", required=True)
@@ -467,6 +507,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("tracks", help="genome-browser export: bigWigs and a WashU datahub")
+    steps = p.add_subparsers(dest="step", required=True, metavar="STEP")
+    q = steps.add_parser("export", help="predicted, error and attribution bigWigs and hub.json")
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
+    q.add_argument("--attributions", default=None, help="the attribute stage's attributions.npz")
+    q.add_argument("--attribution-model", default="")
+    q.add_argument(
+        "--input", nargs=3, action="append", default=[], metavar=("SAMPLE", "MARK", "PATH"), help="input bigWig"
+    )
+    q.add_argument("--base-url", default="", help="URL prefix of the tracks folder ('' = relative URLs)")
+    q.add_argument("--out-dir", required=True)
+    q.set_defaults(func=cmd_tracks_export)
+    q = steps.add_parser("serve", help="serve a tracks folder to the browser (byte ranges, CORS)")
+    q.add_argument("--dir", required=True)
+    q.add_argument("--port", type=int, default=8000)
+    q.add_argument("--host", default="127.0.0.1")
+    q.set_defaults(func=cmd_tracks_serve)
 
     p = sub.add_parser("report", help="the cohort's HTML summary page")
     p.add_argument("--results", required=True, help="results/<cohort>")

@@ -200,3 +200,51 @@ def test_sample_chrom_names_cover_every_sample_file(workdir):
         assert {f"{sample}.methylation", f"{sample}.H3K4me3", f"{sample}.H3K27ac", f"{sample}.H3K36me3"} <= labels
     assert set(table["action"]) == {"kept"}
     assert set(table["name_in_reference"]) == {"chr1", "chr2", "chr3"}
+
+
+def _chromium() -> str:
+    """The headless browser (`make test` installs Debian's chromium); skipped off CI when absent."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed: `make setup` installs it (apt-get install chromium)")
+    pytest.skip("no chromium on this machine")
+
+
+def _headless(chromium: str, *args: str) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000"]
+    return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_report_renders_every_figure_in_headless_chromium(workdir, tmp_path):
+    from matplotlib.image import imread
+
+    chromium = _chromium()
+    page = (workdir / "results/tiny/report/index.html").resolve().as_uri()
+    dom = _headless(chromium, "--dump-dom", page).stdout
+    assert 'data-broken-images="0"' in dom, "every <img> of the report loaded and decoded"
+    assert dom.count("<img") >= 8
+    shot = tmp_path / "report.png"
+    _headless(chromium, "--window-size=1200,3000", f"--screenshot={shot}", page)
+    pixels = imread(shot)[..., :3]
+    assert pixels.shape[0] >= 1000
+    assert pixels.std() > 0.05, "the screenshot is not blank"
+    assert (pixels.mean(axis=2) < 0.5).mean() > 0.01, "some dark pixels: text and plot lines were drawn"
+
+
+def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
+    report = tmp_path / "report.zip"
+    snakemake(workdir, "--report", str(report))
+    import zipfile
+
+    with zipfile.ZipFile(report) as archive:
+        names = archive.namelist()
+        text = "".join(archive.read(n).decode("utf-8", "replace") for n in names if n.endswith((".html", ".js")))
+    for category in ("Data", "Evaluation", "Interpretation"):
+        assert category in text, category
+    for figure in ("leaderboard.tsv", "roc.png", "cpg_explanations.png", "splits.png"):
+        assert any(n.endswith(figure) for n in names), figure
+    assert "non-overlapping intervals" in text, "the leaderboard's caption is in the report"
+    assert "ROC curves on the held-out test data" in text, "a figure rule's caption chosen by its wildcard"
+    assert "Per-CpG explanations" in text and "loss of model hybrid" in text

@@ -1,4 +1,17 @@
-"""The ``attribute`` stage: sample test CpGs per region class, attribute, aggregate, plot."""
+"""The ``attribute`` stage: sample test CpGs per region class, attribute them, save the data (no figures).
+
+Writes into ``out_dir``:
+  attributions.npz  every attributed CpG: attributions, inputs, identity, observed and predicted level,
+                    convergence (layout: epibench.interpret.arrays); the figures are drawn from it alone
+                    (epibench.interpret.plots)
+  top_kmers.tsv     per region class, the k-mers with the largest mean attribution (epibench.interpret.kmers)
+  summary.json      settings, baselines, counts per region class and the convergence check
+
+Convergence check (epibench.interpret.integrated_gradients): CpGs whose relative delta exceeds
+``tolerance`` are rerun with n_steps doubled up to ``max_steps``. The run counts as converged when the
+median relative delta, of the sequence and of the histone attributions each, is within ``tolerance``
+after that; otherwise a warning is logged and summary.json says "converged": false.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +24,20 @@ import pandas as pd
 import torch
 
 from epibench.data.dataset import ShardDataset
-from epibench.io.atomic import write_tsv
-from epibench.interpret import plots
-from epibench.interpret.integrated_gradients import integrated_gradients
+from epibench.errors import InputError
+from epibench.interpret.arrays import mean_by_region, save_attributions
+from epibench.interpret.integrated_gradients import converged_integrated_gradients
 from epibench.interpret.kmers import kmer_attributions, top_kmers
-from epibench.io.atomic import atomic_path
+from epibench.io.atomic import atomic_path, write_tsv
 from epibench.vocab import REGION_CLASSES
 
 log = logging.getLogger(__name__)
 
+BASELINES = {"baseline_sequence": "all N", "baseline_histone": "zero signal (normalised), mask held"}
+
 
 def sample_rows_per_region(dataset: ShardDataset, per_region: int, seed: int) -> dict[str, np.ndarray]:
-    """Up to ``per_region`` random dataset rows of each region class (seeded)."""
+    """Up to ``per_region`` random dataset rows of each region class (seeded), sorted within a class."""
     rng = np.random.default_rng(seed)
     region = dataset.rows_table()["region"]
     chosen = {}
@@ -33,13 +48,99 @@ def sample_rows_per_region(dataset: ShardDataset, per_region: int, seed: int) ->
     return chosen
 
 
-def _mean_attention(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> np.ndarray | None:
-    """(NB,) attention per histone bin, averaged over CpGs, heads and queries; None for models without it."""
+def cpg_attention(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> np.ndarray:
+    """(B, NB) attention weight per histone bin, mean over heads and sequence tokens (sums to 1 over bins)."""
     with torch.no_grad():
         out = model(batch["seq"], batch["hist"], batch["hist_mask"], batch["region"], return_attention=True)
-    if "attention" not in out:
-        return None
-    return out["attention"].float().mean(dim=(0, 1, 2)).numpy()
+    return out["attention"].float().mean(dim=(1, 2)).numpy()
+
+
+def attribute_rows(
+    model: torch.nn.Module,
+    dataset: ShardDataset,
+    rows: np.ndarray,
+    n_steps: int,
+    max_steps: int,
+    tolerance: float,
+    batch_size: int,
+) -> dict[str, np.ndarray]:
+    """Per-CpG arrays of attributions.npz for dataset ``rows`` (N,), in that order, plus "cpg_attention"
+    (N, NB) when the model has attention; identity and shared arrays are added by the caller."""
+    with_attention = getattr(model, "has_attention", False)
+    parts: dict[str, list[np.ndarray]] = {}
+    for start in range(0, len(rows), batch_size):
+        batch = dataset.__getitems__(rows[start : start + batch_size])
+        attr = converged_integrated_gradients(model, batch, n_steps, max_steps, tolerance)
+        values = {
+            "seq_attr": attr.seq,
+            "hist_attr": attr.hist,
+            "codes": batch["seq"].numpy(),
+            "hist": batch["hist"].numpy(),
+            "hist_mask": batch["hist_mask"].numpy(),
+            "region": batch["region"].numpy().astype(np.int8),
+            "level_true": batch["level"].numpy(),
+            "level_pred": attr.level,
+            "delta": np.abs(attr.delta),
+            "hist_delta": np.abs(attr.hist_delta),
+            "seq_rel_delta": attr.seq_rel_delta,
+            "hist_rel_delta": attr.hist_rel_delta,
+            "n_steps": attr.n_steps,
+        }
+        if with_attention:
+            values["cpg_attention"] = cpg_attention(model, batch)
+        for key, value in values.items():
+            parts.setdefault(key, []).append(value)
+    arrays = {key: np.concatenate(value) for key, value in parts.items()}
+    return {
+        key: value.astype(np.float32) if value.dtype.kind == "f" else value for key, value in arrays.items()
+    }
+
+
+def identity_of(dataset: ShardDataset, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """sample, chrom (fixed-width str), pos (0-based C, int64) and row of dataset ``rows`` (N,)."""
+    table = dataset.rows_table()
+    return {
+        "sample": table["sample"][rows].astype(str),
+        "chrom": table["chrom"][rows].astype(str),
+        "pos": table["pos"][rows].astype(np.int64),
+        "row": rows.astype(np.int64),
+    }
+
+
+def kmer_tables(arrays: dict[str, np.ndarray], k: int) -> pd.DataFrame:
+    """top_kmers.tsv: the top k-mers of each region class, with a leading "region" column."""
+    tables = []
+    for code in np.unique(arrays["region"]):
+        of_class = arrays["region"] == code
+        table = top_kmers(kmer_attributions(arrays["codes"][of_class], arrays["seq_attr"][of_class], k=k))
+        table.insert(0, "region", REGION_CLASSES[code])
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def convergence_summary(
+    arrays: dict[str, np.ndarray], n_steps: int, max_steps: int, tolerance: float
+) -> dict:
+    """The convergence part of summary.json; logs a warning when a median relative delta exceeds tolerance."""
+    summary = {"n_steps": n_steps, "max_steps": max_steps, "tolerance": tolerance}
+    for name in ("seq", "hist"):
+        rel = arrays[f"{name}_rel_delta"]
+        summary[f"{name}_median_rel_delta"] = float(np.median(rel))
+        summary[f"{name}_n_over_tolerance"] = int((rel > tolerance).sum())
+    summary["n_retried"] = int((arrays["n_steps"] > n_steps).sum())
+    summary["converged"] = max(summary["seq_median_rel_delta"], summary["hist_median_rel_delta"]) <= tolerance
+    summary["max_abs_convergence_delta"] = float(arrays["delta"].max())
+    summary["median_abs_convergence_delta"] = float(np.median(arrays["delta"]))
+    if not summary["converged"]:
+        log.warning(
+            "integrated gradients did not converge: median relative delta %.3g (sequence), %.3g (histone) "
+            "> tolerance %g after doubling n_steps up to %d; raise attribute.max_steps",
+            summary["seq_median_rel_delta"],
+            summary["hist_median_rel_delta"],
+            tolerance,
+            max_steps,
+        )
+    return summary
 
 
 def explain(
@@ -51,57 +152,39 @@ def explain(
     kmer_size: int = 6,
     batch_size: int = 32,
     seed: int = 0,
+    max_steps: int = 256,
+    tolerance: float = 0.05,
 ) -> dict:
-    """Write attributions.npz, top_kmers.tsv, summary.json and the figures into ``out_dir``."""
+    """Write attributions.npz, top_kmers.tsv and summary.json (module docstring) into ``out_dir``;
+    returns the summary. InputError when the split has no CpGs."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = sample_rows_per_region(dataset, per_region, seed)
+    if not chosen:
+        raise InputError("no CpGs to attribute in the test split", path=dataset.shard_dirs[0].parent)
+    rows = np.concatenate(list(chosen.values()))
     model.eval()
-    seq_profiles, hist_maps, attention, kmer_tables = {}, {}, {}, []
-    arrays: dict[str, list] = {"seq_attr": [], "hist_attr": [], "codes": [], "region": [], "delta": []}
-    for region, rows in sample_rows_per_region(dataset, per_region, seed).items():
-        region_seq, region_hist, region_codes, region_delta, region_attention = [], [], [], [], []
-        for start in range(0, len(rows), batch_size):
-            batch = dataset.__getitems__(rows[start : start + batch_size])
-            attr = integrated_gradients(model, batch, n_steps=n_steps)
-            region_seq.append(attr.seq)
-            region_hist.append(attr.hist)
-            region_codes.append(batch["seq"].numpy().astype(np.uint8))
-            region_delta.append(np.abs(attr.delta))
-            att = _mean_attention(model, batch)
-            if att is not None:
-                region_attention.append(att * len(batch["seq"]))
-        seq_attr = np.concatenate(region_seq)
-        codes = np.concatenate(region_codes)
-        seq_profiles[region] = seq_attr.mean(0)
-        hist_maps[region] = np.concatenate(region_hist).mean(0)
-        if region_attention:
-            attention[region] = np.sum(region_attention, axis=0) / len(rows)
-        table = top_kmers(kmer_attributions(codes, seq_attr, k=kmer_size))
-        table.insert(0, "region", region)
-        kmer_tables.append(table)
-        arrays["seq_attr"].append(seq_attr.astype(np.float32))
-        arrays["hist_attr"].append(np.concatenate(region_hist).astype(np.float32))
-        arrays["codes"].append(codes)
-        arrays["region"].append(np.full(len(codes), REGION_CLASSES.index(region), dtype=np.int8))
-        arrays["delta"].append(np.concatenate(region_delta).astype(np.float32))
-        log.info("attributed %d CpGs of class %s", len(codes), region)
-    with atomic_path(out_dir / "attributions.npz") as tmp:
-        np.savez_compressed(tmp, **{k: np.concatenate(v) for k, v in arrays.items()})
-    write_tsv(pd.concat(kmer_tables, ignore_index=True), out_dir / "top_kmers.tsv")
-    plots.position_profile(seq_profiles, dataset.window, out_dir / "sequence_attribution")
-    plots.histone_heatmaps(hist_maps, dataset.marks, dataset.bin_size, out_dir / "histone_attribution")
-    if attention:
-        plots.attention_profile(attention, dataset.bin_size, out_dir / "attention")
-    deltas = np.concatenate(arrays["delta"])
+    arrays = attribute_rows(model, dataset, rows, n_steps, max_steps, tolerance, batch_size)
+    arrays.update(identity_of(dataset, rows))
+    cpg_att = arrays.pop("cpg_attention", None)
+    if cpg_att is not None:
+        arrays["attention"] = mean_by_region(cpg_att, arrays["region"], len(REGION_CLASSES))
+    arrays.update(
+        marks=np.asarray(dataset.marks, dtype=str),
+        region_classes=np.asarray(REGION_CLASSES, dtype=str),
+        window=np.int64(dataset.window),
+        bin_size=np.int64(dataset.bin_size),
+        arch=np.asarray(getattr(model, "spec", {}).get("arch", type(model).__name__), dtype=str),
+    )
+    save_attributions(arrays, out_dir / "attributions.npz")
+    write_tsv(kmer_tables(arrays, kmer_size), out_dir / "top_kmers.tsv")
     summary = {
-        "n_cpgs": int(len(deltas)),
-        "n_steps": n_steps,
-        "baseline_sequence": "all N",
-        "baseline_histone": "zero signal",
-        "max_abs_convergence_delta": float(deltas.max()),
-        "median_abs_convergence_delta": float(np.median(deltas)),
-        "has_attention": bool(attention),
+        "n_cpgs": len(rows),
+        "n_cpgs_per_region": {region: len(r) for region, r in chosen.items()},
+        **BASELINES,
+        **convergence_summary(arrays, n_steps, max_steps, tolerance),
+        "has_attention": cpg_att is not None,
     }
     with atomic_path(out_dir / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
+        tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    log.info("attributed %d CpGs: %s", len(rows), summary["n_cpgs_per_region"])
     return summary

@@ -28,10 +28,10 @@ def kmer_attributions(codes: np.ndarray, attributions: np.ndarray, k: int = 6) -
     sums = np.bincount(kmer_ids, weights=attr_sums[keep], minlength=4**k)
     counts = np.bincount(kmer_ids, minlength=4**k)
     present = np.flatnonzero(counts)
-    names = [
-        "".join(BASES[(i // 4**p) % 4] for p in range(k - 1, -1, -1)) for i in present
-    ]
-    table = pd.DataFrame({"kmer": [canonical_kmer(n) for n in names], "sum": sums[present], "count": counts[present]})
+    names = ["".join(BASES[(i // 4**p) % 4] for p in range(k - 1, -1, -1)) for i in present]
+    table = pd.DataFrame(
+        {"kmer": [canonical_kmer(n) for n in names], "sum": sums[present], "count": counts[present]}
+    )
     table = table.groupby("kmer", as_index=False).sum()
     table["mean_attribution"] = table["sum"] / table["count"]
     return table[["kmer", "mean_attribution", "count"]]

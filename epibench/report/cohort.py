@@ -67,6 +67,7 @@ def cohort_report(
         Item(interpret_dir / "sequence_attribution.png", "integrated-gradients attribution by position around the CpG, per region class (baseline: all-N sequence)"),
         Item(interpret_dir / "histone_attribution.png", "attribution per histone mark and bin, per region class (baseline: no signal)"),
         Item(interpret_dir / "attention.png", "cross-modal attention from sequence tokens to histone bins, per region class"),
+        Item(interpret_dir / "cpg_explanations.png", "per-CpG explanations of the 3 most and 3 least methylated attributed test CpGs: attribution logo around the CpG and histone attribution per mark (positions 1-based)"),
         Item(interpret_dir / "top_kmers.tsv", "k-mers (strand-merged) with the largest mean attribution, per region class"),
         Item(interpret_dir / "summary.json", "attribution settings and integrated-gradients convergence error"),
     ]

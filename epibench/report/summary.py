@@ -68,6 +68,11 @@ def render(title: str, sections: dict[str, list[Item]], out_html: str | Path, ma
             else:
                 body = _table_html(source, max_rows)
             parts.append(f"<figure>{body}{caption}</figure>")
+    # after loading, the page records how many figures failed to render (a headless browser reads it)
+    parts.append(
+        "<script>window.addEventListener('load',()=>{document.body.dataset.brokenImages="
+        "[...document.images].filter(i=>!i.complete||i.naturalWidth===0).length})</script>"
+    )
     parts.append("</body></html>")
     with atomic_path(out_html) as tmp:
         tmp.write_text("\n".join(parts))

@@ -86,6 +86,12 @@ BASELINES = config["evaluate"]["baselines"]
 PREDICTIONS = expand(
     f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS + BASELINES
 )
+INTERPRET_FIGURES = [
+    "sequence_attribution",
+    "histone_attribution",
+    "attention",
+    "cpg_explanations",
+]
 EVALUATION_FILES = [
     f"{RESULTS}/evaluation/{name}"
     for name in (
@@ -116,6 +122,15 @@ def mark_args(wildcards):
     """``--mark NAME=PATH`` arguments of a sample, in config order (paths quoted for the shell)."""
     row = SAMPLES.loc[wildcards.sample]
     return " ".join(f"--mark {shlex.quote(f'{m}={row[m]}')}" for m in config["marks"])
+
+
+def input_track_args(wildcards):
+    """``--input SAMPLE MARK PATH`` for every sample's histone bigWig (the datahub shows them beside the predictions)."""
+    return " ".join(
+        f"--input {shlex.quote(s)} {shlex.quote(m)} {shlex.quote(SAMPLES.loc[s, m])}"
+        for s in SAMPLES.index
+        for m in config["marks"]
+    )
 
 
 def optional_file_arg(flag, name):

@@ -96,7 +96,11 @@ rule curve_figure:
         predictions=PREDICTIONS,
         truth=config["truth"] or [],
     output:
-        png=f"{RESULTS}/evaluation/{{curve}}.png",
+        png=report(
+            f"{RESULTS}/evaluation/{{curve}}.png",
+            caption="../report/evaluation_figure.rst",
+            category="Evaluation",
+        ),
         pdf=f"{RESULTS}/evaluation/{{curve}}.pdf",
     log:
         f"{LOGS}/evaluate/{{curve}}.log",
@@ -120,7 +124,11 @@ rule table_figure:
             else rules.comparison.output
         ),
     output:
-        png=f"{RESULTS}/evaluation/{{table_figure}}.png",
+        png=report(
+            f"{RESULTS}/evaluation/{{table_figure}}.png",
+            caption="../report/evaluation_figure.rst",
+            category="Evaluation",
+        ),
         pdf=f"{RESULTS}/evaluation/{{table_figure}}.pdf",
     log:
         f"{LOGS}/evaluate/{{table_figure}}.log",

@@ -6,16 +6,6 @@ rule attribute:
         kmers=f"{RESULTS}/interpret/top_kmers.tsv",
         arrays=f"{RESULTS}/interpret/attributions.npz",
         summary=f"{RESULTS}/interpret/summary.json",
-        sequence=report(
-            f"{RESULTS}/interpret/sequence_attribution.png",
-            caption="../report/sequence_attribution.rst",
-            category="Interpretation",
-        ),
-        histone=report(
-            f"{RESULTS}/interpret/histone_attribution.png",
-            caption="../report/histone_attribution.rst",
-            category="Interpretation",
-        ),
     log:
         f"{LOGS}/attribute.log",
     benchmark:
@@ -30,3 +20,26 @@ rule attribute:
     shell:
         "epibench attribute --model-dir {params.model_dir:q} --shards {input.shards:q}"
         " --settings-json {params.settings:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+
+
+rule interpret_figure:
+    input:
+        rules.attribute.output.arrays,
+    output:
+        png=report(
+            f"{RESULTS}/interpret/{{interpret_figure}}.png",
+            caption="../report/interpret_figure.rst",
+            category="Interpretation",
+        ),
+        pdf=f"{RESULTS}/interpret/{{interpret_figure}}.pdf",
+    log:
+        f"{LOGS}/interpret/{{interpret_figure}}.log",
+    wildcard_constraints:
+        interpret_figure="|".join(INTERPRET_FIGURES),
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench attribute-figure --kind {wildcards.interpret_figure} --attributions {input:q}"
+        " --out {params.stem:q} > {log:q} 2>&1"

@@ -5,7 +5,11 @@ rule train:
         model=f"{RESULTS}/models/{{model}}/model.safetensors",
         meta=f"{RESULTS}/models/{{model}}/model.json",
         metrics=f"{RESULTS}/models/{{model}}/metrics.csv",
-        curve=f"{RESULTS}/models/{{model}}/loss.png",
+        curve=report(
+            f"{RESULTS}/models/{{model}}/loss.png",
+            caption="../report/loss.rst",
+            category="Training",
+        ),
     log:
         f"{LOGS}/train/{{model}}.log",
     benchmark:

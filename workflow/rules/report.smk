@@ -9,6 +9,9 @@ rule report:
         curves=expand(f"{RESULTS}/models/{{model}}/loss.png", model=MODELS),
         evaluation=EVALUATION_FILES,
         interpret=rules.attribute.output,
+        interpret_figures=expand(
+            f"{RESULTS}/interpret/{{figure}}.png", figure=INTERPRET_FIGURES
+        ),
     output:
         f"{RESULTS}/report/index.html",
     log:
@@ -26,3 +29,30 @@ rule report:
     shell:
         "epibench report --results {params.results:q} --title {params.title:q} --models {params.models:q} --new {params.new:q}"
         " --max-rows {params.max_rows} --out {output:q} > {log:q} 2>&1"
+
+
+rule tracks:
+    input:
+        predictions=expand(
+            f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS
+        ),
+        chrom_sizes=rules.reference.output.sizes,
+        attributions=rules.attribute.output.arrays,
+        marks=[SAMPLES.loc[s, m] for s in SAMPLES.index for m in config["marks"]],
+    output:
+        hub=f"{RESULTS}/tracks/hub.json",
+    log:
+        f"{LOGS}/tracks.log",
+    benchmark:
+        f"{BENCH}/tracks.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        inputs=input_track_args,
+        model=config["attribute"]["model"],
+        base_url=config["tracks"]["base_url"],
+        out_dir=lambda wildcards, output: str(Path(output.hub).parent),
+    shell:
+        "epibench tracks export --predictions {input.predictions:q} --chrom-sizes {input.chrom_sizes:q}"
+        " --attributions {input.attributions:q} --attribution-model {params.model:q} {params.inputs}"
+        " --base-url={params.base_url:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
