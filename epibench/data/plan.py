@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from epibench.data.groups import shard_groups, write_groups
 from epibench.data.splits import (
@@ -45,10 +46,10 @@ def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> F
     ax.invert_yaxis()
     ax.set_xlabel("position (Mb)")
     hidden = len(chrom_sizes) - len(shown)
-    ax.set_title(f"Held-out {mode}" + (f" ({hidden} shorter sequences not shown)" if hidden else ""))
-    for name in SPLITS:
-        ax.bar(0, 0, color=SPLIT_COLOURS[name], label=name)
-    ax.legend(loc="lower right")
+    what = "chromosomes" if mode == "chroms" else f"blocks of {plan['end'].sub(plan['start']).max() / 1e6:g} Mb at most"
+    ax.set_title(f"Held-out {what}" + (f" ({hidden} shorter sequences not shown)" if hidden else ""))
+    ax.set_xlim(0, max(chrom_sizes[c] for c in shown) / 1e6)
+    fig.legend(handles=[Patch(color=SPLIT_COLOURS[name], label=name) for name in SPLITS], loc="outside right upper")
     return fig
 
 
