@@ -12,23 +12,10 @@ import torch
 from epibench.interpret.integrated_gradients import integrated_gradients
 from epibench.interpret.kmers import canonical_kmer, kmer_attributions, top_kmers
 from epibench.models.factory import build_model
+from tiny_models import TINY_CNN, TINY_HYBRID
 
 CODE = {b: i for i, b in enumerate("ACGTN")}
-TINY = {
-    "hybrid": {
-        "d_model": 16,
-        "n_heads": 2,
-        "ff_dim": 32,
-        "n_layers": 1,
-        "stem_pool": 4,
-        "hist_dim": 8,
-        "fusion_dim": 16,
-        "fusion_heads": 2,
-        "head_hidden": 8,
-        "dropout": 0.0,
-    },
-    "cnn": {"channels": (8, 8), "dense": 8, "dropout": 0.0},
-}
+TINY = {"hybrid": {**TINY_HYBRID, "dropout": 0.0}, "cnn": {**TINY_CNN, "dropout": 0.0}}
 
 
 def encode(seq: str) -> np.ndarray:

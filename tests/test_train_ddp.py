@@ -11,20 +11,10 @@ import sys
 from pathlib import Path
 
 from epibench.data.dataset import ShardDataset
+from tiny_models import TINY_HYBRID
 
 BIN = Path(sys.executable).parent
-MODEL = {
-    "arch": "hybrid",
-    "d_model": 16,
-    "n_heads": 2,
-    "ff_dim": 32,
-    "n_layers": 1,
-    "stem_pool": 4,
-    "hist_dim": 8,
-    "fusion_dim": 16,
-    "fusion_heads": 2,
-    "head_hidden": 8,
-}
+MODEL = {"arch": "hybrid", **TINY_HYBRID}
 TRAIN = {"epochs": 2, "batch_size": 32, "lr": 0.003, "warmup_steps": 2, "num_workers": 0, "log_every": 5}
 
 
