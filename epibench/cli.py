@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -177,6 +178,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     from epibench.train.run import train_from_shards
 
     _set_threads(args.threads)
+    if "SLURM_JOB_ID" in os.environ:
+        log.info(
+            "SLURM job %s on partition %s, node %s, CUDA_VISIBLE_DEVICES=%s",
+            os.environ["SLURM_JOB_ID"],
+            os.environ.get("SLURM_JOB_PARTITION", "?"),
+            os.environ.get("SLURMD_NODENAME", "?"),
+            os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
+        )
     summary = train_from_shards(args.shards, args.model_json, args.train_json, args.out_dir)
     log.info("training done: %s", summary)
 

@@ -52,7 +52,16 @@ def workdir(tmp_path_factory) -> Path:
             shutil.copy(source, root / name)
     shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
     run(
-        [str(BIN / "epibench"), "demo-data", "--out", "resources/tiny", "--chrom-lengths", "100000,100000,100000", "--samples", "2"],
+        [
+            str(BIN / "epibench"),
+            "demo-data",
+            "--out",
+            "resources/tiny",
+            "--chrom-lengths",
+            "100000,100000,100000",
+            "--samples",
+            "2",
+        ],
         root,
     )
     snakemake(root)
@@ -93,11 +102,15 @@ def test_metrics_table_matches_sklearn_on_the_saved_predictions(workdir):
     overall = metrics[metrics["scope"] == "overall"].set_index(["model", "metric"])["value"]
     for model in ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone"):
         preds = pd.read_parquet(workdir / f"results/tiny/evaluation/predictions/{model}.parquet")
-        assert overall[(model, "auroc")] == pytest.approx(roc_auc_score(preds["label_true"], preds["prob_pred"]))
+        assert overall[(model, "auroc")] == pytest.approx(
+            roc_auc_score(preds["label_true"], preds["prob_pred"])
+        )
         assert overall[(model, "auprc")] == pytest.approx(
             average_precision_score(preds["label_true"], preds["prob_pred"])
         )
-        assert overall[(model, "mse")] == pytest.approx(mean_squared_error(preds["level_true"], preds["level_pred"]))
+        assert overall[(model, "mse")] == pytest.approx(
+            mean_squared_error(preds["level_true"], preds["level_pred"])
+        )
         per_sample = [np.corrcoef(g["level_true"], g["level_pred"])[0, 1] for _, g in preds.groupby("sample")]
         assert overall[(model, "pearson")] == pytest.approx(np.mean(per_sample))
 
@@ -129,14 +142,18 @@ def test_predictions_cover_the_test_split_once(workdir):
     assert set(preds["chrom"]) == {"chr3"}
     assert not preds.duplicated(["sample", "chrom", "pos"]).any()
     assert preds["level_pred"].between(0, 1).all() and preds["prob_pred"].between(0, 1).all()
-    manifests = [json.loads(p.read_text()) for p in (workdir / "results/tiny/shards").glob("sample*/*/manifest.json")]
+    manifests = [
+        json.loads(p.read_text()) for p in (workdir / "results/tiny/shards").glob("sample*/*/manifest.json")
+    ]
     assert len(manifests) == 2 * 3, "one shard per sample and chromosome"
     assert len(preds) == sum(m["counts"]["test"] for m in manifests)
 
 
 def test_canonical_tables_sit_on_reference_cpgs(workdir):
     fasta = (workdir / "results/tiny/reference/genome.fa").read_text().split(">")[1:]
-    genome = {rec.split("\n", 1)[0].split()[0]: rec.split("\n", 1)[1].replace("\n", "").upper() for rec in fasta}
+    genome = {
+        rec.split("\n", 1)[0].split()[0]: rec.split("\n", 1)[1].replace("\n", "").upper() for rec in fasta
+    }
     for sample in ("sample1", "sample2"):
         table = pd.read_parquet(workdir / f"results/tiny/methylation/{sample}.parquet")
         assert len(table) > 1000
@@ -176,7 +193,9 @@ def test_bad_config_names_the_key(workdir):
     config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
     config["shards"]["windwo"] = 500
     config_path.write_text(yaml.safe_dump(config))
-    done = run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/bad.yaml"], workdir, check=False)
+    done = run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/bad.yaml"], workdir, check=False
+    )
     assert done.returncode != 0
     assert "windwo" in done.stdout + done.stderr
 
@@ -188,7 +207,9 @@ def test_missing_sample_file_is_named(workdir):
     config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
     config["samples"] = "config/missing.samples.tsv"
     (workdir / "config/missing.yaml").write_text(yaml.safe_dump(config))
-    done = run([sys.executable, "-m", "snakemake", "-n", "--configfile", "config/missing.yaml"], workdir, check=False)
+    done = run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/missing.yaml"], workdir, check=False
+    )
     assert done.returncode != 0
     assert "no_such.bw" in done.stdout + done.stderr and "H3K27ac" in done.stdout + done.stderr
 
@@ -197,7 +218,12 @@ def test_sample_chrom_names_cover_every_sample_file(workdir):
     table = pd.read_csv(workdir / "results/tiny/qc/sample_chrom_names.tsv", sep="\t")
     labels = set(table["input"])
     for sample in ("sample1", "sample2"):
-        assert {f"{sample}.methylation", f"{sample}.H3K4me3", f"{sample}.H3K27ac", f"{sample}.H3K36me3"} <= labels
+        assert {
+            f"{sample}.methylation",
+            f"{sample}.H3K4me3",
+            f"{sample}.H3K27ac",
+            f"{sample}.H3K36me3",
+        } <= labels
     assert set(table["action"]) == {"kept"}
     assert set(table["name_in_reference"]) == {"chr1", "chr2", "chr3"}
 
@@ -213,7 +239,13 @@ def _chromium() -> str:
 
 
 def _headless(chromium: str, *args: str) -> subprocess.CompletedProcess:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--virtual-time-budget=10000",
+    ]
     return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
@@ -240,7 +272,9 @@ def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
 
     with zipfile.ZipFile(report) as archive:
         names = archive.namelist()
-        text = "".join(archive.read(n).decode("utf-8", "replace") for n in names if n.endswith((".html", ".js")))
+        text = "".join(
+            archive.read(n).decode("utf-8", "replace") for n in names if n.endswith((".html", ".js"))
+        )
     for category in ("Data", "Evaluation", "Interpretation"):
         assert category in text, category
     for figure in ("leaderboard.tsv", "roc.png", "cpg_explanations.png", "splits.png"):
@@ -248,3 +282,17 @@ def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
     assert "non-overlapping intervals" in text, "the leaderboard's caption is in the report"
     assert "ROC curves on the held-out test data" in text, "a figure rule's caption chosen by its wildcard"
     assert "Per-CpG explanations" in text and "loss of model hybrid" in text
+
+
+def test_several_gpus_run_training_under_torchrun(workdir):
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    config["train"]["gpus"] = 2
+    (workdir / "config/tiny_gpus.yaml").write_text(yaml.safe_dump(config))
+    done = run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny_gpus.yaml", "-n", "-p"]
+        + ["--forcerun", "train", "--", "results/tiny/models/hybrid/model.json"],
+        workdir,
+    )
+    command = next(line for line in done.stdout.splitlines() if "epibench train" in line)
+    assert "torchrun --standalone --nproc-per-node 2 --no-python epibench train --shards" in command
+    assert '"gpus"' not in command, "the GPU count goes to the launcher, not to the train settings"

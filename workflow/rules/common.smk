@@ -155,9 +155,16 @@ def as_json(value):
     return json.dumps(value, sort_keys=True)
 
 
-def shard_build_settings():
-    """The shards config the shard jobs use (the scatter setting belongs to the plan)."""
-    return {k: v for k, v in config["shards"].items() if k != "scatter_min_share"}
+def without(section, *keys):
+    """A config section without ``keys`` (settings another rule or the launcher uses)."""
+    return {k: v for k, v in config[section].items() if k not in keys}
+
+
+def torchrun_prefix(wildcards, resources):
+    """Params function: ``torchrun`` (DDP, one process per GPU) when the job has several GPUs, else nothing."""
+    if resources.gpu <= 1:
+        return ""
+    return f"torchrun --standalone --nproc-per-node {resources.gpu} --no-python"
 
 
 def shard_dirs(wildcards):

@@ -17,15 +17,17 @@ rule train:
     conda:
         "../../envs/epibench-gpu.yaml"
     threads: 2
-    # one GPU; partition, runtime and memory come from the profile (profiles/slurm-gpu), never from config
+    # train.gpus GPUs (several: torchrun DDP, one process each); partition, runtime and memory come
+    # from the profile (profiles/slurm-gpu), never from config
     resources:
-        gpu=1,
+        gpu=config["train"]["gpus"],
     params:
         model=lambda wildcards: as_json(config["models"][wildcards.model]),
-        train=as_json(config["train"]),
+        train=as_json(without("train", "gpus")),
+        launcher=torchrun_prefix,
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
-        "epibench train --shards {input.shards:q} --model-json {params.model:q}"
+        "{params.launcher} epibench train --shards {input.shards:q} --model-json {params.model:q}"
         " --train-json {params.train:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 

@@ -44,7 +44,7 @@ rule shards:
         "../../envs/epibench.yaml"
     params:
         marks=mark_args,
-        settings=as_json(shard_build_settings()),
+        settings=as_json(without("shards", "scatter_min_share")),
         plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
     shell:
         "epibench shards --sample {wildcards.sample} --group {wildcards.group:q}"

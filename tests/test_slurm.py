@@ -1,0 +1,205 @@
+"""The workflow through a real SLURM with the user profile profiles/slurm-gpu, on the tiny cohort.
+
+tests/slurm/start_cluster.sh starts a throwaway single-node SLURM on this machine (partitions cpu
+and gpu, one stand-in GPU; installs Debian's packages when missing, which needs root and apt-get).
+One run of the whole DAG through it (module fixture), beside a local `--cores 2` run of the same
+config in another copy; then: the run completed, train ran in partition gpu with a GPU allocated,
+every other job in partition cpu, and the results equal the local run's.
+
+Skipped off CI where SLURM cannot be installed (not root, no apt-get); on CI (CI set) that fails.
+Deselect with `pytest -m "not slurm"`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SLURM = REPO / "tests" / "slurm"
+PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
+RUN_TIMEOUT_S = 480
+MODELS = ("cnn", "hybrid")
+PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
+pytestmark = pytest.mark.slurm
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"CI: {reason}")
+    pytest.skip(reason)
+
+
+def _run(args: list[str], cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def cluster(request) -> None:
+    """The test SLURM, up for this module; only the daemons this start started are stopped after."""
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        _unavailable("snakemake-executor-plugin-slurm is not installed: pip install -e '.[workflow]'")
+    started: list[str] = []
+
+    def stop() -> None:
+        if started:
+            subprocess.run(["bash", str(SLURM / "stop_cluster.sh"), *started], capture_output=True, timeout=120)
+
+    request.addfinalizer(stop)  # before the start: a half-started cluster is stopped too
+    done = subprocess.run(["bash", str(SLURM / "start_cluster.sh")], capture_output=True, text=True, timeout=600)
+    match = re.search(r"^started-daemons:(.*)$", done.stdout, flags=re.M)
+    started.extend(match.group(1).split() if match else ["slurmd", "slurmctld", "munged"])
+    if done.returncode == 2:
+        _unavailable(f"no SLURM here: {done.stderr.strip()}")
+    if done.returncode != 0:
+        pytest.fail(f"tests/slurm/start_cluster.sh failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def _copy(root: Path) -> Path:
+    root.mkdir()
+    for name in ("Snakefile", "workflow", "config", "envs", "profiles"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
+    return root
+
+
+def _node_overrides() -> list[str]:
+    """The user profile's set-resources (as snakemake reads them), then what this small node needs.
+
+    A --set-resources on the command line replaces the profile's whole list, so the profile's
+    entries are passed again first: train keeps its partition and runtime; only its CPUs and
+    memory shrink to what a CI machine has (later entries win). One CPU each lets SLURM run the
+    two train jobs side by side on 2 cores (each still runs the rule's 2 threads: the same
+    computation as the local run).
+    """
+    from snakemake.profiles import ProfileConfigFileParser
+
+    with open(PROFILE) as stream:
+        profile = ProfileConfigFileParser().parse(stream)
+    return [*profile.get("set-resources", []), "train:cpus_per_task=1", "train:mem_mb=2000"]
+
+
+@pytest.fixture(scope="module")
+def runs(cluster, tmp_path_factory) -> dict[str, Path]:
+    """The tiny cohort run through SLURM and, for comparison, locally (in two copies of the repo)."""
+    base = tmp_path_factory.mktemp("epibench slurm")  # a space in the path on purpose
+    slurm, local = _copy(base / "slurm"), _copy(base / "local")
+    _run(
+        [str(BIN / "epibench"), "demo-data", "--out", "resources/tiny", "--chrom-lengths", "100000,100000,100000", "--samples", "2"],
+        slurm,
+    )
+    shutil.copytree(slurm / "resources" / "tiny", local / "resources" / "tiny")
+
+    started = time.monotonic()
+    # the local run needs only what is compared; it shares the 2 CPUs with the SLURM jobs
+    local_run = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny.yaml",
+         "--", "results/tiny/evaluation/metrics.tsv"],
+        cwd=local, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--profile", str(PROFILE.parent), "--profile", str(SLURM / "cluster.yaml"),
+             "--configfile", "config/tiny.yaml", "--set-resources", *_node_overrides()],
+            cwd=slurm, env=_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+        )
+        (slurm / "snakemake.log").write_text(done.stdout + done.stderr)
+        assert done.returncode == 0, f"the SLURM run failed:\n{done.stdout[-4000:]}\n{done.stderr[-8000:]}"
+        out, _ = local_run.communicate(timeout=RUN_TIMEOUT_S)
+        assert local_run.returncode == 0, f"the local run failed:\n{out[-6000:]}"
+    finally:
+        if local_run.poll() is None:
+            local_run.kill()
+    print(f"SLURM and local runs: {time.monotonic() - started:.0f} s")
+    return {"slurm": slurm, "local": local}
+
+
+def _jobs(workdir: Path) -> dict[str, dict[str, str]]:
+    """`scontrol show job -d` of the jobs that ran in workdir, by job id (kept by MinJobAge)."""
+    text = _run(["scontrol", "show", "job", "-d"], workdir).stdout
+    jobs = {}
+    for block in re.split(r"\n\s*\n", text):
+        fields = dict(re.findall(r"(\w+)=(\S*)", block))
+        workdirs = re.findall(r"^\s*WorkDir=(.*?)\s*$", block, flags=re.M)  # may hold spaces
+        if workdirs == [str(workdir)]:
+            jobs[fields["JobId"]] = {**fields, "block": block}
+    return jobs
+
+
+def _slurm_logs(workdir: Path) -> dict[str, Path]:
+    """The plugin's per-job logs .snakemake/slurm_logs/rule_RULE[/WILDCARDS]/JOBID.log, by job id."""
+    return {p.stem: p for p in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
+
+
+def test_the_slurm_run_completed(runs):
+    slurm = runs["slurm"]
+    log = (slurm / "snakemake.log").read_text()
+    assert re.search(r"(\d+) of \1 steps \(100%\) done", log), log[-3000:]
+    assert (slurm / "results/tiny/report/index.html").stat().st_size > 1000
+    jobs = _jobs(slurm)
+    assert len(jobs) >= 30, "every rule but `all` ran as a SLURM job"
+    assert {job["JobState"] for job in jobs.values()} == {"COMPLETED"}
+
+
+def test_train_ran_in_the_gpu_partition_with_a_gpu(runs):
+    slurm = runs["slurm"]
+    jobs, logs = _jobs(slurm), _slurm_logs(slurm)
+    train = {jid: job for jid, job in jobs.items() if job.get("Comment", "").startswith("rule_train")}
+    assert sorted(job["Comment"] for job in train.values()) == [f"rule_train_wildcards_{m}" for m in MODELS]
+    for jid, job in train.items():
+        assert job["Partition"] == "gpu", job["block"]
+        assert job.get("JOB_GRES") == "gpu:1", job["block"]
+        assert "gres:gpu:1" in job["block"], job["block"]  # TresPerJob (--gpus) or TresPerNode (--gres)
+        # the jobstep logs the job's environment (--verbose): SLURM gave it the GPU
+        log = logs[jid].read_text()
+        assert "'CUDA_VISIBLE_DEVICES': '0'" in log, logs[jid]
+        assert "'SLURM_JOB_PARTITION': 'gpu'" in log, logs[jid]
+    calls = re.findall(r"sbatch call: .*", (slurm / "snakemake.log").read_text())
+    train_calls = [c for c in calls if "--comment rule_train" in c]
+    assert len(train_calls) == len(MODELS) and all(" -p gpu " in c and " --gpus=1 " in c for c in train_calls), train_calls
+    assert not any("--gres" in c for c in calls), "one way to ask for the GPU: the rule's gpu resource"
+
+
+def test_every_other_job_ran_in_the_cpu_partition_without_a_gpu(runs):
+    jobs = _jobs(runs["slurm"])
+    others = {jid: job for jid, job in jobs.items() if not job.get("Comment", "").startswith("rule_train")}
+    assert others
+    for job in others.values():
+        assert job["Partition"] == "cpu", job["block"]
+        assert job.get("JOB_GRES") in (None, "(null)"), job["block"]
+    rules = {re.sub(r"_wildcards_.*", "", job["Comment"]) for job in others.values()}
+    assert {"rule_reference", "rule_shards", "rule_predict", "rule_attribute", "rule_metrics", "rule_report"} <= rules
+
+
+def test_results_equal_the_local_run(runs):
+    slurm, local = runs["slurm"], runs["local"]
+    metrics = "results/tiny/evaluation/metrics.tsv"
+    pd.testing.assert_frame_equal(
+        pd.read_csv(slurm / metrics, sep="\t"), pd.read_csv(local / metrics, sep="\t"), check_exact=False, rtol=0, atol=1e-6
+    )
+    for model in PREDICTIONS:
+        path = f"results/tiny/evaluation/predictions/{model}.parquet"
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(slurm / path), pd.read_parquet(local / path), check_exact=False, rtol=0, atol=1e-6
+        )
