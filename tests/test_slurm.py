@@ -27,8 +27,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SLURM = REPO / "tests" / "slurm"
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
 RUN_TIMEOUT_S = 480
+METRICS = "results/tiny/evaluation/metrics.tsv"
 MODELS = ("cnn", "hybrid")
 PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
 pytestmark = pytest.mark.slurm
@@ -47,7 +49,9 @@ def _unavailable(reason: str):
 def _run(args: list[str], cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess:
     done = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}")
+        raise AssertionError(
+            f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}"
+        )
     return done
 
 
@@ -105,32 +109,28 @@ def runs(cluster, tmp_path_factory) -> dict[str, Path]:
     """The tiny cohort run through SLURM and, for comparison, locally (in two copies of the repo)."""
     base = tmp_path_factory.mktemp("epibench slurm")  # a space in the path on purpose
     slurm, local = _copy(base / "slurm"), _copy(base / "local")
-    _run(
-        [str(BIN / "epibench"), "demo-data", "--out", "resources/tiny", "--chrom-lengths", "100000,100000,100000", "--samples", "2"],
-        slurm,
-    )
+    demo = "demo-data --out resources/tiny --chrom-lengths 100000,100000,100000 --samples 2".split()
+    _run([str(BIN / "epibench"), *demo], slurm)
     shutil.copytree(slurm / "resources" / "tiny", local / "resources" / "tiny")
 
+    profiles = ["--profile", str(PROFILE.parent), "--profile", str(SLURM / "cluster.yaml")]
+    slurm_args = [*SNAKEMAKE, *profiles, "--configfile", "config/tiny.yaml", "--set-resources", *_node_overrides()]
+    # the local run makes only what is compared, meanwhile (it shares the 2 CPUs with the SLURM jobs)
+    local_args = [*SNAKEMAKE, "--cores", "2", "--configfile", "config/tiny.yaml", "--", METRICS]
     started = time.monotonic()
-    # the local run needs only what is compared; it shares the 2 CPUs with the SLURM jobs
-    local_run = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny.yaml",
-         "--", "results/tiny/evaluation/metrics.tsv"],
-        cwd=local, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "snakemake", "--profile", str(PROFILE.parent), "--profile", str(SLURM / "cluster.yaml"),
-             "--configfile", "config/tiny.yaml", "--set-resources", *_node_overrides()],
-            cwd=slurm, env=_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-        )
-        (slurm / "snakemake.log").write_text(done.stdout + done.stderr)
-        assert done.returncode == 0, f"the SLURM run failed:\n{done.stdout[-4000:]}\n{done.stderr[-8000:]}"
-        out, _ = local_run.communicate(timeout=RUN_TIMEOUT_S)
-        assert local_run.returncode == 0, f"the local run failed:\n{out[-6000:]}"
-    finally:
-        if local_run.poll() is None:
-            local_run.kill()
+    with open(local / "snakemake.log", "w") as local_log, open(slurm / "snakemake.log", "w") as slurm_log:
+        local_run = subprocess.Popen(local_args, cwd=local, env=_env(), stdout=local_log, stderr=subprocess.STDOUT)
+        try:
+            code = subprocess.run(
+                slurm_args, cwd=slurm, env=_env(), stdout=slurm_log, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S
+            ).returncode
+            assert code == 0, f"the SLURM run failed:\n{(slurm / 'snakemake.log').read_text()[-8000:]}"
+            code = local_run.wait(timeout=RUN_TIMEOUT_S)
+            assert code == 0, f"the local run failed:\n{(local / 'snakemake.log').read_text()[-6000:]}"
+        finally:
+            if local_run.poll() is None:
+                local_run.kill()
+                local_run.wait()
     print(f"SLURM and local runs: {time.monotonic() - started:.0f} s")
     return {"slurm": slurm, "local": local}
 
@@ -171,14 +171,23 @@ def test_train_ran_in_the_gpu_partition_with_a_gpu(runs):
         assert job["Partition"] == "gpu", job["block"]
         assert job.get("JOB_GRES") == "gpu:1", job["block"]
         assert "gres:gpu:1" in job["block"], job["block"]  # TresPerJob (--gpus) or TresPerNode (--gres)
-        # the jobstep logs the job's environment (--verbose): SLURM gave it the GPU
+        # the jobstep logs the job's environment (--verbose): SLURM gave it the GPU ...
         log = logs[jid].read_text()
         assert "'CUDA_VISIBLE_DEVICES': '0'" in log, logs[jid]
         assert "'SLURM_JOB_PARTITION': 'gpu'" in log, logs[jid]
-    calls = re.findall(r"sbatch call: .*", (slurm / "snakemake.log").read_text())
+        # ... and `epibench train` itself saw it
+        model = job["Comment"].removeprefix("rule_train_wildcards_")
+        train_log = (slurm / f"logs/tiny/train/{model}.log").read_text()
+        assert re.search(rf"SLURM job {jid} on partition gpu, node \S+, CUDA_VISIBLE_DEVICES=0\b", train_log), train_log
+    # the sbatch options, without the job's command line (--wrap)
+    calls = [c.split("--wrap")[0] for c in re.findall(r"sbatch call: .*", (slurm / "snakemake.log").read_text())]
     train_calls = [c for c in calls if "--comment rule_train" in c]
-    assert len(train_calls) == len(MODELS) and all(" -p gpu " in c and " --gpus=1 " in c for c in train_calls), train_calls
-    assert not any("--gres" in c for c in calls), "one way to ask for the GPU: the rule's gpu resource"
+    assert len(train_calls) == len(MODELS), calls
+    for call in train_calls:
+        assert " -p gpu " in call, call
+        # one way to ask for the GPU: the rule's gpu resource (--gpus) or a gres, never both
+        assert len(re.findall(r" --gpus=1 | --gres=gpu:1 ", call)) == 1, call
+    assert not any("gpu" in c for c in calls if c not in train_calls), "no GPU for the other rules"
 
 
 def test_every_other_job_ran_in_the_cpu_partition_without_a_gpu(runs):
@@ -194,10 +203,8 @@ def test_every_other_job_ran_in_the_cpu_partition_without_a_gpu(runs):
 
 def test_results_equal_the_local_run(runs):
     slurm, local = runs["slurm"], runs["local"]
-    metrics = "results/tiny/evaluation/metrics.tsv"
-    pd.testing.assert_frame_equal(
-        pd.read_csv(slurm / metrics, sep="\t"), pd.read_csv(local / metrics, sep="\t"), check_exact=False, rtol=0, atol=1e-6
-    )
+    tables = [pd.read_csv(workdir / METRICS, sep="\t") for workdir in (slurm, local)]
+    pd.testing.assert_frame_equal(*tables, check_exact=False, rtol=0, atol=1e-6)
     for model in PREDICTIONS:
         path = f"results/tiny/evaluation/predictions/{model}.parquet"
         pd.testing.assert_frame_equal(

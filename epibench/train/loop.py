@@ -474,6 +474,16 @@ def fit(
     distributed.init_process_group(ranks, device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if (
+        config.device == "auto"
+        and device.type == "cpu"
+        and os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1")
+    ):
+        log.warning(
+            "GPUs %s were allocated but this torch (%s) cannot use CUDA: training on the CPU",
+            os.environ["CUDA_VISIBLE_DEVICES"],
+            torch.__version__,
+        )
     if ranks.is_main:
         log.info(
             "training on %s%s",
