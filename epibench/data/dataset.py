@@ -123,7 +123,7 @@ class ShardDataset(Dataset):
             rng = np.random.default_rng(0)
             picks = np.sort(rng.choice(len(index), size=min(len(index), STATS_ROWS), replace=False))
             local_shard, rows = index.locate(picks)
-            raw = [self._raw_hist(shards[s], rows[local_shard == s]) for s in np.unique(local_shard)]
+            raw = [self._rows_hist(shards[s], rows[local_shard == s]) for s in np.unique(local_shard)]
             stats[sample] = robust_stats(log1p_signal(np.concatenate(raw)))
         return stats
 
@@ -138,17 +138,21 @@ class ShardDataset(Dataset):
         self.__dict__.update(state)
         self.arrays = [open_arrays(d, m) for d, m in zip(self.shard_dirs, self.manifests)]
 
-    def _raw_hist(self, shard: int, rows: np.ndarray) -> np.ndarray:
-        """Grid-bin signal of ``rows`` of one shard: (n, M, NB) float32, NaN = missing."""
+    def _rows_hist(self, shard: int, rows: np.ndarray) -> np.ndarray:
+        """Grid-bin signal of ``rows`` of one shard (reads their chromosome and position)."""
         arrays = self.arrays[shard]
-        chrom = np.asarray(arrays["chrom"][rows], dtype=np.int64)
-        bins = first_bins(np.asarray(arrays["pos"][rows]), self.window, self.bin_size)[:, None] + np.arange(
-            self.n_bins
+        return self._raw_hist(
+            shard, np.asarray(arrays["chrom"][rows], dtype=np.int64), np.asarray(arrays["pos"][rows])
         )
+
+    def _raw_hist(self, shard: int, chrom: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Grid-bin signal of CpGs at ``pos`` (bp) on shard-local chromosomes ``chrom`` of one shard:
+        (n, M, NB) float32, NaN = missing."""
+        bins = first_bins(pos, self.window, self.bin_size)[:, None] + np.arange(self.n_bins)
         inside = (bins >= 0) & (bins < self._n_grid[shard][chrom][:, None])
         grid_rows = np.where(inside, self._grid_offset[shard][chrom][:, None] + bins, 0)
-        hist = np.asarray(arrays["hist"][grid_rows.ravel()], dtype=np.float32).reshape(
-            len(rows), self.n_bins, -1
+        hist = np.asarray(self.arrays[shard]["hist"][grid_rows.ravel()], dtype=np.float32).reshape(
+            len(pos), self.n_bins, -1
         )
         hist[~inside] = np.nan
         return hist.transpose(0, 2, 1)
@@ -165,7 +169,7 @@ class ShardDataset(Dataset):
                 window_starts(pos, self.window),
                 self.window,
             ),
-            "hist": normalise(self._raw_hist(shard, rows), self.histone_norm, centre, scale),
+            "hist": normalise(self._raw_hist(shard, chrom, pos), self.histone_norm, centre, scale),
             "region": np.asarray(arrays["region"][rows], dtype=np.int64),
             "level": np.asarray(arrays["level"][rows], dtype=np.float32),
             "label": np.asarray(arrays["label"][rows], dtype=np.float32),
