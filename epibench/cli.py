@@ -29,6 +29,20 @@ def _json_arg(text: str) -> dict:
     return value
 
 
+def _calls_args(p: argparse.ArgumentParser) -> None:
+    """Arguments naming a sample's methylation calls (ingest, ingest-split)."""
+    p.add_argument("--input", required=True, help="methylation calls file")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
+    p.add_argument(
+        "--coverage",
+        default=None,
+        help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig",
+    )
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument("--min-coverage", type=int, default=5)
+
+
 def _mark_arg(text: str) -> tuple[str, str]:
     name, sep, path = text.partition("=")
     if not sep or not name or not path:
@@ -58,24 +72,82 @@ def cmd_reference(args: argparse.Namespace) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
-    from epibench.io.atomic import atomic_path
     from epibench.io.methylation import ingest, write_canonical
     from epibench.io.reference import Reference
 
-    fmt = None if args.format in (None, "", "auto") else args.format
     table, qc = ingest(
         args.input,
         Reference(args.reference),
-        fmt=fmt,
+        fmt=_format(args.format),
         min_coverage=args.min_coverage,
         min_cg_share=args.min_cg_share,
         coverage_path=args.coverage,
     )
     write_canonical(table, args.out)
-    qc = {"sample": args.sample, "input": str(args.input), **qc}
-    with atomic_path(args.qc) as tmp:
-        tmp.write_text(json.dumps(qc, indent=2, default=str))
+    _write_json({"sample": args.sample, "input": str(args.input), **qc}, args.qc)
     log.info("ingested %s: %d CpGs kept", args.sample, len(table))
+
+
+def cmd_ingest_split(args: argparse.Namespace) -> None:
+    from epibench.data.groups import read_groups
+    from epibench.io.methylation.scatter import split_calls
+    from epibench.io.reference import Reference
+
+    groups = read_groups(args.groups)
+    qc = split_calls(
+        args.input,
+        Reference(args.reference),
+        groups,
+        args.out_dir,
+        fmt=_format(args.format),
+        coverage_path=args.coverage,
+        min_coverage=args.min_coverage,
+    )
+    _write_json({"sample": args.sample, "input": str(args.input), **qc}, args.qc)
+    log.info("split %s: %d calls into %d groups", args.sample, qc["n_records"], len(groups))
+
+
+def cmd_ingest_group(args: argparse.Namespace) -> None:
+    from epibench.io.methylation import write_canonical
+    from epibench.io.methylation.scatter import ingest_group
+    from epibench.io.reference import Reference
+
+    table, qc = ingest_group(args.calls, Reference(args.reference), args.min_coverage, args.min_cg_share)
+    write_canonical(table, args.out)
+    _write_json({"group": Path(args.calls).stem, **qc}, args.qc)
+    for warning in qc["warnings"]:
+        log.warning("%s", warning)
+    log.info(
+        "%s: %d of %d calls kept as %d CpGs",
+        args.calls,
+        qc["n_calls"] - qc["n_off_cg_dropped"],
+        qc["n_calls"],
+        len(table),
+    )
+
+
+def cmd_ingest_summary(args: argparse.Namespace) -> None:
+    from epibench.io.methylation.scatter import merge_ingest_qc
+    from epibench.io.reference import Reference
+
+    group_qcs = {qc.pop("group"): qc for qc in (json.loads(Path(path).read_text()) for path in args.group_qc)}
+    split_qc = json.loads(Path(args.split_qc).read_text())
+    qc = merge_ingest_qc(split_qc, group_qcs, Reference(args.reference), args.min_coverage)
+    _write_json(qc, args.out)
+    log.info("ingested %s: %d CpGs kept in %d groups", qc["sample"], qc["n_kept"], len(group_qcs))
+
+
+def _format(name: str | None) -> str | None:
+    """A --format value: None (detect from content) for auto or nothing."""
+    return None if name in (None, "", "auto") else name
+
+
+def _write_json(value: dict, path: str | Path) -> None:
+    """Write ``value`` as indented JSON, atomically."""
+    from epibench.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(value, indent=2, default=str))
 
 
 def cmd_chrom_names(args: argparse.Namespace) -> None:
@@ -97,7 +169,8 @@ def cmd_qc(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
     from epibench.io.qc import plot_qc, qc_table
 
-    cpgs, regions = pd.read_parquet(args.cpgs), pd.read_parquet(args.regions)
+    cpgs = pd.concat([pd.read_parquet(path) for path in args.cpgs], ignore_index=True)
+    regions = pd.read_parquet(args.regions)
     coverage_known = json.loads(Path(args.ingest_qc).read_text()).get("coverage_known", True)
     settings = {"threshold": args.threshold, "coverage_known": coverage_known}
     write_tsv(qc_table(cpgs, regions, args.sample, **settings), args.out_table)
@@ -336,21 +409,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_reference)
 
-    p = sub.add_parser("ingest", help="methylation calls -> canonical CpG table (Parquet) + QC")
-    p.add_argument("--input", required=True, help="methylation calls file")
-    p.add_argument("--sample", required=True)
-    p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
-    p.add_argument(
-        "--coverage",
-        default=None,
-        help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig",
-    )
-    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
-    p.add_argument("--min-coverage", type=int, default=5)
+    p = sub.add_parser("ingest", help="methylation calls -> canonical CpG table (Parquet) + QC, in one job")
+    _calls_args(p)
     p.add_argument("--min-cg-share", type=float, default=0.95)
     p.add_argument("--out", required=True, help="canonical table (.parquet)")
     p.add_argument("--qc", required=True, help="QC summary (.json)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "ingest-split",
+        help="ingest stage 1 (per sample): read the calls once, write them per shard group",
+    )
+    _calls_args(p)
+    p.add_argument("--groups", required=True, help="shard groups (groups.tsv of epibench shard-plan)")
+    p.add_argument("--out-dir", required=True, help="folder of per-group call files (<group>.parquet)")
+    p.add_argument("--qc", required=True, help="QC of this stage (.json)")
+    p.set_defaults(func=cmd_ingest_split)
+
+    p = sub.add_parser(
+        "ingest-group",
+        help="ingest stage 2 (per sample x group): CG check, strand merge, coverage filter",
+    )
+    p.add_argument("--calls", required=True, help="one group's call file (from ingest-split)")
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument("--min-coverage", type=int, default=5)
+    p.add_argument("--min-cg-share", type=float, default=0.95)
+    p.add_argument("--out", required=True, help="the group's canonical table (.parquet)")
+    p.add_argument("--qc", required=True, help="the group's QC (.json)")
+    p.set_defaults(func=cmd_ingest_group)
+
+    p = sub.add_parser("ingest-summary", help="ingest stage 3 (per sample): the sample's QC from its stages")
+    p.add_argument("--split-qc", required=True, help="QC of ingest-split (.json)")
+    p.add_argument("--group-qc", nargs="+", required=True, help="QC of every ingest-group job (.json)")
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument("--min-coverage", type=int, default=5)
+    p.add_argument("--out", required=True, help="the sample's ingest QC (.json)")
+    p.set_defaults(func=cmd_ingest_summary)
 
     p = sub.add_parser(
         "chrom-names",
@@ -369,7 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("qc", help="per-sample QC table and figure (coverage, level per region class)")
     p.add_argument("--sample", required=True)
-    p.add_argument("--cpgs", required=True, help="canonical CpG table of the sample")
+    p.add_argument(
+        "--cpgs", nargs="+", required=True, help="canonical CpG table(s) of the sample (one per group)"
+    )
     p.add_argument("--regions", required=True, help="cohort region table")
     p.add_argument("--ingest-qc", required=True, help="the sample's ingest QC (.json)")
     p.add_argument("--threshold", type=float, default=0.5, help="methylated = level >= threshold")
@@ -423,7 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the shard-plan folder (groups.tsv, splits.bed)",
     )
-    p.add_argument("--cpgs", required=True, help="canonical CpG table of the sample")
+    p.add_argument(
+        "--cpgs", nargs="+", required=True, help="canonical CpG table(s) of the sample (one per group)"
+    )
     p.add_argument("--regions", required=True, help="cohort region table")
     p.add_argument("--reference", required=True)
     p.add_argument(
@@ -466,7 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("attribute-figure", help="one interpretation figure from attributions.npz")
     p.add_argument(
-        "--kind", required=True, choices=["sequence_attribution", "histone_attribution", "attention", "cpg_explanations"]
+        "--kind",
+        required=True,
+        choices=["sequence_attribution", "histone_attribution", "attention", "cpg_explanations"],
     )
     p.add_argument("--attributions", required=True, help="the attribute stage's attributions.npz")
     p.add_argument("--out", required=True, help="output path without extension (.png and .pdf are written)")
@@ -525,7 +625,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--attributions", default=None, help="the attribute stage's attributions.npz")
     q.add_argument("--attribution-model", default="")
     q.add_argument(
-        "--input", nargs=3, action="append", default=[], metavar=("SAMPLE", "MARK", "PATH"), help="input bigWig"
+        "--input",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("SAMPLE", "MARK", "PATH"),
+        help="input bigWig",
     )
     q.add_argument("--base-url", default="", help="URL prefix of the tracks folder ('' = relative URLs)")
     q.add_argument("--out-dir", required=True)

@@ -155,11 +155,41 @@ def test_canonical_tables_sit_on_reference_cpgs(workdir):
         rec.split("\n", 1)[0].split()[0]: rec.split("\n", 1)[1].replace("\n", "").upper() for rec in fasta
     }
     for sample in ("sample1", "sample2"):
-        table = pd.read_parquet(workdir / f"results/tiny/methylation/{sample}.parquet")
+        table = pd.concat(
+            pd.read_parquet(path)
+            for path in (workdir / f"results/tiny/methylation/{sample}/cpgs").glob("*.parquet")
+        )
         assert len(table) > 1000
         assert (table["n_total"] >= 5).all()
         on_cg = [genome[c][p : p + 2] == "CG" for c, p in zip(table["chrom"], table["pos"])]
         assert np.mean(on_cg) > 0.99
+
+
+def test_ingest_is_scattered_per_sample_and_group(workdir):
+    """One ingest job per sample x chromosome; the sample's QC adds up its groups' and matches one-job ingest."""
+    from epibench.io.methylation import ingest
+    from epibench.io.reference import Reference
+
+    sheet = pd.read_csv(workdir / "resources/tiny/samples.tsv", sep="\t").set_index("sample")
+    reference = Reference(workdir / "results/tiny/reference/genome.fa")
+    for sample in ("sample1", "sample2"):
+        logs = sorted(p.stem for p in (workdir / f"logs/tiny/ingest/{sample}").glob("*.log"))
+        assert logs == ["chr1", "chr2", "chr3", "split", "summary"]
+        qc = json.loads((workdir / f"results/tiny/qc/{sample}.ingest.json").read_text())
+        assert set(qc["groups"]) == {"chr1", "chr2", "chr3"}
+        assert qc["n_kept"] == sum(g["n_kept"] for g in qc["groups"].values())
+        tables = {
+            group: pd.read_parquet(workdir / f"results/tiny/methylation/{sample}/cpgs/{group}.parquet")
+            for group in qc["groups"]
+        }
+        assert all(set(t["chrom"]) == {group} for group, t in tables.items())
+        whole, whole_qc = ingest(workdir / sheet.loc[sample, "methylation"], reference)
+        scattered = pd.concat(tables.values(), ignore_index=True)
+        pd.testing.assert_frame_equal(scattered, whole, check_dtype=False)
+        for key in ("n_records", "n_kept", "n_cpgs_merged", "n_off_cg_dropped", "n_below_min_coverage"):
+            assert qc[key] == whole_qc[key], key
+        assert qc["cg_share"] == pytest.approx(whole_qc["cg_share"])
+        assert qc["mean_coverage"] == pytest.approx(whole_qc["mean_coverage"])
 
 
 def test_attribution_outputs(workdir):
@@ -289,7 +319,17 @@ def test_several_gpus_run_training_under_torchrun(workdir):
     config["train"]["gpus"] = 2
     (workdir / "config/tiny_gpus.yaml").write_text(yaml.safe_dump(config))
     done = run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny_gpus.yaml", "-n", "-p"]
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "--configfile",
+            "config/tiny_gpus.yaml",
+            "-n",
+            "-p",
+        ]
         + ["--forcerun", "train", "--", "results/tiny/models/hybrid/model.json"],
         workdir,
     )

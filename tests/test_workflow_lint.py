@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -30,18 +31,67 @@ def test_snakefmt_check_passes():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_every_conda_env_named_by_a_rule_exists_and_installs_epibench():
+# pip name -> conda-forge/bioconda name, where they differ (torch: the pytorch-cpu/-gpu builds)
+CONDA_NAMES = {"torch": ("pytorch-cpu", "pytorch-gpu"), "pybigwig": ("pybigwig",)}
+
+
+def _conda_envs() -> dict[Path, dict]:
+    """env file -> parsed spec, for every env a rule names."""
     named = set()
     for rules in (REPO / "workflow" / "rules").glob("*.smk"):
         named |= set(re.findall(r'conda:\s*\n\s*"([^"]+)"', rules.read_text()))
     assert named, "rules name conda environments"
-    for relative in named:
-        env_file = (REPO / "workflow" / "rules" / relative).resolve()
-        spec = yaml.safe_load(env_file.read_text())
-        deps = spec["dependencies"]
-        assert any(str(d).startswith("bedtools") for d in deps), env_file
-        pip = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
-        assert "--editable .." in pip, env_file
+    envs = {(REPO / "workflow" / "rules" / relative).resolve(): None for relative in named}
+    return {path: yaml.safe_load(path.read_text()) for path in envs}
+
+
+def test_every_conda_env_pins_every_runtime_dependency():
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    required = [Requirement(text) for text in project["dependencies"]]
+    for path, spec in _conda_envs().items():
+        assert {"conda-forge", "bioconda"} <= set(spec["channels"]), path
+        pins = {}
+        for dep in spec["dependencies"]:
+            assert isinstance(dep, str), f"{path}: no pip section (epibench comes from the post-deploy script)"
+            name, _, version = dep.partition("=")
+            assert re.fullmatch(r"[0-9][0-9.]*", version), f"{path}: {dep} is not pinned to one version"
+            pins[name] = Version(version)
+        assert "bedtools" in pins, path
+        for req in required:
+            names = CONDA_NAMES.get(req.name.lower(), (req.name.lower(),))
+            pinned = [pins[n] for n in names if n in pins]
+            assert pinned, f"{path} lacks {req.name}"
+            assert all(v in req.specifier for v in pinned), f"{path}: {req.name} {pinned} outside {req.specifier}"
+
+
+def _post_deploy(env_file: Path, cwd: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess, str]:
+    """Run the env's post-deploy script from ``cwd`` with a stand-in ``python`` that records its arguments."""
+    script = env_file.with_name(env_file.stem + ".post-deploy.sh")
+    assert script.exists(), f"{env_file} has no post-deploy script to install epibench"
+    stub = tmp_path / "bin"
+    stub.mkdir(exist_ok=True)
+    record = tmp_path / "python-args"
+    (stub / "python").write_text(f'#!/bin/sh\necho "$@" > {record}\n')
+    (stub / "python").chmod(0o755)
+    env = {**os.environ, "PATH": f"{stub}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["sh", str(script)], cwd=cwd, env=env, capture_output=True, text=True)
+    return done, record.read_text().strip() if record.exists() else ""
+
+
+def test_post_deploy_installs_the_checkout_snakemake_runs_in(tmp_path):
+    for env_file in _conda_envs():
+        done, args = _post_deploy(env_file, REPO, tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert args == f"-m pip install --no-deps --no-build-isolation --editable {REPO}"
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir(exist_ok=True)
+        (tmp_path / "python-args").unlink()
+        done, args = _post_deploy(env_file, elsewhere, tmp_path)
+        assert done.returncode != 0 and not args
+        assert "run snakemake from the epibench checkout" in done.stderr
 
 
 def test_readme_config_reference_names_every_schema_key():

@@ -167,13 +167,23 @@ def torchrun_prefix(wildcards, resources):
     return f"torchrun --standalone --nproc-per-node {resources.gpu} --no-python"
 
 
-def shard_dirs(wildcards):
-    """Input function: every sample x shard-group folder (groups from the shard_plan checkpoint)."""
+def plan_groups():
+    """The shard groups of the plan (from the shard_plan checkpoint), in reference order."""
     groups = pd.read_csv(
         checkpoints.shard_plan.get().output.groups, sep="\t", dtype=str
     )
+    return list(groups["group"].unique())
+
+
+def sample_group_files(pattern, wildcards):
+    """Input function body: ``pattern`` for the job's sample and every shard group."""
+    return expand(pattern, sample=wildcards.sample, group=plan_groups())
+
+
+def shard_dirs(wildcards):
+    """Input function: every sample x shard-group folder."""
     return expand(
         f"{RESULTS}/shards/{{sample}}/{{group}}",
         sample=SAMPLES.index,
-        group=groups["group"].unique(),
+        group=plan_groups(),
     )

@@ -1,24 +1,69 @@
-rule ingest:
+# Ingest, scattered per sample x shard group: read each file once (ingest_split), check and
+# merge each group's calls apart (ingest), then the sample's QC (ingest_summary).
+rule ingest_split:
     input:
         calls=sample_file("methylation"),
         coverage=lambda wildcards: SAMPLES.loc[wildcards.sample, "coverage"] or [],
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
+        groups=rules.shard_plan.output.groups,
     output:
-        table=f"{RESULTS}/methylation/{{sample}}.parquet",
-        qc=f"{RESULTS}/qc/{{sample}}.ingest.json",
+        calls=directory(f"{RESULTS}/methylation/{{sample}}/calls"),
+        qc=f"{RESULTS}/qc/{{sample}}/read.json",
     log:
-        f"{LOGS}/ingest/{{sample}}.log",
+        f"{LOGS}/ingest/{{sample}}/split.log",
     benchmark:
-        f"{BENCH}/ingest/{{sample}}.tsv"
+        f"{BENCH}/ingest/{{sample}}/split.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
         fmt=lambda wildcards: SAMPLES.loc[wildcards.sample, "format"],
         coverage=optional_file_arg("--coverage", "coverage"),
         min_coverage=config["ingest"]["min_coverage"],
+    shell:
+        "epibench ingest-split --input {input.calls:q} --sample {wildcards.sample} --format {params.fmt:q}"
+        " {params.coverage} --reference {input.fasta:q} --min-coverage {params.min_coverage}"
+        " --groups {input.groups:q} --out-dir {output.calls:q} --qc {output.qc:q} > {log:q} 2>&1"
+
+
+rule ingest:
+    input:
+        calls=rules.ingest_split.output.calls,
+        fasta=rules.reference.output.fasta,
+        fai=rules.reference.output.fai,
+    output:
+        table=f"{RESULTS}/methylation/{{sample}}/cpgs/{{group}}.parquet",
+        qc=f"{RESULTS}/qc/{{sample}}/{{group}}.ingest.json",
+    log:
+        f"{LOGS}/ingest/{{sample}}/{{group}}.log",
+    benchmark:
+        f"{BENCH}/ingest/{{sample}}/{{group}}.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        calls=lambda wildcards, input: Path(input.calls, f"{wildcards.group}.parquet"),
+        min_coverage=config["ingest"]["min_coverage"],
         min_cg_share=config["ingest"]["min_cg_share"],
     shell:
-        "epibench ingest --input {input.calls:q} --sample {wildcards.sample} --format {params.fmt:q} {params.coverage}"
-        " --reference {input.fasta:q} --min-coverage {params.min_coverage}"
-        " --min-cg-share {params.min_cg_share} --out {output.table:q} --qc {output.qc:q} > {log:q} 2>&1"
+        "epibench ingest-group --calls {params.calls:q} --reference {input.fasta:q}"
+        " --min-coverage {params.min_coverage} --min-cg-share {params.min_cg_share}"
+        " --out {output.table:q} --qc {output.qc:q} > {log:q} 2>&1"
+
+
+rule ingest_summary:
+    input:
+        split=rules.ingest_split.output.qc,
+        groups=lambda wildcards: sample_group_files(rules.ingest.output.qc, wildcards),
+        fasta=rules.reference.output.fasta,
+        fai=rules.reference.output.fai,
+    output:
+        f"{RESULTS}/qc/{{sample}}.ingest.json",
+    log:
+        f"{LOGS}/ingest/{{sample}}/summary.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        min_coverage=config["ingest"]["min_coverage"],
+    shell:
+        "epibench ingest-summary --split-qc {input.split:q} --group-qc {input.groups:q}"
+        " --reference {input.fasta:q} --min-coverage {params.min_coverage} --out {output:q} > {log:q} 2>&1"

@@ -1,7 +1,7 @@
 rule qc:
     input:
-        cpgs=rules.ingest.output.table,
-        ingest_qc=rules.ingest.output.qc,
+        cpgs=lambda wildcards: sample_group_files(rules.ingest.output.table, wildcards),
+        ingest_qc=rules.ingest_summary.output[0],
         regions=rules.regions.output.table,
     output:
         table=f"{RESULTS}/qc/{{sample}}.qc.tsv",

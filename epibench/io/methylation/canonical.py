@@ -34,6 +34,19 @@ def to_canonical(
     calls: Calls, reference: Reference, min_coverage: int, min_cg_share: float
 ) -> tuple[pd.DataFrame, dict]:
     """Return the canonical table (chrom, pos, n_meth, n_total, level; FASTA order) and the QC dict."""
+    calls, ref_chrom, qc = on_reference(calls, reference)
+    table, cpg_qc = canonical_cpgs(calls, ref_chrom, reference, min_coverage, min_cg_share)
+    check_kept(cpg_qc, calls.source.path, reference, min_coverage)
+    return table, qc | cpg_qc
+
+
+def on_reference(calls: Calls, reference: Reference) -> tuple[Calls, np.ndarray, dict]:
+    """Steps 1-3: the calls in CG context, on a FASTA sequence, with reads.
+
+    Returns those calls, their (N,) int32 index into ``reference.chroms`` and the QC dict
+    (format, n_records, the reader's counts, n_non_cg_context_dropped, renamed_chroms,
+    dropped_chroms, n_zero_depth_dropped). Raises InputError when no call is left.
+    """
     path = calls.source.path
     qc: dict = {"format": calls.source.fmt, "n_records": calls.n_rows, **calls.qc}
 
@@ -58,26 +71,47 @@ def to_canonical(
     calls, ref_chrom = calls.subset(covered), _subset(ref_chrom, covered)
     if not len(calls):
         raise InputError("no call has any reads", path=path)
+    return calls, ref_chrom, qc
 
+
+def canonical_cpgs(
+    calls: Calls,
+    ref_chrom: np.ndarray,
+    reference: Reference,
+    min_coverage: int,
+    min_cg_share: float,
+    min_calls_to_judge: int = 0,
+) -> tuple[pd.DataFrame, dict]:
+    """Steps 4-6 on calls that passed ``on_reference`` (all of a sample's, or one shard group's).
+
+    The CG share is judged (below ``min_cg_share``: InputError with the diagnosis) when
+    there are at least ``min_calls_to_judge`` calls; with fewer, a low share only adds a
+    message to QC ``warnings`` (a short sequence such as chrM can hold few, unrepresentative
+    calls). Returns the canonical table (empty when no CpG is kept) and the QC dict:
+    n_calls, cg_share (None without calls), n_off_cg_dropped, n_cpgs_merged,
+    n_below_min_coverage, n_kept, mean_coverage and mean_level (None when nothing is kept),
+    warnings.
+    """
+    qc: dict = {"n_calls": len(calls), "cg_share": None, "warnings": []}
     cpg_pos, on_cg = _locate_cpgs(calls, ref_chrom, reference)
-    qc["cg_share"] = float(on_cg.mean())
-    if qc["cg_share"] < min_cg_share:
-        raise InputError(_diagnosis(calls, ref_chrom, reference, qc["cg_share"], min_cg_share), path=path)
+    if len(calls):
+        qc["cg_share"] = float(on_cg.mean())
+    if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
+        message = _diagnosis(calls, ref_chrom, reference, qc["cg_share"], min_cg_share)
+        if len(calls) >= min_calls_to_judge:
+            raise InputError(message, path=calls.source.path)
+        qc["warnings"].append(f"{calls.source.path}: only {len(calls)} calls here, not judged: {message}")
     qc["n_off_cg_dropped"] = int((~on_cg).sum())
     calls, ref_chrom, cpg_pos = calls.subset(on_cg), _subset(ref_chrom, on_cg), _subset(cpg_pos, on_cg)
-    if not len(calls):
-        raise InputError(f"no call falls on a CpG of {reference.fasta_path}", path=path)
 
     key, n_meth, n_total, qc["n_cpgs_merged"] = _merge_strands(calls, ref_chrom, cpg_pos, reference)
     enough = n_total >= min_coverage
     qc["n_below_min_coverage"] = int((~enough).sum())
     qc["n_kept"] = int(enough.sum())
-    if not qc["n_kept"]:
-        raise InputError(f"no CpG has at least {min_coverage} reads (min_coverage)", path=path)
     key, n_meth, n_total = _subset(key, enough), _subset(n_meth, enough), _subset(n_total, enough)
     level = (n_meth / n_total).astype(np.float32)
-    qc["mean_coverage"] = float(n_total.mean())
-    qc["mean_level"] = float(level.mean())
+    qc["mean_coverage"] = float(n_total.mean()) if len(key) else None
+    qc["mean_level"] = float(level.mean()) if len(key) else None
     chrom = np.right_shift(key, _POS_BITS, out=np.empty(len(key), np.int32), casting="unsafe")
     key &= (1 << _POS_BITS) - 1  # in place: now the position
     table = pd.DataFrame(
@@ -91,6 +125,14 @@ def to_canonical(
         copy=False,  # the arrays are this function's own
     )
     return table, qc
+
+
+def check_kept(qc: dict, path: object, reference: Reference, min_coverage: int) -> None:
+    """Raise InputError when a sample kept no CpG (``qc``: a ``canonical_cpgs`` QC dict, or the sum of several)."""
+    if qc["n_calls"] and qc["n_calls"] == qc["n_off_cg_dropped"]:
+        raise InputError(f"no call falls on a CpG of {reference.fasta_path}", path=path)
+    if not qc["n_kept"]:
+        raise InputError(f"no CpG has at least {min_coverage} reads (min_coverage)", path=path)
 
 
 def _subset(values: np.ndarray, keep: np.ndarray) -> np.ndarray:

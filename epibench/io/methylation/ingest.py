@@ -9,6 +9,7 @@ import pandas as pd
 
 from epibench.errors import InputError
 from epibench.io.methylation import bedgraph, bedmethyl, bigwig, cytosine_report, methylc
+from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.canonical import to_canonical
 from epibench.io.methylation.detect import detect_source
 from epibench.io.parquet import write_parquet
@@ -62,26 +63,45 @@ def ingest(
         raise ValueError(f"min_coverage must be >= 1, got {min_coverage}")
     if not 0 <= min_cg_share <= 1:
         raise ValueError(f"min_cg_share must be in 0..1, got {min_cg_share}")
+    calls = read_calls(path, fmt, coverage_path)
+    table, qc = to_canonical(calls, reference, applied_min_coverage(calls, min_coverage), min_cg_share)
+    return table, qc | coverage_qc(calls, min_coverage)
+
+
+def read_calls(
+    path: str | os.PathLike, fmt: str | None = None, coverage_path: str | os.PathLike | None = None
+) -> Calls:
+    """The per-strand calls of a methylation file (format detected unless ``fmt`` names a ``READERS`` key)."""
     source = detect_source(path, fmt)
     if source.fmt == bigwig.FORMAT:
-        calls = bigwig.read(source, coverage_path)
-    elif coverage_path is not None:
+        return bigwig.read(source, coverage_path)
+    if coverage_path is not None:
         raise InputError(
             f"a coverage file ({coverage_path}) applies only to {bigwig.FORMAT}; "
             f"{source.fmt} files hold their own read depth",
             path=path,
         )
-    else:
-        calls = READERS[source.fmt](source)
-    coverage_known = calls.qc.get("coverage_known", True)
-    table, qc = to_canonical(calls, reference, min_coverage if coverage_known else 1, min_cg_share)
-    qc["coverage_known"] = coverage_known
-    qc["warnings"] = []
-    if not coverage_known:
-        message = bigwig.UNKNOWN_COVERAGE_WARNING.format(min_coverage=min_coverage)
-        qc |= {"min_coverage_applied": False, "mean_coverage": None, "warnings": [message]}
-        log.warning("%s: %s", path, message)
-    return table, qc
+    return READERS[source.fmt](source)
+
+
+def applied_min_coverage(calls: Calls, min_coverage: int) -> int:
+    """``min_coverage``, or 1 when the file does not give the read depth (see ``coverage_qc``)."""
+    return min_coverage if calls.qc.get("coverage_known", True) else 1
+
+
+def coverage_qc(calls: Calls, min_coverage: int) -> dict:
+    """QC keys on the read depth: coverage_known, warnings, and without a known depth
+    min_coverage_applied False and mean_coverage None (the warning is also logged)."""
+    if calls.qc.get("coverage_known", True):
+        return {"coverage_known": True, "warnings": []}
+    message = bigwig.UNKNOWN_COVERAGE_WARNING.format(min_coverage=min_coverage)
+    log.warning("%s: %s", calls.source.path, message)
+    return {
+        "coverage_known": False,
+        "min_coverage_applied": False,
+        "mean_coverage": None,
+        "warnings": [message],
+    }
 
 
 def write_canonical(df: pd.DataFrame, path: str | os.PathLike) -> None:

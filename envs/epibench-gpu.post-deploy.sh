@@ -1,0 +1,1 @@
+epibench.post-deploy.sh

@@ -1,0 +1,24 @@
+# The shard plan: which sequences each scatter job (ingest, shards) covers, and the held-out splits.
+checkpoint shard_plan:
+    input:
+        sizes=rules.reference.output.sizes,
+    output:
+        groups=f"{RESULTS}/shards/plan/groups.tsv",
+        splits=f"{RESULTS}/shards/plan/splits.bed",
+        summary=f"{RESULTS}/shards/plan/splits.tsv",
+        figure=report(
+            f"{RESULTS}/shards/plan/splits.png",
+            caption="../report/splits.rst",
+            category="Data",
+        ),
+    log:
+        f"{LOGS}/shards/plan.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        split=as_json(config["split"]),
+        min_share=config["shards"]["scatter_min_share"],
+        out_dir=lambda wildcards, output: str(Path(output.groups).parent),
+    shell:
+        "epibench shard-plan --chrom-sizes {input.sizes:q} --split-json {params.split:q}"
+        " --min-share {params.min_share} --out-dir {params.out_dir:q} > {log:q} 2>&1"
