@@ -322,6 +322,20 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
     log.info("%s", verdict(table, args.settings_json.get("new", "hybrid")))
 
 
+def cmd_evaluate_ensemble(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_ensemble
+
+    preds = write_ensemble(args.members, args.name, args.out)
+    log.info("ensemble %s of %d members: %d CpGs, mean spread %.4f", args.name, len(args.members), len(preds), preds["spread"].mean())
+
+
+def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_ensemble_report
+
+    rho = write_ensemble_report(args.metrics, args.predictions, args.members, args.settings_json, args.out_dir)
+    log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
+
+
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
     from epibench.evaluate.run import write_figure
 
@@ -602,6 +616,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--settings-json", type=_json_arg, default={})
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)
+    q = steps.add_parser("ensemble", help="an ensemble's predictions: its members' averaged, with their spread")
+    q.add_argument("--name", required=True, help="the ensemble's model name")
+    q.add_argument("--members", nargs="+", required=True, help="the members' predictions (.parquet)")
+    q.add_argument("--out", required=True, help="the ensemble's predictions (.parquet)")
+    q.set_defaults(func=cmd_evaluate_ensemble)
+    q = steps.add_parser("ensemble-report", help="ensemble vs members table, spread calibration table and figure")
+    q.add_argument("--metrics", required=True)
+    q.add_argument("--predictions", required=True, help="the ensemble's predictions (.parquet)")
+    q.add_argument("--members", nargs="+", required=True, help="member model names")
+    q.add_argument("--settings-json", type=_json_arg, default={})
+    q.add_argument("--out-dir", required=True)
+    q.set_defaults(func=cmd_evaluate_ensemble_report)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")

@@ -31,8 +31,8 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
 RUN_TIMEOUT_S = 480
 METRICS = "results/tiny/evaluation/metrics.tsv"
-MODELS = ("cnn", "hybrid")
-PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
+MODELS = ("cnn", "cnn_seed1", "hybrid")
+PREDICTIONS = ("cnn", "cnn_seed1", "hybrid", "ensemble", "logreg_gc_cpg", "gbm_histone")
 pytestmark = pytest.mark.slurm
 
 

@@ -7,6 +7,7 @@ afterwards, and that a report-only config change reruns only the report rule.
 from __future__ import annotations
 
 import json
+from html import unescape
 import os
 import re
 import shutil
@@ -82,7 +83,7 @@ def test_report_links_every_figure(workdir):
 def test_metrics_are_sane(workdir):
     metrics = pd.read_csv(workdir / "results/tiny/evaluation/metrics.tsv", sep="\t")
     overall = metrics[metrics["scope"] == "overall"].set_index(["model", "metric"])["value"]
-    assert set(metrics["model"]) == {"cnn", "hybrid", "ceiling", "logreg_gc_cpg", "gbm_histone"}
+    assert set(metrics["model"]) == {"cnn", "cnn_seed1", "hybrid", "ensemble", "ceiling", "logreg_gc_cpg", "gbm_histone"}
     for model in ("cnn", "hybrid", "ceiling"):
         assert 0.0 <= overall[(model, "auroc")] <= 1.0
         assert 0.0 <= overall[(model, "mse")] <= 1.0
@@ -100,7 +101,7 @@ def test_metrics_table_matches_sklearn_on_the_saved_predictions(workdir):
 
     metrics = pd.read_csv(workdir / "results/tiny/evaluation/metrics.tsv", sep="\t")
     overall = metrics[metrics["scope"] == "overall"].set_index(["model", "metric"])["value"]
-    for model in ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone"):
+    for model in ("cnn", "hybrid", "ensemble", "logreg_gc_cpg", "gbm_histone"):
         preds = pd.read_parquet(workdir / f"results/tiny/evaluation/predictions/{model}.parquet")
         assert overall[(model, "auroc")] == pytest.approx(
             roc_auc_score(preds["label_true"], preds["prob_pred"])
@@ -117,14 +118,34 @@ def test_metrics_table_matches_sklearn_on_the_saved_predictions(workdir):
 
 def test_leaderboard_lists_models_baselines_costs_and_verdicts(workdir):
     board = pd.read_csv(workdir / "results/tiny/evaluation/leaderboard.tsv", sep="\t").set_index("model")
-    assert set(board.index) == {"cnn", "hybrid", "ceiling", "logreg_gc_cpg", "gbm_histone"}
-    assert (board.loc[["cnn", "hybrid"], "train_seconds_per"] == "epoch").all()
+    assert set(board.index) == {"cnn", "cnn_seed1", "hybrid", "ensemble", "ceiling", "logreg_gc_cpg", "gbm_histone"}
+    assert (board.loc[["cnn", "hybrid", "ensemble"], "train_seconds_per"] == "epoch").all()
+    assert board.loc["ensemble", "kind"] == "ensemble"
+    assert board.loc["ensemble", "train_seconds"] == pytest.approx(board.loc[["cnn", "cnn_seed1", "hybrid"], "train_seconds"].sum())
     assert (board.loc[["logreg_gc_cpg", "gbm_histone"], "train_seconds_per"] == "fit").all()
     assert (board.loc[["cnn", "hybrid", "gbm_histone"], "peak_mem_mb"] > 50).all()
     verdicts = board.loc[["cnn", "logreg_gc_cpg", "gbm_histone"], ["new_beats_on_auroc", "new_beats_on_mse"]]
     assert set(verdicts.to_numpy().ravel()) <= {"yes", "overlapping", "no"}
     html = (workdir / "results/tiny/report/index.html").read_text()
     assert "The new model (hybrid)" in html
+
+
+def test_ensemble_averages_its_members_and_reports_its_spread(workdir):
+    evaluation = workdir / "results/tiny/evaluation"
+    members = {m: pd.read_parquet(evaluation / f"predictions/{m}.parquet") for m in ("cnn", "cnn_seed1", "hybrid")}
+    ensemble = pd.read_parquet(evaluation / "predictions/ensemble.parquet")
+    key = ["sample", "chrom", "pos"]
+    levels = pd.concat([t.set_index(key)["level_pred"].rename(m) for m, t in members.items()], axis=1)
+    aligned = levels.reindex(pd.MultiIndex.from_frame(ensemble[key]))
+    np.testing.assert_allclose(ensemble["level_pred"], aligned.mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(ensemble["spread"], aligned.std(axis=1, ddof=0), rtol=1e-5, atol=1e-9)
+    # the seed reached training: the two CNNs differ only in it and predict differently
+    assert not np.allclose(aligned["cnn"], aligned["cnn_seed1"])
+    table = pd.read_csv(evaluation / "ensembles/ensemble.members.tsv", sep="\t")
+    assert table["model"].tolist() == ["cnn", "cnn_seed1", "hybrid", "ensemble"]
+    assert len(pd.read_csv(evaluation / "ensembles/ensemble.calibration.tsv", sep="\t")) == 10
+    html = unescape((workdir / "results/tiny/report/index.html").read_text())
+    assert "ensemble 'ensemble'" in html and "ensembles_ensemble.png" in html
 
 
 def test_one_figure_reruns_alone(workdir):

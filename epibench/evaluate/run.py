@@ -14,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.evaluate import plots
+from epibench.evaluate.ensemble import ensemble_predictions, members_table, plot_ensemble, spread_calibration
 from epibench.evaluate.leaderboard import CEILING, leaderboard_table
 from epibench.evaluate.tables import check_predictions, comparison_table, metrics_long
 from epibench.io.atomic import write_tsv
+from epibench.io.parquet import write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +73,12 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype={"model": str, "scope": str, "scope_value": str, "metric": str})
 
 
-def training_costs(train_metrics: list[str | Path], baseline_records: list[str | Path]) -> pd.DataFrame:
+def training_costs(
+    train_metrics: list[str | Path], baseline_records: list[str | Path], ensembles: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
     """model, kind, train_seconds, train_seconds_per, peak_mem_mb: mean epoch time and peak memory of
-    each deep model (its metrics.csv, in models/<model>/) and fit time and memory of each baseline."""
+    each deep model (its metrics.csv, in models/<model>/), fit time and memory of each baseline, and
+    for each ensemble (name -> member models) its members' epoch times summed and their largest peak."""
     rows = []
     for path in train_metrics:
         epochs = pd.read_csv(path)
@@ -82,7 +87,12 @@ def training_costs(train_metrics: list[str | Path], baseline_records: list[str |
     for path in baseline_records:
         record = json.loads(Path(path).read_text())
         rows.append((record["model"], "baseline", record["fit_seconds"], "fit", record["peak_rss_mb"]))
-    return pd.DataFrame(rows, columns=["model", "kind", "train_seconds", "train_seconds_per", "peak_mem_mb"])
+    costs = pd.DataFrame(rows, columns=["model", "kind", "train_seconds", "train_seconds_per", "peak_mem_mb"])
+    by_model = costs.set_index("model")
+    for name, members in (ensembles or {}).items():
+        parts = by_model.reindex(members)
+        rows.append((name, "ensemble", parts["train_seconds"].sum(min_count=len(members)), "epoch", parts["peak_mem_mb"].max()))
+    return pd.DataFrame(rows, columns=costs.columns)
 
 
 def write_comparison(metrics_tsv: str | Path, train_metrics: list[str | Path], settings: dict, out: str | Path) -> None:
@@ -106,9 +116,39 @@ def write_leaderboard(
 ) -> pd.DataFrame:
     """leaderboard.tsv (epibench.evaluate.leaderboard); returns it."""
     long = read_metrics(metrics_tsv)
-    table = leaderboard_table(long, training_costs(train_metrics, baseline_records), settings.get("new", "hybrid"))
+    costs = training_costs(train_metrics, baseline_records, settings.get("ensembles", {}))
+    table = leaderboard_table(long, costs, settings.get("new", "hybrid"))
     write_tsv(table, out)
     return table
+
+
+def write_ensemble(member_paths: list[str | Path], name: str, out: str | Path) -> pd.DataFrame:
+    """The ensemble's predictions table (epibench.evaluate.ensemble) from its members' tables; returns it."""
+    members = {}
+    for path in member_paths:
+        table = pd.read_parquet(path)
+        check_predictions(table, path)
+        members[str(table["model"].iloc[0])] = table
+    preds = ensemble_predictions(members, name)
+    write_parquet(preds, out, list(preds.columns))
+    return preds
+
+
+def write_ensemble_report(
+    metrics_tsv: str | Path, predictions: str | Path, members: list[str], settings: dict, out_dir: str | Path
+) -> float:
+    """``out_dir``/<name>.members.tsv, <name>.calibration.tsv and <name>.png (+ .pdf) of one
+    ensemble (name = the model in ``predictions``); returns Spearman's rho(spread, |error|)."""
+    preds = pd.read_parquet(predictions)
+    check_predictions(preds, predictions)
+    name = str(preds["model"].iloc[0])
+    table = members_table(read_metrics(metrics_tsv), name, members)
+    calibration, rho = spread_calibration(preds, n_boot=settings.get("n_boot", 200), seed=settings.get("seed", 0))
+    out_dir = Path(out_dir)
+    write_tsv(table, out_dir / f"{name}.members.tsv")
+    write_tsv(calibration.assign(spearman_rho=rho), out_dir / f"{name}.calibration.tsv")
+    plot_ensemble(table, calibration, rho, out_dir / name)
+    return rho
 
 
 def write_figure(kind: str, inputs: list[str | Path], truth: str | Path | None, stem: str | Path) -> None:

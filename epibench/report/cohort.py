@@ -62,6 +62,13 @@ def cohort_report(
         Item(evaluation_dir / "pred_vs_obs.png", "predicted vs observed methylation level (density), per model"),
         Item(evaluation_dir / "metrics.tsv", "all metrics in long form with 95 % bootstrap intervals"),
     ]
+    for path in sorted((evaluation_dir / "ensembles").glob("*.members.tsv")):
+        name = path.name[: -len(".members.tsv")]
+        evaluation += [
+            Item(path.with_name(f"{name}.png"), f"ensemble '{name}': AUROC and MSE of the ensemble and its members, and the mean absolute error of CpGs binned by the members' spread (a useful uncertainty rises from bin to bin)"),
+            Item(path, f"ensemble '{name}' against its members on the test data (95 % bootstrap intervals)"),
+            Item(path.with_name(f"{name}.calibration.tsv"), f"ensemble '{name}': error by spread bin (SD of the members' predictions), with Spearman's rho between spread and absolute error"),
+        ]
     interpret_dir = results / "interpret"
     interpretation = [
         Item(interpret_dir / "sequence_attribution.png", "integrated-gradients attribution by position around the CpG, per region class (baseline: all-N sequence)"),

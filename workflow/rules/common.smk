@@ -63,11 +63,22 @@ def validate(config):
             raise WorkflowError(
                 f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'"
             )
-    clash = set(config["evaluate"]["baselines"]) & set(config["models"])
+    names = [
+        *config["models"],
+        *config["evaluate"]["baselines"],
+        *config["evaluate"]["ensembles"],
+    ]
+    clash = sorted({n for n in names if names.count(n) > 1})
     if clash:
         raise WorkflowError(
-            f"models and evaluate.baselines share the names {sorted(clash)}"
+            f"models, evaluate.baselines and evaluate.ensembles share the names {clash}"
         )
+    for name, members in config["evaluate"]["ensembles"].items():
+        unknown = [m for m in members if m not in config["models"]]
+        if unknown:
+            raise WorkflowError(
+                f"evaluate.ensembles.{name}: {unknown} are not models in 'models'"
+            )
     if config["attribute"]["model"] not in config["models"]:
         raise WorkflowError(
             f"attribute.model {config['attribute']['model']!r} is not a model in 'models'"
@@ -82,9 +93,11 @@ LOGS = f"logs/{COHORT}"
 BENCH = f"{LOGS}/benchmarks"
 MODELS = list(config["models"])
 BASELINES = config["evaluate"]["baselines"]
-# every predictions table the evaluation reads: the trained models' and the baselines'
+ENSEMBLES = config["evaluate"]["ensembles"]
+# every predictions table the evaluation reads: the trained models', the baselines' and the ensembles'
 PREDICTIONS = expand(
-    f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS + BASELINES
+    f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+    model=MODELS + BASELINES + list(ENSEMBLES),
 )
 INTERPRET_FIGURES = [
     "sequence_attribution",
@@ -102,6 +115,11 @@ EVALUATION_FILES = [
             f"{figure}.png"
             for figure in ("roc", "pr", "pred_vs_obs", "per_region", "comparison")
         ),
+        *(
+            f"ensembles/{name}.{suffix}"
+            for name in ENSEMBLES
+            for suffix in ("members.tsv", "calibration.tsv", "png")
+        ),
     )
 ]
 
@@ -110,6 +128,7 @@ wildcard_constraints:
     sample="|".join(SAMPLES.index),
     model="|".join(MODELS),
     baseline="|".join(BASELINES) or "^$",
+    ensemble="|".join(ENSEMBLES) or "^$",
     group="[^/]+",
 
 
@@ -158,6 +177,19 @@ def as_json(value):
 def without(section, *keys):
     """A config section without ``keys`` (settings another rule or the launcher uses)."""
     return {k: v for k, v in config[section].items() if k not in keys}
+
+
+def model_spec(wildcards):
+    """Params function: the model's architecture settings as JSON (its ``seed`` goes to training)."""
+    return as_json(
+        {k: v for k, v in config["models"][wildcards.model].items() if k != "seed"}
+    )
+
+
+def train_settings(wildcards):
+    """Params function: the train settings as JSON, with the model's own ``seed`` if it has one."""
+    seed = config["models"][wildcards.model].get("seed", config["train"]["seed"])
+    return as_json(without("train", "gpus") | {"seed": seed})
 
 
 def torchrun_prefix(wildcards, resources):

@@ -22,6 +22,50 @@ rule baseline:
         " --out {output.predictions:q} --record {output.record:q} > {log:q} 2>&1"
 
 
+rule ensemble:
+    input:
+        lambda wildcards: expand(
+            f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+            model=ENSEMBLES[wildcards.ensemble],
+        ),
+    output:
+        f"{RESULTS}/evaluation/predictions/{{ensemble}}.parquet",
+    log:
+        f"{LOGS}/evaluate/ensemble_{{ensemble}}.log",
+    conda:
+        "../../envs/epibench.yaml"
+    shell:
+        "epibench evaluate ensemble --name {wildcards.ensemble} --members {input:q}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+rule ensemble_report:
+    input:
+        metrics=f"{RESULTS}/evaluation/metrics.tsv",
+        predictions=rules.ensemble.output,
+    output:
+        members=f"{RESULTS}/evaluation/ensembles/{{ensemble}}.members.tsv",
+        calibration=f"{RESULTS}/evaluation/ensembles/{{ensemble}}.calibration.tsv",
+        png=report(
+            f"{RESULTS}/evaluation/ensembles/{{ensemble}}.png",
+            caption="../report/ensemble.rst",
+            category="Evaluation",
+        ),
+        pdf=f"{RESULTS}/evaluation/ensembles/{{ensemble}}.pdf",
+    log:
+        f"{LOGS}/evaluate/ensemble_report_{{ensemble}}.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        members=lambda wildcards: ENSEMBLES[wildcards.ensemble],
+        settings=as_json(config["evaluate"]),
+        out_dir=lambda wildcards, output: str(Path(output.png).parent),
+    shell:
+        "epibench evaluate ensemble-report --metrics {input.metrics:q} --predictions {input.predictions:q}"
+        " --members {params.members:q} --settings-json {params.settings:q} --out-dir {params.out_dir:q}"
+        " > {log:q} 2>&1"
+
+
 rule metrics:
     input:
         predictions=PREDICTIONS,

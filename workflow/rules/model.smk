@@ -22,8 +22,8 @@ rule train:
     resources:
         gpu=config["train"]["gpus"],
     params:
-        model=lambda wildcards: as_json(config["models"][wildcards.model]),
-        train=as_json(without("train", "gpus")),
+        model=model_spec,
+        train=train_settings,
         launcher=torchrun_prefix,
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
