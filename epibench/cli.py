@@ -282,10 +282,49 @@ def cmd_predict(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     model, dataset = _model_and_dataset(args.model_dir, args.shards, args.split)
+    dataset.require_labels("scoring predictions")
     table = predict(model, dataset, model_name=Path(args.model_dir).name, batch_size=args.batch_size)
     with atomic_path(args.out) as tmp:
         table.to_parquet(tmp, index=False)
     log.info("predicted %d CpGs of split %s", len(table), args.split)
+
+
+def cmd_ablate(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from epibench.evaluate.ablation import ablation_table, hidden_mark_predictions, plot_ablation
+    from epibench.evaluate.tables import check_predictions
+    from epibench.io.atomic import write_tsv
+
+    _set_threads(args.threads)
+    model, dataset = _model_and_dataset(args.model_dir, args.shards, "test")
+    name = Path(args.model_dir).name
+    full = pd.read_parquet(args.predictions)
+    check_predictions(full, args.predictions)
+    settings = args.settings_json
+    table = ablation_table(
+        full, hidden_mark_predictions(model, dataset, name), settings.get("n_boot", 200), settings.get("seed", 0)
+    )
+    write_tsv(table, args.out)
+    plot_ablation(table, name, args.out_figure)
+    log.info("mark ablation of %s: AUROC drop %s", name, dict(zip(table["mark"], table["auroc_drop"].round(4))))
+
+
+def cmd_impute(args: argparse.Namespace) -> None:
+    from epibench.evaluate.impute import impute, imputed_summary, plot_imputed
+    from epibench.io.atomic import write_tsv
+    from epibench.io.parquet import write_parquet
+    from epibench.report.tracks import read_chrom_sizes, write_cpg_track
+
+    _set_threads(args.threads)
+    model, dataset = _model_and_dataset(args.model_dir, args.shards, "all")
+    table = impute(model, dataset, Path(args.model_dir).name)
+    write_parquet(table, args.out_table, list(table.columns))
+    write_cpg_track(table, table["level_pred"].to_numpy(), read_chrom_sizes(args.chrom_sizes), Path(args.out_bigwig), args.out_table)
+    summary = imputed_summary(table, args.threshold)
+    write_tsv(summary, args.out_summary)
+    plot_imputed(table, args.out_figure)
+    log.info("imputed %d CpGs:\n%s", len(table), summary.to_string(index=False))
 
 
 def cmd_baseline(args: argparse.Namespace) -> None:
@@ -334,6 +373,23 @@ def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
 
     rho = write_ensemble_report(args.metrics, args.predictions, args.members, args.settings_json, args.out_dir)
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
+
+
+def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
+    from epibench.evaluate.learning_curve import curve_table, plot_curve, runs_from_meta
+    from epibench.evaluate.run import load_predictions
+    from epibench.io.atomic import write_tsv
+
+    settings = args.settings_json
+    table = curve_table(
+        load_predictions(args.predictions),
+        runs_from_meta(args.model_meta),
+        n_boot=settings.get("n_boot", 200),
+        seed=settings.get("seed", 0),
+    )
+    write_tsv(table, args.out)
+    plot_curve(table, args.out_figure)
+    log.info("learning curve:\n%s", table[["mode", "fraction", "n_train_rows", "auroc", "mse"]].to_string(index=False))
 
 
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
@@ -534,7 +590,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the shard-plan folder (groups.tsv, splits.bed)",
     )
     p.add_argument(
-        "--cpgs", nargs="+", required=True, help="canonical CpG table(s) of the sample (one per group)"
+        "--cpgs",
+        default=None,
+        help="the sample's canonical CpG table of this group; none for a sample without methylation calls (to predict)",
     )
     p.add_argument("--regions", required=True, help="cohort region table")
     p.add_argument("--reference", required=True)
@@ -586,6 +644,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output path without extension (.png and .pdf are written)")
     p.set_defaults(func=cmd_attribute_figure)
 
+    p = sub.add_parser("impute", help="methylation predicted for a sample without methylation calls (all its CpGs)")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--shards", nargs="+", required=True, help="the sample's shard folders")
+    p.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threshold", type=float, default=0.5, help="methylated = prob_pred >= threshold")
+    p.add_argument("--out-table", required=True, help="imputed levels (.parquet)")
+    p.add_argument("--out-bigwig", required=True, help="imputed levels (.bw)")
+    p.add_argument("--out-summary", required=True, help="per region class (.tsv)")
+    p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    p.set_defaults(func=cmd_impute)
+
+    p = sub.add_parser("ablate", help="mark ablation: test predictions with each mark hidden, against the full ones")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--predictions", required=True, help="the model's full test predictions (.parquet)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
+    p.add_argument("--out", required=True, help="ablation table (.tsv)")
+    p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    p.set_defaults(func=cmd_ablate)
+
     p = sub.add_parser("baseline", help="fit a baseline on the train split, predict the test split")
     p.add_argument("--name", required=True, help="logreg_gc_cpg or gbm_histone")
     p.add_argument("--shards", nargs="+", required=True)
@@ -628,6 +708,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--settings-json", type=_json_arg, default={})
     q.add_argument("--out-dir", required=True)
     q.set_defaults(func=cmd_evaluate_ensemble_report)
+    q = steps.add_parser("learning-curve", help="test metrics against the share of training CpGs, from scratch and fine-tuned")
+    q.add_argument("--predictions", nargs="+", required=True, help="each run's test predictions (.parquet)")
+    q.add_argument("--model-meta", nargs="+", required=True, help="each run's model.json")
+    q.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_learning_curve)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")

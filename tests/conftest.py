@@ -15,11 +15,9 @@ from epibench.io.regions import annotate_regions, write_regions
 MARKS = ["H3K4me3", "H3K27ac", "H3K36me3"]
 
 
-@pytest.fixture(scope="session")
-def tiny_cohort(tmp_path_factory) -> dict:
-    """Paths of a 3 x 40-kb, 2-sample demo cohort with its canonical tables and region table."""
-    root = tmp_path_factory.mktemp("tiny_cohort")
-    generated = generate_demo(root / "raw", chrom_lengths=(40_000, 40_000, 40_000), n_samples=2, seed=3)
+def make_cohort(root: Path, chrom_length: int) -> dict:
+    """Paths of a 3-chromosome, 2-sample demo cohort with its canonical tables and region table."""
+    generated = generate_demo(root / "raw", chrom_lengths=(chrom_length,) * 3, n_samples=2, seed=3)
     fasta = write_reference_index(generated["genome"], root / "reference")
     reference = Reference(fasta)
     regions = root / "regions.parquet"
@@ -43,30 +41,28 @@ def tiny_cohort(tmp_path_factory) -> dict:
     }
 
 
-@pytest.fixture(scope="session")
-def tiny_shards(tiny_cohort, tmp_path_factory) -> list[Path]:
-    """Shard folders of the tiny cohort (window 200, bins of 50; val chr2, test chr3), one per sample x chromosome."""
+def make_shards(cohort: dict, root: Path) -> list[Path]:
+    """Shard folders of ``cohort`` (window 200, bins of 50; val chr2, test chr3), one per sample x chromosome."""
     from epibench.data.groups import read_groups
     from epibench.data.plan import write_plan
     from epibench.data.shards import ShardSettings, build_shard
     from epibench.data.splits import SplitSettings
 
-    root = tmp_path_factory.mktemp("tiny_shards")
     write_plan(
-        tiny_cohort["chrom_sizes"],
+        cohort["chrom_sizes"],
         SplitSettings(val_chroms=["chr2"], test_chroms=["chr3"]),
         0.01,
         root / "plan",
     )
     dirs = []
-    for sample, cpgs in tiny_cohort["cpgs"].items():
+    for sample, cpgs in cohort["cpgs"].items():
         for group, chroms in read_groups(root / "plan" / "groups.tsv").items():
             dirs.append(root / sample / group)
             build_shard(
                 cpgs,
-                tiny_cohort["regions"],
-                tiny_cohort["fasta"],
-                tiny_cohort["marks"][sample],
+                cohort["regions"],
+                cohort["fasta"],
+                cohort["marks"][sample],
                 root / "plan" / "splits.bed",
                 chroms,
                 dirs[-1],
@@ -74,3 +70,22 @@ def tiny_shards(tiny_cohort, tmp_path_factory) -> list[Path]:
                 ShardSettings(window=200, bin_size=50),
             )
     return dirs
+
+
+@pytest.fixture(scope="session")
+def tiny_cohort(tmp_path_factory) -> dict:
+    """The tiny cohort: 3 x 40 kb, 2 samples."""
+    return make_cohort(tmp_path_factory.mktemp("tiny_cohort"), 40_000)
+
+
+@pytest.fixture(scope="session")
+def tiny_shards(tiny_cohort, tmp_path_factory) -> list[Path]:
+    """Shard folders of the tiny cohort."""
+    return make_shards(tiny_cohort, tmp_path_factory.mktemp("tiny_shards"))
+
+
+@pytest.fixture(scope="session")
+def small_shards(tmp_path_factory) -> list[Path]:
+    """Shard folders of a 3 x 200-kb, 2-sample cohort: enough rows for a learning curve to mean something."""
+    root = tmp_path_factory.mktemp("small_cohort")
+    return make_shards(make_cohort(root, 200_000), root / "shards")

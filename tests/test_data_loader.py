@@ -9,6 +9,7 @@ import torch
 
 from epibench.data.dataset import ShardDataset
 from epibench.data.loader import ShuffledBatches, make_loader
+from epibench.errors import InputError
 
 
 def _epoch(
@@ -164,3 +165,39 @@ def test_shuffled_batches_mix_rows_of_different_shards_and_samples(dataset):
     first = next(iter(ordered))
     assert first["index"].tolist() == list(range(64))
     assert len(set(samples[:64])) == 1
+
+
+def test_mark_dropout_hides_whole_marks_of_training_rows_reproducibly(dataset):
+    loader = make_loader(dataset, 64, True, seed=3, mark_dropout=0.3)
+    loader.batch_sampler.set_epoch(1)
+    requests = list(loader.batch_sampler)
+    again = make_loader(dataset, 64, True, seed=3, mark_dropout=0.3).batch_sampler
+    again.set_epoch(1)
+    assert all(np.array_equal(a.drop, b.drop) for a, b in zip(requests, again))
+    drops = np.concatenate([r.drop for r in requests])
+    assert drops.shape == (len(dataset), len(dataset.marks))
+    assert 0.25 < drops.mean() < 0.35
+    request = requests[0]
+    batch = dataset.__getitems__(request)
+    plain = dataset.__getitems__(list(request.indices))
+    dropped = torch.from_numpy(request.drop)
+    assert not batch["hist_mask"][dropped].any() and (batch["hist"][dropped] == 0).all()
+    kept = ~dropped
+    assert torch.equal(batch["hist_mask"][kept], plain["hist_mask"][kept])
+    assert torch.equal(batch["hist"][kept], plain["hist"][kept])
+    # evaluation never drops
+    ordered = make_loader(dataset, 64, False, mark_dropout=0.3).batch_sampler
+    assert all(r.drop is None for r in ordered)
+
+
+def test_hidden_marks_are_missing_in_every_row(tiny_shards):
+    data = ShardDataset(tiny_shards, "test")
+    shown = data.__getitems__(list(range(32)))
+    data.hide_marks([data.marks[1]])
+    hidden = data.__getitems__(list(range(32)))
+    assert not hidden["hist_mask"][:, 1].any() and (hidden["hist"][:, 1] == 0).all()
+    assert shown["hist_mask"][:, 1].any()
+    for mark in (0, 2):
+        assert torch.equal(hidden["hist"][:, mark], shown["hist"][:, mark])
+    with pytest.raises(InputError, match="not in the shards"):
+        data.hide_marks(["H3K9me3"])

@@ -9,30 +9,19 @@ import pytest
 from epibench.errors import InputError
 from epibench.evaluate.ensemble import ensemble_predictions, members_table, spread_calibration
 from epibench.evaluate.run import training_costs, write_ensemble, write_ensemble_report, write_metrics
+from prediction_tables import observed_levels, predictions
 
 
-def _member(name: str, level_pred: np.ndarray, rng: np.random.Generator, n: int) -> pd.DataFrame:
-    """A predictions table of ``n`` CpGs on chr1 (positions 10, 20, ...), observed levels fixed by ``rng``."""
-    level_true = np.random.default_rng(0).uniform(0, 1, n)
-    return pd.DataFrame(
-        {
-            "model": name,
-            "sample": np.where(np.arange(n) % 2, "s1", "s2"),
-            "chrom": "chr1",
-            "pos": np.arange(n) * 10,
-            "region": "promoter",
-            "level_true": level_true,
-            "label_true": (level_true >= 0.5).astype(np.int8),
-            "level_pred": level_pred,
-            "prob_pred": np.clip(level_pred + rng.normal(0, 0.01, n), 0, 1),
-        }
-    )
+def _member(name: str, level_pred: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """A member's predictions: ``level_pred`` and probabilities a little off it."""
+    n = len(level_pred)
+    return predictions(name, level_pred, np.clip(level_pred + rng.normal(0, 0.01, n), 0, 1))
 
 
 def test_ensemble_is_the_members_mean_on_aligned_cpgs():
     rng = np.random.default_rng(1)
     n = 50
-    members = {name: _member(name, rng.uniform(0, 1, n), rng, n) for name in ("a", "b", "c")}
+    members = {name: _member(name, rng.uniform(0, 1, n), rng) for name in ("a", "b", "c")}
     shuffled = {**members, "b": members["b"].sample(frac=1.0, random_state=3)}  # another row order
     got = ensemble_predictions(shuffled, "ens")
     assert (got["model"] == "ens").all() and got["pos"].tolist() == members["a"]["pos"].tolist()
@@ -47,8 +36,8 @@ def test_ensemble_is_the_members_mean_on_aligned_cpgs():
 
 def test_members_on_different_cpgs_are_refused():
     rng = np.random.default_rng(2)
-    a = _member("a", rng.uniform(0, 1, 20), rng, 20)
-    b = _member("b", rng.uniform(0, 1, 20), rng, 20).assign(pos=lambda t: t["pos"] + 1)
+    a = _member("a", rng.uniform(0, 1, 20), rng)
+    b = _member("b", rng.uniform(0, 1, 20), rng).assign(pos=lambda t: t["pos"] + 1)
     with pytest.raises(InputError, match="members 'a' and 'b' predict different CpGs"):
         ensemble_predictions({"a": a, "b": b}, "ens")
     with pytest.raises(InputError, match="at least two members"):
@@ -98,8 +87,7 @@ def test_ensemble_files_end_to_end(tmp_path):
     n = 300
     paths = []
     for name in ("a", "b"):
-        truth = _member(name, np.zeros(n), rng, n)["level_true"].to_numpy()
-        table = _member(name, np.clip(truth + rng.normal(0, 0.2, n), 0, 1), rng, n)
+        table = _member(name, np.clip(observed_levels(n) + rng.normal(0, 0.2, n), 0, 1), rng)
         paths.append(tmp_path / f"{name}.parquet")
         table.to_parquet(paths[-1])
     write_ensemble(paths, "ens", tmp_path / "ens.parquet")

@@ -31,7 +31,8 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
 RUN_TIMEOUT_S = 480
 METRICS = "results/tiny/evaluation/metrics.tsv"
-MODELS = ("cnn", "cnn_seed1", "hybrid")
+CURVE_RUNS = tuple(f"cnn_{mode}_{pct}pct" for mode in ("scratch", "finetuned") for pct in (50, 100))
+MODELS = ("cnn", "cnn_seed1", "hybrid", *CURVE_RUNS)
 PREDICTIONS = ("cnn", "cnn_seed1", "hybrid", "ensemble", "logreg_gc_cpg", "gbm_histone")
 pytestmark = pytest.mark.slurm
 
@@ -167,7 +168,7 @@ def test_train_ran_in_the_gpu_partition_with_a_gpu(runs):
     slurm = runs["slurm"]
     jobs, logs = _jobs(slurm), _slurm_logs(slurm)
     train = {jid: job for jid, job in jobs.items() if job.get("Comment", "").startswith("rule_train")}
-    assert sorted(job["Comment"] for job in train.values()) == [f"rule_train_wildcards_{m}" for m in MODELS]
+    assert sorted(job["Comment"] for job in train.values()) == sorted(f"rule_train_wildcards_{m}" for m in MODELS)
     for jid, job in train.items():
         assert job["Partition"] == "gpu", job["block"]
         assert job.get("JOB_GRES") == "gpu:1", job["block"]

@@ -61,10 +61,14 @@ def workdir(tmp_path_factory) -> Path:
             "--chrom-lengths",
             "100000,100000,100000",
             "--samples",
-            "2",
+            "3",
         ],
         root,
     )
+    # sample3 keeps its histone marks but loses its methylation calls: a sample to predict
+    sheet = pd.read_csv(root / "resources/tiny/samples.tsv", sep="\t", dtype=str)
+    sheet.loc[sheet["sample"] == "sample3", ["methylation", "format"]] = ""
+    sheet.to_csv(root / "resources/tiny/samples.tsv", sep="\t", index=False)
     snakemake(root)
     return root
 
@@ -148,6 +152,59 @@ def test_ensemble_averages_its_members_and_reports_its_spread(workdir):
     assert "ensemble 'ensemble'" in html and "ensembles_ensemble.png" in html
 
 
+def test_mark_ablation_of_the_new_model(workdir):
+    table = pd.read_csv(workdir / "results/tiny/evaluation/ablation/hybrid.tsv", sep="\t")
+    assert sorted(table["mark"]) == ["H3K27ac", "H3K36me3", "H3K4me3"]
+    preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/hybrid.parquet")
+    assert (table["n"] == len(preds)).all()
+    assert np.allclose(table["mse_full"], ((preds["level_true"] - preds["level_pred"]) ** 2).mean())
+    assert np.allclose(table["mse_increase"], table["mse_hidden"] - table["mse_full"])
+    assert (workdir / "results/tiny/evaluation/ablation/hybrid.png").stat().st_size > 1000
+
+
+def test_learning_curve_from_scratch_and_fine_tuned(workdir):
+    curve = pd.read_csv(workdir / "results/tiny/evaluation/learning_curve.tsv", sep="\t")
+    assert sorted(zip(curve["mode"], curve["fraction"])) == [
+        ("finetuned", 0.5), ("finetuned", 1.0), ("scratch", 0.5), ("scratch", 1.0)
+    ]
+    rows = curve.set_index(["mode", "fraction"])["n_train_rows"]
+    assert rows[("scratch", 0.5)] == pytest.approx(rows[("scratch", 1.0)] / 2, rel=0.15)
+    tuned = json.loads((workdir / "results/tiny/models/cnn_finetuned_50pct/model.json").read_text())
+    assert tuned["pretrained"]["folder"] == "results/tiny/models/cnn"
+    preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/cnn_scratch_50pct.parquet")
+    assert curve.set_index("model").loc["cnn_scratch_50pct", "mse"] == pytest.approx(
+        ((preds["level_true"] - preds["level_pred"]) ** 2).mean()
+    )
+    board = pd.read_csv(workdir / "results/tiny/evaluation/leaderboard.tsv", sep="\t")
+    assert not board["model"].str.contains("pct").any(), "learning-curve runs stay off the leaderboard"
+
+
+def test_a_sample_without_methylation_calls_is_imputed_not_trained_on(workdir):
+    from sklearn.metrics import roc_auc_score
+
+    results = workdir / "results/tiny"
+    imputed = pd.read_parquet(results / "imputed/sample3.parquet")
+    regions = pd.read_parquet(results / "regions/cpg_regions.parquet")
+    kept = regions[~regions["blacklisted"]] if "blacklisted" in regions else regions
+    assert len(imputed) > 0.95 * len(kept), "every reference CpG (but those whose window crosses a split)"
+    assert set(imputed["chrom"]) == {"chr1", "chr2", "chr3"} and imputed["level_pred"].between(0, 1).all()
+    truth = pd.read_csv(workdir / "resources/tiny/truth.tsv.gz", sep="\t", dtype={"sample": str, "chrom": str})
+    merged = imputed.merge(truth[truth["sample"] == "sample3"], on=["chrom", "pos"])
+    assert len(merged) > 0.9 * len(imputed)
+    assert roc_auc_score(merged["p_meth"] >= 0.5, merged["prob_pred"]) > 0.7, "imputation follows the truth"
+    import pyBigWig
+
+    with pyBigWig.open(str(results / "imputed/sample3.bw")) as bw:
+        row = imputed.iloc[len(imputed) // 2]
+        assert bw.values(row["chrom"], int(row["pos"]), int(row["pos"]) + 1)[0] == pytest.approx(row["level_pred"], rel=1e-5)
+    model_meta = json.loads((results / "models/hybrid/model.json").read_text())
+    assert not any("sample3" in shard for shard in model_meta["shards"])
+    assert "sample3" not in set(pd.read_parquet(results / "evaluation/predictions/hybrid.parquet")["sample"])
+    assert not (results / "qc/sample3.ingest.json").exists()
+    summary = pd.read_csv(results / "imputed/sample3.summary.tsv", sep="\t").set_index("region")
+    assert summary.loc["all", "n"] == len(imputed)
+
+
 def test_one_figure_reruns_alone(workdir):
     (workdir / "results/tiny/evaluation/roc.png").unlink()
     done = snakemake(workdir, "-n", "--quiet", "rules", "--", "results/tiny/evaluation/roc.png")
@@ -166,8 +223,10 @@ def test_predictions_cover_the_test_split_once(workdir):
     manifests = [
         json.loads(p.read_text()) for p in (workdir / "results/tiny/shards").glob("sample*/*/manifest.json")
     ]
-    assert len(manifests) == 2 * 3, "one shard per sample and chromosome"
-    assert len(preds) == sum(m["counts"]["test"] for m in manifests)
+    assert len(manifests) == 3 * 3, "one shard per sample and chromosome"
+    labelled = [m for m in manifests if m["labelled"]]
+    assert sorted({m["sample"] for m in labelled}) == ["sample1", "sample2"]
+    assert len(preds) == sum(m["counts"]["test"] for m in labelled)
 
 
 def test_canonical_tables_sit_on_reference_cpgs(workdir):
@@ -268,6 +327,7 @@ def test_missing_sample_file_is_named(workdir):
 def test_sample_chrom_names_cover_every_sample_file(workdir):
     table = pd.read_csv(workdir / "results/tiny/qc/sample_chrom_names.tsv", sep="\t")
     labels = set(table["input"])
+    assert "sample3.methylation" not in labels and "sample3.H3K4me3" in labels
     for sample in ("sample1", "sample2"):
         assert {
             f"{sample}.methylation",

@@ -14,6 +14,8 @@ batch of indices) returns a dict of batched tensors:
 
 Reverse complement (``BatchRequest.flip``): the sequence is reversed and complemented
 (A<->T, C<->G, N stays) and the histone bins reversed; the CpG stays at W//2-1, W//2.
+Missing marks: a mark of a row is missing (hist 0, hist_mask False) where the shards have
+no signal, where ``BatchRequest.drop`` says so (mark dropout) and for ``hide_marks``.
 Histone normalisation: epibench.data.normalise, statistics per sample from its training rows.
 """
 
@@ -51,18 +53,27 @@ def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
 
 @dataclass
 class BatchRequest:
-    """Dataset indices of one batch, and which of them to reverse-complement ((B,) bool)."""
+    """Dataset indices of one batch, which of them to reverse-complement ((B,) bool) and, when
+    given, which marks of each row to treat as missing ((B, M) bool: mark dropout in training)."""
 
     indices: np.ndarray
     flip: np.ndarray
+    drop: np.ndarray | None = None
+
+
+EVERY_SPLIT = "all"
 
 
 class ShardDataset(Dataset):
-    """Rows of ``split`` ("train", "val", "test") across the given shard folders."""
+    """Rows of ``split`` ("train", "val", "test", or "all" rows) across the given shard folders.
+
+    ``labelled`` is False when some shard is of a sample without methylation calls (a sample
+    to predict: its level is NaN), which is never trained or scored on.
+    """
 
     def __init__(self, shard_dirs: list[str | Path], split: str, histone_norm: str = "robust"):
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if split not in (*SPLITS, EVERY_SPLIT):
+            raise ValueError(f"split must be one of {(*SPLITS, EVERY_SPLIT)}, got {split!r}")
         if histone_norm not in HISTONE_NORMS:
             raise ValueError(f"histone_norm must be one of {HISTONE_NORMS}, got {histone_norm!r}")
         if not shard_dirs:
@@ -85,8 +96,32 @@ class ShardDataset(Dataset):
             np.array([c["grid_offset"] for c in m["chroms"]], np.int64) for m in self.manifests
         ]
         self._n_grid = [np.array([c["n_grid"] for c in m["chroms"]], np.int64) for m in self.manifests]
-        self.rows = RowIndex([split_runs(a["split"], SPLITS.index(split)) for a in self.arrays])
+        self.labelled = all(m.get("labelled", True) for m in self.manifests)
+        if split == EVERY_SPLIT:
+            runs = [(np.zeros(1, np.int64), np.array([len(a["split"])], np.int64)) for a in self.arrays]
+        else:
+            runs = [split_runs(a["split"], SPLITS.index(split)) for a in self.arrays]
+        self.rows = RowIndex(runs)
         self.norm_stats = self._norm_stats()
+        self.hidden_marks: tuple[int, ...] = ()
+
+    def require_labels(self, use: str) -> None:
+        """InputError naming the samples without methylation calls, which cannot serve ``use``."""
+        unlabelled = sorted({m["sample"] for m in self.manifests if not m.get("labelled", True)})
+        if unlabelled:
+            raise InputError(f"samples {unlabelled} have no methylation calls (predict-only): not for {use}")
+
+    def keep_fraction(self, fraction: float, seed: int) -> None:
+        """Keep a seeded random ``fraction`` of the rows, in blocks of 64 neighbouring CpGs
+        (limited-data training; normalisation statistics stay those of all training rows)."""
+        self.rows = self.rows.subset(fraction, np.random.default_rng([seed, 3]))
+
+    def hide_marks(self, names: list[str]) -> None:
+        """Treat the marks ``names`` as missing in every row (mark ablation); [] shows all again."""
+        unknown = [n for n in names if n not in self.marks]
+        if unknown:
+            raise InputError(f"marks {unknown} are not in the shards (their marks: {self.marks})")
+        self.hidden_marks = tuple(self.marks.index(n) for n in names)
 
     @staticmethod
     def _reference_path(shard_dir: Path, manifest: dict) -> Path:
@@ -191,6 +226,10 @@ class ShardDataset(Dataset):
         if flip.any():
             batch["seq"][flip] = reverse_complement_codes(batch["seq"][flip])
             batch["hist"][flip] = batch["hist"][flip][..., ::-1]
+        if self.hidden_marks:
+            batch["hist"][:, list(self.hidden_marks)] = np.nan
+        if request.drop is not None:
+            batch["hist"][np.asarray(request.drop, dtype=bool)] = np.nan
         observed = ~np.isnan(batch["hist"])
         batch["hist"] = np.where(observed, batch["hist"], 0.0).astype(np.float32)
         tensors = {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in batch.items()}

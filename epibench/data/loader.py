@@ -24,12 +24,14 @@ from epibench.data.dataset import BatchRequest, ShardDataset
 
 
 class ShuffledBatches(Sampler[BatchRequest]):
-    """Batches of one epoch as BatchRequests (indices + reverse-complement flags).
+    """Batches of one epoch as BatchRequests (indices, reverse-complement flags, dropped marks).
 
     n_rows: dataset length. shuffle False: rows in order, no flips (evaluation).
     rank/world_size: this process takes batches rank, rank + world_size, ...; every rank gets
     the same number (the last ``len(all batches) % world_size`` batches are left out).
     start_batch: the first batch of this rank to yield (resume in the middle of an epoch).
+    mark_dropout: probability that a mark of a training row is made missing (of ``n_marks``
+    marks, each drawn apart; only when shuffling), so a model learns to predict without it.
     """
 
     def __init__(
@@ -43,6 +45,8 @@ class ShuffledBatches(Sampler[BatchRequest]):
         pool_blocks: int = 1024,
         rank: int = 0,
         world_size: int = 1,
+        mark_dropout: float = 0.0,
+        n_marks: int = 0,
     ):
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
@@ -50,6 +54,7 @@ class ShuffledBatches(Sampler[BatchRequest]):
         self.seed, self.reverse_complement_prob = seed, reverse_complement_prob
         self.block_rows, self.pool_blocks = block_rows, pool_blocks
         self.rank, self.world_size = rank, world_size
+        self.mark_dropout, self.n_marks = mark_dropout, n_marks
         self.epoch, self.start_batch = 0, 0
 
     def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
@@ -87,13 +92,16 @@ class ShuffledBatches(Sampler[BatchRequest]):
 
     def __iter__(self) -> Iterator[BatchRequest]:
         flip_rng = np.random.default_rng([self.seed, self.epoch, 1])
+        drop_rng = np.random.default_rng([self.seed, self.epoch, 2])
+        dropping = self.shuffle and self.mark_dropout > 0 and self.n_marks > 0
         for number, rows in enumerate(self._batches()):
             if number >= len(self) * self.world_size:
                 return
-            # drawn for every batch, so a batch's flips do not depend on rank or start_batch
+            # drawn for every batch, so a batch's flips and drops do not depend on rank or start_batch
             flip = flip_rng.random(len(rows)) < self.reverse_complement_prob
+            drop = drop_rng.random((len(rows), self.n_marks)) < self.mark_dropout if dropping else None
             if number % self.world_size == self.rank and number // self.world_size >= self.start_batch:
-                yield BatchRequest(rows, flip & self.shuffle)
+                yield BatchRequest(rows, flip & self.shuffle, drop)
 
 
 def _collate(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -111,6 +119,7 @@ def make_loader(
     pin_memory: bool = False,
     rank: int = 0,
     world_size: int = 1,
+    mark_dropout: float = 0.0,
 ) -> DataLoader:
     """A DataLoader of batched dicts (ShardDataset.__getitems__) driven by ``ShuffledBatches``.
 
@@ -125,6 +134,8 @@ def make_loader(
         reverse_complement_prob,
         rank=rank,
         world_size=world_size,
+        mark_dropout=mark_dropout,
+        n_marks=len(dataset.marks) if mark_dropout else 0,
     )
     return DataLoader(
         dataset,

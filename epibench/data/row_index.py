@@ -46,3 +46,23 @@ class RowIndex:
     def shard_ranges(self) -> list[tuple[int, int, int]]:
         """(shard number, first dataset index, end dataset index) of every run, in order."""
         return [(int(s), int(a), int(b)) for s, a, b in zip(self._shard, self._offset[:-1], self._offset[1:])]
+
+    def subset(self, fraction: float, rng: np.random.Generator, block_rows: int = 64) -> "RowIndex":
+        """A RowIndex of a random ``fraction`` (0-1] of the rows, taken in blocks of up to
+        ``block_rows`` consecutive rows (at least one block), in the original order."""
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+        shard, start, length = [], [], []
+        for number, first_row, n_rows in zip(self._shard, self._first, np.diff(self._offset)):
+            offsets = np.arange(0, n_rows, block_rows)
+            shard.append(np.full(len(offsets), number, dtype=np.int64))
+            start.append(first_row + offsets)
+            length.append(np.minimum(offsets + block_rows, n_rows) - offsets)
+        shard, start, length = (np.concatenate(a) if a else np.empty(0, np.int64) for a in (shard, start, length))
+        n_keep = max(1, round(fraction * len(shard))) if len(shard) else 0
+        keep = np.sort(rng.choice(len(shard), size=n_keep, replace=False))
+        runs = [
+            (start[keep][shard[keep] == number], length[keep][shard[keep] == number])
+            for number in range(int(self._shard.max()) + 1 if len(self._shard) else 0)
+        ]
+        return RowIndex(runs)

@@ -76,9 +76,13 @@ def _chrom_cpgs(
     settings: ShardSettings,
     counts: dict[str, int],
 ) -> pd.DataFrame:
-    """The sample's kept CpGs of ``chrom`` with their region class, sorted by position."""
-    cpgs = _read_rows(cpg_table, chrom, ["pos", "n_total", "level"])
+    """The sample's kept CpGs of ``chrom`` with their region class, sorted by position; without
+    a ``cpg_table`` (a sample to predict, no methylation calls) every reference CpG, level NaN."""
     regions = _read_rows(region_table, chrom)
+    if cpg_table is None:
+        cpgs = pd.DataFrame({"pos": regions["pos"], "n_total": 0, "level": np.float32(np.nan)})
+    else:
+        cpgs = _read_rows(cpg_table, chrom, ["pos", "n_total", "level"])
     merged = cpgs.merge(regions.drop(columns="chrom"), on="pos", how="inner")
     counts["not_reference_cpg"] += len(cpgs) - len(merged)
     if settings.drop_blacklisted and "blacklisted" in merged:
@@ -108,7 +112,7 @@ def _cpg_arrays(cpgs: pd.DataFrame, split: np.ndarray, chrom_index: int, setting
 
 
 def build_shard(
-    cpg_table: str | Path,
+    cpg_table: str | Path | None,
     region_table: str | Path,
     fasta: str | Path,
     mark_tracks: dict[str, str | Path],
@@ -121,7 +125,9 @@ def build_shard(
     """Write the shard folder ``out_dir`` for ``sample`` on the sequences ``chroms``; returns its manifest.
 
     mark_tracks: mark name -> bigWig path, in the order the model will see them.
-    A sample with no CpG on these sequences gives a valid, empty shard.
+    A sample with no CpG on these sequences gives a valid, empty shard. cpg_table None: a
+    sample without methylation calls, to predict: every reference CpG, level NaN, label 0,
+    weight 0 (manifest ``labelled`` False; such shards are never trained or scored on).
     """
     reference = Reference(fasta)
     missing = [c for c in chroms if c not in reference.chroms]
@@ -178,6 +184,7 @@ def build_shard(
         "bin_size": settings.bin_size,
         "n_bins": settings.window // settings.bin_size,
         "chroms": chrom_info,
+        "labelled": cpg_table is not None,
         "label_threshold": settings.label_threshold,
         "ambiguous_band": settings.ambiguous_band,
         "reference": {

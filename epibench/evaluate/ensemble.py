@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy.stats import spearmanr
 
 from epibench.errors import InputError
 from epibench.evaluate.bootstrap import bootstrap_ci, scope_rng
-from epibench.evaluate.tables import PREDICTION_COLUMNS
+from epibench.evaluate.metrics import spearman
+from epibench.evaluate.tables import PREDICTION_COLUMNS, overall_fields
 from epibench.figures import save_figure
 
 IDENTITY = ["sample", "chrom", "pos"]
@@ -95,28 +95,18 @@ def spread_calibration(
                 "rmse": float(np.sqrt((err**2).mean())),
             }
         )
-    rho = float(spearmanr(spread, error).statistic) if len(spread) > 2 else float("nan")
+    rho = spearman(spread, error) if len(spread) > 2 else float("nan")
     return pd.DataFrame(rows), rho
 
 
 def members_table(metrics_long: pd.DataFrame, name: str, members: list[str]) -> pd.DataFrame:
     """Ensemble vs members on the test data: model, role (member | ensemble), then for each of
     ``MEMBER_METRICS`` the overall value and 95 % bootstrap interval (from metrics.tsv)."""
-    overall = metrics_long[(metrics_long["scope"] == "overall") & metrics_long["metric"].isin(MEMBER_METRICS)]
-    stats = overall.set_index(["model", "metric"])
-    rows = []
-    for model in [*members, name]:
-        row = {"model": model, "role": "ensemble" if model == name else "member"}
-        for metric in MEMBER_METRICS:
-            if (model, metric) not in stats.index:
-                raise InputError(f"metrics.tsv has no overall {metric} of {model!r}")
-            entry = stats.loc[(model, metric)]
-            row |= {
-                metric: entry["value"],
-                f"{metric}_ci_low": entry["ci_low"],
-                f"{metric}_ci_high": entry["ci_high"],
-            }
-        rows.append(row)
+    rows = [
+        {"model": model, "role": "ensemble" if model == name else "member"}
+        | overall_fields(metrics_long, model, MEMBER_METRICS)
+        for model in [*members, name]
+    ]
     return pd.DataFrame(rows)
 
 

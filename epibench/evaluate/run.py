@@ -31,7 +31,10 @@ def ceiling_predictions(preds: pd.DataFrame, truth_path: str | Path) -> pd.DataF
     The true p is the best predictor of the observed level; no model can beat it on average.
     """
     truth = pd.read_csv(
-        truth_path, sep="\t", usecols=["sample", "chrom", "pos", "p_meth"], dtype={"sample": str, "chrom": str}
+        truth_path,
+        sep="\t",
+        usecols=["sample", "chrom", "pos", "p_meth"],
+        dtype={"sample": str, "chrom": str},
     )
     one_model = preds[preds["model"] == preds["model"].iloc[0]]
     merged = one_model.merge(truth, on=["sample", "chrom", "pos"], how="inner")
@@ -55,7 +58,9 @@ def load_predictions(paths: list[str | Path], truth: str | Path | None = None) -
     return preds
 
 
-def write_metrics(prediction_paths: list[str | Path], truth: str | Path | None, settings: dict, out: str | Path) -> None:
+def write_metrics(
+    prediction_paths: list[str | Path], truth: str | Path | None, settings: dict, out: str | Path
+) -> None:
     """metrics.tsv: every metric per model and scope with 95 % bootstrap intervals."""
     preds = load_predictions(prediction_paths, truth)
     long = metrics_long(
@@ -65,7 +70,11 @@ def write_metrics(prediction_paths: list[str | Path], truth: str | Path | None, 
         seed=settings.get("seed", 0),
     )
     write_tsv(long, out)
-    log.info("metrics of %d models on %d test rows", preds["model"].nunique(), len(preds) // preds["model"].nunique())
+    log.info(
+        "metrics of %d models on %d test rows",
+        preds["model"].nunique(),
+        len(preds) // preds["model"].nunique(),
+    )
 
 
 def read_metrics(path: str | Path) -> pd.DataFrame:
@@ -74,16 +83,22 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
 
 
 def training_costs(
-    train_metrics: list[str | Path], baseline_records: list[str | Path], ensembles: dict[str, list[str]] | None = None
+    train_metrics: list[str | Path],
+    baseline_records: list[str | Path],
+    ensembles: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """model, kind, train_seconds, train_seconds_per, peak_mem_mb: mean epoch time and peak memory of
-    each deep model (its metrics.csv, in models/<model>/), fit time and memory of each baseline, and
+    each deep model (its metrics.csv, in models/<model>/; kind "fine-tuned" when its model.json
+    says it started from a pretrained model), fit time and memory of each baseline, and
     for each ensemble (name -> member models) its members' epoch times summed and their largest peak."""
     rows = []
     for path in train_metrics:
         epochs = pd.read_csv(path)
         peak = epochs["peak_mem_mb"].max() if "peak_mem_mb" in epochs else float("nan")
-        rows.append((Path(path).parent.name, "model", epochs["seconds"].mean(), "epoch", peak))
+        meta_path = Path(path).with_name("model.json")
+        pretrained = meta_path.exists() and "pretrained" in json.loads(meta_path.read_text())
+        kind = "fine-tuned" if pretrained else "model"
+        rows.append((Path(path).parent.name, kind, epochs["seconds"].mean(), "epoch", peak))
     for path in baseline_records:
         record = json.loads(Path(path).read_text())
         rows.append((record["model"], "baseline", record["fit_seconds"], "fit", record["peak_rss_mb"]))
@@ -91,11 +106,21 @@ def training_costs(
     by_model = costs.set_index("model")
     for name, members in (ensembles or {}).items():
         parts = by_model.reindex(members)
-        rows.append((name, "ensemble", parts["train_seconds"].sum(min_count=len(members)), "epoch", parts["peak_mem_mb"].max()))
+        rows.append(
+            (
+                name,
+                "ensemble",
+                parts["train_seconds"].sum(min_count=len(members)),
+                "epoch",
+                parts["peak_mem_mb"].max(),
+            )
+        )
     return pd.DataFrame(rows, columns=costs.columns)
 
 
-def write_comparison(metrics_tsv: str | Path, train_metrics: list[str | Path], settings: dict, out: str | Path) -> None:
+def write_comparison(
+    metrics_tsv: str | Path, train_metrics: list[str | Path], settings: dict, out: str | Path
+) -> None:
     """comparison.tsv: the seed's table (metric, original, new, improvement), with time per epoch and peak memory."""
     long = read_metrics(metrics_tsv)
     original, new = settings.get("original", "cnn"), settings.get("new", "hybrid")
@@ -143,7 +168,9 @@ def write_ensemble_report(
     check_predictions(preds, predictions)
     name = str(preds["model"].iloc[0])
     table = members_table(read_metrics(metrics_tsv), name, members)
-    calibration, rho = spread_calibration(preds, n_boot=settings.get("n_boot", 200), seed=settings.get("seed", 0))
+    calibration, rho = spread_calibration(
+        preds, n_boot=settings.get("n_boot", 200), seed=settings.get("seed", 0)
+    )
     out_dir = Path(out_dir)
     write_tsv(table, out_dir / f"{name}.members.tsv")
     write_tsv(calibration.assign(spearman_rho=rho), out_dir / f"{name}.calibration.tsv")

@@ -194,9 +194,7 @@ def metrics_long(
             else:
                 low = high = np.full(point.size, np.nan)
             records.append((model, scope, value, "n", float(n), np.nan, np.nan))
-            records.extend(
-                (model, scope, value, *fields) for fields in zip(METRICS[1:], point, low, high)
-            )
+            records.extend((model, scope, value, *fields) for fields in zip(METRICS[1:], point, low, high))
     return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
 
 
@@ -243,3 +241,21 @@ def comparison_table(
     base = table["original"].abs().replace(0.0, np.nan)
     table["improvement"] = sign * (table["new"] - table["original"]) / base
     return table[list(COMPARISON_COLUMNS)]
+
+
+def overall_fields(metrics_long: pd.DataFrame, model: str, metrics: tuple[str, ...]) -> dict[str, float]:
+    """``{metric: value, metric_ci_low: ..., metric_ci_high: ...}`` of ``model``'s overall scope
+    in ``metrics_long`` (``metrics_long``'s table), for each of ``metrics``; InputError when absent."""
+    rows = metrics_long[(metrics_long["model"] == model) & (metrics_long["scope"] == "overall")]
+    stats = rows.set_index("metric")
+    fields = {}
+    for metric in metrics:
+        if metric not in stats.index:
+            raise InputError(f"the metrics table has no overall {metric} of {model!r}")
+        entry = stats.loc[metric]
+        fields |= {
+            metric: entry["value"],
+            f"{metric}_ci_low": entry["ci_low"],
+            f"{metric}_ci_high": entry["ci_high"],
+        }
+    return fields

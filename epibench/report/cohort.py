@@ -62,6 +62,15 @@ def cohort_report(
         Item(evaluation_dir / "pred_vs_obs.png", "predicted vs observed methylation level (density), per model"),
         Item(evaluation_dir / "metrics.tsv", "all metrics in long form with 95 % bootstrap intervals"),
     ]
+    evaluation += [
+        Item(evaluation_dir / "learning_curve.png", "learning curve: test AUROC and MSE against the share of training CpGs used, from scratch and fine-tuned from a pretrained model (95 % bootstrap bands)"),
+        Item(evaluation_dir / "learning_curve.tsv", "learning curve: one row per run (start, share of training CpGs, rows trained on, test AUROC and MSE with 95 % intervals)"),
+    ]
+    for path in sorted((evaluation_dir / "ablation").glob("*.tsv")):
+        evaluation += [
+            Item(path.with_suffix(".png"), f"mark ablation of model '{path.stem}': AUROC drop and MSE increase on the test data with each mark hidden (paired 95 % bootstrap intervals)"),
+            Item(path, f"mark ablation of model '{path.stem}': metrics with all marks and with each mark hidden, and the differences"),
+        ]
     for path in sorted((evaluation_dir / "ensembles").glob("*.members.tsv")):
         name = path.name[: -len(".members.tsv")]
         evaluation += [
@@ -78,10 +87,19 @@ def cohort_report(
         Item(interpret_dir / "top_kmers.tsv", "k-mers (strand-merged) with the largest mean attribution, per region class"),
         Item(interpret_dir / "summary.json", "attribution settings and integrated-gradients convergence error"),
     ]
+    imputation = []
+    for path in sorted((results / "imputed").glob("*.summary.tsv")):
+        sample = path.name[: -len(".summary.tsv")]
+        imputation += [
+            Item(path.with_name(f"{sample}.png"), f"sample {sample} (histone marks, no methylation calls): predicted methylation level of every CpG, per region class"),
+            Item(path, f"sample {sample}: imputed CpGs per region class, mean and median predicted level, share predicted methylated"),
+        ]
     sections = {
         "QC": _existing(qc),
         "Training": _existing(training),
         "Evaluation": _existing(evaluation),
         "Interpretation": _existing(interpretation),
     }
+    if _existing(imputation):  # only cohorts with samples to predict
+        sections["Imputation"] = _existing(imputation)
     return render(title, sections, out_html, max_rows=max_rows)

@@ -181,14 +181,22 @@ def write_prediction_tracks(
     out_dir = Path(out_dir)
     written = []
     for (model, sample), rows in preds.groupby(["model", "sample"], sort=False):
-        pos = rows["pos"].to_numpy(dtype=np.int64)
-        codes, order = _sorted_cpgs(rows["chrom"].to_numpy(dtype=str), pos, chrom_sizes, predictions_parquet)
-        level_pred = rows["level_pred"].to_numpy(dtype=np.float64)[order]
-        level_true = rows["level_true"].to_numpy(dtype=np.float64)[order]
+        level_pred = rows["level_pred"].to_numpy(dtype=np.float64)
+        level_true = rows["level_true"].to_numpy(dtype=np.float64)
         for kind, values in ((PREDICTED, level_pred), (ERROR, level_pred - level_true)):
             out = out_dir / f"{model}.{sample}.{kind}.bw"
-            written.append(_write_bigwig(out, chrom_sizes, codes[order], pos[order], values, CPG_SPAN))
+            written.append(write_cpg_track(rows, values, chrom_sizes, out, predictions_parquet))
     return written
+
+
+def write_cpg_track(
+    rows: pd.DataFrame, values: np.ndarray, chrom_sizes: dict[str, int], out: Path, source: str | os.PathLike
+) -> Path:
+    """A bigWig of one value per CpG (``rows``' chrom and pos, any order; ``values`` (N,) float in
+    the same order), a 2-bp entry each; InputError naming ``source`` for unknown or repeated CpGs."""
+    pos = rows["pos"].to_numpy(dtype=np.int64)
+    codes, order = _sorted_cpgs(rows["chrom"].to_numpy(dtype=str), pos, chrom_sizes, source)
+    return _write_bigwig(out, chrom_sizes, codes[order], pos[order], np.asarray(values)[order], CPG_SPAN)
 
 
 def _load_attributions(path: str | os.PathLike) -> dict[str, np.ndarray]:

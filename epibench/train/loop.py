@@ -86,7 +86,8 @@ class TrainConfig:
     if available), "cpu", "cuda" or "cuda:N". log_every: steps between progress lines
     when stderr is not a terminal. reverse_complement: probability that a training row is
     reverse-complemented (epibench.data.loader). checkpoint_every: optimizer steps between
-    checkpoints (0 = only at the end of each epoch).
+    checkpoints (0 = only at the end of each epoch). mark_dropout: probability that a mark of a
+    training row is hidden (missing), so the model copes with a missing mark (mark ablation).
     """
 
     epochs: int = 30
@@ -104,6 +105,7 @@ class TrainConfig:
     log_every: int = 100
     reverse_complement: float = 0.5
     checkpoint_every: int = 500
+    mark_dropout: float = 0.0
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "log_every"):
@@ -123,10 +125,9 @@ class TrainConfig:
                 raise ValueError(f"train setting {name} must be >= 0, got {getattr(self, name)}")
         if self.compile not in (True, False, "auto"):
             raise ValueError(f"train setting compile must be true, false or auto, got {self.compile!r}")
-        if not 0 <= self.reverse_complement <= 1:
-            raise ValueError(
-                f"train setting reverse_complement must be in 0-1, got {self.reverse_complement}"
-            )
+        for name in ("reverse_complement", "mark_dropout"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"train setting {name} must be in 0-1, got {getattr(self, name)}")
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> TrainConfig:
@@ -502,6 +503,7 @@ def fit(
         train_set,
         shuffle=True,
         reverse_complement_prob=config.reverse_complement,
+        mark_dropout=config.mark_dropout,
         rank=ranks.rank,
         world_size=ranks.world_size,
         **loader_args,

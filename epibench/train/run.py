@@ -9,9 +9,11 @@ from pathlib import Path
 from epibench.data.dataset import ShardDataset
 from epibench.models.factory import build_model
 from epibench.train.loop import TrainConfig, fit, set_seed
+from epibench.train.transfer import TransferSettings, architecture, load_pretrained
 
-# Settings of the training data rather than of the optimisation loop.
-DATA_SETTINGS = {"histone_norm": "robust"}
+# Settings of the training data rather than of the optimisation loop: histone normalisation,
+# and the share of the training rows used (limited-data runs: a learning curve).
+DATA_SETTINGS = {"histone_norm": "robust", "fraction": 1.0}
 
 
 def train_from_shards(
@@ -20,14 +22,22 @@ def train_from_shards(
     train_settings: dict,
     out_dir: str | Path,
 ) -> dict:
-    """Train the model ``model_settings`` ({"arch": ..., size overrides}) on the train split of
-    ``shard_dirs``, early-stopping on their val split; returns the training summary."""
+    """Train the model ``model_settings`` ({"arch": ..., size overrides, optionally pretrained,
+    freeze, mark_map: ``epibench.train.transfer``}) on the train split of ``shard_dirs`` (a
+    ``fraction`` of it when the train settings say so), early-stopping on their val split;
+    returns the training summary."""
     train_settings = dict(train_settings)
     data = {key: train_settings.pop(key, default) for key, default in DATA_SETTINGS.items()}
     config = TrainConfig.from_mapping(train_settings)
     model_settings = dict(model_settings)
+    transfer = TransferSettings.pop_from(model_settings)
+    if transfer is not None:
+        model_settings = architecture(transfer, model_settings)
     arch = model_settings.pop("arch")
     train_set = ShardDataset(shard_dirs, "train", histone_norm=data["histone_norm"])
+    train_set.require_labels("training")
+    if data["fraction"] < 1:
+        train_set.keep_fraction(data["fraction"], config.seed)
     val_set = ShardDataset(shard_dirs, "val", histone_norm=data["histone_norm"])
     set_seed(config.seed)
     model = build_model(
@@ -44,7 +54,13 @@ def train_from_shards(
         "histone_stats": {s: [c.tolist(), sc.tolist()] for s, (c, sc) in train_set.norm_stats.items()},
         "shards": [str(d) for d in shard_dirs],
         "data_fingerprint": data_fingerprint(train_set.manifests, data),
+        "n_train_rows": len(train_set),
+        "train_fraction": data["fraction"],
     }
+    if transfer is not None:
+        meta["pretrained"] = load_pretrained(model, transfer, train_set.marks, train_set.n_bins, train_set.window)
+        # a checkpoint resumes only from the same start
+        meta["data_fingerprint"] = data_fingerprint(train_set.manifests, data | {"pretrained": meta["pretrained"]})
     # a rerun with other data or settings (Snakemake reruns when they change) starts afresh
     return fit(model, train_set, val_set, config, out_dir, meta, on_stale_checkpoint="restart")
 

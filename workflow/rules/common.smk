@@ -31,6 +31,8 @@ def validate(config):
     sheet = pd.read_csv(config["samples"], sep="\t", dtype=str, comment="#").fillna("")
     if "coverage" not in sheet.columns:
         sheet["coverage"] = ""
+    if "format" in sheet.columns:  # an empty cell: detect the format
+        sheet["format"] = sheet["format"].replace("", "auto")
     absent_marks = [m for m in config["marks"] if m not in sheet.columns]
     if absent_marks:
         raise WorkflowError(
@@ -44,11 +46,19 @@ def validate(config):
     if sheet["sample"].duplicated().any():
         dup = sorted(sheet.loc[sheet["sample"].duplicated(), "sample"])
         raise WorkflowError(f"{config['samples']}: duplicated sample names {dup}")
+    if not (sheet["methylation"] != "").any():
+        raise WorkflowError(
+            f"{config['samples']}: no sample has methylation calls to train on"
+        )
     for row in sheet.itertuples(index=False):
+        if row.coverage and not row.methylation:
+            raise WorkflowError(
+                f"{config['samples']}: sample {row.sample} has a coverage file but no methylation calls"
+            )
         for column in ["methylation", "coverage", *config["marks"]]:
             path = getattr(row, column)
-            if column == "coverage" and not path:
-                continue
+            if column in ("methylation", "coverage") and not path:
+                continue  # coverage is optional; no methylation: a sample to predict
             if not path or not Path(path).exists():
                 raise WorkflowError(
                     f"{config['samples']}: sample {row.sample}, column {column}: file {path!r} does not exist"
@@ -79,6 +89,11 @@ def validate(config):
             raise WorkflowError(
                 f"evaluate.ensembles.{name}: {unknown} are not models in 'models'"
             )
+    curve_model = config["learning_curve"]["model"]
+    if curve_model and curve_model not in config["models"]:
+        raise WorkflowError(
+            f"learning_curve.model {curve_model!r} is not a model in 'models'"
+        )
     if config["attribute"]["model"] not in config["models"]:
         raise WorkflowError(
             f"attribute.model {config['attribute']['model']!r} is not a model in 'models'"
@@ -87,11 +102,46 @@ def validate(config):
 
 
 SAMPLES = validate(config)
+# samples with methylation calls (trained and scored on), and those to predict (marks only)
+LABELLED = [s for s in SAMPLES.index if SAMPLES.loc[s, "methylation"]]
+TO_PREDICT = [s for s in SAMPLES.index if not SAMPLES.loc[s, "methylation"]]
 COHORT = config["cohort"]
 RESULTS = f"results/{COHORT}"
 LOGS = f"logs/{COHORT}"
 BENCH = f"{LOGS}/benchmarks"
 MODELS = list(config["models"])
+TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
+# keys of a model entry that are training settings, not architecture
+TRAINING_KEYS = ("seed", "fraction")
+
+
+def curve_models():
+    """The learning curve's runs: name -> model entry (the curve model at each fraction, from
+    scratch and, with learning_curve.pretrained, fine-tuned)."""
+    curve = config["learning_curve"]
+    if not curve["model"]:
+        return {}
+    base = {
+        k: v
+        for k, v in config["models"][curve["model"]].items()
+        if k not in TRANSFER_KEYS
+    }
+    runs = {}
+    for fraction in curve["fractions"]:
+        label = f"{fraction * 100:g}".replace(".", "p") + "pct"
+        runs[f"{curve['model']}_scratch_{label}"] = base | {"fraction": fraction}
+        if curve["pretrained"]:
+            runs[f"{curve['model']}_finetuned_{label}"] = base | {
+                "fraction": fraction,
+                "pretrained": curve["pretrained"],
+                "freeze": curve["freeze"],
+            }
+    return runs
+
+
+CURVE_MODELS = curve_models()
+# every model to train: the cohort's models and the learning curve's runs
+TRAINED = config["models"] | CURVE_MODELS
 BASELINES = config["evaluate"]["baselines"]
 ENSEMBLES = config["evaluate"]["ensembles"]
 # every predictions table the evaluation reads: the trained models', the baselines' and the ensembles'
@@ -115,6 +165,9 @@ EVALUATION_FILES = [
             f"{figure}.png"
             for figure in ("roc", "pr", "pred_vs_obs", "per_region", "comparison")
         ),
+        f"ablation/{config['evaluate']['new']}.tsv",
+        f"ablation/{config['evaluate']['new']}.png",
+        *(["learning_curve.tsv", "learning_curve.png"] if CURVE_MODELS else []),
         *(
             f"ensembles/{name}.{suffix}"
             for name in ENSEMBLES
@@ -126,7 +179,7 @@ EVALUATION_FILES = [
 
 wildcard_constraints:
     sample="|".join(SAMPLES.index),
-    model="|".join(MODELS),
+    model="|".join(TRAINED),
     baseline="|".join(BASELINES) or "^$",
     ensemble="|".join(ENSEMBLES) or "^$",
     group="[^/]+",
@@ -180,16 +233,22 @@ def without(section, *keys):
 
 
 def model_spec(wildcards):
-    """Params function: the model's architecture settings as JSON (its ``seed`` goes to training)."""
-    return as_json(
-        {k: v for k, v in config["models"][wildcards.model].items() if k != "seed"}
-    )
+    """Params function: the model's architecture (and transfer) settings as JSON."""
+    entry = TRAINED[wildcards.model]
+    return as_json({k: v for k, v in entry.items() if k not in TRAINING_KEYS})
 
 
 def train_settings(wildcards):
-    """Params function: the train settings as JSON, with the model's own ``seed`` if it has one."""
-    seed = config["models"][wildcards.model].get("seed", config["train"]["seed"])
-    return as_json(without("train", "gpus") | {"seed": seed})
+    """Params function: the train settings as JSON, with the model's own seed and fraction."""
+    entry = TRAINED[wildcards.model]
+    own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
+    return as_json(without("train", "gpus") | own)
+
+
+def pretrained_files(wildcards):
+    """Input function: the files of the model a model entry starts from (none without pretrained)."""
+    folder = TRAINED[wildcards.model].get("pretrained")
+    return [f"{folder}/model.safetensors", f"{folder}/model.json"] if folder else []
 
 
 def torchrun_prefix(wildcards, resources):
@@ -213,9 +272,16 @@ def sample_group_files(pattern, wildcards):
 
 
 def shard_dirs(wildcards):
-    """Input function: every sample x shard-group folder."""
+    """Input function: every shard-group folder of the samples with methylation calls."""
     return expand(
         f"{RESULTS}/shards/{{sample}}/{{group}}",
-        sample=SAMPLES.index,
+        sample=LABELLED,
         group=plan_groups(),
     )
+
+
+def sample_cpgs(wildcards):
+    """Input function: the sample's canonical CpG table of the group; none for a sample to predict."""
+    if wildcards.sample in TO_PREDICT:
+        return []
+    return rules.ingest.output.table.format(**wildcards)

@@ -66,6 +66,63 @@ rule ensemble_report:
         " > {log:q} 2>&1"
 
 
+rule ablation:
+    input:
+        model=rules.train.output.model,
+        meta=rules.train.output.meta,
+        predictions=rules.predict.output,
+        shards=shard_dirs,
+    output:
+        table=f"{RESULTS}/evaluation/ablation/{{model}}.tsv",
+        png=report(
+            f"{RESULTS}/evaluation/ablation/{{model}}.png",
+            caption="../report/ablation.rst",
+            category="Evaluation",
+        ),
+        pdf=f"{RESULTS}/evaluation/ablation/{{model}}.pdf",
+    log:
+        f"{LOGS}/evaluate/ablation_{{model}}.log",
+    benchmark:
+        f"{BENCH}/evaluate/ablation_{{model}}.tsv"
+    conda:
+        "../../envs/epibench-gpu.yaml"
+    threads: 2
+    params:
+        model_dir=lambda wildcards, input: str(Path(input.model).parent),
+        settings=as_json(config["evaluate"]),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench ablate --model-dir {params.model_dir:q} --shards {input.shards:q}"
+        " --predictions {input.predictions:q} --threads {threads} --settings-json {params.settings:q}"
+        " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
+rule learning_curve:
+    input:
+        predictions=expand(
+            f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=CURVE_MODELS
+        ),
+        meta=expand(f"{RESULTS}/models/{{model}}/model.json", model=CURVE_MODELS),
+    output:
+        table=f"{RESULTS}/evaluation/learning_curve.tsv",
+        png=report(
+            f"{RESULTS}/evaluation/learning_curve.png",
+            caption="../report/learning_curve.rst",
+            category="Evaluation",
+        ),
+        pdf=f"{RESULTS}/evaluation/learning_curve.pdf",
+    log:
+        f"{LOGS}/evaluate/learning_curve.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        settings=as_json(config["evaluate"]),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate learning-curve --predictions {input.predictions:q} --model-meta {input.meta:q}"
+        " --settings-json {params.settings:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
 rule metrics:
     input:
         predictions=PREDICTIONS,

@@ -1,6 +1,7 @@
 rule train:
     input:
         shards=shard_dirs,
+        pretrained=pretrained_files,
     output:
         model=f"{RESULTS}/models/{{model}}/model.safetensors",
         meta=f"{RESULTS}/models/{{model}}/model.json",

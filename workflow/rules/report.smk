@@ -1,8 +1,13 @@
 rule report:
     input:
-        qc=expand(f"{RESULTS}/qc/{{sample}}.ingest.json", sample=SAMPLES.index),
-        qc_tables=expand(f"{RESULTS}/qc/{{sample}}.qc.tsv", sample=SAMPLES.index),
-        qc_figures=expand(f"{RESULTS}/qc/{{sample}}.qc.png", sample=SAMPLES.index),
+        qc=expand(f"{RESULTS}/qc/{{sample}}.ingest.json", sample=LABELLED),
+        qc_tables=expand(f"{RESULTS}/qc/{{sample}}.qc.tsv", sample=LABELLED),
+        qc_figures=expand(f"{RESULTS}/qc/{{sample}}.qc.png", sample=LABELLED),
+        imputed=expand(
+            f"{RESULTS}/imputed/{{sample}}.{{suffix}}",
+            sample=TO_PREDICT,
+            suffix=("summary.tsv", "png", "bw"),
+        ),
         regions=rules.regions.output.summary,
         splits=rules.shard_plan.output.figure,
         chrom_names=rules.sample_chrom_names.output,

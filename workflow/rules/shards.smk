@@ -1,6 +1,6 @@
 rule shards:
     input:
-        cpgs=rules.ingest.output.table,
+        cpgs=sample_cpgs,
         regions=rules.regions.output.table,
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
@@ -21,8 +21,9 @@ rule shards:
         marks=mark_args,
         settings=as_json(without("shards", "scatter_min_share")),
         plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
+        cpgs=optional_file_arg("--cpgs", "cpgs"),
     shell:
         "epibench shards --sample {wildcards.sample} --group {wildcards.group:q}"
-        " --plan-dir {params.plan_dir:q} --cpgs {input.cpgs:q} --regions {input.regions:q}"
+        " --plan-dir {params.plan_dir:q} {params.cpgs} --regions {input.regions:q}"
         " --reference {input.fasta:q} {params.marks} --settings-json {params.settings:q}"
         " --out-dir {output:q} > {log:q} 2>&1"

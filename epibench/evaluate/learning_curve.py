@@ -1,0 +1,87 @@
+"""Learning curve: test AUROC and MSE against the share of training CpGs, from scratch and fine-tuned.
+
+Each point is one trained model (``train.fraction`` of the training rows, in blocks of
+neighbouring CpGs; ``epibench.data.dataset.ShardDataset.keep_fraction``), started either
+from random weights ("scratch") or from a pretrained model ("finetuned"), all scored on the
+same held-out test CpGs with 95 % bootstrap intervals (``epibench.evaluate.tables.metrics_long``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from epibench.evaluate.tables import metrics_long, overall_fields
+from epibench.figures import save_figure
+
+CURVE_METRICS = ("auroc", "mse")
+MODES = ("scratch", "finetuned")
+CURVE_COLUMNS = (
+    "model",
+    "mode",
+    "fraction",
+    "n_train_rows",
+    *(f"{m}{suffix}" for m in CURVE_METRICS for suffix in ("", "_ci_low", "_ci_high")),
+)
+
+
+def runs_from_meta(meta_paths: list[str | os.PathLike]) -> dict[str, dict]:
+    """Run name (the model folder's name) -> mode, fraction, n_train_rows, from each run's model.json."""
+    runs = {}
+    for path in meta_paths:
+        meta = json.loads(Path(path).read_text())
+        runs[Path(path).parent.name] = {
+            "mode": "finetuned" if "pretrained" in meta else "scratch",
+            "fraction": meta["train_fraction"],
+            "n_train_rows": meta["n_train_rows"],
+        }
+    return runs
+
+
+def curve_table(preds: pd.DataFrame, runs: dict[str, dict], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+    """One row per run (``CURVE_COLUMNS``), by mode then fraction.
+
+    preds: the runs' predictions tables stacked (column model = run name). runs: run name ->
+    {"mode": "scratch" | "finetuned", "fraction": 0-1, "n_train_rows": int}.
+    """
+    missing = sorted(set(runs) - set(preds["model"]))
+    if missing:
+        raise ValueError(f"no predictions of learning-curve runs {missing}")
+    long = metrics_long(preds[preds["model"].isin(list(runs))], n_boot=n_boot, seed=seed)
+    rows = [
+        {"model": name, "mode": run["mode"], "fraction": run["fraction"], "n_train_rows": run["n_train_rows"]}
+        | overall_fields(long, name, CURVE_METRICS)
+        for name, run in runs.items()
+    ]
+    table = pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+    table["mode"] = pd.Categorical(table["mode"], categories=list(MODES), ordered=True)
+    table = table.sort_values(["mode", "fraction"], kind="stable").reset_index(drop=True)
+    table["mode"] = table["mode"].astype(str)
+    return table
+
+
+def plot_curve(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """AUROC and MSE (95 % CI bands) against the share of training CpGs (log axis), one line per mode."""
+    fig = Figure(figsize=(10, 4))
+    axes = fig.subplots(1, 2)
+    for ax, metric in zip(axes, CURVE_METRICS):
+        for mode, rows in table.groupby("mode", sort=False):
+            x = rows["fraction"].to_numpy(np.float64) * 100
+            ax.plot(
+                x, rows[metric], marker="o", label="fine-tuned" if mode == "finetuned" else "from scratch"
+            )
+            ax.fill_between(x, rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"], alpha=0.2)
+        ax.set_xscale("log")
+        ax.set(
+            title=f"Test {metric.upper()} by training data",
+            xlabel="training CpGs used (%)",
+            ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",
+        )
+        ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, stem)
