@@ -60,7 +60,14 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
     from epibench.demo.generate import generate_demo
 
     lengths = [int(x) for x in args.chrom_lengths.split(",")]
-    paths = generate_demo(Path(args.out), chrom_lengths=lengths, n_samples=args.samples, seed=args.seed)
+    paths = generate_demo(
+        Path(args.out),
+        chrom_lengths=lengths,
+        n_samples=args.samples,
+        seed=args.seed,
+        n_tumours=args.tumours,
+        purity=args.purity,
+    )
     log.info("demo cohort written to %s (%d files)", args.out, len(paths))
 
 
@@ -220,6 +227,7 @@ def cmd_shard_plan(args: argparse.Namespace) -> None:
 
 
 def cmd_shards(args: argparse.Namespace) -> None:
+    from epibench.data.covariates import encode_covariates
     from epibench.data.groups import read_groups
     from epibench.data.shards import ShardSettings, build_shard
 
@@ -243,6 +251,7 @@ def cmd_shards(args: argparse.Namespace) -> None:
         args.out_dir,
         args.sample,
         ShardSettings(**settings),
+        encode_covariates(args.covariates_json),
     )
     log.info("shard %s: %s", args.out_dir, manifest["counts"])
 
@@ -392,6 +401,41 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
     log.info("learning curve:\n%s", table[["mode", "fraction", "n_train_rows", "auroc", "mse"]].to_string(index=False))
 
 
+def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import load_predictions
+    from epibench.evaluate.strata import covariate_strata, plot_strata, stratified_table
+    from epibench.io.atomic import write_tsv
+
+    settings = args.settings_json
+    strata = covariate_strata(args.covariates_json)
+    table = stratified_table(
+        load_predictions(args.predictions), strata, settings.get("n_boot", 200), settings.get("seed", 0)
+    )
+    if table.empty:
+        raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
+    write_tsv(table, args.out)
+    plot_strata(table, args.out_figure)
+    log.info("metrics by covariate:\n%s", table[["model", "covariate", "stratum", "auroc", "mse"]].to_string(index=False))
+
+
+def cmd_evaluate_loso(args: argparse.Namespace) -> None:
+    from epibench.evaluate.loso import loso_table, plot_loso
+    from epibench.evaluate.run import load_predictions
+    from epibench.io.atomic import write_tsv
+
+    settings = args.settings_json
+    table = loso_table(
+        load_predictions(args.predictions),
+        args.held_out_json,
+        args.cohort_model,
+        settings.get("n_boot", 200),
+        settings.get("seed", 0),
+    )
+    write_tsv(table, args.out)
+    plot_loso(table, args.out_figure)
+    log.info("leave-one-sample-out:\n%s", table[["sample", "setting", "auroc", "mse"]].to_string(index=False))
+
+
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
     from epibench.evaluate.run import write_figure
 
@@ -467,7 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="200000,200000,200000,200000,200000",
         help="comma-separated bp",
     )
-    p.add_argument("--samples", type=int, default=3, help="number of samples")
+    p.add_argument("--samples", type=int, default=3, help="number of (normal) samples")
+    p.add_argument("--tumours", type=int, default=0, help="tumour-like samples after them (CIMP islands, PMDs)")
+    p.add_argument("--purity", type=float, default=0.7, help="tumour cell share of the tumour-like samples")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo_data)
 
@@ -609,6 +655,13 @@ def build_parser() -> argparse.ArgumentParser:
         default={},
         help="ShardSettings fields as JSON",
     )
+    p.add_argument(
+        "--covariates-json",
+        type=_json_arg,
+        default={},
+        help='the sample\'s covariates as JSON: column -> {"value": cell, "levels": the cohort\'s values} '
+        "(epibench.data.covariates), fed to the model after the marks",
+    )
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_shards)
 
@@ -715,6 +768,21 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", required=True, help="table (.tsv)")
     q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
     q.set_defaults(func=cmd_evaluate_learning_curve)
+    q = steps.add_parser("by-covariate", help="test metrics per sample-covariate stratum (tumour/normal, purity)")
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--covariates-json", type=_json_arg, required=True, help="sample -> covariate column -> cell")
+    q.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_by_covariate)
+    q = steps.add_parser("loso", help="leave-one-sample-out: each sample scored by a model trained without it")
+    q.add_argument("--predictions", nargs="+", required=True, help="the cohort model's and every held-out model's")
+    q.add_argument("--held-out-json", type=_json_arg, required=True, help="held-out model -> its sample")
+    q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
+    q.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_loso)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")

@@ -359,3 +359,32 @@ def test_cohort_shares(full_demo):
     assert 0.04 < (depth < 5).mean() < 0.25
     assert 0 < n_cpgs - len(depth) < 0.05 * n_cpgs, "some CpGs should be uncovered"
     assert 9 < depth.mean() < 14
+
+
+@pytest.fixture(scope="module")
+def with_tumour(tmp_path_factory) -> Path:
+    """Two normal samples and one tumour of purity 0.6 on 2 x 200 kb."""
+    out = tmp_path_factory.mktemp("tumour") / "cohort"
+    generate_demo(out, chrom_lengths=(200_000, 200_000), n_samples=2, n_tumours=1, purity=0.6)
+    return out
+
+
+def test_a_tumour_gains_methylation_on_cimp_islands_and_loses_it_in_pmds(with_tumour):
+    sheet = read_sheet(with_tumour).fillna("")
+    assert sheet["condition"].tolist() == ["normal", "normal", "tumour"]
+    assert sheet["purity"].astype(str).tolist()[2] == "0.6" and sheet["purity"].tolist()[:2] == ["", ""]
+    truth = cpg_truth(with_tumour)
+    regions = read_bed(with_tumour / "tumour_regions.bed")
+    assert set(regions[3]) == {"cimp_island", "pmd"}
+    kind = {}
+    for chrom, start, end, name in regions.itertuples(index=False):
+        rows = truth[(truth.chrom == chrom) & (truth.pos >= start) & (truth.pos < end)]
+        for key in zip(rows.chrom, rows.pos):
+            kind[key] = name
+    truth["kind"] = [kind.get(key, "other") for key in zip(truth.chrom, truth.pos)]
+    mean = truth.groupby(["kind", "sample"]).p_meth.mean()
+    normal = ["sample1", "sample2"]
+    # CIMP islands: unmethylated in normals, more than half methylated at purity 0.6
+    assert mean["cimp_island"][normal].max() < 0.3 and mean[("cimp_island", "tumour1")] > 0.5
+    assert mean[("pmd", "tumour1")] < mean["pmd"][normal].min() - 0.05
+    assert abs(mean[("other", "tumour1")] - mean["other"][normal].mean()) < 0.05

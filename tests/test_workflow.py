@@ -68,7 +68,14 @@ def workdir(tmp_path_factory) -> Path:
     # sample3 keeps its histone marks but loses its methylation calls: a sample to predict
     sheet = pd.read_csv(root / "resources/tiny/samples.tsv", sep="\t", dtype=str)
     sheet.loc[sheet["sample"] == "sample3", ["methylation", "format"]] = ""
+    # covariates: a categorical and a numeric one (unknown for sample3)
+    sheet["condition"] = ["normal", "tumour", "tumour"]
+    sheet["purity"] = ["1.0", "0.7", ""]
     sheet.to_csv(root / "resources/tiny/samples.tsv", sep="\t", index=False)
+    config = yaml.safe_load((root / "config/tiny.yaml").read_text())
+    config["covariates"] = ["condition", "purity"]
+    config["evaluate"]["leave_one_sample_out"] = True
+    (root / "config/tiny.yaml").write_text(yaml.safe_dump(config))
     snakemake(root)
     return root
 
@@ -154,7 +161,10 @@ def test_ensemble_averages_its_members_and_reports_its_spread(workdir):
 
 def test_mark_ablation_of_the_new_model(workdir):
     table = pd.read_csv(workdir / "results/tiny/evaluation/ablation/hybrid.tsv", sep="\t")
-    assert sorted(table["mark"]) == ["H3K27ac", "H3K36me3", "H3K4me3"]
+    # the histone marks and the covariate channels
+    assert sorted(table["mark"]) == sorted(
+        ["H3K4me3", "H3K27ac", "H3K36me3", "condition=normal", "condition=tumour", "purity"]
+    )
     preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/hybrid.parquet")
     assert (table["n"] == len(preds)).all()
     assert np.allclose(table["mse_full"], ((preds["level_true"] - preds["level_pred"]) ** 2).mean())
@@ -203,6 +213,39 @@ def test_a_sample_without_methylation_calls_is_imputed_not_trained_on(workdir):
     assert not (results / "qc/sample3.ingest.json").exists()
     summary = pd.read_csv(results / "imputed/sample3.summary.tsv", sep="\t").set_index("region")
     assert summary.loc["all", "n"] == len(imputed)
+
+
+def test_covariates_reach_the_model_and_stratify_the_evaluation(workdir):
+    results = workdir / "results/tiny"
+    meta = json.loads((results / "models/hybrid/model.json").read_text())
+    assert meta["marks"] == ["H3K4me3", "H3K27ac", "H3K36me3", "condition=normal", "condition=tumour", "purity"]
+    manifest = json.loads((results / "shards/sample2/chr1/manifest.json").read_text())
+    assert manifest["covariates"] == {"condition=normal": 0.0, "condition=tumour": 1.0, "purity": 0.7}
+    assert json.loads((results / "shards/sample3/chr1/manifest.json").read_text())["covariates"]["purity"] is None
+    table = pd.read_csv(results / "evaluation/by_covariate.tsv", sep="\t", dtype={"stratum": str})
+    hybrid = table[table["model"] == "hybrid"].set_index(["covariate", "stratum"])
+    assert hybrid.loc[("condition", "tumour"), "samples"] == "sample2"
+    assert set(hybrid.loc["purity"].index) == {"<= 0.85", "> 0.85"}
+    preds = pd.read_parquet(results / "evaluation/predictions/hybrid.parquet")
+    tumour = preds[preds["sample"] == "sample2"]
+    assert hybrid.loc[("condition", "tumour"), "mse"] == pytest.approx(
+        ((tumour["level_true"] - tumour["level_pred"]) ** 2).mean()
+    )
+
+
+def test_leave_one_sample_out(workdir):
+    results = workdir / "results/tiny"
+    table = pd.read_csv(results / "evaluation/loso.tsv", sep="\t")
+    assert sorted(zip(table["sample"], table["setting"])) == [
+        ("sample1", "sample held out"), ("sample1", "within cohort"),
+        ("sample2", "sample held out"), ("sample2", "within cohort"),
+    ]
+    meta = json.loads((results / "models/hybrid_without_sample1/model.json").read_text())
+    assert meta["shards"] and all("/sample2/" in shard for shard in meta["shards"])
+    held_out = pd.read_parquet(results / "evaluation/predictions/hybrid_without_sample1.parquet")
+    assert set(held_out["sample"]) == {"sample1"} and set(held_out["chrom"]) == {"chr3"}
+    board = pd.read_csv(results / "evaluation/leaderboard.tsv", sep="\t")
+    assert not board["model"].str.contains("without").any()
 
 
 def test_one_figure_reruns_alone(workdir):

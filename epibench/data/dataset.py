@@ -16,6 +16,9 @@ Reverse complement (``BatchRequest.flip``): the sequence is reversed and complem
 (A<->T, C<->G, N stays) and the histone bins reversed; the CpG stays at W//2-1, W//2.
 Missing marks: a mark of a row is missing (hist 0, hist_mask False) where the shards have
 no signal, where ``BatchRequest.drop`` says so (mark dropout) and for ``hide_marks``.
+Sample covariates (manifest ``covariates``: feature name -> value, e.g. ``condition=tumour``
+1/0, ``purity`` 0.6) follow the marks as constant channels, so M counts marks + covariates
+(``marks`` lists both, ``histone_marks`` the marks alone); an unknown value is missing.
 Histone normalisation: epibench.data.normalise, statistics per sample from its training rows.
 """
 
@@ -82,7 +85,14 @@ class ShardDataset(Dataset):
         self.manifests = [read_manifest(d) for d in self.shard_dirs]
         check_compatible(self.manifests, self.shard_dirs)
         first = self.manifests[0]
-        self.marks: list[str] = first["marks"]
+        self.histone_marks: list[str] = first["marks"]
+        # the model's input channels: the histone marks, then the sample covariates (constant per sample)
+        self.covariates: list[str] = list(first.get("covariates", {}))
+        self.marks: list[str] = [*self.histone_marks, *self.covariates]
+        self._covariate_values = [
+            np.array([np.nan if v is None else v for v in m.get("covariates", {}).values()], np.float32)
+            for m in self.manifests
+        ]
         self.window: int = first["window"]
         self.bin_size: int = first["bin_size"]
         self.n_bins: int = first["n_bins"]
@@ -143,7 +153,7 @@ class ShardDataset(Dataset):
     def _norm_stats(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """sample -> (centre, scale) per mark, from up to STATS_ROWS training rows of that sample."""
         samples = sorted({m["sample"] for m in self.manifests})
-        n_marks = len(self.marks)
+        n_marks = len(self.histone_marks)
         identity = (np.zeros(n_marks, np.float32), np.ones(n_marks, np.float32))
         if self.histone_norm != "robust":
             return dict.fromkeys(samples, identity)
@@ -192,6 +202,15 @@ class ShardDataset(Dataset):
         hist[~inside] = np.nan
         return hist.transpose(0, 2, 1)
 
+    def _with_covariates(self, shard: int, hist: np.ndarray) -> np.ndarray:
+        """(n, M, NB) histone signal -> (n, M + C, NB): the shard's sample covariates appended as
+        constant channels (NaN, i.e. missing, where the sample's value is unknown)."""
+        values = self._covariate_values[shard]
+        if not len(values):
+            return hist
+        constant = np.broadcast_to(values[None, :, None], (len(hist), len(values), hist.shape[2]))
+        return np.concatenate([hist, constant], axis=1)
+
     def _gather(self, shard: int, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Model inputs and targets of ``rows`` (sorted) of one shard, as numpy arrays."""
         arrays = self.arrays[shard]
@@ -204,7 +223,9 @@ class ShardDataset(Dataset):
                 window_starts(pos, self.window),
                 self.window,
             ),
-            "hist": normalise(self._raw_hist(shard, chrom, pos), self.histone_norm, centre, scale),
+            "hist": self._with_covariates(
+                shard, normalise(self._raw_hist(shard, chrom, pos), self.histone_norm, centre, scale)
+            ),
             "region": np.asarray(arrays["region"][rows], dtype=np.int64),
             "level": np.asarray(arrays["level"][rows], dtype=np.float32),
             "label": np.asarray(arrays["label"][rows], dtype=np.float32),

@@ -83,6 +83,7 @@ def check_compatible(manifests: list[dict], sources: list) -> None:
 # Settings every shard of one training set shares: same inputs, same reference, same held-out data.
 COMPATIBLE_KEYS = (
     "marks",
+    "covariate channels",
     "window",
     "bin_size",
     "label_threshold",
@@ -97,4 +98,6 @@ def _setting(manifest: dict, key: str):
         return manifest["reference"]["fai_sha256"]
     if key == "split plan":
         return manifest["split_plan_sha256"]
+    if key == "covariate channels":
+        return list(manifest.get("covariates", {}))
     return manifest[key]

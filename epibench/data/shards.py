@@ -121,6 +121,7 @@ def build_shard(
     out_dir: str | Path,
     sample: str,
     settings: ShardSettings,
+    covariates: dict[str, float | None] | None = None,
 ) -> dict:
     """Write the shard folder ``out_dir`` for ``sample`` on the sequences ``chroms``; returns its manifest.
 
@@ -128,6 +129,8 @@ def build_shard(
     A sample with no CpG on these sequences gives a valid, empty shard. cpg_table None: a
     sample without methylation calls, to predict: every reference CpG, level NaN, label 0,
     weight 0 (manifest ``labelled`` False; such shards are never trained or scored on).
+    covariates: the sample's covariate features (name -> number, None when unknown), which the
+    dataset feeds the model as constant channels after the marks.
     """
     reference = Reference(fasta)
     missing = [c for c in chroms if c not in reference.chroms]
@@ -185,6 +188,7 @@ def build_shard(
         "n_bins": settings.window // settings.bin_size,
         "chroms": chrom_info,
         "labelled": cpg_table is not None,
+        "covariates": dict(covariates or {}),
         "label_threshold": settings.label_threshold,
         "ambiguous_band": settings.ambiguous_band,
         "reference": {

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from epibench.demo import genome, methylation
+from epibench.demo import genome, methylation, tumour
 from epibench.demo.activity import ChromActivity, draw_activity
 from epibench.demo.annotation import (
     ChromLayout,
@@ -67,6 +67,7 @@ class _Cohort:
     codes: list[np.ndarray]
     sites: list[CpgSites]
     activity: list[list[ChromActivity]]
+    tumour_regions: list[tumour.TumourRegions]
 
 
 def _draw_cohort(seed: int, chrom_lengths: Sequence[int], n_samples: int) -> _Cohort:
@@ -74,7 +75,8 @@ def _draw_cohort(seed: int, chrom_lengths: Sequence[int], n_samples: int) -> _Co
     codes = [genome.chromosome_sequence(seed, k, lay) for k, lay in enumerate(layouts)]
     sites = [methylation.cpg_sites(c, lay) for c, lay in zip(codes, layouts)]
     activity = [draw_activity(seed, k, lay, n_samples) for k, lay in enumerate(layouts)]
-    return _Cohort(seed, layouts, codes, sites, activity)
+    regions = [tumour.tumour_regions(seed, k, lay) for k, lay in enumerate(layouts)]
+    return _Cohort(seed, layouts, codes, sites, activity, regions)
 
 
 def sample_format(number: int) -> str:
@@ -127,13 +129,16 @@ def _methylation_lines(
 
 
 def _write_methylation(
-    cohort: _Cohort, s: int, sample: str, path: Path
+    cohort: _Cohort, s: int, sample: str, path: Path, purity: float | None = None
 ) -> tuple[list[str], dict[str, int]]:
-    """Draw and write the calls of sample index ``s``; return its truth rows and CpG counts."""
+    """Draw and write the calls of sample index ``s`` (a tumour of ``purity`` when given); return
+    its truth rows and CpG counts."""
     fmt = sample_format(s + 1)
     chrom_rows, truth, covered = [], [], 0
     for k, (lay, sites) in enumerate(zip(cohort.layouts, cohort.sites)):
         p = methylation.true_probability(cohort.seed, s, k, sites, lay, cohort.activity[k][s])
+        if purity is not None:
+            p = tumour.tumour_probability(p, sites, lay, cohort.tumour_regions[k], purity)
         calls = methylation.draw_reads(cohort.seed, s, k, sites, p)
         extra = None
         if fmt == "methylc":
@@ -166,13 +171,27 @@ def _write_marks(
 
 
 def _manifest(
-    seed: int, chrom_lengths: Sequence[int], gap: tuple[str, int, int], counts: dict
+    seed: int, chrom_lengths: Sequence[int], gap: tuple[str, int, int], counts: dict, n_tumours: int, purity: float
 ) -> str:
+    tumours = {}
+    if n_tumours:
+        tumours = {
+            "tumours": {
+                "n": n_tumours,
+                "purity": purity,
+                "cimp_island_share": tumour.CIMP_SHARE,
+                "cimp_logit_shift": tumour.CIMP_SHIFT,
+                "pmd_bp": tumour.PMD_BP,
+                "pmd_share": tumour.PMD_SHARE,
+                "pmd_logit_shift": tumour.PMD_SHIFT,
+            }
+        }
     return json.dumps(
         {
             "seed": seed,
             "chrom_lengths": list(chrom_lengths),
             "n_samples": len(counts),
+            **tumours,
             "protective_motif": genome.PROTECTIVE_MOTIF,
             "coefficients": {
                 "baseline": methylation.BASELINE,
@@ -198,21 +217,38 @@ def _manifest(
 
 
 def generate_demo(
-    out_dir: Path, chrom_lengths: Sequence[int] = (200_000,) * 5, n_samples: int = 3, seed: int = 7
+    out_dir: Path,
+    chrom_lengths: Sequence[int] = (200_000,) * 5,
+    n_samples: int = 3,
+    seed: int = 7,
+    n_tumours: int = 0,
+    purity: float = tumour.DEFAULT_PURITY,
 ) -> dict:
     """Write the demo cohort into ``out_dir``; return the paths written.
 
-    Returns ``{"genome", "genes", "enhancers", "cpg_islands", "truth", "samples", "manifest": Path,
-    "methylation": {sample: Path}, "marks": {sample: {mark: Path}}}``. Chromosomes must be at
-    least ``MIN_CHROM_BP`` long; ``seed`` a non-negative integer.
+    ``n_samples`` normal samples ``sample<i>``, then ``n_tumours`` tumour-like ones
+    ``tumour<i>`` of ``purity`` (``epibench.demo.tumour``); with tumours the sheet gains the
+    covariate columns condition (normal | tumour) and purity (empty for normals) and
+    ``tumour_regions.bed`` lists the changed regions. Returns ``{"genome", "genes",
+    "enhancers", "cpg_islands", "truth", "samples", "manifest": Path, "methylation": {sample:
+    Path}, "marks": {sample: {mark: Path}}}`` (+ ``"tumour_regions"`` with tumours).
+    Chromosomes must be at least ``MIN_CHROM_BP`` long; ``seed`` a non-negative integer.
     """
-    if n_samples < 1 or not chrom_lengths or min(chrom_lengths) < MIN_CHROM_BP or seed < 0:
+    if (
+        n_samples < 1
+        or n_tumours < 0
+        or not 0 < purity <= 1
+        or not chrom_lengths
+        or min(chrom_lengths) < MIN_CHROM_BP
+        or seed < 0
+    ):
         raise ValueError(
-            f"generate_demo needs n_samples >= 1, chromosomes of >= {MIN_CHROM_BP} bp and seed >= 0; "
-            f"got n_samples={n_samples}, chrom_lengths={list(chrom_lengths)}, seed={seed}"
+            f"generate_demo needs n_samples >= 1, n_tumours >= 0, purity in (0, 1], chromosomes of "
+            f">= {MIN_CHROM_BP} bp and seed >= 0; got n_samples={n_samples}, n_tumours={n_tumours}, "
+            f"purity={purity}, chrom_lengths={list(chrom_lengths)}, seed={seed}"
         )
     out_dir = Path(out_dir)
-    cohort = _draw_cohort(seed, chrom_lengths, n_samples)
+    cohort = _draw_cohort(seed, chrom_lengths, n_samples + n_tumours)
     gap = _signal_gap(cohort.layouts)
     paths: dict = _write_reference(cohort, out_dir)
     paths.update(
@@ -223,20 +259,24 @@ def generate_demo(
         marks={},
     )
     truth, counts = [TRUTH_HEADER], {}
-    sheet = ["\t".join(("sample", "methylation", "format") + MARKS)]
-    for s in range(n_samples):
-        sample = f"sample{s + 1}"
+    covariates = ("condition", "purity") if n_tumours else ()
+    sheet = ["\t".join(("sample", "methylation", "format") + MARKS + covariates)]
+    for s in range(n_samples + n_tumours):
+        is_tumour = s >= n_samples
+        sample = f"tumour{s - n_samples + 1}" if is_tumour else f"sample{s + 1}"
         meth_path = out_dir / f"{sample}.{SUFFIXES[sample_format(s + 1)]}"
-        rows, counts[sample] = _write_methylation(cohort, s, sample, meth_path)
+        rows, counts[sample] = _write_methylation(cohort, s, sample, meth_path, purity if is_tumour else None)
         truth.extend(rows)
         marks = _write_marks(cohort, s, sample, out_dir, gap if s == 0 else None)
         paths["methylation"][sample], paths["marks"][sample] = meth_path, marks
-        sheet.append(
-            "\t".join(
-                [sample, str(meth_path), sample_format(s + 1)] + [str(marks[m]) for m in MARKS]
-            )
-        )
+        row = [sample, str(meth_path), sample_format(s + 1)] + [str(marks[m]) for m in MARKS]
+        if covariates:
+            row += ["tumour", f"{purity:g}"] if is_tumour else ["normal", ""]
+        sheet.append("\t".join(row))
     write_text(paths["truth"], truth)
     write_text(paths["samples"], sheet)
-    write_text(paths["manifest"], [_manifest(seed, chrom_lengths, gap, counts)])
+    if n_tumours:
+        paths["tumour_regions"] = out_dir / "tumour_regions.bed"
+        write_text(paths["tumour_regions"], tumour.region_bed_lines(cohort.layouts, cohort.tumour_regions))
+    write_text(paths["manifest"], [_manifest(seed, chrom_lengths, gap, counts, n_tumours, purity)])
     return paths

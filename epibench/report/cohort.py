@@ -63,6 +63,10 @@ def cohort_report(
         Item(evaluation_dir / "metrics.tsv", "all metrics in long form with 95 % bootstrap intervals"),
     ]
     evaluation += [
+        Item(evaluation_dir / "by_covariate.png", "AUROC and MSE of every model per stratum of the sample covariates (categorical levels; numeric covariates split at the median), 95 % intervals"),
+        Item(evaluation_dir / "by_covariate.tsv", "metrics per model and covariate stratum, with the samples in each"),
+        Item(evaluation_dir / "loso.png", "leave-one-sample-out: each sample scored by the new model trained without it, beside the model trained on every sample (95 % intervals)"),
+        Item(evaluation_dir / "loso.tsv", "leave-one-sample-out: AUROC and MSE per held-out sample, within cohort and held out"),
         Item(evaluation_dir / "learning_curve.png", "learning curve: test AUROC and MSE against the share of training CpGs used, from scratch and fine-tuned from a pretrained model (95 % bootstrap bands)"),
         Item(evaluation_dir / "learning_curve.tsv", "learning curve: one row per run (start, share of training CpGs, rows trained on, test AUROC and MSE with 95 % intervals)"),
     ]

@@ -33,10 +33,12 @@ def validate(config):
         sheet["coverage"] = ""
     if "format" in sheet.columns:  # an empty cell: detect the format
         sheet["format"] = sheet["format"].replace("", "auto")
-    absent_marks = [m for m in config["marks"] if m not in sheet.columns]
+    absent_marks = [
+        m for m in [*config["marks"], *config["covariates"]] if m not in sheet.columns
+    ]
     if absent_marks:
         raise WorkflowError(
-            f"{config['samples']}: config marks {absent_marks} have no column in the sample sheet"
+            f"{config['samples']}: config marks/covariates {absent_marks} have no column in the sample sheet"
         )
     validate_schema(sheet, workflow.source_path("../schemas/samples.schema.yaml"))
     if "plan" in set(sheet["sample"]):
@@ -140,8 +142,28 @@ def curve_models():
 
 
 CURVE_MODELS = curve_models()
-# every model to train: the cohort's models and the learning curve's runs
-TRAINED = config["models"] | CURVE_MODELS
+
+
+def held_out_models():
+    """Leave-one-sample-out runs: name -> the new model's entry with the sample it must not see."""
+    if not config["evaluate"]["leave_one_sample_out"]:
+        return {}
+    if len(LABELLED) < 2:
+        raise WorkflowError(
+            "evaluate.leave_one_sample_out needs two or more samples with methylation calls"
+        )
+    new = config["evaluate"]["new"]
+    return {
+        f"{new}_without_{s}": config["models"][new] | {"held_out_sample": s}
+        for s in LABELLED
+    }
+
+
+HELD_OUT_MODELS = held_out_models()
+# every model to train: the cohort's models, the learning curve's and leave-one-sample-out runs
+TRAINED = config["models"] | CURVE_MODELS | HELD_OUT_MODELS
+# keys of a model entry only the workflow reads
+WORKFLOW_KEYS = ("held_out_sample",)
 BASELINES = config["evaluate"]["baselines"]
 ENSEMBLES = config["evaluate"]["ensembles"]
 # every predictions table the evaluation reads: the trained models', the baselines' and the ensembles'
@@ -168,6 +190,8 @@ EVALUATION_FILES = [
         f"ablation/{config['evaluate']['new']}.tsv",
         f"ablation/{config['evaluate']['new']}.png",
         *(["learning_curve.tsv", "learning_curve.png"] if CURVE_MODELS else []),
+        *(["by_covariate.tsv", "by_covariate.png"] if config["covariates"] else []),
+        *(["loso.tsv", "loso.png"] if HELD_OUT_MODELS else []),
         *(
             f"ensembles/{name}.{suffix}"
             for name in ENSEMBLES
@@ -222,6 +246,21 @@ def sample_files():
     return files
 
 
+def sample_covariates(wildcards):
+    """Params function: the sample's covariates as JSON for ``epibench shards --covariates-json``
+    (each column's cell and the cohort's values; epibench.data.covariates encodes them).
+    """
+    return as_json(
+        {
+            column: {
+                "value": SAMPLES.loc[wildcards.sample, column],
+                "levels": sorted(set(SAMPLES[column]) - {""}),
+            }
+            for column in config["covariates"]
+        }
+    )
+
+
 def as_json(value):
     """A config value as a JSON string, for ``{params.x:q}`` on a command line."""
     return json.dumps(value, sort_keys=True)
@@ -235,7 +274,9 @@ def without(section, *keys):
 def model_spec(wildcards):
     """Params function: the model's architecture (and transfer) settings as JSON."""
     entry = TRAINED[wildcards.model]
-    return as_json({k: v for k, v in entry.items() if k not in TRAINING_KEYS})
+    return as_json(
+        {k: v for k, v in entry.items() if k not in TRAINING_KEYS + WORKFLOW_KEYS}
+    )
 
 
 def train_settings(wildcards):
@@ -278,6 +319,19 @@ def shard_dirs(wildcards):
         sample=LABELLED,
         group=plan_groups(),
     )
+
+
+def train_shard_dirs(wildcards):
+    """Input function: the shard folders a model trains on (a held-out sample's left out)."""
+    held_out = TRAINED[wildcards.model].get("held_out_sample")
+    return [d for d in shard_dirs(wildcards) if Path(d).parent.name != held_out]
+
+
+def predict_shard_dirs(wildcards):
+    """Input function: the shard folders a model is scored on (only its held-out sample's, if any)."""
+    held_out = TRAINED[wildcards.model].get("held_out_sample")
+    dirs = shard_dirs(wildcards)
+    return [d for d in dirs if Path(d).parent.name == held_out] if held_out else dirs
 
 
 def sample_cpgs(wildcards):

@@ -123,6 +123,61 @@ rule learning_curve:
         " --settings-json {params.settings:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
+rule by_covariate:
+    input:
+        PREDICTIONS,
+    output:
+        table=f"{RESULTS}/evaluation/by_covariate.tsv",
+        png=report(
+            f"{RESULTS}/evaluation/by_covariate.png",
+            caption="../report/by_covariate.rst",
+            category="Evaluation",
+        ),
+        pdf=f"{RESULTS}/evaluation/by_covariate.pdf",
+    log:
+        f"{LOGS}/evaluate/by_covariate.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        covariates=as_json(
+            {s: {c: SAMPLES.loc[s, c] for c in config["covariates"]} for s in LABELLED}
+        ),
+        settings=as_json(config["evaluate"]),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate by-covariate --predictions {input:q} --covariates-json {params.covariates:q}"
+        " --settings-json {params.settings:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
+rule loso:
+    input:
+        expand(
+            f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+            model=[config["evaluate"]["new"], *HELD_OUT_MODELS],
+        ),
+    output:
+        table=f"{RESULTS}/evaluation/loso.tsv",
+        png=report(
+            f"{RESULTS}/evaluation/loso.png",
+            caption="../report/loso.rst",
+            category="Evaluation",
+        ),
+        pdf=f"{RESULTS}/evaluation/loso.pdf",
+    log:
+        f"{LOGS}/evaluate/loso.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        held_out=as_json({m: e["held_out_sample"] for m, e in HELD_OUT_MODELS.items()}),
+        new=config["evaluate"]["new"],
+        settings=as_json(config["evaluate"]),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate loso --predictions {input:q} --held-out-json {params.held_out:q}"
+        " --cohort-model {params.new:q} --settings-json {params.settings:q} --out {output.table:q}"
+        " --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
 rule metrics:
     input:
         predictions=PREDICTIONS,

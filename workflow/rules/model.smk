@@ -1,6 +1,6 @@
 rule train:
     input:
-        shards=shard_dirs,
+        shards=train_shard_dirs,
         pretrained=pretrained_files,
     output:
         model=f"{RESULTS}/models/{{model}}/model.safetensors",
@@ -36,7 +36,7 @@ rule predict:
     input:
         model=rules.train.output.model,
         meta=rules.train.output.meta,
-        shards=shard_dirs,
+        shards=predict_shard_dirs,
     output:
         f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
     log:

@@ -22,8 +22,10 @@ rule shards:
         settings=as_json(without("shards", "scatter_min_share")),
         plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
         cpgs=optional_file_arg("--cpgs", "cpgs"),
+        covariates=sample_covariates,
     shell:
         "epibench shards --sample {wildcards.sample} --group {wildcards.group:q}"
         " --plan-dir {params.plan_dir:q} {params.cpgs} --regions {input.regions:q}"
         " --reference {input.fasta:q} {params.marks} --settings-json {params.settings:q}"
+        " --covariates-json {params.covariates:q}"
         " --out-dir {output:q} > {log:q} 2>&1"

@@ -1,0 +1,102 @@
+"""Evaluation stratified by sample covariate: does a model do as well on tumours as on normals?
+
+Strata come from the sample sheet's covariate columns: one stratum per level of a
+categorical column (condition = tumour), two for a numeric one, split at its median over the
+samples (purity <= 0.7, purity > 0.7). Each model is scored on the test CpGs of the samples
+in each stratum (AUROC and MSE with 95 % bootstrap intervals, ``metrics_long``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from epibench.data.covariates import as_number, is_numeric
+from epibench.evaluate.tables import metrics_long, overall_fields
+from epibench.figures import save_figure
+
+STRATUM_METRICS = ("auroc", "mse")
+STRATUM_COLUMNS = (
+    "model",
+    "covariate",
+    "stratum",
+    "samples",
+    "n",
+    *(f"{m}{suffix}" for m in STRATUM_METRICS for suffix in ("", "_ci_low", "_ci_high")),
+)
+
+
+def covariate_strata(values: dict[str, dict[str, str]]) -> list[tuple[str, str, list[str]]]:
+    """(covariate, stratum label, samples) for every stratum.
+
+    values: sample -> covariate column -> cell ("" = unknown: the sample joins no stratum of it).
+    """
+    columns = list(next(iter(values.values()), {}))
+    strata = []
+    for column in columns:
+        given = {s: str(v[column]).strip() for s, v in values.items() if str(v[column]).strip()}
+        if is_numeric(list(given.values())):
+            numbers = {s: as_number(v) for s, v in given.items()}
+            median = float(np.median(list(numbers.values())))
+            low = sorted(s for s, n in numbers.items() if n <= median)
+            high = sorted(s for s, n in numbers.items() if n > median)
+            strata += [(column, f"<= {median:g}", low), (column, f"> {median:g}", high)]
+            continue
+        for level in sorted(set(given.values())):
+            strata.append((column, level, sorted(s for s, v in given.items() if v == level)))
+    return [stratum for stratum in strata if stratum[2]]
+
+
+def stratified_table(
+    preds: pd.DataFrame, strata: list[tuple[str, str, list[str]]], n_boot: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """One row per model x stratum with test samples (``STRATUM_COLUMNS``)."""
+    rows = []
+    for covariate, label, samples in strata:
+        part = preds[preds["sample"].isin(samples)]
+        if part.empty:
+            continue
+        long = metrics_long(part, n_boot=n_boot, seed=seed)
+        for model, model_rows in part.groupby("model", sort=False):
+            rows.append(
+                {
+                    "model": model,
+                    "covariate": covariate,
+                    "stratum": label,
+                    "samples": ",".join(sorted(model_rows["sample"].unique())),
+                    "n": len(model_rows),
+                }
+                | overall_fields(long, model, STRATUM_METRICS)
+            )
+    return pd.DataFrame(rows, columns=list(STRATUM_COLUMNS))
+
+
+def plot_strata(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """Bars of AUROC and MSE per stratum (x) and model (colour), 95 % intervals."""
+    labels = list(pd.unique(table["covariate"] + ": " + table["stratum"]))
+    models = list(pd.unique(table["model"]))
+    fig = Figure(figsize=(max(8, 2 + 1.5 * len(labels)), 4))
+    axes = fig.subplots(1, 2)
+    width = 0.8 / max(len(models), 1)
+    x = np.arange(len(labels))
+    keyed = table.assign(label=table["covariate"] + ": " + table["stratum"]).set_index(["model", "label"])
+    for ax, metric in zip(axes, STRATUM_METRICS):
+        for i, model in enumerate(models):
+            rows = keyed.reindex([(model, label) for label in labels])
+            value = rows[metric].to_numpy(np.float64)
+            yerr = np.nan_to_num(
+                np.vstack([value - rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"] - value])
+            )
+            ax.bar(x + (i - (len(models) - 1) / 2) * width, value, width, yerr=yerr, capsize=3, label=model)
+        ax.set_xticks(x, labels, rotation=20)
+        ax.set(
+            title=f"Test {metric.upper()} by sample covariate (95 % CI)",
+            ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",
+        )
+    axes[-1].legend(title="model", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return save_figure(fig, stem)
