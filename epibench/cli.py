@@ -230,6 +230,8 @@ def cmd_shards(args: argparse.Namespace) -> None:
     from epibench.data.covariates import encode_covariates
     from epibench.data.groups import read_groups
     from epibench.data.shards import ShardSettings, build_shard
+    from epibench.io.genome_features import GenomeFeatures
+    from epibench.io.reference import Reference
 
     settings = dict(args.settings_json)
     if settings.get("ambiguous_band") is not None:
@@ -252,6 +254,7 @@ def cmd_shards(args: argparse.Namespace) -> None:
         args.sample,
         ShardSettings(**settings),
         encode_covariates(args.covariates_json),
+        GenomeFeatures(Reference(args.reference).chroms, args.tads, args.loops) if args.tads or args.loops else None,
     )
     log.info("shard %s: %s", args.out_dir, manifest["counts"])
 
@@ -662,6 +665,8 @@ def build_parser() -> argparse.ArgumentParser:
         help='the sample\'s covariates as JSON: column -> {"value": cell, "levels": the cohort\'s values} '
         "(epibench.data.covariates), fed to the model after the marks",
     )
+    p.add_argument("--tads", default=None, help="TAD BED: adds the channel tad_boundary_distance")
+    p.add_argument("--loops", default=None, help="loop BEDPE: adds the channel loop_anchor_distance")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_shards)
 

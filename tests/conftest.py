@@ -89,3 +89,27 @@ def small_shards(tmp_path_factory) -> list[Path]:
     """Shard folders of a 3 x 200-kb, 2-sample cohort: enough rows for a learning curve to mean something."""
     root = tmp_path_factory.mktemp("small_cohort")
     return make_shards(make_cohort(root, 200_000), root / "shards")
+
+
+def rebuild_first_shard(cohort: dict, shards: list[Path], out: Path, **extra) -> list[str]:
+    """The first shard of ``shards`` (first sample, first group) built again into ``out`` with
+    ``build_shard``'s keyword arguments ``extra``; returns that group's sequence names."""
+    from epibench.data.groups import read_groups
+    from epibench.data.shards import ShardSettings, build_shard
+
+    plan = shards[0].parents[1] / "plan"
+    sample = shards[0].parent.name
+    chroms = next(iter(read_groups(plan / "groups.tsv").values()))
+    build_shard(
+        cohort["cpgs"][sample],
+        cohort["regions"],
+        cohort["fasta"],
+        cohort["marks"][sample],
+        plan / "splits.bed",
+        chroms,
+        out,
+        sample,
+        ShardSettings(window=200, bin_size=50),
+        **extra,
+    )
+    return chroms

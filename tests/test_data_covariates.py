@@ -8,6 +8,7 @@ import pytest
 from epibench.data.covariates import encode_covariates
 from epibench.data.dataset import ShardDataset
 from epibench.errors import InputError
+from conftest import rebuild_first_shard
 
 
 def test_numeric_and_categorical_columns_and_unknown_cells():
@@ -30,26 +31,9 @@ def test_numeric_and_categorical_columns_and_unknown_cells():
 
 
 def test_covariates_follow_the_marks_as_constant_channels(tiny_cohort, tiny_shards, tmp_path):
-    from epibench.data.shards import ShardSettings, build_shard
-    from epibench.data.groups import read_groups
-
-    plan = tiny_shards[0].parents[1] / "plan"
-    sample = tiny_shards[0].parent.name
-    group, chroms = next(iter(read_groups(plan / "groups.tsv").items()))
-    out = tmp_path / sample / group
+    out = tmp_path / "shard"
     covariates = {"condition=tumour": 1.0, "purity": None}
-    build_shard(
-        tiny_cohort["cpgs"][sample],
-        tiny_cohort["regions"],
-        tiny_cohort["fasta"],
-        tiny_cohort["marks"][sample],
-        plan / "splits.bed",
-        chroms,
-        out,
-        sample,
-        ShardSettings(window=200, bin_size=50),
-        covariates,
-    )
+    rebuild_first_shard(tiny_cohort, tiny_shards, out, covariates=covariates)
     plain = ShardDataset([tiny_shards[0]], "train")
     data = ShardDataset([out], "train")
     assert data.marks == [*plain.marks, "condition=tumour", "purity"] and data.histone_marks == plain.marks

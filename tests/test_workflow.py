@@ -72,7 +72,11 @@ def workdir(tmp_path_factory) -> Path:
     sheet["condition"] = ["normal", "tumour", "tumour"]
     sheet["purity"] = ["1.0", "0.7", ""]
     sheet.to_csv(root / "resources/tiny/samples.tsv", sep="\t", index=False)
+    # 3D genome: TADs and a loop as channels for every sample
+    (root / "resources/tiny/tads.bed").write_text("chr1\t0\t40000\nchr1\t40000\t100000\n2\t10000\t90000\n")
+    (root / "resources/tiny/loops.bedpe").write_text("chr1\t30000\t31000\tchr1\t70000\t71000\n")
     config = yaml.safe_load((root / "config/tiny.yaml").read_text())
+    config["reference"] |= {"tads": "resources/tiny/tads.bed", "loops": "resources/tiny/loops.bedpe"}
     config["covariates"] = ["condition", "purity"]
     config["evaluate"]["leave_one_sample_out"] = True
     (root / "config/tiny.yaml").write_text(yaml.safe_dump(config))
@@ -163,7 +167,8 @@ def test_mark_ablation_of_the_new_model(workdir):
     table = pd.read_csv(workdir / "results/tiny/evaluation/ablation/hybrid.tsv", sep="\t")
     # the histone marks and the covariate channels
     assert sorted(table["mark"]) == sorted(
-        ["H3K4me3", "H3K27ac", "H3K36me3", "condition=normal", "condition=tumour", "purity"]
+        ["H3K4me3", "H3K27ac", "H3K36me3", "tad_boundary_distance", "loop_anchor_distance", "same_tad"]
+        + ["condition=normal", "condition=tumour", "purity"]
     )
     preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/hybrid.parquet")
     assert (table["n"] == len(preds)).all()
@@ -218,7 +223,10 @@ def test_a_sample_without_methylation_calls_is_imputed_not_trained_on(workdir):
 def test_covariates_reach_the_model_and_stratify_the_evaluation(workdir):
     results = workdir / "results/tiny"
     meta = json.loads((results / "models/hybrid/model.json").read_text())
-    assert meta["marks"] == ["H3K4me3", "H3K27ac", "H3K36me3", "condition=normal", "condition=tumour", "purity"]
+    assert meta["marks"] == [
+        "H3K4me3", "H3K27ac", "H3K36me3", "tad_boundary_distance", "loop_anchor_distance", "same_tad",
+        "condition=normal", "condition=tumour", "purity",
+    ]
     manifest = json.loads((results / "shards/sample2/chr1/manifest.json").read_text())
     assert manifest["covariates"] == {"condition=normal": 0.0, "condition=tumour": 1.0, "purity": 0.7}
     assert json.loads((results / "shards/sample3/chr1/manifest.json").read_text())["covariates"]["purity"] is None

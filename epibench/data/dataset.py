@@ -65,6 +65,7 @@ class BatchRequest:
 
 
 EVERY_SPLIT = "all"
+SAME_TAD = "same_tad"
 
 
 class ShardDataset(Dataset):
@@ -88,7 +89,9 @@ class ShardDataset(Dataset):
         self.histone_marks: list[str] = first["marks"]
         # the model's input channels: the histone marks, then the sample covariates (constant per sample)
         self.covariates: list[str] = list(first.get("covariates", {}))
-        self.marks: list[str] = [*self.histone_marks, *self.covariates]
+        # with TADs (a tad_id grid array): 1 where a window bin lies in the CpG's own TAD
+        self.derived: list[str] = [SAME_TAD] if "tad_id" in first["arrays"] else []
+        self.marks: list[str] = [*self.histone_marks, *self.derived, *self.covariates]
         self._covariate_values = [
             np.array([np.nan if v is None else v for v in m.get("covariates", {}).values()], np.float32)
             for m in self.manifests
@@ -190,17 +193,37 @@ class ShardDataset(Dataset):
             shard, np.asarray(arrays["chrom"][rows], dtype=np.int64), np.asarray(arrays["pos"][rows])
         )
 
+    def _window_grid_rows(
+        self, shard: int, chrom: np.ndarray, pos: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Grid rows (n, NB) int64 of each CpG's window bins in one shard, and (n, NB) bool: the bin
+        lies on the sequence (rows outside point at row 0)."""
+        bins = first_bins(pos, self.window, self.bin_size)[:, None] + np.arange(self.n_bins)
+        inside = (bins >= 0) & (bins < self._n_grid[shard][chrom][:, None])
+        return np.where(inside, self._grid_offset[shard][chrom][:, None] + bins, 0), inside
+
     def _raw_hist(self, shard: int, chrom: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Grid-bin signal of CpGs at ``pos`` (bp) on shard-local chromosomes ``chrom`` of one shard:
         (n, M, NB) float32, NaN = missing."""
-        bins = first_bins(pos, self.window, self.bin_size)[:, None] + np.arange(self.n_bins)
-        inside = (bins >= 0) & (bins < self._n_grid[shard][chrom][:, None])
-        grid_rows = np.where(inside, self._grid_offset[shard][chrom][:, None] + bins, 0)
+        grid_rows, inside = self._window_grid_rows(shard, chrom, pos)
         hist = np.asarray(self.arrays[shard]["hist"][grid_rows.ravel()], dtype=np.float32).reshape(
             len(pos), self.n_bins, -1
         )
         hist[~inside] = np.nan
         return hist.transpose(0, 2, 1)
+
+    def _with_same_tad(self, shard: int, chrom: np.ndarray, pos: np.ndarray, hist: np.ndarray) -> np.ndarray:
+        """(n, M, NB) -> (n, M + 1, NB) with the same_tad channel when the shard has TADs: 1 where
+        the bin's TAD is the CpG's, 0 elsewhere (also outside any TAD), NaN beyond the sequence."""
+        if not self.derived:
+            return hist
+        tad_id = self.arrays[shard]["tad_id"]
+        grid_rows, inside = self._window_grid_rows(shard, chrom, pos)
+        ids = np.asarray(tad_id[grid_rows.ravel()]).reshape(grid_rows.shape)
+        own_bin = np.minimum(pos // self.bin_size, self._n_grid[shard][chrom] - 1)
+        own = np.asarray(tad_id[self._grid_offset[shard][chrom] + own_bin])
+        same = np.where(inside, ((ids == own[:, None]) & (own[:, None] >= 0)).astype(np.float32), np.nan)
+        return np.concatenate([hist, same[:, None, :]], axis=1)
 
     def _with_covariates(self, shard: int, hist: np.ndarray) -> np.ndarray:
         """(n, M, NB) histone signal -> (n, M + C, NB): the shard's sample covariates appended as
@@ -224,7 +247,13 @@ class ShardDataset(Dataset):
                 self.window,
             ),
             "hist": self._with_covariates(
-                shard, normalise(self._raw_hist(shard, chrom, pos), self.histone_norm, centre, scale)
+                shard,
+                self._with_same_tad(
+                    shard,
+                    chrom,
+                    pos,
+                    normalise(self._raw_hist(shard, chrom, pos), self.histone_norm, centre, scale),
+                ),
             ),
             "region": np.asarray(arrays["region"][rows], dtype=np.int64),
             "level": np.asarray(arrays["level"][rows], dtype=np.float32),

@@ -25,6 +25,8 @@ ARRAY_DTYPES = {
     "weight": "float32",  # (N,) coverage weight n / (n + k)
     "split": "int8",  # (N,) epibench.vocab.SPLITS code
 }
+# arrays only some shards have: the TAD of each grid bin (G,), -1 outside (epibench.io.genome_features)
+OPTIONAL_ARRAY_DTYPES = {"tad_id": "int32"}
 
 
 def sha256_of(path: Path) -> str:

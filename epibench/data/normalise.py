@@ -1,7 +1,8 @@
 """Histone-mark normalisation, per mark and per sample, with statistics from training rows only.
 
 Methods (``histone_norm`` in the train settings):
-- ``log1p``: x -> log1p(max(x, 0)); no statistics.
+- ``log1p``: x -> sign(x) log1p(|x|) (log1p of a non-negative signal; signed tracks such as a
+  Hi-C compartment eigenvector keep their sign); no statistics.
 - ``robust`` (default): log1p, then centred on the median and divided by the interquartile
   range of that mark in that sample, both taken over the histone bins of (up to
   ``STATS_ROWS``) training-split CpG windows, so sequencing depth and antibody differences
@@ -18,8 +19,10 @@ STATS_ROWS = 20_000
 
 
 def log1p_signal(hist: np.ndarray) -> np.ndarray:
-    """log1p of the non-negative part of a signal array; NaN stays NaN."""
-    return np.log1p(np.clip(hist, 0.0, None))
+    """Symmetric log, sign(x) log1p(|x|): log1p for the usual non-negative signal (fold change,
+    counts), while a signed track (a Hi-C compartment eigenvector, a log2 ratio) keeps its sign;
+    NaN stays NaN."""
+    return np.sign(hist) * np.log1p(np.abs(hist))
 
 
 def robust_stats(log_hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from epibench.data.manifest import (
     ARRAY_DTYPES,
     MANIFEST_NAME,
+    OPTIONAL_ARRAY_DTYPES,
     SCHEMA_VERSION,
     sha256_of,
 )
@@ -37,6 +38,7 @@ from epibench.data.splits import DROPPED, SplitMap, check_block_size, read_split
 from epibench.data.windows import input_span
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_dir
+from epibench.io.genome_features import GenomeFeatures
 from epibench.io.genome_windows import fai_fingerprint
 from epibench.io.reference import Reference
 from epibench.io.tracks import Track
@@ -122,6 +124,7 @@ def build_shard(
     sample: str,
     settings: ShardSettings,
     covariates: dict[str, float | None] | None = None,
+    genome_features: GenomeFeatures | None = None,
 ) -> dict:
     """Write the shard folder ``out_dir`` for ``sample`` on the sequences ``chroms``; returns its manifest.
 
@@ -130,7 +133,8 @@ def build_shard(
     sample without methylation calls, to predict: every reference CpG, level NaN, label 0,
     weight 0 (manifest ``labelled`` False; such shards are never trained or scored on).
     covariates: the sample's covariate features (name -> number, None when unknown), which the
-    dataset feeds the model as constant channels after the marks.
+    dataset feeds the model as constant channels after the marks. genome_features: 3D-genome
+    channels (TAD boundary, loop anchor distances) stored after the marks, as marks.
     """
     reference = Reference(fasta)
     missing = [c for c in chroms if c not in reference.chroms]
@@ -160,7 +164,12 @@ def build_shard(
         if not keep.any():
             continue
         length = reference.length(chrom)
-        grid = np.stack([t.grid_means(chrom, length, settings.bin_size) for t in tracks], axis=1)
+        channels = [t.grid_means(chrom, length, settings.bin_size) for t in tracks]
+        if genome_features is not None:
+            channels += genome_features.grids(chrom, length, settings.bin_size)
+            if genome_features.has_tads:
+                parts.setdefault("tad_id", []).append(genome_features.tad_ids(chrom, length, settings.bin_size))
+        grid = np.stack(channels, axis=1)
         parts["hist"].append(grid)
         for name, array in _cpg_arrays(cpgs[keep], split[keep], len(chrom_info), settings).items():
             parts[name].append(array)
@@ -182,7 +191,7 @@ def build_shard(
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "sample": sample,
-        "marks": list(mark_tracks),
+        "marks": [*mark_tracks, *(genome_features.channels if genome_features else [])],
         "window": settings.window,
         "bin_size": settings.bin_size,
         "n_bins": settings.window // settings.bin_size,
@@ -204,9 +213,10 @@ def build_shard(
         "arrays": {},
     }
     with atomic_dir(out_dir) as tmp:
-        for name, dtype in ARRAY_DTYPES.items():
-            shape = (0, len(mark_tracks)) if name == "hist" else (0,)
-            array = np.concatenate(parts[name]) if parts[name] else np.empty(shape)
+        with_tads = genome_features is not None and genome_features.has_tads
+        for name, dtype in {**ARRAY_DTYPES, **(OPTIONAL_ARRAY_DTYPES if with_tads else {})}.items():
+            shape = (0, len(manifest["marks"])) if name == "hist" else (0,)
+            array = np.concatenate(parts[name]) if parts.get(name) else np.empty(shape)
             path = tmp / f"{name}.npy"
             np.save(path, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
             manifest["arrays"][name] = {

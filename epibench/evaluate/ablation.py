@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from epibench.data.dataset import ShardDataset
 from epibench.errors import InputError
+from epibench.evaluate.bars import interval_errors
 from epibench.evaluate.bootstrap import bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import auroc, mse
 from epibench.evaluate.predict import predict
@@ -117,9 +118,7 @@ def plot_ablation(table: pd.DataFrame, model_name: str, stem: str | os.PathLike)
     )
     for ax, (column, label) in zip(axes, panels):
         value = table[column].to_numpy(np.float64)
-        yerr = np.nan_to_num(
-            np.vstack([value - table[f"{column}_ci_low"], table[f"{column}_ci_high"] - value])
-        )
+        yerr = interval_errors(value, table[f"{column}_ci_low"], table[f"{column}_ci_high"])
         ax.bar(table["mark"], value, yerr=yerr, capsize=3, color="tab:red")
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set(

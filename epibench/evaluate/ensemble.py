@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.errors import InputError
+from epibench.evaluate.bars import interval_errors
 from epibench.evaluate.bootstrap import bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import spearman
 from epibench.evaluate.tables import PREDICTION_COLUMNS, overall_fields
@@ -119,9 +120,7 @@ def plot_ensemble(
     colours = ["tab:orange" if role == "ensemble" else "tab:blue" for role in members["role"]]
     for ax, metric in zip(axes[:2], MEMBER_METRICS):
         value = members[metric].to_numpy(np.float64)
-        yerr = np.nan_to_num(
-            np.vstack([value - members[f"{metric}_ci_low"], members[f"{metric}_ci_high"] - value])
-        )
+        yerr = interval_errors(value, members[f"{metric}_ci_low"], members[f"{metric}_ci_high"])
         ax.bar(members["model"], value, yerr=yerr, capsize=3, color=colours)
         ax.set(
             title=f"{metric.upper()} on the test data (95 % CI)",

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.errors import InputError
+from epibench.evaluate.bars import grouped_bars
 from epibench.evaluate.tables import metrics_long, overall_fields
 from epibench.figures import save_figure
 
@@ -61,17 +61,14 @@ def plot_loso(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     samples = list(pd.unique(table["sample"]))
     fig = Figure(figsize=(max(8, 2 + 1.2 * len(samples)), 4))
     axes = fig.subplots(1, 2)
-    x = np.arange(len(samples))
     keyed = table.set_index(["sample", "setting"])
     for ax, metric in zip(axes, LOSO_METRICS):
-        for i, setting in enumerate(SETTINGS):
+        series = {}
+        for setting in SETTINGS:
             rows = keyed.reindex([(s, setting) for s in samples])
-            value = rows[metric].to_numpy(np.float64)
-            yerr = np.nan_to_num(
-                np.vstack([value - rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"] - value])
-            )
-            ax.bar(x + (i - 0.5) * 0.4, value, 0.4, yerr=yerr, capsize=3, label=setting)
-        ax.set_xticks(x, samples, rotation=20)
+            series[setting] = (rows[metric], rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"])
+        grouped_bars(ax, samples, series)
+        ax.tick_params(axis="x", rotation=20)
         ax.set(
             title=f"Test {metric.upper()}: sample seen in training or held out",
             ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",

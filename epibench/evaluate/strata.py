@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.data.covariates import as_number, is_numeric
+from epibench.evaluate.bars import grouped_bars
 from epibench.evaluate.tables import metrics_long, overall_fields
 from epibench.figures import save_figure
 
@@ -81,18 +82,14 @@ def plot_strata(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     models = list(pd.unique(table["model"]))
     fig = Figure(figsize=(max(8, 2 + 1.5 * len(labels)), 4))
     axes = fig.subplots(1, 2)
-    width = 0.8 / max(len(models), 1)
-    x = np.arange(len(labels))
     keyed = table.assign(label=table["covariate"] + ": " + table["stratum"]).set_index(["model", "label"])
     for ax, metric in zip(axes, STRATUM_METRICS):
-        for i, model in enumerate(models):
+        series = {}
+        for model in models:
             rows = keyed.reindex([(model, label) for label in labels])
-            value = rows[metric].to_numpy(np.float64)
-            yerr = np.nan_to_num(
-                np.vstack([value - rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"] - value])
-            )
-            ax.bar(x + (i - (len(models) - 1) / 2) * width, value, width, yerr=yerr, capsize=3, label=model)
-        ax.set_xticks(x, labels, rotation=20)
+            series[model] = (rows[metric], rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"])
+        grouped_bars(ax, labels, series)
+        ax.tick_params(axis="x", rotation=20)
         ax.set(
             title=f"Test {metric.upper()} by sample covariate (95 % CI)",
             ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",

@@ -39,7 +39,7 @@ import pyfaidx
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.textfile import GZIP_ERRORS, open_binary
-from epibench.vocab import BASES, CODE_OF_BYTE, N_CODE
+from epibench.vocab import BASES, CODE_OF_BYTE
 
 C_CODE = BASES.index("C")
 G_CODE = BASES.index("G")

@@ -20,6 +20,8 @@ def validate(config):
             ("reference.enhancers", config["reference"]["enhancers"]),
             ("reference.cpg_islands", config["reference"]["cpg_islands"]),
             ("reference.blacklist", config["reference"]["blacklist"]),
+            ("reference.tads", config["reference"]["tads"]),
+            ("reference.loops", config["reference"]["loops"]),
             ("truth", config["truth"]),
         ]
         if path and not Path(path).exists()

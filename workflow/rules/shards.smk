@@ -1,6 +1,8 @@
 rule shards:
     input:
         cpgs=sample_cpgs,
+        tads=config["reference"]["tads"] or [],
+        loops=config["reference"]["loops"] or [],
         regions=rules.regions.output.table,
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
@@ -23,9 +25,11 @@ rule shards:
         plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
         cpgs=optional_file_arg("--cpgs", "cpgs"),
         covariates=sample_covariates,
+        tads=optional_file_arg("--tads", "tads"),
+        loops=optional_file_arg("--loops", "loops"),
     shell:
         "epibench shards --sample {wildcards.sample} --group {wildcards.group:q}"
         " --plan-dir {params.plan_dir:q} {params.cpgs} --regions {input.regions:q}"
         " --reference {input.fasta:q} {params.marks} --settings-json {params.settings:q}"
-        " --covariates-json {params.covariates:q}"
+        " --covariates-json {params.covariates:q} {params.tads} {params.loops}"
         " --out-dir {output:q} > {log:q} 2>&1"

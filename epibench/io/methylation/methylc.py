@@ -7,7 +7,6 @@ sampled rows. Only a level is given, so n_meth = level x depth (float).
 
 from __future__ import annotations
 
-import numpy as np
 
 from epibench.errors import InputError
 from epibench.io.methylation.calls import ON_C, ON_G, Calls

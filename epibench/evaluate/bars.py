@@ -1,0 +1,25 @@
+"""Bar charts with 95 % interval whiskers, shared by the evaluation figures."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+
+def interval_errors(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """(2, N) whisker lengths below and above ``value`` for intervals [low, high]; 0 where undefined."""
+    value = np.asarray(value, np.float64)
+    return np.nan_to_num(np.vstack([value - np.asarray(low, np.float64), np.asarray(high, np.float64) - value]))
+
+
+def grouped_bars(ax: Axes, labels: list[str], series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """One group of bars per label (x), one bar per series (colour, legend label = its key).
+
+    series: name -> (value, ci_low, ci_high), each (len(labels),) float (NaN: no bar / no whisker).
+    """
+    x = np.arange(len(labels))
+    width = 0.8 / max(len(series), 1)
+    for i, (name, (value, low, high)) in enumerate(series.items()):
+        offset = (i - (len(series) - 1) / 2) * width
+        ax.bar(x + offset, value, width, yerr=interval_errors(value, low, high), capsize=3, label=name)
+    ax.set_xticks(x, labels)
