@@ -6,7 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU build of torch; on a CUDA machine: make TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu126" setup
 TORCH_SPEC ?= torch==2.13.0
-CORES ?= 2
+# every core of the machine (the demo trains 15 models, two threads each: more cores run more at once)
+CORES ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.epibench-installed
 
 .PHONY: setup demo test lint bedtools chromium clean-demo
