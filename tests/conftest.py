@@ -113,3 +113,22 @@ def rebuild_first_shard(cohort: dict, shards: list[Path], out: Path, **extra) ->
         **extra,
     )
     return chroms
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_workflow(root: Path, extra: tuple[str, ...] = ()) -> Path:
+    """Copy the workflow (Snakefile, workflow/, config/, envs/ and ``extra`` entries) into ``root``
+    with the tiny cohort's config as config/tiny.yaml; returns ``root``."""
+    import shutil
+
+    root.mkdir(exist_ok=True)
+    for name in ("Snakefile", "workflow", "config", "envs", *extra):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
+    return root

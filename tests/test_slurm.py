@@ -24,6 +24,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import copy_workflow
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SLURM = REPO / "tests" / "slurm"
@@ -78,15 +80,7 @@ def cluster(request) -> None:
 
 
 def _copy(root: Path) -> Path:
-    root.mkdir()
-    for name in ("Snakefile", "workflow", "config", "envs", "profiles"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
-    return root
+    return copy_workflow(root, extra=("profiles",))
 
 
 def _node_overrides() -> list[str]:

@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import copy_workflow
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.workflow
@@ -44,14 +46,7 @@ def snakemake(workdir: Path, *extra: str, check: bool = True) -> subprocess.Comp
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with the tiny cohort, after one complete run."""
-    root = tmp_path_factory.mktemp("epibench repo")  # a space in the path on purpose
-    for name in ("Snakefile", "workflow", "config", "envs"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy(source, root / name)
-    shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
+    root = copy_workflow(tmp_path_factory.mktemp("epibench repo"))  # a space in the path on purpose
     run(
         [
             str(BIN / "epibench"),

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
 
 def interval_errors(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """(2, N) whisker lengths below and above ``value`` for intervals [low, high]; 0 where undefined."""
     value = np.asarray(value, np.float64)
-    return np.nan_to_num(np.vstack([value - np.asarray(low, np.float64), np.asarray(high, np.float64) - value]))
+    return np.nan_to_num(
+        np.vstack([value - np.asarray(low, np.float64), np.asarray(high, np.float64) - value])
+    )
 
 
-def grouped_bars(ax: Axes, labels: list[str], series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+def grouped_bars(
+    ax: Axes, labels: list[str], series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> None:
     """One group of bars per label (x), one bar per series (colour, legend label = its key).
 
     series: name -> (value, ci_low, ci_high), each (len(labels),) float (NaN: no bar / no whisker).
@@ -23,3 +28,17 @@ def grouped_bars(ax: Axes, labels: list[str], series: dict[str, tuple[np.ndarray
         offset = (i - (len(series) - 1) / 2) * width
         ax.bar(x + offset, value, width, yerr=interval_errors(value, low, high), capsize=3, label=name)
     ax.set_xticks(x, labels)
+
+
+def metric_series(
+    keyed: pd.DataFrame, labels: list[str], names: list[str], metric: str
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``grouped_bars``' series from a table indexed by (series name, label) with columns
+    ``metric``, ``metric_ci_low`` and ``metric_ci_high`` (missing pairs: NaN, no bar)."""
+    series = {}
+    for name in names:
+        rows = keyed.reindex([(name, label) for label in labels])
+        series[name] = tuple(
+            rows[f"{metric}{suffix}"].to_numpy(np.float64) for suffix in ("", "_ci_low", "_ci_high")
+        )
+    return series

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.errors import InputError
-from epibench.evaluate.bars import grouped_bars
+from epibench.evaluate.bars import grouped_bars, metric_series
 from epibench.evaluate.tables import metrics_long, overall_fields
 from epibench.figures import save_figure
 
@@ -61,13 +61,9 @@ def plot_loso(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     samples = list(pd.unique(table["sample"]))
     fig = Figure(figsize=(max(8, 2 + 1.2 * len(samples)), 4))
     axes = fig.subplots(1, 2)
-    keyed = table.set_index(["sample", "setting"])
+    keyed = table.set_index(["setting", "sample"])
     for ax, metric in zip(axes, LOSO_METRICS):
-        series = {}
-        for setting in SETTINGS:
-            rows = keyed.reindex([(s, setting) for s in samples])
-            series[setting] = (rows[metric], rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"])
-        grouped_bars(ax, samples, series)
+        grouped_bars(ax, samples, metric_series(keyed, samples, list(SETTINGS), metric))
         ax.tick_params(axis="x", rotation=20)
         ax.set(
             title=f"Test {metric.upper()}: sample seen in training or held out",

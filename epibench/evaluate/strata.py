@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.data.covariates import as_number, is_numeric
-from epibench.evaluate.bars import grouped_bars
+from epibench.evaluate.bars import grouped_bars, metric_series
 from epibench.evaluate.tables import metrics_long, overall_fields
 from epibench.figures import save_figure
 
@@ -84,11 +84,7 @@ def plot_strata(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     axes = fig.subplots(1, 2)
     keyed = table.assign(label=table["covariate"] + ": " + table["stratum"]).set_index(["model", "label"])
     for ax, metric in zip(axes, STRATUM_METRICS):
-        series = {}
-        for model in models:
-            rows = keyed.reindex([(model, label) for label in labels])
-            series[model] = (rows[metric], rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"])
-        grouped_bars(ax, labels, series)
+        grouped_bars(ax, labels, metric_series(keyed, labels, models, metric))
         ax.tick_params(axis="x", rotation=20)
         ax.set(
             title=f"Test {metric.upper()} by sample covariate (95 % CI)",
