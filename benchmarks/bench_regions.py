@@ -220,7 +220,7 @@ def _child(argv: list[str]) -> None:
     elif kind == "bedtools":
         m = measure(lambda: classify_with_bedtools(reference, gtf, enhancers, tmp_dir))
         region = m.pop("result")
-        ours = np.load(Path(tmp_dir) / "annotate_regions.npy")
+        ours = np.load(Path(tmp_dir) / "annotate_regions.npy", allow_pickle=False)
         m["n_cpgs"] = len(region)
         m["agreement"] = float(np.mean(region == ours)) if len(region) == len(ours) else 0.0
     else:

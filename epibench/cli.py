@@ -15,6 +15,7 @@ from pathlib import Path
 
 from epibench import __version__
 from epibench.errors import InputError
+from epibench.train.preemption import Preempted
 
 log = logging.getLogger("epibench")
 
@@ -254,7 +255,11 @@ def cmd_shards(args: argparse.Namespace) -> None:
         args.sample,
         ShardSettings(**settings),
         encode_covariates(args.covariates_json),
-        GenomeFeatures(Reference(args.reference).chroms, args.tads, args.loops) if args.tads or args.loops else None,
+        (
+            GenomeFeatures(Reference(args.reference).chroms, args.tads, args.loops)
+            if args.tads or args.loops
+            else None
+        ),
     )
     log.info("shard %s: %s", args.out_dir, manifest["counts"])
 
@@ -315,11 +320,16 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     check_predictions(full, args.predictions)
     settings = args.settings_json
     table = ablation_table(
-        full, hidden_mark_predictions(model, dataset, name), settings.get("n_boot", 200), settings.get("seed", 0)
+        full,
+        hidden_mark_predictions(model, dataset, name),
+        settings.get("n_boot", 200),
+        settings.get("seed", 0),
     )
     write_tsv(table, args.out)
     plot_ablation(table, name, args.out_figure)
-    log.info("mark ablation of %s: AUROC drop %s", name, dict(zip(table["mark"], table["auroc_drop"].round(4))))
+    log.info(
+        "mark ablation of %s: AUROC drop %s", name, dict(zip(table["mark"], table["auroc_drop"].round(4)))
+    )
 
 
 def cmd_impute(args: argparse.Namespace) -> None:
@@ -332,7 +342,13 @@ def cmd_impute(args: argparse.Namespace) -> None:
     model, dataset = _model_and_dataset(args.model_dir, args.shards, "all")
     table = impute(model, dataset, Path(args.model_dir).name)
     write_parquet(table, args.out_table, list(table.columns))
-    write_cpg_track(table, table["level_pred"].to_numpy(), read_chrom_sizes(args.chrom_sizes), Path(args.out_bigwig), args.out_table)
+    write_cpg_track(
+        table,
+        table["level_pred"].to_numpy(),
+        read_chrom_sizes(args.chrom_sizes),
+        Path(args.out_bigwig),
+        args.out_table,
+    )
     summary = imputed_summary(table, args.threshold)
     write_tsv(summary, args.out_summary)
     plot_imputed(table, args.out_figure)
@@ -377,13 +393,21 @@ def cmd_evaluate_ensemble(args: argparse.Namespace) -> None:
     from epibench.evaluate.run import write_ensemble
 
     preds = write_ensemble(args.members, args.name, args.out)
-    log.info("ensemble %s of %d members: %d CpGs, mean spread %.4f", args.name, len(args.members), len(preds), preds["spread"].mean())
+    log.info(
+        "ensemble %s of %d members: %d CpGs, mean spread %.4f",
+        args.name,
+        len(args.members),
+        len(preds),
+        preds["spread"].mean(),
+    )
 
 
 def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
     from epibench.evaluate.run import write_ensemble_report
 
-    rho = write_ensemble_report(args.metrics, args.predictions, args.members, args.settings_json, args.out_dir)
+    rho = write_ensemble_report(
+        args.metrics, args.predictions, args.members, args.settings_json, args.out_dir
+    )
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
 
@@ -401,7 +425,10 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
     )
     write_tsv(table, args.out)
     plot_curve(table, args.out_figure)
-    log.info("learning curve:\n%s", table[["mode", "fraction", "n_train_rows", "auroc", "mse"]].to_string(index=False))
+    log.info(
+        "learning curve:\n%s",
+        table[["mode", "fraction", "n_train_rows", "auroc", "mse"]].to_string(index=False),
+    )
 
 
 def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
@@ -418,7 +445,10 @@ def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
     write_tsv(table, args.out)
     plot_strata(table, args.out_figure)
-    log.info("metrics by covariate:\n%s", table[["model", "covariate", "stratum", "auroc", "mse"]].to_string(index=False))
+    log.info(
+        "metrics by covariate:\n%s",
+        table[["model", "covariate", "stratum", "auroc", "mse"]].to_string(index=False),
+    )
 
 
 def cmd_evaluate_loso(args: argparse.Namespace) -> None:
@@ -515,7 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated bp",
     )
     p.add_argument("--samples", type=int, default=3, help="number of (normal) samples")
-    p.add_argument("--tumours", type=int, default=0, help="tumour-like samples after them (CIMP islands, PMDs)")
+    p.add_argument(
+        "--tumours", type=int, default=0, help="tumour-like samples after them (CIMP islands, PMDs)"
+    )
     p.add_argument("--purity", type=float, default=0.7, help="tumour cell share of the tumour-like samples")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo_data)
@@ -702,7 +734,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output path without extension (.png and .pdf are written)")
     p.set_defaults(func=cmd_attribute_figure)
 
-    p = sub.add_parser("impute", help="methylation predicted for a sample without methylation calls (all its CpGs)")
+    p = sub.add_parser(
+        "impute", help="methylation predicted for a sample without methylation calls (all its CpGs)"
+    )
     p.add_argument("--model-dir", required=True)
     p.add_argument("--shards", nargs="+", required=True, help="the sample's shard folders")
     p.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
@@ -714,7 +748,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
     p.set_defaults(func=cmd_impute)
 
-    p = sub.add_parser("ablate", help="mark ablation: test predictions with each mark hidden, against the full ones")
+    p = sub.add_parser(
+        "ablate", help="mark ablation: test predictions with each mark hidden, against the full ones"
+    )
     p.add_argument("--model-dir", required=True)
     p.add_argument("--shards", nargs="+", required=True)
     p.add_argument("--predictions", required=True, help="the model's full test predictions (.parquet)")
@@ -754,34 +790,48 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--settings-json", type=_json_arg, default={})
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)
-    q = steps.add_parser("ensemble", help="an ensemble's predictions: its members' averaged, with their spread")
+    q = steps.add_parser(
+        "ensemble", help="an ensemble's predictions: its members' averaged, with their spread"
+    )
     q.add_argument("--name", required=True, help="the ensemble's model name")
     q.add_argument("--members", nargs="+", required=True, help="the members' predictions (.parquet)")
     q.add_argument("--out", required=True, help="the ensemble's predictions (.parquet)")
     q.set_defaults(func=cmd_evaluate_ensemble)
-    q = steps.add_parser("ensemble-report", help="ensemble vs members table, spread calibration table and figure")
+    q = steps.add_parser(
+        "ensemble-report", help="ensemble vs members table, spread calibration table and figure"
+    )
     q.add_argument("--metrics", required=True)
     q.add_argument("--predictions", required=True, help="the ensemble's predictions (.parquet)")
     q.add_argument("--members", nargs="+", required=True, help="member model names")
     q.add_argument("--settings-json", type=_json_arg, default={})
     q.add_argument("--out-dir", required=True)
     q.set_defaults(func=cmd_evaluate_ensemble_report)
-    q = steps.add_parser("learning-curve", help="test metrics against the share of training CpGs, from scratch and fine-tuned")
+    q = steps.add_parser(
+        "learning-curve", help="test metrics against the share of training CpGs, from scratch and fine-tuned"
+    )
     q.add_argument("--predictions", nargs="+", required=True, help="each run's test predictions (.parquet)")
     q.add_argument("--model-meta", nargs="+", required=True, help="each run's model.json")
     q.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
     q.add_argument("--out", required=True, help="table (.tsv)")
     q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
     q.set_defaults(func=cmd_evaluate_learning_curve)
-    q = steps.add_parser("by-covariate", help="test metrics per sample-covariate stratum (tumour/normal, purity)")
+    q = steps.add_parser(
+        "by-covariate", help="test metrics per sample-covariate stratum (tumour/normal, purity)"
+    )
     q.add_argument("--predictions", nargs="+", required=True)
-    q.add_argument("--covariates-json", type=_json_arg, required=True, help="sample -> covariate column -> cell")
+    q.add_argument(
+        "--covariates-json", type=_json_arg, required=True, help="sample -> covariate column -> cell"
+    )
     q.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
     q.add_argument("--out", required=True, help="table (.tsv)")
     q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
     q.set_defaults(func=cmd_evaluate_by_covariate)
-    q = steps.add_parser("loso", help="leave-one-sample-out: each sample scored by a model trained without it")
-    q.add_argument("--predictions", nargs="+", required=True, help="the cohort model's and every held-out model's")
+    q = steps.add_parser(
+        "loso", help="leave-one-sample-out: each sample scored by a model trained without it"
+    )
+    q.add_argument(
+        "--predictions", nargs="+", required=True, help="the cohort model's and every held-out model's"
+    )
     q.add_argument("--held-out-json", type=_json_arg, required=True, help="held-out model -> its sample")
     q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
     q.add_argument("--settings-json", type=_json_arg, default={}, help="n_boot, seed")
@@ -850,6 +900,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except Preempted as stop:
+        log.warning("%s", stop)
+        return stop.exit_code
     return 0
 
 

@@ -14,7 +14,7 @@ number of rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -120,11 +120,13 @@ def make_loader(
     rank: int = 0,
     world_size: int = 1,
     mark_dropout: float = 0.0,
+    worker_init_fn: Callable[[int], None] | None = None,
 ) -> DataLoader:
     """A DataLoader of batched dicts (ShardDataset.__getitems__) driven by ``ShuffledBatches``.
 
     Call ``loader.batch_sampler.set_epoch(epoch, start_batch)`` before each epoch.
-    Workers prefetch 4 batches each; pinned memory speeds host-to-GPU copies.
+    Workers prefetch 4 batches each; pinned memory speeds host-to-GPU copies. worker_init_fn:
+    called in each worker with its id (training: ``epibench.train.preemption.ignore_stop_signals``).
     """
     sampler = ShuffledBatches(
         len(dataset),
@@ -145,6 +147,7 @@ def make_loader(
         pin_memory=pin_memory,
         prefetch_factor=4 if num_workers else None,
         persistent_workers=False,
+        worker_init_fn=worker_init_fn,
         # its own generator: starting an epoch draws worker seeds from it, never from torch's global RNG
         # (which drives dropout), so resuming mid-epoch leaves the global RNG where it was
         generator=torch.Generator().manual_seed(seed),

@@ -2,6 +2,8 @@
 
 A killed job therefore leaves either the complete old file, the complete new
 file, or a stray ``.tmp-*`` name, never a half-written output under the real name.
+The next writer of the same target removes such leftovers before it starts (one job
+writes a target at a time: Snakemake's lock sees to that).
 """
 
 from __future__ import annotations
@@ -23,6 +25,15 @@ def _umask() -> int:
     return mask
 
 
+def _remove_leftovers(parent: Path, pattern: str, folders: bool) -> None:
+    """Delete the temporary names (glob ``pattern`` in ``parent``; files, or folders) a killed writer left."""
+    for leftover in parent.glob(pattern):
+        if folders and leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        elif not folders and leftover.is_file():
+            leftover.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary file path in ``target``'s folder; rename it to ``target`` on success.
@@ -32,9 +43,8 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.tmp-", suffix=target.suffix, dir=target.parent
-    )
+    _remove_leftovers(target.parent, f".{target.stem}.tmp-*{target.suffix}", folders=False)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.chmod(0o666 & ~_umask())
@@ -51,6 +61,7 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder beside ``target``; replace ``target`` with it on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target.parent, f".{target.name}.tmp-*", folders=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o777 & ~_umask())
     try:

@@ -44,15 +44,30 @@ def ranks_from_env() -> Ranks:
 def init_process_group(ranks: Ranks, device: torch.device) -> None:
     """Join the process group (NCCL for CUDA devices, gloo otherwise) when there is more than one rank."""
     if ranks.distributed and not dist.is_initialized():
+        if device.type == "cuda":
+            torch.cuda.set_device(device)  # NCCL collectives and barriers run on the current device
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+
+def _all_reduce(value: torch.Tensor, op: dist.ReduceOp) -> torch.Tensor:
+    """``op`` of ``value`` over all ranks, on ``value``'s device (NCCL reduces on the rank's GPU)."""
+    on_backend = (
+        value.to(f"cuda:{torch.cuda.current_device()}") if dist.get_backend() == "nccl" else value.clone()
+    )
+    dist.all_reduce(on_backend, op=op)
+    return on_backend.to(value.device)
 
 
 def all_sum(value: torch.Tensor, ranks: Ranks) -> torch.Tensor:
     """Sum of ``value`` over all ranks (``value`` itself with one rank)."""
-    if ranks.distributed:
-        value = value.clone()
-        dist.all_reduce(value, op=dist.ReduceOp.SUM)
-    return value
+    return _all_reduce(value, dist.ReduceOp.SUM) if ranks.distributed else value
+
+
+def all_max(value: int, ranks: Ranks) -> int:
+    """The largest of every rank's ``value``."""
+    if not ranks.distributed:
+        return value
+    return int(_all_reduce(torch.tensor([value], dtype=torch.int64), dist.ReduceOp.MAX)[0])
 
 
 def barrier(ranks: Ranks) -> None:

@@ -11,6 +11,10 @@ an epoch if that is where it stopped: batches come from (seed, epoch) alone
 same weights as an uninterrupted run. Under torchrun (epibench.train.distributed) every rank
 trains on its share of each epoch's batches with DDP and validates on the whole validation
 set, so all ranks take the same early-stopping decision without talking.
+
+On SIGTERM or SIGUSR1 (a scheduler's time limit or preemption: epibench.train.preemption) the
+loop writes a checkpoint after the current optimizer step and raises ``Preempted``; the
+rerun resumes from it.
 """
 
 from __future__ import annotations
@@ -49,11 +53,13 @@ from epibench.train.checkpoint import (
 )
 from epibench.train.losses import methylation_loss
 from epibench.train.modelfile import check_meta, save_model
+from epibench.train.preemption import Preempted, StopSignals, ignore_stop_signals
 from epibench.train.schedule import warmup_cosine
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "checkpoint.pt"
+STOP_SYNC_STEPS = 10  # with several ranks: optimizer steps between agreeing on a stop signal
 METRICS = "metrics.csv"
 LOSS_PLOT = "loss.png"
 METRIC_COLUMNS = (
@@ -285,6 +291,17 @@ class _Run:
     ranks: distributed.Ranks
     checkpoint_path: Path
     identity: dict[str, Any]  # epibench.train.checkpoint.run_identity
+    stop: StopSignals  # SIGTERM / SIGUSR1 received while training
+
+    def stop_signal(self, step: int) -> int:
+        """The stop signal to act on after optimizer step ``step`` (0: none). With several ranks
+        they agree every ``STOP_SYNC_STEPS`` steps (the largest signal number any rank received), so
+        all of them checkpoint and stop at the same step."""
+        if not self.ranks.distributed:
+            return self.stop.received or 0
+        if step % STOP_SYNC_STEPS:
+            return 0
+        return distributed.all_max(self.stop.received or 0, self.ranks)
 
     def save_checkpoint(self, state: dict[str, Any]) -> None:
         """Rank 0 writes the checkpoint; every rank waits for it."""
@@ -349,13 +366,45 @@ def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any
                 loss.item(),
                 run.scheduler.get_last_lr()[0],
             )
-        if config.checkpoint_every and state["step"] % config.checkpoint_every == 0:
+        stop_signal = run.stop_signal(state["step"])
+        if stop_signal or (config.checkpoint_every and state["step"] % config.checkpoint_every == 0):
             state["epoch_loss_sum"] = float(loss_sum)
             state["epoch_seconds"] += time.perf_counter() - started
             started = time.perf_counter()
             run.save_checkpoint(state)
+            if stop_signal:
+                raise Preempted(stop_signal, state["step"], str(run.checkpoint_path))
     state["epoch_loss_sum"] = float(loss_sum)
     state["epoch_seconds"] += time.perf_counter() - started
+
+
+def _train_epochs(
+    run: _Run, state: dict[str, Any], train_loader: DataLoader, val_loader: DataLoader, out_dir: Path
+) -> None:
+    """Train the remaining epochs (from ``state``), validating, logging and checkpointing each."""
+    config, ranks = run.config, run.ranks
+    while state["epoch"] < config.epochs and not state["stopped_early"]:
+        epoch = state["epoch"] + 1
+        train_loader.batch_sampler.set_epoch(epoch, start_batch=state["batch_in_epoch"])
+        _train_epoch(run, train_loader, epoch, state)
+        row = _finish_epoch(run, state, epoch, val_loader)
+        _record_epoch(state, row, run.model, config.patience)
+        if ranks.is_main:
+            log.info(
+                "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s)%s",
+                epoch,
+                config.epochs,
+                row["train_loss"],
+                row["val_loss"],
+                row["val_mse"],
+                row["val_auroc"],
+                row["seconds"],
+                row["samples_per_s"],
+                "; stopping early" if state["stopped_early"] else "",
+            )
+            _write_metrics(out_dir / METRICS, state["history"])
+            _plot_loss(out_dir / LOSS_PLOT, state["history"], state["best_epoch"])
+        run.save_checkpoint(state)
 
 
 def _peak_memory_mb(device: torch.device) -> float:
@@ -498,6 +547,7 @@ def fit(
         "seed": config.seed,
         "num_workers": config.num_workers,
         "pin_memory": device.type == "cuda",
+        "worker_init_fn": ignore_stop_signals,
     }
     train_loader = make_loader(
         train_set,
@@ -528,6 +578,7 @@ def fit(
         ranks,
         out_dir / CHECKPOINT,
         identity,
+        StopSignals(),
     )
     state = _fresh_state()
     checkpoint = _matching_checkpoint(run.checkpoint_path, identity, on_stale_checkpoint, ranks)
@@ -548,28 +599,8 @@ def fit(
     else:
         set_seed(config.seed)
 
-    while state["epoch"] < config.epochs and not state["stopped_early"]:
-        epoch = state["epoch"] + 1
-        train_loader.batch_sampler.set_epoch(epoch, start_batch=state["batch_in_epoch"])
-        _train_epoch(run, train_loader, epoch, state)
-        row = _finish_epoch(run, state, epoch, val_loader)
-        _record_epoch(state, row, model, config.patience)
-        if ranks.is_main:
-            log.info(
-                "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s)%s",
-                epoch,
-                config.epochs,
-                row["train_loss"],
-                row["val_loss"],
-                row["val_mse"],
-                row["val_auroc"],
-                row["seconds"],
-                row["samples_per_s"],
-                "; stopping early" if state["stopped_early"] else "",
-            )
-            _write_metrics(out_dir / METRICS, state["history"])
-            _plot_loss(out_dir / LOSS_PLOT, state["history"], state["best_epoch"])
-        run.save_checkpoint(state)
+    with run.stop:
+        _train_epochs(run, state, train_loader, val_loader, out_dir)
 
     model.load_state_dict(state["best_model"])
     history = state["history"]

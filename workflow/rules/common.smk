@@ -298,7 +298,7 @@ def torchrun_prefix(wildcards, resources):
     """Params function: ``torchrun`` (DDP, one process per GPU) when the job has several GPUs, else nothing."""
     if resources.gpu <= 1:
         return ""
-    return f"torchrun --standalone --nproc-per-node {resources.gpu} --no-python"
+    return f"torchrun --standalone --nproc-per-node {shlex.quote(str(resources.gpu))} --no-python"
 
 
 def plan_groups():

@@ -17,8 +17,8 @@ rule baseline:
         histone_norm=config["train"]["histone_norm"],
         max_rows=config["evaluate"]["baseline_max_train_rows"],
     shell:
-        "epibench baseline --name {wildcards.baseline} --shards {input.shards:q}"
-        " --histone-norm {params.histone_norm} --max-train-rows {params.max_rows}"
+        "epibench baseline --name {wildcards.baseline:q} --shards {input.shards:q}"
+        " --histone-norm {params.histone_norm:q} --max-train-rows {params.max_rows:q}"
         " --out {output.predictions:q} --record {output.record:q} > {log:q} 2>&1"
 
 
@@ -35,7 +35,7 @@ rule ensemble:
     conda:
         "../../envs/epibench.yaml"
     shell:
-        "epibench evaluate ensemble --name {wildcards.ensemble} --members {input:q}"
+        "epibench evaluate ensemble --name {wildcards.ensemble:q} --members {input:q}"
         " --out {output:q} > {log:q} 2>&1"
 
 
@@ -93,7 +93,7 @@ rule ablation:
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench ablate --model-dir {params.model_dir:q} --shards {input.shards:q}"
-        " --predictions {input.predictions:q} --threads {threads} --settings-json {params.settings:q}"
+        " --predictions {input.predictions:q} --threads {threads:q} --settings-json {params.settings:q}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
@@ -196,9 +196,9 @@ rule metrics:
         "../../envs/epibench.yaml"
     params:
         settings=as_json(config["evaluate"]),
-        truth=optional_file_arg("--truth", "truth"),
+        truth_args=optional_file_arg("--truth", "truth"),
     shell:
-        "epibench evaluate metrics --predictions {input.predictions:q} {params.truth}"
+        "epibench evaluate metrics --predictions {input.predictions:q} {params.truth_args}"
         " --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
@@ -265,10 +265,10 @@ rule curve_figure:
     conda:
         "../../envs/epibench.yaml"
     params:
-        truth=optional_file_arg("--truth", "truth"),
+        truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench evaluate figure --kind {wildcards.curve} --inputs {input.predictions:q} {params.truth}"
+        "epibench evaluate figure --kind {wildcards.curve:q} --inputs {input.predictions:q} {params.truth_args}"
         " --out {params.stem:q} > {log:q} 2>&1"
 
 
@@ -295,5 +295,5 @@ rule table_figure:
     params:
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench evaluate figure --kind {wildcards.table_figure} --inputs {input:q}"
+        "epibench evaluate figure --kind {wildcards.table_figure:q} --inputs {input:q}"
         " --out {params.stem:q} > {log:q} 2>&1"

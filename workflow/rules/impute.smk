@@ -34,6 +34,6 @@ rule impute:
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench impute --model-dir {params.model_dir:q} --shards {input.shards:q} --chrom-sizes {input.sizes:q}"
-        " --threads {threads} --threshold {params.threshold} --out-table {output.table:q}"
+        " --threads {threads:q} --threshold {params.threshold:q} --out-table {output.table:q}"
         " --out-bigwig {output.bigwig:q} --out-summary {output.summary:q} --out-figure {params.stem:q}"
         " > {log:q} 2>&1"

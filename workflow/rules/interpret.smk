@@ -19,7 +19,7 @@ rule attribute:
         out_dir=lambda wildcards, output: str(Path(output.kmers).parent),
     shell:
         "epibench attribute --model-dir {params.model_dir:q} --shards {input.shards:q}"
-        " --settings-json {params.settings:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        " --settings-json {params.settings:q} --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule interpret_figure:
@@ -41,5 +41,5 @@ rule interpret_figure:
     params:
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench attribute-figure --kind {wildcards.interpret_figure} --attributions {input:q}"
+        "epibench attribute-figure --kind {wildcards.interpret_figure:q} --attributions {input:q}"
         " --out {params.stem:q} > {log:q} 2>&1"

@@ -18,11 +18,11 @@ rule ingest_split:
         "../../envs/epibench.yaml"
     params:
         fmt=lambda wildcards: SAMPLES.loc[wildcards.sample, "format"],
-        coverage=optional_file_arg("--coverage", "coverage"),
+        coverage_args=optional_file_arg("--coverage", "coverage"),
         min_coverage=config["ingest"]["min_coverage"],
     shell:
-        "epibench ingest-split --input {input.calls:q} --sample {wildcards.sample} --format {params.fmt:q}"
-        " {params.coverage} --reference {input.fasta:q} --min-coverage {params.min_coverage}"
+        "epibench ingest-split --input {input.calls:q} --sample {wildcards.sample:q} --format {params.fmt:q}"
+        " {params.coverage_args} --reference {input.fasta:q} --min-coverage {params.min_coverage:q}"
         " --groups {input.groups:q} --out-dir {output.calls:q} --qc {output.qc:q} > {log:q} 2>&1"
 
 
@@ -46,7 +46,7 @@ rule ingest:
         min_cg_share=config["ingest"]["min_cg_share"],
     shell:
         "epibench ingest-group --calls {params.calls:q} --reference {input.fasta:q}"
-        " --min-coverage {params.min_coverage} --min-cg-share {params.min_cg_share}"
+        " --min-coverage {params.min_coverage:q} --min-cg-share {params.min_cg_share:q}"
         " --out {output.table:q} --qc {output.qc:q} > {log:q} 2>&1"
 
 
@@ -66,4 +66,4 @@ rule ingest_summary:
         min_coverage=config["ingest"]["min_coverage"],
     shell:
         "epibench ingest-summary --split-qc {input.split:q} --group-qc {input.groups:q}"
-        " --reference {input.fasta:q} --min-coverage {params.min_coverage} --out {output:q} > {log:q} 2>&1"
+        " --reference {input.fasta:q} --min-coverage {params.min_coverage:q} --out {output:q} > {log:q} 2>&1"

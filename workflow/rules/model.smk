@@ -25,11 +25,11 @@ rule train:
     params:
         model=model_spec,
         train=train_settings,
-        launcher=torchrun_prefix,
+        launcher_args=torchrun_prefix,
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
-        "{params.launcher} epibench train --shards {input.shards:q} --model-json {params.model:q}"
-        " --train-json {params.train:q} --threads {threads} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "{params.launcher_args} epibench train --shards {input.shards:q} --model-json {params.model:q}"
+        " --train-json {params.train:q} --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule predict:
@@ -50,4 +50,4 @@ rule predict:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
     shell:
         "epibench predict --model-dir {params.model_dir:q} --shards {input.shards:q}"
-        " --split test --threads {threads} --out {output:q} > {log:q} 2>&1"
+        " --split test --threads {threads:q} --out {output:q} > {log:q} 2>&1"

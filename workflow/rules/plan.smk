@@ -21,4 +21,4 @@ checkpoint shard_plan:
         out_dir=lambda wildcards, output: str(Path(output.groups).parent),
     shell:
         "epibench shard-plan --chrom-sizes {input.sizes:q} --split-json {params.split:q}"
-        " --min-share {params.min_share} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        " --min-share {params.min_share:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

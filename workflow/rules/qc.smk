@@ -20,8 +20,8 @@ rule qc:
         threshold=config["shards"]["label_threshold"],
         stem=lambda wildcards, output: output.figure[: -len(".png")],
     shell:
-        "epibench qc --sample {wildcards.sample} --cpgs {input.cpgs:q} --regions {input.regions:q}"
-        " --ingest-qc {input.ingest_qc:q} --threshold {params.threshold}"
+        "epibench qc --sample {wildcards.sample:q} --cpgs {input.cpgs:q} --regions {input.regions:q}"
+        " --ingest-qc {input.ingest_qc:q} --threshold {params.threshold:q}"
         " --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
@@ -39,9 +39,9 @@ rule sample_chrom_names:
     conda:
         "../../envs/epibench.yaml"
     params:
-        inputs=" ".join(
+        input_args=" ".join(
             f"--input {shlex.quote(f'{label}={path}')}"
             for label, path in sample_files().items()
         ),
     shell:
-        "epibench chrom-names --reference {input.fasta:q} {params.inputs} --out {output:q} > {log:q} 2>&1"
+        "epibench chrom-names --reference {input.fasta:q} {params.input_args} --out {output:q} > {log:q} 2>&1"

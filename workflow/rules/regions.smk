@@ -17,15 +17,15 @@ rule regions:
     conda:
         "../../envs/epibench.yaml"
     params:
-        enhancers=optional_file_arg("--enhancers", "enhancers"),
-        cpg_islands=optional_file_arg("--cpg-islands", "cpg_islands"),
-        blacklist=optional_file_arg("--blacklist", "blacklist"),
+        enhancers_args=optional_file_arg("--enhancers", "enhancers"),
+        cpg_islands_args=optional_file_arg("--cpg-islands", "cpg_islands"),
+        blacklist_args=optional_file_arg("--blacklist", "blacklist"),
         upstream=config["regions"]["promoter_upstream"],
         downstream=config["regions"]["promoter_downstream"],
         shore_bp=config["regions"]["shore_bp"],
     shell:
-        "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers}"
-        " {params.cpg_islands} {params.blacklist} --shore-bp {params.shore_bp}"
-        " --promoter-upstream {params.upstream} --promoter-downstream {params.downstream}"
+        "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers_args}"
+        " {params.cpg_islands_args} {params.blacklist_args} --shore-bp {params.shore_bp:q}"
+        " --promoter-upstream {params.upstream:q} --promoter-downstream {params.downstream:q}"
         " --tmp-dir {resources.tmpdir:q} --out {output.table:q} --summary {output.summary:q}"
         " --chrom-names {output.chrom_names:q} > {log:q} 2>&1"

@@ -33,7 +33,7 @@ rule report:
         max_rows=config["report"]["max_table_rows"],
     shell:
         "epibench report --results {params.results:q} --title {params.title:q} --models {params.models:q} --new {params.new:q}"
-        " --max-rows {params.max_rows} --out {output:q} > {log:q} 2>&1"
+        " --max-rows {params.max_rows:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule tracks:
@@ -53,11 +53,11 @@ rule tracks:
     conda:
         "../../envs/epibench.yaml"
     params:
-        inputs=input_track_args,
+        input_args=input_track_args,
         model=config["attribute"]["model"],
         base_url=config["tracks"]["base_url"],
         out_dir=lambda wildcards, output: str(Path(output.hub).parent),
     shell:
         "epibench tracks export --predictions {input.predictions:q} --chrom-sizes {input.chrom_sizes:q}"
-        " --attributions {input.attributions:q} --attribution-model {params.model:q} {params.inputs}"
+        " --attributions {input.attributions:q} --attribution-model {params.model:q} {params.input_args}"
         " --base-url={params.base_url:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

@@ -20,16 +20,16 @@ rule shards:
     conda:
         "../../envs/epibench.yaml"
     params:
-        marks=mark_args,
+        marks_args=mark_args,
         settings=as_json(without("shards", "scatter_min_share")),
         plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
-        cpgs=optional_file_arg("--cpgs", "cpgs"),
+        cpgs_args=optional_file_arg("--cpgs", "cpgs"),
         covariates=sample_covariates,
-        tads=optional_file_arg("--tads", "tads"),
-        loops=optional_file_arg("--loops", "loops"),
+        tads_args=optional_file_arg("--tads", "tads"),
+        loops_args=optional_file_arg("--loops", "loops"),
     shell:
-        "epibench shards --sample {wildcards.sample} --group {wildcards.group:q}"
-        " --plan-dir {params.plan_dir:q} {params.cpgs} --regions {input.regions:q}"
-        " --reference {input.fasta:q} {params.marks} --settings-json {params.settings:q}"
-        " --covariates-json {params.covariates:q} {params.tads} {params.loops}"
+        "epibench shards --sample {wildcards.sample:q} --group {wildcards.group:q}"
+        " --plan-dir {params.plan_dir:q} {params.cpgs_args} --regions {input.regions:q}"
+        " --reference {input.fasta:q} {params.marks_args} --settings-json {params.settings:q}"
+        " --covariates-json {params.covariates:q} {params.tads_args} {params.loops_args}"
         " --out-dir {output:q} > {log:q} 2>&1"

@@ -1,0 +1,121 @@
+"""Crash safety of the workflow: kill the long rules with SIGKILL mid-way, rerun Snakemake, and
+get exactly what an undisturbed run gives.
+
+One copy of the workflow (its path and the cohort's input paths hold spaces), the tiny cohort,
+and one model as the target. First an undisturbed run, whose outputs are kept; then, from nothing again:
+- ``ingest_split`` killed after publishing its per-group calls, before its QC file;
+- a ``shards`` job killed together with Snakemake and every other job (a node failure) with
+  its shard complete under its temporary name; the rerun needs ``--unlock`` and
+  ``--rerun-incomplete``, as after any crash (the SLURM profile sets the latter);
+- ``train`` killed at its third atomic write (two step checkpoints published), so the rerun
+  resumes mid-epoch;
+then a plain rerun. Data outputs must be bit-identical to the undisturbed run; training ends
+with the same metrics and weights. The kills come from tests/faults/sitecustomize.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+from safetensors.torch import load_file
+
+from conftest import copy_workflow
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FAULTS = REPO / "tests" / "faults"
+COHORT_DIR = "resources/tiny cohort"
+MODEL_DIR = Path("results/tiny/models/cnn")
+TARGET = str(MODEL_DIR / "metrics.csv")
+TIMING_COLUMNS = ["seconds", "samples_per_s", "peak_mem_mb"]
+pytestmark = pytest.mark.workflow
+
+
+def _snakemake(
+    root: Path, *extra: str, kill: str = "", kill_group: bool = False
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("EPIBENCH_KILL", None)
+    if kill:
+        env |= {"EPIBENCH_KILL": kill, "PYTHONPATH": str(FAULTS), "EPIBENCH_KILL_GROUP": str(int(kill_group))}
+    args = [sys.executable, "-m", "snakemake", "--cores", "2", *extra, "--configfile", "config/tiny.yaml"]
+    # a session of its own: a group kill takes Snakemake and its jobs, not pytest
+    return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, start_new_session=True)
+
+
+def _ok(done: subprocess.CompletedProcess) -> None:
+    assert done.returncode == 0, done.stderr[-6000:]
+
+
+def _data_outputs(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under results/ but the model folder (its files carry timings)."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((root / "results").rglob("*"))
+        if path.is_file() and MODEL_DIR not in path.relative_to(root).parents
+    }
+
+
+def _training(root: Path) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
+    """The training metrics (timings dropped) and the saved weights."""
+    metrics = pd.read_csv(root / MODEL_DIR / "metrics.csv").drop(columns=TIMING_COLUMNS)
+    return metrics, load_file(root / MODEL_DIR / "model.safetensors")
+
+
+@pytest.fixture(scope="module")
+def workflow_copy(tmp_path_factory) -> Path:
+    """The workflow with the tiny cohort in a folder with spaces, checkpoints every 2 steps."""
+    root = copy_workflow(tmp_path_factory.mktemp("crash test repo"))
+    done = subprocess.run(
+        [str(BIN / "epibench"), "demo-data", "--out", COHORT_DIR, "--chrom-lengths", "100000,100000,100000"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    text = (root / "config/tiny.yaml").read_text().replace("resources/tiny/", f"{COHORT_DIR}/")
+    config = yaml.safe_load(text)
+    config["train"] |= {"batch_size": 16, "checkpoint_every": 2}
+    (root / "config/tiny.yaml").write_text(yaml.safe_dump(config))
+    return root
+
+
+def test_killed_rules_rerun_to_the_undisturbed_result(workflow_copy):
+    root = workflow_copy
+    _ok(_snakemake(root, TARGET))
+    undisturbed = _data_outputs(root)
+    trained = _training(root)
+    assert any("/shards/" in name for name in undisturbed) and any("/cpgs/" in name for name in undisturbed)
+    for name in ("results", "logs", ".snakemake"):
+        shutil.rmtree(root / name)
+
+    crashes = [
+        ("ingest-split:2", False, []),
+        ("shards:1", True, ["--rerun-incomplete"]),
+        ("train:3", False, ["--rerun-incomplete"]),
+    ]
+    for number, (kill, group, rerun_args) in enumerate(crashes):
+        marker = root / f"killed-{number}"
+        done = _snakemake(root, TARGET, *rerun_args, kill=f"{kill}:{marker}", kill_group=group)
+        assert marker.exists(), f"{kill} was not reached:\n{done.stderr[-3000:]}"
+        assert done.returncode != 0, "a killed job fails the run"
+        if group:  # Snakemake died too: its lock stays until --unlock
+            _ok(_snakemake(root, "--unlock"))
+    _ok(_snakemake(root, TARGET, "--rerun-incomplete"))
+    assert "resuming from" in (root / "logs/tiny/train/cnn.log").read_text()
+    assert not list((root / "results").rglob(".*.tmp-*")), "no temporary name survives the rerun"
+
+    assert _data_outputs(root) == undisturbed
+    metrics, weights = _training(root)
+    pd.testing.assert_frame_equal(metrics, trained[0])
+    assert weights.keys() == trained[1].keys()
+    assert all(torch.equal(weights[k], trained[1][k]) for k in weights)

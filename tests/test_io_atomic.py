@@ -1,0 +1,67 @@
+"""Atomic outputs: a writer that fails or is killed leaves the old target whole; leftovers go."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from epibench.io.atomic import atomic_dir, atomic_path
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "table.tsv"
+    target.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("writer failed")
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.tsv"]
+
+
+def test_a_folder_is_replaced_whole(tmp_path):
+    target = tmp_path / "shard"
+    target.mkdir()
+    (target / "stale.npy").write_text("x")
+    with atomic_dir(target) as tmp:
+        (tmp / "new.npy").write_text("y")
+    assert sorted(p.name for p in target.iterdir()) == ["new.npy"]
+
+
+def test_sigkill_mid_write_leaves_the_old_file_and_the_next_writer_clears_the_leftover(tmp_path):
+    target = tmp_path / "calls.parquet"
+    target.write_text("old")
+    writer = textwrap.dedent(f"""
+        import os, signal
+        from epibench.io.atomic import atomic_path
+        with atomic_path({str(target)!r}) as tmp:
+            tmp.write_text("partial")
+            os.kill(os.getpid(), signal.SIGKILL)
+        """)
+    done = subprocess.run([sys.executable, "-c", writer])
+    assert done.returncode == -signal.SIGKILL
+    assert target.read_text() == "old"
+    leftovers = list(tmp_path.glob(".calls.tmp-*.parquet"))
+    assert len(leftovers) == 1 and leftovers[0].read_text() == "partial"
+
+    other = tmp_path / "other.parquet"  # another target's temporary name is not touched
+    other_tmp = tmp_path / ".other.tmp-abc.parquet"
+    other_tmp.write_text("busy")
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new"
+    assert not leftovers[0].exists() and other_tmp.exists() and not other.exists()
+
+
+def test_a_killed_folder_writer_leaves_a_leftover_the_next_one_removes(tmp_path):
+    target = tmp_path / "shard"
+    stale = tmp_path / ".shard.tmp-dead"
+    stale.mkdir()
+    (stale / "half.npy").write_text("x")
+    with atomic_dir(target) as tmp:
+        (tmp / "a.npy").write_text("y")
+    assert not stale.exists() and (target / "a.npy").exists()
