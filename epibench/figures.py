@@ -15,14 +15,16 @@ from epibench.io.atomic import atomic_path
 
 FORMATS = ("png", "pdf")
 DPI = 150
+# no creation date in the file: the same figure gives the same bytes (reruns compare equal)
+REPRODUCIBLE = {"pdf": {"CreationDate": None}}
 
 
 def save_figure(fig: Figure, stem: str | os.PathLike) -> list[Path]:
-    """Write ``fig`` to ``<stem>.png`` and ``<stem>.pdf`` atomically; return the paths."""
+    """Write ``fig`` to ``<stem>.png`` and ``<stem>.pdf`` atomically, byte-reproducibly; return the paths."""
     paths = []
     for fmt in FORMATS:
         target = Path(f"{os.fspath(stem)}.{fmt}")
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight")
+            fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", metadata=REPRODUCIBLE.get(fmt))
         paths.append(target)
     return paths

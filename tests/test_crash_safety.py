@@ -46,7 +46,8 @@ def _snakemake(
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("EPIBENCH_KILL", None)
     if kill:
-        env |= {"EPIBENCH_KILL": kill, "PYTHONPATH": str(FAULTS), "EPIBENCH_KILL_GROUP": str(int(kill_group))}
+        path = os.pathsep.join(filter(None, [str(FAULTS), os.environ.get("PYTHONPATH")]))
+        env |= {"EPIBENCH_KILL": kill, "PYTHONPATH": path, "EPIBENCH_KILL_GROUP": str(int(kill_group))}
     args = [sys.executable, "-m", "snakemake", "--cores", "2", *extra, "--configfile", "config/tiny.yaml"]
     # a session of its own: a group kill takes Snakemake and its jobs, not pytest
     return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, start_new_session=True)

@@ -124,3 +124,18 @@ def test_roc_tolerates_a_model_with_one_class(tmp_path, preds):
 def test_pred_vs_obs_rejects_empty_table(tmp_path, preds):
     with pytest.raises(ValueError):
         plots.plot_pred_vs_obs(preds.iloc[:0], tmp_path / "empty")
+
+
+def test_a_figure_saved_twice_is_byte_identical(tmp_path):
+    """No creation date in the PDF: a rerun's figures compare equal to the first run's."""
+    import time
+
+    from epibench.figures import save_figure
+
+    saved = []
+    for attempt in range(2):
+        fig = Figure()
+        fig.add_subplot().plot([0, 1, 3])
+        saved.append([path.read_bytes() for path in save_figure(fig, tmp_path / f"run{attempt}")])
+        time.sleep(1.1)  # PDF dates have one-second resolution
+    assert saved[0] == saved[1]
