@@ -7,18 +7,25 @@ import json
 import math
 import os
 import subprocess
+import signal
 import sys
+import time
 from pathlib import Path
 
+import torch
+
 from epibench.data.dataset import ShardDataset
+from epibench.train.loop import CHECKPOINT, STOP_SYNC_STEPS
 from tiny_models import TINY_HYBRID
 
 BIN = Path(sys.executable).parent
 MODEL = {"arch": "hybrid", **TINY_HYBRID}
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "OMP_NUM_THREADS": "1"}
 TRAIN = {"epochs": 2, "batch_size": 32, "lr": 0.003, "warmup_steps": 2, "num_workers": 0, "log_every": 5}
 
 
-def _train(shards: list[Path], out: Path, processes: int) -> subprocess.CompletedProcess:
+def _command(shards: list[Path], out: Path, processes: int, train: dict) -> list[str]:
+    """``epibench train`` under torchrun with ``processes`` ranks (plain with one)."""
     command = [
         str(BIN / "epibench"),
         "train",
@@ -27,7 +34,7 @@ def _train(shards: list[Path], out: Path, processes: int) -> subprocess.Complete
         "--model-json",
         json.dumps(MODEL),
         "--train-json",
-        json.dumps(TRAIN),
+        json.dumps(train),
         "--threads",
         "1",
         "--out-dir",
@@ -45,8 +52,13 @@ def _train(shards: list[Path], out: Path, processes: int) -> subprocess.Complete
             "--no-python",
             *command,
         ]
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    return command
+
+
+def _train(shards: list[Path], out: Path, processes: int, train: dict = TRAIN) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        _command(shards, out, processes, train), env=ENV, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return done
 
@@ -68,3 +80,37 @@ def test_two_processes_split_each_epoch_and_write_one_model(tiny_shards, tmp_pat
     meta = json.loads((tmp_path / "ddp" / "model.json").read_text())
     assert meta["training"]["processes"] == 2
     assert math.isfinite(meta["training"]["best_val_loss"])
+
+
+def _rank_pid(launcher: int, rank: int) -> int:
+    """The process id of torchrun's worker ``rank`` (Linux /proc)."""
+    children = Path(f"/proc/{launcher}/task/{launcher}/children").read_text().split()
+    for pid in children:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        if f"RANK={rank}".encode() in environ:
+            return int(pid)
+    raise AssertionError(f"no rank {rank} among torchrun's children {children}")
+
+
+def test_a_signal_to_one_rank_stops_every_rank_at_one_checkpoint(tiny_shards, tmp_path):
+    """SIGTERM reaching one rank only: the ranks agree on it, checkpoint once and stop; the rerun resumes."""
+    train = {**TRAIN, "batch_size": 4, "log_every": 1}
+    out = tmp_path / "ddp"
+    log = tmp_path / "ddp.log"
+    with log.open("w") as sink:
+        job = subprocess.Popen(
+            _command(tiny_shards, out, 2, train), env=ENV, stdout=sink, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while " step 3 " not in log.read_text():
+            assert job.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.05)
+        os.kill(_rank_pid(job.pid, 1), signal.SIGTERM)
+        code = job.wait(60)
+    text = log.read_text()
+    assert code != 0 and text.count("stopped by SIGTERM") == 2, text[-3000:]
+    stopped_at = torch.load(out / CHECKPOINT, weights_only=True)["step"]
+    assert stopped_at % STOP_SYNC_STEPS == 0 and f"stopped by SIGTERM at step {stopped_at};" in text
+    resumed = _train(tiny_shards, out, 2, train)
+    assert f"at step {stopped_at} " in resumed.stderr
+    assert (out / "model.safetensors").exists()
