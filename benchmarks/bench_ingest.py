@@ -50,7 +50,6 @@ import argparse
 import gzip
 import io
 import json
-import math
 import os
 import subprocess
 import sys
@@ -67,6 +66,7 @@ RECORDS_PER_CPG = 1.6
 CHUNK_ROWS = 500_000
 NAME_TOKEN = b"\tNAMETOKEN\t"
 ENCODE_NAME = b'\t"ENCSR000SYN"\t'  # ENCODE quotes the name; ingest reads with quote_char=False
+ENCODE_TRACK_LINE = b'track name="ENCSR000SYN" description="synthetic" visibility=2 itemRgb="On"\n'
 SEQ_LINE = 1 << 24
 
 
@@ -228,11 +228,52 @@ def random_sequence(rng: np.random.Generator, length: int) -> np.ndarray:
     return np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, size=length, dtype=np.uint8)]
 
 
-def generate(out_dir: Path, n_records: int, seed: int, gzip_level: int = 6) -> dict:
-    """Write ``chr1.fa`` (then ``reference/genome.fa`` via the reference stage) and ``calls.bed.gz``."""
+def tsv_bytes(columns: dict) -> bytes:
+    """Columns of one length (numpy or pyarrow arrays; name -> values) as tab-separated lines, no header."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    buf = io.BytesIO()
+    options = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+    pacsv.write_csv(pa.table(columns), buf, options)
+    return buf.getvalue()
+
+
+def write_bedmethyl_rows(
+    out, chrom: str, starts: np.ndarray, is_minus: np.ndarray, coverage: np.ndarray, percent: np.ndarray
+) -> None:
+    """Append 14-column ENCODE bedMethyl rows (no track line) to the binary stream ``out``, CHUNK_ROWS at a time.
+
+    starts: (N,) int64 0-based position of the called base; is_minus: (N,) bool, a - strand
+    row (on the G); coverage, percent: (N,) int64 reads and integer percent methylated.
+    """
+    import pyarrow as pa
+
+    for lo in range(0, len(starts), CHUNK_ROWS):
+        sl = slice(lo, min(len(starts), lo + CHUNK_ROWS))
+        n = sl.stop - sl.start
+        s = starts[sl]
+        columns = {
+            "chrom": pa.array([chrom] * n),
+            "start": s,
+            "end": s + 1,
+            "name": pa.array(["NAMETOKEN"] * n),
+            "score": np.minimum(coverage[sl], 1000),
+            "strand": pa.array(np.where(is_minus[sl], "-", "+")),
+            "thick_start": s,
+            "thick_end": s + 1,
+            "rgb": pa.array(["255,0,0"] * n),
+            "coverage": coverage[sl],
+            "percent": percent[sl],
+            "ref_context": pa.array(["CG"] * n),
+            "called_context": pa.array(["CG"] * n),
+            "quality": np.minimum(coverage[sl], 40),
+        }
+        out.write(tsv_bytes(columns).replace(NAME_TOKEN, ENCODE_NAME))
+
+
+def generate(out_dir: Path, n_records: int, seed: int, gzip_level: int = 6) -> dict:
+    """Write ``chr1.fa`` (then ``reference/genome.fa`` via the reference stage) and ``calls.bed.gz``."""
     from epibench.io.reference import write_reference_index
 
     rng = np.random.default_rng(seed)
@@ -267,34 +308,8 @@ def generate(out_dir: Path, n_records: int, seed: int, gzip_level: int = 6) -> d
 
     path = out_dir / "calls.bed.gz"
     with gzip.open(path, "wb", compresslevel=gzip_level) as out:
-        out.write(b'track name="ENCSR000SYN" description="synthetic" visibility=2 itemRgb="On"\n')
-        for lo in range(0, n_records, CHUNK_ROWS):
-            sl = slice(lo, min(n_records, lo + CHUNK_ROWS))
-            n = sl.stop - sl.start
-            s = starts[sl]
-            table = pa.table(
-                {
-                    "chrom": pa.array(["chr1"] * n),
-                    "start": s,
-                    "end": s + 1,
-                    "name": pa.array(["NAMETOKEN"] * n),
-                    "score": np.minimum(coverage[sl], 1000),
-                    "strand": pa.array(np.where(is_minus[sl], "-", "+")),
-                    "thick_start": s,
-                    "thick_end": s + 1,
-                    "rgb": pa.array(["255,0,0"] * n),
-                    "coverage": coverage[sl],
-                    "percent": percent[sl],
-                    "ref_context": pa.array(["CG"] * n),
-                    "called_context": pa.array(["CG"] * n),
-                    "quality": np.minimum(coverage[sl], 40),
-                }
-            )
-            buf = io.BytesIO()
-            pacsv.write_csv(
-                table, buf, pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
-            )
-            out.write(buf.getvalue().replace(NAME_TOKEN, ENCODE_NAME))
+        out.write(ENCODE_TRACK_LINE)
+        write_bedmethyl_rows(out, "chr1", starts, is_minus, coverage, percent)
     return {
         "calls": path,
         "fasta": fasta,

@@ -111,7 +111,7 @@ def _methylation(rng: np.random.Generator, in_island: np.ndarray) -> dict[str, n
     }
 
 
-def _mark_intervals(
+def mark_intervals(
     rng: np.random.Generator, length: int, mark: str, interval_bp: tuple[int, int], gap_fraction: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """starts, ends (int64) and values (float64) of one mark on one chromosome, sorted, gaps dropped."""
@@ -134,7 +134,7 @@ def _mark_intervals(
     return starts.astype(np.int64), ends.astype(np.int64), np.round(values, 5)
 
 
-def _write_bigwig(path: Path, chrom_lengths: dict[str, int], intervals: dict[str, tuple]) -> None:
+def write_bigwig(path: Path, chrom_lengths: dict[str, int], intervals: dict[str, tuple]) -> None:
     """One bigWig from per-chromosome (starts, ends, values) arrays (bedGraph-style entries)."""
     import pyBigWig
 
@@ -212,12 +212,12 @@ def _generate(root: Path, params: dict) -> dict:
     (root / "marks").mkdir()
     for mark in params["marks"]:
         intervals = {
-            name: _mark_intervals(
+            name: mark_intervals(
                 rng, lengths[name], mark, tuple(params["interval_bp"]), params["gap_fraction"]
             )
             for name in names
         }
-        _write_bigwig(root / "marks" / f"{mark}.bw", lengths, intervals)
+        write_bigwig(root / "marks" / f"{mark}.bw", lengths, intervals)
     per_chrom = cpgs.groupby("chrom", sort=False).size()
     return {
         "params": params,

@@ -140,7 +140,9 @@ def cmd_ingest_summary(args: argparse.Namespace) -> None:
 
     group_qcs = {qc.pop("group"): qc for qc in (json.loads(Path(path).read_text()) for path in args.group_qc)}
     split_qc = json.loads(Path(args.split_qc).read_text())
-    qc = merge_ingest_qc(split_qc, group_qcs, Reference(args.reference), args.min_coverage)
+    qc = merge_ingest_qc(
+        split_qc, group_qcs, Reference(args.reference), args.min_coverage, args.min_cg_share, args.calls
+    )
     _write_json(qc, args.out)
     log.info("ingested %s: %d CpGs kept in %d groups", qc["sample"], qc["n_kept"], len(group_qcs))
 
@@ -592,8 +594,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest-summary", help="ingest stage 3 (per sample): the sample's QC from its stages")
     p.add_argument("--split-qc", required=True, help="QC of ingest-split (.json)")
     p.add_argument("--group-qc", nargs="+", required=True, help="QC of every ingest-group job (.json)")
+    p.add_argument(
+        "--calls",
+        required=True,
+        help="folder of per-group call files (ingest-split --out-dir), read again for a low CG share",
+    )
     p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
     p.add_argument("--min-coverage", type=int, default=5)
+    p.add_argument("--min-cg-share", type=float, default=0.95)
     p.add_argument("--out", required=True, help="the sample's ingest QC (.json)")
     p.set_defaults(func=cmd_ingest_summary)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from epibench.demo.generate import generate_demo
 from epibench.io.methylation import ingest, write_canonical
@@ -13,6 +16,28 @@ from epibench.io.reference import Reference, write_reference_index
 from epibench.io.regions import annotate_regions, write_regions
 
 MARKS = ["H3K4me3", "H3K27ac", "H3K36me3"]
+
+# Hypothesis (the tests/test_bad_inputs_*.py suite): the same cases on every CI run, fresh ones
+# locally; a failure prints the blob that replays it (no example database in the checkout).
+settings.register_profile("ci", derandomize=True, print_blob=True, database=None, deadline=None)
+settings.register_profile("dev", print_blob=True, database=None, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# generated bad-input cases tried per area, reported at the end of the run
+BAD_INPUT_CASES: Counter[str] = Counter()
+
+
+def count_case(area: str) -> None:
+    """Count one generated case of the bad-input suite under ``area`` (methylation, reference, ...)."""
+    BAD_INPUT_CASES[area] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line with the bad-input suite's case counts (printed with -q too)."""
+    if BAD_INPUT_CASES:
+        areas = ", ".join(f"{area} {n}" for area, n in sorted(BAD_INPUT_CASES.items()))
+        total = sum(BAD_INPUT_CASES.values())
+        terminalreporter.write_line(f"bad-input suite: {total} generated cases tried ({areas})")
 
 
 def make_cohort(root: Path, chrom_length: int) -> dict:

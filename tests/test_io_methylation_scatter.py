@@ -1,9 +1,12 @@
 """Ingest scattered per shard group (epibench.io.methylation.scatter), checked against one-job ``ingest``."""
 
 import gzip
+import json
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+import pyBigWig
 import pytest
 
 from epibench.errors import InputError
@@ -67,7 +70,14 @@ def scattered(path, reference, groups, tmp_path, **settings):
     for group in groups:
         table, group_qcs[group] = ingest_group(tmp_path / "calls" / f"{group}.parquet", reference, **settings)
         tables.append(table)
-    merged = merge_ingest_qc(qc, group_qcs, reference, settings.get("min_coverage", 5))
+    merged = merge_ingest_qc(
+        qc,
+        group_qcs,
+        reference,
+        settings.get("min_coverage", 5),
+        settings.get("min_cg_share", 0.95),
+        tmp_path / "calls",
+    )
     return pd.concat(tables, ignore_index=True), merged
 
 
@@ -150,6 +160,31 @@ def test_cg_share_is_judged_per_group_unless_the_group_has_few_calls(tmp_path, g
         ingest_group(tmp_path / "calls" / "chrB.parquet", reference)
 
 
+@pytest.mark.parametrize("fmt", ["bismark_zero_cov", "bismark_cov"])
+def test_the_sample_cg_share_is_judged_when_no_group_has_enough_calls(tmp_path, genome, fmt):
+    """Two small chromosomes in their own groups, each under MIN_CALLS_TO_JUDGE calls: a 1-based
+    .bismark.cov read as 0-based (or the reverse) stops the scattered path as it stops ingest()."""
+    reference, seqs = genome
+    # both bases of each CpG, as Bismark reports them; the file 1-based but read as 0-based, or the reverse
+    shift = 1 if fmt == "bismark_zero_cov" else 0
+    bases = [(chrom, b) for chrom in ("chrB", "chrM") for c in cpgs_of(seqs[chrom])[:200] for b in (c, c + 1)]
+    path = tmp_path / "s.bismark.cov"
+    path.write_text("".join(f"{chrom}\t{b + shift}\t{b + shift}\t50\t3\t3\n" for chrom, b in bases))
+    groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
+    with pytest.raises(InputError, match="off-by-one") as one_job:
+        ingest(path, reference, fmt=fmt)
+    split_calls(path, reference, groups, tmp_path / "calls", fmt=fmt)
+    group_qcs = {}
+    for group in groups:
+        _, group_qcs[group] = ingest_group(tmp_path / "calls" / f"{group}.parquet", reference)
+        assert group_qcs[group]["n_calls"] < MIN_CALLS_TO_JUDGE
+    assert sum("not judged" in w for g in group_qcs.values() for w in g["warnings"]) == 2
+    with pytest.raises(InputError) as scattered_path:
+        merge_ingest_qc({"input": str(path)}, group_qcs, reference, 5, 0.95, tmp_path / "calls")
+    assert str(scattered_path.value) == str(one_job.value)
+    assert scattered_path.value.path == str(path)
+
+
 def test_nothing_kept_in_any_group_is_an_input_error(tmp_path, genome):
     reference, seqs = genome
     path = tmp_path / "s.bed"
@@ -177,3 +212,147 @@ def test_a_stale_plan_is_named(tmp_path, genome):
         split_calls(path, reference, {"chrA": ["chrA"]}, tmp_path / "calls")
     with pytest.raises(InputError, match="not in the reference"):
         split_calls(path, reference, {"chrA": ["chrA", "chrZ"]}, tmp_path / "calls")
+
+
+# --- reading in blocks: the output does not depend on the block size ---------------------------------
+
+
+def methylc_lines(calls):
+    """WashU methylC for the calls, plus a CHG row per 50 calls (dropped as non-CG context)."""
+    lines = []
+    for i, (c, s, st, n, pct) in enumerate(calls):
+        lines.append("\t".join(map(str, (c, s, s + 1, "CG", f"{pct / 100:.3f}", st, n))))
+        if i % 50 == 0:
+            lines.append("\t".join(map(str, (c, s, s + 1, "CHG", "0.500", st, n))))
+    return lines
+
+
+def modkit_lines(calls):
+    """modkit pileup (whitespace-separated), a 5hmC row beside every 5mC row (rows of other modifications)."""
+    return [
+        f"{c}\t{s}\t{s + 1}\t{code}\t{n}\t{st}\t{s}\t{s + 1}\t255,0,0 {n} {pct}.00 {k} {n - k} 0 0 0 0 0"
+        for c, s, st, n, pct in calls
+        for code, k in (("m", n * pct // 100), ("h", 0))
+    ]
+
+
+def bismark_lines(calls):
+    """Bismark coverage (1-based, unstranded); zero-depth rows included."""
+    return [
+        f"{c}\t{s + 1}\t{s + 1}\t{pct}\t{n * pct // 100}\t{n - n * pct // 100}" for c, s, _, n, pct in calls
+    ]
+
+
+FORMATS = {
+    "bedmethyl": ("s.bed.gz", lambda calls: ['track name="s"', *encode_lines(calls)]),
+    "methylc": ("s.methylC.gz", methylc_lines),
+    "modkit": ("s.modkit.bed", modkit_lines),
+    "bismark_cov": ("s.bismark.cov.gz", bismark_lines),
+}
+
+
+def split_outputs(path, reference, groups, out_dir, **settings):
+    """split_calls' QC, and per group its table and layout metadata."""
+    qc = split_calls(path, reference, groups, out_dir, **settings)
+    files = {group: pq.ParquetFile(out_dir / f"{group}.parquet") for group in groups}
+    tables = {group: f.read().to_pandas() for group, f in files.items()}
+    layouts = {group: json.loads(f.metadata.metadata[b"epibench.calls"]) for group, f in files.items()}
+    return qc, tables, layouts
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_split_in_many_blocks_equals_one_block(tmp_path, genome, fmt):
+    reference, seqs = genome
+    rng = np.random.default_rng(4)
+    calls = stranded_calls(seqs, rng)
+    calls = [calls[i] for i in rng.permutation(len(calls))]  # groups interleave within blocks
+    calls[5] = (calls[5][0], calls[5][1], calls[5][2], 0, calls[5][4])  # a call without reads
+    name, lines = FORMATS[fmt]
+    text = ("\n".join(lines(calls)) + "\n").encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
+    one = split_outputs(path, reference, groups, tmp_path / "one")
+    many = split_outputs(path, reference, groups, tmp_path / "many", block_bytes=1000)
+    assert len(text) > 50 * 1000  # many blocks indeed
+    assert many[0] == one[0]
+    assert many[2] == one[2]
+    for group in groups:
+        pd.testing.assert_frame_equal(many[1][group], one[1][group])
+    assert one[0]["n_records"] == sum(not line.startswith("track") for line in lines(calls))
+    assert len(one[1]["small_1"]) and one[0]["n_zero_depth_dropped"] == 1
+
+
+def test_a_bigwig_is_split_per_chromosome_as_one_job_ingests_it(tmp_path, genome):
+    reference, seqs = genome
+    rng = np.random.default_rng(6)
+    sizes = {"A": len(seqs["chrA"]), "chrB": len(seqs["chrB"]), "chrM": len(seqs["chrM"])}
+    levels, depths = pyBigWig.open(str(tmp_path / "levels.bw"), "w"), pyBigWig.open(
+        str(tmp_path / "cov.bw"), "w"
+    )
+    for bw in (levels, depths):
+        bw.addHeader(list(sizes.items()))
+    for chrom, name in (("chrA", "A"), ("chrB", "chrB"), ("chrM", "chrM")):
+        pos = np.array(sorted({p for c in cpgs_of(seqs[chrom]) for p in (c, c + 1) if rng.random() < 0.7}))
+        depth = rng.integers(1, 30, len(pos)).astype(float)
+        levels.addEntries(
+            [name] * len(pos), pos.tolist(), ends=(pos + 1).tolist(), values=rng.random(len(pos)).tolist()
+        )
+        has = rng.random(len(pos)) > 0.01  # a few bases without coverage: dropped and counted
+        depths.addEntries(
+            [name] * int(has.sum()),
+            pos[has].tolist(),
+            ends=(pos[has] + 1).tolist(),
+            values=depth[has].tolist(),
+        )
+    levels.close()
+    depths.close()
+    path, coverage = tmp_path / "levels.bw", tmp_path / "cov.bw"
+    groups = {"chrA": ["chrA"], "rest": ["chrB", "chrM"]}
+    want, want_qc = ingest(path, reference, coverage_path=coverage)
+    qc = split_calls(path, reference, groups, tmp_path / "calls", coverage_path=coverage)
+    qc["input"] = str(path)
+    tables, group_qcs = [], {}
+    for group in groups:
+        table, group_qcs[group] = ingest_group(tmp_path / "calls" / f"{group}.parquet", reference)
+        tables.append(table)
+    got_qc = merge_ingest_qc(qc, group_qcs, reference, 5, 0.95, tmp_path / "calls")
+    pd.testing.assert_frame_equal(pd.concat(tables, ignore_index=True), want)
+    assert got_qc["n_missing_coverage_dropped"] == want_qc["n_missing_coverage_dropped"] > 0
+    for key in (
+        "n_records",
+        "n_intervals",
+        "renamed_chroms",
+        "n_kept",
+        "chroms_without_coverage",
+        "coverage_known",
+    ):
+        assert got_qc[key] == want_qc[key], key
+
+
+def test_errors_in_a_later_block_name_the_file_line(tmp_path, genome):
+    reference, seqs = genome
+    calls = [("chrA", c, "+", 9, 50) for c in cpgs_of(seqs["chrA"])]
+    lines = ['track name="s"', *encode_lines(calls)]
+    bad = len(lines) - 10
+    groups = {"all": ["chrA", "chrB", "chrM"]}
+    for value, message in (("150", "percent > 100"), ("x", "not a number")):
+        fields = lines[bad].split("\t")
+        fields[10] = value
+        path = tmp_path / "s.bed"
+        path.write_text("\n".join([*lines[:bad], "\t".join(fields), *lines[bad + 1 :]]) + "\n")
+        with pytest.raises(InputError, match=message) as info:
+            split_calls(path, reference, groups, tmp_path / "calls", block_bytes=1000)
+        assert info.value.line == bad + 1, value
+        assert not (tmp_path / "calls").exists()
+
+
+def test_a_truncated_gzip_is_named_by_the_split(tmp_path, genome):
+    reference, seqs = genome
+    calls = [("chrA", c, "+", 9, 50) for c in cpgs_of(seqs["chrA"])]
+    data = gzip.compress(("\n".join(encode_lines(calls)) + "\n").encode())
+    path = tmp_path / "s.bed.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated") as info:
+        split_calls(path, reference, {"all": ["chrA", "chrB", "chrM"]}, tmp_path / "calls", block_bytes=1000)
+    assert info.value.path == path

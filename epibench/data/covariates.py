@@ -3,10 +3,14 @@
 A covariate column of the sample sheet is numeric when every value given in the cohort
 parses as a number (purity 0.6): one feature, the value. Otherwise it is categorical
 (condition tumour/normal): one 0/1 feature per level of the cohort, named ``column=level``.
-An empty cell is unknown: its features are None (missing to the model, never 0).
+An empty cell is unknown: its features are None (missing to the model, never 0). A value
+that reads as a number but is not finite (``inf``, ``nan``, ``1e999``) is an InputError: the
+model cannot take it, and an unknown value is an empty cell.
 """
 
 from __future__ import annotations
+
+import math
 
 from epibench.errors import InputError
 
@@ -35,6 +39,13 @@ def encode_covariates(spec: dict[str, dict]) -> dict[str, float | None]:
         value, levels = str(entry["value"]).strip(), [str(v).strip() for v in entry["levels"]]
         if value and value not in levels:
             raise InputError(f"covariate {column}: value {value!r} is not among the cohort's {levels}")
+        for level in levels:
+            number = as_number(level)
+            if number is not None and not math.isfinite(number):
+                raise InputError(
+                    f"covariate {column}: value {level!r} is not a finite number "
+                    "(leave the cell empty when unknown)"
+                )
         if is_numeric(levels):
             features[column] = as_number(value) if value else None
             continue

@@ -23,7 +23,7 @@ import numpy as np
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
-from epibench.io.regions import read_bed_intervals
+from epibench.io.regions import COORDINATE, read_bed_intervals
 from epibench.io.textfile import iter_lines
 
 TAD_CHANNEL = "tad_boundary_distance"
@@ -116,14 +116,15 @@ def _read_loop_anchors(
     path: str | os.PathLike, reference_names: list[str]
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """reference name -> (starts, ends) of both anchors of every loop of a BEDPE (``#``/track lines
-    and a header row such as HiCCUPS' ``chr1 x1 x2 chr2 y1 y2 ...`` skipped)."""
+    and a header row such as HiCCUPS' ``chr1 x1 x2 chr2 y1 y2 ...`` skipped: a first row with no
+    integer among the four anchor coordinates; a typo in one of them is an error, not a header)."""
     chroms, starts, ends = [], [], []
     first_row = True
     for number, text in iter_lines(path):
         if not text.strip() or text.startswith(("#", "track", "browser")):
             continue
         fields = text.split("\t")
-        if first_row and len(fields) >= 6 and not fields[1].isdigit():  # a header (HiCCUPS: chr1 x1 x2 ...)
+        if first_row and len(fields) >= 6 and not any(COORDINATE.fullmatch(fields[i]) for i in (1, 2, 4, 5)):
             first_row = False
             continue
         first_row = False
@@ -132,9 +133,12 @@ def _read_loop_anchors(
                 f"a BEDPE row has at least 6 tab-separated columns, found {len(fields)}", path, number
             )
         for chrom, start, end in (fields[0:3], fields[3:6]):
-            if not (start.isdigit() and end.isdigit()) or int(end) < int(start):
+            if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
                 raise InputError(
-                    f"anchor start/end must be integers with start <= end: {start!r}, {end!r}", path, number
+                    "anchor start/end must be integers (at most 18 digits) with start <= end: "
+                    f"{start!r}, {end!r}",
+                    path,
+                    number,
                 )
             chroms.append(chrom)
             starts.append(int(start))

@@ -38,7 +38,7 @@ import pyfaidx
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
-from epibench.io.textfile import GZIP_ERRORS, open_binary
+from epibench.io.textfile import iter_raw_lines
 from epibench.vocab import BASES, CODE_OF_BYTE
 
 C_CODE = BASES.index("C")
@@ -304,30 +304,23 @@ def _records(fasta_path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
     name: str | None = None
     parts: list[bytes] = []
     seen: set[str] = set()
-    number = 0
-    with open_binary(fasta_path) as fh:
-        try:
-            for number, line in enumerate(fh, start=1):
-                if line.startswith(b">"):
-                    if name is not None:
-                        yield _finish(fasta_path, name, parts)
-                    words = line[1:].split()
-                    if not words:
-                        raise InputError("header line without a sequence name", fasta_path, number)
-                    name = words[0].decode("latin-1")
-                    if name in seen:
-                        raise InputError(f"sequence name {name!r} appears twice", fasta_path, number)
-                    seen.add(name)
-                    parts = []
-                elif name is None:
-                    if line.strip():
-                        raise InputError("sequence before the first '>' header line", fasta_path, number)
-                else:
-                    parts.append(line.translate(_NORMALISED_BYTE, _WHITESPACE))
-        except GZIP_ERRORS as exc:
-            raise InputError(
-                f"damaged or truncated gzip stream after line {number} ({exc})", path=fasta_path
-            ) from exc
+    for number, line in iter_raw_lines(fasta_path):
+        if line.startswith(b">"):
+            if name is not None:
+                yield _finish(fasta_path, name, parts)
+            words = line[1:].split()
+            if not words:
+                raise InputError("header line without a sequence name", fasta_path, number)
+            name = words[0].decode("latin-1")
+            if name in seen:
+                raise InputError(f"sequence name {name!r} appears twice", fasta_path, number)
+            seen.add(name)
+            parts = []
+        elif name is None:
+            if line.strip():
+                raise InputError("sequence before the first '>' header line", fasta_path, number)
+        else:
+            parts.append(line.translate(_NORMALISED_BYTE, _WHITESPACE))
     if name is not None:
         yield _finish(fasta_path, name, parts)
 

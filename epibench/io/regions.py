@@ -6,7 +6,8 @@ Intervals (0-based half-open) per class:
   ``promoter_downstream`` bp downstream, strand-aware: on ``+`` [TSS - up, TSS + down),
   on ``-`` (TSS = end - 1) [TSS - down + 1, TSS + up + 1); clipped to the chromosome;
   transcripts without a strand (``.``) have no promoter;
-- enhancer: the intervals of the enhancer BED (first three columns), if given;
+- enhancer: the intervals of the enhancer BED (first three columns), if given (an empty
+  interval, start = end, holds no CpG);
 - gene body: transcript spans; a CpG there that is also in a promoter is a promoter
   (the priority), so the class is "transcript span minus promoter".
 
@@ -61,7 +62,9 @@ DEFAULT_SHORE_BP = 2000
 TRANSCRIPT_COLUMNS = ("chrom", "start", "end", "strand", "gene_id", "transcript_id")
 _ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
 _BED_HEADER = re.compile(r"(track|browser)\b|#")
-_INT = re.compile(r"[0-9]+")
+# a BED/GTF coordinate: decimal digits, at most 18 (far beyond any sequence, and within int64
+# with room to spare, so that promoter arithmetic and bedtools cannot overflow)
+COORDINATE = re.compile(r"[0-9]{1,18}")
 _BIN_HEADER = re.compile(r"#\s*bin\s+chrom\b", re.IGNORECASE)
 
 
@@ -116,9 +119,15 @@ def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
 
 def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
     chrom, _, _, start, end, _, strand, _, attributes = fields
-    if not (_INT.fullmatch(start) and _INT.fullmatch(end)) or int(start) < 1 or int(end) < int(start):
+    if (
+        not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end))
+        or int(start) < 1
+        or int(end) < int(start)
+    ):
         raise InputError(
-            f"start/end must be integers with 1 <= start <= end: {start!r}, {end!r}", gtf_path, number
+            f"start/end must be integers (at most 18 digits) with 1 <= start <= end: {start!r}, {end!r}",
+            gtf_path,
+            number,
         )
     if strand not in {"+", "-", "."}:
         raise InputError(f"strand must be +, - or ., found {strand!r}", gtf_path, number)
@@ -276,7 +285,7 @@ def read_bed_intervals(bed_path: str | os.PathLike) -> pd.DataFrame:
         if with_bin is None:
             with_bin = has_bin_column(fields)
         if with_bin:
-            if len(fields) < 4 or not _INT.fullmatch(fields[0]):
+            if len(fields) < 4 or not COORDINATE.fullmatch(fields[0]):
                 raise InputError(
                     "expected a UCSC table row: bin, chrom, chromStart, chromEnd (tab-separated), "
                     f"as the file's first row or header says; found {len(fields)} column(s)",
@@ -289,9 +298,11 @@ def read_bed_intervals(bed_path: str | os.PathLike) -> pd.DataFrame:
                 f"a BED row has at least 3 tab-separated columns, found {len(fields)}", bed_path, number
             )
         chrom, start, end = fields[:3]
-        if not (_INT.fullmatch(start) and _INT.fullmatch(end)) or int(end) < int(start):
+        if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
             raise InputError(
-                f"start/end must be integers with 0 <= start <= end: {start!r}, {end!r}", bed_path, number
+                f"start/end must be integers (at most 18 digits) with 0 <= start <= end: {start!r}, {end!r}",
+                bed_path,
+                number,
             )
         rows.append((chrom, int(start), int(end)))
     return pd.DataFrame(rows, columns=["chrom", "start", "end"]).astype(
@@ -304,10 +315,10 @@ def has_bin_column(fields: list[str]) -> bool:
     bin (integer), chrom (not an integer: a BED row has its start there), start, end (integers)."""
     return (
         len(fields) >= 4
-        and bool(_INT.fullmatch(fields[0]))
-        and not _INT.fullmatch(fields[1])
-        and bool(_INT.fullmatch(fields[2]))
-        and bool(_INT.fullmatch(fields[3]))
+        and bool(COORDINATE.fullmatch(fields[0]))
+        and not COORDINATE.fullmatch(fields[1])
+        and bool(COORDINATE.fullmatch(fields[2]))
+        and bool(COORDINATE.fullmatch(fields[3]))
     )
 
 
@@ -360,7 +371,9 @@ def _on_reference(
     if renamed:
         log.info("%s %s: sequence names renamed to the FASTA's: %s", label, path, renamed)
     if dropped:
-        log.info("%s %s: rows on sequences not in the FASTA left out (rows per name): %s", label, path, dropped)
+        log.info(
+            "%s %s: rows on sequences not in the FASTA left out (rows per name): %s", label, path, dropped
+        )
     chrom = frame["chrom"].map(mapping)
     kept = chrom.notna()
     return frame.assign(chrom=chrom)[kept].astype({"chrom": "str"}).reset_index(drop=True)
@@ -413,7 +426,12 @@ def _pybedtools_tempdir(tmp_dir: str | os.PathLike | None) -> Iterator[None]:
 
 
 def _merge(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Sorted, merged intervals per chromosome: {chrom: (starts (K,) int64, ends (K,) int64)}."""
+    """Sorted, merged intervals per chromosome: {chrom: (starts (K,) int64, ends (K,) int64)}.
+
+    Empty intervals (start = end) hold no base and are left out: bedtools merge would join one
+    to a neighbour up to a base away ([0, 2) and [3, 3) give [0, 4)).
+    """
+    frame = frame[frame["end"] > frame["start"]]
     if frame.empty:
         return {}
     merged = pybedtools.BedTool.from_dataframe(frame[["chrom", "start", "end"]]).sort().merge()

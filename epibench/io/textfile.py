@@ -41,14 +41,29 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
             yield fh
 
 
-def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, text)`` (1-based, line end stripped); a damaged gzip stream is an InputError."""
+def iter_raw_lines(path: str | os.PathLike) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, line)`` (1-based; the bytes of the line, its end included).
+
+    One line is read ahead, so a damaged or truncated gzip stream is an InputError before the
+    partial line it ends in is yielded (a reader never judges a cut line as if it were data).
+    """
     with open_binary(path) as fh:
-        number = 0
+        number = 0  # lines read whole
         try:
-            for number, raw in enumerate(fh, start=1):
-                yield number, raw.rstrip(b"\r\n").decode("latin-1")
+            line = fh.readline()
+            while line:
+                number += 1
+                following = fh.readline()
+                yield number, line
+                line = following
         except GZIP_ERRORS as exc:
             raise InputError(
                 f"damaged or truncated gzip stream after line {number} ({exc})", path=path
             ) from exc
+
+
+def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` (1-based, line end stripped); a damaged gzip stream is an InputError
+    (``iter_raw_lines``)."""
+    for number, raw in iter_raw_lines(path):
+        yield number, raw.rstrip(b"\r\n").decode("latin-1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterable
 
 import numpy as np
@@ -10,6 +11,44 @@ import pyBigWig
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
+
+BIGWIG_MAGIC = 0x888FFC26
+# a bigWig's fixed header and its zoom-level headers (UCSC bigWig format; the writer's byte order):
+# magic, version, zoom levels, offsets of the chromosome tree, data and index, 2 field counts,
+# offsets of autoSql and the summary, buffer size, reserved; per zoom level: reduction level,
+# reserved, offsets of its data and index
+_HEADER, _ZOOM = "IHHQQQHHQQIQ", "IIQQ"
+_HEADER_SIZE, _ZOOM_SIZE = struct.calcsize("<" + _HEADER), struct.calcsize("<" + _ZOOM)
+
+
+def check_bigwig_complete(path: str | os.PathLike) -> None:
+    """InputError unless ``path`` is a bigWig that holds every part its header points to.
+
+    libBigWig (under pyBigWig) reads the zoom-level headers without checking the file's end: a
+    bigWig cut short there crashes the process (a segmentation fault) instead of failing. So
+    the header's offsets are checked against the file's size before pyBigWig opens it.
+    """
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            head = fh.read(_HEADER_SIZE)
+            orders = [
+                o for o, e in (("<", "little"), (">", "big")) if head[:4] == BIGWIG_MAGIC.to_bytes(4, e)
+            ]
+            if not orders:
+                raise InputError("not a bigWig file (no 0x888FFC26 magic number)", path=path)
+            if len(head) < _HEADER_SIZE:
+                raise InputError("truncated bigWig: the file ends inside its header", path=path)
+            fields = struct.unpack(orders[0] + _HEADER, head)
+            zooms = fh.read(fields[2] * _ZOOM_SIZE)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
+    if len(zooms) < fields[2] * _ZOOM_SIZE:
+        raise InputError("truncated bigWig: the file ends inside its zoom-level headers", path=path)
+    offsets = [fields[3], fields[4], fields[5], fields[8], fields[9]]
+    offsets += [offset for level in struct.iter_unpack(orders[0] + _ZOOM, zooms) for offset in level[2:]]
+    if max(offsets) >= size:
+        raise InputError(f"truncated bigWig: its header points to byte {max(offsets)} of {size}", path=path)
 
 
 def grid_bin_means(signal: np.ndarray, bin_size: int) -> np.ndarray:
@@ -32,14 +71,17 @@ def grid_bin_means(signal: np.ndarray, bin_size: int) -> np.ndarray:
 class Track:
     """An open bigWig. ``values(chrom, end)`` gives (end,) float32, NaN = not covered.
 
-    A chromosome missing from the bigWig reads as all-NaN (its signal is missing, not zero).
+    A chromosome missing from the bigWig reads as all-NaN (its signal is missing, not zero), and
+    so does every chromosome of a bigWig that holds no data at all.
     With ``reference_names``, the bigWig's names are matched to the reference's
     (``1`` in the file serves ``chr1``, ``MT`` serves ``chrM``; epibench.io.chroms.harmonise).
-    NaN/inf values stored in the file are treated as missing.
+    NaN/inf values stored in the file are treated as missing. A file that is no bigWig, or one
+    cut short (``check_bigwig_complete``), is an InputError.
     """
 
     def __init__(self, path: str | os.PathLike, reference_names: Iterable[str] | None = None):
         self.path = str(path)
+        check_bigwig_complete(path)
         try:
             self._bw = pyBigWig.open(self.path)
         except RuntimeError as err:
@@ -59,6 +101,8 @@ class Track:
         if stop <= start:
             return out
         vals = np.asarray(self._bw.values(name, start, stop, numpy=True), dtype=np.float32)
+        if len(vals) != stop - start:  # pyBigWig returns nothing at all for a bigWig without data
+            return out
         vals[~np.isfinite(vals)] = np.nan
         out[: stop - start] = vals
         return out

@@ -1,16 +1,22 @@
 # Helpers shared by all rules: config and sample-sheet validation, paths, parameters.
 import json
+import math
 import shlex
+import warnings
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate as validate_schema
 
 
 def validate(config):
     """Check config and sample sheet against the schemas (filling defaults); every named file must exist."""
-    validate_schema(config, workflow.source_path("../schemas/config.schema.yaml"))
+    schema_path = workflow.source_path("../schemas/config.schema.yaml")
+    validate_schema(config, schema_path)
+    with open(schema_path) as fh:
+        check_numbers(config, yaml.safe_load(fh))
     missing = [
         f"{key}: {path}"
         for key, path in [
@@ -24,13 +30,14 @@ def validate(config):
             ("reference.loops", config["reference"]["loops"]),
             ("truth", config["truth"]),
         ]
-        if path and not Path(path).exists()
+        if path and not Path(path).is_file()
     ]
     if missing:
         raise WorkflowError(
-            "config names files that do not exist:\n  " + "\n  ".join(missing)
+            "config names files that do not exist (or are not files):\n  "
+            + "\n  ".join(missing)
         )
-    sheet = pd.read_csv(config["samples"], sep="\t", dtype=str, comment="#").fillna("")
+    sheet = read_sample_sheet(config["samples"])
     if "coverage" not in sheet.columns:
         sheet["coverage"] = ""
     if "format" in sheet.columns:  # an empty cell: detect the format
@@ -42,7 +49,10 @@ def validate(config):
         raise WorkflowError(
             f"{config['samples']}: config marks/covariates {absent_marks} have no column in the sample sheet"
         )
-    validate_schema(sheet, workflow.source_path("../schemas/samples.schema.yaml"))
+    try:  # its message names the row (0-based) and the field, not the file
+        validate_schema(sheet, workflow.source_path("../schemas/samples.schema.yaml"))
+    except WorkflowError as exc:
+        raise WorkflowError(f"{config['samples']}: {exc}") from exc
     if "plan" in set(sheet["sample"]):
         raise WorkflowError(
             f"{config['samples']}: 'plan' is reserved (results/<cohort>/shards/plan); rename that sample"
@@ -54,18 +64,20 @@ def validate(config):
         raise WorkflowError(
             f"{config['samples']}: no sample has methylation calls to train on"
         )
-    for row in sheet.itertuples(index=False):
-        if row.coverage and not row.methylation:
+    # records, not itertuples: a mark such as ATAC-seq is no Python identifier
+    for row in sheet.to_dict("records"):
+        if row["coverage"] and not row["methylation"]:
             raise WorkflowError(
-                f"{config['samples']}: sample {row.sample} has a coverage file but no methylation calls"
+                f"{config['samples']}: sample {row['sample']} has a coverage file but no methylation calls"
             )
         for column in ["methylation", "coverage", *config["marks"]]:
-            path = getattr(row, column)
+            path = row[column]
             if column in ("methylation", "coverage") and not path:
                 continue  # coverage is optional; no methylation: a sample to predict
-            if not path or not Path(path).exists():
+            if not path or not Path(path).is_file():
                 raise WorkflowError(
-                    f"{config['samples']}: sample {row.sample}, column {column}: file {path!r} does not exist"
+                    f"{config['samples']}: sample {row['sample']}, column {column}: file {path!r} "
+                    "does not exist (or is not a file)"
                 )
     window, bin_size = config["shards"]["window"], config["shards"]["bin_size"]
     if window % bin_size or window % 2:
@@ -103,6 +115,52 @@ def validate(config):
             f"attribute.model {config['attribute']['model']!r} is not a model in 'models'"
         )
     return sheet.set_index("sample", drop=False)
+
+
+def read_sample_sheet(path):
+    """The sample sheet as strings ("" for an empty cell). A sheet pandas cannot read as a header
+    row and tab-separated rows (empty, a row with more fields than the header, not UTF-8) is a
+    WorkflowError naming it."""
+    try:
+        with warnings.catch_warnings():
+            # index_col=False: a row longer than the header is an error, not an index column
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", index_col=False)
+    except (
+        pd.errors.EmptyDataError,
+        pd.errors.ParserError,
+        pd.errors.ParserWarning,
+        UnicodeDecodeError,
+    ) as exc:
+        raise WorkflowError(
+            f"{path}: cannot read the sample sheet (a header row, then one tab-separated row "
+            f"per sample): {exc}"
+        )
+    return sheet.fillna("")
+
+
+def check_numbers(value, schema, key="config"):
+    """Raise WorkflowError for a number the schema lets through that the workflow cannot use:
+    NaN or infinite (YAML .nan/.inf pass JSON Schema bounds), or a float such as 1000.0 where
+    the schema wants an integer. ``key``: where ``value`` sits, for the message."""
+    if isinstance(value, float):
+        types = schema.get("type", [])
+        if not math.isfinite(value):
+            raise WorkflowError(f"{key}: {value} is not a finite number")
+        if "integer" in (types if isinstance(types, list) else [types]):
+            raise WorkflowError(f"{key}: {value} must be an integer")
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            sub = schema.get("properties", {}).get(
+                name, schema.get("additionalProperties")
+            )
+            check_numbers(item, sub if isinstance(sub, dict) else {}, f"{key}.{name}")
+    elif isinstance(value, list):
+        items = schema.get("items")
+        for index, item in enumerate(value):
+            check_numbers(
+                item, items if isinstance(items, dict) else {}, f"{key}[{index}]"
+            )
 
 
 SAMPLES = validate(config)

@@ -53,6 +53,7 @@ rule ingest:
 rule ingest_summary:
     input:
         split=rules.ingest_split.output.qc,
+        calls=rules.ingest_split.output.calls,
         groups=lambda wildcards: sample_group_files(rules.ingest.output.qc, wildcards),
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
@@ -60,10 +61,14 @@ rule ingest_summary:
         f"{RESULTS}/qc/{{sample}}.ingest.json",
     log:
         f"{LOGS}/ingest/{{sample}}/summary.log",
+    benchmark:
+        f"{BENCH}/ingest/{{sample}}/summary.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
         min_coverage=config["ingest"]["min_coverage"],
+        min_cg_share=config["ingest"]["min_cg_share"],
     shell:
         "epibench ingest-summary --split-qc {input.split:q} --group-qc {input.groups:q}"
-        " --reference {input.fasta:q} --min-coverage {params.min_coverage:q} --out {output:q} > {log:q} 2>&1"
+        " --calls {input.calls:q} --reference {input.fasta:q} --min-coverage {params.min_coverage:q}"
+        " --min-cg-share {params.min_cg_share:q} --out {output:q} > {log:q} 2>&1"

@@ -13,6 +13,8 @@ checkpoint shard_plan:
         ),
     log:
         f"{LOGS}/shards/plan.log",
+    benchmark:
+        f"{BENCH}/shards/plan.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:

@@ -15,7 +15,7 @@ Counts:
   n_meth = level x coverage (snapped to the nearest integer when within float32 rounding
   of it, since levels are stored as float32). Strands merged: counts summed, so the
   CpG's level is the depth-weighted mean. Coverage must be a non-negative integer. A base
-  with a level but no coverage interval is dropped and counted
+  with a level but no coverage interval (or a NaN/infinite coverage) is dropped and counted
   (``n_missing_coverage_dropped``, chromosomes absent from the coverage file in
   ``chroms_without_coverage``); more than ``MAX_MISSING_COVERAGE_SHARE`` of them means the
   two files do not belong together and is an error.
@@ -29,18 +29,21 @@ Counts:
 Checks (``InputError`` naming the file and ``chrom:start-end``, as a bigWig has no lines):
 a level outside 0-1 (a hint when it looks like a percent), an interval longer than 2 bp
 (one value per CpG base is expected: a longer run is a signal track, not per-CpG
-methylation), overlapping intervals. NaN levels are skipped and counted
-(``n_nan_values_skipped``). ``n_records`` counts covered bases (``n_intervals`` the
-intervals they came from).
+methylation), overlapping intervals, a file cut short (checked before pyBigWig opens it:
+``epibench.io.tracks.check_bigwig_complete``). NaN and infinite levels are skipped and
+counted (``n_nan_values_skipped``). ``n_records`` counts covered bases (``n_intervals``
+the intervals they came from).
 
-Memory: intervals are read per chromosome in windows of ``WINDOW`` bp; the calls of the
-whole file are held as arrays (about 33 bytes per covered base), as for the text formats.
+Memory: intervals are read per chromosome in windows of ``WINDOW`` bp. ``read`` holds the
+calls of the whole file as arrays (about 33 bytes per covered base), as for the text
+formats; ``read_chromosomes`` gives them one chromosome at a time.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +51,11 @@ import pyBigWig
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
-from epibench.io.methylation.calls import UNSTRANDED, Calls
+from epibench.io.methylation.calls import UNSTRANDED, Calls, concat
 from epibench.io.methylation.table import Labels, Source
+from epibench.io.tracks import BIGWIG_MAGIC, check_bigwig_complete
 
 FORMAT = "roadmap_bigwig"
-BIGWIG_MAGIC = 0x888FFC26
 BIGBED_MAGIC = 0x8789F2EB
 WINDOW = 1 << 24  # bp of intervals fetched at a time
 MAX_SPAN = 2  # bp: the C and the G of one CpG
@@ -104,87 +107,85 @@ def read(source: Source, coverage_path: str | os.PathLike | None = None) -> Call
     when the depth is unknown (module docstring: n_total = 1 per base). Returns ``Calls``
     with 0-based positions, strand UNSTRANDED, base 0, and QC counts in ``Calls.qc``.
     """
+    return concat(list(read_chromosomes(source, coverage_path)))
+
+
+def read_chromosomes(source: Source, coverage_path: str | os.PathLike | None = None) -> Iterator[Calls]:
+    """``read`` one chromosome at a time, in file order: per chromosome its calls, QC counts and
+    ``n_rows`` (covered bases, with those dropped for missing coverage). The share of bases
+    without coverage is judged after the last chromosome (an InputError then)."""
     path = source.path
     levels, coverage = _open(path), None
     try:
         coverage = _open(coverage_path) if coverage_path is not None else None
         chrom_lengths = dict(levels.chroms())
+        if not chrom_lengths:
+            raise InputError("the bigWig lists no chromosomes", path=path)
         cov_names = harmonise(chrom_lengths, coverage.chroms()) if coverage is not None else {}
-        names = list(chrom_lengths)
-        chrom_codes, positions, n_meths, n_totals = [], [], [], []
-        qc = {
-            "n_intervals": 0,
-            "n_nan_values_skipped": 0,
-            "coverage_known": coverage is not None,
-            "coverage_path": None if coverage_path is None else str(coverage_path),
-        }
-        n_missing, without_coverage = 0, []
-        for code, chrom in enumerate(names):
+        names = np.array(list(chrom_lengths), dtype=object)
+        n_records, n_missing, without_coverage = 0, 0, []
+        for code, chrom in enumerate(chrom_lengths):
             starts, ends, values = _intervals(levels, path, chrom, chrom_lengths[chrom])
-            qc["n_intervals"] += len(starts)
+            qc = {
+                "n_intervals": len(starts),
+                "n_nan_values_skipped": 0,
+                "coverage_known": coverage is not None,
+                "coverage_path": None if coverage_path is None else str(coverage_path),
+            }
             pos, level = _bases(path, chrom, starts, ends, values)
             finite = np.isfinite(level)
-            qc["n_nan_values_skipped"] += int((~finite).sum())
+            qc["n_nan_values_skipped"] = int((~finite).sum())
             pos, level = pos[finite], level[finite]
             _check_levels(path, chrom, pos, level)
+            n_bases = len(pos)
             if coverage is None:
                 n_meth, n_total = level, np.ones(len(pos), dtype=np.int64)
             else:
                 cov_chrom = cov_names.get(chrom)
                 if cov_chrom is None:
                     depth = np.full(len(pos), np.nan)
-                    if len(pos):
-                        without_coverage.append(chrom)
                 else:
                     depth = _depth_at(coverage, Path(coverage_path), cov_chrom, pos)
                 has = np.isfinite(depth)
-                n_missing += int((~has).sum())
+                qc["n_missing_coverage_dropped"] = int((~has).sum())
+                qc["chroms_without_coverage"] = [chrom] if cov_chrom is None and len(pos) else []
+                without_coverage += qc["chroms_without_coverage"]
                 pos, level, depth = pos[has], level[has], depth[has]
                 n_total = depth.astype(np.int64)
                 n_meth = _snap(level * n_total, n_total)
-            chrom_codes.append(np.full(len(pos), code, dtype=np.int32))
-            positions.append(pos)
-            n_meths.append(np.asarray(n_meth, dtype=np.float64))
-            n_totals.append(n_total)
+            n_records += n_bases
+            n_missing += n_bases - len(pos)
+            yield Calls(
+                source=source,
+                chrom=Labels(np.full(len(pos), code, dtype=np.int32), names),
+                pos=pos,
+                strand=np.full(len(pos), UNSTRANDED, dtype=np.int8),
+                n_meth=np.asarray(n_meth, dtype=np.float64),
+                n_total=n_total,
+                cg_context=None,
+                row=None,  # a bigWig has no lines: calls are numbered in order
+                base=0,
+                qc=qc,
+                n_rows=n_bases,
+            )
     finally:
         levels.close()
         if coverage is not None:
             coverage.close()
-
-    pos = np.concatenate(positions) if positions else np.zeros(0, np.int64)
-    n_records = len(pos) + n_missing
-    if coverage is not None:
-        qc["n_missing_coverage_dropped"] = n_missing
-        qc["chroms_without_coverage"] = without_coverage
-        if n_records and n_missing / n_records > MAX_MISSING_COVERAGE_SHARE:
-            raise InputError(
-                f"{n_missing:,} of {n_records:,} methylation values ({n_missing / n_records:.1%}) have no "
-                f"read coverage in {coverage_path} (at most {MAX_MISSING_COVERAGE_SHARE:.0%} allowed; "
-                f"chromosomes missing there: {without_coverage or 'none'}): is it the ReadCoverage "
-                "bigWig of the same sample and assembly?",
-                path=path,
-            )
-    return Calls(
-        source=source,
-        chrom=Labels(
-            np.concatenate(chrom_codes) if chrom_codes else np.zeros(0, np.int32),
-            np.array(names, dtype=object),
-        ),
-        pos=pos,
-        strand=np.full(len(pos), UNSTRANDED, dtype=np.int8),
-        n_meth=np.concatenate(n_meths) if n_meths else np.zeros(0),
-        n_total=np.concatenate(n_totals) if n_totals else np.zeros(0, np.int64),
-        cg_context=None,
-        row=None,  # call i is data row i
-        base=0,
-        qc=qc,
-        n_rows=n_records,
-    )
+    if coverage is not None and n_records and n_missing / n_records > MAX_MISSING_COVERAGE_SHARE:
+        raise InputError(
+            f"{n_missing:,} of {n_records:,} methylation values ({n_missing / n_records:.1%}) have no "
+            f"read coverage in {coverage_path} (at most {MAX_MISSING_COVERAGE_SHARE:.0%} allowed; "
+            f"chromosomes missing there: {without_coverage or 'none'}): is it the ReadCoverage "
+            "bigWig of the same sample and assembly?",
+            path=path,
+        )
 
 
 def _open(path: str | os.PathLike):
     if not is_bigwig(path):
         raise InputError("not a bigWig file (no 0x888FFC26 magic number)", path=path)
+    check_bigwig_complete(path)  # before pyBigWig: a bigWig cut short can crash it
     try:
         bw = pyBigWig.open(str(path))
     except RuntimeError as exc:

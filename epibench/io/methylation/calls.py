@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -71,3 +71,51 @@ class Calls:
             qc=self.qc,
             n_rows=self.n_rows,
         )
+
+    def in_file(self, source: Source, first_row: int) -> "Calls":
+        """These calls of a part of ``source`` (a ``table.Block``, a bigWig chromosome) whose first
+        data row is ``first_row`` of the file: the file's Source, ``row`` as the file's data-row indices."""
+        rows = np.arange(len(self), dtype=np.int64) if self.row is None else self.row
+        return replace(self, source=source, row=rows + first_row)
+
+
+def concat(parts: list["Calls"]) -> "Calls":
+    """One Calls of consecutive parts of a file (1 or more, chromosome names shared, ``row`` counted
+    from each part's first data row): arrays joined, ``qc`` added (``add_qc``), ``n_rows`` summed;
+    ``row`` None when every part kept all its data rows in order."""
+    first = parts[0]
+    row = None
+    if not all(p.row is None and len(p) == p.n_rows for p in parts):
+        starts = np.cumsum([0] + [p.n_rows for p in parts[:-1]])
+        row = np.concatenate([p.in_file(first.source, int(start)).row for p, start in zip(parts, starts)])
+    qc: dict = {}
+    for part in parts:
+        qc = add_qc(qc, part.qc)
+    return Calls(
+        source=first.source,
+        chrom=Labels(np.concatenate([p.chrom.codes for p in parts]), first.chrom.names),
+        pos=np.concatenate([p.pos for p in parts]),
+        strand=np.concatenate([p.strand for p in parts]),
+        n_meth=np.concatenate([p.n_meth for p in parts]),
+        n_total=np.concatenate([p.n_total for p in parts]),
+        cg_context=None if first.cg_context is None else np.concatenate([p.cg_context for p in parts]),
+        row=row,
+        base=first.base,
+        qc=qc,
+        n_rows=sum(p.n_rows for p in parts),
+    )
+
+
+def add_qc(a: dict, b: dict) -> dict:
+    """The QC counts of two consecutive parts of one file as one: numbers summed, lists joined,
+    dicts merged key by key (recursively); other values (format name, flags, paths) are the same in
+    every part and kept from ``a``."""
+    out = dict(a)
+    for key, value in b.items():
+        if key not in out:
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = add_qc(out[key], value)
+        elif isinstance(value, list) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            out[key] = out[key] + value
+    return out

@@ -47,7 +47,13 @@ def on_reference(calls: Calls, reference: Reference) -> tuple[Calls, np.ndarray,
     (format, n_records, the reader's counts, n_non_cg_context_dropped, renamed_chroms,
     dropped_chroms, n_zero_depth_dropped). Raises InputError when no call is left.
     """
-    path = calls.source.path
+    calls, ref_chrom, qc = keep_on_reference(calls, reference)
+    check_on_reference(qc, len(calls), calls.source.path, reference)
+    return calls, ref_chrom, qc
+
+
+def keep_on_reference(calls: Calls, reference: Reference) -> tuple[Calls, np.ndarray, dict]:
+    """``on_reference`` without its checks, for a part of a file (QC dicts add up: ``calls.add_qc``)."""
     qc: dict = {"format": calls.source.fmt, "n_records": calls.n_rows, **calls.qc}
 
     qc["n_non_cg_context_dropped"] = 0
@@ -58,20 +64,25 @@ def on_reference(calls: Calls, reference: Reference) -> tuple[Calls, np.ndarray,
     ref_chrom, qc["renamed_chroms"], qc["dropped_chroms"] = _reference_chroms(calls, reference)
     kept = ref_chrom >= 0
     calls, ref_chrom = calls.subset(kept), _subset(ref_chrom, kept)
-    if not len(calls):
+
+    covered = calls.n_total > 0
+    qc["n_zero_depth_dropped"] = int((~covered).sum())
+    calls, ref_chrom = calls.subset(covered), _subset(ref_chrom, covered)
+    return calls, ref_chrom, qc
+
+
+def check_on_reference(qc: dict, n_calls: int, path: object, reference: Reference) -> None:
+    """Raise InputError when none of a file's calls is left after steps 1-3 (``n_calls`` left; ``qc``
+    of ``keep_on_reference``, or the sum over the file's parts)."""
+    if not n_calls + qc["n_zero_depth_dropped"]:
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path} "
             f"(calls per chromosome not in the FASTA: {qc['dropped_chroms']}; "
             f"FASTA sequences: {', '.join(reference.chroms[:10])}...)",
             path=path,
         )
-
-    covered = calls.n_total > 0
-    qc["n_zero_depth_dropped"] = int((~covered).sum())
-    calls, ref_chrom = calls.subset(covered), _subset(ref_chrom, covered)
-    if not len(calls):
+    if not n_calls:
         raise InputError("no call has any reads", path=path)
-    return calls, ref_chrom, qc
 
 
 def canonical_cpgs(
@@ -97,7 +108,14 @@ def canonical_cpgs(
     if len(calls):
         qc["cg_share"] = float(on_cg.mean())
     if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
-        message = _diagnosis(calls, ref_chrom, reference, qc["cg_share"], min_cg_share)
+        message = cg_diagnosis(
+            calls.source.fmt,
+            calls.base,
+            reference,
+            (len(calls), int(on_cg.sum())),
+            shifted_cg_calls(calls, ref_chrom, reference),
+            min_cg_share,
+        )
         if len(calls) >= min_calls_to_judge:
             raise InputError(message, path=calls.source.path)
         qc["warnings"].append(f"{calls.source.path}: only {len(calls)} calls here, not judged: {message}")
@@ -206,14 +224,30 @@ def _locate_cpgs(
     return cpg_pos, on_cg
 
 
-def _diagnosis(
-    calls: Calls, ref_chrom: np.ndarray, reference: Reference, share: float, min_cg_share: float
+def shifted_cg_calls(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> dict[int, int]:
+    """How many calls would sit on a CG of the reference with their positions moved by +1, and by -1."""
+    return {shift: int(_locate_cpgs(calls, ref_chrom, reference, shift)[1].sum()) for shift in (+1, -1)}
+
+
+def cg_diagnosis(
+    fmt: str,
+    read_as: int,
+    reference: Reference,
+    counts: tuple[int, int],
+    shifted: dict[int, int],
+    min_cg_share: float,
 ) -> str:
-    """Why the CG share is low: a one-base shift that fixes it (off-by-one), else a wrong assembly."""
-    fmt, read_as = calls.source.fmt, calls.base
-    share_shifted = {s: float(_locate_cpgs(calls, ref_chrom, reference, s)[1].mean()) for s in (+1, -1)}
+    """Why the CG share is low: a one-base shift that fixes it (off-by-one), else a wrong assembly.
+
+    fmt, read_as: the format and the coordinate base the calls were read as; counts: (calls, calls
+    on a CG) as read; shifted: calls on a CG when moved by +1 and by -1 (``shifted_cg_calls``, or
+    the sum over a sample's shard groups).
+    """
+    n_calls, n_on_cg = counts
+    share = n_on_cg / n_calls
+    share_shifted = {s: n / n_calls for s, n in shifted.items()}
     shift = max(share_shifted, key=share_shifted.get)
-    shifted = (
+    shifted_text = (
         f"{share_shifted[+1]:.1%} shifted by +1, {share_shifted[-1]:.1%} shifted by -1; "
         f"at least {min_cg_share:.0%} required"
     )
@@ -221,11 +255,11 @@ def _diagnosis(
         return (
             f"looks like an off-by-one: the file seems {read_as - shift}-based but was read as "
             f"{read_as}-based (format {fmt}): {share:.1%} of calls fall on a CpG of "
-            f"{reference.fasta_path} as read, {shifted}; if the format was misdetected, pass it explicitly"
+            f"{reference.fasta_path} as read, {shifted_text}; if the format was misdetected, pass it explicitly"
         )
     return (
         f"wrong assembly? only {share:.1%} of calls fall on a CpG of {reference.fasta_path} "
-        f"(read as {fmt}, {read_as}-based; {shifted})"
+        f"(read as {fmt}, {read_as}-based; {shifted_text})"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -12,6 +13,7 @@ from epibench.io.methylation import bedgraph, bedmethyl, bigwig, cytosine_report
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.canonical import to_canonical
 from epibench.io.methylation.detect import detect_source
+from epibench.io.methylation.table import BLOCK_BYTES, Block, Source, text_blocks
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 
@@ -65,7 +67,7 @@ def ingest(
         raise ValueError(f"min_cg_share must be in 0..1, got {min_cg_share}")
     calls = read_calls(path, fmt, coverage_path)
     table, qc = to_canonical(calls, reference, applied_min_coverage(calls, min_coverage), min_cg_share)
-    return table, qc | coverage_qc(calls, min_coverage)
+    return table, qc | coverage_qc(calls.qc, calls.source.path, min_coverage)
 
 
 def read_calls(
@@ -75,13 +77,41 @@ def read_calls(
     source = detect_source(path, fmt)
     if source.fmt == bigwig.FORMAT:
         return bigwig.read(source, coverage_path)
+    _no_coverage_file(source, coverage_path)
+    return READERS[source.fmt](source)
+
+
+def read_call_parts(
+    source: Source, coverage_path: str | os.PathLike | None = None, block_bytes: int = BLOCK_BYTES
+) -> Iterator[Calls]:
+    """The calls of ``read_calls`` in consecutive parts, in one pass over the file: a text file a
+    ``table.Block`` of about ``block_bytes`` at a time, a bigWig a chromosome at a time.
+
+    source: from ``detect_source``. Each part's ``source`` is the file's and its ``row`` the
+    file's data-row indices; its ``qc`` and ``n_rows`` are its own (``calls.add_qc`` adds them up).
+    """
+    first_row = 0
+    if source.fmt == bigwig.FORMAT:
+        for calls in bigwig.read_chromosomes(source, coverage_path):
+            yield calls.in_file(source, first_row)
+            first_row += calls.n_rows
+        return
+    _no_coverage_file(source, coverage_path)
+    reader = READERS[source.fmt]
+    for text in text_blocks(source, block_bytes):
+        calls = reader(Block(**vars(source), first_row=first_row, text=text))
+        yield calls.in_file(source, first_row)
+        first_row += calls.n_rows
+
+
+def _no_coverage_file(source: Source, coverage_path: str | os.PathLike | None) -> None:
+    """A coverage file given for a text format is an InputError."""
     if coverage_path is not None:
         raise InputError(
             f"a coverage file ({coverage_path}) applies only to {bigwig.FORMAT}; "
             f"{source.fmt} files hold their own read depth",
-            path=path,
+            path=source.path,
         )
-    return READERS[source.fmt](source)
 
 
 def applied_min_coverage(calls: Calls, min_coverage: int) -> int:
@@ -89,13 +119,14 @@ def applied_min_coverage(calls: Calls, min_coverage: int) -> int:
     return min_coverage if calls.qc.get("coverage_known", True) else 1
 
 
-def coverage_qc(calls: Calls, min_coverage: int) -> dict:
-    """QC keys on the read depth: coverage_known, warnings, and without a known depth
-    min_coverage_applied False and mean_coverage None (the warning is also logged)."""
-    if calls.qc.get("coverage_known", True):
+def coverage_qc(reader_qc: dict, path: str | os.PathLike, min_coverage: int) -> dict:
+    """QC keys on the read depth of the file ``path`` (``reader_qc``: its Calls' ``qc``):
+    coverage_known, warnings, and without a known depth min_coverage_applied False and
+    mean_coverage None (the warning is also logged)."""
+    if reader_qc.get("coverage_known", True):
         return {"coverage_known": True, "warnings": []}
     message = bigwig.UNKNOWN_COVERAGE_WARNING.format(min_coverage=min_coverage)
-    log.warning("%s: %s", calls.source.path, message)
+    log.warning("%s: %s", path, message)
     return {
         "coverage_known": False,
         "min_coverage_applied": False,

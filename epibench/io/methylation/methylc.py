@@ -2,7 +2,8 @@
 
 0-based half-open, one row per cytosine. Older files swap the last two columns (depth
 before strand); the strand column is the one of 6 and 7 that holds ``+``/``-`` in the
-sampled rows. Only a level is given, so n_meth = level x depth (float).
+sampled rows (in most of them, where one has a bad strand: reading then names its line).
+Only a level is given, so n_meth = level x depth (float).
 """
 
 from __future__ import annotations
@@ -58,9 +59,15 @@ def read(source: Source) -> Calls:
 
 
 def _strand_column(source: Source) -> int:
-    for col in (5, 6):
-        if all(len(fields) == 7 and fields[col] in {"+", "-"} for fields in source.sample):
-            return col
+    """Column 5 or 6 (0-based), whichever holds +/- in more of the sampled rows, so that reading
+    names the line of a row with a bad strand (or with the wrong number of columns)."""
+    rows = [fields for fields in source.sample if len(fields) == 7]
+    counts = {col: sum(fields[col] in ("+", "-") for fields in rows) for col in (5, 6)}
+    col = max(counts, key=counts.get)
+    if counts[col]:
+        return col
     raise InputError(
-        "methylC: neither column 6 nor column 7 holds only +/- in the first rows", path=source.path
+        "methylC: neither column 6 nor column 7 holds +/- in the first rows",
+        path=source.path,
+        line=source.n_header + 1,
     )

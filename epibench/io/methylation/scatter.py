@@ -1,19 +1,22 @@
 """Ingest scattered over shard groups, as the workflow runs it: one sample x group per job.
 
-1. ``split_calls`` (one job per sample): read the file once (the only pass over it), keep
+1. ``split_calls`` (one job per sample): read the file once (the only pass over it, a block
+   of text or a bigWig chromosome at a time, so memory does not grow with the file), keep
    the calls in CG context on a FASTA sequence with reads (``canonical.on_reference``) and
-   write them per shard group: ``<out_dir>/<group>.parquet``, one file per group of the
-   plan (empty where the sample has no call there), plus that stage's QC dict.
+   append them to their shard group's file: ``<out_dir>/<group>.parquet``, one file per
+   group of the plan (empty where the sample has no call there), plus that stage's QC dict.
 2. ``ingest_group`` (one job per sample x group): CG check against the reference, strand
    merge and coverage filter of one group's calls (``canonical.canonical_cpgs``) ->
    the group's canonical table and QC. The CG share is judged per group (a group with
    fewer than ``MIN_CALLS_TO_JUDGE`` calls only warns); errors still name the sample's
    file and line (each call keeps its data-row index and the file's layout).
-3. ``merge_ingest_qc`` (one job per sample): the sample's QC from stage 1 and every group's.
+3. ``merge_ingest_qc`` (one job per sample): the sample's QC from stage 1 and every group's,
+   and the CG share of all its calls judged as one-job ``ingest`` judges it (so a sample
+   whose groups are all too small to judge is still stopped, e.g. when off by one).
 
 Per-group call files hold, per call: chrom (reference name), pos (int64, 0-based base
 called), strand (int8, ``calls.ON_C``/``ON_G``/``UNSTRANDED``), n_meth (float64), n_total
-(int64), row (int64 data-row index in the file); the Parquet metadata key
+(int64), row (int64 data-row index in the file); the Parquet file's key-value metadata
 ``epibench.calls`` holds the file's layout (``table.Source``), coordinate base, reader QC
 counts and number of data rows, as JSON.
 """
@@ -31,14 +34,32 @@ import pyarrow.parquet as pq
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_dir
-from epibench.io.methylation.calls import Calls
-from epibench.io.methylation.canonical import canonical_cpgs, check_kept, on_reference
-from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_calls
-from epibench.io.methylation.table import Labels, Source
+from epibench.io.methylation.calls import Calls, add_qc
+from epibench.io.methylation.canonical import (
+    canonical_cpgs,
+    cg_diagnosis,
+    check_kept,
+    check_on_reference,
+    keep_on_reference,
+    shifted_cg_calls,
+)
+from epibench.io.methylation.detect import detect_source
+from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_call_parts
+from epibench.io.methylation.table import BLOCK_BYTES, Labels, Source
 from epibench.io.reference import Reference
 
 MIN_CALLS_TO_JUDGE = 1000
 _META_KEY = b"epibench.calls"
+_SCHEMA = pa.schema(
+    [
+        ("chrom", pa.dictionary(pa.int32(), pa.string())),
+        ("pos", pa.int64()),
+        ("strand", pa.int8()),
+        ("n_meth", pa.float64()),
+        ("n_total", pa.int64()),
+        ("row", pa.int64()),
+    ]
+)
 _SUMMED = ("n_calls", "n_off_cg_dropped", "n_cpgs_merged", "n_below_min_coverage", "n_kept")
 
 
@@ -50,32 +71,39 @@ def split_calls(
     fmt: str | None = None,
     coverage_path: str | os.PathLike | None = None,
     min_coverage: int = 5,
+    block_bytes: int = BLOCK_BYTES,
 ) -> dict:
     """Stage 1: write ``out_dir/<group>.parquet`` for every group (atomically, as one folder); return the QC dict.
 
     groups: group name -> reference sequence names (``epibench.data.groups``); every
-    reference sequence must be in one group.
+    reference sequence must be in one group. The file is read a part at a time
+    (``ingest.read_call_parts``: about ``block_bytes`` of text, or one bigWig chromosome) and
+    each part's calls are appended to their groups' files, so memory follows the part, not
+    the file; the output does not depend on ``block_bytes``.
     """
-    calls = read_calls(path, fmt, coverage_path)
-    calls, ref_chrom, qc = on_reference(calls, reference)
-    group_of = np.full(len(reference.chroms), -1, dtype=np.int32)
-    index = {name: i for i, name in enumerate(reference.chroms)}
-    for number, chroms in enumerate(groups.values()):
-        unknown = [c for c in chroms if c not in index]
-        if unknown:
-            raise InputError(f"shard groups name sequences not in the reference: {unknown[:5]}")
-        group_of[[index[c] for c in chroms]] = number
-    call_group = group_of[ref_chrom]
-    if (call_group < 0).any():
-        missing = sorted({reference.chroms[c] for c in np.unique(ref_chrom[call_group < 0])})
-        raise InputError(f"reference sequences {missing[:5]} are in no shard group (stale shard plan?)")
-    layout = _layout(calls)
-    rows = np.arange(len(calls), dtype=np.int64) if calls.row is None else calls.row
-    with atomic_dir(out_dir) as tmp:
-        for number, group in enumerate(groups):
-            keep = call_group == number
-            _write_calls(calls, ref_chrom, rows, keep, reference, layout, tmp / f"{group}.parquet")
-    return qc | coverage_qc(calls, min_coverage)
+    group_of = _group_numbers(reference, groups)
+    source = detect_source(path, fmt)
+    qc: dict = {}
+    reader_qc: dict = {}
+    n_calls = n_rows = base = 0
+    with atomic_dir(out_dir) as tmp, _GroupWriters(tmp, list(groups), reference) as writers:
+        for calls in read_call_parts(source, coverage_path, block_bytes):
+            reader_qc = add_qc(reader_qc, calls.qc)
+            n_rows += calls.n_rows
+            base = calls.base
+            calls, ref_chrom, part_qc = keep_on_reference(calls, reference)
+            qc = add_qc(qc, part_qc)
+            n_calls += len(calls)
+            call_group = group_of[ref_chrom]
+            if (call_group < 0).any():
+                missing = sorted({reference.chroms[c] for c in np.unique(ref_chrom[call_group < 0])})
+                raise InputError(
+                    f"reference sequences {missing[:5]} are in no shard group (stale shard plan?)"
+                )
+            writers.append(calls, ref_chrom, call_group)
+        check_on_reference(qc, n_calls, source.path, reference)
+        writers.close(_layout(source, base, reader_qc, n_rows))
+    return qc | coverage_qc(reader_qc, source.path, min_coverage)
 
 
 def ingest_group(
@@ -94,18 +122,29 @@ def ingest_group(
 
 
 def merge_ingest_qc(
-    sample_qc: dict, group_qcs: dict[str, dict], reference: Reference, min_coverage: int
+    sample_qc: dict,
+    group_qcs: dict[str, dict],
+    reference: Reference,
+    min_coverage: int,
+    min_cg_share: float,
+    calls_dir: str | os.PathLike,
 ) -> dict:
     """Stage 3: one sample's QC (the keys ``ingest.ingest`` gives) from stage 1's and each group's.
 
-    Counts are summed; cg_share is weighted by calls, mean_coverage and mean_level by kept
-    CpGs; ``groups`` keeps each group's own QC. Raises InputError (naming the sample's file)
-    when no CpG was kept anywhere.
+    Counts are summed; cg_share is that of all the sample's calls, mean_coverage and
+    mean_level are weighted by kept CpGs; ``groups`` keeps each group's own QC. Raises
+    InputError (naming the sample's file, ``sample_qc["input"]``) when the sample's CG share
+    is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one or wrong assembly; the
+    group files in ``calls_dir``, stage 1's output, are read again for it), and when no CpG
+    was kept anywhere.
     """
+    path = sample_qc.get("input")
     qc = {key: sum(g[key] for g in group_qcs.values()) for key in _SUMMED}
-    check_kept(qc, sample_qc.get("input"), reference, min_coverage)
-    judged = [g for g in group_qcs.values() if g["n_calls"]]
-    qc["cg_share"] = sum(g["cg_share"] * g["n_calls"] for g in judged) / qc["n_calls"]
+    counts = (qc["n_calls"], qc["n_calls"] - qc["n_off_cg_dropped"])
+    qc["cg_share"] = counts[1] / counts[0] if counts[0] else None
+    if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
+        raise InputError(_sample_diagnosis(calls_dir, group_qcs, reference, counts, min_cg_share), path=path)
+    check_kept(qc, path, reference, min_coverage)
     kept = [g for g in group_qcs.values() if g["n_kept"]]
     for key in ("mean_coverage", "mean_level"):
         qc[key] = sum(g[key] * g["n_kept"] for g in kept) / qc["n_kept"]
@@ -117,10 +156,28 @@ def merge_ingest_qc(
     return merged
 
 
+def _sample_diagnosis(
+    calls_dir: str | os.PathLike,
+    groups: dict[str, dict],
+    reference: Reference,
+    counts: tuple[int, int],
+    min_cg_share: float,
+) -> str:
+    """``canonical.cg_diagnosis`` of a sample's calls (``counts``: calls, calls on a CG), its calls
+    moved by one base counted group by group from ``calls_dir/<group>.parquet``."""
+    shifted = {+1: 0, -1: 0}
+    for group in groups:
+        calls, ref_chrom = read_group_calls(Path(calls_dir) / f"{group}.parquet", reference)
+        for shift, n in shifted_cg_calls(calls, ref_chrom, reference).items():
+            shifted[shift] += n
+    return cg_diagnosis(calls.source.fmt, calls.base, reference, counts, shifted, min_cg_share)
+
+
 def read_group_calls(calls_path: str | os.PathLike, reference: Reference) -> tuple[Calls, np.ndarray]:
     """A ``split_calls`` file -> (Calls, (N,) int32 index into ``reference.chroms``)."""
-    table = pq.read_table(calls_path)
-    meta = table.schema.metadata or {}
+    with pq.ParquetFile(calls_path) as file:
+        meta = file.metadata.metadata or {}
+        table = file.read()
     if _META_KEY not in meta:
         raise InputError("not a split calls file of epibench (no epibench.calls metadata)", path=calls_path)
     layout = json.loads(meta[_META_KEY])
@@ -146,31 +203,68 @@ def read_group_calls(calls_path: str | os.PathLike, reference: Reference) -> tup
     return calls, ref_chrom
 
 
-def _layout(calls: Calls) -> bytes:
+def _group_numbers(reference: Reference, groups: dict[str, list[str]]) -> np.ndarray:
+    """(len(reference.chroms),) int32: the number of each reference sequence's group in ``groups``."""
+    group_of = np.full(len(reference.chroms), -1, dtype=np.int32)
+    index = {name: i for i, name in enumerate(reference.chroms)}
+    for number, chroms in enumerate(groups.values()):
+        unknown = [c for c in chroms if c not in index]
+        if unknown:
+            raise InputError(f"shard groups name sequences not in the reference: {unknown[:5]}")
+        group_of[[index[c] for c in chroms]] = number
+    return group_of
+
+
+def _layout(source: Source, base: int, reader_qc: dict, n_rows: int) -> bytes:
     """The metadata every group file of a sample carries (JSON bytes)."""
-    source = {**calls.source.__dict__, "path": str(Path(calls.source.path).resolve())}
-    return json.dumps({"source": source, "base": calls.base, "qc": calls.qc, "n_rows": calls.n_rows}).encode()
+    source_dict = {**source.__dict__, "path": str(Path(source.path).resolve())}
+    return json.dumps({"source": source_dict, "base": base, "qc": reader_qc, "n_rows": n_rows}).encode()
 
 
-def _write_calls(
-    calls: Calls,
-    ref_chrom: np.ndarray,
-    rows: np.ndarray,
-    keep: np.ndarray,
-    reference: Reference,
-    layout: bytes,
-    path: Path,
-) -> None:
-    """One group's calls (rows where ``keep``) as Parquet with the layout metadata."""
-    columns = {
-        "chrom": pa.DictionaryArray.from_arrays(
-            ref_chrom[keep], pa.array(list(reference.chroms), pa.string())
-        ),
-        "pos": calls.pos[keep],
-        "strand": calls.strand[keep].astype(np.int8),
-        "n_meth": calls.n_meth[keep].astype(np.float64),
-        "n_total": calls.n_total[keep].astype(np.int64),
-        "row": rows[keep],
-    }
-    table = pa.table(columns).replace_schema_metadata({_META_KEY: layout})
-    pq.write_table(table, path)
+class _GroupWriters:
+    """One Parquet writer per group, in a folder; ``append`` adds rows, ``close`` the layout metadata.
+
+    Files are ``<folder>/<group>.parquet``, one row group per ``append`` that has calls in the
+    group; a group without calls gets a file with no rows. Used as a context manager: on an
+    error every open file is closed (the caller's atomic folder then goes away).
+    """
+
+    def __init__(self, folder: Path, groups: list[str], reference: Reference) -> None:
+        self._paths = [folder / f"{group}.parquet" for group in groups]
+        self._writers: dict[int, pq.ParquetWriter] = {}
+        self._chroms = pa.array(list(reference.chroms), pa.string())
+
+    def __enter__(self) -> "_GroupWriters":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def append(self, calls: Calls, ref_chrom: np.ndarray, call_group: np.ndarray) -> None:
+        """Add each call to its group's file; ``ref_chrom``, ``call_group``: (N,) int32 per call."""
+        for number in np.unique(call_group):
+            keep = call_group == number
+            columns = {
+                "chrom": pa.DictionaryArray.from_arrays(ref_chrom[keep], self._chroms),
+                "pos": calls.pos[keep].astype(np.int64, copy=False),
+                "strand": calls.strand[keep].astype(np.int8, copy=False),
+                "n_meth": calls.n_meth[keep].astype(np.float64, copy=False),
+                "n_total": calls.n_total[keep].astype(np.int64, copy=False),
+                "row": calls.row[keep],
+            }
+            self._writer(int(number)).write_table(pa.table(columns, schema=_SCHEMA))
+
+    def close(self, layout: bytes) -> None:
+        """Finish every group's file (one without rows where no call came), ``layout`` its metadata."""
+        for number in range(len(self._paths)):
+            writer = self._writer(number)
+            writer.add_key_value_metadata({_META_KEY: layout})
+            writer.close()
+        self._writers.clear()
+
+    def _writer(self, number: int) -> pq.ParquetWriter:
+        if number not in self._writers:
+            self._writers[number] = pq.ParquetWriter(self._paths[number], _SCHEMA)
+        return self._writers[number]

@@ -1,0 +1,311 @@
+"""Bad-input suite, workflow config, sample sheet and covariates (generated cases).
+
+The config and the sample sheet are checked by ``validate()`` of workflow/rules/common.smk
+when Snakemake parses the workflow. Its code is run here as Snakemake runs it (the helpers
+of common.smk above ``SAMPLES = validate(config)``, with a stand-in for ``workflow``), on
+generated damage: every config key set to a value of the wrong type or range (NaN and
+infinity included, which JSON Schema bounds let through), unknown and missing keys; a sample
+sheet cut at a random byte, with a row too long or too short, a sample twice, a bad name,
+a directory or a missing file for a path, a mark column such as ``ATAC-seq``, or nothing in
+it. Each must stop with a WorkflowError naming the key or the sheet; a sound sheet comes back
+whole. Two cases go through ``snakemake -n`` itself. Covariate cells are encoded by
+``epibench.data.covariates`` as its docstring says, or refused with an InputError.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from snakemake.exceptions import WorkflowError
+
+from bad_inputs import cut_points
+from conftest import REPO, copy_workflow, count_case
+from epibench.data.covariates import encode_covariates
+from epibench.errors import InputError
+
+RULES = REPO / "workflow" / "rules"
+SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+MARKS = ["H3K4me3", "ATAC-seq"]  # a mark name that is no Python identifier
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def common_helpers() -> dict:
+    """The namespace of workflow/rules/common.smk's code above ``SAMPLES = validate(config)``
+    (plain Python: imports and functions), with a stand-in for Snakemake's ``workflow`` object
+    offering what that code and ``snakemake.utils.validate`` ask of it."""
+    text = (RULES / "common.smk").read_text()
+    workflow = SimpleNamespace(
+        source_path=lambda relative: str(RULES / relative),
+        modifier=SimpleNamespace(skip_validation=False),
+        sourcecache=SimpleNamespace(open=lambda source: source.get_path_or_uri(secret_free=False)),
+    )
+    namespace = {"workflow": workflow}
+    code = text[: text.index("\nSAMPLES = validate(config)")]
+    exec(compile(code, str(RULES / "common.smk"), "exec"), namespace)  # noqa: S102 - the workflow's own code
+    return namespace
+
+
+VALIDATE = common_helpers()["validate"]
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> dict:
+    """Files a config can name (their content is not read by validate) and a sound config and sheet."""
+    root = tmp_path_factory.mktemp("config_cohort")
+    for name in ("genome.fa", "genes.gtf", "s1.bed", "s2.bed", "s3.bed"):
+        (root / name).write_text("x\n")
+    for sample in ("s1", "s2", "s3"):
+        for mark in MARKS:
+            (root / f"{sample}.{mark}.bw").write_text("x\n")
+    (root / "a_folder").mkdir()
+    config = yaml.safe_load((REPO / "tests" / "workflow" / "tiny.yaml").read_text())
+    config.update(
+        samples=str(root / "samples.tsv"), marks=MARKS, covariates=["condition", "purity"], truth=""
+    )
+    config["reference"] = {"fasta": str(root / "genome.fa"), "gtf": str(root / "genes.gtf")}
+    config["learning_curve"]["pretrained"] = ""
+    header = ["sample", "methylation", "format", "condition", "purity", *MARKS]
+    rows = [
+        [s, str(root / f"{s}.bed"), "bedmethyl", c, p, *(str(root / f"{s}.{m}.bw") for m in MARKS)]
+        for s, c, p in (("s1", "normal", "1.0"), ("s2", "tumour", "0.7"), ("s3", "tumour", ""))
+    ]
+    (root / "samples.tsv").write_text("".join("\t".join(row) + "\n" for row in [header, *rows]))
+    return {"root": root, "config": config, "header": header, "rows": rows}
+
+
+def validate(config: dict):
+    """validate() on a copy (it fills defaults in)."""
+    return VALIDATE(copy.deepcopy(config))
+
+
+# --- config keys ------------------------------------------------------------------------------
+
+
+def leaves(schema: dict, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
+    """(key path, schema) of every key the schema describes with properties of its own."""
+    out = []
+    for key, sub in schema.get("properties", {}).items():
+        if "properties" in sub:
+            out += leaves(sub, path + (key,))
+        elif key != "models":
+            out.append((path + (key,), sub))
+    return out
+
+
+def bad_values(schema: dict) -> list:
+    """Values ``schema`` refuses, or that the workflow cannot use though JSON Schema bounds pass them."""
+    types = schema.get("type", [])
+    types = types if isinstance(types, list) else [types]
+    if "enum" in schema:
+        return ["bogus", 3]
+    out = [None] if "null" not in types else []
+    if "integer" in types:
+        out += ["12", 1.5, True, math.nan, math.inf, 100.0]
+    elif "number" in types:
+        out += ["0.5", True, math.nan, math.inf, -math.inf]
+    elif "boolean" in types:
+        out += ["yes", 1]
+    elif "array" in types:
+        out += ["x", {"a": 1}, [{"a": 1}]]
+    elif "string" in types:
+        out += [5, ["a"], {"a": 1}]
+    for bound, step in (("minimum", -1), ("exclusiveMinimum", 0), ("maximum", 1)):
+        if bound in schema:
+            out.append(schema[bound] + step)
+    if "pattern" in schema:
+        out.append("a name with spaces/and slashes")
+    return out
+
+
+KEYS = leaves(SCHEMA)
+MUTATIONS = st.one_of(
+    st.sampled_from(KEYS).flatmap(
+        lambda leaf: st.tuples(st.just("set"), st.just(leaf[0]), st.sampled_from(bad_values(leaf[1])))
+    ),
+    st.tuples(
+        st.just("unknown"), st.sampled_from([(), *{p[:1] for p, s in KEYS if len(p) > 1}]), st.just("windwo")
+    ),
+    st.tuples(st.just("missing"), st.sampled_from([(k,) for k in SCHEMA["required"]]), st.none()),
+)
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(mutation=MUTATIONS)
+def test_a_bad_config_value_names_its_key(mutation, cohort):
+    """A config key of the wrong type or range, unknown or missing: a WorkflowError naming it."""
+    count_case("config")
+    kind, path, value = mutation
+    config = copy.deepcopy(cohort["config"])
+    section = config
+    for key in path[:-1] if kind != "unknown" else path:
+        section = section.setdefault(key, {})
+    if kind == "set":
+        section[path[-1]] = value
+    elif kind == "unknown":
+        section[value] = 1
+    else:
+        del section[path[-1]]
+    with pytest.raises(Exception) as info:
+        validate(config)
+    assert info.type is WorkflowError, f"{info.type.__name__}: {info.value}"
+    assert (value if kind == "unknown" else path[-1]) in str(info.value)
+
+
+# --- the sample sheet -------------------------------------------------------------------------
+
+SHEET_DAMAGE = [
+    "intact",
+    "truncate",
+    "long row",
+    "short row",
+    "twice",
+    "bad name",
+    "folder",
+    "missing",
+    "latin-1",
+    "empty",
+]
+
+
+@st.composite
+def sheets(draw, cohort: dict) -> tuple[bytes, list[str] | None]:
+    """(sample sheet bytes, the samples validate must return, or None for a WorkflowError)."""
+    header, rows = cohort["header"], [list(row) for row in cohort["rows"]]
+    damage = draw(st.sampled_from(SHEET_DAMAGE))
+    i = draw(st.integers(0, len(rows) - 1))
+    column = draw(st.sampled_from([1, 5, 6]))  # methylation or a mark
+    if damage == "long row":
+        rows[i].insert(draw(st.integers(0, len(rows[i]))), "x")
+    elif damage == "short row":
+        del rows[i][-draw(st.integers(1, 3)) :]
+    elif damage == "twice":
+        rows.insert(draw(st.integers(0, len(rows))), list(rows[i]))
+    elif damage == "bad name":
+        rows[i][0] = draw(st.sampled_from(["s 1", "s/1", "plan", "", "s1;rm"]))
+    elif damage == "folder":
+        rows[i][column] = str(cohort["root"] / "a_folder")
+    elif damage == "missing":
+        rows[i][column] = str(cohort["root"] / "no_such.bw")
+    lines = ["# the cohort", "\t".join(header), *("\t".join(row) for row in rows)]
+    data = ("".join(line + "\n" for line in lines)).encode()
+    if damage == "latin-1":
+        return data.replace(b"tumour", "tumour\xe9".encode("latin-1"), 1), None
+    if damage == "empty":
+        return draw(st.sampled_from([b"", b"# nothing\n", "\t".join(header).encode() + b"\n"])), None
+    if damage == "truncate":  # sound only when cut after a row (its line end or not) and a row is left
+        starts = [len("".join(line + "\n" for line in lines[:k])) for k in range(len(lines))]
+        line_ends = [start + len(line) + end for start, line in zip(starts, lines) for end in (0, 1)]
+        cut = draw(st.one_of(cut_points(len(data)), st.sampled_from(line_ends)))
+        if any(start < cut < start + len(line) for start, line in zip(starts, lines)):
+            return data[:cut], None  # a line cut short
+        whole = sum(start + len(line) <= cut for start, line in zip(starts, lines))
+        return data[:cut], [row[0] for row in rows[: whole - 2]] if whole > 2 else None
+    return data, [row[0] for row in rows] if damage == "intact" else None
+
+
+@settings(max_examples=120, **SETTINGS)
+@given(data=st.data())
+def test_a_bad_sample_sheet_names_it(data, cohort):
+    """A damaged sample sheet: a WorkflowError naming it; a sound one (maybe cut after a row)
+    comes back whole."""
+    count_case("config")
+    sheet, want = data.draw(sheets(cohort))
+    config = cohort["config"] | {"samples": str(cohort["root"] / "damaged.tsv")}
+    Path(config["samples"]).write_bytes(sheet)
+    if want is None:
+        with pytest.raises(Exception) as info:
+            validate(config)
+        assert info.type is WorkflowError, f"{info.type.__name__}: {info.value}"
+        assert config["samples"] in str(info.value)
+        return
+    got = validate(config)
+    assert got.index.tolist() == want
+    assert got.loc[want, MARKS].values.tolist() == [row[5:] for row in cohort["rows"] if row[0] in want]
+
+
+# --- through snakemake -n ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["empty sample sheet", "NaN min_cg_share"])
+def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
+    """``snakemake -n`` in a copy of the workflow stops on the damage with the message validate() gives."""
+    count_case("config")
+    root = copy_workflow(tmp_path / "repo")
+    config = copy.deepcopy(cohort["config"])
+    if damage == "empty sample sheet":
+        config["samples"] = str(tmp_path / "empty.tsv")
+        (tmp_path / "empty.tsv").write_text("")
+        expected = [str(tmp_path / "empty.tsv"), "cannot read the sample sheet"]
+    else:
+        config["ingest"] = {"min_cg_share": math.nan}
+        expected = ["ingest.min_cg_share", "not a finite number"]
+    (root / "config" / "bad.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/bad.yaml"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert all(text in output for text in expected), output[-2000:]
+
+
+# --- covariates -------------------------------------------------------------------------------
+
+NUMBERS = st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:g}")
+CATEGORIES = st.sampled_from(["tumour", "normal", "stage II", "1a"])
+NON_FINITE = st.sampled_from(["inf", "-inf", "nan", "NaN", "1e999", "Infinity", " inf "])
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(data=st.data())
+def test_covariates_encode_as_documented_or_are_refused(data):
+    """Numeric, categorical, padded, empty and non-finite cells: the documented features, or an InputError."""
+    count_case("covariates")
+    spec, want = {}, {}
+    refused = False
+    for column in ("purity", "condition", "batch")[: data.draw(st.integers(1, 3))]:
+        cell = st.one_of(NUMBERS, CATEGORIES, NON_FINITE) if data.draw(st.booleans()) else NUMBERS
+        levels = data.draw(st.lists(cell, min_size=1, max_size=4))
+        value = data.draw(st.sampled_from(["", *levels, "not a level"]))
+        padded = data.draw(st.sampled_from(["", " "]))
+        spec[column] = {"value": padded + value + padded, "levels": levels}
+        stripped = [level.strip() for level in levels]
+        numbers = [_number(level) for level in stripped]
+        if (value and value.strip() not in stripped) or any(
+            n is not None and not math.isfinite(n) for n in numbers
+        ):
+            refused = True
+        elif all(n is not None for n in numbers):
+            want[column] = _number(value.strip()) if value else None
+        else:
+            for level in sorted(set(stripped)):
+                want[f"{column}={level}"] = (1.0 if value.strip() == level else 0.0) if value else None
+    if refused:
+        with pytest.raises(Exception) as info:
+            encode_covariates(spec)
+        assert info.type is InputError, f"{info.type.__name__}: {info.value}"
+        assert "covariate" in str(info.value)
+        return
+    assert encode_covariates(spec) == want
+
+
+def _number(text: str) -> float | None:
+    """``text`` as a number if it reads as one (the docstring's 'parses as a number')."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
