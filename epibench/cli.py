@@ -7,6 +7,7 @@ inside the command so ``--help`` stays fast. Bad input ends with ``error: <messa
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -911,6 +912,15 @@ def main(argv: list[str] | None = None) -> int:
     except Preempted as stop:
         log.warning("%s", stop)
         return stop.exit_code
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # outputs are written atomically: the half-written one is gone, earlier ones are whole
+        print(
+            f"error: {err.strerror} writing {err.filename or 'an output'}: free space and rerun",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -65,3 +65,36 @@ def test_a_killed_folder_writer_leaves_a_leftover_the_next_one_removes(tmp_path)
     with atomic_dir(target) as tmp:
         (tmp / "a.npy").write_text("y")
     assert not stale.exists() and (target / "a.npy").exists()
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 200-kB tmpfs (mounting needs root: skipped elsewhere; CI runs as root)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_stops_with_a_message_and_leaves_no_partial_output(full_disk):
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "epibench"
+    out = full_disk / "demo"
+    done = subprocess.run(
+        [str(exe), "demo-data", "--out", str(out), "--chrom-lengths", "100000,100000"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert written and not [name for name in written if ".tmp-" in name], written
+    # what was published is whole: the FASTA (written first) holds both chromosomes in full
+    fasta = (out / "genome.fa").read_text().split(">")[1:]
+    assert [len("".join(record.splitlines()[1:])) for record in fasta] == [100_000, 100_000]
