@@ -67,10 +67,14 @@ def cluster(request) -> None:
 
     def stop() -> None:
         if started:
-            subprocess.run(["bash", str(SLURM / "stop_cluster.sh"), *started], capture_output=True, timeout=120)
+            subprocess.run(
+                ["bash", str(SLURM / "stop_cluster.sh"), *started], capture_output=True, timeout=120
+            )
 
     request.addfinalizer(stop)  # before the start: a half-started cluster is stopped too
-    done = subprocess.run(["bash", str(SLURM / "start_cluster.sh")], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["bash", str(SLURM / "start_cluster.sh")], capture_output=True, text=True, timeout=600
+    )
     match = re.search(r"^started-daemons:(.*)$", done.stdout, flags=re.M)
     started.extend(match.group(1).split() if match else ["slurmd", "slurmctld", "munged"])
     if done.returncode == 2:
@@ -110,15 +114,29 @@ def runs(cluster, tmp_path_factory) -> dict[str, Path]:
     shutil.copytree(slurm / "resources" / "tiny", local / "resources" / "tiny")
 
     profiles = ["--profile", str(PROFILE.parent), "--profile", str(SLURM / "cluster.yaml")]
-    slurm_args = [*SNAKEMAKE, *profiles, "--configfile", "config/tiny.yaml", "--set-resources", *_node_overrides()]
+    slurm_args = [
+        *SNAKEMAKE,
+        *profiles,
+        "--configfile",
+        "config/tiny.yaml",
+        "--set-resources",
+        *_node_overrides(),
+    ]
     # the local run makes only what is compared, meanwhile (it shares the 2 CPUs with the SLURM jobs)
     local_args = [*SNAKEMAKE, "--cores", "2", "--configfile", "config/tiny.yaml", "--", METRICS]
     started = time.monotonic()
     with open(local / "snakemake.log", "w") as local_log, open(slurm / "snakemake.log", "w") as slurm_log:
-        local_run = subprocess.Popen(local_args, cwd=local, env=_env(), stdout=local_log, stderr=subprocess.STDOUT)
+        local_run = subprocess.Popen(
+            local_args, cwd=local, env=_env(), stdout=local_log, stderr=subprocess.STDOUT
+        )
         try:
             code = subprocess.run(
-                slurm_args, cwd=slurm, env=_env(), stdout=slurm_log, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT_S
+                slurm_args,
+                cwd=slurm,
+                env=_env(),
+                stdout=slurm_log,
+                stderr=subprocess.STDOUT,
+                timeout=RUN_TIMEOUT_S,
             ).returncode
             assert code == 0, f"the SLURM run failed:\n{(slurm / 'snakemake.log').read_text()[-8000:]}"
             code = local_run.wait(timeout=RUN_TIMEOUT_S)
@@ -162,7 +180,9 @@ def test_train_ran_in_the_gpu_partition_with_a_gpu(runs):
     slurm = runs["slurm"]
     jobs, logs = _jobs(slurm), _slurm_logs(slurm)
     train = {jid: job for jid, job in jobs.items() if job.get("Comment", "").startswith("rule_train")}
-    assert sorted(job["Comment"] for job in train.values()) == sorted(f"rule_train_wildcards_{m}" for m in MODELS)
+    assert sorted(job["Comment"] for job in train.values()) == sorted(
+        f"rule_train_wildcards_{m}" for m in MODELS
+    )
     for jid, job in train.items():
         assert job["Partition"] == "gpu", job["block"]
         assert job.get("JOB_GRES") == "gpu:1", job["block"]
@@ -174,9 +194,13 @@ def test_train_ran_in_the_gpu_partition_with_a_gpu(runs):
         # ... and `epibench train` itself saw it
         model = job["Comment"].removeprefix("rule_train_wildcards_")
         train_log = (slurm / f"logs/tiny/train/{model}.log").read_text()
-        assert re.search(rf"SLURM job {jid} on partition gpu, node \S+, CUDA_VISIBLE_DEVICES=0\b", train_log), train_log
+        assert re.search(
+            rf"SLURM job {jid} on partition gpu, node \S+, CUDA_VISIBLE_DEVICES=0\b", train_log
+        ), train_log
     # the sbatch options, without the job's command line (--wrap)
-    calls = [c.split("--wrap")[0] for c in re.findall(r"sbatch call: .*", (slurm / "snakemake.log").read_text())]
+    calls = [
+        c.split("--wrap")[0] for c in re.findall(r"sbatch call: .*", (slurm / "snakemake.log").read_text())
+    ]
     train_calls = [c for c in calls if "--comment rule_train" in c]
     assert len(train_calls) == len(MODELS), calls
     for call in train_calls:
@@ -194,7 +218,14 @@ def test_every_other_job_ran_in_the_cpu_partition_without_a_gpu(runs):
         assert job["Partition"] == "cpu", job["block"]
         assert job.get("JOB_GRES") in (None, "(null)"), job["block"]
     rules = {re.sub(r"_wildcards_.*", "", job["Comment"]) for job in others.values()}
-    assert {"rule_reference", "rule_shards", "rule_predict", "rule_attribute", "rule_metrics", "rule_report"} <= rules
+    assert {
+        "rule_reference",
+        "rule_shards",
+        "rule_predict",
+        "rule_attribute",
+        "rule_metrics",
+        "rule_report",
+    } <= rules
 
 
 def test_results_equal_the_local_run(runs):
@@ -206,3 +237,58 @@ def test_results_equal_the_local_run(runs):
         pd.testing.assert_frame_equal(
             pd.read_parquet(slurm / path), pd.read_parquet(local / path), check_exact=False, rtol=0, atol=1e-6
         )
+
+
+def test_a_train_job_signalled_by_slurm_resumes_in_its_retry(runs):
+    """SIGTERM to the train job's step mid-training (what the profile's `--signal=TERM@300` sends five
+    minutes before the time limit; here `scancel --signal=TERM`): the job checkpoints and fails,
+    Snakemake resubmits it (the profile's retries) and the new job resumes from the checkpoint.
+    Other train settings than the first run's: a fresh run."""
+    import yaml
+
+    slurm = runs["slurm"]
+    config = yaml.safe_load((slurm / "config/tiny.yaml").read_text())
+    config["train"] |= {"epochs": 6, "batch_size": 4, "log_every": 1}
+    (slurm / "config/preempt.yaml").write_text(yaml.safe_dump(config))
+    train_log = slurm / "logs/tiny/train/cnn.log"
+    train_log.unlink()
+    profiles = ["--profile", str(PROFILE.parent), "--profile", str(SLURM / "cluster.yaml")]
+    args = [
+        *SNAKEMAKE,
+        *profiles,
+        "--configfile",
+        "config/preempt.yaml",
+        "--set-resources",
+        *_node_overrides(),
+    ]
+    log = slurm / "preempt.log"
+    with open(log, "w") as sink:
+        run = subprocess.Popen(
+            [*args, "--", "results/tiny/models/cnn/model.safetensors"],
+            cwd=slurm,
+            env=_env(),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT_S
+            while not (train_log.exists() and " step 20 " in train_log.read_text()):
+                assert run.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
+                time.sleep(0.2)
+            queue = _run(["squeue", "-h", "-o", "%i %k"], slurm).stdout.split("\n")
+            job_id = next(line.split()[0] for line in queue if line.endswith(" rule_train_wildcards_cnn"))
+            _run(["scancel", "--signal=TERM", job_id], slurm)
+            code = run.wait(timeout=RUN_TIMEOUT_S)
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    assert code == 0, log.read_text()[-6000:]
+    text = train_log.read_text()
+    assert "resuming from" in text and (slurm / "results/tiny/models/cnn/model.safetensors").exists(), text[
+        -3000:
+    ]
+    train_calls = [c for c in re.findall(r"sbatch call: .*", log.read_text()) if "--comment rule_train" in c]
+    assert len(train_calls) == 2 and all(" --signal=TERM@300 " in c for c in train_calls), train_calls
+    signalled = _jobs(slurm)[job_id]
+    assert signalled["JobState"] == "FAILED", signalled["block"]  # its jobstep exits 1 on the failed rule

@@ -19,7 +19,8 @@ rule train:
         "../../envs/epibench-gpu.yaml"
     threads: 2
     # train.gpus GPUs (several: torchrun DDP, one process each); partition, runtime and memory come
-    # from the profile (profiles/slurm-gpu), never from config
+    # from the profile (profiles/slurm-gpu), never from config. `exec`: no shell in between, so a
+    # scheduler's SIGTERM reaches training, which checkpoints (epibench.train.preemption)
     resources:
         gpu=config["train"]["gpus"],
     params:
@@ -28,7 +29,7 @@ rule train:
         launcher_args=torchrun_prefix,
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
-        "{params.launcher_args} epibench train --shards {input.shards:q} --model-json {params.model:q}"
+        "exec {params.launcher_args} epibench train --shards {input.shards:q} --model-json {params.model:q}"
         " --train-json {params.train:q} --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
