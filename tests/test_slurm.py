@@ -92,7 +92,7 @@ def _node_overrides() -> list[str]:
 
     A --set-resources on the command line replaces the profile's whole list, so the profile's
     entries are passed again first: train keeps its partition and runtime; only its CPUs and
-    memory (and ingest_split's) shrink to what a CI machine has (later entries win). One CPU each lets SLURM run the
+    memory (and ingest_split's and regions') shrink to what a CI machine has (later entries win). One CPU each lets SLURM run the
     two train jobs side by side on 2 cores (each still runs the rule's 2 threads: the same
     computation as the local run).
     """
@@ -100,7 +100,7 @@ def _node_overrides() -> list[str]:
 
     with open(PROFILE) as stream:
         profile = ProfileConfigFileParser().parse(stream)
-    small = ["train:cpus_per_task=1", "train:mem_mb=2000", "ingest_split:mem_mb=2000"]
+    small = ["train:cpus_per_task=1", "train:mem_mb=2000", "ingest_split:mem_mb=2000", "regions:mem_mb=2000"]
     return [*profile.get("set-resources", []), *small]
 
 
