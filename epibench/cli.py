@@ -414,10 +414,19 @@ def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
 
+def _write_table_and_figure(table, args: argparse.Namespace, plot, title: str, keys: list[str]) -> None:
+    """Write an evaluation ``table`` to ``args.out`` (TSV), ``plot(table, args.out_figure)``, and log
+    its ``keys`` columns with AUROC and MSE."""
+    from epibench.io.atomic import write_tsv
+
+    write_tsv(table, args.out)
+    plot(table, args.out_figure)
+    log.info("%s:\n%s", title, table[[*keys, "auroc", "mse"]].to_string(index=False))
+
+
 def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
     from epibench.evaluate.learning_curve import curve_table, plot_curve, runs_from_meta
     from epibench.evaluate.run import load_predictions
-    from epibench.io.atomic import write_tsv
 
     settings = args.settings_json
     table = curve_table(
@@ -426,18 +435,12 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
         n_boot=settings.get("n_boot", 200),
         seed=settings.get("seed", 0),
     )
-    write_tsv(table, args.out)
-    plot_curve(table, args.out_figure)
-    log.info(
-        "learning curve:\n%s",
-        table[["mode", "fraction", "n_train_rows", "auroc", "mse"]].to_string(index=False),
-    )
+    _write_table_and_figure(table, args, plot_curve, "learning curve", ["mode", "fraction", "n_train_rows"])
 
 
 def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
     from epibench.evaluate.run import load_predictions
     from epibench.evaluate.strata import covariate_strata, plot_strata, stratified_table
-    from epibench.io.atomic import write_tsv
 
     settings = args.settings_json
     strata = covariate_strata(args.covariates_json)
@@ -446,18 +449,14 @@ def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
     )
     if table.empty:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
-    write_tsv(table, args.out)
-    plot_strata(table, args.out_figure)
-    log.info(
-        "metrics by covariate:\n%s",
-        table[["model", "covariate", "stratum", "auroc", "mse"]].to_string(index=False),
+    _write_table_and_figure(
+        table, args, plot_strata, "metrics by covariate", ["model", "covariate", "stratum"]
     )
 
 
 def cmd_evaluate_loso(args: argparse.Namespace) -> None:
     from epibench.evaluate.loso import loso_table, plot_loso
     from epibench.evaluate.run import load_predictions
-    from epibench.io.atomic import write_tsv
 
     settings = args.settings_json
     table = loso_table(
@@ -467,9 +466,7 @@ def cmd_evaluate_loso(args: argparse.Namespace) -> None:
         settings.get("n_boot", 200),
         settings.get("seed", 0),
     )
-    write_tsv(table, args.out)
-    plot_loso(table, args.out_figure)
-    log.info("leave-one-sample-out:\n%s", table[["sample", "setting", "auroc", "mse"]].to_string(index=False))
+    _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
 
 
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
