@@ -143,14 +143,15 @@ def peak_tflops(name: str, override: float | None) -> float | None:
     return next((tflops for key, tflops in PEAK_BF16_TFLOPS if key in name), None)
 
 
-def synthetic_batch(batch_size: int, device: torch.device) -> dict[str, torch.Tensor]:
-    """One random batch of the training contract's tensors, made on ``device``."""
-    n_bins = WINDOW // BIN_BP
+def synthetic_batch(
+    batch_size: int, device: torch.device, window: int = WINDOW, marks: int = MARKS, n_bins: int = WINDOW // BIN_BP
+) -> dict[str, torch.Tensor]:
+    """One random batch of the training contract's tensors (default: the seed's shapes), made on ``device``."""
     level = torch.rand(batch_size, device=device)
     return {
-        "seq": torch.randint(0, len(BASES), (batch_size, WINDOW), device=device),
-        "hist": torch.randn(batch_size, MARKS, n_bins, device=device),
-        "hist_mask": torch.rand(batch_size, MARKS, n_bins, device=device) < 0.9,
+        "seq": torch.randint(0, len(BASES), (batch_size, window), device=device),
+        "hist": torch.randn(batch_size, marks, n_bins, device=device),
+        "hist_mask": torch.rand(batch_size, marks, n_bins, device=device) < 0.9,
         "region": torch.randint(0, len(REGION_CLASSES), (batch_size,), device=device),
         "level": level,
         "label": (level > 0.5).float(),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from epibench import __version__
 from epibench.errors import InputError
+from epibench.threads import use_threads
 from epibench.train.preemption import Preempted
 
 log = logging.getLogger("epibench")
@@ -50,12 +51,6 @@ def _mark_arg(text: str) -> tuple[str, str]:
     if not sep or not name or not path:
         raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
     return name, path
-
-
-def _set_threads(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(max(1, threads))
 
 
 def cmd_demo_data(args: argparse.Namespace) -> None:
@@ -270,7 +265,7 @@ def cmd_shards(args: argparse.Namespace) -> None:
 def cmd_train(args: argparse.Namespace) -> None:
     from epibench.train.run import train_from_shards
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     if "SLURM_JOB_ID" in os.environ:
         log.info(
             "SLURM job %s on partition %s, node %s, CUDA_VISIBLE_DEVICES=%s",
@@ -300,7 +295,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     from epibench.evaluate.predict import predict
     from epibench.io.atomic import atomic_path
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     model, dataset = _model_and_dataset(args.model_dir, args.shards, args.split)
     dataset.require_labels("scoring predictions")
     table = predict(model, dataset, model_name=Path(args.model_dir).name, batch_size=args.batch_size)
@@ -316,7 +311,7 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     from epibench.evaluate.tables import check_predictions
     from epibench.io.atomic import write_tsv
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     model, dataset = _model_and_dataset(args.model_dir, args.shards, "test")
     name = Path(args.model_dir).name
     full = pd.read_parquet(args.predictions)
@@ -341,7 +336,7 @@ def cmd_impute(args: argparse.Namespace) -> None:
     from epibench.io.parquet import write_parquet
     from epibench.report.tracks import read_chrom_sizes, write_cpg_track
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     model, dataset = _model_and_dataset(args.model_dir, args.shards, "all")
     table = impute(model, dataset, Path(args.model_dir).name)
     write_parquet(table, args.out_table, list(table.columns))
@@ -478,7 +473,7 @@ def cmd_evaluate_figure(args: argparse.Namespace) -> None:
 def cmd_attribute(args: argparse.Namespace) -> None:
     from epibench.interpret.explain import explain
 
-    _set_threads(args.threads)
+    use_threads(args.threads)
     settings = args.settings_json
     model, dataset = _model_and_dataset(args.model_dir, args.shards, "test")
     summary = explain(
@@ -527,7 +522,9 @@ def cmd_tracks_serve(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from epibench.report.cohort import cohort_report
 
-    out = cohort_report(args.results, args.title, args.models, args.out, max_rows=args.max_rows, new=args.new)
+    out = cohort_report(
+        args.results, args.title, args.models, args.out, max_rows=args.max_rows, new=args.new, original=args.original
+    )
     log.info("report written to %s", out)
 
 
@@ -888,6 +885,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default="EpiBench report")
     p.add_argument("--models", nargs="+", required=True)
     p.add_argument("--new", default="hybrid", help="the new model, whose verdict the leaderboard gives")
+    p.add_argument("--original", default="cnn", help="the original model the headline compares the winner with")
     p.add_argument("--max-rows", type=int, default=30)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_report)

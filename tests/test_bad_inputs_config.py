@@ -2,7 +2,7 @@
 
 The config and the sample sheet are checked by ``validate()`` of workflow/rules/common.smk
 when Snakemake parses the workflow. Its code is run here as Snakemake runs it (the helpers
-of common.smk above ``SAMPLES = validate(config)``, with a stand-in for ``workflow``), on
+of common.smk above ``SAMPLES = validate(config, ...)``, with a stand-in for ``workflow``), on
 generated damage: every config key set to a value of the wrong type or range (NaN and
 infinity included, which JSON Schema bounds let through), unknown and missing keys; a sample
 sheet cut at a random byte, with a row too long or too short, a sample twice, a bad name,
@@ -40,7 +40,7 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scope
 
 
 def common_helpers() -> dict:
-    """The namespace of workflow/rules/common.smk's code above ``SAMPLES = validate(config)``
+    """The namespace of workflow/rules/common.smk's code above ``SAMPLES = validate(config, ...)``
     (plain Python: imports and functions), with a stand-in for Snakemake's ``workflow`` object
     offering what that code and ``snakemake.utils.validate`` ask of it."""
     text = (RULES / "common.smk").read_text()
@@ -50,7 +50,7 @@ def common_helpers() -> dict:
         sourcecache=SimpleNamespace(open=lambda source: source.get_path_or_uri(secret_free=False)),
     )
     namespace = {"workflow": workflow}
-    code = text[: text.index("\nSAMPLES = validate(config)")]
+    code = text[: text.index("\nSAMPLES = validate(config")]
     exec(compile(code, str(RULES / "common.smk"), "exec"), namespace)  # noqa: S102 - the workflow's own code
     return namespace
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.evaluate.leaderboard import verdict
+from epibench.report.headline import headline_html
 from epibench.report.summary import Item, render
 
 
@@ -27,9 +28,17 @@ def _leaderboard_caption(path: Path, new: str) -> str:
 
 
 def cohort_report(
-    results: str | Path, title: str, models: list[str], out_html: str | Path, max_rows: int = 30, new: str = "hybrid"
+    results: str | Path,
+    title: str,
+    models: list[str],
+    out_html: str | Path,
+    max_rows: int = 30,
+    new: str = "hybrid",
+    original: str = "cnn",
 ) -> Path:
-    """Write the summary page for the run under ``results``; sections QC, Training, Evaluation, Interpretation."""
+    """Write the summary page for the run under ``results``: the result at a glance (winner, margin
+    over ``original``, held-out data, the comparison figure), then sections QC, Training,
+    Evaluation, Interpretation."""
     results = Path(results)
     qc = [
         Item(path, f"ingest QC of sample {path.name.split('.')[0]}: records read, CpGs kept, share of calls on a reference CG, coverage")
@@ -106,4 +115,7 @@ def cohort_report(
     }
     if _existing(imputation):  # only cohorts with samples to predict
         sections["Imputation"] = _existing(imputation)
-    return render(title, sections, out_html, max_rows=max_rows)
+    headline_inputs = (evaluation_dir / "leaderboard.tsv", evaluation_dir / "metrics.tsv", results / "shards" / "plan" / "splits.bed")
+    headline = headline_html(*headline_inputs, new, original) if all(p.exists() for p in headline_inputs) else ""
+    figure = Item(evaluation_dir / "comparison.png", f"the seed's comparison: original ({original}) vs new ({new}) on the held-out test data")
+    return render(title, sections, out_html, max_rows=max_rows, headline=headline, headline_items=_existing([figure]))

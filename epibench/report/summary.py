@@ -40,8 +40,35 @@ def _json_html(path: Path) -> str:
     return f"<table>{rows}</table>"
 
 
-def render(title: str, sections: dict[str, list[Item]], out_html: str | Path, max_rows: int = 30) -> Path:
-    """Write ``out_html`` with one section per key; figures copied beside it under unique names."""
+def _item_html(item: Item, out_dir: Path, max_rows: int) -> str:
+    """One captioned figure (copied into ``out_dir`` under a unique name) or table."""
+    source = Path(item.path)
+    caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
+    if source.suffix == ".png":
+        name = f"{source.parent.name}_{source.name}"
+        shutil.copyfile(source, out_dir / name)
+        body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'>"
+    elif source.suffix == ".json":
+        body = _json_html(source)
+    else:
+        body = _table_html(source, max_rows)
+    return f"<figure>{body}{caption}</figure>"
+
+
+def render(
+    title: str,
+    sections: dict[str, list[Item]],
+    out_html: str | Path,
+    max_rows: int = 30,
+    headline: str = "",
+    headline_items: list[Item] | None = None,
+) -> Path:
+    """Write ``out_html`` with one section per key; figures copied beside it under unique names.
+
+    headline: HTML shown first, above the section links, with ``headline_items`` (the result at a
+    glance). After loading, the page sets ``data-broken-images`` (images that failed to render) and
+    ``data-headline-on-first-screen`` ("yes" when the headline and its figures fit the window).
+    """
     out_html = Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
     parts = [
@@ -50,28 +77,24 @@ def render(title: str, sections: dict[str, list[Item]], out_html: str | Path, ma
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
         "img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;font-size:13px}"
         "td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}"
-        "figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}</style></head><body>",
+        "figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}"
+        "#headline{background:#f4f8fb;padding:0.2em 1em;border-left:4px solid #2b6cb0}"
+        "#headline img{max-height:55vh}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        "<nav>" + " · ".join(f"<a href='#{html.escape(s)}'>{html.escape(s)}</a>" for s in sections) + "</nav>",
     ]
+    if headline:
+        figures = "".join(_item_html(item, out_html.parent, max_rows) for item in headline_items or [])
+        parts.append(f"<section id='headline'>{headline}{figures}</section>")
+    parts.append("<nav>" + " · ".join(f"<a href='#{html.escape(s)}'>{html.escape(s)}</a>" for s in sections) + "</nav>")
     for section, items in sections.items():
         parts.append(f"<h2 id='{html.escape(section)}'>{html.escape(section)}</h2>")
-        for item in items:
-            source = Path(item.path)
-            caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
-            if source.suffix == ".png":
-                name = f"{source.parent.name}_{source.name}"
-                shutil.copyfile(source, out_html.parent / name)
-                body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'>"
-            elif source.suffix == ".json":
-                body = _json_html(source)
-            else:
-                body = _table_html(source, max_rows)
-            parts.append(f"<figure>{body}{caption}</figure>")
-    # after loading, the page records how many figures failed to render (a headless browser reads it)
+        parts += [_item_html(item, out_html.parent, max_rows) for item in items]
+    # after loading, the page records what a headless browser checks
     parts.append(
-        "<script>window.addEventListener('load',()=>{document.body.dataset.brokenImages="
-        "[...document.images].filter(i=>!i.complete||i.naturalWidth===0).length})</script>"
+        "<script>window.addEventListener('load',()=>{const d=document.body.dataset;"
+        "d.brokenImages=[...document.images].filter(i=>!i.complete||i.naturalWidth===0).length;"
+        "const h=document.getElementById('headline');"
+        "d.headlineOnFirstScreen=h&&h.getBoundingClientRect().bottom<=window.innerHeight?'yes':'no'})</script>"
     )
     parts.append("</body></html>")
     with atomic_path(out_html) as tmp:

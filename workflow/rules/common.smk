@@ -2,21 +2,32 @@
 import json
 import math
 import shlex
+import sys
 import warnings
 from pathlib import Path
 
+import jsonschema
 import pandas as pd
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate as validate_schema
 
 
-def validate(config):
-    """Check config and sample sheet against the schemas (filling defaults); every named file must exist."""
+def validate(config, config_files=()):
+    """Check config and sample sheet against the schemas (filling defaults); every named file must exist.
+    config_files: the YAML/JSON files the config came from (named in the messages)."""
     schema_path = workflow.source_path("../schemas/config.schema.yaml")
-    validate_schema(config, schema_path)
     with open(schema_path) as fh:
-        check_numbers(config, yaml.safe_load(fh))
+        schema = yaml.safe_load(fh)
+    try:
+        validate_schema(config, schema_path)
+    except WorkflowError as exc:  # raised while handling jsonschema's error, which says more
+        if not isinstance(exc.__context__, jsonschema.ValidationError):
+            raise
+        raise WorkflowError(
+            config_error_message(exc.__context__, config_files)
+        ) from None
+    check_numbers(config, schema)
     missing = [
         f"{key}: {path}"
         for key, path in [
@@ -117,6 +128,79 @@ def validate(config):
     return sheet.set_index("sample", drop=False)
 
 
+def schema_summary(schema):
+    """What a config key allows, in words: its description, type, choices and bounds."""
+    parts = [schema["description"]] if "description" in schema else []
+    if "enum" in schema:
+        parts.append("one of " + ", ".join(map(str, schema["enum"])))
+    elif "type" in schema:
+        kind = schema["type"]
+        parts.append(" or ".join(kind) if isinstance(kind, list) else kind)
+    bounds = [
+        f"{word} {schema[key]}"
+        for key, word in (
+            ("minimum", ">="),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "<="),
+        )
+        if key in schema
+    ]
+    if "minItems" in schema:
+        bounds.append(f"at least {schema['minItems']} item(s)")
+    if "pattern" in schema:
+        bounds.append(f"matching {schema['pattern']}")
+    return "; ".join(parts + bounds)
+
+
+def config_error_message(error, config_files):
+    """One message for a config that fails the schema: the files, the key, what was wrong and what is
+    allowed (never the schema itself). A file whose keys are all unknown is no config file: most
+    often a target that followed --configfile on the command line."""
+    where = ", ".join(map(shown_path, config_files)) or "config"
+    key = "".join(
+        f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
+    ).lstrip(".")
+    properties = error.schema.get("properties", {})
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        lines = [
+            f"{where}: missing key {'.'.join(filter(None, [key, m]))!r}: {schema_summary(properties.get(m, {}))}"
+            for m in missing
+        ]
+        return "\n".join(lines)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        unknown = sorted(set(error.instance) - set(properties))
+        message = (
+            f"{where}: unknown key(s) {', '.join(unknown)} in {key or 'the top level'}; "
+            f"allowed there: {', '.join(properties)}"
+        )
+        strangers = [f for f in config_files if not config_keys(f) & set(properties)]
+        if not key and strangers:
+            message += (
+                f"\n{', '.join(map(shown_path, strangers))} is no EpiBench config file (none of its keys is a config key). "
+                "Snakemake's --configfile takes every word after it as a config file: name targets first, "
+                "snakemake results/<cohort>/report/index.html --configfile config/<cohort>.yaml"
+            )
+        return message
+    return f"{where}: {key or 'the config'}: {error.message}; allowed: {schema_summary(error.schema)}"
+
+
+def shown_path(path):
+    """``path`` relative to the working directory when it lies below it."""
+    path = Path(path)
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def config_keys(path):
+    """The top-level keys of a YAML/JSON config file (none when it is no mapping)."""
+    try:
+        with open(path) as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return set()
+    return set(data) if isinstance(data, dict) else set()
+
+
 def read_sample_sheet(path):
     """The sample sheet as strings ("" for an empty cell). A sheet pandas cannot read as a header
     row and tab-separated rows (empty, a row with more fields than the header, not UTF-8) is a
@@ -163,7 +247,14 @@ def check_numbers(value, schema, key="config"):
             )
 
 
-SAMPLES = validate(config)
+SAMPLES = validate(config, workflow.configfiles)
+
+# The rules run `epibench` (and `torchrun`): where no activated environment puts them on PATH (the
+# venv's Snakemake run with nothing activated), those beside the Python that runs Snakemake. Appended,
+# so an activated environment or a rule's own conda environment comes first. The folder is not resolved:
+# a venv's python is a link to the system's, whose folder has no epibench.
+shell.prefix(f'export PATH="$PATH":{shlex.quote(str(Path(sys.executable).parent))}; ')
+
 # samples with methylation calls (trained and scored on), and those to predict (marks only)
 LABELLED = [s for s in SAMPLES.index if SAMPLES.loc[s, "methylation"]]
 TO_PREDICT = [s for s in SAMPLES.index if not SAMPLES.loc[s, "methylation"]]
@@ -247,8 +338,11 @@ EVALUATION_FILES = [
             f"{figure}.png"
             for figure in ("roc", "pr", "pred_vs_obs", "per_region", "comparison")
         ),
-        f"ablation/{config['evaluate']['new']}.tsv",
-        f"ablation/{config['evaluate']['new']}.png",
+        *(
+            f"ablation/{config['evaluate']['new']}.{suffix}"
+            for suffix in ("tsv", "png")
+            if config["evaluate"]["ablation"]
+        ),
         *(["learning_curve.tsv", "learning_curve.png"] if CURVE_MODELS else []),
         *(["by_covariate.tsv", "by_covariate.png"] if config["covariates"] else []),
         *(["loso.tsv", "loso.png"] if HELD_OUT_MODELS else []),
@@ -343,7 +437,7 @@ def train_settings(wildcards):
     """Params function: the train settings as JSON, with the model's own seed and fraction."""
     entry = TRAINED[wildcards.model]
     own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
-    return as_json(without("train", "gpus") | own)
+    return as_json(without("train", "gpus", "threads") | own)
 
 
 def pretrained_files(wildcards):

@@ -17,7 +17,7 @@ rule train:
         f"{BENCH}/train/{{model}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
-    threads: 2
+    threads: config["train"]["threads"]
     # train.gpus GPUs (several: torchrun DDP, one process each); partition, runtime and memory come
     # from the profile (profiles/slurm-gpu), never from config. `exec`: no shell in between, so a
     # scheduler's SIGTERM reaches training, which checkpoints (epibench.train.preemption)

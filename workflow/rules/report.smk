@@ -29,10 +29,12 @@ rule report:
         results=lambda wildcards, input: str(Path(input.regions).parents[1]),
         models=MODELS,
         new=config["evaluate"]["new"],
+        original=config["evaluate"]["original"],
         title=config["report"]["title"],
         max_rows=config["report"]["max_table_rows"],
     shell:
         "epibench report --results {params.results:q} --title {params.title:q} --models {params.models:q} --new {params.new:q}"
+        " --original {params.original:q}"
         " --max-rows {params.max_rows:q} --out {output:q} > {log:q} 2>&1"
 
 

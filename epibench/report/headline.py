@@ -1,0 +1,68 @@
+"""The report's first screen: which model won, by how much, on which held-out data."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from epibench.evaluate.leaderboard import CEILING, verdict
+
+
+def _interval(row: pd.Series, metric: str, digits: int) -> str:
+    return f"{row[metric]:.{digits}f} (95 % CI {row[f'{metric}_ci_low']:.{digits}f}-{row[f'{metric}_ci_high']:.{digits}f})"
+
+
+def held_out_text(splits_bed: Path) -> str:
+    """The test split in words: its sequences (or blocks) and how many bases.
+
+    splits_bed: shards/plan/splits.bed (chrom, start, end, split; 0-based half-open).
+    """
+    splits = pd.read_csv(splits_bed, sep="\t", header=None, names=["chrom", "start", "end", "split"], dtype={"chrom": str})
+    test = splits[splits["split"] == "test"]
+    bases = int((test["end"] - test["start"]).sum())
+    share = bases / int((splits["end"] - splits["start"]).sum())
+    chroms = list(pd.unique(test["chrom"]))
+    named = ", ".join(chroms[:6]) + (f" and {len(chroms) - 6} more" if len(chroms) > 6 else "")
+    return f"{named} ({len(test)} held-out interval(s), {bases:,} bp, {share:.0%} of the genome)"
+
+
+def scored_text(metrics_tsv: Path, model: str) -> str:
+    """How many test CpGs and samples ``model`` was scored on (metrics.tsv: n overall and per sample)."""
+    metrics = pd.read_csv(metrics_tsv, sep="\t", dtype={"model": str, "scope_value": str})
+    mine = metrics[(metrics["model"] == model) & (metrics["metric"] == "n")]
+    cpgs = int(mine.loc[mine["scope"] == "overall", "value"].sum())
+    samples = int((mine["scope"] == "sample").sum())
+    return f"{cpgs:,} CpG measurements of {samples} sample(s)"
+
+
+def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, new: str, original: str) -> str:
+    """One paragraph: the winner by test AUROC (the ceiling aside), its margin over the original
+    model and the runner-up, the held-out data it was measured on, and the leaderboard's verdict."""
+    table = pd.read_csv(leaderboard_tsv, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"])
+    ranked = table[table["kind"] != CEILING].sort_values("auroc", ascending=False, kind="stable")
+    winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
+    rows = table.set_index("model")
+    role = " (the new model)" if winner["model"] == new else " (not the new model)"
+    parts = [
+        f"<b>Winner: {html.escape(winner['model'])}</b>{role}, test AUROC {_interval(winner, 'auroc', 3)}, "
+        f"MSE {_interval(winner, 'mse', 4)}."
+    ]
+    if original in rows.index and winner["model"] != original:
+        base = rows.loc[original]
+        parts.append(
+            f"Against the original model ({html.escape(original)}, AUROC {base['auroc']:.3f}, MSE {base['mse']:.4f}): "
+            f"{winner['auroc'] - base['auroc']:+.3f} AUROC, {winner['mse'] - base['mse']:+.4f} MSE."
+        )
+    if runner_up is not None and runner_up["model"] != original:
+        parts.append(
+            f"Runner-up: {html.escape(runner_up['model'])} (AUROC {runner_up['auroc']:.3f}, "
+            f"{winner['auroc'] - runner_up['auroc']:+.3f} behind)."
+        )
+    parts.append(
+        f"Held-out test data: {html.escape(scored_text(metrics_tsv, winner['model']))} on "
+        f"{html.escape(held_out_text(splits_bed))}, never used for training or model selection."
+    )
+    parts.append(html.escape(verdict(table, new)))
+    return "<p class='headline'>" + " ".join(parts) + "</p>"
