@@ -90,6 +90,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epoch-cpgs", type=int, default=EPOCH_CPGS, help="CpGs per epoch to extrapolate to")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's peak dense bf16 TFLOP/s, for the MFU")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dropout", type=float, help="both models' dropout (default: the seed's, 0.1)")
     args = parser.parse_args(argv)
     if args.device == "auto":
         args.device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -246,7 +247,8 @@ def bench_model(arch: str, compiled: bool, batch: dict, device: torch.device, ar
     """Train ``arch`` for warm-up + timed steps on ``batch``; its throughput, memory and FLOPs."""
     baseline = start_memory(device)
     set_seed(args.seed)
-    model = build_model(arch, n_marks=MARKS, n_bins=WINDOW // BIN_BP, window=WINDOW).to(device).train()
+    sizes = {} if args.dropout is None else {"dropout": args.dropout}
+    model = build_model(arch, n_marks=MARKS, n_bins=WINDOW // BIN_BP, window=WINDOW, **sizes).to(device).train()
     optimizer = torch.optim.AdamW(param_groups(model), lr=LR)
     step = make_step(torch.compile(model) if compiled else model, optimizer, batch, device)
     first_s, _ = time_steps(step, 1, device)
@@ -293,6 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"shapes: batch {args.batch_size}, window {WINDOW} bp, {MARKS} marks x {WINDOW // BIN_BP} bins; "
         f"{args.warmup} warm-up + {args.steps} timed steps; models {mode}"
+        + ("" if args.dropout is None else f"; dropout {args.dropout:g}")
     )
     if args.batch_size != BATCH:
         print(f"NOTE: batch reduced from the seed's {BATCH} to {args.batch_size} (--quick / --batch-size)")
@@ -334,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
         "warmup": args.warmup,
         "quick": args.quick,
         "compiled": args.compile,
+        "dropout": args.dropout,
         "step_ms": {"cnn": cnn["step_ms"], "hybrid": hybrid["step_ms"]},
         "peak_mem_mb": {"cnn": cnn["peak_mem_mb"], "hybrid": hybrid["peak_mem_mb"]},
         "peak_mem_kind": memory_kind,

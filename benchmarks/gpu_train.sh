@@ -8,7 +8,8 @@
 #
 # Runs: a one-line nvidia-smi summary; the eager bench (cnn baseline and hybrid, 5 warm-up +
 # 25 timed steps each at the seed's shapes); the same with --compare-compile (adds the hybrid
-# through torch.compile, compilation included in its first step). A few minutes on an H100.
+# through torch.compile, compilation included in its first step); the same without dropout. A few
+# minutes on an H100.
 # Everything is also written to $OUT/bench_train_gpu.log when OUT is set.
 #
 #     bash benchmarks/gpu_train.sh
@@ -31,6 +32,8 @@ steps=(--steps 25 --warmup 5)
     python3 -u benchmarks/bench_train.py --device cuda "${steps[@]}"
     echo "== eager and compiled hybrid =="
     python3 -u benchmarks/bench_train.py --device cuda "${steps[@]}" --compare-compile
+    echo "== the dropout lever: both models without dropout, eager and compiled hybrid =="
+    python3 -u benchmarks/bench_train.py --device cuda "${steps[@]}" --compare-compile --dropout 0.0
     # the loader needs the data stack (numpy, pandas, pyarrow, pyBigWig, pyfaidx); run it where present
     if python3 -c 'import pandas, pyarrow, pyBigWig, pyfaidx' 2>/dev/null; then
         echo "== loader on this machine's cores =="

@@ -236,13 +236,24 @@ def test_a_bad_sample_sheet_names_it(data, cohort):
 # --- through snakemake -n ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("damage", ["empty sample sheet", "NaN min_cg_share"])
+@pytest.mark.parametrize("damage", ["empty sample sheet", "NaN min_cg_share", "no marks", "a results file"])
 def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
-    """``snakemake -n`` in a copy of the workflow stops on the damage with the message validate() gives."""
+    """``snakemake -n`` in a copy of the workflow stops on the damage with the message validate()
+    gives: a few lines naming the file and the key, never the schema."""
     count_case("config")
     root = copy_workflow(tmp_path / "repo")
     config = copy.deepcopy(cohort["config"])
-    if damage == "empty sample sheet":
+    config_files = ["config/bad.yaml"]
+    if damage == "no marks":
+        del config["marks"]
+        expected = ["config/bad.yaml: missing key 'marks'", "bigWig"]
+    elif damage == "a results file":  # `snakemake --configfile c.yaml results/x/qc/s.ingest.json`
+        (root / "results").mkdir()
+        (root / "results" / "s.ingest.json").write_text('{"sample": "s", "n_records": 10, "cg_share": 0.99}')
+        config_files.append("results/s.ingest.json")
+        expected = ["unknown key(s) cg_share, n_records, sample", "results/s.ingest.json is no EpiBench config file",
+                    "name targets first"]
+    elif damage == "empty sample sheet":
         config["samples"] = str(tmp_path / "empty.tsv")
         (tmp_path / "empty.tsv").write_text("")
         expected = [str(tmp_path / "empty.tsv"), "cannot read the sample sheet"]
@@ -252,7 +263,7 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     (root / "config" / "bad.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/bad.yaml"],
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", *config_files],
         cwd=root,
         env=env,
         capture_output=True,
@@ -261,6 +272,7 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert all(text in output for text in expected), output[-2000:]
+    assert len(output.splitlines()) < 15 and "properties" not in output, output[-2000:]
 
 
 # --- covariates -------------------------------------------------------------------------------

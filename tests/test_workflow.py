@@ -27,8 +27,15 @@ BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.workflow
 
 
-def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+def path_without_venv() -> str:
+    """PATH without the folder of this Python (the venv's bin): nothing activated."""
+    return os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
+
+
+def run(args: list[str], cwd: Path, check: bool = True, path: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``args`` with the venv's bin off PATH (``path`` instead, when given): every rule must
+    find epibench beside the Python that runs Snakemake, as with ``.venv/bin/snakemake``."""
+    env = {**os.environ, "PATH": path or path_without_venv()}
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     if check and done.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}")
@@ -420,6 +427,12 @@ def test_report_renders_every_figure_in_headless_chromium(workdir, tmp_path):
     assert pixels.shape[0] >= 1000
     assert pixels.std() > 0.05, "the screenshot is not blank"
     assert (pixels.mean(axis=2) < 0.5).mean() > 0.01, "some dark pixels: text and plot lines were drawn"
+    # the first screen of a laptop window: the winner, its margin, the held-out data, the comparison figure
+    first = _headless(chromium, "--window-size=1280,800", "--dump-dom", page).stdout
+    assert 'data-headline-on-first-screen="yes"' in first
+    headline = unescape(re.search(r"<section id=\"headline\">(.*?)</section>", first, re.S).group(1))
+    assert "Winner: " in headline and "Held-out test data:" in headline and "chr3" in headline
+    assert "comparison.png" in headline
 
 
 def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
@@ -463,3 +476,24 @@ def test_several_gpus_run_training_under_torchrun(workdir):
     command = next(line for line in done.stdout.splitlines() if "epibench train" in line)
     assert "torchrun --standalone --nproc-per-node 2 --no-python epibench train --shards" in command
     assert '"gpus"' not in command, "the GPU count goes to the launcher, not to the train settings"
+
+
+def test_an_epibench_on_path_comes_first(workdir, tmp_path):
+    """An epibench already on PATH (an activated environment, a rule's own conda environment) runs
+    the rules, not the one beside Snakemake's Python."""
+    fake = tmp_path / "env bin"
+    fake.mkdir()
+    marker = tmp_path / "ran"
+    (fake / "epibench").write_text(f"#!/bin/sh\necho \"$@\" > '{marker}'\nexit 3\n")
+    (fake / "epibench").chmod(0o755)
+    other = tmp_path / "copy"  # the finished cohort's inputs, none of its results
+    shutil.copytree(workdir, other, ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
+    done = run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "results/tiny/reference/chrom_sizes.tsv",
+         "--configfile", "config/tiny.yaml"],  # targets before --configfile
+        other,
+        check=False,
+        path=f"{fake}{os.pathsep}{path_without_venv()}",
+    )
+    assert done.returncode != 0
+    assert marker.read_text().startswith("reference"), "the epibench first on PATH ran the rule"

@@ -9,6 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,9 +109,22 @@ def test_readme_config_reference_names_every_schema_key():
     assert not missing, f"README config reference lacks {missing}"
 
 
-def test_demo_config_validates_against_the_schema():
+@pytest.mark.parametrize("name", ["config.yaml", "demo_full.yaml"])
+def test_demo_config_validates_against_the_schema(name):
     from snakemake.utils import validate
 
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = yaml.safe_load((REPO / "config" / name).read_text())
     validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     assert config["train"]["patience"] >= 1 and config["report"]["title"]
+
+
+def test_no_absolute_machine_path_in_the_repository():
+    """No tracked file names a folder of the machine it was written on (/work/..., /root/..., /home/...)."""
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    pattern = re.compile(rb"(?<![\w.])/(?:work|root|home/[a-z_][\w-]*|Users/[\w-]+)/")
+    found = [
+        name
+        for name in files
+        if (REPO / name).is_file() and pattern.search((REPO / name).read_bytes())
+    ]
+    assert not found, f"absolute machine paths in {found}"

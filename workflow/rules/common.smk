@@ -21,7 +21,8 @@ def validate(config, config_files=()):
         schema = yaml.safe_load(fh)
     try:
         validate_schema(config, schema_path)
-    except WorkflowError as exc:  # raised while handling jsonschema's error, which says more
+    # Snakemake raises its WorkflowError while handling jsonschema's error, which says more
+    except WorkflowError as exc:
         if not isinstance(exc.__context__, jsonschema.ValidationError):
             raise
         raise WorkflowError(
@@ -188,7 +189,11 @@ def config_error_message(error, config_files):
 def shown_path(path):
     """``path`` relative to the working directory when it lies below it."""
     path = Path(path)
-    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+    return (
+        str(path.relative_to(Path.cwd()))
+        if path.is_relative_to(Path.cwd())
+        else str(path)
+    )
 
 
 def config_keys(path):

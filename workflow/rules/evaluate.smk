@@ -86,7 +86,7 @@ rule ablation:
         f"{BENCH}/evaluate/ablation_{{model}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
-    threads: 2
+    threads: config["train"]["threads"]
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         settings=as_json(config["evaluate"]),

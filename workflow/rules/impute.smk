@@ -27,7 +27,7 @@ rule impute:
         f"{BENCH}/impute/{{sample}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
-    threads: 2
+    threads: config["train"]["threads"]
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         threshold=config["evaluate"]["threshold"],

@@ -12,7 +12,7 @@ rule attribute:
         f"{BENCH}/attribute.tsv"
     conda:
         "../../envs/epibench.yaml"
-    threads: 2
+    threads: config["train"]["threads"]
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         settings=as_json(config["attribute"]),

@@ -46,7 +46,7 @@ rule predict:
         f"{BENCH}/predict/{{model}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
-    threads: 2
+    threads: config["train"]["threads"]
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
     shell:
