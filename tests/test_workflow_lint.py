@@ -119,7 +119,7 @@ def test_demo_config_validates_against_the_schema(name):
 
 
 def test_no_absolute_machine_path_in_the_repository():
-    """No tracked file names a folder of the machine it was written on (/work/..., /root/..., /home/...)."""
+    """No tracked file names a folder of the machine it was written on (a workspace, root's or a user's home)."""
     files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     pattern = re.compile(rb"(?<![\w.])/(?:work|root|home/[a-z_][\w-]*|Users/[\w-]+)/")
     found = [
