@@ -175,8 +175,12 @@ def config_error_message(error, config_files):
             f"{where}: unknown key(s) {', '.join(unknown)} in {key or 'the top level'}; "
             f"allowed there: {', '.join(properties)}"
         )
-        strangers = [f for f in config_files if not config_keys(f) & set(properties)]
-        if not key and strangers:
+        strangers = (
+            []
+            if key
+            else [f for f in config_files if not config_keys(f) & set(properties)]
+        )
+        if strangers:
             message += (
                 f"\n{', '.join(map(shown_path, strangers))} is no EpiBench config file (none of its keys is a config key). "
                 "Snakemake's --configfile takes every word after it as a config file: name targets first, "
