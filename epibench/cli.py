@@ -69,9 +69,14 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
 
 
 def cmd_reference(args: argparse.Namespace) -> None:
-    from epibench.io.reference import write_reference_index
+    from epibench.io.assemblies import match_assembly
+    from epibench.io.reference import Reference, write_reference_index
 
     fasta = write_reference_index(args.fasta, args.out_dir)
+    reference = Reference(fasta)
+    match = match_assembly({name: reference.length(name) for name in reference.chroms})
+    _write_json({"fasta": str(args.fasta), **match.to_dict()}, Path(args.out_dir) / "assembly.json")
+    (log.info if match.matched else log.warning)("reference %s: %s", args.fasta, match.summary)
     log.info("reference prepared: %s", fasta)
 
 
@@ -167,6 +172,34 @@ def cmd_chrom_names(args: argparse.Namespace) -> None:
     write_harmonisation_table(table, args.out)
     counts = table["action"].value_counts().to_dict()
     log.info("chromosome names of %d files: %s", len(args.input), counts)
+
+
+def cmd_check_inputs(args: argparse.Namespace) -> None:
+    from epibench.io.atomic import write_tsv
+    from epibench.io.lengths import bigwig_lengths, check_lengths, length_mismatches
+    from epibench.io.methylation.cohort_check import judge_cohort, sample_fit
+    from epibench.io.reference import Reference
+
+    reference = Reference(args.reference)
+    lengths = {name: reference.length(name) for name in reference.chroms}
+    mismatches = length_mismatches(lengths, {label: bigwig_lengths(path) for label, path in args.bigwig})
+    for warning in check_lengths(mismatches, reference.fasta_path):
+        log.warning("%s", warning)
+    formats, coverage = dict(args.format), dict(args.coverage)
+    fits = []
+    for sample, path in args.sample:
+        fits.append(sample_fit(sample, path, reference, _format(formats.get(sample)), coverage.get(sample)))
+        log.info("CG check of %s: %s", sample, fits[-1].fit.to_dict())
+    assembly = json.loads(Path(args.assembly).read_text())
+    table = judge_cohort(fits, assembly, args.min_cg_share)
+    write_tsv(table, args.out)
+    write_tsv(mismatches, args.lengths_out)
+    log.info(
+        "CG check passed: %d samples fit %s as read (it %s)",
+        len(fits),
+        assembly["fasta"],
+        assembly["summary"],
+    )
 
 
 def cmd_qc(args: argparse.Namespace) -> None:
@@ -523,7 +556,13 @@ def cmd_report(args: argparse.Namespace) -> None:
     from epibench.report.cohort import cohort_report
 
     out = cohort_report(
-        args.results, args.title, args.models, args.out, max_rows=args.max_rows, new=args.new, original=args.original
+        args.results,
+        args.title,
+        args.models,
+        args.out,
+        max_rows=args.max_rows,
+        new=args.new,
+        original=args.original,
     )
     log.info("report written to %s", out)
 
@@ -551,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "reference",
-        help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes",
+        help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes, the assembly it matches",
     )
     p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip)")
     p.add_argument("--out-dir", required=True)
@@ -614,6 +653,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, help="harmonisation table (.tsv)")
     p.set_defaults(func=cmd_chrom_names)
+
+    p = sub.add_parser(
+        "check-inputs",
+        help="before ingest: the cohort's CG check (which shift fits each sample) and bigWig lengths vs the reference",
+    )
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument(
+        "--assembly", required=True, help="the reference's assembly match (.json, epibench reference)"
+    )
+    p.add_argument(
+        "--sample", type=_mark_arg, action="append", default=[], help="SAMPLE=PATH of methylation calls"
+    )
+    p.add_argument(
+        "--format", type=_mark_arg, action="append", default=[], help="SAMPLE=FORMAT (default auto)"
+    )
+    p.add_argument(
+        "--coverage", type=_mark_arg, action="append", default=[], help="SAMPLE=PATH, roadmap_bigwig only"
+    )
+    p.add_argument(
+        "--bigwig", type=_mark_arg, action="append", default=[], help="LABEL=PATH of a histone bigWig"
+    )
+    p.add_argument("--min-cg-share", type=float, default=0.95)
+    p.add_argument("--out", required=True, help="per-sample fit table (.tsv)")
+    p.add_argument("--lengths-out", required=True, help="sequence-length mismatches of the bigWigs (.tsv)")
+    p.set_defaults(func=cmd_check_inputs)
 
     p = sub.add_parser("qc", help="per-sample QC table and figure (coverage, level per region class)")
     p.add_argument("--sample", required=True)
@@ -764,7 +828,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ablate)
 
     p = sub.add_parser("baseline", help="fit a baseline on the train split, predict the test split")
-    p.add_argument("--name", required=True, help="logreg_gc_cpg or gbm_histone")
+    p.add_argument(
+        "--name", required=True, help="logreg_gc_cpg, gbm_histone or gbm_region (no histone features)"
+    )
     p.add_argument("--shards", nargs="+", required=True)
     p.add_argument("--histone-norm", default="robust", choices=["robust", "log1p"])
     p.add_argument("--max-train-rows", type=int, default=500_000, help="training rows sampled at most")
@@ -885,7 +951,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", default="EpiBench report")
     p.add_argument("--models", nargs="+", required=True)
     p.add_argument("--new", default="hybrid", help="the new model, whose verdict the leaderboard gives")
-    p.add_argument("--original", default="cnn", help="the original model the headline compares the winner with")
+    p.add_argument(
+        "--original", default="cnn", help="the original model the headline compares the winner with"
+    )
     p.add_argument("--max-rows", type=int, default=30)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_report)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -66,8 +68,9 @@ def make_cohort(root: Path, chrom_length: int) -> dict:
     }
 
 
-def make_shards(cohort: dict, root: Path) -> list[Path]:
-    """Shard folders of ``cohort`` (window 200, bins of 50; val chr2, test chr3), one per sample x chromosome."""
+def make_shards(cohort: dict, root: Path, with_marks: bool = True) -> list[Path]:
+    """Shard folders of ``cohort`` (window 200, bins of 50; val chr2, test chr3), one per sample x chromosome;
+    ``with_marks`` False: without the marks (a methylation-only cohort)."""
     from epibench.data.groups import read_groups
     from epibench.data.plan import write_plan
     from epibench.data.shards import ShardSettings, build_shard
@@ -87,7 +90,7 @@ def make_shards(cohort: dict, root: Path) -> list[Path]:
                 cpgs,
                 cohort["regions"],
                 cohort["fasta"],
-                cohort["marks"][sample],
+                cohort["marks"][sample] if with_marks else {},
                 root / "plan" / "splits.bed",
                 chroms,
                 dirs[-1],
@@ -107,6 +110,12 @@ def tiny_cohort(tmp_path_factory) -> dict:
 def tiny_shards(tiny_cohort, tmp_path_factory) -> list[Path]:
     """Shard folders of the tiny cohort."""
     return make_shards(tiny_cohort, tmp_path_factory.mktemp("tiny_shards"))
+
+
+@pytest.fixture(scope="session")
+def tiny_shards_without_marks(tiny_cohort, tmp_path_factory) -> list[Path]:
+    """Shard folders of the tiny cohort built without its marks: a methylation-only cohort."""
+    return make_shards(tiny_cohort, tmp_path_factory.mktemp("tiny_shards_without_marks"), with_marks=False)
 
 
 @pytest.fixture(scope="session")
@@ -157,3 +166,41 @@ def copy_workflow(root: Path, extra: tuple[str, ...] = ()) -> Path:
             shutil.copy(source, root / name)
     shutil.copy(REPO / "tests" / "workflow" / "tiny.yaml", root / "config" / "tiny.yaml")
     return root
+
+
+# --- end-to-end workflow runs (tests/test_workflow*.py) ----------------------------------------
+
+BIN = Path(sys.executable).parent
+
+
+def path_without_venv() -> str:
+    """PATH without the folder of this Python (the venv's bin): nothing activated."""
+    return os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
+
+
+def run(args: list[str], cwd: Path, check: bool = True, path: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``args`` with the venv's bin off PATH (``path`` instead, when given): every rule must
+    find epibench beside the Python that runs Snakemake, as with ``.venv/bin/snakemake``."""
+    env = {**os.environ, "PATH": path or path_without_venv()}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}")
+    return done
+
+
+def snakemake(workdir: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Snakemake on 2 cores with the copy's config/tiny.yaml (``extra``: more arguments)."""
+    return run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny.yaml", *extra],
+        workdir,
+        check=check,
+    )
+
+
+def tiny_demo_data(root: Path, samples: int) -> Path:
+    """``epibench demo-data`` into ``root``/resources/tiny: three 100-kb chromosomes, ``samples``
+    samples with methylation calls and marks (config/tiny.yaml's inputs); returns its sample sheet."""
+    out = "resources/tiny"
+    run([str(BIN / "epibench"), "demo-data", "--out", out, "--chrom-lengths", "100000,100000,100000",
+         "--samples", str(samples)], root)
+    return root / out / "samples.tsv"

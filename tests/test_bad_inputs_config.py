@@ -233,10 +233,22 @@ def test_a_bad_sample_sheet_names_it(data, cohort):
     assert got.loc[want, MARKS].values.tolist() == [row[5:] for row in cohort["rows"] if row[0] in want]
 
 
+def test_a_methylation_only_cohort_is_valid(cohort, tmp_path):
+    """No marks key and no mark column: every sample with methylation calls, marks filled in as []."""
+    sheet = tmp_path / "methylation_only.tsv"
+    sheet.write_text("".join("\t".join(row[:5]) + "\n" for row in [cohort["header"], *cohort["rows"]]))
+    config = copy.deepcopy(cohort["config"]) | {"samples": str(sheet)}
+    del config["marks"]
+    got = VALIDATE(config)
+    assert config["marks"] == [] and got.index.tolist() == ["s1", "s2", "s3"]
+
+
 # --- through snakemake -n ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("damage", ["empty sample sheet", "NaN min_cg_share", "no marks", "a results file"])
+@pytest.mark.parametrize(
+    "damage", ["empty sample sheet", "NaN min_cg_share", "a sample to predict, no marks", "a results file"]
+)
 def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     """``snakemake -n`` in a copy of the workflow stops on the damage with the message validate()
     gives: a few lines naming the file and the key, never the schema."""
@@ -244,9 +256,14 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     root = copy_workflow(tmp_path / "repo")
     config = copy.deepcopy(cohort["config"])
     config_files = ["config/bad.yaml"]
-    if damage == "no marks":
+    if damage == "a sample to predict, no marks":
         del config["marks"]
-        expected = ["config/bad.yaml: missing key 'marks'", "bigWig"]
+        config["samples"] = str(tmp_path / "to_predict.tsv")
+        rows = [[*row[:5]] for row in cohort["rows"]]
+        rows[2][1:3] = ["", ""]  # s3: no methylation calls, no format
+        lines = [cohort["header"][:5], *rows]
+        Path(config["samples"]).write_text("".join("\t".join(line) + "\n" for line in lines))
+        expected = [config["samples"], "samples ['s3'] have no methylation calls", "'marks' is empty"]
     elif damage == "a results file":  # `snakemake --configfile c.yaml results/x/qc/s.ingest.json`
         (root / "results").mkdir()
         (root / "results" / "s.ingest.json").write_text('{"sample": "s", "n_records": 10, "cg_share": 0.99}')

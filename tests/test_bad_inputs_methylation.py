@@ -9,9 +9,9 @@ or the reverse), or nothing left (0 bytes, header lines only).
 
 The outcome is derived here from the file's text alone, by a plain-Python statement of the
 documented behaviour (``expected``): each data line parsed strictly as its format says,
-then ``canonical``'s steps (CG-context rows out, names harmonised, zero-depth calls out, the
-CG check with its off-by-one diagnosis, a strand called twice an error naming both lines,
-strands merged, min_coverage). So a case ends in the canonical table and QC counts, or an
+then ``canonical``'s steps (CG-context rows out, names harmonised, zero-depth calls out, a call
+beyond its sequence an error, the CG check with its diagnosis (which shift or strand convention
+fits), a strand called twice an error naming both lines, strands merged, min_coverage). So a case ends in the canonical table and QC counts, or an
 InputError naming the file (and the line, where one applies), never another exception.
 """
 
@@ -248,6 +248,9 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
     if fmt == "bismark_cpg_report":
         strand, meth, unmeth = _strand(f[2], "+ -"), _int(f[3]), _int(f[4])
         return f[0], start - 1, strand, float(meth), meth + unmeth, f[5] == "CG"
+    end = _int(f[2], -(1 << 62))
+    if end < start + (1 - base):  # a 0-based half-open interval is not empty; a 1-based one not reversed
+        raise Bad(text)
     _fraction(f[3], 100)
     meth, unmeth = _int(f[4]), _int(f[5])
     return f[0], start - base, ".", float(meth), meth + unmeth, True
@@ -284,24 +287,34 @@ def _on_cg(seq: str, pos: int, strand: str) -> tuple[bool, int]:
     return on_c or on_g, pos if on_c else pos - 1
 
 
-def _share(calls: list[tuple], shift: int = 0) -> float:
-    """Share of calls on a CG of the reference, their positions moved by ``shift``."""
-    return float(np.mean([_on_cg(NORMALISED[c[1]], c[2] + shift, c[3])[0] for c in calls]))
+def _share(calls: list[tuple], shift: int = 0, minus_shift: int = 0) -> float:
+    """Share of calls on a CG of the reference, their positions moved by ``shift`` (- strand calls
+    by ``minus_shift`` more)."""
+    return float(
+        np.mean(
+            [_on_cg(NORMALISED[c[1]], c[2] + shift + minus_shift * (c[3] == "-"), c[3])[0] for c in calls]
+        )
+    )
 
 
-def _low_cg_share(calls: list[tuple], min_cg_share: float, base: int) -> Outcome | None:
+def _low_cg_share(calls: list[tuple], min_cg_share: float) -> Outcome | None:
     """The CG check of ``canonical`` on (line, bare name, pos, strand, ...) calls: the error
-    Outcome with its diagnosis (off-by-one or wrong assembly), None when the share is enough."""
+    Outcome with its diagnosis (the shift, or the - strand convention, that fits, else a wrong
+    assembly), None when the share is enough."""
     if _share(calls) >= min_cg_share:
         return None
-    shares = {s: _share(calls, s) for s in (+1, -1)}
-    best = +1 if shares[+1] >= shares[-1] else -1
-    if shares[best] >= min_cg_share:
-        return Outcome(phrase=f"off-by-one: the file seems {base - best}-based but was read as {base}-based")
-    return Outcome(phrase="wrong assembly?")
+    fits: dict = {s: _share(calls, s) for s in (-1, 0, +1)}
+    if any(c[3] == "-" for c in calls):
+        fits["- strand on the C"] = _share(calls, minus_shift=+1)
+    best = max(fits, key=lambda fit: (fits[fit], fit == 0))  # the first of equal shares, 0 before all
+    if fits[best] < min_cg_share:
+        return Outcome(phrase="wrong assembly?")
+    if isinstance(best, str):
+        return Outcome(phrase="- strand calls sit on the C of their CpG")
+    return Outcome(phrase="one base to the right (+1)" if best > 0 else "one base to the left (-1)")
 
 
-def _cpgs(calls: list[tuple], style: str, min_coverage: int, min_cg_share: float, base: int, judge: bool):
+def _cpgs(calls: list[tuple], style: str, min_coverage: int, min_cg_share: float, judge: bool):
     """Steps 4-6 of ``canonical`` on (line, bare name, pos, strand, n_meth, n_total) calls.
 
     Returns (rows (name, pos, n_meth, n_total), qc counts, error Outcome or None, whether a low
@@ -309,7 +322,7 @@ def _cpgs(calls: list[tuple], style: str, min_coverage: int, min_cg_share: float
     qc = {"n_calls": len(calls), "n_off_cg_dropped": 0, "n_cpgs_merged": 0, "n_kept": 0}
     if not calls:
         return [], qc, None, False
-    low_share = _low_cg_share(calls, min_cg_share, base)
+    low_share = _low_cg_share(calls, min_cg_share)
     if low_share is not None and judge:
         return [], qc, low_share, False
     warned = low_share is not None
@@ -392,6 +405,8 @@ def expected(
     covered = [c for c in known if c[5] > 0]
     if not covered:
         return Outcome(phrase="no call has any reads")
+    if any(pos >= len(NORMALISED[name]) for _, name, pos, *_ in covered):
+        return Outcome(phrase="sequence lengths differ")  # a call beyond its sequence: another assembly
     qc = {
         "n_records": len(numbers),
         "n_non_cg_context_dropped": sum(not c[6] for c in calls),
@@ -399,20 +414,19 @@ def expected(
         "dropped_chroms": dropped,
         "n_zero_depth_dropped": len(known) - len(covered),
     }
-    base = BASE.get(layout.fmt, 0)
     parts = [covered] if groups is None else [[c for c in covered if c[1] in g] for g in groups]
     rows, warnings = [], 0
     totals = {"n_calls": 0, "n_off_cg_dropped": 0, "n_cpgs_merged": 0, "n_kept": 0}
     for part in parts:
         judge = groups is None or len(part) >= MIN_CALLS_TO_JUDGE
-        kept, part_qc, error, warned = _cpgs(part, style, min_coverage, min_cg_share, base, judge)
+        kept, part_qc, error, warned = _cpgs(part, style, min_coverage, min_cg_share, judge)
         if error is not None:
             return error
         rows += kept
         warnings += warned
         totals = {key: totals[key] + part_qc[key] for key in totals}
     if groups is not None:  # the scattered path's last stage judges the sample as a whole
-        low_share = _low_cg_share(covered, min_cg_share, base)
+        low_share = _low_cg_share(covered, min_cg_share)
         if low_share is not None:
             return low_share
     if totals["n_calls"] and totals["n_calls"] == totals["n_off_cg_dropped"]:

@@ -11,7 +11,7 @@ import pytest
 from epibench.cli import build_parser, main
 
 STAGES = [
-    "demo-data", "reference", "ingest", "ingest-split", "ingest-group", "ingest-summary", "qc", "chrom-names", "regions", "shard-plan", "shards", "train", "predict",
+    "demo-data", "reference", "check-inputs", "ingest", "ingest-split", "ingest-group", "ingest-summary", "qc", "chrom-names", "regions", "shard-plan", "shards", "train", "predict",
     "baseline", "evaluate", "attribute", "report",
 ]
 

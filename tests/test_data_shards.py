@@ -685,3 +685,25 @@ def test_a_held_out_block_narrower_than_the_widest_input_span_is_refused(tiny_co
             "sample1",
             SETTINGS,
         )
+
+
+def test_a_shard_without_marks_stores_an_empty_grid_and_loads_back(tiny_shards, tiny_shards_without_marks):
+    """A methylation-only cohort: ``hist`` is (G, 0) (the grid still counts its bins), and a batch has
+    hist and hist_mask of (B, 0, NB) beside the very sequence, region and targets of the same CpGs
+    with marks."""
+    for shard in tiny_shards_without_marks:
+        manifest = read_manifest(shard)
+        assert manifest["marks"] == []
+        n_grid = sum(c["n_grid"] for c in manifest["chroms"])
+        assert manifest["arrays"]["hist"]["shape"] == [n_grid, 0]
+        assert np.load(shard / "hist.npy").shape == (n_grid, 0)
+    for split in SPLITS:
+        bare = ShardDataset(tiny_shards_without_marks, split)
+        full = ShardDataset(tiny_shards, split)
+        assert bare.marks == [] and len(bare) == len(full) > 0
+        assert bare.norm_stats[read_manifest(tiny_shards[0])["sample"]][0].shape == (0,)
+        rows = np.arange(0, len(bare), max(1, len(bare) // 50))
+        batch, reference = bare.__getitems__(rows), full.__getitems__(rows)
+        assert batch["hist"].shape == batch["hist_mask"].shape == (len(rows), 0, bare.n_bins)
+        for key in ("seq", "region", "level", "label", "weight", "index"):
+            assert torch.equal(batch[key], reference[key]), key

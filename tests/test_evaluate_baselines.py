@@ -164,3 +164,14 @@ def test_empty_split_is_an_input_error(tiny_shards):
         fit_baseline("logreg_gc_cpg", chr1)
     with pytest.raises(InputError, match="train split"):
         fit_baseline("logreg_gc_cpg", chr3)
+
+
+def test_without_marks_the_tree_baseline_is_gbm_region(tables, tiny_shards_without_marks):
+    """A methylation-only cohort: gbm_histone refuses (it has no histone feature to read) and names
+    gbm_region, which reads region class, CpG density and GC only, so it predicts exactly as on the
+    same CpGs with marks."""
+    with pytest.raises(InputError, match="gbm_region"):
+        fit_baseline("gbm_histone", tiny_shards_without_marks)
+    table, record = fit_baseline("gbm_region", tiny_shards_without_marks)
+    assert record["features"] == [f"region_{r}" for r in REGION_CLASSES] + ["cpg_density", "gc"]
+    pd.testing.assert_frame_equal(table, tables["gbm_region"][0])

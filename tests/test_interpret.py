@@ -269,3 +269,27 @@ def test_load_attributions_names_what_a_foreign_npz_lacks(tmp_path):
         load_attributions(tmp_path / "other.npz")
     with pytest.raises(ValueError, match="lack"):
         save_attributions({"seq_attr": np.zeros(2)}, tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_a_model_without_marks_is_explained_by_its_sequence(arch, tiny_shards_without_marks, tmp_path):
+    """A methylation-only cohort: empty histone attributions (delta 0: input and baseline are one),
+    no attention; the sequence figures draw, the histone one refuses by name."""
+    from epibench.data.dataset import ShardDataset
+    from epibench.errors import InputError
+    from epibench.interpret.arrays import load_attributions
+    from epibench.interpret.explain import explain
+    from epibench.interpret.plots import explanation_figure, write_interpret_figure
+
+    dataset = ShardDataset(tiny_shards_without_marks, "test")
+    summary = explain(_tiny_model(arch, dataset), dataset, tmp_path, per_region=2, n_steps=8, batch_size=8)
+    arrays = load_attributions(tmp_path / "attributions.npz")
+    n = summary["n_cpgs"]
+    assert arrays["hist_attr"].shape == arrays["hist_mask"].shape == (n, 0, dataset.n_bins)
+    assert list(arrays["marks"]) == [] and "attention" not in arrays and summary["has_attention"] is False
+    assert summary["hist_median_rel_delta"] == 0.0 and summary["seq_median_rel_delta"] <= 0.05
+    for kind in ("sequence_attribution", "cpg_explanations"):
+        assert write_interpret_figure(kind, tmp_path / "attributions.npz", tmp_path / kind)[0].stat().st_size > 1000
+    assert len(explanation_figure(arrays).axes) == 6, "one logo per CpG, no histone bars"
+    with pytest.raises(InputError, match="no histone marks"):
+        write_interpret_figure("histone_attribution", tmp_path / "attributions.npz", tmp_path / "h")

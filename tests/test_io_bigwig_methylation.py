@@ -232,14 +232,16 @@ def test_coverage_missing_a_chromosome_is_named(tmp_path, ref):
         ingest(levels, ref, coverage_path=coverage)
 
 
-def test_shifted_positions_are_an_off_by_one_not_silently_dropped(tmp_path):
+def test_shifted_positions_are_a_shift_not_silently_dropped(tmp_path):
     rng = np.random.default_rng(7)
     seq = "".join(rng.choice(list("ACGT"), size=20_000))
     reference = make_reference(tmp_path, {"chr1": seq}, "random")
     cpgs = [i for i in range(1, len(seq) - 1) if seq[i : i + 2] == "CG"]
     # written one base early (1-based positions read as 0-based the other way round)
     levels = write_bigwig(tmp_path / "l.bw", {"chr1": len(seq)}, bases("chr1", *[(c - 1, 0.5) for c in cpgs]))
-    with pytest.raises(InputError, match="off-by-one"):
+    with pytest.raises(
+        InputError, match=r"one base to the right \(\+1\): roadmap_bigwig is zero-based by definition"
+    ):
         ingest(levels, reference)
 
 

@@ -248,37 +248,66 @@ def cpgs_of(seq):
     return [i for i in range(len(seq) - 1) if seq[i : i + 2] == "CG"]
 
 
-def test_one_based_coverage_read_as_zero_based_is_an_off_by_one(tmp_path, random_ref):
+def test_one_based_coverage_read_as_zero_based_is_refused_by_its_rows(tmp_path, random_ref):
     ref, seq = random_ref
     # a true 1-based Bismark file: both cytosines of each CpG (C at c+1, the - C at c+2)
     lines = [tsv("chr1", p, p, 50, 3, 3) for c in cpgs_of(seq) for p in (c + 1, c + 2)]
     path = write(tmp_path, "s.bismark.cov", lines)
     table, _ = ingest(path, ref)  # read right: every CpG once, both strands merged
     assert table.pos.tolist() == cpgs_of(seq) and (table.n_total == 12).all()
+    with pytest.raises(InputError, match="start == end is one-based") as info:
+        ingest(path, ref, fmt="bismark_zero_cov")
+    assert f"{path}, line 1:" in str(info.value)
+
+
+def test_one_based_rows_of_two_bases_read_as_zero_based_offer_both_causes(tmp_path, random_ref):
+    ref, seq = random_ref
+    # one 1-based row per cytosine, ending one base after it: its rows allow either base
+    lines = [tsv("chr1", p + 1, p + 2, 50, 3, 3) for c in cpgs_of(seq) for p in (c, c + 1)]
+    path = write(tmp_path, "s.bismark.zero.cov", lines)
     with pytest.raises(
-        InputError, match="off-by-one: the file seems 1-based but was read as 0-based"
+        InputError,
+        match=r"fit \S+ one base to the left \(-1\): either the file is one-based "
+        r"\(format bismark_cov\) or the reference is offset",
     ) as info:
         ingest(path, ref, fmt="bismark_zero_cov")
-    assert "bismark_zero_cov" in str(info.value) and str(path) in str(info.value)
+    assert "random/genome.fa" in str(info.value) and "moved -1" in str(info.value)
 
 
-def test_zero_based_read_as_one_based_is_an_off_by_one(tmp_path, random_ref):
+def test_zero_based_read_as_one_based_offers_the_zero_based_format(tmp_path, random_ref):
     ref, seq = random_ref
     lines = [tsv("chr1", p, p + 1, 50, 3, 3) for c in cpgs_of(seq) for p in (c, c + 1)]
     path = write(tmp_path, "s.bismark.zero.cov", lines)
-    with pytest.raises(InputError, match="the file seems 0-based but was read as 1-based"):
+    with pytest.raises(
+        InputError,
+        match=r"one base to the right \(\+1\): either the file is zero-based " r"\(format bismark_zero_cov\)",
+    ):
         ingest(path, ref, fmt="bismark_cov")
 
 
-def test_stranded_one_based_bedmethyl_is_an_off_by_one(tmp_path, random_ref):
+def test_stranded_one_based_bedmethyl_blames_the_reference(tmp_path, random_ref):
     ref, seq = random_ref
     lines = [
         tsv("chr1", p + 1, p + 2, "x", 5, strand, p + 1, p + 2, "0,0,0", 5, 40)  # shifted by one: 1-based
         for c in cpgs_of(seq)
         for p, strand in ((c, "+"), (c + 1, "-"))
     ]
-    with pytest.raises(InputError, match="seems 1-based but was read as 0-based"):
+    with pytest.raises(
+        InputError,
+        match="one base to the left .*bedmethyl is zero-based by definition, so the "
+        "reference is offset or another assembly",
+    ) as info:
         ingest(write(tmp_path, "s.bed", lines), ref)
+    assert "format bismark" not in str(info.value)
+
+
+def test_minus_strand_calls_on_the_c_are_named_as_a_strand_convention(tmp_path, random_ref):
+    ref, seq = random_ref
+    # every - strand call written at the C of its CpG instead of its G
+    lines = [tsv("chr1", c, c + 1, "CG", "0.5", strand, 5) for c in cpgs_of(seq) for strand in "+-"]
+    with pytest.raises(InputError, match="- strand calls sit on the C of their CpG") as info:
+        ingest(write(tmp_path, "s.methylC", lines), ref)
+    assert "100.0% with - strand calls on the C" in str(info.value)
 
 
 def test_wrong_assembly(tmp_path, random_ref):
@@ -286,7 +315,9 @@ def test_wrong_assembly(tmp_path, random_ref):
     rng = np.random.default_rng(3)
     positions = np.sort(rng.choice(len(seq) - 2, size=500, replace=False))
     lines = [tsv("chr1", p, p + 1, "CG", "0.5", "+", 5) for p in positions]
-    with pytest.raises(InputError, match=r"wrong assembly\? only \d+\.\d% of calls fall on a CpG") as info:
+    with pytest.raises(
+        InputError, match=r"wrong assembly\? too few calls fall on a CpG of .* at any shift"
+    ) as info:
         ingest(write(tmp_path, "s.methylC", lines), ref)
     assert "random/genome.fa" in str(info.value)
 

@@ -165,13 +165,13 @@ def test_the_sample_cg_share_is_judged_when_no_group_has_enough_calls(tmp_path, 
     """Two small chromosomes in their own groups, each under MIN_CALLS_TO_JUDGE calls: a 1-based
     .bismark.cov read as 0-based (or the reverse) stops the scattered path as it stops ingest()."""
     reference, seqs = genome
-    # both bases of each CpG, as Bismark reports them; the file 1-based but read as 0-based, or the reverse
+    # both bases of each CpG, rows of two bases; the file 1-based but read as 0-based, or the reverse
     shift = 1 if fmt == "bismark_zero_cov" else 0
     bases = [(chrom, b) for chrom in ("chrB", "chrM") for c in cpgs_of(seqs[chrom])[:200] for b in (c, c + 1)]
     path = tmp_path / "s.bismark.cov"
-    path.write_text("".join(f"{chrom}\t{b + shift}\t{b + shift}\t50\t3\t3\n" for chrom, b in bases))
+    path.write_text("".join(f"{chrom}\t{b + shift}\t{b + shift + 1}\t50\t3\t3\n" for chrom, b in bases))
     groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
-    with pytest.raises(InputError, match="off-by-one") as one_job:
+    with pytest.raises(InputError, match="positions fit .* one base to the") as one_job:
         ingest(path, reference, fmt=fmt)
     split_calls(path, reference, groups, tmp_path / "calls", fmt=fmt)
     group_qcs = {}

@@ -274,3 +274,33 @@ def test_local_readout_weights_depend_on_the_offset():
     outside[0, 7] = 1.0
     assert not torch.allclose(readout(near), readout(far))
     assert torch.equal(readout(outside), readout(tokens))
+
+
+def sequence_only(arch):
+    torch.manual_seed(0)
+    return build_model(arch, 0, NB, W, **SMALL[arch])
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_a_model_without_marks_reads_the_sequence_alone(arch):
+    """n_marks 0 (a methylation-only cohort): hist is (B, 0, NB); every parameter learns from the
+    sequence (and region), none sees an empty histone input."""
+    model = sequence_only(arch).train()
+    seq, _, _, region = inputs()
+    hist, mask = torch.zeros(B, 0, NB), torch.zeros(B, 0, NB, dtype=torch.bool)
+    out = model(seq, hist, mask, region)
+    assert out["level"].shape == out["logit"].shape == (B,)
+    (out["level"].sum() + out["logit"].sum()).backward()
+    assert all(p.grad is not None for p in model.parameters())
+    assert model.has_attention is False
+    assert model.spec["n_marks"] == 0
+    with pytest.raises(ValueError, match="attention"):
+        model(seq, hist, mask, region, return_attention=True)
+    # fewer parameters than with one mark: nothing is kept for a histone input that never comes
+    assert count_parameters(model) < count_parameters(build_model(arch, 1, NB, W, **SMALL[arch]))
+
+
+def test_hybrid_without_marks_has_no_histone_encoder_or_fusion():
+    names = [name for name, _ in sequence_only("hybrid").named_parameters()]
+    assert not any(name.startswith(("histone.", "fusion.")) for name in names)
+    assert any(name.startswith("sequence.") for name in names)

@@ -80,3 +80,22 @@ def test_report_starts_with_the_headline(tmp_path):
     page = cohort_report(results, "t", ["hybrid", "cnn"], tmp_path / "report" / "index.html").read_text()
     assert page.index("id='headline'") < page.index("<nav>") < page.index("<h2")
     assert "Winner: hybrid" in page
+
+
+def test_a_cohort_without_marks_says_so_where_the_histone_figures_would_be(tmp_path):
+    """The new model's model.json lists no marks: one line in Evaluation (no ablation, gbm_region)
+    and one in Interpretation (no histone attribution or attention); a model with marks, no line."""
+    from epibench.report.cohort import cohort_report
+
+    results = tmp_path / "results"
+    (results / "models" / "hybrid").mkdir(parents=True)
+    meta = results / "models" / "hybrid" / "model.json"
+    meta.write_text(json.dumps({"marks": []}))
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "report" / "index.html").read_text()
+    evaluation = page[page.index("id='Evaluation'") : page.index("id='Interpretation'")]
+    interpretation = page[page.index("id='Interpretation'") :]
+    assert evaluation.count("no histone marks") == 1 and "gbm_region" in evaluation
+    assert interpretation.count("no histone marks") == 1 and "no histone attribution" in interpretation
+    meta.write_text(json.dumps({"marks": ["H3K4me3"]}))
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "report" / "index.html").read_text()
+    assert "no histone marks" not in page

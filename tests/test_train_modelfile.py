@@ -108,3 +108,20 @@ def test_weights_are_safetensors_not_pickle(saved):
     header_len = int.from_bytes(head, "little")
     header = json.loads((saved / "model.safetensors").read_bytes()[8 : 8 + header_len])
     assert "conv.0.weight" in header
+
+
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_a_model_without_marks_saves_and_loads(arch, tmp_path):
+    """A methylation-only cohort's model: n_marks 0, marks [] in model.json; it loads for data
+    without marks and names the difference for data with them."""
+    torch.manual_seed(0)
+    model = build_model(arch, 0, NB, W, **SMALL[arch]).eval()
+    save_model(tmp_path, model, {"marks": []})
+    loaded, meta = load_model(tmp_path, expect_marks=[], expect_window=W)
+    assert meta["n_marks"] == 0 and meta["marks"] == []
+    seq, _, _, region = inputs()
+    empty = (torch.zeros(B, 0, NB), torch.zeros(B, 0, NB, dtype=torch.bool))
+    for key, value in model(seq, *empty, region).items():
+        assert torch.equal(value, loaded(seq, *empty, region)[key])
+    with pytest.raises(InputError, match=r"marks \[\]"):
+        load_model(tmp_path, expect_marks=MARKS)

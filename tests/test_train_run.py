@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import torch
 
 from epibench.train.loop import CHECKPOINT
 from epibench.train.run import train_from_shards
+from tiny_models import TINY_HYBRID
 
 MODEL = {"arch": "cnn", "channels": [8, 8], "kernels": [5, 5], "pools": [2, 2], "dense": 8}
 TRAIN = {"epochs": 1, "batch_size": 64, "warmup_steps": 1, "num_workers": 0, "checkpoint_every": 0}
@@ -31,3 +34,12 @@ def test_histone_normalisation_is_part_of_the_run(tiny_shards, tmp_path, caplog)
     with caplog.at_level("WARNING"):
         train_from_shards(tiny_shards, MODEL, {**TRAIN, "histone_norm": "log1p"}, tmp_path)
     assert "training data" in caplog.text
+
+
+def test_a_methylation_only_cohort_trains_on_the_sequence(tiny_shards_without_marks, tmp_path):
+    """Shards without marks: the hybrid trains without its histone encoder and fusion, and its
+    model.json records zero marks."""
+    train_from_shards(tiny_shards_without_marks, {"arch": "hybrid", **TINY_HYBRID}, TRAIN, tmp_path)
+    meta = json.loads((tmp_path / "model.json").read_text())
+    assert meta["n_marks"] == 0 and meta["marks"] == []
+    assert meta["training"]["best"]["val_loss"] > 0

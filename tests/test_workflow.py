@@ -20,53 +20,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_workflow
+from conftest import copy_workflow, path_without_venv, run, snakemake, tiny_demo_data
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.workflow
-
-
-def path_without_venv() -> str:
-    """PATH without the folder of this Python (the venv's bin): nothing activated."""
-    return os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
-
-
-def run(args: list[str], cwd: Path, check: bool = True, path: str | None = None) -> subprocess.CompletedProcess:
-    """Run ``args`` with the venv's bin off PATH (``path`` instead, when given): every rule must
-    find epibench beside the Python that runs Snakemake, as with ``.venv/bin/snakemake``."""
-    env = {**os.environ, "PATH": path or path_without_venv()}
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}")
-    return done
-
-
-def snakemake(workdir: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
-    return run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/tiny.yaml", *extra],
-        workdir,
-        check=check,
-    )
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with the tiny cohort, after one complete run."""
     root = copy_workflow(tmp_path_factory.mktemp("epibench repo"))  # a space in the path on purpose
-    run(
-        [
-            str(BIN / "epibench"),
-            "demo-data",
-            "--out",
-            "resources/tiny",
-            "--chrom-lengths",
-            "100000,100000,100000",
-            "--samples",
-            "3",
-        ],
-        root,
-    )
+    tiny_demo_data(root, samples=3)
     # sample3 keeps its histone marks but loses its methylation calls: a sample to predict
     sheet = pd.read_csv(root / "resources/tiny/samples.tsv", sep="\t", dtype=str)
     sheet.loc[sheet["sample"] == "sample3", ["methylation", "format"]] = ""

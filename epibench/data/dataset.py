@@ -19,6 +19,8 @@ no signal, where ``BatchRequest.drop`` says so (mark dropout) and for ``hide_mar
 Sample covariates (manifest ``covariates``: feature name -> value, e.g. ``condition=tumour``
 1/0, ``purity`` 0.6) follow the marks as constant channels, so M counts marks + covariates
 (``marks`` lists both, ``histone_marks`` the marks alone); an unknown value is missing.
+A cohort without marks, covariates or 3D-genome channels has M = 0: hist and hist_mask are
+(B, 0, NB), and the models read the sequence alone.
 Histone normalisation: epibench.data.normalise, statistics per sample from its training rows.
 """
 
@@ -206,9 +208,8 @@ class ShardDataset(Dataset):
         """Grid-bin signal of CpGs at ``pos`` (bp) on shard-local chromosomes ``chrom`` of one shard:
         (n, M, NB) float32, NaN = missing."""
         grid_rows, inside = self._window_grid_rows(shard, chrom, pos)
-        hist = np.asarray(self.arrays[shard]["hist"][grid_rows.ravel()], dtype=np.float32).reshape(
-            len(pos), self.n_bins, -1
-        )
+        grid = self.arrays[shard]["hist"]
+        hist = np.asarray(grid[grid_rows.ravel()], dtype=np.float32).reshape(len(pos), self.n_bins, grid.shape[1])
         hist[~inside] = np.nan
         return hist.transpose(0, 2, 1)
 

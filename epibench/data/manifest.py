@@ -13,8 +13,8 @@ from epibench.errors import InputError
 SCHEMA_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 # name -> dtype of every array in a shard. "hist" is (G, marks): the mean signal of each
-# grid bin of every chromosome (manifest["chroms"][i]["grid_offset"] onwards, NaN = missing);
-# the others are per CpG, (N,).
+# grid bin of every chromosome (manifest["chroms"][i]["grid_offset"] onwards, NaN = missing),
+# (G, 0) for a cohort without marks; the others are per CpG, (N,).
 ARRAY_DTYPES = {
     "hist": "float32",
     "pos": "int64",  # 0-based + strand C

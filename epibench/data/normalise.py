@@ -31,7 +31,8 @@ def robust_stats(log_hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     log_hist: (rows, marks, bins), NaN = missing. Returns (marks,) centre and (marks,) scale;
     a mark with no observed bin gets (0, 1), one with IQR 0 its standard deviation, else 1.
     """
-    values = np.moveaxis(np.asarray(log_hist, dtype=np.float64), 1, 0).reshape(log_hist.shape[1], -1)
+    rows, n_marks, bins = log_hist.shape
+    values = np.moveaxis(np.asarray(log_hist, dtype=np.float64), 1, 0).reshape(n_marks, rows * bins)
     centre = np.zeros(len(values))
     scale = np.ones(len(values))
     for mark, row in enumerate(values):

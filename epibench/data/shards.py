@@ -8,7 +8,8 @@ are read in chunks, so memory is bounded by one chromosome's CpGs, never the gen
 What a shard stores (epibench.data.manifest has the layout):
 - per CpG: position, chromosome, region class, level, label, coverage weight, split;
 - per mark: the mean signal over a ``bin_size`` grid of each chromosome (NaN = missing),
-  stored once, not once per overlapping window (epibench.data.windows);
+  stored once, not once per overlapping window (epibench.data.windows); a cohort without marks
+  stores a grid of zero columns;
 - no sequence: windows are cut at load time from the reference (epibench.io.genome_windows),
   which the manifest names with its fingerprint.
 CpGs are dropped, and counted, when they are not reference CpGs, are blacklisted, fall in
@@ -113,6 +114,14 @@ def _cpg_arrays(cpgs: pd.DataFrame, split: np.ndarray, chrom_index: int, setting
     }
 
 
+def _grid(channels: list[np.ndarray], length: int, bin_size: int) -> np.ndarray:
+    """The chromosome's channel grid (G, C) float32 from C channels of G = ceil(length / bin_size)
+    bins each; with no channel (a cohort without marks) (G, 0), so grid offsets still count bins."""
+    if not channels:
+        return np.empty((-(-length // bin_size), 0), dtype=np.float32)
+    return np.stack(channels, axis=1)
+
+
 def build_shard(
     cpg_table: str | Path | None,
     region_table: str | Path,
@@ -128,7 +137,8 @@ def build_shard(
 ) -> dict:
     """Write the shard folder ``out_dir`` for ``sample`` on the sequences ``chroms``; returns its manifest.
 
-    mark_tracks: mark name -> bigWig path, in the order the model will see them.
+    mark_tracks: mark name -> bigWig path, in the order the model will see them; empty for a
+    cohort without marks (with no 3D-genome channels either, ``hist`` is then (G, 0)).
     A sample with no CpG on these sequences gives a valid, empty shard. cpg_table None: a
     sample without methylation calls, to predict: every reference CpG, level NaN, label 0,
     weight 0 (manifest ``labelled`` False; such shards are never trained or scored on).
@@ -169,7 +179,7 @@ def build_shard(
             channels += genome_features.grids(chrom, length, settings.bin_size)
             if genome_features.has_tads:
                 parts.setdefault("tad_id", []).append(genome_features.tad_ids(chrom, length, settings.bin_size))
-        grid = np.stack(channels, axis=1)
+        grid = _grid(channels, length, settings.bin_size)
         parts["hist"].append(grid)
         for name, array in _cpg_arrays(cpgs[keep], split[keep], len(chrom_info), settings).items():
             parts[name].append(array)

@@ -48,7 +48,13 @@ ABLATION_COLUMNS = (
 def hidden_mark_predictions(
     model: torch.nn.Module, dataset: ShardDataset, model_name: str
 ) -> dict[str, pd.DataFrame]:
-    """mark -> the predictions table of ``dataset`` with that mark hidden (one pass per mark)."""
+    """mark -> the predictions table of ``dataset`` with that mark hidden (one pass per mark);
+    InputError when the dataset has no mark (or other channel) to hide."""
+    if not dataset.marks:
+        raise InputError(
+            "the shards have no histone marks (nor covariate or 3D-genome channels) to hide: "
+            "mark ablation needs marks (set evaluate.ablation: false)"
+        )
     tables = {}
     for mark in dataset.marks:
         dataset.hide_marks([mark])

@@ -11,7 +11,10 @@ tree model on the binned histone marks every methylation paper since Zhang et al
 - ``gbm_histone`` (histone marks + region + composition, the feature tiers of Zhang et al.):
   scikit-learn's HistGradientBoostingClassifier for the label and HistGradientBoostingRegressor
   for the level, on the binned normalised histone signal, its missing masks, the region class
-  one-hot, CpG density and GC content.
+  one-hot, CpG density and GC content;
+- ``gbm_region`` (region + composition): the same gradient boosting without the histone features,
+  the tree baseline of a cohort without marks (the workflow runs it in place of ``gbm_histone``
+  there), and beside ``gbm_histone`` what the marks add to it.
 
 They see the same rows as the deep models: ShardDataset(train) and ShardDataset(test) of the
 same shard folders, with the same windows, histone normalisation (statistics from the training
@@ -53,13 +56,15 @@ class Baseline:
 
     ``design(features)``: (N, F) float64 design matrix from ``window_features``' dict;
     ``feature_names(marks, n_bins)``: the F column names; ``models(seed)``: (classifier of the
-    label, regressor of the level), both sklearn Pipelines.
+    label, regressor of the level), both sklearn Pipelines. ``needs_marks``: it reads histone
+    input channels, so shards without any cannot feed it.
     """
 
     description: str
     design: Callable[[dict[str, np.ndarray]], np.ndarray]
     feature_names: Callable[[list[str], int], list[str]]
     models: Callable[[int], tuple[Pipeline, Pipeline]]
+    needs_marks: bool = False
 
 
 def _composition_design(features: dict[str, np.ndarray]) -> np.ndarray:
@@ -80,29 +85,26 @@ def _composition_models(seed: int) -> tuple[Pipeline, Pipeline]:
     )
 
 
-def _histone_design(features: dict[str, np.ndarray]) -> np.ndarray:
-    """(N, 2*M*NB + len(REGION_CLASSES) + 2): histone bins, their masks, region one-hot, CpG density, GC."""
+def _region_design(features: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, len(REGION_CLASSES) + 2): region one-hot, CpG density, GC."""
     region = np.eye(len(REGION_CLASSES))[features["region"]]
-    return np.hstack(
-        [
-            features["hist"],
-            features["hist_mask"],
-            region,
-            features["cpg_density"][:, None],
-            features["gc"][:, None],
-        ]
-    ).astype(np.float64)
+    return np.hstack([region, features["cpg_density"][:, None], features["gc"][:, None]]).astype(np.float64)
+
+
+def _region_names(marks: list[str], n_bins: int) -> list[str]:
+    """Column names of ``_region_design``: region_<class>, cpg_density, gc (marks and bins unused)."""
+    return [f"region_{name}" for name in REGION_CLASSES] + ["cpg_density", "gc"]
+
+
+def _histone_design(features: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 2*M*NB + len(REGION_CLASSES) + 2): histone bins, their masks, then ``_region_design``."""
+    return np.hstack([features["hist"], features["hist_mask"], _region_design(features)]).astype(np.float64)
 
 
 def _histone_names(marks: list[str], n_bins: int) -> list[str]:
-    """Column names of ``_histone_design``: <mark>_bin<j>, <mark>_bin<j>_observed, region_<class>, cpg_density, gc."""
+    """Column names of ``_histone_design``: <mark>_bin<j>, <mark>_bin<j>_observed, then ``_region_names``."""
     bins = [f"{mark}_bin{j}" for mark in marks for j in range(n_bins)]
-    return (
-        bins
-        + [f"{name}_observed" for name in bins]
-        + [f"region_{name}" for name in REGION_CLASSES]
-        + ["cpg_density", "gc"]
-    )
+    return bins + [f"{name}_observed" for name in bins] + _region_names(marks, n_bins)
 
 
 def _histone_models(seed: int) -> tuple[Pipeline, Pipeline]:
@@ -127,6 +129,14 @@ BASELINES: dict[str, Baseline] = {
         "level) on binned histone signal, missing masks, region class one-hot, CpG density and GC",
         _histone_design,
         _histone_names,
+        _histone_models,
+        needs_marks=True,
+    ),
+    "gbm_region": Baseline(
+        "region and composition, no histone features (gbm_histone of a cohort without marks): "
+        "histogram gradient boosting (label and level) on region class one-hot, CpG density and GC",
+        _region_design,
+        _region_names,
         _histone_models,
     ),
 }
@@ -190,7 +200,8 @@ def fit_baseline(
     a record {"model", "fit_seconds" (feature reading and fitting, s), "predict_seconds" (s),
     "train_rows", "test_rows", "peak_rss_mb" (this process's peak RSS so far, MB: epibench.memory), "features"
     (design-matrix column names)}. Raises ValueError for an unknown ``name``, InputError when the
-    train or test split has no rows or the training labels are all one class.
+    train or test split has no rows, the training labels are all one class or the baseline needs
+    marks the shards lack.
     """
     if name not in BASELINES:
         raise ValueError(f"unknown baseline {name!r}; known: {sorted(BASELINES)}")
@@ -198,6 +209,11 @@ def fit_baseline(
         raise ValueError(f"max_train_rows must be at least 1, got {max_train_rows}")
     spec = BASELINES[name]
     train = _split(shard_dirs, "train", histone_norm)
+    if spec.needs_marks and not train.marks:
+        raise InputError(
+            f"baseline {name!r} reads histone marks but the shards have none (nor other channels): "
+            "gbm_region is the same model on region class, CpG density and GC alone"
+        )
     test = _split(shard_dirs, "test", histone_norm)
 
     started = time.perf_counter()

@@ -3,7 +3,8 @@
 Written by ``epibench.interpret.explain`` with ``np.savez_compressed``; every array is numeric, bool or
 fixed-width unicode, so ``np.load(path, allow_pickle=False)`` reads it (``load_attributions``). N is the
 number of attributed CpGs (test split, up to ``per_region`` per region class, in region-class order),
-W the window (bp), M the histone marks, NB = W // bin_size the histone bins, R = len(region_classes).
+W the window (bp), M the histone marks (0 for a model without marks: the histone arrays are then empty),
+NB = W // bin_size the histone bins, R = len(region_classes).
 
 Attributions are integrated gradients of the predicted methylation level (a fraction in [0, 1]), so
 they are in units of predicted level; per CpG they sum to level(input) - level(baseline), up to the

@@ -3,8 +3,10 @@
 Sequence: LayerIntegratedGradients through the model's one-hot input layer ``seq_input``; the
 baseline is the all-N sequence (code 4: "no base known"), and the attribution of a position is
 the sum over its five letter channels. Histone marks: IntegratedGradients on the (normalised) binned
-signal with an all-zero baseline (no signal), the mask held fixed. Attributions are in units of the
-predicted level (0-1); per CpG they sum (approximately, see ``delta``) to level(input) - level(baseline).
+signal with an all-zero baseline (no signal), the mask held fixed; with no histone channel (M = 0) the
+histone attributions are empty and their delta 0 (input and baseline are the same). Attributions are
+in units of the predicted level (0-1); per CpG they sum (approximately, see ``delta``) to
+level(input) - level(baseline).
 
 Convergence: captum's delta is sum(attributions) - (F(x) - F(baseline)). A CpG's relative delta is
 |delta| / (|F(x) - F(baseline)| + REL_EPS), with REL_EPS = 0.01 (one percentage point of level), so a
@@ -91,15 +93,18 @@ def integrated_gradients(
         internal_batch_size=internal_batch,
         return_convergence_delta=True,
     )
-    hist_ig = IntegratedGradients(lambda h, s, m, r: forward(s, h, m, r))
-    hist_attr, hist_delta = hist_ig.attribute(
-        hist,
-        baselines=torch.zeros_like(hist),
-        additional_forward_args=(seq, mask, region),
-        n_steps=n_steps,
-        internal_batch_size=internal_batch,
-        return_convergence_delta=True,
-    )
+    if hist.shape[1]:
+        hist_ig = IntegratedGradients(lambda h, s, m, r: forward(s, h, m, r))
+        hist_attr, hist_delta = hist_ig.attribute(
+            hist,
+            baselines=torch.zeros_like(hist),
+            additional_forward_args=(seq, mask, region),
+            n_steps=n_steps,
+            internal_batch_size=internal_batch,
+            return_convergence_delta=True,
+        )
+    else:  # no histone channel: nothing to attribute, and input = baseline, so delta is exactly 0
+        hist_attr, hist_delta = hist.clone(), torch.zeros(len(seq))
     with torch.no_grad():
         level = forward(seq, hist, mask, region)
     return Attributions(

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from epibench.errors import InputError
 from epibench.figures import save_figure
 from epibench.interpret.arrays import load_attributions, mean_by_region
 from epibench.vocab import BASES, N_CODE
@@ -77,9 +78,12 @@ def plot_sequence_attribution(arrays: dict[str, np.ndarray], stem: str | os.Path
 
 
 def plot_histone_attribution(arrays: dict[str, np.ndarray], stem: str | os.PathLike) -> list[Path]:
-    """Mean histone attribution per mark (rows) and bin (x, bp from the C), one panel per region class."""
-    maps = region_means(arrays, "hist_attr")
+    """Mean histone attribution per mark (rows) and bin (x, bp from the C), one panel per region class;
+    InputError for a model without marks (there is nothing to draw)."""
     marks = [str(m) for m in arrays["marks"]]
+    if not marks:
+        raise InputError(f"model {_model_name(arrays)} has no histone marks: no histone attribution to draw")
+    maps = region_means(arrays, "hist_attr")
     edges = bin_edges(int(arrays["window"]), int(arrays["bin_size"]))
     fig = Figure(figsize=(3.4 * len(maps), 2.4 + 0.3 * len(marks)), layout="constrained")
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
@@ -175,17 +179,20 @@ def _row_title(arrays: dict[str, np.ndarray], i: int, tag: str) -> str:
 
 
 def explanation_figure(arrays: dict[str, np.ndarray], k: int = N_EXAMPLES) -> Figure:
-    """One row per CpG of ``pick_examples``: logo of the attribution around the CpG, histone bars per mark."""
+    """One row per CpG of ``pick_examples``: logo of the attribution around the CpG, histone bars per
+    mark (no bars for a model without marks)."""
     most, least = pick_examples(arrays["level_true"], k)
     picked = [(i, f"most methylated #{n + 1}") for n, i in enumerate(most)]
     picked += [(i, f"least methylated #{n + 1}") for n, i in enumerate(least)]
     marks = [str(m) for m in arrays["marks"]]
+    ratios = [4, 1] if marks else [1]
     fig = Figure(figsize=(14, 2.4 * len(picked) + 1), layout="constrained")
-    axes = fig.subplots(len(picked), 2, squeeze=False, gridspec_kw={"width_ratios": [4, 1]})
-    for (logo_ax, bar_ax), (i, tag) in zip(axes, picked):
-        _draw_logo(logo_ax, logo_matrix(arrays["codes"][i], arrays["seq_attr"][i]))
-        logo_ax.set_title(_row_title(arrays, i, tag), fontsize=9, loc="left")
-        _draw_histone_bars(bar_ax, arrays["hist_attr"][i], arrays["hist_mask"][i], marks)
+    axes = fig.subplots(len(picked), len(ratios), squeeze=False, gridspec_kw={"width_ratios": ratios})
+    for row_axes, (i, tag) in zip(axes, picked):
+        _draw_logo(row_axes[0], logo_matrix(arrays["codes"][i], arrays["seq_attr"][i]))
+        row_axes[0].set_title(_row_title(arrays, i, tag), fontsize=9, loc="left")
+        if marks:
+            _draw_histone_bars(row_axes[1], arrays["hist_attr"][i], arrays["hist_mask"][i], marks)
     fig.suptitle(
         f"Per-CpG explanations ({_model_name(arrays)}): the {len(most)} most and {len(least)} least methylated "
         "attributed CpGs\nintegrated gradients on the observed base (baseline all-N; CpG shaded); "

@@ -25,6 +25,11 @@ def _key(name: str) -> str:
     return "MT" if bare in _MITO else bare
 
 
+def is_mitochondrial(name: str) -> bool:
+    """chrM, MT, M and their spellings."""
+    return _key(name) == "MT"
+
+
 def _candidates(names_in_file: Iterable[str], reference_names: Iterable[str]) -> dict[str, list[str]]:
     """Reference names each (distinct) file name could be: itself when exact, else its spelling matches."""
     reference = list(reference_names)

@@ -5,7 +5,7 @@ input (GTF, BEDs, bigWigs, methylation calls), whether it was kept, renamed to t
 FASTA's spelling, or dropped and why (:func:`epibench.io.chroms.harmonisation_table`).
 
 Listing the names of a file is cheap: a bigWig's (or bigBed's) come from its header
-(pyBigWig ``chroms()``); a text file (GTF, BED, any tab-separated table with the
+(``lengths.bigwig_lengths``); a text file (GTF, BED, any tab-separated table with the
 chromosome first, gzip or plain) is read in blocks with one regular-expression pass
 per block, no Python work per line. A UCSC table with a ``bin`` column first
 (``#bin chrom chromStart ...``) gives its second column.
@@ -17,11 +17,11 @@ import os
 import re
 
 import pandas as pd
-import pyBigWig
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import HARMONISATION_COLUMNS, harmonisation_table
+from epibench.io.lengths import bigwig_lengths
 from epibench.io.regions import has_bin_column, is_bin_header
 from epibench.io.textfile import GZIP_ERRORS, open_binary
 
@@ -69,16 +69,7 @@ def sequence_names(path: str | os.PathLike, kind: str = "auto") -> list[str]:
 
 def bigwig_sequence_names(path: str | os.PathLike) -> list[str]:
     """Sequence names in a bigWig's (or bigBed's) header, in the file's order."""
-    try:
-        handle = pyBigWig.open(str(path))
-    except RuntimeError as err:
-        raise InputError(f"cannot open as bigWig ({err})", path=path) from None
-    if handle is None:
-        raise InputError("cannot open as bigWig", path=path)
-    try:
-        return list(handle.chroms())
-    finally:
-        handle.close()
+    return list(bigwig_lengths(path))
 
 
 def text_sequence_names(path: str | os.PathLike) -> list[str]:

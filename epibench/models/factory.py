@@ -60,14 +60,16 @@ def model_config(arch: str, **overrides: Any) -> dict[str, Any]:
 def build_model(arch: str, n_marks: int, n_bins: int, window: int, **overrides: Any) -> nn.Module:
     """Build ``arch`` ("hybrid" = EpiBenchModel, "cnn" = OriginalCNN) for the data's shapes.
 
-    n_marks M, n_bins NB and window W (bp) come from the shard manifest. The returned model
-    carries ``model.spec`` = {"arch", "n_marks", "n_bins", "window", "config"} (JSON-ready),
-    which ``epibench.train.modelfile.save_model`` records so ``load_model`` can rebuild it.
+    n_marks M (input channels beside the sequence: marks, 3D-genome features, covariates; 0 for
+    a cohort with none, when the model reads the sequence alone), n_bins NB and window W (bp)
+    come from the shard manifest. The returned model carries ``model.spec`` = {"arch",
+    "n_marks", "n_bins", "window", "config"} (JSON-ready), which
+    ``epibench.train.modelfile.save_model`` records so ``load_model`` can rebuild it.
     """
     config = model_config(arch, **overrides)
-    for name, value in (("n_marks", n_marks), ("n_bins", n_bins), ("window", window)):
-        if int(value) < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
+    for name, value, least in (("n_marks", n_marks, 0), ("n_bins", n_bins, 1), ("window", window, 1)):
+        if int(value) < least:
+            raise ValueError(f"{name} must be >= {least}, got {value}")
     model = _CLASSES[arch](int(n_marks), int(n_bins), int(window), **config)
     model.spec = {
         "arch": arch,

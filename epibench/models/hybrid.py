@@ -54,12 +54,14 @@ class EpiBenchModel(nn.Module):
     and the G of the CpG), the mean over all fused tokens and a ``LocalReadout`` of the fused
     tokens within ``readout_bp`` of the CpG, concatenated: (B, 3*fusion_dim).
 
+    With n_marks 0 (a cohort without marks or other channels) there is no histone encoder and
+    no fusion: the readout reads the sequence tokens themselves, (B, 3*d_model), and the model
+    has no attention (``has_attention`` False).
+
     forward(seq (B, W) int64, hist (B, M, NB) float, hist_mask (B, M, NB) bool, region (B,) int64)
     -> {"level": (B,) in [0, 1], "logit": (B,), and with return_attention=True
     "attention": (B, fusion_heads, W // stem_pool, NB)}.
     """
-
-    has_attention = True
 
     def __init__(
         self,
@@ -88,10 +90,14 @@ class EpiBenchModel(nn.Module):
         self.sequence = SequenceTransformer(
             d_model, n_heads, ff_dim, n_layers, stem_pool, stem_kernel, dropout
         )
-        self.histone = HistoneEncoder(n_marks, n_bins, hist_dim)
-        self.fusion = MultiModalFusion(d_model, hist_dim, fusion_dim, fusion_heads, dropout)
-        self.local = LocalReadout(local_tokens(window, stem_pool, readout_bp), fusion_dim, local_dim, fusion_dim)
-        self.heads = RegionHeads(3 * fusion_dim, head_hidden, dropout)
+        # the histone encoder and the fusion (whose attention this is) exist only with input channels
+        self.has_attention = n_marks > 0
+        if self.has_attention:
+            self.histone = HistoneEncoder(n_marks, n_bins, hist_dim)
+            self.fusion = MultiModalFusion(d_model, hist_dim, fusion_dim, fusion_heads, dropout)
+        token_dim = fusion_dim if self.has_attention else d_model
+        self.local = LocalReadout(local_tokens(window, stem_pool, readout_bp), token_dim, local_dim, token_dim)
+        self.heads = RegionHeads(3 * token_dim, head_hidden, dropout)
 
     @property
     def seq_embedding(self) -> nn.Embedding:
@@ -113,8 +119,11 @@ class EpiBenchModel(nn.Module):
     ) -> dict[str, torch.Tensor]:
         if seq.shape[-1] != self.window:
             raise ValueError(f"model expects windows of {self.window} bp, got {seq.shape[-1]}")
-        tokens = self.sequence(seq)  # (B, L, d_model)
-        fused, attention = self.fusion(tokens, self.histone(hist, hist_mask), return_attention)
+        if return_attention and not self.has_attention:
+            raise ValueError("this model has no histone input, hence no attention; check model.has_attention first")
+        fused = self.sequence(seq)  # (B, L, d_model)
+        if self.has_attention:
+            fused, attention = self.fusion(fused, self.histone(hist, hist_mask), return_attention)
         first, last = self.centre
         features = torch.cat([fused[:, first : last + 1].mean(1), fused.mean(1), self.local(fused)], dim=1)
         out = self.heads(features, region).float()  # (B, 2)

@@ -24,6 +24,13 @@ class Item:
     caption: str
 
 
+@dataclass
+class Note:
+    """One line of text in a section: what is absent there, and why."""
+
+    text: str
+
+
 def _table_html(path: Path, max_rows: int) -> str:
     sep = "," if path.suffix == ".csv" else "\t"
     table = pd.read_csv(path, sep=sep)
@@ -40,8 +47,10 @@ def _json_html(path: Path) -> str:
     return f"<table>{rows}</table>"
 
 
-def _item_html(item: Item, out_dir: Path, max_rows: int) -> str:
-    """One captioned figure (copied into ``out_dir`` under a unique name) or table."""
+def _item_html(item: Item | Note, out_dir: Path, max_rows: int) -> str:
+    """One captioned figure (copied into ``out_dir`` under a unique name) or table, or a note."""
+    if isinstance(item, Note):
+        return f"<p class='note'>{html.escape(item.text)}</p>"
     source = Path(item.path)
     caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
     if source.suffix == ".png":
@@ -57,7 +66,7 @@ def _item_html(item: Item, out_dir: Path, max_rows: int) -> str:
 
 def render(
     title: str,
-    sections: dict[str, list[Item]],
+    sections: dict[str, list[Item | Note]],
     out_html: str | Path,
     max_rows: int = 30,
     headline: str = "",

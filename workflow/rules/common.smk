@@ -76,6 +76,13 @@ def validate(config, config_files=()):
         raise WorkflowError(
             f"{config['samples']}: no sample has methylation calls to train on"
         )
+    to_predict = sorted(sheet.loc[sheet["methylation"] == "", "sample"])
+    if to_predict and not config["marks"]:
+        raise WorkflowError(
+            f"{config['samples']}: samples {to_predict} have no methylation calls, so they would be "
+            "predicted from their histone marks, but config 'marks' is empty: give them methylation "
+            "calls, or name their marks in 'marks' with a bigWig column each"
+        )
     # records, not itertuples: a mark such as ATAC-seq is no Python identifier
     for row in sheet.to_dict("records"):
         if row["coverage"] and not row["methylation"]:
@@ -324,7 +331,22 @@ HELD_OUT_MODELS = held_out_models()
 TRAINED = config["models"] | CURVE_MODELS | HELD_OUT_MODELS
 # keys of a model entry only the workflow reads
 WORKFLOW_KEYS = ("held_out_sample",)
-BASELINES = config["evaluate"]["baselines"]
+# The models' input channels beside the sequence (epibench.data.dataset) are the marks, the 3D-genome
+# features and the covariates. Without any (a methylation-only cohort) the models read the sequence alone:
+# there is no mark to ablate, no histone attribution or attention, and gbm_histone, with no histone feature
+# to read, runs as gbm_region (epibench.evaluate.baselines).
+SEQUENCE_ONLY = not (
+    config["marks"]
+    or config["covariates"]
+    or config["reference"]["tads"]
+    or config["reference"]["loops"]
+)
+BASELINES = list(
+    dict.fromkeys(
+        "gbm_region" if name == "gbm_histone" and SEQUENCE_ONLY else name
+        for name in config["evaluate"]["baselines"]
+    )
+)
 ENSEMBLES = config["evaluate"]["ensembles"]
 # every predictions table the evaluation reads: the trained models', the baselines' and the ensembles'
 PREDICTIONS = expand(
@@ -333,8 +355,7 @@ PREDICTIONS = expand(
 )
 INTERPRET_FIGURES = [
     "sequence_attribution",
-    "histone_attribution",
-    "attention",
+    *([] if SEQUENCE_ONLY else ["histone_attribution", "attention"]),
     "cpg_explanations",
 ]
 EVALUATION_FILES = [
@@ -350,7 +371,7 @@ EVALUATION_FILES = [
         *(
             f"ablation/{config['evaluate']['new']}.{suffix}"
             for suffix in ("tsv", "png")
-            if config["evaluate"]["ablation"]
+            if config["evaluate"]["ablation"] and not SEQUENCE_ONLY
         ),
         *(["learning_curve.tsv", "learning_curve.png"] if CURVE_MODELS else []),
         *(["by_covariate.tsv", "by_covariate.png"] if config["covariates"] else []),
@@ -407,6 +428,28 @@ def sample_files():
             if row[column]:
                 files[f"{sample}.{column}"] = row[column]
     return files
+
+
+def check_input_args(wildcards):
+    """``epibench check-inputs`` arguments: every sample's methylation file, format and coverage
+    file, and every histone bigWig (quoted for the shell)."""
+    args = []
+    for sample, row in SAMPLES.iterrows():
+        if row["methylation"]:
+            args += [
+                "--sample",
+                f"{sample}={row['methylation']}",
+                "--format",
+                f"{sample}={row.get('format') or 'auto'}",
+            ]
+        if row["coverage"]:
+            args += ["--coverage", f"{sample}={row['coverage']}"]
+        args += [
+            arg
+            for m in config["marks"]
+            for arg in ("--bigwig", f"{sample}.{m}={row[m]}")
+        ]
+    return " ".join(shlex.quote(arg) for arg in args)
 
 
 def sample_covariates(wildcards):

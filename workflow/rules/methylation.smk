@@ -1,7 +1,33 @@
-# Ingest, scattered per sample x shard group: read each file once (ingest_split), check and
-# merge each group's calls apart (ingest), then the sample's QC (ingest_summary).
+# Ingest, scattered per sample x shard group: the cohort's CG check and input lengths first
+# (check_inputs), then read each file once (ingest_split), check and merge each group's calls
+# apart (ingest), then the sample's QC (ingest_summary).
+rule check_inputs:
+    input:
+        fasta=rules.reference.output.fasta,
+        fai=rules.reference.output.fai,
+        assembly=rules.reference.output.assembly,
+        files=list(sample_files().values()),
+    output:
+        fits=f"{RESULTS}/qc/cg_check.tsv",
+        lengths=f"{RESULTS}/qc/input_lengths.tsv",
+    log:
+        f"{LOGS}/check_inputs.log",
+    benchmark:
+        f"{BENCH}/check_inputs.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        input_args=check_input_args,
+        min_cg_share=config["ingest"]["min_cg_share"],
+    shell:
+        "epibench check-inputs --reference {input.fasta:q} --assembly {input.assembly:q} {params.input_args}"
+        " --min-cg-share {params.min_cg_share:q} --out {output.fits:q} --lengths-out {output.lengths:q}"
+        " > {log:q} 2>&1"
+
+
 rule ingest_split:
     input:
+        checked=rules.check_inputs.output.fits,
         calls=sample_file("methylation"),
         coverage=lambda wildcards: SAMPLES.loc[wildcards.sample, "coverage"] or [],
         fasta=rules.reference.output.fasta,

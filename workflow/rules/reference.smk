@@ -5,6 +5,7 @@ rule reference:
         fasta=f"{RESULTS}/reference/genome.fa",
         fai=f"{RESULTS}/reference/genome.fa.fai",
         sizes=f"{RESULTS}/reference/chrom_sizes.tsv",
+        assembly=f"{RESULTS}/reference/assembly.json",
     log:
         f"{LOGS}/reference.log",
     benchmark:

@@ -11,6 +11,8 @@ rule report:
         regions=rules.regions.output.summary,
         splits=rules.shard_plan.output.figure,
         chrom_names=rules.sample_chrom_names.output,
+        checked=rules.check_inputs.output,
+        assembly=rules.reference.output.assembly,
         curves=expand(f"{RESULTS}/models/{{model}}/loss.png", model=MODELS),
         evaluation=EVALUATION_FILES,
         interpret=rules.attribute.output,

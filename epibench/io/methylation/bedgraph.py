@@ -16,6 +16,7 @@ from epibench.io.methylation.table import (
     INT,
     STR,
     Source,
+    check,
     check_count,
     check_fraction,
     check_start,
@@ -31,12 +32,30 @@ def read_one_based(source: Source) -> Calls:
     return _read(source, base=1)
 
 
+def check_end(source: Source, start: np.ndarray, end: np.ndarray, base: int) -> None:
+    """A 0-based half-open interval ends after its start; a 1-based closed one not before it.
+
+    A row with start == end is therefore one-based: reading such a file zero-based (which
+    would move every call one base to the right) is an error naming the line.
+    """
+    if base == 0:
+        check(
+            source,
+            end <= start,
+            "end <= start: an empty zero-based interval (a file whose rows have "
+            "start == end is one-based Bismark coverage, format bismark_cov)",
+        )
+    else:
+        check(source, end < start, "end < start")
+
+
 def _read(source: Source, base: int) -> Calls:
     cols = read_columns(
         source,
         {
             0: ("chrom", STR),
             1: ("start", INT),
+            2: ("end", INT),
             3: ("percent", FLOAT),
             4: ("count methylated", INT),
             5: ("count unmethylated", INT),
@@ -44,6 +63,7 @@ def _read(source: Source, base: int) -> Calls:
     )
     start, percent, n_meth, n_unmeth = cols[1], cols[3], cols[4], cols[5]
     check_start(source, start, base)
+    check_end(source, start, cols[2], base)
     check_fraction(source, percent, "percent", 100)
     check_count(source, n_meth, "methylated count")
     check_count(source, n_unmeth, "unmethylated count")

@@ -6,9 +6,11 @@ Order of work, each step counted in the QC dict:
 2. harmonise chromosome names to the FASTA; drop (and count) calls on sequences the
    FASTA lacks (``renamed_chroms``, ``dropped_chroms``);
 3. drop calls with no reads (``n_zero_depth_dropped``; Bismark reports list uncovered CpGs);
+   a call beyond the end of its sequence stops the run (``lengths``: another assembly);
 4. CG check: the share of calls that sit on a CG of the reference (+ calls on its C,
    - calls on its G, unstranded calls on either). Below ``min_cg_share`` the run stops
-   with a diagnosis (off-by-one if a one-base shift fixes it, else a wrong assembly);
+   with a diagnosis (``offsets``: which shift fits, and whether the file or the reference is the
+   likely cause);
    otherwise calls off a CG are dropped (``n_off_cg_dropped``);
 5. merge strands onto the + strand C (a - call on the G at g goes to g - 1): counts are
    summed (``n_cpgs_merged`` CpGs had calls on both strands); one strand called twice is
@@ -23,7 +25,10 @@ import pandas as pd
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
-from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
+from epibench.io.lengths import check_calls_within, largest_ends
+from epibench.io.methylation.calls import Calls
+from epibench.io.methylation.cpg_sites import locate_cpgs
+from epibench.io.methylation.offsets import fit_diagnosis, measure_fit
 from epibench.io.methylation.table import fail_at_row, locate
 from epibench.io.reference import Reference
 
@@ -35,8 +40,12 @@ def to_canonical(
 ) -> tuple[pd.DataFrame, dict]:
     """Return the canonical table (chrom, pos, n_meth, n_total, level; FASTA order) and the QC dict."""
     calls, ref_chrom, qc = on_reference(calls, reference)
+    length_warnings = check_calls_within(
+        largest_ends(ref_chrom, calls.pos, reference), reference, calls.source.path
+    )
     table, cpg_qc = canonical_cpgs(calls, ref_chrom, reference, min_coverage, min_cg_share)
     check_kept(cpg_qc, calls.source.path, reference, min_coverage)
+    cpg_qc["warnings"] = length_warnings + cpg_qc["warnings"]
     return table, qc | cpg_qc
 
 
@@ -104,18 +113,12 @@ def canonical_cpgs(
     warnings.
     """
     qc: dict = {"n_calls": len(calls), "cg_share": None, "warnings": []}
-    cpg_pos, on_cg = _locate_cpgs(calls, ref_chrom, reference)
+    cpg_pos, on_cg = locate_cpgs(calls, ref_chrom, reference)
     if len(calls):
         qc["cg_share"] = float(on_cg.mean())
     if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
-        message = cg_diagnosis(
-            calls.source.fmt,
-            calls.base,
-            reference,
-            (len(calls), int(on_cg.sum())),
-            shifted_cg_calls(calls, ref_chrom, reference),
-            min_cg_share,
-        )
+        fit = measure_fit(calls, ref_chrom, reference)
+        message = fit_diagnosis(fit, calls.source, calls.base, reference.fasta_path, min_cg_share)
         if len(calls) >= min_calls_to_judge:
             raise InputError(message, path=calls.source.path)
         qc["warnings"].append(f"{calls.source.path}: only {len(calls)} calls here, not judged: {message}")
@@ -168,99 +171,6 @@ def _reference_chroms(calls: Calls, reference: Reference) -> tuple[np.ndarray, d
     index = {name: i for i, name in enumerate(reference.chroms)}
     lookup = np.array([index.get(mapping.get(str(name)) or "", -1) for name in names], dtype=np.int32)
     return lookup[calls.chrom.codes], renamed, dropped
-
-
-def _cpg_of(
-    on_c: np.ndarray, on_g: np.ndarray, pos: np.ndarray, strand: np.ndarray, out: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Position of the + strand C of each call's CpG (into ``out`` if given), and whether the call sits on a CG at all.
-
-    on_c, on_g: (N,) bool, the called base is the C of a CG / the G of a CG (``Reference.cg_at``).
-    """
-    on_cg = np.where(strand == ON_C, on_c, np.where(strand == ON_G, on_g, on_c | on_g))
-    to_g = (strand == ON_G) | ((strand == UNSTRANDED) & ~on_c)
-    return np.subtract(pos, to_g, out=out), on_cg
-
-
-def _by_chrom(ref_chrom: np.ndarray):
-    """Yield (reference chromosome index, rows) in FASTA order.
-
-    rows: a slice where each chromosome's calls are one run of rows (a file sorted by
-    chromosome, in any chromosome order: no sort, and the columns are read as views),
-    else an (n,) array of row indices.
-    """
-    if not len(ref_chrom):
-        return
-    bounds = np.flatnonzero(ref_chrom[1:] != ref_chrom[:-1]) + 1
-    starts = np.r_[0, bounds]
-    chroms = ref_chrom[starts]
-    if len(np.unique(chroms)) == len(chroms):
-        ends = np.r_[bounds, len(ref_chrom)]
-        for i in np.argsort(chroms, kind="stable"):
-            yield chroms[i], slice(int(starts[i]), int(ends[i]))
-        return
-    order = np.argsort(ref_chrom, kind="stable")
-    chroms, starts = np.unique(ref_chrom[order], return_index=True)
-    yield from zip(chroms, np.split(order, starts[1:]))
-
-
-def _locate_cpgs(
-    calls: Calls, ref_chrom: np.ndarray, reference: Reference, shift: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per call: position of its CpG's + strand C, and whether it sits on a CG (positions moved by ``shift``).
-
-    Chromosome by chromosome in FASTA order; the CG test is ``Reference.cg_at`` (for the
-    normalised ``genome.fa``, the bases around the calls, never a whole chromosome in memory).
-    """
-    cpg_pos = np.empty(len(calls), dtype=np.int64)
-    on_cg = np.zeros(len(calls), dtype=bool)
-    for chrom, rows in _by_chrom(ref_chrom):
-        pos = calls.pos[rows] + shift if shift else calls.pos[rows]
-        on_c, on_g = reference.cg_at(reference.chroms[chrom], pos)
-        if isinstance(rows, slice):  # write into the outputs directly
-            on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows], out=cpg_pos[rows])[1]
-        else:
-            cpg_pos[rows], on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows])
-    return cpg_pos, on_cg
-
-
-def shifted_cg_calls(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> dict[int, int]:
-    """How many calls would sit on a CG of the reference with their positions moved by +1, and by -1."""
-    return {shift: int(_locate_cpgs(calls, ref_chrom, reference, shift)[1].sum()) for shift in (+1, -1)}
-
-
-def cg_diagnosis(
-    fmt: str,
-    read_as: int,
-    reference: Reference,
-    counts: tuple[int, int],
-    shifted: dict[int, int],
-    min_cg_share: float,
-) -> str:
-    """Why the CG share is low: a one-base shift that fixes it (off-by-one), else a wrong assembly.
-
-    fmt, read_as: the format and the coordinate base the calls were read as; counts: (calls, calls
-    on a CG) as read; shifted: calls on a CG when moved by +1 and by -1 (``shifted_cg_calls``, or
-    the sum over a sample's shard groups).
-    """
-    n_calls, n_on_cg = counts
-    share = n_on_cg / n_calls
-    share_shifted = {s: n / n_calls for s, n in shifted.items()}
-    shift = max(share_shifted, key=share_shifted.get)
-    shifted_text = (
-        f"{share_shifted[+1]:.1%} shifted by +1, {share_shifted[-1]:.1%} shifted by -1; "
-        f"at least {min_cg_share:.0%} required"
-    )
-    if share_shifted[shift] >= min_cg_share:
-        return (
-            f"looks like an off-by-one: the file seems {read_as - shift}-based but was read as "
-            f"{read_as}-based (format {fmt}): {share:.1%} of calls fall on a CpG of "
-            f"{reference.fasta_path} as read, {shifted_text}; if the format was misdetected, pass it explicitly"
-        )
-    return (
-        f"wrong assembly? only {share:.1%} of calls fall on a CpG of {reference.fasta_path} "
-        f"(read as {fmt}, {read_as}-based; {shifted_text})"
-    )
 
 
 def _merge_strands(

@@ -67,7 +67,8 @@ def ingest(
         raise ValueError(f"min_cg_share must be in 0..1, got {min_cg_share}")
     calls = read_calls(path, fmt, coverage_path)
     table, qc = to_canonical(calls, reference, applied_min_coverage(calls, min_coverage), min_cg_share)
-    return table, qc | coverage_qc(calls.qc, calls.source.path, min_coverage)
+    depth_qc = coverage_qc(calls.qc, calls.source.path, min_coverage)
+    return table, qc | depth_qc | {"warnings": qc["warnings"] + depth_qc["warnings"]}
 
 
 def read_calls(

@@ -4,7 +4,8 @@
    of text or a bigWig chromosome at a time, so memory does not grow with the file), keep
    the calls in CG context on a FASTA sequence with reads (``canonical.on_reference``) and
    append them to their shard group's file: ``<out_dir>/<group>.parquet``, one file per
-   group of the plan (empty where the sample has no call there), plus that stage's QC dict.
+   group of the plan (empty where the sample has no call there), plus that stage's QC dict;
+   a call beyond the end of its reference sequence stops it (``lengths``: another assembly).
 2. ``ingest_group`` (one job per sample x group): CG check against the reference, strand
    merge and coverage filter of one group's calls (``canonical.canonical_cpgs``) ->
    the group's canonical table and QC. The CG share is judged per group (a group with
@@ -34,17 +35,17 @@ import pyarrow.parquet as pq
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_dir
+from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls, add_qc
 from epibench.io.methylation.canonical import (
     canonical_cpgs,
-    cg_diagnosis,
     check_kept,
     check_on_reference,
     keep_on_reference,
-    shifted_cg_calls,
 )
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_call_parts
+from epibench.io.methylation.offsets import SHIFTS, OffsetFit, fit_diagnosis, measure_fit
 from epibench.io.methylation.table import BLOCK_BYTES, Labels, Source
 from epibench.io.reference import Reference
 
@@ -86,6 +87,7 @@ def split_calls(
     qc: dict = {}
     reader_qc: dict = {}
     n_calls = n_rows = base = 0
+    ends = np.zeros(len(reference.chroms), dtype=np.int64)
     with atomic_dir(out_dir) as tmp, _GroupWriters(tmp, list(groups), reference) as writers:
         for calls in read_call_parts(source, coverage_path, block_bytes):
             reader_qc = add_qc(reader_qc, calls.qc)
@@ -101,9 +103,13 @@ def split_calls(
                     f"reference sequences {missing[:5]} are in no shard group (stale shard plan?)"
                 )
             writers.append(calls, ref_chrom, call_group)
+            np.maximum(ends, largest_ends(ref_chrom, calls.pos, reference), out=ends)
         check_on_reference(qc, n_calls, source.path, reference)
+        length_warnings = check_calls_within(ends, reference, source.path)
         writers.close(_layout(source, base, reader_qc, n_rows))
-    return qc | coverage_qc(reader_qc, source.path, min_coverage)
+    qc |= coverage_qc(reader_qc, source.path, min_coverage)
+    qc["warnings"] = qc["warnings"] + length_warnings
+    return qc
 
 
 def ingest_group(
@@ -143,7 +149,7 @@ def merge_ingest_qc(
     counts = (qc["n_calls"], qc["n_calls"] - qc["n_off_cg_dropped"])
     qc["cg_share"] = counts[1] / counts[0] if counts[0] else None
     if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
-        raise InputError(_sample_diagnosis(calls_dir, group_qcs, reference, counts, min_cg_share), path=path)
+        raise InputError(_sample_diagnosis(calls_dir, group_qcs, reference, min_cg_share), path=path)
     check_kept(qc, path, reference, min_coverage)
     kept = [g for g in group_qcs.values() if g["n_kept"]]
     for key in ("mean_coverage", "mean_level"):
@@ -157,20 +163,14 @@ def merge_ingest_qc(
 
 
 def _sample_diagnosis(
-    calls_dir: str | os.PathLike,
-    groups: dict[str, dict],
-    reference: Reference,
-    counts: tuple[int, int],
-    min_cg_share: float,
+    calls_dir: str | os.PathLike, groups: dict[str, dict], reference: Reference, min_cg_share: float
 ) -> str:
-    """``canonical.cg_diagnosis`` of a sample's calls (``counts``: calls, calls on a CG), its calls
-    moved by one base counted group by group from ``calls_dir/<group>.parquet``."""
-    shifted = {+1: 0, -1: 0}
+    """``offsets.fit_diagnosis`` of a sample's calls, measured group by group from ``calls_dir/<group>.parquet``."""
+    fit = OffsetFit(0, dict.fromkeys(SHIFTS, 0))
     for group in groups:
         calls, ref_chrom = read_group_calls(Path(calls_dir) / f"{group}.parquet", reference)
-        for shift, n in shifted_cg_calls(calls, ref_chrom, reference).items():
-            shifted[shift] += n
-    return cg_diagnosis(calls.source.fmt, calls.base, reference, counts, shifted, min_cg_share)
+        fit += measure_fit(calls, ref_chrom, reference)
+    return fit_diagnosis(fit, calls.source, calls.base, reference.fasta_path, min_cg_share)
 
 
 def read_group_calls(calls_path: str | os.PathLike, reference: Reference) -> tuple[Calls, np.ndarray]:

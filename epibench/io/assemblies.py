@@ -1,0 +1,155 @@
+"""Chromosome lengths of common genome assemblies, and which of them a reference FASTA is.
+
+``assemblies.tsv`` beside this module holds, for each assembly, the length (bp) of every
+primary chromosome and the mitochondrion, spelled the UCSC way (``chr1``, ``chrX``,
+``chrM``; worm and yeast ``chrI``..; fly ``chr2L``..). The lengths were copied once from
+the files below (bioframe's in ``bioframe/io/data/``; all MIT unless said) and compared
+with every other source at hand:
+
+- hg18: pybedtools 0.12.1, ``pybedtools/genome_registry.py`` (``hg18``); same as negspy 0.3.2
+  ``negspy/data/hg18/chromInfo.txt`` and, chrM aside (absent there), bioutils 0.6.2 NCBI36.
+- hg19: bioframe 0.8.0, ``bioframe/io/data/hg19.seqinfo.tsv`` (chrM 16,571, the UCSC one); same
+  as pybedtools 0.12.1, negspy 0.3.2, pyranges 0.1.7 ``pyranges/example_data/chromsizes.bed``.
+- GRCh37: bioutils 0.6.2 (Apache-2.0), ``bioutils/_data/assemblies/GRCh37.p13.json.gz``; hg19's
+  lengths but MT (rCRS) 16,569, the ``chrMT`` row of bioframe's hg19 file.
+- hg38 (GRCh38): bioframe 0.8.0 ``hg38.seqinfo.tsv``; same as pybedtools 0.12.1, negspy 0.3.2
+  and bioutils 0.6.2 ``GRCh38.p14.json.gz``.
+- hs1 (T2T-CHM13 v2.0): bioframe 0.8.0 ``hs1.seqinfo.tsv``; same as bioutils 0.6.2
+  ``T2T-CHM13v2.0.json.gz``.
+- mm9, mm10: bioframe 0.8.0 ``mm9.seqinfo.tsv``, ``mm10.seqinfo.tsv``; same as pybedtools 0.12.1
+  and negspy 0.3.2.
+- mm39: bioframe 0.8.0 ``mm39.seqinfo.tsv`` (no second source on PyPI).
+- rn6: negspy 0.3.2 ``negspy/data/rn6/chromInfo.txt`` (no second source on PyPI).
+- danRer11: bioframe 0.8.0 ``danRer11.seqinfo.tsv`` (no second source on PyPI; bioframe's own
+  ``_assemblies.yml`` points danRer11 at the danRer10 file, not used here).
+- dm6: bioframe 0.8.0 ``dm6.seqinfo.tsv``; same as pybedtools 0.12.1 and negspy 0.3.2.
+- ce11, sacCer3: bioframe 0.8.0 ``ce11.seqinfo.tsv``, ``sacCer3.seqinfo.tsv``; same as negspy 0.3.2.
+
+:func:`match_assembly` says which assemblies a reference's sequence lengths (from its
+``.fai``) are. Names meet through :func:`epibench.io.chroms.harmonise` (``22``/``chr22``,
+``MT``/``chrM``). A reference matches an assembly when it shares at least one sequence with
+it and every shared sequence has the assembly's exact length; sequences the assembly does not
+list (contigs, decoys, spike-ins) are ignored. The mitochondrion decides only when no
+nuclear sequence is shared: UCSC hg19's chrM (16,571 bp) is not GRCh37's MT (rCRS, 16,569
+bp), and a GRCh37 FASTA is hg19 all the same; such a mismatch is reported in ``notes``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.resources
+from dataclasses import asdict, dataclass, field
+
+from epibench.io.chroms import harmonise
+
+MITO = "chrM"  # the mitochondrion's name in the table
+NEAREST_LINES = 3  # differing sequences named when nothing matches
+
+
+@functools.cache
+def _table() -> dict[str, dict[str, int]]:
+    """assembly -> chrom -> length (bp), in the file's order; read once."""
+    table: dict[str, dict[str, int]] = {}
+    with importlib.resources.files("epibench.io").joinpath("assemblies.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            table.setdefault(row["assembly"], {})[row["chrom"]] = int(row["length"])
+    return table
+
+
+def known_assemblies() -> dict[str, dict[str, int]]:
+    """assembly -> UCSC chromosome name -> length (bp): a copy of the bundled table."""
+    return {assembly: dict(lengths) for assembly, lengths in _table().items()}
+
+
+@dataclass(frozen=True)
+class AssemblyMatch:
+    """Which known assemblies a reference is.
+
+    matched: assemblies the reference matches, best first (most sequences of equal length,
+    then the table's order). compared: sequences shared with the first of them, or with the
+    nearest when none matches (0 when no name is known). nearest: when nothing matches, the
+    first three differing sequences of the nearest assembly (most shared names, then the
+    smallest total length difference; named in nearest_assembly), one line each such as
+    ``chr22 is 49,691,433 bp; hg18 chr22 is 49,691,432``, then ``and N more differ`` if more
+    do. notes: mitochondrial lengths that differ from a matched assembly's.
+    """
+
+    matched: list[str]
+    compared: int
+    nearest: list[str] = field(default_factory=list)
+    nearest_assembly: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """One line for a log or report."""
+        if self.matched:
+            plural = "" if self.compared == 1 else "s"
+            return f"matches {', '.join(self.matched)} ({self.compared} sequence{plural} compared)"
+        if self.nearest_assembly is None:
+            return "no sequence name of a known assembly (synthetic or unlisted genome)"
+        return f"matches no known assembly (nearest: {self.nearest_assembly}: {'; '.join(self.nearest)})"
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields plus ``summary``."""
+        return {**asdict(self), "summary": self.summary}
+
+
+def match_assembly(reference_lengths: dict[str, int]) -> AssemblyMatch:
+    """Which known assemblies a reference is, from its sequence name -> length (bp), e.g. its ``.fai``.
+
+    A synthetic genome whose names are known (``chr1``) matches nothing and gets a nearest
+    assembly; one with no known name gets none.
+
+    >>> match_assembly({"21": 46_709_983, "22": 50_818_468}).summary
+    'matches hg38 (2 sequences compared)'
+    """
+    table = _table()
+    known = list(dict.fromkeys(chrom for lengths in table.values() for chrom in lengths))
+    by_chrom: dict[str, list[str]] = {}  # table spelling -> the reference's names for it
+    for name, chrom in harmonise(reference_lengths, known).items():
+        if chrom is not None:
+            by_chrom.setdefault(chrom, []).append(name)
+    # assembly -> (reference name, table name) pairs it shares, in the assembly's order
+    shared = {
+        assembly: [(name, chrom) for chrom in lengths for name in by_chrom.get(chrom, [])]
+        for assembly, lengths in table.items()
+    }
+    shared = {assembly: pairs for assembly, pairs in shared.items() if pairs}
+    if not shared:
+        return AssemblyMatch(matched=[], compared=0)
+    differing = {
+        assembly: [(name, chrom) for name, chrom in pairs if reference_lengths[name] != table[assembly][chrom]]
+        for assembly, pairs in shared.items()
+    }
+
+    def line(assembly: str, name: str, chrom: str) -> str:
+        return f"{name} is {reference_lengths[name]:,} bp; {assembly} {chrom} is {table[assembly][chrom]:,}"
+
+    matched = [
+        assembly
+        for assembly, pairs in shared.items()
+        # only the mitochondrion may differ, and only when a nuclear sequence is shared
+        if all(chrom == MITO for _, chrom in differing[assembly])
+        and (not differing[assembly] or any(chrom != MITO for _, chrom in pairs))
+    ]
+    if matched:
+        matched.sort(key=lambda assembly: len(differing[assembly]) - len(shared[assembly]))  # most equal first
+        notes = [
+            f"{line(assembly, name, chrom)} (the mitochondrion does not decide the match)"
+            for assembly in matched
+            for name, chrom in differing[assembly]
+        ]
+        return AssemblyMatch(matched=matched, compared=len(shared[matched[0]]), notes=notes)
+    nearest = min(
+        shared,
+        key=lambda assembly: (
+            -len(shared[assembly]),
+            sum(abs(reference_lengths[name] - table[assembly][chrom]) for name, chrom in shared[assembly]),
+        ),
+    )
+    lines = [line(nearest, name, chrom) for name, chrom in differing[nearest]]
+    if len(lines) > NEAREST_LINES:
+        lines = [*lines[:NEAREST_LINES], f"and {len(lines) - NEAREST_LINES} more differ"]
+    return AssemblyMatch(matched=[], compared=len(shared[nearest]), nearest=lines, nearest_assembly=nearest)

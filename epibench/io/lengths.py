@@ -1,0 +1,105 @@
+"""Sequence lengths of the inputs against the reference's: another length means another assembly.
+
+A bigWig's header gives each sequence's length, which must equal the reference's; a
+methylation file only bounds it from below (its largest position + 1 must not exceed the
+reference's length). Names are matched as everywhere (``chroms.harmonise``: chr1/1,
+chrM/MT). A mismatch stops the run with a table, except on the mitochondrial sequence,
+which only warns: UCSC's hg19 chrM (16,571 bp, NC_001807) and GRCh37's MT (16,569 bp,
+the rCRS) are two spellings of one assembly that differ there alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pyBigWig
+
+from epibench.errors import InputError
+from epibench.io.chroms import harmonise, is_mitochondrial
+from epibench.io.reference import Reference
+
+LENGTH_COLUMNS = ("input", "chromosome", "reference_chromosome", "length", "reference_length", "kind")
+HEADER = "header length"
+LARGEST = "largest position + 1"
+
+
+def bigwig_lengths(path: str | os.PathLike) -> dict[str, int]:
+    """Sequence name -> length in bp from a bigWig's (or bigBed's) header."""
+    try:
+        handle = pyBigWig.open(str(path))
+    except RuntimeError as err:
+        raise InputError(f"cannot open as bigWig ({err})", path=path) from None
+    if handle is None:
+        raise InputError("cannot open as bigWig", path=path)
+    try:
+        return dict(handle.chroms())
+    finally:
+        handle.close()
+
+
+def length_mismatches(
+    reference_lengths: dict[str, int],
+    header_lengths: dict[str, dict[str, int]],
+    largest_ends: dict[str, dict[str, int]] | None = None,
+) -> pd.DataFrame:
+    """Every input sequence whose length disagrees with its reference sequence's.
+
+    reference_lengths: FASTA name -> length (bp). header_lengths: input label -> {name: length}
+    from a header (must be equal). largest_ends: input label -> {name: largest 0-based position + 1}
+    (must not exceed). Names the reference lacks are not compared (the harmonisation table lists
+    them). Returns DataFrame(LENGTH_COLUMNS), one row per mismatch; ``kind`` says which comparison.
+    """
+    rows = []
+    for kind, inputs, bad in (
+        (HEADER, header_lengths, np.not_equal),
+        (LARGEST, largest_ends or {}, np.greater),
+    ):
+        for label, lengths in inputs.items():
+            for name, target in harmonise(lengths, reference_lengths).items():
+                if target is not None and bad(lengths[name], reference_lengths[target]):
+                    rows.append(
+                        (label, name, target, int(lengths[name]), int(reference_lengths[target]), kind)
+                    )
+    return pd.DataFrame(rows, columns=list(LENGTH_COLUMNS))
+
+
+def check_lengths(mismatches: pd.DataFrame, reference_path: object) -> list[str]:
+    """Raise InputError with the table when a non-mitochondrial sequence's length disagrees; return a
+    warning per mitochondrial mismatch."""
+    mito = mismatches["reference_chromosome"].map(is_mitochondrial).astype(bool)
+    stop = mismatches[~mito]
+    if len(stop):
+        raise InputError(
+            f"sequence lengths differ from {reference_path} ({len(stop)} mismatches): these inputs were made on "
+            f"another assembly than the reference (or the reference is offset):\n"
+            + stop.to_string(
+                index=False, formatters={c: "{:,}".format for c in ("length", "reference_length")}
+            )
+        )
+    return [
+        f"{row.input}: {row.chromosome} is {row.length:,} bp, the reference's {row.reference_chromosome} "
+        f"{row.reference_length:,} ({row.kind}; mitochondrial sequences differ between UCSC and Ensembl builds)"
+        for row in mismatches[mito].itertuples()
+    ]
+
+
+def largest_ends(ref_chrom: np.ndarray, pos: np.ndarray, reference: Reference) -> np.ndarray:
+    """(len(reference.chroms),) int64: per reference sequence, the largest ``pos`` + 1 (0 without a call).
+
+    ref_chrom: (N,) index into ``reference.chroms``; pos: (N,) 0-based positions. Maxima of
+    parts of a file combine with ``np.maximum``.
+    """
+    ends = np.zeros(len(reference.chroms), dtype=np.int64)
+    np.maximum.at(ends, ref_chrom, pos + 1)
+    return ends
+
+
+def check_calls_within(ends: np.ndarray, reference: Reference, path: object) -> list[str]:
+    """Raise InputError (naming ``path``) when a call lies beyond its reference sequence
+    (``ends``: ``largest_ends``, or their maximum over a file's parts); return warnings as ``check_lengths``.
+    """
+    lengths = {name: reference.length(name) for name in reference.chroms}
+    called = {name: int(end) for name, end in zip(reference.chroms, ends) if end}
+    return check_lengths(length_mismatches(lengths, {}, {str(path): called}), reference.fasta_path)

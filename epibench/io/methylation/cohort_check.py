@@ -1,0 +1,166 @@
+"""The cohort's CG check, before ingest: which shift fits each sample, judged across samples.
+
+Each sample's first ``SAMPLE_CALLS`` calls (in CG context, on a reference sequence, with
+reads) are tried at the shifts of ``offsets``. The cohort then passes, or stops with a
+table of every sample's fit and a verdict:
+
+- all samples need the same shift: the reference is the likely cause, not the formats;
+- samples need different shifts: each file's coordinates must be checked on its own;
+- some samples sit on no CpGs at any shift: another assembly;
+- every sample fits as read, but one only because its format was chosen against
+  detection (a file detected one-based read zero-based, say) while the reference
+  matches no known assembly: a zero-based file on this reference cannot be told from a
+  one-based file on a reference offset by one base, so the run stops too.
+
+The accepted fit (shift 0 and its CG share) of every sample is written to ``qc/cg_check.tsv``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from epibench.errors import InputError
+from epibench.io.methylation.canonical import keep_on_reference
+from epibench.io.methylation.detect import detect_source
+from epibench.io.methylation.ingest import read_call_parts
+from epibench.io.methylation.offsets import (
+    SHIFTS,
+    OffsetFit,
+    base_of,
+    cohort_shift_diagnosis,
+    fit_diagnosis,
+    measure_fit,
+)
+from epibench.io.methylation.table import Source
+from epibench.io.reference import Reference
+
+SAMPLE_CALLS = 200_000
+_SHARE_COLUMNS = ("cg_share", "cg_share_shift_minus1", "cg_share_shift_plus1", "cg_share_minus_on_c")
+
+
+@dataclass(frozen=True)
+class SampleFit:
+    """One sample's fit: its file, how it was read, what detection alone reads it as, and the shares.
+
+    base: the coordinate base it was read with; detected: the format detection chooses, None
+    when detection cannot tell (the format was then given).
+    """
+
+    sample: str
+    source: Source
+    base: int
+    detected: str | None
+    fit: OffsetFit
+
+    def best(self, min_cg_share: float) -> int | str:
+        """0 (as read) when enough calls sit on a CG so, else the fit with the largest share."""
+        return 0 if self.fit.shares()[0] >= min_cg_share else self.fit.best()
+
+    @property
+    def read_against_detection(self) -> bool:
+        """Whether the file was read with another coordinate base than detection would read it with."""
+        return self.detected is not None and base_of(self.detected) != self.base
+
+
+def sample_fit(
+    sample: str,
+    path: str | os.PathLike,
+    reference: Reference,
+    fmt: str | None = None,
+    coverage_path: str | os.PathLike | None = None,
+    max_calls: int = SAMPLE_CALLS,
+) -> SampleFit:
+    """The fit of a sample's first ``max_calls`` usable calls (the whole file when it has fewer)."""
+    source = detect_source(path, fmt)
+    try:
+        detected = detect_source(path).fmt if fmt is not None else source.fmt
+    except InputError:  # the given format reads what detection cannot classify
+        detected = None
+    fit = OffsetFit(0, dict.fromkeys(SHIFTS, 0))
+    for calls in read_call_parts(source, coverage_path):
+        on_reference, ref_chrom, _ = keep_on_reference(calls, reference)
+        fit += measure_fit(on_reference, ref_chrom, reference)
+        if fit.n_calls >= max_calls:
+            break
+    return SampleFit(sample, source, base_of(source.fmt), detected, fit)
+
+
+def fit_table(fits: list[SampleFit], min_cg_share: float) -> pd.DataFrame:
+    """One row per sample: sample, input, format, read_as (0/1), detected_format, n_calls, the
+    CG shares (as read, moved -1, moved +1, - strand calls on the C: empty without them), best_fit
+    (``SampleFit.best``)."""
+    rows = [
+        {
+            "sample": f.sample,
+            "input": str(f.source.path),
+            "format": f.source.fmt,
+            "read_as": f"{f.base}-based",
+            "detected_format": f.detected or "",
+            **f.fit.to_dict(),
+            "best_fit": str(f.best(min_cg_share)),
+        }
+        for f in fits
+    ]
+    return pd.DataFrame(rows)
+
+
+def judge_cohort(fits: list[SampleFit], assembly: dict, min_cg_share: float) -> pd.DataFrame:
+    """``fit_table`` with ``accepted`` (True for all) when the cohort passes; InputError with the table and a verdict otherwise.
+
+    assembly: the reference's ``assembly.json`` (``epibench reference``): ``fasta`` (the user's
+    FASTA, named in messages), ``matched`` and ``summary`` (``assemblies.AssemblyMatch``).
+    """
+    table = fit_table(fits, min_cg_share)
+    reference = assembly["fasta"]
+    misfits = [f for f in fits if f.fit.shares()[0] < min_cg_share]
+    if misfits:
+        raise InputError(_misfit_message(fits, misfits, table, assembly, min_cg_share))
+    against = [f for f in fits if f.read_against_detection]
+    if against and not assembly["matched"]:
+        names = ", ".join(f"{f.sample} ({f.source.fmt}, detected as {f.detected})" for f in against)
+        raise InputError(
+            f"CG check against {reference}: sample(s) {names} fit only read with another coordinate base "
+            f"than their files are detected as, and the reference {assembly['summary']}: a zero-based file on "
+            f"this reference cannot be told from a one-based file on a reference offset by one base. Check the "
+            f"reference's assembly and first bases; if the files really are as given, name them so that "
+            f"detection agrees (a zero-based Bismark coverage file ends in .zero.cov):\n" + _shown(table)
+        )
+    return table.assign(accepted=True)
+
+
+def _misfit_message(
+    fits: list[SampleFit], misfits: list[SampleFit], table: pd.DataFrame, assembly: dict, min_cg_share: float
+) -> str:
+    """The verdict on a cohort with samples off the reference's CpGs, the table, and each misfit's diagnosis."""
+    reference = assembly["fasta"]
+    bests = [f.best(min_cg_share) for f in fits]
+    head = f"CG check of {len(fits)} samples against {reference}"
+    if len(fits) > 1 and len(set(bests)) == 1 and bests[0] in (-1, +1):
+        formats = [f.source.fmt for f in fits]
+        verdict = cohort_shift_diagnosis(bests[0], len(fits), formats, reference, assembly["summary"])
+        return f"{head}: {verdict}\n{_shown(table)}"
+    if len(set(bests)) > 1:
+        verdict = (
+            "the samples need different shifts (best_fit): each file's coordinates must be checked on its own"
+        )
+    else:
+        verdict = f"{len(misfits)} of {len(fits)} samples do not sit on its CpGs"
+    lines = [f"{head}: {verdict}", _shown(table)]
+    lines += [
+        f"{f.sample} ({f.source.path}): "
+        + fit_diagnosis(
+            f.fit, f.source, f.base, reference, min_cg_share, (bests.count(f.best(min_cg_share)), len(fits))
+        )
+        for f in misfits
+    ]
+    return "\n".join(lines)
+
+
+def _shown(table: pd.DataFrame) -> str:
+    """The fit table as text, shares in per cent, without the input paths (the lines below name them)."""
+    shown = table.drop(columns="input").rename(columns={"best_fit": "best_fit (shift)"})
+    percent = {c: (lambda v: "" if pd.isna(v) else f"{v:.1%}") for c in _SHARE_COLUMNS}
+    return shown.to_string(index=False, formatters=percent)

@@ -1,0 +1,62 @@
+"""Where each methylation call's CpG is on the reference, and whether the call sits on a CG at all."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
+from epibench.io.reference import Reference
+
+
+def _cpg_of(
+    on_c: np.ndarray, on_g: np.ndarray, pos: np.ndarray, strand: np.ndarray, out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Position of the + strand C of each call's CpG (into ``out`` if given), and whether the call sits on a CG at all.
+
+    on_c, on_g: (N,) bool, the called base is the C of a CG / the G of a CG (``Reference.cg_at``).
+    """
+    on_cg = np.where(strand == ON_C, on_c, np.where(strand == ON_G, on_g, on_c | on_g))
+    to_g = (strand == ON_G) | ((strand == UNSTRANDED) & ~on_c)
+    return np.subtract(pos, to_g, out=out), on_cg
+
+
+def _by_chrom(ref_chrom: np.ndarray):
+    """Yield (reference chromosome index, rows) in FASTA order.
+
+    rows: a slice where each chromosome's calls are one run of rows (a file sorted by
+    chromosome, in any chromosome order: no sort, and the columns are read as views),
+    else an (n,) array of row indices.
+    """
+    if not len(ref_chrom):
+        return
+    bounds = np.flatnonzero(ref_chrom[1:] != ref_chrom[:-1]) + 1
+    starts = np.r_[0, bounds]
+    chroms = ref_chrom[starts]
+    if len(np.unique(chroms)) == len(chroms):
+        ends = np.r_[bounds, len(ref_chrom)]
+        for i in np.argsort(chroms, kind="stable"):
+            yield chroms[i], slice(int(starts[i]), int(ends[i]))
+        return
+    order = np.argsort(ref_chrom, kind="stable")
+    chroms, starts = np.unique(ref_chrom[order], return_index=True)
+    yield from zip(chroms, np.split(order, starts[1:]))
+
+
+def locate_cpgs(
+    calls: Calls, ref_chrom: np.ndarray, reference: Reference, shift: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per call: position of its CpG's + strand C, and whether it sits on a CG (positions moved by ``shift``).
+
+    Chromosome by chromosome in FASTA order; the CG test is ``Reference.cg_at`` (for the
+    normalised ``genome.fa``, the bases around the calls, never a whole chromosome in memory).
+    """
+    cpg_pos = np.empty(len(calls), dtype=np.int64)
+    on_cg = np.zeros(len(calls), dtype=bool)
+    for chrom, rows in _by_chrom(ref_chrom):
+        pos = calls.pos[rows] + shift if shift else calls.pos[rows]
+        on_c, on_g = reference.cg_at(reference.chroms[chrom], pos)
+        if isinstance(rows, slice):  # write into the outputs directly
+            on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows], out=cpg_pos[rows])[1]
+        else:
+            cpg_pos[rows], on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows])
+    return cpg_pos, on_cg

@@ -1,0 +1,193 @@
+"""Which coordinate shift puts a sample's calls on the reference's CpGs, and what a misfit means.
+
+A file read with the right coordinate base on the right reference has nearly every call
+on a CG. When it does not, the calls are tried moved by -1, 0 and +1 base, and (for files
+with a strand column) with their - strand calls taken as the C of the CpG rather than
+its G. What fits says what is wrong, but one sample alone cannot tell a zero-based file
+on the right reference from a one-based file on a reference shifted by one base: only
+the file's own structure (a Bismark coverage row with start == end is one-based) and the
+other samples of the cohort (all needing the same shift blame the reference) can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from epibench.io.methylation.calls import ON_G, Calls
+from epibench.io.methylation.cpg_sites import locate_cpgs
+from epibench.io.methylation.table import Source
+from epibench.io.reference import Reference
+
+SHIFTS = (-1, 0, +1)
+MINUS_ON_C = "minus_on_c"
+# six-column count files: the formats that read them, by coordinate base
+_SIX_COLUMN = {1: "bismark_cov", 0: "bismark_zero_cov"}
+_SIX_COLUMN_FORMATS = {"bismark_cov", "bismark_zero_cov", "methyldackel"}
+
+
+@dataclass(frozen=True)
+class OffsetFit:
+    """How many of a sample's calls sit on a CG of the reference, as read and moved.
+
+    n_calls: calls judged (in CG context, on a reference sequence, with reads).
+    on_cg: shift in bases (-1, 0, +1) -> calls on a CG with every position moved by it.
+    n_minus: - strand calls (0 for formats without a strand column).
+    minus_on_c: calls on a CG when each - strand call is taken to give the C of its CpG
+        (another strand convention) instead of its G; 0 without - strand calls.
+    """
+
+    n_calls: int
+    on_cg: dict[int, int]
+    n_minus: int = 0
+    minus_on_c: int = 0
+
+    def __add__(self, other: OffsetFit) -> OffsetFit:
+        return OffsetFit(
+            self.n_calls + other.n_calls,
+            {s: self.on_cg[s] + other.on_cg[s] for s in SHIFTS},
+            self.n_minus + other.n_minus,
+            self.minus_on_c + other.minus_on_c,
+        )
+
+    def shares(self) -> dict[int | str, float]:
+        """Share of calls on a CG per fit: each shift, and ``MINUS_ON_C`` where there are - strand calls."""
+        total = max(self.n_calls, 1)
+        shares: dict[int | str, float] = {s: self.on_cg[s] / total for s in SHIFTS}
+        if self.n_minus:
+            shares[MINUS_ON_C] = self.minus_on_c / total
+        return shares
+
+    def best(self) -> int | str:
+        """The fit with the largest share (0, as read, on a tie)."""
+        shares = self.shares()
+        return max(shares, key=lambda fit: (shares[fit], fit == 0))
+
+    def to_dict(self) -> dict:
+        shares = self.shares()
+        return {
+            "n_calls": self.n_calls,
+            "cg_share": shares[0],
+            "cg_share_shift_minus1": shares[-1],
+            "cg_share_shift_plus1": shares[+1],
+            "cg_share_minus_on_c": shares.get(MINUS_ON_C),
+        }
+
+
+def measure_fit(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> OffsetFit:
+    """The ``OffsetFit`` of ``calls`` (already on the reference; ``ref_chrom``: (N,) index into its chroms)."""
+    on_cg = {s: int(locate_cpgs(calls, ref_chrom, reference, s)[1].sum()) for s in SHIFTS}
+    minus = calls.strand == ON_G
+    n_minus = int(minus.sum())
+    minus_on_c = 0
+    if n_minus:
+        moved = replace(calls, pos=calls.pos + minus)
+        minus_on_c = int(locate_cpgs(moved, ref_chrom, reference)[1].sum())
+    return OffsetFit(len(calls), on_cg, n_minus, minus_on_c)
+
+
+def format_options(source: Source) -> dict[int, str]:
+    """Coordinate base -> the format that reads ``source`` with it, as far as the file's structure allows.
+
+    Formats defined with one base (methylC, bedMethyl, modkit, cytosine reports, bigWigs) have
+    one option. A six-column count file has both (``bismark_cov`` 1-based, ``bismark_zero_cov``
+    0-based) unless every sampled row has start == end, which only a 1-based file can have.
+    """
+    if source.fmt not in _SIX_COLUMN_FORMATS:
+        return {base_of(source.fmt): source.fmt}
+    spans = [fields[1:3] for fields in source.sample if len(fields) >= 3]
+    if spans and all(start == end for start, end in spans):
+        return {1: _SIX_COLUMN[1]}
+    return dict(_SIX_COLUMN)
+
+
+def base_of(fmt: str) -> int:
+    """The coordinate base (0 or 1) a format's reader uses."""
+    return 1 if fmt in ("bismark_cov", "bismark_cpg_report") else 0
+
+
+def structure_text(source: Source, base: int, shift: int) -> str:
+    """Why no format reads the file moved by ``shift`` from ``base``: its rows, or its format's definition."""
+    if source.fmt not in _SIX_COLUMN_FORMATS:
+        return f"{source.fmt} is {'zero' if base == 0 else 'one'}-based by definition"
+    if len(format_options(source)) == 1:
+        return "every row has start == end, which only a one-based file has"
+    return f"no format reads a six-column file {base - shift}-based"
+
+
+def _direction(shift: int) -> str:
+    return "one base to the right (+1)" if shift > 0 else "one base to the left (-1)"
+
+
+def evidence_text(fit: OffsetFit, min_cg_share: float) -> str:
+    """The shares behind a verdict, e.g. 'calls on a CpG: 47.0 % as read, 3.1 % moved -1, 98.9 % moved +1'."""
+    shares = fit.shares()
+    text = f"calls on a CpG: {shares[0]:.1%} as read, {shares[-1]:.1%} moved -1, {shares[+1]:.1%} moved +1"
+    if MINUS_ON_C in shares:
+        text += f", {shares[MINUS_ON_C]:.1%} with - strand calls on the C"
+    return text + f" (of {fit.n_calls:,} calls; at least {min_cg_share:.0%} required)"
+
+
+def reference_cause(reference_path: object, assembly_summary: str = "") -> str:
+    """What to check when the reference is the likely cause (``assembly_summary``: what it matches, if known)."""
+    matched = (
+        f" (it {assembly_summary})"
+        if assembly_summary
+        else " (reference/assembly.json says which it matches)"
+    )
+    return (
+        f"the reference is offset or another assembly: check that {reference_path} is the assembly the calls "
+        f"were made on{matched} and that its first bases are that assembly's"
+    )
+
+
+def cohort_shift_diagnosis(
+    shift: int, n_samples: int, formats: list[str], reference_path: object, assembly_summary: str
+) -> str:
+    """All ``n_samples`` samples (of ``formats``) fit ``reference_path`` moved by the same ``shift``."""
+    return (
+        f"all {n_samples} samples fit {reference_path} {_direction(shift)}, whatever their formats "
+        f"({', '.join(sorted(set(formats)))}): the reference is the likely cause, not the samples' formats: "
+        + reference_cause(reference_path, assembly_summary).split(": ", 1)[1]
+    )
+
+
+def fit_diagnosis(
+    fit: OffsetFit,
+    source: Source,
+    base: int,
+    reference_path: object,
+    min_cg_share: float,
+    agreeing: tuple[int, int] | None = None,
+) -> str:
+    """Why too few calls sit on a CG, from what fits instead, naming the reference and the evidence.
+
+    source, base: the file and the coordinate base it was read with; agreeing: (samples that
+    need this sample's best fit, samples checked), when known.
+    """
+    best = fit.best()
+    evidence = evidence_text(fit, min_cg_share)
+    share = fit.shares()[best]
+    if share < min_cg_share:
+        return (
+            f"wrong assembly? too few calls fall on a CpG of {reference_path} at any shift ({evidence}): "
+            f"check that the reference is the assembly the calls were made on"
+        )
+    if best == MINUS_ON_C:
+        return (
+            f"the - strand calls sit on the C of their CpG, not on its G as {source.fmt} has them: "
+            f"the file uses another strand convention than its format ({evidence})"
+        )
+    if best == 0:
+        return f"the calls fit {reference_path} as read ({evidence})"
+    alternative = format_options(source).get(base - best)
+    if alternative is not None and alternative != source.fmt:
+        cause = (
+            f"either the file is {'zero' if base - best == 0 else 'one'}-based (format {alternative}) "
+            f"or {reference_cause(reference_path)}"
+        )
+    else:
+        cause = f"{structure_text(source, base, best)}, so {reference_cause(reference_path)}"
+    counted = f"; {agreeing[0]} of {agreeing[1]} samples fit so" if agreeing is not None else ""
+    return f"positions fit {reference_path} {_direction(best)}: {cause} ({evidence}{counted})"

@@ -1,0 +1,259 @@
+"""The cohort's CG check on real sequence and real WGBS: a reference one base off never passes.
+
+Real data (tests/data/imr90_hg38_chr22/): the GRCh38 sequence of chr22:32,000,001-32,300,000
+and the IMR90 CpGs inside it, written here in the methylC, Bismark coverage, bedMethyl and
+MethylDackel layouts at window coordinates. The reference is the window itself, or the window
+shifted by one base: one N prepended (every base one to the right) or its first base cut off
+(one to the left). ``epibench reference`` and ``epibench check-inputs`` run as the workflow
+runs them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyBigWig
+import pytest
+
+from epibench.cli import main
+from epibench.errors import InputError
+from epibench.io.methylation.cohort_check import SampleFit, judge_cohort
+from epibench.io.methylation.offsets import OffsetFit
+from epibench.io.methylation.table import Source
+
+DATA = Path(__file__).parent / "data" / "imr90_hg38_chr22"
+WINDOW_START = 32_000_000  # 0-based chr22 coordinate of the window's first base
+FORMATS = ("methylc", "bismark_cov", "bedmethyl")
+
+
+@pytest.fixture(scope="module")
+def window() -> str:
+    with gzip.open(DATA / "hg38_chr22_32000000_32300000.fa.gz", "rt") as fh:
+        return "".join(line.strip() for line in fh if not line.startswith(">"))
+
+
+@pytest.fixture(scope="module")
+def cpgs(window) -> pd.DataFrame:
+    """The real CpGs: pos (0-based in the window, the + strand C), total, methylated."""
+    table = pd.read_csv(
+        DATA / "Lister2009_imr90_chr22_32000000_32300000.tab.gz",
+        sep="\t",
+        names=["chrom", "pos1", "total", "meth"],
+    )
+    table["pos"] = table["pos1"] - 1 - WINDOW_START
+    assert all(window[p : p + 2] == "CG" for p in table["pos"])  # the data's own claim, checked
+    return table
+
+
+def write_calls(path: Path, fmt: str, cpgs: pd.DataFrame) -> Path:
+    """The CpGs in ``fmt``'s layout: a row per cytosine (both strands; the - strand one on the G)."""
+    lines = []
+    for c, total, meth in zip(cpgs["pos"], cpgs["total"], cpgs["meth"]):
+        for pos, strand in ((c, "+"), (c + 1, "-")):
+            level = meth / total
+            if fmt == "methylc":
+                lines.append(f"chr22\t{pos}\t{pos + 1}\tCG\t{level:.4f}\t{strand}\t{total}")
+            elif fmt == "bismark_cov":
+                lines.append(f"chr22\t{pos + 1}\t{pos + 1}\t{100 * level:.4f}\t{meth}\t{total - meth}")
+            elif fmt == "bedmethyl":
+                lines.append(
+                    f"chr22\t{pos}\t{pos + 1}\t.\t{min(total, 1000)}\t{strand}\t{pos}\t{pos + 1}\t255,0,0"
+                    f"\t{total}\t{round(100 * level)}"
+                )
+            else:  # methyldackel: track line, 0-based half-open, one base per row
+                lines.append(f"chr22\t{pos}\t{pos + 1}\t{round(100 * level)}\t{meth}\t{total - meth}")
+    header = ['track type="bedGraph" description="CpG methylation levels"\n'] if fmt == "methyldackel" else []
+    path.write_text("".join(header) + "\n".join(lines) + "\n")
+    return path
+
+
+def shifted_fasta(tmp_path: Path, window: str, shift: str) -> Path:
+    """The window as a FASTA: as is, one base to the right (an N prepended) or to the left (first base cut)."""
+    seq = {"none": window, "right": "N" + window, "left": window[1:]}[shift]
+    path = tmp_path / f"ref_{shift}.fa"
+    path.write_text(">chr22\n" + "\n".join(seq[i : i + 60] for i in range(0, len(seq), 60)) + "\n")
+    return path
+
+
+def check_inputs(
+    tmp_path: Path, fasta: Path, samples: dict[str, tuple[Path, str]], capsys, bigwigs=()
+) -> tuple[int, str]:
+    """``epibench reference`` then ``check-inputs``: (exit code, stderr)."""
+    ref_dir = tmp_path / f"prepared_{fasta.stem}"
+    assert main(["reference", "--fasta", str(fasta), "--out-dir", str(ref_dir)]) == 0
+    args = [
+        "check-inputs",
+        "--reference",
+        str(ref_dir / "genome.fa"),
+        "--assembly",
+        str(ref_dir / "assembly.json"),
+    ]
+    for sample, (path, fmt) in samples.items():
+        args += ["--sample", f"{sample}={path}", "--format", f"{sample}={fmt}"]
+    for label, path in bigwigs:
+        args += ["--bigwig", f"{label}={path}"]
+    args += ["--out", str(tmp_path / "cg_check.tsv"), "--lengths-out", str(tmp_path / "lengths.tsv")]
+    capsys.readouterr()
+    code = main(args)
+    return code, capsys.readouterr().err
+
+
+def offered_formats(message: str) -> set[str]:
+    return set(re.findall(r"format (\w+)\)", message))
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "methyldackel"])
+def test_real_calls_fit_the_real_window_as_read(tmp_path, window, cpgs, capsys, fmt):
+    fasta = shifted_fasta(tmp_path, window, "none")
+    calls = write_calls(tmp_path / f"s.{fmt}.txt", fmt, cpgs)
+    code, err = check_inputs(tmp_path, fasta, {"s": (calls, fmt)}, capsys)
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "cg_check.tsv", sep="\t")
+    assert table.loc[0, "cg_share"] == 1.0 and table.loc[0, "best_fit"] == 0 and table.loc[0, "accepted"]
+    assert table.loc[0, "n_calls"] == 2 * len(cpgs)
+    assembly = json.loads((tmp_path / "prepared_ref_none" / "assembly.json").read_text())
+    # a 300-kb chr22 is no known assembly's; the nearest is named with both lengths
+    assert assembly["matched"] == [] and "chr22 is 300,000 bp" in assembly["summary"]
+
+
+@pytest.mark.parametrize("shift", ["right", "left"])
+@pytest.mark.parametrize("fmt", [*FORMATS, "methyldackel"])
+def test_a_shifted_reference_never_passes_whatever_format_the_message_offers(
+    tmp_path, window, cpgs, capsys, fmt, shift
+):
+    fasta = shifted_fasta(tmp_path, window, shift)
+    calls = write_calls(tmp_path / f"s.{fmt}.txt", fmt, cpgs)
+    code, err = check_inputs(tmp_path, fasta, {"s": (calls, fmt)}, capsys)
+    assert code == 2 and str(fasta.stem) in err and "the reference is offset or another assembly" in err
+    direction = "one base to the right (+1)" if shift == "right" else "one base to the left (-1)"
+    assert direction in err
+    assert "calls on a CpG:" in err and "moved +1" in err  # the evidence
+    for offered in offered_formats(err):
+        assert offered != fmt
+        code, err_then = check_inputs(tmp_path, fasta, {"s": (calls, offered)}, capsys)
+        assert code == 2 and str(fasta.stem) in err_then, err_then
+        assert "matches no known assembly" in err_then or "reference is offset" in err_then
+    assert not (tmp_path / "cg_check.tsv").exists()
+
+
+def test_structure_decides_which_format_is_offered(tmp_path, window, cpgs, capsys):
+    """Bismark coverage rows have start == end: only one-based, so no zero-based format is
+    offered; MethylDackel rows (end = start + 1) read one-based are a real alternative."""
+    left = shifted_fasta(tmp_path, window, "left")
+    right = shifted_fasta(tmp_path, window, "right")
+    bismark = write_calls(tmp_path / "s.bismark.cov", "bismark_cov", cpgs)
+    _, err = check_inputs(tmp_path, right, {"s": (bismark, "bismark_cov")}, capsys)
+    assert offered_formats(err) == set() and "start == end, which only a one-based file has" in err
+    dackel = write_calls(tmp_path / "s.bedGraph", "methyldackel", cpgs)
+    _, err = check_inputs(tmp_path, left, {"s": (dackel, "methyldackel")}, capsys)
+    assert offered_formats(err) == {"bismark_cov"} and "either the file is one-based" in err
+    # following it fits the calls, but the reference matches no assembly: still a stop naming it
+    code, err = check_inputs(tmp_path, left, {"s": (dackel, "bismark_cov")}, capsys)
+    assert (
+        code == 2
+        and "ref_left" in err
+        and "detected as methyldackel" in err
+        and "matches no known assembly" in err
+    )
+
+
+@pytest.mark.parametrize("shift", ["right", "left"])
+def test_all_samples_needing_the_same_shift_blame_the_reference(tmp_path, window, cpgs, capsys, shift):
+    fasta = shifted_fasta(tmp_path, window, shift)
+    samples = {f"s_{fmt}": (write_calls(tmp_path / f"{fmt}.txt", fmt, cpgs), fmt) for fmt in FORMATS}
+    code, err = check_inputs(tmp_path, fasta, samples, capsys)
+    assert code == 2
+    first_line = err.splitlines()[0]
+    assert "all 3 samples fit" in first_line and "not the samples' formats" in first_line
+    assert "first bases" in first_line and fasta.stem in first_line
+    for sample in samples:  # the table names every sample and its best fit
+        row = next(line for line in err.splitlines() if line.lstrip().startswith(sample + " "))
+        assert row.split()[-1] == ("1" if shift == "right" else "-1")
+
+
+def test_samples_needing_different_shifts_stop_with_a_table(tmp_path, window, cpgs, capsys):
+    fasta = shifted_fasta(tmp_path, window, "none")
+    good = write_calls(tmp_path / "good.methylC", "methylc", cpgs)
+    early = cpgs.assign(pos=cpgs["pos"] - 1)  # written one base early: fits moved +1
+    off = write_calls(tmp_path / "off.methylC", "methylc", early.iloc[1:])
+    code, err = check_inputs(tmp_path, fasta, {"good": (good, "methylc"), "off": (off, "methylc")}, capsys)
+    assert code == 2 and "need different shifts" in err
+    rows = {
+        line.split()[0]: line.split()[-1]
+        for line in err.splitlines()
+        if line.split()[:2] in (["good", "methylc"], ["off", "methylc"])  # the table's rows
+    }
+    assert rows == {"good": "0", "off": "1"}
+    assert "1 of 2 samples fit so" in err
+
+
+def test_a_known_assembly_lets_a_file_read_against_detection_pass():
+    """The same fit passes on a reference that matches an assembly, and stops on one that matches none."""
+    source = Source(Path("s.cov"), "bismark_zero_cov", 0, 6, False, (("chr1", "10", "11", "50", "1", "1"),))
+    fit = SampleFit("s", source, 0, "bismark_cov", OffsetFit(1000, {-1: 0, 0: 1000, 1: 10}))
+    table = judge_cohort([fit], {"fasta": "ref.fa", "matched": ["hg38"], "summary": "matches hg38"}, 0.95)
+    assert table["accepted"].all()
+    with pytest.raises(InputError, match="detected as bismark_cov"):
+        judge_cohort([fit], {"fasta": "ref.fa", "matched": [], "summary": "matches no known assembly"}, 0.95)
+
+
+def write_bigwig(path: Path, lengths: dict[str, int]) -> Path:
+    handle = pyBigWig.open(str(path), "w")
+    handle.addHeader(list(lengths.items()))
+    name, length = next(iter(lengths.items()))
+    handle.addEntries([name], [0], ends=[min(length, 100)], values=[1.0])
+    handle.close()
+    return path
+
+
+def test_a_bigwig_of_another_assembly_stops_with_a_length_table(tmp_path, window, cpgs, capsys):
+    fasta = shifted_fasta(tmp_path, window, "none")
+    calls = write_calls(tmp_path / "s.methylC", "methylc", cpgs)
+    other = write_bigwig(tmp_path / "other.bw", {"chr22": len(window) + 1, "chrM": 16_571})
+    code, err = check_inputs(tmp_path, fasta, {"s": (calls, "methylc")}, capsys, [("s.H3K4me3", other)])
+    assert code == 2 and "sequence lengths differ" in err
+    row = next(line for line in err.splitlines() if line.startswith("s.H3K4me3"))
+    assert row.split()[:5] == ["s.H3K4me3", "chr22", "chr22", "300,001", "300,000"]
+
+
+def test_a_mitochondrial_length_only_warns(tmp_path, window, cpgs, capsys, caplog):
+    fasta = tmp_path / "with_mt.fa"
+    fasta.write_text(shifted_fasta(tmp_path, window, "none").read_text() + ">MT\n" + "ACGT" * 4142 + "A\n")
+    calls = write_calls(tmp_path / "s.methylC", "methylc", cpgs)
+    ucsc = write_bigwig(tmp_path / "ucsc.bw", {"chr22": len(window), "chrM": 16_571})
+    code, err = check_inputs(tmp_path, fasta, {"s": (calls, "methylc")}, capsys, [("s.H3K4me3", ucsc)])
+    assert code == 0, err
+    assert "chrM is 16,571 bp, the reference's MT 16,569" in caplog.text
+    lengths = pd.read_csv(tmp_path / "lengths.tsv", sep="\t")
+    assert lengths[["chromosome", "length", "reference_length"]].values.tolist() == [["chrM", 16571, 16569]]
+
+
+def test_calls_beyond_the_end_of_a_sequence_stop_ingest(tmp_path, window, cpgs, capsys):
+    fasta = shifted_fasta(tmp_path, window, "none")
+    ref_dir = tmp_path / "prepared"
+    assert main(["reference", "--fasta", str(fasta), "--out-dir", str(ref_dir)]) == 0
+    beyond = pd.concat([cpgs, pd.DataFrame({"pos": [len(window) + 5], "total": [9], "meth": [3]})])
+    calls = write_calls(tmp_path / "s.methylC", "methylc", beyond)
+    capsys.readouterr()
+    code = main(
+        [
+            "ingest",
+            "--input",
+            str(calls),
+            "--sample",
+            "s",
+            "--reference",
+            str(ref_dir / "genome.fa"),
+            "--out",
+            str(tmp_path / "s.parquet"),
+            "--qc",
+            str(tmp_path / "s.json"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "sequence lengths differ" in err and "largest position + 1" in err
+    assert f"{len(window) + 7:,}" in err and not (tmp_path / "s.parquet").exists()

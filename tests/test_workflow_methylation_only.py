@@ -1,0 +1,83 @@
+"""End-to-end: a methylation-only cohort (WGBS, no histone ChIP) through the whole workflow.
+
+Two samples with methylation calls and a sample sheet of sample, methylation and format only,
+``marks: []``, the CNN and the hybrid at tiny sizes, nothing optional: the models read the
+sequence alone, the tree baseline runs as gbm_region, the mark ablation (on by default) and the
+histone figures are skipped, and the report says why. Kept small for CI: one run of the default
+target, well under 2 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import copy_workflow, snakemake, tiny_demo_data
+
+pytestmark = pytest.mark.workflow
+RESULTS = "results/tiny"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A copy of the workflow with a two-sample methylation-only cohort, after one complete run."""
+    root = copy_workflow(tmp_path_factory.mktemp("methylation only"))
+    sheet_path = tiny_demo_data(root, samples=2)
+    sheet = pd.read_csv(sheet_path, sep="\t", dtype=str)
+    sheet[["sample", "methylation", "format"]].to_csv(sheet_path, sep="\t", index=False)
+    for bigwig in sheet_path.parent.glob("*.bw"):  # no mark file is left for any rule to read
+        bigwig.unlink()
+    config = yaml.safe_load((root / "config/tiny.yaml").read_text())
+    config["marks"] = []
+    config["models"] = {name: config["models"][name] for name in ("cnn", "hybrid")}
+    config["shards"]["scatter_min_share"] = 1.0  # the three chromosomes in one shard job per sample
+    config["train"]["threads"] = 1  # the two trainings side by side on 2 cores
+    # no ensemble, only the tree baseline; ablation on by default, skipped without marks
+    config["evaluate"] = {"n_boot": 20, "baselines": ["gbm_histone"]}
+    del config["learning_curve"]
+    config["attribute"]["max_steps"] = config["attribute"]["n_steps"]
+    (root / "config/tiny.yaml").write_text(yaml.safe_dump(config))
+    snakemake(root)
+    return root
+
+
+def test_models_train_on_the_sequence_and_record_zero_marks(workdir):
+    for model in ("cnn", "hybrid"):
+        meta = json.loads((workdir / f"{RESULTS}/models/{model}/model.json").read_text())
+        assert meta["n_marks"] == 0 and meta["marks"] == [], model
+    for manifest_path in (workdir / f"{RESULTS}/shards").glob("sample*/*/manifest.json"):
+        manifest = json.loads(manifest_path.read_text())
+        assert manifest["marks"] == [] and manifest["arrays"]["hist"]["shape"][1] == 0
+
+
+def test_leaderboard_has_the_models_and_the_baseline_without_histone_features(workdir):
+    board = pd.read_csv(workdir / f"{RESULTS}/evaluation/leaderboard.tsv", sep="\t").set_index("model")
+    assert set(board.index) == {"cnn", "hybrid", "ceiling", "gbm_region"}
+    assert board.loc["gbm_region", "kind"] == "baseline"
+    record = json.loads((workdir / f"{RESULTS}/evaluation/baselines/gbm_region.json").read_text())
+    assert not any("_bin" in feature for feature in record["features"]), "no histone feature"
+
+
+def test_report_says_no_histone_marks_and_shows_no_histone_figure(workdir):
+    html = unescape((workdir / f"{RESULTS}/report/index.html").read_text())
+    evaluation = html[html.index("id='Evaluation'") : html.index("id='Interpretation'")]
+    interpretation = html[html.index("id='Interpretation'") :]
+    assert "no histone marks" in evaluation and "no histone marks" in interpretation
+    images = re.findall(r"<img src='([^']+)'", html)
+    assert "interpret_sequence_attribution.png" in images and "interpret_cpg_explanations.png" in images
+    assert not [i for i in images if "histone_attribution" in i or "attention" in i or "ablation" in i]
+    interpret = workdir / f"{RESULTS}/interpret"
+    assert not (interpret / "histone_attribution.png").exists() and not (interpret / "attention.png").exists()
+    assert not (workdir / f"{RESULTS}/evaluation/ablation").exists()
+
+
+def test_tracks_are_exported_without_mark_bigwigs(workdir):
+    hub = json.loads((workdir / f"{RESULTS}/tracks/hub.json").read_text())
+    assert {entry["name"] for entry in hub} >= {"hybrid.sample1.predicted", "hybrid.sample1.attribution"}
+    assert not (workdir / f"{RESULTS}/tracks/inputs").exists()
