@@ -130,7 +130,7 @@ def test_a_figure_saved_twice_is_byte_identical(tmp_path):
     """No creation date in the PDF: a rerun's figures compare equal to the first run's."""
     import time
 
-    from epibench.figures import save_figure
+    from epibench.io.figures import save_figure
 
     saved = []
     for attempt in range(2):

@@ -14,14 +14,9 @@ import pyBigWig
 import pytest
 
 from epibench.errors import InputError
-from epibench.report.tracks import (
-    export_tracks,
-    exported_tracks,
-    make_server,
-    write_attribution_track,
-    write_hub,
-    write_prediction_tracks,
-)
+from epibench.report.datahub import exported_tracks, write_hub
+from epibench.report.serve import make_server
+from epibench.report.track_export import export_tracks, write_attribution_track, write_prediction_tracks
 
 CHROM_SIZES = {"chr1": 1000, "chr2": 600, "chrX": 400}
 WINDOW = 10

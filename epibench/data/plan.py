@@ -21,7 +21,7 @@ from epibench.data.splits import (
     split_counts_bp,
     write_split_plan,
 )
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 from epibench.io.atomic import write_tsv
 from epibench.vocab import SPLITS
 

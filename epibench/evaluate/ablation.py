@@ -23,10 +23,10 @@ from matplotlib.figure import Figure
 from epibench.data.dataset import ShardDataset
 from epibench.errors import InputError
 from epibench.evaluate.bars import interval_errors
-from epibench.evaluate.bootstrap import bootstrap_ci, scope_rng
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import auroc, mse
 from epibench.evaluate.predict import predict
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 
 IDENTITY = ["sample", "chrom", "pos"]
 ABLATION_COLUMNS = (
@@ -79,7 +79,7 @@ def _differences(full: pd.DataFrame, hidden: pd.DataFrame):
 
 
 def ablation_table(
-    full: pd.DataFrame, hidden: dict[str, pd.DataFrame], n_boot: int = 200, seed: int = 0
+    full: pd.DataFrame, hidden: dict[str, pd.DataFrame], n_boot: int = DEFAULT_N_BOOT, seed: int = 0
 ) -> pd.DataFrame:
     """One row per mark (``ABLATION_COLUMNS``), largest AUROC drop first.
 

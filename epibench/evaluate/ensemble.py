@@ -21,10 +21,10 @@ from matplotlib.figure import Figure
 
 from epibench.errors import InputError
 from epibench.evaluate.bars import interval_errors
-from epibench.evaluate.bootstrap import bootstrap_ci, scope_rng
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import spearman
 from epibench.evaluate.tables import PREDICTION_COLUMNS, overall_fields
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 
 IDENTITY = ["sample", "chrom", "pos"]
 N_SPREAD_BINS = 10
@@ -69,7 +69,7 @@ def ensemble_predictions(members: dict[str, pd.DataFrame], name: str) -> pd.Data
 
 
 def spread_calibration(
-    preds: pd.DataFrame, n_bins: int = N_SPREAD_BINS, n_boot: int = 200, seed: int = 0
+    preds: pd.DataFrame, n_bins: int = N_SPREAD_BINS, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
 ) -> tuple[pd.DataFrame, float]:
     """Error against spread: one row per spread bin (bin, n, spread_mean, abs_error_mean,
     abs_error_ci_low, abs_error_ci_high, rmse; fractions), and Spearman's rho(spread, |error|)."""

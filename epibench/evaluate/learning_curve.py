@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.tables import metrics_long, overall_fields
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 
 CURVE_METRICS = ("auroc", "mse")
 MODES = ("scratch", "finetuned")
@@ -43,7 +44,9 @@ def runs_from_meta(meta_paths: list[str | os.PathLike]) -> dict[str, dict]:
     return runs
 
 
-def curve_table(preds: pd.DataFrame, runs: dict[str, dict], n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+def curve_table(
+    preds: pd.DataFrame, runs: dict[str, dict], n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+) -> pd.DataFrame:
     """One row per run (``CURVE_COLUMNS``), by mode then fraction.
 
     preds: the runs' predictions tables stacked (column model = run name). runs: run name ->

@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 
 from epibench.errors import InputError
 from epibench.evaluate.bars import grouped_bars, metric_series
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.tables import metrics_long, overall_fields
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 
 LOSO_METRICS = ("auroc", "mse")
 SETTINGS = ("within cohort", "sample held out")
@@ -31,7 +32,11 @@ LOSO_COLUMNS = (
 
 
 def loso_table(
-    preds: pd.DataFrame, held_out: dict[str, str], cohort_model: str, n_boot: int = 200, seed: int = 0
+    preds: pd.DataFrame,
+    held_out: dict[str, str],
+    cohort_model: str,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
 ):
     """Two rows per held-out sample (``LOSO_COLUMNS``): the cohort model and the model trained without it.
 

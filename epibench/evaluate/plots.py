@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.evaluate import metrics
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 from epibench.vocab import REGION_CLASSES
 
 MAX_CURVE_POINTS = 2000

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.evaluate import plots
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.ensemble import ensemble_predictions, members_table, plot_ensemble, spread_calibration
 from epibench.evaluate.leaderboard import CEILING, leaderboard_table
 from epibench.evaluate.tables import check_predictions, comparison_table, metrics_long
@@ -66,7 +67,7 @@ def write_metrics(
     long = metrics_long(
         preds,
         threshold=settings.get("threshold", 0.5),
-        n_boot=settings.get("n_boot", 200),
+        n_boot=settings.get("n_boot", DEFAULT_N_BOOT),
         seed=settings.get("seed", 0),
     )
     write_tsv(long, out)
@@ -169,7 +170,7 @@ def write_ensemble_report(
     name = str(preds["model"].iloc[0])
     table = members_table(read_metrics(metrics_tsv), name, members)
     calibration, rho = spread_calibration(
-        preds, n_boot=settings.get("n_boot", 200), seed=settings.get("seed", 0)
+        preds, n_boot=settings.get("n_boot", DEFAULT_N_BOOT), seed=settings.get("seed", 0)
     )
     out_dir = Path(out_dir)
     write_tsv(table, out_dir / f"{name}.members.tsv")

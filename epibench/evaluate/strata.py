@@ -17,8 +17,9 @@ from matplotlib.figure import Figure
 
 from epibench.data.covariates import as_number, is_numeric
 from epibench.evaluate.bars import grouped_bars, metric_series
+from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.tables import metrics_long, overall_fields
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 
 STRATUM_METRICS = ("auroc", "mse")
 STRATUM_COLUMNS = (
@@ -53,7 +54,7 @@ def covariate_strata(values: dict[str, dict[str, str]]) -> list[tuple[str, str, 
 
 
 def stratified_table(
-    preds: pd.DataFrame, strata: list[tuple[str, str, list[str]]], n_boot: int = 200, seed: int = 0
+    preds: pd.DataFrame, strata: list[tuple[str, str, list[str]]], n_boot: int = DEFAULT_N_BOOT, seed: int = 0
 ) -> pd.DataFrame:
     """One row per model x stratum with test samples (``STRATUM_COLUMNS``)."""
     rows = []

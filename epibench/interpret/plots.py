@@ -1,5 +1,5 @@
 """Interpretation figures, each drawn from attributions.npz alone (epibench.interpret.arrays) and saved as
-``<stem>.png`` and ``<stem>.pdf`` atomically (epibench.figures.save_figure); one figure per call of
+``<stem>.png`` and ``<stem>.pdf`` atomically (epibench.io.figures.save_figure); one figure per call of
 ``write_interpret_figure`` so that each is its own DAG node.
 
   sequence_attribution  mean sequence attribution by position around the CpG, one line per region class
@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from epibench.errors import InputError
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 from epibench.interpret.arrays import load_attributions, mean_by_region
 from epibench.vocab import BASES, N_CODE
 

@@ -31,7 +31,7 @@ without its ReadCoverage file: n_total then counts strand values, not reads) the
 coverage columns are NaN, and the figure says the coverage is unknown instead of
 plotting it.
 
-``plot_qc`` draws two panels, saved with ``epibench.figures.save_figure`` (PNG + PDF,
+``plot_qc`` draws two panels, saved with ``epibench.io.figures.save_figure`` (PNG + PDF,
 atomic): the coverage histogram (one bar per read count up to the 99.5th percentile, the
 last bar collecting the rest; a line at 10x) and the methylation-level distribution per
 region class (density over 20 bins of 0-1, one line per class, with its CpG count).
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from epibench.figures import save_figure
+from epibench.io.figures import save_figure
 from epibench.vocab import REGION_CLASSES
 
 HIGH_DEPTH = 10

@@ -1,4 +1,4 @@
-"""Genome-browser export: predictions, errors and attributions as bigWig tracks, and a WashU datahub.
+"""Genome-browser bigWig export: predictions, errors and attributions of a cohort as bigWig tracks.
 
 Files written into ``out_dir`` (normally ``results/<cohort>/tracks/``):
 
@@ -7,55 +7,23 @@ Files written into ``out_dir`` (normally ``results/<cohort>/tracks/``):
   model predicted more methylation than was measured);
 - ``<model>.<sample>.attribution.bw``: per-base sequence attribution (integrated gradients,
   in units of the predicted level) over the window of each attributed CpG; where windows of
-  nearby CpGs overlap, the mean of their attributions at that base;
-- ``inputs/<sample>.<mark>.bw``: symbolic links to the sample sheet's histone bigWigs;
-- ``hub.json``: a WashU Epigenome Browser datahub listing all of the above, each sample's
-  histone tracks first, then its exported tracks.
+  nearby CpGs overlap, the mean of their attributions at that base.
+
+:func:`export_tracks` writes them all, then the datahub listing them with the input histone
+bigWigs (:mod:`epibench.report.datahub`).
 
 Coordinates: bigWig intervals are 0-based, half-open. A CpG at 0-based ``pos`` (the C on the
 + strand) is written as the 2-bp interval [pos, pos + 2), covering its C and its G (the CpG is
 called on both strands together), so the value shows on either base; CpGs never overlap (the
 next CpG starts at pos + 2 at the earliest). Every bigWig's header lists the sequences of the reference's
 ``chrom_sizes.tsv`` in its order, with its lengths, whether or not a sequence has data.
-
-Datahub format (WashU Epigenome Browser documentation, "Datahub", eg.readthedocs.io): a JSON
-array of track objects ``{"type": "bigwig", "name", "url", "showOnHubLoad": true, "options":
-{...}, "metadata": {...}}``; the options used (``color``, ``color2`` for negative values,
-``height`` in px, ``yScale`` "auto" or "fixed" with ``yMin``/``yMax``) are those of the browser's
-numerical tracks (eg-react source, NumericalTrack DEFAULT_OPTIONS). Tracks lacking
-``showOnHubLoad: true`` are listed but not displayed. A relative ``url`` is resolved against
-the folder of the hub's URL when the hub is loaded from a URL (eg-react DataHubParser), so with
-the default ``base_url=""`` the folder can be served as is; a hub uploaded as a file skips
-relative URLs.
-
-Loading it in the browser (https://epigenomegateway.wustl.edu/browser/):
-
-1. serve ``out_dir`` over HTTP. The browser reads bigWigs with byte-range requests from another
-   origin, so the server must answer ``Range`` requests and send CORS headers; Python's
-   ``python -m http.server`` does neither. :func:`serve` does both:
-   ``epibench tracks serve --dir results/<cohort>/tracks``
-   (port 8000 on 127.0.0.1; Chrome and Firefox let an https page read from http://127.0.0.1,
-   Chrome may first ask for permission to access the local network);
-2. choose the genome assembly of the reference (the bigWigs use the reference's sequence
-   names, e.g. ``chr1``, which must be the browser's names for that assembly);
-3. menu "Tracks" > "Remote Tracks" > tab "Add Remote Data Hub", paste
-   ``http://127.0.0.1:8000/hub.json`` as "Remote hub URL", "Load from URL".
-
-For a server elsewhere, write the hub with ``base_url`` set to the URL ``out_dir`` is served
-at, so every track URL is absolute.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import re
-from collections.abc import Iterable, Sequence
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -65,22 +33,10 @@ from epibench.data.windows import window_starts
 from epibench.errors import InputError
 from epibench.evaluate.tables import check_predictions
 from epibench.io.atomic import atomic_path
+from epibench.report.datahub import ATTRIBUTION, ERROR, PREDICTED, exported_tracks, write_hub
 
-log = logging.getLogger(__name__)
-
-PREDICTED, ERROR, ATTRIBUTION = "predicted", "error", "attribution"
 CPG_SPAN = 2  # bp written per CpG: its C and its G
 ATTRIBUTION_KEYS = ("seq_attr", "sample", "chrom", "pos", "window")
-INPUTS_DIR = "inputs"
-HUB_NAME = "hub.json"
-_COPY_CHUNK = 1 << 16
-# display options per kind of track (WashU numerical-track options)
-TRACK_OPTIONS = {
-    PREDICTED: {"color": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
-    ERROR: {"color": "#d62728", "color2": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": -1, "yMax": 1},
-    ATTRIBUTION: {"color": "#2ca02c", "color2": "#9467bd", "height": 50, "yScale": "auto"},
-    "input": {"color": "#555555", "height": 40, "yScale": "auto"},
-}
 
 
 def read_chrom_sizes(chrom_sizes_tsv: str | os.PathLike) -> dict[str, int]:
@@ -277,92 +233,6 @@ def write_attribution_track(
     return written
 
 
-def exported_tracks(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Path, str]]:
-    """(name, file, kind) of files written here: name = the file name without ``.bw``
-    (``<model>.<sample>.<kind>``), kind = its last dot-separated part."""
-    return [(Path(p).stem, Path(p), Path(p).stem.rsplit(".", 1)[-1]) for p in paths]
-
-
-def _url(path: Path, out_dir: Path, base_url: str) -> str:
-    """URL of ``path`` (inside ``out_dir``): ``base_url`` + its path relative to ``out_dir``."""
-    try:
-        relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(out_dir))
-    except ValueError:
-        raise InputError(f"track is not inside the hub folder {out_dir}", path=path) from None
-    url = quote(relative.as_posix())
-    return f"{base_url.rstrip('/')}/{url}" if base_url else url
-
-
-def _link_input(path: str | os.PathLike, out_dir: Path, sample: str, mark: str) -> Path:
-    """``path`` itself when inside ``out_dir``, else a symlink ``out_dir/inputs/<sample>.<mark>.bw``
-    to it (replaced atomically)."""
-    source = Path(os.path.abspath(path))
-    if not source.is_file():
-        raise InputError(f"input track of sample {sample}, mark {mark} not found", path=path)
-    if source.is_relative_to(os.path.abspath(out_dir)):
-        return source
-    link = out_dir / INPUTS_DIR / f"{sample}.{mark}.bw"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(source)
-    os.replace(tmp, link)
-    return link
-
-
-def _sample_of(file: Path, kind: str, samples: Sequence[str]) -> str | None:
-    """The sample whose name ``file`` carries (``*.<sample>.<kind>.bw``); the longest such name."""
-    matches = [s for s in samples if file.name.endswith(f".{s}.{kind}.bw")]
-    return max(matches, key=len) if matches else None
-
-
-def _hub_entry(name: str, url: str, options: dict, assay: str, sample: str | None) -> dict:
-    """One datahub track object: a bigwig shown on load, with display ``options`` and metadata
-    (assay: the mark or the kind of exported track; sample when known)."""
-    metadata = {"assay": assay} if sample is None else {"sample": sample, "assay": assay}
-    return {
-        "type": "bigwig",
-        "name": name,
-        "url": url,
-        "showOnHubLoad": True,
-        "options": dict(options),
-        "metadata": metadata,
-    }
-
-
-def write_hub(
-    out_dir: str | os.PathLike,
-    tracks: Sequence[tuple[str, str | os.PathLike, str]],
-    input_tracks: dict[str, dict[str, str | os.PathLike]],
-    base_url: str = "",
-) -> Path:
-    """Write ``out_dir/hub.json`` (WashU datahub) listing ``tracks`` and the input histone bigWigs.
-
-    tracks: (name, file, kind) of exported bigWigs inside ``out_dir`` (kind: predicted, error,
-    attribution; :func:`exported_tracks` builds them). input_tracks: sample -> mark -> bigWig
-    path; those outside ``out_dir`` are symlinked into ``out_dir/inputs``. Order: per sample (in
-    ``input_tracks`` order) its marks, then its exported tracks; then exported tracks of no
-    listed sample. URLs: ``base_url`` + path relative to ``out_dir`` (relative URLs by default).
-    """
-    out_dir = Path(out_dir)
-    samples = list(input_tracks)
-    by_sample: dict[str | None, list[dict]] = {s: [] for s in [*samples, None]}
-    for name, file, kind in tracks:
-        sample = _sample_of(Path(file), kind, samples)
-        options = TRACK_OPTIONS.get(kind, TRACK_OPTIONS["input"])
-        by_sample[sample].append(_hub_entry(name, _url(Path(file), out_dir, base_url), options, kind, sample))
-    hub = []
-    for sample in samples:
-        for mark, path in input_tracks[sample].items():
-            url = _url(_link_input(path, out_dir, sample, mark), out_dir, base_url)
-            hub.append(_hub_entry(f"{sample}.{mark}", url, TRACK_OPTIONS["input"], mark, sample))
-        hub.extend(by_sample[sample])
-    hub.extend(by_sample[None])
-    with atomic_path(out_dir / HUB_NAME) as tmp:
-        tmp.write_text(json.dumps(hub, indent=2) + "\n")
-    return out_dir / HUB_NAME
-
-
 def export_tracks(
     predictions: Sequence[str | os.PathLike],
     chrom_sizes_tsv: str | os.PathLike,
@@ -379,79 +249,3 @@ def export_tracks(
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
     return write_hub(out_dir, exported_tracks(paths), input_tracks, base_url)
-
-
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
-
-
-class RangeCorsHandler(SimpleHTTPRequestHandler):
-    """Static files with CORS headers and single byte-range requests (what the browser needs)."""
-
-    _remaining: int | None = None
-
-    def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges")
-        self.send_header("Accept-Ranges", "bytes")
-        super().end_headers()
-
-    def do_OPTIONS(self) -> None:
-        """CORS preflight: allow GET/HEAD with a Range header."""
-        self.send_response(204)
-        self.send_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "Range")
-        self.send_header("Access-Control-Allow-Private-Network", "true")
-        self.end_headers()
-
-    def send_head(self):
-        """A 206 response for ``Range: bytes=a-b`` / ``a-`` / ``-n`` on a file; otherwise the default."""
-        self._remaining = None
-        match = _RANGE.match(self.headers.get("Range", "").strip())
-        path = self.translate_path(self.path)
-        if match is None or not os.path.isfile(path) or match.groups() == ("", ""):
-            return super().send_head()
-        size = os.path.getsize(path)
-        first, last = match.groups()
-        start = int(first) if first else max(size - int(last), 0)
-        end = min(int(last), size - 1) if first and last else size - 1
-        if start >= size or start > end:
-            self.send_error(416, "Requested Range Not Satisfiable")
-            return None
-        f = open(path, "rb")  # noqa: SIM115 (the caller closes it, as SimpleHTTPRequestHandler does)
-        f.seek(start)
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(path))
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.end_headers()
-        self._remaining = end - start + 1
-        return f
-
-    def copyfile(self, source, outputfile) -> None:
-        """Copy the whole file, or only the requested range."""
-        if self._remaining is None:
-            super().copyfile(source, outputfile)
-        else:
-            remaining = self._remaining
-            while remaining > 0:
-                chunk = source.read(min(remaining, _COPY_CHUNK))
-                if not chunk:
-                    break
-                outputfile.write(chunk)
-                remaining -= len(chunk)
-
-
-def make_server(out_dir: str | os.PathLike, port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """An HTTP server for ``out_dir`` with CORS and byte ranges (port 0: any free port)."""
-    handler = partial(RangeCorsHandler, directory=str(out_dir))
-    return ThreadingHTTPServer((host, port), handler)
-
-
-def serve(out_dir: str | os.PathLike, port: int = 8000, host: str = "127.0.0.1") -> None:
-    """Serve ``out_dir`` until interrupted; load ``http://<host>:<port>/hub.json`` in the browser."""
-    with make_server(out_dir, port, host) as server:
-        log.info("serving %s at http://%s:%d/%s (Ctrl-C stops)", out_dir, host, server.server_port, HUB_NAME)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass

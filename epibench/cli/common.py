@@ -1,0 +1,70 @@
+"""Helpers the stage modules of the ``epibench`` command share: argument types and groups, the
+``--format`` value, JSON outputs, and a trained model with the shard rows it reads.
+
+Light imports only (``epibench --help`` imports this); heavy ones stay inside the functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def json_arg(text: str) -> dict:
+    """An argument type: a JSON object (``--settings-json '{"seed": 1}'``)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def mark_arg(text: str) -> tuple[str, str]:
+    """An argument type: ``NAME=PATH`` -> ``(NAME, PATH)``."""
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, path
+
+
+def calls_args(p: argparse.ArgumentParser) -> None:
+    """Arguments naming a sample's methylation calls (ingest, ingest-split)."""
+    p.add_argument("--input", required=True, help="methylation calls file")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
+    p.add_argument(
+        "--coverage",
+        default=None,
+        help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig",
+    )
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument("--min-coverage", type=int, default=5)
+
+
+def format_value(name: str | None) -> str | None:
+    """A --format value: None (detect from content) for auto or nothing."""
+    return None if name in (None, "", "auto") else name
+
+
+def write_json(value: dict, path: str | Path) -> None:
+    """Write ``value`` as indented JSON, atomically."""
+    from epibench.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(value, indent=2, default=str))
+
+
+def model_and_dataset(model_dir: str, shards: list[str], split: str):
+    """A trained model and the ``split`` rows of ``shards``, read as it was trained (histone
+    normalisation from model.json); stops when the shards' marks or window differ from training.
+    """
+    from epibench.data.dataset import ShardDataset
+    from epibench.train.modelfile import META, check_data, load_model
+
+    model, meta = load_model(model_dir)
+    dataset = ShardDataset(shards, split=split, histone_norm=meta.get("histone_norm", "log1p"))
+    check_data(meta, dataset.marks, dataset.window, Path(model_dir) / META)
+    return model, dataset

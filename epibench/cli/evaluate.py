@@ -1,0 +1,199 @@
+"""``epibench evaluate STEP``: evaluation tables and figures from predictions, one per call."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from epibench.cli.common import json_arg
+from epibench.errors import InputError
+
+log = logging.getLogger("epibench")
+
+
+def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_metrics
+
+    write_metrics(args.predictions, args.truth, args.settings_json, args.out)
+
+
+def cmd_evaluate_compare(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_comparison
+
+    write_comparison(args.metrics, args.train_metrics, args.settings_json, args.out)
+
+
+def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
+    from epibench.evaluate.leaderboard import verdict
+    from epibench.evaluate.run import write_leaderboard
+
+    table = write_leaderboard(args.metrics, args.train_metrics, args.baselines, args.settings_json, args.out)
+    log.info("%s", verdict(table, args.settings_json.get("new", "hybrid")))
+
+
+def cmd_evaluate_ensemble(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_ensemble
+
+    preds = write_ensemble(args.members, args.name, args.out)
+    log.info(
+        "ensemble %s of %d members: %d CpGs, mean spread %.4f",
+        args.name,
+        len(args.members),
+        len(preds),
+        preds["spread"].mean(),
+    )
+
+
+def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_ensemble_report
+
+    rho = write_ensemble_report(
+        args.metrics, args.predictions, args.members, args.settings_json, args.out_dir
+    )
+    log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
+
+
+def _write_table_and_figure(table, args: argparse.Namespace, plot, title: str, keys: list[str]) -> None:
+    """Write an evaluation ``table`` to ``args.out`` (TSV), ``plot(table, args.out_figure)``, and log
+    its ``keys`` columns with AUROC and MSE."""
+    from epibench.io.atomic import write_tsv
+
+    write_tsv(table, args.out)
+    plot(table, args.out_figure)
+    log.info("%s:\n%s", title, table[[*keys, "auroc", "mse"]].to_string(index=False))
+
+
+def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
+    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.evaluate.learning_curve import curve_table, plot_curve, runs_from_meta
+    from epibench.evaluate.run import load_predictions
+
+    settings = args.settings_json
+    table = curve_table(
+        load_predictions(args.predictions),
+        runs_from_meta(args.model_meta),
+        n_boot=settings.get("n_boot", DEFAULT_N_BOOT),
+        seed=settings.get("seed", 0),
+    )
+    _write_table_and_figure(table, args, plot_curve, "learning curve", ["mode", "fraction", "n_train_rows"])
+
+
+def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
+    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.evaluate.run import load_predictions
+    from epibench.evaluate.strata import covariate_strata, plot_strata, stratified_table
+
+    settings = args.settings_json
+    strata = covariate_strata(args.covariates_json)
+    table = stratified_table(
+        load_predictions(args.predictions),
+        strata,
+        settings.get("n_boot", DEFAULT_N_BOOT),
+        settings.get("seed", 0),
+    )
+    if table.empty:
+        raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
+    _write_table_and_figure(
+        table, args, plot_strata, "metrics by covariate", ["model", "covariate", "stratum"]
+    )
+
+
+def cmd_evaluate_loso(args: argparse.Namespace) -> None:
+    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.evaluate.loso import loso_table, plot_loso
+    from epibench.evaluate.run import load_predictions
+
+    settings = args.settings_json
+    table = loso_table(
+        load_predictions(args.predictions),
+        args.held_out_json,
+        args.cohort_model,
+        settings.get("n_boot", DEFAULT_N_BOOT),
+        settings.get("seed", 0),
+    )
+    _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
+
+
+def cmd_evaluate_figure(args: argparse.Namespace) -> None:
+    from epibench.evaluate.run import write_figure
+
+    write_figure(args.kind, args.inputs, args.truth, args.out)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``evaluate`` subcommand and its steps to ``sub``."""
+    p = sub.add_parser("evaluate", help="evaluation tables and figures from predictions, one per call")
+    steps = p.add_subparsers(dest="step", required=True, metavar="STEP")
+    q = steps.add_parser("metrics", help="metrics.tsv: every metric per model and scope, 95%% intervals")
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
+    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_metrics)
+    q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")
+    q.add_argument("--metrics", required=True)
+    q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
+    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_compare)
+    q = steps.add_parser("leaderboard", help="leaderboard.tsv: every model and baseline, costs, verdict")
+    q.add_argument("--metrics", required=True)
+    q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
+    q.add_argument("--baselines", nargs="*", default=[], help="baselines' fit records (.json)")
+    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_leaderboard)
+    q = steps.add_parser(
+        "ensemble", help="an ensemble's predictions: its members' averaged, with their spread"
+    )
+    q.add_argument("--name", required=True, help="the ensemble's model name")
+    q.add_argument("--members", nargs="+", required=True, help="the members' predictions (.parquet)")
+    q.add_argument("--out", required=True, help="the ensemble's predictions (.parquet)")
+    q.set_defaults(func=cmd_evaluate_ensemble)
+    q = steps.add_parser(
+        "ensemble-report", help="ensemble vs members table, spread calibration table and figure"
+    )
+    q.add_argument("--metrics", required=True)
+    q.add_argument("--predictions", required=True, help="the ensemble's predictions (.parquet)")
+    q.add_argument("--members", nargs="+", required=True, help="member model names")
+    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--out-dir", required=True)
+    q.set_defaults(func=cmd_evaluate_ensemble_report)
+    q = steps.add_parser(
+        "learning-curve", help="test metrics against the share of training CpGs, from scratch and fine-tuned"
+    )
+    q.add_argument("--predictions", nargs="+", required=True, help="each run's test predictions (.parquet)")
+    q.add_argument("--model-meta", nargs="+", required=True, help="each run's model.json")
+    q.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_learning_curve)
+    q = steps.add_parser(
+        "by-covariate", help="test metrics per sample-covariate stratum (tumour/normal, purity)"
+    )
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument(
+        "--covariates-json", type=json_arg, required=True, help="sample -> covariate column -> cell"
+    )
+    q.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_by_covariate)
+    q = steps.add_parser(
+        "loso", help="leave-one-sample-out: each sample scored by a model trained without it"
+    )
+    q.add_argument(
+        "--predictions", nargs="+", required=True, help="the cohort model's and every held-out model's"
+    )
+    q.add_argument("--held-out-json", type=json_arg, required=True, help="held-out model -> its sample")
+    q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
+    q.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_loso)
+    q = steps.add_parser("figure", help="one figure (.png + .pdf)")
+    q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
+    q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")
+    q.add_argument("--truth", default=None)
+    q.add_argument("--out", required=True, help="output path without extension")
+    q.set_defaults(func=cmd_evaluate_figure)

@@ -1,0 +1,58 @@
+"""Interpretation: ``epibench attribute`` (integrated gradients, k-mers and attention on test
+CpGs) and ``attribute-figure`` (one figure from its attributions)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from epibench.cli.common import json_arg, model_and_dataset
+from epibench.threads import use_threads
+
+log = logging.getLogger("epibench")
+
+
+def cmd_attribute(args: argparse.Namespace) -> None:
+    from epibench.interpret.explain import explain
+
+    use_threads(args.threads)
+    settings = args.settings_json
+    model, dataset = model_and_dataset(args.model_dir, args.shards, "test")
+    summary = explain(
+        model,
+        dataset,
+        args.out_dir,
+        per_region=settings.get("per_region", 64),
+        n_steps=settings.get("n_steps", 32),
+        kmer_size=settings.get("kmer", 6),
+        max_steps=settings.get("max_steps", 256),
+        tolerance=settings.get("tolerance", 0.05),
+    )
+    log.info("attributions: %s", summary)
+
+
+def cmd_attribute_figure(args: argparse.Namespace) -> None:
+    from epibench.interpret.plots import write_interpret_figure  # logomaker imports pyplot
+
+    write_interpret_figure(args.kind, args.attributions, args.out)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``attribute`` and ``attribute-figure`` subcommands to ``sub``."""
+    p = sub.add_parser("attribute", help="integrated gradients, k-mers and attention on test CpGs")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--settings-json", type=json_arg, default={})
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("attribute-figure", help="one interpretation figure from attributions.npz")
+    p.add_argument(
+        "--kind",
+        required=True,
+        choices=["sequence_attribution", "histone_attribution", "attention", "cpg_explanations"],
+    )
+    p.add_argument("--attributions", required=True, help="the attribute stage's attributions.npz")
+    p.add_argument("--out", required=True, help="output path without extension (.png and .pdf are written)")
+    p.set_defaults(func=cmd_attribute_figure)

@@ -1,0 +1,44 @@
+"""``epibench qc``: a sample's QC table and figure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+log = logging.getLogger("epibench")
+
+
+def cmd_qc(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from epibench.io.atomic import write_tsv
+    from epibench.io.qc import plot_qc, qc_table
+
+    cpgs = pd.concat([pd.read_parquet(path) for path in args.cpgs], ignore_index=True)
+    regions = pd.read_parquet(args.regions)
+    coverage_known = json.loads(Path(args.ingest_qc).read_text()).get("coverage_known", True)
+    settings = {"threshold": args.threshold, "coverage_known": coverage_known}
+    write_tsv(qc_table(cpgs, regions, args.sample, **settings), args.out_table)
+    plot_qc(cpgs, regions, args.sample, args.out_figure, **settings)
+    log.info("QC of %s written", args.sample)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``qc`` subcommand to ``sub``."""
+    p = sub.add_parser("qc", help="per-sample QC table and figure (coverage, level per region class)")
+    p.add_argument("--sample", required=True)
+    p.add_argument(
+        "--cpgs", nargs="+", required=True, help="canonical CpG table(s) of the sample (one per group)"
+    )
+    p.add_argument("--regions", required=True, help="cohort region table")
+    p.add_argument("--ingest-qc", required=True, help="the sample's ingest QC (.json)")
+    p.add_argument("--threshold", type=float, default=0.5, help="methylated = level >= threshold")
+    p.add_argument("--out-table", required=True, help="QC table (.tsv)")
+    p.add_argument(
+        "--out-figure",
+        required=True,
+        help="figure path without suffix (.png and .pdf are written)",
+    )
+    p.set_defaults(func=cmd_qc)

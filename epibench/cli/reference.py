@@ -1,0 +1,119 @@
+"""The reference and the inputs read against it: ``epibench reference``, ``chrom-names`` and
+``check-inputs`` (the cohort's CG check and bigWig lengths, before ingest)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from epibench.cli.common import format_value, mark_arg, write_json
+
+log = logging.getLogger("epibench")
+
+
+def cmd_reference(args: argparse.Namespace) -> None:
+    from epibench.io.assemblies import match_assembly
+    from epibench.io.reference import Reference, write_reference_index
+
+    fasta = write_reference_index(args.fasta, args.out_dir)
+    reference = Reference(fasta)
+    match = match_assembly({name: reference.length(name) for name in reference.chroms})
+    write_json({"fasta": str(args.fasta), **match.to_dict()}, Path(args.out_dir) / "assembly.json")
+    (log.info if match.matched else log.warning)("reference %s: %s", args.fasta, match.summary)
+    log.info("reference prepared: %s", fasta)
+
+
+def cmd_chrom_names(args: argparse.Namespace) -> None:
+    from epibench.io.harmonise_report import (
+        cohort_harmonisation,
+        write_harmonisation_table,
+    )
+    from epibench.io.reference import Reference
+
+    table = cohort_harmonisation(Reference(args.reference).chroms, dict(args.input))
+    write_harmonisation_table(table, args.out)
+    counts = table["action"].value_counts().to_dict()
+    log.info("chromosome names of %d files: %s", len(args.input), counts)
+
+
+def cmd_check_inputs(args: argparse.Namespace) -> None:
+    from epibench.io.atomic import write_tsv
+    from epibench.io.lengths import bigwig_lengths, check_lengths, length_mismatches
+    from epibench.io.methylation.cohort_check import judge_cohort, sample_fit
+    from epibench.io.reference import Reference
+
+    reference = Reference(args.reference)
+    lengths = {name: reference.length(name) for name in reference.chroms}
+    mismatches = length_mismatches(lengths, {label: bigwig_lengths(path) for label, path in args.bigwig})
+    for warning in check_lengths(mismatches, reference.fasta_path):
+        log.warning("%s", warning)
+    formats, coverage = dict(args.format), dict(args.coverage)
+    fits = []
+    for sample, path in args.sample:
+        fits.append(
+            sample_fit(sample, path, reference, format_value(formats.get(sample)), coverage.get(sample))
+        )
+        log.info("CG check of %s: %s", sample, fits[-1].fit.to_dict())
+    assembly = json.loads(Path(args.assembly).read_text())
+    table = judge_cohort(fits, assembly, args.min_cg_share)
+    write_tsv(table, args.out)
+    write_tsv(mismatches, args.lengths_out)
+    log.info(
+        "CG check passed: %d samples fit %s as read (it %s)",
+        len(fits),
+        assembly["fasta"],
+        assembly["summary"],
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``reference``, ``chrom-names`` and ``check-inputs`` subcommands to ``sub``."""
+    p = sub.add_parser(
+        "reference",
+        help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes, the assembly it matches",
+    )
+    p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip)")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_reference)
+
+    p = sub.add_parser(
+        "chrom-names",
+        help="table of the sequence names of input files matched to the reference",
+    )
+    p.add_argument("--reference", required=True)
+    p.add_argument(
+        "--input",
+        type=mark_arg,
+        action="append",
+        default=[],
+        help="LABEL=PATH, repeat per file",
+    )
+    p.add_argument("--out", required=True, help="harmonisation table (.tsv)")
+    p.set_defaults(func=cmd_chrom_names)
+
+    p = sub.add_parser(
+        "check-inputs",
+        help="before ingest: the cohort's CG check (which shift fits each sample) and bigWig lengths vs the reference",
+    )
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    p.add_argument(
+        "--assembly", required=True, help="the reference's assembly match (.json, epibench reference)"
+    )
+    p.add_argument(
+        "--sample", type=mark_arg, action="append", default=[], help="SAMPLE=PATH of methylation calls"
+    )
+    p.add_argument(
+        "--format", type=mark_arg, action="append", default=[], help="SAMPLE=FORMAT (default auto)"
+    )
+    p.add_argument(
+        "--coverage", type=mark_arg, action="append", default=[], help="SAMPLE=PATH, roadmap_bigwig only"
+    )
+    p.add_argument(
+        "--bigwig", type=mark_arg, action="append", default=[], help="LABEL=PATH of a histone bigWig"
+    )
+    p.add_argument("--min-cg-share", type=float, default=0.95)
+    p.add_argument("--out", required=True, help="per-sample fit table (.tsv)")
+    p.add_argument("--lengths-out", required=True, help="sequence-length mismatches of the bigWigs (.tsv)")
+    p.set_defaults(func=cmd_check_inputs)

@@ -1,0 +1,168 @@
+"""The model's inputs: ``epibench regions`` (a region class per reference CpG), ``shard-plan``
+(shard groups and held-out splits) and ``shards`` (one sample x shard group -> shard folder)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from epibench.cli.common import json_arg, mark_arg
+from epibench.errors import InputError
+
+log = logging.getLogger("epibench")
+
+
+def cmd_regions(args: argparse.Namespace) -> None:
+    from epibench.io.atomic import write_tsv
+    from epibench.io.harmonise_report import (
+        cohort_harmonisation,
+        write_harmonisation_table,
+    )
+    from epibench.io.reference import Reference
+    from epibench.io.regions import (
+        annotate_regions_with_report,
+        region_summary,
+        write_regions,
+    )
+
+    reference = Reference(args.reference)
+    result = annotate_regions_with_report(
+        reference,
+        args.gtf,
+        enhancer_bed=args.enhancers,
+        promoter_upstream=args.promoter_upstream,
+        promoter_downstream=args.promoter_downstream,
+        tmp_dir=args.tmp_dir,
+        cpg_islands=args.cpg_islands,
+        blacklist=args.blacklist,
+        shore_bp=args.shore_bp,
+    )
+    write_regions(result.table, args.out)
+    write_tsv(region_summary(result.table), args.summary)
+    if args.chrom_names:
+        names = cohort_harmonisation(reference.chroms, {}, known=result.input_chroms)
+        write_harmonisation_table(names, args.chrom_names)
+    log.info("annotated %d CpGs", len(result.table))
+
+
+def cmd_shard_plan(args: argparse.Namespace) -> None:
+    from epibench.data.plan import write_plan
+    from epibench.data.splits import SplitSettings
+
+    mode = write_plan(args.chrom_sizes, SplitSettings(**args.split_json), args.min_share, args.out_dir)
+    log.info("shard plan in %s: held-out %s", args.out_dir, mode)
+
+
+def cmd_shards(args: argparse.Namespace) -> None:
+    from epibench.data.covariates import encode_covariates
+    from epibench.data.groups import read_groups
+    from epibench.data.shards import ShardSettings, build_shard
+    from epibench.io.genome_features import GenomeFeatures
+    from epibench.io.reference import Reference
+
+    settings = dict(args.settings_json)
+    if settings.get("ambiguous_band") is not None:
+        settings["ambiguous_band"] = tuple(settings["ambiguous_band"])
+    plan_dir = Path(args.plan_dir)
+    groups = read_groups(plan_dir / "groups.tsv")
+    if args.group not in groups:
+        raise InputError(
+            f"shard group {args.group!r} is not in the plan",
+            path=plan_dir / "groups.tsv",
+        )
+    manifest = build_shard(
+        args.cpgs,
+        args.regions,
+        args.reference,
+        dict(args.mark),
+        plan_dir / "splits.bed",
+        groups[args.group],
+        args.out_dir,
+        args.sample,
+        ShardSettings(**settings),
+        encode_covariates(args.covariates_json),
+        (
+            GenomeFeatures(Reference(args.reference).chroms, args.tads, args.loops)
+            if args.tads or args.loops
+            else None
+        ),
+    )
+    log.info("shard %s: %s", args.out_dir, manifest["counts"])
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``regions``, ``shard-plan`` and ``shards`` subcommands to ``sub``."""
+    p = sub.add_parser("regions", help="every reference CpG -> one region class")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--gtf", required=True)
+    p.add_argument("--enhancers", default=None, help="optional enhancer BED")
+    p.add_argument("--promoter-upstream", type=int, default=1000)
+    p.add_argument("--promoter-downstream", type=int, default=500)
+    p.add_argument(
+        "--cpg-islands",
+        default=None,
+        help="optional CpG-island BED (BED3+, or UCSC cpgIslandExt)",
+    )
+    p.add_argument("--blacklist", default=None, help="optional blacklist BED (ENCODE blacklist v2)")
+    p.add_argument("--shore-bp", type=int, default=2000, help="CpG-island shore width (bp)")
+    p.add_argument("--tmp-dir", default=None, help="folder for bedtools temporary files")
+    p.add_argument("--chrom-names", default=None, help="chromosome-name harmonisation table (.tsv)")
+    p.add_argument("--out", required=True, help="region table (.parquet)")
+    p.add_argument("--summary", required=True, help="CpGs per class (.tsv)")
+    p.set_defaults(func=cmd_regions)
+
+    p = sub.add_parser(
+        "shard-plan",
+        help="shard groups (the scatter) and held-out splits of the reference",
+    )
+    p.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
+    p.add_argument("--split-json", type=json_arg, default={}, help="SplitSettings fields as JSON")
+    p.add_argument(
+        "--min-share",
+        type=float,
+        default=0.01,
+        help="genome share of a sequence with its own group",
+    )
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_shard_plan)
+
+    p = sub.add_parser("shards", help="one sample x shard group -> shard folder (arrays + manifest)")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--group", required=True, help="shard group (groups.tsv of the plan)")
+    p.add_argument(
+        "--plan-dir",
+        required=True,
+        help="the shard-plan folder (groups.tsv, splits.bed)",
+    )
+    p.add_argument(
+        "--cpgs",
+        default=None,
+        help="the sample's canonical CpG table of this group; none for a sample without methylation calls (to predict)",
+    )
+    p.add_argument("--regions", required=True, help="cohort region table")
+    p.add_argument("--reference", required=True)
+    p.add_argument(
+        "--mark",
+        type=mark_arg,
+        action="append",
+        default=[],
+        help="NAME=bigWig, repeat per mark",
+    )
+    p.add_argument(
+        "--settings-json",
+        type=json_arg,
+        default={},
+        help="ShardSettings fields as JSON",
+    )
+    p.add_argument(
+        "--covariates-json",
+        type=json_arg,
+        default={},
+        help='the sample\'s covariates as JSON: column -> {"value": cell, "levels": the cohort\'s values} '
+        "(epibench.data.covariates), fed to the model after the marks",
+    )
+    p.add_argument("--tads", default=None, help="TAD BED: adds the channel tad_boundary_distance")
+    p.add_argument("--loops", default=None, help="loop BEDPE: adds the channel loop_anchor_distance")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_shards)

@@ -1,0 +1,44 @@
+"""``epibench train``: a model trained on shard folders."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from epibench.cli.common import json_arg
+from epibench.threads import use_threads
+
+log = logging.getLogger("epibench")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from epibench.train.run import train_from_shards
+
+    use_threads(args.threads)
+    if "SLURM_JOB_ID" in os.environ:
+        log.info(
+            "SLURM job %s on partition %s, node %s, CUDA_VISIBLE_DEVICES=%s",
+            os.environ["SLURM_JOB_ID"],
+            os.environ.get("SLURM_JOB_PARTITION", "?"),
+            os.environ.get("SLURMD_NODENAME", "?"),
+            os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
+        )
+    summary = train_from_shards(args.shards, args.model_json, args.train_json, args.out_dir)
+    log.info("training done: %s", summary)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``train`` subcommand to ``sub``."""
+    p = sub.add_parser("train", help="train a model on shard folders")
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument(
+        "--model-json",
+        type=json_arg,
+        required=True,
+        help='{"arch": "hybrid"|"cnn", sizes...}',
+    )
+    p.add_argument("--train-json", type=json_arg, default={}, help="training settings as JSON")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_train)
