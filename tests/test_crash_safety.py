@@ -58,11 +58,15 @@ def _ok(done: subprocess.CompletedProcess) -> None:
 
 
 def _data_outputs(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under results/ but the model folder (its files carry timings)."""
+    """SHA-256 of every file under results/ but the model folder (its files carry timings) and
+    Snakemake's own markers in directory outputs (``.snakemake_timestamp``: whether one is left in a
+    folder a killed job had published depends on when the kill came, not on the data)."""
     return {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted((root / "results").rglob("*"))
-        if path.is_file() and MODEL_DIR not in path.relative_to(root).parents
+        if path.is_file()
+        and MODEL_DIR not in path.relative_to(root).parents
+        and path.name != ".snakemake_timestamp"
     }
 
 
