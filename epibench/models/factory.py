@@ -7,7 +7,7 @@ from typing import Any
 from torch import nn
 
 from epibench.models.cnn import OriginalCNN
-from epibench.models.hybrid import EpiBenchModel
+from epibench.models.hybrid import HybridModel
 
 #: Default hyper-parameters per architecture (the seed's shapes). Override any of them
 #: through ``build_model(..., **overrides)``; the data give n_marks, n_bins and window.
@@ -36,7 +36,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
-_CLASSES = {"hybrid": EpiBenchModel, "cnn": OriginalCNN}
+_CLASSES = {"hybrid": HybridModel, "cnn": OriginalCNN}
 _TUPLE_KEYS = ("channels", "kernels", "pools")
 
 
@@ -58,7 +58,7 @@ def model_config(arch: str, **overrides: Any) -> dict[str, Any]:
 
 
 def build_model(arch: str, n_marks: int, n_bins: int, window: int, **overrides: Any) -> nn.Module:
-    """Build ``arch`` ("hybrid" = EpiBenchModel, "cnn" = OriginalCNN) for the data's shapes.
+    """Build ``arch`` ("hybrid" = HybridModel, "cnn" = OriginalCNN) for the data's shapes.
 
     n_marks M (input channels beside the sequence: marks, 3D-genome features, covariates; 0 for
     a cohort with none, when the model reads the sequence alone), n_bins NB and window W (bp)

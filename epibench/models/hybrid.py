@@ -1,4 +1,4 @@
-"""EpiBenchModel: the new hybrid model (CNN stem + transformer, cross-modal fusion, region heads)."""
+"""HybridModel, the new model ("hybrid" in config and tables): CNN stem + transformer, cross-modal fusion, region heads."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class LocalReadout(nn.Module):
         return self.out(self.proj(tokens[:, self.first : self.last + 1]).flatten(1))
 
 
-class EpiBenchModel(nn.Module):
+class HybridModel(nn.Module):
     """Sequence transformer -> fusion with histone bin tokens -> CpG readout -> region heads.
 
     Readout: the mean of the fused centre token(s) (``centre_tokens``: those holding the C
