@@ -23,7 +23,7 @@ the defaults, timed from the call to its return (wall and process CPU time, all 
 subprocess: it only parses text into a DataFrame; ingest also checks every call against
 the reference and merges strands.
 
-The workflow runs ingest scattered (``epibench.io.methylation.scatter``): ``split_calls``
+The workflow runs ingest scattered (``epibench.io.methylation.group_ingest``): ``split_calls``
 (one pass over the file) then ``ingest_group`` per chromosome group; each is also run once
 in its own process, and its wall time and peak RSS are reported under ``scattered``.
 
@@ -175,7 +175,7 @@ def _child(argv: list[str]) -> None:
         m = {k: round(v, 3) for k, v in stages.items()}
     elif kind == "split":  # the workflow's stage 1: one pass over the file, calls written per group
         path, fasta, out_dir = argv[1], argv[2], argv[3]
-        from epibench.io.methylation.scatter import split_calls
+        from epibench.io.methylation.group_ingest import split_calls
         from epibench.io.reference import Reference
 
         reference = Reference(fasta)
@@ -183,7 +183,7 @@ def _child(argv: list[str]) -> None:
         m["n_records"] = m.pop("result")["n_records"]
     elif kind == "group":  # stage 2 on the one group (chr1): CG check, strand merge, coverage filter
         calls, fasta = argv[1], argv[2]
-        from epibench.io.methylation.scatter import ingest_group
+        from epibench.io.methylation.group_ingest import ingest_group
         from epibench.io.reference import Reference
 
         m = measure(lambda: ingest_group(calls, Reference(fasta)))

@@ -62,7 +62,7 @@ import synthetic_cohort
 BATCH = 256
 TARGET_SAMPLES_PER_S = 50_000
 TARGET_RATIO = 10
-# ASCII byte -> base code (A0 C1 G2 T3 N4), as epibench.vocab.BASES
+# ASCII byte -> base code (A0 C1 G2 T3 N4), as epibench.codes.BASES
 _CODE = np.full(256, 4, dtype=np.uint8)
 for _i, _b in enumerate(b"ACGT"):
     _CODE[_b] = _i

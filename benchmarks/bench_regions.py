@@ -152,7 +152,7 @@ def classify_with_bedtools(reference, gtf, enhancers, tmp_dir) -> np.ndarray:
     import pybedtools
 
     from epibench.io.regions import read_bed_intervals, transcripts_from_gtf
-    from epibench.vocab import REGION_CLASSES
+    from epibench.codes import REGION_CLASSES
 
     pybedtools.helpers.set_tempdir(str(tmp_dir))
     tx = transcripts_from_gtf(gtf)

@@ -111,7 +111,7 @@ H200_SAMPLES_PER_S = 16_310  # epibench train, hybrid at seed shapes, compiled, 
 CLUSTER_GPUS_NOTE = "train.gpus GPUs (DDP divides the epoch)"
 CLUSTER_SAMPLES = 50
 AUTOSOMES = [f"chr{i}" for i in range(1, 23)]
-ASCII = np.frombuffer(b"ACGTN", dtype=np.uint8)  # epibench.vocab.BASES codes -> letters
+ASCII = np.frombuffer(b"ACGTN", dtype=np.uint8)  # epibench.codes.BASES codes -> letters
 # epibench subcommand -> rule
 RULES = {
     "reference": "reference",

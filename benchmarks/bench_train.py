@@ -1,7 +1,7 @@
 """Benchmark: training throughput of the hybrid model against the original CNN baseline.
 
 What is measured, for ``build_model("cnn")`` (the baseline) and ``build_model("hybrid")``
-with the seed's default shapes (``epibench.models.factory.MODEL_DEFAULTS``), in one run:
+with the seed's default shapes (each model class's ``defaults``, epibench.models), in one run:
 
 - one full training step as ``epibench.train.loop`` does it: forward under bf16 autocast on
   CUDA (float32 on CPU), ``methylation_loss`` (alpha 1), backward, ``clip_grad_norm_``
@@ -59,7 +59,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from epibench.models.factory import build_model, count_parameters
 from epibench.train.losses import methylation_loss
-from epibench.vocab import BASES, REGION_CLASSES
+from epibench.codes import BASES, REGION_CLASSES
 
 WINDOW, BATCH, MARKS, BIN_BP = 1000, 256, 6, 100  # the seed's shapes
 QUICK_CPU_BATCH = 16

@@ -3,7 +3,7 @@
 #
 # Run from anywhere inside the repository on a machine where python3 has torch (with CUDA)
 # but not necessarily the repository's other dependencies: the bench imports only torch and
-# epibench's pure-torch modules (epibench.models, epibench.train.losses, epibench.vocab),
+# epibench's pure-torch modules (epibench.models, epibench.train.losses, epibench.codes),
 # found through PYTHONPATH, so nothing is installed.
 #
 # Runs: a one-line nvidia-smi summary; the eager bench (cnn baseline and hybrid, 5 warm-up +

@@ -1,15 +1,13 @@
 """Bad-input suite, workflow config, sample sheet and covariates (generated cases).
 
-The config and the sample sheet are checked by ``validate()`` of workflow/rules/common.smk
-when Snakemake parses the workflow. Its code is run here as Snakemake runs it (the helpers
-of common.smk above ``SAMPLES = validate(config, ...)``, with a stand-in for ``workflow``), on
-generated damage: every config key set to a value of the wrong type or range (NaN and
-infinity included, which JSON Schema bounds let through), unknown and missing keys; a sample
-sheet cut at a random byte, with a row too long or too short, a sample twice, a bad name,
-a directory or a missing file for a path, a mark column such as ``ATAC-seq``, or nothing in
-it. Each must stop with a WorkflowError naming the key or the sheet; a sound sheet comes back
-whole. Two cases go through ``snakemake -n`` itself. Covariate cells are encoded by
-``epibench.data.covariates`` as its docstring says, or refused with an InputError.
+The config and the sample sheet are checked by ``epibench.config.validate`` (the workflow calls it when
+Snakemake parses the workflow) on generated damage: every config key set to a value of the wrong type or
+range (NaN and infinity included, which JSON Schema bounds let through), unknown and missing keys; a
+sample sheet cut at a random byte, with a row too long or too short, a sample twice, a bad name, a
+directory or a missing file for a path, a mark column such as ``ATAC-seq``, or nothing in it. Each must
+stop with a ConfigError naming the key or the sheet; a sound sheet comes back whole. Four cases go
+through ``snakemake -n`` itself. Covariate cells are encoded by ``epibench.data.covariates`` as its
+docstring says, or refused with an InputError.
 """
 
 from __future__ import annotations
@@ -20,42 +18,22 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from snakemake.exceptions import WorkflowError
 
 from bad_inputs import cut_points
 from conftest import REPO, copy_workflow, count_case
+from epibench import config as cohort_config
+from epibench.config import ConfigError
 from epibench.data.covariates import encode_covariates
 from epibench.errors import InputError
 
-RULES = REPO / "workflow" / "rules"
-SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+SCHEMA = cohort_config.load_schema("config")
 MARKS = ["H3K4me3", "ATAC-seq"]  # a mark name that is no Python identifier
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def common_helpers() -> dict:
-    """The namespace of workflow/rules/common.smk's code above ``SAMPLES = validate(config, ...)``
-    (plain Python: imports and functions), with a stand-in for Snakemake's ``workflow`` object
-    offering what that code and ``snakemake.utils.validate`` ask of it."""
-    text = (RULES / "common.smk").read_text()
-    workflow = SimpleNamespace(
-        source_path=lambda relative: str(RULES / relative),
-        modifier=SimpleNamespace(skip_validation=False),
-        sourcecache=SimpleNamespace(open=lambda source: source.get_path_or_uri(secret_free=False)),
-    )
-    namespace = {"workflow": workflow}
-    code = text[: text.index("\nSAMPLES = validate(config")]
-    exec(compile(code, str(RULES / "common.smk"), "exec"), namespace)  # noqa: S102 - the workflow's own code
-    return namespace
-
-
-VALIDATE = common_helpers()["validate"]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +63,7 @@ def cohort(tmp_path_factory) -> dict:
 
 def validate(config: dict):
     """validate() on a copy (it fills defaults in)."""
-    return VALIDATE(copy.deepcopy(config))
+    return cohort_config.validate(copy.deepcopy(config))
 
 
 # --- config keys ------------------------------------------------------------------------------
@@ -142,7 +120,7 @@ MUTATIONS = st.one_of(
 @settings(max_examples=200, **SETTINGS)
 @given(mutation=MUTATIONS)
 def test_a_bad_config_value_names_its_key(mutation, cohort):
-    """A config key of the wrong type or range, unknown or missing: a WorkflowError naming it."""
+    """A config key of the wrong type or range, unknown or missing: a ConfigError naming it."""
     count_case("config")
     kind, path, value = mutation
     config = copy.deepcopy(cohort["config"])
@@ -157,7 +135,7 @@ def test_a_bad_config_value_names_its_key(mutation, cohort):
         del section[path[-1]]
     with pytest.raises(Exception) as info:
         validate(config)
-    assert info.type is WorkflowError, f"{info.type.__name__}: {info.value}"
+    assert info.type is ConfigError, f"{info.type.__name__}: {info.value}"
     assert (value if kind == "unknown" else path[-1]) in str(info.value)
 
 
@@ -179,7 +157,7 @@ SHEET_DAMAGE = [
 
 @st.composite
 def sheets(draw, cohort: dict) -> tuple[bytes, list[str] | None]:
-    """(sample sheet bytes, the samples validate must return, or None for a WorkflowError)."""
+    """(sample sheet bytes, the samples validate must return, or None for a ConfigError)."""
     header, rows = cohort["header"], [list(row) for row in cohort["rows"]]
     damage = draw(st.sampled_from(SHEET_DAMAGE))
     i = draw(st.integers(0, len(rows) - 1))
@@ -216,7 +194,7 @@ def sheets(draw, cohort: dict) -> tuple[bytes, list[str] | None]:
 @settings(max_examples=120, **SETTINGS)
 @given(data=st.data())
 def test_a_bad_sample_sheet_names_it(data, cohort):
-    """A damaged sample sheet: a WorkflowError naming it; a sound one (maybe cut after a row)
+    """A damaged sample sheet: a ConfigError naming it; a sound one (maybe cut after a row)
     comes back whole."""
     count_case("config")
     sheet, want = data.draw(sheets(cohort))
@@ -225,7 +203,7 @@ def test_a_bad_sample_sheet_names_it(data, cohort):
     if want is None:
         with pytest.raises(Exception) as info:
             validate(config)
-        assert info.type is WorkflowError, f"{info.type.__name__}: {info.value}"
+        assert info.type is ConfigError, f"{info.type.__name__}: {info.value}"
         assert config["samples"] in str(info.value)
         return
     got = validate(config)
@@ -239,7 +217,7 @@ def test_a_methylation_only_cohort_is_valid(cohort, tmp_path):
     sheet.write_text("".join("\t".join(row[:5]) + "\n" for row in [cohort["header"], *cohort["rows"]]))
     config = copy.deepcopy(cohort["config"]) | {"samples": str(sheet)}
     del config["marks"]
-    got = VALIDATE(config)
+    got = cohort_config.validate(config)
     assert config["marks"] == [] and got.index.tolist() == ["s1", "s2", "s3"]
 
 
@@ -268,8 +246,11 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
         (root / "results").mkdir()
         (root / "results" / "s.ingest.json").write_text('{"sample": "s", "n_records": 10, "cg_share": 0.99}')
         config_files.append("results/s.ingest.json")
-        expected = ["unknown key(s) cg_share, n_records, sample", "results/s.ingest.json is no EpiBench config file",
-                    "name targets first"]
+        expected = [
+            "unknown key(s) cg_share, n_records, sample",
+            "results/s.ingest.json is no EpiBench config file",
+            "name targets first",
+        ]
     elif damage == "empty sample sheet":
         config["samples"] = str(tmp_path / "empty.tsv")
         (tmp_path / "empty.tsv").write_text("")

@@ -40,7 +40,7 @@ from bad_inputs import (
 )
 from conftest import count_case
 from epibench.io.methylation import ingest
-from epibench.io.methylation.scatter import MIN_CALLS_TO_JUDGE, ingest_group, merge_ingest_qc, split_calls
+from epibench.io.methylation.group_ingest import MIN_CALLS_TO_JUDGE, ingest_group, merge_ingest_qc, split_calls
 
 # --- the reference: three sequences, soft-masked and IUPAC stretches, a CpG every 9 bp or so ---
 
@@ -716,7 +716,7 @@ def _modkit(c: int, valid: str = "6", extra: str = "") -> str:
 
 
 C1, C2 = [c for name, c in CPGS if name == "1"][:2]
-# second lines the column reader (table.py) once got wrong: each must be an error naming its line
+# second lines the column reader (columns.py) once got wrong: each must be an error naming its line
 TABLE_GAPS = {
     "modkit: a 19th field": ("s.modkit.bed", _modkit(C2, extra=" 7")),
     "modkit: 1e3 in an integer column": ("s.modkit.bed", _modkit(C2, valid="1e3")),

@@ -35,7 +35,7 @@ from bad_inputs import (
 )
 from conftest import count_case
 from epibench.io.regions import annotate_regions, read_bed_intervals, transcripts_from_gtf
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 LENGTHS = {"1": 700, "2": 300}
 UP, DOWN = 60, 25  # promoter: TSS - UP .. TSS + DOWN

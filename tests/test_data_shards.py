@@ -30,7 +30,7 @@ from epibench.data.splits import SplitSettings
 from epibench.errors import InputError
 from epibench.io.methylation import write_canonical
 from epibench.io.reference import write_reference_index
-from epibench.vocab import SPLITS
+from epibench.codes import SPLITS
 
 WINDOW, BIN_SIZE = 200, 50
 N_BINS = WINDOW // BIN_SIZE

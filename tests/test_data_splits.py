@@ -17,7 +17,7 @@ from epibench.data.splits import (
     write_split_plan,
 )
 from epibench.errors import InputError
-from epibench.vocab import SPLITS
+from epibench.codes import SPLITS
 
 FOUR_CHROMS = {"chr1": 5_000, "chr2": 4_000, "chr3": 3_000, "chr4": 2_000}
 TRAIN, VAL, TEST = (SPLITS.index(s) for s in ("train", "val", "test"))

@@ -18,7 +18,7 @@ from epibench.evaluate.baselines import BASELINES, fit_baseline
 from epibench.evaluate.features import sequence_composition, window_features
 from epibench.evaluate.predict import predict
 from epibench.evaluate.tables import PREDICTION_COLUMNS, check_predictions
-from epibench.vocab import BASES, REGION_CLASSES
+from epibench.codes import BASES, REGION_CLASSES
 
 
 def _read_fasta(path) -> dict[str, str]:

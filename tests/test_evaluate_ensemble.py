@@ -8,7 +8,7 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.evaluate.ensemble import ensemble_predictions, members_table, spread_calibration
-from epibench.evaluate.run import training_costs, write_ensemble, write_ensemble_report, write_metrics
+from epibench.evaluate.writers import training_costs, write_ensemble, write_ensemble_report, write_metrics
 from prediction_tables import observed_levels, predictions
 
 
@@ -91,9 +91,9 @@ def test_ensemble_files_end_to_end(tmp_path):
         paths.append(tmp_path / f"{name}.parquet")
         table.to_parquet(paths[-1])
     write_ensemble(paths, "ens", tmp_path / "ens.parquet")
-    write_metrics([*paths, tmp_path / "ens.parquet"], None, {"n_boot": 20}, tmp_path / "metrics.tsv")
+    write_metrics([*paths, tmp_path / "ens.parquet"], None, tmp_path / "metrics.tsv", n_boot=20)
     write_ensemble_report(
-        tmp_path / "metrics.tsv", tmp_path / "ens.parquet", ["a", "b"], {"n_boot": 20}, tmp_path / "out"
+        tmp_path / "metrics.tsv", tmp_path / "ens.parquet", ["a", "b"], tmp_path / "out", n_boot=20
     )
     members = pd.read_csv(tmp_path / "out" / "ens.members.tsv", sep="\t")
     assert members["model"].tolist() == ["a", "b", "ens"] and members["role"].tolist() == [

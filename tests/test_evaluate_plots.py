@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from epibench.evaluate import plots, tables
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

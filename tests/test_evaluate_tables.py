@@ -14,7 +14,7 @@ from sklearn import metrics as skm
 
 from epibench.errors import InputError
 from epibench.evaluate import bootstrap, tables
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 
 def make_preds(

@@ -23,7 +23,7 @@ from epibench.cli import main
 from epibench.errors import InputError
 from epibench.io.methylation.cohort_check import SampleFit, judge_cohort
 from epibench.io.methylation.offsets import OffsetFit
-from epibench.io.methylation.table import Source
+from epibench.io.methylation.columns import Source
 
 DATA = Path(__file__).parent / "data" / "imr90_hg38_chr22"
 WINDOW_START = 32_000_000  # 0-based chr22 coordinate of the window's first base

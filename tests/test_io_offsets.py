@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
 from epibench.io.methylation.offsets import MINUS_ON_C, SHIFTS, measure_fit
-from epibench.io.methylation.table import Labels, Source
+from epibench.io.methylation.columns import Labels, Source
 from epibench.io.reference import Reference, write_reference_index
 
 STRAND_OF = {"+": ON_C, "-": ON_G, ".": UNSTRANDED}

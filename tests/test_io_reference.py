@@ -131,7 +131,7 @@ def test_truncated_gzip_fasta_names_the_file(tmp_path):
 
 def pyfaidx_codes(ref, chrom):
     """Codes the way Reference read them before the direct read (pyfaidx string -> codes)."""
-    from epibench.vocab import CODE_OF_BYTE
+    from epibench.codes import CODE_OF_BYTE
 
     text = ref._fasta[chrom][:]
     return CODE_OF_BYTE[np.frombuffer(text.encode("latin-1", "replace"), dtype=np.uint8)]

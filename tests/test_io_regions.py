@@ -11,7 +11,7 @@ import pytest
 from epibench.errors import InputError
 from epibench.io.reference import Reference, write_reference_index
 from epibench.io.regions import annotate_regions, transcripts_from_gtf, write_regions
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 GENCODE = os.path.join(os.path.dirname(__file__), "data", "gencode_human.gtf.gz")
 P, E, B, I = (REGION_CLASSES.index(c) for c in ("promoter", "enhancer", "gene_body", "intergenic"))

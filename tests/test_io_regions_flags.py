@@ -16,7 +16,7 @@ from epibench.io.regions import (
     region_summary,
     write_regions,
 )
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 P, E, B, I = (REGION_CLASSES.index(c) for c in ("promoter", "enhancer", "gene_body", "intergenic"))
 

@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "epibench"
-# layer of each subpackage (top-level modules such as errors, vocab, threads: the base, 0)
+# layer of each subpackage (top-level modules such as errors, codes, threads: the base, 0)
 RANK = {
     "io": 1,
     "models": 1,

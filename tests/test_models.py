@@ -6,10 +6,12 @@ import pytest
 import torch
 from torch import nn
 
-from epibench.models.factory import MODEL_DEFAULTS, build_model, count_parameters, model_config
+from epibench.models.base import MethylationModel
+from epibench.models.factory import ARCHITECTURES, build_model, count_parameters, model_config
+from epibench.models.hybrid import HybridModel
 from epibench.models.heads import RegionHeads
 from epibench.models.hybrid import centre_tokens
-from epibench.vocab import BASES, N_CODE, REGION_CLASSES
+from epibench.codes import BASES, N_CODE, REGION_CLASSES
 
 W, M, NB, B = 200, 3, 10, 6
 SMALL = {
@@ -44,13 +46,30 @@ def inputs(seed=1, batch=B):
     return seq, hist * mask, mask, region
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_output_shapes_and_ranges(arch):
     out = small(arch)(*inputs())
     assert set(out) == {"level", "logit"}  # attention only when asked
     assert out["level"].shape == out["logit"].shape == (B,)
     assert out["level"].dtype == out["logit"].dtype == torch.float32
     assert ((out["level"] >= 0) & (out["level"] <= 1)).all()
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_every_registered_model_keeps_the_contract(arch):
+    """epibench.models.base: built from the registry under its own name, the one-hot input layer to
+    attribute through, attention exactly when declared, a clear error for another window."""
+    model = small(arch)
+    assert isinstance(model, MethylationModel) and model.arch == arch == model.spec["arch"]
+    assert model.seq_input(inputs()[0]).shape == (B, W, len(BASES))
+    if model.has_attention:
+        assert model(*inputs(), return_attention=True)["attention"].shape[-1] == NB
+    else:
+        with pytest.raises(ValueError, match="no attention"):
+            model(*inputs(), return_attention=True)
+    seq, hist, mask, region = inputs()
+    with pytest.raises(ValueError, match=f"windows of {W} bp"):
+        model(seq[:, :-2], hist, mask, region)
 
 
 def test_hybrid_seq_embedding_is_an_embedding_of_five_codes():
@@ -60,7 +79,7 @@ def test_hybrid_seq_embedding_is_an_embedding_of_five_codes():
     assert any(module is model.seq_embedding for module in model.modules())
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_sequence_is_read_through_the_one_hot_input_layer(arch):
     model = small(arch)
     seen = []
@@ -101,7 +120,7 @@ def test_hybrid_embedding_gets_gradients():
     assert model.seq_embedding.weight.grad.abs().sum() > 0
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_masked_histone_values_do_not_matter(arch):
     model = small(arch)
     seq, hist, mask, region = inputs()
@@ -119,7 +138,7 @@ def test_masked_histone_values_do_not_matter(arch):
     assert not torch.allclose(base["logit"], seen["logit"], atol=1e-4)
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_mask_itself_is_a_feature(arch):
     model = small(arch)
     seq, hist, mask, region = inputs()
@@ -210,7 +229,7 @@ def test_readout_sees_the_centre_more_than_the_edges():
     )
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_wrong_window_or_histone_shape_is_a_clear_error(arch):
     model = small(arch)
     seq, hist, mask, region = inputs()
@@ -232,7 +251,7 @@ def test_factory_rejects_unknown_arch_and_keys():
 
 
 def test_factory_applies_defaults_and_overrides():
-    assert model_config("hybrid") == MODEL_DEFAULTS["hybrid"]
+    assert model_config("hybrid") == HybridModel.defaults
     model = small("hybrid", n_layers=2)
     assert len(model.sequence.encoder.layers) == 2
     assert model.spec["config"]["n_layers"] == 2
@@ -241,7 +260,7 @@ def test_factory_applies_defaults_and_overrides():
 
 
 def test_seed_default_shapes():
-    d = MODEL_DEFAULTS["hybrid"]
+    d = HybridModel.defaults
     assert (d["d_model"], d["n_heads"], d["ff_dim"], d["n_layers"], d["stem_pool"]) == (256, 8, 2048, 4, 4)
     assert (d["hist_dim"], d["fusion_dim"], d["fusion_heads"]) == (128, 512, 8)
     model = build_model("hybrid", M, NB, 1000)
@@ -281,7 +300,7 @@ def sequence_only(arch):
     return build_model(arch, 0, NB, W, **SMALL[arch])
 
 
-@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_a_model_without_marks_reads_the_sequence_alone(arch):
     """n_marks 0 (a methylation-only cohort): hist is (B, 0, NB); every parameter learns from the
     sequence (and region), none sees an empty histone input."""

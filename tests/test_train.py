@@ -18,7 +18,7 @@ from epibench.train.loop import CHECKPOINT, METRIC_COLUMNS, TrainConfig, fit, re
 from epibench.train.losses import methylation_loss
 from epibench.train.modelfile import load_model
 from epibench.train.schedule import warmup_cosine
-from epibench.vocab import BASES, REGION_CLASSES
+from epibench.codes import BASES, REGION_CLASSES
 
 W, M, NB = 40, 2, 4
 MARKS = ["H3K4me3", "H3K27ac"]

@@ -13,7 +13,7 @@ from epibench.errors import InputError
 from epibench.models.factory import build_model
 from epibench.train.loop import set_seed
 from epibench.train.modelfile import save_model
-from epibench.train.run import train_from_shards
+from epibench.train.from_shards import train_from_shards
 from epibench.train.transfer import TransferSettings, load_pretrained
 from tiny_models import TINY_CNN, TINY_HYBRID
 

@@ -126,7 +126,7 @@ def test_ensemble_averages_its_members_and_reports_its_spread(workdir):
     assert table["model"].tolist() == ["cnn", "cnn_seed1", "hybrid", "ensemble"]
     assert len(pd.read_csv(evaluation / "ensembles/ensemble.calibration.tsv", sep="\t")) == 10
     html = unescape((workdir / "results/tiny/report/index.html").read_text())
-    assert "ensemble 'ensemble'" in html and "ensembles_ensemble.png" in html
+    assert "Ensemble 'ensemble'" in html and "ensembles_ensemble.png" in html
 
 
 def test_mark_ablation_of_the_new_model(workdir):
@@ -226,7 +226,7 @@ def test_one_figure_reruns_alone(workdir):
     (workdir / "results/tiny/evaluation/roc.png").unlink()
     done = snakemake(workdir, "-n", "--quiet", "rules", "--", "results/tiny/evaluation/roc.png")
     jobs = re.findall(r"^(\w+)\s+\d+\s*$", done.stdout, flags=re.M)
-    assert set(jobs) - {"total"} == {"curve_figure"}, done.stdout
+    assert set(jobs) - {"total"} == {"figure"}, done.stdout
     snakemake(workdir, "--", "results/tiny/evaluation/roc.png")
     assert (workdir / "results/tiny/evaluation/roc.png").stat().st_size > 1000
     snakemake(workdir)  # the report picks up the new figure: the run is complete again
@@ -296,23 +296,72 @@ def test_attribution_outputs(workdir):
     assert summary["n_cpgs"] > 0
 
 
+def test_every_result_file_is_catalogued_under_the_rule_that_wrote_it(workdir):
+    """epibench.outputs knows every file of the run, and names the rule Snakemake recorded for it."""
+    from base64 import urlsafe_b64decode
+
+    from epibench.outputs import entry_of
+
+    results = workdir / "results/tiny"
+    files = [p.relative_to(results).as_posix() for p in results.rglob("*") if p.is_file()]
+    assert len(files) > 100
+    unknown = [f for f in files if entry_of(f) is None]
+    assert not unknown, f"files the output catalogue does not list: {unknown}"
+    # Snakemake's record of each output: the file name is the path, base64 (split into folders when long)
+    metadata = workdir / ".snakemake/metadata"
+    writers = {}
+    for record in metadata.rglob("*"):
+        if record.is_file():
+            path = urlsafe_b64decode("".join(record.relative_to(metadata).parts)).decode()
+            writers[path] = json.loads(record.read_text())["rule"]
+    checked = 0
+    for path, rule in writers.items():
+        if path.startswith("results/tiny/"):
+            assert entry_of(path[len("results/tiny/") :]).stage == rule, path
+            checked += 1
+    assert checked > 50
+
+
 def test_rerun_has_nothing_to_do(workdir):
     done = snakemake(workdir, "-n")
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
-def test_report_setting_reruns_only_the_report(workdir):
+def _jobs_after_edit(workdir: Path, edit) -> set[str]:
+    """The rules a dry run would run after ``edit(config)`` of the finished tiny cohort's config (restored after)."""
     config_path = workdir / "config/tiny.yaml"
     original = config_path.read_text()
     config = yaml.safe_load(original)
-    config["report"]["title"] = "a new title"
+    edit(config)
     config_path.write_text(yaml.safe_dump(config))
     try:
         done = snakemake(workdir, "-n", "--quiet", "rules")
-        jobs = re.findall(r"^(\w+)\s+\d+\s*$", done.stdout, flags=re.M)
-        assert set(jobs) - {"all", "total"} == {"report"}, done.stdout
     finally:
         config_path.write_text(original)
+    return set(re.findall(r"^(\w+)\s+\d+\s*$", done.stdout, flags=re.M)) - {"all", "total"}
+
+
+def test_report_setting_reruns_only_the_report(workdir):
+    assert _jobs_after_edit(workdir, lambda config: config["report"].update(title="a new title")) == {"report"}
+
+
+def test_an_edit_reruns_only_the_jobs_that_read_the_edited_key(workdir):
+    """Rules pass the keys they read, not whole config sections: leave-one-sample-out off changes only
+    the report's list of tables; a learning-curve fraction dropped, only the curve (and the report)."""
+
+    def loso_off(config):
+        config["evaluate"]["leave_one_sample_out"] = False
+
+    def drop_fraction(config):
+        config["learning_curve"]["fractions"] = [1.0]
+
+    assert _jobs_after_edit(workdir, loso_off) == {"report"}
+    assert _jobs_after_edit(workdir, drop_fraction) == {"learning_curve", "report"}
+    assert _jobs_after_edit(workdir, lambda c: (loso_off(c), drop_fraction(c))) == {"learning_curve", "report"}
+    # a key the evaluation tables do read still reruns them, and what follows from them
+    n_boot = _jobs_after_edit(workdir, lambda config: config["evaluate"].update(n_boot=21))
+    assert {"metrics", "ablate", "loso", "learning_curve", "by_covariate", "ensemble_report"} <= n_boot
+    assert not n_boot & {"train", "predict", "baseline", "attribute"}
 
 
 def test_bad_config_names_the_key(workdir):
@@ -409,7 +458,7 @@ def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
         text = "".join(
             archive.read(n).decode("utf-8", "replace") for n in names if n.endswith((".html", ".js"))
         )
-    for category in ("Data", "Evaluation", "Interpretation"):
+    for category in ("QC", "Training", "Evaluation", "Interpretation", "Imputation"):
         assert category in text, category
     for figure in ("leaderboard.tsv", "roc.png", "cpg_explanations.png", "splits.png"):
         assert any(n.endswith(figure) for n in names), figure

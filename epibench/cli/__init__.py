@@ -38,6 +38,7 @@ log = logging.getLogger("epibench")
 #: The stage modules, in workflow order (``epibench --help`` lists their subcommands so).
 STAGES = (demo, reference, ingest, qc, shards, train, predict, baselines, evaluate, interpret, report)
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="epibench", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"epibench {__version__}")

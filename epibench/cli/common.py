@@ -30,8 +30,8 @@ def mark_arg(text: str) -> tuple[str, str]:
     return name, path
 
 
-def calls_args(p: argparse.ArgumentParser) -> None:
-    """Arguments naming a sample's methylation calls (ingest, ingest-split)."""
+def calls_args(p: argparse.ArgumentParser, cg_share: bool) -> None:
+    """Arguments naming a sample's methylation calls and how they are kept (ingest, ingest-split)."""
     p.add_argument("--input", required=True, help="methylation calls file")
     p.add_argument("--sample", required=True)
     p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
@@ -40,8 +40,37 @@ def calls_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig",
     )
+    filter_args(p, cg_share)
+
+
+def filter_args(p: argparse.ArgumentParser, cg_share: bool = True) -> None:
+    """``--reference`` and how calls are kept: ``--min-coverage`` and (``cg_share``) ``--min-cg-share``,
+    defaults from epibench.io.methylation.canonical."""
+    from epibench.io.methylation.canonical import MIN_COVERAGE
+
     p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
-    p.add_argument("--min-coverage", type=int, default=5)
+    p.add_argument("--min-coverage", type=int, default=MIN_COVERAGE, help="reads a CpG needs to be kept")
+    if cg_share:
+        cg_share_arg(p)
+
+
+def cg_share_arg(p: argparse.ArgumentParser) -> None:
+    """``--min-cg-share``: the share of a sample's calls that must sit on a reference CG."""
+    from epibench.io.methylation.canonical import MIN_CG_SHARE
+
+    p.add_argument(
+        "--min-cg-share", type=float, default=MIN_CG_SHARE, help="share of calls on a reference CG"
+    )
+
+
+def bootstrap_args(p: argparse.ArgumentParser) -> None:
+    """``--n-boot`` and ``--seed``: the resamples behind a table's 95 % intervals, and their seed."""
+    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+
+    p.add_argument(
+        "--n-boot", type=int, default=DEFAULT_N_BOOT, help="bootstrap resamples for the 95 %% intervals"
+    )
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
 
 
 def format_value(name: str | None) -> str | None:

@@ -5,34 +5,38 @@ from __future__ import annotations
 import argparse
 import logging
 
-from epibench.cli.common import json_arg
+from epibench.cli.common import bootstrap_args, json_arg
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
 
 
 def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
-    from epibench.evaluate.run import write_metrics
+    from epibench.evaluate.writers import write_metrics
 
-    write_metrics(args.predictions, args.truth, args.settings_json, args.out)
+    write_metrics(
+        args.predictions, args.truth, args.out, threshold=args.threshold, n_boot=args.n_boot, seed=args.seed
+    )
 
 
 def cmd_evaluate_compare(args: argparse.Namespace) -> None:
-    from epibench.evaluate.run import write_comparison
+    from epibench.evaluate.writers import write_comparison
 
-    write_comparison(args.metrics, args.train_metrics, args.settings_json, args.out)
+    write_comparison(args.metrics, args.train_metrics, args.original, args.new, args.out)
 
 
 def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
     from epibench.evaluate.leaderboard import verdict
-    from epibench.evaluate.run import write_leaderboard
+    from epibench.evaluate.writers import write_leaderboard
 
-    table = write_leaderboard(args.metrics, args.train_metrics, args.baselines, args.settings_json, args.out)
-    log.info("%s", verdict(table, args.settings_json.get("new", "hybrid")))
+    table = write_leaderboard(
+        args.metrics, args.train_metrics, args.baselines, args.ensembles_json, args.new, args.out
+    )
+    log.info("%s", verdict(table, args.new))
 
 
 def cmd_evaluate_ensemble(args: argparse.Namespace) -> None:
-    from epibench.evaluate.run import write_ensemble
+    from epibench.evaluate.writers import write_ensemble
 
     preds = write_ensemble(args.members, args.name, args.out)
     log.info(
@@ -45,10 +49,10 @@ def cmd_evaluate_ensemble(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
-    from epibench.evaluate.run import write_ensemble_report
+    from epibench.evaluate.writers import write_ensemble_report
 
     rho = write_ensemble_report(
-        args.metrics, args.predictions, args.members, args.settings_json, args.out_dir
+        args.metrics, args.predictions, args.members, args.out_dir, n_boot=args.n_boot, seed=args.seed
     )
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
@@ -64,33 +68,24 @@ def _write_table_and_figure(table, args: argparse.Namespace, plot, title: str, k
 
 
 def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
-    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
     from epibench.evaluate.learning_curve import curve_table, plot_curve, runs_from_meta
-    from epibench.evaluate.run import load_predictions
+    from epibench.evaluate.writers import load_predictions
 
-    settings = args.settings_json
     table = curve_table(
         load_predictions(args.predictions),
         runs_from_meta(args.model_meta),
-        n_boot=settings.get("n_boot", DEFAULT_N_BOOT),
-        seed=settings.get("seed", 0),
+        n_boot=args.n_boot,
+        seed=args.seed,
     )
     _write_table_and_figure(table, args, plot_curve, "learning curve", ["mode", "fraction", "n_train_rows"])
 
 
 def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
-    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
-    from epibench.evaluate.run import load_predictions
+    from epibench.evaluate.writers import load_predictions
     from epibench.evaluate.strata import covariate_strata, plot_strata, stratified_table
 
-    settings = args.settings_json
     strata = covariate_strata(args.covariates_json)
-    table = stratified_table(
-        load_predictions(args.predictions),
-        strata,
-        settings.get("n_boot", DEFAULT_N_BOOT),
-        settings.get("seed", 0),
-    )
+    table = stratified_table(load_predictions(args.predictions), strata, args.n_boot, args.seed)
     if table.empty:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
     _write_table_and_figure(
@@ -99,25 +94,26 @@ def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate_loso(args: argparse.Namespace) -> None:
-    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
     from epibench.evaluate.loso import loso_table, plot_loso
-    from epibench.evaluate.run import load_predictions
+    from epibench.evaluate.writers import load_predictions
 
-    settings = args.settings_json
     table = loso_table(
-        load_predictions(args.predictions),
-        args.held_out_json,
-        args.cohort_model,
-        settings.get("n_boot", DEFAULT_N_BOOT),
-        settings.get("seed", 0),
+        load_predictions(args.predictions), args.held_out_json, args.cohort_model, args.n_boot, args.seed
     )
     _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
 
 
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
-    from epibench.evaluate.run import write_figure
+    from epibench.evaluate.writers import write_figure
 
     write_figure(args.kind, args.inputs, args.truth, args.out)
+
+
+def table_and_figure_args(q: argparse.ArgumentParser) -> None:
+    """The bootstrap and the outputs of a step that writes a table and its figure."""
+    bootstrap_args(q)
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -127,20 +123,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = steps.add_parser("metrics", help="metrics.tsv: every metric per model and scope, 95%% intervals")
     q.add_argument("--predictions", nargs="+", required=True)
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
-    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--threshold", type=float, default=0.5, help="methylated = probability >= threshold")
+    bootstrap_args(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_metrics)
     q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")
     q.add_argument("--metrics", required=True)
     q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
-    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--original", default="cnn", help="the model shown as 'original'")
+    q.add_argument("--new", default="hybrid", help="the model shown as 'new'")
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_compare)
     q = steps.add_parser("leaderboard", help="leaderboard.tsv: every model and baseline, costs, verdict")
     q.add_argument("--metrics", required=True)
     q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
     q.add_argument("--baselines", nargs="*", default=[], help="baselines' fit records (.json)")
-    q.add_argument("--settings-json", type=json_arg, default={})
+    q.add_argument("--ensembles-json", type=json_arg, default={}, help="ensemble -> its member models")
+    q.add_argument("--new", default="hybrid", help="the model the verdicts judge")
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)
     q = steps.add_parser(
@@ -156,7 +155,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--metrics", required=True)
     q.add_argument("--predictions", required=True, help="the ensemble's predictions (.parquet)")
     q.add_argument("--members", nargs="+", required=True, help="member model names")
-    q.add_argument("--settings-json", type=json_arg, default={})
+    bootstrap_args(q)
     q.add_argument("--out-dir", required=True)
     q.set_defaults(func=cmd_evaluate_ensemble_report)
     q = steps.add_parser(
@@ -164,9 +163,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     q.add_argument("--predictions", nargs="+", required=True, help="each run's test predictions (.parquet)")
     q.add_argument("--model-meta", nargs="+", required=True, help="each run's model.json")
-    q.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
-    q.add_argument("--out", required=True, help="table (.tsv)")
-    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_learning_curve)
     q = steps.add_parser(
         "by-covariate", help="test metrics per sample-covariate stratum (tumour/normal, purity)"
@@ -175,9 +172,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument(
         "--covariates-json", type=json_arg, required=True, help="sample -> covariate column -> cell"
     )
-    q.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
-    q.add_argument("--out", required=True, help="table (.tsv)")
-    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_by_covariate)
     q = steps.add_parser(
         "loso", help="leave-one-sample-out: each sample scored by a model trained without it"
@@ -187,9 +182,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     q.add_argument("--held-out-json", type=json_arg, required=True, help="held-out model -> its sample")
     q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
-    q.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
-    q.add_argument("--out", required=True, help="table (.tsv)")
-    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_loso)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])

@@ -8,7 +8,7 @@ import json
 import logging
 from pathlib import Path
 
-from epibench.cli.common import calls_args, format_value, write_json
+from epibench.cli.common import calls_args, filter_args, format_value, write_json
 
 log = logging.getLogger("epibench")
 
@@ -32,7 +32,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 def cmd_ingest_split(args: argparse.Namespace) -> None:
     from epibench.data.groups import read_groups
-    from epibench.io.methylation.scatter import split_calls
+    from epibench.io.methylation.group_ingest import split_calls
     from epibench.io.reference import Reference
 
     groups = read_groups(args.groups)
@@ -51,7 +51,7 @@ def cmd_ingest_split(args: argparse.Namespace) -> None:
 
 def cmd_ingest_group(args: argparse.Namespace) -> None:
     from epibench.io.methylation import write_canonical
-    from epibench.io.methylation.scatter import ingest_group
+    from epibench.io.methylation.group_ingest import ingest_group
     from epibench.io.reference import Reference
 
     table, qc = ingest_group(args.calls, Reference(args.reference), args.min_coverage, args.min_cg_share)
@@ -69,7 +69,7 @@ def cmd_ingest_group(args: argparse.Namespace) -> None:
 
 
 def cmd_ingest_summary(args: argparse.Namespace) -> None:
-    from epibench.io.methylation.scatter import merge_ingest_qc
+    from epibench.io.methylation.group_ingest import merge_ingest_qc
     from epibench.io.reference import Reference
 
     group_qcs = {qc.pop("group"): qc for qc in (json.loads(Path(path).read_text()) for path in args.group_qc)}
@@ -84,8 +84,7 @@ def cmd_ingest_summary(args: argparse.Namespace) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``ingest``, ``ingest-split``, ``ingest-group`` and ``ingest-summary`` subcommands."""
     p = sub.add_parser("ingest", help="methylation calls -> canonical CpG table (Parquet) + QC, in one job")
-    calls_args(p)
-    p.add_argument("--min-cg-share", type=float, default=0.95)
+    calls_args(p, cg_share=True)
     p.add_argument("--out", required=True, help="canonical table (.parquet)")
     p.add_argument("--qc", required=True, help="QC summary (.json)")
     p.set_defaults(func=cmd_ingest)
@@ -94,7 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ingest-split",
         help="ingest stage 1 (per sample): read the calls once, write them per shard group",
     )
-    calls_args(p)
+    calls_args(p, cg_share=False)
     p.add_argument("--groups", required=True, help="shard groups (groups.tsv of epibench shard-plan)")
     p.add_argument("--out-dir", required=True, help="folder of per-group call files (<group>.parquet)")
     p.add_argument("--qc", required=True, help="QC of this stage (.json)")
@@ -105,9 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ingest stage 2 (per sample x group): CG check, strand merge, coverage filter",
     )
     p.add_argument("--calls", required=True, help="one group's call file (from ingest-split)")
-    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
-    p.add_argument("--min-coverage", type=int, default=5)
-    p.add_argument("--min-cg-share", type=float, default=0.95)
+    filter_args(p)
     p.add_argument("--out", required=True, help="the group's canonical table (.parquet)")
     p.add_argument("--qc", required=True, help="the group's QC (.json)")
     p.set_defaults(func=cmd_ingest_group)
@@ -120,8 +117,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         help="folder of per-group call files (ingest-split --out-dir), read again for a low CG share",
     )
-    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
-    p.add_argument("--min-coverage", type=int, default=5)
-    p.add_argument("--min-cg-share", type=float, default=0.95)
+    filter_args(p)
     p.add_argument("--out", required=True, help="the sample's ingest QC (.json)")
     p.set_defaults(func=cmd_ingest_summary)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from epibench.cli.common import json_arg, model_and_dataset
+from epibench.cli.common import model_and_dataset
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -16,18 +16,9 @@ def cmd_attribute(args: argparse.Namespace) -> None:
     from epibench.interpret.explain import explain
 
     use_threads(args.threads)
-    settings = args.settings_json
     model, dataset = model_and_dataset(args.model_dir, args.shards, "test")
-    summary = explain(
-        model,
-        dataset,
-        args.out_dir,
-        per_region=settings.get("per_region", 64),
-        n_steps=settings.get("n_steps", 32),
-        kmer_size=settings.get("kmer", 6),
-        max_steps=settings.get("max_steps", 256),
-        tolerance=settings.get("tolerance", 0.05),
-    )
+    steps = {"n_steps": args.n_steps, "max_steps": args.max_steps, "tolerance": args.tolerance}
+    summary = explain(model, dataset, args.out_dir, per_region=args.per_region, kmer_size=args.kmer, **steps)
     log.info("attributions: %s", summary)
 
 
@@ -42,7 +33,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("attribute", help="integrated gradients, k-mers and attention on test CpGs")
     p.add_argument("--model-dir", required=True)
     p.add_argument("--shards", nargs="+", required=True)
-    p.add_argument("--settings-json", type=json_arg, default={})
+    p.add_argument("--per-region", type=int, default=64, help="test CpGs attributed per region class")
+    p.add_argument("--n-steps", type=int, default=32, help="integrated-gradients steps to start with")
+    p.add_argument("--max-steps", type=int, default=256, help="steps at most, doubled until converged")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="convergence: |sum of attributions - output change| share",
+    )
+    p.add_argument("--kmer", type=int, default=6, help="k of the top k-mers table")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_attribute)

@@ -7,7 +7,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from epibench.cli.common import json_arg, model_and_dataset
+from epibench.cli.common import bootstrap_args, model_and_dataset
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -50,7 +50,6 @@ def cmd_impute(args: argparse.Namespace) -> None:
 
 
 def cmd_ablate(args: argparse.Namespace) -> None:
-    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
     import pandas as pd
 
     from epibench.evaluate.ablation import ablation_table, hidden_mark_predictions, plot_ablation
@@ -62,13 +61,7 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     name = Path(args.model_dir).name
     full = pd.read_parquet(args.predictions)
     check_predictions(full, args.predictions)
-    settings = args.settings_json
-    table = ablation_table(
-        full,
-        hidden_mark_predictions(model, dataset, name),
-        settings.get("n_boot", DEFAULT_N_BOOT),
-        settings.get("seed", 0),
-    )
+    table = ablation_table(full, hidden_mark_predictions(model, dataset, name), args.n_boot, args.seed)
     write_tsv(table, args.out)
     plot_ablation(table, name, args.out_figure)
     log.info(
@@ -108,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shards", nargs="+", required=True)
     p.add_argument("--predictions", required=True, help="the model's full test predictions (.parquet)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--settings-json", type=json_arg, default={}, help="n_boot, seed")
+    bootstrap_args(p)
     p.add_argument("--out", required=True, help="ablation table (.tsv)")
     p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
     p.set_defaults(func=cmd_ablate)

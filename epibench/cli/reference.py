@@ -8,7 +8,7 @@ import json
 import logging
 from pathlib import Path
 
-from epibench.cli.common import format_value, mark_arg, write_json
+from epibench.cli.common import cg_share_arg, format_value, mark_arg, write_json
 
 log = logging.getLogger("epibench")
 
@@ -113,7 +113,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--bigwig", type=mark_arg, action="append", default=[], help="LABEL=PATH of a histone bigWig"
     )
-    p.add_argument("--min-cg-share", type=float, default=0.95)
+    cg_share_arg(p)
     p.add_argument("--out", required=True, help="per-sample fit table (.tsv)")
     p.add_argument("--lengths-out", required=True, help="sequence-length mismatches of the bigWigs (.tsv)")
     p.set_defaults(func=cmd_check_inputs)

@@ -13,7 +13,7 @@ log = logging.getLogger("epibench")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from epibench.train.run import train_from_shards
+    from epibench.train.from_shards import train_from_shards
 
     use_threads(args.threads)
     if "SLURM_JOB_ID" in os.environ:

@@ -12,6 +12,8 @@ batch of indices) returns a dict of batched tensors:
   label (B,) float32; weight (B,) float32; index (B,) int64 (row in the dataset, to join
   predictions back).
 
+Each input stream is a provider (epibench.data.inputs: the sequence windows, then the channels of
+hist in order: marks, same_tad, covariates); the dataset gathers rows and stacks what they give.
 Reverse complement (``BatchRequest.flip``): the sequence is reversed and complemented
 (A<->T, C<->G, N stays) and the histone bins reversed; the CpG stays at W//2-1, W//2.
 Missing marks: a mark of a row is missing (hist 0, hist_mask False) where the shards have
@@ -33,19 +35,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from epibench.codes import SPLITS
+from epibench.data.inputs import CovariateChannels, MarkChannels, SameTadChannel, SequenceWindows, ShardGrid
 from epibench.data.manifest import check_compatible, open_arrays, read_manifest
-from epibench.data.normalise import (
-    HISTONE_NORMS,
-    STATS_ROWS,
-    log1p_signal,
-    normalise,
-    robust_stats,
-)
+from epibench.data.normalise import HISTONE_NORMS
 from epibench.data.row_index import RowIndex, split_runs
-from epibench.data.windows import first_bins, window_starts
 from epibench.errors import InputError
-from epibench.io.genome_windows import GenomeWindows, fai_fingerprint
-from epibench.vocab import SPLITS
 
 # code -> code of the complementary base (A<->T, C<->G, N->N)
 COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
@@ -67,7 +62,6 @@ class BatchRequest:
 
 
 EVERY_SPLIT = "all"
-SAME_TAD = "same_tad"
 
 
 class ShardDataset(Dataset):
@@ -88,36 +82,28 @@ class ShardDataset(Dataset):
         self.manifests = [read_manifest(d) for d in self.shard_dirs]
         check_compatible(self.manifests, self.shard_dirs)
         first = self.manifests[0]
-        self.histone_marks: list[str] = first["marks"]
-        # the model's input channels: the histone marks, then the sample covariates (constant per sample)
-        self.covariates: list[str] = list(first.get("covariates", {}))
-        # with TADs (a tad_id grid array): 1 where a window bin lies in the CpG's own TAD
-        self.derived: list[str] = [SAME_TAD] if "tad_id" in first["arrays"] else []
-        self.marks: list[str] = [*self.histone_marks, *self.derived, *self.covariates]
-        self._covariate_values = [
-            np.array([np.nan if v is None else v for v in m.get("covariates", {}).values()], np.float32)
-            for m in self.manifests
-        ]
         self.window: int = first["window"]
         self.bin_size: int = first["bin_size"]
         self.n_bins: int = first["n_bins"]
         self.histone_norm = histone_norm
-        self.genome = GenomeWindows(self._reference_path(self.shard_dirs[0], first))
         self.arrays = [open_arrays(d, m) for d, m in zip(self.shard_dirs, self.manifests)]
-        self._chrom_seq_index = [
-            self.genome.index_of([c["name"] for c in m["chroms"]]) for m in self.manifests
+        # the inputs (epibench.data.inputs): the sequence, then the channel providers in hist order
+        grid = ShardGrid(self.manifests)
+        self.sequence = SequenceWindows(self.shard_dirs, self.manifests)
+        self.mark_channels = MarkChannels(self.manifests, self.arrays, grid, histone_norm)
+        self.channel_inputs = [
+            self.mark_channels,
+            SameTadChannel(self.manifests, grid),
+            CovariateChannels(self.manifests, self.n_bins),
         ]
-        self._grid_offset = [
-            np.array([c["grid_offset"] for c in m["chroms"]], np.int64) for m in self.manifests
-        ]
-        self._n_grid = [np.array([c["n_grid"] for c in m["chroms"]], np.int64) for m in self.manifests]
+        self.histone_marks: list[str] = self.mark_channels.channels
+        self.marks: list[str] = [name for provider in self.channel_inputs for name in provider.channels]
         self.labelled = all(m.get("labelled", True) for m in self.manifests)
         if split == EVERY_SPLIT:
             runs = [(np.zeros(1, np.int64), np.array([len(a["split"])], np.int64)) for a in self.arrays]
         else:
             runs = [split_runs(a["split"], SPLITS.index(split)) for a in self.arrays]
         self.rows = RowIndex(runs)
-        self.norm_stats = self._norm_stats()
         self.hidden_marks: tuple[int, ...] = ()
 
     def require_labels(self, use: str) -> None:
@@ -138,44 +124,10 @@ class ShardDataset(Dataset):
             raise InputError(f"marks {unknown} are not in the shards (their marks: {self.marks})")
         self.hidden_marks = tuple(self.marks.index(n) for n in names)
 
-    @staticmethod
-    def _reference_path(shard_dir: Path, manifest: dict) -> Path:
-        path = (shard_dir / manifest["reference"]["fasta"]).resolve()
-        if not path.exists():
-            raise InputError(
-                f"the shard's reference FASTA {path} does not exist (shards read their sequence from "
-                "the cohort's results/<cohort>/reference/genome.fa: keep the results folder together)",
-                path=shard_dir,
-            )
-        if Path(f"{path}.fai").exists() and fai_fingerprint(path) != manifest["reference"]["fai_sha256"]:
-            raise InputError(
-                f"the reference FASTA {path} is not the one the shard was built from (its .fai differs): "
-                "rebuild the shards",
-                path=shard_dir,
-            )
-        return path
-
-    def _norm_stats(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """sample -> (centre, scale) per mark, from up to STATS_ROWS training rows of that sample."""
-        samples = sorted({m["sample"] for m in self.manifests})
-        n_marks = len(self.histone_marks)
-        identity = (np.zeros(n_marks, np.float32), np.ones(n_marks, np.float32))
-        if self.histone_norm != "robust":
-            return dict.fromkeys(samples, identity)
-        train = SPLITS.index("train")
-        stats = {}
-        for sample in samples:
-            shards = [i for i, m in enumerate(self.manifests) if m["sample"] == sample]
-            index = RowIndex([split_runs(self.arrays[i]["split"], train) for i in shards])
-            if len(index) == 0:
-                stats[sample] = identity
-                continue
-            rng = np.random.default_rng(0)
-            picks = np.sort(rng.choice(len(index), size=min(len(index), STATS_ROWS), replace=False))
-            local_shard, rows = index.locate(picks)
-            raw = [self._rows_hist(shards[s], rows[local_shard == s]) for s in np.unique(local_shard)]
-            stats[sample] = robust_stats(log1p_signal(np.concatenate(raw)))
-        return stats
+    @property
+    def norm_stats(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """sample -> (centre, scale) per histone mark (epibench.data.inputs.MarkChannels)."""
+        return self.mark_channels.norm_stats
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -188,73 +140,15 @@ class ShardDataset(Dataset):
         self.__dict__.update(state)
         self.arrays = [open_arrays(d, m) for d, m in zip(self.shard_dirs, self.manifests)]
 
-    def _rows_hist(self, shard: int, rows: np.ndarray) -> np.ndarray:
-        """Grid-bin signal of ``rows`` of one shard (reads their chromosome and position)."""
-        arrays = self.arrays[shard]
-        return self._raw_hist(
-            shard, np.asarray(arrays["chrom"][rows], dtype=np.int64), np.asarray(arrays["pos"][rows])
-        )
-
-    def _window_grid_rows(
-        self, shard: int, chrom: np.ndarray, pos: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Grid rows (n, NB) int64 of each CpG's window bins in one shard, and (n, NB) bool: the bin
-        lies on the sequence (rows outside point at row 0)."""
-        bins = first_bins(pos, self.window, self.bin_size)[:, None] + np.arange(self.n_bins)
-        inside = (bins >= 0) & (bins < self._n_grid[shard][chrom][:, None])
-        return np.where(inside, self._grid_offset[shard][chrom][:, None] + bins, 0), inside
-
-    def _raw_hist(self, shard: int, chrom: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        """Grid-bin signal of CpGs at ``pos`` (bp) on shard-local chromosomes ``chrom`` of one shard:
-        (n, M, NB) float32, NaN = missing."""
-        grid_rows, inside = self._window_grid_rows(shard, chrom, pos)
-        grid = self.arrays[shard]["hist"]
-        hist = np.asarray(grid[grid_rows.ravel()], dtype=np.float32).reshape(len(pos), self.n_bins, grid.shape[1])
-        hist[~inside] = np.nan
-        return hist.transpose(0, 2, 1)
-
-    def _with_same_tad(self, shard: int, chrom: np.ndarray, pos: np.ndarray, hist: np.ndarray) -> np.ndarray:
-        """(n, M, NB) -> (n, M + 1, NB) with the same_tad channel when the shard has TADs: 1 where
-        the bin's TAD is the CpG's, 0 elsewhere (also outside any TAD), NaN beyond the sequence."""
-        if not self.derived:
-            return hist
-        tad_id = self.arrays[shard]["tad_id"]
-        grid_rows, inside = self._window_grid_rows(shard, chrom, pos)
-        ids = np.asarray(tad_id[grid_rows.ravel()]).reshape(grid_rows.shape)
-        own_bin = np.minimum(pos // self.bin_size, self._n_grid[shard][chrom] - 1)
-        own = np.asarray(tad_id[self._grid_offset[shard][chrom] + own_bin])
-        same = np.where(inside, ((ids == own[:, None]) & (own[:, None] >= 0)).astype(np.float32), np.nan)
-        return np.concatenate([hist, same[:, None, :]], axis=1)
-
-    def _with_covariates(self, shard: int, hist: np.ndarray) -> np.ndarray:
-        """(n, M, NB) histone signal -> (n, M + C, NB): the shard's sample covariates appended as
-        constant channels (NaN, i.e. missing, where the sample's value is unknown)."""
-        values = self._covariate_values[shard]
-        if not len(values):
-            return hist
-        constant = np.broadcast_to(values[None, :, None], (len(hist), len(values), hist.shape[2]))
-        return np.concatenate([hist, constant], axis=1)
-
     def _gather(self, shard: int, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Model inputs and targets of ``rows`` (sorted) of one shard, as numpy arrays."""
         arrays = self.arrays[shard]
         chrom = np.asarray(arrays["chrom"][rows], dtype=np.int64)
         pos = np.asarray(arrays["pos"][rows])
-        centre, scale = self.norm_stats[self.manifests[shard]["sample"]]
         return {
-            "seq": self.genome.windows(
-                self._chrom_seq_index[shard][chrom],
-                window_starts(pos, self.window),
-                self.window,
-            ),
-            "hist": self._with_covariates(
-                shard,
-                self._with_same_tad(
-                    shard,
-                    chrom,
-                    pos,
-                    normalise(self._raw_hist(shard, chrom, pos), self.histone_norm, centre, scale),
-                ),
+            "seq": self.sequence.windows(shard, chrom, pos),
+            "hist": np.concatenate(
+                [p.values(shard, arrays, chrom, pos) for p in self.channel_inputs], axis=1
             ),
             "region": np.asarray(arrays["region"][rows], dtype=np.int64),
             "level": np.asarray(arrays["level"][rows], dtype=np.float32),

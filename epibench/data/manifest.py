@@ -19,11 +19,11 @@ ARRAY_DTYPES = {
     "hist": "float32",
     "pos": "int64",  # 0-based + strand C
     "chrom": "int16",  # index into manifest["chroms"]
-    "region": "int8",  # (N,) epibench.vocab.REGION_CLASSES code
+    "region": "int8",  # (N,) epibench.codes.REGION_CLASSES code
     "level": "float32",  # (N,) observed methylation level 0-1
     "label": "int8",  # (N,) 1 = methylated (level >= threshold)
     "weight": "float32",  # (N,) coverage weight n / (n + k)
-    "split": "int8",  # (N,) epibench.vocab.SPLITS code
+    "split": "int8",  # (N,) epibench.codes.SPLITS code
 }
 # arrays only some shards have: the TAD of each grid bin (G,), -1 outside (epibench.io.genome_features)
 OPTIONAL_ARRAY_DTYPES = {"tad_id": "int32"}

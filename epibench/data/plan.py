@@ -23,7 +23,7 @@ from epibench.data.splits import (
 )
 from epibench.io.figures import save_figure
 from epibench.io.atomic import write_tsv
-from epibench.vocab import SPLITS
+from epibench.codes import SPLITS
 
 SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#c44e52"}
 MAX_PLOTTED = 40

@@ -43,7 +43,7 @@ from epibench.io.genome_features import GenomeFeatures
 from epibench.io.genome_windows import fai_fingerprint
 from epibench.io.reference import Reference
 from epibench.io.tracks import Track
-from epibench.vocab import SPLITS
+from epibench.codes import SPLITS
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
-from epibench.vocab import SPLITS
+from epibench.codes import SPLITS
 
 SPLIT_COLUMNS = ("chrom", "start", "end", "split")
 DROPPED = -1  # split code of a span that crosses a split boundary

@@ -1,6 +1,6 @@
 """The demo reference sequence: background, CpG islands, the planted motif, N runs, soft-masking.
 
-Sequences are uint8 code arrays (``epibench.vocab.BASES``: A=0, C=1, G=2, T=3, N=4).
+Sequences are uint8 code arrays (``epibench.codes.BASES``: A=0, C=1, G=2, T=3, N=4).
 Both background and islands are drawn i.i.d. with an elevated GC content and then
 CpG-depleted the way deamination does it: a share of CG dinucleotides turns into TG
 or CA (never creating a new CG). The draw GC and the share kept are solved in
@@ -25,7 +25,7 @@ import numpy as np
 from epibench.demo.annotation import ChromLayout
 from epibench.demo.intervals import covered
 from epibench.demo.streams import stream
-from epibench.vocab import BASES, N_CODE
+from epibench.codes import BASES, N_CODE
 
 PROTECTIVE_MOTIF = "TGACTCA"
 MOTIF_REACH = 50

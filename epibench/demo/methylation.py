@@ -31,7 +31,7 @@ from epibench.demo.annotation import ChromLayout
 from epibench.demo.genome import cpg_positions, motif_near, motif_starts
 from epibench.demo.intervals import covered, interval_mask
 from epibench.demo.streams import stream
-from epibench.vocab import BASES, N_CODE
+from epibench.codes import BASES, N_CODE
 
 BASELINE, ISLAND, PROMOTER, ENHANCER, BODY, MOTIF, DENSITY = 2.6, -3.0, -2.0, -1.5, 0.8, -3.5, -0.15
 PROMOTER_BP, DENSITY_BP, DENSITY_CAP = 1000, 50, 8

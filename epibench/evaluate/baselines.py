@@ -44,7 +44,7 @@ from epibench.errors import InputError
 from epibench.evaluate.features import window_features
 from epibench.evaluate.predict import predictions_table
 from epibench.memory import peak_rss_mb
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 # test rows whose features are held in memory at once
 PREDICT_CHUNK_ROWS = 262_144

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from epibench.data.dataset import ShardDataset
-from epibench.vocab import BASES, N_CODE
+from epibench.codes import BASES, N_CODE
 
 C_CODE, G_CODE = BASES.index("C"), BASES.index("G")
 # GC fraction of a window whose bases are all N (no evidence either way)
@@ -20,7 +20,7 @@ GC_ALL_N = 0.5
 def sequence_composition(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GC fraction and CpG density of each window.
 
-    ``seq``: (B, W) base codes (``epibench.vocab.BASES``). Returns ``gc`` (B,) float64, the fraction
+    ``seq``: (B, W) base codes (``epibench.codes.BASES``). Returns ``gc`` (B,) float64, the fraction
     of G or C among the window's non-N bases (``GC_ALL_N`` where all are N), and ``cpg_density`` (B,)
     float64, CG dinucleotides (both bases non-N, the centre CpG included) per 100 non-N bases of the
     window (0 where all are N).
@@ -45,7 +45,7 @@ def window_features(
     - ``gc`` (N,) float64: fraction of G/C among the non-N bases of the sequence window (0.5 if
       all N); ``cpg_density`` (N,) float64: CG dinucleotides per 100 non-N bp of the window
       (see ``sequence_composition``);
-    - ``region`` (N,) int64: code into ``epibench.vocab.REGION_CLASSES``;
+    - ``region`` (N,) int64: code into ``epibench.codes.REGION_CLASSES``;
     - ``hist`` (N, M*NB) float32: normalised histone signal, mark-major (column m*NB + j is bin j
       of ``dataset.marks[m]``), 0 where missing; ``hist_mask`` (N, M*NB) float32: 1 where observed;
     - targets ``level`` (N,) float32 (fraction methylated, 0-1), ``label`` (N,) int8 (0/1) and

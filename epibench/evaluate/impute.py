@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from epibench.data.dataset import ShardDataset
 from epibench.evaluate.predict import predict
 from epibench.io.figures import save_figure
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 IMPUTED_COLUMNS = ("model", "sample", "chrom", "pos", "region", "level_pred", "prob_pred")
 SUMMARY_COLUMNS = ("region", "n", "mean_level", "median_level", "share_methylated")

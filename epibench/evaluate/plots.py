@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from epibench.evaluate import metrics
 from epibench.io.figures import save_figure
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 MAX_CURVE_POINTS = 2000
 UNITS = {

@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 from epibench.data.dataset import ShardDataset
 from epibench.data.loader import make_loader
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 MODEL_INPUTS = ("seq", "hist", "hist_mask", "region")
 

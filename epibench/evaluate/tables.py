@@ -3,7 +3,7 @@ original-vs-new comparison table.
 
 Predictions table (input), one row per test CpG per sample:
     model (str), sample (str), chrom (str), pos (int64), region (str, one of
-    ``epibench.vocab.REGION_CLASSES``), level_true (float, 0..1), label_true (int 0/1),
+    ``epibench.codes.REGION_CLASSES``), level_true (float, 0..1), label_true (int 0/1),
     level_pred (float, 0..1), prob_pred (float, 0..1, predicted P(methylated)).
 
 How each metric aggregates over the CpGs (rows) of a scope:
@@ -31,7 +31,7 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.evaluate import metrics
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 PREDICTION_COLUMNS = (
     "model",
@@ -144,7 +144,7 @@ def _scope_metrics(rows: _ScopeRows, idx: np.ndarray, threshold: float) -> np.nd
 
 def _scopes(frame: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray]]:
     """(scope, scope_value, row mask) for the overall scope, each region class present
-    (vocab order), each sample and each chromosome (order of first appearance)."""
+    (epibench.codes order), each sample and each chromosome (order of first appearance)."""
     yield "overall", "all", np.ones(len(frame), dtype=bool)
     region = frame["region"].to_numpy(dtype=object)
     for value in REGION_CLASSES:

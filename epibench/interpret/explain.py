@@ -29,7 +29,7 @@ from epibench.interpret.arrays import mean_by_region, save_attributions
 from epibench.interpret.integrated_gradients import converged_integrated_gradients
 from epibench.interpret.kmers import kmer_attributions, top_kmers
 from epibench.io.atomic import atomic_path, write_tsv
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 log = logging.getLogger(__name__)
 

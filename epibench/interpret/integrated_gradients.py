@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from captum.attr import IntegratedGradients, LayerIntegratedGradients
 
-from epibench.vocab import N_CODE
+from epibench.codes import N_CODE
 
 REL_EPS = 0.01
 STEPS_PER_PASS = 32  # interpolation steps evaluated per forward pass (bounds memory at large n_steps)

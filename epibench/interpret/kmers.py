@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from epibench.vocab import BASES, N_CODE
+from epibench.codes import BASES, N_CODE
 
 COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
 

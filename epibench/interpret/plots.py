@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from epibench.errors import InputError
 from epibench.io.figures import save_figure
 from epibench.interpret.arrays import load_attributions, mean_by_region
-from epibench.vocab import BASES, N_CODE
+from epibench.codes import BASES, N_CODE
 
 ATTR_LABEL = "attribution (Δ predicted level, fraction)"
 LOGO_FLANK_BP = 30

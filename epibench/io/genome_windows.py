@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.vocab import CODE_OF_BYTE, N_CODE
+from epibench.codes import CODE_OF_BYTE, N_CODE
 
 FAI_COLUMNS = ["name", "length", "offset", "lenc", "lenb"]
 
@@ -67,7 +67,7 @@ class GenomeWindows:
     def windows(self, seq_index: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
         """Base codes of [start, start + width) on each sequence (``index_of`` rows).
 
-        seq_index, starts: (N,) ints. Returns (N, width) uint8 codes (epibench.vocab.BASES).
+        seq_index, starts: (N,) ints. Returns (N, width) uint8 codes (epibench.codes.BASES).
         """
         if self._bytes is None:
             self._bytes = np.memmap(self.fasta_path, dtype=np.uint8, mode="r")

@@ -5,7 +5,7 @@ Inputs (CONTRACT items 1 and 2):
 - ``cpgs``: the canonical CpG table of one sample (``epibench.io.methylation.ingest``):
   chrom, pos (0-based C), n_meth, n_total (reads, strands merged), level (0-1);
 - ``regions``: the cohort region table (``epibench.io.regions.annotate_regions``): chrom,
-  pos, region (index into ``epibench.vocab.REGION_CLASSES``); other columns are ignored.
+  pos, region (index into ``epibench.codes.REGION_CLASSES``); other columns are ignored.
 
 A CpG is matched to its region by (chrom, pos); a CpG absent from the region table (a
 region table made from another reference) is counted as ``unannotated``.
@@ -47,7 +47,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.io.figures import save_figure
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 HIGH_DEPTH = 10
 DEFAULT_THRESHOLD = 0.5

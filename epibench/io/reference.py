@@ -39,7 +39,7 @@ import pyfaidx
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.textfile import iter_raw_lines
-from epibench.vocab import BASES, CODE_OF_BYTE
+from epibench.codes import BASES, CODE_OF_BYTE
 
 C_CODE = BASES.index("C")
 G_CODE = BASES.index("G")
@@ -69,7 +69,7 @@ def cg_mask(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 class Reference:
-    """Read-only access to an indexed FASTA as sequence codes (A0 C1 G2 T3 N4, ``epibench.vocab.BASES``).
+    """Read-only access to an indexed FASTA as sequence codes (A0 C1 G2 T3 N4, ``epibench.codes.BASES``).
 
     Lower-case (soft-masked) bases read as their upper-case code; IUPAC and any other
     letter read as N. Only the most recently used chromosome is held in memory (``codes``);

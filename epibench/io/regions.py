@@ -12,7 +12,7 @@ Intervals (0-based half-open) per class:
   (the priority), so the class is "transcript span minus promoter".
 
 Every CpG of the reference (+ strand C, 0-based) gets exactly one class, the first of
-``epibench.vocab.REGION_CLASSES`` whose intervals contain its C; intergenic otherwise.
+``epibench.codes.REGION_CLASSES`` whose intervals contain its C; intergenic otherwise.
 A FASTA sequence on which the GTF has no transcript is not an error: its CpGs are
 intergenic (or enhancer); such sequences are logged and listed in
 :attr:`RegionAnnotation.chroms_without_transcripts`. A GTF with no transcript on any
@@ -52,7 +52,7 @@ from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 from epibench.io.textfile import iter_lines
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def annotate_regions_with_report(
     each input's sequence names (``RegionAnnotation``).
 
     The table: DataFrame(chrom, pos int64, region int8) in FASTA order; region is an index into
-    ``epibench.vocab.REGION_CLASSES``. With ``cpg_islands`` it also has bool columns ``cgi`` and
+    ``epibench.codes.REGION_CLASSES``. With ``cpg_islands`` it also has bool columns ``cgi`` and
     ``shore`` (within ``shore_bp`` of an island, not in one); with ``blacklist`` a bool column
     ``blacklisted`` (module docstring). They do not change the class. tmp_dir: folder for
     pybedtools' temporary files (a fresh subfolder is made there and removed at the end; the

@@ -5,12 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from epibench.models.base import MethylationModel
 from epibench.models.inputs import masked_histone
 from epibench.models.onehot import OneHot
-from epibench.vocab import N_CODE
+from epibench.codes import N_CODE
 
 
-class OriginalCNN(nn.Module):
+class OriginalCNN(MethylationModel):
     """DeepCpG-style baseline: no transformer, no cross-attention, one shared head.
 
     One-hot sequence (B, 4, W) -> blocks of [Conv1d (same padding), ReLU, MaxPool1d] ->
@@ -18,11 +19,18 @@ class OriginalCNN(nn.Module):
     (B, 2*M*NB) -> Linear(., dense) -> ReLU -> Dropout -> Linear(dense, 2).
 
     forward(seq (B, W) int64, hist (B, M, NB), hist_mask (B, M, NB) bool, region (B,))
-    -> {"level": (B,) in [0, 1], "logit": (B,)}; region is accepted for a common signature
-    and unused. return_attention=True raises ValueError (``has_attention`` is False).
+    -> {"level": (B,) in [0, 1], "logit": (B,)}; region is accepted for the common signature
+    (epibench.models.base) and unused. return_attention=True raises ValueError (no attention).
     """
 
-    has_attention = False
+    arch = "cnn"
+    defaults = {
+        "channels": (128, 256),  # DeepCpG's DNA module: conv 128x11, pool 4; conv 256x3, pool 2
+        "kernels": (11, 3),
+        "pools": (4, 2),
+        "dense": 128,
+        "dropout": 0.1,
+    }
 
     def __init__(
         self,
@@ -35,15 +43,12 @@ class OriginalCNN(nn.Module):
         dense: int,
         dropout: float,
     ):
-        super().__init__()
+        super().__init__(n_marks, n_bins, window)
         if not len(channels) == len(kernels) == len(pools) >= 1:
             raise ValueError(
                 f"cnn channels, kernels and pools need the same number (>= 1) of entries; "
                 f"got {list(channels)}, {list(kernels)}, {list(pools)}"
             )
-        self.window = window
-        self.n_marks = n_marks
-        self.n_bins = n_bins
         self.seq_input = OneHot()
         blocks, width, length = [], 4, window
         for out_channels, kernel, pool in zip(channels, kernels, pools):
@@ -65,10 +70,7 @@ class OriginalCNN(nn.Module):
         region: torch.Tensor,
         return_attention: bool = False,
     ) -> dict[str, torch.Tensor]:
-        if return_attention:
-            raise ValueError("OriginalCNN has no attention; check model.has_attention first")
-        if seq.shape[-1] != self.window:
-            raise ValueError(f"model expects windows of {self.window} bp, got {seq.shape[-1]}")
+        self.check_batch(seq, return_attention)
         histone = masked_histone(hist, hist_mask, self.n_marks, self.n_bins)  # (B, 2M, NB)
         one_hot = self.seq_input(seq)[..., :N_CODE]  # (B, W, 4): N is all zeros
         x = self.conv(one_hot.transpose(1, 2))

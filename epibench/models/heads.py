@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from epibench.vocab import REGION_CLASSES
+from epibench.codes import REGION_CLASSES
 
 
 class RegionHeads(nn.Module):
-    """One small MLP per region class (``epibench.vocab.REGION_CLASSES`` order).
+    """One small MLP per region class (``epibench.codes.REGION_CLASSES`` order).
 
     Each head: Linear(in_dim, hidden) -> GELU -> Dropout -> Linear(hidden, 2), giving
     [regression output before the sigmoid, classification logit]. Every head runs on the

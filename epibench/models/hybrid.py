@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from epibench.models.base import MethylationModel
 from epibench.models.fusion import MultiModalFusion
 from epibench.models.heads import RegionHeads
 from epibench.models.histone import HistoneEncoder
@@ -47,7 +48,7 @@ class LocalReadout(nn.Module):
         return self.out(self.proj(tokens[:, self.first : self.last + 1]).flatten(1))
 
 
-class HybridModel(nn.Module):
+class HybridModel(MethylationModel):
     """Sequence transformer -> fusion with histone bin tokens -> CpG readout -> region heads.
 
     Readout: the mean of the fused centre token(s) (``centre_tokens``: those holding the C
@@ -62,6 +63,23 @@ class HybridModel(nn.Module):
     -> {"level": (B,) in [0, 1], "logit": (B,), and with return_attention=True
     "attention": (B, fusion_heads, W // stem_pool, NB)}.
     """
+
+    arch = "hybrid"
+    defaults = {
+        "d_model": 256,  # sequence token width (embedding 5 -> 256)
+        "n_heads": 8,
+        "ff_dim": 2048,
+        "n_layers": 4,
+        "stem_pool": 4,  # 1000 bp -> 250 tokens; 1 keeps one token per base
+        "stem_kernel": 9,  # bp seen by the CNN stem's convolution
+        "hist_dim": 128,  # one histone token per bin
+        "fusion_dim": 512,
+        "fusion_heads": 8,
+        "head_hidden": 128,  # hidden width of each region head
+        "readout_bp": 48,  # local readout: tokens within this many bp of the CpG, one weight set per offset
+        "local_dim": 32,  # width each local token is projected to before flattening
+        "dropout": 0.1,
+    }
 
     def __init__(
         self,
@@ -82,10 +100,9 @@ class HybridModel(nn.Module):
         local_dim: int,
         dropout: float,
     ):
-        super().__init__()
+        super().__init__(n_marks, n_bins, window)
         if window // stem_pool < 1:
             raise ValueError(f"window {window} is shorter than stem_pool {stem_pool}")
-        self.window = window
         self.centre = centre_tokens(window, stem_pool)
         self.sequence = SequenceTransformer(
             d_model, n_heads, ff_dim, n_layers, stem_pool, stem_kernel, dropout
@@ -96,7 +113,9 @@ class HybridModel(nn.Module):
             self.histone = HistoneEncoder(n_marks, n_bins, hist_dim)
             self.fusion = MultiModalFusion(d_model, hist_dim, fusion_dim, fusion_heads, dropout)
         token_dim = fusion_dim if self.has_attention else d_model
-        self.local = LocalReadout(local_tokens(window, stem_pool, readout_bp), token_dim, local_dim, token_dim)
+        self.local = LocalReadout(
+            local_tokens(window, stem_pool, readout_bp), token_dim, local_dim, token_dim
+        )
         self.heads = RegionHeads(3 * token_dim, head_hidden, dropout)
 
     @property
@@ -117,10 +136,7 @@ class HybridModel(nn.Module):
         region: torch.Tensor,
         return_attention: bool = False,
     ) -> dict[str, torch.Tensor]:
-        if seq.shape[-1] != self.window:
-            raise ValueError(f"model expects windows of {self.window} bp, got {seq.shape[-1]}")
-        if return_attention and not self.has_attention:
-            raise ValueError("this model has no histone input, hence no attention; check model.has_attention first")
+        self.check_batch(seq, return_attention)
         fused = self.sequence(seq)  # (B, L, d_model)
         if self.has_attention:
             fused, attention = self.fusion(fused, self.histone(hist, hist_mask), return_attention)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from epibench.vocab import BASES
+from epibench.codes import BASES
 
 
 class OneHot(nn.Module):

@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from epibench.models.onehot import OneHot
-from epibench.vocab import BASES
+from epibench.codes import BASES
 
 
 def sinusoidal_encoding(length: int, dim: int, device=None, dtype=None) -> torch.Tensor:
@@ -37,7 +37,7 @@ class SequenceTransformer(nn.Module):
     nn.TransformerEncoder (batch_first; self-attention runs through PyTorch's fused
     scaled-dot-product attention because no attention weights are requested).
 
-    Input:  seq (B, W) int64 codes 0..4 (``epibench.vocab.BASES``).
+    Input:  seq (B, W) int64 codes 0..4 (``epibench.codes.BASES``).
     Output: (B, W // stem_pool, d_model); token t covers bases [t*stem_pool, (t+1)*stem_pool).
     """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ from epibench.io.atomic import atomic_path
 
 @dataclass
 class Item:
-    """One figure (``.png``) or table (``.tsv``/``.csv``) with a caption saying how to read it."""
+    """One figure (``.png``), table (``.tsv``/``.csv``), JSON record or other file (linked) with a
+    caption saying how to read it."""
 
     path: Path
     caption: str
@@ -59,8 +61,11 @@ def _item_html(item: Item | Note, out_dir: Path, max_rows: int) -> str:
         body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'>"
     elif source.suffix == ".json":
         body = _json_html(source)
-    else:
+    elif source.suffix in (".tsv", ".csv"):
         body = _table_html(source, max_rows)
+    else:  # a file to open elsewhere (a bigWig): linked where it lies
+        link = Path(os.path.relpath(source.resolve(), out_dir.resolve())).as_posix()
+        body = f"<a href='{html.escape(link)}'>{html.escape(source.name)}</a>"
     return f"<figure>{body}{caption}</figure>"
 
 
@@ -94,7 +99,9 @@ def render(
     if headline:
         figures = "".join(_item_html(item, out_html.parent, max_rows) for item in headline_items or [])
         parts.append(f"<section id='headline'>{headline}{figures}</section>")
-    parts.append("<nav>" + " · ".join(f"<a href='#{html.escape(s)}'>{html.escape(s)}</a>" for s in sections) + "</nav>")
+    parts.append(
+        "<nav>" + " · ".join(f"<a href='#{html.escape(s)}'>{html.escape(s)}</a>" for s in sections) + "</nav>"
+    )
     for section, items in sections.items():
         parts.append(f"<h2 id='{html.escape(section)}'>{html.escape(section)}</h2>")
         parts += [_item_html(item, out_html.parent, max_rows) for item in items]

@@ -508,7 +508,7 @@ def fit(
     train_set / val_set: ShardDatasets of the train and val splits (read through
     epibench.data.loader: batched, shuffled from the seed, reverse-complement augmented).
     meta: passed to ``save_model`` (needs "marks"; add "bin_size" etc.), with "training"
-    set to the returned summary; its "data_fingerprint" (epibench.train.run) ties checkpoints
+    set to the returned summary; its "data_fingerprint" (epibench.train.from_shards) ties checkpoints
     to the data. Resumes from ``out_dir/checkpoint.pt`` when it belongs to this run (same
     settings, model and data; a finished run only rewrites the model files); one from another
     run raises ValueError, or with ``on_stale_checkpoint="restart"`` is moved to

@@ -5,8 +5,8 @@ rule baseline:
     input:
         shards=shard_dirs,
     output:
-        predictions=f"{RESULTS}/evaluation/predictions/{{baseline}}.parquet",
-        record=f"{RESULTS}/evaluation/baselines/{{baseline}}.json",
+        predictions=result("baseline", "evaluation/predictions/{baseline}.parquet"),
+        record=result("baseline", "evaluation/baselines/{baseline}.json"),
     log:
         f"{LOGS}/baseline/{{baseline}}.log",
     benchmark:
@@ -25,11 +25,11 @@ rule baseline:
 rule ensemble:
     input:
         lambda wildcards: expand(
-            f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+            rules.predict.output[0],
             model=ENSEMBLES[wildcards.ensemble],
         ),
     output:
-        f"{RESULTS}/evaluation/predictions/{{ensemble}}.parquet",
+        result("ensemble", "evaluation/predictions/{ensemble}.parquet"),
     log:
         f"{LOGS}/evaluate/ensemble_{{ensemble}}.log",
     conda:
@@ -41,99 +41,83 @@ rule ensemble:
 
 rule ensemble_report:
     input:
-        metrics=f"{RESULTS}/evaluation/metrics.tsv",
+        metrics=result("metrics", "evaluation/metrics.tsv"),
         predictions=rules.ensemble.output,
     output:
-        members=f"{RESULTS}/evaluation/ensembles/{{ensemble}}.members.tsv",
-        calibration=f"{RESULTS}/evaluation/ensembles/{{ensemble}}.calibration.tsv",
-        png=report(
-            f"{RESULTS}/evaluation/ensembles/{{ensemble}}.png",
-            caption="../report/ensemble.rst",
-            category="Evaluation",
+        members=result("ensemble_report", "evaluation/ensembles/{ensemble}.members.tsv"),
+        calibration=result(
+            "ensemble_report", "evaluation/ensembles/{ensemble}.calibration.tsv"
         ),
-        pdf=f"{RESULTS}/evaluation/ensembles/{{ensemble}}.pdf",
+        png=reported("ensemble_report", "evaluation/ensembles/{ensemble}.png"),
+        pdf=result("ensemble_report", "evaluation/ensembles/{ensemble}.pdf"),
     log:
         f"{LOGS}/evaluate/ensemble_report_{{ensemble}}.log",
     conda:
         "../../envs/epibench.yaml"
     params:
         members=lambda wildcards: ENSEMBLES[wildcards.ensemble],
-        settings=as_json(config["evaluate"]),
+        n_boot=config["evaluate"]["n_boot"],
         out_dir=lambda wildcards, output: str(Path(output.png).parent),
     shell:
         "epibench evaluate ensemble-report --metrics {input.metrics:q} --predictions {input.predictions:q}"
-        " --members {params.members:q} --settings-json {params.settings:q} --out-dir {params.out_dir:q}"
+        " --members {params.members:q} --n-boot {params.n_boot:q} --out-dir {params.out_dir:q}"
         " > {log:q} 2>&1"
 
 
-rule ablation:
+rule ablate:
     input:
         model=rules.train.output.model,
         meta=rules.train.output.meta,
         predictions=rules.predict.output,
         shards=shard_dirs,
     output:
-        table=f"{RESULTS}/evaluation/ablation/{{model}}.tsv",
-        png=report(
-            f"{RESULTS}/evaluation/ablation/{{model}}.png",
-            caption="../report/ablation.rst",
-            category="Evaluation",
-        ),
-        pdf=f"{RESULTS}/evaluation/ablation/{{model}}.pdf",
+        table=result("ablate", "evaluation/ablation/{model}.tsv"),
+        png=reported("ablate", "evaluation/ablation/{model}.png"),
+        pdf=result("ablate", "evaluation/ablation/{model}.pdf"),
     log:
-        f"{LOGS}/evaluate/ablation_{{model}}.log",
+        f"{LOGS}/evaluate/ablate_{{model}}.log",
     benchmark:
-        f"{BENCH}/evaluate/ablation_{{model}}.tsv"
+        f"{BENCH}/evaluate/ablate_{{model}}.tsv"
     conda:
         "../../envs/epibench-gpu.yaml"
     threads: config["train"]["threads"]
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
-        settings=as_json(config["evaluate"]),
+        n_boot=config["evaluate"]["n_boot"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench ablate --model-dir {params.model_dir:q} --shards {input.shards:q}"
-        " --predictions {input.predictions:q} --threads {threads:q} --settings-json {params.settings:q}"
+        " --predictions {input.predictions:q} --threads {threads:q} --n-boot {params.n_boot:q}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule learning_curve:
     input:
-        predictions=expand(
-            f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=CURVE_MODELS
-        ),
-        meta=expand(f"{RESULTS}/models/{{model}}/model.json", model=CURVE_MODELS),
+        predictions=expand(rules.predict.output[0], model=CURVE_MODELS),
+        meta=expand(rules.train.output.meta, model=CURVE_MODELS),
     output:
-        table=f"{RESULTS}/evaluation/learning_curve.tsv",
-        png=report(
-            f"{RESULTS}/evaluation/learning_curve.png",
-            caption="../report/learning_curve.rst",
-            category="Evaluation",
-        ),
-        pdf=f"{RESULTS}/evaluation/learning_curve.pdf",
+        table=result("learning_curve", "evaluation/learning_curve.tsv"),
+        png=reported("learning_curve", "evaluation/learning_curve.png"),
+        pdf=result("learning_curve", "evaluation/learning_curve.pdf"),
     log:
         f"{LOGS}/evaluate/learning_curve.log",
     conda:
         "../../envs/epibench.yaml"
     params:
-        settings=as_json(config["evaluate"]),
+        n_boot=config["evaluate"]["n_boot"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate learning-curve --predictions {input.predictions:q} --model-meta {input.meta:q}"
-        " --settings-json {params.settings:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule by_covariate:
     input:
         PREDICTIONS,
     output:
-        table=f"{RESULTS}/evaluation/by_covariate.tsv",
-        png=report(
-            f"{RESULTS}/evaluation/by_covariate.png",
-            caption="../report/by_covariate.rst",
-            category="Evaluation",
-        ),
-        pdf=f"{RESULTS}/evaluation/by_covariate.pdf",
+        table=result("by_covariate", "evaluation/by_covariate.tsv"),
+        png=reported("by_covariate", "evaluation/by_covariate.png"),
+        pdf=result("by_covariate", "evaluation/by_covariate.pdf"),
     log:
         f"{LOGS}/evaluate/by_covariate.log",
     conda:
@@ -142,27 +126,23 @@ rule by_covariate:
         covariates=as_json(
             {s: {c: SAMPLES.loc[s, c] for c in config["covariates"]} for s in LABELLED}
         ),
-        settings=as_json(config["evaluate"]),
+        n_boot=config["evaluate"]["n_boot"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate by-covariate --predictions {input:q} --covariates-json {params.covariates:q}"
-        " --settings-json {params.settings:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule loso:
     input:
         expand(
-            f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+            rules.predict.output[0],
             model=[config["evaluate"]["new"], *HELD_OUT_MODELS],
         ),
     output:
-        table=f"{RESULTS}/evaluation/loso.tsv",
-        png=report(
-            f"{RESULTS}/evaluation/loso.png",
-            caption="../report/loso.rst",
-            category="Evaluation",
-        ),
-        pdf=f"{RESULTS}/evaluation/loso.pdf",
+        table=result("loso", "evaluation/loso.tsv"),
+        png=reported("loso", "evaluation/loso.png"),
+        pdf=result("loso", "evaluation/loso.pdf"),
     log:
         f"{LOGS}/evaluate/loso.log",
     conda:
@@ -170,11 +150,11 @@ rule loso:
     params:
         held_out=as_json({m: e["held_out_sample"] for m, e in HELD_OUT_MODELS.items()}),
         new=config["evaluate"]["new"],
-        settings=as_json(config["evaluate"]),
+        n_boot=config["evaluate"]["n_boot"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate loso --predictions {input:q} --held-out-json {params.held_out:q}"
-        " --cohort-model {params.new:q} --settings-json {params.settings:q} --out {output.table:q}"
+        " --cohort-model {params.new:q} --n-boot {params.n_boot:q} --out {output.table:q}"
         " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
@@ -183,11 +163,7 @@ rule metrics:
         predictions=PREDICTIONS,
         truth=config["truth"] or [],
     output:
-        report(
-            f"{RESULTS}/evaluation/metrics.tsv",
-            caption="../report/metrics.rst",
-            category="Evaluation",
-        ),
+        reported("metrics", "evaluation/metrics.tsv"),
     log:
         f"{LOGS}/evaluate/metrics.log",
     benchmark:
@@ -195,105 +171,67 @@ rule metrics:
     conda:
         "../../envs/epibench.yaml"
     params:
-        settings=as_json(config["evaluate"]),
+        threshold=config["evaluate"]["threshold"],
+        n_boot=config["evaluate"]["n_boot"],
         truth_args=optional_file_arg("--truth", "truth"),
     shell:
         "epibench evaluate metrics --predictions {input.predictions:q} {params.truth_args}"
-        " --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
+        " --threshold {params.threshold:q} --n-boot {params.n_boot:q} --out {output:q} > {log:q} 2>&1"
 
 
-rule comparison:
+rule compare:
     input:
         metrics=rules.metrics.output,
-        train_metrics=expand(f"{RESULTS}/models/{{model}}/metrics.csv", model=MODELS),
+        train_metrics=expand(rules.train.output.metrics, model=MODELS),
     output:
-        report(
-            f"{RESULTS}/evaluation/comparison.tsv",
-            caption="../report/comparison.rst",
-            category="Evaluation",
-        ),
+        reported("compare", "evaluation/comparison.tsv"),
     log:
-        f"{LOGS}/evaluate/comparison.log",
+        f"{LOGS}/evaluate/compare.log",
     conda:
         "../../envs/epibench.yaml"
     params:
-        settings=as_json(config["evaluate"]),
+        original=config["evaluate"]["original"],
+        new=config["evaluate"]["new"],
     shell:
         "epibench evaluate compare --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
-        " --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
+        " --original {params.original:q} --new {params.new:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule leaderboard:
     input:
         metrics=rules.metrics.output,
-        train_metrics=expand(f"{RESULTS}/models/{{model}}/metrics.csv", model=MODELS),
-        baselines=expand(
-            f"{RESULTS}/evaluation/baselines/{{baseline}}.json", baseline=BASELINES
-        ),
+        train_metrics=expand(rules.train.output.metrics, model=MODELS),
+        baselines=expand(rules.baseline.output.record, baseline=BASELINES),
     output:
-        report(
-            f"{RESULTS}/evaluation/leaderboard.tsv",
-            caption="../report/leaderboard.rst",
-            category="Evaluation",
-        ),
+        reported("leaderboard", "evaluation/leaderboard.tsv"),
     log:
         f"{LOGS}/evaluate/leaderboard.log",
     conda:
         "../../envs/epibench.yaml"
     params:
-        settings=as_json(config["evaluate"]),
+        ensembles=as_json(ENSEMBLES),
+        new=config["evaluate"]["new"],
     shell:
         "epibench evaluate leaderboard --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
-        " --baselines {input.baselines:q} --settings-json {params.settings:q} --out {output:q} > {log:q} 2>&1"
+        " --baselines {input.baselines:q} --ensembles-json {params.ensembles:q} --new {params.new:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
-rule curve_figure:
+rule figure:
     input:
-        predictions=PREDICTIONS,
-        truth=config["truth"] or [],
+        unpack(figure_inputs),
     output:
-        png=report(
-            f"{RESULTS}/evaluation/{{curve}}.png",
-            caption="../report/evaluation_figure.rst",
-            category="Evaluation",
-        ),
-        pdf=f"{RESULTS}/evaluation/{{curve}}.pdf",
+        png=reported("figure", "evaluation/{figure}.png"),
+        pdf=result("figure", "evaluation/{figure}.pdf"),
     log:
-        f"{LOGS}/evaluate/{{curve}}.log",
+        f"{LOGS}/evaluate/{{figure}}.log",
     wildcard_constraints:
-        curve="roc|pr|pred_vs_obs",
+        figure="|".join(outputs.kinds(PLAN, "figure", ".png")),
     conda:
         "../../envs/epibench.yaml"
     params:
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench evaluate figure --kind {wildcards.curve:q} --inputs {input.predictions:q} {params.truth_args}"
-        " --out {params.stem:q} > {log:q} 2>&1"
-
-
-rule table_figure:
-    input:
-        lambda wildcards: (
-            rules.metrics.output
-            if wildcards.table_figure == "per_region"
-            else rules.comparison.output
-        ),
-    output:
-        png=report(
-            f"{RESULTS}/evaluation/{{table_figure}}.png",
-            caption="../report/evaluation_figure.rst",
-            category="Evaluation",
-        ),
-        pdf=f"{RESULTS}/evaluation/{{table_figure}}.pdf",
-    log:
-        f"{LOGS}/evaluate/{{table_figure}}.log",
-    wildcard_constraints:
-        table_figure="per_region|comparison",
-    conda:
-        "../../envs/epibench.yaml"
-    params:
-        stem=lambda wildcards, output: output.png[: -len(".png")],
-    shell:
-        "epibench evaluate figure --kind {wildcards.table_figure:q} --inputs {input:q}"
+        "epibench evaluate figure --kind {wildcards.figure:q} --inputs {input.tables:q} {params.truth_args}"
         " --out {params.stem:q} > {log:q} 2>&1"

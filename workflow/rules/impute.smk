@@ -3,24 +3,16 @@
 
 rule impute:
     input:
-        model=f"{RESULTS}/models/{config['evaluate']['new']}/model.safetensors",
-        meta=f"{RESULTS}/models/{config['evaluate']['new']}/model.json",
-        shards=lambda wildcards: expand(
-            f"{RESULTS}/shards/{{sample}}/{{group}}",
-            sample=wildcards.sample,
-            group=plan_groups(),
-        ),
+        model=rules.train.output.model.format(model=config["evaluate"]["new"]),
+        meta=rules.train.output.meta.format(model=config["evaluate"]["new"]),
+        shards=lambda wildcards: sample_group_files(rules.shards.output[0], wildcards),
         sizes=rules.reference.output.sizes,
     output:
-        table=f"{RESULTS}/imputed/{{sample}}.parquet",
-        bigwig=f"{RESULTS}/imputed/{{sample}}.bw",
-        summary=f"{RESULTS}/imputed/{{sample}}.summary.tsv",
-        png=report(
-            f"{RESULTS}/imputed/{{sample}}.png",
-            caption="../report/impute.rst",
-            category="Imputation",
-        ),
-        pdf=f"{RESULTS}/imputed/{{sample}}.pdf",
+        table=result("impute", "imputed/{sample}.parquet"),
+        bigwig=result("impute", "imputed/{sample}.bw"),
+        summary=result("impute", "imputed/{sample}.summary.tsv"),
+        png=reported("impute", "imputed/{sample}.png"),
+        pdf=result("impute", "imputed/{sample}.pdf"),
     log:
         f"{LOGS}/impute/{{sample}}.log",
     benchmark:

@@ -1,11 +1,11 @@
 rule attribute:
     input:
-        model=f"{RESULTS}/models/{config['attribute']['model']}/model.safetensors",
+        model=rules.train.output.model.format(model=config["attribute"]["model"]),
         shards=shard_dirs,
     output:
-        kmers=f"{RESULTS}/interpret/top_kmers.tsv",
-        arrays=f"{RESULTS}/interpret/attributions.npz",
-        summary=f"{RESULTS}/interpret/summary.json",
+        kmers=result("attribute", "interpret/top_kmers.tsv"),
+        arrays=result("attribute", "interpret/attributions.npz"),
+        summary=result("attribute", "interpret/summary.json"),
     log:
         f"{LOGS}/attribute.log",
     benchmark:
@@ -15,31 +15,33 @@ rule attribute:
     threads: config["train"]["threads"]
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
-        settings=as_json(config["attribute"]),
+        per_region=config["attribute"]["per_region"],
+        n_steps=config["attribute"]["n_steps"],
+        max_steps=config["attribute"]["max_steps"],
+        tolerance=config["attribute"]["tolerance"],
+        kmer=config["attribute"]["kmer"],
         out_dir=lambda wildcards, output: str(Path(output.kmers).parent),
     shell:
         "epibench attribute --model-dir {params.model_dir:q} --shards {input.shards:q}"
-        " --settings-json {params.settings:q} --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        " --per-region {params.per_region:q} --n-steps {params.n_steps:q} --max-steps {params.max_steps:q}"
+        " --tolerance {params.tolerance:q} --kmer {params.kmer:q}"
+        " --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
-rule interpret_figure:
+rule attribute_figure:
     input:
         rules.attribute.output.arrays,
     output:
-        png=report(
-            f"{RESULTS}/interpret/{{interpret_figure}}.png",
-            caption="../report/interpret_figure.rst",
-            category="Interpretation",
-        ),
-        pdf=f"{RESULTS}/interpret/{{interpret_figure}}.pdf",
+        png=reported("attribute_figure", "interpret/{figure}.png"),
+        pdf=result("attribute_figure", "interpret/{figure}.pdf"),
     log:
-        f"{LOGS}/interpret/{{interpret_figure}}.log",
+        f"{LOGS}/interpret/{{figure}}.log",
     wildcard_constraints:
-        interpret_figure="|".join(INTERPRET_FIGURES),
+        figure="|".join(outputs.kinds(PLAN, "attribute_figure", ".png")),
     conda:
         "../../envs/epibench.yaml"
     params:
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench attribute-figure --kind {wildcards.interpret_figure:q} --attributions {input:q}"
+        "epibench attribute-figure --kind {wildcards.figure:q} --attributions {input:q}"
         " --out {params.stem:q} > {log:q} 2>&1"

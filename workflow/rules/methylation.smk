@@ -1,6 +1,6 @@
 # Ingest, scattered per sample x shard group: the cohort's CG check and input lengths first
 # (check_inputs), then read each file once (ingest_split), check and merge each group's calls
-# apart (ingest), then the sample's QC (ingest_summary).
+# apart (ingest_group), then the sample's QC (ingest_summary).
 rule check_inputs:
     input:
         fasta=rules.reference.output.fasta,
@@ -8,8 +8,8 @@ rule check_inputs:
         assembly=rules.reference.output.assembly,
         files=list(sample_files().values()),
     output:
-        fits=f"{RESULTS}/qc/cg_check.tsv",
-        lengths=f"{RESULTS}/qc/input_lengths.tsv",
+        fits=result("check_inputs", "qc/cg_check.tsv"),
+        lengths=result("check_inputs", "qc/input_lengths.tsv"),
     log:
         f"{LOGS}/check_inputs.log",
     benchmark:
@@ -34,8 +34,8 @@ rule ingest_split:
         fai=rules.reference.output.fai,
         groups=rules.shard_plan.output.groups,
     output:
-        calls=directory(f"{RESULTS}/methylation/{{sample}}/calls"),
-        qc=f"{RESULTS}/qc/{{sample}}/read.json",
+        calls=directory(result("ingest_split", "methylation/{sample}/calls")),
+        qc=result("ingest_split", "qc/{sample}/read.json"),
     log:
         f"{LOGS}/ingest/{{sample}}/split.log",
     benchmark:
@@ -52,14 +52,14 @@ rule ingest_split:
         " --groups {input.groups:q} --out-dir {output.calls:q} --qc {output.qc:q} > {log:q} 2>&1"
 
 
-rule ingest:
+rule ingest_group:
     input:
         calls=rules.ingest_split.output.calls,
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
     output:
-        table=f"{RESULTS}/methylation/{{sample}}/cpgs/{{group}}.parquet",
-        qc=f"{RESULTS}/qc/{{sample}}/{{group}}.ingest.json",
+        table=result("ingest_group", "methylation/{sample}/cpgs/{group}.parquet"),
+        qc=result("ingest_group", "qc/{sample}/{group}.ingest.json"),
     log:
         f"{LOGS}/ingest/{{sample}}/{{group}}.log",
     benchmark:
@@ -80,11 +80,13 @@ rule ingest_summary:
     input:
         split=rules.ingest_split.output.qc,
         calls=rules.ingest_split.output.calls,
-        groups=lambda wildcards: sample_group_files(rules.ingest.output.qc, wildcards),
+        groups=lambda wildcards: sample_group_files(
+            rules.ingest_group.output.qc, wildcards
+        ),
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
     output:
-        f"{RESULTS}/qc/{{sample}}.ingest.json",
+        result("ingest_summary", "qc/{sample}.ingest.json"),
     log:
         f"{LOGS}/ingest/{{sample}}/summary.log",
     benchmark:

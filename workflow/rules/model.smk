@@ -3,14 +3,10 @@ rule train:
         shards=train_shard_dirs,
         pretrained=pretrained_files,
     output:
-        model=f"{RESULTS}/models/{{model}}/model.safetensors",
-        meta=f"{RESULTS}/models/{{model}}/model.json",
-        metrics=f"{RESULTS}/models/{{model}}/metrics.csv",
-        curve=report(
-            f"{RESULTS}/models/{{model}}/loss.png",
-            caption="../report/loss.rst",
-            category="Training",
-        ),
+        model=result("train", "models/{model}/model.safetensors"),
+        meta=result("train", "models/{model}/model.json"),
+        metrics=result("train", "models/{model}/metrics.csv"),
+        curve=reported("train", "models/{model}/loss.png"),
     log:
         f"{LOGS}/train/{{model}}.log",
     benchmark:
@@ -39,7 +35,7 @@ rule predict:
         meta=rules.train.output.meta,
         shards=predict_shard_dirs,
     output:
-        f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+        result("predict", "evaluation/predictions/{model}.parquet"),
     log:
         f"{LOGS}/predict/{{model}}.log",
     benchmark:

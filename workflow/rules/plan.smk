@@ -3,14 +3,11 @@ checkpoint shard_plan:
     input:
         sizes=rules.reference.output.sizes,
     output:
-        groups=f"{RESULTS}/shards/plan/groups.tsv",
-        splits=f"{RESULTS}/shards/plan/splits.bed",
-        summary=f"{RESULTS}/shards/plan/splits.tsv",
-        figure=report(
-            f"{RESULTS}/shards/plan/splits.png",
-            caption="../report/splits.rst",
-            category="Data",
-        ),
+        groups=result("shard_plan", "shards/plan/groups.tsv"),
+        splits=result("shard_plan", "shards/plan/splits.bed"),
+        summary=result("shard_plan", "shards/plan/splits.tsv"),
+        figure=reported("shard_plan", "shards/plan/splits.png"),
+        pdf=result("shard_plan", "shards/plan/splits.pdf"),
     log:
         f"{LOGS}/shards/plan.log",
     benchmark:

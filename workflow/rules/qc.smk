@@ -1,15 +1,14 @@
 rule qc:
     input:
-        cpgs=lambda wildcards: sample_group_files(rules.ingest.output.table, wildcards),
+        cpgs=lambda wildcards: sample_group_files(
+            rules.ingest_group.output.table, wildcards
+        ),
         ingest_qc=rules.ingest_summary.output[0],
         regions=rules.regions.output.table,
     output:
-        table=f"{RESULTS}/qc/{{sample}}.qc.tsv",
-        figure=report(
-            f"{RESULTS}/qc/{{sample}}.qc.png",
-            caption="../report/qc.rst",
-            category="QC",
-        ),
+        table=result("qc", "qc/{sample}.qc.tsv"),
+        figure=reported("qc", "qc/{sample}.qc.png"),
+        pdf=result("qc", "qc/{sample}.qc.pdf"),
     log:
         f"{LOGS}/qc/{{sample}}.log",
     benchmark:
@@ -25,17 +24,17 @@ rule qc:
         " --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
-rule sample_chrom_names:
+rule chrom_names:
     input:
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
         files=list(sample_files().values()),
     output:
-        f"{RESULTS}/qc/sample_chrom_names.tsv",
+        result("chrom_names", "qc/sample_chrom_names.tsv"),
     log:
-        f"{LOGS}/sample_chrom_names.log",
+        f"{LOGS}/chrom_names.log",
     benchmark:
-        f"{BENCH}/sample_chrom_names.tsv"
+        f"{BENCH}/chrom_names.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:

@@ -2,10 +2,10 @@ rule reference:
     input:
         fasta=config["reference"]["fasta"],
     output:
-        fasta=f"{RESULTS}/reference/genome.fa",
-        fai=f"{RESULTS}/reference/genome.fa.fai",
-        sizes=f"{RESULTS}/reference/chrom_sizes.tsv",
-        assembly=f"{RESULTS}/reference/assembly.json",
+        fasta=result("reference", "reference/genome.fa"),
+        fai=result("reference", "reference/genome.fa.fai"),
+        sizes=result("reference", "reference/chrom_sizes.tsv"),
+        assembly=result("reference", "reference/assembly.json"),
     log:
         f"{LOGS}/reference.log",
     benchmark:

@@ -7,9 +7,9 @@ rule regions:
         cpg_islands=config["reference"]["cpg_islands"] or [],
         blacklist=config["reference"]["blacklist"] or [],
     output:
-        table=f"{RESULTS}/regions/cpg_regions.parquet",
-        summary=f"{RESULTS}/regions/summary.tsv",
-        chrom_names=f"{RESULTS}/reference/chrom_names.tsv",
+        table=result("regions", "regions/cpg_regions.parquet"),
+        summary=result("regions", "regions/summary.tsv"),
+        chrom_names=result("regions", "reference/chrom_names.tsv"),
     log:
         f"{LOGS}/regions.log",
     benchmark:

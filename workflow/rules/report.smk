@@ -1,26 +1,8 @@
 rule report:
     input:
-        qc=expand(f"{RESULTS}/qc/{{sample}}.ingest.json", sample=LABELLED),
-        qc_tables=expand(f"{RESULTS}/qc/{{sample}}.qc.tsv", sample=LABELLED),
-        qc_figures=expand(f"{RESULTS}/qc/{{sample}}.qc.png", sample=LABELLED),
-        imputed=expand(
-            f"{RESULTS}/imputed/{{sample}}.{{suffix}}",
-            sample=TO_PREDICT,
-            suffix=("summary.tsv", "png", "bw"),
-        ),
-        regions=rules.regions.output.summary,
-        splits=rules.shard_plan.output.figure,
-        chrom_names=rules.sample_chrom_names.output,
-        checked=rules.check_inputs.output,
-        assembly=rules.reference.output.assembly,
-        curves=expand(f"{RESULTS}/models/{{model}}/loss.png", model=MODELS),
-        evaluation=EVALUATION_FILES,
-        interpret=rules.attribute.output,
-        interpret_figures=expand(
-            f"{RESULTS}/interpret/{{figure}}.png", figure=INTERPRET_FIGURES
-        ),
+        REPORTED,
     output:
-        f"{RESULTS}/report/index.html",
+        result("report", "report/index.html"),
     log:
         f"{LOGS}/report.log",
     benchmark:
@@ -28,7 +10,7 @@ rule report:
     conda:
         "../../envs/epibench.yaml"
     params:
-        results=lambda wildcards, input: str(Path(input.regions).parents[1]),
+        results=lambda wildcards, output: str(Path(output[0]).parents[1]),
         models=MODELS,
         new=config["evaluate"]["new"],
         original=config["evaluate"]["original"],
@@ -40,16 +22,14 @@ rule report:
         " --max-rows {params.max_rows:q} --out {output:q} > {log:q} 2>&1"
 
 
-rule tracks:
+rule tracks_export:
     input:
-        predictions=expand(
-            f"{RESULTS}/evaluation/predictions/{{model}}.parquet", model=MODELS
-        ),
+        predictions=expand(rules.predict.output[0], model=MODELS),
         chrom_sizes=rules.reference.output.sizes,
         attributions=rules.attribute.output.arrays,
         marks=[SAMPLES.loc[s, m] for s in SAMPLES.index for m in config["marks"]],
     output:
-        hub=f"{RESULTS}/tracks/hub.json",
+        hub=result("tracks_export", "tracks/hub.json"),
     log:
         f"{LOGS}/tracks.log",
     benchmark:

@@ -13,7 +13,7 @@ rule shards:
             SAMPLES.loc[wildcards.sample, m] for m in config["marks"]
         ],
     output:
-        directory(f"{RESULTS}/shards/{{sample}}/{{group}}"),
+        directory(result("shards", "shards/{sample}/{group}")),
     log:
         f"{LOGS}/shards/{{sample}}/{{group}}.log",
     benchmark:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from epibench.io.methylation.calls import UNSTRANDED, Calls
-from epibench.io.methylation.table import (
+from epibench.io.methylation.columns import (
     FLOAT,
     INT,
     STR,

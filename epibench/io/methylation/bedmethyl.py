@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
-from epibench.io.methylation.table import (
+from epibench.io.methylation.columns import (
     FLOAT,
     INT,
     STR,

@@ -52,7 +52,7 @@ import pyBigWig
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 from epibench.io.methylation.calls import UNSTRANDED, Calls, concat
-from epibench.io.methylation.table import Labels, Source
+from epibench.io.methylation.columns import Labels, Source
 from epibench.io.tracks import BIGWIG_MAGIC, check_bigwig_complete
 
 FORMAT = "roadmap_bigwig"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from epibench.io.methylation.table import Labels, Source
+from epibench.io.methylation.columns import Labels, Source
 
 # Calls.strand values
 ON_C, ON_G, UNSTRANDED = 1, -1, 0

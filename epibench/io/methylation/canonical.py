@@ -29,9 +29,12 @@ from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs
 from epibench.io.methylation.offsets import fit_diagnosis, measure_fit
-from epibench.io.methylation.table import fail_at_row, locate
+from epibench.io.methylation.columns import fail_at_row, locate
 from epibench.io.reference import Reference
 
+# the defaults of the filters (config ingest.min_coverage, ingest.min_cg_share)
+MIN_COVERAGE = 5  # reads a CpG needs (both strands merged) to be kept
+MIN_CG_SHARE = 0.95  # share of a sample's calls that must sit on a reference CG
 _POS_BITS = 34  # merge key = reference chromosome index << 34 | position (chromosomes < 17 Gb)
 
 

@@ -34,7 +34,7 @@ from epibench.io.methylation.offsets import (
     fit_diagnosis,
     measure_fit,
 )
-from epibench.io.methylation.table import Source
+from epibench.io.methylation.columns import Source
 from epibench.io.reference import Reference
 
 SAMPLE_CALLS = 200_000

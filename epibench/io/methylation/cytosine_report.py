@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from epibench.io.methylation.calls import ON_C, ON_G, Calls
-from epibench.io.methylation.table import (
+from epibench.io.methylation.columns import (
     INT,
     STR,
     Source,

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from epibench.errors import InputError
 from epibench.io.methylation import bigwig
-from epibench.io.methylation.table import Source
+from epibench.io.methylation.columns import Source
 from epibench.io.textfile import iter_lines
 
 # format -> allowed column counts (none for the binary bigWig)

@@ -11,9 +11,9 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.io.methylation import bedgraph, bedmethyl, bigwig, cytosine_report, methylc
 from epibench.io.methylation.calls import Calls
-from epibench.io.methylation.canonical import to_canonical
+from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE, to_canonical
 from epibench.io.methylation.detect import detect_source
-from epibench.io.methylation.table import BLOCK_BYTES, Block, Source, text_blocks
+from epibench.io.methylation.columns import BLOCK_BYTES, Block, Source, text_blocks
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 
@@ -37,8 +37,8 @@ def ingest(
     path: str | os.PathLike,
     reference: Reference,
     fmt: str | None = None,
-    min_coverage: int = 5,
-    min_cg_share: float = 0.95,
+    min_coverage: int = MIN_COVERAGE,
+    min_cg_share: float = MIN_CG_SHARE,
     coverage_path: str | os.PathLike | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Read a methylation file (text, gzip or plain, or bigWig; detected unless ``fmt`` names a ``READERS`` key).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from epibench.errors import InputError
 from epibench.io.methylation.calls import ON_C, ON_G, Calls
-from epibench.io.methylation.table import (
+from epibench.io.methylation.columns import (
     FLOAT,
     INT,
     STR,

@@ -17,7 +17,7 @@ import numpy as np
 
 from epibench.io.methylation.calls import ON_G, Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs
-from epibench.io.methylation.table import Source
+from epibench.io.methylation.columns import Source
 from epibench.io.reference import Reference
 
 SHIFTS = (-1, 0, +1)

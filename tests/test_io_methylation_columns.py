@@ -1,4 +1,4 @@
-"""Reading a text methylation file in blocks (epibench.io.methylation.table): text_blocks and Block."""
+"""Reading a text methylation file in blocks (epibench.io.methylation.columns): text_blocks and Block."""
 
 import gzip
 
@@ -7,7 +7,7 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.io.methylation import detect_source
-from epibench.io.methylation.table import INT, STR, Block, check, read_columns, text_blocks
+from epibench.io.methylation.columns import INT, STR, Block, check, read_columns, text_blocks
 
 COLUMNS = {0: ("chrom", STR), 1: ("start", INT)}
 

@@ -38,6 +38,8 @@ from epibench.io.atomic import atomic_dir
 from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls, add_qc
 from epibench.io.methylation.canonical import (
+    MIN_CG_SHARE,
+    MIN_COVERAGE,
     canonical_cpgs,
     check_kept,
     check_on_reference,
@@ -46,7 +48,7 @@ from epibench.io.methylation.canonical import (
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_call_parts
 from epibench.io.methylation.offsets import SHIFTS, OffsetFit, fit_diagnosis, measure_fit
-from epibench.io.methylation.table import BLOCK_BYTES, Labels, Source
+from epibench.io.methylation.columns import BLOCK_BYTES, Labels, Source
 from epibench.io.reference import Reference
 
 MIN_CALLS_TO_JUDGE = 1000
@@ -71,7 +73,7 @@ def split_calls(
     out_dir: str | os.PathLike,
     fmt: str | None = None,
     coverage_path: str | os.PathLike | None = None,
-    min_coverage: int = 5,
+    min_coverage: int = MIN_COVERAGE,
     block_bytes: int = BLOCK_BYTES,
 ) -> dict:
     """Stage 1: write ``out_dir/<group>.parquet`` for every group (atomically, as one folder); return the QC dict.
@@ -113,7 +115,10 @@ def split_calls(
 
 
 def ingest_group(
-    calls_path: str | os.PathLike, reference: Reference, min_coverage: int = 5, min_cg_share: float = 0.95
+    calls_path: str | os.PathLike,
+    reference: Reference,
+    min_coverage: int = MIN_COVERAGE,
+    min_cg_share: float = MIN_CG_SHARE,
 ) -> tuple[pd.DataFrame, dict]:
     """Stage 2: the canonical table (FASTA order; possibly empty) and QC of one group's calls file."""
     calls, ref_chrom = read_group_calls(calls_path, reference)

@@ -1,4 +1,4 @@
-"""Ingest scattered per shard group (epibench.io.methylation.scatter), checked against one-job ``ingest``."""
+"""Ingest scattered per shard group (epibench.io.methylation.group_ingest), checked against one-job ``ingest``."""
 
 import gzip
 import json
@@ -11,7 +11,7 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.io.methylation import ingest
-from epibench.io.methylation.scatter import (
+from epibench.io.methylation.group_ingest import (
     MIN_CALLS_TO_JUDGE,
     ingest_group,
     merge_ingest_qc,

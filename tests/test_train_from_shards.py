@@ -7,7 +7,7 @@ import json
 import torch
 
 from epibench.train.loop import CHECKPOINT
-from epibench.train.run import train_from_shards
+from epibench.train.from_shards import train_from_shards
 from tiny_models import TINY_HYBRID
 
 MODEL = {"arch": "cnn", "channels": [8, 8], "kernels": [5, 5], "pools": [2, 2], "dense": 8}

@@ -60,16 +60,17 @@ def load_predictions(paths: list[str | Path], truth: str | Path | None = None) -
 
 
 def write_metrics(
-    prediction_paths: list[str | Path], truth: str | Path | None, settings: dict, out: str | Path
+    prediction_paths: list[str | Path],
+    truth: str | Path | None,
+    out: str | Path,
+    threshold: float = 0.5,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
 ) -> None:
-    """metrics.tsv: every metric per model and scope with 95 % bootstrap intervals."""
+    """metrics.tsv: every metric per model and scope with 95 % bootstrap intervals (``n_boot``
+    resamples, ``seed``); accuracy and F1 call a CpG methylated at probability >= ``threshold``."""
     preds = load_predictions(prediction_paths, truth)
-    long = metrics_long(
-        preds,
-        threshold=settings.get("threshold", 0.5),
-        n_boot=settings.get("n_boot", DEFAULT_N_BOOT),
-        seed=settings.get("seed", 0),
-    )
+    long = metrics_long(preds, threshold=threshold, n_boot=n_boot, seed=seed)
     write_tsv(long, out)
     log.info(
         "metrics of %d models on %d test rows",
@@ -120,11 +121,11 @@ def training_costs(
 
 
 def write_comparison(
-    metrics_tsv: str | Path, train_metrics: list[str | Path], settings: dict, out: str | Path
+    metrics_tsv: str | Path, train_metrics: list[str | Path], original: str, new: str, out: str | Path
 ) -> None:
-    """comparison.tsv: the seed's table (metric, original, new, improvement), with time per epoch and peak memory."""
+    """comparison.tsv: the seed's table (metric, ``original``, ``new``, improvement), with time per
+    epoch and peak memory."""
     long = read_metrics(metrics_tsv)
-    original, new = settings.get("original", "cnn"), settings.get("new", "hybrid")
     costs = training_costs(train_metrics, []).set_index("model")
     extra = {}
     if {original, new} <= set(costs.index):
@@ -137,13 +138,15 @@ def write_leaderboard(
     metrics_tsv: str | Path,
     train_metrics: list[str | Path],
     baseline_records: list[str | Path],
-    settings: dict,
+    ensembles: dict[str, list[str]],
+    new: str,
     out: str | Path,
 ) -> pd.DataFrame:
-    """leaderboard.tsv (epibench.evaluate.leaderboard); returns it."""
+    """leaderboard.tsv (epibench.evaluate.leaderboard), judged for the model ``new``; ``ensembles``:
+    name -> member models, whose costs an ensemble sums. Returns the table."""
     long = read_metrics(metrics_tsv)
-    costs = training_costs(train_metrics, baseline_records, settings.get("ensembles", {}))
-    table = leaderboard_table(long, costs, settings.get("new", "hybrid"))
+    costs = training_costs(train_metrics, baseline_records, ensembles)
+    table = leaderboard_table(long, costs, new)
     write_tsv(table, out)
     return table
 
@@ -161,17 +164,21 @@ def write_ensemble(member_paths: list[str | Path], name: str, out: str | Path) -
 
 
 def write_ensemble_report(
-    metrics_tsv: str | Path, predictions: str | Path, members: list[str], settings: dict, out_dir: str | Path
+    metrics_tsv: str | Path,
+    predictions: str | Path,
+    members: list[str],
+    out_dir: str | Path,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
 ) -> float:
     """``out_dir``/<name>.members.tsv, <name>.calibration.tsv and <name>.png (+ .pdf) of one
-    ensemble (name = the model in ``predictions``); returns Spearman's rho(spread, |error|)."""
+    ensemble (name = the model in ``predictions``; intervals from ``n_boot`` resamples, ``seed``);
+    returns Spearman's rho(spread, |error|)."""
     preds = pd.read_parquet(predictions)
     check_predictions(preds, predictions)
     name = str(preds["model"].iloc[0])
     table = members_table(read_metrics(metrics_tsv), name, members)
-    calibration, rho = spread_calibration(
-        preds, n_boot=settings.get("n_boot", DEFAULT_N_BOOT), seed=settings.get("seed", 0)
-    )
+    calibration, rho = spread_calibration(preds, n_boot=n_boot, seed=seed)
     out_dir = Path(out_dir)
     write_tsv(table, out_dir / f"{name}.members.tsv")
     write_tsv(calibration.assign(spearman_rho=rho), out_dir / f"{name}.calibration.tsv")

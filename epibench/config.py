@@ -1,0 +1,403 @@
+"""A cohort's config: checked against the schemas (epibench/schemas/, defaults filled in), its sample
+sheet read and checked, and what the workflow derives from both (``CohortSetup``).
+
+``setup(config, config_files)`` is all the workflow calls (workflow/rules/common.smk); a problem is a
+``ConfigError`` naming the config file or the sample sheet, the key or row, what was wrong and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import yaml
+from jsonschema import Draft202012Validator, validators
+
+from epibench.errors import InputError
+from epibench.outputs import CohortPlan
+
+SCHEMAS = Path(__file__).with_name("schemas")
+# keys of a model entry that are training settings, not architecture
+TRAINING_KEYS = ("seed", "fraction")
+# keys of a model entry that say where its weights start from
+TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
+# keys of a model entry only the workflow reads
+WORKFLOW_KEYS = ("held_out_sample",)
+
+
+class ConfigError(InputError):
+    """A config or sample sheet the workflow cannot run: the message says where and what."""
+
+
+def _with_defaults(validator_class):
+    """A validator class that fills each missing property with its schema default (a copy) before
+    checking it (the jsonschema FAQ's recipe, as Snakemake's validate does)."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def fill_then_check(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema:
+                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from check_properties(validator, properties, instance, schema)
+
+    return validators.extend(validator_class, {"properties": fill_then_check})
+
+
+FILLING_VALIDATOR = _with_defaults(Draft202012Validator)
+
+
+def load_schema(name: str) -> dict:
+    """``epibench/schemas/<name>.schema.yaml``."""
+    return yaml.safe_load((SCHEMAS / f"{name}.schema.yaml").read_text())
+
+
+def schema_summary(schema: dict) -> str:
+    """What a config key allows, in words: its description, type, choices and bounds."""
+    parts = [schema["description"]] if "description" in schema else []
+    if "enum" in schema:
+        parts.append("one of " + ", ".join(map(str, schema["enum"])))
+    elif "type" in schema:
+        kind = schema["type"]
+        parts.append(" or ".join(kind) if isinstance(kind, list) else kind)
+    bounds = [
+        f"{word} {schema[key]}"
+        for key, word in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="))
+        if key in schema
+    ]
+    if "minItems" in schema:
+        bounds.append(f"at least {schema['minItems']} item(s)")
+    if "pattern" in schema:
+        bounds.append(f"matching {schema['pattern']}")
+    return "; ".join(parts + bounds)
+
+
+def shown_path(path: str | Path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    path = Path(path)
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def config_keys(path: str | Path) -> set[str]:
+    """The top-level keys of a YAML/JSON config file (none when it is no mapping)."""
+    try:
+        with open(path) as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return set()
+    return set(data) if isinstance(data, dict) else set()
+
+
+def config_error_message(error: jsonschema.ValidationError, config_files: tuple | list) -> str:
+    """One message for a config that fails the schema: the files, the key, what was wrong and what is
+    allowed (never the schema itself). A file whose keys are all unknown is no config file: most
+    often a target that followed --configfile on the command line."""
+    where = ", ".join(map(shown_path, config_files)) or "config"
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    properties = error.schema.get("properties", {})
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return "\n".join(
+            f"{where}: missing key {'.'.join(filter(None, [key, m]))!r}: {schema_summary(properties.get(m, {}))}"
+            for m in missing
+        )
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        unknown = sorted(set(error.instance) - set(properties))
+        message = (
+            f"{where}: unknown key(s) {', '.join(unknown)} in {key or 'the top level'}; "
+            f"allowed there: {', '.join(properties)}"
+        )
+        strangers = [] if key else [f for f in config_files if not config_keys(f) & set(properties)]
+        if strangers:
+            message += (
+                f"\n{', '.join(map(shown_path, strangers))} is no EpiBench config file (none of its keys is a "
+                "config key). Snakemake's --configfile takes every word after it as a config file: name targets "
+                "first, snakemake results/<cohort>/report/index.html --configfile config/<cohort>.yaml"
+            )
+        return message
+    return f"{where}: {key or 'the config'}: {error.message}; allowed: {schema_summary(error.schema)}"
+
+
+def check_numbers(value, schema: dict, key: str = "config") -> None:
+    """Raise ConfigError for a number the schema lets through that the workflow cannot use: NaN or
+    infinite (YAML .nan/.inf pass JSON Schema bounds), or a float such as 1000.0 where the schema wants
+    an integer. ``key``: where ``value`` sits, for the message."""
+    if isinstance(value, float):
+        types = schema.get("type", [])
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: {value} is not a finite number")
+        if "integer" in (types if isinstance(types, list) else [types]):
+            raise ConfigError(f"{key}: {value} must be an integer")
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            sub = schema.get("properties", {}).get(name, schema.get("additionalProperties"))
+            check_numbers(item, sub if isinstance(sub, dict) else {}, f"{key}.{name}")
+    elif isinstance(value, list):
+        items = schema.get("items")
+        for index, item in enumerate(value):
+            check_numbers(item, items if isinstance(items, dict) else {}, f"{key}[{index}]")
+
+
+def read_sample_sheet(path: str | Path) -> pd.DataFrame:
+    """The sample sheet as strings ("" for an empty cell). A sheet pandas cannot read as a header
+    row and tab-separated rows (empty, a row with more fields than the header, not UTF-8) is a
+    ConfigError naming it."""
+    try:
+        with warnings.catch_warnings():
+            # index_col=False: a row longer than the header is an error, not an index column
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", index_col=False)
+    except (
+        pd.errors.EmptyDataError,
+        pd.errors.ParserError,
+        pd.errors.ParserWarning,
+        UnicodeDecodeError,
+    ) as exc:
+        raise ConfigError(
+            f"cannot read the sample sheet (a header row, then one tab-separated row per sample): {exc}",
+            path=path,
+        ) from None
+    return sheet.fillna("")
+
+
+def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto); a bad
+    row is a ConfigError naming its line (the header is line 1) and field."""
+    schema = load_schema("samples")
+    records = []
+    for index, record in enumerate(sheet.to_dict("records")):
+        try:
+            FILLING_VALIDATOR(schema).validate(record)
+        except jsonschema.ValidationError as error:
+            field = ".".join(map(str, error.absolute_path)) or "the row"
+            raise ConfigError(
+                f"sample {record.get('sample', '?')!r}, column {field}: {error.message}; "
+                f"allowed: {schema_summary(error.schema)}",
+                path=path,
+                line=index + 2,
+            ) from None
+        records.append(record)
+    return pd.DataFrame(records, columns=list(dict.fromkeys([*sheet.columns, *schema["properties"]])))
+
+
+def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
+    """Check ``config`` against config.schema.yaml, filling its defaults in place (no file is opened)."""
+    schema = load_schema("config")
+    try:
+        FILLING_VALIDATOR(schema).validate(config)
+    except jsonschema.ValidationError as error:
+        raise ConfigError(config_error_message(error, config_files)) from None
+    check_numbers(config, schema)
+
+
+def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
+    """Check ``config`` against the schema, filling its defaults in place, and its sample sheet; every
+    named file must exist. Returns the sheet as strings, indexed by sample. ``config_files``: the
+    YAML/JSON files the config came from (named in the messages)."""
+    apply_schema(config, config_files)
+    reference = config["reference"]
+    missing = [
+        f"{key}: {path}"
+        for key, path in [
+            ("samples", config["samples"]),
+            *((f"reference.{name}", path) for name, path in reference.items()),
+            ("truth", config["truth"]),
+        ]
+        if path and not Path(path).is_file()
+    ]
+    if missing:
+        raise ConfigError(
+            "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing)
+        )
+    sheet_path = config["samples"]
+    sheet = read_sample_sheet(sheet_path)
+    if "coverage" not in sheet.columns:
+        sheet["coverage"] = ""
+    if "format" in sheet.columns:  # an empty cell: detect the format
+        sheet["format"] = sheet["format"].replace("", "auto")
+    absent_marks = [m for m in [*config["marks"], *config["covariates"]] if m not in sheet.columns]
+    if absent_marks:
+        raise ConfigError(
+            f"config marks/covariates {absent_marks} have no column in the sample sheet", path=sheet_path
+        )
+    sheet = check_sheet_rows(sheet, sheet_path)
+    _check_samples(sheet, config, sheet_path)
+    _check_settings(config)
+    return sheet.set_index("sample", drop=False)
+
+
+def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
+    """Sample names unique and not reserved, something to train on, and every file of a row present."""
+    if "plan" in set(sheet["sample"]):
+        raise ConfigError(
+            "'plan' is reserved (results/<cohort>/shards/plan); rename that sample", path=sheet_path
+        )
+    if sheet["sample"].duplicated().any():
+        dup = sorted(sheet.loc[sheet["sample"].duplicated(), "sample"])
+        raise ConfigError(f"duplicated sample names {dup}", path=sheet_path)
+    if not (sheet["methylation"] != "").any():
+        raise ConfigError("no sample has methylation calls to train on", path=sheet_path)
+    to_predict = sorted(sheet.loc[sheet["methylation"] == "", "sample"])
+    if to_predict and not config["marks"]:
+        raise ConfigError(
+            f"samples {to_predict} have no methylation calls, so they would be predicted from their histone "
+            "marks, but config 'marks' is empty: give them methylation calls, or name their marks in 'marks' "
+            "with a bigWig column each",
+            path=sheet_path,
+        )
+    # records, not itertuples: a mark such as ATAC-seq is no Python identifier
+    for row in sheet.to_dict("records"):
+        if row["coverage"] and not row["methylation"]:
+            raise ConfigError(
+                f"sample {row['sample']} has a coverage file but no methylation calls", path=sheet_path
+            )
+        for column in ["methylation", "coverage", *config["marks"]]:
+            path = row[column]
+            if column in ("methylation", "coverage") and not path:
+                continue  # coverage is optional; no methylation: a sample to predict
+            if not path or not Path(path).is_file():
+                raise ConfigError(
+                    f"sample {row['sample']}, column {column}: file {path!r} does not exist (or is not a file)",
+                    path=sheet_path,
+                )
+
+
+def _check_settings(config: dict) -> None:
+    """Settings that must agree with each other: window and bin size, and the models named elsewhere."""
+    window, bin_size = config["shards"]["window"], config["shards"]["bin_size"]
+    if window % bin_size or window % 2:
+        raise ConfigError(
+            f"shards.window ({window}) must be even and a multiple of shards.bin_size ({bin_size})"
+        )
+    models = config["models"]
+    for key in ("original", "new"):
+        if config["evaluate"][key] not in models:
+            raise ConfigError(f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'")
+    names = [*models, *config["evaluate"]["baselines"], *config["evaluate"]["ensembles"]]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        raise ConfigError(f"models, evaluate.baselines and evaluate.ensembles share the names {clash}")
+    for name, members in config["evaluate"]["ensembles"].items():
+        unknown = [m for m in members if m not in models]
+        if unknown:
+            raise ConfigError(f"evaluate.ensembles.{name}: {unknown} are not models in 'models'")
+    curve_model = config["learning_curve"]["model"]
+    if curve_model and curve_model not in models:
+        raise ConfigError(f"learning_curve.model {curve_model!r} is not a model in 'models'")
+    if config["attribute"]["model"] not in models:
+        raise ConfigError(f"attribute.model {config['attribute']['model']!r} is not a model in 'models'")
+
+
+def curve_models(config: dict) -> dict[str, dict]:
+    """The learning curve's runs: name -> model entry (the curve model at each fraction, from
+    scratch and, with learning_curve.pretrained, fine-tuned)."""
+    curve = config["learning_curve"]
+    if not curve["model"]:
+        return {}
+    base = {k: v for k, v in config["models"][curve["model"]].items() if k not in TRANSFER_KEYS}
+    runs = {}
+    for fraction in curve["fractions"]:
+        label = f"{fraction * 100:g}".replace(".", "p") + "pct"
+        runs[f"{curve['model']}_scratch_{label}"] = base | {"fraction": fraction}
+        if curve["pretrained"]:
+            runs[f"{curve['model']}_finetuned_{label}"] = base | {
+                "fraction": fraction,
+                "pretrained": curve["pretrained"],
+                "freeze": curve["freeze"],
+            }
+    return runs
+
+
+def held_out_models(config: dict, labelled: list[str]) -> dict[str, dict]:
+    """Leave-one-sample-out runs: name -> the new model's entry with the sample it must not see."""
+    if not config["evaluate"]["leave_one_sample_out"]:
+        return {}
+    if len(labelled) < 2:
+        raise ConfigError("evaluate.leave_one_sample_out needs two or more samples with methylation calls")
+    new = config["evaluate"]["new"]
+    return {f"{new}_without_{s}": config["models"][new] | {"held_out_sample": s} for s in labelled}
+
+
+def sequence_only(config: dict) -> bool:
+    """Whether the models read the sequence alone: no marks, covariates or 3D-genome features (their
+    input channels beside the sequence, epibench.data.dataset). Then there is no mark to ablate, no
+    histone attribution or attention, and gbm_histone, with no histone feature to read, runs as
+    gbm_region (epibench.evaluate.baselines)."""
+    reference = config["reference"]
+    return not (config["marks"] or config["covariates"] or reference["tads"] or reference["loops"])
+
+
+@dataclass(frozen=True)
+class CohortSetup:
+    """What the workflow derives from a checked config.
+
+    samples: the sample sheet (strings), indexed by sample.
+    labelled: samples with methylation calls (trained and scored on); to_predict: those without.
+    curve_models, held_out_models: the learning curve's and leave-one-sample-out runs (name -> entry).
+    trained: every model to train (the config's, then those two).
+    sequence_only: see ``sequence_only``.
+    baselines: the baselines scored (gbm_histone as gbm_region when sequence_only).
+    plan: the output catalogue's lists and features for this cohort (epibench.outputs).
+    """
+
+    samples: pd.DataFrame
+    labelled: list[str]
+    to_predict: list[str]
+    curve_models: dict[str, dict]
+    held_out_models: dict[str, dict]
+    trained: dict[str, dict]
+    sequence_only: bool
+    baselines: list[str]
+    plan: CohortPlan
+
+
+def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
+    """Check ``config`` (defaults filled in place) and its sample sheet; what the workflow runs."""
+    samples = validate(config, config_files)
+    labelled = [s for s in samples.index if samples.loc[s, "methylation"]]
+    to_predict = [s for s in samples.index if not samples.loc[s, "methylation"]]
+    curve = curve_models(config)
+    held_out = held_out_models(config, labelled)
+    only_sequence = sequence_only(config)
+    evaluate = config["evaluate"]
+    baselines = list(
+        dict.fromkeys(
+            "gbm_region" if name == "gbm_histone" and only_sequence else name
+            for name in evaluate["baselines"]
+        )
+    )
+    features = {
+        "marks": not only_sequence,
+        "ablation": evaluate["ablation"] and not only_sequence,
+        "covariates": bool(config["covariates"]),
+        "loso": bool(held_out),
+        "learning_curve": bool(curve),
+    }
+    plan = CohortPlan(
+        values={
+            "sample": labelled,
+            "to_predict": to_predict,
+            "model": list(config["models"]),
+            "new": [evaluate["new"]],
+            "ensemble": list(evaluate["ensembles"]),
+            "baseline": baselines,
+        },
+        features=frozenset(name for name, on in features.items() if on),
+    )
+    return CohortSetup(
+        samples=samples,
+        labelled=labelled,
+        to_predict=to_predict,
+        curve_models=curve,
+        held_out_models=held_out,
+        trained=config["models"] | curve | held_out,
+        sequence_only=only_sequence,
+        baselines=baselines,
+        plan=plan,
+    )

@@ -1,0 +1,568 @@
+"""The catalogue of a cohort's results: every file under ``results/<cohort>/``, the stage (Snakemake rule
+and ``epibench`` subcommand) that writes it, what it shows and where the report puts it.
+
+The workflow's rules declare their outputs through it (``workflow/rules/common.smk``: ``result``), its
+target lists and the Snakemake report's captions are generated from it, and the cohort page
+(``epibench.report.cohort``) lists its files in its order with its captions. A new output is one entry here.
+
+Patterns are relative to the cohort's results folder, with Snakemake wildcards in braces: ``sample``,
+``model``, ``ensemble``, ``baseline``, ``group``, ``sample_to_predict`` is spelt ``sample`` too (an entry's
+``each`` says which list a wildcard runs over). A caption may name its wildcards and ``{new}`` and
+``{original}`` (the models the comparison sets against each other).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import product
+
+# report sections (the cohort page's and the Snakemake report's categories), in page order
+SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Imputation")
+# cohort features an output needs (``Output.when``): see ``CohortPlan.features``
+FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve")
+
+_WILDCARD = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One result file (or folder) of a cohort.
+
+    pattern: path under ``results/<cohort>/``, with wildcards in braces.
+    stage: the rule that writes it (named as the ``epibench`` subcommand it runs, where there is one).
+    caption: how to read it (report page and Snakemake report); empty for intermediate files.
+    section: the report section listing it (one of SECTIONS); empty: not in the report.
+    when: the cohort feature it needs (one of FEATURES); empty: every cohort has it.
+    each: wildcard -> the list of the cohort it runs over (``CohortPlan.values``), where that is not
+        the list named after the wildcard (e.g. ``{"sample": "to_predict"}``).
+    folder: the output is a folder (its files belong to this entry).
+    """
+
+    pattern: str
+    stage: str
+    caption: str = ""
+    section: str = ""
+    when: str = ""
+    each: Mapping[str, str] = field(default_factory=dict)
+    folder: bool = False
+
+    def __post_init__(self):
+        if self.section and self.section not in SECTIONS:
+            raise ValueError(f"{self.pattern}: section {self.section!r} is not one of {SECTIONS}")
+        if self.when and self.when not in FEATURES:
+            raise ValueError(f"{self.pattern}: when {self.when!r} is not one of {FEATURES}")
+        if self.section and not self.caption:
+            raise ValueError(f"{self.pattern}: a file in the report needs a caption")
+
+    @property
+    def wildcards(self) -> list[str]:
+        """The wildcard names of the pattern, in order."""
+        return _WILDCARD.findall(self.pattern)
+
+    def regex(self) -> re.Pattern:
+        """The pattern as a regex, one named group per wildcard (a value holds no ``/``)."""
+        parts = _WILDCARD.split(self.pattern)
+        text = "".join(f"(?P<{part}>[^/]+)" if i % 2 else re.escape(part) for i, part in enumerate(parts))
+        return re.compile(text)
+
+    def list_name(self, wildcard: str) -> str:
+        """The ``CohortPlan.values`` list this wildcard runs over."""
+        return self.each.get(wildcard, wildcard)
+
+
+@dataclass(frozen=True)
+class CohortPlan:
+    """What a cohort's config makes of the catalogue: the lists wildcards run over and the features on.
+
+    values: list name -> its values (``sample``: samples with methylation calls, ``to_predict``:
+        those without, ``model``: the config's models, ``new``: the new model, ``ensemble``, ``baseline``).
+    features: the FEATURES this cohort has.
+    """
+
+    values: Mapping[str, list[str]]
+    features: frozenset[str]
+
+    def paths(self, output: Output) -> list[str]:
+        """The output's files for this cohort (none when it needs a feature the cohort lacks)."""
+        if output.when and output.when not in self.features:
+            return []
+        names = output.wildcards
+        lists = [self.values[output.list_name(name)] for name in names]
+        return [output.pattern.format(**dict(zip(names, combo))) for combo in product(*lists)]
+
+
+def _o(pattern: str, stage: str, caption: str = "", section: str = "", when: str = "", **each: str) -> Output:
+    return Output(pattern, stage, caption, section, when, each)
+
+
+def _folder(pattern: str, stage: str) -> Output:
+    return Output(pattern, stage, folder=True)
+
+
+_TEST = "on the held-out test data"
+_INTERVALS = "with 95 % bootstrap intervals"
+
+CATALOGUE: tuple[Output, ...] = (
+    # reference and annotation
+    _o("reference/genome.fa", "reference"),
+    _o("reference/genome.fa.fai", "reference"),
+    _o("reference/chrom_sizes.tsv", "reference"),
+    _o(
+        "reference/assembly.json",
+        "reference",
+        "The reference's sequence lengths against known assemblies (hg18, hg19, hg38, T2T-CHM13, mm9, mm10, "
+        "mm39, ...): the assembly it matches, or the nearest and how it differs.",
+        "QC",
+    ),
+    _o("regions/cpg_regions.parquet", "regions"),
+    _o(
+        "regions/summary.tsv",
+        "regions",
+        "CpGs of the reference per region class (promoter > enhancer > gene body > intergenic).",
+        "QC",
+    ),
+    _o(
+        "reference/chrom_names.tsv",
+        "regions",
+        "Chromosome names of the annotation files matched to the reference: kept, renamed (chr1/1, chrM/MT) "
+        "or dropped, and why.",
+        "QC",
+    ),
+    # input checks and methylation calls
+    _o(
+        "qc/cg_check.tsv",
+        "check_inputs",
+        "CG check of every sample before ingest: share of calls on a reference CpG as read (the accepted "
+        "fit: shift 0), moved one base either way and with - strand calls on the C; a sample fits only as read.",
+        "QC",
+    ),
+    _o(
+        "qc/input_lengths.tsv",
+        "check_inputs",
+        "Histone bigWig sequences whose header length differs from the reference's (empty: every length agrees).",
+        "QC",
+    ),
+    _o(
+        "qc/sample_chrom_names.tsv",
+        "chrom_names",
+        "Chromosome names of every methylation and histone file matched to the reference: kept, renamed or "
+        "dropped (a dropped name loses that data).",
+        "QC",
+    ),
+    _folder("methylation/{sample}/calls", "ingest_split"),
+    _o("qc/{sample}/read.json", "ingest_split"),
+    _o("methylation/{sample}/cpgs/{group}.parquet", "ingest_group"),
+    _o("qc/{sample}/{group}.ingest.json", "ingest_group"),
+    _o(
+        "qc/{sample}.ingest.json",
+        "ingest_summary",
+        "Ingest QC of sample {sample}: records read, CpGs kept, share of calls on a reference CG, coverage.",
+        "QC",
+    ),
+    _o(
+        "qc/{sample}.qc.png",
+        "qc",
+        "Quality control of sample {sample}'s methylation calls after ingest: the read-coverage histogram "
+        "(CpGs below the minimum coverage are already dropped) and the distribution of methylation levels per "
+        "region class. Promoters are expected to be mostly unmethylated and gene bodies mostly methylated; a "
+        "flat or inverted picture suggests a sample or annotation problem.",
+        "QC",
+    ),
+    _o("qc/{sample}.qc.pdf", "qc"),
+    _o(
+        "qc/{sample}.qc.tsv",
+        "qc",
+        "Sample {sample}: coverage and methylation summary per region class.",
+        "QC",
+    ),
+    # shards
+    _o("shards/plan/groups.tsv", "shard_plan"),
+    _o("shards/plan/splits.bed", "shard_plan"),
+    _o("shards/plan/splits.tsv", "shard_plan"),
+    _o(
+        "shards/plan/splits.png",
+        "shard_plan",
+        "Held-out data: every reference sequence as a bar coloured by the split its bases belong to (train, "
+        "validation, test). Whole chromosomes are held out where the configured ones exist (split.val_chroms, "
+        "split.test_chroms), otherwise blocks of split.block_bp. CpGs whose input window crosses a split "
+        "boundary are left out of every split, so no test window overlaps a training window.",
+        "QC",
+    ),
+    _o("shards/plan/splits.pdf", "shard_plan"),
+    _folder("shards/{sample}/{group}", "shards"),
+    # models
+    _o("models/{model}/model.safetensors", "train"),
+    _o("models/{model}/model.json", "train"),
+    _o("models/{model}/checkpoint.pt", "train"),
+    _o(
+        "models/{model}/loss.png",
+        "train",
+        "Training (one value per epoch, averaged over its batches) and validation loss of model {model}: "
+        "weighted MSE of the methylation level plus the BCE of the methylated call. The dotted line marks the "
+        "epoch whose weights were kept (lowest validation loss); a validation curve that rises while training "
+        "falls is overfitting, and early stopping ends training after train.patience such epochs.",
+        "Training",
+    ),
+    _o(
+        "models/{model}/metrics.csv",
+        "train",
+        "Per-epoch training log of model {model} (loss, validation AUROC, learning rate, speed).",
+        "Training",
+    ),
+    # predictions
+    _o("evaluation/predictions/{model}.parquet", "predict"),
+    _o("evaluation/predictions/{baseline}.parquet", "baseline"),
+    _o("evaluation/baselines/{baseline}.json", "baseline"),
+    _o("evaluation/predictions/{ensemble}.parquet", "ensemble"),
+    # evaluation tables and figures
+    _o(
+        "evaluation/leaderboard.tsv",
+        "leaderboard",
+        f"Every model and baseline {_TEST}: overall AUROC and MSE {_INTERVALS}, training cost (seconds per "
+        "epoch for deep models, summed over members for ensembles, fit seconds for baselines) and peak memory, "
+        'and whether the new model beats each one with non-overlapping intervals ("yes"), overlapping '
+        'intervals ("overlapping") or is beaten ("no"). Baselines: logistic/linear regression on GC content '
+        "and CpG density (logreg_gc_cpg) and gradient-boosted trees on binned histone signal, region class and "
+        "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
+        'trees on region class, CpG density and GC alone (gbm_region). The "ceiling" row is the demo '
+        "generator's true probability: the best any model could do.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/comparison.tsv",
+        "compare",
+        "The seed's comparison table: each metric for the original model ({original}) and the new one ({new}), "
+        "with the relative improvement (a decrease for error metrics such as MSE, an increase for scores such "
+        "as AUROC), plus training time per epoch and peak memory. Read it beside metrics.tsv, whose confidence "
+        "intervals say whether a difference is real.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/comparison.png",
+        "figure",
+        "The seed's comparison as bars: each panel one metric (or cost: time per epoch, peak memory), the "
+        "original model ({original}) against the new one ({new}), with the relative change in the title.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/roc.png",
+        "figure",
+        f"ROC curves {_TEST}, one line per model and baseline (and the ceiling on the demo): true-positive "
+        "against false-positive rate as the threshold on the predicted probability of methylation moves. The "
+        "area under each curve is its AUROC in metrics.tsv.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/pr.png",
+        "figure",
+        f"Precision-recall curves {_TEST}, one line per model and baseline. Most CpGs are methylated, so a "
+        "model that calls everything methylated already has high precision: compare the curves against that "
+        "base rate, not against zero.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/per_region.png",
+        "figure",
+        "AUROC and MSE per region class (promoter, enhancer, gene body, intergenic) for every model, "
+        f"{_INTERVALS}: where each model is strong or weak.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/pred_vs_obs.png",
+        "figure",
+        f"Predicted against observed methylation level {_TEST}, one density panel per model (darker = more "
+        "CpGs). A good model concentrates along the diagonal; observed levels are noisy at low coverage, so "
+        "even the ceiling spreads around it.",
+        "Evaluation",
+    ),
+    *(
+        _o(f"evaluation/{name}.pdf", "figure")
+        for name in ("comparison", "roc", "pr", "per_region", "pred_vs_obs")
+    ),
+    _o(
+        "evaluation/metrics.tsv",
+        "metrics",
+        "Evaluation metrics on the held-out test chromosomes, in long form: one row per model, scope (overall, "
+        "region class, sample, chromosome), scope value and metric, with a 95 % bootstrap confidence interval "
+        "(CpGs resampled within the scope). Correlations are computed per sample across CpGs; for the overall "
+        'scope they are averaged over samples. The "ceiling" model, where present, is the demo generator\'s '
+        "true methylation probability: no model can do better on this data.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/by_covariate.png",
+        "by_covariate",
+        f"Every model and baseline on the test CpGs of the samples in each stratum of the sample covariates: "
+        "one stratum per level of a categorical covariate, two (at or below and above the median) for a "
+        f"numeric one. AUROC and MSE {_INTERVALS}; a model that does much worse in one stratum (tumours, low "
+        "purity) does not generalise across the cohort's heterogeneity.",
+        "Evaluation",
+        "covariates",
+    ),
+    _o("evaluation/by_covariate.pdf", "by_covariate", when="covariates"),
+    _o(
+        "evaluation/by_covariate.tsv",
+        "by_covariate",
+        "Metrics per model and covariate stratum, with the samples in each.",
+        "Evaluation",
+        "covariates",
+    ),
+    _o(
+        "evaluation/loso.png",
+        "loso",
+        "Leave-one-sample-out: for each sample, the new model ({new}) trained again without that sample and "
+        'scored on its test CpGs ("sample held out"), beside the model trained on every sample scored on the '
+        f'same CpGs ("within cohort"). AUROC and MSE {_INTERVALS}: the gap is what a sample the model never '
+        "saw costs.",
+        "Evaluation",
+        "loso",
+    ),
+    _o("evaluation/loso.pdf", "loso", when="loso"),
+    _o(
+        "evaluation/loso.tsv",
+        "loso",
+        "Leave-one-sample-out: AUROC and MSE per held-out sample, within cohort and held out.",
+        "Evaluation",
+        "loso",
+    ),
+    _o(
+        "evaluation/learning_curve.png",
+        "learning_curve",
+        "Learning curve: the learning_curve.model retrained on a share of the training CpGs (blocks of "
+        'neighbouring CpGs, seeded), from random weights ("from scratch") and, where learning_curve.pretrained '
+        'is set, starting from that pretrained model ("fine-tuned"); every run scored on the same held-out '
+        "test CpGs, with 95 % bootstrap bands. When the pretrained model was trained on this cohort's own "
+        "training data (as in the demo), the fine-tuned runs have seen every training CpG once already: the "
+        "curve then shows what the pretrained start is worth, not transfer between cohorts.",
+        "Evaluation",
+        "learning_curve",
+    ),
+    _o("evaluation/learning_curve.pdf", "learning_curve", when="learning_curve"),
+    _o(
+        "evaluation/learning_curve.tsv",
+        "learning_curve",
+        "Learning curve: one row per run (start, share of training CpGs, rows trained on, test AUROC and MSE "
+        "with 95 % intervals).",
+        "Evaluation",
+        "learning_curve",
+    ),
+    _o(
+        "evaluation/ablation/{model}.png",
+        "ablate",
+        "Mark ablation of model '{model}': the test CpGs predicted again with one histone mark hidden in every "
+        "row (treated as missing, as for a sample that lacks the mark). Bars: AUROC drop (full minus hidden) "
+        "and MSE increase (hidden minus full) with paired 95 % bootstrap intervals over CpGs. A large drop means "
+        "the model relies on that mark; a model trained with train.mark_dropout has learned to predict without "
+        "each mark, one trained without it meets a missing mark for the first time here.",
+        "Evaluation",
+        "ablation",
+        model="new",
+    ),
+    _o("evaluation/ablation/{model}.pdf", "ablate", when="ablation", model="new"),
+    _o(
+        "evaluation/ablation/{model}.tsv",
+        "ablate",
+        "Mark ablation of model '{model}': metrics with all marks and with each mark hidden, and the differences.",
+        "Evaluation",
+        "ablation",
+        model="new",
+    ),
+    _o(
+        "evaluation/ensembles/{ensemble}.png",
+        "ensemble_report",
+        "Ensemble '{ensemble}': the mean of its members' predictions per test CpG. Left and middle: AUROC and "
+        f"MSE of each member and of the ensemble (orange) {_INTERVALS}. Right: test CpGs in ten equal-count "
+        "bins of the ensemble's spread (the standard deviation of the members' predicted levels), the mean "
+        "absolute error of each bin with its 95 % interval; when the spread is a useful uncertainty, error "
+        "rises with it (Spearman's rho in the title).",
+        "Evaluation",
+    ),
+    _o("evaluation/ensembles/{ensemble}.pdf", "ensemble_report"),
+    _o(
+        "evaluation/ensembles/{ensemble}.members.tsv",
+        "ensemble_report",
+        f"Ensemble '{{ensemble}}' against its members {_TEST} ({_INTERVALS}).",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/ensembles/{ensemble}.calibration.tsv",
+        "ensemble_report",
+        "Ensemble '{ensemble}': error by spread bin (SD of the members' predictions), with Spearman's rho "
+        "between spread and absolute error.",
+        "Evaluation",
+    ),
+    # interpretation
+    _o("interpret/attributions.npz", "attribute"),
+    _o(
+        "interpret/sequence_attribution.png",
+        "attribute_figure",
+        "Integrated-gradients attribution of the predicted methylation level to each base around the CpG "
+        "(position 0 is the C), averaged over sampled test CpGs of each region class. Negative values mean the "
+        "bases there push the prediction toward unmethylated. The baseline is an all-N sequence; see "
+        "summary.json for the convergence error.",
+        "Interpretation",
+    ),
+    _o(
+        "interpret/histone_attribution.png",
+        "attribute_figure",
+        "Integrated-gradients attribution of the predicted methylation level to each histone mark and bin "
+        "around the CpG, averaged over sampled test CpGs of each region class (baseline: no signal). Red pushes "
+        "toward methylated, blue toward unmethylated; e.g. H3K4me3 at promoters is expected blue.",
+        "Interpretation",
+        "marks",
+    ),
+    _o(
+        "interpret/attention.png",
+        "attribute_figure",
+        "Cross-modal attention of the new model: how much the sequence tokens attend to each histone bin, "
+        "averaged over heads, tokens and the sampled test CpGs of each region class (x: bin position in bp "
+        "relative to the CpG). High weight on a bin means the model reads that stretch of histone signal; "
+        "attention is not attribution (see the histone attribution figure for what changes the prediction).",
+        "Interpretation",
+        "marks",
+    ),
+    _o(
+        "interpret/cpg_explanations.png",
+        "attribute_figure",
+        "Per-CpG explanations for the three most and three least methylated attributed test CpGs: left, a "
+        "sequence logo of the integrated-gradients attribution over the bases around the CpG (letters above "
+        "the line push the predicted methylation up, below it push it down; the CG is marked); right, the "
+        "attribution of each histone mark summed over its bins (absent in a cohort without marks). Titles give "
+        "sample, position (1-based), region class, observed and predicted level. Single CpGs are anecdotes: "
+        "read the per-region averages for patterns.",
+        "Interpretation",
+    ),
+    *(
+        _o(f"interpret/{name}.pdf", "attribute_figure", when=when)
+        for name, when in (
+            ("sequence_attribution", ""),
+            ("histone_attribution", "marks"),
+            ("attention", "marks"),
+            ("cpg_explanations", ""),
+        )
+    ),
+    _o(
+        "interpret/top_kmers.tsv",
+        "attribute",
+        "K-mers (strand-merged) with the largest mean attribution, per region class.",
+        "Interpretation",
+    ),
+    _o(
+        "interpret/summary.json",
+        "attribute",
+        "Attribution settings and integrated-gradients convergence error.",
+        "Interpretation",
+    ),
+    # imputation: samples with histone marks and no methylation calls
+    _o(
+        "imputed/{sample}.png",
+        "impute",
+        "Imputed methylation of sample {sample}, which has histone marks but no methylation calls: every "
+        "reference CpG predicted by the new model ({new}). Violins: the predicted level per region class. The "
+        "levels are also a bigWig (imputed/{sample}.bw) and a table (imputed/{sample}.parquet).",
+        "Imputation",
+        sample="to_predict",
+    ),
+    _o("imputed/{sample}.pdf", "impute", sample="to_predict"),
+    _o(
+        "imputed/{sample}.summary.tsv",
+        "impute",
+        "Sample {sample}: imputed CpGs per region class, mean and median predicted level, share predicted "
+        "methylated.",
+        "Imputation",
+        sample="to_predict",
+    ),
+    _o(
+        "imputed/{sample}.bw",
+        "impute",
+        "Sample {sample}: the imputed methylation level of every CpG as a bigWig track.",
+        "Imputation",
+        sample="to_predict",
+    ),
+    _o("imputed/{sample}.parquet", "impute", sample="to_predict"),
+    # the summary page and the genome-browser tracks
+    _o("report/index.html", "report"),
+    _o("report/{figure}.png", "report"),  # the page's figures, copied beside it
+    _o("tracks/hub.json", "tracks_export"),
+    # bigWigs the datahub shows: each model's predicted level and error per sample, the attributed
+    # model's attribution, and links to the histone inputs
+    *(
+        _o(f"tracks/{{model}}.{{sample}}.{kind}.bw", "tracks_export")
+        for kind in ("predicted", "error", "attribution")
+    ),
+    _o("tracks/inputs/{sample}.{mark}.bw", "tracks_export"),
+)
+
+
+def matching(pattern: str, stage: str) -> list[Output]:
+    """The catalogue entries that rule ``stage``'s output ``pattern`` writes: the entry of the same
+    pattern, or the concrete entries of the stage its wildcards stand for (``evaluation/{figure}.png``
+    -> roc.png, pr.png, ...). Empty: the catalogue does not know the output."""
+    own = catalogue_of(stage)
+    same = [o for o in own if o.pattern == pattern]
+    if same:
+        return same
+    regex = Output(pattern, stage).regex()
+    return [o for o in own if not o.wildcards and regex.fullmatch(o.pattern)]
+
+
+def entry_of(path: str) -> Output | None:
+    """The catalogue entry of a file under the results folder (``path`` relative to it, with ``/``); a
+    file inside a catalogued folder belongs to the folder's entry. None: the catalogue does not know it."""
+    parts = path.split("/")
+    for output in CATALOGUE:
+        regex = output.regex()
+        if regex.fullmatch(path):
+            return output
+        if output.folder and any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts))):
+            return output
+    return None
+
+
+def targets(plan: CohortPlan) -> list[str]:
+    """Every file of the report's sections for this cohort: what the report (and so the workflow's
+    default target) needs, in catalogue order."""
+    return [path for output in CATALOGUE if output.section for path in plan.paths(output)]
+
+
+def kinds(plan: CohortPlan, stage: str, suffix: str) -> list[str]:
+    """The file names (without ``suffix``) of the ``stage``'s files ending in ``suffix`` that this cohort
+    has: the values of a rule's kind wildcard (the figures ``figure`` draws)."""
+    return [
+        path.rsplit("/", 1)[-1][: -len(suffix)]
+        for output in catalogue_of(stage)
+        if output.pattern.endswith(suffix)
+        for path in plan.paths(output)
+    ]
+
+
+def catalogue_of(stage: str) -> list[Output]:
+    """The catalogue entries written by rule ``stage``."""
+    return [o for o in CATALOGUE if o.stage == stage]
+
+
+def caption_template(pattern: str, stage: str, context: Mapping[str, str]) -> str:
+    """The Snakemake report caption (reStructuredText with Jinja) of rule ``stage``'s output ``pattern``:
+    the catalogue caption, its wildcards as the job's (``{{ snakemake.wildcards.model }}``) and
+    ``context`` (``new``, ``original``) filled in; for a pattern standing for several entries, each
+    one's caption chosen by the job's wildcards."""
+    entries = [o for o in matching(pattern, stage) if o.caption]
+    if not entries:
+        raise KeyError(f"no catalogued output of {stage} with a caption matches {pattern!r}")
+    values = {
+        **context,
+        **{name: "{{ snakemake.wildcards.%s }}" % name for name in _WILDCARD.findall(pattern)},
+    }
+    if len(entries) == 1:
+        return entries[0].caption.format_map(values) + "\n"
+    regex = Output(pattern, stage).regex()
+    branches = []
+    for i, output in enumerate(entries):
+        found = regex.fullmatch(output.pattern).groupdict()
+        test = " and ".join(f"snakemake.wildcards.{k} == {v!r}" for k, v in found.items())
+        branches.append(
+            ("{% if " if i == 0 else "{% elif ") + test + " %}\n" + output.caption.format_map(values)
+        )
+    return "\n".join(branches) + "\n{% endif %}\n"

@@ -1,0 +1,106 @@
+"""epibench.config: defaults filled from the schema, a bad sheet row named by its line, and what the
+workflow derives from a config (learning-curve and leave-one-sample-out runs, the baselines of a
+cohort without marks, the output plan). Generated damage: tests/test_bad_inputs_config.py."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from epibench import config as cohort_config
+from epibench.config import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cohort(tmp_path) -> dict:
+    """A config naming small files that exist, with two samples with calls and one to predict."""
+    for name in ("genome.fa", "genes.gtf", "a.bed", "b.bed", "a.bw", "b.bw", "c.bw"):
+        (tmp_path / name).write_text("x\n")
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(
+        "sample\tmethylation\tH3K4me3\n"
+        f"a\t{tmp_path / 'a.bed'}\t{tmp_path / 'a.bw'}\n"
+        f"b\t{tmp_path / 'b.bed'}\t{tmp_path / 'b.bw'}\n"
+        f"c\t\t{tmp_path / 'c.bw'}\n"
+    )
+    return {
+        "cohort": "t",
+        "samples": str(sheet),
+        "reference": {"fasta": str(tmp_path / "genome.fa"), "gtf": str(tmp_path / "genes.gtf")},
+        "marks": ["H3K4me3"],
+        "models": {"cnn": {"arch": "cnn"}, "hybrid": {"arch": "hybrid", "d_model": 32}},
+    }
+
+
+def test_schema_defaults_fill_every_section(cohort):
+    schema = yaml.safe_load((REPO / "epibench/schemas/config.schema.yaml").read_text())
+    config = copy.deepcopy(cohort)
+    cohort_config.apply_schema(config)
+    assert config["evaluate"]["n_boot"] == schema["properties"]["evaluate"]["properties"]["n_boot"]["default"]
+    assert config["shards"]["window"] == schema["properties"]["shards"]["properties"]["window"]["default"]
+    assert config["reference"]["tads"] == "" and config["covariates"] == []
+    again = copy.deepcopy(cohort)
+    cohort_config.apply_schema(again)
+    config["evaluate"]["baselines"].append("x")
+    assert "x" not in again["evaluate"]["baselines"], "each config gets its own copy of a default"
+
+
+def test_a_bad_sheet_row_is_named_by_its_line(cohort):
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace("\nb\t", "\nb c\t"))
+    with pytest.raises(ConfigError, match=r"samples\.tsv, line 3: sample 'b c', column sample"):
+        cohort_config.validate(cohort)
+
+
+def test_setup_derives_the_runs_and_the_plan(cohort):
+    config = copy.deepcopy(cohort)
+    config["learning_curve"] = {"model": "cnn", "fractions": [0.25, 1.0], "pretrained": "models/x"}
+    config["evaluate"] = {"leave_one_sample_out": True, "ensembles": {"both": ["cnn", "hybrid"]}}
+    run = cohort_config.setup(config)
+    assert run.labelled == ["a", "b"] and run.to_predict == ["c"]
+    assert sorted(run.curve_models) == [
+        "cnn_finetuned_100pct",
+        "cnn_finetuned_25pct",
+        "cnn_scratch_100pct",
+        "cnn_scratch_25pct",
+    ]
+    assert run.curve_models["cnn_finetuned_25pct"] == {
+        "arch": "cnn",
+        "fraction": 0.25,
+        "pretrained": "models/x",
+        "freeze": "none",
+    }
+    assert run.held_out_models == {
+        "hybrid_without_a": {"arch": "hybrid", "d_model": 32, "held_out_sample": "a"},
+        "hybrid_without_b": {"arch": "hybrid", "d_model": 32, "held_out_sample": "b"},
+    }
+    assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
+    assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
+    assert run.plan.features == {"marks", "ablation", "loso", "learning_curve"}
+    assert run.plan.values["ensemble"] == ["both"] and run.plan.values["to_predict"] == ["c"]
+
+
+def test_a_cohort_without_marks_reads_the_sequence_alone(cohort):
+    sheet = Path(cohort["samples"])
+    sheet.write_text(
+        "sample\tmethylation\n"
+        + "".join(line.rsplit("\t", 1)[0] + "\n" for line in sheet.read_text().splitlines()[1:3])
+    )
+    config = copy.deepcopy(cohort) | {"marks": []}
+    run = cohort_config.setup(config)
+    assert run.sequence_only and run.baselines == ["logreg_gc_cpg", "gbm_region"]
+    assert "marks" not in run.plan.features and "ablation" not in run.plan.features
+
+
+def test_leave_one_sample_out_needs_two_samples(cohort):
+    sheet = Path(cohort["samples"])
+    sheet.write_text("\n".join(sheet.read_text().splitlines()[:2]) + "\n")
+    config = copy.deepcopy(cohort)
+    config["evaluate"] = {"leave_one_sample_out": True}
+    with pytest.raises(ConfigError, match="two or more samples"):
+        cohort_config.setup(config)

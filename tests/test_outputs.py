@@ -1,0 +1,135 @@
+"""The output catalogue (epibench.outputs): what a cohort's config makes of it, the captions it gives
+the Snakemake report, and which entry a file on disk belongs to. That every file a finished workflow
+run wrote is catalogued under the rule that wrote it: tests/test_workflow.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from epibench import outputs
+from epibench.outputs import CATALOGUE, CohortPlan, Output
+
+VALUES = {
+    "sample": ["s1", "s2"],
+    "to_predict": ["p1"],
+    "model": ["cnn", "hybrid"],
+    "new": ["hybrid"],
+    "ensemble": [],
+    "baseline": ["logreg_gc_cpg"],
+}
+
+
+def _plan(*features: str, **values: list[str]) -> CohortPlan:
+    return CohortPlan(values=VALUES | values, features=frozenset(features))
+
+
+def test_targets_follow_the_cohorts_lists_and_features():
+    bare = set(outputs.targets(_plan()))
+    assert {"qc/s1.qc.png", "qc/s2.qc.png", "models/cnn/loss.png", "models/hybrid/loss.png"} <= bare
+    assert {"imputed/p1.png", "imputed/p1.bw"} <= bare and "imputed/s1.png" not in bare
+    assert not any("by_covariate" in p or "loso" in p or "ablation" in p or "ensembles/" in p for p in bare)
+    assert "interpret/histone_attribution.png" not in bare and "interpret/sequence_attribution.png" in bare
+    full = set(outputs.targets(_plan(*outputs.FEATURES, ensemble=["ens"])))
+    assert {"evaluation/ablation/hybrid.png", "evaluation/loso.tsv", "evaluation/by_covariate.png"} <= full
+    assert "evaluation/ablation/cnn.png" not in full, "only the new model is ablated"
+    assert {"evaluation/ensembles/ens.png", "interpret/attention.png"} <= full
+    # intermediate files are made on the way, not asked for
+    assert not any(p.endswith((".parquet", ".pdf", ".safetensors")) for p in full)
+
+
+def test_a_kind_wildcard_stands_for_its_own_rules_files_only():
+    figures = {o.pattern for o in outputs.matching("evaluation/{figure}.png", "figure")}
+    assert figures == {
+        f"evaluation/{k}.png" for k in ("comparison", "roc", "pr", "per_region", "pred_vs_obs")
+    }
+    assert outputs.matching("evaluation/{figure}.png", "metrics") == [], "metrics draws no figure"
+    assert (
+        outputs.matching("evaluation/metrics.tsv", "leaderboard") == []
+    ), "written by metrics, not leaderboard"
+    assert sorted(outputs.kinds(_plan(), "attribute_figure", ".png")) == [
+        "cpg_explanations",
+        "sequence_attribution",
+    ]
+
+
+def _render(template: str, **wildcards: str) -> str:
+    class Job:
+        pass
+
+    job = Job()
+    job.wildcards = wildcards
+    return jinja2.Template(template).render(snakemake=job).strip()
+
+
+def test_report_captions_fill_wildcards_and_choose_by_kind():
+    context = {"new": "NEWM", "original": "ORIGM"}
+    loss = outputs.caption_template("models/{model}/loss.png", "train", context)
+    assert "validation loss of model hybrid:" in _render(loss, model="hybrid")
+    figure = outputs.caption_template("evaluation/{figure}.png", "figure", context)
+    for kind, words in {
+        "roc": "ROC curves on the held-out test data",
+        "pr": "Precision-recall curves",
+        "comparison": "the original model (ORIGM) against the new one (NEWM)",
+    }.items():
+        text = _render(figure, figure=kind)
+        assert words in text and "{" not in text
+        assert text.count(". ") < 6, "one caption, not every kind's"
+    with pytest.raises(KeyError):
+        outputs.caption_template("evaluation/predictions/{model}.parquet", "predict", context)
+
+
+@pytest.mark.parametrize(
+    "path, stage",
+    [
+        ("shards/sample1/chr1/pos.npy", "shards"),
+        ("shards/sample1/chr1/.snakemake_timestamp", "shards"),
+        ("methylation/s1/calls/chr2.parquet", "ingest_split"),
+        ("qc/s1/chr2.ingest.json", "ingest_group"),
+        ("qc/s1.ingest.json", "ingest_summary"),
+        ("evaluation/predictions/cnn.parquet", "predict"),
+        ("models/cnn/checkpoint.pt", "train"),
+    ],
+)
+def test_a_file_belongs_to_its_entry(path, stage):
+    assert outputs.entry_of(path).stage == stage
+
+
+def test_an_unknown_file_belongs_to_no_entry():
+    assert outputs.entry_of("evaluation/something_new.tsv") is None
+    assert outputs.entry_of("qc/s1/chr2.ingest.json/extra") is None, "only folders hold files"
+
+
+def test_entries_are_checked():
+    with pytest.raises(ValueError, match="caption"):
+        Output("evaluation/x.tsv", "x", section="Evaluation")
+    with pytest.raises(ValueError, match="section"):
+        Output("evaluation/x.tsv", "x", "a caption", section="Appendix")
+    patterns = [o.pattern for o in CATALOGUE]
+    assert len(patterns) == len(set(patterns)), "one entry per file"
+
+
+def test_the_readme_table_lists_every_rule_and_its_reported_files():
+    """README "What runs": a row per rule of the catalogue, naming the files the report shows."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("## What runs") : readme.index("## Your own cohort")]
+    rows = {
+        line.split("|")[1].strip().split(" (")[0]: line
+        for line in table.splitlines()
+        if line.startswith("| ") and not line.startswith("| stage")
+    }
+    stages = {o.stage for o in CATALOGUE}
+    assert stages - {"ensemble_report"} <= {n for row in rows for n in row.split(", ")}
+    missing = []
+    for output in CATALOGUE:
+        row = next((line for name, line in rows.items() if output.stage in name.split(", ")), "")
+        shown = re.sub(r"\{(\w+)\}", r"<\1>", output.pattern)
+        name = shown.rsplit("/", 1)[-1]
+        stem = name.split(".")[0]  # or its stem and, after a sibling, its suffix: `loso.tsv`, `.png`
+        short = (stem in row and f"`{name[len(stem):]}`" in row) or name[name.find(">") + 1 :] in row
+        if output.section and not (shown in row or name in row or short):
+            missing.append(shown)
+    assert not missing, f"README's What runs table does not name {missing}"
