@@ -378,6 +378,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
         "covariates": bool(config["covariates"]),
         "loso": bool(held_out),
         "learning_curve": bool(curve),
+        "extras": evaluate["extras"],
     }
     plan = CohortPlan(
         values={

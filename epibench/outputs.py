@@ -21,7 +21,7 @@ from itertools import product
 # report sections (the cohort page's and the Snakemake report's categories), in page order
 SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Imputation")
 # cohort features an output needs (``Output.when``): see ``CohortPlan.features``
-FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve")
+FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve", "extras")
 
 _WILDCARD = re.compile(r"\{(\w+)\}")
 

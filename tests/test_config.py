@@ -81,7 +81,10 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
     }
     assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
     assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
-    assert run.plan.features == {"marks", "ablation", "loso", "learning_curve"}
+    assert run.plan.features == {"marks", "ablation", "loso", "learning_curve", "extras"}
+    config = copy.deepcopy(cohort)
+    config["evaluate"] = {"extras": False, "ablation": False}
+    assert cohort_config.setup(config).plan.features == {"marks"}
     assert run.plan.values["ensemble"] == ["both"] and run.plan.values["to_predict"] == ["c"]
 
 
