@@ -508,17 +508,19 @@ def matching(pattern: str, stage: str) -> list[Output]:
     return [o for o in own if not o.wildcards and regex.fullmatch(o.pattern)]
 
 
-def entry_of(path: str) -> Output | None:
-    """The catalogue entry of a file under the results folder (``path`` relative to it, with ``/``); a
-    file inside a catalogued folder belongs to the folder's entry. None: the catalogue does not know it."""
+def entries_of(path: str) -> list[Output]:
+    """The catalogue entries a file under the results folder (``path`` relative to it, with ``/``) may
+    be: several where patterns look alike (a model's and a baseline's predictions); a file inside a
+    catalogued folder is the folder's. Empty: the catalogue does not know it."""
     parts = path.split("/")
-    for output in CATALOGUE:
-        regex = output.regex()
-        if regex.fullmatch(path):
-            return output
-        if output.folder and any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts))):
-            return output
-    return None
+    return [
+        output
+        for output in CATALOGUE
+        if output.regex().fullmatch(path)
+        or (
+            output.folder and any(output.regex().fullmatch("/".join(parts[:i])) for i in range(1, len(parts)))
+        )
+    ]
 
 
 def targets(plan: CohortPlan) -> list[str]:

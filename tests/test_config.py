@@ -50,6 +50,27 @@ def test_schema_defaults_fill_every_section(cohort):
     assert "x" not in again["evaluate"]["baselines"], "each config gets its own copy of a default"
 
 
+def test_the_schema_defaults_are_the_packages():
+    """A setting with a default both in the schema (the workflow) and in the package (epibench on its
+    own) has one value: the bootstrap count, the ingest filters, the model shapes."""
+    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE
+
+    properties = cohort_config.load_schema("config")["properties"]
+    assert properties["evaluate"]["properties"]["n_boot"]["default"] == DEFAULT_N_BOOT
+    assert properties["ingest"]["properties"]["min_coverage"]["default"] == MIN_COVERAGE
+    assert properties["ingest"]["properties"]["min_cg_share"]["default"] == MIN_CG_SHARE
+    entry = properties["models"]["additionalProperties"]
+    assert not any("default" in spec for spec in entry["properties"].values()), "shapes live in the model classes"
+
+
+def test_the_schema_knows_every_registered_model():
+    from epibench.models.factory import ARCHITECTURES
+
+    entry = cohort_config.load_schema("config")["properties"]["models"]["additionalProperties"]
+    assert sorted(entry["properties"]["arch"]["enum"]) == sorted(ARCHITECTURES)
+
+
 def test_a_bad_sheet_row_is_named_by_its_line(cohort):
     sheet = Path(cohort["samples"])
     sheet.write_text(sheet.read_text().replace("\nb\t", "\nb c\t"))

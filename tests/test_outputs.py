@@ -90,17 +90,21 @@ def test_report_captions_fill_wildcards_and_choose_by_kind():
         ("methylation/s1/calls/chr2.parquet", "ingest_split"),
         ("qc/s1/chr2.ingest.json", "ingest_group"),
         ("qc/s1.ingest.json", "ingest_summary"),
-        ("evaluation/predictions/cnn.parquet", "predict"),
         ("models/cnn/checkpoint.pt", "train"),
     ],
 )
 def test_a_file_belongs_to_its_entry(path, stage):
-    assert outputs.entry_of(path).stage == stage
+    assert [o.stage for o in outputs.entries_of(path)] == [stage]
+
+
+def test_alike_patterns_give_every_candidate():
+    stages = {o.stage for o in outputs.entries_of("evaluation/predictions/logreg_gc_cpg.parquet")}
+    assert stages == {"predict", "baseline", "ensemble"}
 
 
 def test_an_unknown_file_belongs_to_no_entry():
-    assert outputs.entry_of("evaluation/something_new.tsv") is None
-    assert outputs.entry_of("qc/s1/chr2.ingest.json/extra") is None, "only folders hold files"
+    assert outputs.entries_of("evaluation/something_new.tsv") == []
+    assert outputs.entries_of("qc/s1/chr2.ingest.json/extra") == [], "only folders hold files"
 
 
 def test_entries_are_checked():

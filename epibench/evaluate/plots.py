@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from epibench.evaluate import metrics
@@ -48,9 +49,12 @@ def _thin(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _by_model(preds: pd.DataFrame):
     """(model, labels (n,), scores (n,)) per model, order of first appearance."""
     for model, frame in preds.groupby("model", sort=False):
-        yield model, frame["label_true"].to_numpy(np.float64), frame["prob_pred"].to_numpy(
-            np.float64
-        )
+        yield model, frame["label_true"].to_numpy(np.float64), frame["prob_pred"].to_numpy(np.float64)
+
+
+def unit_axes(ax: Axes, title: str, xlabel: str, ylabel: str, top: float = 1.0) -> None:
+    """Axes over [0, 1] x [0, ``top``] (fractions on both), titled and labelled."""
+    ax.set(xlim=(0, 1), ylim=(0, top), title=title, xlabel=xlabel, ylabel=ylabel)
 
 
 def plot_roc(preds: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
@@ -63,12 +67,12 @@ def plot_roc(preds: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
         if fpr.size:
             ax.plot(*_thin(fpr, tpr), label=f"{model} (AUROC {metrics.auroc(label, score):.3f})")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="chance")
-    ax.set(
-        xlim=(0, 1),
-        ylim=(0, 1.01),
-        title="ROC, methylated vs unmethylated (all test CpGs)",
-        xlabel="false positive rate (fraction)",
-        ylabel="true positive rate (fraction)",
+    unit_axes(
+        ax,
+        "ROC, methylated vs unmethylated (all test CpGs)",
+        "false positive rate (fraction)",
+        "true positive rate (fraction)",
+        top=1.01,
     )
     ax.legend(loc="lower right")
     return save_figure(fig, stem)
@@ -97,12 +101,12 @@ def plot_pr(preds: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
         linewidth=1,
         label=f"chance (prevalence {prevalence:.3f})",
     )
-    ax.set(
-        xlim=(0, 1),
-        ylim=(0, 1.01),
-        title="Precision-recall, methylated class (all test CpGs)",
-        xlabel="recall (fraction)",
-        ylabel="precision (fraction)",
+    unit_axes(
+        ax,
+        "Precision-recall, methylated class (all test CpGs)",
+        "recall (fraction)",
+        "precision (fraction)",
+        1.01,
     )
     ax.legend(loc="lower left")
     return save_figure(fig, stem)
@@ -147,9 +151,7 @@ def plot_region_bars(
     return save_figure(fig, stem)
 
 
-def plot_pred_vs_obs(
-    preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int = 40
-) -> list[Path]:
+def plot_pred_vs_obs(preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int = 40) -> list[Path]:
     """Hexbin density of predicted vs observed methylation level, one panel per model
     (log colour scale of rows per hexagon; the dashed line is y = x). Returns paths;
     ``ValueError`` when ``preds`` has no rows."""
