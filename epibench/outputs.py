@@ -349,6 +349,26 @@ CATALOGUE: tuple[Output, ...] = (
         "learning_curve",
     ),
     _o(
+        "evaluation/calibration.png",
+        "calibration",
+        "Calibration of the predicted probability of methylation on the test CpGs. Left: test CpGs in ten "
+        "bins of predicted probability, the observed share methylated against the bin's mean prediction "
+        f"{_INTERVALS}; a calibrated model follows the diagonal, one above it is underconfident, below it "
+        "overconfident. The legend gives each model's expected calibration error (ECE: the CpG-weighted mean "
+        "gap to the diagonal). Right: the CpGs per bin (log scale).",
+        "Evaluation",
+        "extras",
+    ),
+    _o("evaluation/calibration.pdf", "calibration", when="extras"),
+    _o(
+        "evaluation/calibration.tsv",
+        "calibration",
+        "Calibration per model and probability bin: CpGs, mean predicted probability, observed share "
+        "methylated (95 % interval), and per model the ECE (95 % interval) and the Brier score.",
+        "Evaluation",
+        "extras",
+    ),
+    _o(
         "evaluation/ablation/{model}.png",
         "ablate",
         "Mark ablation of model '{model}': the test CpGs predicted again with one histone mark hidden in every "

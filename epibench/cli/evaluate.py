@@ -57,14 +57,21 @@ def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
 
-def _write_table_and_figure(table, args: argparse.Namespace, plot, title: str, keys: list[str]) -> None:
+def _write_table_and_figure(
+    table,
+    args: argparse.Namespace,
+    plot,
+    title: str,
+    keys: list[str],
+    shown: tuple[str, ...] = ("auroc", "mse"),
+) -> None:
     """Write an evaluation ``table`` to ``args.out`` (TSV), ``plot(table, args.out_figure)``, and log
-    its ``keys`` columns with AUROC and MSE."""
+    its ``keys`` columns with the ``shown`` ones (each distinct row once)."""
     from epibench.io.atomic import write_tsv
 
     write_tsv(table, args.out)
     plot(table, args.out_figure)
-    log.info("%s:\n%s", title, table[[*keys, "auroc", "mse"]].to_string(index=False))
+    log.info("%s:\n%s", title, table[[*keys, *shown]].drop_duplicates().to_string(index=False))
 
 
 def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
@@ -101,6 +108,16 @@ def cmd_evaluate_loso(args: argparse.Namespace) -> None:
         load_predictions(args.predictions), args.held_out_json, args.cohort_model, args.n_boot, args.seed
     )
     _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
+
+
+def cmd_evaluate_calibration(args: argparse.Namespace) -> None:
+    from epibench.evaluate.calibration import calibration_table, plot_calibration
+    from epibench.evaluate.writers import load_predictions
+
+    table = calibration_table(
+        load_predictions(args.predictions, args.truth), n_boot=args.n_boot, seed=args.seed
+    )
+    _write_table_and_figure(table, args, plot_calibration, "calibration", ["model"], ("ece", "brier"))
 
 
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
@@ -184,6 +201,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_loso)
+    q = steps.add_parser(
+        "calibration", help="calibration of the predicted probability: reliability per bin, ECE, Brier score"
+    )
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
+    table_and_figure_args(q)
+    q.set_defaults(func=cmd_evaluate_calibration)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")

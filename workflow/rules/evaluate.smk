@@ -158,6 +158,27 @@ rule loso:
         " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
+rule calibration:
+    input:
+        predictions=PREDICTIONS,
+        truth=config["truth"] or [],
+    output:
+        table=result("calibration", "evaluation/calibration.tsv"),
+        png=reported("calibration", "evaluation/calibration.png"),
+        pdf=result("calibration", "evaluation/calibration.pdf"),
+    log:
+        f"{LOGS}/evaluate/calibration.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        n_boot=config["evaluate"]["n_boot"],
+        truth_args=optional_file_arg("--truth", "truth"),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate calibration --predictions {input.predictions:q} {params.truth_args}"
+        " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
 rule metrics:
     input:
         predictions=PREDICTIONS,
