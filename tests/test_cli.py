@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from epibench.cli import build_parser, main
 
 STAGES = [
-    "demo-data", "reference", "check-inputs", "ingest", "ingest-split", "ingest-group", "ingest-summary", "qc", "chrom-names", "regions", "shard-plan", "shards", "train", "predict",
-    "baseline", "evaluate", "attribute", "report",
+    "demo-data",
+    "reference",
+    "check-inputs",
+    "ingest",
+    "ingest-split",
+    "ingest-group",
+    "ingest-summary",
+    "qc",
+    "chrom-names",
+    "regions",
+    "shard-plan",
+    "shards",
+    "train",
+    "predict",
+    "baseline",
+    "evaluate",
+    "attribute",
+    "report",
 ]
 
 
@@ -32,8 +51,21 @@ def test_help_of_each_stage(stage):
 def test_bad_input_exits_2_with_file_and_line(tmp_path, tiny_cohort, capsys):
     bad = tmp_path / "bad.bedMethyl"
     bad.write_text("chr1\t10\t11\tx\t5\t+\t10\t11\t0,0,0\t5\tabc\n")
-    code = main(["ingest", "--input", str(bad), "--sample", "s", "--reference", str(tiny_cohort["fasta"]),
-                 "--out", str(tmp_path / "o.parquet"), "--qc", str(tmp_path / "o.json")])
+    code = main(
+        [
+            "ingest",
+            "--input",
+            str(bad),
+            "--sample",
+            "s",
+            "--reference",
+            str(tiny_cohort["fasta"]),
+            "--out",
+            str(tmp_path / "o.parquet"),
+            "--qc",
+            str(tmp_path / "o.json"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "bad.bedMethyl" in err and "line 1" in err
@@ -45,3 +77,71 @@ def test_bad_json_setting_is_a_usage_error(capsys):
         main(["train", "--shards", "x", "--model-json", "{not json", "--out-dir", "y"])
     assert stop.value.code == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+SHARD_SECTIONS = st.fixed_dictionaries(
+    {"bin_size": st.just(2)},  # the window's default (1000) is a multiple of it too
+    optional={
+        "window": st.integers(20, 4000).map(lambda w: w * 2),
+        "label_threshold": st.floats(0, 1),
+        "ambiguous_band": st.none() | st.tuples(st.floats(0, 0.5), st.floats(0.5, 1)).map(list),
+        "weight_pseudocount": st.floats(0, 100),
+        "drop_blacklisted": st.booleans(),
+    },
+)
+SPLIT_SECTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "mode": st.sampled_from(["auto", "chroms", "blocks"]),
+        "val_chroms": st.lists(st.sampled_from(["chr6", "7", "chr 8", "scaffold_1"]), max_size=3),
+        "test_chroms": st.lists(st.sampled_from(["chr9", "X"]), max_size=2),
+        "block_bp": st.integers(1000, 10**7),
+        "val_fraction": st.floats(0.01, 0.45),
+        "test_fraction": st.floats(0.01, 0.45),
+        "seed": st.integers(0, 2**31),
+    },
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shards=SHARD_SECTIONS, split=SPLIT_SECTIONS)
+def test_config_sections_reach_the_settings_through_the_flags(shards, split):
+    """What the workflow writes (settings_flags of a config section) parses back to the settings the
+    section means: ShardSettings(**shards), SplitSettings(**split), defaults where a key is absent."""
+    from epibench.cli.common import given as given_settings, settings_flags
+    from epibench.cli.shards import SHARD_SETTINGS, SPLIT_SETTINGS
+    from epibench.data.shards import ShardSettings
+    from epibench.data.splits import SplitSettings
+
+    parser = build_parser()
+    shard_args = parser.parse_args(
+        [
+            "shards",
+            "--sample",
+            "s",
+            "--group",
+            "g",
+            "--plan-dir",
+            "p",
+            "--regions",
+            "r",
+            "--reference",
+            "f",
+            "--out-dir",
+            "o",
+            *shlex.split(settings_flags(shards)),
+        ]
+    )
+    got = given_settings(shard_args, SHARD_SETTINGS)
+    if "ambiguous_band" in got:
+        got["ambiguous_band"] = tuple(got["ambiguous_band"])
+    want = (
+        dict(shards, ambiguous_band=tuple(shards["ambiguous_band"]))
+        if shards.get("ambiguous_band")
+        else {k: v for k, v in shards.items() if v is not None}
+    )
+    assert ShardSettings(**got) == ShardSettings(**want)
+    plan_args = parser.parse_args(
+        ["shard-plan", "--chrom-sizes", "c", "--out-dir", "o", *shlex.split(settings_flags(split))]
+    )
+    assert SplitSettings(**given_settings(plan_args, SPLIT_SETTINGS)) == SplitSettings(**split)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 
 def json_arg(text: str) -> dict:
-    """An argument type: a JSON object (``--settings-json '{"seed": 1}'``)."""
+    """An argument type: a JSON object (``--ensembles-json '{"ens": ["cnn", "hybrid"]}'``)."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
@@ -71,6 +72,29 @@ def bootstrap_args(p: argparse.ArgumentParser) -> None:
         "--n-boot", type=int, default=DEFAULT_N_BOOT, help="bootstrap resamples for the 95 %% intervals"
     )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+
+
+def given(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    """The settings ``names`` given on the command line (those left at None keep their dataclass default)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def settings_flags(settings: dict) -> str:
+    """Config settings as the command-line flags ``given`` reads back, quoted for the shell:
+    ``{"bin_size": 100, "drop_blacklisted": False, "val_chroms": ["chr4"], "ambiguous_band": None}`` ->
+    ``--bin-size 100 --no-drop-blacklisted --val-chroms chr4`` (None: left out, the default applies)."""
+    words = []
+    for name, value in sorted(settings.items()):
+        flag = "--" + name.replace("_", "-")
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            words.append(flag if value else f"--no-{flag[2:]}")
+        elif isinstance(value, (list, tuple)):
+            words += [flag, *map(str, value)]
+        else:
+            words += [flag, str(value)]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def format_value(name: str | None) -> str | None:

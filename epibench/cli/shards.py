@@ -7,7 +7,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from epibench.cli.common import json_arg, mark_arg
+from epibench.cli.common import given, json_arg, mark_arg
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
@@ -46,11 +46,54 @@ def cmd_regions(args: argparse.Namespace) -> None:
     log.info("annotated %d CpGs", len(result.table))
 
 
+# the fields of epibench.data.splits.SplitSettings and epibench.data.shards.ShardSettings (their
+# defaults apply to a flag not given)
+SPLIT_SETTINGS = ("mode", "val_chroms", "test_chroms", "block_bp", "val_fraction", "test_fraction", "seed")
+SHARD_SETTINGS = (
+    "window",
+    "bin_size",
+    "label_threshold",
+    "ambiguous_band",
+    "weight_pseudocount",
+    "drop_blacklisted",
+)
+
+
+def split_args(p: argparse.ArgumentParser) -> None:
+    """The held-out data settings (SPLIT_SETTINGS; config ``split``)."""
+    p.add_argument(
+        "--mode", choices=["auto", "chroms", "blocks"], help="held-out chromosomes, blocks, or auto"
+    )
+    p.add_argument("--val-chroms", nargs="*", help="held-out validation chromosomes (6 matches chr6)")
+    p.add_argument("--test-chroms", nargs="*", help="held-out test chromosomes")
+    p.add_argument("--block-bp", type=int, help="block length in blocks mode (bp)")
+    p.add_argument("--val-fraction", type=float, help="share of blocks held out for validation")
+    p.add_argument("--test-fraction", type=float, help="share of blocks held out for test")
+    p.add_argument("--seed", type=int, help="seed of the block draw")
+
+
+def shard_settings_args(p: argparse.ArgumentParser) -> None:
+    """How CpGs become examples (SHARD_SETTINGS; config ``shards``)."""
+    p.add_argument("--window", type=int, help="sequence window centred on the CpG (bp, even)")
+    p.add_argument("--bin-size", type=int, help="histone bin (bp); must divide the window")
+    p.add_argument("--label-threshold", type=float, help="methylated = level >= this")
+    p.add_argument(
+        "--ambiguous-band", type=float, nargs=2, metavar=("LOW", "HIGH"), help="drop low < level < high"
+    )
+    p.add_argument("--weight-pseudocount", type=float, help="coverage weight = n / (n + this)")
+    p.add_argument(
+        "--drop-blacklisted",
+        action=argparse.BooleanOptionalAction,
+        help="leave out blacklisted CpGs (default yes)",
+    )
+
+
 def cmd_shard_plan(args: argparse.Namespace) -> None:
     from epibench.data.plan import write_plan
     from epibench.data.splits import SplitSettings
 
-    mode = write_plan(args.chrom_sizes, SplitSettings(**args.split_json), args.min_share, args.out_dir)
+    settings = SplitSettings(**given(args, SPLIT_SETTINGS))
+    mode = write_plan(args.chrom_sizes, settings, args.min_share, args.out_dir)
     log.info("shard plan in %s: held-out %s", args.out_dir, mode)
 
 
@@ -61,8 +104,8 @@ def cmd_shards(args: argparse.Namespace) -> None:
     from epibench.io.genome_features import GenomeFeatures
     from epibench.io.reference import Reference
 
-    settings = dict(args.settings_json)
-    if settings.get("ambiguous_band") is not None:
+    settings = given(args, SHARD_SETTINGS)
+    if "ambiguous_band" in settings:
         settings["ambiguous_band"] = tuple(settings["ambiguous_band"])
     plan_dir = Path(args.plan_dir)
     groups = read_groups(plan_dir / "groups.tsv")
@@ -117,7 +160,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="shard groups (the scatter) and held-out splits of the reference",
     )
     p.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
-    p.add_argument("--split-json", type=json_arg, default={}, help="SplitSettings fields as JSON")
+    split_args(p)
     p.add_argument(
         "--min-share",
         type=float,
@@ -149,12 +192,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         help="NAME=bigWig, repeat per mark",
     )
-    p.add_argument(
-        "--settings-json",
-        type=json_arg,
-        default={},
-        help="ShardSettings fields as JSON",
-    )
+    shard_settings_args(p)
     p.add_argument(
         "--covariates-json",
         type=json_arg,

@@ -9,6 +9,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from epibench import outputs
+from epibench.cli.common import settings_flags
 from epibench.config import TRAINING_KEYS, WORKFLOW_KEYS, ConfigError
 from epibench.config import setup as cohort_setup
 from epibench.data.groups import read_groups
