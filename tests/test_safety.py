@@ -137,8 +137,11 @@ def test_every_shell_value_is_quoted():
 
 
 def test_argument_list_params_quote_their_values():
-    """Every ``*_args`` param is built by a function of common.smk that quotes with shlex."""
-    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    """Every ``*_args`` param is built by a function of common.smk (or of epibench.cli.common, which
+    writes config sections as flags) that quotes with shlex."""
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text() + (
+        REPO / "epibench" / "cli" / "common.py"
+    ).read_text()
     rules = "".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
     builders = set(re.findall(r"\n        \w+_args=(\w+)", rules))
     inline = re.findall(r"\n        \w+_args=\"[^\n]*\n((?:            .*\n)+)", rules)

@@ -15,9 +15,9 @@ checkpoint shard_plan:
     conda:
         "../../envs/epibench.yaml"
     params:
-        split=settings_flags(config["split"]),
+        split_args=settings_flags(config["split"]),
         min_share=config["shards"]["scatter_min_share"],
         out_dir=lambda wildcards, output: str(Path(output.groups).parent),
     shell:
-        "epibench shard-plan --chrom-sizes {input.sizes:q} {params.split}"
+        "epibench shard-plan --chrom-sizes {input.sizes:q} {params.split_args}"
         " --min-share {params.min_share:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

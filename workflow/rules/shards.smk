@@ -22,7 +22,7 @@ rule shards:
         "../../envs/epibench.yaml"
     params:
         marks_args=mark_args,
-        settings=settings_flags(without("shards", "scatter_min_share")),
+        settings_args=settings_flags(without("shards", "scatter_min_share")),
         plan_dir=lambda wildcards, input: str(Path(input.groups).parent),
         cpgs_args=optional_file_arg("--cpgs", "cpgs"),
         covariates=sample_covariates,
@@ -31,6 +31,6 @@ rule shards:
     shell:
         "epibench shards --sample {wildcards.sample:q} --group {wildcards.group:q}"
         " --plan-dir {params.plan_dir:q} {params.cpgs_args} --regions {input.regions:q}"
-        " --reference {input.fasta:q} {params.marks_args} {params.settings}"
+        " --reference {input.fasta:q} {params.marks_args} {params.settings_args}"
         " --covariates-json {params.covariates:q} {params.tads_args} {params.loops_args}"
         " --out-dir {output:q} > {log:q} 2>&1"
