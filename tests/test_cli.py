@@ -109,7 +109,6 @@ def test_config_sections_reach_the_settings_through_the_flags(shards, split):
     """What the workflow writes (settings_flags of a config section) parses back to the settings the
     section means: ShardSettings(**shards), SplitSettings(**split), defaults where a key is absent."""
     from epibench.cli.common import given as given_settings, settings_flags
-    from epibench.cli.shards import SHARD_SETTINGS, SPLIT_SETTINGS
     from epibench.data.shards import ShardSettings
     from epibench.data.splits import SplitSettings
 
@@ -132,7 +131,7 @@ def test_config_sections_reach_the_settings_through_the_flags(shards, split):
             *shlex.split(settings_flags(shards)),
         ]
     )
-    got = given_settings(shard_args, SHARD_SETTINGS)
+    got = given_settings(shard_args, ShardSettings)
     if "ambiguous_band" in got:
         got["ambiguous_band"] = tuple(got["ambiguous_band"])
     want = (
@@ -144,4 +143,4 @@ def test_config_sections_reach_the_settings_through_the_flags(shards, split):
     plan_args = parser.parse_args(
         ["shard-plan", "--chrom-sizes", "c", "--out-dir", "o", *shlex.split(settings_flags(split))]
     )
-    assert SplitSettings(**given_settings(plan_args, SPLIT_SETTINGS)) == SplitSettings(**split)
+    assert SplitSettings(**given_settings(plan_args, SplitSettings)) == SplitSettings(**split)

@@ -74,9 +74,13 @@ def bootstrap_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
 
 
-def given(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
-    """The settings ``names`` given on the command line (those left at None keep their dataclass default)."""
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+def given(args: argparse.Namespace, settings_class: type) -> dict:
+    """The fields of the settings dataclass given on the command line (one flag per field; a flag left
+    at None keeps the field's default). A field without a flag is an AttributeError, not a silent default."""
+    from dataclasses import fields
+
+    values = {field.name: getattr(args, field.name) for field in fields(settings_class)}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def settings_flags(settings: dict) -> str:

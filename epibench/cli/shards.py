@@ -46,21 +46,8 @@ def cmd_regions(args: argparse.Namespace) -> None:
     log.info("annotated %d CpGs", len(result.table))
 
 
-# the fields of epibench.data.splits.SplitSettings and epibench.data.shards.ShardSettings (their
-# defaults apply to a flag not given)
-SPLIT_SETTINGS = ("mode", "val_chroms", "test_chroms", "block_bp", "val_fraction", "test_fraction", "seed")
-SHARD_SETTINGS = (
-    "window",
-    "bin_size",
-    "label_threshold",
-    "ambiguous_band",
-    "weight_pseudocount",
-    "drop_blacklisted",
-)
-
-
 def split_args(p: argparse.ArgumentParser) -> None:
-    """The held-out data settings (SPLIT_SETTINGS; config ``split``)."""
+    """The held-out data settings: one flag per field of epibench.data.splits.SplitSettings (config ``split``)."""
     p.add_argument(
         "--mode", choices=["auto", "chroms", "blocks"], help="held-out chromosomes, blocks, or auto"
     )
@@ -73,7 +60,7 @@ def split_args(p: argparse.ArgumentParser) -> None:
 
 
 def shard_settings_args(p: argparse.ArgumentParser) -> None:
-    """How CpGs become examples (SHARD_SETTINGS; config ``shards``)."""
+    """How CpGs become examples: one flag per field of epibench.data.shards.ShardSettings (config ``shards``)."""
     p.add_argument("--window", type=int, help="sequence window centred on the CpG (bp, even)")
     p.add_argument("--bin-size", type=int, help="histone bin (bp); must divide the window")
     p.add_argument("--label-threshold", type=float, help="methylated = level >= this")
@@ -92,7 +79,7 @@ def cmd_shard_plan(args: argparse.Namespace) -> None:
     from epibench.data.plan import write_plan
     from epibench.data.splits import SplitSettings
 
-    settings = SplitSettings(**given(args, SPLIT_SETTINGS))
+    settings = SplitSettings(**given(args, SplitSettings))
     mode = write_plan(args.chrom_sizes, settings, args.min_share, args.out_dir)
     log.info("shard plan in %s: held-out %s", args.out_dir, mode)
 
@@ -104,7 +91,7 @@ def cmd_shards(args: argparse.Namespace) -> None:
     from epibench.io.genome_features import GenomeFeatures
     from epibench.io.reference import Reference
 
-    settings = given(args, SHARD_SETTINGS)
+    settings = given(args, ShardSettings)
     if "ambiguous_band" in settings:
         settings["ambiguous_band"] = tuple(settings["ambiguous_band"])
     plan_dir = Path(args.plan_dir)
