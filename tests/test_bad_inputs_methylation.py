@@ -40,7 +40,12 @@ from bad_inputs import (
 )
 from conftest import count_case
 from epibench.io.methylation import ingest
-from epibench.io.methylation.group_ingest import MIN_CALLS_TO_JUDGE, ingest_group, merge_ingest_qc, split_calls
+from epibench.io.methylation.group_ingest import (
+    MIN_CALLS_TO_JUDGE,
+    ingest_group,
+    merge_ingest_qc,
+    split_calls,
+)
 
 # --- the reference: three sequences, soft-masked and IUPAC stretches, a CpG every 9 bp or so ---
 
@@ -75,7 +80,7 @@ def references(tmp_path_factory) -> dict:
 
 # --- formats: how a call is written, and how a line is read (FORMATS.md) --------------------
 
-BASE = {"bismark_cov": 1, "bismark_cpg_report": 1}  # every other text format is 0-based
+BASE = {"bismark_cov": 1, "bismark_cpg_report": 1, "count_table": 1}  # every other text format is 0-based
 STRANDED = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report"}
 CONTEXT_FORMATS = STRANDED  # a context (or modification) column: bedMethyl's in 14-column files only
 FILE_NAMES = {
@@ -86,6 +91,7 @@ FILE_NAMES = {
     "bismark_zero_cov": "s.bismark.zero.cov",
     "bismark_cpg_report": "s.CpG_report.txt",
     "methyldackel": "s_CpG.bedGraph",
+    "count_table": "s.tab",
 }
 FORMATS = list(FILE_NAMES)
 # 0-based columns each reader reads, by kind (the ones a damaged value must be caught in)
@@ -97,6 +103,7 @@ INT_COLUMNS = {
     "bismark_zero_cov": [1, 4, 5],
     "bismark_cpg_report": [1, 3, 4],
     "methyldackel": [1, 4, 5],
+    "count_table": [1, 2, 3],
 }
 FLOAT_COLUMNS = {
     "methylc": [4],
@@ -170,6 +177,8 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
             "CG" if call.cg else "CHH",
         ]
         fields.append("CGA")
+    elif fmt == "count_table":  # chrom, 1-based position, total, methylated
+        fields = [call.name, str(pos + 1), str(total), str(meth)]
     else:  # bismark coverage (1-based, start = end, or .zero.cov) and MethylDackel bedGraphs
         start = pos + BASE.get(fmt, 0)
         end = start if fmt == "bismark_cov" else start + 1
@@ -248,6 +257,11 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
     if fmt == "bismark_cpg_report":
         strand, meth, unmeth = _strand(f[2], "+ -"), _int(f[3]), _int(f[4])
         return f[0], start - 1, strand, float(meth), meth + unmeth, f[5] == "CG"
+    if fmt == "count_table":
+        total, meth = _int(f[2]), _int(f[3])
+        if meth > total:
+            raise Bad(text)
+        return f[0], start - 1, ".", float(meth), total, True
     end = _int(f[2], -(1 << 62))
     if end < start + (1 - base):  # a 0-based half-open interval is not empty; a 1-based one not reversed
         raise Bad(text)
@@ -514,6 +528,7 @@ def cases(draw) -> Case:
             "bedmethyl": draw(st.sampled_from([11, 14])),
             "modkit": 18,
             "bismark_cpg_report": 7,
+            "count_table": 4,
         }.get(fmt, 6),
         old_order=fmt == "methylc" and draw(st.booleans()),
     )

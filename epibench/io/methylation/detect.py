@@ -18,6 +18,8 @@ methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, 
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
 bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
 methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
+count_table          4 fields: chrom, 1-based position, total, methylated (a ``chr pos N X``
+                     column-header line, as DSS writes, is skipped)
 ==================== ======================================================================
 
 A 6-column file with neither a ``.cov`` suffix nor a track line and end > start is read
@@ -33,7 +35,7 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench.errors import InputError
-from epibench.io.methylation import bigwig
+from epibench.io.methylation import bigwig, count_table
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import iter_lines
 
@@ -47,6 +49,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "bismark_zero_cov": (6,),
     "bismark_cpg_report": (7,),
     "methyldackel": (6,),
+    "count_table": (count_table.N_COLUMNS,),
 }
 WHITESPACE_SPLIT = {"modkit"}
 SAMPLE_ROWS = 50
@@ -67,6 +70,8 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     if binary is not None:
         return binary
     n_header, has_track, rows = _sniff(path)
+    if rows and count_table.is_column_header(rows[0][1].split("\t")):
+        n_header, rows = rows[0][0], rows[1:]
     if not rows:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
     first_line, first_text = rows[0]
@@ -133,6 +138,8 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "methylc"
     if n == 6:
         return _six_column_format(path, rows, has_track)
+    if n == count_table.N_COLUMNS:
+        return "count_table"
     raise InputError(
         f"unrecognised methylation format ({n} tab-separated fields): {text!r}; "
         f"expected one of {', '.join(FORMATS)} (see FORMATS.md), or pass the format explicitly",

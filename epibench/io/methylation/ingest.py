@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.methylation import bedgraph, bedmethyl, bigwig, cytosine_report, methylc
+from epibench.io.methylation import bedgraph, bedmethyl, bigwig, count_table, cytosine_report, methylc
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE, to_canonical
 from epibench.io.methylation.detect import detect_source
@@ -29,6 +29,7 @@ READERS = {
     "bismark_zero_cov": bedgraph.read_zero_based,
     "bismark_cpg_report": cytosine_report.read,
     "methyldackel": bedgraph.read_zero_based,
+    "count_table": count_table.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
 

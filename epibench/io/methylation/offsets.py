@@ -104,7 +104,7 @@ def format_options(source: Source) -> dict[int, str]:
 
 def base_of(fmt: str) -> int:
     """The coordinate base (0 or 1) a format's reader uses."""
-    return 1 if fmt in ("bismark_cov", "bismark_cpg_report") else 0
+    return 1 if fmt in ("bismark_cov", "bismark_cpg_report", "count_table") else 0
 
 
 def structure_text(source: Source, base: int, shift: int) -> str:

@@ -1,0 +1,46 @@
+"""Plain count tables: chrom, position (1-based), total reads, methylated reads.
+
+Many tools export this four-column layout (MethylSeekR's and bsseq's example tables, DSS's
+input, with or without DSS's ``chr pos N X`` header line): one row per CpG, the position
+the C of the CpG on the forward strand with strands merged, or a cytosine of either strand.
+No strand column: the reference decides whether a row sits on the C or the G of a CpG.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from epibench.io.methylation.calls import UNSTRANDED, Calls
+from epibench.io.methylation.columns import INT, STR, Source, check, check_count, check_start, read_columns
+
+BASE = 1
+N_COLUMNS = 4
+
+
+def is_column_header(fields: list[str]) -> bool:
+    """Whether a four-field first line names the columns (``chr pos N X``): no field after the
+    chromosome is a number. A line with one bad number among numbers is a damaged data row."""
+    return len(fields) == N_COLUMNS and not any(field.strip().lstrip("-").isdigit() for field in fields[1:])
+
+
+def read(source: Source) -> Calls:
+    cols = read_columns(
+        source,
+        {0: ("chrom", STR), 1: ("position", INT), 2: ("total reads", INT), 3: ("methylated reads", INT)},
+    )
+    position, n_total, n_meth = cols[1], cols[2], cols[3]
+    check_start(source, position, BASE)
+    check_count(source, n_total, "total read count")
+    check_count(source, n_meth, "methylated read count")
+    check(source, n_meth > n_total, "more methylated reads (column 4) than total reads (column 3)")
+    return Calls(
+        source=source,
+        chrom=cols[0],
+        pos=position - BASE,
+        strand=np.full(len(position), UNSTRANDED, dtype=np.int8),
+        n_meth=n_meth.astype(np.float64),
+        n_total=n_total,
+        cg_context=None,
+        row=None,  # call i is data row i
+        base=BASE,
+    )
