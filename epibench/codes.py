@@ -17,3 +17,6 @@ for _code, _base in enumerate(BASES[:N_CODE]):
     CODE_OF_BYTE[ord(_base.lower())] = _code
 REGION_CLASSES = ("promoter", "enhancer", "gene_body", "intergenic")
 SPLITS = ("train", "val", "test")
+
+# the features of each neighbour-context token (epibench.data.neighbours), in order
+NEIGHBOUR_FEATURES = ("level", "log10_coverage", "log10_distance")

@@ -292,6 +292,27 @@ def _check_settings(config: dict) -> None:
         raise ConfigError(f"learning_curve.model {curve_model!r} is not a model in 'models'")
     if config["attribute"]["model"] not in models:
         raise ConfigError(f"attribute.model {config['attribute']['model']!r} is not a model in 'models'")
+    readers = [f"model {n}" for n, m in models.items() if m.get("neighbours")]
+    readers += [f"baseline {n}" for n in config["evaluate"]["baselines"] if n in CONTEXT_BASELINES]
+    if readers and not config["shards"]["neighbours"]:
+        raise ConfigError(
+            f"{', '.join(readers)} read(s) the neighbour context, but shards.neighbours is 0: set it to "
+            "K, the measured CpGs on each side (e.g. 5)"
+        )
+    if models[config["attribute"]["model"]].get("neighbours"):
+        raise ConfigError(
+            f"attribute.model {config['attribute']['model']!r} reads the neighbour context; the attributions "
+            "cover sequence and marks: name a model without neighbours: true"
+        )
+
+
+CONTEXT_BASELINES = ("gbm_neighbours",)  # baselines that read the neighbour context
+
+
+def reads_context(config: dict, name: str) -> bool:
+    """Whether model or baseline ``name`` reads the neighbour context (the leaderboard's mode)."""
+    entry = config["models"].get(name)
+    return name in CONTEXT_BASELINES or bool(entry and entry.get("neighbours"))
 
 
 def curve_models(config: dict) -> dict[str, dict]:
@@ -343,6 +364,8 @@ class CohortSetup:
     trained: every model to train (the config's, then those two).
     sequence_only: see ``sequence_only``.
     baselines: the baselines scored (gbm_histone as gbm_region when sequence_only).
+    context_models: the models and baselines that read the neighbour context (``reads_context``);
+    context_new: the new model of that mode, the first model with ``neighbours: true`` (None without).
     plan: the output catalogue's lists and features for this cohort (epibench.outputs).
     """
 
@@ -354,6 +377,8 @@ class CohortSetup:
     trained: dict[str, dict]
     sequence_only: bool
     baselines: list[str]
+    context_models: list[str]
+    context_new: str | None
     plan: CohortPlan
 
 
@@ -372,6 +397,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
             for name in evaluate["baselines"]
         )
     )
+    context_models = [name for name in [*config["models"], *baselines] if reads_context(config, name)]
     features = {
         "marks": not only_sequence,
         "ablation": evaluate["ablation"] and not only_sequence,
@@ -400,5 +426,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
         trained=config["models"] | curve | held_out,
         sequence_only=only_sequence,
         baselines=baselines,
+        context_models=context_models,
+        context_new=next((name for name in config["models"] if name in context_models), None),
         plan=plan,
     )

@@ -68,9 +68,10 @@ def make_cohort(root: Path, chrom_length: int) -> dict:
     }
 
 
-def make_shards(cohort: dict, root: Path, with_marks: bool = True) -> list[Path]:
+def make_shards(cohort: dict, root: Path, with_marks: bool = True, neighbours: int = 0) -> list[Path]:
     """Shard folders of ``cohort`` (window 200, bins of 50; val chr2, test chr3), one per sample x chromosome;
-    ``with_marks`` False: without the marks (a methylation-only cohort)."""
+    ``with_marks`` False: without the marks (a methylation-only cohort); ``neighbours``: the neighbour
+    context's K."""
     from epibench.data.groups import read_groups
     from epibench.data.plan import write_plan
     from epibench.data.shards import ShardSettings, build_shard
@@ -95,7 +96,7 @@ def make_shards(cohort: dict, root: Path, with_marks: bool = True) -> list[Path]
                 chroms,
                 dirs[-1],
                 sample,
-                ShardSettings(window=200, bin_size=50),
+                ShardSettings(window=200, bin_size=50, neighbours=neighbours),
             )
     return dirs
 
@@ -116,6 +117,12 @@ def tiny_shards(tiny_cohort, tmp_path_factory) -> list[Path]:
 def tiny_shards_without_marks(tiny_cohort, tmp_path_factory) -> list[Path]:
     """Shard folders of the tiny cohort built without its marks: a methylation-only cohort."""
     return make_shards(tiny_cohort, tmp_path_factory.mktemp("tiny_shards_without_marks"), with_marks=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_shards_with_neighbours(tiny_cohort, tmp_path_factory) -> list[Path]:
+    """Shard folders of the tiny cohort with the neighbour context, K = 3."""
+    return make_shards(tiny_cohort, tmp_path_factory.mktemp("tiny_shards_with_neighbours"), neighbours=3)
 
 
 @pytest.fixture(scope="session")
@@ -178,7 +185,9 @@ def path_without_venv() -> str:
     return os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
 
 
-def run(args: list[str], cwd: Path, check: bool = True, path: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], cwd: Path, check: bool = True, path: str | None = None
+) -> subprocess.CompletedProcess:
     """Run ``args`` with the venv's bin off PATH (``path`` instead, when given): every rule must
     find epibench beside the Python that runs Snakemake, as with ``.venv/bin/snakemake``."""
     env = {**os.environ, "PATH": path or path_without_venv()}
@@ -201,6 +210,17 @@ def tiny_demo_data(root: Path, samples: int) -> Path:
     """``epibench demo-data`` into ``root``/resources/tiny: three 100-kb chromosomes, ``samples``
     samples with methylation calls and marks (config/tiny.yaml's inputs); returns its sample sheet."""
     out = "resources/tiny"
-    run([str(BIN / "epibench"), "demo-data", "--out", out, "--chrom-lengths", "100000,100000,100000",
-         "--samples", str(samples)], root)
+    run(
+        [
+            str(BIN / "epibench"),
+            "demo-data",
+            "--out",
+            out,
+            "--chrom-lengths",
+            "100000,100000,100000",
+            "--samples",
+            str(samples),
+        ],
+        root,
+    )
     return root / out / "samples.tsv"

@@ -87,6 +87,7 @@ SHARD_SECTIONS = st.fixed_dictionaries(
         "ambiguous_band": st.none() | st.tuples(st.floats(0, 0.5), st.floats(0.5, 1)).map(list),
         "weight_pseudocount": st.floats(0, 100),
         "drop_blacklisted": st.booleans(),
+        "neighbours": st.integers(0, 64),
     },
 )
 SPLIT_SECTIONS = st.fixed_dictionaries(

@@ -58,7 +58,7 @@ class MarkPresence(torch.nn.Module):
         super().__init__()
         self.k = k
 
-    def forward(self, seq, hist, hist_mask, region):
+    def forward(self, seq, hist, hist_mask, region, nbr=None, nbr_mask=None):
         level = hist_mask[:, self.k].float().mean(-1)
         return {"level": level, "logit": torch.logit(level.clamp(1e-4, 1 - 1e-4))}
 

@@ -20,6 +20,8 @@ from epibench.evaluate.predict import predict
 from epibench.evaluate.tables import PREDICTION_COLUMNS, check_predictions
 from epibench.codes import BASES, REGION_CLASSES
 
+WITHOUT_CONTEXT = sorted(name for name, spec in BASELINES.items() if not spec.needs_context)
+
 
 def _read_fasta(path) -> dict[str, str]:
     """Chromosome name -> upper-case sequence."""
@@ -43,7 +45,7 @@ def _composition_from_text(text: str) -> tuple[float, float]:
 @pytest.fixture(scope="module")
 def tables(tiny_shards) -> dict[str, tuple[pd.DataFrame, dict]]:
     """Baseline name -> fit_baseline's (predictions, record) on the tiny shards, default settings."""
-    return {name: fit_baseline(name, tiny_shards) for name in BASELINES}
+    return {name: fit_baseline(name, tiny_shards) for name in WITHOUT_CONTEXT}
 
 
 def test_gc_and_cpg_density_match_the_fasta_text(tiny_shards, tiny_cohort):
@@ -93,12 +95,12 @@ def test_window_features_shapes_and_row_subsets(tiny_shards):
 class _ConstantModel(torch.nn.Module):
     """A stand-in deep model: level 0.5, logit 0 for every row."""
 
-    def forward(self, seq, hist, hist_mask, region):
+    def forward(self, seq, hist, hist_mask, region, nbr=None, nbr_mask=None):
         zeros = torch.zeros(seq.shape[0])
         return {"level": zeros + 0.5, "logit": zeros}
 
 
-@pytest.mark.parametrize("name", sorted(BASELINES))
+@pytest.mark.parametrize("name", WITHOUT_CONTEXT)
 def test_predictions_table_is_the_deep_models_format(tables, tiny_shards, name):
     table, record = tables[name]
     check_predictions(table)
@@ -141,7 +143,7 @@ def test_baselines_learn(tables):
         assert np.corrcoef(table["level_true"], table["level_pred"])[0, 1] > 0.3
 
 
-@pytest.mark.parametrize("name", sorted(BASELINES))
+@pytest.mark.parametrize("name", WITHOUT_CONTEXT)
 def test_same_seed_same_predictions_and_subsampling_to_the_cap(tiny_shards, name):
     first, record = fit_baseline(name, tiny_shards, max_train_rows=300, seed=7)
     again, _ = fit_baseline(name, tiny_shards, max_train_rows=300, seed=7)

@@ -30,7 +30,14 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_leaderboard
 
     table = write_leaderboard(
-        args.metrics, args.train_metrics, args.baselines, args.ensembles_json, args.new, args.out
+        args.metrics,
+        args.train_metrics,
+        args.baselines,
+        args.ensembles_json,
+        args.new,
+        args.out,
+        tuple(args.neighbour_models),
+        args.new_with_neighbours,
     )
     log.info("%s", verdict(table, args.new))
 
@@ -157,6 +164,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--baselines", nargs="*", default=[], help="baselines' fit records (.json)")
     q.add_argument("--ensembles-json", type=json_arg, default={}, help="ensemble -> its member models")
     q.add_argument("--new", default="hybrid", help="the model the verdicts judge")
+    q.add_argument(
+        "--neighbour-models", nargs="*", default=[], help="models and baselines reading the neighbour context"
+    )
+    q.add_argument("--new-with-neighbours", default=None, help="the new model of the neighbour mode")
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)
     q = steps.add_parser(

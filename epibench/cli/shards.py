@@ -73,6 +73,9 @@ def shard_settings_args(p: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         help="leave out blacklisted CpGs (default yes)",
     )
+    p.add_argument(
+        "--neighbours", type=int, help="the neighbour context: K measured CpGs on each side (0 = off)"
+    )
 
 
 def cmd_shard_plan(args: argparse.Namespace) -> None:

@@ -10,12 +10,15 @@ batch of indices) returns a dict of batched tensors:
   signal, missing bins 0;
   hist_mask (B, M, NB) bool, True where observed; region (B,) int64; level (B,) float32;
   label (B,) float32; weight (B,) float32; index (B,) int64 (row in the dataset, to join
-  predictions back).
+  predictions back); with the neighbour context (shards built with ``neighbours`` K > 0,
+  epibench.data.neighbours) also nbr (B, 2K, 3) float32 (level, log10 coverage, log10 distance of
+  the K nearest measured CpGs on each side, in genome order; missing 0) and nbr_mask (B, 2K) bool.
 
 Each input stream is a provider (epibench.data.inputs: the sequence windows, then the channels of
 hist in order: marks, same_tad, covariates); the dataset gathers rows and stacks what they give.
 Reverse complement (``BatchRequest.flip``): the sequence is reversed and complemented
-(A<->T, C<->G, N stays) and the histone bins reversed; the CpG stays at W//2-1, W//2.
+(A<->T, C<->G, N stays), the histone bins and the neighbour tokens reversed; the CpG stays at
+W//2-1, W//2.
 Missing marks: a mark of a row is missing (hist 0, hist_mask False) where the shards have
 no signal, where ``BatchRequest.drop`` says so (mark dropout) and for ``hide_marks``.
 Sample covariates (manifest ``covariates``: feature name -> value, e.g. ``condition=tumour``
@@ -38,6 +41,7 @@ from torch.utils.data import Dataset
 from epibench.codes import SPLITS
 from epibench.data.inputs import CovariateChannels, MarkChannels, SameTadChannel, SequenceWindows, ShardGrid
 from epibench.data.manifest import check_compatible, open_arrays, read_manifest
+from epibench.data.neighbours import NeighbourContext
 from epibench.data.normalise import HISTONE_NORMS
 from epibench.data.row_index import RowIndex, split_runs
 from epibench.errors import InputError
@@ -96,6 +100,8 @@ class ShardDataset(Dataset):
             SameTadChannel(self.manifests, grid),
             CovariateChannels(self.manifests, self.n_bins),
         ]
+        self.context = NeighbourContext(self.manifests)
+        self.n_context: int = self.context.n_tokens  # neighbour tokens per row (2K; 0 without)
         self.histone_marks: list[str] = self.mark_channels.channels
         self.marks: list[str] = [name for provider in self.channel_inputs for name in provider.channels]
         self.labelled = all(m.get("labelled", True) for m in self.manifests)
@@ -145,7 +151,11 @@ class ShardDataset(Dataset):
         arrays = self.arrays[shard]
         chrom = np.asarray(arrays["chrom"][rows], dtype=np.int64)
         pos = np.asarray(arrays["pos"][rows])
-        return {
+        context = {}
+        if self.n_context:
+            split = np.asarray(arrays["split"][rows], dtype=np.int64)
+            context["nbr"] = self.context.tokens(arrays, chrom, pos, split)
+        return context | {
             "seq": self.sequence.windows(shard, chrom, pos),
             "hist": np.concatenate(
                 [p.values(shard, arrays, chrom, pos) for p in self.channel_inputs], axis=1
@@ -171,6 +181,8 @@ class ShardDataset(Dataset):
         if flip.any():
             batch["seq"][flip] = reverse_complement_codes(batch["seq"][flip])
             batch["hist"][flip] = batch["hist"][flip][..., ::-1]
+            if self.n_context:
+                batch["nbr"][flip] = batch["nbr"][flip][:, ::-1]
         if self.hidden_marks:
             batch["hist"][:, list(self.hidden_marks)] = np.nan
         if request.drop is not None:
@@ -179,6 +191,12 @@ class ShardDataset(Dataset):
         batch["hist"] = np.where(observed, batch["hist"], 0.0).astype(np.float32)
         tensors = {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in batch.items()}
         tensors["hist_mask"] = torch.from_numpy(observed)
+        if self.n_context:
+            known = ~np.isnan(batch["nbr"][..., 0])
+            tensors["nbr"] = torch.from_numpy(
+                np.where(known[..., None], batch["nbr"], 0.0).astype(np.float32)
+            )
+            tensors["nbr_mask"] = torch.from_numpy(known)
         tensors["index"] = torch.from_numpy(indices.copy())
         return tensors
 

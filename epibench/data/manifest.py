@@ -25,8 +25,14 @@ ARRAY_DTYPES = {
     "weight": "float32",  # (N,) coverage weight n / (n + k)
     "split": "int8",  # (N,) epibench.codes.SPLITS code
 }
+# with the neighbour context (manifest "neighbours" > 0): the sample's measured CpGs (epibench.data.neighbours)
+NEIGHBOUR_ARRAY_DTYPES = {
+    "nbr_key": "int64",  # (K,) sorted: chromosome index, split code and position in one number
+    "nbr_level": "float32",  # (K,) observed methylation level 0-1
+    "nbr_total": "float32",  # (K,) read depth
+}
 # arrays only some shards have: the TAD of each grid bin (G,), -1 outside (epibench.io.genome_features)
-OPTIONAL_ARRAY_DTYPES = {"tad_id": "int32"}
+OPTIONAL_ARRAY_DTYPES = {"tad_id": "int32", **NEIGHBOUR_ARRAY_DTYPES}
 
 
 def sha256_of(path: Path) -> str:
@@ -90,6 +96,7 @@ COMPATIBLE_KEYS = (
     "bin_size",
     "label_threshold",
     "ambiguous_band",
+    "neighbours",
     "reference genome",
     "split plan",
 )
@@ -102,4 +109,6 @@ def _setting(manifest: dict, key: str):
         return manifest["split_plan_sha256"]
     if key == "covariate channels":
         return list(manifest.get("covariates", {}))
+    if key == "neighbours":
+        return manifest.get("neighbours", 0)
     return manifest[key]

@@ -11,7 +11,10 @@ What a shard stores (epibench.data.manifest has the layout):
   stored once, not once per overlapping window (epibench.data.windows); a cohort without marks
   stores a grid of zero columns;
 - no sequence: windows are cut at load time from the reference (epibench.io.genome_windows),
-  which the manifest names with its fingerprint.
+  which the manifest names with its fingerprint;
+- with ``neighbours`` K > 0 (the neighbour context), the sample's measured CpGs (epibench.data.neighbours):
+  every reference CpG it has calls for, blacklisted ones left out but ambiguous ones kept, each under
+  the split of its block, for the dataset to find each row's K nearest on either side.
 CpGs are dropped, and counted, when they are not reference CpGs, are blacklisted, fall in
 the ambiguous level band, or have a window that crosses a split boundary.
 """
@@ -31,10 +34,12 @@ import pyarrow.parquet as pq
 from epibench.data.manifest import (
     ARRAY_DTYPES,
     MANIFEST_NAME,
+    NEIGHBOUR_ARRAY_DTYPES,
     OPTIONAL_ARRAY_DTYPES,
     SCHEMA_VERSION,
     sha256_of,
 )
+from epibench.data.neighbours import measured_arrays
 from epibench.data.splits import DROPPED, SplitMap, check_block_size, read_split_plan
 from epibench.data.windows import input_span
 from epibench.errors import InputError
@@ -58,8 +63,11 @@ class ShardSettings:
     ambiguous_band: tuple[float, float] | None = None
     weight_pseudocount: float = 5.0
     drop_blacklisted: bool = True
+    neighbours: int = 0  # K measured CpGs on each side as the neighbour context (0: off)
 
     def __post_init__(self):
+        if self.neighbours < 0:
+            raise ValueError(f"neighbours must be >= 0, got {self.neighbours}")
         if self.window % 2 or self.window % self.bin_size:
             raise ValueError(
                 f"window ({self.window}) must be even and a multiple of bin_size ({self.bin_size})"
@@ -78,9 +86,11 @@ def _chrom_cpgs(
     chrom: str,
     settings: ShardSettings,
     counts: dict[str, int],
-) -> pd.DataFrame:
-    """The sample's kept CpGs of ``chrom`` with their region class, sorted by position; without
-    a ``cpg_table`` (a sample to predict, no methylation calls) every reference CpG, level NaN."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the sample's kept CpGs of ``chrom`` with their region class, its measured CpGs), both sorted
+    by position; without a ``cpg_table`` (a sample to predict, no methylation calls) every reference
+    CpG, level NaN, and no measured CpG. Measured: reference CpGs with calls, blacklisted ones dropped
+    (as for the kept ones), those in the ambiguous band kept."""
     regions = _read_rows(region_table, chrom)
     if cpg_table is None:
         cpgs = pd.DataFrame({"pos": regions["pos"], "n_total": 0, "level": np.float32(np.nan)})
@@ -91,12 +101,14 @@ def _chrom_cpgs(
     if settings.drop_blacklisted and "blacklisted" in merged:
         counts["blacklisted"] += int(merged["blacklisted"].sum())
         merged = merged[~merged["blacklisted"]]
+    merged = merged.sort_values("pos", kind="stable")
+    measured = merged[:0] if cpg_table is None else merged
     if settings.ambiguous_band is not None:
         low, high = settings.ambiguous_band
         ambiguous = (merged["level"] > low) & (merged["level"] < high)
         counts["ambiguous"] += int(ambiguous.sum())
         merged = merged[~ambiguous]
-    return merged.sort_values("pos", kind="stable")
+    return merged, measured
 
 
 def _cpg_arrays(cpgs: pd.DataFrame, split: np.ndarray, chrom_index: int, settings: ShardSettings) -> dict:
@@ -163,10 +175,13 @@ def build_shard(
         "crosses_split": 0,
     }
     parts: dict[str, list[np.ndarray]] = {name: [] for name in ARRAY_DTYPES}
+    if settings.neighbours:
+        parts.update({name: [] for name in NEIGHBOUR_ARRAY_DTYPES})
     chrom_info = []
     grid_offset = 0
     for chrom in chroms:
-        cpgs = _chrom_cpgs(cpg_table, region_table, chrom, settings, counts)
+        cpgs, measured = _chrom_cpgs(cpg_table, region_table, chrom, settings, counts)
+
         first, last = input_span(cpgs["pos"].to_numpy(np.int64), settings.window, settings.bin_size)
         split = split_map.span_split(chrom, first, last)
         keep = split != DROPPED
@@ -178,11 +193,16 @@ def build_shard(
         if genome_features is not None:
             channels += genome_features.grids(chrom, length, settings.bin_size)
             if genome_features.has_tads:
-                parts.setdefault("tad_id", []).append(genome_features.tad_ids(chrom, length, settings.bin_size))
+                parts.setdefault("tad_id", []).append(
+                    genome_features.tad_ids(chrom, length, settings.bin_size)
+                )
         grid = _grid(channels, length, settings.bin_size)
         parts["hist"].append(grid)
         for name, array in _cpg_arrays(cpgs[keep], split[keep], len(chrom_info), settings).items():
             parts[name].append(array)
+        if settings.neighbours:
+            for name, array in measured_arrays(measured, split_map, chrom, len(chrom_info)).items():
+                parts[name].append(array)
         chrom_info.append(
             {
                 "name": chrom,
@@ -210,6 +230,7 @@ def build_shard(
         "covariates": dict(covariates or {}),
         "label_threshold": settings.label_threshold,
         "ambiguous_band": settings.ambiguous_band,
+        "neighbours": settings.neighbours,
         "reference": {
             "fasta": os.path.relpath(Path(fasta).resolve(), Path(out_dir).resolve()),
             "fai_sha256": fai_fingerprint(fasta),
@@ -223,8 +244,8 @@ def build_shard(
         "arrays": {},
     }
     with atomic_dir(out_dir) as tmp:
-        with_tads = genome_features is not None and genome_features.has_tads
-        for name, dtype in {**ARRAY_DTYPES, **(OPTIONAL_ARRAY_DTYPES if with_tads else {})}.items():
+        optional = {name: dtype for name, dtype in OPTIONAL_ARRAY_DTYPES.items() if name in parts}
+        for name, dtype in {**ARRAY_DTYPES, **optional}.items():
             shape = (0, len(manifest["marks"])) if name == "hist" else (0,)
             array = np.concatenate(parts[name]) if parts.get(name) else np.empty(shape)
             path = tmp / f"{name}.npy"

@@ -14,7 +14,11 @@ tree model on the binned histone marks every methylation paper since Zhang et al
   one-hot, CpG density and GC content;
 - ``gbm_region`` (region + composition): the same gradient boosting without the histone features,
   the tree baseline of a cohort without marks (the workflow runs it in place of ``gbm_histone``
-  there), and beside ``gbm_histone`` what the marks add to it.
+  there), and beside ``gbm_histone`` what the marks add to it;
+- ``gbm_neighbours`` (BoostMe, Zou et al. 2018, the fair baseline of the neighbour-context mode):
+  ``gbm_histone``'s features plus the neighbour context (epibench.data.neighbours: level, log10
+  coverage, log10 distance of the K nearest measured CpGs on each side; missing neighbours NaN, which
+  the histogram gradient boosting routes natively).
 
 They see the same rows as the deep models: ShardDataset(train) and ShardDataset(test) of the
 same shard folders, with the same windows, histone normalisation (statistics from the training
@@ -40,6 +44,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from epibench.data.dataset import ShardDataset
+from epibench.codes import NEIGHBOUR_FEATURES
 from epibench.errors import InputError
 from epibench.evaluate.features import window_features
 from epibench.evaluate.predict import predictions_table
@@ -55,16 +60,18 @@ class Baseline:
     """One baseline: what it is, its design matrix and its two (unfitted) models.
 
     ``design(features)``: (N, F) float64 design matrix from ``window_features``' dict;
-    ``feature_names(marks, n_bins)``: the F column names; ``models(seed)``: (classifier of the
-    label, regressor of the level), both sklearn Pipelines. ``needs_marks``: it reads histone
-    input channels, so shards without any cannot feed it.
+    ``feature_names(marks, n_bins, n_context)``: the F column names; ``models(seed)``: (classifier of
+    the label, regressor of the level), both sklearn Pipelines. ``needs_marks``: it reads histone
+    input channels, so shards without any cannot feed it; ``needs_context``: it reads the neighbour
+    context, so shards built without it cannot feed it.
     """
 
     description: str
     design: Callable[[dict[str, np.ndarray]], np.ndarray]
-    feature_names: Callable[[list[str], int], list[str]]
+    feature_names: Callable[[list[str], int, int], list[str]]
     models: Callable[[int], tuple[Pipeline, Pipeline]]
     needs_marks: bool = False
+    needs_context: bool = False
 
 
 def _composition_design(features: dict[str, np.ndarray]) -> np.ndarray:
@@ -72,8 +79,8 @@ def _composition_design(features: dict[str, np.ndarray]) -> np.ndarray:
     return np.column_stack([features["gc"], features["cpg_density"]])
 
 
-def _composition_names(marks: list[str], n_bins: int) -> list[str]:
-    """Column names of ``_composition_design`` (marks and bins unused)."""
+def _composition_names(marks: list[str], n_bins: int, n_context: int) -> list[str]:
+    """Column names of ``_composition_design`` (marks, bins and context unused)."""
     return ["gc", "cpg_density"]
 
 
@@ -91,8 +98,8 @@ def _region_design(features: dict[str, np.ndarray]) -> np.ndarray:
     return np.hstack([region, features["cpg_density"][:, None], features["gc"][:, None]]).astype(np.float64)
 
 
-def _region_names(marks: list[str], n_bins: int) -> list[str]:
-    """Column names of ``_region_design``: region_<class>, cpg_density, gc (marks and bins unused)."""
+def _region_names(marks: list[str], n_bins: int, n_context: int) -> list[str]:
+    """Column names of ``_region_design``: region_<class>, cpg_density, gc (marks, bins, context unused)."""
     return [f"region_{name}" for name in REGION_CLASSES] + ["cpg_density", "gc"]
 
 
@@ -101,10 +108,24 @@ def _histone_design(features: dict[str, np.ndarray]) -> np.ndarray:
     return np.hstack([features["hist"], features["hist_mask"], _region_design(features)]).astype(np.float64)
 
 
-def _histone_names(marks: list[str], n_bins: int) -> list[str]:
+def _histone_names(marks: list[str], n_bins: int, n_context: int) -> list[str]:
     """Column names of ``_histone_design``: <mark>_bin<j>, <mark>_bin<j>_observed, then ``_region_names``."""
     bins = [f"{mark}_bin{j}" for mark in marks for j in range(n_bins)]
-    return bins + [f"{name}_observed" for name in bins] + _region_names(marks, n_bins)
+    return bins + [f"{name}_observed" for name in bins] + _region_names(marks, n_bins, n_context)
+
+
+def _neighbour_design(features: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 2*M*NB + len(REGION_CLASSES) + 2 + 2K*3): ``_histone_design``, then the neighbour features."""
+    return np.hstack([_histone_design(features), features["nbr"]]).astype(np.float64)
+
+
+def _neighbour_names(marks: list[str], n_bins: int, n_context: int) -> list[str]:
+    """Column names of ``_neighbour_design``: ``_histone_names``, then <side><rank>_<feature> per neighbour
+    (left<K>..left1 then right1..right<K>: genome order, as the tokens)."""
+    k = n_context // 2
+    slots = [f"left{k - i}" for i in range(k)] + [f"right{i + 1}" for i in range(k)]
+    context = [f"{slot}_{feature}" for slot in slots for feature in NEIGHBOUR_FEATURES]
+    return _histone_names(marks, n_bins, n_context) + context
 
 
 def _histone_models(seed: int) -> tuple[Pipeline, Pipeline]:
@@ -138,6 +159,14 @@ BASELINES: dict[str, Baseline] = {
         _region_design,
         _region_names,
         _histone_models,
+    ),
+    "gbm_neighbours": Baseline(
+        "BoostMe (Zou et al. 2018): gbm_histone's features plus the neighbour context, the level, "
+        "log10 coverage and log10 distance of the K nearest measured CpGs on each side",
+        _neighbour_design,
+        _neighbour_names,
+        _histone_models,
+        needs_context=True,
     ),
 }
 
@@ -214,6 +243,11 @@ def fit_baseline(
             f"baseline {name!r} reads histone marks but the shards have none (nor other channels): "
             "gbm_region is the same model on region class, CpG density and GC alone"
         )
+    if spec.needs_context and not train.n_context:
+        raise InputError(
+            f"baseline {name!r} reads the neighbour context but the shards were built without it: "
+            "set shards.neighbours (K nearest measured CpGs on each side)"
+        )
     test = _split(shard_dirs, "test", histone_norm)
 
     started = time.perf_counter()
@@ -238,6 +272,6 @@ def fit_baseline(
         "train_rows": int(x.shape[0]),
         "test_rows": len(test),
         "peak_rss_mb": peak_rss_mb(),
-        "features": spec.feature_names(train.marks, train.n_bins),
+        "features": spec.feature_names(train.marks, train.n_bins, train.n_context),
     }
     return table, record

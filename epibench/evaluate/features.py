@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from epibench.data.dataset import ShardDataset
+from epibench.codes import NEIGHBOUR_FEATURES
 from epibench.codes import BASES, N_CODE
 
 C_CODE, G_CODE = BASES.index("C"), BASES.index("G")
@@ -48,12 +49,14 @@ def window_features(
     - ``region`` (N,) int64: code into ``epibench.codes.REGION_CLASSES``;
     - ``hist`` (N, M*NB) float32: normalised histone signal, mark-major (column m*NB + j is bin j
       of ``dataset.marks[m]``), 0 where missing; ``hist_mask`` (N, M*NB) float32: 1 where observed;
+    - ``nbr`` (N, 2K*3) float32: the neighbour context (epibench.data.neighbours), token-major (column
+      3t + f is feature f of token t), NaN where a neighbour is missing; (N, 0) without it;
     - targets ``level`` (N,) float32 (fraction methylated, 0-1), ``label`` (N,) int8 (0/1) and
       ``weight`` (N,) float32 (coverage weight, 0-1).
     """
     rows = np.arange(len(dataset), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
     if rows.size == 0:
-        return _no_features(len(dataset.marks) * dataset.n_bins)
+        return _no_features(len(dataset.marks) * dataset.n_bins, dataset.n_context * len(NEIGHBOUR_FEATURES))
     parts = [
         _batch_features(dataset, rows[start : start + batch_size])
         for start in range(0, rows.size, batch_size)
@@ -61,18 +64,27 @@ def window_features(
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
-def _no_features(width: int) -> dict[str, np.ndarray]:
-    """``window_features`` of zero rows, ``width`` = M*NB histone columns."""
+def _no_features(width: int, context_width: int) -> dict[str, np.ndarray]:
+    """``window_features`` of zero rows, ``width`` = M*NB histone columns, ``context_width`` = 2K*3."""
     return {
         "gc": np.empty(0, dtype=np.float64),
         "cpg_density": np.empty(0, dtype=np.float64),
         "region": np.empty(0, dtype=np.int64),
         "hist": np.empty((0, width), dtype=np.float32),
         "hist_mask": np.empty((0, width), dtype=np.float32),
+        "nbr": np.empty((0, context_width), dtype=np.float32),
         "level": np.empty(0, dtype=np.float32),
         "label": np.empty(0, dtype=np.int8),
         "weight": np.empty(0, dtype=np.float32),
     }
+
+
+def _context_columns(batch: dict[str, np.ndarray], n_rows: int) -> np.ndarray:
+    """(B, 2K*3) float32 neighbour features of a batch, NaN where missing; (B, 0) without the context."""
+    if "nbr" not in batch:
+        return np.empty((n_rows, 0), dtype=np.float32)
+    known = batch["nbr_mask"][..., None]
+    return np.where(known, batch["nbr"], np.nan).reshape(n_rows, -1).astype(np.float32)
 
 
 def _batch_features(dataset: ShardDataset, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -86,6 +98,7 @@ def _batch_features(dataset: ShardDataset, rows: np.ndarray) -> dict[str, np.nda
         "region": batch["region"].astype(np.int64),
         "hist": batch["hist"].reshape(rows.size, width).astype(np.float32),
         "hist_mask": batch["hist_mask"].reshape(rows.size, width).astype(np.float32),
+        "nbr": _context_columns(batch, rows.size),
         "level": batch["level"].astype(np.float32),
         "label": batch["label"].astype(np.int8),
         "weight": batch["weight"].astype(np.float32),

@@ -8,8 +8,7 @@ import torch
 from epibench.data.dataset import ShardDataset
 from epibench.data.loader import make_loader
 from epibench.codes import REGION_CLASSES
-
-MODEL_INPUTS = ("seq", "hist", "hist_mask", "region")
+from epibench.models.base import model_inputs
 
 
 @torch.no_grad()
@@ -28,7 +27,7 @@ def predict(
     model = model.to(device).eval()
     level_true, label_true, level_pred, prob_pred = [], [], [], []
     for batch in make_loader(dataset, batch_size, shuffle=False):
-        out = model(*(batch[name].to(device) for name in MODEL_INPUTS))
+        out = model(*(None if value is None else value.to(device) for value in model_inputs(batch)))
         level_pred.append(out["level"].float().cpu().numpy())
         prob_pred.append(torch.sigmoid(out["logit"].float()).cpu().numpy())
         level_true.append(batch["level"].numpy())

@@ -141,12 +141,15 @@ def write_leaderboard(
     ensembles: dict[str, list[str]],
     new: str,
     out: str | Path,
+    context_models: tuple[str, ...] = (),
+    context_new: str | None = None,
 ) -> pd.DataFrame:
-    """leaderboard.tsv (epibench.evaluate.leaderboard), judged for the model ``new``; ``ensembles``:
+    """leaderboard.tsv (epibench.evaluate.leaderboard), judged for the model ``new`` (and, in the
+    neighbour mode, ``context_new``; ``context_models`` read the neighbour context); ``ensembles``:
     name -> member models, whose costs an ensemble sums. Returns the table."""
     long = read_metrics(metrics_tsv)
     costs = training_costs(train_metrics, baseline_records, ensembles)
-    table = leaderboard_table(long, costs, new)
+    table = leaderboard_table(long, costs, new, tuple(context_models), context_new)
     write_tsv(table, out)
     return table
 

@@ -19,8 +19,8 @@ class OriginalCNN(MethylationModel):
     (B, 2*M*NB) -> Linear(., dense) -> ReLU -> Dropout -> Linear(dense, 2).
 
     forward(seq (B, W) int64, hist (B, M, NB), hist_mask (B, M, NB) bool, region (B,))
-    -> {"level": (B,) in [0, 1], "logit": (B,)}; region is accepted for the common signature
-    (epibench.models.base) and unused. return_attention=True raises ValueError (no attention).
+    -> {"level": (B,) in [0, 1], "logit": (B,)}; region, nbr and nbr_mask are accepted for the common
+    signature (epibench.models.base) and unused: the seed's model reads sequence and marks only. return_attention=True raises ValueError (no attention).
     """
 
     arch = "cnn"
@@ -68,6 +68,8 @@ class OriginalCNN(MethylationModel):
         hist: torch.Tensor,
         hist_mask: torch.Tensor,
         region: torch.Tensor,
+        nbr: torch.Tensor | None = None,
+        nbr_mask: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> dict[str, torch.Tensor]:
         self.check_batch(seq, return_attention)

@@ -35,25 +35,37 @@ def model_config(arch: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
-def build_model(arch: str, n_marks: int, n_bins: int, window: int, **overrides: Any) -> MethylationModel:
+def build_model(
+    arch: str, n_marks: int, n_bins: int, window: int, n_context: int = 0, **overrides: Any
+) -> MethylationModel:
     """Build ``arch`` (a key of ``ARCHITECTURES``) for the data's shapes.
 
     n_marks M (input channels beside the sequence: marks, 3D-genome features, covariates; 0 for
     a cohort with none, when the model reads the sequence alone), n_bins NB and window W (bp)
-    come from the shard manifest. The returned model carries ``model.spec`` = {"arch",
-    "n_marks", "n_bins", "window", "config"} (JSON-ready), which
+    come from the shard manifest; n_context: the neighbour tokens the shards give (2K, 0 without),
+    read by a model whose config says ``neighbours: true`` (a ValueError when there are none). The
+    returned model carries ``model.spec`` = {"arch", "n_marks", "n_bins", "window", "n_context",
+    "config"} (JSON-ready), which
     ``epibench.train.modelfile.save_model`` records so ``load_model`` can rebuild it.
     """
     config = model_config(arch, **overrides)
     for name, value, least in (("n_marks", n_marks, 0), ("n_bins", n_bins, 1), ("window", window, 1)):
         if int(value) < least:
             raise ValueError(f"{name} must be >= {least}, got {value}")
-    model = ARCHITECTURES[arch](int(n_marks), int(n_bins), int(window), **config)
+    if config.get("neighbours") and not n_context:
+        raise ValueError(
+            f"this {arch} model reads the neighbour context (neighbours: true) but the shards hold none: "
+            "set shards.neighbours (K nearest measured CpGs on each side)"
+        )
+    used_context = int(n_context) if config.get("neighbours") else 0
+    context = {"n_context": used_context} if used_context else {}
+    model = ARCHITECTURES[arch](int(n_marks), int(n_bins), int(window), **context, **config)
     model.spec = {
         "arch": arch,
         "n_marks": int(n_marks),
         "n_bins": int(n_bins),
         "window": int(window),
+        "n_context": used_context,
         "config": {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()},
     }
     return model

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from epibench.codes import NEIGHBOUR_FEATURES
 from epibench.models.base import MethylationModel
 from epibench.models.fusion import MultiModalFusion
 from epibench.models.heads import RegionHeads
@@ -55,13 +56,20 @@ class HybridModel(MethylationModel):
     and the G of the CpG), the mean over all fused tokens and a ``LocalReadout`` of the fused
     tokens within ``readout_bp`` of the CpG, concatenated: (B, 3*fusion_dim).
 
-    With n_marks 0 (a cohort without marks or other channels) there is no histone encoder and
-    no fusion: the readout reads the sequence tokens themselves, (B, 3*d_model), and the model
-    has no attention (``has_attention`` False).
+    With the neighbour context (``neighbours: true``, n_context = 2K tokens, epibench.data.neighbours)
+    the neighbours are one more token stream: each token (level, log10 coverage, log10 distance and
+    its mask) is embedded like a histone bin (``HistoneEncoder``, a learned embedding per slot) and
+    joins the histone tokens as keys and values of the fusion; a linear readout of all neighbour
+    tokens (flattened, one weight set per slot) joins the readout: (B, 4*fusion_dim).
 
-    forward(seq (B, W) int64, hist (B, M, NB) float, hist_mask (B, M, NB) bool, region (B,) int64)
-    -> {"level": (B,) in [0, 1], "logit": (B,), and with return_attention=True
-    "attention": (B, fusion_heads, W // stem_pool, NB)}.
+    With n_marks 0 (a cohort without marks or other channels) there is no histone encoder, and
+    without neighbours either no fusion: the readout reads the sequence tokens themselves,
+    (B, 3*d_model). Without marks the model has no attention (``has_attention`` False).
+
+    forward(seq (B, W) int64, hist (B, M, NB) float, hist_mask (B, M, NB) bool, region (B,) int64,
+    nbr (B, 2K, 3) float or None, nbr_mask (B, 2K) bool or None) -> {"level": (B,) in [0, 1],
+    "logit": (B,), and with return_attention=True "attention": (B, fusion_heads, W // stem_pool, NB),
+    the weights on the histone bins (with neighbours, the rest of each row's weight is on them)}.
     """
 
     arch = "hybrid"
@@ -79,6 +87,7 @@ class HybridModel(MethylationModel):
         "readout_bp": 48,  # local readout: tokens within this many bp of the CpG, one weight set per offset
         "local_dim": 32,  # width each local token is projected to before flattening
         "dropout": 0.1,
+        "neighbours": False,  # read the neighbour context (shards built with shards.neighbours K > 0)
     }
 
     def __init__(
@@ -99,24 +108,32 @@ class HybridModel(MethylationModel):
         readout_bp: int,
         local_dim: int,
         dropout: float,
+        neighbours: bool,
+        n_context: int = 0,
     ):
-        super().__init__(n_marks, n_bins, window)
+        super().__init__(n_marks, n_bins, window, n_context)
         if window // stem_pool < 1:
             raise ValueError(f"window {window} is shorter than stem_pool {stem_pool}")
         self.centre = centre_tokens(window, stem_pool)
         self.sequence = SequenceTransformer(
             d_model, n_heads, ff_dim, n_layers, stem_pool, stem_kernel, dropout
         )
-        # the histone encoder and the fusion (whose attention this is) exist only with input channels
+        # the histone encoder exists only with input channels, the fusion with them or neighbours
         self.has_attention = n_marks > 0
         if self.has_attention:
             self.histone = HistoneEncoder(n_marks, n_bins, hist_dim)
+        if n_context:
+            self.neighbour = HistoneEncoder(len(NEIGHBOUR_FEATURES), n_context, hist_dim)
+        self.has_fusion = self.has_attention or n_context > 0
+        if self.has_fusion:
             self.fusion = MultiModalFusion(d_model, hist_dim, fusion_dim, fusion_heads, dropout)
-        token_dim = fusion_dim if self.has_attention else d_model
+        token_dim = fusion_dim if self.has_fusion else d_model
         self.local = LocalReadout(
             local_tokens(window, stem_pool, readout_bp), token_dim, local_dim, token_dim
         )
-        self.heads = RegionHeads(3 * token_dim, head_hidden, dropout)
+        if n_context:
+            self.neighbour_readout = nn.Linear(n_context * hist_dim, token_dim)
+        self.heads = RegionHeads((4 if n_context else 3) * token_dim, head_hidden, dropout)
 
     @property
     def seq_embedding(self) -> nn.Embedding:
@@ -134,16 +151,25 @@ class HybridModel(MethylationModel):
         hist: torch.Tensor,
         hist_mask: torch.Tensor,
         region: torch.Tensor,
+        nbr: torch.Tensor | None = None,
+        nbr_mask: torch.Tensor | None = None,
         return_attention: bool = False,
     ) -> dict[str, torch.Tensor]:
-        self.check_batch(seq, return_attention)
+        self.check_batch(seq, return_attention, nbr)
         fused = self.sequence(seq)  # (B, L, d_model)
-        if self.has_attention:
-            fused, attention = self.fusion(fused, self.histone(hist, hist_mask), return_attention)
+        streams = [self.histone(hist, hist_mask)] if self.has_attention else []
+        if self.n_context:  # (B, 2K, 3) -> the encoder's (B, 3, 2K) layout, one mask per token
+            mask = nbr_mask[:, None, :].expand(-1, nbr.shape[-1], -1)
+            neighbours = self.neighbour(nbr.transpose(1, 2), mask)  # (B, 2K, hist_dim)
+            streams.append(neighbours)
+        if self.has_fusion:
+            fused, attention = self.fusion(fused, torch.cat(streams, dim=1), return_attention)
         first, last = self.centre
-        features = torch.cat([fused[:, first : last + 1].mean(1), fused.mean(1), self.local(fused)], dim=1)
-        out = self.heads(features, region).float()  # (B, 2)
+        readouts = [fused[:, first : last + 1].mean(1), fused.mean(1), self.local(fused)]
+        if self.n_context:
+            readouts.append(self.neighbour_readout(neighbours.flatten(1)))
+        out = self.heads(torch.cat(readouts, dim=1), region).float()  # (B, 2)
         result = {"level": torch.sigmoid(out[:, 0]), "logit": out[:, 1]}
         if return_attention:
-            result["attention"] = attention
+            result["attention"] = attention[..., : self.n_bins]
         return result

@@ -45,6 +45,7 @@ def train_from_shards(
         n_marks=len(train_set.marks),
         n_bins=train_set.n_bins,
         window=train_set.window,
+        n_context=train_set.n_context,
         **model_settings,
     )
     meta = {
@@ -58,9 +59,13 @@ def train_from_shards(
         "train_fraction": data["fraction"],
     }
     if transfer is not None:
-        meta["pretrained"] = load_pretrained(model, transfer, train_set.marks, train_set.n_bins, train_set.window)
+        meta["pretrained"] = load_pretrained(
+            model, transfer, train_set.marks, train_set.n_bins, train_set.window
+        )
         # a checkpoint resumes only from the same start
-        meta["data_fingerprint"] = data_fingerprint(train_set.manifests, data | {"pretrained": meta["pretrained"]})
+        meta["data_fingerprint"] = data_fingerprint(
+            train_set.manifests, data | {"pretrained": meta["pretrained"]}
+        )
     # a rerun with other data or settings (Snakemake reruns when they change) starts afresh
     return fit(model, train_set, val_set, config, out_dir, meta, on_stale_checkpoint="restart")
 

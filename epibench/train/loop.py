@@ -36,6 +36,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from epibench.models.base import CONTEXT_INPUTS, model_inputs
 from epibench.data.dataset import ShardDataset
 from epibench.data.loader import make_loader
 
@@ -176,11 +177,12 @@ def _autocast(device: torch.device):
 
 
 def _to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    return {k: batch[k].to(device, non_blocking=True) for k in BATCH_KEYS}
+    keys = [*BATCH_KEYS, *(k for k in CONTEXT_INPUTS if k in batch)]
+    return {k: batch[k].to(device, non_blocking=True) for k in keys}
 
 
 def _predict(model: nn.Module, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return model(batch["seq"], batch["hist"], batch["hist_mask"], batch["region"])
+    return model(*model_inputs(batch))
 
 
 @torch.no_grad()

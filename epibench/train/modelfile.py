@@ -42,6 +42,7 @@ def check_meta(model: nn.Module, meta: dict[str, Any]) -> dict[str, Any]:
         "n_marks": spec["n_marks"],
         "n_bins": spec["n_bins"],
         "window": spec["window"],
+        "n_context": spec["n_context"],
     }
     marks = meta.get("marks")
     if not isinstance(marks, (list, tuple)) or len(marks) != fields["n_marks"]:
@@ -130,6 +131,7 @@ def load_model(
         meta["n_marks"],
         meta["n_bins"],
         meta["window"],
+        meta.get("n_context", 0),
         **meta["model_config"],
     )
     model.load_state_dict(load_file(str(weights_path)), strict=True)

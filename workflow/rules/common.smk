@@ -133,6 +133,20 @@ def optional_file_arg(flag, name):
     )
 
 
+def neighbour_mode_args():
+    """The leaderboard's flags of the neighbour mode: the models and baselines reading the context
+    and its new model; nothing without the context."""
+    if not SETUP.context_models:
+        return ""
+    names = " ".join(shlex.quote(name) for name in SETUP.context_models)
+    new = (
+        f" --new-with-neighbours {shlex.quote(SETUP.context_new)}"
+        if SETUP.context_new
+        else ""
+    )
+    return f"--neighbour-models {names}{new}"
+
+
 def sample_files():
     """label -> path of every methylation, coverage and mark file of the sample sheet."""
     files = {}

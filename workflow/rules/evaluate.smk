@@ -232,10 +232,11 @@ rule leaderboard:
     params:
         ensembles=as_json(ENSEMBLES),
         new=config["evaluate"]["new"],
+        neighbours_args=neighbour_mode_args(),
     shell:
         "epibench evaluate leaderboard --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
         " --baselines {input.baselines:q} --ensembles-json {params.ensembles:q} --new {params.new:q}"
-        " --out {output:q} > {log:q} 2>&1"
+        " {params.neighbours_args} --out {output:q} > {log:q} 2>&1"
 
 
 rule figure:
