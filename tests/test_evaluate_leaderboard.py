@@ -79,3 +79,34 @@ def test_the_new_model_must_be_in_the_table():
     long = _long({"cnn": {"auroc": (0.8, 0.7, 0.9), "mse": (0.02, 0.01, 0.03)}})
     with pytest.raises(ValueError, match="hybrid"):
         leaderboard_table(long, COSTS, new="hybrid")
+
+
+def test_each_mode_is_judged_by_its_own_new_model():
+    """With the neighbour context: its rows are compared with the new model of that mode, the seed's
+    rows with ``new``; the verdict speaks of both."""
+    long = _long(
+        {
+            "hybrid": {"auroc": (0.90, 0.88, 0.92), "mse": (0.020, 0.018, 0.022)},
+            "cnn": {"auroc": (0.80, 0.78, 0.82), "mse": (0.030, 0.028, 0.032)},
+            "hybrid_nbr": {"auroc": (0.97, 0.96, 0.98), "mse": (0.010, 0.009, 0.011)},
+            "gbm_nbr": {"auroc": (0.965, 0.955, 0.975), "mse": (0.013, 0.012, 0.014)},
+        }
+    )
+    costs = pd.concat(
+        [COSTS, pd.DataFrame([("hybrid_nbr", "model", 60.0, "epoch", 2100.0)], columns=COSTS.columns)]
+    )
+    table = leaderboard_table(long, costs, "hybrid", ("hybrid_nbr", "gbm_nbr"), "hybrid_nbr").set_index(
+        "model"
+    )
+    assert table.loc["cnn", "mode"] == "sequence + marks" and table.loc["cnn", "compared_with"] == "hybrid"
+    assert (
+        table.loc["gbm_nbr", "mode"] == "+ neighbours"
+        and table.loc["gbm_nbr", "compared_with"] == "hybrid_nbr"
+    )
+    assert table.loc["gbm_nbr", "new_beats_on_auroc"] == "overlapping"  # not "no", as against hybrid
+    assert table.loc["gbm_nbr", "new_beats_on_mse"] == "yes"
+    assert table.loc["hybrid_nbr", "compared_with"] == "" and table.loc["hybrid", "compared_with"] == ""
+    text = verdict(table.reset_index(), "hybrid")
+    assert "The new model (hybrid) beats every other model and baseline (cnn)" in text
+    assert "With the neighbour context (+ neighbours): The new model (hybrid_nbr) does not beat" in text
+    assert "gbm_nbr on AUROC (overlapping)" in text

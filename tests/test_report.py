@@ -37,14 +37,28 @@ def test_render_copies_figures_and_inlines_tables(tmp_path):
 
 def _leaderboard(path):
     """A leaderboard with hand-set numbers: hybrid first (ceiling aside), cnn the original."""
+    marks, nbr = "sequence + marks", "+ neighbours"
     rows = [
-        ("ceiling", "ceiling", 0.99, 0.98, 0.995, 0.010, 0.009, 0.011, "", ""),
-        ("hybrid", "model", 0.95, 0.94, 0.96, 0.030, 0.028, 0.032, "", ""),
-        ("gbm_histone", "baseline", 0.90, 0.88, 0.92, 0.050, 0.047, 0.053, "yes", "yes"),
-        ("cnn", "model", 0.85, 0.83, 0.87, 0.060, 0.057, 0.063, "yes", "yes"),
+        ("ceiling", "ceiling", "", 0.99, 0.98, 0.995, 0.010, 0.009, 0.011, "", "", ""),
+        ("gbm_neighbours", "baseline", nbr, 0.97, 0.965, 0.975, 0.020, 0.019, 0.021, "", "", ""),
+        ("hybrid", "model", marks, 0.95, 0.94, 0.96, 0.030, 0.028, 0.032, "", "", ""),
+        ("gbm_histone", "baseline", marks, 0.90, 0.88, 0.92, 0.050, 0.047, 0.053, "hybrid", "yes", "yes"),
+        ("cnn", "model", marks, 0.85, 0.83, 0.87, 0.060, 0.057, 0.063, "hybrid", "yes", "yes"),
     ]
-    columns = ["model", "kind", "auroc", "auroc_ci_low", "auroc_ci_high", "mse", "mse_ci_low", "mse_ci_high",
-               "new_beats_on_auroc", "new_beats_on_mse"]
+    columns = [
+        "model",
+        "kind",
+        "mode",
+        "auroc",
+        "auroc_ci_low",
+        "auroc_ci_high",
+        "mse",
+        "mse_ci_low",
+        "mse_ci_high",
+        "compared_with",
+        "new_beats_on_auroc",
+        "new_beats_on_mse",
+    ]
     pd.DataFrame(rows, columns=columns).to_csv(path, sep="\t", index=False)
 
 
@@ -53,16 +67,25 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
 
     _leaderboard(tmp_path / "leaderboard.tsv")
     pd.DataFrame(
-        [("hybrid", "overall", "all", "n", 1500.0), ("hybrid", "sample", "s1", "n", 700.0),
-         ("hybrid", "sample", "s2", "n", 800.0), ("cnn", "overall", "all", "n", 99.0)],
+        [
+            ("hybrid", "overall", "all", "n", 1500.0),
+            ("hybrid", "sample", "s1", "n", 700.0),
+            ("hybrid", "sample", "s2", "n", 800.0),
+            ("cnn", "overall", "all", "n", 99.0),
+        ],
         columns=["model", "scope", "scope_value", "metric", "value"],
     ).to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
     (tmp_path / "splits.bed").write_text("chr1\t0\t600\ttrain\nchr2\t0\t300\tval\nchr3\t0\t100\ttest\n")
-    text = headline_html(tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn")
-    assert "Winner: hybrid</b> (the new model)" in text
+    text = headline_html(
+        tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn"
+    )
+    assert "Winner: hybrid</b> (the new model)" in text  # among sequence + marks: the neighbour mode aside
     assert "+0.100 AUROC, -0.0300 MSE" in text  # 0.95 - 0.85, 0.030 - 0.060
     assert "Runner-up: gbm_histone (AUROC 0.900, +0.050 behind)" in text
-    assert "1,500 CpG measurements of 2 sample(s) on chr3 (1 held-out interval(s), 100 bp, 10% of the genome)" in text
+    assert (
+        "1,500 CpG measurements of 2 sample(s) on chr3 (1 held-out interval(s), 100 bp, 10% of the genome)"
+        in text
+    )
     assert "beats every other model" in text
 
 
@@ -73,9 +96,10 @@ def test_report_starts_with_the_headline(tmp_path):
     (results / "evaluation").mkdir(parents=True)
     (results / "shards" / "plan").mkdir(parents=True)
     _leaderboard(results / "evaluation" / "leaderboard.tsv")
-    pd.DataFrame([("hybrid", "overall", "all", "n", 10.0)], columns=["model", "scope", "scope_value", "metric", "value"]).to_csv(
-        results / "evaluation" / "metrics.tsv", sep="\t", index=False
-    )
+    pd.DataFrame(
+        [("hybrid", "overall", "all", "n", 10.0)],
+        columns=["model", "scope", "scope_value", "metric", "value"],
+    ).to_csv(results / "evaluation" / "metrics.tsv", sep="\t", index=False)
     (results / "shards" / "plan" / "splits.bed").write_text("chr1\t0\t10\ttest\n")
     page = cohort_report(results, "t", ["hybrid", "cnn"], tmp_path / "report" / "index.html").read_text()
     assert page.index("id='headline'") < page.index("<nav>") < page.index("<h2")

@@ -1,10 +1,13 @@
-"""``epibench demo-data``: the deterministic demo cohort."""
+"""``epibench demo-data``: the deterministic demo cohort; ``standin-genome``: a stand-in reference for
+real calls without their sequence (epibench.demo.standin)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 from pathlib import Path
+
+from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
 
@@ -24,8 +27,22 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
     log.info("demo cohort written to %s (%d files)", args.out, len(paths))
 
 
+def cmd_standin_genome(args: argparse.Namespace) -> None:
+    from epibench.demo.standin import write_standin
+    from epibench.io.textfile import iter_lines
+
+    lengths = {}
+    for number, text in iter_lines(args.chrom_sizes):
+        fields = text.split("\t")
+        if len(fields) < 2 or not fields[1].isdigit():
+            raise InputError(f"expected name <tab> length, found {text!r}", args.chrom_sizes, number)
+        lengths[fields[0]] = int(fields[1])
+    planted = write_standin([Path(p) for p in args.calls], lengths, args.seed, Path(args.out))
+    log.info("stand-in reference %s: CpGs planted %s", args.out, planted)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``demo-data`` subcommand to ``sub``."""
+    """Add the ``demo-data`` and ``standin-genome`` subcommands to ``sub``."""
     p = sub.add_parser("demo-data", help="write the deterministic demo cohort")
     p.add_argument("--out", required=True, help="output folder (e.g. resources/demo)")
     p.add_argument(
@@ -40,3 +57,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--purity", type=float, default=0.7, help="tumour cell share of the tumour-like samples")
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo_data)
+    p = sub.add_parser(
+        "standin-genome",
+        help="a stand-in reference for real calls without their sequence: CG at every called CpG, random bases elsewhere",
+    )
+    p.add_argument(
+        "--calls", nargs="+", required=True, help="methylation files (any format) whose CpGs to plant"
+    )
+    p.add_argument("--chrom-sizes", required=True, help="name <tab> length of every sequence to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="the FASTA to write")
+    p.set_defaults(func=cmd_standin_genome)

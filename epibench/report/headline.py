@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from epibench.evaluate.leaderboard import CEILING, verdict
+from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
 
 
 def _interval(row: pd.Series, metric: str, digits: int) -> str:
@@ -19,7 +19,9 @@ def held_out_text(splits_bed: Path) -> str:
 
     splits_bed: shards/plan/splits.bed (chrom, start, end, split; 0-based half-open).
     """
-    splits = pd.read_csv(splits_bed, sep="\t", header=None, names=["chrom", "start", "end", "split"], dtype={"chrom": str})
+    splits = pd.read_csv(
+        splits_bed, sep="\t", header=None, names=["chrom", "start", "end", "split"], dtype={"chrom": str}
+    )
     test = splits[splits["split"] == "test"]
     bases = int((test["end"] - test["start"]).sum())
     share = bases / int((splits["end"] - splits["start"]).sum())
@@ -38,10 +40,14 @@ def scored_text(metrics_tsv: Path, model: str) -> str:
 
 
 def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, new: str, original: str) -> str:
-    """One paragraph: the winner by test AUROC (the ceiling aside), its margin over the original
-    model and the runner-up, the held-out data it was measured on, and the leaderboard's verdict."""
-    table = pd.read_csv(leaderboard_tsv, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"])
-    ranked = table[table["kind"] != CEILING].sort_values("auroc", ascending=False, kind="stable")
+    """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
+    the neighbour mode has its own verdict), its margin over the original model and the runner-up,
+    the held-out data it was measured on, and the leaderboard's verdict."""
+    table = pd.read_csv(
+        leaderboard_tsv, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"]
+    )
+    seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
+    ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
     rows = table.set_index("model")
     role = " (the new model)" if winner["model"] == new else " (not the new model)"
