@@ -2,6 +2,8 @@
 #   make demo       set up (venv, torch CPU, epibench, bedtools) and run the quick demo (config/config.yaml)
 #   make test       same set-up, then the test suite (unit tests + tiny end-to-end workflow runs)
 #   make demo-full  the demo cohort with every analysis (config/demo_full.yaml)
+#   make real       a real cohort: lung tissue (Roadmap), hg19 chr21, WGBS + H3K4me3 (config/real_lung.yaml)
+#   make real-imr90 a real cohort with read counts, no marks: IMR90 WGBS, hg38 chr22 (config/real_imr90.yaml)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +13,7 @@ TORCH_SPEC ?= torch==2.13.0
 CORES ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.epibench-installed
 
-.PHONY: setup demo demo-full test lint bedtools chromium clean-demo
+.PHONY: setup demo demo-full real real-imr90 test lint bedtools chromium clean-demo
 
 # torch first, alone: its own index may be named in TORCH_SPEC
 $(STAMP): pyproject.toml
@@ -53,6 +55,24 @@ demo: setup
 demo-full: setup
 	$(BIN)/snakemake --cores $(CORES) --configfile config/demo_full.yaml
 
+# the real cohorts' sequence cannot be had here: stand-ins with a CG at every measured CpG
+# $(call standin,CALLS,CHROM_SIZES): the stand-in FASTA of the calls
+define standin
+	$(BIN)/epibench standin-genome --calls $(1) --chrom-sizes $(2) --out $@
+endef
+REAL_LUNG := resources/real/lung_hg19_chr21
+REAL_IMR90 := resources/real/imr90_hg38_chr22
+$(REAL_LUNG)/standin/chr21.fa: $(STAMP) $(REAL_LUNG)/lung_chr21.wgbs.fm.bw $(REAL_LUNG)/hg19_chr21.chrom.sizes
+	$(call standin,$(REAL_LUNG)/lung_chr21.wgbs.fm.bw,$(REAL_LUNG)/hg19_chr21.chrom.sizes)
+$(REAL_IMR90)/standin/chr22.fa: $(STAMP) $(REAL_IMR90)/Lister2009_imr90_hg38_chr22.tab.gz $(REAL_IMR90)/hg38_chr22.chrom.sizes
+	$(call standin,$(REAL_IMR90)/Lister2009_imr90_hg38_chr22.tab.gz,$(REAL_IMR90)/hg38_chr22.chrom.sizes)
+
+real: setup $(REAL_LUNG)/standin/chr21.fa
+	$(BIN)/snakemake --cores $(CORES) --configfile config/real_lung.yaml
+
+real-imr90: setup $(REAL_IMR90)/standin/chr22.fa
+	$(BIN)/snakemake --cores $(CORES) --configfile config/real_imr90.yaml
+
 test: setup chromium
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
@@ -61,4 +81,4 @@ lint: setup
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 clean-demo:
-	rm -rf results/demo results/demo_full logs/demo logs/demo_full
+	rm -rf results/demo results/demo_full logs/demo logs/demo_full results/real_lung logs/real_lung results/real_imr90 logs/real_imr90

