@@ -64,8 +64,8 @@ REAL_LUNG := resources/real/lung_hg19_chr21
 REAL_IMR90 := resources/real/imr90_hg38_chr22
 $(REAL_LUNG)/standin/chr21.fa: $(STAMP) $(REAL_LUNG)/lung_chr21.wgbs.fm.bw $(REAL_LUNG)/hg19_chr21.chrom.sizes
 	$(call standin,$(REAL_LUNG)/lung_chr21.wgbs.fm.bw,$(REAL_LUNG)/hg19_chr21.chrom.sizes)
-$(REAL_IMR90)/standin/chr22.fa: $(STAMP) $(REAL_IMR90)/Lister2009_imr90_hg38_chr22.tab.gz $(REAL_IMR90)/hg38_chr22.chrom.sizes
-	$(call standin,$(REAL_IMR90)/Lister2009_imr90_hg38_chr22.tab.gz,$(REAL_IMR90)/hg38_chr22.chrom.sizes)
+$(REAL_IMR90)/standin/chr22.fa: $(STAMP) $(REAL_IMR90)/Lister2009_imr90_hg38_chr22.unique.tab.gz $(REAL_IMR90)/hg38_chr22.chrom.sizes
+	$(call standin,$(REAL_IMR90)/Lister2009_imr90_hg38_chr22.unique.tab.gz,$(REAL_IMR90)/hg38_chr22.chrom.sizes)
 
 real: setup $(REAL_LUNG)/standin/chr21.fa
 	$(BIN)/snakemake --cores $(CORES) --configfile config/real_lung.yaml
