@@ -110,3 +110,14 @@ def test_each_mode_is_judged_by_its_own_new_model():
     assert "The new model (hybrid) beats every other model and baseline (cnn)" in text
     assert "With the neighbour context (+ neighbours): The new model (hybrid_nbr) does not beat" in text
     assert "gbm_nbr on AUROC (overlapping)" in text
+
+
+def test_a_cohort_without_channels_says_sequence():
+    long = _long(
+        {
+            "hybrid": {"auroc": (0.90, 0.88, 0.92), "mse": (0.020, 0.018, 0.022)},
+            "cnn": {"auroc": (0.80, 0.78, 0.82), "mse": (0.030, 0.028, 0.032)},
+        }
+    )
+    table = leaderboard_table(long, COSTS, "hybrid", base_mode="sequence")
+    assert set(table["mode"]) == {"sequence"}

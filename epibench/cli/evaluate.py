@@ -38,6 +38,7 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
         args.out,
         tuple(args.neighbour_models),
         args.new_with_neighbours,
+        args.base_mode,
     )
     log.info("%s", verdict(table, args.new))
 
@@ -168,6 +169,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--neighbour-models", nargs="*", default=[], help="models and baselines reading the neighbour context"
     )
     q.add_argument("--new-with-neighbours", default=None, help="the new model of the neighbour mode")
+    q.add_argument(
+        "--base-mode",
+        choices=["sequence + marks", "sequence"],
+        default="sequence + marks",
+        help="the mode of the rows without the neighbour context (sequence: no channel beside the sequence)",
+    )
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)
     q = steps.add_parser(

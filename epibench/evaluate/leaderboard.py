@@ -7,8 +7,8 @@ whether the new model beats it: "yes" when its interval lies wholly on the bette
 (intervals apart), "overlapping" when the intervals overlap, "no" when it is worse with
 intervals apart. ``verdict`` turns that into the sentence the report prints.
 
-Modes: a row reads "sequence + marks" (the seed's comparison) or "+ neighbours" (also the neighbour
-context, epibench.data.neighbours). A row is compared with the new model of its own mode
+Modes: a row reads "sequence + marks" (the seed's comparison; "sequence" in a cohort whose models have
+no channel beside the sequence) or "+ neighbours" (also the neighbour context, epibench.data.neighbours). A row is compared with the new model of its own mode
 (``compared_with``): the new model of the neighbour mode is the configured one that reads the context.
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 from epibench.evaluate.tables import LOWER_IS_BETTER
 
 CEILING = "ceiling"
-BASE_MODE, CONTEXT_MODE = "sequence + marks", "+ neighbours"
+BASE_MODE, SEQUENCE_MODE, CONTEXT_MODE = "sequence + marks", "sequence", "+ neighbours"
 VERDICT_METRICS = ("auroc", "mse")
 LEADERBOARD_COLUMNS = (
     "model",
@@ -52,6 +52,7 @@ def leaderboard_table(
     new: str,
     context_models: tuple[str, ...] = (),
     context_new: str | None = None,
+    base_mode: str = BASE_MODE,
 ) -> pd.DataFrame:
     """The leaderboard (module docstring), best AUROC first.
 
@@ -59,7 +60,8 @@ def leaderboard_table(
     kind ("model" or "baseline"), train_seconds, train_seconds_per ("epoch" or "fit"),
     peak_mem_mb; models missing from it (the ceiling) get kind "ceiling" or NaN costs.
     context_models: the models and baselines that read the neighbour context; context_new: the new
-    model of that mode (rows of the mode are compared with it; without it, with ``new``).
+    model of that mode (rows of the mode are compared with it; without it, with ``new``); base_mode:
+    the other rows' mode (BASE_MODE, or SEQUENCE_MODE for a cohort without channels).
     """
     overall = metrics_long[
         (metrics_long["scope"] == "overall") & metrics_long["metric"].isin(VERDICT_METRICS)
@@ -70,7 +72,7 @@ def leaderboard_table(
         raise ValueError(f"the new model {new!r} is not in the metrics table (models: {models})")
     rows = []
     for model in models:
-        mode = "" if model == CEILING else CONTEXT_MODE if model in context_models else BASE_MODE
+        mode = "" if model == CEILING else CONTEXT_MODE if model in context_models else base_mode
         reference = context_new if mode == CONTEXT_MODE and context_new in models else new
         mine = model in (reference, CEILING)
         row = {"model": model, "mode": mode, "compared_with": "" if mine else reference}

@@ -16,7 +16,7 @@ import pandas as pd
 from epibench.evaluate import plots
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.ensemble import ensemble_predictions, members_table, plot_ensemble, spread_calibration
-from epibench.evaluate.leaderboard import CEILING, leaderboard_table
+from epibench.evaluate.leaderboard import BASE_MODE, CEILING, leaderboard_table
 from epibench.evaluate.tables import check_predictions, comparison_table, metrics_long
 from epibench.io.atomic import write_tsv
 from epibench.io.parquet import write_parquet
@@ -143,13 +143,15 @@ def write_leaderboard(
     out: str | Path,
     context_models: tuple[str, ...] = (),
     context_new: str | None = None,
+    base_mode: str = BASE_MODE,
 ) -> pd.DataFrame:
     """leaderboard.tsv (epibench.evaluate.leaderboard), judged for the model ``new`` (and, in the
     neighbour mode, ``context_new``; ``context_models`` read the neighbour context); ``ensembles``:
-    name -> member models, whose costs an ensemble sums. Returns the table."""
+    name -> member models, whose costs an ensemble sums; ``base_mode``: the mode of the rows without the
+    neighbour context. Returns the table."""
     long = read_metrics(metrics_tsv)
     costs = training_costs(train_metrics, baseline_records, ensembles)
-    table = leaderboard_table(long, costs, new, tuple(context_models), context_new)
+    table = leaderboard_table(long, costs, new, tuple(context_models), context_new, base_mode)
     write_tsv(table, out)
     return table
 

@@ -133,18 +133,16 @@ def optional_file_arg(flag, name):
     )
 
 
-def neighbour_mode_args():
-    """The leaderboard's flags of the neighbour mode: the models and baselines reading the context
-    and its new model; nothing without the context."""
-    if not SETUP.context_models:
-        return ""
-    names = " ".join(shlex.quote(name) for name in SETUP.context_models)
-    new = (
-        f" --new-with-neighbours {shlex.quote(SETUP.context_new)}"
-        if SETUP.context_new
-        else ""
-    )
-    return f"--neighbour-models {names}{new}"
+def mode_args():
+    """The leaderboard's flags of the modes: the base mode of a cohort without channels, and the
+    models and baselines reading the neighbour context with its new model."""
+    flags = "--base-mode sequence" if SETUP.sequence_only else ""
+    if SETUP.context_models:
+        names = " ".join(shlex.quote(name) for name in SETUP.context_models)
+        flags += f" --neighbour-models {names}"
+    if SETUP.context_new:
+        flags += f" --new-with-neighbours {shlex.quote(SETUP.context_new)}"
+    return flags
 
 
 def sample_files():

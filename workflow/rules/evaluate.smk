@@ -232,11 +232,11 @@ rule leaderboard:
     params:
         ensembles=as_json(ENSEMBLES),
         new=config["evaluate"]["new"],
-        neighbours_args=neighbour_mode_args(),
+        modes_args=mode_args(),
     shell:
         "epibench evaluate leaderboard --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
         " --baselines {input.baselines:q} --ensembles-json {params.ensembles:q} --new {params.new:q}"
-        " {params.neighbours_args} --out {output:q} > {log:q} 2>&1"
+        " {params.modes_args} --out {output:q} > {log:q} 2>&1"
 
 
 rule figure:
