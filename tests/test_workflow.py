@@ -61,10 +61,24 @@ def test_report_links_every_figure(workdir):
         assert f"id='{section}'" in html
 
 
+# every model, baseline and ensemble of tests/workflow/tiny.yaml, and the ceiling
+EVALUATED = {
+    "cnn",
+    "cnn_seed1",
+    "hybrid",
+    "hybrid_nbr",
+    "ensemble",
+    "ceiling",
+    "logreg_gc_cpg",
+    "gbm_histone",
+    "gbm_neighbours",
+}
+
+
 def test_metrics_are_sane(workdir):
     metrics = pd.read_csv(workdir / "results/tiny/evaluation/metrics.tsv", sep="\t")
     overall = metrics[metrics["scope"] == "overall"].set_index(["model", "metric"])["value"]
-    assert set(metrics["model"]) == {"cnn", "cnn_seed1", "hybrid", "ensemble", "ceiling", "logreg_gc_cpg", "gbm_histone"}
+    assert set(metrics["model"]) == EVALUATED
     for model in ("cnn", "hybrid", "ceiling"):
         assert 0.0 <= overall[(model, "auroc")] <= 1.0
         assert 0.0 <= overall[(model, "mse")] <= 1.0
@@ -99,21 +113,31 @@ def test_metrics_table_matches_sklearn_on_the_saved_predictions(workdir):
 
 def test_leaderboard_lists_models_baselines_costs_and_verdicts(workdir):
     board = pd.read_csv(workdir / "results/tiny/evaluation/leaderboard.tsv", sep="\t").set_index("model")
-    assert set(board.index) == {"cnn", "cnn_seed1", "hybrid", "ensemble", "ceiling", "logreg_gc_cpg", "gbm_histone"}
+    assert set(board.index) == EVALUATED
     assert (board.loc[["cnn", "hybrid", "ensemble"], "train_seconds_per"] == "epoch").all()
     assert board.loc["ensemble", "kind"] == "ensemble"
-    assert board.loc["ensemble", "train_seconds"] == pytest.approx(board.loc[["cnn", "cnn_seed1", "hybrid"], "train_seconds"].sum())
+    assert board.loc["ensemble", "train_seconds"] == pytest.approx(
+        board.loc[["cnn", "cnn_seed1", "hybrid"], "train_seconds"].sum()
+    )
     assert (board.loc[["logreg_gc_cpg", "gbm_histone"], "train_seconds_per"] == "fit").all()
     assert (board.loc[["cnn", "hybrid", "gbm_histone"], "peak_mem_mb"] > 50).all()
     verdicts = board.loc[["cnn", "logreg_gc_cpg", "gbm_histone"], ["new_beats_on_auroc", "new_beats_on_mse"]]
     assert set(verdicts.to_numpy().ravel()) <= {"yes", "overlapping", "no"}
-    html = (workdir / "results/tiny/report/index.html").read_text()
+    # each mode judged by its own new model: the neighbour context's rows by hybrid_nbr
+    assert (board.loc[["hybrid_nbr", "gbm_neighbours"], "mode"] == "+ neighbours").all()
+    assert (board.loc[["cnn", "hybrid", "gbm_histone"], "mode"] == "sequence + marks").all()
+    assert board.loc["gbm_neighbours", "compared_with"] == "hybrid_nbr"
+    assert board.loc["cnn", "compared_with"] == "hybrid"
+    html = unescape((workdir / "results/tiny/report/index.html").read_text())
     assert "The new model (hybrid)" in html
+    assert "With the neighbour context (+ neighbours): The new model (hybrid_nbr)" in html
 
 
 def test_ensemble_averages_its_members_and_reports_its_spread(workdir):
     evaluation = workdir / "results/tiny/evaluation"
-    members = {m: pd.read_parquet(evaluation / f"predictions/{m}.parquet") for m in ("cnn", "cnn_seed1", "hybrid")}
+    members = {
+        m: pd.read_parquet(evaluation / f"predictions/{m}.parquet") for m in ("cnn", "cnn_seed1", "hybrid")
+    }
     ensemble = pd.read_parquet(evaluation / "predictions/ensemble.parquet")
     key = ["sample", "chrom", "pos"]
     levels = pd.concat([t.set_index(key)["level_pred"].rename(m) for m, t in members.items()], axis=1)
@@ -133,7 +157,7 @@ def test_calibration_of_every_model_and_the_ceiling(workdir):
     from sklearn.metrics import brier_score_loss
 
     table = pd.read_csv(workdir / "results/tiny/evaluation/calibration.tsv", sep="\t")
-    assert set(table["model"]) == {"cnn", "cnn_seed1", "hybrid", "ensemble", "ceiling", "logreg_gc_cpg", "gbm_histone"}
+    assert set(table["model"]) == EVALUATED
     hybrid = table[table["model"] == "hybrid"]
     preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/hybrid.parquet")
     assert hybrid["n"].sum() == len(preds) and len(hybrid) == 10
@@ -159,7 +183,10 @@ def test_mark_ablation_of_the_new_model(workdir):
 def test_learning_curve_from_scratch_and_fine_tuned(workdir):
     curve = pd.read_csv(workdir / "results/tiny/evaluation/learning_curve.tsv", sep="\t")
     assert sorted(zip(curve["mode"], curve["fraction"])) == [
-        ("finetuned", 0.5), ("finetuned", 1.0), ("scratch", 0.5), ("scratch", 1.0)
+        ("finetuned", 0.5),
+        ("finetuned", 1.0),
+        ("scratch", 0.5),
+        ("scratch", 1.0),
     ]
     rows = curve.set_index(["mode", "fraction"])["n_train_rows"]
     assert rows[("scratch", 0.5)] == pytest.approx(rows[("scratch", 1.0)] / 2, rel=0.15)
@@ -182,7 +209,9 @@ def test_a_sample_without_methylation_calls_is_imputed_not_trained_on(workdir):
     kept = regions[~regions["blacklisted"]] if "blacklisted" in regions else regions
     assert len(imputed) > 0.95 * len(kept), "every reference CpG (but those whose window crosses a split)"
     assert set(imputed["chrom"]) == {"chr1", "chr2", "chr3"} and imputed["level_pred"].between(0, 1).all()
-    truth = pd.read_csv(workdir / "resources/tiny/truth.tsv.gz", sep="\t", dtype={"sample": str, "chrom": str})
+    truth = pd.read_csv(
+        workdir / "resources/tiny/truth.tsv.gz", sep="\t", dtype={"sample": str, "chrom": str}
+    )
     merged = imputed.merge(truth[truth["sample"] == "sample3"], on=["chrom", "pos"])
     assert len(merged) > 0.9 * len(imputed)
     assert roc_auc_score(merged["p_meth"] >= 0.5, merged["prob_pred"]) > 0.7, "imputation follows the truth"
@@ -190,7 +219,9 @@ def test_a_sample_without_methylation_calls_is_imputed_not_trained_on(workdir):
 
     with pyBigWig.open(str(results / "imputed/sample3.bw")) as bw:
         row = imputed.iloc[len(imputed) // 2]
-        assert bw.values(row["chrom"], int(row["pos"]), int(row["pos"]) + 1)[0] == pytest.approx(row["level_pred"], rel=1e-5)
+        assert bw.values(row["chrom"], int(row["pos"]), int(row["pos"]) + 1)[0] == pytest.approx(
+            row["level_pred"], rel=1e-5
+        )
     model_meta = json.loads((results / "models/hybrid/model.json").read_text())
     assert not any("sample3" in shard for shard in model_meta["shards"])
     assert "sample3" not in set(pd.read_parquet(results / "evaluation/predictions/hybrid.parquet")["sample"])
@@ -203,12 +234,22 @@ def test_covariates_reach_the_model_and_stratify_the_evaluation(workdir):
     results = workdir / "results/tiny"
     meta = json.loads((results / "models/hybrid/model.json").read_text())
     assert meta["marks"] == [
-        "H3K4me3", "H3K27ac", "H3K36me3", "tad_boundary_distance", "loop_anchor_distance", "same_tad",
-        "condition=normal", "condition=tumour", "purity",
+        "H3K4me3",
+        "H3K27ac",
+        "H3K36me3",
+        "tad_boundary_distance",
+        "loop_anchor_distance",
+        "same_tad",
+        "condition=normal",
+        "condition=tumour",
+        "purity",
     ]
     manifest = json.loads((results / "shards/sample2/chr1/manifest.json").read_text())
     assert manifest["covariates"] == {"condition=normal": 0.0, "condition=tumour": 1.0, "purity": 0.7}
-    assert json.loads((results / "shards/sample3/chr1/manifest.json").read_text())["covariates"]["purity"] is None
+    assert (
+        json.loads((results / "shards/sample3/chr1/manifest.json").read_text())["covariates"]["purity"]
+        is None
+    )
     table = pd.read_csv(results / "evaluation/by_covariate.tsv", sep="\t", dtype={"stratum": str})
     hybrid = table[table["model"] == "hybrid"].set_index(["covariate", "stratum"])
     assert hybrid.loc[("condition", "tumour"), "samples"] == "sample2"
@@ -224,8 +265,10 @@ def test_leave_one_sample_out(workdir):
     results = workdir / "results/tiny"
     table = pd.read_csv(results / "evaluation/loso.tsv", sep="\t")
     assert sorted(zip(table["sample"], table["setting"])) == [
-        ("sample1", "sample held out"), ("sample1", "within cohort"),
-        ("sample2", "sample held out"), ("sample2", "within cohort"),
+        ("sample1", "sample held out"),
+        ("sample1", "within cohort"),
+        ("sample2", "sample held out"),
+        ("sample2", "within cohort"),
     ]
     meta = json.loads((results / "models/hybrid_without_sample1/model.json").read_text())
     assert meta["shards"] and all("/sample2/" in shard for shard in meta["shards"])
@@ -355,7 +398,9 @@ def _jobs_after_edit(workdir: Path, edit) -> set[str]:
 
 
 def test_report_setting_reruns_only_the_report(workdir):
-    assert _jobs_after_edit(workdir, lambda config: config["report"].update(title="a new title")) == {"report"}
+    assert _jobs_after_edit(workdir, lambda config: config["report"].update(title="a new title")) == {
+        "report"
+    }
 
 
 def test_an_edit_reruns_only_the_jobs_that_read_the_edited_key(workdir):
@@ -370,7 +415,10 @@ def test_an_edit_reruns_only_the_jobs_that_read_the_edited_key(workdir):
 
     assert _jobs_after_edit(workdir, loso_off) == {"report"}
     assert _jobs_after_edit(workdir, drop_fraction) == {"learning_curve", "report"}
-    assert _jobs_after_edit(workdir, lambda c: (loso_off(c), drop_fraction(c))) == {"learning_curve", "report"}
+    assert _jobs_after_edit(workdir, lambda c: (loso_off(c), drop_fraction(c))) == {
+        "learning_curve",
+        "report",
+    }
     # a key the evaluation tables do read still reruns them, and what follows from them
     n_boot = _jobs_after_edit(workdir, lambda config: config["evaluate"].update(n_boot=21))
     assert {"metrics", "ablate", "loso", "learning_curve", "by_covariate", "ensemble_report"} <= n_boot
@@ -515,8 +563,16 @@ def test_an_epibench_on_path_comes_first(workdir, tmp_path):
     other = tmp_path / "copy"  # the finished cohort's inputs, none of its results
     shutil.copytree(workdir, other, ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
     done = run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "results/tiny/reference/chrom_sizes.tsv",
-         "--configfile", "config/tiny.yaml"],  # targets before --configfile
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "1",
+            "results/tiny/reference/chrom_sizes.tsv",
+            "--configfile",
+            "config/tiny.yaml",
+        ],  # targets before --configfile
         other,
         check=False,
         path=f"{fake}{os.pathsep}{path_without_venv()}",

@@ -70,5 +70,7 @@ def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, ne
         f"Held-out test data: {html.escape(scored_text(metrics_tsv, winner['model']))} on "
         f"{html.escape(held_out_text(splits_bed))}, never used for training or model selection."
     )
-    parts.append(html.escape(verdict(table, new)))
+    parts.append(
+        html.escape(verdict(table[table["mode"] != CONTEXT_MODE], new))
+    )  # the neighbour mode: its caption
     return "<p class='headline'>" + " ".join(parts) + "</p>"
