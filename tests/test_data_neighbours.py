@@ -42,6 +42,19 @@ TINY_HYBRID = dict(
 )
 
 
+def neighbour_hybrid(dataset: ShardDataset):
+    """A tiny hybrid reading the dataset's neighbour context, in eval mode."""
+    return build_model(
+        "hybrid",
+        len(dataset.marks),
+        dataset.n_bins,
+        dataset.window,
+        n_context=dataset.n_context,
+        neighbours=True,
+        **TINY_HYBRID,
+    ).eval()
+
+
 def expected_tokens(table: pd.DataFrame, split_of, chrom: str, pos: int) -> list[tuple | None]:
     """The 2K neighbours of the CpG at ``pos`` by a plain loop: measured CpGs of the same chromosome
     and split, not the CpG itself, K before it (far to near) and K after it (near to far)."""
@@ -155,15 +168,7 @@ def test_one_by_one_and_batched_are_identical(tiny_shards_with_neighbours):
     rows = np.arange(min(50, len(dataset)))
     batch = dataset.__getitems__(rows)
     torch.manual_seed(0)
-    model = build_model(
-        "hybrid",
-        len(dataset.marks),
-        dataset.n_bins,
-        dataset.window,
-        n_context=dataset.n_context,
-        neighbours=True,
-        **TINY_HYBRID,
-    ).eval()
+    model = neighbour_hybrid(dataset)
     with torch.no_grad():
         together = model(*model_inputs(batch))["level"].numpy()
         for j, i in enumerate(rows):
@@ -179,15 +184,7 @@ def test_the_model_reads_the_context_and_the_seeds_cnn_does_not(tiny_shards_with
     batch = dataset.__getitems__(np.arange(32))
     other = dict(batch, nbr=batch["nbr"].flip(0), nbr_mask=batch["nbr_mask"].flip(0))
     torch.manual_seed(0)
-    hybrid = build_model(
-        "hybrid",
-        len(dataset.marks),
-        dataset.n_bins,
-        dataset.window,
-        n_context=dataset.n_context,
-        neighbours=True,
-        **TINY_HYBRID,
-    ).eval()
+    hybrid = neighbour_hybrid(dataset)
     cnn = build_model(
         "cnn", len(dataset.marks), dataset.n_bins, dataset.window, n_context=dataset.n_context
     ).eval()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from epibench.io.methylation.calls import UNSTRANDED, Calls
+from epibench.io.methylation.calls import Calls, unstranded_counts
 from epibench.io.methylation.columns import (
     FLOAT,
     INT,
@@ -67,14 +67,4 @@ def _read(source: Source, base: int) -> Calls:
     check_fraction(source, percent, "percent", 100)
     check_count(source, n_meth, "methylated count")
     check_count(source, n_unmeth, "unmethylated count")
-    return Calls(
-        source=source,
-        chrom=cols[0],
-        pos=start - base,
-        strand=np.full(len(start), UNSTRANDED, dtype=np.int8),
-        n_meth=n_meth.astype(np.float64),
-        n_total=n_meth + n_unmeth,
-        cg_context=None,
-        row=None,  # call i is data row i
-        base=base,
-    )
+    return unstranded_counts(source, cols[0], start - base, n_meth, n_meth + n_unmeth, base)

@@ -79,6 +79,24 @@ class Calls:
         return replace(self, source=source, row=rows + first_row)
 
 
+def unstranded_counts(
+    source: Source, chrom: Labels, pos: np.ndarray, n_meth: np.ndarray, n_total: np.ndarray, base: int
+) -> Calls:
+    """The Calls of a count format without strand or context column (every data row a call): ``pos``
+    (N,) already 0-based, the reference decides whether each sits on the C or the G of its CpG."""
+    return Calls(
+        source=source,
+        chrom=chrom,
+        pos=pos,
+        strand=np.full(len(pos), UNSTRANDED, dtype=np.int8),
+        n_meth=n_meth.astype(np.float64),
+        n_total=n_total,
+        cg_context=None,
+        row=None,  # call i is data row i
+        base=base,
+    )
+
+
 def concat(parts: list["Calls"]) -> "Calls":
     """One Calls of consecutive parts of a file (1 or more, chromosome names shared, ``row`` counted
     from each part's first data row): arrays joined, ``qc`` added (``add_qc``), ``n_rows`` summed;

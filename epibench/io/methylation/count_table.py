@@ -8,9 +8,7 @@ No strand column: the reference decides whether a row sits on the C or the G of 
 
 from __future__ import annotations
 
-import numpy as np
-
-from epibench.io.methylation.calls import UNSTRANDED, Calls
+from epibench.io.methylation.calls import Calls, unstranded_counts
 from epibench.io.methylation.columns import INT, STR, Source, check, check_count, check_start, read_columns
 
 BASE = 1
@@ -33,14 +31,4 @@ def read(source: Source) -> Calls:
     check_count(source, n_total, "total read count")
     check_count(source, n_meth, "methylated read count")
     check(source, n_meth > n_total, "more methylated reads (column 4) than total reads (column 3)")
-    return Calls(
-        source=source,
-        chrom=cols[0],
-        pos=position - BASE,
-        strand=np.full(len(position), UNSTRANDED, dtype=np.int8),
-        n_meth=n_meth.astype(np.float64),
-        n_total=n_total,
-        cg_context=None,
-        row=None,  # call i is data row i
-        base=BASE,
-    )
+    return unstranded_counts(source, cols[0], position - BASE, n_meth, n_total, BASE)
