@@ -369,6 +369,24 @@ CATALOGUE: tuple[Output, ...] = (
         "extras",
     ),
     _o(
+        "evaluation/by_coverage.png",
+        "by_coverage",
+        "Test AUROC (left) and MSE (right) per read-depth band of the test CpGs (1-4, 5-9, 10-19, 20-49, >= 50 "
+        f"reads, both strands) {_INTERVALS}. A level read from few reads is a noisy label, so every model "
+        "(and the ceiling, where there is one) is expected to drop at low depth; fractions without read counts "
+        "count one read per strand and sit in the first band.",
+        "Evaluation",
+        "extras",
+    ),
+    _o("evaluation/by_coverage.pdf", "by_coverage", when="extras"),
+    _o(
+        "evaluation/by_coverage.tsv",
+        "by_coverage",
+        "Metrics per model and read-depth band: test CpGs, AUROC and MSE with 95 % intervals.",
+        "Evaluation",
+        "extras",
+    ),
+    _o(
         "evaluation/ablation/{model}.png",
         "ablate",
         "Mark ablation of model '{model}': the test CpGs predicted again with one histone mark hidden in every "

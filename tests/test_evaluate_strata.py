@@ -1,4 +1,5 @@
-"""Evaluation by covariate stratum (epibench.evaluate.strata) and leave-one-sample-out (loso)."""
+"""Evaluation by covariate stratum (epibench.evaluate.strata), by read depth (coverage) and
+leave-one-sample-out (loso)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
 from epibench.errors import InputError
+from epibench.evaluate.coverage import band_labels, depth_bands, depth_strata, read_depths, with_depth
 from epibench.evaluate.loso import loso_table
-from epibench.evaluate.strata import covariate_strata, stratified_table
+from epibench.evaluate.strata import covariate_strata, sample_rows, stratified_table
 from prediction_tables import observed_levels, predictions
 
 
@@ -41,7 +43,7 @@ def test_strata_of_categorical_and_numeric_covariates():
 def test_each_stratum_scores_only_its_samples():
     preds = _cohort("m", {"s1": 0.05, "s2": 0.4})
     strata = covariate_strata({"s1": {"condition": "normal"}, "s2": {"condition": "tumour"}})
-    table = stratified_table(preds, strata, n_boot=20).set_index("stratum")
+    table = stratified_table(preds, sample_rows(preds, strata), n_boot=20).set_index("stratum")
     tumour = preds[preds["sample"] == "s2"]
     assert table.loc["tumour", "samples"] == "s2" and table.loc["tumour", "n"] == len(tumour)
     assert table.loc["tumour", "mse"] == pytest.approx(
@@ -66,3 +68,47 @@ def test_leave_one_sample_out_pairs_each_sample_with_the_cohort_model():
     assert (table["n"] == len(mine)).all()
     with pytest.raises(InputError, match="differ in CpGs"):
         loso_table(preds.iloc[:-3], {"new_without_s1": "s1"}, "new", n_boot=10)
+
+
+def _depth_tables(tmp_path, preds: pd.DataFrame, depth: np.ndarray) -> list:
+    """Canonical CpG tables (methylation/<sample>/cpgs/chr1.parquet) giving each row of ``preds`` ``depth``."""
+    paths = []
+    for sample, rows in preds.assign(n_total=depth).groupby("sample"):
+        path = tmp_path / "methylation" / sample / "cpgs" / "chr1.parquet"
+        path.parent.mkdir(parents=True)
+        rows[["chrom", "pos", "n_total"]].assign(n_meth=0.0, level=0.0).to_parquet(path)
+        paths.append(path)
+    return paths
+
+
+def test_depth_bands_have_fixed_edges():
+    assert band_labels() == ["1-4", "5-9", "10-19", "20-49", ">= 50"]
+    assert depth_bands(np.array([1, 4, 5, 9, 10, 49, 50, 400, 0])).tolist() == [0, 0, 1, 1, 2, 3, 4, 4, -1]
+
+
+def test_each_depth_band_scores_only_its_cpgs(tmp_path):
+    n = 800
+    preds = predictions("m", observed_levels(n))
+    rng = np.random.default_rng(3)
+    depth = rng.choice([3, 12, 80], size=n)
+    noise = np.where(depth == 3, 0.4, 0.05)  # shallow CpGs predicted badly
+    preds["level_pred"] = preds["prob_pred"] = np.clip(
+        preds["level_true"] + rng.normal(0, 1, n) * noise, 0, 1
+    )
+    joined = with_depth(preds, read_depths(_depth_tables(tmp_path, preds, depth)))
+    assert joined["n_total"].tolist() == depth.tolist()  # row order kept, each CpG its own sample's depth
+    table = stratified_table(joined, depth_strata(joined["n_total"].to_numpy()), n_boot=20).set_index(
+        "stratum"
+    )
+    assert table.index.tolist() == ["1-4", "10-19", ">= 50"]  # empty bands left out
+    deep = preds[depth >= 50]
+    assert table.loc[">= 50", "n"] == len(deep)
+    assert table.loc[">= 50", "auroc"] == pytest.approx(roc_auc_score(deep["label_true"], deep["prob_pred"]))
+    assert table.loc["1-4", "mse"] > table.loc["10-19", "mse"]
+
+
+def test_a_cpg_in_no_table_is_named(tmp_path):
+    preds = predictions("m", observed_levels(40))
+    depths = read_depths(_depth_tables(tmp_path, preds.iloc[:-1], np.full(39, 7)))
+    with pytest.raises(InputError, match=r"1 predicted CpGs .* first m s1 chr1:390"):
+        with_depth(preds, depths)

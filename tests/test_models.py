@@ -323,3 +323,17 @@ def test_hybrid_without_marks_has_no_histone_encoder_or_fusion():
     names = [name for name, _ in sequence_only("hybrid").named_parameters()]
     assert not any(name.startswith(("histone.", "fusion.")) for name in names)
     assert any(name.startswith("sequence.") for name in names)
+
+
+@pytest.mark.parametrize("readout", [True, False])
+def test_histone_readout_is_a_path_from_the_marks_beside_the_fusion(readout):
+    """With the fusion's attention output zeroed the marks reach the heads only through the histone
+    readout: they change the prediction with it and not without it."""
+    model = small("hybrid", histone_readout=readout)
+    with torch.no_grad():
+        model.fusion.attention.out_proj.weight.zero_()
+        model.fusion.attention.out_proj.bias.zero_()
+    seq, hist, mask, region = inputs()
+    base = model(seq, hist, mask, region)["logit"]
+    moved = model(seq, hist + 2.0 * mask, mask, region)["logit"]
+    assert torch.allclose(base, moved, atol=1e-5) != readout

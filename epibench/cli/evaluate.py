@@ -97,15 +97,29 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
 
 def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
-    from epibench.evaluate.strata import covariate_strata, plot_strata, stratified_table
+    from epibench.evaluate.strata import covariate_strata, plot_strata, sample_rows, stratified_table
 
-    strata = covariate_strata(args.covariates_json)
-    table = stratified_table(load_predictions(args.predictions), strata, args.n_boot, args.seed)
+    preds = load_predictions(args.predictions)
+    strata = sample_rows(preds, covariate_strata(args.covariates_json))
+    table = stratified_table(preds, strata, args.n_boot, args.seed)
     if table.empty:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
     _write_table_and_figure(
         table, args, plot_strata, "metrics by covariate", ["model", "covariate", "stratum"]
     )
+
+
+def cmd_evaluate_by_coverage(args: argparse.Namespace) -> None:
+    from functools import partial
+
+    from epibench.evaluate.coverage import DEPTH_COVARIATE, depth_strata, read_depths, with_depth
+    from epibench.evaluate.strata import plot_strata, stratified_table
+    from epibench.evaluate.writers import load_predictions
+
+    preds = with_depth(load_predictions(args.predictions, args.truth), read_depths(args.cpgs))
+    table = stratified_table(preds, depth_strata(preds["n_total"].to_numpy()), args.n_boot, args.seed)
+    plot = partial(plot_strata, what=DEPTH_COVARIATE)
+    _write_table_and_figure(table, args, plot, "metrics by read depth", ["model", "stratum", "n"])
 
 
 def cmd_evaluate_loso(args: argparse.Namespace) -> None:
@@ -209,6 +223,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_by_covariate)
+    q = steps.add_parser("by-coverage", help="test metrics per read-depth band (1-4, 5-9, ... reads)")
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
+    q.add_argument(
+        "--cpgs",
+        nargs="+",
+        required=True,
+        help="canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)",
+    )
+    table_and_figure_args(q)
+    q.set_defaults(func=cmd_evaluate_by_coverage)
     q = steps.add_parser(
         "loso", help="leave-one-sample-out: each sample scored by a model trained without it"
     )

@@ -1,9 +1,11 @@
-"""Evaluation stratified by sample covariate: does a model do as well on tumours as on normals?
+"""Evaluation by stratum: does a model do as well on tumours as on normals (sample covariates), on
+CpGs read 5 times as on those read 50 times (read depth, epibench.evaluate.coverage)?
 
-Strata come from the sample sheet's covariate columns: one stratum per level of a
-categorical column (condition = tumour), two for a numeric one, split at its median over the
-samples (purity <= 0.7, purity > 0.7). Each model is scored on the test CpGs of the samples
-in each stratum (AUROC and MSE with 95 % bootstrap intervals, ``metrics_long``).
+A stratum is (covariate, label, rows): a set of rows of the predictions table. Sample-covariate
+strata come from the sample sheet's covariate columns: one stratum per level of a categorical
+column (condition = tumour), two for a numeric one, split at its median over the samples
+(purity <= 0.7, purity > 0.7). Each model is scored on the test CpGs of each stratum (AUROC and
+MSE with 95 % bootstrap intervals, ``metrics_long``).
 """
 
 from __future__ import annotations
@@ -53,13 +55,28 @@ def covariate_strata(values: dict[str, dict[str, str]]) -> list[tuple[str, str, 
     return [stratum for stratum in strata if stratum[2]]
 
 
+def sample_rows(
+    preds: pd.DataFrame, strata: list[tuple[str, str, list[str]]]
+) -> list[tuple[str, str, np.ndarray]]:
+    """``covariate_strata``'s strata as (covariate, label, (n,) bool rows of ``preds`` of its samples)."""
+    return [
+        (covariate, label, preds["sample"].isin(samples).to_numpy()) for covariate, label, samples in strata
+    ]
+
+
 def stratified_table(
-    preds: pd.DataFrame, strata: list[tuple[str, str, list[str]]], n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    preds: pd.DataFrame,
+    strata: list[tuple[str, str, np.ndarray]],
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per model x stratum with test samples (``STRATUM_COLUMNS``)."""
+    """One row per model x stratum with test rows (``STRATUM_COLUMNS``).
+
+    strata: (covariate, stratum label, (len(preds),) bool: the stratum's rows), in table order.
+    """
     rows = []
-    for covariate, label, samples in strata:
-        part = preds[preds["sample"].isin(samples)]
+    for covariate, label, selected in strata:
+        part = preds[selected]
         if part.empty:
             continue
         long = metrics_long(part, n_boot=n_boot, seed=seed)
@@ -77,8 +94,8 @@ def stratified_table(
     return pd.DataFrame(rows, columns=list(STRATUM_COLUMNS))
 
 
-def plot_strata(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
-    """Bars of AUROC and MSE per stratum (x) and model (colour), 95 % intervals."""
+def plot_strata(table: pd.DataFrame, stem: str | os.PathLike, what: str = "sample covariate") -> list[Path]:
+    """Bars of AUROC and MSE per stratum (x) and model (colour), 95 % intervals; titles "by ``what``"."""
     labels = list(pd.unique(table["covariate"] + ": " + table["stratum"]))
     models = list(pd.unique(table["model"]))
     fig = Figure(figsize=(max(8, 2 + 1.5 * len(labels)), 4))
@@ -88,7 +105,7 @@ def plot_strata(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
         grouped_bars(ax, labels, metric_series(keyed, labels, models, metric))
         ax.tick_params(axis="x", rotation=20)
         ax.set(
-            title=f"Test {metric.upper()} by sample covariate (95 % CI)",
+            title=f"Test {metric.upper()} by {what} (95 % CI)",
             ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",
         )
     axes[-1].legend(title="model", loc="upper left", bbox_to_anchor=(1.02, 1.0))

@@ -56,11 +56,15 @@ class HybridModel(MethylationModel):
     and the G of the CpG), the mean over all fused tokens and a ``LocalReadout`` of the fused
     tokens within ``readout_bp`` of the CpG, concatenated: (B, 3*fusion_dim).
 
+    With ``histone_readout: true`` (the default; with marks), a linear readout of all histone bin tokens
+    (flattened, one weight set per bin) joins the readout: the direct path from the marks that the
+    CNN and the forests have, beside the fusion's attention: (B, 4*fusion_dim).
+
     With the neighbour context (``neighbours: true``, n_context = 2K tokens, epibench.data.neighbours)
     the neighbours are one more token stream: each token (level, log10 coverage, log10 distance and
     its mask) is embedded like a histone bin (``HistoneEncoder``, a learned embedding per slot) and
     joins the histone tokens as keys and values of the fusion; a linear readout of all neighbour
-    tokens (flattened, one weight set per slot) joins the readout: (B, 4*fusion_dim).
+    tokens (flattened, one weight set per slot) joins the readout (one more fusion_dim).
 
     With n_marks 0 (a cohort without marks or other channels) there is no histone encoder, and
     without neighbours either no fusion: the readout reads the sequence tokens themselves,
@@ -87,8 +91,10 @@ class HybridModel(MethylationModel):
         "readout_bp": 48,  # local readout: tokens within this many bp of the CpG, one weight set per offset
         "local_dim": 32,  # width each local token is projected to before flattening
         "dropout": 0.1,
+        "histone_readout": True,  # a linear readout of the histone bin tokens beside the fusion
         "neighbours": False,  # read the neighbour context (shards built with shards.neighbours K > 0)
     }
+    file_defaults = {"histone_readout": False}  # files from before it was added had none
 
     def __init__(
         self,
@@ -108,6 +114,7 @@ class HybridModel(MethylationModel):
         readout_bp: int,
         local_dim: int,
         dropout: float,
+        histone_readout: bool,
         neighbours: bool,
         n_context: int = 0,
     ):
@@ -131,9 +138,13 @@ class HybridModel(MethylationModel):
         self.local = LocalReadout(
             local_tokens(window, stem_pool, readout_bp), token_dim, local_dim, token_dim
         )
+        self.reads_histone = histone_readout and self.has_attention
+        if self.reads_histone:
+            self.histone_readout = nn.Linear(n_bins * hist_dim, token_dim)
         if n_context:
             self.neighbour_readout = nn.Linear(n_context * hist_dim, token_dim)
-        self.heads = RegionHeads((4 if n_context else 3) * token_dim, head_hidden, dropout)
+        n_readouts = 3 + self.reads_histone + (n_context > 0)
+        self.heads = RegionHeads(n_readouts * token_dim, head_hidden, dropout)
 
     @property
     def seq_embedding(self) -> nn.Embedding:
@@ -166,6 +177,8 @@ class HybridModel(MethylationModel):
             fused, attention = self.fusion(fused, torch.cat(streams, dim=1), return_attention)
         first, last = self.centre
         readouts = [fused[:, first : last + 1].mean(1), fused.mean(1), self.local(fused)]
+        if self.reads_histone:
+            readouts.append(self.histone_readout(streams[0].flatten(1)))
         if self.n_context:
             readouts.append(self.neighbour_readout(neighbours.flatten(1)))
         out = self.heads(torch.cat(readouts, dim=1), region).float()  # (B, 2)

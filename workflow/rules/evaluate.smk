@@ -179,6 +179,31 @@ rule calibration:
         " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
+rule by_coverage:
+    input:
+        predictions=PREDICTIONS,
+        truth=config["truth"] or [],
+        cpgs=lambda wildcards: expand(
+            rules.ingest_group.output.table, sample=LABELLED, group=plan_groups()
+        ),
+    output:
+        table=result("by_coverage", "evaluation/by_coverage.tsv"),
+        png=reported("by_coverage", "evaluation/by_coverage.png"),
+        pdf=result("by_coverage", "evaluation/by_coverage.pdf"),
+    log:
+        f"{LOGS}/evaluate/by_coverage.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        n_boot=config["evaluate"]["n_boot"],
+        truth_args=optional_file_arg("--truth", "truth"),
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate by-coverage --predictions {input.predictions:q} {params.truth_args}"
+        " --cpgs {input.cpgs:q} --n-boot {params.n_boot:q} --out {output.table:q}"
+        " --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
 rule metrics:
     input:
         predictions=PREDICTIONS,
