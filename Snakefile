@@ -23,6 +23,7 @@ include: "workflow/rules/shards.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/variants.smk"
 include: "workflow/rules/impute.smk"
 include: "workflow/rules/report.smk"
 

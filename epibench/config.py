@@ -305,6 +305,28 @@ def _check_settings(config: dict) -> None:
             "cover sequence and marks: name a model without neighbours: true"
         )
 
+    check_variants(config, models)
+
+
+def check_variants(config: dict, models: dict) -> None:
+    """ConfigError for a variants section naming an unknown or neighbour-reading model or sample."""
+    variants = config["variants"]
+    if not variants["vcf"]:
+        return
+    model = variant_model(config)
+    if model not in models:
+        raise ConfigError(f"variants.model {model!r} is not a model in 'models'")
+    if models[model].get("neighbours"):
+        raise ConfigError(
+            f"variants.model {model!r} reads the neighbour context, which a variant's allele does not "
+            "change: name a model without neighbours: true"
+        )
+
+
+def variant_model(config: dict) -> str:
+    """The model that scores the variants: variants.model, else evaluate.new."""
+    return config["variants"]["model"] or config["evaluate"]["new"]
+
 
 CONTEXT_BASELINES = ("gbm_neighbours",)  # baselines that read the neighbour context
 
@@ -343,6 +365,16 @@ def held_out_models(config: dict, labelled: list[str]) -> dict[str, dict]:
         raise ConfigError("evaluate.leave_one_sample_out needs two or more samples with methylation calls")
     new = config["evaluate"]["new"]
     return {f"{new}_without_{s}": config["models"][new] | {"held_out_sample": s} for s in labelled}
+
+
+def variant_samples(config: dict, samples: pd.DataFrame) -> list[str]:
+    """The samples whose marks score the variants (variants.samples, else every sample); ConfigError
+    naming one the sample sheet lacks."""
+    chosen = config["variants"]["samples"] or list(samples.index)
+    unknown = [s for s in chosen if s not in samples.index]
+    if unknown:
+        raise ConfigError(f"variants.samples {unknown} are not in the sample sheet")
+    return chosen
 
 
 def sequence_only(config: dict) -> bool:
@@ -405,6 +437,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
         "loso": bool(held_out),
         "learning_curve": bool(curve),
         "extras": evaluate["extras"],
+        "variants": bool(config["variants"]["vcf"]),
     }
     plan = CohortPlan(
         values={
@@ -414,6 +447,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
             "new": [evaluate["new"]],
             "ensemble": list(evaluate["ensembles"]),
             "baseline": baselines,
+            "variant_sample": variant_samples(config, samples),
         },
         features=frozenset(name for name, on in features.items() if on),
     )

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from itertools import product
 
 # report sections (the cohort page's and the Snakemake report's categories), in page order
-SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Imputation")
+SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Variants", "Imputation")
 # cohort features an output needs (``Output.when``): see ``CohortPlan.features``
-FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve", "extras")
+FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve", "extras", "variants")
 
 _WILDCARD = re.compile(r"\{(\w+)\}")
 
@@ -492,6 +492,47 @@ CATALOGUE: tuple[Output, ...] = (
         "attribute",
         "Attribution settings and integrated-gradients convergence error.",
         "Interpretation",
+    ),
+    # variant effects: a VCF's variants scored under REF and ALT with each chosen sample's marks
+    _o(
+        "variants/{sample}.png",
+        "variant_effects",
+        "Variants with the largest predicted effect on methylation, scored with sample {sample}'s marks: "
+        "for each, the predicted level under ALT minus under REF of every CpG within half a window of it, "
+        "against the CpG's distance from the variant (colour: region class); CpGs the variant creates "
+        "(^, at their level under ALT) or destroys (v, minus their level under REF) are marked apart.",
+        "Variants",
+        "variants",
+        sample="variant_sample",
+    ),
+    _o("variants/{sample}.pdf", "variant_effects", when="variants", sample="variant_sample"),
+    _o(
+        "variants/{sample}.tsv",
+        "variant_effects",
+        "Variant effects with sample {sample}'s marks, one row per variant and CpG within half a window: "
+        "distance, status (kept, created, destroyed), region class, predicted level and probability "
+        "methylated under REF and ALT and their differences (NaN under the allele where the site is no CpG).",
+        "Variants",
+        "variants",
+        sample="variant_sample",
+    ),
+    _o(
+        "variants/{sample}.summary.tsv",
+        "variant_effects",
+        "One row per variant (sample {sample}), largest effect first: CpGs scored, the largest |change of "
+        "predicted level| (signed, and its CpG), CpGs changed by 0.05 or more, CpGs created and destroyed.",
+        "Variants",
+        "variants",
+        sample="variant_sample",
+    ),
+    _o(
+        "variants/{sample}.delta.bw",
+        "variant_effects",
+        "Sample {sample}: each CpG's predicted change of level (ALT - REF) under the variant that changes it "
+        "most, as a bigWig track for a genome browser.",
+        "Variants",
+        "variants",
+        sample="variant_sample",
     ),
     # imputation: samples with histone marks and no methylation calls
     _o(

@@ -65,6 +65,7 @@ def make_cohort(root: Path, chrom_length: int) -> dict:
         "cpgs": cpgs,
         "marks": {s: {m: Path(p) for m, p in generated["marks"][s].items()} for s in cpgs},
         "truth": Path(generated["truth"]),
+        "variants": Path(generated["variants"]),
     }
 
 

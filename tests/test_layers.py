@@ -19,6 +19,7 @@ RANK = {
     "train": 3,
     "evaluate": 3,
     "interpret": 3,
+    "variants": 3,
     "report": 4,
     "cli": 5,
 }

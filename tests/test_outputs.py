@@ -20,6 +20,7 @@ VALUES = {
     "new": ["hybrid"],
     "ensemble": [],
     "baseline": ["logreg_gc_cpg"],
+    "variant_sample": ["s2"],
 }
 
 
@@ -37,6 +38,8 @@ def test_targets_follow_the_cohorts_lists_and_features():
     assert {"evaluation/ablation/hybrid.png", "evaluation/loso.tsv", "evaluation/by_covariate.png"} <= full
     assert "evaluation/ablation/cnn.png" not in full, "only the new model is ablated"
     assert {"evaluation/ensembles/ens.png", "interpret/attention.png"} <= full
+    assert {"variants/s2.tsv", "variants/s2.delta.bw"} <= full and "variants/s1.tsv" not in full
+    assert not any(p.startswith("variants/") for p in bare)
     # intermediate files are made on the way, not asked for
     assert not any(p.endswith((".parquet", ".pdf", ".safetensors")) for p in full)
 

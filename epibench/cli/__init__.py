@@ -4,7 +4,8 @@ Each subcommand parses its arguments and calls the package; heavy imports (torch
 inside the command so ``--help`` stays fast. Bad input ends with ``error: <message>`` and exit 2.
 
 The subcommands live in one module per stage (``demo``, ``reference``, ``ingest``, ``qc``,
-``shards``, ``train``, ``predict``, ``baselines``, ``evaluate``, ``interpret``, ``report``), each
+``shards``, ``train``, ``predict``, ``baselines``, ``evaluate``, ``interpret``, ``variants``,
+``report``), each
 with its ``cmd_*`` functions and a ``register(sub)`` that adds their parsers; ``common`` holds the
 helpers they share. ``build_parser`` registers every stage, ``main`` runs the chosen command.
 """
@@ -29,6 +30,7 @@ from epibench.cli import (
     report,
     shards,
     train,
+    variants,
 )
 from epibench.errors import InputError
 from epibench.train.preemption import Preempted
@@ -36,7 +38,20 @@ from epibench.train.preemption import Preempted
 log = logging.getLogger("epibench")
 
 #: The stage modules, in workflow order (``epibench --help`` lists their subcommands so).
-STAGES = (demo, reference, ingest, qc, shards, train, predict, baselines, evaluate, interpret, report)
+STAGES = (
+    demo,
+    reference,
+    ingest,
+    qc,
+    shards,
+    train,
+    predict,
+    baselines,
+    evaluate,
+    interpret,
+    variants,
+    report,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

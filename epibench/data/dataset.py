@@ -157,14 +157,28 @@ class ShardDataset(Dataset):
             context["nbr"] = self.context.tokens(arrays, chrom, pos, split)
         return context | {
             "seq": self.sequence.windows(shard, chrom, pos),
-            "hist": np.concatenate(
-                [p.values(shard, arrays, chrom, pos) for p in self.channel_inputs], axis=1
-            ),
+            "hist": self._channels(shard, chrom, pos),
             "region": np.asarray(arrays["region"][rows], dtype=np.int64),
             "level": np.asarray(arrays["level"][rows], dtype=np.float32),
             "label": np.asarray(arrays["label"][rows], dtype=np.float32),
             "weight": np.asarray(arrays["weight"][rows], dtype=np.float32),
         }
+
+    def _channels(self, shard: int, chrom: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """(n, M, NB) float32 channel values (NaN missing) of CpGs at ``pos`` on shard-local ``chrom`` codes."""
+        arrays = self.arrays[shard]
+        return np.concatenate([p.values(shard, arrays, chrom, pos) for p in self.channel_inputs], axis=1)
+
+    def channels_at(self, chrom: str, pos: np.ndarray) -> np.ndarray:
+        """(n, M, NB) float32 channel values (NaN missing) for CpGs at 0-based ``pos`` (n,) of sequence
+        ``chrom``, whether or not the shards hold them (a CpG a variant creates), read from the first
+        shard that covers ``chrom``; InputError when none does."""
+        for shard, manifest in enumerate(self.manifests):
+            names = [c["name"] for c in manifest["chroms"]]
+            if chrom in names:
+                codes = np.full(len(pos), names.index(chrom), dtype=np.int64)
+                return self._channels(shard, codes, np.asarray(pos, dtype=np.int64))
+        raise InputError(f"no shard covers sequence {chrom}", path=self.shard_dirs[0].parent)
 
     def __getitems__(self, request: BatchRequest | list[int]) -> dict[str, torch.Tensor]:
         """One batch (module docstring): ``request`` is dataset indices or a BatchRequest."""

@@ -45,17 +45,13 @@ def _promoter_in_island(layout: ChromLayout) -> np.ndarray:
     return np.array([any(s <= t < e for s, e in layout.islands) for t in tss], dtype=bool)
 
 
-def draw_activity(
-    seed: int, chrom_index: int, layout: ChromLayout, n_samples: int
-) -> list[ChromActivity]:
+def draw_activity(seed: int, chrom_index: int, layout: ChromLayout, n_samples: int) -> list[ChromActivity]:
     """Activity of every feature of one chromosome in each of ``n_samples`` samples (list index = sample)."""
     rng = stream(seed, "activity", chrom_index)
     base = np.where(_promoter_in_island(layout), BASE_CGI_GENE, BASE_OTHER_GENE)
     genes = _liability(rng, base, n_samples)
     enhancers = _liability(rng, np.full(len(layout.enhancers), BASE_ENHANCER), n_samples)
-    gene_of = np.array(
-        [k for k, g in enumerate(layout.genes) for _ in g.transcripts], dtype=np.int64
-    )
+    gene_of = np.array([k for k, g in enumerate(layout.genes) for _ in g.transcripts], dtype=np.int64)
     is_alt = np.array([j > 0 for g in layout.genes for j in range(len(g.transcripts))], dtype=bool)
     alt_on = rng.random((n_samples, gene_of.size)) < P_ALT_TSS
     transcripts = genes[:, gene_of] & (~is_alt | alt_on)

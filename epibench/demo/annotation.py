@@ -146,9 +146,7 @@ def _gene(rng: np.random.Generator, start: int, length: int, tag: str) -> Gene:
         alt_tss = int(rng.integers(2500, 6001))
         first_end = alt_tss + int(rng.integers(100, 301))
         alt = [(alt_tss, first_end)] + [(a, b) for a, b in primary if a >= first_end + 100]
-        transcripts.append(
-            Transcript(f"DEMOT{tag}2.1", strand, _to_genome(alt, start, end, strand))
-        )
+        transcripts.append(Transcript(f"DEMOT{tag}2.1", strand, _to_genome(alt, start, end, strand)))
     return Gene(f"DEMOG{tag}.1", f"DEMO{tag}", gene_type, strand, tuple(transcripts))
 
 
@@ -189,9 +187,7 @@ def _islands(rng: np.random.Generator, length: int, tss: np.ndarray) -> tuple[tu
         attempts += 1
         size = _island_length(rng)
         s = int(rng.integers(MARGIN_BP, length - MARGIN_BP - size))
-        if distance_to_points(s, s + size, tss) >= 3000 and not overlaps(
-            s, s + size, islands, pad=500
-        ):
+        if distance_to_points(s, s + size, tss) >= 3000 and not overlaps(s, s + size, islands, pad=500):
             islands.append((s, s + size))
             placed += 1
     return _merge(islands)
@@ -212,15 +208,9 @@ def _enhancers(
         else:
             s = int(rng.integers(MARGIN_BP, length - MARGIN_BP - size))
         e = s + size
-        if (
-            s < MARGIN_BP
-            or e > length - MARGIN_BP
-            or distance_to_points(s, e, tss) < ENHANCER_TSS_GAP
-        ):
+        if s < MARGIN_BP or e > length - MARGIN_BP or distance_to_points(s, e, tss) < ENHANCER_TSS_GAP:
             continue
-        if overlaps(s, e, avoid, pad=200) or overlaps(
-            s, e, [(x.start, x.end) for x in placed], pad=500
-        ):
+        if overlaps(s, e, avoid, pad=200) or overlaps(s, e, [(x.start, x.end) for x in placed], pad=500):
             continue
         cre_class = "pELS" if distance_to_points(s, e, tss) < PROXIMAL_ENHANCER_BP else "dELS"
         placed.append(Enhancer(s, e, cre_class))
@@ -255,16 +245,10 @@ def lay_out_chromosome(seed: int, chrom_index: int, length: int) -> ChromLayout:
     islands = _islands(rng, length, tss)
     exons = [e for g in genes for t in g.transcripts for e in t.exons]
     enhancers = _enhancers(rng, length, tss, exons + list(islands))
-    features = (
-        [(g.start, g.end) for g in genes] + list(islands) + [(x.start, x.end) for x in enhancers]
-    )
+    features = [(g.start, g.end) for g in genes] + list(islands) + [(x.start, x.end) for x in enhancers]
     n_runs = _place(rng, length, 1 + (length >= 150_000), (50, 300), features, pad=2000)
-    repeats = _place(
-        rng, length, max(2, length // 25_000), (200, 800), list(islands) + list(n_runs), pad=100
-    )
-    return ChromLayout(
-        f"chr{chrom_index + 1}", length, tuple(genes), islands, enhancers, n_runs, repeats
-    )
+    repeats = _place(rng, length, max(2, length // 25_000), (200, 800), list(islands) + list(n_runs), pad=100)
+    return ChromLayout(f"chr{chrom_index + 1}", length, tuple(genes), islands, enhancers, n_runs, repeats)
 
 
 def _attributes(pairs: list[tuple[str, str]]) -> str:
@@ -289,9 +273,7 @@ def gtf_lines(layouts: list[ChromLayout]) -> list[str]:
                 ("gene_name", g.gene_name),
             ]
             row = f"{layout.name}\tDEMO\t{{}}\t{{}}\t{{}}\t.\t{g.strand}\t.\t{{}}"
-            lines.append(
-                row.format("gene", g.start + 1, g.end, _attributes(gene_attrs + [("level", "2")]))
-            )
+            lines.append(row.format("gene", g.start + 1, g.end, _attributes(gene_attrs + [("level", "2")])))
             for t in g.transcripts:
                 tx_attrs = [
                     ("gene_id", g.gene_id),
@@ -301,9 +283,7 @@ def gtf_lines(layouts: list[ChromLayout]) -> list[str]:
                     ("transcript_type", g.gene_type),
                 ]
                 lines.append(
-                    row.format(
-                        "transcript", t.start + 1, t.end, _attributes(tx_attrs + [("level", "2")])
-                    )
+                    row.format("transcript", t.start + 1, t.end, _attributes(tx_attrs + [("level", "2")]))
                 )
                 ordered = t.exons if g.strand == "+" else t.exons[::-1]
                 for k, (s, e) in enumerate(ordered, start=1):
@@ -320,11 +300,7 @@ def gtf_lines(layouts: list[ChromLayout]) -> list[str]:
 
 def enhancer_bed_lines(layouts: list[ChromLayout]) -> list[str]:
     """BED6 rows: chrom, start, end, cCRE class (name), score 0, strand '.'."""
-    return [
-        f"{lay.name}\t{x.start}\t{x.end}\t{x.cre_class}\t0\t."
-        for lay in layouts
-        for x in lay.enhancers
-    ]
+    return [f"{lay.name}\t{x.start}\t{x.end}\t{x.cre_class}\t0\t." for lay in layouts for x in lay.enhancers]
 
 
 def island_bed_lines(layouts: list[ChromLayout]) -> list[str]:

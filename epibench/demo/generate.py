@@ -10,6 +10,8 @@
 - ``truth.tsv.gz``: sample, chrom, pos, p_meth, motif for every CpG of every sample;
 - ``samples.tsv``: sample, methylation, format, H3K4me3, H3K27ac, H3K36me3
   (paths as ``str(out_dir / name)``);
+- ``variants.vcf.gz`` (+ ``.tbi``, bgzip + tabix): SNVs that destroy planted motifs near CpGs, controls
+  far from any motif, an indel pair and a multi-allelic record (``epibench.demo.variants``);
 - ``demo.json``: the arguments, the model coefficients and the one deliberate gap in
   a histone track (sample1 H3K27ac, 5 kb around the first TSS of chr2, or chr1 when
   there is one chromosome): no bigWig entries there, so readers must see NaN, not 0.
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from epibench.demo import genome, methylation, tumour
+from epibench.demo import genome, methylation, tumour, variants
 from epibench.demo.activity import ChromActivity, draw_activity
 from epibench.demo.annotation import (
     ChromLayout,
@@ -49,6 +51,7 @@ from epibench.demo.writers import (
     cytosine_rows,
     methylc_lines,
     truth_lines,
+    write_bgzip_vcf,
     write_bytes,
     write_text,
 )
@@ -104,8 +107,7 @@ def _write_reference(cohort: _Cohort, out_dir: Path) -> dict[str, Path]:
     write_bytes(
         paths["genome"],
         b"".join(
-            genome.fasta_bytes(lay.name, c, genome.soft_mask(lay))
-            for lay, c in zip(layouts, cohort.codes)
+            genome.fasta_bytes(lay.name, c, genome.soft_mask(lay)) for lay, c in zip(layouts, cohort.codes)
         ),
     )
     write_text(paths["genes"], gtf_lines(layouts))
@@ -114,9 +116,7 @@ def _write_reference(cohort: _Cohort, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def _methylation_lines(
-    fmt: str, sample: str, chroms: list[tuple[str, CytosineRows]]
-) -> Iterator[str]:
+def _methylation_lines(fmt: str, sample: str, chroms: list[tuple[str, CytosineRows]]) -> Iterator[str]:
     if fmt == "bedmethyl":
         yield bedmethyl_header(sample)
     for name, rows in chroms:
@@ -142,9 +142,7 @@ def _write_methylation(
         calls = methylation.draw_reads(cohort.seed, s, k, sites, p)
         extra = None
         if fmt == "methylc":
-            extra = methylation.draw_non_cg_calls(
-                cohort.seed, s, k, cohort.codes[k], NON_CG_ROWS_PER_CHROM
-            )
+            extra = methylation.draw_non_cg_calls(cohort.seed, s, k, cohort.codes[k], NON_CG_ROWS_PER_CHROM)
         chrom_rows.append((lay.name, cytosine_rows(sites, calls, extra)))
         truth.extend(truth_lines(sample, lay.name, sites, p))
         covered += int(np.count_nonzero(calls.depth_plus + calls.depth_minus))
@@ -158,20 +156,22 @@ def _write_marks(
     """One bigWig per mark for sample index ``s``; ``gap`` (or None) goes into its H3K27ac track."""
     chrom_sizes = [(lay.name, lay.length) for lay in cohort.layouts]
     values = [
-        mark_values(cohort.seed, s, k, lay, cohort.activity[k][s])
-        for k, lay in enumerate(cohort.layouts)
+        mark_values(cohort.seed, s, k, lay, cohort.activity[k][s]) for k, lay in enumerate(cohort.layouts)
     ]
     paths = {}
     for m, mark in enumerate(MARKS):
         paths[mark] = out_dir / f"{sample}.{mark}.bw"
-        write_bigwig(
-            paths[mark], chrom_sizes, [v[m] for v in values], gap if mark == "H3K27ac" else None
-        )
+        write_bigwig(paths[mark], chrom_sizes, [v[m] for v in values], gap if mark == "H3K27ac" else None)
     return paths
 
 
 def _manifest(
-    seed: int, chrom_lengths: Sequence[int], gap: tuple[str, int, int], counts: dict, n_tumours: int, purity: float
+    seed: int,
+    chrom_lengths: Sequence[int],
+    gap: tuple[str, int, int],
+    counts: dict,
+    n_tumours: int,
+    purity: float,
 ) -> str:
     tumours = {}
     if n_tumours:
@@ -255,6 +255,7 @@ def generate_demo(
         truth=out_dir / "truth.tsv.gz",
         samples=out_dir / "samples.tsv",
         manifest=out_dir / "demo.json",
+        variants=out_dir / "variants.vcf.gz",
         methylation={},
         marks={},
     )
@@ -278,5 +279,8 @@ def generate_demo(
     if n_tumours:
         paths["tumour_regions"] = out_dir / "tumour_regions.bed"
         write_text(paths["tumour_regions"], tumour.region_bed_lines(cohort.layouts, cohort.tumour_regions))
+    names = [lay.name for lay in cohort.layouts]
+    records = variants.variant_records(seed, names, cohort.codes)
+    write_bgzip_vcf(paths["variants"], variants.vcf_lines(names, list(chrom_lengths), records))
     write_text(paths["manifest"], [_manifest(seed, chrom_lengths, gap, counts, n_tumours, purity)])
     return paths

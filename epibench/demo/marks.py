@@ -35,9 +35,9 @@ def _bumps(x: np.ndarray, centres: np.ndarray, sds: np.ndarray, heights: np.ndar
     """(n_bins,) sum of Gaussian bumps, one per (centre, sd, height)."""
     if centres.size == 0:
         return np.zeros(x.size)
-    return (
-        heights[:, None] * np.exp(-0.5 * ((x[None, :] - centres[:, None]) / sds[:, None]) ** 2)
-    ).sum(axis=0)
+    return (heights[:, None] * np.exp(-0.5 * ((x[None, :] - centres[:, None]) / sds[:, None]) ** 2)).sum(
+        axis=0
+    )
 
 
 def _gene_body_ramp(

@@ -63,9 +63,7 @@ def cpg_sites(codes: np.ndarray, layout: ChromLayout) -> CpgSites:
     pos = cpg_positions(codes)
     island = covered(layout.length, layout.islands)[pos]
     neighbours = (
-        np.searchsorted(pos, pos + DENSITY_BP, side="right")
-        - np.searchsorted(pos, pos - DENSITY_BP)
-        - 1
+        np.searchsorted(pos, pos + DENSITY_BP, side="right") - np.searchsorted(pos, pos - DENSITY_BP) - 1
     )
     return CpgSites(pos, island, motif_near(pos, motif_starts(codes)), neighbours.astype(np.int64))
 
@@ -105,9 +103,7 @@ def true_probability(
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def draw_reads(
-    seed: int, sample_index: int, chrom_index: int, sites: CpgSites, p: np.ndarray
-) -> StrandCalls:
+def draw_reads(seed: int, sample_index: int, chrom_index: int, sites: CpgSites, p: np.ndarray) -> StrandCalls:
     """Per-strand depth and methylated read counts for the CpGs of one chromosome in one sample."""
     rng = stream(seed, "reads", sample_index, chrom_index)
     mean = np.where(sites.island, MEAN_DEPTH * ISLAND_DEPTH_FACTOR, MEAN_DEPTH)
@@ -143,9 +139,7 @@ def draw_non_cg_calls(
     pos = np.sort(rng.choice(candidates, size=min(count, candidates.size), replace=False))
     on_plus = codes[pos] == c
     chg = np.where(on_plus, codes[pos + 2] == g, codes[pos - 2] == c)
-    depth = 1 + rng.negative_binomial(
-        DEPTH_SHAPE, DEPTH_SHAPE / (DEPTH_SHAPE + MEAN_DEPTH), pos.size
-    )
+    depth = 1 + rng.negative_binomial(DEPTH_SHAPE, DEPTH_SHAPE / (DEPTH_SHAPE + MEAN_DEPTH), pos.size)
     return NonCgCalls(
         pos,
         np.where(on_plus, "+", "-"),

@@ -51,9 +51,10 @@ def tumour_probability(
 ) -> np.ndarray:
     """(K,) methylation probability of a tumour sample of ``purity`` (0-1] from its normal-cell one."""
     z = np.log(p_normal) - np.log1p(-p_normal)
-    shift = CIMP_SHIFT * covered(layout.length, regions.cimp_islands)[sites.pos] + PMD_SHIFT * covered(
-        layout.length, regions.pmds
-    )[sites.pos]
+    shift = (
+        CIMP_SHIFT * covered(layout.length, regions.cimp_islands)[sites.pos]
+        + PMD_SHIFT * covered(layout.length, regions.pmds)[sites.pos]
+    )
     p_tumour = 1.0 / (1.0 + np.exp(-(z + shift)))
     return purity * p_tumour + (1.0 - purity) * p_normal
 

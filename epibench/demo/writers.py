@@ -16,6 +16,7 @@ no row. Formats (``FORMATS`` maps sample index % 3 to the name used in samples.t
 from __future__ import annotations
 
 import gzip
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +45,7 @@ class CytosineRows:
     meth: np.ndarray
 
 
-def cytosine_rows(
-    sites: CpgSites, calls: StrandCalls, extra: NonCgCalls | None = None
-) -> CytosineRows:
+def cytosine_rows(sites: CpgSites, calls: StrandCalls, extra: NonCgCalls | None = None) -> CytosineRows:
     """Both strands of every CpG with reads, plus ``extra`` non-CG rows, sorted by position."""
     k = sites.pos.size
     pos = np.stack([sites.pos, sites.pos + 1], axis=1).ravel()
@@ -81,9 +80,7 @@ def _rgb(percent: int) -> str:
 
 
 def bedmethyl_lines(chrom: str, rows: CytosineRows, name: str) -> Iterable[str]:
-    for p, s, d, m in zip(
-        rows.pos.tolist(), rows.strand.tolist(), rows.depth.tolist(), rows.meth.tolist()
-    ):
+    for p, s, d, m in zip(rows.pos.tolist(), rows.strand.tolist(), rows.depth.tolist(), rows.meth.tolist()):
         pct = (200 * m + d) // (2 * d)  # round half up of 100 m / d
         yield (
             f'{chrom}\t{p}\t{p + 1}\t"{name}"\t{min(d, 1000)}\t{s}\t{p}\t{p + 1}\t{_rgb(pct)}'
@@ -115,12 +112,25 @@ def write_text(path: Path, lines: Iterable[str]) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as raw:
             if path.suffix == ".gz":
-                with gzip.GzipFile(
-                    filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-                ) as gz:
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
                     gz.write(data)
             else:
                 raw.write(data)
+
+
+def write_bgzip_vcf(path: Path, lines: Iterable[str]) -> None:
+    """Write VCF ``lines`` bgzip-compressed to ``path`` (.vcf.gz) and its tabix index ``path``.tbi,
+    each atomically (htslib's BGZF: byte-identical for the same lines)."""
+    import pysam
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as work:
+        plain = Path(work) / "variants.vcf"
+        plain.write_text("".join(f"{line}\n" for line in lines))
+        with atomic_path(path) as packed:
+            pysam.tabix_compress(str(plain), str(packed), force=True)
+    with atomic_path(Path(f"{path}.tbi")) as index:
+        pysam.tabix_index(str(path), preset="vcf", force=True, index=str(index))
 
 
 def write_bytes(path: Path, data: bytes) -> None:
