@@ -352,6 +352,33 @@ def test_attribution_outputs(workdir):
     assert summary["n_cpgs"] > 0
 
 
+def test_variant_effects_of_the_generated_vcf(workdir):
+    """Every allele of the tiny VCF is summarised; the delta bigWig holds each CpG's largest change."""
+    import pyBigWig
+    import pysam
+
+    out = workdir / "results/tiny/variants"
+    effects = pd.read_csv(out / "sample1.tsv", sep="\t")
+    summary = pd.read_csv(out / "sample1.summary.tsv", sep="\t")
+    with pysam.VariantFile(str(workdir / "resources/tiny/variants.vcf.gz")) as vcf:
+        alleles = sum(len(record.alts) for record in vcf)
+    assert len(summary) == alleles and summary["variant"].is_unique
+    assert (
+        set(effects["status"]) <= {"kept", "created", "destroyed"}
+        and (effects["distance"].abs() <= 110).all()
+    )
+    kept = effects.dropna(subset=["delta_level"])
+    assert np.allclose(kept["delta_level"], kept["level_alt"] - kept["level_ref"], atol=1e-6)
+    strongest = kept.loc[kept["delta_level"].abs().groupby([kept["chrom"], kept["cpg_pos"]]).idxmax()]
+    track = pyBigWig.open(str(out / "sample1.delta.bw"))
+    for row in strongest.itertuples(index=False):
+        assert track.values(row.chrom, row.cpg_pos, row.cpg_pos + 2) == pytest.approx(
+            [row.delta_level] * 2, abs=1e-5
+        )
+    track.close()
+    assert (out / "sample1.png").stat().st_size > 0 and not (out / "sample2.tsv").exists()
+
+
 def test_every_result_file_is_catalogued_under_the_rule_that_wrote_it(workdir):
     """epibench.outputs knows every file of the run, and names the rule Snakemake recorded for it."""
     from base64 import urlsafe_b64decode

@@ -24,14 +24,13 @@ from epibench.codes import BASES, CODE_OF_BYTE
 
 C_CODE, G_CODE = BASES.index("C"), BASES.index("G")
 KEPT, DESTROYED, CREATED = "kept", "destroyed", "created"
-STATUSES = (KEPT, DESTROYED, CREATED)
 
 
 @dataclass
 class VariantSites:
     """The sites of one variant (S of them) with their windows.
 
-    pos: (S,) int64 0-based C on the reference; status: (S,) str (STATUSES);
+    pos: (S,) int64 0-based C on the reference; status: (S,) str (KEPT, DESTROYED or CREATED);
     ref_windows: (S, W) uint8, rows of created sites all N; alt_windows: (S, W) uint8, rows of
     destroyed sites all N.
     """
