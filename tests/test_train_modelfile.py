@@ -60,20 +60,6 @@ def test_roundtrip_gives_the_same_model(arch, tmp_path):
     assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
-def test_a_file_written_before_a_setting_existed_loads_as_trained(tmp_path):
-    """A hybrid saved before ``histone_readout`` existed has no such key and no such weights: it is
-    rebuilt without the readout (``file_defaults``), not with today's default."""
-    torch.manual_seed(0)
-    model = build_model("hybrid", M, NB, W, **SMALL["hybrid"], histone_readout=False).eval()
-    save_model(tmp_path, model, {"marks": MARKS, "bin_size": 16})
-    meta = json.loads((tmp_path / "model.json").read_text())
-    del meta["model_config"]["histone_readout"]
-    (tmp_path / "model.json").write_text(json.dumps(meta))
-    loaded, _ = load_model(tmp_path)
-    assert not loaded.reads_histone
-    assert torch.equal(model(*inputs())["level"], loaded(*inputs())["level"])
-
-
 @pytest.fixture
 def saved(tmp_path):
     model = build_model("cnn", M, NB, W, **SMALL["cnn"])

@@ -39,8 +39,6 @@ class MethylationModel(nn.Module):
 
     arch: the name config, tables and the report use for the architecture.
     defaults: its hyper-parameters with their defaults (the seed's shapes).
-    file_defaults: settings added after model files were first written, with the value that rebuilds
-        a file lacking them as it was trained (``epibench.train.modelfile.load_model``).
     has_attention: whether ``forward(..., return_attention=True)`` gives cross-modal attention.
     seq_input: the one-hot input layer (B, W) -> (B, W, 5) that attributions go through (subclasses set it).
     n_context: neighbour tokens the model reads (0: none).
@@ -50,7 +48,6 @@ class MethylationModel(nn.Module):
 
     arch: ClassVar[str]
     defaults: ClassVar[dict[str, Any]]
-    file_defaults: ClassVar[dict[str, Any]] = {}
     has_attention: bool = False
 
     def __init__(self, n_marks: int, n_bins: int, window: int, n_context: int = 0):

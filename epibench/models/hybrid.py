@@ -56,7 +56,7 @@ class HybridModel(MethylationModel):
     and the G of the CpG), the mean over all fused tokens and a ``LocalReadout`` of the fused
     tokens within ``readout_bp`` of the CpG, concatenated: (B, 3*fusion_dim).
 
-    With ``histone_readout: true`` (the default; with marks), a linear readout of all histone bin tokens
+    With ``histone_readout: true`` (and marks), a linear readout of all histone bin tokens
     (flattened, one weight set per bin) joins the readout: the direct path from the marks that the
     CNN and the forests have, beside the fusion's attention: (B, 4*fusion_dim).
 
@@ -91,10 +91,9 @@ class HybridModel(MethylationModel):
         "readout_bp": 48,  # local readout: tokens within this many bp of the CpG, one weight set per offset
         "local_dim": 32,  # width each local token is projected to before flattening
         "dropout": 0.1,
-        "histone_readout": True,  # a linear readout of the histone bin tokens beside the fusion
+        "histone_readout": False,  # a linear readout of the histone bin tokens beside the fusion
         "neighbours": False,  # read the neighbour context (shards built with shards.neighbours K > 0)
     }
-    file_defaults = {"histone_readout": False}  # files from before it was added had none
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ from torch import nn
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
-from epibench.models.factory import ARCHITECTURES, build_model
+from epibench.models.factory import build_model
 
 WEIGHTS = "model.safetensors"
 META = "model.json"
@@ -126,15 +126,13 @@ def load_model(
             path=meta_path,
         )
     check_data(meta, expect_marks, expect_window, meta_path)
-    architecture = ARCHITECTURES.get(meta["arch"])
-    config = {**(architecture.file_defaults if architecture else {}), **meta["model_config"]}
     model = build_model(
         meta["arch"],
         meta["n_marks"],
         meta["n_bins"],
         meta["window"],
         meta.get("n_context", 0),
-        **config,
+        **meta["model_config"],
     )
     model.load_state_dict(load_file(str(weights_path)), strict=True)
     return model.to(device).eval(), meta
