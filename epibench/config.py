@@ -306,6 +306,13 @@ def _check_settings(config: dict) -> None:
         )
 
     check_variants(config, models)
+    if motif_model(config) not in models:
+        raise ConfigError(f"motifs.model {motif_model(config)!r} is not a model in 'models'")
+
+
+def motif_model(config: dict) -> str:
+    """The model whose motifs are named: motifs.model, else attribute.model."""
+    return config["motifs"]["model"] or config["attribute"]["model"]
 
 
 def check_variants(config: dict, models: dict) -> None:

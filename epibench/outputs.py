@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 # report sections (the cohort page's and the Snakemake report's categories), in page order
-SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Variants", "Imputation")
+SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Motifs", "Variants", "Imputation")
 # cohort features an output needs (``Output.when``): see ``CohortPlan.features``
 FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve", "extras", "variants")
 
@@ -492,6 +492,26 @@ CATALOGUE: tuple[Output, ...] = (
         "attribute",
         "Attribution settings and integrated-gradients convergence error.",
         "Interpretation",
+    ),
+    # named motifs: TF-MoDISco on held-out windows, matched to JASPAR
+    _o(
+        "interpret/motifs.png",
+        "motifs",
+        "Motifs the model learnt: TF-MoDISco patterns of the hypothetical contributions of held-out windows "
+        "(strongest first; left, the pattern's mean contribution per base, below zero where it lowers the "
+        "predicted level) beside the frequency logo of its best JASPAR match by TOMTOM (either strand) with "
+        "its q-value.",
+        "Motifs",
+        "extras",
+    ),
+    _o("interpret/motifs.pdf", "motifs", when="extras"),
+    _o(
+        "interpret/motifs.tsv",
+        "motifs",
+        "One row per TF-MoDISco pattern: sign and sum of its contribution (predicted level per seqlet), "
+        "seqlets, consensus, best JASPAR match with its Benjamini-Hochberg q-value, and the three best matches.",
+        "Motifs",
+        "extras",
     ),
     # variant effects: a VCF's variants scored under REF and ALT with each chosen sample's marks
     _o(

@@ -31,6 +31,8 @@ STAGES = [
     "baseline",
     "evaluate",
     "attribute",
+    "motifs",
+    "variants",
     "report",
 ]
 

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from conftest import copy_workflow, path_without_venv, run, snakemake, tiny_demo_data
+from epibench.interpret.motifs import MOTIF_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -350,6 +351,10 @@ def test_attribution_outputs(workdir):
     assert {"region", "kmer", "mean_attribution", "count"} <= set(kmers.columns)
     summary = json.loads((workdir / "results/tiny/interpret/summary.json").read_text())
     assert summary["n_cpgs"] > 0
+    motifs = pd.read_csv(workdir / "results/tiny/interpret/motifs.tsv", sep="\t")
+    assert list(motifs.columns) == list(MOTIF_COLUMNS)  # the 1-epoch tiny model need not have learnt one
+    assert ((motifs["best_q"] >= 0) & (motifs["best_q"] <= 1)).all()
+    assert (workdir / "results/tiny/interpret/motifs.png").stat().st_size > 0
 
 
 def test_variant_effects_of_the_generated_vcf(workdir):

@@ -34,6 +34,8 @@ def test_snakefmt_check_passes():
 
 # pip name -> conda-forge/bioconda name, where they differ (torch: the pytorch-cpu/-gpu builds)
 CONDA_NAMES = {"torch": ("pytorch-cpu", "pytorch-gpu"), "pybigwig": ("pybigwig",)}
+# runtime dependencies that no conda channel the envs use carries: pinned in the envs' pip section
+PIP_ONLY = {"modisco-lite", "memelite", "pyjaspar"}
 
 
 def _conda_envs() -> dict[Path, dict]:
@@ -56,7 +58,14 @@ def test_every_conda_env_pins_every_runtime_dependency():
         assert {"conda-forge", "bioconda"} <= set(spec["channels"]), path
         pins = {}
         for dep in spec["dependencies"]:
-            assert isinstance(dep, str), f"{path}: no pip section (epibench comes from the post-deploy script)"
+            if isinstance(dep, dict):  # the pip section: only what conda lacks, never epibench itself
+                assert set(dep) == {"pip"}, f"{path}: {dep}"
+                pip = dict(entry.split("==") for entry in dep["pip"])
+                assert (
+                    set(pip) == PIP_ONLY
+                ), f"{path}: the pip section holds {sorted(pip)}, not {sorted(PIP_ONLY)}"
+                pins |= {name: Version(version) for name, version in pip.items()}
+                continue
             name, _, version = dep.partition("=")
             assert re.fullmatch(r"[0-9][0-9.]*", version), f"{path}: {dep} is not pinned to one version"
             pins[name] = Version(version)
@@ -65,7 +74,9 @@ def test_every_conda_env_pins_every_runtime_dependency():
             names = CONDA_NAMES.get(req.name.lower(), (req.name.lower(),))
             pinned = [pins[n] for n in names if n in pins]
             assert pinned, f"{path} lacks {req.name}"
-            assert all(v in req.specifier for v in pinned), f"{path}: {req.name} {pinned} outside {req.specifier}"
+            assert all(
+                v in req.specifier for v in pinned
+            ), f"{path}: {req.name} {pinned} outside {req.specifier}"
 
 
 def _post_deploy(env_file: Path, cwd: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess, str]:
@@ -120,11 +131,9 @@ def test_demo_config_validates_against_the_schema(name):
 
 def test_no_absolute_machine_path_in_the_repository():
     """No tracked file names a folder of the machine it was written on (a workspace, root's or a user's home)."""
-    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     pattern = re.compile(rb"(?<![\w.])/(?:work|root|home/[a-z_][\w-]*|Users/[\w-]+)/")
-    found = [
-        name
-        for name in files
-        if (REPO / name).is_file() and pattern.search((REPO / name).read_bytes())
-    ]
+    found = [name for name in files if (REPO / name).is_file() and pattern.search((REPO / name).read_bytes())]
     assert not found, f"absolute machine paths in {found}"

@@ -1,5 +1,6 @@
 """Interpretation: ``epibench attribute`` (integrated gradients, k-mers and attention on test
-CpGs) and ``attribute-figure`` (one figure from its attributions)."""
+CpGs), ``motifs`` (TF-MoDISco patterns named by JASPAR) and ``attribute-figure`` (one figure from
+the attributions)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,40 @@ def cmd_attribute(args: argparse.Namespace) -> None:
     log.info("attributions: %s", summary)
 
 
+def cmd_motifs(args: argparse.Namespace) -> None:
+    import numpy as np
+    from tqdm import tqdm
+
+    from epibench.interpret.hypothetical import hypothetical_contributions
+    from epibench.interpret.motifs import discover_patterns, jaspar_motifs, match_patterns, plot_patterns
+    from epibench.io.atomic import write_tsv
+
+    use_threads(args.threads)
+    model, dataset = model_and_dataset(args.model_dir, args.shards, args.split)
+    rng = np.random.default_rng(args.seed)
+    rows = np.sort(rng.choice(len(dataset), size=min(args.n_windows, len(dataset)), replace=False))
+    starts = tqdm(range(0, len(rows), 256), desc="motifs: contributions", mininterval=5)
+    parts = [
+        hypothetical_contributions(model, dataset.__getitems__(rows[start : start + 256]), args.n_steps)
+        for start in starts
+    ]
+    one_hot, hypothetical = (np.concatenate(arrays) for arrays in zip(*parts))
+    patterns = discover_patterns(one_hot, hypothetical)
+    database = jaspar_motifs(args.jaspar)
+    table = match_patterns(patterns, database)
+    write_tsv(table, args.out_table)
+    plot_patterns(patterns, table, database, args.out_figure)
+    log.info(
+        "%d %s windows, %d patterns matched against %s (%d matrices):\n%s",
+        len(rows),
+        args.split,
+        len(table),
+        database.release,
+        len(database.ids),
+        table.drop(columns="matches").to_string(index=False),
+    )
+
+
 def cmd_attribute_figure(args: argparse.Namespace) -> None:
     from epibench.interpret.plots import write_interpret_figure  # logomaker imports pyplot
 
@@ -29,7 +64,7 @@ def cmd_attribute_figure(args: argparse.Namespace) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``attribute`` and ``attribute-figure`` subcommands to ``sub``."""
+    """Add the ``attribute``, ``motifs`` and ``attribute-figure`` subcommands to ``sub``."""
     p = sub.add_parser("attribute", help="integrated gradients, k-mers and attention on test CpGs")
     p.add_argument("--model-dir", required=True)
     p.add_argument("--shards", nargs="+", required=True)
@@ -46,6 +81,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_attribute)
+
+    p = sub.add_parser("motifs", help="TF-MoDISco patterns of held-out windows, named by JASPAR (TOMTOM)")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--split", default="test", choices=["train", "val", "test"], help="windows drawn from")
+    p.add_argument("--n-windows", type=int, default=2000, help="windows attributed (random, seeded)")
+    p.add_argument("--n-steps", type=int, default=16, help="integration steps of the path-averaged gradient")
+    p.add_argument("--jaspar", default="JASPAR2024", help="JASPAR release (shipped with pyjaspar)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out-table", required=True, help="motifs.tsv")
+    p.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    p.set_defaults(func=cmd_motifs)
 
     p = sub.add_parser("attribute-figure", help="one interpretation figure from attributions.npz")
     p.add_argument(

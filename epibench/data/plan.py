@@ -46,10 +46,16 @@ def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> F
     ax.invert_yaxis()
     ax.set_xlabel("position (Mb)")
     hidden = len(chrom_sizes) - len(shown)
-    what = "chromosomes" if mode == "chroms" else f"blocks of {plan['end'].sub(plan['start']).max() / 1e6:g} Mb at most"
+    what = (
+        "chromosomes"
+        if mode == "chroms"
+        else f"blocks of {plan['end'].sub(plan['start']).max() / 1e6:g} Mb at most"
+    )
     ax.set_title(f"Held-out {what}" + (f" ({hidden} shorter sequences not shown)" if hidden else ""))
     ax.set_xlim(0, max(chrom_sizes[c] for c in shown) / 1e6)
-    fig.legend(handles=[Patch(color=SPLIT_COLOURS[name], label=name) for name in SPLITS], loc="outside right upper")
+    fig.legend(
+        handles=[Patch(color=SPLIT_COLOURS[name], label=name) for name in SPLITS], loc="outside right upper"
+    )
     return fig
 
 

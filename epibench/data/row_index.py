@@ -58,7 +58,9 @@ class RowIndex:
             shard.append(np.full(len(offsets), number, dtype=np.int64))
             start.append(first_row + offsets)
             length.append(np.minimum(offsets + block_rows, n_rows) - offsets)
-        shard, start, length = (np.concatenate(a) if a else np.empty(0, np.int64) for a in (shard, start, length))
+        shard, start, length = (
+            np.concatenate(a) if a else np.empty(0, np.int64) for a in (shard, start, length)
+        )
         n_keep = max(1, round(fraction * len(shard))) if len(shard) else 0
         keep = np.sort(rng.choice(len(shard), size=n_keep, replace=False))
         runs = [

@@ -64,15 +64,11 @@ def bootstrap_ci(
         raise ValueError(f"n_boot must be >= 1, got {n_boot}")
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
-    replicates = np.array(
-        [statistic(resample_indices(strata, rng)) for _ in range(n_boot)], dtype=np.float64
-    )
+    replicates = np.array([statistic(resample_indices(strata, rng)) for _ in range(n_boot)], dtype=np.float64)
     tail = (1.0 - level) / 2.0
     low = np.full(replicates.shape[1], np.nan)
     high = np.full(replicates.shape[1], np.nan)
     defined = ~np.isnan(replicates).all(axis=0)
     if defined.any():
-        low[defined], high[defined] = np.nanquantile(
-            replicates[:, defined], [tail, 1.0 - tail], axis=0
-        )
+        low[defined], high[defined] = np.nanquantile(replicates[:, defined], [tail, 1.0 - tail], axis=0)
     return low, high

@@ -120,7 +120,9 @@ def match_assembly(reference_lengths: dict[str, int]) -> AssemblyMatch:
     if not shared:
         return AssemblyMatch(matched=[], compared=0)
     differing = {
-        assembly: [(name, chrom) for name, chrom in pairs if reference_lengths[name] != table[assembly][chrom]]
+        assembly: [
+            (name, chrom) for name, chrom in pairs if reference_lengths[name] != table[assembly][chrom]
+        ]
         for assembly, pairs in shared.items()
     }
 
@@ -135,7 +137,9 @@ def match_assembly(reference_lengths: dict[str, int]) -> AssemblyMatch:
         and (not differing[assembly] or any(chrom != MITO for _, chrom in pairs))
     ]
     if matched:
-        matched.sort(key=lambda assembly: len(differing[assembly]) - len(shared[assembly]))  # most equal first
+        matched.sort(
+            key=lambda assembly: len(differing[assembly]) - len(shared[assembly])
+        )  # most equal first
         notes = [
             f"{line(assembly, name, chrom)} (the mitochondrion does not decide the match)"
             for assembly in matched

@@ -10,7 +10,13 @@ from snakemake.exceptions import WorkflowError
 
 from epibench import outputs
 from epibench.cli.common import settings_flags
-from epibench.config import TRAINING_KEYS, WORKFLOW_KEYS, ConfigError, variant_model
+from epibench.config import (
+    TRAINING_KEYS,
+    WORKFLOW_KEYS,
+    ConfigError,
+    motif_model,
+    variant_model,
+)
 from epibench.config import setup as cohort_setup
 from epibench.data.groups import read_groups
 from epibench.io.atomic import atomic_path
@@ -43,6 +49,7 @@ BASELINES = SETUP.baselines
 ENSEMBLES = config["evaluate"]["ensembles"]
 PLAN = SETUP.plan
 VARIANT_MODEL = variant_model(config)
+MOTIF_MODEL = motif_model(config)
 # every file the report shows (the workflow's default target needs them all)
 REPORTED = [f"{RESULTS}/{path}" for path in outputs.targets(PLAN)]
 # the models a caption names as the comparison's

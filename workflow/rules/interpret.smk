@@ -45,3 +45,30 @@ rule attribute_figure:
     shell:
         "epibench attribute-figure --kind {wildcards.figure:q} --attributions {input:q}"
         " --out {params.stem:q} > {log:q} 2>&1"
+
+
+rule motifs:
+    input:
+        model=rules.train.output.model.format(model=MOTIF_MODEL),
+        shards=shard_dirs,
+    output:
+        table=result("motifs", "interpret/motifs.tsv"),
+        png=reported("motifs", "interpret/motifs.png"),
+        pdf=result("motifs", "interpret/motifs.pdf"),
+    log:
+        f"{LOGS}/interpret/motifs.log",
+    benchmark:
+        f"{BENCH}/interpret/motifs.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    threads: config["train"]["threads"]
+    params:
+        model_dir=lambda wildcards, input: str(Path(input.model).parent),
+        n_windows=config["motifs"]["n_windows"],
+        n_steps=config["motifs"]["n_steps"],
+        jaspar=config["motifs"]["jaspar"],
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench motifs --model-dir {params.model_dir:q} --shards {input.shards:q}"
+        " --n-windows {params.n_windows:q} --n-steps {params.n_steps:q} --jaspar {params.jaspar:q}"
+        " --threads {threads:q} --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
