@@ -58,7 +58,7 @@ def test_report_links_every_figure(workdir):
     assert len(images) >= 8
     for image in images:
         assert (report.parent / image).stat().st_size > 1000
-    for section in ("QC", "Training", "Evaluation", "Interpretation"):
+    for section in ("QC", "Training", "Evaluation", "Interpretation", "Motifs", "Variants"):
         assert f"id='{section}'" in html
 
 
@@ -551,7 +551,7 @@ def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
         text = "".join(
             archive.read(n).decode("utf-8", "replace") for n in names if n.endswith((".html", ".js"))
         )
-    for category in ("QC", "Training", "Evaluation", "Interpretation", "Imputation"):
+    for category in ("QC", "Training", "Evaluation", "Interpretation", "Motifs", "Variants", "Imputation"):
         assert category in text, category
     for figure in ("leaderboard.tsv", "roc.png", "cpg_explanations.png", "splits.png"):
         assert any(n.endswith(figure) for n in names), figure
