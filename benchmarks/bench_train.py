@@ -19,13 +19,20 @@ with the seed's default shapes (each model class's ``defaults``, epibench.models
 - forward + backward FLOPs per sample, from ``torch.utils.flop_counter.FlopCounterMode``
   over one extra step of the eager model, run with the math attention kernel so that
   attention's matrix products are counted on every device (matmuls and convolutions only);
-- on CUDA the model-FLOP utilisation: FLOPs/sample x samples/s / the GPU's peak dense bf16
-  FLOP/s (known for H100/H200/A100 by name, else ``--peak-tflops``; null when unknown);
+- the model-FLOP utilisation: FLOPs/sample x samples/s / the peak matmul FLOP/s *measured in this
+  run* on this device (``measure_matmul_peak``: the best of repeated 8192^3 bf16 matmuls on CUDA,
+  2048^3 float32 on CPU), and on CUDA also against the datasheet's dense bf16 peak (known for
+  H100/H200/A100 by name, else ``--peak-tflops``; null when unknown);
 - the hybrid's time per epoch of ``--epoch-cpgs`` training CpGs (28 M by default),
   extrapolated as epoch_cpgs / samples/s / 60 minutes.
 
-``--compile`` runs both models through ``torch.compile``; ``--compare-compile`` also runs the
-hybrid the other way (compiled if eager, eager if compiled) and reports the speed-up.
+``--compile`` runs both models through ``torch.compile`` (``--compile-mode``: its mode,
+"reduce-overhead" for CUDA graphs); ``--compare-compile`` also runs the hybrid the other way
+(compiled if eager, eager if compiled) and reports the speed-up. The levers of issue 22 are flags
+applied to the hybrid: ``--norm rmsnorm``, ``--dropout``, ``--batch-size`` (with ``--lr-scale``:
+the learning rate times sqrt(batch / 256)), ``--sdpa flash`` (attention may only use the flash
+kernel: an error if it cannot). The JSON line also says whether the hybrid met the target
+(``--target`` samples/s in at most ``--memory-limit-gb``).
 
     .venv/bin/python benchmarks/bench_train.py --quick            # < 1 min on 2 CPU cores
     .venv/bin/python benchmarks/bench_train.py --device cpu --steps 3 --warmup 1
@@ -41,10 +48,12 @@ samples/s, ``unit``, ``baseline``, ``baseline_value`` = CNN samples/s, ``ratio``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import itertools
 import json
+import math
 import os
 import platform
 import random
@@ -65,6 +74,8 @@ WINDOW, BATCH, MARKS, BIN_BP = 1000, 256, 6, 100  # the seed's shapes
 QUICK_CPU_BATCH = 16
 LR, WEIGHT_DECAY, GRAD_CLIP, ALPHA = 3e-4, 0.01, 1.0, 1.0  # epibench.train.loop.TrainConfig defaults
 EPOCH_CPGS = 28_000_000
+TARGET_SAMPLES_PER_S = 33_000  # issue 22: a 28 M-CpG epoch in <= 14 min on one H100/H200
+MEMORY_LIMIT_GB = 10.0
 #: Peak dense bf16 tensor FLOP/s (1e12) by a substring of torch.cuda.get_device_name; first match wins.
 PEAK_BF16_TFLOPS = (
     ("H100 PCIe", 756.0),
@@ -90,7 +101,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epoch-cpgs", type=int, default=EPOCH_CPGS, help="CpGs per epoch to extrapolate to")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's peak dense bf16 TFLOP/s, for the MFU")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--dropout", type=float, help="both models' dropout (default: the seed's, 0.1)")
+    parser.add_argument("--dropout", type=float, help="both models' dropout (default: each model's)")
+    parser.add_argument("--norm", choices=("layernorm", "rmsnorm"), help="the hybrid's encoder norms")
+    parser.add_argument(
+        "--compile-mode",
+        default="default",
+        choices=("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"),
+    )
+    parser.add_argument(
+        "--sdpa", choices=("auto", "flash"), default="auto", help="flash: attention must take the flash kernel"
+    )
+    parser.add_argument(
+        "--lr-scale", action="store_true", help=f"learning rate x sqrt(batch / {BATCH}) (larger batches)"
+    )
+    parser.add_argument("--target", type=float, default=TARGET_SAMPLES_PER_S, help="samples/s to reach")
+    parser.add_argument("--memory-limit-gb", type=float, default=MEMORY_LIMIT_GB)
     args = parser.parse_args(argv)
     if args.device == "auto":
         args.device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -104,6 +129,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             setattr(args, key, value)
     if min(args.steps, args.warmup, args.batch_size) < 1:
         parser.error("--steps, --warmup and --batch-size must be >= 1")
+    if args.sdpa == "flash" and args.device != "cuda":
+        parser.error("--sdpa flash needs CUDA")
     return args
 
 
@@ -161,13 +188,15 @@ def synthetic_batch(
 
 
 def make_step(
-    model: Callable, optimizer: torch.optim.Optimizer, batch: dict, device: torch.device
+    model: Callable, optimizer: torch.optim.Optimizer, batch: dict, device: torch.device, sdpa: str = "auto"
 ) -> Callable:
-    """A closure doing one training step of ``model`` on ``batch`` (as epibench.train.loop)."""
+    """A closure doing one training step of ``model`` on ``batch`` (as epibench.train.loop); with
+    ``sdpa="flash"`` attention may only run the flash kernel."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    kernels = sdpa_kernel(SDPBackend.FLASH_ATTENTION) if sdpa == "flash" else contextlib.nullcontext()
 
     def step() -> None:
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with kernels, torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
             out = model(batch["seq"], batch["hist"], batch["hist_mask"], batch["region"])
         loss, _ = methylation_loss(out, batch, ALPHA)
         optimizer.zero_grad(set_to_none=True)
@@ -212,6 +241,23 @@ def count_flops(step: Callable) -> int:
     return counter.get_total_flops()
 
 
+def measure_matmul_peak(device: torch.device, repeats: int = 10) -> float:
+    """Peak matmul TFLOP/s measured here: the best of ``repeats`` timed square matmuls (8192, bf16 on
+    CUDA; 2048, float32 on CPU, with every thread), after a warm-up."""
+    size, dtype = (8192, torch.bfloat16) if device.type == "cuda" else (2048, torch.float32)
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
+    a @ b
+    best = math.inf
+    for _ in range(repeats):
+        synchronize(device)
+        started = time.perf_counter()
+        a @ b
+        synchronize(device)
+        best = min(best, time.perf_counter() - started)
+    return 2 * size**3 / best / 1e12
+
+
 def start_memory(device: torch.device) -> int:
     """Free what earlier runs left and reset the peak; returns the baseline in bytes (RSS on CPU)."""
     gc.collect()
@@ -248,9 +294,14 @@ def bench_model(arch: str, compiled: bool, batch: dict, device: torch.device, ar
     baseline = start_memory(device)
     set_seed(args.seed)
     sizes = {} if args.dropout is None else {"dropout": args.dropout}
+    if arch == "hybrid" and args.norm:
+        sizes["norm"] = args.norm
     model = build_model(arch, n_marks=MARKS, n_bins=WINDOW // BIN_BP, window=WINDOW, **sizes).to(device).train()
-    optimizer = torch.optim.AdamW(param_groups(model), lr=LR)
-    step = make_step(torch.compile(model) if compiled else model, optimizer, batch, device)
+    lr = LR * math.sqrt(args.batch_size / BATCH) if args.lr_scale else LR
+    # fused AdamW on CUDA, as epibench.train.loop
+    optimizer = torch.optim.AdamW(param_groups(model), lr=lr, fused=device.type == "cuda")
+    forward = torch.compile(model, dynamic=False, mode=args.compile_mode) if compiled else model
+    step = make_step(forward, optimizer, batch, device, args.sdpa)
     first_s, _ = time_steps(step, 1, device)
     for _ in range(args.warmup - 1):
         step()
@@ -267,11 +318,14 @@ def bench_model(arch: str, compiled: bool, batch: dict, device: torch.device, ar
     }
 
 
-def describe(label: str, result: dict, peak: float | None) -> str:
-    """One human-readable line for a run; adds ``mfu`` to ``result`` (None without a peak)."""
+def describe(label: str, result: dict, peak: float | None, measured_peak: float) -> str:
+    """One human-readable line for a run; adds ``mfu`` (against the datasheet peak, None without one)
+    and ``mfu_measured`` (against the matmul peak measured in this run) to ``result``."""
     achieved = result["flops_per_sample"] * result["samples_per_s"]
     result["mfu"] = achieved / (peak * 1e12) if peak else None
-    mfu = f", MFU {result['mfu']:.1%}" if result["mfu"] is not None else ""
+    result["mfu_measured"] = achieved / (measured_peak * 1e12)
+    mfu = f", MFU {result['mfu_measured']:.1%} of measured"
+    mfu += f" ({result['mfu']:.1%} of datasheet)" if result["mfu"] is not None else ""
     return (
         f"{label:28s} {result['samples_per_s']:10,.0f} samples/s  median step {result['step_ms']:8.1f} ms  "
         f"peak {result['peak_mem_mb']:8,.0f} MB  {result['params'] / 1e6:6.2f} M params  "
@@ -292,13 +346,22 @@ def main(argv: list[str] | None = None) -> None:
     print(f"device: {name}; torch {torch.__version__}; {precision}")
     if device.type == "cuda":
         print(f"peak dense bf16: {f'{peak:g} TFLOP/s' if peak else 'unknown (pass --peak-tflops); MFU null'}")
+    measured_peak = measure_matmul_peak(device)
+    print(
+        f"measured matmul peak: {measured_peak:,.1f} TFLOP/s "
+        f"({'8192^3 bf16' if device.type == 'cuda' else '2048^3 float32'}, best of 10)"
+    )
     print(
         f"shapes: batch {args.batch_size}, window {WINDOW} bp, {MARKS} marks x {WINDOW // BIN_BP} bins; "
         f"{args.warmup} warm-up + {args.steps} timed steps; models {mode}"
+        + (f" ({args.compile_mode})" if args.compile else "")
         + ("" if args.dropout is None else f"; dropout {args.dropout:g}")
+        + (f"; hybrid norm {args.norm}" if args.norm else "")
+        + ("; lr x sqrt(batch / 256)" if args.lr_scale else "")
+        + ("; attention: flash kernel only" if args.sdpa == "flash" else "")
     )
     if args.batch_size != BATCH:
-        print(f"NOTE: batch reduced from the seed's {BATCH} to {args.batch_size} (--quick / --batch-size)")
+        print(f"NOTE: batch {args.batch_size}, not the seed's {BATCH} (--quick / --batch-size)")
     memory_kind = "CUDA max_memory_allocated" if device.type == "cuda" else "peak RSS growth"
     print(f"peak memory: {memory_kind}")
 
@@ -310,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     for label, (arch, compiled) in runs.items():
         results[label] = bench_model(arch, compiled, batch, device, args)
-        print(describe(f"{arch} ({'compiled' if compiled else 'eager'})", results[label], peak))
+        print(describe(f"{arch} ({'compiled' if compiled else 'eager'})", results[label], peak, measured_peak))
 
     cnn, hybrid = results["cnn"], results["hybrid"]
     ratio = hybrid["samples_per_s"] / cnn["samples_per_s"]
@@ -338,13 +401,23 @@ def main(argv: list[str] | None = None) -> None:
         "quick": args.quick,
         "compiled": args.compile,
         "dropout": args.dropout,
+        "norm": args.norm or "layernorm",
+        "compile_mode": args.compile_mode if args.compile else None,
+        "sdpa": args.sdpa,
+        "lr_scale": args.lr_scale,
         "step_ms": {"cnn": cnn["step_ms"], "hybrid": hybrid["step_ms"]},
         "peak_mem_mb": {"cnn": cnn["peak_mem_mb"], "hybrid": hybrid["peak_mem_mb"]},
         "peak_mem_kind": memory_kind,
         "params": {"cnn": cnn["params"], "hybrid": hybrid["params"]},
         "flops_per_sample": {"cnn": cnn["flops_per_sample"], "hybrid": hybrid["flops_per_sample"]},
         "peak_tflops": peak,
+        "measured_peak_tflops": measured_peak,
         "mfu": {"cnn": cnn["mfu"], "hybrid": hybrid["mfu"]} if device.type == "cuda" else None,
+        "mfu_measured": {"cnn": cnn["mfu_measured"], "hybrid": hybrid["mfu_measured"]},
+        "target_samples_per_s": args.target,
+        "memory_limit_gb": args.memory_limit_gb,
+        "target_met": hybrid["samples_per_s"] >= args.target
+        and hybrid["peak_mem_mb"] <= args.memory_limit_gb * 1024,
         "first_step_s": {"cnn": cnn["first_step_s"], "hybrid": hybrid["first_step_s"]},
         "epoch_cpgs": args.epoch_cpgs,
         f"epoch_minutes_{args.epoch_cpgs / 1e6:g}M": epoch_min,

@@ -29,6 +29,7 @@ import yaml
 from safetensors.torch import load_file
 
 from conftest import copy_workflow
+from epibench.train.loop import TIMING_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -36,7 +37,6 @@ FAULTS = REPO / "tests" / "faults"
 COHORT_DIR = "resources/tiny cohort"
 MODEL_DIR = Path("results/tiny/models/cnn")
 TARGET = str(MODEL_DIR / "metrics.csv")
-TIMING_COLUMNS = ["seconds", "samples_per_s", "peak_mem_mb"]
 pytestmark = pytest.mark.workflow
 
 
@@ -72,7 +72,7 @@ def _data_outputs(root: Path) -> dict[str, str]:
 
 def _training(root: Path) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
     """The training metrics (timings dropped) and the saved weights."""
-    metrics = pd.read_csv(root / MODEL_DIR / "metrics.csv").drop(columns=TIMING_COLUMNS)
+    metrics = pd.read_csv(root / MODEL_DIR / "metrics.csv").drop(columns=list(TIMING_COLUMNS))
     return metrics, load_file(root / MODEL_DIR / "model.safetensors")
 
 

@@ -265,8 +265,8 @@ def test_seed_default_shapes():
     assert (d["hist_dim"], d["fusion_dim"], d["fusion_heads"]) == (128, 512, 8)
     model = build_model("hybrid", M, NB, 1000)
     layer = model.sequence.encoder.layers[0]
-    assert layer.self_attn.embed_dim == 256 and layer.self_attn.num_heads == 8
-    assert layer.linear1.out_features == 2048 and len(model.sequence.encoder.layers) == 4
+    assert layer.attention.qkv.in_features == 256 and layer.attention.n_heads == 8
+    assert layer.ff[0].out_features == 2048 and len(model.sequence.encoder.layers) == 4
     assert model.fusion.attention.embed_dim == 512 and model.fusion.attention.num_heads == 8
     assert model.histone.proj.out_features == 128
 

@@ -14,7 +14,15 @@ from epibench.data.loader import make_loader
 
 from epibench.models.factory import build_model
 from epibench.train import loop
-from epibench.train.loop import CHECKPOINT, METRIC_COLUMNS, TrainConfig, fit, resolve_device, validate
+from epibench.train.loop import (
+    CHECKPOINT,
+    METRIC_COLUMNS,
+    TIMING_COLUMNS,
+    TrainConfig,
+    fit,
+    resolve_device,
+    validate,
+)
 from epibench.train.losses import methylation_loss
 from epibench.train.modelfile import load_model
 from epibench.train.schedule import warmup_cosine
@@ -154,6 +162,8 @@ def test_outputs_metrics_plot_model(data, tmp_path):
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
     assert [int(r["step"]) for r in rows] == [12, 24, 36]  # 384 / 32 steps per epoch
     assert all(float(r["samples_per_s"]) > 0 and 0 <= float(r["val_auroc"]) <= 1 for r in rows)
+    # on CPU: the loader's wait is measured, the GPU's idle time is not (no GPU)
+    assert all(float(r["loader_wait_ms"]) > 0 and math.isnan(float(r["gpu_idle_ms"])) for r in rows)
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model, meta = load_model(tmp_path, expect_marks=MARKS, expect_window=W)
     assert meta["training"]["epochs_run"] == 3 and meta["bin_size"] == 10
@@ -204,7 +214,7 @@ def test_resume_after_kill_equals_uninterrupted_run(data, tmp_path, monkeypatch,
     for key in last[0]["model"]:
         assert torch.equal(last[0]["model"][key], last[1]["model"][key]), key
     assert last[0]["step"] == last[1]["step"] == 36
-    drop = {"seconds", "samples_per_s", "peak_mem_mb"}  # measurements, not results
+    drop = set(TIMING_COLUMNS)  # measurements, not results
     assert [{k: v for k, v in r.items() if k not in drop} for r in last[0]["history"]] == [
         {k: v for k, v in r.items() if k not in drop} for r in last[1]["history"]
     ]
@@ -247,6 +257,8 @@ def test_config_validation():
     with pytest.raises(ValueError, match="epochs"):
         TrainConfig(epochs=0)
     assert TrainConfig.from_mapping({"lr": 1e-3}).lr == 1e-3
+    with pytest.raises(ValueError, match="compile_mode must be one of"):
+        TrainConfig(compile_mode="fast")
     assert dataclasses.asdict(TrainConfig())["lr"] == 3e-4
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from safetensors.torch import load_file
 
-from epibench.train.loop import CHECKPOINT
+from epibench.train.loop import CHECKPOINT, TIMING_COLUMNS
 
 MODEL = {"arch": "cnn", "channels": [8, 8], "kernels": [5, 5], "pools": [2, 2], "dense": 8}
 # small batches: many steps, so the signal lands mid-epoch; a DataLoader worker, which SIGTERM
@@ -30,7 +30,6 @@ TRAIN = {
     "log_every": 1,
 }
 GRACE_S = 30  # SLURM's default KillWait
-TIMING_COLUMNS = ["seconds", "samples_per_s", "peak_mem_mb"]
 
 
 def _train_command(shards: list[Path], out_dir: Path) -> list[str]:
@@ -86,7 +85,7 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path):
     rerun = subprocess.run(_train_command(tiny_shards, out), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert f"at step {stopped_at} " in rerun.stderr, "the rerun resumes from the SIGTERM checkpoint"
-    metrics = [pd.read_csv(d / "metrics.csv").drop(columns=TIMING_COLUMNS) for d in (whole, out)]
+    metrics = [pd.read_csv(d / "metrics.csv").drop(columns=list(TIMING_COLUMNS)) for d in (whole, out)]
     pd.testing.assert_frame_equal(metrics[0], metrics[1])
     weights = [load_file(d / "model.safetensors") for d in (whole, out)]
     assert weights[0].keys() == weights[1].keys()

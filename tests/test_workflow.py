@@ -560,9 +560,16 @@ def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
     assert "Per-CpG explanations" in text and "loss of model hybrid" in text
 
 
-def test_several_gpus_run_training_under_torchrun(workdir):
+@pytest.mark.parametrize(
+    "nodes, launcher",
+    [
+        (1, "torchrun --standalone --nproc-per-node 2 --no-python epibench train --shards"),
+        (2, "srun --overlap --nodes 2 --ntasks-per-node 1 torchrun --nnodes 2 --nproc-per-node 2 --rdzv-backend c10d"),
+    ],
+)
+def test_several_gpus_run_training_under_torchrun(workdir, nodes, launcher):
     config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
-    config["train"]["gpus"] = 2
+    config["train"].update(gpus=2, nodes=nodes)
     (workdir / "config/tiny_gpus.yaml").write_text(yaml.safe_dump(config))
     done = run(
         [
@@ -580,8 +587,8 @@ def test_several_gpus_run_training_under_torchrun(workdir):
         workdir,
     )
     command = next(line for line in done.stdout.splitlines() if "epibench train" in line)
-    assert "torchrun --standalone --nproc-per-node 2 --no-python epibench train --shards" in command
-    assert '"gpus"' not in command, "the GPU count goes to the launcher, not to the train settings"
+    assert launcher in command
+    assert '"gpus"' not in command and '"nodes"' not in command, "they go to the launcher, not to training"
 
 
 def test_an_epibench_on_path_comes_first(workdir, tmp_path):

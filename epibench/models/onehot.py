@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from epibench.codes import BASES
 
@@ -16,7 +15,11 @@ class OneHot(nn.Module):
     Every model reads its sequence through this module (``model.seq_input``), so
     integrated gradients over its output are the usual per-base, per-letter attributions
     (baseline: the all-N sequence).
+
+    Built on the model's device by comparing the codes with 0..4, not with ``F.one_hot``, which checks
+    the codes' range and so waits for the GPU every step (a host synchronisation).
     """
 
     def forward(self, seq: torch.Tensor) -> torch.Tensor:
-        return F.one_hot(seq.long(), len(BASES)).float()
+        letters = torch.arange(len(BASES), device=seq.device, dtype=seq.dtype)
+        return (seq.unsqueeze(-1) == letters).float()

@@ -1,4 +1,4 @@
-"""Sequence encoder: ACGTN codes -> contextual tokens (CNN stem + TransformerEncoder)."""
+"""Sequence encoder: ACGTN codes -> contextual tokens (CNN stem + pre-norm transformer encoder)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from epibench.models.onehot import OneHot
 from epibench.codes import BASES
+from epibench.models.onehot import OneHot
+from epibench.models.transformer import Encoder
 
 
 def sinusoidal_encoding(length: int, dim: int, device=None, dtype=None) -> torch.Tensor:
@@ -33,9 +34,9 @@ class SequenceTransformer(nn.Module):
 
     Layers: ``seq_embedding`` nn.Embedding(5, d_model) -> CNN stem (one Conv1d of width
     ``stem_kernel``, same padding, GELU, MaxPool1d(stem_pool); stem_pool 1 keeps one
-    token per base) -> + sinusoidal position encoding -> pre-LayerNorm
-    nn.TransformerEncoder (batch_first; self-attention runs through PyTorch's fused
-    scaled-dot-product attention because no attention weights are requested).
+    token per base) -> + sinusoidal position encoding -> pre-norm transformer encoder
+    (``epibench.models.transformer``: LayerNorm or RMSNorm, self-attention through
+    ``scaled_dot_product_attention``).
 
     Input:  seq (B, W) int64 codes 0..4 (``epibench.codes.BASES``).
     Output: (B, W // stem_pool, d_model); token t covers bases [t*stem_pool, (t+1)*stem_pool).
@@ -50,6 +51,7 @@ class SequenceTransformer(nn.Module):
         stem_pool: int,
         stem_kernel: int,
         dropout: float,
+        norm: str = "layernorm",
     ):
         super().__init__()
         self.seq_input = OneHot()
@@ -58,18 +60,7 @@ class SequenceTransformer(nn.Module):
         self.stem = nn.Sequential(nn.GELU(), nn.MaxPool1d(stem_pool) if stem_pool > 1 else nn.Identity())
         self.stem_pool = stem_pool
         self.dropout = nn.Dropout(dropout)
-        layer = nn.TransformerEncoderLayer(
-            d_model,
-            n_heads,
-            dim_feedforward=ff_dim,
-            dropout=dropout,
-            activation="gelu",
-            batch_first=True,
-            norm_first=True,
-        )
-        self.encoder = nn.TransformerEncoder(
-            layer, n_layers, norm=nn.LayerNorm(d_model), enable_nested_tensor=False
-        )
+        self.encoder = Encoder(d_model, n_heads, ff_dim, n_layers, dropout, norm)
 
     def embed_and_convolve(self, one_hot: torch.Tensor) -> torch.Tensor:
         """The embedding followed by the stem convolution, computed as one 5-channel convolution.

@@ -56,6 +56,7 @@ from epibench.train.losses import methylation_loss
 from epibench.train.modelfile import check_meta, save_model
 from epibench.train.preemption import Preempted, StopSignals, ignore_stop_signals
 from epibench.train.schedule import warmup_cosine
+from epibench.train.step_timing import StepTimer
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,15 @@ METRIC_COLUMNS = (
     "seconds",
     "samples_per_s",
     "peak_mem_mb",
+    "loader_wait_ms",
+    "gpu_idle_ms",
 )
+#: torch.compile modes: "reduce-overhead" replays CUDA graphs (no per-kernel launch cost; the step
+#: has no host synchronisation and static shapes, so it is graph-safe), "max-autotune" also tunes
+#: matmul and convolution kernels (minutes of compilation)
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+#: metrics.csv columns that measure the run (machine, load) rather than its results
+TIMING_COLUMNS = ("seconds", "samples_per_s", "peak_mem_mb", "loader_wait_ms", "gpu_idle_ms")
 BATCH_KEYS = ("seq", "hist", "hist_mask", "region", "level", "label", "weight")
 
 
@@ -89,7 +98,8 @@ class TrainConfig:
     validation loss before stopping (0 = never stop early). alpha: weight of the BCE term
     (``losses.methylation_loss``). seed: shuffling, dropout and all RNGs. num_workers:
     DataLoader worker processes. compile: torch.compile the model: "auto" on CUDA only (1.7x
-    the eager hybrid's samples/s end to end on an H200, ~1 min of compilation), or true / false. device: "auto" (cuda
+    the eager hybrid's samples/s end to end on an H200, ~1 min of compilation), or true / false;
+    compile_mode: torch.compile's mode (``COMPILE_MODES``). device: "auto" (cuda
     if available), "cpu", "cuda" or "cuda:N". log_every: steps between progress lines
     when stderr is not a terminal. reverse_complement: probability that a training row is
     reverse-complemented (epibench.data.loader). checkpoint_every: optimizer steps between
@@ -108,6 +118,7 @@ class TrainConfig:
     seed: int = 0
     num_workers: int = 2
     compile: bool | str = "auto"
+    compile_mode: str = "default"
     device: str = "auto"
     log_every: int = 100
     reverse_complement: float = 0.5
@@ -132,6 +143,10 @@ class TrainConfig:
                 raise ValueError(f"train setting {name} must be >= 0, got {getattr(self, name)}")
         if self.compile not in (True, False, "auto"):
             raise ValueError(f"train setting compile must be true, false or auto, got {self.compile!r}")
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(
+                f"train setting compile_mode must be one of {list(COMPILE_MODES)}, got {self.compile_mode!r}"
+            )
         for name in ("reverse_complement", "mark_dropout"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"train setting {name} must be in 0-1, got {getattr(self, name)}")
@@ -294,6 +309,7 @@ class _Run:
     checkpoint_path: Path
     identity: dict[str, Any]  # epibench.train.checkpoint.run_identity
     stop: StopSignals  # SIGTERM / SIGUSR1 received while training
+    timer: StepTimer  # loader wait and GPU idle per step
 
     def stop_signal(self, step: int) -> int:
         """The stop signal to act on after optimizer step ``step`` (0: none). With several ranks
@@ -323,6 +339,24 @@ class _Run:
         distributed.barrier(self.ranks)
 
 
+def train_step(run: _Run, batch: dict[str, torch.Tensor], params: list[torch.Tensor]) -> torch.Tensor:
+    """One optimizer step on ``batch`` (host tensors, pinned on CUDA): copy, forward (bf16 autocast on
+    CUDA), loss, backward, clipping, AdamW and the schedule. Returns the loss, detached, float64 on the
+    device: nothing here waits for the GPU (no ``.item()``), so the host queues the next step while the
+    GPU runs this one (tests/test_train_host_sync.py)."""
+    batch = _to_device(batch, run.device)
+    with _autocast(run.device):
+        out = _predict(run.forward, batch)
+    loss, _ = methylation_loss(out, batch, run.config.alpha)
+    run.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if run.config.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(params, run.config.grad_clip)
+    run.optimizer.step()
+    run.scheduler.step()
+    return loss.detach().double()
+
+
 def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any]) -> None:
     """Train on this rank's remaining batches of ``epoch``; advances the step and epoch counters in
     ``state`` and checkpoints every ``checkpoint_every`` steps."""
@@ -343,30 +377,27 @@ def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any
         )
     run.forward.train()
     loss_sum = torch.tensor(state["epoch_loss_sum"], dtype=torch.float64, device=run.device)
+    run.timer.reset()
     started = time.perf_counter()
     for batch in batches:
-        batch = _to_device(batch, run.device)
-        with _autocast(run.device):
-            out = _predict(run.forward, batch)
-        loss, _ = methylation_loss(out, batch, config.alpha)
-        run.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
-        run.optimizer.step()
-        run.scheduler.step()
+        run.timer.step_started()
+        loss = train_step(run, batch, params)
+        run.timer.step_finished()
         state["step"] += 1
         state["batch_in_epoch"] += 1
-        loss_sum += loss.detach().double() * len(batch["level"])
+        loss_sum += loss * len(batch["level"])
         state["epoch_seen"] += len(batch["level"])
         if not interactive and run.ranks.is_main and state["step"] % config.log_every == 0:
+            timing = run.timer.means()
             log.info(
-                "epoch %d/%d step %d loss %.4f lr %.3g",
+                "epoch %d/%d step %d loss %.4f lr %.3g; per step: loader wait %.1f ms, GPU idle %.1f ms",
                 epoch,
                 config.epochs,
                 state["step"],
                 loss.item(),
                 run.scheduler.get_last_lr()[0],
+                timing["loader_wait_ms"],
+                timing["gpu_idle_ms"],
             )
         stop_signal = run.stop_signal(state["step"])
         if stop_signal or (config.checkpoint_every and state["step"] % config.checkpoint_every == 0):
@@ -376,6 +407,7 @@ def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any
             run.save_checkpoint(state)
             if stop_signal:
                 raise Preempted(stop_signal, state["step"], str(run.checkpoint_path))
+        run.timer.waiting()
     state["epoch_loss_sum"] = float(loss_sum)
     state["epoch_seconds"] += time.perf_counter() - started
 
@@ -393,7 +425,8 @@ def _train_epochs(
         _record_epoch(state, row, run.model, config.patience)
         if ranks.is_main:
             log.info(
-                "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s)%s",
+                "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s; "
+                "per step: loader wait %.1f ms, GPU idle %.1f ms)%s",
                 epoch,
                 config.epochs,
                 row["train_loss"],
@@ -402,6 +435,8 @@ def _train_epochs(
                 row["val_auroc"],
                 row["seconds"],
                 row["samples_per_s"],
+                row["loader_wait_ms"],
+                row["gpu_idle_ms"],
                 "; stopping early" if state["stopped_early"] else "",
             )
             _write_metrics(out_dir / METRICS, state["history"])
@@ -436,6 +471,7 @@ def _finish_epoch(run: _Run, state: dict[str, Any], epoch: int, val_loader: Data
         "seconds": state["epoch_seconds"] + time.perf_counter() - started,
         "samples_per_s": seen / max(state["epoch_seconds"], 1e-9),
         "peak_mem_mb": _peak_memory_mb(run.device),
+        **run.timer.means(),
     }
     state.update(batch_in_epoch=0, epoch_loss_sum=0.0, epoch_seen=0, epoch_seconds=0.0)
     return row
@@ -493,7 +529,7 @@ def _wrap(
     use_compile = device.type == "cuda" if config.compile == "auto" else bool(config.compile)
     # static shapes: the last, shorter batch of an epoch and validation get graphs of their own
     # instead of turning every batch into a dynamic-shape graph
-    return torch.compile(forward, dynamic=False) if use_compile else forward
+    return torch.compile(forward, dynamic=False, mode=config.compile_mode) if use_compile else forward
 
 
 def fit(
@@ -581,6 +617,7 @@ def fit(
         out_dir / CHECKPOINT,
         identity,
         StopSignals(),
+        StepTimer(device),
     )
     state = _fresh_state()
     checkpoint = _matching_checkpoint(run.checkpoint_path, identity, on_stale_checkpoint, ranks)

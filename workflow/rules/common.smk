@@ -20,6 +20,7 @@ from epibench.config import (
 from epibench.config import setup as cohort_setup
 from epibench.data.groups import read_groups
 from epibench.io.atomic import atomic_path
+from epibench.train.launch import launcher_prefix
 
 # The config checked and what follows from it (epibench.config): stops with the file, key or row
 try:
@@ -222,7 +223,7 @@ def train_settings(wildcards):
     """Params function: the train settings as JSON, with the model's own seed and fraction."""
     entry = TRAINED[wildcards.model]
     own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
-    return as_json(without("train", "gpus", "threads") | own)
+    return as_json(without("train", "gpus", "nodes", "threads") | own)
 
 
 def pretrained_files(wildcards):
@@ -232,10 +233,20 @@ def pretrained_files(wildcards):
 
 
 def torchrun_prefix(wildcards, resources):
-    """Params function: ``torchrun`` (DDP, one process per GPU) when the job has several GPUs, else nothing."""
-    if resources.gpu <= 1:
-        return ""
-    return f"torchrun --standalone --nproc-per-node {shlex.quote(str(resources.gpu))} --no-python"
+    """Params function: the launcher before ``epibench train`` (epibench.train.launch): nothing, torchrun
+    with several GPUs, srun + torchrun with several nodes."""
+    return launcher_prefix(int(config["train"]["gpus"]), int(resources.nodes))
+
+
+def train_gpu_resource(wildcards):
+    """The train job's ``gpu`` resource (sbatch --gpus, the job's total): train.gpus on one node; 0
+    with several nodes, which ask for theirs per node through ``gres``."""
+    return config["train"]["gpus"] if config["train"]["nodes"] == 1 else 0
+
+
+def train_gres(wildcards):
+    """The train job's ``gres`` (sbatch --gres, per node): gpu:<train.gpus> with several nodes, else ""."""
+    return f"gpu:{config['train']['gpus']}" if config["train"]["nodes"] > 1 else ""
 
 
 def plan_groups():

@@ -14,11 +14,14 @@ rule train:
     conda:
         "../../envs/epibench-gpu.yaml"
     threads: config["train"]["threads"]
-    # train.gpus GPUs (several: torchrun DDP, one process each); partition, runtime and memory come
+    # train.gpus GPUs on each of train.nodes nodes (several: torchrun DDP, one process each; several
+    # nodes: one torchrun per node, epibench.train.launch); partition, runtime and memory come
     # from the profile (profiles/slurm-gpu), never from config. `exec`: no shell in between, so a
     # scheduler's SIGTERM reaches training, which checkpoints (epibench.train.preemption)
     resources:
-        gpu=config["train"]["gpus"],
+        gpu=train_gpu_resource,
+        gres=train_gres,
+        nodes=config["train"]["nodes"],
     params:
         model=model_spec,
         train=train_settings,
