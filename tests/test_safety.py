@@ -136,17 +136,29 @@ def test_every_shell_value_is_quoted():
     assert unquoted == []
 
 
+def _quotes(function: str, sources: str, hops: int = 1) -> bool:
+    """Whether ``function``'s body in ``sources`` quotes with shlex, itself or in the function it
+    returns the result of (``hops`` such steps)."""
+    body = re.search(rf"\ndef {function}\(.*?(?=\ndef |\Z)", sources, re.S)
+    if body is None:
+        return False
+    if "shlex.quote" in body.group(0):
+        return True
+    return hops > 0 and any(_quotes(f, sources, hops - 1) for f in re.findall(r"return (\w+)\(", body.group(0)))
+
+
 def test_argument_list_params_quote_their_values():
     """Every ``*_args`` param is built by a function of common.smk (or of epibench.cli.common, which
-    writes config sections as flags) that quotes with shlex."""
-    common = (REPO / "workflow" / "rules" / "common.smk").read_text() + (
-        REPO / "epibench" / "cli" / "common.py"
-    ).read_text()
+    writes config sections as flags, or epibench.train.launch, the train launcher) that quotes with
+    shlex."""
+    common = "".join(
+        (REPO / path).read_text()
+        for path in ("workflow/rules/common.smk", "epibench/cli/common.py", "epibench/train/launch.py")
+    )
     rules = "".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
     builders = set(re.findall(r"\n        \w+_args=(\w+)", rules))
     inline = re.findall(r"\n        \w+_args=\"[^\n]*\n((?:            .*\n)+)", rules)
     assert builders or inline
     for builder in builders:
-        body = re.search(rf"\ndef {builder}\(.*?(?=\ndef |\Z)", common, re.S)
-        assert body and "shlex.quote" in body.group(0), builder
+        assert _quotes(builder, common), builder
     assert all("shlex.quote" in block for block in inline)

@@ -96,6 +96,21 @@ def test_training_step_has_no_host_synchronisation(arch):
     assert any(not torch.equal(a, p) for a, p in zip(before, params))  # a step was taken
 
 
+@pytest.mark.parametrize("arch", ["hybrid", "cnn"])
+def test_models_trace_to_one_graph(arch):
+    """No graph break in training mode: torch.compile (and CUDA graphs under reduce-overhead) get the
+    whole forward as one graph."""
+    import torch._dynamo
+
+    torch._dynamo.reset()
+    model = build_model(arch, M, NB, W, **SMALL[arch]).train()
+    inputs = batch(0)
+    explained = torch._dynamo.explain(model)(
+        inputs["seq"], inputs["hist"], inputs["hist_mask"], inputs["region"]
+    )
+    assert (explained.graph_count, explained.graph_break_count) == (1, 0), explained.break_reasons
+
+
 def test_a_logged_loss_is_seen_as_a_synchronisation():
     """The detector itself: .item() on a tensor is caught."""
     with HostSyncs() as syncs:

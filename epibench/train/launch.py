@@ -15,6 +15,8 @@ job's shell on the first node, so the prefix goes into the rule's command unquot
 
 from __future__ import annotations
 
+import shlex
+
 RDZV_PORT = 29500
 FIRST_NODE = '"$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"'
 
@@ -24,10 +26,11 @@ def launcher_prefix(gpus: int, nodes: int = 1, port: int = RDZV_PORT) -> str:
     single process). ValueError for fewer than 1 node or a negative GPU count."""
     if nodes < 1 or gpus < 0:
         raise ValueError(f"train needs >= 1 node and >= 0 GPUs, got {nodes} nodes and {gpus} GPUs")
+    n_nodes, n_gpus, rdzv_port = (shlex.quote(str(int(value))) for value in (nodes, max(gpus, 1), port))
     if nodes == 1:
-        return "" if gpus <= 1 else f"torchrun --standalone --nproc-per-node {gpus} --no-python"
+        return "" if gpus <= 1 else f"torchrun --standalone --nproc-per-node {n_gpus} --no-python"
     return (
-        f"srun --overlap --nodes {nodes} --ntasks-per-node 1 "
-        f"torchrun --nnodes {nodes} --nproc-per-node {max(gpus, 1)} --rdzv-backend c10d "
-        f'--rdzv-endpoint {FIRST_NODE}:{port} --rdzv-id "$SLURM_JOB_ID" --no-python'
+        f"srun --overlap --nodes {n_nodes} --ntasks-per-node 1 "
+        f"torchrun --nnodes {n_nodes} --nproc-per-node {n_gpus} --rdzv-backend c10d "
+        f'--rdzv-endpoint {FIRST_NODE}:{rdzv_port} --rdzv-id "$SLURM_JOB_ID" --no-python'
     )
