@@ -16,7 +16,7 @@ settings (seed, epochs, batch, lr) plus the lever's overrides, on the shards of 
   GPU's, ``benchmarks/gpu_train.sh``).
 
     .venv/bin/python benchmarks/bench_lever_accuracy.py --quick          # < 1 min: 1 epoch on 10 %
-    .venv/bin/python benchmarks/bench_lever_accuracy.py --levers default rmsnorm dropout_0.1
+    .venv/bin/python benchmarks/bench_lever_accuracy.py --levers rmsnorm dropout_0.1 --seeds 0 1 2
 
 The last printed line is one JSON object: value = the worst test AUROC of the non-default sets,
 baseline = the default's test AUROC (means over the seeds), ratio, and every set's figures under
@@ -51,8 +51,9 @@ LEVERS = {
     "dropout_0.1": ({"dropout": 0.1}, {}),
     "dropout_0": ({"dropout": 0.0}, {}),
     "batch_x2_lr_sqrt2": ({}, {"batch_size": 2, "lr": 2**0.5}),  # multipliers
+    "batch_x2_lr_sqrt2_same_steps": ({}, {"batch_size": 2, "lr": 2**0.5, "epochs": 2}),
 }
-MULTIPLIED = ("batch_size", "lr")  # train overrides given as multipliers of the config's value
+MULTIPLIED = ("batch_size", "lr", "epochs")  # train overrides given as multipliers of the config's value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

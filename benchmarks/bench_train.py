@@ -98,6 +98,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--compile", action="store_true", help="torch.compile both models")
     parser.add_argument("--compare-compile", action="store_true", help="also run the hybrid the other way")
+    parser.add_argument(
+        "--baseline-eager", action="store_true", help="the cnn baseline eager even with --compile (saves its compilation)"
+    )
     parser.add_argument("--epoch-cpgs", type=int, default=EPOCH_CPGS, help="CpGs per epoch to extrapolate to")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's peak dense bf16 TFLOP/s, for the MFU")
     parser.add_argument("--seed", type=int, default=0)
@@ -367,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
 
     set_seed(args.seed)
     batch = synthetic_batch(args.batch_size, device)
-    runs = {"cnn": ("cnn", args.compile), "hybrid": ("hybrid", args.compile)}
+    runs = {"cnn": ("cnn", args.compile and not args.baseline_eager), "hybrid": ("hybrid", args.compile)}
     if args.compare_compile:
         runs[f"hybrid_{'eager' if args.compile else 'compiled'}"] = ("hybrid", not args.compile)
     results = {}
@@ -400,6 +403,7 @@ def main(argv: list[str] | None = None) -> None:
         "warmup": args.warmup,
         "quick": args.quick,
         "compiled": args.compile,
+        "baseline_compiled": args.compile and not args.baseline_eager,
         "dropout": args.dropout,
         "norm": args.norm or "layernorm",
         "compile_mode": args.compile_mode if args.compile else None,
