@@ -11,6 +11,7 @@ from torch.nn import functional as F
 
 from epibench.models.factory import build_model
 from epibench.models.transformer import Encoder, EncoderBlock, SelfAttention, make_norm
+from tiny_models import TINY_HYBRID
 
 DIM, HEADS, FF = 16, 4, 32
 
@@ -78,23 +79,7 @@ def test_attention_goes_through_sdpa_with_dropout_only_in_training(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(F, "scaled_dot_product_attention", counting)
-    model = build_model(
-        "hybrid",
-        2,
-        4,
-        64,
-        d_model=16,
-        n_heads=4,
-        ff_dim=32,
-        n_layers=3,
-        stem_pool=4,
-        hist_dim=8,
-        fusion_dim=16,
-        fusion_heads=2,
-        head_hidden=8,
-        readout_bp=8,
-        dropout=0.2,
-    )
+    model = build_model("hybrid", 2, 4, 64, **{**TINY_HYBRID, "n_heads": 4, "n_layers": 3, "dropout": 0.2})
     batch = (
         torch.randint(0, 5, (2, 64), dtype=torch.uint8),
         torch.randn(2, 2, 4),

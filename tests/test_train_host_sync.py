@@ -18,23 +18,12 @@ from epibench.train import loop
 from epibench.train.loop import TrainConfig, train_step
 from epibench.train.schedule import warmup_cosine
 from epibench.train.step_timing import StepTimer
+from tiny_models import TINY_CNN, TINY_HYBRID
 
 W, M, NB, B = 64, 2, 4, 8
 SMALL = {
-    "hybrid": dict(
-        d_model=16,
-        n_heads=4,
-        ff_dim=32,
-        n_layers=2,
-        stem_pool=4,
-        hist_dim=8,
-        fusion_dim=16,
-        fusion_heads=2,
-        head_hidden=8,
-        readout_bp=8,
-        dropout=0.1,
-    ),
-    "cnn": dict(channels=(8, 8), kernels=(3, 3), pools=(2, 2), dense=16, dropout=0.1),
+    "hybrid": {**TINY_HYBRID, "n_layers": 2, "dropout": 0.1},
+    "cnn": {**TINY_CNN, "dropout": 0.1},
 }
 #: aten ops that copy a device value to the host (item(), float(), bool(), data-dependent shapes)
 SYNCING_OPS = {
