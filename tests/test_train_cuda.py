@@ -67,6 +67,29 @@ def test_the_step_never_synchronises():
     torch.cuda.synchronize()
 
 
+def test_the_stop_agreement_on_nccl_never_blocks_the_host(tmp_path):
+    import torch.distributed as dist
+
+    from epibench.train import distributed
+
+    dist.init_process_group("nccl", init_method=f"file://{tmp_path / 'rendezvous'}", rank=0, world_size=1)
+    try:
+        # a one-process group, but the agreement takes its several-rank (NCCL) path
+        agreement = distributed.LaggedMax(distributed.Ranks(rank=0, world_size=2))
+        assert agreement.exchange(7) == 0  # also sets up the NCCL communicator
+        torch.cuda.synchronize()
+        torch.cuda.set_sync_debug_mode("error")
+        try:
+            on_host, copied = distributed._max_on_gpu(9)  # what exchange starts each round
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        copied.synchronize()
+        assert int(on_host[0]) == 9
+        assert (agreement.exchange(3), agreement.finish()) == (7, 3)
+    finally:
+        dist.destroy_process_group()
+
+
 def test_attention_takes_the_flash_kernel():
     run, params = _run()
     with sdpa_kernel(SDPBackend.FLASH_ATTENTION):  # raises if attention cannot use it

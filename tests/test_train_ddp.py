@@ -13,8 +13,11 @@ import time
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 
 from epibench.data.dataset import ShardDataset
+from epibench.train.distributed import LaggedMax, Ranks
 from epibench.train.loop import CHECKPOINT, STOP_SYNC_STEPS
 from tiny_models import TINY_HYBRID
 
@@ -114,3 +117,34 @@ def test_a_signal_to_one_rank_stops_every_rank_at_one_checkpoint(tiny_shards, tm
     resumed = _train(tiny_shards, out, 2, train)
     assert f"at step {stopped_at} " in resumed.stderr
     assert (out / "model.safetensors").exists()
+
+
+# what each of two ranks passes to LaggedMax.exchange, round by round
+EXCHANGED = {0: [0, 15, 0, 2], 1: [10, 0, 0, 3]}
+
+
+def _exchange_rounds(rank: int, port: int, out: Path) -> None:
+    """Worker: join a 2-rank gloo group, exchange this rank's values, then collect the last round."""
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    agreement = LaggedMax(Ranks(rank=rank, world_size=2, local_rank=rank))
+    answers = [agreement.exchange(value) for value in EXCHANGED[rank]] + [agreement.finish()]
+    dist.destroy_process_group()
+    (out / f"rank{rank}.json").write_text(json.dumps(answers))
+
+
+def test_ranks_agree_on_the_largest_value_one_exchange_late(tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mp.spawn(_exchange_rounds, args=(port, tmp_path), nprocs=2)
+    answers = [json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+    # round k answers the maxima of round k - 1: max(0, 10), max(15, 0), max(0, 0), max(2, 3)
+    assert answers[0] == answers[1] == [0, 10, 15, 0, 3]
+
+
+def test_one_rank_gets_its_own_value_at_once():
+    agreement = LaggedMax(Ranks())
+    assert [agreement.exchange(value) for value in (0, 15, 2)] == [0, 15, 2]
+    assert agreement.finish() == 0

@@ -63,11 +63,57 @@ def all_sum(value: torch.Tensor, ranks: Ranks) -> torch.Tensor:
     return _all_reduce(value, dist.ReduceOp.SUM) if ranks.distributed else value
 
 
-def all_max(value: int, ranks: Ranks) -> int:
-    """The largest of every rank's ``value``."""
-    if not ranks.distributed:
-        return value
-    return int(_all_reduce(torch.tensor([value], dtype=torch.int64), dist.ReduceOp.MAX)[0])
+class LaggedMax:
+    """The largest of every rank's integer, agreed one round late so that no rank waits for it.
+
+    Each ``exchange(value)`` starts an all-reduce (MAX) of this rank's ``value`` and returns the
+    result of the one the previous call started (0 at the first call). Every rank gets the same
+    answer at the same call, as a blocking all-reduce would give, but the host does not wait for
+    the GPU: on NCCL the reduced value is copied to pinned host memory behind a CUDA event, and by
+    the next call (``STOP_SYNC_STEPS`` optimizer steps later in training) that event has long passed.
+    With one rank ``exchange`` returns its own ``value`` at once.
+    """
+
+    def __init__(self, ranks: Ranks) -> None:
+        self._ranks = ranks
+        self._pending: tuple[torch.Tensor, dist.Work | torch.cuda.Event] | None = None
+
+    def exchange(self, value: int) -> int:
+        """The agreed maximum of the values passed at the previous call; starts agreeing on ``value``."""
+        if not self._ranks.distributed:
+            return value
+        previous = self.finish()
+        if dist.get_backend() == "nccl":
+            self._pending = _max_on_gpu(value)
+        else:
+            on_host = torch.tensor([value], dtype=torch.int64)
+            self._pending = (on_host, dist.all_reduce(on_host, op=dist.ReduceOp.MAX, async_op=True))
+        return previous
+
+    def finish(self) -> int:
+        """Wait for the all-reduce in flight, if any, and return its result (0 when none is)."""
+        if self._pending is None:
+            return 0
+        on_host, done = self._pending
+        self._pending = None
+        if isinstance(done, torch.cuda.Event):
+            done.synchronize()
+        else:
+            done.wait()
+        return int(on_host[0])
+
+
+def _max_on_gpu(value: int) -> tuple[torch.Tensor, torch.cuda.Event]:
+    """Start the all-reduce (MAX) of ``value`` on this rank's GPU and queue the result's copy into
+    pinned host memory; the event marks the copy done. Nothing here blocks the host."""
+    reduced = torch.full((1,), value, dtype=torch.int64, device=f"cuda:{torch.cuda.current_device()}")
+    # wait() on NCCL work makes the current stream wait for NCCL's stream; the host goes on
+    dist.all_reduce(reduced, op=dist.ReduceOp.MAX, async_op=True).wait()
+    on_host = torch.empty(1, dtype=torch.int64, pin_memory=True)
+    on_host.copy_(reduced, non_blocking=True)
+    copied = torch.cuda.Event()
+    copied.record()
+    return on_host, copied
 
 
 def barrier(ranks: Ranks) -> None:

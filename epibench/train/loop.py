@@ -309,17 +309,17 @@ class _Run:
     checkpoint_path: Path
     identity: dict[str, Any]  # epibench.train.checkpoint.run_identity
     stop: StopSignals  # SIGTERM / SIGUSR1 received while training
+    stop_agreement: distributed.LaggedMax  # the ranks' largest stop signal, agreed without waiting
     timer: StepTimer  # loader wait and GPU idle per step
 
     def stop_signal(self, step: int) -> int:
         """The stop signal to act on after optimizer step ``step`` (0: none). With several ranks
-        they agree every ``STOP_SYNC_STEPS`` steps (the largest signal number any rank received), so
-        all of them checkpoint and stop at the same step."""
-        if not self.ranks.distributed:
-            return self.stop.received or 0
-        if step % STOP_SYNC_STEPS:
+        they agree every ``STOP_SYNC_STEPS`` steps on the largest signal number any rank had received
+        by the previous agreement, so all of them checkpoint and stop at the same step, at most
+        ``2 * STOP_SYNC_STEPS`` steps after the signal, and no step waits for the collective."""
+        if self.ranks.distributed and step % STOP_SYNC_STEPS:
             return 0
-        return distributed.all_max(self.stop.received or 0, self.ranks)
+        return self.stop_agreement.exchange(self.stop.received or 0)
 
     def save_checkpoint(self, state: dict[str, Any]) -> None:
         """Rank 0 writes the checkpoint; every rank waits for it."""
@@ -617,6 +617,7 @@ def fit(
         out_dir / CHECKPOINT,
         identity,
         StopSignals(),
+        distributed.LaggedMax(ranks),
         StepTimer(device),
     )
     state = _fresh_state()
@@ -640,6 +641,7 @@ def fit(
 
     with run.stop:
         _train_epochs(run, state, train_loader, val_loader, out_dir)
+    run.stop_agreement.finish()
 
     model.load_state_dict(state["best_model"])
     history = state["history"]
