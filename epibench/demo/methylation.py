@@ -31,7 +31,7 @@ from epibench.demo.annotation import ChromLayout
 from epibench.demo.genome import cpg_positions, motif_near, motif_starts
 from epibench.demo.intervals import covered, interval_mask
 from epibench.demo.streams import stream
-from epibench.codes import BASES, N_CODE
+from epibench.codes import C_CODE, G_CODE, N_CODE
 
 BASELINE, ISLAND, PROMOTER, ENHANCER, BODY, MOTIF, DENSITY = 2.6, -3.0, -2.0, -1.5, 0.8, -3.5, -0.15
 PROMOTER_BP, DENSITY_BP, DENSITY_CAP = 1000, 50, 8
@@ -131,7 +131,7 @@ def draw_non_cg_calls(
 ) -> NonCgCalls:
     """``count`` random non-CG cytosines (either strand) with rare methylation (p = 0.02), sorted by position."""
     rng = stream(seed, "non_cg", sample_index, chrom_index)
-    c, g, n = BASES.index("C"), BASES.index("G"), N_CODE
+    c, g, n = C_CODE, G_CODE, N_CODE
     i = np.arange(2, codes.size - 2)
     plus = (codes[i] == c) & (codes[i + 1] != g) & (codes[i + 1] != n) & (codes[i + 2] != n)
     minus = (codes[i] == g) & (codes[i - 1] != c) & (codes[i - 1] != n) & (codes[i - 2] != n)

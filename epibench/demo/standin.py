@@ -19,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from epibench.codes import BASES
+from epibench.codes import C_CODE, G_CODE
 from epibench.demo.genome import draw_sequence, fasta_bytes
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.methylation.calls import ON_G
 from epibench.io.methylation.ingest import read_calls
 
-C_CODE, G_CODE = BASES.index("C"), BASES.index("G")
 BACKGROUND_GC = 0.41
 
 

@@ -11,9 +11,8 @@ import numpy as np
 
 from epibench.data.dataset import ShardDataset
 from epibench.codes import NEIGHBOUR_FEATURES
-from epibench.codes import BASES, N_CODE
+from epibench.codes import C_CODE, G_CODE, N_CODE, cg_starts
 
-C_CODE, G_CODE = BASES.index("C"), BASES.index("G")
 # GC fraction of a window whose bases are all N (no evidence either way)
 GC_ALL_N = 0.5
 
@@ -28,7 +27,7 @@ def sequence_composition(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     known = (seq != N_CODE).sum(axis=1)
     gc_bases = ((seq == C_CODE) | (seq == G_CODE)).sum(axis=1)
-    cpgs = ((seq[:, :-1] == C_CODE) & (seq[:, 1:] == G_CODE)).sum(axis=1)
+    cpgs = cg_starts(seq).sum(axis=1)
     safe = np.maximum(known, 1)
     gc = np.where(known > 0, gc_bases / safe, GC_ALL_N)
     cpg_density = np.where(known > 0, 100.0 * cpgs / safe, 0.0)

@@ -8,7 +8,7 @@ import torch
 from epibench.data.dataset import ShardDataset
 from epibench.data.loader import make_loader
 from epibench.codes import REGION_CLASSES
-from epibench.models.base import model_inputs
+from epibench.models.base import model_inputs, predicted_on_host
 
 
 @torch.no_grad()
@@ -28,8 +28,9 @@ def predict(
     level_true, label_true, level_pred, prob_pred = [], [], [], []
     for batch in make_loader(dataset, batch_size, shuffle=False):
         out = model(*(None if value is None else value.to(device) for value in model_inputs(batch)))
-        level_pred.append(out["level"].float().cpu().numpy())
-        prob_pred.append(torch.sigmoid(out["logit"].float()).cpu().numpy())
+        level, prob = predicted_on_host(out)
+        level_pred.append(level)
+        prob_pred.append(prob)
         level_true.append(batch["level"].numpy())
         label_true.append(batch["label"].numpy().astype(np.int8))
     return predictions_table(

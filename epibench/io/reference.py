@@ -39,10 +39,8 @@ import pyfaidx
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.textfile import iter_raw_lines
-from epibench.codes import BASES, CODE_OF_BYTE
+from epibench.codes import BASES, C_CODE, CODE_OF_BYTE, G_CODE, cg_starts
 
-C_CODE = BASES.index("C")
-G_CODE = BASES.index("G")
 LINE_WIDTH = 60
 
 # byte -> normalised FASTA byte (upper-case ACGT, N otherwise), for the copy.
@@ -170,7 +168,7 @@ class Reference:
     def cpg_positions(self, chrom: str) -> np.ndarray:
         """(K,) int64 sorted 0-based positions of the C of every CG on the + strand of ``chrom``."""
         codes = self.codes(chrom)
-        return np.flatnonzero((codes[:-1] == C_CODE) & (codes[1:] == G_CODE)).astype(np.int64)
+        return np.flatnonzero(cg_starts(codes)).astype(np.int64)
 
     def is_cg(self, chrom: str, pos: np.ndarray) -> np.ndarray:
         """(N,) bool: True where 0-based ``pos`` is the C of a CG (+ strand) of ``chrom``."""

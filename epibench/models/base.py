@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -32,6 +33,12 @@ CONTEXT_INPUTS = ("nbr", "nbr_mask")  # then these, None where the batch has no 
 def model_inputs(batch: dict[str, torch.Tensor]) -> list[torch.Tensor | None]:
     """The positional arguments of a model's forward from a dataset batch (INPUTS, CONTEXT_INPUTS)."""
     return [batch[key] for key in INPUTS] + [batch.get(key) for key in CONTEXT_INPUTS]
+
+
+def predicted_on_host(out: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+    """A forward's output as host arrays: predicted level (0-1) and probability methylated
+    (sigmoid of the logit), (B,) float32 each."""
+    return out["level"].float().cpu().numpy(), torch.sigmoid(out["logit"].float()).cpu().numpy()
 
 
 class MethylationModel(nn.Module):

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from epibench.codes import REGION_CLASSES
 from epibench.data.dataset import ShardDataset
 from epibench.errors import InputError
-from epibench.models.base import model_inputs
+from epibench.models.base import model_inputs, predicted_on_host
 from epibench.variants.sites import CREATED, DESTROYED, KEPT, stretch_bounds, variant_sites
 from epibench.variants.vcf import MAX_ALLELE
 
@@ -115,8 +115,7 @@ def predict_windows(
                 "region": torch.from_numpy(region[part]),
             }
             out = model(*model_inputs(batch))
-            level[part] = out["level"].float().numpy()
-            prob[part] = torch.sigmoid(out["logit"].float()).numpy()
+            level[part], prob[part] = predicted_on_host(out)
     return level, prob
 
 

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from epibench.codes import BASES, CODE_OF_BYTE
+from epibench.codes import CODE_OF_BYTE, N_CODE, cg_starts
 
-C_CODE, G_CODE = BASES.index("C"), BASES.index("G")
 KEPT, DESTROYED, CREATED = "kept", "destroyed", "created"
 
 
@@ -50,7 +49,7 @@ def stretch_bounds(pos: int, ref_len: int, window: int, max_shift: int) -> tuple
 
 def cg_offsets(codes: np.ndarray) -> np.ndarray:
     """(K,) int64 offsets of the C of every CG in ``codes`` (1-D uint8)."""
-    return np.flatnonzero((codes[:-1] == C_CODE) & (codes[1:] == G_CODE))
+    return np.flatnonzero(cg_starts(codes))
 
 
 def encode(allele: str) -> np.ndarray:
@@ -108,8 +107,7 @@ def variant_sites(stretch: np.ndarray, start: int, pos: int, ref: str, alt: str,
 
 def _cut(codes: np.ndarray, c_offsets: np.ndarray, half: int) -> np.ndarray:
     """(S, 2*half) windows with the C at ``half - 1``; rows with offset -1 are all N."""
-    n_code = BASES.index("N")
-    out = np.full((len(c_offsets), 2 * half), n_code, dtype=np.uint8)
+    out = np.full((len(c_offsets), 2 * half), N_CODE, dtype=np.uint8)
     present = c_offsets >= 0
     if present.any():
         index = c_offsets[present, None] - (half - 1) + np.arange(2 * half)
