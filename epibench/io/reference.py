@@ -39,7 +39,7 @@ import pyfaidx
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.textfile import iter_raw_lines
-from epibench.codes import BASES, C_CODE, CODE_OF_BYTE, G_CODE, cg_starts
+from epibench.codes import BASES, C_CODE, CODE_OF_BYTE, G_CODE, N_CODE, cg_starts
 
 LINE_WIDTH = 60
 
@@ -50,6 +50,14 @@ _WHITESPACE = b" \t\r\n\v\f"
 _CODE_TABLE = CODE_OF_BYTE.tobytes()
 _READ_CHUNK = 1 << 20
 _NEWLINE = ord("\n")
+
+
+def _codes_at(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """(N,) uint8: ``codes[pos]``, N_CODE where ``pos`` is outside ``codes`` (L,)."""
+    inside = (pos >= 0) & (pos < len(codes))
+    if not len(codes):
+        return np.full(len(pos), N_CODE, dtype=np.uint8)
+    return np.where(inside, codes[np.clip(pos, 0, len(codes) - 1)], np.uint8(N_CODE)).astype(np.uint8)
 
 
 def cg_mask(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -177,13 +185,21 @@ class Reference:
     def cg_at(self, chrom: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether each 0-based ``pos`` is the C of a CG, and whether it is the G of a CG (+ strand).
 
-        Returns ``(cg_mask(codes, pos), cg_mask(codes, pos - 1))`` for ``codes = self.codes(chrom)``,
-        both (N,) bool, but without making the (L,) codes where it can: when every
-        position has a base on either side (1 <= pos <= L - 2), ``chrom`` is not the cached
-        chromosome, and its lines lie where the .fai says (every full line ``lenc`` bases
-        and a newline, checked once per chromosome: the normalised ``genome.fa`` always),
-        only the three bases around each position are read, from the chromosome's bytes
-        memory-mapped (one chromosome at a time).
+        Equal to ``(cg_mask(codes, pos), cg_mask(codes, pos - 1))`` for ``codes = self.codes(chrom)``,
+        both (N,) bool, read through ``bases_around``.
+        """
+        before, here, after = self.bases_around(chrom, pos)
+        return (here == C_CODE) & (after == G_CODE), (here == G_CODE) & (before == C_CODE)
+
+    def bases_around(self, chrom: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The codes of the base before, at and after each 0-based ``pos`` of ``chrom``: three (N,)
+        uint8 arrays, ``N_CODE`` where a base lies outside the sequence.
+
+        Without making the (L,) codes where it can: when every position has a base on either side
+        (1 <= pos <= L - 2), ``chrom`` is not the cached chromosome, and its lines lie where the
+        .fai says (every full line ``lenc`` bases and a newline, checked once per chromosome: the
+        normalised ``genome.fa`` always), only the three bases around each position are read, from
+        the chromosome's bytes memory-mapped (one chromosome at a time).
         """
         pos = np.asarray(pos, dtype=np.int64)
         if chrom not in self._fasta.faidx.index:
@@ -194,23 +210,19 @@ class Reference:
         if mapped is None:
             codes = self.codes(chrom)
             if not inside:
-                return cg_mask(codes, pos), cg_mask(codes, pos - 1)
-            here = codes[pos]  # every position has a base on either side: no bounds masks
-            on_c = (here == C_CODE) & (codes[1:][pos] == G_CODE)
-            on_g = (here == G_CODE) & (codes[pos - 1] == C_CODE)
-            return on_c, on_g
+                return tuple(_codes_at(codes, pos + step) for step in (-1, 0, 1))
+            # every position has a base on either side: no bounds masks
+            return codes[pos - 1], codes[pos], codes[1:][pos]
         raw, start = mapped
         at = pos // record.lenc
         at += pos  # byte of each base, counted from the first base of the record
-        here = CODE_OF_BYTE[raw[start:][at]]
+        here = raw[start:][at]
         # the bases before and after: the bytes beside, or, where that is a newline, beyond it
         after, before = raw[start + 1 :][at], raw[start - 1 :][at]
         for beside, step in ((after, 1), (before, -1)):
             line_end = np.flatnonzero(beside == _NEWLINE)
             beside[line_end] = raw[at[line_end] + (start + 2 * step)]
-        on_c = (here == C_CODE) & (CODE_OF_BYTE[after] == G_CODE)
-        on_g = (here == G_CODE) & (CODE_OF_BYTE[before] == C_CODE)
-        return on_c, on_g
+        return CODE_OF_BYTE[before], CODE_OF_BYTE[here], CODE_OF_BYTE[after]
 
     def _mapped_record(self, chrom: str) -> tuple[np.ndarray, int] | None:
         """``chrom``'s record memory-mapped for ``cg_at``, and the index of its first base in it.

@@ -6,8 +6,11 @@ line. n_meth = percent / 100 x coverage (float).
 
 modkit: whitespace-separated; col 4 the modification code (``m``, or ``m,CG,0`` with a
 motif), col 6 the strand (``.`` after ``--combine-strands``: the row sits on the C),
-col 10 N_valid_cov (the depth), col 12 N_mod (the methylated count). Only 5mC (code
-``m``) rows are kept; a motif other than CG marks the row non-CG context.
+col 10 N_valid_cov (the depth), col 12 N_mod (the methylated count). Rows of 5mC are kept:
+code ``m`` (or its ChEBI number 27551), or ``C``, any modification of C, which ``pileup
+--combine-mods`` writes (5mC + 5hmC, as bisulfite sequencing measures them); other codes (``h``,
+``a``, 4mC's ``21839``) are counted and dropped. A motif other than CG marks the row non-CG
+context. A first line naming the columns (``--with-header``) is skipped by detection.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from epibench.io.methylation.columns import (
 )
 
 BASE = 0
+# modkit codes of the rows read as methylation: 5mC, its ChEBI number, any modification of C
+FIVE_MC_CODES = {"m", "27551", "C"}
 
 
 def read_encode(source: Source) -> Calls:
@@ -81,7 +86,7 @@ def read_modkit(source: Source) -> Calls:
     strand = decode(source, cols[5], {"+": ON_C, "-": ON_G, ".": ON_C}, "strand")
     codes = cols[3]
     parts = [name.split(",") for name in codes.names]
-    is_5mc = codes.isin({name for name, p in zip(codes.names, parts) if p[0] == "m"})
+    is_5mc = codes.isin({name for name, p in zip(codes.names, parts) if p[0] in FIVE_MC_CODES})
     off_motif = codes.isin({name for name, p in zip(codes.names, parts) if len(p) > 1 and p[1] != "CG"})
     calls = Calls(
         source=source,

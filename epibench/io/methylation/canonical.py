@@ -8,10 +8,14 @@ Order of work, each step counted in the QC dict:
 3. drop calls with no reads (``n_zero_depth_dropped``; Bismark reports list uncovered CpGs);
    a call beyond the end of its sequence stops the run (``lengths``: another assembly);
 4. CG check: the share of calls that sit on a CG of the reference (+ calls on its C,
-   - calls on its G, unstranded calls on either). Below ``min_cg_share`` the run stops
-   with a diagnosis (``offsets``: which shift fits, and whether the file or the reference is the
-   likely cause);
-   otherwise calls off a CG are dropped (``n_off_cg_dropped``);
+   - calls on its G, unstranded calls on either: ``cg_share``) and the share that sit on a
+   cytosine of their strand in any context (``cytosine_share``, at least the CG share: calls off
+   a CG but on a C are ``n_off_cg_on_cytosine``). When the cytosine share is below
+   ``min_cg_share`` the run stops with a diagnosis (``offsets``: which shift fits, and whether
+   the file or the reference is the likely cause). Otherwise calls off a CG are dropped
+   (``n_off_cg_dropped``); when the CG share alone is below ``min_cg_share`` the file holds
+   calls of every context (``modkit pileup`` without ``--cpg``, Bismark ``--CX``; formats
+   without a context column), and a warning says how many were dropped as not CpGs;
 5. merge strands onto the + strand C (a - call on the G at g goes to g - 1): counts are
    summed (``n_cpgs_merged`` CpGs had calls on both strands); one strand called twice is
    an error naming both lines;
@@ -27,7 +31,7 @@ from epibench.errors import InputError
 from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
 from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls
-from epibench.io.methylation.cpg_sites import locate_cpgs
+from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.offsets import fit_diagnosis, measure_fit
 from epibench.io.methylation.columns import fail_at_row, locate
 from epibench.io.reference import Reference
@@ -48,7 +52,7 @@ def to_canonical(
     )
     table, cpg_qc = canonical_cpgs(calls, ref_chrom, reference, min_coverage, min_cg_share)
     check_kept(cpg_qc, calls.source.path, reference, min_coverage)
-    cpg_qc["warnings"] = length_warnings + cpg_qc["warnings"]
+    cpg_qc["warnings"] = length_warnings + context_warnings(cpg_qc, min_cg_share) + cpg_qc["warnings"]
     return table, qc | cpg_qc
 
 
@@ -86,6 +90,12 @@ def keep_on_reference(calls: Calls, reference: Reference) -> tuple[Calls, np.nda
 def check_on_reference(qc: dict, n_calls: int, path: object, reference: Reference) -> None:
     """Raise InputError when none of a file's calls is left after steps 1-3 (``n_calls`` left; ``qc``
     of ``keep_on_reference``, or the sum over the file's parts)."""
+    if qc["n_records"] and qc.get("n_other_modification_rows") == qc["n_records"]:
+        raise InputError(
+            "no 5mC calls: every row is of another modification (modkit codes other than m, 27551 "
+            "or C; see the file's column 4)",
+            path=path,
+        )
     if not n_calls + qc["n_zero_depth_dropped"]:
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path} "
@@ -107,25 +117,30 @@ def canonical_cpgs(
 ) -> tuple[pd.DataFrame, dict]:
     """Steps 4-6 on calls that passed ``on_reference`` (all of a sample's, or one shard group's).
 
-    The CG share is judged (below ``min_cg_share``: InputError with the diagnosis) when
-    there are at least ``min_calls_to_judge`` calls; with fewer, a low share only adds a
-    message to QC ``warnings`` (a short sequence such as chrM can hold few, unrepresentative
-    calls). Returns the canonical table (empty when no CpG is kept) and the QC dict:
-    n_calls, cg_share (None without calls), n_off_cg_dropped, n_cpgs_merged,
-    n_below_min_coverage, n_kept, mean_coverage and mean_level (None when nothing is kept),
-    warnings.
+    The cytosine share (step 4) is judged (below ``min_cg_share``: InputError with the
+    diagnosis) when there are at least ``min_calls_to_judge`` calls; with fewer, a low share
+    only adds a message to QC ``warnings`` (a short sequence such as chrM can hold few,
+    unrepresentative calls). Returns the canonical table (empty when no CpG is kept) and the QC
+    dict: n_calls, cg_share and cytosine_share (None without calls), n_off_cg_dropped,
+    n_off_cg_on_cytosine, n_cpgs_merged, n_below_min_coverage, n_kept, mean_coverage and
+    mean_level (None when nothing is kept), warnings.
     """
-    qc: dict = {"n_calls": len(calls), "cg_share": None, "warnings": []}
+    qc: dict = {"n_calls": len(calls), "cg_share": None, "cytosine_share": None, "warnings": []}
     cpg_pos, on_cg = locate_cpgs(calls, ref_chrom, reference)
+    off_cg = ~on_cg
+    qc["n_off_cg_dropped"] = int(off_cg.sum())
+    qc["n_off_cg_on_cytosine"] = (
+        int(on_cytosine(calls.subset(off_cg), ref_chrom[off_cg], reference).sum()) if off_cg.any() else 0
+    )
     if len(calls):
         qc["cg_share"] = float(on_cg.mean())
-    if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
+        qc["cytosine_share"] = cytosine_share(qc)
+    if qc["cytosine_share"] is not None and qc["cytosine_share"] < min_cg_share:
         fit = measure_fit(calls, ref_chrom, reference)
         message = fit_diagnosis(fit, calls.source, calls.base, reference.fasta_path, min_cg_share)
         if len(calls) >= min_calls_to_judge:
             raise InputError(message, path=calls.source.path)
         qc["warnings"].append(f"{calls.source.path}: only {len(calls)} calls here, not judged: {message}")
-    qc["n_off_cg_dropped"] = int((~on_cg).sum())
     calls, ref_chrom, cpg_pos = calls.subset(on_cg), _subset(ref_chrom, on_cg), _subset(cpg_pos, on_cg)
 
     key, n_meth, n_total, qc["n_cpgs_merged"] = _merge_strands(calls, ref_chrom, cpg_pos, reference)
@@ -151,10 +166,41 @@ def canonical_cpgs(
     return table, qc
 
 
+def cytosine_share(qc: dict) -> float | None:
+    """Share of calls on a cytosine of their strand, CG or not (``qc``: a ``canonical_cpgs`` QC dict,
+    or the sum of several); None without calls."""
+    if not qc["n_calls"]:
+        return None
+    return (qc["n_calls"] - qc["n_off_cg_dropped"] + qc["n_off_cg_on_cytosine"]) / qc["n_calls"]
+
+
+def context_warnings(qc: dict, min_cg_share: float) -> list[str]:
+    """The warning for a sample whose calls sit on cytosines but too few on CpGs (``qc``: its
+    ``canonical_cpgs`` QC dict, or the sum of several, with ``cg_share``): a file of every context."""
+    if qc["cg_share"] is None or qc["cg_share"] >= min_cg_share:
+        return []
+    return [
+        f"only {qc['cg_share']:.1%} of the calls sit on a CpG of the reference, but "
+        f"{cytosine_share(qc):.1%} on a cytosine: the file holds calls of every context (modkit "
+        f"pileup without --cpg, Bismark --CX); {qc['n_off_cg_on_cytosine']:,} calls outside CpGs "
+        f"(CHG/CHH by the reference) were dropped"
+    ]
+
+
 def check_kept(qc: dict, path: object, reference: Reference, min_coverage: int) -> None:
     """Raise InputError when a sample kept no CpG (``qc``: a ``canonical_cpgs`` QC dict, or the sum of several)."""
     if qc["n_calls"] and qc["n_calls"] == qc["n_off_cg_dropped"]:
-        raise InputError(f"no call falls on a CpG of {reference.fasta_path}", path=path)
+        every_cytosine = qc["n_off_cg_on_cytosine"] == qc["n_calls"]
+        raise InputError(
+            f"no call falls on a CpG of {reference.fasta_path}"
+            + (
+                ": every call sits on a cytosine outside CpGs, so the file holds CHG/CHH calls only "
+                "(e.g. MethylDackel's _CHH.bedGraph or _CHG.bedGraph): give the CpG file"
+                if every_cytosine
+                else ""
+            ),
+            path=path,
+        )
     if not qc["n_kept"]:
         raise InputError(f"no CpG has at least {min_coverage} reads (min_coverage)", path=path)
 

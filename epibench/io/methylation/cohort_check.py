@@ -1,8 +1,9 @@
 """The cohort's CG check, before ingest: which shift fits each sample, judged across samples.
 
 Each sample's first ``SAMPLE_CALLS`` calls (in CG context, on a reference sequence, with
-reads) are tried at the shifts of ``offsets``. The cohort then passes, or stops with a
-table of every sample's fit and a verdict:
+reads) are tried at the shifts of ``offsets``. The cohort then passes (every sample's calls sit
+as read on cytosines of their strand: on CpGs, or in any context for a file of all contexts), or
+stops with a table of every sample's fit and a verdict:
 
 - all samples need the same shift: the reference is the likely cause, not the formats;
 - samples need different shifts: each file's coordinates must be checked on its own;
@@ -38,7 +39,13 @@ from epibench.io.methylation.columns import Source
 from epibench.io.reference import Reference
 
 SAMPLE_CALLS = 200_000
-_SHARE_COLUMNS = ("cg_share", "cg_share_shift_minus1", "cg_share_shift_plus1", "cg_share_minus_on_c")
+_SHARE_COLUMNS = (
+    "cg_share",
+    "cg_share_shift_minus1",
+    "cg_share_shift_plus1",
+    "cg_share_minus_on_c",
+    "cytosine_share",
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,9 @@ class SampleFit:
     fit: OffsetFit
 
     def best(self, min_cg_share: float) -> int | str:
-        """0 (as read) when enough calls sit on a CG so, else the fit with the largest share."""
-        return 0 if self.fit.shares()[0] >= min_cg_share else self.fit.best()
+        """0 (as read) when enough calls sit on a cytosine so (``OffsetFit.cytosine_share``), else the
+        fit with the largest CG share."""
+        return 0 if self.fit.cytosine_share() >= min_cg_share else self.fit.best()
 
     @property
     def read_against_detection(self) -> bool:
@@ -90,8 +98,8 @@ def sample_fit(
 
 def fit_table(fits: list[SampleFit], min_cg_share: float) -> pd.DataFrame:
     """One row per sample: sample, input, format, read_as (0/1), detected_format, n_calls, the
-    CG shares (as read, moved -1, moved +1, - strand calls on the C: empty without them), best_fit
-    (``SampleFit.best``)."""
+    CG shares (as read, moved -1, moved +1, - strand calls on the C: empty without them), the share on
+    a cytosine of any context as read, best_fit (``SampleFit.best``)."""
     rows = [
         {
             "sample": f.sample,
@@ -115,7 +123,7 @@ def judge_cohort(fits: list[SampleFit], assembly: dict, min_cg_share: float) -> 
     """
     table = fit_table(fits, min_cg_share)
     reference = assembly["fasta"]
-    misfits = [f for f in fits if f.fit.shares()[0] < min_cg_share]
+    misfits = [f for f in fits if f.fit.cytosine_share() < min_cg_share]
     if misfits:
         raise InputError(_misfit_message(fits, misfits, table, assembly, min_cg_share))
     against = [f for f in fits if f.read_against_detection]

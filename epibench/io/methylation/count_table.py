@@ -1,7 +1,7 @@
 """Plain count tables: chrom, position (1-based), total reads, methylated reads.
 
 Many tools export this four-column layout (MethylSeekR's and bsseq's example tables, DSS's
-input, with or without DSS's ``chr pos N X`` header line): one row per CpG, the position
+input, with or without DSS's ``chr pos N X`` column-header line): one row per CpG, the position
 the C of the CpG on the forward strand with strands merged, or a cytosine of either strand.
 No strand column: the reference decides whether a row sits on the C or the G of a CpG.
 """
@@ -13,12 +13,6 @@ from epibench.io.methylation.columns import INT, STR, Source, check, check_count
 
 BASE = 1
 N_COLUMNS = 4
-
-
-def is_column_header(fields: list[str]) -> bool:
-    """Whether a four-field first line names the columns (``chr pos N X``): no field after the
-    chromosome is a number. A line with one bad number among numbers is a damaged data row."""
-    return len(fields) == N_COLUMNS and not any(field.strip().lstrip("-").isdigit() for field in fields[1:])
 
 
 def read(source: Source) -> Calls:

@@ -1,9 +1,11 @@
-"""Where each methylation call's CpG is on the reference, and whether the call sits on a CG at all."""
+"""Where each methylation call's CpG is on the reference, whether the call sits on a CG at all, and
+whether it sits on a cytosine (of any context)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from epibench.codes import C_CODE, G_CODE
 from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
 from epibench.io.reference import Reference
 
@@ -60,3 +62,16 @@ def locate_cpgs(
         else:
             cpg_pos[rows], on_cg[rows] = _cpg_of(on_c, on_g, pos, calls.strand[rows])
     return cpg_pos, on_cg
+
+
+def on_cytosine(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> np.ndarray:
+    """(N,) bool: whether each call's base is a cytosine of its strand on the reference, in any
+    context (CG, CHG, CHH): a C for a + call, a G (the - strand's C) for a - call, either for an
+    unstranded call. ``ref_chrom``: (N,) index of each call's sequence in ``reference.chroms``."""
+    out = np.zeros(len(calls), dtype=bool)
+    for chrom, rows in _by_chrom(ref_chrom):
+        base = reference.bases_around(reference.chroms[chrom], calls.pos[rows])[1]
+        strand = calls.strand[rows]
+        is_c, is_g = base == C_CODE, base == G_CODE
+        out[rows] = np.where(strand == ON_C, is_c, np.where(strand == ON_G, is_g, is_c | is_g))
+    return out

@@ -4,8 +4,10 @@ A file that starts with the bigWig magic number 0x888FFC26 is a Roadmap
 FractionalMethylation bigWig (``roadmap_bigwig``, read by ``bigwig``); a bigBed is
 refused by name. Text files (gzip or plain) are classified from their lines:
 
-Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped; then the
-first data row is classified by its fields:
+Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped, and so is a
+first line that names the columns (no field after the first is a number: DSS's ``chr pos N X``,
+``modkit pileup --with-header``'s ``chrom chromStart ...``); then the first data row is classified
+by its fields:
 
 ==================== ======================================================================
 format               recognised by
@@ -13,13 +15,16 @@ format               recognised by
 roadmap_bigwig       binary: the bigWig magic number (either byte order), whatever the name
 modkit               18 whitespace-separated fields, field 4 a mod code (``m``, ``m,CG,0``)
 bedmethyl            11 or 14 tab fields, field 6 a strand, field 9 an RGB colour (ENCODE)
-bismark_cpg_report   7 fields, field 3 a strand, field 6 a context (``CG``, ``CHG``, ``CHH``)
+bismark_cpg_report   7 fields, field 3 a strand, field 6 a context (``CG``, ``CHG``, ``CHH``);
+                     ``bismark_zero_cpg_report`` (``coverage2cytosine --zero_based``) only
+                     when given
 methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, both orders)
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
 bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
 methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
-count_table          4 fields: chrom, 1-based position, total, methylated (a ``chr pos N X``
-                     column-header line, as DSS writes, is skipped)
+count_table          4 fields: chrom, 1-based position, total, methylated (after a ``track``
+                     line 4 fields are levels without counts, MethylDackel ``--fraction``:
+                     refused)
 ==================== ======================================================================
 
 A 6-column file with neither a ``.cov`` suffix nor a track line and end > start is read
@@ -48,6 +53,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "bismark_cov": (6,),
     "bismark_zero_cov": (6,),
     "bismark_cpg_report": (7,),
+    "bismark_zero_cpg_report": (7,),
     "methyldackel": (6,),
     "count_table": (count_table.N_COLUMNS,),
 }
@@ -70,7 +76,7 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     if binary is not None:
         return binary
     n_header, has_track, rows = _sniff(path)
-    if rows and count_table.is_column_header(rows[0][1].split("\t")):
+    if rows and names_columns(rows[0][1]):
         n_header, rows = rows[0][0], rows[1:]
     if not rows:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
@@ -85,6 +91,21 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
             f"{fmt} has {expected} columns, found {len(sample[0])}: {first_text!r}", path, first_line
         )
     return Source(Path(path), fmt, n_header, len(sample[0]), whitespace, sample)
+
+
+def names_columns(text: str) -> bool:
+    """Whether a first line names the columns: no whitespace-separated field after the first (the
+    chromosome) reads as a number. A line with one bad number among numbers is a damaged data row."""
+    fields = text.split()
+    return len(fields) > 1 and not any(_is_number(field) for field in fields[1:])
+
+
+def _is_number(field: str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
 
 
 def _binary_source(path, fmt: str | None) -> Source | None:
@@ -138,6 +159,14 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "methylc"
     if n == 6:
         return _six_column_format(path, rows, has_track)
+    if n == count_table.N_COLUMNS and has_track:
+        raise InputError(
+            "a four-column bedGraph after a track line: methylation levels without read counts "
+            "(MethylDackel extract --fraction or --logit, or a browser track), which no format reads; "
+            "give the counts (MethylDackel's default six-column bedGraph)",
+            path,
+            rows[0][0],
+        )
     if n == count_table.N_COLUMNS:
         return "count_table"
     raise InputError(

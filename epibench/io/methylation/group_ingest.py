@@ -43,6 +43,8 @@ from epibench.io.methylation.canonical import (
     canonical_cpgs,
     check_kept,
     check_on_reference,
+    context_warnings,
+    cytosine_share,
     keep_on_reference,
 )
 from epibench.io.methylation.detect import detect_source
@@ -63,7 +65,14 @@ _SCHEMA = pa.schema(
         ("row", pa.int64()),
     ]
 )
-_SUMMED = ("n_calls", "n_off_cg_dropped", "n_cpgs_merged", "n_below_min_coverage", "n_kept")
+_SUMMED = (
+    "n_calls",
+    "n_off_cg_dropped",
+    "n_off_cg_on_cytosine",
+    "n_cpgs_merged",
+    "n_below_min_coverage",
+    "n_kept",
+)
 
 
 def split_calls(
@@ -142,10 +151,10 @@ def merge_ingest_qc(
 ) -> dict:
     """Stage 3: one sample's QC (the keys ``ingest.ingest`` gives) from stage 1's and each group's.
 
-    Counts are summed; cg_share is that of all the sample's calls, mean_coverage and
-    mean_level are weighted by kept CpGs; ``groups`` keeps each group's own QC. Raises
-    InputError (naming the sample's file, ``sample_qc["input"]``) when the sample's CG share
-    is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one or wrong assembly; the
+    Counts are summed; cg_share and cytosine_share are those of all the sample's calls,
+    mean_coverage and mean_level are weighted by kept CpGs; ``groups`` keeps each group's own QC.
+    Raises InputError (naming the sample's file, ``sample_qc["input"]``) when the sample's
+    cytosine share is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one or wrong assembly; the
     group files in ``calls_dir``, stage 1's output, are read again for it), and when no CpG
     was kept anywhere.
     """
@@ -153,7 +162,8 @@ def merge_ingest_qc(
     qc = {key: sum(g[key] for g in group_qcs.values()) for key in _SUMMED}
     counts = (qc["n_calls"], qc["n_calls"] - qc["n_off_cg_dropped"])
     qc["cg_share"] = counts[1] / counts[0] if counts[0] else None
-    if qc["cg_share"] is not None and qc["cg_share"] < min_cg_share:
+    qc["cytosine_share"] = cytosine_share(qc)
+    if qc["cytosine_share"] is not None and qc["cytosine_share"] < min_cg_share:
         raise InputError(_sample_diagnosis(calls_dir, group_qcs, reference, min_cg_share), path=path)
     check_kept(qc, path, reference, min_coverage)
     kept = [g for g in group_qcs.values() if g["n_kept"]]
@@ -162,7 +172,8 @@ def merge_ingest_qc(
     merged = sample_qc | qc
     if not sample_qc["coverage_known"]:
         merged["mean_coverage"] = None
-    merged["warnings"] = sample_qc["warnings"] + [w for g in group_qcs.values() for w in g["warnings"]]
+    group_warnings = [w for g in group_qcs.values() for w in g["warnings"]]
+    merged["warnings"] = sample_qc["warnings"] + context_warnings(qc, min_cg_share) + group_warnings
     merged["groups"] = group_qcs
     return merged
 

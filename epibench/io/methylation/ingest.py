@@ -27,7 +27,8 @@ READERS = {
     "modkit": bedmethyl.read_modkit,
     "bismark_cov": bedgraph.read_one_based,
     "bismark_zero_cov": bedgraph.read_zero_based,
-    "bismark_cpg_report": cytosine_report.read,
+    "bismark_cpg_report": cytosine_report.read_one_based,
+    "bismark_zero_cpg_report": cytosine_report.read_zero_based,
     "methyldackel": bedgraph.read_zero_based,
     "count_table": count_table.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path

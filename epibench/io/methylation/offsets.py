@@ -1,7 +1,10 @@
 """Which coordinate shift puts a sample's calls on the reference's CpGs, and what a misfit means.
 
 A file read with the right coordinate base on the right reference has nearly every call
-on a CG. When it does not, the calls are tried moved by -1, 0 and +1 base, and (for files
+on a cytosine of its strand: on a CG for a file of CpG calls, on a C in any context for a file
+of all contexts (``modkit pileup`` without ``--cpg``, Bismark ``--CX``); on another assembly or
+off by one base about a fifth (a C of the strand) to two fifths (a C or G) of them are. When
+too few are, the calls are tried moved by -1, 0 and +1 base, and (for files
 with a strand column) with their - strand calls taken as the C of the CpG rather than
 its G. What fits says what is wrong, but one sample alone cannot tell a zero-based file
 on the right reference from a one-based file on a reference shifted by one base: only
@@ -16,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from epibench.io.methylation.calls import ON_G, Calls
-from epibench.io.methylation.cpg_sites import locate_cpgs
+from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.columns import Source
 from epibench.io.reference import Reference
 
@@ -25,6 +28,8 @@ MINUS_ON_C = "minus_on_c"
 # six-column count files: the formats that read them, by coordinate base
 _SIX_COLUMN = {1: "bismark_cov", 0: "bismark_zero_cov"}
 _SIX_COLUMN_FORMATS = {"bismark_cov", "bismark_zero_cov", "methyldackel"}
+# Bismark cytosine reports, by coordinate base (coverage2cytosine --zero_based)
+_CYTOSINE_REPORT = {1: "bismark_cpg_report", 0: "bismark_zero_cpg_report"}
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,14 @@ class OffsetFit:
     n_minus: - strand calls (0 for formats without a strand column).
     minus_on_c: calls on a CG when each - strand call is taken to give the C of its CpG
         (another strand convention) instead of its G; 0 without - strand calls.
+    on_cytosine: calls (as read) on a cytosine of their strand, CG or not (``cpg_sites.on_cytosine``).
     """
 
     n_calls: int
     on_cg: dict[int, int]
     n_minus: int = 0
     minus_on_c: int = 0
+    on_cytosine: int = 0
 
     def __add__(self, other: OffsetFit) -> OffsetFit:
         return OffsetFit(
@@ -49,7 +56,13 @@ class OffsetFit:
             {s: self.on_cg[s] + other.on_cg[s] for s in SHIFTS},
             self.n_minus + other.n_minus,
             self.minus_on_c + other.minus_on_c,
+            self.on_cytosine + other.on_cytosine,
         )
+
+    def cytosine_share(self) -> float:
+        """Share of calls on a cytosine of their strand as read, in any context: what the check
+        judges (a call on a CG is on a cytosine, so this is at least the CG share as read)."""
+        return max(self.on_cytosine, self.on_cg[0]) / max(self.n_calls, 1)
 
     def shares(self) -> dict[int | str, float]:
         """Share of calls on a CG per fit: each shift, and ``MINUS_ON_C`` where there are - strand calls."""
@@ -72,28 +85,35 @@ class OffsetFit:
             "cg_share_shift_minus1": shares[-1],
             "cg_share_shift_plus1": shares[+1],
             "cg_share_minus_on_c": shares.get(MINUS_ON_C),
+            "cytosine_share": self.cytosine_share(),
         }
 
 
 def measure_fit(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> OffsetFit:
     """The ``OffsetFit`` of ``calls`` (already on the reference; ``ref_chrom``: (N,) index into its chroms)."""
-    on_cg = {s: int(locate_cpgs(calls, ref_chrom, reference, s)[1].sum()) for s in SHIFTS}
+    on_cg = {s: int(locate_cpgs(calls, ref_chrom, reference, s)[1].sum()) for s in SHIFTS if s}
+    off_cg = ~locate_cpgs(calls, ref_chrom, reference)[1]
+    on_cg[0] = len(calls) - int(off_cg.sum())
+    cytosines = on_cg[0] + int(on_cytosine(calls.subset(off_cg), ref_chrom[off_cg], reference).sum())
     minus = calls.strand == ON_G
     n_minus = int(minus.sum())
     minus_on_c = 0
     if n_minus:
         moved = replace(calls, pos=calls.pos + minus)
         minus_on_c = int(locate_cpgs(moved, ref_chrom, reference)[1].sum())
-    return OffsetFit(len(calls), on_cg, n_minus, minus_on_c)
+    return OffsetFit(len(calls), on_cg, n_minus, minus_on_c, cytosines)
 
 
 def format_options(source: Source) -> dict[int, str]:
     """Coordinate base -> the format that reads ``source`` with it, as far as the file's structure allows.
 
-    Formats defined with one base (methylC, bedMethyl, modkit, cytosine reports, bigWigs) have
-    one option. A six-column count file has both (``bismark_cov`` 1-based, ``bismark_zero_cov``
-    0-based) unless every sampled row has start == end, which only a 1-based file can have.
+    Formats defined with one base (methylC, bedMethyl, modkit, bigWigs) have one option. A
+    cytosine report has both (Bismark writes 0-based ones when asked). A six-column count file
+    has both (``bismark_cov`` 1-based, ``bismark_zero_cov`` 0-based) unless every sampled row has
+    start == end, which only a 1-based file can have.
     """
+    if source.fmt in _CYTOSINE_REPORT.values():
+        return dict(_CYTOSINE_REPORT)
     if source.fmt not in _SIX_COLUMN_FORMATS:
         return {base_of(source.fmt): source.fmt}
     spans = [fields[1:3] for fields in source.sample if len(fields) >= 3]
@@ -109,6 +129,8 @@ def base_of(fmt: str) -> int:
 
 def structure_text(source: Source, base: int, shift: int) -> str:
     """Why no format reads the file moved by ``shift`` from ``base``: its rows, or its format's definition."""
+    if source.fmt in _CYTOSINE_REPORT.values():
+        return f"no format reads a cytosine report {base - shift}-based"
     if source.fmt not in _SIX_COLUMN_FORMATS:
         return f"{source.fmt} is {'zero' if base == 0 else 'one'}-based by definition"
     if len(format_options(source)) == 1:
@@ -126,6 +148,7 @@ def evidence_text(fit: OffsetFit, min_cg_share: float) -> str:
     text = f"calls on a CpG: {shares[0]:.1%} as read, {shares[-1]:.1%} moved -1, {shares[+1]:.1%} moved +1"
     if MINUS_ON_C in shares:
         text += f", {shares[MINUS_ON_C]:.1%} with - strand calls on the C"
+    text += f"; on a cytosine of any context as read: {fit.cytosine_share():.1%}"
     return text + f" (of {fit.n_calls:,} calls; at least {min_cg_share:.0%} required)"
 
 

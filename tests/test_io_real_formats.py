@@ -1,0 +1,175 @@
+"""Methylation files as Bismark, coverage2cytosine, MethylDackel and modkit really write them
+(tests/data/real_formats/, kept as published; README there): files of every cytosine context,
+CHH-only and level-only outputs, zero-based cytosine reports, modkit's header line and codes.
+
+Expected values come from the files and FASTAs themselves, read here with pandas and plain
+string slicing, not from epibench.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from epibench.errors import InputError
+from epibench.io.methylation.cohort_check import judge_cohort, sample_fit
+from epibench.io.methylation.detect import detect_source
+from epibench.io.methylation.ingest import ingest, read_calls
+from epibench.io.reference import Reference, write_reference_index
+from small_reference import make_reference
+
+DATA = Path(__file__).parent / "data" / "real_formats"
+BISMARK_CX_COV = DATA / "galaxy_bismark0.22.1_coverage_mm10tiny.bismark.cov.gz"
+MM10_TINY = DATA / "galaxy_mm10.tiny.fa.gz"
+DACKEL_CPG = DATA / "galaxy_methyldackel_test_1_CpG.bedGraph"
+DACKEL_CHH = DATA / "galaxy_methyldackel_test_2_CHH.bedGraph"
+DACKEL_FRACTION = DATA / "galaxy_methyldackel_test_3_CpG_fraction.bedGraph"
+C2C_CPG = DATA / "bismark0.25.1_c2c.CpG_report.txt"
+C2C_CX = DATA / "bismark0.25.1_c2c.CX_report.txt"
+C2C_ZERO = DATA / "bismark0.25.1_c2c_zero_based.CpG_report.txt"
+MODKIT = DATA / "rbedmethyl_example.bedmethyl"
+MODKIT_HEADER = (
+    "chrom\tchromStart\tchromEnd\tname\tscore\tstrand\tthickStart\tthickEnd\tcolor\tvalid_coverage\t"
+    "percent_modified\tcount_modified\tcount_canonical\tcount_other_mod\tcount_delete\tcount_fail\t"
+    "count_diff\tcount_nocall\n"
+)  # what ``modkit pileup --with-header`` writes first
+
+
+def _fasta(path: Path) -> dict[str, str]:
+    """name -> upper-case sequence of a (gzipped) FASTA, read line by line."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    seqs: dict[str, list[str]] = {}
+    with opener(path, "rt") as fh:
+        for line in fh:
+            if line.startswith(">"):
+                name = line[1:].split()[0]
+                seqs[name] = []
+            else:
+                seqs[name].append(line.strip().upper())
+    return {name: "".join(parts) for name, parts in seqs.items()}
+
+
+def _reference(fasta: Path, tmp_path_factory) -> Reference:
+    return Reference(write_reference_index(fasta, tmp_path_factory.mktemp(fasta.name.split(".")[0])))
+
+
+@pytest.fixture(scope="module")
+def mm10_tiny(tmp_path_factory) -> Reference:
+    return _reference(MM10_TINY, tmp_path_factory)
+
+
+def test_a_bismark_file_of_every_context_keeps_its_cpgs_and_says_what_it_dropped(mm10_tiny):
+    seqs = _fasta(MM10_TINY)
+    rows = pd.read_csv(BISMARK_CX_COV, sep="\t", names=["chrom", "start", "end", "pct", "meth", "unmeth"])
+    pos = rows["start"] - 1  # Bismark coverage is one-based
+    base = np.array([seqs[c][p] for c, p in zip(rows["chrom"], pos)])
+    after = np.array([seqs[c][p + 1 : p + 2] for c, p in zip(rows["chrom"], pos)])
+    before = np.array([seqs[c][p - 1] for c, p in zip(rows["chrom"], pos)])
+    on_c_of_cg, on_g_of_cg = (base == "C") & (after == "G"), (base == "G") & (before == "C")
+    assert np.isin(base, ["C", "G"]).all() and (on_c_of_cg | on_g_of_cg).mean() < 0.1  # the file's nature
+
+    table, qc = ingest(BISMARK_CX_COV, mm10_tiny, min_coverage=1)
+
+    assert qc["cytosine_share"] == 1.0 and qc["cg_share"] < 0.1
+    assert qc["n_off_cg_dropped"] == qc["n_off_cg_on_cytosine"] == int((~(on_c_of_cg | on_g_of_cg)).sum())
+    assert any("every context" in w and "Bismark --CX" in w for w in qc["warnings"])
+    # expected: the CpG rows, G rows moved onto their C, both strands summed
+    cpg = rows.assign(cpg=np.where(on_g_of_cg, pos - 1, pos))[on_c_of_cg | on_g_of_cg]
+    want = cpg.groupby(["chrom", "cpg"], sort=False)[["meth", "unmeth"]].sum().reset_index()
+    want["total"] = want["meth"] + want["unmeth"]
+    got = table.merge(want, left_on=["chrom", "pos"], right_on=["chrom", "cpg"], how="outer", indicator=True)
+    assert (got["_merge"] == "both").all() and len(table) == len(want) > 100
+    np.testing.assert_array_equal(got["n_total"], got["total"])
+    np.testing.assert_allclose(got["n_meth"], got["meth"])
+
+
+def test_the_cohort_check_accepts_a_file_of_every_context(mm10_tiny):
+    fit = sample_fit("tiny", BISMARK_CX_COV, mm10_tiny)
+    table = judge_cohort([fit], {"fasta": str(MM10_TINY), "matched": True, "summary": ""}, 0.95)
+    assert table.loc[0, "cytosine_share"] == 1.0 and table.loc[0, "cg_share"] < 0.1
+    assert table.loc[0, "best_fit"] == "0" and table.loc[0, "accepted"]
+
+
+def test_a_file_of_every_context_on_another_sequence_is_still_another_assembly(tmp_path):
+    """Same names and lengths, other bases: a fifth to two fifths of calls sit on a C or G by chance."""
+    rng = np.random.default_rng(0)
+    other = {name: "".join(rng.choice(list("ACGT"), len(seq))) for name, seq in _fasta(MM10_TINY).items()}
+    with pytest.raises(InputError, match=r"wrong assembly\?.*on a cytosine of any context as read"):
+        ingest(BISMARK_CX_COV, make_reference(tmp_path, other), min_coverage=1)
+
+
+def test_methyldackel_cpg_output_is_read_and_its_chh_output_is_refused_by_name(tmp_path_factory):
+    cg100 = _reference(DATA / "methyldackel_cg100.fa", tmp_path_factory)
+    seq = _fasta(DATA / "methyldackel_cg100.fa")["chrCG"]
+    rows = pd.read_csv(DACKEL_CPG, sep="\t", skiprows=1, names=["chrom", "start", "end", "pct", "m", "u"])
+    table, qc = ingest(DACKEL_CPG, cg100, min_coverage=1)
+    assert qc["format"] == "methyldackel" and qc["cg_share"] == 1.0
+    assert all(seq[p : p + 2] == "CG" for p in table["pos"])
+    assert table["n_total"].sum() == (rows["m"] + rows["u"]).sum()
+
+    with pytest.raises(InputError, match="CHG/CHH calls only.*_CHH.bedGraph") as info:
+        ingest(DACKEL_CHH, cg100, min_coverage=1)
+    assert str(DACKEL_CHH) in str(info.value)
+
+
+def test_methyldackel_fraction_output_is_refused_for_its_missing_counts():
+    with pytest.raises(InputError, match=r"line 2: a four-column bedGraph.*--fraction") as info:
+        detect_source(DACKEL_FRACTION)
+    assert str(DACKEL_FRACTION) in str(info.value)
+
+
+def test_coverage2cytosine_reports_agree_and_a_zero_based_one_is_named(tmp_path_factory):
+    genome = _reference(DATA / "bismark_c2c_phase_b_genome.fa", tmp_path_factory)
+    cpg, _ = ingest(C2C_CPG, genome, min_coverage=1)
+    cx, cx_qc = ingest(C2C_CX, genome, min_coverage=1)
+    pd.testing.assert_frame_equal(cpg, cx)
+    raw = pd.read_csv(C2C_CX, sep="\t", names=["chrom", "pos", "strand", "m", "u", "ctx", "tri"])
+    assert cx_qc["n_non_cg_context_dropped"] == int((raw["ctx"] != "CG").sum())
+    covered = raw[(raw["ctx"] == "CG") & (raw["m"] + raw["u"] > 0)]
+    assert cpg["n_total"].sum() == (covered["m"] + covered["u"]).sum()
+
+    with pytest.raises(InputError, match=r"one base to the right \(\+1\).*format bismark_zero_cpg_report"):
+        ingest(C2C_ZERO, genome, min_coverage=1)
+    zero, _ = ingest(C2C_ZERO, genome, fmt="bismark_zero_cpg_report", min_coverage=1)
+    pd.testing.assert_frame_equal(zero, cpg)
+
+
+def _calls_frame(path: Path) -> pd.DataFrame:
+    calls = read_calls(path)
+    return pd.DataFrame(
+        {
+            "chrom": calls.chrom.names[calls.chrom.codes],
+            "pos": calls.pos,
+            "strand": calls.strand,
+            "n_meth": calls.n_meth,
+            "n_total": calls.n_total,
+        }
+    )
+
+
+def test_modkit_with_header_reads_like_without(tmp_path):
+    headed = tmp_path / "pileup.bed"
+    headed.write_text(MODKIT_HEADER + MODKIT.read_text())
+    assert detect_source(headed).fmt == detect_source(MODKIT).fmt == "modkit"
+    pd.testing.assert_frame_equal(_calls_frame(headed), _calls_frame(MODKIT))
+    rows = pd.read_csv(MODKIT, sep="\t", header=None)
+    five_mc = rows[rows[3] == "m"]
+    np.testing.assert_array_equal(_calls_frame(MODKIT)["n_meth"], five_mc[11])  # N_mod
+    np.testing.assert_array_equal(_calls_frame(MODKIT)["n_total"], five_mc[9])  # N_valid_cov
+
+
+def test_modkit_combined_modification_code_reads_as_methylation(tmp_path):
+    """``pileup --combine-mods`` writes one row per site with code C (5mC + 5hmC, as bisulfite sees
+    them): here the file's m rows relabelled so, its h rows left out."""
+    lines = [line.split("\t") for line in MODKIT.read_text().splitlines()]
+    combined = tmp_path / "combined.bed"
+    combined.write_text("".join("\t".join([*f[:3], "C", *f[4:]]) + "\n" for f in lines if f[3] == "m"))
+    pd.testing.assert_frame_equal(_calls_frame(combined), _calls_frame(MODKIT))
+    only_h = tmp_path / "hydroxy.bed"
+    only_h.write_text("".join("\t".join(f) + "\n" for f in lines if f[3] == "h"))
+    with pytest.raises(InputError, match="no 5mC calls: every row is of another modification"):
+        ingest(only_h, make_reference(tmp_path, {"chr1": "N" * 20_000}), min_coverage=1)
