@@ -148,16 +148,13 @@ def expected_transcripts(lines: list[str]) -> list[tuple]:
         return [row[:6] for row in rows["transcript"]]
     if not rows["exon"]:
         raise Bad("no transcript or exon rows", None)
-    spans: dict[str, list] = {}
+    spans: dict[tuple, list] = {}  # one transcript per id, chromosome and strand
     for chrom, start, end, strand, gid, tid, number in rows["exon"]:
-        spans.setdefault(tid, []).append((chrom, start, end, strand, gid, number))
-    out = []
-    for tid, exons in spans.items():
-        if len({e[0] for e in exons}) > 1 or len({e[3] for e in exons}) > 1:
-            raise Bad("lie on several chromosomes or strands", exons[0][5])
-        chrom, _, _, strand, gid, _ = exons[0]
-        out.append((chrom, min(e[1] for e in exons), max(e[2] for e in exons), strand, gid, tid))
-    return out
+        spans.setdefault((tid, chrom, strand), []).append((start, end, gid))
+    return [
+        (chrom, min(e[0] for e in exons), max(e[1] for e in exons), strand, exons[0][2], tid)
+        for (tid, chrom, strand), exons in spans.items()
+    ]
 
 
 def expected_regions(gtf: list[str], bed: list[str], style: str) -> list[tuple[str, int, int]]:

@@ -42,6 +42,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,18 @@ FLAG_COLUMNS = ("cgi", "shore", "blacklisted")  # bool, present when their BED i
 DEFAULT_SHORE_BP = 2000
 TRANSCRIPT_COLUMNS = ("chrom", "start", "end", "strand", "gene_id", "transcript_id")
 _ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
+_GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
+_GFF3_KEY = re.compile(r"\s*[^\s=;]+=")  # GFF3 attributes: key=value;
+# GFF3 features that are parts of a transcript, never a transcript themselves
+_TRANSCRIPT_PARTS = {
+    "CDS",
+    "UTR",
+    "five_prime_UTR",
+    "three_prime_UTR",
+    "start_codon",
+    "stop_codon",
+    "stop_codon_redefined_as_selenocysteine",
+}
 _BED_HEADER = re.compile(r"(track|browser)\b|#")
 # a BED/GTF coordinate: decimal digits, at most 18 (far beyond any sequence, and within int64
 # with room to spare, so that promoter arithmetic and bedtools cannot overflow)
@@ -86,39 +99,58 @@ class RegionAnnotation:
 
 
 def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
-    """Transcripts of a GTF (gzip or plain) as 0-based half-open spans.
+    """Transcripts of a GTF or GFF3 (gzip or plain) as 0-based half-open spans.
 
-    Uses the ``transcript`` rows; a GTF with exon rows only (UCSC refGene) gets each
-    transcript's span from its exons grouped by ``transcript_id``. Returns a DataFrame
-    (chrom, start, end, strand, gene_id, transcript_id), one row per transcript.
+    GTF: the ``transcript`` rows; a GTF with exon rows only (UCSC refGene) gets each
+    transcript's span from its exons grouped by ``transcript_id``. GFF3 (a ``##gff-version 3``
+    line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq): the transcripts are the rows
+    that exons name as their ``Parent`` (``transcript``, ``mRNA``, ``lnc_RNA``, ...: whatever the
+    feature), each with its own span and its own ``Parent`` as gene; an exon's parent without a
+    row of its own is spanned by its exons. Exons of one transcript id on several chromosomes or
+    strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript per
+    chromosome and strand. Returns a DataFrame (chrom, start, end, strand,
+    gene_id, transcript_id), one row per transcript.
     """
     return _read_gtf(gtf_path)[0]
 
 
 def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
     """:func:`transcripts_from_gtf`'s table, and the distinct sequence names of all GTF rows (file order)."""
-    rows = {"transcript": [], "exon": []}
+    rows: dict[str, list[tuple]] = {"transcript": [], "exon": []}
     seqnames: dict[str, None] = {}
+    gff3 = None  # decided by a ##gff-version line or the first row's attributes
+    parents: dict[str, tuple] = {}  # GFF3: ID -> its row as a transcript, for rows above exons
     for number, text in iter_lines(gtf_path):
         if not text.strip() or text.startswith("#"):
+            if gff3 is None and text.startswith("##gff-version 3"):
+                gff3 = True
             continue
         fields = text.split("\t")
         if len(fields) != 9:
             raise InputError(f"a GTF row has 9 tab-separated columns, found {len(fields)}", gtf_path, number)
         seqnames[fields[0]] = None
-        if fields[2] in rows:
+        if gff3 is None:
+            gff3 = bool(_GFF3_KEY.match(fields[8])) and not _GTF_KEY.match(fields[8])
+        if gff3:
+            rows["exon"] += _gff3_exons(gtf_path, number, fields, parents)
+        elif fields[2] in rows:
             rows[fields[2]].append(_gtf_row(gtf_path, number, fields))
+    if gff3:
+        rows = _gff3_transcripts(rows["exon"], parents)
     feature = "transcript" if rows["transcript"] else "exon"
     if not rows[feature]:
         raise InputError("no transcript or exon rows in the GTF", path=gtf_path)
     table = pd.DataFrame(rows[feature], columns=[*TRANSCRIPT_COLUMNS, "line"])
     if feature == "exon":
-        table = _spans_from_exons(gtf_path, table)
+        table = _spans_from_exons(table)
+    elif gff3 and rows["exon"]:  # exons of parents without a row of their own
+        table = pd.concat([table, _spans_from_exons(pd.DataFrame(rows["exon"], columns=table.columns))])
     return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
 
 
-def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
-    chrom, _, _, start, end, _, strand, _, attributes = fields
+def _span(gtf_path, number: int, fields: list[str]) -> tuple[str, int, int, str]:
+    """A GTF/GFF3 row's chrom, 0-based start, end and strand, checked."""
+    chrom, _, _, start, end, _, strand, _, _ = fields
     if (
         not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end))
         or int(start) < 1
@@ -131,33 +163,59 @@ def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
         )
     if strand not in {"+", "-", "."}:
         raise InputError(f"strand must be +, - or ., found {strand!r}", gtf_path, number)
-    ids = {key: pattern.search(attributes) for key, pattern in _ATTRIBUTE.items()}
+    return chrom, int(start) - 1, int(end), strand
+
+
+def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
+    """(chrom, start, end, strand, gene_id, transcript_id, line) of a GTF transcript or exon row."""
+    ids = {key: pattern.search(fields[8]) for key, pattern in _ATTRIBUTE.items()}
     if ids["transcript_id"] is None:
         raise InputError(f"{fields[2]} row without a transcript_id attribute", gtf_path, number)
     gene_id = ids["gene_id"].group(1) if ids["gene_id"] else ""
-    return chrom, int(start) - 1, int(end), strand, gene_id, ids["transcript_id"].group(1), number
+    return *_span(gtf_path, number, fields), gene_id, ids["transcript_id"].group(1), number
 
 
-def _spans_from_exons(gtf_path, exons: pd.DataFrame) -> pd.DataFrame:
-    grouped = exons.groupby("transcript_id", sort=False)
-    spans = grouped.agg(
-        chrom=("chrom", "first"),
-        start=("start", "min"),
-        end=("end", "max"),
-        strand=("strand", "first"),
-        gene_id=("gene_id", "first"),
-        line=("line", "first"),
-        n_places=("chrom", "nunique"),
-        n_strands=("strand", "nunique"),
-    ).reset_index()
-    split = spans[(spans.n_places > 1) | (spans.n_strands > 1)]
-    if len(split):
-        # the same transcript_id on two chromosomes or strands (e.g. PAR copies) cannot be one span
-        bad = split.iloc[0]
-        raise InputError(
-            f"exons of transcript {bad.transcript_id!r} lie on several chromosomes or strands",
-            gtf_path,
-            int(bad.line),
+def _gff3_exons(gtf_path, number: int, fields: list[str], parents: dict[str, tuple]) -> list[tuple]:
+    """A GFF3 row. An exon gives one (chrom, start, end, strand, "", transcript_id, line) per
+    transcript of its ``Parent`` (comma-separated, %-escaped); a row of another feature with an ID,
+    other than a part of a transcript (CDS, UTR, codon), is kept in ``parents`` as
+    (chrom, start, end, strand, its Parent, its ID, line) in case exons name it."""
+    attributes = dict(part.strip().split("=", 1) for part in fields[8].split(";") if "=" in part)
+    parent = [unquote(p) for p in attributes.get("Parent", "").split(",") if p]
+    if fields[2] == "exon":
+        if not parent:
+            raise InputError("GFF3 exon row without a Parent attribute", gtf_path, number)
+        span = _span(gtf_path, number, fields)
+        return [(*span, "", transcript, number) for transcript in parent]
+    if "ID" in attributes and fields[2] not in _TRANSCRIPT_PARTS:
+        row_id = unquote(attributes["ID"])
+        parents[row_id] = (*_span(gtf_path, number, fields), parent[0] if parent else "", row_id, number)
+    return []
+
+
+def _gff3_transcripts(exons: list[tuple], parents: dict[str, tuple]) -> dict[str, list[tuple]]:
+    """The GFF3's transcripts (the rows exons name as Parent) and the exons of parents without a row,
+    as ``_read_gtf``'s ``rows``."""
+    named = dict.fromkeys(exon[5] for exon in exons)
+    return {
+        "transcript": [parents[name] for name in named if name in parents],
+        "exon": [exon for exon in exons if exon[5] not in parents],
+    }
+
+
+def _spans_from_exons(exons: pd.DataFrame) -> pd.DataFrame:
+    """One span per transcript id, chromosome and strand, from its exons."""
+    spans = exons.groupby(["transcript_id", "chrom", "strand"], sort=False).agg(
+        start=("start", "min"), end=("end", "max"), gene_id=("gene_id", "first")
+    )
+    spans = spans.reset_index()
+    split = spans["transcript_id"].duplicated(keep=False)
+    if split.any():
+        log.info(
+            "%d transcript ids have exons on several chromosomes or strands (copies such as the PAR's): "
+            "one transcript for each, e.g. %s",
+            spans.loc[split, "transcript_id"].nunique(),
+            spans.loc[split, "transcript_id"].iloc[0],
         )
     return spans
 

@@ -1,0 +1,115 @@
+"""Gene annotations beyond GENCODE GTF: GFF3 (GENCODE's own, tests/data/real_formats/, kept as
+published) and exon-only GTFs whose transcript ids recur on several chromosomes (UCSC refGene's
+copies on chrX and chrY's PAR)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from epibench.errors import InputError
+from epibench.io.regions import annotate_regions, transcripts_from_gtf
+from small_reference import make_reference
+
+GFF3 = Path(__file__).parent / "data" / "real_formats" / "gencode_v28_chr1_excerpt.gff3"
+
+
+def _gff3_rows(feature: str) -> pd.DataFrame:
+    """The GFF3's rows of one feature, attributes parsed here with a regex, not by epibench."""
+    rows = pd.read_csv(GFF3, sep="\t", comment="#", header=None)
+    rows = rows[rows[2] == feature]
+    attribute = {key: rows[8].str.extract(rf"(?:^|;){key}=([^;]*)")[0] for key in ("ID", "Parent")}
+    return pd.DataFrame(
+        {
+            "chrom": rows[0],
+            "start": rows[3] - 1,
+            "end": rows[4],
+            "strand": rows[6],
+            "gene_id": attribute["Parent"],
+            "transcript_id": attribute["ID"],
+        }
+    ).reset_index(drop=True)
+
+
+def test_gff3_transcripts_are_spanned_by_their_exons():
+    want = _gff3_rows("transcript")
+    got = transcripts_from_gtf(GFF3)
+    assert len(want) > 10
+    key = ["transcript_id"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
+    )
+
+
+def test_gff3_annotates_like_the_gtf_of_its_transcript_rows(tmp_path):
+    """The same transcripts written as GTF transcript rows give every CpG the same class."""
+    spans = _gff3_rows("transcript")
+    gtf = tmp_path / "same.gtf"
+    gtf.write_text(
+        "".join(
+            f'{r.chrom}\tt\ttranscript\t{r.start + 1}\t{r.end}\t.\t{r.strand}\t.\tgene_id "{r.gene_id}"; '
+            f'transcript_id "{r.transcript_id}";\n'
+            for r in spans.itertuples()
+        )
+    )
+    rng = np.random.default_rng(1)
+    length = int(spans["end"].max()) + 5_000
+    seq = "".join(rng.choice(list("ACGT"), length))
+    reference = make_reference(tmp_path, {"chr1": seq})
+    from_gff3 = annotate_regions(reference, GFF3)
+    from_gtf = annotate_regions(reference, gtf)
+    pd.testing.assert_frame_equal(from_gff3, from_gtf)
+    assert set(from_gff3["region"]) >= {0, 2, 3}  # promoters, gene bodies and intergenic CpGs all occur
+
+
+def test_a_gff3_exon_without_parent_is_named(tmp_path):
+    text = GFF3.read_text()
+    first_exon = next(i for i, line in enumerate(text.splitlines(), 1) if "\texon\t" in line)
+    broken = tmp_path / "broken.gff3"
+    broken.write_text(
+        re.sub(r"Parent=[^;]*;", "", text.splitlines()[first_exon - 1], count=1).join(
+            [
+                "\n".join(text.splitlines()[: first_exon - 1]) + "\n",
+                "\n" + "\n".join(text.splitlines()[first_exon:]),
+            ]
+        )
+    )
+    with pytest.raises(InputError, match=rf"line {first_exon}: GFF3 exon row without a Parent"):
+        transcripts_from_gtf(broken)
+
+
+def test_a_refgene_transcript_on_both_sex_chromosomes_is_two_transcripts(tmp_path):
+    """UCSC refGene lists the PAR genes' exons under one transcript id on chrX and on chrY."""
+    exon = 'chr{c}\thg38_refGene\texon\t{s}\t{e}\t0.000000\t+\t.\tgene_id "NM_1"; transcript_id "NM_1"; \n'
+    gtf = tmp_path / "refGene.gtf"
+    gtf.write_text(
+        exon.format(c="X", s=101, e=150)
+        + exon.format(c="X", s=201, e=260)
+        + exon.format(c="Y", s=11, e=40)
+        + exon.format(c="Y", s=91, e=120)
+    )
+    got = transcripts_from_gtf(gtf).sort_values("chrom").reset_index(drop=True)
+    assert got[["chrom", "start", "end", "transcript_id"]].values.tolist() == [
+        ["chrX", 100, 260, "NM_1"],
+        ["chrY", 10, 120, "NM_1"],
+    ]
+
+
+def test_a_gff3_parent_without_a_row_of_its_own_is_spanned_by_its_exons(tmp_path):
+    exons = _gff3_rows("exon").assign(parent=lambda t: t["gene_id"])  # an exon's Parent: its transcript
+    first = exons["parent"].iloc[0]
+    lines = GFF3.read_text().splitlines()
+    without = tmp_path / "without_row.gff3"
+    without.write_text("\n".join(line for line in lines if f"\tID={first};" not in line) + "\n")
+    got = transcripts_from_gtf(without).set_index("transcript_id")
+    mine = exons[exons["parent"] == first]
+    assert got.loc[first, ["start", "end", "gene_id"]].tolist() == [
+        mine["start"].min(),
+        mine["end"].max(),
+        "",
+    ]
+    assert len(got) == len(transcripts_from_gtf(GFF3))
