@@ -161,3 +161,9 @@ def test_bigwig_names_and_the_cohort_table(tmp_path):
     assert back.shape == table.shape and os.listdir(out.parent) == ["chrom_names.tsv"]
     with pytest.raises(ValueError, match="given twice"):
         cohort_harmonisation(["chr1"], {"gtf": calls}, known={"gtf": ["chr1"]})
+
+
+def test_a_refseq_accession_is_reported_as_renamed_with_its_reason():
+    table = harmonisation_table(["chr1", "chrM"], {"gff3": ["NC_000001.11", "NC_012920.1", "NW_1"]})
+    assert table["action"].tolist() == ["renamed", "renamed", "dropped"]
+    assert table["reason"].iloc[0] == "RefSeq accession NC_000001.11 -> chr1"
