@@ -173,3 +173,19 @@ def test_modkit_combined_modification_code_reads_as_methylation(tmp_path):
     only_h.write_text("".join("\t".join(f) + "\n" for f in lines if f[3] == "h"))
     with pytest.raises(InputError, match="no 5mC calls: every row is of another modification"):
         ingest(only_h, make_reference(tmp_path, {"chr1": "N" * 20_000}), min_coverage=1)
+
+
+def test_the_scattered_ingest_of_a_file_of_every_context_equals_one_job(mm10_tiny, tmp_path):
+    """The workflow's three stages (split per group, each group, the sample's summary), two contigs a group."""
+    from test_io_methylation_group_ingest import scattered
+
+    chroms = list(mm10_tiny.chroms)
+    groups = {"first": chroms[:2], "rest": chroms[2:]}
+    want, want_qc = ingest(BISMARK_CX_COV, mm10_tiny, min_coverage=1)
+    got, qc = scattered(BISMARK_CX_COV, mm10_tiny, groups, tmp_path, min_coverage=1)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    for key in ("n_off_cg_dropped", "n_off_cg_on_cytosine", "cg_share", "cytosine_share"):
+        assert qc[key] == pytest.approx(want_qc[key]), key
+    assert [w for w in qc["warnings"] if "every context" in w] == [
+        w for w in want_qc["warnings"] if "every context" in w
+    ]
