@@ -42,7 +42,7 @@ SHORE_500 = {("chr1", 2500), ("chr1", 2999), ("chr1", 3501), ("chr1", 3999), ("c
 
 # GTF in Ensembl spelling; transcripts only on chromosome 1 (and on a contig the FASTA lacks)
 GTF_LINES = [
-    '#!genome-build test',
+    "#!genome-build test",
     '1\tt\tgene\t3001\t4000\t.\t+\t.\tgene_id "g1";',
     '1\tt\ttranscript\t3001\t4000\t.\t+\t.\tgene_id "g1"; transcript_id "t1";',
     '1\tt\texon\t3001\t4000\t.\t+\t.\tgene_id "g1"; transcript_id "t1";',
@@ -61,7 +61,11 @@ ISLANDS_UCSC_DUMP = [line for line in ISLANDS_UCSC_HEADER if not line.startswith
 ISLANDS_BED = ["track name=cgi", "chr1\t3000\t3500\tCGI", "chr2\t900\t950\tCGI"]
 
 # ENCODE blacklist v2 shape (reason in column 4), here in Ensembl spelling
-BLACKLIST = ["1\t990\t1001\tHigh Signal Region", "1\t6000\t7000\tLow Mappability", "Y\t0\t10\tLow Mappability"]
+BLACKLIST = [
+    "1\t990\t1001\tHigh Signal Region",
+    "1\t6000\t7000\tLow Mappability",
+    "Y\t0\t10\tLow Mappability",
+]
 BLACKLISTED = {("chr1", 998), ("chr1", 1000), ("chr1", 6900)}
 
 
@@ -91,7 +95,9 @@ def keys(table, column):
     return set(table.loc[table[column], ["chrom", "pos"]].itertuples(index=False, name=None))
 
 
-@pytest.mark.parametrize("islands", [ISLANDS_UCSC_HEADER, ISLANDS_UCSC_DUMP, ISLANDS_BED], ids=["ucsc", "dump", "bed"])
+@pytest.mark.parametrize(
+    "islands", [ISLANDS_UCSC_HEADER, ISLANDS_UCSC_DUMP, ISLANDS_BED], ids=["ucsc", "dump", "bed"]
+)
 def test_islands_shores_and_blacklist(tmp_path, ref, islands):
     gtf = write(tmp_path / "a.gtf", GTF_LINES)
     got = annotate_regions(
@@ -113,7 +119,10 @@ def test_islands_shores_and_blacklist(tmp_path, ref, islands):
 
 def test_shore_width_is_configurable(tmp_path, ref):
     got = annotate_regions(
-        ref, write(tmp_path / "a.gtf", GTF_LINES), cpg_islands=write(tmp_path / "cgi.bed", ISLANDS_BED), shore_bp=500
+        ref,
+        write(tmp_path / "a.gtf", GTF_LINES),
+        cpg_islands=write(tmp_path / "cgi.bed", ISLANDS_BED),
+        shore_bp=500,
     )
     assert keys(got, "shore") == SHORE_500
     assert keys(got, "cgi") == ISLAND_CPGS
@@ -123,7 +132,9 @@ def test_shore_width_is_configurable(tmp_path, ref):
 
 
 def test_only_a_blacklist(tmp_path, ref):
-    got = annotate_regions(ref, write(tmp_path / "a.gtf", GTF_LINES), blacklist=write(tmp_path / "b.bed", BLACKLIST))
+    got = annotate_regions(
+        ref, write(tmp_path / "a.gtf", GTF_LINES), blacklist=write(tmp_path / "b.bed", BLACKLIST)
+    )
     assert list(got.columns) == ["chrom", "pos", "region", "blacklisted"]
     assert keys(got, "blacklisted") == BLACKLISTED
 
@@ -184,3 +195,42 @@ def test_gtf_on_no_fasta_sequence_is_an_error(tmp_path, ref):
     gtf = write(tmp_path / "a.gtf", ['chrQ\tt\ttranscript\t1\t50\t.\t+\t.\tgene_id "g"; transcript_id "t";'])
     with pytest.raises(InputError, match="no transcript of the GTF lies on a sequence of the FASTA.*chrQ"):
         annotate_regions(ref, gtf)
+
+
+# an ENCODE cCRE registry extract (V4 layout: chrom, start, end, two accessions, class), each element
+# around one intergenic CpG of chr1: 10 and 998 (dELS), 4001 (PLS), 5499 (pELS,CTCF-bound), 6900 (CA-CTCF)
+CCRE_REGISTRY = [
+    "chr1\t9\t12\tEH38D0000001\tEH38E0000001\tdELS",
+    "chr1\t997\t1000\tEH38D0000002\tEH38E0000002\tdELS",
+    "chr1\t4000\t4003\tEH38D0000003\tEH38E0000003\tPLS",
+    "chr1\t5498\t5501\tEH38D0000004\tEH38E0000004\tpELS,CTCF-bound",
+    "chr1\t6899\t6902\tEH38D0000005\tEH38E0000005\tCA-CTCF",
+]
+
+
+def _enhancer_cpgs(table: pd.DataFrame) -> set[tuple[str, int]]:
+    return set(table.loc[table["region"] == E, ["chrom", "pos"]].itertuples(index=False, name=None))
+
+
+def test_an_encode_ccre_file_gives_its_enhancer_like_elements_only(tmp_path, ref, caplog):
+    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    with caplog.at_level(logging.INFO, logger="epibench.io.regions"):
+        got = annotate_regions(ref, gtf, enhancer_bed=write(tmp_path / "ccre.bed", CCRE_REGISTRY))
+    assert _enhancer_cpgs(got) == {("chr1", 10), ("chr1", 998), ("chr1", 5499)}
+    assert (
+        "column 6: 3 enhancer-like elements (pELS, dELS) of 5 kept; dropped PLS 1, CA-CTCF 1" in caplog.text
+    )
+
+
+def test_a_bed_without_ccre_classes_in_every_row_keeps_every_row(tmp_path, ref):
+    """A peak file whose names are not cCRE classes, or mix them with other names, is not a cCRE file."""
+    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    mixed = [*CCRE_REGISTRY[:-1], CCRE_REGISTRY[-1].replace("CA-CTCF", "peak_5")]
+    got = annotate_regions(ref, gtf, enhancer_bed=write(tmp_path / "peaks.bed", mixed))
+    assert _enhancer_cpgs(got) == {
+        ("chr1", 10),
+        ("chr1", 998),
+        ("chr1", 4001),
+        ("chr1", 5499),
+        ("chr1", 6900),
+    }

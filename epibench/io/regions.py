@@ -7,7 +7,11 @@ Intervals (0-based half-open) per class:
   on ``-`` (TSS = end - 1) [TSS - down + 1, TSS + up + 1); clipped to the chromosome;
   transcripts without a strand (``.``) have no promoter;
 - enhancer: the intervals of the enhancer BED (first three columns), if given (an empty
-  interval, start = end, holds no CpG);
+  interval, start = end, holds no CpG). An ENCODE cCRE BED (a column, the same in every row,
+  holding cCRE classes: the registry's column 6, the cell-type files' column 10, the name of
+  BED6 extracts) gives its enhancer-like elements only, class ``pELS`` or ``dELS`` (with or
+  without ``,CTCF-bound``); its promoter-like, CTCF-only and other elements are dropped and
+  counted in the log;
 - gene body: transcript spans; a CpG there that is also in a promoter is a promoter
   (the priority), so the class is "transcript span minus promoter".
 
@@ -79,6 +83,23 @@ _BED_HEADER = re.compile(r"(track|browser)\b|#")
 # with room to spare, so that promoter arithmetic and bedtools cannot overflow)
 COORDINATE = re.compile(r"[0-9]{1,18}")
 _BIN_HEADER = re.compile(r"#\s*bin\s+chrom\b", re.IGNORECASE)
+# ENCODE cCRE classes (registry V2 to V4, combined with commas: "pELS,CTCF-bound"), and the enhancer-like ones
+CCRE_CLASSES = {
+    "PLS",
+    "pELS",
+    "dELS",
+    "CTCF-only",
+    "CTCF-bound",
+    "DNase-H3K4me3",
+    "DNase-only",
+    "Low-DNase",
+    "CA",
+    "CA-H3K4me3",
+    "CA-CTCF",
+    "CA-TF",
+    "TF",
+}
+ENHANCER_CLASSES = {"pELS", "dELS"}
 
 
 @dataclass(frozen=True)
@@ -274,7 +295,9 @@ def annotate_regions_with_report(
     beds = {}
     for label, path in (("enhancers", enhancer_bed), ("cpg_islands", cpg_islands), ("blacklist", blacklist)):
         if path is not None:
-            frame = read_bed_intervals(path)
+            frame = read_bed_intervals(path, keep_fields=label == "enhancers")
+            if label == "enhancers":
+                frame = enhancer_like(frame, path)
             input_chroms[label] = list(pd.unique(frame["chrom"]))
             beds[label] = _on_reference(frame, reference, label, path)
     intervals = {
@@ -322,8 +345,9 @@ def annotate_regions_with_report(
     return RegionAnnotation(table, without, input_chroms)
 
 
-def read_bed_intervals(bed_path: str | os.PathLike) -> pd.DataFrame:
-    """chrom, start, end of a BED (the first three columns), gzip or plain.
+def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -> pd.DataFrame:
+    """chrom, start, end of a BED (the first three columns), gzip or plain; with ``keep_fields`` also
+    ``fields``, each row's further columns (a tuple of str).
 
     ``track``, ``browser`` and ``#`` lines are skipped. A UCSC table with the ``bin``
     column first (``cpgIslandExt``: ``#bin chrom chromStart chromEnd name ...``) is
@@ -362,10 +386,46 @@ def read_bed_intervals(bed_path: str | os.PathLike) -> pd.DataFrame:
                 bed_path,
                 number,
             )
-        rows.append((chrom, int(start), int(end)))
-    return pd.DataFrame(rows, columns=["chrom", "start", "end"]).astype(
-        {"chrom": "str", "start": np.int64, "end": np.int64}
+        rows.append(
+            (chrom, int(start), int(end), tuple(fields[3:])) if keep_fields else (chrom, int(start), int(end))
+        )
+    columns = ["chrom", "start", "end", "fields"] if keep_fields else ["chrom", "start", "end"]
+    return pd.DataFrame(rows, columns=columns).astype({"chrom": "str", "start": np.int64, "end": np.int64})
+
+
+def enhancer_like(frame: pd.DataFrame, bed_path: str | os.PathLike) -> pd.DataFrame:
+    """chrom, start, end of an enhancer BED's rows (``read_bed_intervals(..., keep_fields=True)``): of an
+    ENCODE cCRE BED (module docstring) the ``pELS``/``dELS`` elements, of any other BED every row."""
+    column = _ccre_class_column(frame["fields"])
+    if column is None:
+        return frame[["chrom", "start", "end"]]
+    labels = frame["fields"].map(lambda fields: set(fields[column].split(",")))
+    enhancer = labels.map(lambda found: bool(found & ENHANCER_CLASSES)).to_numpy(bool)
+    dropped = pd.Series([fields[column] for fields in frame["fields"][~enhancer]]).value_counts()
+    log.info(
+        "%s: ENCODE cCRE classes in column %d: %d enhancer-like elements (pELS, dELS) of %d kept; dropped %s",
+        bed_path,
+        column + 4,
+        int(enhancer.sum()),
+        len(frame),
+        ", ".join(f"{name} {count}" for name, count in dropped.items()) or "none",
     )
+    if not enhancer.any():
+        log.warning("%s: no enhancer-like cCRE (pELS, dELS): no CpG is an enhancer", bed_path)
+    return frame.loc[enhancer, ["chrom", "start", "end"]]
+
+
+def _ccre_class_column(fields: pd.Series) -> int | None:
+    """The index (into each row's further columns) of the column whose every value is made of ENCODE
+    cCRE classes, or None."""
+    if fields.empty:
+        return None
+    for column, value in enumerate(fields.iloc[0]):
+        if set(value.split(",")) <= CCRE_CLASSES and all(
+            len(row) > column and set(row[column].split(",")) <= CCRE_CLASSES for row in fields
+        ):
+            return column
+    return None
 
 
 def has_bin_column(fields: list[str]) -> bool:
