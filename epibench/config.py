@@ -145,9 +145,9 @@ def check_numbers(value, schema: dict, key: str = "config") -> None:
 
 
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
-    """The sample sheet as strings ("" for an empty cell). A sheet pandas cannot read as a header
-    row and tab-separated rows (empty, a row with more fields than the header, not UTF-8) is a
-    ConfigError naming it."""
+    """The sample sheet as strings ("" for an empty cell), header names and cells without the spaces a
+    spreadsheet leaves around them. A sheet pandas cannot read as a header row and tab-separated rows
+    (empty, a row with more fields than the header, not UTF-8) is a ConfigError naming it."""
     try:
         with warnings.catch_warnings():
             # index_col=False: a row longer than the header is an error, not an index column
@@ -163,7 +163,8 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             f"cannot read the sample sheet (a header row, then one tab-separated row per sample): {exc}",
             path=path,
         ) from None
-    return sheet.fillna("")
+    sheet.columns = [str(name).strip() for name in sheet.columns]
+    return sheet.fillna("").apply(lambda column: column.str.strip())
 
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:

@@ -128,3 +128,18 @@ def test_leave_one_sample_out_needs_two_samples(cohort):
     config["evaluate"] = {"leave_one_sample_out": True}
     with pytest.raises(ConfigError, match="two or more samples"):
         cohort_config.setup(config)
+
+
+def test_a_sheet_saved_by_a_spreadsheet_reads_like_the_plain_one(cohort, tmp_path):
+    """Byte-order mark, CRLF line ends and spaces around cells, as spreadsheets write them."""
+    plain = Path(cohort["samples"])
+    lines = plain.read_text().splitlines()
+    spread = tmp_path / "spread.tsv"
+    spread.write_bytes(
+        b"\xef\xbb\xbf" + "".join(" \t ".join(line.split("\t")) + " \r\n" for line in lines).encode()
+    )
+    want = cohort_config.read_sample_sheet(plain)
+    got = cohort_config.read_sample_sheet(spread)
+    assert list(got.columns) == list(want.columns) == ["sample", "methylation", "H3K4me3"]
+    assert got.equals(want)
+    assert cohort_config.validate({**cohort, "samples": str(spread)}).equals(cohort_config.validate(cohort))
