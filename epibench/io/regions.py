@@ -296,9 +296,9 @@ def annotate_regions_with_report(
     for label, path in (("enhancers", enhancer_bed), ("cpg_islands", cpg_islands), ("blacklist", blacklist)):
         if path is not None:
             frame = read_bed_intervals(path, keep_fields=label == "enhancers")
+            input_chroms[label] = list(pd.unique(frame["chrom"]))  # the file's names, every row's
             if label == "enhancers":
                 frame = enhancer_like(frame, path)
-            input_chroms[label] = list(pd.unique(frame["chrom"]))
             beds[label] = _on_reference(frame, reference, label, path)
     intervals = {
         "promoter": _promoters(transcripts, reference, promoter_upstream, promoter_downstream),
