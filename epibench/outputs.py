@@ -158,7 +158,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "qc/{sample}.ingest.json",
         "ingest_summary",
-        "Ingest QC of sample {sample}: records read, CpGs kept, share of calls on a reference CG, coverage.",
+        "Ingest QC of sample {sample}: records read, CpGs kept, share of calls on a reference CG and on a "
+        "cytosine of any context (a file of every context keeps its CpGs), coverage, and the warnings.",
         "QC",
     ),
     _o(

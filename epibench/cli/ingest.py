@@ -27,6 +27,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     )
     write_canonical(table, args.out)
     write_json({"sample": args.sample, "input": str(args.input), **qc}, args.qc)
+    for warning in qc["warnings"]:
+        log.warning("%s: %s", args.sample, warning)
     log.info("ingested %s: %d CpGs kept", args.sample, len(table))
 
 
@@ -78,6 +80,10 @@ def cmd_ingest_summary(args: argparse.Namespace) -> None:
         split_qc, group_qcs, Reference(args.reference), args.min_coverage, args.min_cg_share, args.calls
     )
     write_json(qc, args.out)
+    logged = {warning for group in group_qcs.values() for warning in group["warnings"]}  # by the group jobs
+    for warning in qc["warnings"]:
+        if warning not in logged:
+            log.warning("%s: %s", qc["sample"], warning)
     log.info("ingested %s: %d CpGs kept in %d groups", qc["sample"], qc["n_kept"], len(group_qcs))
 
 
