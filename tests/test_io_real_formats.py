@@ -189,3 +189,65 @@ def test_the_scattered_ingest_of_a_file_of_every_context_equals_one_job(mm10_tin
     assert [w for w in qc["warnings"] if "every context" in w] == [
         w for w in want_qc["warnings"] if "every context" in w
     ]
+
+
+F5C_GROUPS = DATA / "f5c_meth_freq.tsv"
+F5C_SPLIT = DATA / "f5c_meth_freq_split_groups.tsv"
+
+
+def test_nanopolish_groups_read_as_the_split_table_lists_their_cpgs():
+    """f5c's table of CpG groups, expanded by the reader, equals f5c's own one-row-per-CpG table."""
+    split = pd.read_csv(F5C_SPLIT, sep="\t")
+    assert (split["num_cpgs_in_group"] == 1).all()
+    grouped = _calls_frame(F5C_GROUPS)
+    assert detect_source(F5C_GROUPS).fmt == detect_source(F5C_SPLIT).fmt == "nanopolish_frequency"
+    assert len(grouped) == len(split) > len(pd.read_csv(F5C_GROUPS, sep="\t"))
+    np.testing.assert_array_equal(grouped["chrom"], split["chromosome"])
+    np.testing.assert_array_equal(grouped["pos"], split["start"])
+    np.testing.assert_array_equal(grouped["n_total"], split["called_sites"])
+    np.testing.assert_array_equal(grouped["n_meth"], split["called_sites_methylated"])
+    pd.testing.assert_frame_equal(_calls_frame(F5C_SPLIT), grouped)
+
+
+@pytest.fixture(scope="module")
+def f5c_standin(tmp_path_factory) -> Reference:
+    """A stand-in reference holding each f5c group's own sequence (from 5 bases before its first C),
+    N elsewhere (the draft assembly itself is not published beside the tables)."""
+    groups = pd.read_csv(F5C_GROUPS, sep="\t")
+    seqs = {}
+    for chrom, rows in groups.groupby("chromosome"):
+        bases = np.full(int(rows["end"].max()) + 100, "N")
+        for row in rows.itertuples():
+            bases[row.start - 5 : row.start - 5 + len(row.group_sequence)] = list(row.group_sequence)
+        seqs[chrom] = "".join(bases)
+    return make_reference(tmp_path_factory.mktemp("f5c"), seqs)
+
+
+def test_nanopolish_cpgs_sit_on_the_cgs_of_their_group_sequences(f5c_standin):
+    table, qc = ingest(F5C_GROUPS, f5c_standin, min_coverage=1)
+    assert qc["cg_share"] == 1.0 and qc["n_records"] == len(pd.read_csv(F5C_GROUPS, sep="\t"))
+    assert len(table) == len(pd.read_csv(F5C_SPLIT, sep="\t"))
+
+
+def test_nanopolish_groups_split_in_many_blocks_as_in_one(f5c_standin, tmp_path):
+    """The workflow reads a file a block at a time: a group's CpGs keep their line wherever it falls."""
+    from test_io_methylation_group_ingest import split_outputs
+
+    groups = {"all": list(f5c_standin.chroms)}
+    one = split_outputs(F5C_GROUPS, f5c_standin, groups, tmp_path / "one")
+    many = split_outputs(F5C_GROUPS, f5c_standin, groups, tmp_path / "many", block_bytes=1000)
+    assert many[0] == one[0] and len(one[1]["all"]) == len(pd.read_csv(F5C_SPLIT, sep="\t"))
+    pd.testing.assert_frame_equal(many[1]["all"], one[1]["all"])
+
+
+def test_a_nanopolish_group_whose_sequence_lacks_its_cpgs_is_named(tmp_path):
+    lines = F5C_GROUPS.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.split("\t")[3] == "2")
+    fields = lines[number - 1].split("\t")
+    fields[7] = fields[7].replace("CG", "CA", 1)  # the group's first CpG gone from its sequence
+    lines[number - 1] = "\t".join(fields)
+    broken = tmp_path / "freq.tsv"
+    broken.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="group_sequence does not hold num_motifs_in_group CpGs") as info:
+        read_calls(broken)
+    assert info.value.line == number

@@ -22,6 +22,8 @@ methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, 
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
 bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
 methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
+nanopolish_frequency its header line (``chromosome start end num_motifs_in_group called_sites
+                     ...``, nanopolish / f5c methylation frequency)
 count_table          4 fields: chrom, 1-based position, total, methylated (after a ``track``
                      line 4 fields are levels without counts, MethylDackel ``--fraction``:
                      refused)
@@ -40,7 +42,7 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench.errors import InputError
-from epibench.io.methylation import bigwig, count_table
+from epibench.io.methylation import bigwig, count_table, nanopolish
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import iter_lines
 
@@ -56,6 +58,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "bismark_zero_cpg_report": (7,),
     "methyldackel": (6,),
     "count_table": (count_table.N_COLUMNS,),
+    nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
 }
 WHITESPACE_SPLIT = {"modkit"}
 SAMPLE_ROWS = 50
@@ -77,6 +80,8 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
         return binary
     n_header, has_track, rows = _sniff(path)
     if rows and names_columns(rows[0][1]):
+        if fmt is None and nanopolish.is_header(rows[0][1]):
+            fmt = nanopolish.FORMAT
         n_header, rows = rows[0][0], rows[1:]
     if not rows:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)

@@ -9,7 +9,15 @@ from collections.abc import Iterator
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.methylation import bedgraph, bedmethyl, bigwig, count_table, cytosine_report, methylc
+from epibench.io.methylation import (
+    bedgraph,
+    bedmethyl,
+    bigwig,
+    count_table,
+    cytosine_report,
+    methylc,
+    nanopolish,
+)
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE, to_canonical
 from epibench.io.methylation.detect import detect_source
@@ -31,6 +39,7 @@ READERS = {
     "bismark_zero_cpg_report": cytosine_report.read_zero_based,
     "methyldackel": bedgraph.read_zero_based,
     "count_table": count_table.read,
+    nanopolish.FORMAT: nanopolish.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
 
