@@ -201,6 +201,8 @@ def _gff3_exons(gtf_path, number: int, fields: list[str], parents: dict[str, tup
     transcript of its ``Parent`` (comma-separated, %-escaped); a row of another feature with an ID,
     other than a part of a transcript (CDS, UTR, codon), is kept in ``parents`` as
     (chrom, start, end, strand, its Parent, its ID, line) in case exons name it."""
+    if fields[2] in _TRANSCRIPT_PARTS:
+        return []
     attributes = dict(part.strip().split("=", 1) for part in fields[8].split(";") if "=" in part)
     parent = [unquote(p) for p in attributes.get("Parent", "").split(",") if p]
     if fields[2] == "exon":
@@ -208,7 +210,7 @@ def _gff3_exons(gtf_path, number: int, fields: list[str], parents: dict[str, tup
             raise InputError("GFF3 exon row without a Parent attribute", gtf_path, number)
         span = _span(gtf_path, number, fields)
         return [(*span, "", transcript, number) for transcript in parent]
-    if "ID" in attributes and fields[2] not in _TRANSCRIPT_PARTS:
+    if "ID" in attributes:
         row_id = unquote(attributes["ID"])
         parents[row_id] = (*_span(gtf_path, number, fields), parent[0] if parent else "", row_id, number)
     return []
