@@ -113,3 +113,10 @@ def test_a_gff3_parent_without_a_row_of_its_own_is_spanned_by_its_exons(tmp_path
         "",
     ]
     assert len(got) == len(transcripts_from_gtf(GFF3))
+
+
+def test_a_gff3_with_its_sequences_appended_reads_its_features_only(tmp_path):
+    """GFF3 may end with a ##FASTA section (Prokka and other annotators write one)."""
+    with_fasta = tmp_path / "with_fasta.gff3"
+    with_fasta.write_text(GFF3.read_text() + "##FASTA\n>chr1\nACGTACGT\nNNNN\n")
+    pd.testing.assert_frame_equal(transcripts_from_gtf(with_fasta), transcripts_from_gtf(GFF3))

@@ -127,7 +127,7 @@ def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
     line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq): the transcripts are the rows
     that exons name as their ``Parent`` (``transcript``, ``mRNA``, ``lnc_RNA``, ...: whatever the
     feature), each with its own span and its own ``Parent`` as gene; an exon's parent without a
-    row of its own is spanned by its exons. Exons of one transcript id on several chromosomes or
+    row of its own is spanned by its exons; a ``##FASTA`` section ends the features. Exons of one transcript id on several chromosomes or
     strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript per
     chromosome and strand. Returns a DataFrame (chrom, start, end, strand,
     gene_id, transcript_id), one row per transcript.
@@ -142,6 +142,8 @@ def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
     gff3 = None  # decided by a ##gff-version line or the first row's attributes
     parents: dict[str, tuple] = {}  # GFF3: ID -> its row as a transcript, for rows above exons
     for number, text in iter_lines(gtf_path):
+        if text.startswith("##FASTA"):  # GFF3: sequences follow, no more features
+            break
         if not text.strip() or text.startswith("#"):
             if gff3 is None and text.startswith("##gff-version 3"):
                 gff3 = True
