@@ -194,7 +194,7 @@ def test_samples_needing_different_shifts_stop_with_a_table(tmp_path, window, cp
 def test_a_known_assembly_lets_a_file_read_against_detection_pass():
     """The same fit passes on a reference that matches an assembly, and stops on one that matches none."""
     source = Source(Path("s.cov"), "bismark_zero_cov", 0, 6, False, (("chr1", "10", "11", "50", "1", "1"),))
-    fit = SampleFit("s", source, 0, "bismark_cov", OffsetFit(1000, {-1: 0, 0: 1000, 1: 10}))
+    fit = SampleFit("s", source, 0, "bismark_cov", OffsetFit(1000, {-1: 0, 0: 1000, 1: 10}, on_cytosine=1000))
     table = judge_cohort([fit], {"fasta": "ref.fa", "matched": ["hg38"], "summary": "matches hg38"}, 0.95)
     assert table["accepted"].all()
     with pytest.raises(InputError, match="detected as bismark_cov"):

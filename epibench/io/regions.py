@@ -127,10 +127,10 @@ def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
     line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq): the transcripts are the rows
     that exons name as their ``Parent`` (``transcript``, ``mRNA``, ``lnc_RNA``, ...: whatever the
     feature), each with its own span and its own ``Parent`` as gene; an exon's parent without a
-    row of its own is spanned by its exons; a ``##FASTA`` section ends the features. Exons of one transcript id on several chromosomes or
-    strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript per
-    chromosome and strand. Returns a DataFrame (chrom, start, end, strand,
-    gene_id, transcript_id), one row per transcript.
+    row of its own is spanned by its exons; a ``##FASTA`` section ends the features. Exons of one
+    transcript id on several chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt
+    contigs) make one transcript per chromosome and strand. Returns a DataFrame (chrom, start,
+    end, strand, gene_id, transcript_id), one row per transcript.
     """
     return _read_gtf(gtf_path)[0]
 

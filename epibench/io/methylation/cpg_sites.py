@@ -10,6 +10,11 @@ from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
 from epibench.io.reference import Reference
 
 
+def _on_strand(strand: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> np.ndarray:
+    """(N,) bool per call: ``plus`` for a + call, ``minus`` for a - call, either for an unstranded one."""
+    return np.where(strand == ON_C, plus, np.where(strand == ON_G, minus, plus | minus))
+
+
 def _cpg_of(
     on_c: np.ndarray, on_g: np.ndarray, pos: np.ndarray, strand: np.ndarray, out: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -17,7 +22,7 @@ def _cpg_of(
 
     on_c, on_g: (N,) bool, the called base is the C of a CG / the G of a CG (``Reference.cg_at``).
     """
-    on_cg = np.where(strand == ON_C, on_c, np.where(strand == ON_G, on_g, on_c | on_g))
+    on_cg = _on_strand(strand, on_c, on_g)
     to_g = (strand == ON_G) | ((strand == UNSTRANDED) & ~on_c)
     return np.subtract(pos, to_g, out=out), on_cg
 
@@ -71,7 +76,5 @@ def on_cytosine(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> np
     out = np.zeros(len(calls), dtype=bool)
     for chrom, rows in _by_chrom(ref_chrom):
         base = reference.bases_around(reference.chroms[chrom], calls.pos[rows])[1]
-        strand = calls.strand[rows]
-        is_c, is_g = base == C_CODE, base == G_CODE
-        out[rows] = np.where(strand == ON_C, is_c, np.where(strand == ON_G, is_g, is_c | is_g))
+        out[rows] = _on_strand(calls.strand[rows], base == C_CODE, base == G_CODE)
     return out

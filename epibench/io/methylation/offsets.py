@@ -62,7 +62,7 @@ class OffsetFit:
     def cytosine_share(self) -> float:
         """Share of calls on a cytosine of their strand as read, in any context: what the check
         judges (a call on a CG is on a cytosine, so this is at least the CG share as read)."""
-        return max(self.on_cytosine, self.on_cg[0]) / max(self.n_calls, 1)
+        return self.on_cytosine / max(self.n_calls, 1)
 
     def shares(self) -> dict[int | str, float]:
         """Share of calls on a CG per fit: each shift, and ``MINUS_ON_C`` where there are - strand calls."""
