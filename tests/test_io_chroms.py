@@ -44,3 +44,23 @@ def test_refseq_accessions_meet_ucsc_and_ensembl_names():
         "NC_000086.8": "chrX",
     }
     assert harmonise(["NC_999999.1"], ["chr1"]) == {"NC_999999.1": None}  # not a known chromosome
+
+
+def test_genbank_accessions_meet_ucsc_ensembl_and_refseq_names():
+    """NCBI's GCA_ downloads (GRCh38 GCA_000001405, GRCm39 GCA_000001635) name chromosomes by GenBank
+    accession: CM000663.2 is human chr1, CM000684.2 chr22, CM000685.2/CM000686.2 X/Y, J01415.2
+    the mitochondrion; CM000994.3 is mouse chr1, CM001012 chr19, CM001013/CM001014 X/Y,
+    AY172335.1 the mitochondrion (accessions as listed in NCBI's assembly reports)."""
+    human = ["CM000663.2", "CM000684.2", "CM000685.2", "CM000686.2", "J01415.2"]
+    assert harmonise(human, ["chr1", "chr22", "chrX", "chrY", "chrM"]) == dict(
+        zip(human, ["chr1", "chr22", "chrX", "chrY", "chrM"])
+    )
+    assert harmonise(human, ["NC_000001.11", "22", "NC_000023.11", "Y", "NC_012920.1"]) == dict(
+        zip(human, ["NC_000001.11", "22", "NC_000023.11", "Y", "NC_012920.1"])
+    )
+    mouse = ["CM000994.3", "CM001012.3", "CM001013.3", "CM001014.3", "AY172335.1"]
+    assert harmonise(mouse, ["1", "19", "X", "Y", "MT"]) == dict(zip(mouse, ["1", "19", "X", "Y", "MT"]))
+    # unplaced scaffolds and other organisms' accessions meet nothing
+    assert harmonise(["KI270728.1", "CM000687.1", "CM116119.1"], ["chr1", "chrY"]) == dict.fromkeys(
+        ["KI270728.1", "CM000687.1", "CM116119.1"]
+    )

@@ -89,12 +89,21 @@ def test_kept_renamed_dropped_and_ambiguous():
 def test_text_names_skip_headers_and_read_the_bin_column(tmp_path):
     bed = write(
         tmp_path / "a.bed.gz",
-        ["track name=x", "browser position chr1:1-10", "# comment", "chr2\t1\t2", "chr1\t1\t2", "", "chr2\t3\t4"],
+        [
+            "track name=x",
+            "browser position chr1:1-10",
+            "# comment",
+            "chr2\t1\t2",
+            "chr1\t1\t2",
+            "",
+            "chr2\t3\t4",
+        ],
         gz=True,
     )
     assert text_sequence_names(bed) == ["chr2", "chr1"]
     ucsc = write(
-        tmp_path / "cgi.txt", ["#bin\tchrom\tchromStart\tchromEnd\tname", "585\tchr1\t1\t9\tCpG: 2", "9\tchr5\t1\t9\tx"]
+        tmp_path / "cgi.txt",
+        ["#bin\tchrom\tchromStart\tchromEnd\tname", "585\tchr1\t1\t9\tCpG: 2", "9\tchr5\t1\t9\tx"],
     )
     assert text_sequence_names(ucsc) == ["chr1", "chr5"]
     dump = write(tmp_path / "dump.txt", ["585\tchr1\t1\t9\tCpG: 2", "9\tchrY\t1\t9\tx"])
@@ -138,7 +147,9 @@ def test_bigwig_names_and_the_cohort_table(tmp_path):
     with pytest.raises(InputError, match="cannot open as bigWig"):
         sequence_names(write(tmp_path / "a.bed", ["chr1\t1\t2"]), "bigwig")
 
-    calls = write(tmp_path / "s1.methylC.gz", ["chr1\t10\t11\tCG\t0.8\t+\t5", "chrM\t3\t4\tCG\t0.5\t-\t2"], gz=True)
+    calls = write(
+        tmp_path / "s1.methylC.gz", ["chr1\t10\t11\tCG\t0.8\t+\t5", "chrM\t3\t4\tCG\t0.5\t-\t2"], gz=True
+    )
     table = cohort_harmonisation(
         ["chr1", "chrM"],
         {"s1.methylation": calls, "s1.H3K4me3": bigwig},
@@ -167,3 +178,12 @@ def test_a_refseq_accession_is_reported_as_renamed_with_its_reason():
     table = harmonisation_table(["chr1", "chrM"], {"gff3": ["NC_000001.11", "NC_012920.1", "NW_1"]})
     assert table["action"].tolist() == ["renamed", "renamed", "dropped"]
     assert table["reason"].iloc[0] == "RefSeq accession NC_000001.11 -> chr1"
+
+
+def test_a_genbank_accession_is_reported_as_renamed_with_its_reason():
+    table = harmonisation_table(["chr1", "chrM"], {"fasta": ["CM000663.2", "J01415.2", "KI270728.1"]})
+    assert table["action"].tolist() == ["renamed", "renamed", "dropped"]
+    assert table["reason"].tolist()[:2] == [
+        "GenBank accession CM000663.2 -> chr1",
+        "GenBank accession J01415.2 -> chrM",
+    ]

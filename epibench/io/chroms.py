@@ -1,8 +1,8 @@
 """Chromosome-name harmonisation between an input file and the reference FASTA.
 
-UCSC (``chr1``, ``chrX``, ``chrM``), Ensembl (``1``, ``X``, ``MT``) and NCBI RefSeq
-(``NC_000001.11``: the human and mouse chromosomes' accessions, any version) spellings of
-the same sequence are matched. An exact name match always wins; a name that matches no
+UCSC (``chr1``, ``chrX``, ``chrM``), Ensembl (``1``, ``X``, ``MT``), NCBI RefSeq
+(``NC_000001.11``) and GenBank (``CM000663.2``, NCBI's GCA_ downloads) spellings of the same
+sequence are matched (the accessions of the human and mouse chromosomes, any version). An exact name match always wins; a name that matches no
 reference sequence, or two of them (a FASTA with both ``chrM`` and ``MT``), maps to None
 (the caller drops it and reports it). :func:`harmonisation_table` says, for every name of
 every input of a cohort, whether it was kept, renamed or dropped, and why.
@@ -18,27 +18,44 @@ import pandas as pd
 import pyarrow as pa
 
 _MITO = {"M", "MT"}
-_REFSEQ = re.compile(r"NC_(\d{6})\.\d+")
-# NCBI RefSeq chromosome accessions (number without version) -> chromosome
-_REFSEQ_CHROMOSOMES = {
-    **{f"{n:06d}": str(n) for n in range(1, 23)},  # human 1-22 (GRCh37 .10 / GRCh38 .11 and so on)
-    "000023": "X",
-    "000024": "Y",
-    "012920": "MT",  # human mitochondrion (rCRS)
-    "001807": "MT",  # the older human mitochondrion of hg19's chrM
-    **{f"{66 + n:06d}": str(n) for n in range(1, 20)},  # mouse 1-19: NC_000067 ... NC_000085
-    "000086": "X",  # mouse X and Y
-    "000087": "Y",
-    "005089": "MT",  # mouse mitochondrion
+_ACCESSION = re.compile(r"([A-Z]+_?)(\d+)\.\d+")
+# NCBI chromosome accessions (prefix + number, without version) -> chromosome; the versions
+# differ between assemblies (GRCh37 NC_000001.10 / CM000663.1, GRCh38 .11 / .2), the numbers do not
+_ACCESSION_CHROMOSOMES = {
+    # RefSeq
+    **{("NC_", f"{n:06d}"): str(n) for n in range(1, 23)},  # human 1-22
+    ("NC_", "000023"): "X",
+    ("NC_", "000024"): "Y",
+    ("NC_", "012920"): "MT",  # human mitochondrion (rCRS)
+    ("NC_", "001807"): "MT",  # the older human mitochondrion of hg19's chrM
+    **{("NC_", f"{66 + n:06d}"): str(n) for n in range(1, 20)},  # mouse 1-19: NC_000067 ... NC_000085
+    ("NC_", "000086"): "X",  # mouse X and Y
+    ("NC_", "000087"): "Y",
+    ("NC_", "005089"): "MT",  # mouse mitochondrion
+    # GenBank (INSDC)
+    **{("CM", f"{662 + n:06d}"): str(n) for n in range(1, 23)},  # human 1-22: CM000663 ... CM000684
+    ("CM", "000685"): "X",
+    ("CM", "000686"): "Y",
+    ("J", "01415"): "MT",  # human mitochondrion (rCRS), J01415.2
+    **{("CM", f"{993 + n:06d}"): str(n) for n in range(1, 20)},  # mouse 1-19: CM000994 ... CM001012
+    ("CM", "001013"): "X",
+    ("CM", "001014"): "Y",
+    ("AY", "172335"): "MT",  # mouse mitochondrion
 }
+
+
+def _accession(name: str) -> str | None:
+    """The chromosome of a known NCBI RefSeq or GenBank chromosome accession, else None."""
+    match = _ACCESSION.fullmatch(name)
+    return _ACCESSION_CHROMOSOMES.get((match.group(1), match.group(2))) if match else None
 
 
 def _key(name: str) -> str:
     """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT`` both ``MT``, a known RefSeq
-    chromosome accession its chromosome (the human and mouse numbers do not overlap)."""
-    refseq = _REFSEQ.fullmatch(name)
-    if refseq and refseq.group(1) in _REFSEQ_CHROMOSOMES:
-        return _REFSEQ_CHROMOSOMES[refseq.group(1)]
+    or GenBank chromosome accession its chromosome (the human and mouse numbers do not overlap)."""
+    chromosome = _accession(name)
+    if chromosome is not None:
+        return chromosome
     bare = name[3:] if name[:3].lower() == "chr" else name
     bare = bare.upper()
     return "MT" if bare in _MITO else bare
@@ -85,7 +102,7 @@ def harmonisation_table(reference_names: Iterable[str], inputs: dict[str, Iterab
 
     Returns DataFrame(input, name_in_file, name_in_reference, action, reason): action is
     ``kept`` (the reference has that very name), ``renamed`` (another spelling of one
-    reference sequence: ``chr1``/``1``/``NC_000001.11``, ``chrM``/``MT``/``M``, letter case) or ``dropped``
+    reference sequence: ``chr1``/``1``/``NC_000001.11``/``CM000663.2``, ``chrM``/``MT``/``M``, letter case) or ``dropped``
     (name_in_reference missing; reason ``not in the reference`` or ``ambiguous: ...``
     when the name could be several reference sequences).
 
@@ -113,8 +130,10 @@ def harmonisation_table(reference_names: Iterable[str], inputs: dict[str, Iterab
 
 def _rename_reason(name: str, target: str) -> str:
     """What differs between two spellings of one sequence (they share a :func:`_key`)."""
-    if _REFSEQ.fullmatch(name) or _REFSEQ.fullmatch(target):
-        return f"RefSeq accession {name} -> {target}"
+    for accession in (name, target):
+        if _accession(accession) is not None:
+            kind = "RefSeq" if accession.startswith("NC_") else "GenBank"
+            return f"{kind} accession {name} -> {target}"
     name_prefixed, target_prefixed = name[:3].lower() == "chr", target[:3].lower() == "chr"
     bare_name = name[3:] if name_prefixed else name
     bare_target = target[3:] if target_prefixed else target
