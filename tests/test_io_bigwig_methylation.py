@@ -16,6 +16,7 @@ import pandas as pd
 import pyBigWig
 import pytest
 
+from epibench.cli import main
 from epibench.errors import InputError
 from epibench.io.methylation import bigwig, detect_source, ingest
 from epibench.io.methylation.detect import FORMATS
@@ -126,12 +127,15 @@ def test_chromosome_names_harmonised_between_levels_coverage_and_fasta(tmp_path,
 # --- without coverage -----------------------------------------------------------------------
 
 
-def test_c_only_without_coverage_keeps_levels_and_says_coverage_is_unknown(tmp_path, ref, caplog):
-    levels = write_bigwig(
+def levels_without_coverage(tmp_path):
+    """A FractionalMethylation bigWig of C-strand levels only, with no ReadCoverage beside it."""
+    return write_bigwig(
         tmp_path / "l.bw", SIZES, [*bases("chr1", (2, 0.8), (12, 0.25)), *bases("chr2", (0, 1.0))]
     )
-    with caplog.at_level(logging.WARNING):
-        table, qc = ingest(levels, ref, min_coverage=5)
+
+
+def test_c_only_without_coverage_keeps_levels_and_says_coverage_is_unknown(tmp_path, ref):
+    table, qc = ingest(levels_without_coverage(tmp_path), ref, min_coverage=5)
     # n_total 1 per strand value; min_coverage 5 not applied (it would drop everything)
     assert_table(table, [("chr1", 2, 0.8, 1), ("chr1", 12, 0.25, 1), ("chr2", 0, 1.0, 1)])
     assert qc["coverage_known"] is False
@@ -140,7 +144,43 @@ def test_c_only_without_coverage_keeps_levels_and_says_coverage_is_unknown(tmp_p
     assert qc["n_below_min_coverage"] == 0
     assert len(qc["warnings"]) == 1 and "coverage unknown" in qc["warnings"][0]
     assert "min_coverage (5) was not applied" in qc["warnings"][0]
-    assert "coverage unknown" in caplog.text
+
+
+def test_the_unknown_coverage_warning_is_logged_once_in_one_job_and_scattered(tmp_path, ref, caplog):
+    """`epibench ingest`, and ingest-split / -group / -summary, each log the warning exactly once."""
+    levels, fasta = levels_without_coverage(tmp_path), str(ref.fasta_path)
+    (tmp_path / "groups.tsv").write_text("group\tchrom\nall\tchr1\nall\tchr2\n")
+    common = ["--reference", fasta, "--min-coverage", "5"]
+    one_job = ["ingest", "--input", str(levels), "--sample", "s", *common]
+    one_job += ["--out", str(tmp_path / "one.parquet"), "--qc", str(tmp_path / "one.json")]
+    scattered = [
+        [
+            "ingest-split",
+            "--input",
+            str(levels),
+            "--sample",
+            "s",
+            *common,
+            "--groups",
+            str(tmp_path / "groups.tsv"),
+        ]
+        + ["--out-dir", str(tmp_path / "calls"), "--qc", str(tmp_path / "split.json")],
+        ["ingest-group", "--calls", str(tmp_path / "calls" / "all.parquet"), *common]
+        + ["--out", str(tmp_path / "all.parquet"), "--qc", str(tmp_path / "all.json")],
+        [
+            "ingest-summary",
+            "--split-qc",
+            str(tmp_path / "split.json"),
+            "--group-qc",
+            str(tmp_path / "all.json"),
+        ]
+        + ["--reference", fasta, "--calls", str(tmp_path / "calls"), "--out", str(tmp_path / "qc.json")],
+    ]
+    for commands in ([one_job], scattered):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="epibench"):
+            assert all(main(argv) == 0 for argv in commands)
+        assert caplog.text.count("coverage unknown") == 1, caplog.text
 
 
 def test_both_strands_without_coverage_average_the_strands(tmp_path, ref):

@@ -48,6 +48,8 @@ def cmd_ingest_split(args: argparse.Namespace) -> None:
         min_coverage=args.min_coverage,
     )
     write_json({"sample": args.sample, "input": str(args.input), **qc}, args.qc)
+    for warning in qc["warnings"]:
+        log.warning("%s: %s", args.sample, warning)
     log.info("split %s: %d calls into %d groups", args.sample, qc["n_records"], len(groups))
 
 
@@ -80,7 +82,11 @@ def cmd_ingest_summary(args: argparse.Namespace) -> None:
         split_qc, group_qcs, Reference(args.reference), args.min_coverage, args.min_cg_share, args.calls
     )
     write_json(qc, args.out)
-    logged = {warning for group in group_qcs.values() for warning in group["warnings"]}  # by the group jobs
+    # logged by the split and the group jobs
+    logged = {
+        *split_qc["warnings"],
+        *(warning for group in group_qcs.values() for warning in group["warnings"]),
+    }
     for warning in qc["warnings"]:
         if warning not in logged:
             log.warning("%s: %s", qc["sample"], warning)

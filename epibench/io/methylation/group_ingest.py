@@ -118,7 +118,7 @@ def split_calls(
         check_on_reference(qc, n_calls, source.path, reference)
         length_warnings = check_calls_within(ends, reference, source.path)
         writers.close(_layout(source, base, reader_qc, n_rows))
-    qc |= coverage_qc(reader_qc, source.path, min_coverage)
+    qc |= coverage_qc(reader_qc, min_coverage)
     qc["warnings"] = qc["warnings"] + length_warnings
     return qc
 

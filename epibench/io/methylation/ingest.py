@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 
@@ -24,8 +23,6 @@ from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.columns import BLOCK_BYTES, Block, Source, text_blocks
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
-
-log = logging.getLogger(__name__)
 
 CANONICAL_COLUMNS = ("chrom", "pos", "n_meth", "n_total", "level")
 
@@ -78,7 +75,7 @@ def ingest(
         raise ValueError(f"min_cg_share must be in 0..1, got {min_cg_share}")
     calls = read_calls(path, fmt, coverage_path)
     table, qc = to_canonical(calls, reference, applied_min_coverage(calls, min_coverage), min_cg_share)
-    depth_qc = coverage_qc(calls.qc, calls.source.path, min_coverage)
+    depth_qc = coverage_qc(calls.qc, min_coverage)
     return table, qc | depth_qc | {"warnings": qc["warnings"] + depth_qc["warnings"]}
 
 
@@ -131,14 +128,13 @@ def applied_min_coverage(calls: Calls, min_coverage: int) -> int:
     return min_coverage if calls.qc.get("coverage_known", True) else 1
 
 
-def coverage_qc(reader_qc: dict, path: str | os.PathLike, min_coverage: int) -> dict:
-    """QC keys on the read depth of the file ``path`` (``reader_qc``: its Calls' ``qc``):
+def coverage_qc(reader_qc: dict, min_coverage: int) -> dict:
+    """QC keys on the read depth of a file (``reader_qc``: its Calls' ``qc``):
     coverage_known, warnings, and without a known depth min_coverage_applied False and
-    mean_coverage None (the warning is also logged)."""
+    mean_coverage None (the caller logs the warnings)."""
     if reader_qc.get("coverage_known", True):
         return {"coverage_known": True, "warnings": []}
     message = bigwig.UNKNOWN_COVERAGE_WARNING.format(min_coverage=min_coverage)
-    log.warning("%s: %s", path, message)
     return {
         "coverage_known": False,
         "min_coverage_applied": False,
