@@ -24,6 +24,7 @@ from epibench.io.chroms import HARMONISATION_COLUMNS, harmonisation_table
 from epibench.io.lengths import bigwig_lengths
 from epibench.io.regions import has_bin_column, is_bin_header
 from epibench.io.textfile import GZIP_ERRORS, open_binary
+from epibench.io.tracks import is_big_file
 
 __all__ = [
     "HARMONISATION_COLUMNS",
@@ -36,12 +37,6 @@ __all__ = [
 ]
 
 KINDS = ("auto", "gtf", "bed", "text", "bigwig")
-_BIG_MAGICS = (
-    b"\x26\xfc\x8f\x88",  # bigWig 0x888FFC26, little-endian
-    b"\x88\x8f\xfc\x26",  # ... big-endian
-    b"\xeb\xf2\x89\x87",  # bigBed 0x8789F2EB, little-endian
-    b"\x87\x89\xf2\xeb",
-)
 _SKIP = rb"(?!#|track[ \t]|browser[ \t])"  # header lines of BED-like files, GTF comments
 _FIELD = rb"([^ \t\r\n]+)[ \t]"
 _COLUMN = {
@@ -60,9 +55,9 @@ def sequence_names(path: str | os.PathLike, kind: str = "auto") -> list[str]:
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if kind == "bigwig" or (kind == "auto" and _is_big_file(path)):
+    if kind == "bigwig" or (kind == "auto" and is_big_file(path)):
         return bigwig_sequence_names(path)
-    if _is_big_file(path):
+    if is_big_file(path):
         raise InputError(f"a bigWig/bigBed file, not {kind} text", path=path)
     return text_sequence_names(path)
 
@@ -121,14 +116,6 @@ def _column_pattern(data: bytes, final: bool) -> re.Pattern[bytes] | None:
             continue
         return _COLUMN[1] if has_bin_column(text.split()) else _COLUMN[0]
     return _COLUMN[0] if final else None
-
-
-def _is_big_file(path: str | os.PathLike) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) in _BIG_MAGICS
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
 
 
 def cohort_harmonisation(

@@ -13,6 +13,7 @@ from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 
 BIGWIG_MAGIC = 0x888FFC26
+BIGBED_MAGIC = 0x8789F2EB
 # a bigWig's fixed header and its zoom-level headers (UCSC bigWig format; the writer's byte order):
 # magic, version, zoom levels, offsets of the chromosome tree, data and index, 2 field counts,
 # offsets of autoSql and the summary, buffer size, reserved; per zoom level: reduction level,
@@ -49,6 +50,37 @@ def check_bigwig_complete(path: str | os.PathLike) -> None:
     offsets += [offset for level in struct.iter_unpack(orders[0] + _ZOOM, zooms) for offset in level[2:]]
     if max(offsets) >= size:
         raise InputError(f"truncated bigWig: its header points to byte {max(offsets)} of {size}", path=path)
+
+
+def _magic(path: str | os.PathLike) -> int | None:
+    """The first 4 bytes as an unsigned integer in the byte order that names a UCSC big* file, else None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
+    if len(head) < 4:
+        return None
+    for order in ("little", "big"):  # bigWig writers use the host byte order; readers accept both
+        value = int.from_bytes(head, order)
+        if value in (BIGWIG_MAGIC, BIGBED_MAGIC):
+            return value
+    return None
+
+
+def is_big_file(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a bigWig or a bigBed by its magic number (either byte order)."""
+    return _magic(path) is not None
+
+
+def is_bigwig(path: str | os.PathLike) -> bool:
+    """True when ``path`` starts with the bigWig magic number 0x888FFC26 (either byte order)."""
+    return _magic(path) == BIGWIG_MAGIC
+
+
+def is_bigbed(path: str | os.PathLike) -> bool:
+    """True when ``path`` starts with the bigBed magic number 0x8789F2EB (either byte order)."""
+    return _magic(path) == BIGBED_MAGIC
 
 
 def grid_bin_means(signal: np.ndarray, bin_size: int) -> np.ndarray:

@@ -7,7 +7,7 @@ on both the C and the G of a CpG (one per strand) or on the C only; either way e
 covered base becomes one call whose strand the reference decides (``UNSTRANDED``), and
 ``canonical`` merges the calls of a CpG onto its C, as for the other readers.
 
-Detected from the content: a bigWig starts with the magic number 0x888FFC26 (``is_bigwig``).
+Detected from the content: a bigWig starts with the magic number 0x888FFC26 (``epibench.io.tracks.is_bigwig``).
 
 Counts:
 
@@ -53,10 +53,9 @@ from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 from epibench.io.methylation.calls import UNSTRANDED, Calls, concat
 from epibench.io.methylation.columns import Labels, Source
-from epibench.io.tracks import BIGWIG_MAGIC, check_bigwig_complete
+from epibench.io.tracks import check_bigwig_complete, is_bigwig
 
 FORMAT = "roadmap_bigwig"
-BIGBED_MAGIC = 0x8789F2EB
 WINDOW = 1 << 24  # bp of intervals fetched at a time
 MAX_SPAN = 2  # bp: the C and the G of one CpG
 MAX_MISSING_COVERAGE_SHARE = 0.05
@@ -67,32 +66,6 @@ UNKNOWN_COVERAGE_WARNING = (
     "are not meaningful. Pass the sample's ReadCoverage bigWig (ingest coverage_path) to "
     "filter and weight by depth."
 )
-
-
-def _magic(path: str | os.PathLike) -> int | None:
-    """The first 4 bytes as an unsigned integer in the byte order that names a UCSC big* file, else None."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
-    if len(head) < 4:
-        return None
-    for order in ("little", "big"):  # bigWig writers use the host byte order; readers accept both
-        value = int.from_bytes(head, order)
-        if value in (BIGWIG_MAGIC, BIGBED_MAGIC):
-            return value
-    return None
-
-
-def is_bigwig(path: str | os.PathLike) -> bool:
-    """True when ``path`` starts with the bigWig magic number 0x888FFC26 (either byte order)."""
-    return _magic(path) == BIGWIG_MAGIC
-
-
-def is_bigbed(path: str | os.PathLike) -> bool:
-    """True when ``path`` starts with the bigBed magic number 0x8789F2EB (either byte order)."""
-    return _magic(path) == BIGBED_MAGIC
 
 
 def source(path: str | os.PathLike) -> Source:

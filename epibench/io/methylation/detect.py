@@ -45,6 +45,7 @@ from epibench.errors import InputError
 from epibench.io.methylation import bigwig, count_table, nanopolish
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import iter_lines
+from epibench.io.tracks import is_bigbed, is_bigwig
 
 # format -> allowed column counts (none for the binary bigWig)
 FORMATS: dict[str, tuple[int, ...]] = {
@@ -115,13 +116,13 @@ def _is_number(field: str) -> bool:
 
 def _binary_source(path, fmt: str | None) -> Source | None:
     """The Source of a bigWig; None for a text file; an InputError when ``fmt`` and the content disagree."""
-    if bigwig.is_bigbed(path):
+    if is_bigbed(path):
         raise InputError(
             "a bigBed file: not a supported methylation format (a Roadmap FractionalMethylation "
             "bigWig, or a text format such as bedMethyl, is expected)",
             path=path,
         )
-    if bigwig.is_bigwig(path):
+    if is_bigwig(path):
         if fmt not in (None, bigwig.FORMAT):
             raise InputError(
                 f"a bigWig file (magic number 0x888FFC26), not {fmt}; pass format {bigwig.FORMAT} or auto",
