@@ -15,6 +15,7 @@ if not workflow.overwrite_configfiles:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
+include: "workflow/rules/marks.smk"
 include: "workflow/rules/plan.smk"
 include: "workflow/rules/methylation.smk"
 include: "workflow/rules/regions.smk"

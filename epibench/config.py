@@ -249,7 +249,7 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
         raise ConfigError(
             f"samples {to_predict} have no methylation calls, so they would be predicted from their histone "
             "marks, but config 'marks' is empty: give them methylation calls, or name their marks in 'marks' "
-            "with a bigWig column each",
+            "with a track column each (bigWig, bedGraph or peaks)",
             path=sheet_path,
         )
     # records, not itertuples: a mark such as ATAC-seq is no Python identifier

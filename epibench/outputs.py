@@ -151,6 +151,7 @@ CATALOGUE: tuple[Output, ...] = (
         "dropped (a dropped name loses that data).",
         "QC",
     ),
+    _o("marks/{sample}/{mark}.bw", "mark_bigwig"),
     _folder("methylation/{sample}/calls", "ingest_split"),
     _o("qc/{sample}/read.json", "ingest_split"),
     _o("methylation/{sample}/cpgs/{group}.parquet", "ingest_group"),

@@ -21,6 +21,7 @@ STAGES = [
     "ingest-split",
     "ingest-group",
     "ingest-summary",
+    "mark-bigwig",
     "qc",
     "chrom-names",
     "regions",

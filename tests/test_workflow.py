@@ -27,6 +27,25 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
 
 
+BIGWIG_GIVEN_AS_BEDGRAPH = "resources/tiny/sample2.H3K27ac.bw"
+
+
+def _as_bedgraph(root: Path, bigwig: str) -> Path:
+    """The bigWig's intervals as a gzipped bedGraph with a track line, beside it; its relative path."""
+    import gzip
+
+    import pyBigWig
+
+    path = Path(bigwig).with_suffix(".bedGraph.gz")
+    with pyBigWig.open(str(root / bigwig)) as bw, gzip.open(root / path, "wt") as out:
+        out.write("track type=bedGraph name=H3K27ac\n")
+        for chrom in bw.chroms():
+            out.writelines(
+                f"{chrom}\t{start}\t{end}\t{value!r}\n" for start, end, value in bw.intervals(chrom)
+            )
+    return path
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with the tiny cohort, after one complete run."""
@@ -38,6 +57,8 @@ def workdir(tmp_path_factory) -> Path:
     # covariates: a categorical and a numeric one (unknown for sample3)
     sheet["condition"] = ["normal", "tumour", "tumour"]
     sheet["purity"] = ["1.0", "0.7", ""]
+    # sample2's H3K27ac as a gzipped bedGraph of the same intervals: rule mark_bigwig makes it a bigWig
+    sheet.loc[sheet["sample"] == "sample2", "H3K27ac"] = str(_as_bedgraph(root, BIGWIG_GIVEN_AS_BEDGRAPH))
     sheet.to_csv(root / "resources/tiny/samples.tsv", sep="\t", index=False)
     # 3D genome: TADs and a loop as channels for every sample
     (root / "resources/tiny/tads.bed").write_text("chr1\t0\t40000\nchr1\t40000\t100000\n2\t10000\t90000\n")
@@ -612,3 +633,56 @@ def test_an_epibench_on_path_comes_first(workdir, tmp_path):
     )
     assert done.returncode != 0
     assert marker.read_text().startswith("reference"), "the epibench first on PATH ran the rule"
+
+
+def test_a_bedgraph_mark_is_made_a_bigwig_of_the_same_signal_once(workdir):
+    """sample2's H3K27ac was given as a bedGraph of its bigWig's intervals: rule mark_bigwig wrote the
+    bigWig the shards read, on the reference's sequences, with those very intervals."""
+    import pyBigWig
+
+    converted = workdir / "results/tiny/marks/sample2/H3K27ac.bw"
+    with (
+        pyBigWig.open(str(workdir / BIGWIG_GIVEN_AS_BEDGRAPH)) as given,
+        pyBigWig.open(str(converted)) as made,
+    ):
+        assert made.chroms() == given.chroms()
+        for chrom in given.chroms():
+            assert made.intervals(chrom) == given.intervals(chrom)
+    assert not (workdir / "results/tiny/marks/sample1").exists(), "a bigWig mark is used as it is"
+    # sample2's shards read the converted file, sample1's its own bigWig
+    done = snakemake(workdir, "-n", "-p", "--forcerun", "shards", "--until", "shards")
+    commands = re.findall(r"epibench shards --sample .*", done.stdout)
+    assert len(commands) == 9, done.stdout[-3000:]  # 3 samples x 3 groups
+    for command in commands:
+        sample = re.search(r"--sample (\S+)", command).group(1)
+        expected = {
+            "sample2": "H3K27ac=results/tiny/marks/sample2/H3K27ac.bw",
+            "sample1": "H3K27ac=resources/tiny/sample1.H3K27ac.bw",
+        }.get(sample)
+        assert (
+            expected is None or f"--mark {expected} " in command or f"--mark '{expected}'" in command
+        ), command
+
+
+def test_a_narrowpeak_mark_becomes_signal_in_peaks_and_zero_between(workdir):
+    """A config whose sample1 H3K4me3 is a narrowPeak: the workflow's mark_bigwig job on it alone."""
+    import pyBigWig
+
+    peaks = workdir / "resources/tiny/sample1.H3K4me3.narrowPeak"
+    peaks.write_text(
+        "chr1\t1000\t1500\tp1\t500\t.\t7.5\t10\t8\t250\n2\t2000\t2600\tp2\t300\t.\t3.25\t5\t4\t300\n"
+    )
+    sheet = pd.read_csv(workdir / "resources/tiny/samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    sheet.loc[sheet["sample"] == "sample1", "H3K4me3"] = str(peaks.relative_to(workdir))
+    sheet.to_csv(workdir / "config/peaks.samples.tsv", sep="\t", index=False)
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    config["samples"] = "config/peaks.samples.tsv"
+    (workdir / "config/peaks.yaml").write_text(yaml.safe_dump(config))
+    target = "results/tiny/marks/sample1/H3K4me3.bw"
+    snakemake(workdir, "--configfile", "config/peaks.yaml", "--", target)
+    with pyBigWig.open(str(workdir / target)) as bw:
+        assert bw.values("chr1", 990, 1510) == [0.0] * 10 + [7.5] * 500 + [0.0] * 10
+        assert bw.values("chr2", 1990, 2610) == [0.0] * 10 + [3.25] * 600 + [0.0] * 10  # "2" is chr2
+        assert all(np.isnan(bw.values("chr3", 0, 100))), "no peak on chr3: missing, not 0"
+    log = (workdir / "logs/tiny/marks/sample1/H3K4me3.log").read_text()
+    assert "narrowpeak" in log and "renamed" in log

@@ -3,7 +3,7 @@
 Each subcommand parses its arguments and calls the package; heavy imports (torch) happen
 inside the command so ``--help`` stays fast. Bad input ends with ``error: <message>`` and exit 2.
 
-The subcommands live in one module per stage (``demo``, ``reference``, ``ingest``, ``qc``,
+The subcommands live in one module per stage (``demo``, ``reference``, ``ingest``, ``marks``, ``qc``,
 ``shards``, ``train``, ``predict``, ``baselines``, ``evaluate``, ``interpret``, ``variants``,
 ``report``), each
 with its ``cmd_*`` functions and a ``register(sub)`` that adds their parsers; ``common`` holds the
@@ -24,6 +24,7 @@ from epibench.cli import (
     evaluate,
     ingest,
     interpret,
+    marks,
     predict,
     qc,
     reference,
@@ -42,6 +43,7 @@ STAGES = (
     demo,
     reference,
     ingest,
+    marks,
     qc,
     shards,
     train,

@@ -2,6 +2,7 @@
 # values live in epibench.config, the output layout in epibench.outputs.
 import hashlib
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from epibench.config import (
 from epibench.config import setup as cohort_setup
 from epibench.data.groups import read_groups
 from epibench.io.atomic import atomic_path
+from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
 
 # The config checked and what follows from it (epibench.config): stops with the file, key or row
@@ -113,6 +115,7 @@ wildcard_constraints:
     baseline="|".join(BASELINES) or "^$",
     ensemble="|".join(ENSEMBLES) or "^$",
     group="[^/]+",
+    mark="|".join(re.escape(mark) for mark in config["marks"]) or "^$",
 
 
 def sample_file(column):
@@ -120,16 +123,41 @@ def sample_file(column):
     return lambda wildcards: SAMPLES.loc[wildcards.sample, column]
 
 
+# rule mark_bigwig's output: a mark given as bedGraph, peaks or bigBed, as a bigWig
+MARK_BIGWIG = "marks/{sample}/{mark}.bw"
+
+
+def mark_file(sample, mark):
+    """The bigWig of a sample's mark: the sample sheet's file, or (rule mark_bigwig) its conversion
+    where that is a bedGraph, a peak file or a bigBed."""
+    path = SAMPLES.loc[sample, mark]
+    if needs_conversion(path):
+        return f"{RESULTS}/{MARK_BIGWIG.format(sample=sample, mark=mark)}"
+    return path
+
+
+def sample_marks(wildcards):
+    """Input function: the job's sample's mark bigWigs, in config order."""
+    return [mark_file(wildcards.sample, m) for m in config["marks"]]
+
+
+def all_marks():
+    """Every sample's mark bigWigs."""
+    return [mark_file(s, m) for s in SAMPLES.index for m in config["marks"]]
+
+
 def mark_args(wildcards):
     """``--mark NAME=PATH`` arguments of a sample, in config order (paths quoted for the shell)."""
-    row = SAMPLES.loc[wildcards.sample]
-    return " ".join(f"--mark {shlex.quote(f'{m}={row[m]}')}" for m in config["marks"])
+    return " ".join(
+        f"--mark {shlex.quote(f'{m}={mark_file(wildcards.sample, m)}')}"
+        for m in config["marks"]
+    )
 
 
 def input_track_args(wildcards):
     """``--input SAMPLE MARK PATH`` for every sample's histone bigWig (the datahub shows them beside the predictions)."""
     return " ".join(
-        f"--input {shlex.quote(s)} {shlex.quote(m)} {shlex.quote(SAMPLES.loc[s, m])}"
+        f"--input {shlex.quote(s)} {shlex.quote(m)} {shlex.quote(mark_file(s, m))}"
         for s in SAMPLES.index
         for m in config["marks"]
     )
@@ -166,7 +194,7 @@ def sample_files():
 
 def check_input_args(wildcards):
     """``epibench check-inputs`` arguments: every sample's methylation file, format and coverage
-    file, and every histone bigWig (quoted for the shell)."""
+    file, and every histone bigWig (``mark_file``; quoted for the shell)."""
     args = []
     for sample, row in SAMPLES.iterrows():
         if row["methylation"]:
@@ -181,7 +209,7 @@ def check_input_args(wildcards):
         args += [
             arg
             for m in config["marks"]
-            for arg in ("--bigwig", f"{sample}.{m}={row[m]}")
+            for arg in ("--bigwig", f"{sample}.{m}={mark_file(sample, m)}")
         ]
     return " ".join(shlex.quote(arg) for arg in args)
 

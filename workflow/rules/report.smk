@@ -27,7 +27,7 @@ rule tracks_export:
         predictions=expand(rules.predict.output[0], model=MODELS),
         chrom_sizes=rules.reference.output.sizes,
         attributions=rules.attribute.output.arrays,
-        marks=[SAMPLES.loc[s, m] for s in SAMPLES.index for m in config["marks"]],
+        marks=all_marks(),
     output:
         hub=result("tracks_export", "tracks/hub.json"),
     log:

@@ -9,9 +9,7 @@ rule shards:
         fai=rules.reference.output.fai,
         groups=rules.shard_plan.output.groups,
         splits=rules.shard_plan.output.splits,
-        marks=lambda wildcards: [
-            SAMPLES.loc[wildcards.sample, m] for m in config["marks"]
-        ],
+        marks=sample_marks,
     output:
         directory(result("shards", "shards/{sample}/{group}")),
     log:

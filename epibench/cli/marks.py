@@ -1,0 +1,55 @@
+"""``epibench mark-bigwig``: a histone-mark track given as bedGraph, peaks or bigBed -> a bigWig."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+log = logging.getLogger("epibench")
+
+
+def cmd_mark_bigwig(args: argparse.Namespace) -> None:
+    from epibench.io.mark_tracks import write_mark_bigwig
+    from epibench.io.reference import Reference
+
+    reference = Reference(args.reference)
+    lengths = {name: reference.length(name) for name in reference.chroms}
+    qc = write_mark_bigwig(args.input, lengths, args.out, kind=args.kind)
+    log.info(
+        "%s: a %s track, %s; %d of %d intervals kept",
+        args.input,
+        qc["kind"],
+        qc["value"],
+        qc["n_kept"],
+        qc["n_intervals"],
+    )
+    if qc["renamed"]:
+        log.info("sequences renamed to the reference's: %s", qc["renamed"])
+    if qc["dropped"]:
+        log.warning("%s: intervals on sequences the reference lacks, dropped: %s", args.input, qc["dropped"])
+    if qc["n_clipped"]:
+        log.warning(
+            "%s: %d intervals ended past their sequence's end and were clipped", args.input, qc["n_clipped"]
+        )
+    log.info("QC %s", json.dumps(qc))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``mark-bigwig`` subcommand to ``sub``."""
+    from epibench.io.mark_tracks import KINDS
+
+    p = sub.add_parser(
+        "mark-bigwig",
+        help="a histone-mark track given as bedGraph, narrowPeak/broadPeak/gappedPeak/BED peaks or bigBed "
+        "-> a bigWig on the reference's sequences",
+    )
+    p.add_argument("--input", required=True, help="the mark track (plain or gzip text, or bigBed)")
+    p.add_argument(
+        "--reference", required=True, help="prepared FASTA (epibench reference): names and lengths"
+    )
+    p.add_argument(
+        "--kind", default="auto", choices=("auto", *KINDS), help="the track's kind (auto: by content)"
+    )
+    p.add_argument("--out", required=True, help="the bigWig to write")
+    p.set_defaults(func=cmd_mark_bigwig)

@@ -1,0 +1,219 @@
+"""Mark tracks given as bedGraph, peaks or bigBed -> bigWig (epibench.io.mark_tracks, `epibench mark-bigwig`).
+
+The real files (tests/data/real_formats, README there) are MACS3's CTCF chr22 test outputs (hg19),
+an ENCODE/SPP-style narrowPeak and pyBigWig's test bigBed; the expected signal is computed here from
+the files' own lines, with plain Python and numpy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import numpy as np
+import pyBigWig
+import pytest
+
+from epibench.cli import main
+from epibench.errors import InputError
+from epibench.io.mark_tracks import needs_conversion, track_kind, write_mark_bigwig
+from epibench.io.tracks import Track
+
+REAL = Path(__file__).parent / "data" / "real_formats"
+HG19 = {"chr21": 48_129_895, "chr22": 51_304_566}  # hg19 lengths; the MACS test data reach chr22:51,222,548
+NARROW = REAL / "macs3_ctcf_chr22_narrow0_peaks.narrowPeak"
+BROAD = REAL / "macs3_ctcf_chr22_broad_peaks.broadPeak"
+GAPPED = REAL / "macs3_ctcf_chr22_broad_peaks.gappedPeak"
+PILEUP = REAL / "macs3_ctcf_chr22_narrow0_treat_pileup_head3000.bdg.gz"
+
+
+def rows_of(path: Path, value_column: int | None) -> list[tuple[str, int, int, float]]:
+    """(chrom, start, end, value) of every line of a BED-like text file (value 1 without a column)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as fh:
+        return [
+            (f[0], int(f[1]), int(f[2]), float(f[value_column]) if value_column is not None else 1.0)
+            for f in (line.rstrip("\n").split("\t") for line in fh if line.strip())
+        ]
+
+
+def painted(rows, chrom: str, start: int, end: int) -> np.ndarray:
+    """The peak signal over [start, end) of ``chrom``: each base the largest value of the peaks over
+    it, 0 where there is none (peaks taken one by one, in file order)."""
+    signal = np.zeros(end - start)
+    for name, lo, hi, value in rows:
+        if name == chrom and hi > start and lo < end:
+            part = slice(max(lo, start) - start, min(hi, end) - start)
+            signal[part] = np.maximum(signal[part], value)
+    return signal
+
+
+def values(path: Path, chrom: str, start: int, end: int) -> np.ndarray:
+    with pyBigWig.open(str(path)) as bw:
+        return np.asarray(bw.values(chrom, start, end), dtype=np.float64)
+
+
+def test_kinds_are_told_by_content():
+    assert [track_kind(p) for p in (NARROW, BROAD, GAPPED, PILEUP)] == [
+        "narrowpeak",
+        "broadpeak",
+        "gappedpeak",
+        "bedgraph",
+    ]
+    assert track_kind(REAL / "pybigwig_test.bigBed") == "bigbed"
+
+
+def test_only_a_bigwig_is_used_as_it_is(tmp_path):
+    with pyBigWig.open(str(tmp_path / "x.bw"), "w") as bw:
+        bw.addHeader([("chr22", 100)])
+    assert not needs_conversion(tmp_path / "x.bw")
+    assert all(needs_conversion(p) for p in (NARROW, PILEUP, REAL / "pybigwig_test.bigBed"))
+
+
+def test_a_macs_bedgraph_becomes_a_bigwig_of_its_intervals(tmp_path):
+    out = tmp_path / "pileup.bw"
+    qc = write_mark_bigwig(PILEUP, HG19, out)
+    assert qc["kind"] == "bedgraph" and qc["n_kept"] == qc["n_intervals"] == 3000
+    expected = rows_of(PILEUP, 3)
+    with pyBigWig.open(str(out)) as bw:
+        assert bw.chroms() == HG19  # the reference's header
+        got = bw.intervals("chr22")
+        assert bw.intervals("chr21") is None
+    assert [(s, e) for s, e, _ in got] == [(s, e) for _, s, e, _ in expected]
+    np.testing.assert_allclose([v for *_, v in got], [v for *_, v in expected], rtol=1e-6)
+    # outside the excerpt's intervals the mark is missing, not 0
+    last_end = expected[-1][2]
+    assert np.isnan(values(out, "chr22", last_end, last_end + 100)).all()
+    # as the shard builder reads it
+    track = Track(out, reference_names=["chr22"])
+    assert (track.values("chr22", 1000) == 0).all() and np.isnan(
+        track.values("chr22", last_end + 10, last_end)
+    ).all()
+
+
+def test_macs_narrowpeaks_give_their_signal_inside_and_zero_between(tmp_path):
+    out = tmp_path / "narrow.bw"
+    qc = write_mark_bigwig(NARROW, HG19, out)
+    assert qc["kind"] == "narrowpeak" and qc["n_kept"] == 730
+    assert qc["sequences_with_data"] == ["chr22"]
+    rows = rows_of(NARROW, 6)
+    lo, hi = rows[0][1] - 5_000, rows[40][2] + 5_000  # the first 40 peaks and the gaps between them
+    np.testing.assert_allclose(values(out, "chr22", lo, hi), painted(rows, "chr22", lo, hi), rtol=1e-6)
+    assert values(out, "chr22", 0, 1000).tolist() == [0.0] * 1000  # before the first peak
+    assert np.isnan(values(out, "chr21", 0, 1000)).all()  # no peak on chr21: missing
+
+
+def test_broadpeak_and_gappedpeak_of_one_run_give_one_track(tmp_path):
+    """MACS writes the same broad peaks as broadPeak (signalValue in column 7) and gappedPeak (13)."""
+    write_mark_bigwig(BROAD, HG19, tmp_path / "broad.bw")
+    write_mark_bigwig(GAPPED, HG19, tmp_path / "gapped.bw")
+    with pyBigWig.open(str(tmp_path / "broad.bw")) as a, pyBigWig.open(str(tmp_path / "gapped.bw")) as b:
+        assert a.intervals("chr22") == b.intervals("chr22")
+    rows = rows_of(BROAD, 6)
+    lo, hi = rows[10][1] - 100, rows[20][2] + 100
+    np.testing.assert_allclose(
+        values(tmp_path / "gapped.bw", "chr22", lo, hi), painted(rows, "chr22", lo, hi), rtol=1e-6
+    )
+
+
+def test_an_encode_narrowpeak_without_a_final_newline(tmp_path):
+    out = tmp_path / "spp.bw"
+    qc = write_mark_bigwig(REAL / "encode_spp_style_ex.narrowPeak", {"chr1": 249_250_621}, out)
+    assert qc["n_kept"] == 3
+    rows = rows_of(REAL / "encode_spp_style_ex.narrowPeak", 6)
+    lo, hi = rows[0][1] - 10, rows[-1][2] + 10
+    np.testing.assert_allclose(values(out, "chr1", lo, hi), painted(rows, "chr1", lo, hi))
+
+
+def test_a_bigbed_without_signal_values_marks_its_peaks_with_1(tmp_path):
+    out = tmp_path / "bb.bw"
+    lengths = {"chr1": 197_195_432, "chr2": 181_748_087}
+    qc = write_mark_bigwig(REAL / "pybigwig_test.bigBed", lengths, out)
+    assert qc["kind"] == "bigbed" and qc["value"] == "1 inside a peak, 0 between peaks"
+    assert qc["dropped"] == {"chr11": 2, "chr15": 2, "chr4": 2, "chr7": 2}  # the reference lacks them
+    with pyBigWig.open(str(REAL / "pybigwig_test.bigBed")) as bb:
+        entries = [("chr1", s, e, 1.0) for s, e, _ in bb.entries("chr1", 0, lengths["chr1"])]
+    lo, hi = entries[0][1] - 50, entries[-1][2] + 50
+    np.testing.assert_array_equal(values(out, "chr1", lo, hi), painted(entries, "chr1", lo, hi))
+
+
+def test_bed_peaks_without_a_value_are_1_and_names_meet_the_reference(tmp_path):
+    bed = tmp_path / "peaks.bed"
+    bed.write_text("track name=peaks\n22\t100\t200\tp1\n22\t150\t300\tp2\nchrUn_x\t0\t10\tp3\n")
+    out = tmp_path / "peaks.bw"
+    qc = write_mark_bigwig(bed, {"chr22": 1000}, out)
+    assert qc["kind"] == "bed" and qc["renamed"] == {"22": "chr22"} and qc["dropped"] == {"chrUn_x": 1}
+    assert values(out, "chr22", 90, 310).tolist() == [0.0] * 10 + [1.0] * 200 + [0.0] * 10
+
+
+def test_overlapping_peaks_take_the_larger_value_and_a_peak_past_the_end_is_clipped(tmp_path):
+    peaks = tmp_path / "p.narrowPeak"
+    line = "chr22\t{}\t{}\t.\t0\t.\t{}\t-1\t-1\t-1\n"
+    peaks.write_text(line.format(100, 200, 2.0) + line.format(150, 250, 5.0) + line.format(900, 1200, 1.5))
+    qc = write_mark_bigwig(peaks, {"chr22": 1000}, tmp_path / "p.bw")
+    assert qc["n_clipped"] == 1
+    got = values(tmp_path / "p.bw", "chr22", 0, 1000)
+    np.testing.assert_array_equal(got, painted(rows_of(peaks, 6), "chr22", 0, 1000))
+    assert got[149] == 2.0 and got[150] == 5.0 and got[999] == 1.5
+
+
+@pytest.mark.parametrize(
+    "text, message, line",
+    [
+        ("chr22\t0\t100\t1.5\nchr22\t50\t150\t2\n", "overlaps", 2),
+        ("chr22\t0\t100\t1.5\nchr22\t100\t150\tabc\n", "not a number", 2),
+        ("chr22\t0\t100\t1.5\nchr22\t-5\t150\t2\n", "integers", 2),
+        ("chr22\t0\t100\t1.5\nchr22\t100\t150\n", "4 tab-separated columns, found 3", 2),
+        ("chr22\t0\t100\t1\nchr22\t2000\t2100\t1\n", "past the end of chr22", 2),
+        (
+            "track type=bedGraph\nchr22\t0\t100\t1\ntrack type=bedGraph\nchr22\t100\t200\t1\n",
+            "second track",
+            3,
+        ),
+        ("chr22\t0\t100\t1\t2\t3\t4\n", "7 tab-separated columns", 1),
+    ],
+)
+def test_a_bad_track_names_file_and_line_and_writes_nothing(tmp_path, text, message, line):
+    path = tmp_path / "bad.bedGraph"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message) as info:
+        write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
+    assert info.value.line == line and info.value.path == path
+    assert list(tmp_path.iterdir()) == [path]  # no bigWig, no temporary left
+
+
+def test_nan_values_of_a_bedgraph_are_missing(tmp_path):
+    path = tmp_path / "nan.bedGraph"
+    path.write_text("chr22\t0\t10\tnan\nchr22\t10\t20\t3\n")
+    qc = write_mark_bigwig(path, {"chr22": 100}, tmp_path / "nan.bw")
+    assert qc["n_empty"] == 1
+    got = values(tmp_path / "nan.bw", "chr22", 0, 30)
+    assert np.isnan(got[:10]).all() and (got[10:20] == 3).all() and np.isnan(got[20:]).all()
+
+
+def test_a_bigwig_or_an_empty_file_is_refused(tmp_path):
+    with pyBigWig.open(str(tmp_path / "x.bw"), "w") as bw:
+        bw.addHeader([("chr22", 100)])
+        bw.addEntries(["chr22"], [0], ends=[10], values=[1.0])
+    with pytest.raises(InputError, match="already a bigWig"):
+        write_mark_bigwig(tmp_path / "x.bw", {"chr22": 100}, tmp_path / "y.bw")
+    (tmp_path / "empty.bed").write_text("track name=x\n\n")
+    with pytest.raises(InputError, match="no data line"):
+        write_mark_bigwig(tmp_path / "empty.bed", {"chr22": 100}, tmp_path / "y.bw")
+    with pytest.raises(InputError, match="no interval lies on a sequence of the reference .* chr22"):
+        write_mark_bigwig(NARROW, {"chr1": 1000, "chr2": 1000}, tmp_path / "y.bw")
+    assert not (tmp_path / "y.bw").exists()
+
+
+def test_the_cli_writes_the_bigwig_and_logs_what_it_dropped(tmp_path, caplog):
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chr22\n" + "ACGT" * 50 + "\n")
+    assert main(["reference", "--fasta", str(fasta), "--out-dir", str(tmp_path / "ref")]) == 0
+    peaks = tmp_path / "p.bed"
+    peaks.write_text("chr22\t10\t20\nchr9\t0\t5\n")
+    argv = ["mark-bigwig", "--input", str(peaks), "--reference", str(tmp_path / "ref" / "genome.fa")]
+    with caplog.at_level(logging.INFO, logger="epibench"):
+        assert main([*argv, "--out", str(tmp_path / "p.bw")]) == 0
+    assert "chr9" in caplog.text and "dropped" in caplog.text
+    assert values(tmp_path / "p.bw", "chr22", 0, 30).tolist() == [0.0] * 10 + [1.0] * 10 + [0.0] * 10

@@ -1,0 +1,19 @@
+# Histone marks given as bedGraph, peaks (narrowPeak, broadPeak, gappedPeak, BED) or bigBed: each
+# written once as a bigWig on the reference's sequences (epibench.io.mark_tracks); bigWigs are used
+# as they are (common.smk: mark_file).
+rule mark_bigwig:
+    input:
+        track=lambda wildcards: SAMPLES.loc[wildcards.sample, wildcards.mark],
+        fasta=rules.reference.output.fasta,
+        fai=rules.reference.output.fai,
+    output:
+        result("mark_bigwig", MARK_BIGWIG),
+    log:
+        f"{LOGS}/marks/{{sample}}/{{mark}}.log",
+    benchmark:
+        f"{BENCH}/marks/{{sample}}/{{mark}}.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    shell:
+        "epibench mark-bigwig --input {input.track:q} --reference {input.fasta:q} --out {output:q}"
+        " > {log:q} 2>&1"
