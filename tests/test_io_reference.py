@@ -1,6 +1,7 @@
 """Reference access (epibench.io.reference): codes, CpGs, the normalised copy and its index."""
 
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -238,3 +239,37 @@ def test_cg_at_with_lines_not_where_the_fai_says_uses_the_codes(tmp_path):
     assert ref._regular == {"a": False}
     with pytest.raises(KeyError, match="chrZ"):
         ref.cg_at("chrZ", np.array([1]))
+
+
+# py2bit's own test file (tests/data/real_formats/py2bit_foo.2bit) and the sequences py2bit's
+# test suite states for it: chr1 with N blocks and a soft-masked stretch, chr2
+TWOBIT = Path(__file__).parent / "data" / "real_formats" / "py2bit_foo.2bit"
+TWOBIT_CHR1 = "N" * 50 + "ACGTACGTACGTagctagctGATCGATCGTAGCTAGCTAGCTAGCTGATC" + "N" * 50
+TWOBIT_CHR2 = "ACGTACGTACGTagctagctGATCGATCGTAGCTAGCTAGCTAGCTGATC" + "N" * 50
+
+
+def test_a_ucsc_2bit_reference_gives_the_copy_its_fasta_would(tmp_path):
+    """The stage copy of a .2bit equals, byte for byte, the copy of a FASTA of the same sequences."""
+    fasta = tmp_path / "foo.fa"
+    fasta.write_text(f">chr1\n{TWOBIT_CHR1}\n>chr2\n{TWOBIT_CHR2}\n")
+    from_fasta = write_reference_index(fasta, tmp_path / "from_fasta")
+    from_twobit = write_reference_index(TWOBIT, tmp_path / "from_2bit")
+    for name in ("genome.fa", "genome.fa.fai", "chrom_sizes.tsv"):
+        assert (from_twobit.parent / name).read_bytes() == (from_fasta.parent / name).read_bytes(), name
+    assert Reference(from_twobit).length("chr1") == 150
+
+
+@pytest.mark.parametrize(
+    "size, message",
+    [
+        (40, "ends at byte 40, inside a header"),
+        (150, "sequence 'chr2' needs bytes up to 161, the file has 150"),
+    ],
+)
+def test_a_cut_2bit_is_an_input_error_not_a_shorter_sequence(tmp_path, size, message):
+    """py2bit reads a file cut inside its packed bases without an error (the missing bases as T)."""
+    cut = tmp_path / "cut.2bit"
+    cut.write_bytes(TWOBIT.read_bytes()[:size])
+    with pytest.raises(InputError, match=message):
+        write_reference_index(cut, tmp_path / "out")
+    assert not (tmp_path / "out" / "genome.fa").exists()

@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reference",
         help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes, the assembly it matches",
     )
-    p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip)")
+    p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip), or a UCSC .2bit")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_reference)
 

@@ -4,9 +4,9 @@ Where the index lives (decided here): the reference stage, :func:`write_referenc
 never writes beside the user's FASTA (it may be read-only, shared, or gzip-compressed).
 It writes into the stage's output folder (``results/<cohort>/reference/``):
 
-- ``genome.fa``: a normalised copy: gzip/bgzip input decompressed, every base upper
-  case, anything that is not ACGT written as ``N``, headers cut to their first word (the
-  name pyfaidx uses), 60 bases per line;
+- ``genome.fa``: a normalised copy: gzip/bgzip input decompressed (or a UCSC ``.2bit``
+  decoded, by its magic number), every base upper case, anything that is not ACGT written
+  as ``N``, headers cut to their first word (the name pyfaidx uses), 60 bases per line;
 - ``genome.fa.fai``: its samtools/pyfaidx index;
 - ``chrom_sizes.tsv``: header ``chrom length n_cpg``, one row per sequence in FASTA order.
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from epibench.io.textfile import iter_raw_lines
 from epibench.codes import BASES, C_CODE, CODE_OF_BYTE, G_CODE, N_CODE, cg_starts
 
 LINE_WIDTH = 60
+TWOBIT_MAGIC = 0x1A412743
 
 # byte -> normalised FASTA byte (upper-case ACGT, N otherwise), for the copy.
 _NORMALISED_BYTE = bytes(BASES[c].encode()[0] for c in CODE_OF_BYTE)
@@ -309,8 +311,21 @@ def write_reference_index(fasta_path: str | os.PathLike, out_dir: str | os.PathL
     return target
 
 
+def is_twobit(path: str | os.PathLike) -> bool:
+    """True when ``path`` starts with the UCSC .2bit signature 0x1A412743 (either byte order)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
+    return len(head) == 4 and TWOBIT_MAGIC in (int.from_bytes(head, "little"), int.from_bytes(head, "big"))
+
+
 def _records(fasta_path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(name, normalised sequence bytes)`` per FASTA record, one record in memory at a time."""
+    """Yield ``(name, normalised sequence bytes)`` per FASTA (or .2bit) record, one record in memory at a time."""
+    if is_twobit(fasta_path):
+        yield from _twobit_records(fasta_path)
+        return
     name: str | None = None
     parts: list[bytes] = []
     seen: set[str] = set()
@@ -333,6 +348,71 @@ def _records(fasta_path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
             parts.append(line.translate(_NORMALISED_BYTE, _WHITESPACE))
     if name is not None:
         yield _finish(fasta_path, name, parts)
+
+
+def check_twobit_complete(path: str | os.PathLike) -> None:
+    """InputError unless the .2bit ``path`` holds every record its index points to, whole.
+
+    lib2bit (under py2bit) reads a file cut inside its packed bases without an error (the
+    missing bases come back as T), so each record's end is computed from its header (UCSC
+    .2bit layout: per sequence its length, N blocks, mask blocks, a reserved word, then 4
+    bases per byte) and checked against the file's size first.
+    """
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _check_twobit_records(data, path)
+
+
+def _check_twobit_records(data: mmap.mmap, path: str | os.PathLike) -> None:
+    """``check_twobit_complete`` on the file's bytes ``data``."""
+    order = "<" if int.from_bytes(data[:4], "little") == TWOBIT_MAGIC else ">"
+
+    def words(offset: int, count: int, size: str = "I") -> tuple[int, ...]:
+        end = offset + struct.calcsize(size) * count
+        if end > len(data):
+            raise InputError(
+                f"truncated .2bit: the file ends at byte {len(data)}, inside a header", path=path
+            )
+        return struct.unpack_from(f"{order}{count}{size}", data, offset)
+
+    version, n_sequences = words(4, 2)
+    offset_size = "Q" if version == 1 else "I"
+    at = 16
+    for _ in range(n_sequences):
+        (name_size,) = words(at, 1, "B")
+        (record,) = words(at + 1 + name_size, 1, offset_size)
+        at += 1 + name_size + struct.calcsize(offset_size)
+        length, n_blocks = words(record, 2)
+        (n_masks,) = words(record + 8 + 8 * n_blocks, 1)
+        end = record + 8 + 8 * n_blocks + 4 + 8 * n_masks + 4 + (length + 3) // 4
+        if end > len(data):
+            name = data[at - name_size - struct.calcsize(offset_size) : at - struct.calcsize(offset_size)]
+            raise InputError(
+                f"truncated .2bit: sequence {name.decode('latin-1')!r} needs bytes up to {end}, "
+                f"the file has {len(data)}",
+                path=path,
+            )
+
+
+def _twobit_records(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
+    """``_records`` of a UCSC .2bit file (py2bit: its N blocks as N, soft-masking dropped), checked
+    whole first (``check_twobit_complete``)."""
+    import py2bit
+
+    check_twobit_complete(path)
+    try:
+        handle = py2bit.open(str(path))
+        names = list(handle.chroms())
+    except RuntimeError as exc:
+        raise InputError(f"cannot read as .2bit ({exc})", path=path) from None
+    try:
+        for name in names:
+            try:
+                seq = handle.sequence(name)
+            except RuntimeError as exc:
+                raise InputError(f"cannot read sequence {name!r} of the .2bit ({exc})", path=path) from None
+            yield _finish(path, name, [seq.encode("latin-1").translate(_NORMALISED_BYTE)])
+    finally:
+        handle.close()
 
 
 def _finish(fasta_path, name: str, parts: list[bytes]) -> tuple[str, bytes]:
