@@ -164,14 +164,14 @@ def test_overlapping_peaks_take_the_larger_value_and_a_peak_past_the_end_is_clip
         ("chr22\t0\t100\t1.5\nchr22\t50\t150\t2\n", "overlaps", 2),
         ("chr22\t0\t100\t1.5\nchr22\t100\t150\tabc\n", "not a number", 2),
         ("chr22\t0\t100\t1.5\nchr22\t-5\t150\t2\n", "integers", 2),
-        ("chr22\t0\t100\t1.5\nchr22\t100\t150\n", "4 tab-separated columns, found 3", 2),
+        ("chr22\t0\t100\t1.5\nchr22\t100\t150\n", "4 columns, found 3", 2),
         ("chr22\t0\t100\t1\nchr22\t2000\t2100\t1\n", "past the end of chr22", 2),
         (
             "track type=bedGraph\nchr22\t0\t100\t1\ntrack type=bedGraph\nchr22\t100\t200\t1\n",
             "second track",
             3,
         ),
-        ("chr22\t0\t100\t1\t2\t3\t4\n", "7 tab-separated columns", 1),
+        ("chr22\t0\t100\t1\t2\t3\t4\n", "7 columns: a mark track is", 1),
     ],
 )
 def test_a_bad_track_names_file_and_line_and_writes_nothing(tmp_path, text, message, line):
@@ -217,3 +217,60 @@ def test_the_cli_writes_the_bigwig_and_logs_what_it_dropped(tmp_path, caplog):
         assert main([*argv, "--out", str(tmp_path / "p.bw")]) == 0
     assert "chr9" in caplog.text and "dropped" in caplog.text
     assert values(tmp_path / "p.bw", "chr22", 0, 30).tolist() == [0.0] * 10 + [1.0] * 10 + [0.0] * 10
+
+
+# rtracklayer's wiggle test files (UCSC's wiggle examples, hg19 chromosome lengths suffice)
+HG19_WIG = {"chr1": 249_250_621, "chr5": 180_915_260, "chr18": 78_077_248, "chr19": 59_128_983}
+
+
+def test_a_wiggle_of_variable_and_fixed_steps(tmp_path):
+    """step.wig: variableStep chr19 (1-based positions, span 1) then fixedStep chr18 start=59108021
+    step=300 span=200 with values 1000, 900, ..., 100 written with a leading space."""
+    path = REAL / "rtracklayer_step.wig"
+    assert track_kind(path) == "wig"
+    qc = write_mark_bigwig(path, HG19_WIG, tmp_path / "step.bw")
+    assert qc["kind"] == "wig" and qc["n_kept"] == 9 + 10
+    with pyBigWig.open(str(tmp_path / "step.bw")) as bw:
+        chr19, chr18 = list(bw.intervals("chr19")), list(bw.intervals("chr18"))
+    assert chr19[0] == (59_104_700, 59_104_701, 10.0) and chr19[-1] == (59_107_870, 59_107_871, 10.0)
+    assert chr18 == [(59_108_020 + 300 * i, 59_108_020 + 300 * i + 200, 1000.0 - 100 * i) for i in range(10)]
+    gap = values(tmp_path / "step.bw", "chr18", 59_108_220, 59_108_320)  # between two spans
+    assert np.isnan(gap).all(), "a wiggle's gaps are missing, not 0"
+
+
+def test_a_wiggle_of_several_variablestep_sections(tmp_path):
+    qc = write_mark_bigwig(REAL / "rtracklayer_variableStep.wig", HG19_WIG, tmp_path / "v.bw")
+    assert qc["sequences_with_data"] == ["chr1", "chr5", "chr19"]
+    with pyBigWig.open(str(tmp_path / "v.bw")) as bw:
+        assert list(bw.intervals("chr1")) == [(59_101_999, 59_102_299, -1.0), (59_102_299, 59_102_599, -0.75)]
+        assert list(bw.intervals("chr5")) == [(59_102_599, 59_102_899, -0.5)]
+
+
+def test_a_space_separated_bedgraph_under_a_wiggle_track_line(tmp_path):
+    """bed.wig: UCSC's BED-format wiggle example, columns separated by single spaces."""
+    path = REAL / "rtracklayer_bed.wig"
+    assert track_kind(path) == "bedgraph"
+    write_mark_bigwig(path, HG19_WIG, tmp_path / "b.bw")
+    expected = [line.split() for line in path.read_text().splitlines()[1:]]
+    with pyBigWig.open(str(tmp_path / "b.bw")) as bw:
+        got = {chrom: list(bw.intervals(chrom) or []) for chrom in ("chr1", "chr5", "chr19")}
+    for chrom in got:
+        assert got[chrom] == [(int(s), int(e), float(v)) for c, s, e, v in expected if c == chrom]
+
+
+@pytest.mark.parametrize(
+    "text, message, line",
+    [
+        ("variableStep chrom=chr22\n10 1\n1x 2\n", "holds a position and a value", 3),
+        ("variableStep chrom=chr22\n0 1\n", "integer >= 1", 2),
+        ("fixedStep chrom=chr22 start=1\n1\n", "needs chrom=, start=, step=", 1),
+        ("fixedStep chrom=chr22 start=1 step=10 span=20\n1\n2\n", "overlaps", 3),
+        ("10 1\n", "2 columns: a mark track is", 1),
+    ],
+)
+def test_a_bad_wiggle_names_its_line(tmp_path, text, message, line):
+    path = tmp_path / "bad.wig"
+    path.write_text("track type=wiggle_0\n" + text)
+    with pytest.raises(InputError, match=message) as info:
+        write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
+    assert info.value.line == line + 1

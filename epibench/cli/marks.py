@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "mark-bigwig",
-        help="a histone-mark track given as bedGraph, narrowPeak/broadPeak/gappedPeak/BED peaks or bigBed "
+        help="a histone-mark track given as bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak/BED peaks or bigBed "
         "-> a bigWig on the reference's sequences",
     )
     p.add_argument("--input", required=True, help="the mark track (plain or gzip text, or bigBed)")

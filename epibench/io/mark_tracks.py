@@ -1,13 +1,16 @@
 """Histone-mark tracks that are not bigWigs -> a bigWig on the reference's sequences.
 
 Labs bring marks as bedGraph (deepTools ``bamCoverage --outFileFormat bedgraph``, MACS
-``*_treat_pileup.bdg`` or ``bdgcmp`` fold enrichment), as peak calls (MACS/ENCODE narrowPeak,
+``*_treat_pileup.bdg`` or ``bdgcmp`` fold enrichment), as wiggle (``fixedStep``/``variableStep``,
+older GEO submissions), as peak calls (MACS/ENCODE narrowPeak,
 broadPeak, gappedPeak, plain BED) or as bigBed peaks (ENCODE's bigBed narrowPeak). The shard
 builder reads bigWigs (``epibench.io.tracks.Track``), so ``epibench mark-bigwig`` writes each
 such file once as a bigWig whose header is the reference's sequences and lengths:
 
-- bedGraph: the value over each interval; a base outside every interval is missing (NaN).
-  Intervals of one sequence may come in any order but may not overlap.
+- bedGraph and wiggle: the value over each interval (a wiggle's positions are 1-based, each
+  covering ``span`` bases); a base outside every interval is missing (NaN). Intervals of one
+  sequence may come in any order but may not overlap. Columns are split at tabs, or at white
+  space in a line without a tab (UCSC's own examples).
 - peaks: the peak's ``signalValue`` (column 7 of narrowPeak and broadPeak, 13 of gappedPeak;
   of a bigBed the autoSql field ``signalValue``) inside it, the largest where peaks overlap, and
   0 between peaks (no peak was called there: a measurement, not missing) on every sequence with
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+from array import array
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -37,8 +41,8 @@ from epibench.io.textfile import iter_lines, open_binary
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
-KINDS = ("bedgraph", *PEAK_KINDS)
-# kind of a text track by its number of tab-separated columns, and the 0-based column of its value
+KINDS = ("bedgraph", "wig", *PEAK_KINDS)
+# kind of a text track by its number of columns, and the 0-based column of its value
 _BY_COLUMNS = {
     4: "bedgraph",
     9: "broadpeak",
@@ -51,6 +55,7 @@ _BY_COLUMNS = {
 }
 VALUE_COLUMN = {"bedgraph": 3, "broadpeak": 6, "narrowpeak": 6, "gappedpeak": 12, "bed": None}
 NOT_GIVEN = "-1"  # the signalValue of a peak without one (narrowPeak's convention)
+_WIG_DECLARATIONS = ("fixedStep", "variableStep")
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
 _ENTRIES_PER_CALL = 1 << 20  # intervals handed to pyBigWig at a time (as Python lists)
@@ -127,33 +132,39 @@ def write_mark_bigwig(
 
 
 def track_kind(path: str | os.PathLike) -> str:
-    """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, else from its
-    first data line's columns (a ``track type=bedGraph`` line makes it a bedGraph)."""
+    """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, ``wig`` by a
+    first data line ``fixedStep``/``variableStep``, else from the first data line's columns (a
+    ``track type=bedGraph`` line makes it a bedGraph)."""
     if is_bigbed(path):
         return "bigbed"
-    declared_bedgraph = False
-    for number, text in iter_lines(path):
-        if not text.strip():
-            continue
-        if _HEADER.match(text):
-            declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
-            continue
-        fields = text.split("\t")
-        if declared_bedgraph:
+    for number, fields in _data_lines(path):
+        if fields[0] in _WIG_DECLARATIONS:
+            return "wig"
+        if _declares_bedgraph(path):
             return "bedgraph"
         kind = _BY_COLUMNS.get(len(fields))
         if kind == "bedgraph" and not _is_number(fields[3]):
             kind = "bed"  # BED4: a name in column 4
         if kind is None:
             raise InputError(
-                f"{len(fields)} tab-separated columns: a mark track is a bigWig, a bedGraph (4 columns), "
-                "a narrowPeak (10), broadPeak (9) or gappedPeak (15) file, a BED of peaks (3-6 or 12) "
-                "or a bigBed",
+                f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "
+                "(fixedStep/variableStep), a narrowPeak (10), broadPeak (9) or gappedPeak (15) file, "
+                "a BED of peaks (3-6 or 12) or a bigBed",
                 path=path,
                 line=number,
             )
         return kind
     raise InputError("no data line: an empty mark track", path=path)
+
+
+def _declares_bedgraph(path: str | os.PathLike) -> bool:
+    """True when a header line before the data says ``track type=bedGraph``."""
+    for _, text in iter_lines(path):
+        if text.strip() and not _HEADER.match(text):
+            return False
+        if _BEDGRAPH_TRACK.match(text):
+            return True
+    return False
 
 
 def _is_number(text: str) -> bool:
@@ -168,6 +179,8 @@ def _read_text(path: str | os.PathLike, kind: str) -> pd.DataFrame:
     """chrom, start, end, value (float64; ``NOT_GIVEN`` for BED peaks) and row (0-based data line) of a text
     track; a bedGraph through pandas' C parser, the line-by-line reader (``_read_lines``) naming
     the first bad line where that fails."""
+    if kind == "wig":
+        return _read_wig(path)
     if kind == "bedgraph":
         frame = _read_bedgraph_fast(path)
         if frame is not None:
@@ -183,7 +196,7 @@ def _read_bedgraph_fast(path: str | os.PathLike) -> pd.DataFrame | None:
         with open_binary(path) as stream:
             frame = pd.read_csv(
                 stream,
-                sep="\t",
+                sep=r"\s+",
                 header=None,
                 names=["chrom", "start", "end", "value"],
                 skiprows=n_header,
@@ -206,11 +219,11 @@ def _read_lines(path: str | os.PathLike, kind: str) -> pd.DataFrame:
     for number, fields in _data_lines(path):
         if n_columns is not None and len(fields) != n_columns:
             raise InputError(
-                f"a {kind} line has {n_columns} tab-separated columns, found {len(fields)}", path, number
+                f"a {kind} line has {n_columns} columns, found {len(fields)}", path, number
             )
         if len(fields) < 3:
             raise InputError(
-                f"a BED line has at least 3 tab-separated columns, found {len(fields)}", path, number
+                f"a BED line has at least 3 columns, found {len(fields)}", path, number
             )
         start, end = fields[1], fields[2]
         if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
@@ -229,8 +242,9 @@ def _read_lines(path: str | os.PathLike, kind: str) -> pd.DataFrame:
 
 
 def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:
-    """(line number, tab-separated fields) of every data line; header lines before the data are
-    skipped, a ``track`` line after it (a second track in one file) is an InputError."""
+    """(line number, fields) of every data line, split at tabs (at any white space in a line without
+    a tab, as UCSC's examples write bedGraph and wiggle); header lines before the data are skipped,
+    a ``track`` line after it (a second track in one file) is an InputError."""
     seen_data = False
     for number, text in iter_lines(path):
         if not text.strip():
@@ -240,7 +254,76 @@ def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:
                 raise InputError("a second track line: give one track per file", path, number)
             continue
         seen_data = True
-        yield number, text.split("\t")
+        yield number, text.split("\t") if "\t" in text else text.split()
+
+
+def _read_wig(path: str | os.PathLike) -> pd.DataFrame:
+    """``_read_text``'s frame of a wiggle file: ``variableStep chrom= [span=]`` sections of
+    ``position value`` lines and ``fixedStep chrom= start= step= [span=]`` sections of ``value``
+    lines, positions 1-based (UCSC wiggle); row counts declaration lines too (``_line_of``)."""
+    chroms, starts, spans, values, rows = [], array("q"), array("q"), array("d"), array("q")
+    section: dict | None = None
+    for row, (number, fields) in enumerate(_data_lines(path)):
+        if fields[0] in _WIG_DECLARATIONS:
+            section = _wig_declaration(fields, path, number)
+            continue
+        if section is None:
+            raise InputError("a data line before the first fixedStep/variableStep line", path, number)
+        fixed = section["kind"] == "fixedStep"
+        if len(fields) != (1 if fixed else 2) or not all(map(_is_number, fields)):
+            expected = "a value" if fixed else "a position and a value"
+            raise InputError(
+                f"a {section['kind']} line holds {expected}, found {' '.join(fields)!r}", path, number
+            )
+        if fixed:
+            position = section["next"]
+            section["next"] += section["step"]
+        elif COORDINATE.fullmatch(fields[0]) and int(fields[0]) >= 1:
+            position = int(fields[0])
+        else:
+            raise InputError(
+                f"a variableStep position is an integer >= 1 (1-based), found {fields[0]!r}", path, number
+            )
+        chroms.append(section["chrom"])
+        starts.append(position - 1)
+        spans.append(section["span"])
+        values.append(float(fields[-1]))
+        rows.append(row)
+    start = np.frombuffer(starts, dtype=np.int64) if starts else np.empty(0, np.int64)
+    span = np.frombuffer(spans, dtype=np.int64) if spans else np.empty(0, np.int64)
+    return pd.DataFrame(
+        {
+            "chrom": pd.Categorical(chroms),
+            "start": start,
+            "end": start + span,
+            "value": np.frombuffer(values, dtype=np.float64) if values else np.empty(0),
+            "row": np.frombuffer(rows, dtype=np.int64) if rows else np.empty(0, np.int64),
+        }
+    )
+
+
+def _wig_declaration(fields: list[str], path: str | os.PathLike, number: int) -> dict:
+    """A wiggle declaration line's settings: kind, chrom, span (default 1) and, of a fixedStep, step and
+    the next position (1-based)."""
+    kind = fields[0]
+    settings = dict(field.split("=", 1) for field in fields[1:] if "=" in field)
+    needed = ("chrom", "start", "step") if kind == "fixedStep" else ("chrom",)
+    missing = [key for key in needed if key not in settings]
+    numbers = {key: settings.get(key, "1") for key in ("start", "step", "span")}
+    if missing or not all(COORDINATE.fullmatch(v) and int(v) >= 1 for v in numbers.values()):
+        raise InputError(
+            f"a {kind} line needs {', '.join(f'{k}=' for k in needed)} (start, step and span integers >= 1): "
+            f"{' '.join(fields)!r}",
+            path,
+            number,
+        )
+    return {
+        "kind": kind,
+        "chrom": settings["chrom"],
+        "span": int(numbers["span"]),
+        "step": int(numbers["step"]),
+        "next": int(numbers["start"]),
+    }
 
 
 def _line_of(path: str | os.PathLike, row: int) -> int | None:

@@ -129,7 +129,7 @@ MARK_BIGWIG = "marks/{sample}/{mark}.bw"
 
 def mark_file(sample, mark):
     """The bigWig of a sample's mark: the sample sheet's file, or (rule mark_bigwig) its conversion
-    where that is a bedGraph, a peak file or a bigBed."""
+    where that is a bedGraph, a wiggle, a peak file or a bigBed."""
     path = SAMPLES.loc[sample, mark]
     if needs_conversion(path):
         return f"{RESULTS}/{MARK_BIGWIG.format(sample=sample, mark=mark)}"

@@ -1,4 +1,4 @@
-# Histone marks given as bedGraph, peaks (narrowPeak, broadPeak, gappedPeak, BED) or bigBed: each
+# Histone marks given as bedGraph, wiggle, peaks (narrowPeak, broadPeak, gappedPeak, BED) or bigBed: each
 # written once as a bigWig on the reference's sequences (epibench.io.mark_tracks); bigWigs are used
 # as they are (common.smk: mark_file).
 rule mark_bigwig:
