@@ -37,7 +37,7 @@ from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
 from epibench.io.regions import COORDINATE
-from epibench.io.textfile import iter_lines, open_binary
+from epibench.io.textfile import is_number, iter_lines, open_binary
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
@@ -143,7 +143,7 @@ def track_kind(path: str | os.PathLike) -> str:
         if _declares_bedgraph(path):
             return "bedgraph"
         kind = _BY_COLUMNS.get(len(fields))
-        if kind == "bedgraph" and not _is_number(fields[3]):
+        if kind == "bedgraph" and not is_number(fields[3]):
             kind = "bed"  # BED4: a name in column 4
         if kind is None:
             raise InputError(
@@ -165,14 +165,6 @@ def _declares_bedgraph(path: str | os.PathLike) -> bool:
         if _BEDGRAPH_TRACK.match(text):
             return True
     return False
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _read_text(path: str | os.PathLike, kind: str) -> pd.DataFrame:
@@ -231,7 +223,7 @@ def _read_lines(path: str | os.PathLike, kind: str) -> pd.DataFrame:
                 f"start and end must be integers with 0 <= start <= end: {start!r}, {end!r}", path, number
             )
         value = fields[value_column] if value_column is not None else NOT_GIVEN
-        if not _is_number(value):
+        if not is_number(value):
             raise InputError(
                 f"the value (column {value_column + 1}) is not a number: {value!r}", path, number
             )

@@ -54,6 +54,7 @@ import pybedtools
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
+from epibench.io.gene_tables import TRANSCRIPT_COLUMNS, gene_table_layout, read_gene_table
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 from epibench.io.textfile import iter_lines
@@ -64,7 +65,6 @@ log = logging.getLogger(__name__)
 REGION_COLUMNS = ("chrom", "pos", "region")  # always present, written first
 FLAG_COLUMNS = ("cgi", "shore", "blacklisted")  # bool, present when their BED is given
 DEFAULT_SHORE_BP = 2000
-TRANSCRIPT_COLUMNS = ("chrom", "start", "end", "strand", "gene_id", "transcript_id")
 _ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
 _GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
 _GFF3_KEY = re.compile(r"\s*[^\s=;]+=")  # GFF3 attributes: key=value;
@@ -120,7 +120,8 @@ class RegionAnnotation:
 
 
 def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
-    """Transcripts of a GTF or GFF3 (gzip or plain) as 0-based half-open spans.
+    """Transcripts of a GTF or GFF3 (gzip or plain) as 0-based half-open spans; a BED12 or UCSC
+    genePred/refFlat table (epibench.io.gene_tables) gives one transcript per row.
 
     GTF: the ``transcript`` rows; a GTF with exon rows only (UCSC refGene) gets each
     transcript's span from its exons grouped by ``transcript_id``. GFF3 (a ``##gff-version 3``
@@ -137,6 +138,9 @@ def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
 
 def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
     """:func:`transcripts_from_gtf`'s table, and the distinct sequence names of all GTF rows (file order)."""
+    layout = gene_table_layout(gtf_path)
+    if layout is not None:  # BED12 or a UCSC genePred table (epibench.io.gene_tables)
+        return read_gene_table(gtf_path, layout)
     rows: dict[str, list[tuple]] = {"transcript": [], "exon": []}
     seqnames: dict[str, None] = {}
     gff3 = None  # decided by a ##gff-version line or the first row's attributes
@@ -150,7 +154,12 @@ def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
             continue
         fields = text.split("\t")
         if len(fields) != 9:
-            raise InputError(f"a GTF row has 9 tab-separated columns, found {len(fields)}", gtf_path, number)
+            raise InputError(
+                f"a GTF row has 9 tab-separated columns, found {len(fields)} (gene models are read from a "
+                "GTF, a GFF3, a BED6-12 or a UCSC genePred/refFlat table)",
+                gtf_path,
+                number,
+            )
         seqnames[fields[0]] = None
         if gff3 is None:
             gff3 = bool(_GFF3_KEY.match(fields[8])) and not _GTF_KEY.match(fields[8])

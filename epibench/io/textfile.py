@@ -1,4 +1,4 @@
-"""Opening text inputs that may be gzip-compressed, and finding lines for error messages.
+"""Opening text inputs that may be gzip-compressed, finding lines for error messages, reading fields.
 
 Compression is decided from the magic bytes (``1f 8b``), never from the suffix, so a
 gzip file named ``.txt`` or a plain file named ``.gz`` both read correctly. bgzip files
@@ -67,3 +67,12 @@ def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     (``iter_raw_lines``)."""
     for number, raw in iter_raw_lines(path):
         yield number, raw.rstrip(b"\r\n").decode("latin-1")
+
+
+def is_number(field: str) -> bool:
+    """Whether a text field reads as a number (``float`` syntax: ``1``, ``-0.5``, ``1e3``, ``nan``)."""
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True

@@ -44,7 +44,7 @@ from pathlib import Path
 from epibench.errors import InputError
 from epibench.io.methylation import bigwig, count_table, nanopolish
 from epibench.io.methylation.columns import Source
-from epibench.io.textfile import iter_lines
+from epibench.io.textfile import is_number, iter_lines
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 # format -> allowed column counts (none for the binary bigWig)
@@ -103,15 +103,7 @@ def names_columns(text: str) -> bool:
     """Whether a first line names the columns: no whitespace-separated field after the first (the
     chromosome) reads as a number. A line with one bad number among numbers is a damaged data row."""
     fields = text.split()
-    return len(fields) > 1 and not any(_is_number(field) for field in fields[1:])
-
-
-def _is_number(field: str) -> bool:
-    try:
-        float(field)
-    except ValueError:
-        return False
-    return True
+    return len(fields) > 1 and not any(is_number(field) for field in fields[1:])
 
 
 def _binary_source(path, fmt: str | None) -> Source | None:
