@@ -187,3 +187,21 @@ def test_a_genbank_accession_is_reported_as_renamed_with_its_reason():
         "GenBank accession CM000663.2 -> chr1",
         "GenBank accession J01415.2 -> chrM",
     ]
+
+
+def test_mark_tracks_of_every_kind_report_their_sequence_names():
+    """A wiggle names its sequences in its fixedStep/variableStep lines, not in a first column;
+    bedGraph and peak files in their first column, a bigBed in its header."""
+    real = os.path.join(DATA, "real_formats")
+    assert sequence_names(os.path.join(real, "rtracklayer_step.wig")) == ["chr19", "chr18"]
+    assert sequence_names(os.path.join(real, "rtracklayer_variableStep.wig")) == ["chr19", "chr5", "chr1"]
+    assert sequence_names(os.path.join(real, "rtracklayer_bed.wig")) == ["chr1", "chr5", "chr19"]
+    assert sequence_names(os.path.join(real, "macs3_ctcf_chr22_narrow0_peaks.narrowPeak")) == ["chr22"]
+    assert set(sequence_names(os.path.join(real, "pybigwig_test.bigBed"))) == {
+        "chr1",
+        "chr2",
+        "chr4",
+        "chr7",
+        "chr11",
+        "chr15",
+    }

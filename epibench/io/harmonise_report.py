@@ -43,6 +43,8 @@ _COLUMN = {
     0: re.compile(rb"^" + _SKIP + _FIELD, re.MULTILINE),
     1: re.compile(rb"^" + _SKIP + rb"[^ \t\r\n]*[ \t]+" + _FIELD, re.MULTILINE),
 }
+# a wiggle's names: the chrom= of its fixedStep/variableStep lines
+_WIG_CHROM = re.compile(rb"^(?:fixedStep|variableStep)[ \t][^\n]*?\bchrom=([^ \t\r\n]+)", re.MULTILINE)
 _BLOCK = 1 << 22
 
 
@@ -73,7 +75,8 @@ def text_sequence_names(path: str | os.PathLike) -> list[str]:
     Lines starting with ``#``, ``track`` or ``browser``, and lines with a single field,
     are skipped; columns may be separated by tabs or spaces. When the first header line
     is ``#bin chrom ...``, or the first data row looks like a UCSC table row with a bin
-    (:func:`epibench.io.regions.has_bin_column`), the second column is read instead.
+    (:func:`epibench.io.regions.has_bin_column`), the second column is read instead; of a wiggle
+    (first data line ``fixedStep``/``variableStep``), the ``chrom=`` of those lines.
     """
     names: dict[bytes, None] = {}
     pattern = None
@@ -114,6 +117,8 @@ def _column_pattern(data: bytes, final: bool) -> re.Pattern[bytes] | None:
             if is_bin_header(text):
                 return _COLUMN[1]
             continue
+        if text.startswith(("fixedStep", "variableStep")):
+            return _WIG_CHROM
         return _COLUMN[1] if has_bin_column(text.split()) else _COLUMN[0]
     return _COLUMN[0] if final else None
 
