@@ -2,8 +2,8 @@
 
 tests/slurm/start_cluster.sh starts a throwaway single-node SLURM on this machine (partitions cpu
 and gpu, one stand-in GPU; installs Debian's packages when missing, which needs root and apt-get).
-One run of the whole DAG through it (module fixture; the tiny config without the learning curve and
-the ensemble, ``CONFIG``), beside a local `--cores 2` run of the same config in another copy; then: the run completed, train ran in partition gpu with a GPU allocated,
+One run of the whole DAG through it (module fixture; the tiny config without the learning curve,
+the ensemble and the extra analyses, ``CONFIG``), beside a local `--cores 2` run of the same config in another copy; then: the run completed, train ran in partition gpu with a GPU allocated,
 every other job in partition cpu, and the results equal the local run's.
 
 Skipped off CI where SLURM cannot be installed (not root, no apt-get); on CI (CI set) that fails.
@@ -33,7 +33,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
 RUN_TIMEOUT_S = 900  # the SLURM run took up to ~8 min on the shared 2-core CI machine
 METRICS = "results/tiny/evaluation/metrics.tsv"
-CONFIG = "config/tiny_slurm.yaml"  # config/tiny.yaml without its extra models (the learning curve, the ensemble)
+CONFIG = "config/tiny_slurm.yaml"  # config/tiny.yaml without its extra models and analyses (_write_lean_config)
 MODELS = ("cnn", "hybrid")
 PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
 pytestmark = pytest.mark.slurm
@@ -106,14 +106,17 @@ def _node_overrides() -> list[str]:
 
 def _write_lean_config(root: Path) -> None:
     """``CONFIG``: the tiny cohort with the models the SLURM checks need (a CPU and a GPU job of
-    each kind), without the learning curve's and the ensemble's extra trainings (the local
-    workflow test runs those): fewer jobs through the scheduler."""
+    each kind), without the learning curve's and the ensemble's extra trainings, the variant
+    effects, the mark ablation and the extras (motifs, calibration, ...): the local workflow test
+    runs those; here fewer jobs go through the scheduler, each rule of the core DAG still one."""
     import yaml
 
     config = yaml.safe_load((root / "config/tiny.yaml").read_text())
     config["models"] = {name: config["models"][name] for name in MODELS}
-    config.pop("learning_curve", None)
+    for section in ("learning_curve", "variants", "motifs"):
+        config.pop(section, None)
     config["evaluate"].pop("ensembles", None)
+    config["evaluate"] |= {"extras": False, "ablation": False}
     (root / CONFIG).write_text(yaml.safe_dump(config))
 
 
