@@ -274,3 +274,11 @@ def test_a_bad_wiggle_names_its_line(tmp_path, text, message, line):
     with pytest.raises(InputError, match=message) as info:
         write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
     assert info.value.line == line + 1
+
+
+@pytest.mark.parametrize("name, kind", [("methyldackel_cg_aln.bam", "BAM"), ("bedtools2_empty.cram", "CRAM")])
+def test_aligned_reads_are_refused_with_what_to_run(tmp_path, name, kind):
+    with pytest.raises(
+        InputError, match=f"a {kind} file of aligned reads, not a signal track: .*bamCoverage"
+    ):
+        write_mark_bigwig(REAL / name, {"chr22": 1000}, tmp_path / "out.bw")

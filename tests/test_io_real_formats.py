@@ -251,3 +251,21 @@ def test_a_nanopolish_group_whose_sequence_lacks_its_cpgs_is_named(tmp_path):
     with pytest.raises(InputError, match="group_sequence does not hold num_motifs_in_group CpGs") as info:
         read_calls(broken)
     assert info.value.line == number
+
+
+@pytest.mark.parametrize("name, kind", [("methyldackel_cg_aln.bam", "BAM"), ("bedtools2_empty.cram", "CRAM")])
+def test_aligned_reads_given_as_calls_are_refused_with_what_to_run(name, kind):
+    """A bisulfite BAM (MethylDackel's test alignment) or a CRAM in the methylation column."""
+    with pytest.raises(
+        InputError, match=f"a {kind} file of aligned reads, not methylation calls: .*MethylDackel"
+    ):
+        detect_source(DATA / name)
+
+
+def test_a_sam_is_refused_as_aligned_reads(tmp_path):
+    sam = tmp_path / "reads.sam"
+    sam.write_text(
+        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:1000\nr1\t0\tchr1\t10\t60\t4M\t*\t0\t0\tACGT\tIIII\n"
+    )
+    with pytest.raises(InputError, match="a SAM file of aligned reads"):
+        detect_source(sam)

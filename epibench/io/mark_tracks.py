@@ -37,7 +37,7 @@ from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
 from epibench.io.regions import COORDINATE
-from epibench.io.textfile import is_number, iter_lines, open_binary
+from epibench.io.textfile import alignment_format, is_number, iter_lines, open_binary
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
@@ -137,6 +137,13 @@ def track_kind(path: str | os.PathLike) -> str:
     ``track type=bedGraph`` line makes it a bedGraph)."""
     if is_bigbed(path):
         return "bigbed"
+    reads = alignment_format(path)
+    if reads is not None:
+        raise InputError(
+            f"a {reads} file of aligned reads, not a signal track: make a bigWig of its coverage first "
+            "(deepTools bamCoverage) or call its peaks (MACS3 callpeak)",
+            path=path,
+        )
     for number, fields in _data_lines(path):
         if fields[0] in _WIG_DECLARATIONS:
             return "wig"
@@ -210,13 +217,9 @@ def _read_lines(path: str | os.PathLike, kind: str) -> pd.DataFrame:
     rows = []
     for number, fields in _data_lines(path):
         if n_columns is not None and len(fields) != n_columns:
-            raise InputError(
-                f"a {kind} line has {n_columns} columns, found {len(fields)}", path, number
-            )
+            raise InputError(f"a {kind} line has {n_columns} columns, found {len(fields)}", path, number)
         if len(fields) < 3:
-            raise InputError(
-                f"a BED line has at least 3 columns, found {len(fields)}", path, number
-            )
+            raise InputError(f"a BED line has at least 3 columns, found {len(fields)}", path, number)
         start, end = fields[1], fields[2]
         if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
             raise InputError(

@@ -76,3 +76,20 @@ def is_number(field: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def alignment_format(path: str | os.PathLike) -> str | None:
+    """``BAM``, ``CRAM`` or ``SAM`` when ``path`` holds aligned reads (by content: ``CRAM`` magic,
+    BGZF whose stream starts ``BAM\\1``, or a first line of a SAM header), else None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head == b"CRAM":
+            return "CRAM"
+        with open_binary(path) as fh:
+            start = fh.read(4)
+    except (OSError, *GZIP_ERRORS):
+        return None  # unreadable: the caller's own reading names the problem
+    if start == b"BAM\x01":
+        return "BAM"
+    return "SAM" if start in (b"@HD\t", b"@SQ\t") else None

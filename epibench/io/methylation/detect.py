@@ -44,7 +44,7 @@ from pathlib import Path
 from epibench.errors import InputError
 from epibench.io.methylation import bigwig, count_table, nanopolish
 from epibench.io.methylation.columns import Source
-from epibench.io.textfile import is_number, iter_lines
+from epibench.io.textfile import alignment_format, is_number, iter_lines
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 # format -> allowed column counts (none for the binary bigWig)
@@ -107,7 +107,15 @@ def names_columns(text: str) -> bool:
 
 
 def _binary_source(path, fmt: str | None) -> Source | None:
-    """The Source of a bigWig; None for a text file; an InputError when ``fmt`` and the content disagree."""
+    """The Source of a bigWig; None for a text file; an InputError when ``fmt`` and the content disagree,
+    or for aligned reads (BAM, CRAM, SAM)."""
+    reads = alignment_format(path)
+    if reads is not None:
+        raise InputError(
+            f"a {reads} file of aligned reads, not methylation calls: call them first (bisulfite: "
+            "bismark_methylation_extractor or MethylDackel extract; nanopore modBAM: modkit pileup --cpg)",
+            path=path,
+        )
     if is_bigbed(path):
         raise InputError(
             "a bigBed file: not a supported methylation format (a Roadmap FractionalMethylation "
