@@ -269,3 +269,17 @@ def test_a_sam_is_refused_as_aligned_reads(tmp_path):
     )
     with pytest.raises(InputError, match="a SAM file of aligned reads"):
         detect_source(sam)
+
+
+@pytest.mark.parametrize(
+    "name, tool",
+    [
+        ("f5c_call_methylation_single_read.tsv", "f5c call-methylation: aggregate the reads first"),
+        ("nanomethviz_megalodon_per_read.txt.gz", "megalodon: aggregate the reads first"),
+    ],
+)
+def test_a_per_read_table_is_refused_with_what_to_run(name, tool):
+    """Nanopore tools' per-read calls (f5c's test output, NanoMethViz's megalodon example)."""
+    with pytest.raises(InputError, match=f"a table of calls per read, not per CpG, from .*{tool}") as info:
+        detect_source(DATA / name)
+    assert info.value.line == 1

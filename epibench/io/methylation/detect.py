@@ -81,6 +81,7 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
         return binary
     n_header, has_track, rows = _sniff(path)
     if rows and names_columns(rows[0][1]):
+        _refuse_per_read(path, rows[0])
         if fmt is None and nanopolish.is_header(rows[0][1]):
             fmt = nanopolish.FORMAT
         n_header, rows = rows[0][0], rows[1:]
@@ -97,6 +98,24 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
             f"{fmt} has {expected} columns, found {len(sample[0])}: {first_text!r}", path, first_line
         )
     return Source(Path(path), fmt, n_header, len(sample[0]), whitespace, sample)
+
+
+# per-read tables (their header's column names) -> what to run to get calls per CpG
+_PER_READ = {
+    ("read_name", "log_lik_ratio"): "nanopolish/f5c call-methylation: aggregate the reads first "
+    "(nanopolish's scripts/calculate_methylation_frequency.py or f5c meth-freq) and give that table",
+    ("read_id", "mod_log_prob"): "megalodon: aggregate the reads first (megalodon_extras aggregate run) "
+    "and give its bedMethyl",
+    ("read_id", "ref_position"): "modkit extract: give modkit pileup --cpg output instead",
+}
+
+
+def _refuse_per_read(path, header: tuple[int, str]) -> None:
+    """InputError for a table of calls per read (its ``header`` line names the columns)."""
+    names = set(header[1].split())
+    for columns, remedy in _PER_READ.items():
+        if names.issuperset(columns):
+            raise InputError(f"a table of calls per read, not per CpG, from {remedy}", path, header[0])
 
 
 def names_columns(text: str) -> bool:
