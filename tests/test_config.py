@@ -143,3 +143,11 @@ def test_a_sheet_saved_by_a_spreadsheet_reads_like_the_plain_one(cohort, tmp_pat
     assert list(got.columns) == list(want.columns) == ["sample", "methylation", "H3K4me3"]
     assert got.equals(want)
     assert cohort_config.validate({**cohort, "samples": str(spread)}).equals(cohort_config.validate(cohort))
+
+
+def test_a_mark_name_with_a_slash_is_refused(cohort):
+    """A mark's name becomes part of file names (marks/<sample>/<mark>.bw, the ablation's rows)."""
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace("H3K4me3", "H3K4me3/rep1", 1))
+    with pytest.raises(ConfigError, match="H3K4me3/rep1"):
+        cohort_config.setup(copy.deepcopy(cohort) | {"marks": ["H3K4me3/rep1"]})
