@@ -265,7 +265,7 @@ def _read_wig(path: str | os.PathLike) -> pd.DataFrame:
         if section is None:
             raise InputError("a data line before the first fixedStep/variableStep line", path, number)
         fixed = section["kind"] == "fixedStep"
-        if len(fields) != (1 if fixed else 2) or not all(map(_is_number, fields)):
+        if len(fields) != (1 if fixed else 2) or not all(map(is_number, fields)):
             expected = "a value" if fixed else "a position and a value"
             raise InputError(
                 f"a {section['kind']} line holds {expected}, found {' '.join(fields)!r}", path, number

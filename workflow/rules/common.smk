@@ -123,7 +123,7 @@ def sample_file(column):
     return lambda wildcards: SAMPLES.loc[wildcards.sample, column]
 
 
-# rule mark_bigwig's output: a mark given as bedGraph, peaks or bigBed, as a bigWig
+# the output of rule mark_bigwig, a mark given as bedGraph, wiggle, peaks or bigBed made a bigWig
 MARK_BIGWIG = "marks/{sample}/{mark}.bw"
 
 
