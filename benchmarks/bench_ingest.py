@@ -433,8 +433,14 @@ def main(argv: list[str] | None = None) -> dict:
     return result
 
 
-if __name__ == "__main__":
+def dispatch(main, child) -> None:
+    """A benchmark script's entry: ``child(args)`` when run as ``script _child ARGS`` (``run_child``),
+    else ``main()``."""
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
-        _child(sys.argv[2:])
+        child(sys.argv[2:])
     else:
         main()
+
+
+if __name__ == "__main__":
+    dispatch(main, _child)

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest import measure, run_child  # noqa: E402
+from bench_ingest import dispatch, measure, run_child  # noqa: E402
 
 CHROM_BP = 100_000_000
 BIN_BP = 50
@@ -150,7 +150,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_child":
-        _child(sys.argv[2:])
-    else:
-        main()
+    dispatch(main, _child)

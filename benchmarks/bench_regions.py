@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest import measure, random_sequence, run_child, write_fasta  # noqa: E402
+from bench_ingest import dispatch, measure, random_sequence, run_child, write_fasta  # noqa: E402
 
 HUMAN_CPGS = 28_000_000
 HUMAN_BP = 3_100_000_000
@@ -333,7 +333,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_child":
-        _child(sys.argv[2:])
-    else:
-        main()
+    dispatch(main, _child)

@@ -59,7 +59,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic_cohort
-from bench_ingest import measure, run_child
+from bench_ingest import dispatch, measure, run_child
 
 HUMAN_CPGS = 28_000_000
 HUMAN_BP = 3_100_000_000
@@ -395,7 +395,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_child":
-        _child(sys.argv[2:])
-    else:
-        main()
+    dispatch(main, _child)
