@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,6 +213,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         ]
         if path and not Path(path).is_file()
     ]
+    missing = [entry + _url_hint(entry.split(": ", 1)[1]) for entry in missing]
     if missing:
         raise ConfigError(
             "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing)
@@ -264,9 +266,17 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
                 continue  # coverage is optional; no methylation: a sample to predict
             if not path or not Path(path).is_file():
                 raise ConfigError(
-                    f"sample {row['sample']}, column {column}: file {path!r} does not exist (or is not a file)",
+                    f"sample {row['sample']}, column {column}: file {path!r} does not exist (or is not a file)"
+                    + _url_hint(path),
                     path=sheet_path,
                 )
+
+
+def _url_hint(path: str) -> str:
+    """For a path that is a URL (ENCODE and GEO files are often pasted so): what to do instead."""
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", path):
+        return " (a URL: download the file first, e.g. wget or curl, and give its local path)"
+    return ""
 
 
 def _check_settings(config: dict) -> None:

@@ -61,7 +61,9 @@ def test_the_schema_defaults_are_the_packages():
     assert properties["ingest"]["properties"]["min_coverage"]["default"] == MIN_COVERAGE
     assert properties["ingest"]["properties"]["min_cg_share"]["default"] == MIN_CG_SHARE
     entry = properties["models"]["additionalProperties"]
-    assert not any("default" in spec for spec in entry["properties"].values()), "shapes live in the model classes"
+    assert not any(
+        "default" in spec for spec in entry["properties"].values()
+    ), "shapes live in the model classes"
 
 
 def test_the_schema_knows_every_registered_model():
@@ -151,3 +153,17 @@ def test_a_mark_name_with_a_slash_is_refused(cohort):
     sheet.write_text(sheet.read_text().replace("H3K4me3", "H3K4me3/rep1", 1))
     with pytest.raises(ConfigError, match="H3K4me3/rep1"):
         cohort_config.setup(copy.deepcopy(cohort) | {"marks": ["H3K4me3/rep1"]})
+
+
+def test_a_url_in_the_sheet_or_config_is_named_with_what_to_do(cohort):
+    url = "https://www.encodeproject.org/files/ENCFF000AAA/@@download/ENCFF000AAA.bigWig"
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace(str(Path(cohort["samples"]).parent / "a.bw"), url))
+    with pytest.raises(
+        ConfigError, match=r"column H3K4me3: file .*ENCFF000AAA.*\(a URL: download the file first"
+    ):
+        cohort_config.setup(copy.deepcopy(cohort))
+    config = copy.deepcopy(cohort)
+    config["reference"]["fasta"] = "https://hgdownload.soe.ucsc.edu/goldenPath/hg38/bigZips/hg38.2bit"
+    with pytest.raises(ConfigError, match="reference.fasta: https://.*hg38.2bit \\(a URL: download"):
+        cohort_config.setup(config)
