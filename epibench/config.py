@@ -164,8 +164,33 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             f"cannot read the sample sheet (a header row, then one tab-separated row per sample): {exc}",
             path=path,
         ) from None
+    _check_row_lengths(path, len(sheet.columns))
     sheet.columns = [str(name).strip() for name in sheet.columns]
     return sheet.fillna("").apply(lambda column: column.str.strip())
+
+
+def _check_row_lengths(path: str | Path, n_columns: int) -> None:
+    """ConfigError for a row with fewer cells than the header, or a sheet that ends inside its last row
+    (no line end after an empty last cell): an empty cell is a sample's missing mark, so a row cut short
+    must not read as one."""
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)]
+    rows = [(number, line) for number, line in lines if line.strip() and not line.startswith("#")][1:]
+    for number, line in rows:
+        n_cells = len(line.split("\t"))
+        if n_cells < n_columns:
+            raise ConfigError(
+                f"a row with {n_cells} tab-separated cells, the header has {n_columns}: cut short? (an empty "
+                "cell still needs its tab)",
+                path=path,
+                line=number,
+            )
+    if rows and not text.endswith("\n") and rows[-1][1].endswith("\t"):
+        raise ConfigError(
+            "the sheet ends inside its last row (an empty last cell and no line end): cut short?",
+            path=path,
+            line=rows[-1][0],
+        )
 
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
@@ -229,6 +254,12 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         raise ConfigError(
             f"config marks/covariates {absent_marks} have no column in the sample sheet", path=sheet_path
         )
+    empty_marks = [m for m in config["marks"] if not (sheet[m] != "").any()]
+    if empty_marks:
+        raise ConfigError(
+            f"marks {empty_marks} have no file for any sample: leave them out of config 'marks'",
+            path=sheet_path,
+        )
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
     _check_settings(config)
@@ -260,11 +291,17 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
             raise ConfigError(
                 f"sample {row['sample']} has a coverage file but no methylation calls", path=sheet_path
             )
+        if config["marks"] and not row["methylation"] and not any(row[m] for m in config["marks"]):
+            raise ConfigError(
+                f"sample {row['sample']} has neither methylation calls nor any mark: nothing to train on "
+                "or to predict from",
+                path=sheet_path,
+            )
         for column in ["methylation", "coverage", *config["marks"]]:
             path = row[column]
-            if column in ("methylation", "coverage") and not path:
-                continue  # coverage is optional; no methylation: a sample to predict
-            if not path or not Path(path).is_file():
+            if not path:
+                continue  # coverage is optional; no methylation: a sample to predict; no mark: missing
+            if not Path(path).is_file():
                 raise ConfigError(
                     f"sample {row['sample']}, column {column}: file {path!r} does not exist (or is not a file)"
                     + _url_hint(path),

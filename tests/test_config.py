@@ -167,3 +167,38 @@ def test_a_url_in_the_sheet_or_config_is_named_with_what_to_do(cohort):
     config["reference"]["fasta"] = "https://hgdownload.soe.ucsc.edu/goldenPath/hg38/bigZips/hg38.2bit"
     with pytest.raises(ConfigError, match="reference.fasta: https://.*hg38.2bit \\(a URL: download"):
         cohort_config.setup(config)
+
+
+def test_a_mark_a_sample_lacks_is_an_empty_cell(cohort):
+    """Cohorts with incomplete mark panels: an empty cell is that sample's missing mark; a sample to
+    predict needs one mark at least, and a mark no sample has is left out of 'marks'."""
+    sheet = Path(cohort["samples"])
+    text = sheet.read_text()
+    folder = sheet.parent
+    sheet.write_text(
+        "sample\tmethylation\tH3K4me3\tH3K27ac\n"
+        f"a\t{folder / 'a.bed'}\t{folder / 'a.bw'}\t\n"
+        f"b\t{folder / 'b.bed'}\t\t{folder / 'b.bw'}\n"
+        f"c\t\t{folder / 'c.bw'}\t\n"
+    )
+    run = cohort_config.setup(copy.deepcopy(cohort) | {"marks": ["H3K4me3", "H3K27ac"]})
+    assert run.samples.loc["b", "H3K4me3"] == "" and run.to_predict == ["c"]
+    sheet.write_text(text.replace(str(folder / "c.bw"), ""))
+    with pytest.raises(ConfigError, match="sample c has neither methylation calls nor any mark"):
+        cohort_config.setup(copy.deepcopy(cohort))
+    sheet.write_text(
+        "sample\tmethylation\tH3K4me3\tH3K27ac\n" f"a\t{folder / 'a.bed'}\t{folder / 'a.bw'}\t\n"
+    )
+    with pytest.raises(ConfigError, match=r"marks \['H3K27ac'\] have no file for any sample"):
+        cohort_config.setup(copy.deepcopy(cohort) | {"marks": ["H3K4me3", "H3K27ac"]})
+
+
+def test_a_row_cut_short_is_not_read_as_missing_marks(cohort):
+    sheet = Path(cohort["samples"])
+    lines = sheet.read_text().splitlines()
+    sheet.write_text("\n".join([lines[0], lines[1].rsplit("\t", 1)[0], *lines[2:]]) + "\n")
+    with pytest.raises(ConfigError, match="line 2: a row with 2 tab-separated cells, the header has 3"):
+        cohort_config.setup(copy.deepcopy(cohort))
+    sheet.write_text("\n".join([*lines[:3], lines[3].rsplit("\t", 1)[0] + "\t"]))  # no line end
+    with pytest.raises(ConfigError, match="line 4: the sheet ends inside its last row"):
+        cohort_config.setup(copy.deepcopy(cohort))

@@ -707,3 +707,34 @@ def test_a_shard_without_marks_stores_an_empty_grid_and_loads_back(tiny_shards, 
         assert batch["hist"].shape == batch["hist_mask"].shape == (len(rows), 0, bare.n_bins)
         for key in ("seq", "region", "level", "label", "weight", "index"):
             assert torch.equal(batch[key], reference[key]), key
+
+
+def test_a_mark_the_sample_lacks_is_a_missing_channel_beside_the_others(built, tiny_cohort, tmp_path):
+    """An empty path (the sample sheet's empty cell): the channel is all missing (NaN, masked), and
+    the sample's other channels, its rows and the mark order are those of the full shard."""
+    sample, group = next(iter(built["chroms"]["shards"]))
+    full = built["chroms"]["shards"][sample, group]
+    marks = dict(tiny_cohort["marks"][sample])
+    lacking = list(marks)[1]
+    marks[lacking] = ""
+    out = tmp_path / "lacking"
+    build_shard(
+        tiny_cohort["cpgs"][sample],
+        tiny_cohort["regions"],
+        tiny_cohort["fasta"],
+        marks,
+        built["chroms"]["plan"],
+        built["chroms"]["groups"][group],
+        out,
+        sample,
+        SETTINGS,
+    )
+    assert read_manifest(out)["marks"] == read_manifest(full)["marks"]
+    got, whole = np.load(out / "hist.npy"), np.load(full / "hist.npy")
+    m = list(marks).index(lacking)
+    assert np.isnan(got[:, m]).all() and not np.isnan(whole[:, m]).all()
+    others = [i for i in range(got.shape[1]) if i != m]
+    np.testing.assert_array_equal(got[:, others], whole[:, others])
+    datasets = [ShardDataset([out], split) for split in SPLITS]
+    batch = _all_rows(next(d for d in datasets if len(d)))
+    assert not batch["hist_mask"][:, m].any() and batch["hist_mask"][:, others].any()

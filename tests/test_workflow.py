@@ -57,8 +57,10 @@ def workdir(tmp_path_factory) -> Path:
     # covariates: a categorical and a numeric one (unknown for sample3)
     sheet["condition"] = ["normal", "tumour", "tumour"]
     sheet["purity"] = ["1.0", "0.7", ""]
-    # sample2's H3K27ac as a gzipped bedGraph of the same intervals: rule mark_bigwig makes it a bigWig
+    # sample2's H3K27ac as a gzipped bedGraph of the same intervals: rule mark_bigwig makes it a bigWig;
+    # sample2 lacks H3K36me3 (an empty cell: that channel is missing for it)
     sheet.loc[sheet["sample"] == "sample2", "H3K27ac"] = str(_as_bedgraph(root, BIGWIG_GIVEN_AS_BEDGRAPH))
+    sheet.loc[sheet["sample"] == "sample2", "H3K36me3"] = ""
     sheet.to_csv(root / "resources/tiny/samples.tsv", sep="\t", index=False)
     # 3D genome: TADs and a loop as channels for every sample
     (root / "resources/tiny/tads.bed").write_text("chr1\t0\t40000\nchr1\t40000\t100000\n2\t10000\t90000\n")
@@ -513,8 +515,8 @@ def test_sample_chrom_names_cover_every_sample_file(workdir):
             f"{sample}.methylation",
             f"{sample}.H3K4me3",
             f"{sample}.H3K27ac",
-            f"{sample}.H3K36me3",
         } <= labels
+    assert "sample1.H3K36me3" in labels and "sample2.H3K36me3" not in labels, "sample2 lacks it"
     assert set(table["action"]) == {"kept"}
     assert set(table["name_in_reference"]) == {"chr1", "chr2", "chr3"}
 
@@ -656,12 +658,25 @@ def test_a_bedgraph_mark_is_made_a_bigwig_of_the_same_signal_once(workdir):
     for command in commands:
         sample = re.search(r"--sample (\S+)", command).group(1)
         expected = {
-            "sample2": "H3K27ac=results/tiny/marks/sample2/H3K27ac.bw",
-            "sample1": "H3K27ac=resources/tiny/sample1.H3K27ac.bw",
-        }.get(sample)
-        assert (
-            expected is None or f"--mark {expected} " in command or f"--mark '{expected}'" in command
-        ), command
+            "sample2": ["H3K27ac=results/tiny/marks/sample2/H3K27ac.bw", "H3K36me3="],
+            "sample1": [
+                "H3K27ac=resources/tiny/sample1.H3K27ac.bw",
+                "H3K36me3=resources/tiny/sample1.H3K36me3.bw",
+            ],
+        }.get(sample, [])
+        assert all(f"--mark {mark} " in command for mark in expected), command
+
+
+def test_a_mark_a_sample_lacks_is_a_missing_channel(workdir):
+    """sample2's empty H3K36me3 cell: its shards hold that channel all missing, the others observed;
+    sample1's H3K36me3 is observed."""
+    for sample, lacking in (("sample2", True), ("sample1", False)):
+        for shard in sorted((workdir / "results/tiny/shards" / sample).iterdir()):
+            manifest = json.loads((shard / "manifest.json").read_text())
+            hist = np.load(shard / "hist.npy")
+            channel = hist[:, manifest["marks"].index("H3K36me3")]
+            assert np.isnan(channel).all() == lacking, shard
+            assert not np.isnan(hist[:, manifest["marks"].index("H3K4me3")]).all(), shard
 
 
 def test_a_narrowpeak_mark_becomes_signal_in_peaks_and_zero_between(workdir):

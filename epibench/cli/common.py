@@ -25,9 +25,20 @@ def json_arg(text: str) -> dict:
 
 def mark_arg(text: str) -> tuple[str, str]:
     """An argument type: ``NAME=PATH`` -> ``(NAME, PATH)``."""
+    return _name_and_path(text, empty_path=False)
+
+
+def mark_track_arg(text: str) -> tuple[str, str]:
+    """An argument type: ``NAME=PATH`` -> ``(NAME, PATH)``, or ``NAME=`` -> ``(NAME, "")``: a mark the
+    sample lacks."""
+    return _name_and_path(text, empty_path=True)
+
+
+def _name_and_path(text: str, empty_path: bool) -> tuple[str, str]:
     name, sep, path = text.partition("=")
-    if not sep or not name or not path:
-        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    if not sep or not name or not (path or empty_path):
+        expected = "NAME=PATH, or NAME= for a mark the sample lacks" if empty_path else "NAME=PATH"
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return name, path
 
 

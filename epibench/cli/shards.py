@@ -7,7 +7,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from epibench.cli.common import given, json_arg, mark_arg
+from epibench.cli.common import given, json_arg, mark_track_arg
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
@@ -177,10 +177,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", required=True)
     p.add_argument(
         "--mark",
-        type=mark_arg,
+        type=mark_track_arg,
         action="append",
         default=[],
-        help="NAME=bigWig, repeat per mark",
+        help="NAME=bigWig, repeat per mark, in the model's order; NAME= for a mark this sample lacks (all missing)",
     )
     shard_settings_args(p)
     p.add_argument(

@@ -47,7 +47,7 @@ from epibench.io.atomic import atomic_dir
 from epibench.io.genome_features import GenomeFeatures
 from epibench.io.genome_windows import fai_fingerprint
 from epibench.io.reference import Reference
-from epibench.io.tracks import Track
+from epibench.io.tracks import open_track
 from epibench.codes import SPLITS
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,9 @@ def build_shard(
 ) -> dict:
     """Write the shard folder ``out_dir`` for ``sample`` on the sequences ``chroms``; returns its manifest.
 
-    mark_tracks: mark name -> bigWig path, in the order the model will see them; empty for a
-    cohort without marks (with no 3D-genome channels either, ``hist`` is then (G, 0)).
+    mark_tracks: mark name -> bigWig path, in the order the model will see them; an empty path
+    for a mark the sample lacks (its channel all missing); empty for a cohort without marks (with
+    no 3D-genome channels either, ``hist`` is then (G, 0)).
     A sample with no CpG on these sequences gives a valid, empty shard. cpg_table None: a
     sample without methylation calls, to predict: every reference CpG, level NaN, label 0,
     weight 0 (manifest ``labelled`` False; such shards are never trained or scored on).
@@ -167,7 +168,7 @@ def build_shard(
     first, last = input_span(np.arange(settings.bin_size, dtype=np.int64), settings.window, settings.bin_size)
     check_block_size(plan, int((last - first).max()) + 1, split_plan)
     split_map = SplitMap(plan)
-    tracks = [Track(path, reference_names=reference.chroms) for path in mark_tracks.values()]
+    tracks = [open_track(path, reference.chroms) for path in mark_tracks.values()]
     counts = {
         "not_reference_cpg": 0,
         "blacklisted": 0,

@@ -159,3 +159,24 @@ class Track:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class MissingTrack:
+    """A mark a sample has no file for: every base and bin missing (NaN), as ``Track`` reads an
+    uncovered one; the model masks it, the normalisation leaves it out."""
+
+    def values(self, chrom: str, end: int, start: int = 0) -> np.ndarray:
+        """(end - start,) float32 NaN."""
+        return np.full(end - start, np.nan, dtype=np.float32)
+
+    def grid_means(self, chrom: str, length: int, bin_size: int, chunk_bins: int = 10_000) -> np.ndarray:
+        """(ceil(length / bin_size),) float32 NaN."""
+        return np.full(-(-length // bin_size), np.nan, dtype=np.float32)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def open_track(path: str | os.PathLike | None, reference_names: Iterable[str]) -> Track | MissingTrack:
+    """``Track(path)`` on the reference's names, or a ``MissingTrack`` for an empty path (no file)."""
+    return Track(path, reference_names=reference_names) if path else MissingTrack()

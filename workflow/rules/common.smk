@@ -129,25 +129,32 @@ MARK_BIGWIG = "marks/{sample}/{mark}.bw"
 
 def mark_file(sample, mark):
     """The bigWig of a sample's mark: the sample sheet's file, or (rule mark_bigwig) its conversion
-    where that is a bedGraph, a wiggle, a peak file or a bigBed."""
+    where that is a bedGraph, a wiggle, a peak file or a bigBed; "" for a mark the sample lacks.
+    """
     path = SAMPLES.loc[sample, mark]
-    if needs_conversion(path):
+    if path and needs_conversion(path):
         return f"{RESULTS}/{MARK_BIGWIG.format(sample=sample, mark=mark)}"
     return path
 
 
 def sample_marks(wildcards):
-    """Input function: the job's sample's mark bigWigs, in config order."""
-    return [mark_file(wildcards.sample, m) for m in config["marks"]]
+    """Input function: the job's sample's mark bigWigs, in config order (those it has)."""
+    return [path for m in config["marks"] if (path := mark_file(wildcards.sample, m))]
 
 
 def all_marks():
-    """Every sample's mark bigWigs."""
-    return [mark_file(s, m) for s in SAMPLES.index for m in config["marks"]]
+    """Every sample's mark bigWigs (those each has), by sample then mark."""
+    return [
+        (s, m, path)
+        for s in SAMPLES.index
+        for m in config["marks"]
+        if (path := mark_file(s, m))
+    ]
 
 
 def mark_args(wildcards):
-    """``--mark NAME=PATH`` arguments of a sample, in config order (paths quoted for the shell)."""
+    """``--mark NAME=PATH`` arguments of a sample, in config order (paths quoted for the shell;
+    ``NAME=`` for a mark the sample lacks)."""
     return " ".join(
         f"--mark {shlex.quote(f'{m}={mark_file(wildcards.sample, m)}')}"
         for m in config["marks"]
@@ -157,9 +164,8 @@ def mark_args(wildcards):
 def input_track_args(wildcards):
     """``--input SAMPLE MARK PATH`` for every sample's histone bigWig (the datahub shows them beside the predictions)."""
     return " ".join(
-        f"--input {shlex.quote(s)} {shlex.quote(m)} {shlex.quote(mark_file(s, m))}"
-        for s in SAMPLES.index
-        for m in config["marks"]
+        f"--input {shlex.quote(s)} {shlex.quote(m)} {shlex.quote(path)}"
+        for s, m, path in all_marks()
     )
 
 
@@ -209,6 +215,7 @@ def check_input_args(wildcards):
         args += [
             arg
             for m in config["marks"]
+            if mark_file(sample, m)
             for arg in ("--bigwig", f"{sample}.{m}={mark_file(sample, m)}")
         ]
     return " ".join(shlex.quote(arg) for arg in args)

@@ -7,7 +7,7 @@ rule check_inputs:
         fai=rules.reference.output.fai,
         assembly=rules.reference.output.assembly,
         files=list(sample_files().values()),
-        marks=all_marks(),
+        marks=[path for *_, path in all_marks()],
     output:
         fits=result("check_inputs", "qc/cg_check.tsv"),
         lengths=result("check_inputs", "qc/input_lengths.tsv"),

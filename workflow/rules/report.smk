@@ -27,7 +27,7 @@ rule tracks_export:
         predictions=expand(rules.predict.output[0], model=MODELS),
         chrom_sizes=rules.reference.output.sizes,
         attributions=rules.attribute.output.arrays,
-        marks=all_marks(),
+        marks=[path for *_, path in all_marks()],
     output:
         hub=result("tracks_export", "tracks/hub.json"),
     log:
