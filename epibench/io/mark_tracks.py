@@ -144,10 +144,17 @@ def track_kind(path: str | os.PathLike) -> str:
             "(deepTools bamCoverage) or call its peaks (MACS3 callpeak)",
             path=path,
         )
-    for number, fields in _data_lines(path):
+    declared_bedgraph = False  # a header line says track type=bedGraph
+    for number, text in iter_lines(path):
+        if not text.strip():
+            continue
+        if _HEADER.match(text):
+            declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
+            continue
+        fields = _fields(text)
         if fields[0] in _WIG_DECLARATIONS:
             return "wig"
-        if _declares_bedgraph(path):
+        if declared_bedgraph:
             return "bedgraph"
         kind = _BY_COLUMNS.get(len(fields))
         if kind == "bedgraph" and not is_number(fields[3]):
@@ -162,16 +169,6 @@ def track_kind(path: str | os.PathLike) -> str:
             )
         return kind
     raise InputError("no data line: an empty mark track", path=path)
-
-
-def _declares_bedgraph(path: str | os.PathLike) -> bool:
-    """True when a header line before the data says ``track type=bedGraph``."""
-    for _, text in iter_lines(path):
-        if text.strip() and not _HEADER.match(text):
-            return False
-        if _BEDGRAPH_TRACK.match(text):
-            return True
-    return False
 
 
 def _read_text(path: str | os.PathLike, kind: str) -> pd.DataFrame:
@@ -237,8 +234,8 @@ def _read_lines(path: str | os.PathLike, kind: str) -> pd.DataFrame:
 
 
 def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of every data line, split at tabs (at any white space in a line without
-    a tab, as UCSC's examples write bedGraph and wiggle); header lines before the data are skipped,
+    """(line number, fields) of every data line (``_fields``: UCSC's examples separate bedGraph and
+    wiggle columns by spaces); header lines before the data are skipped,
     a ``track`` line after it (a second track in one file) is an InputError."""
     seen_data = False
     for number, text in iter_lines(path):
@@ -249,7 +246,12 @@ def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:
                 raise InputError("a second track line: give one track per file", path, number)
             continue
         seen_data = True
-        yield number, text.split("\t") if "\t" in text else text.split()
+        yield number, _fields(text)
+
+
+def _fields(text: str) -> list[str]:
+    """A line's fields: split at tabs, or at any white space in a line without a tab."""
+    return text.split("\t") if "\t" in text else text.split()
 
 
 def _read_wig(path: str | os.PathLike) -> pd.DataFrame:

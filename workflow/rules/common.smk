@@ -215,8 +215,8 @@ def check_input_args(wildcards):
         args += [
             arg
             for m in config["marks"]
-            if mark_file(sample, m)
-            for arg in ("--bigwig", f"{sample}.{m}={mark_file(sample, m)}")
+            if (path := mark_file(sample, m))
+            for arg in ("--bigwig", f"{sample}.{m}={path}")
         ]
     return " ".join(shlex.quote(arg) for arg in args)
 
