@@ -80,9 +80,12 @@ def references(tmp_path_factory) -> dict:
 
 # --- formats: how a call is written, and how a line is read (FORMATS.md) --------------------
 
-BASE = {"bismark_cov": 1, "bismark_cpg_report": 1, "count_table": 1}  # every other text format is 0-based
-STRANDED = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report"}
-CONTEXT_FORMATS = STRANDED  # a context (or modification) column: bedMethyl's in 14-column files only
+# every other text format is 0-based
+BASE = {"bismark_cov": 1, "bismark_cpg_report": 1, "count_table": 1, "methylkit": 1}
+# a context (or modification) column: bedMethyl's in 14-column files only
+CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report"}
+STRANDED = CONTEXT_FORMATS | {"methylkit"}
+METHYLKIT_STRANDS = {"+": "F", "-": "R"}
 FILE_NAMES = {
     "methylc": "s.methylC",
     "bedmethyl": "s.bedMethyl.bed",
@@ -92,6 +95,7 @@ FILE_NAMES = {
     "bismark_cpg_report": "s.CpG_report.txt",
     "methyldackel": "s_CpG.bedGraph",
     "count_table": "s.tab",
+    "methylkit": "s.myCpG.txt",
 }
 FORMATS = list(FILE_NAMES)
 # 0-based columns each reader reads, by kind (the ones a damaged value must be caught in)
@@ -104,6 +108,7 @@ INT_COLUMNS = {
     "bismark_cpg_report": [1, 3, 4],
     "methyldackel": [1, 4, 5],
     "count_table": [1, 2, 3],
+    "methylkit": [2, 4],
 }
 FLOAT_COLUMNS = {
     "methylc": [4],
@@ -111,8 +116,9 @@ FLOAT_COLUMNS = {
     "bismark_cov": [3],
     "bismark_zero_cov": [3],
     "methyldackel": [3],
+    "methylkit": [5],
 }
-STRAND_COLUMNS = {"methylc": [], "bedmethyl": [5], "modkit": [5], "bismark_cpg_report": [2]}
+STRAND_COLUMNS = {"methylc": [], "bedmethyl": [5], "modkit": [5], "bismark_cpg_report": [2], "methylkit": [3]}
 BAD_INT = ["x", "NA", "2.5", "1e3", "", "five", "-3"]
 BAD_FLOAT = ["x", "NA", "", "1,5", "nan", "inf", "-0.5", "150"]
 BAD_STRAND = ["*", "x", "", "++"]
@@ -179,6 +185,16 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
         fields.append("CGA")
     elif fmt == "count_table":  # chrom, 1-based position, total, methylated
         fields = [call.name, str(pos + 1), str(total), str(meth)]
+    elif fmt == "methylkit":  # id, chrom, 1-based position, F/R, coverage, freqC, freqT
+        freq_c = f"{100 * fraction:.2f}"
+        fields = [
+            f"{call.name}.{pos + 1}",
+            call.name,
+            str(pos + 1),
+            METHYLKIT_STRANDS[call.strand],
+            str(total),
+        ]
+        fields += [freq_c, f"{100 - float(freq_c):.2f}"]
     else:  # bismark coverage (1-based, start = end, or .zero.cov) and MethylDackel bedGraphs
         start = pos + BASE.get(fmt, 0)
         end = start if fmt == "bismark_cov" else start + 1
@@ -224,6 +240,11 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
     if len(f) != layout.n_columns:
         raise Bad(text)
     base = BASE.get(fmt, 0)
+    if fmt == "methylkit":
+        strands = {sign: strand for strand, sign in METHYLKIT_STRANDS.items()}
+        position, strand = _int(f[2], base), _strand(f[3], " ".join(strands))
+        coverage, freq_c = _int(f[4]), _fraction(f[5], 100)
+        return f[1], position - 1, strands[strand], float(round(freq_c * coverage / 100)), coverage, True
     start = _int(f[1], base)
     if fmt == "methylc":
         strand_col = 6 if layout.old_order else 5
@@ -377,6 +398,15 @@ def _cpgs(calls: list[tuple], style: str, min_coverage: int, min_cg_share: float
     return kept, qc, None, warned
 
 
+def _names_columns(line: str) -> bool:
+    """A first line of column names (methylKit's ``chrBase chr base ...``): no field after the first
+    is a decimal number."""
+    fields = line.split()
+    return len(fields) > 1 and not any(
+        re.fullmatch(r"[-+]?[0-9.]+(e[-+]?[0-9]+)?", f, re.I) for f in fields[1:]
+    )
+
+
 def _read(layout: Layout, lines: list[str]) -> tuple[list[tuple], list[int]] | Outcome:
     """Step 0: parse the text. Returns (calls: (line, name, pos, strand, n_meth, n_total, cg),
     data line numbers) or the error Outcome."""
@@ -384,6 +414,8 @@ def _read(layout: Layout, lines: list[str]) -> tuple[list[tuple], list[int]] | O
     while header < len(lines) and (
         not lines[header].strip() or re.match(r"(track|browser)\b|#", lines[header], re.I)
     ):
+        header += 1
+    if header < len(lines) and _names_columns(lines[header]):
         header += 1
     numbers = [i + 1 for i in range(header, len(lines)) if lines[i].strip()]
     if not numbers:
@@ -536,6 +568,7 @@ def cases(draw) -> Case:
             "modkit": 18,
             "bismark_cpg_report": 7,
             "count_table": 4,
+            "methylkit": 7,
         }.get(fmt, 6),
         old_order=fmt == "methylc" and draw(st.booleans()),
     )
@@ -546,7 +579,10 @@ def cases(draw) -> Case:
     shift = 0
     if damage == "shift":  # a 0-based file read as 1-based, or a 1-based one read as 0-based
         shift = -1 if BASE.get(fmt, 0) else 1
-    header = {"methyldackel": ['track type="bedGraph" description="CpG methylation levels"']}.get(fmt, [])
+    header = {
+        "methyldackel": ['track type="bedGraph" description="CpG methylation levels"'],
+        "methylkit": ["\t".join(["chrBase", "chr", "base", "strand", "coverage", "freqC", "freqT"])],
+    }.get(fmt, [])
     if fmt == "bedmethyl" and draw(st.booleans()):
         header = ['track name="ENCSR0" visibility=2 itemRgb="On"']
     data_lines = [write_line(layout, call, shift) for call in calls]

@@ -202,3 +202,10 @@ def test_a_row_cut_short_is_not_read_as_missing_marks(cohort):
     sheet.write_text("\n".join([*lines[:3], lines[3].rsplit("\t", 1)[0] + "\t"]))  # no line end
     with pytest.raises(ConfigError, match="line 4: the sheet ends inside its last row"):
         cohort_config.setup(copy.deepcopy(cohort))
+
+
+def test_the_sample_sheet_offers_every_methylation_format_the_pipeline_reads():
+    from epibench.io.methylation.ingest import READERS
+
+    offered = cohort_config.load_schema("samples")["properties"]["format"]["enum"]
+    assert sorted(offered) == sorted(["auto", *READERS])

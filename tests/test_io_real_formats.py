@@ -283,3 +283,35 @@ def test_a_per_read_table_is_refused_with_what_to_run(name, tool):
     with pytest.raises(InputError, match=f"a table of calls per read, not per CpG, from .*{tool}") as info:
         detect_source(DATA / name)
     assert info.value.line == 1
+
+
+METHYLKIT = DATA / "methylkit_test1.myCpG.txt.gz"
+METHYLKIT_TABIX = DATA / "methylkit_test1.txt.bgz"
+
+
+def test_methylkit_table_reads_as_methylkit_counts_its_sample():
+    """methylKit's text table (percent to two decimals) gives the counts methylKit's own tabix
+    table of the same sample holds (chr, start = end 1-based, +/-, coverage, numCs, numTs)."""
+    assert detect_source(METHYLKIT).fmt == "methylkit"
+    got = _calls_frame(METHYLKIT).sort_values(["pos", "strand"]).reset_index(drop=True)
+    counts = pd.read_csv(METHYLKIT_TABIX, sep="\t", header=None, compression="gzip")
+    counts = counts.assign(pos=counts[1] - 1, strand=counts[3].map({"+": 1, "-": -1}))
+    counts = counts.sort_values(["pos", "strand"]).reset_index(drop=True)
+    assert len(got) == len(counts) == 1904
+    np.testing.assert_array_equal(got["pos"], counts["pos"])
+    np.testing.assert_array_equal(got["strand"], counts["strand"])
+    np.testing.assert_array_equal(got["n_total"], counts[4])
+    np.testing.assert_array_equal(got["n_meth"], counts[5])
+
+
+def test_methylkit_reverse_rows_sit_on_the_g_of_their_cpg():
+    """Where both strands of a CpG are called, the R row is one base right of the F row (the G):
+    in the file's own rows, far more F rows have an R row one base right than one base left."""
+    calls = _calls_frame(METHYLKIT)
+    on_c = set(calls["pos"][calls["strand"] == 1])
+    on_g = set(calls["pos"][calls["strand"] == -1])
+    rows = pd.read_csv(METHYLKIT, sep="\t")
+    forward, reverse = set(rows["base"][rows["strand"] == "F"]), set(rows["base"][rows["strand"] == "R"])
+    right, left = sum(b + 1 in reverse for b in forward), sum(b - 1 in reverse for b in forward)
+    assert right > 5 * left
+    assert sum(p + 1 in on_g for p in on_c) == right

@@ -19,6 +19,7 @@ bismark_cpg_report   7 fields, field 3 a strand, field 6 a context (``CG``, ``CH
                      ``bismark_zero_cpg_report`` (``coverage2cytosine --zero_based``) only
                      when given
 methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, both orders)
+methylkit            7 fields, field 4 ``F`` or ``R`` (methylKit, MethylDackel ``--methylKit``)
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
 bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
 methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
@@ -42,7 +43,7 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench.errors import InputError
-from epibench.io.methylation import bigwig, count_table, nanopolish
+from epibench.io.methylation import bigwig, count_table, methylkit, nanopolish
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import alignment_format, is_number, iter_lines
 from epibench.io.tracks import is_bigbed, is_bigwig
@@ -58,6 +59,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "bismark_cpg_report": (7,),
     "bismark_zero_cpg_report": (7,),
     "methyldackel": (6,),
+    methylkit.FORMAT: (methylkit.N_COLUMNS,),
     "count_table": (count_table.N_COLUMNS,),
     nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
 }
@@ -182,6 +184,8 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "bismark_cpg_report"
     if n == 7 and _CONTEXT.fullmatch(tab[3]) and {tab[5], tab[6]} & {"+", "-"}:
         return "methylc"
+    if methylkit.is_row(tab):
+        return methylkit.FORMAT
     if n == 6:
         return _six_column_format(path, rows, has_track)
     if n == count_table.N_COLUMNS and has_track:

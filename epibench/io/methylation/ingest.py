@@ -15,6 +15,7 @@ from epibench.io.methylation import (
     count_table,
     cytosine_report,
     methylc,
+    methylkit,
     nanopolish,
 )
 from epibench.io.methylation.calls import Calls
@@ -36,6 +37,7 @@ READERS = {
     "bismark_zero_cpg_report": cytosine_report.read_zero_based,
     "methyldackel": bedgraph.read_zero_based,
     "count_table": count_table.read,
+    methylkit.FORMAT: methylkit.read,
     nanopolish.FORMAT: nanopolish.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }

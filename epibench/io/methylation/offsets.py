@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from epibench.io.methylation import methylkit
 from epibench.io.methylation.calls import ON_G, Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.columns import Source
@@ -124,7 +125,7 @@ def format_options(source: Source) -> dict[int, str]:
 
 def base_of(fmt: str) -> int:
     """The coordinate base (0 or 1) a format's reader uses."""
-    return 1 if fmt in ("bismark_cov", "bismark_cpg_report", "count_table") else 0
+    return 1 if fmt in ("bismark_cov", "bismark_cpg_report", "count_table", methylkit.FORMAT) else 0
 
 
 def structure_text(source: Source, base: int, shift: int) -> str:
