@@ -81,11 +81,12 @@ def references(tmp_path_factory) -> dict:
 # --- formats: how a call is written, and how a line is read (FORMATS.md) --------------------
 
 # every other text format is 0-based
-BASE = {"bismark_cov": 1, "bismark_cpg_report": 1, "count_table": 1, "methylkit": 1}
+BASE = {"bismark_cov": 1, "bismark_cpg_report": 1, "count_table": 1, "methylkit": 1, "allc": 1, "cgmap": 1}
 # a context (or modification) column: bedMethyl's in 14-column files only
-CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report"}
+CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report", "allc", "cgmap"}
 STRANDED = CONTEXT_FORMATS | {"methylkit"}
 METHYLKIT_STRANDS = {"+": "F", "-": "R"}
+CGMAP_STRANDS = {"+": "C", "-": "G"}  # the strand's base at the position
 FILE_NAMES = {
     "methylc": "s.methylC",
     "bedmethyl": "s.bedMethyl.bed",
@@ -96,6 +97,8 @@ FILE_NAMES = {
     "methyldackel": "s_CpG.bedGraph",
     "count_table": "s.tab",
     "methylkit": "s.myCpG.txt",
+    "allc": "allc_s.tsv",
+    "cgmap": "s.CGmap",
 }
 FORMATS = list(FILE_NAMES)
 # 0-based columns each reader reads, by kind (the ones a damaged value must be caught in)
@@ -109,6 +112,8 @@ INT_COLUMNS = {
     "methyldackel": [1, 4, 5],
     "count_table": [1, 2, 3],
     "methylkit": [2, 4],
+    "allc": [1, 4, 5],
+    "cgmap": [2, 6, 7],
 }
 FLOAT_COLUMNS = {
     "methylc": [4],
@@ -118,7 +123,15 @@ FLOAT_COLUMNS = {
     "methyldackel": [3],
     "methylkit": [5],
 }
-STRAND_COLUMNS = {"methylc": [], "bedmethyl": [5], "modkit": [5], "bismark_cpg_report": [2], "methylkit": [3]}
+STRAND_COLUMNS = {
+    "methylc": [],
+    "bedmethyl": [5],
+    "modkit": [5],
+    "bismark_cpg_report": [2],
+    "methylkit": [3],
+    "allc": [2],
+    "cgmap": [1],
+}
 BAD_INT = ["x", "NA", "2.5", "1e3", "", "five", "-3"]
 BAD_FLOAT = ["x", "NA", "", "1,5", "nan", "inf", "-0.5", "150"]
 BAD_STRAND = ["*", "x", "", "++"]
@@ -185,6 +198,13 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
         fields.append("CGA")
     elif fmt == "count_table":  # chrom, 1-based position, total, methylated
         fields = [call.name, str(pos + 1), str(total), str(meth)]
+    elif fmt == "allc":  # chrom, 1-based position, strand, trinucleotide, methylated, reads, flag
+        context = "CGA" if call.cg else "CAG"
+        fields = [call.name, str(pos + 1), call.strand, context, str(meth), str(total), str(int(meth > 0))]
+    elif fmt == "cgmap":  # chrom, C/G, 1-based position, context, dinucleotide, level, methylated, reads
+        context, pair = ("CG", "CG") if call.cg else ("CHH", "CA")
+        fields = [call.name, CGMAP_STRANDS[call.strand], str(pos + 1), context, pair, f"{fraction:.2f}"]
+        fields += [str(meth), str(total)]
     elif fmt == "methylkit":  # id, chrom, 1-based position, F/R, coverage, freqC, freqT
         freq_c = f"{100 * fraction:.2f}"
         fields = [
@@ -245,6 +265,18 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         position, strand = _int(f[2], base), _strand(f[3], " ".join(strands))
         coverage, freq_c = _int(f[4]), _fraction(f[5], 100)
         return f[1], position - 1, strands[strand], float(round(freq_c * coverage / 100)), coverage, True
+    if fmt in ("allc", "cgmap"):
+        signs = {
+            sign: strand
+            for strand, sign in (CGMAP_STRANDS if fmt == "cgmap" else {"+": "+", "-": "-"}).items()
+        }
+        strand_col, position_col, meth_col = (1, 2, 6) if fmt == "cgmap" else (2, 1, 4)
+        position, strand = _int(f[position_col], base), _strand(f[strand_col], " ".join(signs))
+        meth, total = _int(f[meth_col]), _int(f[meth_col + 1])
+        if meth > total:
+            raise Bad(text)
+        cg = f[3] == "CG" if fmt == "cgmap" else f[3][:2] == "CG"
+        return f[0], position - 1, signs[strand], float(meth), total, cg
     start = _int(f[1], base)
     if fmt == "methylc":
         strand_col = 6 if layout.old_order else 5
@@ -569,6 +601,8 @@ def cases(draw) -> Case:
             "bismark_cpg_report": 7,
             "count_table": 4,
             "methylkit": 7,
+            "allc": 7,
+            "cgmap": 8,
         }.get(fmt, 6),
         old_order=fmt == "methylc" and draw(st.booleans()),
     )

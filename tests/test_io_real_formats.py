@@ -122,6 +122,32 @@ def test_methyldackel_fraction_output_is_refused_for_its_missing_counts():
     assert str(DACKEL_FRACTION) in str(info.value)
 
 
+METILENE_LEVELS = DATA / "galaxy_metilene_example_S1_head300.bedgraph"
+
+
+def test_level_bedgraphs_without_a_track_line_are_refused_not_read_as_counts(tmp_path):
+    """Four columns without a track line are a count table (chrom, position, total, methylated) unless
+    the rows say bedGraph: metilene's input (levels 0-1 after a # header), MethylDackel --fraction
+    output with its track line taken off, and Bismark's .bedGraph (0-based start, end = start + 1,
+    percent) of the real coverage file's rows with a whole-number percent."""
+    headless = tmp_path / "fraction.bedGraph"
+    headless.write_text("".join(DACKEL_FRACTION.read_text().splitlines(keepends=True)[1:]))
+    cov = pd.read_csv(BISMARK_CX_COV, sep="\t", header=None)
+    whole = cov[cov[3] == cov[3].round()]
+    bismark = tmp_path / "sample.bedGraph"
+    bismark.write_text(
+        "".join(f"{c}\t{p - 1}\t{p}\t{v:.0f}\n" for c, p, v in zip(whole[0], whole[1], whole[3]))
+    )
+    for path, why in [
+        (METILENE_LEVELS, "levels that are not whole numbers"),
+        (headless, "levels that are not whole numbers"),
+        (bismark, "column 3 is column 2 plus 1 in every row"),
+    ]:
+        with pytest.raises(InputError, match=f"line [12]: a four-column bedGraph \\({why}") as info:
+            detect_source(path)
+        assert str(path) in str(info.value) and "Bismark's .cov" in str(info.value)
+
+
 def test_coverage2cytosine_reports_agree_and_a_zero_based_one_is_named(tmp_path_factory):
     genome = _reference(DATA / "bismark_c2c_phase_b_genome.fa", tmp_path_factory)
     cpg, _ = ingest(C2C_CPG, genome, min_coverage=1)
@@ -315,3 +341,89 @@ def test_methylkit_reverse_rows_sit_on_the_g_of_their_cpg():
     right, left = sum(b + 1 in reverse for b in forward), sum(b - 1 in reverse for b in forward)
     assert right > 5 * left
     assert sum(p + 1 in on_g for p in on_c) == right
+
+
+DACKEL_METHYLKIT = DATA / "pigx_methyldackel_PEsample_rrbs_CpG.methylKit"
+ALLC_METHYLPY = DATA / "methylpy_allc_P0_FB_1_head10000.tsv.gz"
+ALLC_ALLCOOLS = DATA / "allcools_Cell08.allc.tsv.gz"
+CGMAP = DATA / "methylc_analyzer_wt1_demo.CGmap.gz"
+COMPLEMENT = str.maketrans("ACGT", "TGCA")
+
+
+def test_methyldackel_methylkit_output_reads_with_its_padded_percentages():
+    """``MethylDackel extract --methylKit`` pads percentages (``%6.2f``: '  0.00'); counts come back
+    whole, within the rounding of two decimals."""
+    assert detect_source(DACKEL_METHYLKIT).fmt == "methylkit"
+    rows = pd.read_csv(DACKEL_METHYLKIT, sep="\t")
+    calls = _calls_frame(DACKEL_METHYLKIT)
+    assert len(calls) == len(rows) == 281
+    np.testing.assert_array_equal(calls["pos"], rows["base"] - 1)
+    np.testing.assert_array_equal(calls["strand"], rows["strand"].map({"F": 1, "R": -1}))
+    exact = rows["freqC"] * rows["coverage"] / 100
+    assert (np.abs(calls["n_meth"] - exact) <= 0.005 * rows["coverage"] / 100 + 1e-9).all()
+    assert (calls["n_meth"] == np.round(calls["n_meth"])).all()
+
+
+def _sequence_of_contexts(bases: list[tuple[int, str]]) -> str:
+    """A sequence with ``bases`` ((0-based position, base) pairs; N for unknown, skipped) set, N
+    elsewhere; asserts that no two rows disagree about a base."""
+    known: dict[int, str] = {}
+    for pos, base in bases:
+        if base != "N" and pos >= 0:
+            assert known.setdefault(pos, base) == base, (pos, known[pos], base)
+    seq = ["N"] * (max(known) + 10)
+    for pos, base in known.items():
+        seq[pos] = base
+    return "".join(seq)
+
+
+def _cpg_starts(forward: pd.Series, positions: pd.Series) -> set[int]:
+    """0-based C of the CpG of each row (1-based ``positions``; a reverse-strand row sits on the G)."""
+    return set(np.where(forward, positions - 1, positions - 2).tolist())
+
+
+def test_allc_strands_and_contexts_agree_with_a_reference_spelt_from_them(tmp_path):
+    """methylpy's allc gives each cytosine's trinucleotide from its own reference: those bases (a -
+    row's read on the reverse strand) make a reference that every row fits; ingest against it
+    merges the CG rows onto their CpGs with the file's counts."""
+    rows = pd.read_csv(ALLC_METHYLPY, sep="\t", header=None, dtype={0: str})
+    assert detect_source(ALLC_METHYLPY).fmt == "allc"
+    bases = []
+    for pos, strand, context in zip(rows[1] - 1, rows[2], rows[3]):
+        step, spelt = (1, context) if strand == "+" else (-1, context.translate(COMPLEMENT))
+        bases += [(pos + step * i, base) for i, base in enumerate(spelt)]
+    reference = make_reference(tmp_path, {"1": _sequence_of_contexts(bases)})
+    table, qc = ingest(ALLC_METHYLPY, reference, min_coverage=1)
+    cg = rows[rows[3].str[:2] == "CG"]
+    assert qc["format"] == "allc" and qc["n_non_cg_context_dropped"] == len(rows) - len(cg)
+    covered = cg[cg[5] > 0]
+    assert set(table["pos"]) == _cpg_starts(covered[2] == "+", covered[1])
+    assert table["n_meth"].sum() == covered[4].sum() and table["n_total"].sum() == covered[5].sum()
+
+
+def test_allcools_allc_reads_its_counts():
+    rows = pd.read_csv(ALLC_ALLCOOLS, sep="\t", header=None)
+    assert detect_source(ALLC_ALLCOOLS).fmt == "allc"
+    calls = read_calls(ALLC_ALLCOOLS)
+    np.testing.assert_array_equal(calls.pos, rows[1] - 1)
+    np.testing.assert_array_equal(calls.n_meth, rows[4])
+    np.testing.assert_array_equal(calls.n_total, rows[5])
+    np.testing.assert_array_equal(calls.cg_context, rows[3].str.startswith("CG"))
+
+
+def test_cgmap_strands_and_contexts_agree_with_a_reference_spelt_from_them(tmp_path):
+    """A CGmap row gives its base (C, or G for a reverse-strand cytosine) and the dinucleotide read
+    on its strand: the reference they spell fits every row, and ingest merges the CG rows."""
+    rows = pd.read_csv(CGMAP, sep="\t", header=None, dtype={0: str})
+    assert detect_source(CGMAP).fmt == "cgmap"
+    bases = []
+    for nucleotide, pos, pair in zip(rows[1], rows[2] - 1, rows[4]):
+        if pair != "--":
+            step, spelt = (1, pair) if nucleotide == "C" else (-1, pair.translate(COMPLEMENT))
+            bases += [(pos + step * i, base) for i, base in enumerate(spelt)]
+    reference = make_reference(tmp_path, {"1": _sequence_of_contexts(bases)})
+    table, qc = ingest(CGMAP, reference, min_coverage=1)
+    cg = rows[(rows[3] == "CG") & (rows[7] > 0)]
+    assert qc["format"] == "cgmap" and len(cg) > 100
+    assert set(table["pos"]) == _cpg_starts(cg[1] == "C", cg[2])
+    assert table["n_meth"].sum() == cg[6].sum() and table["n_total"].sum() == cg[7].sum()

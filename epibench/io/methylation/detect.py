@@ -20,14 +20,17 @@ bismark_cpg_report   7 fields, field 3 a strand, field 6 a context (``CG``, ``CH
                      when given
 methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, both orders)
 methylkit            7 fields, field 4 ``F`` or ``R`` (methylKit, MethylDackel ``--methylKit``)
+allc                 7 fields, field 3 a strand, field 4 a trinucleotide context (methylpy, ALLCools)
+cgmap                8 fields, field 2 ``C`` or ``G``, field 4 a context (BS-Seeker2, CGmapTools)
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
 bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
 methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
 nanopolish_frequency its header line (``chromosome start end num_motifs_in_group called_sites
                      ...``, nanopolish / f5c methylation frequency)
-count_table          4 fields: chrom, 1-based position, total, methylated (after a ``track``
-                     line 4 fields are levels without counts, MethylDackel ``--fraction``:
-                     refused)
+count_table          4 fields: chrom, 1-based position, total, methylated (refused as a
+                     bedGraph of levels without counts, MethylDackel ``--fraction``, Bismark's
+                     ``.bedGraph``: after a ``track`` line, with a fractional column 4, or with
+                     column 3 = column 2 + 1 or 2 in every sampled row)
 ==================== ======================================================================
 
 A 6-column file with neither a ``.cov`` suffix nor a track line and end > start is read
@@ -43,7 +46,7 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench.errors import InputError
-from epibench.io.methylation import bigwig, count_table, methylkit, nanopolish
+from epibench.io.methylation import bigwig, count_table, cytosine_tables, methylkit, nanopolish
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import alignment_format, is_number, iter_lines
 from epibench.io.tracks import is_bigbed, is_bigwig
@@ -60,11 +63,13 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "bismark_zero_cpg_report": (7,),
     "methyldackel": (6,),
     methylkit.FORMAT: (methylkit.N_COLUMNS,),
+    **{fmt: (n,) for fmt, n in cytosine_tables.N_COLUMNS.items()},
     "count_table": (count_table.N_COLUMNS,),
     nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
 }
 WHITESPACE_SPLIT = {"modkit"}
 SAMPLE_ROWS = 50
+MIN_ROWS_FOR_WIDTHS = 5  # rows of one width (1 or 2 bp) that make a four-column file a bedGraph
 
 _HEADER = re.compile(r"(track|browser)\b|#", re.IGNORECASE)
 _STRANDS = {"+", "-", "."}
@@ -182,21 +187,26 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "bedmethyl"
     if n == 7 and tab[2] in {"+", "-"} and _CONTEXT.fullmatch(tab[5]):
         return "bismark_cpg_report"
+    table = cytosine_tables.table_format(tab)
+    if table is not None:
+        return table
     if n == 7 and _CONTEXT.fullmatch(tab[3]) and {tab[5], tab[6]} & {"+", "-"}:
         return "methylc"
     if methylkit.is_row(tab):
         return methylkit.FORMAT
     if n == 6:
         return _six_column_format(path, rows, has_track)
-    if n == count_table.N_COLUMNS and has_track:
-        raise InputError(
-            "a four-column bedGraph after a track line: methylation levels without read counts "
-            "(MethylDackel extract --fraction or --logit, or a browser track), which no format reads; "
-            "give the counts (MethylDackel's default six-column bedGraph)",
-            path,
-            rows[0][0],
-        )
     if n == count_table.N_COLUMNS:
+        why = _levels_bedgraph(rows, has_track)
+        if why:
+            raise InputError(
+                f"a four-column bedGraph ({why}): methylation levels without read counts (Bismark's "
+                ".bedGraph, MethylDackel extract --fraction or --logit, metilene input, a browser "
+                "track), which no format reads; give the counts (Bismark's .cov, MethylDackel's "
+                "default six-column bedGraph)",
+                path,
+                rows[0][0],
+            )
         return "count_table"
     raise InputError(
         f"unrecognised methylation format ({n} tab-separated fields): {text!r}; "
@@ -204,6 +214,22 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         path,
         rows[0][0],
     )
+
+
+def _levels_bedgraph(rows: list[tuple[int, str]], has_track: bool) -> str:
+    """Why four-column ``rows`` are a bedGraph of levels (chrom, start, end, level), not a count table
+    (chrom, position, total, methylated); "" when nothing says so."""
+    if has_track:
+        return "after a track line"
+    fields = [text.split("\t") for _, text in rows]
+    fractional = sum(len(f) == 4 and is_number(f[3]) and not _INT.fullmatch(f[3]) for f in fields)
+    if fractional > len(fields) / 2:  # most rows: one damaged count is named at its line instead
+        return "levels that are not whole numbers in column 4"
+    ints = [(int(f[1]), int(f[2])) for f in fields if len(f) == 4 and all(map(_INT.fullmatch, f[1:3]))]
+    widths = {end - start for start, end in ints}
+    if len(ints) == len(fields) >= MIN_ROWS_FOR_WIDTHS and widths in ({1}, {2}):
+        return f"column 3 is column 2 plus {widths.pop()} in every row: intervals, not read counts"
+    return ""
 
 
 def _six_column_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:

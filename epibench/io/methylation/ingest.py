@@ -14,6 +14,7 @@ from epibench.io.methylation import (
     bigwig,
     count_table,
     cytosine_report,
+    cytosine_tables,
     methylc,
     methylkit,
     nanopolish,
@@ -38,6 +39,8 @@ READERS = {
     "methyldackel": bedgraph.read_zero_based,
     "count_table": count_table.read,
     methylkit.FORMAT: methylkit.read,
+    "allc": cytosine_tables.read_allc,
+    "cgmap": cytosine_tables.read_cgmap,
     nanopolish.FORMAT: nanopolish.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from epibench.io.methylation import methylkit
+from epibench.io.methylation import cytosine_tables, methylkit
 from epibench.io.methylation.calls import ON_G, Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.columns import Source
@@ -31,6 +31,9 @@ _SIX_COLUMN = {1: "bismark_cov", 0: "bismark_zero_cov"}
 _SIX_COLUMN_FORMATS = {"bismark_cov", "bismark_zero_cov", "methyldackel"}
 # Bismark cytosine reports, by coordinate base (coverage2cytosine --zero_based)
 _CYTOSINE_REPORT = {1: "bismark_cpg_report", 0: "bismark_zero_cpg_report"}
+
+# the formats whose reader takes positions as 1-based
+ONE_BASED = {"bismark_cov", "bismark_cpg_report", "count_table", methylkit.FORMAT, *cytosine_tables.N_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def format_options(source: Source) -> dict[int, str]:
 
 def base_of(fmt: str) -> int:
     """The coordinate base (0 or 1) a format's reader uses."""
-    return 1 if fmt in ("bismark_cov", "bismark_cpg_report", "count_table", methylkit.FORMAT) else 0
+    return 1 if fmt in ONE_BASED else 0
 
 
 def structure_text(source: Source, base: int, shift: int) -> str:

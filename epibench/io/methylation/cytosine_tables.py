@@ -1,0 +1,117 @@
+"""Tables of one row per cytosine with a strand, a context and read counts, 1-based.
+
+``allc`` (methylpy, ALLCools): chrom, position, strand (``+``/``-``), trinucleotide context
+(``CGA``, ``CHH`` spelt out: ``CAG``; ``N`` where the base is unknown), methylated reads, reads,
+a methylated flag (0/1, a binomial test's verdict: not read).
+
+``cgmap`` (BS-Seeker2, CGmapTools): chrom, nucleotide (``C`` on the forward strand, ``G`` where
+the cytosine is on the reverse strand), position, context (``CG``, ``CHG``, ``CHH``, ``--`` where
+unknown), dinucleotide context, level, methylated reads, reads.
+
+In both, a reverse-strand row's position is that of its cytosine, which is the G of the forward
+strand's CpG.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from epibench.io.methylation.calls import ON_C, ON_G, Calls
+from epibench.io.methylation.columns import (
+    INT,
+    STR,
+    Source,
+    check,
+    check_count,
+    check_start,
+    decode,
+    read_columns,
+)
+
+BASE = 1
+N_COLUMNS = {"allc": 7, "cgmap": 8}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a table keeps each field (0-based columns) and how it spells strands and CG context."""
+
+    strand: int
+    strands: dict[str, int]
+    position: int
+    context: int
+    cg_contexts: frozenset[str]
+    n_meth: int
+    n_total: int
+
+
+ALLC = Layout(
+    strand=2,
+    strands={"+": ON_C, "-": ON_G},
+    position=1,
+    context=3,
+    cg_contexts=frozenset("CG" + base for base in "ACGTN"),
+    n_meth=4,
+    n_total=5,
+)
+CGMAP = Layout(
+    strand=1,
+    strands={"C": ON_C, "G": ON_G},
+    position=2,
+    context=3,
+    cg_contexts=frozenset({"CG"}),
+    n_meth=6,
+    n_total=7,
+)
+_ALLC_CONTEXT = re.compile(r"C[ACGTN]{2}")
+_CGMAP_CONTEXT = {"CG", "CHG", "CHH", "--"}
+
+
+def read_allc(source: Source) -> Calls:
+    return _read(source, ALLC)
+
+
+def read_cgmap(source: Source) -> Calls:
+    return _read(source, CGMAP)
+
+
+def _read(source: Source, layout: Layout) -> Calls:
+    cols = read_columns(
+        source,
+        {
+            0: ("chrom", STR),
+            layout.position: ("position", INT),
+            layout.strand: ("strand", STR),
+            layout.context: ("context", STR),
+            layout.n_meth: ("methylated reads", INT),
+            layout.n_total: ("reads", INT),
+        },
+    )
+    position, n_meth, n_total = cols[layout.position], cols[layout.n_meth], cols[layout.n_total]
+    check_start(source, position, BASE)
+    check_count(source, n_total, "read count")
+    check_count(source, n_meth, "methylated read count")
+    check(source, n_meth > n_total, "more methylated reads than reads")
+    return Calls(
+        source=source,
+        chrom=cols[0],
+        pos=position - BASE,
+        strand=decode(source, cols[layout.strand], layout.strands, "strand"),
+        n_meth=n_meth.astype(np.float64),
+        n_total=n_total,
+        cg_context=cols[layout.context].isin(layout.cg_contexts),
+        row=None,  # call i is data row i
+        base=BASE,
+    )
+
+
+def table_format(fields: list[str]) -> str | None:
+    """``allc`` or ``cgmap`` when tab-separated ``fields`` look like a row of one, else None."""
+    if len(fields) == N_COLUMNS["allc"] and fields[2] in ALLC.strands and _ALLC_CONTEXT.fullmatch(fields[3]):
+        return "allc"
+    if len(fields) == N_COLUMNS["cgmap"] and fields[1] in CGMAP.strands and fields[3] in _CGMAP_CONTEXT:
+        return "cgmap"
+    return None
