@@ -205,7 +205,7 @@ def test_detection_from_content_not_name(tmp_path, lines, fmt):
 
 
 def test_unknown_layout_is_an_input_error(tmp_path):
-    path = write(tmp_path, "x.txt", ["# comment", tsv("chr1", 2, 3, 0.5, 7)])
+    path = write(tmp_path, "x.txt", ["# comment", tsv("chr1", 2, "+", 0.5, 7)])  # five columns, not BISCUIT's
     with pytest.raises(InputError, match="unrecognised methylation format") as info:
         detect_source(path)
     assert info.value.line == 2

@@ -427,3 +427,58 @@ def test_cgmap_strands_and_contexts_agree_with_a_reference_spelt_from_them(tmp_p
     assert qc["format"] == "cgmap" and len(cg) > 100
     assert set(table["pos"]) == _cpg_starts(cg[1] == "C", cg[2])
     assert table["n_meth"].sum() == cg[6].sum() and table["n_total"].sum() == cg[7].sum()
+
+
+GEMBS = DATA / "encode_wgbs_ENCSR750CPN_gembs_mextr_head5000.bed.gz"
+BISCUIT = DATA / "biscuiteer_MCF7_Cunha_chr11p15_head5000.bed.gz"
+
+
+def test_gembs_mextr_strands_agree_with_the_reference_bases_it_lists(tmp_path):
+    """ENCODE's gemBS mextr table lists the reference base of every row (Ref): on the reference
+    those bases spell, each row called C sits on the C of a CpG and each called G on its G, and
+    ingest merges them onto the CpG with the non_conv / conv counts."""
+    rows = pd.read_csv(GEMBS, sep="\t")
+    assert detect_source(GEMBS).fmt == "gembs_mextr"
+    reference = make_reference(
+        tmp_path, {"chr1": _sequence_of_contexts(list(zip(rows["Pos0"], rows["Ref"])))}
+    )
+    table, qc = ingest(GEMBS, reference, min_coverage=1)
+    ref = dict(zip(rows["Pos0"], rows["Ref"]))
+    call = rows.filter(like=":Call").iloc[:, 0]
+    on_c = (call == "C") & rows["Pos0"].map(lambda p: ref.get(p) == "C" and ref.get(p + 1) == "G")
+    on_g = (call == "G") & rows["Pos0"].map(lambda p: ref.get(p) == "G" and ref.get(p - 1) == "C")
+    methylated, unmethylated = rows.filter(like=":non_conv").iloc[:, 0], rows.filter(like=":conv").iloc[:, 0]
+    kept = (on_c | on_g) & (methylated + unmethylated > 0)
+    assert (
+        on_c.sum() > 2000
+        and qc["n_off_cg_dropped"] == ((~on_c & ~on_g) & (methylated + unmethylated > 0)).sum()
+    )
+    assert set(table["pos"]) == set(np.where(on_c, rows["Pos0"], rows["Pos0"] - 1)[kept])
+    assert table["n_meth"].sum() == methylated[kept].sum()
+    assert table["n_total"].sum() == (methylated + unmethylated)[kept].sum()
+
+
+def test_a_gembs_mextr_table_of_two_samples_is_refused_naming_them(tmp_path):
+    lines = gzip.open(GEMBS, "rt").read().splitlines()[:20]
+    header = lines[0].split("\t")
+    twice = [header + [name.replace("sample_ENCSR750CPN", "other") for name in header[4:]]]
+    twice += [line.split("\t") + line.split("\t")[4:] for line in lines[1:]]
+    path = tmp_path / "two.cpg.txt"
+    path.write_text("".join("\t".join(fields) + "\n" for fields in twice))
+    with pytest.raises(
+        InputError, match=r"line 1: a gemBS mextr table of 2 samples \(sample_ENCSR750CPN, other\)"
+    ):
+        detect_source(path)
+
+
+def test_biscuit_vcf2bed_reads_one_call_per_cytosine_with_its_counts():
+    """BISCUIT's vcf2bed rows (1 bp, beta to two decimals in this 2016 version, coverage): unstranded
+    calls, the methylated count beta x coverage as a whole number."""
+    rows = pd.read_csv(BISCUIT, sep="\t", header=None)
+    assert detect_source(BISCUIT).fmt == "biscuit"
+    calls = read_calls(BISCUIT)
+    np.testing.assert_array_equal(calls.pos, rows[1])
+    assert (calls.strand == 0).all() and (rows[2] - rows[1] == 1).all()
+    np.testing.assert_array_equal(calls.n_total, rows[4])
+    assert (np.abs(calls.n_meth - rows[3] * rows[4]) <= 0.005 * rows[4] + 1e-9).all()
+    assert (calls.n_meth == np.round(calls.n_meth)).all()

@@ -22,6 +22,9 @@ methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, 
 methylkit            7 fields, field 4 ``F`` or ``R`` (methylKit, MethylDackel ``--methylKit``)
 allc                 7 fields, field 3 a strand, field 4 a trinucleotide context (methylpy, ALLCools)
 cgmap                8 fields, field 2 ``C`` or ``G``, field 4 a context (BS-Seeker2, CGmapTools)
+biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
+gembs_mextr          its header line (``Contig Pos0 Pos1 Ref NAME:Call ...``, gemBS mextr), one
+                     sample's columns
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
 bismark_cov          6 fields, name ends ``.cov[.gz]``, or start == end in every sampled row
 methyldackel         6 fields otherwise (``track`` line, 0-based half-open)
@@ -46,7 +49,15 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench.errors import InputError
-from epibench.io.methylation import bigwig, count_table, cytosine_tables, methylkit, nanopolish
+from epibench.io.methylation import (
+    biscuit,
+    bigwig,
+    count_table,
+    cytosine_tables,
+    gembs,
+    methylkit,
+    nanopolish,
+)
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import alignment_format, is_number, iter_lines
 from epibench.io.tracks import is_bigbed, is_bigwig
@@ -64,6 +75,8 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "methyldackel": (6,),
     methylkit.FORMAT: (methylkit.N_COLUMNS,),
     **{fmt: (n,) for fmt, n in cytosine_tables.N_COLUMNS.items()},
+    biscuit.FORMAT: (biscuit.N_COLUMNS,),
+    gembs.FORMAT: (gembs.N_COLUMNS,),
     "count_table": (count_table.N_COLUMNS,),
     nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
 }
@@ -89,8 +102,7 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     n_header, has_track, rows = _sniff(path)
     if rows and names_columns(rows[0][1]):
         _refuse_per_read(path, rows[0])
-        if fmt is None and nanopolish.is_header(rows[0][1]):
-            fmt = nanopolish.FORMAT
+        fmt = fmt or _header_format(path, rows[0])
         n_header, rows = rows[0][0], rows[1:]
     if not rows:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
@@ -123,6 +135,17 @@ def _refuse_per_read(path, header: tuple[int, str]) -> None:
     for columns, remedy in _PER_READ.items():
         if names.issuperset(columns):
             raise InputError(f"a table of calls per read, not per CpG, from {remedy}", path, header[0])
+
+
+def _header_format(path, header: tuple[int, str]) -> str | None:
+    """The format a first line of column names (``header``: line, text) belongs to, if any."""
+    if nanopolish.is_header(header[1]):
+        return nanopolish.FORMAT
+    samples = gembs.header_samples(header[1])
+    if samples is not None:
+        gembs.check_one_sample(path, header[0], samples)
+        return gembs.FORMAT
+    return None
 
 
 def names_columns(text: str) -> bool:
@@ -194,6 +217,8 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "methylc"
     if methylkit.is_row(tab):
         return methylkit.FORMAT
+    if biscuit.is_row(tab):
+        return biscuit.FORMAT
     if n == 6:
         return _six_column_format(path, rows, has_track)
     if n == count_table.N_COLUMNS:

@@ -11,10 +11,12 @@ from epibench.errors import InputError
 from epibench.io.methylation import (
     bedgraph,
     bedmethyl,
+    biscuit,
     bigwig,
     count_table,
     cytosine_report,
     cytosine_tables,
+    gembs,
     methylc,
     methylkit,
     nanopolish,
@@ -41,6 +43,8 @@ READERS = {
     methylkit.FORMAT: methylkit.read,
     "allc": cytosine_tables.read_allc,
     "cgmap": cytosine_tables.read_cgmap,
+    biscuit.FORMAT: biscuit.read,
+    gembs.FORMAT: gembs.read,
     nanopolish.FORMAT: nanopolish.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
