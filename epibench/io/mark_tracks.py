@@ -38,7 +38,7 @@ from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
 from epibench.io.regions import COORDINATE
 from epibench.io.textfile import alignment_format, is_number, iter_lines, open_binary
-from epibench.io.tracks import is_bigbed, is_bigwig
+from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, is_bigwig, open_bigbed
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
 KINDS = ("bedgraph", "wig", *PEAK_KINDS)
@@ -59,7 +59,6 @@ _WIG_DECLARATIONS = ("fixedStep", "variableStep")
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
 _ENTRIES_PER_CALL = 1 << 20  # intervals handed to pyBigWig at a time (as Python lists)
-_AUTOSQL_FIELD = re.compile(r"^\s*\w+(?:\[\w*\])?\s+(\w+)\s*;", re.MULTILINE)
 
 
 def needs_conversion(path: str | os.PathLike) -> bool:
@@ -333,15 +332,13 @@ def _line_of(path: str | os.PathLike, row: int) -> int | None:
 def _read_bigbed(path: str | os.PathLike) -> pd.DataFrame:
     """chrom, start, end, value, row of every bigBed entry; the value is the autoSql field
     ``signalValue`` where the file has one, else ``NOT_GIVEN``."""
-    handle = pyBigWig.open(str(path))
-    if handle is None or not handle.isBigBed():
-        raise InputError("cannot open as bigBed", path=path)
+    handle = open_bigbed(path)
     try:
-        fields = _AUTOSQL_FIELD.findall(handle.SQL().decode("latin-1"))
+        fields = autosql_fields(handle)
         value_at = fields.index("signalValue") - 3 if "signalValue" in fields else None
         rows = []
-        for chrom, length in handle.chroms().items():
-            for start, end, rest in handle.entries(chrom, 0, length) or []:
+        for chrom, entries in bigbed_entries(handle):
+            for start, end, rest in entries:
                 value = float(rest.split("\t")[value_at]) if value_at is not None else float(NOT_GIVEN)
                 rows.append((chrom, start, end, value, len(rows)))
     finally:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyBigWig
@@ -81,6 +82,44 @@ def is_bigwig(path: str | os.PathLike) -> bool:
 def is_bigbed(path: str | os.PathLike) -> bool:
     """True when ``path`` starts with the bigBed magic number 0x8789F2EB (either byte order)."""
     return _magic(path) == BIGBED_MAGIC
+
+
+_AUTOSQL_FIELD = re.compile(r"^\s*\w+(?:\[\w*\])?\s+(\w+)\s*;", re.MULTILINE)
+
+
+def open_bigbed(path: str | os.PathLike):
+    """An open pyBigWig handle of the bigBed ``path`` (close it), an InputError when it is none."""
+    handle = pyBigWig.open(str(path))
+    if handle is None or not handle.isBigBed():
+        if handle is not None:
+            handle.close()
+        raise InputError("cannot open as bigBed", path=path)
+    return handle
+
+
+def autosql_fields(handle) -> list[str]:
+    """The field names of an open bigBed's autoSql (``chrom``, ``chromStart``, ...); [] without one."""
+    return _AUTOSQL_FIELD.findall((handle.SQL() or b"").decode("latin-1"))
+
+
+def bigbed_entries(handle) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """(chromosome, its entries) of an open bigBed, chromosomes in file order: each entry (start,
+    end, the other fields tab-separated), 0-based half-open."""
+    for chrom, length in handle.chroms().items():
+        yield chrom, handle.entries(chrom, 0, length) or []
+
+
+def bigbed_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the bigBed's entries as ``bigBedToBed`` writes them, numbered from 1."""
+    handle = open_bigbed(path)
+    try:
+        number = 0
+        for chrom, entries in bigbed_entries(handle):
+            for start, end, rest in entries:
+                number += 1
+                yield number, f"{chrom}\t{start}\t{end}\t{rest}"
+    finally:
+        handle.close()
 
 
 def grid_bin_means(signal: np.ndarray, bin_size: int) -> np.ndarray:

@@ -33,6 +33,7 @@ import pyarrow.csv as pacsv
 
 from epibench.errors import InputError
 from epibench.io.textfile import GZIP_ERRORS, is_gzip, iter_lines
+from epibench.io.tracks import bigbed_lines
 
 INT, FLOAT, STR = "int", "float", "str"
 _PA_TYPES = {INT: pa.int64(), FLOAT: pa.float64(), STR: pa.dictionary(pa.int32(), pa.string())}
@@ -58,7 +59,9 @@ class Source:
 
     n_header: lines before the first data line (``track``/``browser``/``#`` lines and
     blank lines); n_columns: fields per data row; whitespace: fields split on any run of
-    spaces and tabs (else on each tab); sample: the first data rows, split, for format-specific sniffing.
+    spaces and tabs (else on each tab); sample: the first data rows, split, for format-specific sniffing;
+    entries: the rows are a bigBed's entries (read through ``Block``s only), numbered as the lines
+    ``bigBedToBed`` writes.
     """
 
     path: Path
@@ -67,6 +70,7 @@ class Source:
     n_columns: int
     whitespace: bool
     sample: tuple[tuple[str, ...], ...]
+    entries: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -233,7 +237,7 @@ def _data_lines(source: Source):
     """Yield ``(row index, line number, fields, text)`` for every data row of the file (even for a Block),
     split and with blank lines skipped as the reader does."""
     row = 0
-    for number, text in iter_lines(source.path):
+    for number, text in bigbed_lines(source.path) if source.entries else iter_lines(source.path):
         if number <= source.n_header or not text.strip(_BLANK):
             continue
         fields = _FIELD_GAP.split(text.strip(" \t")) if source.whitespace else text.split("\t")

@@ -1,8 +1,9 @@
 """Which methylation format a file holds, decided from its magic bytes or its first data lines.
 
 A file that starts with the bigWig magic number 0x888FFC26 is a Roadmap
-FractionalMethylation bigWig (``roadmap_bigwig``, read by ``bigwig``); a bigBed is
-refused by name. Text files (gzip or plain) are classified from their lines:
+FractionalMethylation bigWig (``roadmap_bigwig``, read by ``bigwig``); one with the bigBed
+magic number an ENCODE bedMethyl bigBed (``bedmethyl_bigbed``; a bigBed of other records is
+refused by name). Text files (gzip or plain) are classified from their lines:
 
 Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped, and so is a
 first line that names the columns (no field after the first is a number: DSS's ``chr pos N X``,
@@ -50,8 +51,9 @@ from pathlib import Path
 
 from epibench.errors import InputError
 from epibench.io.methylation import (
-    biscuit,
+    bigbed_bedmethyl,
     bigwig,
+    biscuit,
     count_table,
     cytosine_tables,
     gembs,
@@ -65,6 +67,7 @@ from epibench.io.tracks import is_bigbed, is_bigwig
 # format -> allowed column counts (none for the binary bigWig)
 FORMATS: dict[str, tuple[int, ...]] = {
     bigwig.FORMAT: (),
+    bigbed_bedmethyl.FORMAT: (),
     "methylc": (7,),
     "bedmethyl": (11, 14),
     "modkit": (18,),
@@ -166,11 +169,13 @@ def _binary_source(path, fmt: str | None) -> Source | None:
             path=path,
         )
     if is_bigbed(path):
-        raise InputError(
-            "a bigBed file: not a supported methylation format (a Roadmap FractionalMethylation "
-            "bigWig, or a text format such as bedMethyl, is expected)",
-            path=path,
-        )
+        if fmt not in (None, bigbed_bedmethyl.FORMAT):
+            raise InputError(
+                f"a bigBed file, not {fmt}; pass format {bigbed_bedmethyl.FORMAT} or auto", path=path
+            )
+        return bigbed_bedmethyl.source(path)
+    if fmt == bigbed_bedmethyl.FORMAT:
+        raise InputError(f"format {fmt} was given but the file is not a bigBed", path=path)
     if is_bigwig(path):
         if fmt not in (None, bigwig.FORMAT):
             raise InputError(

@@ -11,6 +11,7 @@ from epibench.errors import InputError
 from epibench.io.methylation import (
     bedgraph,
     bedmethyl,
+    bigbed_bedmethyl,
     biscuit,
     bigwig,
     count_table,
@@ -45,6 +46,7 @@ READERS = {
     "cgmap": cytosine_tables.read_cgmap,
     biscuit.FORMAT: biscuit.read,
     gembs.FORMAT: gembs.read,
+    bigbed_bedmethyl.FORMAT: bigbed_bedmethyl.read,
     nanopolish.FORMAT: nanopolish.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
@@ -109,16 +111,25 @@ def read_call_parts(
     file's data-row indices; its ``qc`` and ``n_rows`` are its own (``calls.add_qc`` adds them up).
     """
     first_row = 0
+    for calls in _parts(source, coverage_path, block_bytes):
+        yield calls.in_file(source, first_row)
+        first_row += calls.n_rows
+
+
+def _parts(source: Source, coverage_path: str | os.PathLike | None, block_bytes: int) -> Iterator[Calls]:
+    """The calls of a bigWig or a bigBed a chromosome at a time, of a text file a block at a time
+    (``row`` counted from each part's first data row)."""
     if source.fmt == bigwig.FORMAT:
-        for calls in bigwig.read_chromosomes(source, coverage_path):
-            yield calls.in_file(source, first_row)
-            first_row += calls.n_rows
+        yield from bigwig.read_chromosomes(source, coverage_path)
         return
     _no_coverage_file(source, coverage_path)
-    reader = READERS[source.fmt]
+    if source.fmt == bigbed_bedmethyl.FORMAT:
+        yield from bigbed_bedmethyl.read_chromosomes(source)
+        return
+    reader, first_row = READERS[source.fmt], 0
     for text in text_blocks(source, block_bytes):
         calls = reader(Block(**vars(source), first_row=first_row, text=text))
-        yield calls.in_file(source, first_row)
+        yield calls
         first_row += calls.n_rows
 
 
