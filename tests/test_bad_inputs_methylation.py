@@ -81,10 +81,18 @@ def references(tmp_path_factory) -> dict:
 # --- formats: how a call is written, and how a line is read (FORMATS.md) --------------------
 
 # every other text format is 0-based
-BASE = {"bismark_cov": 1, "bismark_cpg_report": 1, "count_table": 1, "methylkit": 1, "allc": 1, "cgmap": 1}
+BASE = {
+    "bismark_cov": 1,
+    "bismark_cpg_report": 1,
+    "count_table": 1,
+    "methylkit": 1,
+    "allc": 1,
+    "cgmap": 1,
+    "methylkit_tabix": 1,
+}
 # a context (or modification) column: bedMethyl's in 14-column files only
 CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report", "allc", "cgmap"}
-STRANDED = CONTEXT_FORMATS | {"methylkit"}
+STRANDED = CONTEXT_FORMATS | {"methylkit", "methylkit_tabix"}
 METHYLKIT_STRANDS = {"+": "F", "-": "R"}
 CGMAP_STRANDS = {"+": "C", "-": "G"}  # the strand's base at the position
 FILE_NAMES = {
@@ -100,6 +108,7 @@ FILE_NAMES = {
     "allc": "allc_s.tsv",
     "cgmap": "s.CGmap",
     "biscuit": "s_cg.bed",
+    "methylkit_tabix": "s.txt.bgz",
 }
 FORMATS = list(FILE_NAMES)
 # 0-based columns each reader reads, by kind (the ones a damaged value must be caught in)
@@ -116,6 +125,7 @@ INT_COLUMNS = {
     "allc": [1, 4, 5],
     "cgmap": [2, 6, 7],
     "biscuit": [1, 2, 4],
+    "methylkit_tabix": [1, 4, 5],
 }
 FLOAT_COLUMNS = {
     "methylc": [4],
@@ -134,6 +144,7 @@ STRAND_COLUMNS = {
     "methylkit": [3],
     "allc": [2],
     "cgmap": [1],
+    "methylkit_tabix": [3],
 }
 BAD_INT = ["x", "NA", "2.5", "1e3", "", "five", "-3"]
 BAD_FLOAT = ["x", "NA", "", "1,5", "nan", "inf", "-0.5", "150"]
@@ -208,6 +219,16 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
         context, pair = ("CG", "CG") if call.cg else ("CHH", "CA")
         fields = [call.name, CGMAP_STRANDS[call.strand], str(pos + 1), context, pair, f"{fraction:.2f}"]
         fields += [str(meth), str(total)]
+    elif fmt == "methylkit_tabix":  # chrom, start = end (1-based), strand, coverage, numCs, numTs
+        fields = [
+            call.name,
+            str(pos + 1),
+            str(pos + 1),
+            call.strand,
+            str(total),
+            str(meth),
+            str(total - meth),
+        ]
     elif fmt == "biscuit":  # vcf2bed: chrom, start, end (one base), beta, coverage
         fields = [call.name, str(pos), str(pos + 1), f"{fraction:.3f}", str(total)]
     elif fmt == "methylkit":  # id, chrom, 1-based position, F/R, coverage, freqC, freqT
@@ -283,6 +304,11 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         cg = f[3] == "CG" if fmt == "cgmap" else f[3][:2] == "CG"
         return f[0], position - 1, signs[strand], float(meth), total, cg
     start = _int(f[1], base)
+    if fmt == "methylkit_tabix":
+        strand, coverage, meth = _strand(f[3], "+ -"), _int(f[4]), _int(f[5])
+        if meth > coverage:
+            raise Bad(text)
+        return f[0], start - 1, strand, float(meth), coverage, True
     if fmt == "biscuit":
         width, beta, coverage = _int(f[2], -(1 << 62)) - start, _fraction(f[3], 1), _int(f[4])
         if width not in (1, 2):  # a cytosine, or a CpG from its C (mergecg)
@@ -614,6 +640,7 @@ def cases(draw) -> Case:
             "allc": 7,
             "cgmap": 8,
             "biscuit": 5,
+            "methylkit_tabix": 7,
         }.get(fmt, 6),
         old_order=fmt == "methylc" and draw(st.booleans()),
     )

@@ -330,6 +330,14 @@ def test_methylkit_table_reads_as_methylkit_counts_its_sample():
     np.testing.assert_array_equal(got["n_meth"], counts[5])
 
 
+def test_methylkit_tabix_file_reads_as_the_text_table_of_its_sample():
+    assert detect_source(METHYLKIT_TABIX).fmt == "methylkit_tabix"
+    pd.testing.assert_frame_equal(
+        _calls_frame(METHYLKIT_TABIX).sort_values(["pos", "strand"]).reset_index(drop=True),
+        _calls_frame(METHYLKIT).sort_values(["pos", "strand"]).reset_index(drop=True),
+    )
+
+
 def test_methylkit_reverse_rows_sit_on_the_g_of_their_cpg():
     """Where both strands of a CpG are called, the R row is one base right of the F row (the G):
     in the file's own rows, far more F rows have an R row one base right than one base left."""

@@ -1,4 +1,4 @@
-"""Tables of one row per cytosine with a strand, a context and read counts, 1-based.
+"""Tables of one row per cytosine with a strand, read counts and (most) a context, 1-based.
 
 ``allc`` (methylpy, ALLCools): chrom, position, strand (``+``/``-``), trinucleotide context
 (``CGA``, ``CHH`` spelt out: ``CAG``; ``N`` where the base is unknown), methylated reads, reads,
@@ -8,7 +8,11 @@ a methylated flag (0/1, a binomial test's verdict: not read).
 the cytosine is on the reverse strand), position, context (``CG``, ``CHG``, ``CHH``, ``--`` where
 unknown), dinucleotide context, level, methylated reads, reads.
 
-In both, a reverse-strand row's position is that of its cytosine, which is the G of the forward
+``methylkit_tabix`` (methylKit's tabix files, ``methRead(dbtype="tabix")``, ``.txt.bgz``): chrom,
+start, end (= start), strand (``+``/``-``), coverage, methylated reads (numCs), numTs. No context:
+the reference keeps the CpGs.
+
+In all, a reverse-strand row's position is that of its cytosine, which is the G of the forward
 strand's CpG.
 """
 
@@ -32,7 +36,7 @@ from epibench.io.methylation.columns import (
 )
 
 BASE = 1
-N_COLUMNS = {"allc": 7, "cgmap": 8}
+N_COLUMNS = {"allc": 7, "cgmap": 8, "methylkit_tabix": 7}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Layout:
     strand: int
     strands: dict[str, int]
     position: int
-    context: int
+    context: int | None  # None: no context column
     cg_contexts: frozenset[str]
     n_meth: int
     n_total: int
@@ -66,6 +70,15 @@ CGMAP = Layout(
     n_meth=6,
     n_total=7,
 )
+METHYLKIT_TABIX = Layout(
+    strand=3,
+    strands={"+": ON_C, "-": ON_G},
+    position=1,
+    context=None,
+    cg_contexts=frozenset(),
+    n_meth=5,
+    n_total=4,
+)
 _ALLC_CONTEXT = re.compile(r"C[ACGTN]{2}")
 _CGMAP_CONTEXT = {"CG", "CHG", "CHH", "--"}
 
@@ -78,18 +91,21 @@ def read_cgmap(source: Source) -> Calls:
     return _read(source, CGMAP)
 
 
+def read_methylkit_tabix(source: Source) -> Calls:
+    return _read(source, METHYLKIT_TABIX)
+
+
 def _read(source: Source, layout: Layout) -> Calls:
-    cols = read_columns(
-        source,
-        {
-            0: ("chrom", STR),
-            layout.position: ("position", INT),
-            layout.strand: ("strand", STR),
-            layout.context: ("context", STR),
-            layout.n_meth: ("methylated reads", INT),
-            layout.n_total: ("reads", INT),
-        },
-    )
+    columns = {
+        0: ("chrom", STR),
+        layout.position: ("position", INT),
+        layout.strand: ("strand", STR),
+        layout.n_meth: ("methylated reads", INT),
+        layout.n_total: ("reads", INT),
+    }
+    if layout.context is not None:
+        columns[layout.context] = ("context", STR)
+    cols = read_columns(source, columns)
     position, n_meth, n_total = cols[layout.position], cols[layout.n_meth], cols[layout.n_total]
     check_start(source, position, BASE)
     check_count(source, n_total, "read count")
@@ -102,16 +118,20 @@ def _read(source: Source, layout: Layout) -> Calls:
         strand=decode(source, cols[layout.strand], layout.strands, "strand"),
         n_meth=n_meth.astype(np.float64),
         n_total=n_total,
-        cg_context=cols[layout.context].isin(layout.cg_contexts),
+        cg_context=None if layout.context is None else cols[layout.context].isin(layout.cg_contexts),
         row=None,  # call i is data row i
         base=BASE,
     )
 
 
 def table_format(fields: list[str]) -> str | None:
-    """``allc`` or ``cgmap`` when tab-separated ``fields`` look like a row of one, else None."""
+    """``allc``, ``cgmap`` or ``methylkit_tabix`` when tab-separated ``fields`` look like a row of one,
+    else None."""
     if len(fields) == N_COLUMNS["allc"] and fields[2] in ALLC.strands and _ALLC_CONTEXT.fullmatch(fields[3]):
         return "allc"
     if len(fields) == N_COLUMNS["cgmap"] and fields[1] in CGMAP.strands and fields[3] in _CGMAP_CONTEXT:
         return "cgmap"
+    if len(fields) == N_COLUMNS["methylkit_tabix"] and fields[3] in METHYLKIT_TABIX.strands:
+        if fields[1].isdigit() and fields[1] == fields[2]:
+            return "methylkit_tabix"
     return None

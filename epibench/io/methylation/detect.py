@@ -23,6 +23,7 @@ methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, 
 methylkit            7 fields, field 4 ``F`` or ``R`` (methylKit, MethylDackel ``--methylKit``)
 allc                 7 fields, field 3 a strand, field 4 a trinucleotide context (methylpy, ALLCools)
 cgmap                8 fields, field 2 ``C`` or ``G``, field 4 a context (BS-Seeker2, CGmapTools)
+methylkit_tabix      7 fields, field 2 = field 3, field 4 a strand (methylKit's tabix ``.txt.bgz``)
 biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
 gembs_mextr          its header line (``Contig Pos0 Pos1 Ref NAME:Call ...``, gemBS mextr), one
                      sample's columns

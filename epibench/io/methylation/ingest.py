@@ -44,6 +44,7 @@ READERS = {
     methylkit.FORMAT: methylkit.read,
     "allc": cytosine_tables.read_allc,
     "cgmap": cytosine_tables.read_cgmap,
+    "methylkit_tabix": cytosine_tables.read_methylkit_tabix,
     biscuit.FORMAT: biscuit.read,
     gembs.FORMAT: gembs.read,
     bigbed_bedmethyl.FORMAT: bigbed_bedmethyl.read,
