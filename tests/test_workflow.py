@@ -46,6 +46,27 @@ def _as_bedgraph(root: Path, bigwig: str) -> Path:
     return path
 
 
+def _as_bigbed(root: Path, bedmethyl: str) -> Path:
+    """A bedMethyl's rows as ENCODE's bigBed bedMethyl (gemBS's autoSql), by pybigtools, beside it;
+    its relative path."""
+    import gzip
+
+    from test_io_methylation_bigbed import write_bigbed
+
+    with gzip.open(root / bedmethyl, "rt") as text:
+        rows = [line.rstrip("\n").split("\t") for line in text if not line.startswith("track")]
+    lengths: dict[str, int] = {}
+    for line in (root / "resources/tiny/genome.fa").read_text().splitlines():
+        if line.startswith(">"):
+            chrom = line[1:].split()[0]
+            lengths[chrom] = 0
+        else:
+            lengths[chrom] += len(line.strip())
+    path = Path(bedmethyl.removesuffix(".gz")).with_suffix(".bigBed")
+    write_bigbed(root / path, rows, lengths)
+    return path
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with the tiny cohort, after one complete run."""
@@ -61,6 +82,9 @@ def workdir(tmp_path_factory) -> Path:
     # sample2 lacks H3K36me3 (an empty cell: that channel is missing for it)
     sheet.loc[sheet["sample"] == "sample2", "H3K27ac"] = str(_as_bedgraph(root, BIGWIG_GIVEN_AS_BEDGRAPH))
     sheet.loc[sheet["sample"] == "sample2", "H3K36me3"] = ""
+    # sample1's calls as ENCODE's bigBed bedMethyl, its format detected
+    bigbed = _as_bigbed(root, sheet.loc[sheet["sample"] == "sample1", "methylation"].item())
+    sheet.loc[sheet["sample"] == "sample1", ["methylation", "format"]] = [str(bigbed), "auto"]
     sheet.to_csv(root / "resources/tiny/samples.tsv", sep="\t", index=False)
     # 3D genome: TADs and a loop as channels for every sample
     (root / "resources/tiny/tads.bed").write_text("chr1\t0\t40000\nchr1\t40000\t100000\n2\t10000\t90000\n")
