@@ -14,6 +14,8 @@ import pybigtools
 import pytest
 
 from epibench.errors import InputError
+from epibench.io.methylation.bigbed_bedmethyl import read_parts
+from epibench.io.methylation.calls import concat
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import ingest, read_calls
 from small_reference import make_reference
@@ -88,6 +90,19 @@ def test_a_bigbed_bedmethyl_reads_as_its_text_rows(tmp_path):
     assert qc["format"] == "bedmethyl_bigbed" and qc["n_records"] == len(rows)
 
 
+def test_a_bigbed_read_a_window_at_a_time_reads_as_whole(tmp_path):
+    """Windows of 100 kb over the rows' 3.7 Mb (37 parts, an entry on a window's edge read once)."""
+    rows = encode_rows()
+    bigbed = write_bigbed(tmp_path / "ENCFF.bigBed", rows, {"chr1": GRCH38_CHR1})
+    source = detect_source(bigbed)
+    parts = list(read_parts(source, window=100_000))
+    whole = read_calls(bigbed)
+    assert len(parts) > 30 and max(len(part) for part in parts) < len(whole) / 10
+    windowed = concat(parts)
+    for name in ("pos", "strand", "n_meth", "n_total", "cg_context"):
+        np.testing.assert_array_equal(getattr(windowed, name), getattr(whole, name), err_msg=name)
+
+
 def test_the_scattered_ingest_of_a_bigbed_reads_it_a_chromosome_at_a_time(tmp_path):
     """Two chromosomes (the rows' first half on chr1, the second on chr2): the workflow's split per
     group, each group and the summary equal one job."""
@@ -123,6 +138,9 @@ def test_a_bad_value_in_a_bigbed_names_its_line(tmp_path):
     bigbed = write_bigbed(tmp_path / "bad.bigBed", rows, {"chr1": GRCH38_CHR1})
     with pytest.raises(InputError, match="percent > 100") as info:
         read_calls(bigbed)
+    assert info.value.line == 701
+    with pytest.raises(InputError, match="percent > 100") as info:
+        list(read_parts(detect_source(bigbed), window=20_000))  # row 701 in a later window
     assert info.value.line == 701
 
 

@@ -102,11 +102,18 @@ def autosql_fields(handle) -> list[str]:
     return _AUTOSQL_FIELD.findall((handle.SQL() or b"").decode("latin-1"))
 
 
-def bigbed_entries(handle) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-    """(chromosome, its entries) of an open bigBed, chromosomes in file order: each entry (start,
-    end, the other fields tab-separated), 0-based half-open."""
+def bigbed_entries(handle, window: int | None = None) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """(chromosome, entries) of an open bigBed in file order, chromosomes in file order: each entry
+    (start, end, the other fields tab-separated), 0-based half-open. With ``window`` (bp), a
+    chromosome's entries come a window at a time (by start: each entry once), so that no more than
+    one window's entries are held."""
     for chrom, length in handle.chroms().items():
-        yield chrom, handle.entries(chrom, 0, length) or []
+        step = window or length
+        for start in range(0, max(length, 1), step):
+            entries = handle.entries(chrom, start, min(start + step, length)) or []
+            if start:  # an entry reaching in from the window before was listed there
+                entries = [entry for entry in entries if entry[0] >= start]
+            yield chrom, entries
 
 
 def bigbed_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:

@@ -25,6 +25,7 @@ from epibench.io.tracks import autosql_fields, bigbed_entries, open_bigbed
 FORMAT = "bedmethyl_bigbed"
 FIELDS = ("readCount", "percentMeth")  # coverage, percent: the fields that make it bedMethyl
 N_FIELDS = (11, 14)
+WINDOW_BP = 10_000_000  # entries read at a time (about 0.5 M CpG rows of a WGBS bigBed, ~100 MB)
 
 
 def source(path: str | os.PathLike) -> Source:
@@ -45,23 +46,25 @@ def source(path: str | os.PathLike) -> Source:
 
 
 def read(source: Source) -> Calls:
-    """Every entry of the bigBed as one call (``read_chromosomes`` concatenated)."""
-    parts = list(read_chromosomes(source))
+    """Every entry of the bigBed as one call (``read_parts`` concatenated)."""
+    parts = list(read_parts(source))
     if not parts:
         raise InputError("the bigBed holds no entries", path=source.path)
     return concat(parts)
 
 
-def read_chromosomes(source: Source) -> Iterator[Calls]:
-    """The calls of one chromosome at a time, in file order: ``source`` the file's, chromosome
-    codes into the file's chromosome list, ``row`` counted from the chromosome's first entry."""
+def read_parts(source: Source, window: int = WINDOW_BP) -> Iterator[Calls]:
+    """The calls of ``window`` bp of one chromosome at a time, in file order: ``source`` the file's,
+    chromosome codes into the file's chromosome list, ``row`` counted from the part's first entry."""
     handle = open_bigbed(source.path)
     try:
         names = np.array(list(handle.chroms()), dtype=object)
+        codes = {name: code for code, name in enumerate(names)}
         first_row = 0
-        for code, (chrom, entries) in enumerate(bigbed_entries(handle)):
+        for chrom, entries in bigbed_entries(handle, window):
             if not entries:
                 continue
+            code = codes[chrom]
             text = "".join(f"{chrom}\t{start}\t{end}\t{rest}\n" for start, end, rest in entries)
             calls = bedmethyl.read_encode(Block(**vars(source), first_row=first_row, text=text.encode()))
             yield replace(

@@ -118,14 +118,14 @@ def read_call_parts(
 
 
 def _parts(source: Source, coverage_path: str | os.PathLike | None, block_bytes: int) -> Iterator[Calls]:
-    """The calls of a bigWig or a bigBed a chromosome at a time, of a text file a block at a time
-    (``row`` counted from each part's first data row)."""
+    """The calls of a bigWig a chromosome at a time, of a bigBed a window of a chromosome at a time,
+    of a text file a block at a time (``row`` counted from each part's first data row)."""
     if source.fmt == bigwig.FORMAT:
         yield from bigwig.read_chromosomes(source, coverage_path)
         return
     _no_coverage_file(source, coverage_path)
     if source.fmt == bigbed_bedmethyl.FORMAT:
-        yield from bigbed_bedmethyl.read_chromosomes(source)
+        yield from bigbed_bedmethyl.read_parts(source)
         return
     reader, first_row = READERS[source.fmt], 0
     for text in text_blocks(source, block_bytes):
