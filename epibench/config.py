@@ -194,11 +194,14 @@ def _check_row_lengths(path: str | Path, n_columns: int) -> None:
 
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
-    """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto); a bad
-    row is a ConfigError naming its line (the header is line 1) and field."""
+    """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
+    case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line (the header is line 1)
+    and field."""
     schema = load_schema("samples")
     records = []
     for index, record in enumerate(sheet.to_dict("records")):
+        if isinstance(record.get("format"), str):
+            record["format"] = record["format"].strip().lower()
         try:
             FILLING_VALIDATOR(schema).validate(record)
         except jsonschema.ValidationError as error:

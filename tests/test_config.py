@@ -204,6 +204,17 @@ def test_a_row_cut_short_is_not_read_as_missing_marks(cohort):
         cohort_config.setup(copy.deepcopy(cohort))
 
 
+def test_a_format_is_named_in_any_case(cohort):
+    sheet = Path(cohort["samples"])
+    lines = sheet.read_text().splitlines()
+    rows = [lines[0] + "\tformat", lines[1] + "\tbedMethyl", lines[2] + "\t CGmap ", lines[3] + "\t"]
+    sheet.write_text("\n".join(rows) + "\n")
+    assert cohort_config.validate(cohort)["format"].tolist() == ["bedmethyl", "cgmap", "auto"]
+    sheet.write_text(sheet.read_text().replace("CGmap", "CG-map"))
+    with pytest.raises(ConfigError, match=r"line 3: sample 'b', column format: 'cg-map' is not one of"):
+        cohort_config.validate(cohort)
+
+
 def test_the_sample_sheet_offers_every_methylation_format_the_pipeline_reads():
     from epibench.io.methylation.ingest import READERS
 
