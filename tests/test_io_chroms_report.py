@@ -131,6 +131,26 @@ def test_real_files():
     assert sequence_names(os.path.join(DATA, "encode_cpg_10e5.bed.gz")) == ["chr1"]
 
 
+@pytest.mark.parametrize(
+    ("name", "chroms"),
+    [
+        ("methylkit_test1.myCpG.txt.gz", ["chr21"]),  # chrBase chr base ...: the chromosome second
+        ("pigx_methyldackel_PEsample_rrbs_CpG.methylKit", ["chr1"]),
+        ("encode_wgbs_ENCSR750CPN_gembs_mextr_head5000.bed.gz", ["chr1"]),  # Contig Pos0 ...
+        ("f5c_meth_freq.tsv", ["tig00000001", "tig00000118"]),  # chromosome start end ...
+        ("methylpy_allc_P0_FB_1_head10000.tsv.gz", ["1"]),
+    ],
+)
+def test_methylation_tables_with_a_line_of_column_names_give_their_chromosomes(name, chroms):
+    path = os.path.join(DATA, "real_formats", name)
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt") as fh:
+        rows = [line.split() for line in fh if not line.startswith("#")]
+    header = not any(field.replace(".", "").isdigit() for field in rows[0][1:])
+    column = 1 if header and rows[0][1] == "chr" else 0
+    assert sequence_names(path) == chroms == list(dict.fromkeys(row[column] for row in rows[header:]))
+
+
 def write_bigwig(path, chroms):
     bw = pyBigWig.open(str(path), "w")
     bw.addHeader(chroms)

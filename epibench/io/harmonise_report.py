@@ -8,7 +8,9 @@ Listing the names of a file is cheap: a bigWig's (or bigBed's) come from its hea
 (``lengths.bigwig_lengths``); a text file (GTF, BED, any tab-separated table with the
 chromosome first, gzip or plain) is read in blocks with one regular-expression pass
 per block, no Python work per line. A UCSC table with a ``bin`` column first
-(``#bin chrom chromStart ...``) gives its second column.
+(``#bin chrom chromStart ...``) gives its second column, and so does a table whose first line
+names the columns with the chromosome second (methylKit's ``chrBase chr base ...``); a first line
+of column names (DSS's ``chr pos N X``, gemBS's ``Contig Pos0 ...``) is no sequence name.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from epibench.io.atomic import atomic_path
 from epibench.io.chroms import HARMONISATION_COLUMNS, harmonisation_table
 from epibench.io.lengths import bigwig_lengths
 from epibench.io.regions import has_bin_column, is_bin_header
-from epibench.io.textfile import GZIP_ERRORS, open_binary
+from epibench.io.textfile import GZIP_ERRORS, is_number, open_binary
 from epibench.io.tracks import is_big_file
 
 __all__ = [
@@ -46,6 +48,8 @@ _COLUMN = {
 # a wiggle's names: the chrom= of its fixedStep/variableStep lines
 _WIG_CHROM = re.compile(rb"^(?:fixedStep|variableStep)[ \t][^\n]*?\bchrom=([^ \t\r\n]+)", re.MULTILINE)
 _BLOCK = 1 << 22
+# what a first line of column names calls the chromosome column
+_CHROM_COLUMN_NAMES = {"chr", "chrom", "chromosome", "contig", "seqnames", "seqname", "#chrom"}
 
 
 def sequence_names(path: str | os.PathLike, kind: str = "auto") -> list[str]:
@@ -79,7 +83,7 @@ def text_sequence_names(path: str | os.PathLike) -> list[str]:
     (first data line ``fixedStep``/``variableStep``), the ``chrom=`` of those lines.
     """
     names: dict[bytes, None] = {}
-    pattern = None
+    pattern, header = None, None
     rest = b""
     try:
         with open_binary(path) as fh:
@@ -90,7 +94,7 @@ def text_sequence_names(path: str | os.PathLike) -> list[str]:
                     cut = data.rfind(b"\n") + 1
                     data, rest = data[:cut], data[cut:]
                 if pattern is None:
-                    pattern = _column_pattern(data, final=not block)
+                    pattern, header = _column_pattern(data, final=not block)
                 if pattern is not None:
                     names.update(dict.fromkeys(pattern.findall(data)))
                 elif block:
@@ -101,13 +105,15 @@ def text_sequence_names(path: str | os.PathLike) -> list[str]:
         raise InputError(f"damaged or truncated gzip stream ({exc})", path=path) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    names.pop(header, None)
     return [name.decode("latin-1") for name in names]
 
 
-def _column_pattern(data: bytes, final: bool) -> re.Pattern[bytes] | None:
-    """The regular expression for the name column, from the header lines and first data row in ``data``.
+def _column_pattern(data: bytes, final: bool) -> tuple[re.Pattern[bytes] | None, bytes | None]:
+    """The regular expression for the name column, from the header lines and first data row in
+    ``data``, and the name it takes from a first line of column names (to leave out), if any.
 
-    None when ``data`` holds no data row yet (and the file goes on).
+    (None, None) when ``data`` holds no data row yet (and the file goes on).
     """
     for raw in data.split(b"\n"):
         text = raw.rstrip(b"\r").decode("latin-1")
@@ -115,12 +121,16 @@ def _column_pattern(data: bytes, final: bool) -> re.Pattern[bytes] | None:
             continue
         if text.startswith(("#", "track", "browser")):
             if is_bin_header(text):
-                return _COLUMN[1]
+                return _COLUMN[1], None
             continue
         if text.startswith(("fixedStep", "variableStep")):
-            return _WIG_CHROM
-        return _COLUMN[1] if has_bin_column(text.split()) else _COLUMN[0]
-    return _COLUMN[0] if final else None
+            return _WIG_CHROM, None
+        fields = text.split()
+        if len(fields) > 1 and not any(is_number(field) for field in fields[1:]):  # column names
+            column = 1 if fields[1].lower() in _CHROM_COLUMN_NAMES else 0
+            return _COLUMN[column], fields[column].encode("latin-1")
+        return (_COLUMN[1] if has_bin_column(fields) else _COLUMN[0]), None
+    return (_COLUMN[0] if final else None), None
 
 
 def cohort_harmonisation(
