@@ -108,7 +108,7 @@ def bigbed_entries(handle, window: int | None = None) -> Iterator[tuple[str, lis
     chromosome's entries come a window at a time (by start: each entry once), so that no more than
     one window's entries are held."""
     for chrom, length in handle.chroms().items():
-        step = window or length
+        step = window or max(length, 1)
         for start in range(0, max(length, 1), step):
             entries = handle.entries(chrom, start, min(start + step, length)) or []
             if start:  # an entry reaching in from the window before was listed there
