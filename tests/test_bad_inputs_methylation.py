@@ -292,10 +292,7 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         coverage, freq_c = _int(f[4]), _fraction(f[5], 100)
         return f[1], position - 1, strands[strand], float(round(freq_c * coverage / 100)), coverage, True
     if fmt in ("allc", "cgmap"):
-        signs = {
-            sign: strand
-            for strand, sign in (CGMAP_STRANDS if fmt == "cgmap" else {"+": "+", "-": "-"}).items()
-        }
+        signs = {"C": "+", "G": "-"} if fmt == "cgmap" else {"+": "+", "-": "-"}  # as written -> strand
         strand_col, position_col, meth_col = (1, 2, 6) if fmt == "cgmap" else (2, 1, 4)
         position, strand = _int(f[position_col], base), _strand(f[strand_col], " ".join(signs))
         meth, total = _int(f[meth_col]), _int(f[meth_col + 1])

@@ -25,7 +25,7 @@ from epibench.io.atomic import atomic_path
 from epibench.io.chroms import HARMONISATION_COLUMNS, harmonisation_table
 from epibench.io.lengths import bigwig_lengths
 from epibench.io.regions import has_bin_column, is_bin_header
-from epibench.io.textfile import GZIP_ERRORS, is_number, open_binary
+from epibench.io.textfile import GZIP_ERRORS, names_columns, open_binary
 from epibench.io.tracks import is_big_file
 
 __all__ = [
@@ -126,7 +126,7 @@ def _column_pattern(data: bytes, final: bool) -> tuple[re.Pattern[bytes] | None,
         if text.startswith(("fixedStep", "variableStep")):
             return _WIG_CHROM, None
         fields = text.split()
-        if len(fields) > 1 and not any(is_number(field) for field in fields[1:]):  # column names
+        if names_columns(text):
             column = 1 if fields[1].lower() in _CHROM_COLUMN_NAMES else 0
             return _COLUMN[column], fields[column].encode("latin-1")
         return (_COLUMN[1] if has_bin_column(fields) else _COLUMN[0]), None

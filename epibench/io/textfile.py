@@ -78,6 +78,13 @@ def is_number(field: str) -> bool:
     return True
 
 
+def names_columns(text: str) -> bool:
+    """Whether a first line names the columns: no whitespace-separated field after the first (the
+    chromosome) reads as a number. A line with one bad number among numbers is a damaged data row."""
+    fields = text.split()
+    return len(fields) > 1 and not any(is_number(field) for field in fields[1:])
+
+
 def alignment_format(path: str | os.PathLike) -> str | None:
     """``BAM``, ``CRAM`` or ``SAM`` when ``path`` holds aligned reads (by content: ``CRAM`` magic,
     BGZF whose stream starts ``BAM\\1``, or a first line of a SAM header), else None."""

@@ -62,7 +62,7 @@ from epibench.io.methylation import (
     nanopolish,
 )
 from epibench.io.methylation.columns import Source
-from epibench.io.textfile import alignment_format, is_number, iter_lines
+from epibench.io.textfile import alignment_format, is_number, iter_lines, names_columns
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 # format -> allowed column counts (none for the binary bigWig)
@@ -150,13 +150,6 @@ def _header_format(path, header: tuple[int, str]) -> str | None:
         gembs.check_one_sample(path, header[0], samples)
         return gembs.FORMAT
     return None
-
-
-def names_columns(text: str) -> bool:
-    """Whether a first line names the columns: no whitespace-separated field after the first (the
-    chromosome) reads as a number. A line with one bad number among numbers is a damaged data row."""
-    fields = text.split()
-    return len(fields) > 1 and not any(is_number(field) for field in fields[1:])
 
 
 def _binary_source(path, fmt: str | None) -> Source | None:
