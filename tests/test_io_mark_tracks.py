@@ -183,6 +183,50 @@ def test_a_bad_track_names_file_and_line_and_writes_nothing(tmp_path, text, mess
     assert list(tmp_path.iterdir()) == [path]  # no bigWig, no temporary left
 
 
+def shuffled_pileup(tmp_path: Path, comment_at: int | None = None) -> Path:
+    """The MACS pileup excerpt's lines in a fixed random order, chr22 spelled ``22`` on every third
+    (as Ensembl names it) and, where asked, a ``#`` comment line before line ``comment_at``."""
+    lines = gzip.open(PILEUP, "rt").read().splitlines()
+    order = np.random.default_rng(7).permutation(len(lines))
+    shuffled = [lines[i].replace("chr22", "22", 1) if k % 3 == 0 else lines[i] for k, i in enumerate(order)]
+    if comment_at is not None:
+        shuffled.insert(comment_at - 1, "# a comment in the middle")
+    path = tmp_path / "shuffled.bedGraph"
+    path.write_text("\n".join(shuffled) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("comment_at", [None, 1234], ids=["parsed-by-pandas", "comment-mid-file"])
+def test_a_bedgraph_read_in_many_chunks_gives_the_bigwig_of_its_intervals(tmp_path, monkeypatch, comment_at):
+    """Chunks of 100 lines (the pileup's 3,000 lines shuffled, under two names of chr22): the bigWig
+    holds every interval as the file gives it, sorted; a comment mid-file makes pandas give up
+    there and the line reader go on from that chunk."""
+    monkeypatch.setattr("epibench.io.mark_readers.ROWS_PER_CHUNK", 100)
+    qc = write_mark_bigwig(shuffled_pileup(tmp_path, comment_at), HG19, tmp_path / "out.bw")
+    assert qc["n_intervals"] == qc["n_kept"] == 3000 and qc["renamed"] == {"22": "chr22"}
+    expected = sorted((s, e, v) for _, s, e, v in rows_of(PILEUP, 3))
+    with pyBigWig.open(str(tmp_path / "out.bw")) as bw:
+        got = bw.intervals("chr22")
+    assert [(s, e) for s, e, _ in got] == [(s, e) for s, e, _ in expected]
+    np.testing.assert_allclose([v for *_, v in got], [v for *_, v in expected], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["overlap", "bad value"])
+def test_an_error_in_a_late_chunk_names_its_line_and_writes_nothing(tmp_path, monkeypatch, kind):
+    """An interval overlapping one 2,000 lines before it (other chunks), or a bad value after 26
+    chunks pandas parsed: the error names the line of the file."""
+    monkeypatch.setattr("epibench.io.mark_readers.ROWS_PER_CHUNK", 80)
+    path = shuffled_pileup(tmp_path)
+    lines = path.read_text().splitlines()
+    chrom, start, end, _ = lines[100].split("\t")
+    lines[2100] = f"{chrom}\t{int(start) + 1}\t{end}\t5" if kind == "overlap" else lines[2100] + "x"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="overlaps" if kind == "overlap" else "not a number") as info:
+        write_mark_bigwig(path, HG19, tmp_path / "out.bw")
+    assert info.value.line == 2101
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shuffled.bedGraph"]
+
+
 def test_nan_values_of_a_bedgraph_are_missing(tmp_path):
     path = tmp_path / "nan.bedGraph"
     path.write_text("chr22\t0\t10\tnan\nchr22\t10\t20\t3\n")

@@ -1,0 +1,272 @@
+"""Reading a mark track that is not a bigWig: its kind, and its intervals a bounded chunk at a time.
+
+Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED; plain, gzip or bgzip) and
+bigBed peaks. ``interval_chunks`` gives the intervals in file order as frames of at most
+``ROWS_PER_CHUNK`` rows, so memory follows one chunk, not the file (a genome-wide bedGraph of
+10-bp bins has ~300 M lines). A bedGraph goes through pandas' C parser; every other text track,
+and the rest of a bedGraph from a line that parser refuses, line by line (``line_records``),
+which names the first line that does not fit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from array import array
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from epibench.errors import InputError
+from epibench.io.regions import COORDINATE
+from epibench.io.textfile import alignment_format, is_number, iter_lines, open_binary
+from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
+
+PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
+KINDS = ("bedgraph", "wig", *PEAK_KINDS)
+# kind of a text track by its number of columns, and the 0-based column of its value
+_BY_COLUMNS = {
+    4: "bedgraph",
+    9: "broadpeak",
+    10: "narrowpeak",
+    15: "gappedpeak",
+    3: "bed",
+    5: "bed",
+    6: "bed",
+    12: "bed",
+}
+VALUE_COLUMN = {"bedgraph": 3, "broadpeak": 6, "narrowpeak": 6, "gappedpeak": 12, "bed": None}
+NOT_GIVEN = -1.0  # the signalValue of a peak without one (narrowPeak's convention)
+ROWS_PER_CHUNK = 1 << 20
+CHUNK_COLUMNS = ("chrom", "start", "end", "value")
+_WIG_DECLARATIONS = ("fixedStep", "variableStep")
+_HEADER = re.compile(r"(track|browser)\b|#")
+_BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
+
+# (line number, chrom, start, end, value): one interval of a track, 0-based half-open; the line
+# is None in a bigBed
+Record = tuple[int | None, str, int, int, float]
+
+
+def track_kind(path: str | os.PathLike) -> str:
+    """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, ``wig`` by a
+    first data line ``fixedStep``/``variableStep``, else from the first data line's columns (a
+    ``track type=bedGraph`` line makes it a bedGraph)."""
+    if is_bigbed(path):
+        return "bigbed"
+    reads = alignment_format(path)
+    if reads is not None:
+        raise InputError(
+            f"a {reads} file of aligned reads, not a signal track: make a bigWig of its coverage first "
+            "(deepTools bamCoverage) or call its peaks (MACS3 callpeak)",
+            path=path,
+        )
+    declared_bedgraph = False  # a header line says track type=bedGraph
+    for number, text in iter_lines(path):
+        if not text.strip():
+            continue
+        if _HEADER.match(text):
+            declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
+            continue
+        fields = _fields(text)
+        if fields[0] in _WIG_DECLARATIONS:
+            return "wig"
+        if declared_bedgraph:
+            return "bedgraph"
+        kind = _BY_COLUMNS.get(len(fields))
+        if kind == "bedgraph" and not is_number(fields[3]):
+            kind = "bed"  # BED4: a name in column 4
+        if kind is None:
+            raise InputError(
+                f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "
+                "(fixedStep/variableStep), a narrowPeak (10), broadPeak (9) or gappedPeak (15) file, "
+                "a BED of peaks (3-6 or 12) or a bigBed",
+                path=path,
+                line=number,
+            )
+        return kind
+    raise InputError("no data line: an empty mark track", path=path)
+
+
+def interval_chunks(path: str | os.PathLike, kind: str) -> Iterator[pd.DataFrame]:
+    """The intervals of a track of ``kind`` in file order, as frames of at most ``ROWS_PER_CHUNK``
+    rows: chrom (str or category, as in the file), start, end (int64, 0-based half-open) and value
+    (float64; ``NOT_GIVEN`` for peaks without one). A line that is not of ``kind`` is an
+    InputError naming it (after the chunks before it)."""
+    if kind == "bedgraph":
+        yield from _bedgraph_chunks(path)
+    else:
+        yield from _batched(_bigbed_records(path) if kind == "bigbed" else line_records(path, kind))
+
+
+def line_records(path: str | os.PathLike, kind: str) -> Iterator[Record]:
+    """Every interval of a text track of ``kind`` with its line, read line by line in Python."""
+    return _wig_records(path) if kind == "wig" else _text_records(path, kind)
+
+
+def _bedgraph_chunks(path: str | os.PathLike) -> Iterator[pd.DataFrame]:
+    """``interval_chunks`` of a bedGraph: pandas' C parser chunk by chunk (a chunk with a negative
+    start or an end before its start counts as not parsed); from the first chunk it cannot parse,
+    ``_text_records`` from that chunk's first row on, to name the line."""
+    n_header = next((number - 1 for number, fields in _data_lines(path)), 0)
+    n_done = 0
+    try:
+        with open_binary(path) as stream:
+            for frame in pd.read_csv(
+                stream,
+                sep=r"\s+",
+                header=None,
+                names=list(CHUNK_COLUMNS),
+                skiprows=n_header,
+                dtype={"chrom": "category", "start": np.int64, "end": np.int64, "value": np.float64},
+                na_filter=False,
+                engine="c",
+                chunksize=ROWS_PER_CHUNK,
+            ):
+                if (frame["start"] < 0).any() or (frame["end"] < frame["start"]).any():
+                    break
+                yield frame
+                n_done += len(frame)
+            else:
+                return
+    except (ValueError, pd.errors.ParserError):
+        pass
+    yield from _batched(itertools.islice(_text_records(path, "bedgraph"), n_done, None))
+
+
+def _batched(records: Iterable[Record]) -> Iterator[pd.DataFrame]:
+    """Records -> ``interval_chunks`` frames of at most ``ROWS_PER_CHUNK`` rows."""
+    while True:
+        chroms, starts, ends, values = [], array("q"), array("q"), array("d")
+        for _, chrom, start, end, value in itertools.islice(records, ROWS_PER_CHUNK):
+            chroms.append(chrom)
+            starts.append(start)
+            ends.append(end)
+            values.append(value)
+        if not chroms:
+            return
+        yield pd.DataFrame(
+            {
+                "chrom": pd.Categorical(chroms),
+                "start": np.frombuffer(starts, dtype=np.int64),
+                "end": np.frombuffer(ends, dtype=np.int64),
+                "value": np.frombuffer(values, dtype=np.float64),
+            }
+        )
+
+
+def _text_records(path: str | os.PathLike, kind: str) -> Iterator[Record]:
+    """``line_records`` of a bedGraph or peak file; a line that is not of ``kind`` is an InputError."""
+    n_columns = next((n for n, k in _BY_COLUMNS.items() if k == kind), None) if kind != "bed" else None
+    value_column = VALUE_COLUMN[kind]
+    for number, fields in _data_lines(path):
+        if n_columns is not None and len(fields) != n_columns:
+            raise InputError(f"a {kind} line has {n_columns} columns, found {len(fields)}", path, number)
+        if len(fields) < 3:
+            raise InputError(f"a BED line has at least 3 columns, found {len(fields)}", path, number)
+        start, end = fields[1], fields[2]
+        if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
+            raise InputError(
+                f"start and end must be integers with 0 <= start <= end: {start!r}, {end!r}", path, number
+            )
+        if value_column is None:
+            yield number, fields[0], int(start), int(end), NOT_GIVEN
+        elif is_number(fields[value_column]):
+            yield number, fields[0], int(start), int(end), float(fields[value_column])
+        else:
+            raise InputError(
+                f"the value (column {value_column + 1}) is not a number: {fields[value_column]!r}",
+                path,
+                number,
+            )
+
+
+def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of every data line (``_fields``: UCSC's examples separate bedGraph and
+    wiggle columns by spaces); header lines before the data are skipped,
+    a ``track`` line after it (a second track in one file) is an InputError."""
+    seen_data = False
+    for number, text in iter_lines(path):
+        if not text.strip():
+            continue
+        if _HEADER.match(text):
+            if seen_data and text.startswith("track"):
+                raise InputError("a second track line: give one track per file", path, number)
+            continue
+        seen_data = True
+        yield number, _fields(text)
+
+
+def _fields(text: str) -> list[str]:
+    """A line's fields: split at tabs, or at any white space in a line without a tab."""
+    return text.split("\t") if "\t" in text else text.split()
+
+
+def _wig_records(path: str | os.PathLike) -> Iterator[Record]:
+    """``line_records`` of a wiggle file: ``variableStep chrom= [span=]`` sections of ``position
+    value`` lines and ``fixedStep chrom= start= step= [span=]`` sections of ``value`` lines,
+    positions 1-based (UCSC wiggle)."""
+    section: dict | None = None
+    for number, fields in _data_lines(path):
+        if fields[0] in _WIG_DECLARATIONS:
+            section = _wig_declaration(fields, path, number)
+            continue
+        if section is None:
+            raise InputError("a data line before the first fixedStep/variableStep line", path, number)
+        fixed = section["kind"] == "fixedStep"
+        if len(fields) != (1 if fixed else 2) or not all(map(is_number, fields)):
+            expected = "a value" if fixed else "a position and a value"
+            raise InputError(
+                f"a {section['kind']} line holds {expected}, found {' '.join(fields)!r}", path, number
+            )
+        if fixed:
+            position = section["next"]
+            section["next"] += section["step"]
+        elif COORDINATE.fullmatch(fields[0]) and int(fields[0]) >= 1:
+            position = int(fields[0])
+        else:
+            raise InputError(
+                f"a variableStep position is an integer >= 1 (1-based), found {fields[0]!r}", path, number
+            )
+        yield number, section["chrom"], position - 1, position - 1 + section["span"], float(fields[-1])
+
+
+def _wig_declaration(fields: list[str], path: str | os.PathLike, number: int) -> dict:
+    """A wiggle declaration line's settings: kind, chrom, span (default 1) and, of a fixedStep, step and
+    the next position (1-based)."""
+    kind = fields[0]
+    settings = dict(field.split("=", 1) for field in fields[1:] if "=" in field)
+    needed = ("chrom", "start", "step") if kind == "fixedStep" else ("chrom",)
+    missing = [key for key in needed if key not in settings]
+    numbers = {key: settings.get(key, "1") for key in ("start", "step", "span")}
+    if missing or not all(COORDINATE.fullmatch(v) and int(v) >= 1 for v in numbers.values()):
+        raise InputError(
+            f"a {kind} line needs {', '.join(f'{k}=' for k in needed)} (start, step and span integers >= 1): "
+            f"{' '.join(fields)!r}",
+            path,
+            number,
+        )
+    return {
+        "kind": kind,
+        "chrom": settings["chrom"],
+        "span": int(numbers["span"]),
+        "step": int(numbers["step"]),
+        "next": int(numbers["start"]),
+    }
+
+
+def _bigbed_records(path: str | os.PathLike) -> Iterator[Record]:
+    """Every bigBed entry, its value the autoSql field ``signalValue`` where the file has one, else
+    ``NOT_GIVEN``."""
+    handle = open_bigbed(path)
+    try:
+        fields = autosql_fields(handle)
+        value_at = fields.index("signalValue") - 3 if "signalValue" in fields else None
+        for chrom, entries in bigbed_entries(handle):
+            for start, end, rest in entries:
+                value = float(rest.split("\t")[value_at]) if value_at is not None else NOT_GIVEN
+                yield None, chrom, start, end, value
+    finally:
+        handle.close()
