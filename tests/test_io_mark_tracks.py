@@ -158,6 +158,21 @@ def test_overlapping_peaks_take_the_larger_value_and_a_peak_past_the_end_is_clip
     assert got[149] == 2.0 and got[150] == 5.0 and got[999] == 1.5
 
 
+def test_a_peak_without_a_value_among_peaks_with_one_is_missing_inside(tmp_path):
+    """Merged peak sets mix callers: a peak of -1 is no measurement of its signal (missing, not -1
+    below the 0 between peaks), except where a peak with a value covers it."""
+    peaks = tmp_path / "merged.narrowPeak"
+    line = "chr22\t{}\t{}\t.\t0\t.\t{}\t-1\t-1\t-1\n"
+    rows = [(100, 200, 2.0), (150, 250, -1), (400, 500, -1), (450, 480, 3.0)]
+    peaks.write_text("".join(line.format(*row) for row in rows))
+    qc = write_mark_bigwig(peaks, {"chr22": 1000}, tmp_path / "m.bw")
+    assert qc["n_without_value"] == 2 and qc["value"] == "signalValue inside a peak, 0 between peaks"
+    expected = np.zeros(1000)
+    expected[100:200], expected[200:250], expected[400:450] = 2.0, np.nan, np.nan
+    expected[450:480], expected[480:500] = 3.0, np.nan
+    np.testing.assert_array_equal(values(tmp_path / "m.bw", "chr22", 0, 1000), expected)
+
+
 @pytest.mark.parametrize(
     "text, message, line",
     [

@@ -32,6 +32,12 @@ def cmd_mark_bigwig(args: argparse.Namespace) -> None:
         log.warning(
             "%s: %d intervals ended past their sequence's end and were clipped", args.input, qc["n_clipped"]
         )
+    if qc["n_without_value"]:
+        log.warning(
+            "%s: %d peaks give no signalValue (-1) among peaks that do: missing inside them",
+            args.input,
+            qc["n_without_value"],
+        )
     log.info("QC %s", json.dumps(qc))
 
 

@@ -15,7 +15,9 @@ such file once as a bigWig whose header is the reference's sequences and lengths
   of a bigBed the autoSql field ``signalValue``) inside it, the largest where peaks overlap, and
   0 between peaks (no peak was called there: a measurement, not missing) on every sequence with
   a peak; a sequence without any peak is missing (the file may be an excerpt). Where no
-  signalValue is given (BED3-6 and BED12, -1 throughout, a bigBed without that field) a peak is 1.
+  signalValue is given (BED3-6 and BED12, -1 throughout, a bigBed without that field) a peak is 1;
+  a peak of -1 among peaks with values (merged peak sets) is missing inside, unless another peak
+  covers it.
 - names meet the reference's as everywhere (``chroms.harmonise``: chr1/1/NC_000001.11,
   chrM/MT); intervals on sequences the reference lacks are dropped and counted. An interval
   that starts past the end of its sequence is an InputError (another assembly); one that only
@@ -40,7 +42,7 @@ import pyBigWig
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
-from epibench.io.mark_readers import KINDS, PEAK_KINDS, interval_chunks, line_records, track_kind
+from epibench.io.mark_readers import KINDS, NOT_GIVEN, PEAK_KINDS, interval_chunks, line_records, track_kind
 from epibench.io.tracks import is_bigwig
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,8 @@ def write_mark_bigwig(
     columns: 4 with a number last is a bedGraph, 9/10/15 are broad/narrow/gappedPeak, 3-6 and 12
     BED). Returns the QC: kind, value (what the bigWig holds), n_intervals (read), n_kept,
     renamed ({name in file: reference name}), dropped ({name: intervals}), n_clipped,
-    n_empty (zero-length or NaN intervals dropped) and the sequences with data.
+    n_empty (zero-length or NaN intervals dropped), n_without_value (peaks of -1 among peaks with
+    a signalValue: missing inside) and the sequences with data.
     """
     if is_bigwig(path):
         raise InputError("already a bigWig: give it as the mark as it is", path=path)
@@ -105,6 +108,7 @@ def write_mark_bigwig(
         "dropped": dict(kept.dropped),
         "n_clipped": kept.n_clipped,
         "n_empty": kept.n_empty,
+        "n_without_value": kept.n_not_given if peaks and not presence else 0,
         "sequences_with_data": with_data,
     }
 
@@ -122,7 +126,7 @@ class _KeptIntervals:
         self.parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self.mapping: dict[str, str | None] = {}
         self.dropped: Counter[str] = Counter()
-        self.n_intervals = self.n_on_reference = self.n_empty = self.n_clipped = 0
+        self.n_intervals = self.n_on_reference = self.n_empty = self.n_clipped = self.n_not_given = 0
         self.any_value = False  # some kept interval has a value >= 0
 
     def add(self, chunk: pd.DataFrame) -> None:
@@ -161,6 +165,7 @@ class _KeptIntervals:
             )
         self.n_clipped += int((ends > length).sum())
         self.any_value |= bool((values >= 0).any())
+        self.n_not_given += int((values == NOT_GIVEN).sum())
         self.parts.setdefault(chrom, []).append(
             (starts.astype(np.uint32), np.minimum(ends, length).astype(np.uint32), values.astype(np.float32))
         )
@@ -204,13 +209,14 @@ def _sequence_entries(
 ) -> Iterable[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """(chrom, starts, ends, values) of each of ``chroms`` in turn, as the bigWig holds them: a
     bedGraph's intervals, or peaks painted into segments over the whole sequence (1 inside where
-    ``presence``)."""
+    ``presence``; a peak of ``NOT_GIVEN`` otherwise missing inside: no segment)."""
     for chrom in chroms:
         starts, ends, values = kept.take(chrom, overlaps=peaks)
-        if presence:
-            values = np.ones_like(values)
         if peaks:
+            values = np.ones_like(values) if presence else np.where(values == NOT_GIVEN, np.nan, values)
             starts, ends, values = _peak_segments(starts, ends, values, kept.lengths[chrom])
+            given = ~np.isnan(values)
+            starts, ends, values = starts[given], ends[given], values[given]
         yield chrom, starts, ends, values
 
 
@@ -218,11 +224,12 @@ def _peak_segments(
     starts: np.ndarray, ends: np.ndarray, values: np.ndarray, length: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Peaks (sorted by start, possibly overlapping) -> non-overlapping segments covering
-    [0, length): the largest value of the peaks over each, 0 where there is none."""
+    [0, length): the largest value of the peaks over each, 0 where there is none (a NaN peak
+    only where no other peak is)."""
     bounds = np.unique(np.concatenate([[0, length], starts, ends]))
     segment_values = np.zeros(len(bounds) - 1, dtype=values.dtype)
     first, last = np.searchsorted(bounds, starts), np.searchsorted(bounds, ends)
-    for i in np.argsort(values, kind="stable"):  # larger values painted last
+    for i in np.argsort(np.nan_to_num(values, nan=-np.inf), kind="stable"):  # larger values painted last
         segment_values[first[i] : last[i]] = values[i]
     return bounds[:-1], bounds[1:], segment_values
 
