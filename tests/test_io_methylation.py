@@ -211,6 +211,39 @@ def test_unknown_layout_is_an_input_error(tmp_path):
     assert info.value.line == 2
 
 
+@pytest.mark.parametrize(
+    ("damaged_first", "rest", "fmt", "message"),
+    [
+        # a 14-column bedMethyl row cut to 11 columns: still bedMethyl, but not this file's layout
+        (
+            tsv("chr1", 2, 3, "x", 5, "+", 2, 3, "0,0,0", 5, 40),
+            [
+                tsv("chr1", p, p + 1, "x", 5, "+", p, p + 1, "0,0,0", 5, 40, "CG", "CG", 2)
+                for p in (8, 14, 20)
+            ],
+            "bedmethyl",
+            "expected 14 columns, found 11",
+        ),
+        # a six-column MethylDackel row with a column lost reads as a BISCUIT row of five
+        (
+            tsv("chr1", 2, 3, 80, 4),
+            [tsv("chr1", p, p + 1, 50, 2, 2) for p in (8, 14, 20)],
+            "methyldackel",
+            "expected 6 columns, found 5",
+        ),
+    ],
+)
+def test_a_damaged_first_row_is_named_not_taken_for_another_layout(
+    tmp_path, damaged_first, rest, fmt, message
+):
+    """Detection goes by most of the first rows: the damaged first row is the error, at its line."""
+    path = write(tmp_path, "calls.txt", ["track name=x", damaged_first, *rest])
+    assert detect_source(path).fmt == fmt
+    with pytest.raises(InputError, match=message) as info:
+        ingest(path, None)
+    assert info.value.line == 2
+
+
 # --- chromosome names ----------------------------------------------------------------
 
 

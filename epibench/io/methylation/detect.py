@@ -7,8 +7,10 @@ refused by name). Text files (gzip or plain) are classified from their lines:
 
 Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped, and so is a
 first line that names the columns (no field after the first is a number: DSS's ``chr pos N X``,
-``modkit pileup --with-header``'s ``chrom chromStart ...``); then the first data row is classified
-by its fields:
+``modkit pileup --with-header``'s ``chrom chromStart ...``); then each of the first five data rows
+is classified by its fields, and the format (and number of columns) most of them have is the
+file's, the first row's on a tie: a damaged first row is then an error at its line, not a row of
+another format that makes every later row the error:
 
 ==================== ======================================================================
 format               recognised by
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
@@ -86,6 +89,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
 }
 WHITESPACE_SPLIT = {"modkit"}
 SAMPLE_ROWS = 50
+VOTING_ROWS = 5  # first data rows whose formats and column counts decide, the first row's on a tie
 MIN_ROWS_FOR_WIDTHS = 5  # rows of one width (1 or 2 bp) that make a four-column file a bedGraph
 
 _HEADER = re.compile(r"(track|browser)\b|#", re.IGNORECASE)
@@ -110,17 +114,38 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
         n_header, rows = rows[0][0], rows[1:]
     if not rows:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
-    first_line, first_text = rows[0]
     if fmt is None:
-        fmt = _classify(path, first_text, rows, has_track)
+        fmt = _voted_format(path, rows, has_track)
     whitespace = fmt in WHITESPACE_SPLIT
     sample = tuple(tuple(text.split() if whitespace else text.split("\t")) for _, text in rows)
-    if len(sample[0]) not in FORMATS[fmt]:
+    n_columns = _voted([len(fields) for fields in sample[:VOTING_ROWS]])
+    if n_columns not in FORMATS[fmt]:
         expected = " or ".join(str(n) for n in FORMATS[fmt])
-        raise InputError(
-            f"{fmt} has {expected} columns, found {len(sample[0])}: {first_text!r}", path, first_line
-        )
-    return Source(Path(path), fmt, n_header, len(sample[0]), whitespace, sample)
+        line, text = rows[0]
+        raise InputError(f"{fmt} has {expected} columns, found {len(sample[0])}: {text!r}", path, line)
+    return Source(Path(path), fmt, n_header, n_columns, whitespace, sample)
+
+
+def _voted(choices: list):
+    """The most common of ``choices``; the first where it is among the most common."""
+    counts = Counter(choices)
+    top = max(counts.values())
+    return choices[0] if counts[choices[0]] == top else counts.most_common(1)[0][0]
+
+
+def _voted_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
+    """The format most of the first ``VOTING_ROWS`` rows read as (``_voted``), so that a damaged
+    first row is named at its line by that format's reader, not taken for a row of another
+    format; where none reads as any format, the first one's InputError."""
+    formats, errors = [], []
+    for _, text in rows[:VOTING_ROWS]:
+        try:
+            formats.append(_classify(path, text, rows, has_track))
+        except InputError as error:
+            errors.append(error)
+    if not formats:
+        raise errors[0]
+    return _voted(formats)
 
 
 # per-read tables (their header's column names) -> what to run to get calls per CpG
