@@ -185,6 +185,26 @@ def test_the_sample_cg_share_is_judged_when_no_group_has_enough_calls(tmp_path, 
     assert scattered_path.value.path == str(path)
 
 
+def test_minus_strand_calls_on_the_c_in_a_group_of_their_own_are_diagnosed_as_in_one_job(tmp_path, genome):
+    """The - strand calls (on the C of their CpG: another strand convention) all on chrB, the +
+    strand calls on chrM, each group under MIN_CALLS_TO_JUDGE: the sample's fit adds the groups'
+    up, and a group without - strand calls counts its calls as read under that convention too."""
+    reference, seqs = genome
+    calls = [("chrB", c, "-", 5, 50) for c in cpgs_of(seqs["chrB"])[:40]]
+    calls += [("chrM", c, "+", 5, 50) for c in cpgs_of(seqs["chrM"])]
+    path = tmp_path / "s.bed"
+    path.write_text("\n".join(encode_lines(calls)) + "\n")
+    with pytest.raises(InputError, match="the - strand calls sit on the C of their CpG") as one_job:
+        ingest(path, reference)
+    groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
+    split_calls(path, reference, groups, tmp_path / "calls")
+    group_qcs = {g: ingest_group(tmp_path / "calls" / f"{g}.parquet", reference)[1] for g in groups}
+    assert all(q["n_calls"] < MIN_CALLS_TO_JUDGE for q in group_qcs.values())
+    with pytest.raises(InputError) as scattered_path:
+        merge_ingest_qc({"input": str(path)}, group_qcs, reference, 5, 0.95, tmp_path / "calls")
+    assert str(scattered_path.value) == str(one_job.value)
+
+
 def test_nothing_kept_in_any_group_is_an_input_error(tmp_path, genome):
     reference, seqs = genome
     path = tmp_path / "s.bed"

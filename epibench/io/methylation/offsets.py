@@ -44,7 +44,8 @@ class OffsetFit:
     on_cg: shift in bases (-1, 0, +1) -> calls on a CG with every position moved by it.
     n_minus: - strand calls (0 for formats without a strand column).
     minus_on_c: calls on a CG when each - strand call is taken to give the C of its CpG
-        (another strand convention) instead of its G; 0 without - strand calls.
+        (another strand convention) instead of its G; ``on_cg[0]`` without - strand calls (fits
+        of a sample's groups add up: a group of + strand calls only counts its calls as read).
     on_cytosine: calls (as read) on a cytosine of their strand, CG or not (``cpg_sites.on_cytosine``).
     """
 
@@ -101,7 +102,7 @@ def measure_fit(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> Of
     cytosines = on_cg[0] + int(on_cytosine(calls.subset(off_cg), ref_chrom[off_cg], reference).sum())
     minus = calls.strand == ON_G
     n_minus = int(minus.sum())
-    minus_on_c = 0
+    minus_on_c = on_cg[0]  # no - strand call to move: as read (a group's part of a sample's sum)
     if n_minus:
         moved = replace(calls, pos=calls.pos + minus)
         minus_on_c = int(locate_cpgs(moved, ref_chrom, reference)[1].sum())
