@@ -64,3 +64,37 @@ def test_genbank_accessions_meet_ucsc_ensembl_and_refseq_names():
     assert harmonise(["KI270728.1", "CM000687.1", "CM116119.1"], ["chr1", "chrY"]) == dict.fromkeys(
         ["KI270728.1", "CM000687.1", "CM116119.1"]
     )
+
+
+def test_t2t_chm13_accessions_meet_ucsc_names():
+    """T2T-CHM13v2.0 (UCSC hs1 names its sequences chr1..chrM; NCBI's GCF_009914755.1 RefSeq
+    annotation and GCA_009914755.4 FASTA name them by accession): RefSeq NC_060925.1 is chr1,
+    NC_060946.1 chr22, NC_060947.1/NC_060948.1 X/Y, the mitochondrion NC_012920.1 (rCRS);
+    GenBank CP068277.2 is chr1, counting down to CP068256.2 chr22, CP068255.2 X, CP086569.2 Y,
+    CP068254.1 the mitochondrion (NCBI's assembly report of T2T-CHM13v2.0)."""
+    ucsc = ["chr1", "chr2", "chr21", "chr22", "chrX", "chrY", "chrM"]
+    refseq = [
+        "NC_060925.1",
+        "NC_060926.1",
+        "NC_060945.1",
+        "NC_060946.1",
+        "NC_060947.1",
+        "NC_060948.1",
+        "NC_012920.1",
+    ]
+    genbank = [
+        "CP068277.2",
+        "CP068276.2",
+        "CP068257.2",
+        "CP068256.2",
+        "CP068255.2",
+        "CP086569.2",
+        "CP068254.1",
+    ]
+    assert harmonise(refseq, ucsc) == dict(zip(refseq, ucsc))
+    assert harmonise(genbank, ucsc) == dict(zip(genbank, ucsc))
+    assert harmonise(ucsc, genbank) == dict(zip(ucsc, genbank))
+    # the accessions around T2T's are not chromosomes of it
+    assert harmonise(["NC_060949.1", "CP068278.2", "CP068253.1"], ucsc) == dict.fromkeys(
+        ["NC_060949.1", "CP068278.2", "CP068253.1"]
+    )

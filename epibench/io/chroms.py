@@ -2,7 +2,8 @@
 
 UCSC (``chr1``, ``chrX``, ``chrM``), Ensembl (``1``, ``X``, ``MT``), NCBI RefSeq
 (``NC_000001.11``) and GenBank (``CM000663.2``, NCBI's GCA_ downloads) spellings of the same
-sequence are matched (the accessions of the human and mouse chromosomes, any version). An exact name match always wins; a name that matches no
+sequence are matched (the accessions of the human GRCh37/GRCh38, human T2T-CHM13v2.0 and mouse
+chromosomes, any version). An exact name match always wins; a name that matches no
 reference sequence, or two of them (a FASTA with both ``chrM`` and ``MT``), maps to None
 (the caller drops it and reports it). :func:`harmonisation_table` says, for every name of
 every input of a cohort, whether it was kept, renamed or dropped, and why.
@@ -32,6 +33,9 @@ _ACCESSION_CHROMOSOMES = {
     ("NC_", "000086"): "X",  # mouse X and Y
     ("NC_", "000087"): "Y",
     ("NC_", "005089"): "MT",  # mouse mitochondrion
+    **{("NC_", f"{60924 + n:06d}"): str(n) for n in range(1, 23)},  # T2T-CHM13v2.0 1-22: NC_060925 ...
+    ("NC_", "060947"): "X",
+    ("NC_", "060948"): "Y",
     # GenBank (INSDC)
     **{("CM", f"{662 + n:06d}"): str(n) for n in range(1, 23)},  # human 1-22: CM000663 ... CM000684
     ("CM", "000685"): "X",
@@ -41,6 +45,10 @@ _ACCESSION_CHROMOSOMES = {
     ("CM", "001013"): "X",
     ("CM", "001014"): "Y",
     ("AY", "172335"): "MT",  # mouse mitochondrion
+    **{("CP", f"{68278 - n:06d}"): str(n) for n in range(1, 23)},  # T2T-CHM13v2.0 1-22: CP068277 ... CP068256
+    ("CP", "068255"): "X",
+    ("CP", "086569"): "Y",
+    ("CP", "068254"): "MT",
 }
 
 
@@ -52,7 +60,7 @@ def _accession(name: str) -> str | None:
 
 def _key(name: str) -> str:
     """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT`` both ``MT``, a known RefSeq
-    or GenBank chromosome accession its chromosome (the human and mouse numbers do not overlap)."""
+    or GenBank chromosome accession its chromosome (the numbers of these assemblies do not overlap)."""
     chromosome = _accession(name)
     if chromosome is not None:
         return chromosome
