@@ -241,7 +241,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         ]
         if path and not Path(path).is_file()
     ]
-    missing = [entry + _url_hint(entry.split(": ", 1)[1]) for entry in missing]
+    missing = [entry + _missing_file_hint(entry.split(": ", 1)[1]) for entry in missing]
     if missing:
         raise ConfigError(
             "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing)
@@ -307,15 +307,25 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
             if not Path(path).is_file():
                 raise ConfigError(
                     f"sample {row['sample']}, column {column}: file {path!r} does not exist (or is not a file)"
-                    + _url_hint(path),
+                    + _missing_file_hint(path, sheet_path),
                     path=sheet_path,
                 )
 
 
-def _url_hint(path: str) -> str:
-    """For a path that is a URL (ENCODE and GEO files are often pasted so): what to do instead."""
+def _missing_file_hint(path: str, sheet_path: str | None = None) -> str:
+    """What a path that names no file likely meant: a URL (ENCODE and GEO files are often pasted
+    so), a ``~`` no shell expanded, or a path relative to the sample sheet's folder where
+    paths are read relative to the working directory."""
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", path):
         return " (a URL: download the file first, e.g. wget or curl, and give its local path)"
+    if path.startswith("~") and Path(path).expanduser().is_file():
+        return f" (no shell expands ~ here: write {str(Path(path).expanduser())!r})"
+    beside_sheet = Path(sheet_path).parent / path if sheet_path and not Path(path).is_absolute() else None
+    if beside_sheet is not None and beside_sheet.is_file():
+        return (
+            f" in the working directory {str(Path.cwd())!r}; relative paths are read from there, not from the "
+            f"sheet's folder: write {shown_path(beside_sheet)!r}"
+        )
     return ""
 
 

@@ -169,6 +169,34 @@ def test_a_url_in_the_sheet_or_config_is_named_with_what_to_do(cohort):
         cohort_config.setup(config)
 
 
+def test_a_path_relative_to_the_sheet_or_with_a_tilde_is_named_with_what_to_write(
+    cohort, tmp_path, monkeypatch
+):
+    """Sheet paths are read from the working directory (as Snakemake does); a path that names a file
+    only beside the sheet, or only once ~ is expanded, gets the path to write instead."""
+    folder = tmp_path / "cohorts" / "liver"
+    folder.mkdir(parents=True)
+    (folder / "liver1.bed").write_text("x\n")
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace(str(sheet.parent / "a.bed"), "liver1.bed"))
+    moved = folder / "samples.tsv"
+    sheet.rename(moved)
+    monkeypatch.chdir(tmp_path)
+    config = copy.deepcopy(cohort) | {"samples": "cohorts/liver/samples.tsv"}
+    with pytest.raises(ConfigError, match=r"column methylation: file 'liver1.bed' does not exist") as info:
+        cohort_config.setup(config)
+    assert (
+        "relative paths are read from there, not from the sheet's folder: write 'cohorts/liver/liver1.bed'"
+        in str(info.value)
+    )
+    monkeypatch.setenv("HOME", str(folder))
+    moved.write_text(moved.read_text().replace("\tliver1.bed\t", "\t~/liver1.bed\t"))
+    with pytest.raises(
+        ConfigError, match=r"file '~/liver1.bed' does not exist .*no shell expands ~ here: write '"
+    ):
+        cohort_config.setup(config)
+
+
 def test_a_mark_a_sample_lacks_is_an_empty_cell(cohort):
     """Cohorts with incomplete mark panels: an empty cell is that sample's missing mark; a sample to
     predict needs one mark at least, and a mark no sample has is left out of 'marks'."""
