@@ -151,7 +151,8 @@ def classify_with_bedtools(reference, gtf, enhancers, tmp_dir) -> np.ndarray:
     import pandas as pd
     import pybedtools
 
-    from epibench.io.regions import read_bed_intervals, transcripts_from_gtf
+    from epibench.io.gene_models import transcripts_from_gtf
+    from epibench.io.regions import read_bed_intervals
     from epibench.codes import REGION_CLASSES
 
     pybedtools.helpers.set_tempdir(str(tmp_dir))
@@ -206,7 +207,8 @@ def _child(argv: list[str]) -> None:
         m["n_cpgs"] = len(table)
         m["per_class"] = table["region"].value_counts().sort_index().tolist()
     elif kind == "stages":
-        from epibench.io.regions import read_bed_intervals, transcripts_from_gtf
+        from epibench.io.gene_models import transcripts_from_gtf
+    from epibench.io.regions import read_bed_intervals
 
         m = {}
         for name, fn in (

@@ -15,7 +15,7 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.io.gene_tables import gene_table_layout
-from epibench.io.regions import transcripts_from_gtf
+from epibench.io.gene_models import transcripts_from_gtf
 
 REAL = Path(__file__).parent / "data" / "real_formats"
 BED12 = REAL / "genomation_chr21.refseq.hg19.bed"

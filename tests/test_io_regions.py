@@ -1,4 +1,4 @@
-"""Region annotation (epibench.io.regions): transcripts from GTF, CpG classes by priority."""
+"""Region annotation (epibench.io.regions, GTF reading in epibench.io.gene_models): transcripts from GTF, CpG classes by priority."""
 
 import gzip
 import os
@@ -10,7 +10,8 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.io.reference import Reference, write_reference_index
-from epibench.io.regions import annotate_regions, transcripts_from_gtf, write_regions
+from epibench.io.gene_models import transcripts_from_gtf
+from epibench.io.regions import annotate_regions, write_regions
 from epibench.codes import REGION_CLASSES
 
 GENCODE = os.path.join(os.path.dirname(__file__), "data", "gencode_human.gtf.gz")

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from epibench.errors import InputError
-from epibench.io.regions import annotate_regions, transcripts_from_gtf
+from epibench.io.gene_models import transcripts_from_gtf
+from epibench.io.regions import annotate_regions
 from small_reference import make_reference
 
 GFF3 = Path(__file__).parent / "data" / "real_formats" / "gencode_v28_chr1_excerpt.gff3"

@@ -1,6 +1,6 @@
 """Gene models as BED12 or UCSC genePred tables -> transcript spans (what ``regions`` reads of a GTF).
 
-Besides GTF and GFF3 (epibench.io.regions), labs keep gene models as
+Besides GTF and GFF3 (epibench.io.gene_models), labs keep gene models as
 
 - BED12 (RSeQC's ``hg38_RefSeq.bed``, a UCSC gene track saved as BED; BED6 of genes too):
   chrom, start, end, name, score, strand, ...;

@@ -23,8 +23,8 @@ import numpy as np
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
-from epibench.io.regions import COORDINATE, read_bed_intervals
-from epibench.io.textfile import iter_lines
+from epibench.io.regions import read_bed_intervals
+from epibench.io.textfile import COORDINATE, iter_lines
 
 TAD_CHANNEL = "tad_boundary_distance"
 LOOP_CHANNEL = "loop_anchor_distance"

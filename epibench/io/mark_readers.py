@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.regions import COORDINATE
-from epibench.io.textfile import alignment_format, is_number, iter_lines, open_binary
+from epibench.io.textfile import COORDINATE, alignment_format, is_number, iter_lines, open_binary
 from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")

@@ -46,7 +46,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -54,10 +53,10 @@ import pybedtools
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
-from epibench.io.gene_tables import TRANSCRIPT_COLUMNS, gene_table_layout, read_gene_table
+from epibench.io.gene_models import read_gene_models
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
-from epibench.io.textfile import iter_lines
+from epibench.io.textfile import COORDINATE, iter_lines
 from epibench.codes import REGION_CLASSES
 
 log = logging.getLogger(__name__)
@@ -65,23 +64,7 @@ log = logging.getLogger(__name__)
 REGION_COLUMNS = ("chrom", "pos", "region")  # always present, written first
 FLAG_COLUMNS = ("cgi", "shore", "blacklisted")  # bool, present when their BED is given
 DEFAULT_SHORE_BP = 2000
-_ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
-_GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
-_GFF3_KEY = re.compile(r"\s*[^\s=;]+=")  # GFF3 attributes: key=value;
-# GFF3 features that are parts of a transcript, never a transcript themselves
-_TRANSCRIPT_PARTS = {
-    "CDS",
-    "UTR",
-    "five_prime_UTR",
-    "three_prime_UTR",
-    "start_codon",
-    "stop_codon",
-    "stop_codon_redefined_as_selenocysteine",
-}
 _BED_HEADER = re.compile(r"(track|browser)\b|#")
-# a BED/GTF coordinate: decimal digits, at most 18 (far beyond any sequence, and within int64
-# with room to spare, so that promoter arithmetic and bedtools cannot overflow)
-COORDINATE = re.compile(r"[0-9]{1,18}")
 _BIN_HEADER = re.compile(r"#\s*bin\s+chrom\b", re.IGNORECASE)
 # ENCODE cCRE classes (registry V2 to V4, combined with commas: "pELS,CTCF-bound"), and the enhancer-like ones
 CCRE_CLASSES = {
@@ -119,141 +102,6 @@ class RegionAnnotation:
     input_chroms: dict[str, list[str]] = field(default_factory=dict)
 
 
-def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
-    """Transcripts of a GTF or GFF3 (gzip or plain) as 0-based half-open spans; a BED12 or UCSC
-    genePred/refFlat table (epibench.io.gene_tables) gives one transcript per row.
-
-    GTF: the ``transcript`` rows; a GTF with exon rows only (UCSC refGene) gets each
-    transcript's span from its exons grouped by ``transcript_id``. GFF3 (a ``##gff-version 3``
-    line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq): the transcripts are the rows
-    that exons name as their ``Parent`` (``transcript``, ``mRNA``, ``lnc_RNA``, ...: whatever the
-    feature), each with its own span and its own ``Parent`` as gene; an exon's parent without a
-    row of its own is spanned by its exons; a ``##FASTA`` section ends the features. Exons of one
-    transcript id on several chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt
-    contigs) make one transcript per chromosome and strand. Returns a DataFrame (chrom, start,
-    end, strand, gene_id, transcript_id), one row per transcript.
-    """
-    return _read_gtf(gtf_path)[0]
-
-
-def _read_gtf(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
-    """:func:`transcripts_from_gtf`'s table, and the distinct sequence names of all GTF rows (file order)."""
-    layout = gene_table_layout(gtf_path)
-    if layout is not None:  # BED12 or a UCSC genePred table (epibench.io.gene_tables)
-        return read_gene_table(gtf_path, layout)
-    rows: dict[str, list[tuple]] = {"transcript": [], "exon": []}
-    seqnames: dict[str, None] = {}
-    gff3 = None  # decided by a ##gff-version line or the first row's attributes
-    parents: dict[str, tuple] = {}  # GFF3: ID -> its row as a transcript, for rows above exons
-    for number, text in iter_lines(gtf_path):
-        if text.startswith("##FASTA"):  # GFF3: sequences follow, no more features
-            break
-        if not text.strip() or text.startswith("#"):
-            if gff3 is None and text.startswith("##gff-version 3"):
-                gff3 = True
-            continue
-        fields = text.split("\t")
-        if len(fields) != 9:
-            raise InputError(
-                f"a GTF row has 9 tab-separated columns, found {len(fields)} (gene models are read from a "
-                "GTF, a GFF3, a BED6-12 or a UCSC genePred/refFlat table)",
-                gtf_path,
-                number,
-            )
-        seqnames[fields[0]] = None
-        if gff3 is None:
-            gff3 = bool(_GFF3_KEY.match(fields[8])) and not _GTF_KEY.match(fields[8])
-        if gff3:
-            rows["exon"] += _gff3_exons(gtf_path, number, fields, parents)
-        elif fields[2] in rows:
-            rows[fields[2]].append(_gtf_row(gtf_path, number, fields))
-    if gff3:
-        rows = _gff3_transcripts(rows["exon"], parents)
-    feature = "transcript" if rows["transcript"] else "exon"
-    if not rows[feature]:
-        raise InputError("no transcript or exon rows in the GTF", path=gtf_path)
-    table = pd.DataFrame(rows[feature], columns=[*TRANSCRIPT_COLUMNS, "line"])
-    if feature == "exon":
-        table = _spans_from_exons(table)
-    elif gff3 and rows["exon"]:  # exons of parents without a row of their own
-        table = pd.concat([table, _spans_from_exons(pd.DataFrame(rows["exon"], columns=table.columns))])
-    return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
-
-
-def _span(gtf_path, number: int, fields: list[str]) -> tuple[str, int, int, str]:
-    """A GTF/GFF3 row's chrom, 0-based start, end and strand, checked."""
-    chrom, _, _, start, end, _, strand, _, _ = fields
-    if (
-        not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end))
-        or int(start) < 1
-        or int(end) < int(start)
-    ):
-        raise InputError(
-            f"start/end must be integers (at most 18 digits) with 1 <= start <= end: {start!r}, {end!r}",
-            gtf_path,
-            number,
-        )
-    if strand not in {"+", "-", "."}:
-        raise InputError(f"strand must be +, - or ., found {strand!r}", gtf_path, number)
-    return chrom, int(start) - 1, int(end), strand
-
-
-def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
-    """(chrom, start, end, strand, gene_id, transcript_id, line) of a GTF transcript or exon row."""
-    ids = {key: pattern.search(fields[8]) for key, pattern in _ATTRIBUTE.items()}
-    if ids["transcript_id"] is None:
-        raise InputError(f"{fields[2]} row without a transcript_id attribute", gtf_path, number)
-    gene_id = ids["gene_id"].group(1) if ids["gene_id"] else ""
-    return *_span(gtf_path, number, fields), gene_id, ids["transcript_id"].group(1), number
-
-
-def _gff3_exons(gtf_path, number: int, fields: list[str], parents: dict[str, tuple]) -> list[tuple]:
-    """A GFF3 row. An exon gives one (chrom, start, end, strand, "", transcript_id, line) per
-    transcript of its ``Parent`` (comma-separated, %-escaped); a row of another feature with an ID,
-    other than a part of a transcript (CDS, UTR, codon), is kept in ``parents`` as
-    (chrom, start, end, strand, its Parent, its ID, line) in case exons name it."""
-    if fields[2] in _TRANSCRIPT_PARTS:
-        return []
-    attributes = dict(part.strip().split("=", 1) for part in fields[8].split(";") if "=" in part)
-    parent = [unquote(p) for p in attributes.get("Parent", "").split(",") if p]
-    if fields[2] == "exon":
-        if not parent:
-            raise InputError("GFF3 exon row without a Parent attribute", gtf_path, number)
-        span = _span(gtf_path, number, fields)
-        return [(*span, "", transcript, number) for transcript in parent]
-    if "ID" in attributes:
-        row_id = unquote(attributes["ID"])
-        parents[row_id] = (*_span(gtf_path, number, fields), parent[0] if parent else "", row_id, number)
-    return []
-
-
-def _gff3_transcripts(exons: list[tuple], parents: dict[str, tuple]) -> dict[str, list[tuple]]:
-    """The GFF3's transcripts (the rows exons name as Parent) and the exons of parents without a row,
-    as ``_read_gtf``'s ``rows``."""
-    named = dict.fromkeys(exon[5] for exon in exons)
-    return {
-        "transcript": [parents[name] for name in named if name in parents],
-        "exon": [exon for exon in exons if exon[5] not in parents],
-    }
-
-
-def _spans_from_exons(exons: pd.DataFrame) -> pd.DataFrame:
-    """One span per transcript id, chromosome and strand, from its exons."""
-    spans = exons.groupby(["transcript_id", "chrom", "strand"], sort=False).agg(
-        start=("start", "min"), end=("end", "max"), gene_id=("gene_id", "first")
-    )
-    spans = spans.reset_index()
-    split = spans["transcript_id"].duplicated(keep=False)
-    if split.any():
-        log.info(
-            "%d transcript ids have exons on several chromosomes or strands (copies such as the PAR's): "
-            "one transcript for each, e.g. %s",
-            spans.loc[split, "transcript_id"].nunique(),
-            spans.loc[split, "transcript_id"].iloc[0],
-        )
-    return spans
-
-
 def annotate_regions(*args, **kwargs) -> pd.DataFrame:
     """The region table alone: ``annotate_regions_with_report(...).table`` (same arguments)."""
     return annotate_regions_with_report(*args, **kwargs).table
@@ -284,7 +132,7 @@ def annotate_regions_with_report(
         raise ValueError("promoter_upstream must be >= 0 and promoter_downstream >= 1")
     if shore_bp < 0:
         raise ValueError("shore_bp must be >= 0")
-    transcripts_in_file, gtf_names = _read_gtf(gtf)
+    transcripts_in_file, gtf_names = read_gene_models(gtf)
     input_chroms = {"gtf": gtf_names}
     transcripts = _on_reference(transcripts_in_file, reference, "gtf", gtf)
     if transcripts.empty:

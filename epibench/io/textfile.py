@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from typing import BinaryIO
 
 from epibench.errors import InputError
 
+# a BED/GTF coordinate: decimal digits, at most 18 (far beyond any sequence, and within int64
+# with room to spare, so that promoter arithmetic and bedtools cannot overflow)
+COORDINATE = re.compile(r"[0-9]{1,18}")
 GZIP_MAGIC = b"\x1f\x8b"
 # Errors Python's gzip module raises on a damaged or truncated stream.
 GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)

@@ -1,0 +1,250 @@
+"""Gene models -> transcript spans: GTF and GFF3 here, BED12 and UCSC tables in ``gene_tables``.
+
+What the region classes need of a gene model is each transcript's span and strand (the promoter
+lies at its TSS, the gene body under the span). Read from:
+
+- GTF: the ``transcript`` rows, and the transcripts of exon rows (by ``transcript_id``) that
+  have no transcript row (all of them in UCSC refGene's exon-only GTFs), spanned by their exons.
+  AUGUSTUS and BRAKER write transcript rows with a bare id (``g1.t1``, no ``transcript_id
+  "..."``): those rows are skipped, their exons span them.
+- GFF3 (a ``##gff-version 3`` line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq,
+  AUGUSTUS): the transcripts are the rows that exons name as their ``Parent`` (``transcript``,
+  ``mRNA``, ``lnc_RNA``, ...: whatever the feature), each with its own span and its own
+  ``Parent`` as gene; an exon's parent without a row of its own is spanned by its exons; a
+  ``##FASTA`` section ends the features.
+
+A file without any exon row (AUGUSTUS's default output) has its CDS, UTR and codon rows stand in
+for exons (the transcript rows they name, or their spans). Exons of one transcript id on several
+chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript
+per chromosome and strand. Coordinates are 1-based inclusive in the file, 0-based half-open in
+the table.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from urllib.parse import unquote
+
+import pandas as pd
+
+from epibench.errors import InputError
+from epibench.io.gene_tables import TRANSCRIPT_COLUMNS, gene_table_layout, read_gene_table
+from epibench.io.textfile import COORDINATE, iter_lines
+
+log = logging.getLogger(__name__)
+
+_ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
+_BARE_ID = re.compile(r"\s*([^\s;\"=]+)\s*;?\s*")  # AUGUSTUS's gene and transcript rows: g1.t1
+_GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
+_GFF3_KEY = re.compile(r"\s*[^\s=;]+=")  # GFF3 attributes: key=value;
+# GFF3 features that are parts of a transcript, never a transcript themselves
+_TRANSCRIPT_PARTS = {
+    "CDS",
+    "UTR",
+    "five_prime_UTR",
+    "three_prime_UTR",
+    "start_codon",
+    "stop_codon",
+    "stop_codon_redefined_as_selenocysteine",
+}
+
+
+def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
+    """Transcripts of a GTF or GFF3 (gzip or plain; module docstring) as 0-based half-open spans; a
+    BED12 or UCSC genePred/refFlat table (epibench.io.gene_tables) gives one transcript per row.
+    Returns a DataFrame (chrom, start, end, strand, gene_id, transcript_id), one row per transcript.
+    """
+    return read_gene_models(gtf_path)[0]
+
+
+def read_gene_models(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`transcripts_from_gtf`'s table, and the distinct sequence names of all rows (file order)."""
+    layout = gene_table_layout(gtf_path)
+    if layout is not None:  # BED12 or a UCSC genePred table (epibench.io.gene_tables)
+        return read_gene_table(gtf_path, layout)
+    rows = _Rows()
+    seqnames: dict[str, None] = {}
+    gff3 = None  # decided by a ##gff-version line or the first row's attributes
+    for number, text in iter_lines(gtf_path):
+        if text.startswith("##FASTA"):  # GFF3: sequences follow, no more features
+            break
+        if not text.strip() or text.startswith("#"):
+            if gff3 is None and text.startswith("##gff-version 3"):
+                gff3 = True
+            continue
+        fields = text.split("\t")
+        if len(fields) != 9:
+            raise InputError(
+                f"a GTF row has 9 tab-separated columns, found {len(fields)} (gene models are read from a "
+                "GTF, a GFF3, a BED6-12 or a UCSC genePred/refFlat table)",
+                gtf_path,
+                number,
+            )
+        seqnames[fields[0]] = None
+        if gff3 is None:
+            gff3 = bool(_GFF3_KEY.match(fields[8])) and not _GTF_KEY.match(fields[8])
+        (rows.add_gff3 if gff3 else rows.add_gtf)(gtf_path, number, fields)
+    table = rows.gff3_table(gtf_path) if gff3 else rows.gtf_table(gtf_path)
+    return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
+
+
+class _Rows:
+    """What ``read_gene_models`` keeps of the rows, each as (chrom, start, end, strand, gene_id,
+    transcript_id, line): transcripts (GTF transcript rows), exons, and, until the first exon
+    row, the parts of transcripts (CDS, UTR, codon rows) that stand in for exons in a file without
+    any; GFF3: every row with an ID other than a transcript part waits in ``parents`` for exons
+    naming it as Parent."""
+
+    def __init__(self):
+        self.transcripts: list[tuple] = []
+        self.exons: list[tuple] = []
+        self.parts: list[tuple] = []
+        self.parents: dict[str, tuple] = {}
+        self.n_bare = 0  # GTF transcript rows with a bare id (AUGUSTUS), skipped
+
+    def add_exons(self, exons: list[tuple]) -> None:
+        self.exons += exons
+        self.parts.clear()
+
+    def add_parts(self, parts: list[tuple]) -> None:
+        if not self.exons:
+            self.parts += parts
+
+    def exons_or_parts(self) -> list[tuple]:
+        """The exons, or in a file without any the parts (logged)."""
+        if not self.exons and self.parts:
+            log.info(
+                "no exon rows: %d CDS, UTR and codon rows span their transcripts instead", len(self.parts)
+            )
+        return self.exons or self.parts
+
+    def table(self, gtf_path, transcripts: list[tuple], ids: set[str]) -> pd.DataFrame:
+        """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of the exons
+        (or parts) whose id is not among ``ids``, spanned by those."""
+        exons = self.exons_or_parts()
+        if not transcripts and not exons:
+            raise InputError(
+                "no transcript or exon rows in the gene models (nor CDS or UTR rows to span them)",
+                path=gtf_path,
+            )
+        orphans = [exon for exon in exons if exon[5] not in ids]
+        frames = [_frame(transcripts)] if transcripts else []
+        return pd.concat(frames + ([_spans_from_exons(_frame(orphans))] if orphans else []))
+
+    # --- GTF ---------------------------------------------------------------------------------
+
+    def add_gtf(self, gtf_path, number: int, fields: list[str]) -> None:
+        feature = fields[2]
+        if feature == "exon":
+            self.add_exons([_gtf_row(gtf_path, number, fields)])
+        elif feature == "transcript":
+            if _ATTRIBUTE["transcript_id"].search(fields[8]) is None and _BARE_ID.fullmatch(fields[8]):
+                _span(gtf_path, number, fields)  # checked all the same
+                self.n_bare += 1  # AUGUSTUS: its exons or parts carry the transcript_id
+            else:
+                self.transcripts.append(_gtf_row(gtf_path, number, fields))
+        elif feature != "gene" and not self.exons and _ATTRIBUTE["transcript_id"].search(fields[8]):
+            self.add_parts([_gtf_row(gtf_path, number, fields)])
+
+    def gtf_table(self, gtf_path) -> pd.DataFrame:
+        if self.n_bare:
+            log.info(
+                "%d transcript rows without a transcript_id (a bare id, as AUGUSTUS writes them) skipped: "
+                "their exons span those transcripts",
+                self.n_bare,
+            )
+        return self.table(gtf_path, self.transcripts, {row[5] for row in self.transcripts})
+
+    # --- GFF3 --------------------------------------------------------------------------------
+
+    def add_gff3(self, gtf_path, number: int, fields: list[str]) -> None:
+        """A GFF3 row: an exon gives one exon per transcript of its ``Parent`` (comma-separated,
+        %-escaped); a row of another feature with an ID, other than a part of a transcript (CDS,
+        UTR, codon), is kept in ``parents`` in case exons name it."""
+        feature = fields[2]
+        if feature == "exon":
+            self.add_exons(_gff3_parts(gtf_path, number, fields))
+        elif feature in _TRANSCRIPT_PARTS:
+            if not self.exons and "Parent=" in fields[8]:
+                self.add_parts(_gff3_parts(gtf_path, number, fields))
+        else:
+            attributes = _gff3_attributes(fields)
+            if "ID" in attributes:
+                row_id = unquote(attributes["ID"])
+                parent = _gff3_parents(attributes)
+                span = _span(gtf_path, number, fields)
+                self.parents[row_id] = (*span, parent[0] if parent else "", row_id, number)
+
+    def gff3_table(self, gtf_path) -> pd.DataFrame:
+        named = dict.fromkeys(exon[5] for exon in self.exons_or_parts())
+        transcripts = [self.parents[name] for name in named if name in self.parents]
+        return self.table(gtf_path, transcripts, set(named) & set(self.parents))
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[*TRANSCRIPT_COLUMNS, "line"])
+
+
+def _span(gtf_path, number: int, fields: list[str]) -> tuple[str, int, int, str]:
+    """A GTF/GFF3 row's chrom, 0-based start, end and strand, checked."""
+    chrom, _, _, start, end, _, strand, _, _ = fields
+    if (
+        not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end))
+        or int(start) < 1
+        or int(end) < int(start)
+    ):
+        raise InputError(
+            f"start/end must be integers (at most 18 digits) with 1 <= start <= end: {start!r}, {end!r}",
+            gtf_path,
+            number,
+        )
+    if strand not in {"+", "-", "."}:
+        raise InputError(f"strand must be +, - or ., found {strand!r}", gtf_path, number)
+    return chrom, int(start) - 1, int(end), strand
+
+
+def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
+    """(chrom, start, end, strand, gene_id, transcript_id, line) of a GTF transcript, exon or CDS row."""
+    ids = {key: pattern.search(fields[8]) for key, pattern in _ATTRIBUTE.items()}
+    if ids["transcript_id"] is None:
+        raise InputError(f"{fields[2]} row without a transcript_id attribute", gtf_path, number)
+    gene_id = ids["gene_id"].group(1) if ids["gene_id"] else ""
+    return *_span(gtf_path, number, fields), gene_id, ids["transcript_id"].group(1), number
+
+
+def _gff3_attributes(fields: list[str]) -> dict[str, str]:
+    return dict(part.strip().split("=", 1) for part in fields[8].split(";") if "=" in part)
+
+
+def _gff3_parents(attributes: dict[str, str]) -> list[str]:
+    """The ``Parent`` ids of a GFF3 row (comma-separated, %-escaped)."""
+    return [unquote(p) for p in attributes.get("Parent", "").split(",") if p]
+
+
+def _gff3_parts(gtf_path, number: int, fields: list[str]) -> list[tuple]:
+    """A GFF3 exon (or CDS) row as (chrom, start, end, strand, "", transcript_id, line), one per
+    transcript of its ``Parent``."""
+    parent = _gff3_parents(_gff3_attributes(fields))
+    if not parent:
+        raise InputError(f"GFF3 {fields[2]} row without a Parent attribute", gtf_path, number)
+    span = _span(gtf_path, number, fields)
+    return [(*span, "", transcript, number) for transcript in parent]
+
+
+def _spans_from_exons(exons: pd.DataFrame) -> pd.DataFrame:
+    """One span per transcript id, chromosome and strand, from its exons."""
+    spans = exons.groupby(["transcript_id", "chrom", "strand"], sort=False).agg(
+        start=("start", "min"), end=("end", "max"), gene_id=("gene_id", "first")
+    )
+    spans = spans.reset_index()
+    split = spans["transcript_id"].duplicated(keep=False)
+    if split.any():
+        log.info(
+            "%d transcript ids have exons on several chromosomes or strands (copies such as the PAR's): "
+            "one transcript for each, e.g. %s",
+            spans.loc[split, "transcript_id"].nunique(),
+            spans.loc[split, "transcript_id"].iloc[0],
+        )
+    return spans

@@ -1,0 +1,123 @@
+"""Gene models of non-model organisms (epibench.io.gene_models): AUGUSTUS and BRAKER GTFs, whose
+transcript rows carry a bare id, and files without exon rows, read on real files
+(tests/data/README.md: BRAKER's test outputs, GENCODE's GFF3); the expected spans are computed
+here from the files' own rows with plain Python."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from epibench.errors import InputError
+from epibench.io.gene_models import transcripts_from_gtf
+
+REAL = Path(__file__).parent / "data" / "real_formats"
+AUGUSTUS = REAL / "braker_test1_augustus.hints.gtf.gz"
+BRAKER_2021 = REAL / "braker_2021_test1_braker.gtf.gz"
+GENCODE_GFF3 = REAL / "gencode_v28_chr1_excerpt.gff3"
+
+
+def rows_of(path: Path) -> list[list[str]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as fh:
+        return [line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#")]
+
+
+def spans_by_id(rows: list[list[str]], features: set[str]) -> dict[str, tuple]:
+    """transcript_id -> (chrom, 0-based start, end, strand) spanned by its rows of ``features``."""
+    parts = defaultdict(list)
+    for f in rows:
+        found = re.search(r'transcript_id "([^"]*)"', f[8])
+        if f[2] in features and found:
+            parts[found.group(1)].append((f[0], int(f[3]) - 1, int(f[4]), f[6]))
+    return {
+        tid: (p[0][0], min(s for _, s, _, _ in p), max(e for _, _, e, _ in p), p[0][3])
+        for tid, p in parts.items()
+    }
+
+
+def got_spans(path: Path) -> dict[str, tuple]:
+    table = transcripts_from_gtf(path)
+    assert not table["transcript_id"].duplicated().any()
+    return {r.transcript_id: (r.chrom, r.start, r.end, r.strand) for r in table.itertuples()}
+
+
+def test_an_augustus_gtf_gives_its_transcripts_as_their_bare_rows_span_them():
+    """AUGUSTUS writes 'X4 AUGUSTUS transcript 852 1314 0.95 + . g1.t1': the row is skipped, the
+    exons of transcript_id "g1.t1" span the transcript, as the bare row does, except for genes
+    cut by a contig's end (no start or stop codon), whose bare row reaches the cut."""
+    rows = rows_of(AUGUSTUS)
+    bare = {f[8]: (f[0], int(f[3]) - 1, int(f[4]), f[6]) for f in rows if f[2] == "transcript"}
+    assert len(bare) == 269 and all(" " not in name for name in bare)
+    got = got_spans(AUGUSTUS)
+    assert got == spans_by_id(rows, {"exon"}) and set(got) == set(bare)
+    codons = defaultdict(set)
+    for f in rows:
+        if f[2] in ("start_codon", "stop_codon"):
+            codons[re.search(r'transcript_id "([^"]*)"', f[8]).group(1)].add(f[2])
+    differing = [tid for tid in got if got[tid] != bare[tid]]
+    assert 0 < len(differing) < 5 and all(len(codons[tid]) < 2 for tid in differing)
+
+
+def test_a_merged_braker_gtf_with_other_ids_on_its_exons_is_spanned_by_its_exons():
+    """BRAKER 2021's braker.gtf: bare rows 'g148.t1', exons of 'file_1_file_1_g148.t1', and more
+    transcript ids than transcript rows: every exon transcript id is one transcript."""
+    rows = rows_of(BRAKER_2021)
+    want = spans_by_id(rows, {"exon"})
+    assert len(want) == 296 > sum(f[2] == "transcript" for f in rows)
+    assert got_spans(BRAKER_2021) == want
+
+
+def test_without_exon_rows_cds_and_codon_rows_span_the_transcripts(tmp_path):
+    """The AUGUSTUS file with its exon rows taken out: its CDS, intron and start/stop codon rows
+    span each transcript."""
+    rows = rows_of(AUGUSTUS)
+    path = tmp_path / "no_exons.gtf"
+    path.write_text("".join("\t".join(f) + "\n" for f in rows if f[2] != "exon"))
+    want = spans_by_id(rows, {"CDS", "intron", "start_codon", "stop_codon"})
+    assert len(want) == 269 and got_spans(path) == want
+
+
+def test_a_gtf_with_transcript_rows_for_some_transcripts_only_keeps_the_others_from_their_exons(tmp_path):
+    """A transcript row's own span wins; a transcript with exons and no row of its own is not lost."""
+    rows = rows_of(AUGUSTUS)
+    exons = [f for f in rows if f[2] == "exon"]
+    first, second = exons[0], next(f for f in exons if f[8] != exons[0][8])
+    tid = re.search(r'transcript_id "([^"]*)"', first[8]).group(1)
+    own_row = [first[0], "test", "transcript", "100", "90000", ".", first[6], ".", first[8]]
+    path = tmp_path / "mixed.gtf"
+    path.write_text("".join("\t".join(f) + "\n" for f in [own_row, first, second]))
+    got = got_spans(path)
+    assert got[tid] == (first[0], 99, 90000, first[6])
+    other = re.search(r'transcript_id "([^"]*)"', second[8]).group(1)
+    assert got[other] == (second[0], int(second[3]) - 1, int(second[4]), second[6])
+
+
+def test_a_gff3_without_exon_rows_takes_the_transcripts_its_cds_and_utr_rows_name(tmp_path):
+    """GENCODE's GFF3 with its exons taken out: the coding transcripts (Parent of CDS, UTR and
+    codon rows) keep the spans of their own rows; the non-coding ones, with exons only, are gone."""
+    text = GENCODE_GFF3.read_text().splitlines()
+    path = tmp_path / "no_exons.gff3"
+    path.write_text("\n".join(line for line in text if line.split("\t")[2:3] != ["exon"]) + "\n")
+    rows = rows_of(GENCODE_GFF3)
+    parts = {"CDS", "five_prime_UTR", "three_prime_UTR", "start_codon", "stop_codon", "UTR"}
+    coding = {re.search(r"Parent=([^;]*)", f[8]).group(1) for f in rows if f[2] in parts}
+    transcripts = {
+        re.search(r"ID=([^;]*)", f[8]).group(1): (f[0], int(f[3]) - 1, int(f[4]), f[6])
+        for f in rows
+        if f[2] == "transcript"
+    }
+    assert coding and coding < set(transcripts)
+    assert got_spans(path) == {tid: transcripts[tid] for tid in coding}
+
+
+def test_a_gtf_of_gene_rows_only_is_refused_by_name(tmp_path):
+    rows = rows_of(AUGUSTUS)
+    path = tmp_path / "genes.gtf"
+    path.write_text("".join("\t".join(f) + "\n" for f in rows if f[2] == "gene"))
+    with pytest.raises(InputError, match="no transcript or exon rows"):
+        transcripts_from_gtf(path)
