@@ -2,6 +2,8 @@
 
 import gzip
 import json
+import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -278,6 +280,25 @@ def split_outputs(path, reference, groups, out_dir, **settings):
     tables = {group: f.read().to_pandas() for group, f in files.items()}
     layouts = {group: json.loads(f.metadata.metadata[b"epibench.calls"]) for group, f in files.items()}
     return qc, tables, layouts
+
+
+def test_the_split_reports_rows_read_as_it_goes(tmp_path, genome, monkeypatch, caplog):
+    """Every block past the progress interval (0 s here) logs the rows read so far, up to all."""
+    monkeypatch.setattr("epibench.progress.EVERY_S", 0.0)
+    reference, seqs = genome
+    lines = encode_lines(stranded_calls(seqs, np.random.default_rng(2)))
+    path = tmp_path / "s.bed"
+    path.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.INFO, logger="epibench"):
+        split_calls(
+            path, reference, {"all": ["chrA", "chrB", "chrM"]}, tmp_path / "calls", block_bytes=1 << 16
+        )
+    counts = [
+        int(m.group(1).replace(",", ""))
+        for r in caplog.records
+        if (m := re.search(r"([\d,]+) rows read", r.getMessage()))
+    ]
+    assert len(counts) > 3 and counts == sorted(counts) and counts[-1] == len(lines)
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

@@ -44,11 +44,11 @@ from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
 from epibench.io.mark_readers import KINDS, NOT_GIVEN, PEAK_KINDS, interval_chunks, line_records, track_kind
 from epibench.io.tracks import is_bigwig
+from epibench.progress import ProgressLog
 
 log = logging.getLogger(__name__)
 
 _ENTRIES_PER_CALL = 1 << 20  # intervals handed to pyBigWig at a time (as Python lists)
-_CHUNKS_PER_PROGRESS_LINE = 16  # a log line every ~16 M intervals read
 
 
 def needs_conversion(path: str | os.PathLike) -> bool:
@@ -75,10 +75,10 @@ def write_mark_bigwig(
     if kind not in KINDS:
         raise InputError(f"unknown mark track kind {kind!r}: one of {', '.join(KINDS)} or auto", path=path)
     kept = _KeptIntervals(path, kind, lengths)
-    for i, chunk in enumerate(interval_chunks(path, kind), start=1):
+    progress = ProgressLog(log)
+    for chunk in interval_chunks(path, kind):
         kept.add(chunk)
-        if i % _CHUNKS_PER_PROGRESS_LINE == 0:
-            log.info("%s: %s intervals read", path, f"{kept.n_intervals:,}")
+        progress("%s: %s intervals read", path, f"{kept.n_intervals:,}")
     if not kept.n_on_reference:
         names = ", ".join(map(str, list(kept.dropped)[:5]))
         raise InputError(

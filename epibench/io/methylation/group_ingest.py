@@ -25,6 +25,7 @@ counts and number of data rows, as JSON.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -52,6 +53,9 @@ from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, re
 from epibench.io.methylation.offsets import SHIFTS, OffsetFit, fit_diagnosis, measure_fit
 from epibench.io.methylation.columns import BLOCK_BYTES, Labels, Source
 from epibench.io.reference import Reference
+from epibench.progress import ProgressLog
+
+log = logging.getLogger(__name__)
 
 MIN_CALLS_TO_JUDGE = 1000
 _META_KEY = b"epibench.calls"
@@ -100,9 +104,11 @@ def split_calls(
     n_calls = n_rows = base = 0
     ends = np.zeros(len(reference.chroms), dtype=np.int64)
     with atomic_dir(out_dir) as tmp, _GroupWriters(tmp, list(groups), reference) as writers:
+        progress = ProgressLog(log)
         for calls in read_call_parts(source, coverage_path, block_bytes):
             reader_qc = add_qc(reader_qc, calls.qc)
             n_rows += calls.n_rows
+            progress("%s: %s rows read", source.path, f"{n_rows:,}")
             base = calls.base
             calls, ref_chrom, part_qc = keep_on_reference(calls, reference)
             qc = add_qc(qc, part_qc)
