@@ -1,6 +1,6 @@
 """Chromosome-name harmonisation (epibench.io.chroms)."""
 
-from epibench.io.chroms import harmonise, renamed_and_dropped
+from epibench.io.chroms import harmonisation_table, harmonise, renamed_and_dropped
 
 
 def test_ucsc_and_ensembl_spellings_meet():
@@ -98,3 +98,24 @@ def test_t2t_chm13_accessions_meet_ucsc_names():
     assert harmonise(["NC_060949.1", "CP068278.2", "CP068253.1"], ucsc) == dict.fromkeys(
         ["NC_060949.1", "CP068278.2", "CP068253.1"]
     )
+
+
+def test_scaffold_names_of_ucsc_meet_their_genbank_accessions():
+    """UCSC spells the unplaced, unlocalised and alternative scaffolds after their GenBank accession
+    (hg38 chrUn_KI270302v1, chr1_KI270706v1_random, chr1_KI270762v1_alt; hg19 chr1_gl000191_random;
+    mm10 chr1_GL456210_random, chrUn_JH584304), Ensembl and GENCODE by the accession itself
+    (KI270302.1, GL000191.1)."""
+    hg38 = ["chr1", "chrUn_KI270302v1", "chr1_KI270706v1_random", "chr1_KI270762v1_alt", "chrM"]
+    ensembl = ["1", "KI270302.1", "KI270706.1", "KI270762.1", "MT"]
+    assert harmonise(ensembl, hg38) == dict(zip(ensembl, hg38))
+    assert harmonise(hg38, ensembl) == dict(zip(hg38, ensembl))
+    older = ["chr1_gl000191_random", "chr1_GL456210_random", "chrUn_JH584304"]
+    assert harmonise(["GL000191.1", "GL456210.1", "JH584304.1"], older) == dict(
+        zip(["GL000191.1", "GL456210.1", "JH584304.1"], older)
+    )
+    # another scaffold, or a decoy, meets nothing
+    assert harmonise(["KI270303.1", "chrUn_JTFH01000001v1_decoy"], hg38) == dict.fromkeys(
+        ["KI270303.1", "chrUn_JTFH01000001v1_decoy"]
+    )
+    table = harmonisation_table(hg38, {"gtf": ["KI270302.1"]})
+    assert table.loc[0, "action"] == "renamed" and table.loc[0, "reason"].startswith("scaffold KI270302.1")

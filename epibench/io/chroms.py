@@ -3,7 +3,8 @@
 UCSC (``chr1``, ``chrX``, ``chrM``), Ensembl (``1``, ``X``, ``MT``), NCBI RefSeq
 (``NC_000001.11``) and GenBank (``CM000663.2``, NCBI's GCA_ downloads) spellings of the same
 sequence are matched (the accessions of the human GRCh37/GRCh38, human T2T-CHM13v2.0 and mouse
-chromosomes, any version). An exact name match always wins; a name that matches no
+chromosomes, any version), and so are UCSC's names of scaffolds and Ensembl's (``chrUn_KI270302v1``
+and ``KI270302.1``). An exact name match always wins; a name that matches no
 reference sequence, or two of them (a FASTA with both ``chrM`` and ``MT``), maps to None
 (the caller drops it and reports it). :func:`harmonisation_table` says, for every name of
 every input of a cohort, whether it was kept, renamed or dropped, and why.
@@ -20,6 +21,11 @@ import pyarrow as pa
 
 _MITO = {"M", "MT"}
 _ACCESSION = re.compile(r"([A-Z]+_?)(\d+)\.\d+")
+# UCSC's names of scaffolds (chrUn_KI270302v1, chr1_KI270706v1_random, chr1_KI270762v1_alt,
+# hg19's chr1_gl000191_random, mm10's chr1_GL456210_random) and Ensembl's (KI270302.1): the
+# GenBank accession, without its version
+_UCSC_SCAFFOLD = re.compile(r"chr[^_]+_([A-Za-z]{1,2}\d{6})(?:v\d+)?(?:_random|_alt|_fix)?")
+_GENBANK_SCAFFOLD = re.compile(r"([A-Z]{1,2}\d{6})\.\d+")
 # NCBI chromosome accessions (prefix + number, without version) -> chromosome; the versions
 # differ between assemblies (GRCh37 NC_000001.10 / CM000663.1, GRCh38 .11 / .2), the numbers do not
 _ACCESSION_CHROMOSOMES = {
@@ -60,10 +66,16 @@ def _accession(name: str) -> str | None:
 
 def _key(name: str) -> str:
     """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT`` both ``MT``, a known RefSeq
-    or GenBank chromosome accession its chromosome (the numbers of these assemblies do not overlap)."""
+    or GenBank chromosome accession its chromosome (the numbers of these assemblies do not overlap),
+    an unplaced, unlocalised or alternative scaffold its GenBank accession without version (UCSC's
+    ``chrUn_KI270302v1``, ``chr1_KI270706v1_random``, hg19's ``chr1_gl000191_random`` and
+    Ensembl's or GENCODE's ``KI270302.1``, ``GL000191.1`` alike)."""
     chromosome = _accession(name)
     if chromosome is not None:
         return chromosome
+    scaffold = _UCSC_SCAFFOLD.fullmatch(name) or _GENBANK_SCAFFOLD.fullmatch(name)
+    if scaffold is not None:
+        return scaffold.group(1).upper()
     bare = name[3:] if name[:3].lower() == "chr" else name
     bare = bare.upper()
     return "MT" if bare in _MITO else bare
@@ -142,6 +154,8 @@ def _rename_reason(name: str, target: str) -> str:
         if _accession(accession) is not None:
             kind = "RefSeq" if accession.startswith("NC_") else "GenBank"
             return f"{kind} accession {name} -> {target}"
+    if any(_UCSC_SCAFFOLD.fullmatch(n) or _GENBANK_SCAFFOLD.fullmatch(n) for n in (name, target)):
+        return f"scaffold {name} -> {target} (UCSC's and GenBank's names of one accession)"
     name_prefixed, target_prefixed = name[:3].lower() == "chr", target[:3].lower() == "chr"
     bare_name = name[3:] if name_prefixed else name
     bare_target = target[3:] if target_prefixed else target
