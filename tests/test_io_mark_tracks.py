@@ -341,3 +341,16 @@ def test_aligned_reads_are_refused_with_what_to_run(tmp_path, name, kind):
         InputError, match=f"a {kind} file of aligned reads, not a signal track: .*bamCoverage"
     ):
         write_mark_bigwig(REAL / name, {"chr22": 1000}, tmp_path / "out.bw")
+
+
+def test_a_homer_peak_file_is_refused_with_what_to_run(tmp_path):
+    """HOMER findPeaks output: '#' lines, then the column names and rows of PeakID, chr, start, ..."""
+    path = tmp_path / "peaks.txt"
+    path.write_text(
+        "# HOMER Peaks\n# total peaks = 2\n# Column Headers:\n"
+        "#PeakID\tchr\tstart\tend\tstrand\tNormalized Tag Count\tregion size\tfindPeaks Score\n"
+        "chr22-1\tchr22\t101\t600\t+\t35.2\t500\t30.1\n"
+    )
+    with pytest.raises(InputError, match="a HOMER peak file .*pos2bed.pl") as info:
+        write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
+    assert info.value.line == 4

@@ -43,6 +43,7 @@ CHUNK_COLUMNS = ("chrom", "start", "end", "value")
 _WIG_DECLARATIONS = ("fixedStep", "variableStep")
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
+_HOMER_HEADER = re.compile(r"#\s*PeakID\tchr\tstart\tend\tstrand\b")  # findPeaks' column names
 
 # (line number, chrom, start, end, value): one interval of a track, 0-based half-open; the line
 # is None in a bigBed
@@ -67,6 +68,13 @@ def track_kind(path: str | os.PathLike) -> str:
         if not text.strip():
             continue
         if _HEADER.match(text):
+            if _HOMER_HEADER.match(text):
+                raise InputError(
+                    "a HOMER peak file (PeakID, chr, start, end, strand, ...): make it a BED of peaks first "
+                    "(HOMER's pos2bed.pl peaks.txt > peaks.bed) and give that",
+                    path=path,
+                    line=number,
+                )
             declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
             continue
         fields = _fields(text)
