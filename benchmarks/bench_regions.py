@@ -208,7 +208,7 @@ def _child(argv: list[str]) -> None:
         m["per_class"] = table["region"].value_counts().sort_index().tolist()
     elif kind == "stages":
         from epibench.io.gene_models import transcripts_from_gtf
-    from epibench.io.regions import read_bed_intervals
+        from epibench.io.regions import read_bed_intervals
 
         m = {}
         for name, fn in (
