@@ -152,7 +152,7 @@ class _Rows:
         if self.n_bare:
             log.info(
                 "%d transcript rows without a transcript_id (a bare id, as AUGUSTUS writes them) skipped: "
-                "their exons span those transcripts",
+                "their exon rows (or CDS rows) span those transcripts",
                 self.n_bare,
             )
         return self.table(gtf_path, self.transcripts, {row[5] for row in self.transcripts})
