@@ -338,6 +338,35 @@ def test_methylkit_tabix_file_reads_as_the_text_table_of_its_sample():
     )
 
 
+def test_a_united_methylkit_table_is_refused_with_the_cut_that_gives_each_sample(tmp_path):
+    """methylKit's unite() table of two samples (here the tabix table of test1 and the same table
+    with its counts halved): refused at its header with the cut commands; each cut reads back as
+    methylkit_tabix with that sample's counts."""
+    rows = pd.read_csv(METHYLKIT_TABIX, sep="\t", header=None, compression="gzip")
+    second = rows[[4, 5, 6]] // 2
+    united = pd.concat([rows, second], axis=1, ignore_index=True)
+    united.columns = ["chr", "start", "end", "strand", "coverage1", "numCs1", "numTs1"] + [
+        "coverage2",
+        "numCs2",
+        "numTs2",
+    ]
+    path = tmp_path / "united.txt"
+    united.to_csv(path, sep="\t", index=False)
+    with pytest.raises(
+        InputError, match="a methylKit table of 2 samples .*cut -f1-4,5-7, cut -f1-4,8-10"
+    ) as info:
+        detect_source(path)
+    assert info.value.line == 1
+    for i, counts in enumerate([rows[[4, 5]], second[[4, 5]]]):
+        cut = tmp_path / f"sample{i + 1}.txt"
+        columns = [0, 1, 2, 3, 4 + 3 * i, 5 + 3 * i, 6 + 3 * i]
+        united.iloc[:, columns].to_csv(cut, sep="\t", index=False)
+        assert detect_source(cut).fmt == "methylkit_tabix"
+        calls = _calls_frame(cut)
+        np.testing.assert_array_equal(calls["n_total"], counts[4])
+        np.testing.assert_array_equal(calls["n_meth"], counts[5])
+
+
 def test_methylkit_reverse_rows_sit_on_the_g_of_their_cpg():
     """Where both strands of a CpG are called, the R row is one base right of the F row (the G):
     in the file's own rows, far more F rows have an R row one base right than one base left."""

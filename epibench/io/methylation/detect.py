@@ -174,6 +174,16 @@ def _header_format(path, header: tuple[int, str]) -> str | None:
     if samples is not None:
         gembs.check_one_sample(path, header[0], samples)
         return gembs.FORMAT
+    n_united = methylkit.united_samples(header[1])
+    if n_united > 1:
+        cuts = ", ".join(f"cut -f1-4,{5 + 3 * i}-{7 + 3 * i}" for i in range(min(n_united, 3)))
+        raise InputError(
+            f"a methylKit table of {n_united} samples (unite()): give each sample's columns as a file of its "
+            f"own ({cuts}{', ...' if n_united > 3 else ''}: methylKit's tabix layout, format "
+            "methylkit_tabix), one row of the sheet per sample",
+            path,
+            header[0],
+        )
     return None
 
 

@@ -31,6 +31,17 @@ BASE = 1
 STRANDS = {"F": ON_C, "R": ON_G}
 
 
+def united_samples(header: str) -> int:
+    """How many samples a methylKit ``unite()`` table's header line names (``chr start end strand``
+    then ``coverage1 numCs1 numTs1``, ``coverage2 ...``), 0 when ``header`` is not one."""
+    fields = header.split()
+    if fields[:4] != ["chr", "start", "end", "strand"] or len(fields) < 7 or (len(fields) - 4) % 3:
+        return 0
+    n = (len(fields) - 4) // 3
+    expected = [f"{name}{i}" for i in range(1, n + 1) for name in ("coverage", "numCs", "numTs")]
+    return n if fields[4:] == expected else 0
+
+
 def read(source: Source) -> Calls:
     cols = read_columns(
         source,
