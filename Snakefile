@@ -1,6 +1,8 @@
 # EpiBench: methylation prediction from sequence and histone marks.
 # snakemake --cores 2            the cohort in config/config.yaml (the demo by default)
 # snakemake --profile slurm-gpu  on a SLURM cluster (see README)
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -34,3 +36,11 @@ rule all:
     input:
         f"{RESULTS}/report/index.html",
         f"{RESULTS}/tracks/hub.json",
+
+
+onsuccess:
+    # where a newcomer looks next: the cohort's report page, when this run has one
+    if Path(f"{RESULTS}/report/index.html").exists():
+        print(
+            f"EpiBench: the report is {RESULTS}/report/index.html (open it in a browser)"
+        )

@@ -94,8 +94,16 @@ def workdir(tmp_path_factory) -> Path:
     config["covariates"] = ["condition", "purity"]
     config["evaluate"]["leave_one_sample_out"] = True
     (root / "config/tiny.yaml").write_text(yaml.safe_dump(config))
-    snakemake(root)
+    first = snakemake(root)
+    (root / "first_run.out").write_text(first.stdout + first.stderr)
     return root
+
+
+def test_the_run_ends_by_naming_the_report_page(workdir):
+    """A newcomer's run says where to look: the last lines name the report it made."""
+    out = (workdir / "first_run.out").read_text()
+    assert "EpiBench: the report is results/tiny/report/index.html (open it in a browser)" in out
+    assert (workdir / "results/tiny/report/index.html").is_file()
 
 
 def test_report_links_every_figure(workdir):
