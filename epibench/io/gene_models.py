@@ -120,10 +120,9 @@ class _Rows:
             )
         return self.exons or self.parts
 
-    def table(self, gtf_path, transcripts: list[tuple], ids: set[str]) -> pd.DataFrame:
-        """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of the exons
-        (or parts) whose id is not among ``ids``, spanned by those."""
-        exons = self.exons_or_parts()
+    def table(self, gtf_path, transcripts: list[tuple], ids: set[str], exons: list[tuple]) -> pd.DataFrame:
+        """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of ``exons``
+        (``exons_or_parts``) whose id is not among ``ids``, spanned by those."""
         if not transcripts and not exons:
             raise InputError(
                 "no transcript or exon rows in the gene models (nor CDS or UTR rows to span them)",
@@ -155,7 +154,8 @@ class _Rows:
                 "their exon rows (or CDS rows) span those transcripts",
                 self.n_bare,
             )
-        return self.table(gtf_path, self.transcripts, {row[5] for row in self.transcripts})
+        ids = {row[5] for row in self.transcripts}
+        return self.table(gtf_path, self.transcripts, ids, self.exons_or_parts())
 
     # --- GFF3 --------------------------------------------------------------------------------
 
@@ -178,9 +178,10 @@ class _Rows:
                 self.parents[row_id] = (*span, parent[0] if parent else "", row_id, number)
 
     def gff3_table(self, gtf_path) -> pd.DataFrame:
-        named = dict.fromkeys(exon[5] for exon in self.exons_or_parts())
+        exons = self.exons_or_parts()
+        named = dict.fromkeys(exon[5] for exon in exons)
         transcripts = [self.parents[name] for name in named if name in self.parents]
-        return self.table(gtf_path, transcripts, set(named) & set(self.parents))
+        return self.table(gtf_path, transcripts, set(named) & set(self.parents), exons)
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
