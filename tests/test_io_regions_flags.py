@@ -2,6 +2,7 @@
 
 import gzip
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from epibench.io.reference import Reference, write_reference_index
 from epibench.io.regions import (
     annotate_regions,
     annotate_regions_with_report,
+    enhancer_like,
     read_bed_intervals,
     region_summary,
     write_regions,
@@ -234,3 +236,43 @@ def test_a_bed_without_ccre_classes_in_every_row_keeps_every_row(tmp_path, ref):
         ("chr1", 5499),
         ("chr1", 6900),
     }
+
+
+CHROMHMM = (
+    Path(__file__).parent / "data" / "real_formats" / "varshney2017_islets_chromatin_states_chr22.bed.gz"
+)
+
+
+def test_a_chromhmm_segmentation_gives_its_enhancer_states_only(caplog):
+    """Islet chromatin states (18-state ChromHMM, chr22): the segments of 8_Genic_enhancer,
+    9_Active_enhancer_1, 10_Active_enhancer_2 and 11_Weak_enhancer are the enhancers, the TSS,
+    transcription, polycomb and quiescent states are not; names compared here by hand."""
+    frame = read_bed_intervals(CHROMHMM, keep_fields=True)
+    with gzip.open(CHROMHMM, "rt") as fh:
+        rows = [line.split("\t") for line in fh]
+    enhancer_states = {"8_Genic_enhancer", "9_Active_enhancer_1", "10_Active_enhancer_2", "11_Weak_enhancer"}
+    want = [(r[0], int(r[1]), int(r[2])) for r in rows if r[3] in enhancer_states]
+    with caplog.at_level(logging.INFO, logger="epibench.io.regions"):
+        got = enhancer_like(frame, CHROMHMM)
+    assert list(got.itertuples(index=False, name=None)) == want and len(want) == 39 + 169 + 1494 + 392
+    assert "ChromHMM states in column 4: 2094 enhancer-like elements" in caplog.text
+    assert "dropped 6_Weak_transcription 1730" in caplog.text
+
+
+def test_roadmap_mnemonics_keep_their_enh_states_and_numbered_peaks_are_all_kept():
+    """Roadmap's 15-state mnemonics (BED9): 7_Enh and 6_EnhG kept; names of the state form with no
+    enhancer among them (numbered peaks) leave every row."""
+    states = ["1_TssA", "6_EnhG", "7_Enh", "9_Het", "15_Quies", "7_Enh"]
+    frame = pd.DataFrame(
+        {
+            "chrom": "chr1",
+            "start": [i * 200 for i in range(6)],
+            "end": [i * 200 + 200 for i in range(6)],
+            "fields": [
+                (s, "0", ".", str(i * 200), str(i * 200 + 200), "255,255,0") for i, s in enumerate(states)
+            ],
+        }
+    )
+    assert enhancer_like(frame, "roadmap.bed")["start"].tolist() == [200, 400, 1000]
+    peaks = frame.assign(fields=[(f"{i}_peak", "0", ".") for i in range(6)])
+    assert len(enhancer_like(peaks, "peaks.bed")) == 6

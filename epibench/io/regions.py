@@ -11,7 +11,10 @@ Intervals (0-based half-open) per class:
   holding cCRE classes: the registry's column 6, the cell-type files' column 10, the name of
   BED6 extracts) gives its enhancer-like elements only, class ``pELS`` or ``dELS`` (with or
   without ``,CTCF-bound``); its promoter-like, CTCF-only and other elements are dropped and
-  counted in the log;
+  counted in the log. A ChromHMM segmentation (a column of ``<number>_<state>`` names, at least
+  three states, as Roadmap's ``7_Enh`` or ``9_Active_enhancer_1``) gives the segments of the
+  states named for enhancers (``Enh``/``enhancer`` in any case: genic, active, weak, bivalent)
+  and drops the others, counted in the log;
 - gene body: transcript spans; a CpG there that is also in a promoter is a promoter
   (the priority), so the class is "transcript span minus promoter".
 
@@ -43,7 +46,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -83,6 +86,11 @@ CCRE_CLASSES = {
     "TF",
 }
 ENHANCER_CLASSES = {"pELS", "dELS"}
+# ChromHMM segmentations label each segment "<state number>_<name>": Roadmap's mnemonics (7_Enh,
+# 6_EnhG, 9_EnhA1, 12_EnhBiv) or longer names (9_Active_enhancer_1, 11_Weak_enhancer)
+_CHROMHMM_STATE = re.compile(r"\d+_\S+")
+_ENHANCER_STATE = re.compile(r"enh", re.IGNORECASE)
+_MIN_CHROMHMM_STATES = 3  # distinct states that make a numbered name column a segmentation
 
 
 @dataclass(frozen=True)
@@ -256,35 +264,58 @@ def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -
 
 def enhancer_like(frame: pd.DataFrame, bed_path: str | os.PathLike) -> pd.DataFrame:
     """chrom, start, end of an enhancer BED's rows (``read_bed_intervals(..., keep_fields=True)``): of an
-    ENCODE cCRE BED (module docstring) the ``pELS``/``dELS`` elements, of any other BED every row."""
-    column = _ccre_class_column(frame["fields"])
-    if column is None:
+    ENCODE cCRE BED the ``pELS``/``dELS`` elements, of a ChromHMM segmentation the states named for
+    enhancers (module docstring), of any other BED every row."""
+    labelling = _enhancer_labelling(frame["fields"])
+    if labelling is None:
         return frame[["chrom", "start", "end"]]
-    labels = frame["fields"].map(lambda fields: set(fields[column].split(",")))
-    enhancer = labels.map(lambda found: bool(found & ENHANCER_CLASSES)).to_numpy(bool)
-    dropped = pd.Series([fields[column] for fields in frame["fields"][~enhancer]]).value_counts()
+    column, is_enhancer, kind, kept = labelling
+    labels = pd.Series([fields[column] for fields in frame["fields"]])
+    enhancer = labels.map(is_enhancer).to_numpy(bool)
+    dropped = labels[~enhancer].value_counts()
     log.info(
-        "%s: ENCODE cCRE classes in column %d: %d enhancer-like elements (pELS, dELS) of %d kept; dropped %s",
+        "%s: %s in column %d: %d enhancer-like elements (%s) of %d kept; dropped %s",
         bed_path,
+        kind,
         column + 4,
         int(enhancer.sum()),
+        kept,
         len(frame),
         ", ".join(f"{name} {count}" for name, count in dropped.items()) or "none",
     )
     if not enhancer.any():
-        log.warning("%s: no enhancer-like cCRE (pELS, dELS): no CpG is an enhancer", bed_path)
+        log.warning("%s: no enhancer-like element (%s): no CpG is an enhancer", bed_path, kept)
     return frame.loc[enhancer, ["chrom", "start", "end"]]
 
 
-def _ccre_class_column(fields: pd.Series) -> int | None:
-    """The index (into each row's further columns) of the column whose every value is made of ENCODE
-    cCRE classes, or None."""
+def _enhancer_labelling(fields: pd.Series) -> tuple[int, Callable[[str], bool], str, str] | None:
+    """(column, is_enhancer(label), what the labels are, which are kept) of a BED whose rows carry
+    ENCODE cCRE classes or ChromHMM states in one column (index into each row's further columns),
+    or None."""
+    column = _label_column(fields, lambda label: set(label.split(",")) <= CCRE_CLASSES)
+    if column is not None:
+        return (
+            column,
+            lambda label: bool(set(label.split(",")) & ENHANCER_CLASSES),
+            "ENCODE cCRE classes",
+            ("pELS, dELS"),
+        )
+    column = _label_column(fields, lambda label: bool(_CHROMHMM_STATE.fullmatch(label)))
+    if column is None or len({row[column] for row in fields}) < _MIN_CHROMHMM_STATES:
+        return None
+    kept = sorted({row[column] for row in fields if _ENHANCER_STATE.search(row[column])})
+    if not kept:
+        return None  # numbered labels, none an enhancer state: not a segmentation to filter
+    return column, lambda label: bool(_ENHANCER_STATE.search(label)), "ChromHMM states", ", ".join(kept)
+
+
+def _label_column(fields: pd.Series, is_label: Callable[[str], bool]) -> int | None:
+    """The index (into each row's further columns) of the first column whose every value ``is_label``,
+    or None."""
     if fields.empty:
         return None
     for column, value in enumerate(fields.iloc[0]):
-        if set(value.split(",")) <= CCRE_CLASSES and all(
-            len(row) > column and set(row[column].split(",")) <= CCRE_CLASSES for row in fields
-        ):
+        if is_label(value) and all(len(row) > column and is_label(row[column]) for row in fields):
             return column
     return None
 
