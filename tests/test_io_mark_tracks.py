@@ -354,3 +354,13 @@ def test_a_homer_peak_file_is_refused_with_what_to_run(tmp_path):
     with pytest.raises(InputError, match="a HOMER peak file .*pos2bed.pl") as info:
         write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
     assert info.value.line == 4
+
+
+def test_a_tagalign_file_of_reads_is_refused_not_painted_as_peaks(tmp_path):
+    """ENCODE's and Roadmap's tagAlign (BED6 of 36-bp reads, name N, score 1000) reads as BED6 peaks
+    by its columns; it is reads, so it is refused by name."""
+    path = tmp_path / "E096-H3K4me3.tagAlign.gz"
+    path.write_bytes(gzip.compress(b"chr22\t100\t136\tN\t1000\t+\nchr22\t180\t216\tN\t1000\t-\n"))
+    with pytest.raises(InputError, match="a tagAlign file of aligned reads") as info:
+        write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
+    assert info.value.line == 1

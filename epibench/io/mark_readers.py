@@ -85,6 +85,14 @@ def track_kind(path: str | os.PathLike) -> str:
         kind = _BY_COLUMNS.get(len(fields))
         if kind == "bedgraph" and not is_number(fields[3]):
             kind = "bed"  # BED4: a name in column 4
+        if len(fields) == 6 and fields[3:5] == ["N", "1000"]:
+            raise InputError(
+                "a tagAlign file of aligned reads (chrom, start, end, N, 1000, strand: ENCODE's and "
+                "Roadmap's), not a signal track: give its coverage (MACS3 callpeak -B writes a "
+                "*_treat_pileup.bdg, read as it is; deepTools bamCoverage a bigWig) or its peaks instead",
+                path=path,
+                line=number,
+            )
         if kind is None:
             raise InputError(
                 f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "
