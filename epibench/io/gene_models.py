@@ -39,15 +39,19 @@ _ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "trans
 _BARE_ID = re.compile(r"\s*([^\s;\"=]+)\s*;?\s*")  # AUGUSTUS's gene and transcript rows: g1.t1
 _GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
 _GFF3_KEY = re.compile(r"\s*[^\s=;]+=")  # GFF3 attributes: key=value;
-# GFF3 features that are parts of a transcript, never a transcript themselves
+# GFF3 features that are parts of a transcript, never a transcript themselves (compared in lower
+# case: AUGUSTUS writes five_prime_utr, GENCODE five_prime_UTR)
 _TRANSCRIPT_PARTS = {
-    "CDS",
-    "UTR",
-    "five_prime_UTR",
-    "three_prime_UTR",
+    "cds",
+    "utr",
+    "five_prime_utr",
+    "three_prime_utr",
     "start_codon",
     "stop_codon",
     "stop_codon_redefined_as_selenocysteine",
+    "intron",
+    "transcription_start_site",
+    "transcription_end_site",
 }
 
 
@@ -166,7 +170,7 @@ class _Rows:
         feature = fields[2]
         if feature == "exon":
             self.add_exons(_gff3_parts(gtf_path, number, fields))
-        elif feature in _TRANSCRIPT_PARTS:
+        elif feature.lower() in _TRANSCRIPT_PARTS:
             if not self.exons and "Parent=" in fields[8]:
                 self.add_parts(_gff3_parts(gtf_path, number, fields))
         else:
