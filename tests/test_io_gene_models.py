@@ -19,6 +19,7 @@ REAL = Path(__file__).parent / "data" / "real_formats"
 AUGUSTUS = REAL / "braker_test1_augustus.hints.gtf.gz"
 BRAKER_2021 = REAL / "braker_2021_test1_braker.gtf.gz"
 GENCODE_GFF3 = REAL / "gencode_v28_chr1_excerpt.gff3"
+FLYBASE_GFF3 = REAL / "braker_flybase_pseudo.gff3"
 
 
 def rows_of(path: Path) -> list[list[str]]:
@@ -121,3 +122,30 @@ def test_a_gtf_of_gene_rows_only_is_refused_by_name(tmp_path):
     path.write_text("".join("\t".join(f) + "\n" for f in rows if f[2] == "gene"))
     with pytest.raises(InputError, match="no transcript or exon rows"):
         transcripts_from_gtf(path)
+
+
+def test_a_flybase_gff3_of_pseudogenes_gives_the_pseudogene_rows_its_exons_name():
+    """FlyBase writes these transcripts as 'pseudogene' rows (no ##gff-version line; attributes
+    key=value; exons shared by several transcripts): whatever the feature, the rows exons name as
+    Parent are the transcripts, each with its own span and its own Parent as gene."""
+    rows = rows_of(FLYBASE_GFF3)
+    named = {  # an exon shared by transcripts names them all: Parent=FBtr0334741,FBtr0302396
+        parent
+        for f in rows
+        if f[2] == "exon"
+        for parent in re.search(r"Parent=([^;]*)", f[8]).group(1).split(",")
+    }
+    want = {
+        re.search(r"ID=([^;]*)", f[8]).group(1): (f[0], int(f[3]) - 1, int(f[4]), f[6])
+        for f in rows
+        if f[2] == "pseudogene"
+    }
+    assert len(want) == 51 and set(want) == named
+    assert got_spans(FLYBASE_GFF3) == want
+    genes = {
+        re.search(r"ID=([^;]*)", f[8]).group(1): re.search(r"Parent=([^;]*)", f[8]).group(1)
+        for f in rows
+        if f[2] == "pseudogene"
+    }
+    table = transcripts_from_gtf(FLYBASE_GFF3)
+    assert dict(zip(table["transcript_id"], table["gene_id"])) == genes
