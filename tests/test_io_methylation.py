@@ -244,6 +244,17 @@ def test_a_damaged_first_row_is_named_not_taken_for_another_layout(
     assert info.value.line == 2
 
 
+def test_a_given_format_whose_rows_have_another_column_count_names_a_row_of_that_count(tmp_path):
+    """Format bedmethyl given for rows of 12 columns (a bedMethyl with a column added): the count
+    most rows have is named, at the first row that has it, even after a well-formed first row."""
+    good = tsv("chr1", 2, 3, "x", 5, "+", 2, 3, "0,0,0", 5, 40, "CG", "CG", 2)
+    extra = [tsv("chr1", p, p + 1, "x", 5, "+", p, p + 1, "0,0,0", 5, 40, "CG") for p in (8, 14, 20)]
+    path = write(tmp_path, "calls.bed", [good, *extra])
+    with pytest.raises(InputError, match="bedmethyl has 11 or 14 columns, found 12") as info:
+        detect_source(path, "bedmethyl")
+    assert info.value.line == 2
+
+
 # --- chromosome names ----------------------------------------------------------------
 
 

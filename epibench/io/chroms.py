@@ -73,12 +73,18 @@ def _key(name: str) -> str:
     chromosome = _accession(name)
     if chromosome is not None:
         return chromosome
-    scaffold = _UCSC_SCAFFOLD.fullmatch(name) or _GENBANK_SCAFFOLD.fullmatch(name)
+    scaffold = _scaffold_accession(name)
     if scaffold is not None:
-        return scaffold.group(1).upper()
+        return scaffold
     bare = name[3:] if name[:3].lower() == "chr" else name
     bare = bare.upper()
     return "MT" if bare in _MITO else bare
+
+
+def _scaffold_accession(name: str) -> str | None:
+    """The GenBank accession (upper case, no version) a scaffold's UCSC or GenBank name spells, else None."""
+    found = _UCSC_SCAFFOLD.fullmatch(name) or _GENBANK_SCAFFOLD.fullmatch(name)
+    return found.group(1).upper() if found else None
 
 
 def is_mitochondrial(name: str) -> bool:
@@ -154,7 +160,7 @@ def _rename_reason(name: str, target: str) -> str:
         if _accession(accession) is not None:
             kind = "RefSeq" if accession.startswith("NC_") else "GenBank"
             return f"{kind} accession {name} -> {target}"
-    if any(_UCSC_SCAFFOLD.fullmatch(n) or _GENBANK_SCAFFOLD.fullmatch(n) for n in (name, target)):
+    if _scaffold_accession(name) is not None or _scaffold_accession(target) is not None:
         return f"scaffold {name} -> {target} (UCSC's and GenBank's names of one accession)"
     name_prefixed, target_prefixed = name[:3].lower() == "chr", target[:3].lower() == "chr"
     bare_name = name[3:] if name_prefixed else name

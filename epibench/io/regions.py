@@ -298,14 +298,13 @@ def _enhancer_labelling(fields: pd.Series) -> tuple[int, Callable[[str], bool], 
             column,
             lambda label: bool(set(label.split(",")) & ENHANCER_CLASSES),
             "ENCODE cCRE classes",
-            ("pELS, dELS"),
+            "pELS, dELS",
         )
     column = _label_column(fields, lambda label: bool(_CHROMHMM_STATE.fullmatch(label)))
-    if column is None or len({row[column] for row in fields}) < _MIN_CHROMHMM_STATES:
-        return None
-    kept = sorted({row[column] for row in fields if _ENHANCER_STATE.search(row[column])})
-    if not kept:
-        return None  # numbered labels, none an enhancer state: not a segmentation to filter
+    states = set() if column is None else {row[column] for row in fields}
+    kept = sorted(state for state in states if _ENHANCER_STATE.search(state))
+    if len(states) < _MIN_CHROMHMM_STATES or not kept:
+        return None  # no segmentation to filter (few numbered states, none an enhancer state)
     return column, lambda label: bool(_ENHANCER_STATE.search(label)), "ChromHMM states", ", ".join(kept)
 
 

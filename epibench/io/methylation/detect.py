@@ -121,8 +121,8 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     n_columns = _voted([len(fields) for fields in sample[:VOTING_ROWS]])
     if n_columns not in FORMATS[fmt]:
         expected = " or ".join(str(n) for n in FORMATS[fmt])
-        line, text = rows[0]
-        raise InputError(f"{fmt} has {expected} columns, found {len(sample[0])}: {text!r}", path, line)
+        line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
+        raise InputError(f"{fmt} has {expected} columns, found {n_columns}: {text!r}", path, line)
     return Source(Path(path), fmt, n_header, n_columns, whitespace, sample)
 
 
