@@ -88,10 +88,11 @@ BASE = {
     "methylkit": 1,
     "allc": 1,
     "cgmap": 1,
+    "methratio": 1,
     "methylkit_tabix": 1,
 }
 # a context (or modification) column: bedMethyl's in 14-column files only
-CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report", "allc", "cgmap"}
+CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report", "allc", "cgmap", "methratio"}
 STRANDED = CONTEXT_FORMATS | {"methylkit", "methylkit_tabix"}
 METHYLKIT_STRANDS = {"+": "F", "-": "R"}
 CGMAP_STRANDS = {"+": "C", "-": "G"}  # the strand's base at the position
@@ -107,6 +108,7 @@ FILE_NAMES = {
     "methylkit": "s.myCpG.txt",
     "allc": "allc_s.tsv",
     "cgmap": "s.CGmap",
+    "methratio": "s.methratio.txt",
     "biscuit": "s_cg.bed",
     "methylkit_tabix": "s.txt.bgz",
 }
@@ -124,6 +126,7 @@ INT_COLUMNS = {
     "methylkit": [2, 4],
     "allc": [1, 4, 5],
     "cgmap": [2, 6, 7],
+    "methratio": [1, 6, 7],
     "biscuit": [1, 2, 4],
     "methylkit_tabix": [1, 4, 5],
 }
@@ -144,8 +147,10 @@ STRAND_COLUMNS = {
     "methylkit": [3],
     "allc": [2],
     "cgmap": [1],
+    "methratio": [2],
     "methylkit_tabix": [3],
 }
+METHRATIO_HEADER = "chr\tpos\tstrand\tcontext\tratio\teff_CT_count\tC_count\tCT_count\trev_G_count\trev_GA_count\tCI_lower\tCI_upper"
 BAD_INT = ["x", "NA", "2.5", "1e3", "", "five", "-3"]
 BAD_FLOAT = ["x", "NA", "", "1,5", "nan", "inf", "-0.5", "150"]
 BAD_STRAND = ["*", "x", "", "++"]
@@ -219,6 +224,9 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
         context, pair = ("CG", "CG") if call.cg else ("CHH", "CA")
         fields = [call.name, CGMAP_STRANDS[call.strand], str(pos + 1), context, pair, f"{fraction:.2f}"]
         fields += [str(meth), str(total)]
+    elif fmt == "methratio":  # chrom, 1-based pos, strand, context, ratio, eff_CT, C, CT, rev_G, rev_GA, CI
+        fields = [call.name, str(pos + 1), call.strand, "CG" if call.cg else "CHH", f"{fraction:.3f}"]
+        fields += [f"{total:.2f}", str(meth), str(total), "NA", "NA", "0.000", "0.793"]
     elif fmt == "methylkit_tabix":  # chrom, start = end (1-based), strand, coverage, numCs, numTs
         fields = [
             call.name,
@@ -291,14 +299,16 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         position, strand = _int(f[2], base), _strand(f[3], " ".join(strands))
         coverage, freq_c = _int(f[4]), _fraction(f[5], 100)
         return f[1], position - 1, strands[strand], float(round(freq_c * coverage / 100)), coverage, True
-    if fmt in ("allc", "cgmap"):
+    if fmt in ("allc", "cgmap", "methratio"):
         signs = {"C": "+", "G": "-"} if fmt == "cgmap" else {"+": "+", "-": "-"}  # as written -> strand
-        strand_col, position_col, meth_col = (1, 2, 6) if fmt == "cgmap" else (2, 1, 4)
+        strand_col, position_col, meth_col = {"cgmap": (1, 2, 6), "allc": (2, 1, 4), "methratio": (2, 1, 6)}[
+            fmt
+        ]
         position, strand = _int(f[position_col], base), _strand(f[strand_col], " ".join(signs))
         meth, total = _int(f[meth_col]), _int(f[meth_col + 1])
         if meth > total:
             raise Bad(text)
-        cg = f[3] == "CG" if fmt == "cgmap" else f[3][:2] == "CG"
+        cg = f[3][:2] == "CG" if fmt == "allc" else f[3] == "CG"
         return f[0], position - 1, signs[strand], float(meth), total, cg
     start = _int(f[1], base)
     if fmt == "methylkit_tabix":
@@ -636,6 +646,7 @@ def cases(draw) -> Case:
             "methylkit": 7,
             "allc": 7,
             "cgmap": 8,
+            "methratio": 12,
             "biscuit": 5,
             "methylkit_tabix": 7,
         }.get(fmt, 6),
@@ -651,6 +662,7 @@ def cases(draw) -> Case:
     header = {
         "methyldackel": ['track type="bedGraph" description="CpG methylation levels"'],
         "methylkit": ["\t".join(["chrBase", "chr", "base", "strand", "coverage", "freqC", "freqT"])],
+        "methratio": [METHRATIO_HEADER] if draw(st.booleans()) else [],  # --no-header: none
     }.get(fmt, [])
     if fmt == "bedmethyl" and draw(st.booleans()):
         header = ['track name="ENCSR0" visibility=2 itemRgb="On"']

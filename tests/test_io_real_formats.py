@@ -466,6 +466,80 @@ def test_cgmap_strands_and_contexts_agree_with_a_reference_spelt_from_them(tmp_p
     assert table["n_meth"].sum() == cg[6].sum() and table["n_total"].sum() == cg[7].sum()
 
 
+METHRATIO = DATA / "bsmapz_original_paired.mr.gz"
+METHRATIO_NO_SNP_COUNTS = DATA / "bsmapz_original_paired_ct.bam.mr.gz"
+METHRATIO_FASTA = DATA / "bsmapz_test.fasta.gz"
+
+
+@pytest.fixture(scope="module")
+def bsmapz_reference(tmp_path_factory) -> Reference:
+    return _reference(METHRATIO_FASTA, tmp_path_factory)
+
+
+@pytest.mark.parametrize("path", [METHRATIO, METHRATIO_NO_SNP_COUNTS], ids=["snp_counts", "na_snp_counts"])
+def test_bsmap_methratio_rows_sit_on_their_reference_cytosines(path, bsmapz_reference):
+    """BSMAP's methratio.py, run on simulated reads against the published FASTA: a + row sits on a
+    C, a - row on a G (the reverse strand's C), a CG row on its CpG; ingest merges the CG rows
+    onto their CpGs with C_count methylated of CT_count reads, and drops the CHG/CHH rows."""
+    rows = pd.read_csv(path, sep="\t")
+    seqs = _fasta(METHRATIO_FASTA)
+    forward = rows["strand"] == "+"
+    base = [seqs[chrom][pos - 1] for chrom, pos in zip(rows["chr"], rows["pos"])]
+    assert (np.array(base) == np.where(forward, "C", "G")).all()
+    cg = rows[rows["context"] == "CG"]
+    start = np.where(cg["strand"] == "+", cg["pos"] - 1, cg["pos"] - 2)
+    assert all(seqs[chrom][i : i + 2] == "CG" for chrom, i in zip(cg["chr"], start))
+
+    assert detect_source(path).fmt == "methratio"
+    table, qc = ingest(path, bsmapz_reference, min_coverage=1)
+    covered = cg["CT_count"].to_numpy() > 0
+    assert qc["format"] == "methratio" and qc["n_off_cg_dropped"] == 0
+    assert qc["n_non_cg_context_dropped"] == len(rows) - len(cg) > 1000
+    assert set(zip(table["chrom"], table["pos"])) == set(zip(cg["chr"][covered], start[covered]))
+    assert table["n_meth"].sum() == cg["C_count"].sum() and table["n_total"].sum() == cg["CT_count"].sum()
+
+
+def test_bsmap_methratio_without_its_header_and_with_full_contexts_reads_the_same_calls(tmp_path):
+    """``methratio.py --no-header`` drops the first line, ``--full`` spells the non-CG contexts out
+    (CHG -> CAG, from the reference); the calls read are those of the file as published."""
+    seqs = _fasta(METHRATIO_FASTA)
+    lines = gzip.open(METHRATIO, "rt").read().splitlines()
+    spelt = []
+    for line in lines[1:]:
+        fields = line.split("\t")
+        chrom, pos, strand, context = fields[0], int(fields[1]), fields[2], fields[3]
+        if context != "CG":
+            ahead = seqs[chrom][pos - 1 : pos + 2]
+            behind = seqs[chrom][pos - 3 : pos].translate(COMPLEMENT)[::-1]
+            fields[3] = ahead if strand == "+" else behind
+        spelt.append("\t".join(fields))
+    full = tmp_path / "full.mr"
+    full.write_text("\n".join(spelt) + "\n")
+    assert {line.split("\t")[3] for line in spelt} > {"CG", "CAG", "CTT"}
+    published = _calls_frame(METHRATIO)
+    assert detect_source(full).fmt == "methratio"
+    pd.testing.assert_frame_equal(_calls_frame(full), published)
+
+
+@pytest.mark.parametrize("header", ["Bismark methylation extractor version v0.24.2\n", ""])
+def test_a_bismark_extractor_file_of_calls_per_read_is_refused_naming_the_coverage_file(header, tmp_path):
+    """bismark_methylation_extractor's CpG_OT_*.txt: read id, +/-, chrom, 1-based position, call
+    letter (z/Z for CpG), with its version line or without (``--no_header``)."""
+    reads = "".join(
+        f"SRR478983.{read}\t{sign}\tchr22\t{pos}\t{call}\n"
+        for read, sign, pos, call in [
+            (5, "+", 33431552, "Z"),
+            (5, "+", 33431588, "Z"),
+            (145, "-", 45713129, "z"),
+        ]
+    )
+    path = tmp_path / "CpG_OT_sample_bismark_bt2.txt"
+    path.write_text(header + reads)
+    with pytest.raises(InputError, match="calls per read.*bismark2bedGraph") as error:
+        detect_source(path)
+    assert error.value.line == 1
+
+
 GEMBS = DATA / "encode_wgbs_ENCSR750CPN_gembs_mextr_head5000.bed.gz"
 BISCUIT = DATA / "biscuiteer_MCF7_Cunha_chr11p15_head5000.bed.gz"
 

@@ -8,6 +8,12 @@ a methylated flag (0/1, a binomial test's verdict: not read).
 the cytosine is on the reverse strand), position, context (``CG``, ``CHG``, ``CHH``, ``--`` where
 unknown), dinucleotide context, level, methylated reads, reads.
 
+``methratio`` (BSMAP's and BSMAPz's ``methratio.py``): chrom, position, strand (``+``/``-``),
+context (``CG``, ``CHG``, ``CHH``; with ``--full`` the non-CG ones spelt out: ``CAG``), ratio,
+eff_CT_count (the depth corrected for C/T SNPs: a fraction of reads, not read), C_count
+(methylated reads), CT_count (reads), rev_G_count, rev_GA_count (``NA`` without the SNP
+correction), CI_lower, CI_upper; a first line naming the columns unless ``--no-header``.
+
 ``methylkit_tabix`` (methylKit's tabix files, ``methRead(dbtype="tabix")``, ``.txt.bgz``): chrom,
 start, end (= start), strand (``+``/``-``), coverage, methylated reads (numCs), numTs. No context:
 the reference keeps the CpGs.
@@ -34,9 +40,10 @@ from epibench.io.methylation.columns import (
     decode,
     read_columns,
 )
+from epibench.io.textfile import is_number
 
 BASE = 1
-N_COLUMNS = {"allc": 7, "cgmap": 8, "methylkit_tabix": 7}
+N_COLUMNS = {"allc": 7, "cgmap": 8, "methratio": 12, "methylkit_tabix": 7}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,15 @@ CGMAP = Layout(
     n_meth=6,
     n_total=7,
 )
+METHRATIO = Layout(
+    strand=2,
+    strands={"+": ON_C, "-": ON_G},
+    position=1,
+    context=3,
+    cg_contexts=frozenset({"CG"}),
+    n_meth=6,
+    n_total=7,
+)
 METHYLKIT_TABIX = Layout(
     strand=3,
     strands={"+": ON_C, "-": ON_G},
@@ -81,6 +97,8 @@ METHYLKIT_TABIX = Layout(
 )
 _ALLC_CONTEXT = re.compile(r"C[ACGTN]{2}")
 _CGMAP_CONTEXT = {"CG", "CHG", "CHH", "--"}
+_METHRATIO_CONTEXT = re.compile(r"CG|CHG|CHH|C[ACT][ACGTN]")
+_METHRATIO_CI = (10, 11)  # its confidence interval: numbers where BatMeth2's methratio has text
 
 
 def read_allc(source: Source) -> Calls:
@@ -89,6 +107,10 @@ def read_allc(source: Source) -> Calls:
 
 def read_cgmap(source: Source) -> Calls:
     return _read(source, CGMAP)
+
+
+def read_methratio(source: Source) -> Calls:
+    return _read(source, METHRATIO)
 
 
 def read_methylkit_tabix(source: Source) -> Calls:
@@ -125,12 +147,15 @@ def _read(source: Source, layout: Layout) -> Calls:
 
 
 def table_format(fields: list[str]) -> str | None:
-    """``allc``, ``cgmap`` or ``methylkit_tabix`` when tab-separated ``fields`` look like a row of one,
-    else None."""
+    """``allc``, ``cgmap``, ``methratio`` or ``methylkit_tabix`` when tab-separated ``fields`` look like
+    a row of one, else None."""
     if len(fields) == N_COLUMNS["allc"] and fields[2] in ALLC.strands and _ALLC_CONTEXT.fullmatch(fields[3]):
         return "allc"
     if len(fields) == N_COLUMNS["cgmap"] and fields[1] in CGMAP.strands and fields[3] in _CGMAP_CONTEXT:
         return "cgmap"
+    if len(fields) == N_COLUMNS["methratio"] and fields[2] in METHRATIO.strands:
+        if _METHRATIO_CONTEXT.fullmatch(fields[3]) and all(is_number(fields[i]) for i in _METHRATIO_CI):
+            return "methratio"
     if len(fields) == N_COLUMNS["methylkit_tabix"] and fields[3] in METHYLKIT_TABIX.strands:
         if fields[1].isdigit() and fields[1] == fields[2]:
             return "methylkit_tabix"

@@ -25,6 +25,8 @@ methylc              7 fields, field 4 a context, field 6 or 7 a strand (WashU, 
 methylkit            7 fields, field 4 ``F`` or ``R`` (methylKit, MethylDackel ``--methylKit``)
 allc                 7 fields, field 3 a strand, field 4 a trinucleotide context (methylpy, ALLCools)
 cgmap                8 fields, field 2 ``C`` or ``G``, field 4 a context (BS-Seeker2, CGmapTools)
+methratio            12 fields, field 3 a strand, field 4 a context, fields 11-12 numbers (BSMAP,
+                     BSMAPz ``methratio.py``)
 methylkit_tabix      7 fields, field 2 = field 3, field 4 a strand (methylKit's tabix ``.txt.bgz``)
 biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
 gembs_mextr          its header line (``Contig Pos0 Pos1 Ref NAME:Call ...``, gemBS mextr), one
@@ -158,8 +160,18 @@ _PER_READ = {
 }
 
 
+_BISMARK_PER_READ = (
+    "a Bismark methylation extractor file of calls per read (CpG_OT_*.txt ...), not per CpG: give "
+    "its coverage file instead (bismark2bedGraph on these files, or bismark_methylation_extractor "
+    "--bedGraph: the .bismark.cov.gz)"
+)
+_BISMARK_CALLS = set("zZxXhHuU")  # the extractor's call letters: CpG, CHG, CHH, unknown context
+
+
 def _refuse_per_read(path, header: tuple[int, str]) -> None:
     """InputError for a table of calls per read (its ``header`` line names the columns)."""
+    if header[1].startswith("Bismark methylation extractor version"):
+        raise InputError(_BISMARK_PER_READ, path, header[0])
     names = set(header[1].split())
     for columns, remedy in _PER_READ.items():
         if names.issuperset(columns):
@@ -253,6 +265,8 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return methylkit.FORMAT
     if biscuit.is_row(tab):
         return biscuit.FORMAT
+    if n == 5 and tab[1] in {"+", "-"} and tab[4] in _BISMARK_CALLS:  # extractor's --no_header output
+        raise InputError(_BISMARK_PER_READ, path, rows[0][0])
     if n == 6:
         return _six_column_format(path, rows, has_track)
     if n == count_table.N_COLUMNS:

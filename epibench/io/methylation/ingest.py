@@ -44,6 +44,7 @@ READERS = {
     methylkit.FORMAT: methylkit.read,
     "allc": cytosine_tables.read_allc,
     "cgmap": cytosine_tables.read_cgmap,
+    "methratio": cytosine_tables.read_methratio,
     "methylkit_tabix": cytosine_tables.read_methylkit_tabix,
     biscuit.FORMAT: biscuit.read,
     gembs.FORMAT: gembs.read,
