@@ -276,3 +276,57 @@ def test_roadmap_mnemonics_keep_their_enh_states_and_numbered_peaks_are_all_kept
     assert enhancer_like(frame, "roadmap.bed")["start"].tolist() == [200, 400, 1000]
     peaks = frame.assign(fields=[(f"{i}_peak", "0", ".") for i in range(6)])
     assert len(enhancer_like(peaks, "peaks.bed")) == 6
+
+
+def _unnamed(path: Path, tmp_path: Path, numbered: bool = False) -> Path:
+    """The islet segmentation as ChromHMM's own ``*_segments.bed`` writes it before its states are
+    named: chrom, start, end, ``E<state number>`` (or the bare number of a dense browser file)."""
+    out = tmp_path / ("dense.bed" if numbered else "islets_18_segments.bed")
+    with gzip.open(path, "rt") as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh]
+    prefix = "" if numbered else "E"
+    out.write_text("".join(f"{r[0]}\t{r[1]}\t{r[2]}\t{prefix}{r[3].split('_')[0]}\n" for r in rows))
+    return out
+
+
+@pytest.mark.parametrize("numbered", [False, True], ids=["E_labels", "bare_numbers"])
+def test_a_segmentation_of_unnamed_states_is_refused_until_its_enhancer_states_are_named(numbered, tmp_path):
+    """Unnamed states say nothing of enhancers: before, every segment (quiescent too) was one. Named
+    with enhancer_states, the segments kept are those of the named file's enhancer states."""
+    path = _unnamed(CHROMHMM, tmp_path, numbered)
+    frame = read_bed_intervals(path, keep_fields=True)
+    n_states = len({fields[0] for fields in frame["fields"]})  # 13 of the model's 18 on this chr22
+    with pytest.raises(InputError, match=f"{n_states} unnamed states .*regions.enhancer_states") as error:
+        enhancer_like(frame, path)
+    assert str(path) in str(error.value)
+    prefix = "" if numbered else "E"
+    states = [f"{prefix}{n}" for n in (8, 9, 10, 11)]  # Genic, Active 1 and 2, Weak enhancer
+    named = enhancer_like(read_bed_intervals(CHROMHMM, keep_fields=True), CHROMHMM)
+    pd.testing.assert_frame_equal(
+        enhancer_like(frame, path, states).reset_index(drop=True), named.reset_index(drop=True)
+    )
+
+
+def test_enhancer_states_the_file_lacks_are_named_with_the_labels_it_has(tmp_path):
+    path = _unnamed(CHROMHMM, tmp_path)
+    frame = read_bed_intervals(path, keep_fields=True)
+    with pytest.raises(InputError, match=r"enhancer_states E19, Enh not in column 4.*E1, E2, E3, .*E18"):
+        enhancer_like(frame, path, ["E8", "E19", "Enh"])
+
+
+def test_numbered_peaks_that_do_not_tile_are_kept_whole_and_states_override_cre_classes(tmp_path, ref):
+    """Peaks named 1, 2, 3 ... are not a segmentation (they leave gaps): every one is an enhancer.
+    enhancer_states picks rows of any BED by column 4, a cCRE file's (its accession) included."""
+    peaks = pd.DataFrame(
+        {
+            "chrom": "chr1",
+            "start": [100 * i for i in range(8)],
+            "end": [100 * i + 50 for i in range(8)],
+            "fields": [(str(i % 4),) for i in range(8)],
+        }
+    )
+    assert len(enhancer_like(peaks, "peaks.bed")) == 8
+    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    ccre = write(tmp_path / "ccre.bed", [line.replace("\tEH38D", "\tD") for line in CCRE_REGISTRY])
+    got = annotate_regions(ref, gtf, enhancer_bed=ccre, enhancer_states=["D0000003"])
+    assert _enhancer_cpgs(got) == {("chr1", 4001)}

@@ -37,6 +37,7 @@ def cmd_regions(args: argparse.Namespace) -> None:
         cpg_islands=args.cpg_islands,
         blacklist=args.blacklist,
         shore_bp=args.shore_bp,
+        enhancer_states=args.enhancer_states,
     )
     write_regions(result.table, args.out)
     write_tsv(region_summary(result.table), args.summary)
@@ -130,6 +131,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", required=True)
     p.add_argument("--gtf", required=True)
     p.add_argument("--enhancers", default=None, help="optional enhancer BED")
+    p.add_argument(
+        "--enhancer-states",
+        nargs="*",
+        default=[],
+        help="labels of the enhancer BED's column 4 to keep as enhancers (the enhancer states of a "
+        "segmentation, e.g. E7 E8); none: cCRE classes and named ChromHMM states are recognised",
+    )
     p.add_argument("--promoter-upstream", type=int, default=1000)
     p.add_argument("--promoter-downstream", type=int, default=500)
     p.add_argument(

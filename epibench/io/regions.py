@@ -14,7 +14,11 @@ Intervals (0-based half-open) per class:
   counted in the log. A ChromHMM segmentation (a column of ``<number>_<state>`` names, at least
   three states, as Roadmap's ``7_Enh`` or ``9_Active_enhancer_1``) gives the segments of the
   states named for enhancers (``Enh``/``enhancer`` in any case: genic, active, weak, bivalent)
-  and drops the others, counted in the log;
+  and drops the others, counted in the log. A segmentation whose states are not named
+  (ChromHMM's own ``*_segments.bed``: ``E1`` ... ``E15``, or bare numbers, in column 4 of
+  segments that tile the genome) is refused: which states are enhancers is read from the
+  model's emissions, so the user names them (``enhancer_states``: column-4 labels to keep,
+  which also overrides the choices above);
 - gene body: transcript spans; a CpG there that is also in a promoter is a promoter
   (the priority), so the class is "transcript span minus promoter".
 
@@ -46,7 +50,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -91,6 +95,8 @@ ENHANCER_CLASSES = {"pELS", "dELS"}
 _CHROMHMM_STATE = re.compile(r"\d+_\S+")
 _ENHANCER_STATE = re.compile(r"enh", re.IGNORECASE)
 _MIN_CHROMHMM_STATES = 3  # distinct states that make a numbered name column a segmentation
+_UNNAMED_STATE = re.compile(r"E?\d+")  # ChromHMM's labels before states are named: E1 ... (or 1 ...)
+_MIN_TILING_SHARE = 0.9  # of neighbouring rows that abut (start = the previous end): a segmentation
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ def annotate_regions_with_report(
     cpg_islands: str | os.PathLike | None = None,
     blacklist: str | os.PathLike | None = None,
     shore_bp: int = DEFAULT_SHORE_BP,
+    enhancer_states: Sequence[str] = (),
 ) -> RegionAnnotation:
     """Region class of every CpG of ``reference``, the FASTA sequences without transcripts and
     each input's sequence names (``RegionAnnotation``).
@@ -135,6 +142,8 @@ def annotate_regions_with_report(
     ``blacklisted`` (module docstring). They do not change the class. tmp_dir: folder for
     pybedtools' temporary files (a fresh subfolder is made there and removed at the end; the
     system temp folder when None). FASTA sequences without transcripts are logged (a warning).
+    enhancer_states: labels of the enhancer BED's column 4 to keep as enhancers (states of a
+    segmentation); empty to choose by the module docstring's rules.
     """
     if promoter_upstream < 0 or promoter_downstream < 1:
         raise ValueError("promoter_upstream must be >= 0 and promoter_downstream >= 1")
@@ -167,7 +176,7 @@ def annotate_regions_with_report(
             frame = read_bed_intervals(path, keep_fields=label == "enhancers")
             input_chroms[label] = list(pd.unique(frame["chrom"]))  # the file's names, every row's
             if label == "enhancers":
-                frame = enhancer_like(frame, path)
+                frame = enhancer_like(frame, path, enhancer_states)
             beds[label] = _on_reference(frame, reference, label, path)
     intervals = {
         "promoter": _promoters(transcripts, reference, promoter_upstream, promoter_downstream),
@@ -262,12 +271,17 @@ def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -
     return pd.DataFrame(rows, columns=columns).astype({"chrom": "str", "start": np.int64, "end": np.int64})
 
 
-def enhancer_like(frame: pd.DataFrame, bed_path: str | os.PathLike) -> pd.DataFrame:
-    """chrom, start, end of an enhancer BED's rows (``read_bed_intervals(..., keep_fields=True)``): of an
-    ENCODE cCRE BED the ``pELS``/``dELS`` elements, of a ChromHMM segmentation the states named for
-    enhancers (module docstring), of any other BED every row."""
-    labelling = _enhancer_labelling(frame["fields"])
+def enhancer_like(
+    frame: pd.DataFrame, bed_path: str | os.PathLike, states: Sequence[str] = ()
+) -> pd.DataFrame:
+    """chrom, start, end of an enhancer BED's rows (``read_bed_intervals(..., keep_fields=True)``): those
+    labelled one of ``states`` in column 4 when given; else of an ENCODE cCRE BED the ``pELS``/``dELS``
+    elements, of a ChromHMM segmentation the states named for enhancers (module docstring), of any
+    other BED every row. InputError for a segmentation of unnamed states without ``states``, and for
+    ``states`` the file does not have."""
+    labelling = _chosen_states(frame, bed_path, states) if states else _enhancer_labelling(frame["fields"])
     if labelling is None:
+        _refuse_unnamed_segmentation(frame, bed_path)
         return frame[["chrom", "start", "end"]]
     column, is_enhancer, kind, kept = labelling
     labels = pd.Series([fields[column] for fields in frame["fields"]])
@@ -306,6 +320,50 @@ def _enhancer_labelling(fields: pd.Series) -> tuple[int, Callable[[str], bool], 
     if len(states) < _MIN_CHROMHMM_STATES or not kept:
         return None  # no segmentation to filter (few numbered states, none an enhancer state)
     return column, lambda label: bool(_ENHANCER_STATE.search(label)), "ChromHMM states", ", ".join(kept)
+
+
+def _chosen_states(
+    frame: pd.DataFrame, bed_path: str | os.PathLike, states: Sequence[str]
+) -> tuple[int, Callable[[str], bool], str, str]:
+    """The labelling of ``_enhancer_labelling`` that keeps the rows whose column 4 is one of ``states``."""
+    labels = {row[0] if row else "" for row in frame["fields"]}
+    missing = [state for state in states if state not in labels]
+    if missing:
+        raise InputError(
+            f"enhancer_states {', '.join(missing)} not in column 4 of the enhancer BED; its labels: "
+            + _first(sorted(labels - {""}, key=_state_order), 30),
+            path=bed_path,
+        )
+    chosen = frozenset(states)
+    return 0, chosen.__contains__, "enhancer_states", ", ".join(states)
+
+
+def _state_order(label: str) -> tuple[int, str]:
+    """Sort key of state labels: by their number (E2 before E10), then by name."""
+    number = re.search(r"\d+", label)
+    return (int(number.group()) if number else -1, label)
+
+
+def _refuse_unnamed_segmentation(frame: pd.DataFrame, bed_path: str | os.PathLike) -> None:
+    """InputError for a segmentation whose states are not named: column 4 a state number (E1 or 1) in
+    every row, at least ``_MIN_CHROMHMM_STATES`` of them, and neighbouring rows that abut."""
+    labels = [row[0] if row else "" for row in frame["fields"]]
+    if not labels or not all(_UNNAMED_STATE.fullmatch(label) for label in labels):
+        return
+    states = sorted(set(labels), key=_state_order)
+    if len(states) < _MIN_CHROMHMM_STATES:
+        return
+    ordered = frame.sort_values(["chrom", "start"], kind="stable")
+    same_chrom = ordered["chrom"].to_numpy()[1:] == ordered["chrom"].to_numpy()[:-1]
+    abut = ordered["start"].to_numpy()[1:] == ordered["end"].to_numpy()[:-1]
+    if same_chrom.any() and (abut & same_chrom).sum() / same_chrom.sum() >= _MIN_TILING_SHARE:
+        raise InputError(
+            f"a segmentation of {len(states)} unnamed states ({_first(states, 20)}: ChromHMM's "
+            "*_segments.bed) given as the enhancer BED: say which states are enhancers (those whose "
+            "emissions show H3K4me1 or H3K27ac without H3K4me3) with regions.enhancer_states in the "
+            "config, e.g. [E7, E8], or give a segmentation with named states",
+            path=bed_path,
+        )
 
 
 def _label_column(fields: pd.Series, is_label: Callable[[str], bool]) -> int | None:
