@@ -93,7 +93,9 @@ BASE = {
 }
 # a context (or modification) column: bedMethyl's in 14-column files only
 CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report", "allc", "cgmap", "methratio"}
-STRANDED = CONTEXT_FORMATS | {"methylkit", "methylkit_tabix"}
+STRANDED = CONTEXT_FORMATS | {"methylkit", "methylkit_tabix", "pbcpg"}
+ON_C_ONLY = {"pbcpg"}  # a row per CpG on its C, strands collapsed: no row sits on a G
+PILEUP_TYPES = {"Total", "hap1", "hap2"}
 METHYLKIT_STRANDS = {"+": "F", "-": "R"}
 CGMAP_STRANDS = {"+": "C", "-": "G"}  # the strand's base at the position
 FILE_NAMES = {
@@ -111,6 +113,7 @@ FILE_NAMES = {
     "methratio": "s.methratio.txt",
     "biscuit": "s_cg.bed",
     "methylkit_tabix": "s.txt.bgz",
+    "pbcpg": "s.combined.bed",
 }
 FORMATS = list(FILE_NAMES)
 # 0-based columns each reader reads, by kind (the ones a damaged value must be caught in)
@@ -129,6 +132,7 @@ INT_COLUMNS = {
     "methratio": [1, 6, 7],
     "biscuit": [1, 2, 4],
     "methylkit_tabix": [1, 4, 5],
+    "pbcpg": [1, 5, 6],
 }
 FLOAT_COLUMNS = {
     "methylc": [4],
@@ -149,6 +153,7 @@ STRAND_COLUMNS = {
     "cgmap": [1],
     "methratio": [2],
     "methylkit_tabix": [3],
+    "pbcpg": [4],  # its type (Total, hap1, hap2)
 }
 METHRATIO_HEADER = "chr\tpos\tstrand\tcontext\tratio\teff_CT_count\tC_count\tCT_count\trev_G_count\trev_GA_count\tCI_lower\tCI_upper"
 BAD_INT = ["x", "NA", "2.5", "1e3", "", "five", "-3"]
@@ -237,6 +242,10 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
             str(meth),
             str(total - meth),
         ]
+    elif fmt == "pbcpg":  # chrom, begin (the C), end, mod_score %, type, cov, modified, unmodified, score(s)
+        score = f"{100 * fraction:.1f}"
+        fields = [call.name, str(pos), str(pos + 1), score, "Total", str(total), str(meth), str(total - meth)]
+        fields += [score] if layout.n_columns == 9 else [f"{90 * fraction:.1f}", f"{10 * fraction:.1f}"]
     elif fmt == "biscuit":  # vcf2bed: chrom, start, end (one base), beta, coverage
         fields = [call.name, str(pos), str(pos + 1), f"{fraction:.3f}", str(total)]
     elif fmt == "methylkit":  # id, chrom, 1-based position, F/R, coverage, freqC, freqT
@@ -311,6 +320,12 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         cg = f[3][:2] == "CG" if fmt == "allc" else f[3] == "CG"
         return f[0], position - 1, signs[strand], float(meth), total, cg
     start = _int(f[1], base)
+    if fmt == "pbcpg":
+        _strand(f[4], " ".join(PILEUP_TYPES))
+        coverage, meth = _int(f[5]), _int(f[6])
+        if meth > coverage:
+            raise Bad(text)
+        return f[0], start, "+", float(meth), coverage, True
     if fmt == "methylkit_tabix":
         strand, coverage, meth = _strand(f[3], "+ -"), _int(f[4]), _int(f[5])
         if meth > coverage:
@@ -601,7 +616,7 @@ def calls_strategy(draw, fmt: str) -> list[Call]:
     calls = []
     for bare, c in cpgs:
         name = draw(st.sampled_from(_spellings(bare)))
-        ends = draw(st.sampled_from(["C", "G", "CG"]))
+        ends = "C" if fmt in ON_C_ONLY else draw(st.sampled_from(["C", "G", "CG"]))
         for end in ends:
             pos = c if end == "C" else c + 1
             if fmt in STRANDED:
@@ -649,6 +664,7 @@ def cases(draw) -> Case:
             "methratio": 12,
             "biscuit": 5,
             "methylkit_tabix": 7,
+            "pbcpg": draw(st.sampled_from([9, 10])),  # model or count pileup mode
         }.get(fmt, 6),
         old_order=fmt == "methylc" and draw(st.booleans()),
     )
@@ -692,7 +708,8 @@ def cases(draw) -> Case:
     fields = case.lines[i].split() if fmt == "modkit" else case.lines[i].split("\t")
     sep = " " if fmt == "modkit" else "\t"
     if damage == "columns":
-        if draw(st.booleans()):
+        # pbcpg: 9 columns +1 or 10 -1 is a row of the other pileup mode, so 9 -> 8 and 10 -> 11
+        if layout.n_columns == 9 if fmt == "pbcpg" else draw(st.booleans()):
             del fields[draw(st.integers(0, len(fields) - 1))]
         else:
             fields.insert(draw(st.integers(0, len(fields))), str(draw(st.integers(0, 99))))

@@ -92,8 +92,8 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
     of ``keep_on_reference``, or the sum over the file's parts)."""
     if qc["n_records"] and qc.get("n_other_modification_rows") == qc["n_records"]:
         raise InputError(
-            "no 5mC calls: every row is of another modification (modkit codes other than m, 27551 "
-            "or C; see the file's column 4)",
+            "no 5mC calls: every row is of another modification (modkit's or MethBat's codes other "
+            "than m, 27551 or C, such as h for 5hmC; see the file's column 4)",
             path=path,
         )
     if not n_calls + qc["n_zero_depth_dropped"]:

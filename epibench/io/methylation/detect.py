@@ -29,6 +29,8 @@ methratio            12 fields, field 3 a strand, field 4 a context, fields 11-1
                      BSMAPz ``methratio.py``)
 methylkit_tabix      7 fields, field 2 = field 3, field 4 a strand (methylKit's tabix ``.txt.bgz``)
 biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
+pbcpg                9 or 10 fields, field 5 ``Total``, ``hap1`` or ``hap2`` (PacBio pb-CpG-tools)
+methbat              15 fields, field 8 ``Total``, ``hap1`` or ``hap2`` (PacBio MethBat ``pileup``)
 gembs_mextr          its header line (``Contig Pos0 Pos1 Ref NAME:Call ...``, gemBS mextr), one
                      sample's columns
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
@@ -65,6 +67,7 @@ from epibench.io.methylation import (
     gembs,
     methylkit,
     nanopolish,
+    pacbio,
 )
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import alignment_format, is_number, iter_lines, names_columns
@@ -88,6 +91,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     gembs.FORMAT: (gembs.N_COLUMNS,),
     "count_table": (count_table.N_COLUMNS,),
     nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
+    **pacbio.N_COLUMNS,
 }
 WHITESPACE_SPLIT = {"modkit"}
 SAMPLE_ROWS = 50
@@ -256,7 +260,7 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "bedmethyl"
     if n == 7 and tab[2] in {"+", "-"} and _CONTEXT.fullmatch(tab[5]):
         return "bismark_cpg_report"
-    table = cytosine_tables.table_format(tab)
+    table = cytosine_tables.table_format(tab) or pacbio.pileup_format(tab)
     if table is not None:
         return table
     if n == 7 and _CONTEXT.fullmatch(tab[3]) and {tab[5], tab[6]} & {"+", "-"}:

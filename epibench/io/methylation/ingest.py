@@ -21,6 +21,7 @@ from epibench.io.methylation import (
     methylc,
     methylkit,
     nanopolish,
+    pacbio,
 )
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE, to_canonical
@@ -50,6 +51,8 @@ READERS = {
     gembs.FORMAT: gembs.read,
     bigbed_bedmethyl.FORMAT: bigbed_bedmethyl.read,
     nanopolish.FORMAT: nanopolish.read,
+    pacbio.PBCPG: pacbio.read_pbcpg,
+    pacbio.METHBAT: pacbio.read_methbat,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
 
