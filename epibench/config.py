@@ -164,6 +164,12 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             f"cannot read the sample sheet (a header row, then one tab-separated row per sample): {exc}",
             path=path,
         ) from None
+    if len(sheet.columns) == 1 and any(sep in str(sheet.columns[0]) for sep in ",;"):
+        raise ConfigError(
+            f"the header {sheet.columns[0]!r} has no tab: a sheet separated by commas or semicolons (CSV, as "
+            "a spreadsheet saves it)? Save it as tab-separated text (TSV)",
+            path=path,
+        )
     _check_row_lengths(path, len(sheet.columns))
     sheet.columns = [str(name).strip() for name in sheet.columns]
     return sheet.fillna("").apply(lambda column: column.str.strip())

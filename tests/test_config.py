@@ -147,6 +147,17 @@ def test_a_sheet_saved_by_a_spreadsheet_reads_like_the_plain_one(cohort, tmp_pat
     assert cohort_config.validate({**cohort, "samples": str(spread)}).equals(cohort_config.validate(cohort))
 
 
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_sheet_saved_as_csv_is_named_with_what_to_save_instead(separator, cohort, tmp_path):
+    """Comma- (or, in some locales, semicolon-) separated: before, one column whose name was the whole
+    header, and an error about the marks' columns."""
+    lines = Path(cohort["samples"]).read_text().splitlines()
+    csv = tmp_path / "samples.csv"
+    csv.write_text("".join(separator.join(line.split("\t")) + "\n" for line in lines))
+    with pytest.raises(ConfigError, match="samples.csv: the header .* has no tab: .*tab-separated"):
+        cohort_config.validate({**cohort, "samples": str(csv)})
+
+
 def test_a_mark_name_with_a_slash_is_refused(cohort):
     """A mark's name becomes part of file names (marks/<sample>/<mark>.bw, the ablation's rows)."""
     sheet = Path(cohort["samples"])
