@@ -593,3 +593,21 @@ def test_biscuit_vcf2bed_reads_one_call_per_cytosine_with_its_counts():
     np.testing.assert_array_equal(calls.n_total, rows[4])
     assert (np.abs(calls.n_meth - rows[3] * rows[4]) <= 0.005 * rows[4] + 1e-9).all()
     assert (calls.n_meth == np.round(calls.n_meth)).all()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ID_REF\tGSM1234567\tGSM1234568\ncg00000029\t0.4567\t0.5123\ncg00000108\t0.9312\t0.9011\n",
+        '"ID_REF","GSM1234567"\n"cg00000029_TC21",0.4567\n',  # EPICv2 ids, a CSV
+        '!Series_title\t"Methylation of ..."\n!Series_geo_accession\t"GSE12345"\n',
+    ],
+    ids=["beta_table", "epic_v2_csv", "series_matrix"],
+)
+def test_a_methylation_array_table_is_refused_as_such(text, tmp_path):
+    """Illumina 450K/EPIC levels (probe ids, beta values; GEO's series matrix) have no positions or
+    read counts: named as array data, not as an unrecognised sequencing format."""
+    path = tmp_path / "GSE12345_matrix.txt"
+    path.write_text(text)
+    with pytest.raises(InputError, match="a methylation array table"):
+        detect_source(path)

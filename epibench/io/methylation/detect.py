@@ -104,6 +104,9 @@ _CONTEXT = re.compile(r"C[A-Za-z]{0,2}")
 _RGB = re.compile(r"\d+(,\d+){0,2}")
 _MOD_CODE = re.compile(r"[A-Za-z0-9]+(,[A-Za-z]+,\d+)?")
 _INT = re.compile(r"-?\d+")
+_ARRAY_PROBE = re.compile(
+    r"c[gh]\d{8}(_[A-Z]{2}\d+)?|ch\.\w+|rs\d+"
+)  # 450K/EPIC ids (EPICv2: cg00000029_TC21)
 
 
 def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
@@ -150,8 +153,25 @@ def _voted_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
         except InputError as error:
             errors.append(error)
     if not formats:
+        _refuse_array_table(path, rows[:VOTING_ROWS])
         raise errors[0]
     return _voted(formats)
+
+
+def _refuse_array_table(path, rows: list[tuple[int, str]]) -> None:
+    """InputError for a table of methylation-array levels: a row that starts with an Illumina probe id
+    (tab- or comma-separated), or GEO's series-matrix lines."""
+    for line, text in rows:
+        first = re.split(r"[\t,]", text, maxsplit=1)[0].strip('"')
+        if _ARRAY_PROBE.fullmatch(first) or first.startswith("!Series_"):
+            what = "a GEO series matrix" if first.startswith("!") else f"Illumina probe id {first!r}"
+            raise InputError(
+                f"a methylation array table ({what}): levels of probes, without positions or read counts; "
+                "this pipeline reads sequencing calls (WGBS, RRBS, EM-seq, nanopore or HiFi), one file "
+                "per sample (on GEO: a sample's supplementary file of calls, not the series matrix)",
+                path,
+                line,
+            )
 
 
 # per-read tables (their header's column names) -> what to run to get calls per CpG
