@@ -343,6 +343,16 @@ def test_aligned_reads_are_refused_with_what_to_run(tmp_path, name, kind):
         write_mark_bigwig(REAL / name, {"chr22": 1000}, tmp_path / "out.bw")
 
 
+def test_a_macs_peaks_xls_is_refused_with_the_narrowpeak_to_give():
+    """MACS2's _peaks.xls (its '#' run notes, then chr start end length abs_summit ... names and 1-based
+    rows) has 10 columns, as a narrowPeak has: read as one, its columns would be misread."""
+    xls = Path(__file__).parent / "data" / "real_formats" / "seqsetvis_macs2_test_peaks.xls"
+    header = next(n for n, line in enumerate(xls.read_text().splitlines(), 1) if line.startswith("chr\t"))
+    with pytest.raises(InputError, match="a MACS peaks table .*_peaks.narrowPeak") as info:
+        track_kind(xls)
+    assert info.value.line == header > 1
+
+
 def test_a_homer_peak_file_is_refused_with_what_to_run(tmp_path):
     """HOMER findPeaks output: '#' lines, then the column names and rows of PeakID, chr, start, ..."""
     path = tmp_path / "peaks.txt"

@@ -44,6 +44,7 @@ _WIG_DECLARATIONS = ("fixedStep", "variableStep")
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
 _HOMER_HEADER = re.compile(r"#\s*PeakID\tchr\tstart\tend\tstrand\b")  # findPeaks' column names
+_MACS_XLS_HEADER = ["chr", "start", "end", "length", "abs_summit"]  # MACS2/3 callpeak's _peaks.xls
 
 # (line number, chrom, start, end, value): one interval of a track, 0-based half-open; the line
 # is None in a bigBed
@@ -78,6 +79,13 @@ def track_kind(path: str | os.PathLike) -> str:
             declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
             continue
         fields = _fields(text)
+        if fields[:5] == _MACS_XLS_HEADER:
+            raise InputError(
+                "a MACS peaks table (_peaks.xls: 1-based starts, fold enrichment in column 8): give the "
+                "_peaks.narrowPeak (or _peaks.broadPeak) MACS wrote beside it, or its _treat_pileup.bdg",
+                path=path,
+                line=number,
+            )
         if fields[0] in _WIG_DECLARATIONS:
             return "wig"
         if declared_bedgraph:
