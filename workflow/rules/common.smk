@@ -176,6 +176,11 @@ def optional_file_arg(flag, name):
     )
 
 
+def list_arg(flag, values):
+    """``FLAG V1 V2 ...``, each value quoted, or nothing when ``values`` is empty."""
+    return f"{flag} " + " ".join(shlex.quote(str(v)) for v in values) if values else ""
+
+
 def mode_args():
     """The leaderboard's flags of the modes: the base mode of a cohort without channels, and the
     models and baselines reading the neighbour context with its new model."""

@@ -20,13 +20,15 @@ rule regions:
         enhancers_args=optional_file_arg("--enhancers", "enhancers"),
         cpg_islands_args=optional_file_arg("--cpg-islands", "cpg_islands"),
         blacklist_args=optional_file_arg("--blacklist", "blacklist"),
-        enhancer_states=shlex.join(config["regions"]["enhancer_states"]),
+        enhancer_states_args=list_arg(
+            "--enhancer-states", config["regions"]["enhancer_states"]
+        ),
         upstream=config["regions"]["promoter_upstream"],
         downstream=config["regions"]["promoter_downstream"],
         shore_bp=config["regions"]["shore_bp"],
     shell:
         "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers_args}"
-        " --enhancer-states {params.enhancer_states}"
+        " {params.enhancer_states_args}"
         " {params.cpg_islands_args} {params.blacklist_args} --shore-bp {params.shore_bp:q}"
         " --promoter-upstream {params.upstream:q} --promoter-downstream {params.downstream:q}"
         " --tmp-dir {resources.tmpdir:q} --out {output.table:q} --summary {output.summary:q}"
