@@ -122,33 +122,46 @@ def bed_lines(draw) -> list[str]:
 # --- the documented rules ----------------------------------------------------------------------
 
 
+def _span(number: int, f: list[str]) -> tuple[int, int]:
+    """A row's 0-based start and end; Bad for bad coordinates or strand."""
+    try:
+        start, end = coordinate(f[3], 1), coordinate(f[4], 1)
+    except ValueError:
+        raise Bad("start/end must be integers", number) from None
+    if end < start:
+        raise Bad("start/end must be integers", number)
+    if f[6] not in ("+", "-", "."):
+        raise Bad("strand must be", number)
+    return start - 1, end
+
+
 def expected_transcripts(lines: list[str]) -> list[tuple]:
-    """(chrom, start 0-based, end, strand, gene_id, transcript_id) per transcript; Bad for a bad GTF."""
+    """(chrom, start 0-based, end, strand, gene_id, transcript_id) per transcript; Bad for a bad GTF.
+    Gene rows are read only in a file without transcript and exon rows: one transcript each."""
     rows = {"transcript": [], "exon": []}
+    genes = []
     for number, text in enumerate(lines, start=1):
         if not text.strip() or text.startswith("#"):
             continue
         f = text.split("\t")
         if len(f) != 9:
             raise Bad("9 tab-separated columns", number)
+        if f[2] == "gene":
+            genes.append((number, f))
         if f[2] not in rows:
             continue
-        try:
-            start, end = coordinate(f[3], 1), coordinate(f[4], 1)
-        except ValueError:
-            raise Bad("start/end must be integers", number) from None
-        if end < start:
-            raise Bad("start/end must be integers", number)
-        if f[6] not in ("+", "-", "."):
-            raise Bad("strand must be", number)
+        start, end = _span(number, f)
         tid, gid = re.search(r'transcript_id "([^"]*)"', f[8]), re.search(r'gene_id "([^"]*)"', f[8])
         if tid is None and f[2] == "transcript" and re.fullmatch(r'\s*[^\s;"=]+\s*;?\s*', f[8]):
             continue  # a bare id, as AUGUSTUS writes transcript rows: skipped, its exons span it
         if tid is None:
             raise Bad("without a transcript_id", number)
-        rows[f[2]].append((f[0], start - 1, end, f[6], gid.group(1) if gid else "", tid.group(1), number))
+        rows[f[2]].append((f[0], start, end, f[6], gid.group(1) if gid else "", tid.group(1), number))
     if not rows["transcript"] and not rows["exon"]:
-        raise Bad("no transcript or exon rows", None)
+        if not genes:
+            raise Bad("no transcript or exon rows", None)
+        gene_ids = [re.search(r'gene_id "([^"]*)"', f[8]) for _, f in genes]
+        return [(f[0], *_span(n, f), f[6], g.group(1), g.group(1)) for (n, f), g in zip(genes, gene_ids)]
     with_row = {row[5] for row in rows["transcript"]}
     spans: dict[tuple, list] = {}  # one transcript per id, chromosome and strand, of exons without a row
     for chrom, start, end, strand, gid, tid, number in rows["exon"]:

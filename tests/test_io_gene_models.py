@@ -6,6 +6,7 @@ here from the files' own rows with plain Python."""
 from __future__ import annotations
 
 import gzip
+import logging
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -116,10 +117,29 @@ def test_a_gff3_without_exon_rows_takes_the_transcripts_its_cds_and_utr_rows_nam
     assert got_spans(path) == {tid: transcripts[tid] for tid in coding}
 
 
-def test_a_gtf_of_gene_rows_only_is_refused_by_name(tmp_path):
-    rows = rows_of(AUGUSTUS)
-    path = tmp_path / "genes.gtf"
-    path.write_text("".join("\t".join(f) + "\n" for f in rows if f[2] == "gene"))
+def test_a_gene_level_annotation_has_its_gene_rows_stand_in_for_transcripts(tmp_path, caplog):
+    """AUGUSTUS's gene rows alone (bare ids: g1) and GENCODE's GFF3 gene rows alone: one transcript
+    per gene, its row's span (a promoter at each gene's start), with a warning; a file with none of
+    these rows either is refused by name."""
+    augustus = [f for f in rows_of(AUGUSTUS) if f[2] == "gene"]
+    gencode = [f for f in rows_of(GENCODE_GFF3) if f[2] == "gene"]
+    for name, rows, key in (("genes.gtf", augustus, None), ("genes.gff3", gencode, "ID")):
+        path = tmp_path / name
+        path.write_text("".join("\t".join(f) + "\n" for f in rows))
+        want = {
+            (f[8].strip() if key is None else re.search(r"ID=([^;]*)", f[8]).group(1)): (
+                f[0],
+                int(f[3]) - 1,
+                int(f[4]),
+                f[6],
+            )
+            for f in rows
+        }
+        with caplog.at_level(logging.WARNING, logger="epibench.io.gene_models"):
+            assert got_spans(path) == want and len(want) >= 10
+        assert f"its {len(rows)} gene rows stand in for transcripts" in caplog.text
+    path = tmp_path / "sources.gtf"
+    path.write_text("".join("\t".join([*f[:2], "source", *f[3:]]) + "\n" for f in augustus))
     with pytest.raises(InputError, match="no transcript or exon rows"):
         transcripts_from_gtf(path)
 

@@ -14,7 +14,9 @@ lies at its TSS, the gene body under the span). Read from:
   ``##FASTA`` section ends the features.
 
 A file without any exon row (AUGUSTUS's default output) has its CDS, UTR and codon rows stand in
-for exons (the transcript rows they name, or their spans). Exons of one transcript id on several
+for exons (the transcript rows they name, or their spans); one without any of those nor transcript
+rows (a gene-level annotation) has its ``gene`` rows stand in for transcripts, one per gene, with a
+warning. Exons of one transcript id on several
 chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript
 per chromosome and strand. Coordinates are 1-based inclusive in the file, 0-based half-open in
 the table.
@@ -106,6 +108,9 @@ class _Rows:
         self.exons: list[tuple] = []
         self.parts: list[tuple] = []
         self.parents: dict[str, tuple] = {}
+        self.genes: list[tuple] = (
+            []
+        )  # (line, fields, gene id) of gene rows: read in a file without transcripts
         self.n_bare = 0  # GTF transcript rows with a bare id (AUGUSTUS), skipped
 
     def add_exons(self, exons: list[tuple]) -> None:
@@ -115,6 +120,10 @@ class _Rows:
     def add_parts(self, parts: list[tuple]) -> None:
         if not self.exons:
             self.parts += parts
+
+    def add_gene(self, number: int, fields: list[str], gene_id: str) -> None:
+        """Keep a gene row, unread: it becomes a transcript of its own only in a file without any."""
+        self.genes.append((number, fields, gene_id))
 
     def exons_or_parts(self) -> list[tuple]:
         """The exons, or in a file without any the parts (logged)."""
@@ -128,10 +137,18 @@ class _Rows:
         """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of ``exons``
         (``exons_or_parts``) whose id is not among ``ids``, spanned by those."""
         if not transcripts and not exons:
-            raise InputError(
-                "no transcript or exon rows in the gene models (nor CDS or UTR rows to span them)",
-                path=gtf_path,
+            if not self.genes:
+                raise InputError(
+                    "no transcript or exon rows in the gene models (nor CDS, UTR or gene rows to span them)",
+                    path=gtf_path,
+                )
+            log.warning(
+                "%s: no transcript, exon, CDS or UTR rows: its %d gene rows stand in for transcripts (a "
+                "promoter at each gene's start)",
+                gtf_path,
+                len(self.genes),
             )
+            return _frame([(*_span(gtf_path, n, fields), gid, gid, n) for n, fields, gid in self.genes])
         orphans = [exon for exon in exons if exon[5] not in ids]
         frames = [_frame(transcripts)] if transcripts else []
         return pd.concat(frames + ([_spans_from_exons(_frame(orphans))] if orphans else []))
@@ -142,13 +159,16 @@ class _Rows:
         feature = fields[2]
         if feature == "exon":
             self.add_exons([_gtf_row(gtf_path, number, fields)])
+        elif feature == "gene":
+            gene_id = _ATTRIBUTE["gene_id"].search(fields[8]) or _BARE_ID.fullmatch(fields[8])
+            self.add_gene(number, fields, gene_id.group(1) if gene_id else f"line {number}")
         elif feature == "transcript":
             if _ATTRIBUTE["transcript_id"].search(fields[8]) is None and _BARE_ID.fullmatch(fields[8]):
                 _span(gtf_path, number, fields)  # checked all the same
                 self.n_bare += 1  # AUGUSTUS: its exons or parts carry the transcript_id
             else:
                 self.transcripts.append(_gtf_row(gtf_path, number, fields))
-        elif feature != "gene" and not self.exons and _ATTRIBUTE["transcript_id"].search(fields[8]):
+        elif not self.exons and _ATTRIBUTE["transcript_id"].search(fields[8]):
             self.add_parts([_gtf_row(gtf_path, number, fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
@@ -180,6 +200,8 @@ class _Rows:
                 parent = _gff3_parents(attributes)
                 span = _span(gtf_path, number, fields)
                 self.parents[row_id] = (*span, parent[0] if parent else "", row_id, number)
+                if feature.lower() == "gene":
+                    self.add_gene(number, fields, row_id)
 
     def gff3_table(self, gtf_path) -> pd.DataFrame:
         exons = self.exons_or_parts()
