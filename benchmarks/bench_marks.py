@@ -6,6 +6,8 @@ What is generated (deterministic, ``--seed``, into a temporary folder removed at
   ``--lines`` lines (10 M by default, 1 M with ``--quick``; a human genome at 50-bp bins is
   ~60 M) of adjacent 50-bp bins over chromosomes of 100 Mb, merged where neighbours share a
   value (runs of 1-4 bins), values rounded to 2 decimals as coverage in RPKM;
+- a wiggle of the same number of lines, as UCSC's and older GEO tracks give signal: one
+  ``fixedStep chrom= start=1 step=50 span=50`` section per chromosome, a value per 50-bp bin;
 - a narrowPeak of ``--peaks`` peaks (200 k, an ENCODE replicated-peak file's size; 20 k with
   ``--quick``) of 200-2,000 bp on the same chromosomes, 5 % overlapping their neighbour.
 
@@ -14,6 +16,10 @@ Measured, each in a fresh ``python`` subprocess (peak RSS = the process's VmHWM,
 
 - ``write_mark_bigwig(bedGraph, lengths, out)``: read, sorted and checked per chromosome,
   bigWig written;
+- the same for the wiggle; and its reading alone, by the chunk reader (``interval_chunks``,
+  ``wig_read_lines_per_s``) and by the line-by-line reader (``line_records``, what read every
+  wiggle before the chunk reader and still reads the rest of a file from a chunk that one
+  refuses; ``wig_line_reader_lines_per_s``);
 - the same for the narrowPeak (peaks painted into non-overlapping segments, 0 between);
 - baseline: ``pandas.read_csv(bedGraph, sep="\\t", header=None)``: it only parses the text.
 
@@ -70,6 +76,19 @@ def write_bedgraph(path: Path, n_lines: int, rng: np.random.Generator) -> dict[s
     return lengths
 
 
+def write_wiggle(path: Path, n_lines: int, lengths: dict[str, int], rng: np.random.Generator) -> None:
+    """``n_lines`` fixedStep values of 50-bp bins, a section per chromosome of ``lengths``."""
+    values = np.round(rng.gamma(1.5, 0.8, size=n_lines), 2)
+    per_chrom = CHROM_BP // BIN_BP
+    with open(path, "w") as fh:
+        for i, chrom in enumerate(lengths):
+            part = values[i * per_chrom : (i + 1) * per_chrom]
+            if not len(part):
+                break
+            fh.write(f"fixedStep chrom={chrom} start=1 step={BIN_BP} span={BIN_BP}\n")
+            fh.writelines(f"{v}\n" for v in part.tolist())
+
+
 def write_narrowpeak(path: Path, n_peaks: int, lengths: dict[str, int], rng: np.random.Generator) -> None:
     """``n_peaks`` peaks spread over ``lengths``, sorted, 5 % overlapping the next one."""
     chroms = rng.choice(list(lengths), size=n_peaks)
@@ -90,6 +109,16 @@ def _child(argv: list[str]) -> None:
         lengths = json.loads(argv[2])
         m = measure(lambda: write_mark_bigwig(path, lengths, argv[3]))
         m["n_kept"] = m.pop("result")["n_kept"]
+    elif kind == "wig_chunks":
+        from epibench.io.mark_readers import interval_chunks
+
+        m = measure(lambda: sum(len(chunk) for chunk in interval_chunks(path, "wig")))
+        m["n_kept"] = m.pop("result")
+    elif kind == "wig_lines":
+        from epibench.io.mark_readers import line_records
+
+        m = measure(lambda: sum(1 for _ in line_records(path, "wig")))
+        m["n_kept"] = m.pop("result")
     elif kind == "pandas":
         import pandas as pd
 
@@ -114,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
         work = Path(tmp)
         lengths = write_bedgraph(work / "cov.bedGraph", n_lines, rng)
         write_narrowpeak(work / "peaks.narrowPeak", n_peaks, lengths, rng)
+        write_wiggle(work / "cov.wig", n_lines, lengths, rng)
         script = Path(__file__).resolve()
         bedgraph = run_child(
             script, "convert", str(work / "cov.bedGraph"), json.dumps(lengths), str(work / "a.bw")
@@ -121,9 +151,20 @@ def main(argv: list[str] | None = None) -> dict:
         peaks = run_child(
             script, "convert", str(work / "peaks.narrowPeak"), json.dumps(lengths), str(work / "b.bw")
         )
+        wiggle = run_child(script, "convert", str(work / "cov.wig"), json.dumps(lengths), str(work / "c.bw"))
+        wiggle_chunks = run_child(script, "wig_chunks", str(work / "cov.wig"))
+        wiggle_lines = run_child(script, "wig_lines", str(work / "cov.wig"))
         baseline = run_child(script, "pandas", str(work / "cov.bedGraph"))
         file_mb = (work / "cov.bedGraph").stat().st_size / 2**20
-    for name, run in (("bedGraph", bedgraph), ("narrowPeak", peaks), ("pandas.read_csv", baseline)):
+    runs = [
+        ("bedGraph", bedgraph),
+        ("wiggle", wiggle),
+        ("wiggle, chunk reader alone", wiggle_chunks),
+        ("wiggle, line reader alone", wiggle_lines),
+        ("narrowPeak", peaks),
+        ("pandas.read_csv", baseline),
+    ]
+    for name, run in runs:
         print(
             f"{name}: {run['n_kept']:,} lines in {run['wall_s']:.2f} s, peak RSS {run['peak_rss_mb']:.0f} MB"
         )
@@ -144,6 +185,10 @@ def main(argv: list[str] | None = None) -> dict:
         "peaks": n_peaks,
         "peaks_per_s": round(peaks["n_kept"] / peaks["wall_s"]),
         "peaks_peak_rss_mb": round(peaks["peak_rss_mb"]),
+        "wig_lines_per_s": round(wiggle["n_kept"] / wiggle["wall_s"]),
+        "wig_read_lines_per_s": round(wiggle_chunks["n_kept"] / wiggle_chunks["wall_s"]),
+        "wig_line_reader_lines_per_s": round(wiggle_lines["n_kept"] / wiggle_lines["wall_s"]),
+        "wig_peak_rss_mb": round(wiggle["peak_rss_mb"]),
     }
     print(json.dumps(result))
     return result

@@ -242,6 +242,64 @@ def test_an_error_in_a_late_chunk_names_its_line_and_writes_nothing(tmp_path, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shuffled.bedGraph"]
 
 
+def generated_wiggle(tmp_path: Path) -> tuple[Path, dict[str, list[tuple[int, int, float]]]]:
+    """A wiggle of 12 sections (fixedStep and variableStep, on chr22 and ``22``, spans 1-50, with a
+    comment line and a blank line after the header) and the intervals it stands for (chrom ->
+    0-based start, end, value), built together from seeded draws."""
+    rng = np.random.default_rng(3)
+    lines, intervals = ["track type=wiggle_0 name=generated", "# made by the test", ""], {"chr22": []}
+    position = 1
+    for number in range(12):
+        name, span, n = ("chr22" if number % 2 else "22"), int(rng.integers(1, 51)), int(rng.integers(5, 90))
+        values = np.round(rng.gamma(1.5, 2.0, size=n), 3)
+        if number % 3:
+            step = span + int(rng.integers(0, 20))
+            lines.append(f"fixedStep chrom={name} start={position} step={step} span={span}")
+            starts = [position + step * i for i in range(n)]
+            lines += [f"{v:g}" for v in values]
+        else:
+            lines.append(f"variableStep chrom={name} span={span}")
+            starts = list(position + np.cumsum(span + rng.integers(0, 30, size=n)) - span)
+            lines += [
+                f"{p}\t{v:g}" if i % 2 else f"{p} {v:g}" for i, (p, v) in enumerate(zip(starts, values))
+            ]
+        intervals["chr22"] += [(int(p) - 1, int(p) - 1 + span, float(v)) for p, v in zip(starts, values)]
+        position = int(starts[-1]) + span + 1000
+    path = tmp_path / "generated.wig"
+    path.write_text("\n".join(lines) + "\n")
+    return path, intervals
+
+
+def test_a_wiggle_read_in_many_chunks_gives_the_bigwig_of_its_sections(tmp_path, monkeypatch):
+    """Chunks of 37 lines, so sections and declarations straddle chunk ends: the bigWig holds every
+    interval the sections stand for, read by the chunk reader alone (the line reader is not called)."""
+    monkeypatch.setattr("epibench.io.mark_readers.ROWS_PER_CHUNK", 37)
+    monkeypatch.setattr("epibench.io.mark_readers._wig_records", lambda path: pytest.fail("line reader used"))
+    path, intervals = generated_wiggle(tmp_path)
+    qc = write_mark_bigwig(path, HG19, tmp_path / "out.bw")
+    assert (
+        qc["kind"] == "wig" and qc["n_kept"] == len(intervals["chr22"]) and qc["renamed"] == {"22": "chr22"}
+    )
+    with pyBigWig.open(str(tmp_path / "out.bw")) as bw:
+        got = bw.intervals("chr22")
+    assert [(s, e) for s, e, _ in got] == [(s, e) for s, e, _ in intervals["chr22"]]
+    np.testing.assert_allclose([v for *_, v in got], [v for *_, v in intervals["chr22"]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("damage", ["1,5", "nan5", "track name=second", "12 3 4"])
+def test_a_bad_wiggle_line_in_a_late_chunk_is_named(tmp_path, monkeypatch, damage):
+    monkeypatch.setattr("epibench.io.mark_readers.ROWS_PER_CHUNK", 37)
+    path, _ = generated_wiggle(tmp_path)
+    lines = path.read_text().splitlines()
+    at = next(i for i in range(400, len(lines)) if " " not in lines[i] and "\t" not in lines[i])  # a value
+    lines[at] = damage
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as info:
+        write_mark_bigwig(path, HG19, tmp_path / "out.bw")
+    assert info.value.line == at + 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated.wig"]
+
+
 def test_nan_values_of_a_bedgraph_are_missing(tmp_path):
     path = tmp_path / "nan.bedGraph"
     path.write_text("chr22\t0\t10\tnan\nchr22\t10\t20\t3\n")

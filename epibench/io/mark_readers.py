@@ -3,9 +3,10 @@
 Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED; plain, gzip or bgzip) and
 bigBed peaks. ``interval_chunks`` gives the intervals in file order as frames of at most
 ``ROWS_PER_CHUNK`` rows, so memory follows one chunk, not the file (a genome-wide bedGraph of
-10-bp bins has ~300 M lines). A bedGraph goes through pandas' C parser; every other text track,
-and the rest of a bedGraph from a line that parser refuses, line by line (``line_records``),
-which names the first line that does not fit.
+10-bp bins has ~300 M lines). A bedGraph and a wiggle go through pandas' C parser (a wiggle's
+declaration lines read in Python, its data lines as arrays); peak files, and the rest of a
+bedGraph or wiggle from a chunk that parser refuses, line by line (``line_records``), which names
+the first line that does not fit.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ NOT_GIVEN = -1.0  # the signalValue of a peak without one (narrowPeak's conventi
 ROWS_PER_CHUNK = 1 << 20
 CHUNK_COLUMNS = ("chrom", "start", "end", "value")
 _WIG_DECLARATIONS = ("fixedStep", "variableStep")
+_WIG_FIELDS = 6  # the most a wiggle line has: fixedStep chrom= start= step= span=
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
 _HOMER_HEADER = re.compile(r"#\s*PeakID\tchr\tstart\tend\tstrand\b")  # findPeaks' column names
@@ -120,6 +122,8 @@ def interval_chunks(path: str | os.PathLike, kind: str) -> Iterator[pd.DataFrame
     InputError naming it (after the chunks before it)."""
     if kind == "bedgraph":
         yield from _bedgraph_chunks(path)
+    elif kind == "wig":
+        yield from _wig_chunks(path)
     else:
         yield from _batched(_bigbed_records(path) if kind == "bigbed" else line_records(path, kind))
 
@@ -157,6 +161,86 @@ def _bedgraph_chunks(path: str | os.PathLike) -> Iterator[pd.DataFrame]:
     except (ValueError, pd.errors.ParserError):
         pass
     yield from _batched(itertools.islice(_text_records(path, "bedgraph"), n_done, None))
+
+
+def _wig_chunks(path: str | os.PathLike) -> Iterator[pd.DataFrame]:
+    """``interval_chunks`` of a wiggle: pandas' C parser reads ``ROWS_PER_CHUNK`` lines at a time as
+    text fields (``_WIG_FIELDS`` at most); from the first chunk ``_wig_chunk`` cannot read,
+    ``_wig_records`` from that chunk's first interval on, to name the line."""
+    n_header = next((number - 1 for number, fields in _data_lines(path)), 0)
+    n_done, section = 0, None
+    try:
+        with open_binary(path) as stream:
+            for frame in pd.read_csv(
+                stream,
+                sep=r"\s+",
+                header=None,
+                names=range(_WIG_FIELDS),
+                skiprows=n_header,
+                dtype=object,
+                keep_default_na=False,
+                engine="c",
+                chunksize=ROWS_PER_CHUNK,
+            ):
+                chunk, section = _wig_chunk(frame, section)
+                yield chunk
+                n_done += len(chunk)
+            return
+    except (ValueError, pd.errors.ParserError):
+        pass
+    yield from _batched(itertools.islice(_wig_records(path), n_done, None))
+
+
+def _wig_chunk(frame: pd.DataFrame, section: dict | None) -> tuple[pd.DataFrame, dict | None]:
+    """The intervals of a chunk of wiggle lines (``frame``: one text field per column, "" where a line
+    has fewer) and the section open at its end (``section``: the one open at its start, as
+    ``_wig_declaration`` gives it). Declaration lines are read in Python; each section's data lines
+    as arrays: a fixedStep value's position from the section's start and step and its place in it, a
+    variableStep's from its first field. ValueError for anything ``_wig_records`` would refuse."""
+    fields = frame.to_numpy(dtype=object)
+    n_fields = (fields != "").sum(axis=1)
+    first = fields[:, 0]
+    declarations = np.flatnonzero((first == "fixedStep") | (first == "variableStep"))
+    names: list[str] = []
+    codes, positions, spans, values = [], [], [], []
+    for start, stop in zip([0, *(declarations + 1)], [*declarations, len(frame)]):
+        if start > 0:
+            try:
+                section = _wig_declaration([f for f in fields[start - 1] if f], "", 0)
+            except InputError:
+                raise ValueError("a bad declaration line") from None
+        if start == stop:
+            continue
+        if section is None:
+            raise ValueError("data before the first declaration")
+        fixed = section["kind"] == "fixedStep"
+        if (n_fields[start:stop] != (1 if fixed else 2)).any():
+            raise ValueError("a data line of the other shape")
+        values.append(fields[start:stop, 0 if fixed else 1].astype(np.float64))
+        if fixed:
+            positions.append(section["next"] + section["step"] * np.arange(stop - start, dtype=np.int64))
+            section["next"] += section["step"] * (stop - start)
+        else:
+            text = pd.Series(fields[start:stop, 0], dtype=object)
+            if not text.str.fullmatch(COORDINATE.pattern).all():
+                raise ValueError("a variableStep position that is not an integer")
+            positions.append(text.to_numpy().astype(np.int64))
+            if (positions[-1] < 1).any():
+                raise ValueError("a variableStep position below 1")
+        if section["chrom"] not in names:
+            names.append(section["chrom"])
+        codes.append(np.full(stop - start, names.index(section["chrom"]), dtype=np.int32))
+        spans.append(np.full(stop - start, section["span"], dtype=np.int64))
+    starts = np.concatenate(positions) - 1 if positions else np.zeros(0, np.int64)
+    chunk = pd.DataFrame(
+        {
+            "chrom": pd.Categorical.from_codes(np.concatenate(codes) if codes else [], names),
+            "start": starts,
+            "end": starts + (np.concatenate(spans) if spans else 0),
+            "value": np.concatenate(values) if values else np.zeros(0),
+        }
+    )
+    return chunk, section
 
 
 def _batched(records: Iterable[Record]) -> Iterator[pd.DataFrame]:
