@@ -137,55 +137,52 @@ def _bedgraph_chunks(path: str | os.PathLike) -> Iterator[pd.DataFrame]:
     """``interval_chunks`` of a bedGraph: pandas' C parser chunk by chunk (a chunk with a negative
     start or an end before its start counts as not parsed); from the first chunk it cannot parse,
     ``_text_records`` from that chunk's first row on, to name the line."""
-    n_header = next((number - 1 for number, fields in _data_lines(path)), 0)
     n_done = 0
+    dtype = {"chrom": "category", "start": np.int64, "end": np.int64, "value": np.float64}
     try:
-        with open_binary(path) as stream:
-            for frame in pd.read_csv(
-                stream,
-                sep=r"\s+",
-                header=None,
-                names=list(CHUNK_COLUMNS),
-                skiprows=n_header,
-                dtype={"chrom": "category", "start": np.int64, "end": np.int64, "value": np.float64},
-                na_filter=False,
-                engine="c",
-                chunksize=ROWS_PER_CHUNK,
-            ):
-                if (frame["start"] < 0).any() or (frame["end"] < frame["start"]).any():
-                    break
-                yield frame
-                n_done += len(frame)
-            else:
-                return
+        for frame in _parsed_chunks(path, list(CHUNK_COLUMNS), dtype):
+            if (frame["start"] < 0).any() or (frame["end"] < frame["start"]).any():
+                break
+            yield frame
+            n_done += len(frame)
+        else:
+            return
     except (ValueError, pd.errors.ParserError):
         pass
     yield from _batched(itertools.islice(_text_records(path, "bedgraph"), n_done, None))
+
+
+def _parsed_chunks(path: str | os.PathLike, names: list, dtype) -> Iterator[pd.DataFrame]:
+    """The data lines of a text track (after its header lines), ``ROWS_PER_CHUNK`` at a time, by
+    pandas' C parser: fields split at white space into the columns ``names`` of ``dtype``, no value
+    read as missing (a line with fewer fields has "" in an object column). ValueError or ParserError
+    for a line it cannot parse so."""
+    n_header = next((number - 1 for number, fields in _data_lines(path)), 0)
+    with open_binary(path) as stream:
+        yield from pd.read_csv(
+            stream,
+            sep=r"\s+",
+            header=None,
+            names=names,
+            skiprows=n_header,
+            dtype=dtype,
+            na_filter=False,
+            engine="c",
+            chunksize=ROWS_PER_CHUNK,
+        )
 
 
 def _wig_chunks(path: str | os.PathLike) -> Iterator[pd.DataFrame]:
     """``interval_chunks`` of a wiggle: pandas' C parser reads ``ROWS_PER_CHUNK`` lines at a time as
     text fields (``_WIG_FIELDS`` at most); from the first chunk ``_wig_chunk`` cannot read,
     ``_wig_records`` from that chunk's first interval on, to name the line."""
-    n_header = next((number - 1 for number, fields in _data_lines(path)), 0)
     n_done, section = 0, None
     try:
-        with open_binary(path) as stream:
-            for frame in pd.read_csv(
-                stream,
-                sep=r"\s+",
-                header=None,
-                names=range(_WIG_FIELDS),
-                skiprows=n_header,
-                dtype=object,
-                keep_default_na=False,
-                engine="c",
-                chunksize=ROWS_PER_CHUNK,
-            ):
-                chunk, section = _wig_chunk(frame, section)
-                yield chunk
-                n_done += len(chunk)
-            return
+        for frame in _parsed_chunks(path, list(range(_WIG_FIELDS)), object):
+            chunk, section = _wig_chunk(frame, section)
+            yield chunk
+            n_done += len(chunk)
+        return
     except (ValueError, pd.errors.ParserError):
         pass
     yield from _batched(itertools.islice(_wig_records(path), n_done, None))
