@@ -99,7 +99,10 @@ def test_methbat_5mc_reads_its_total_rows_and_drops_haplotypes_and_other_modific
 
 
 def test_a_methbat_5hmc_file_has_no_5mc_call_to_read(tmp_path):
-    path = _write(tmp_path / "HG002.GRCh38.5hmC.bed.gz", METHBAT_HEADER + METHBAT_5HMC_ROW)
+    hap_rows = [METHBAT_5HMC_ROW.replace("\tTotal\t", f"\t{kind}\t") for kind in ("hap1", "hap2")]
+    path = _write(
+        tmp_path / "HG002.GRCh38.5hmC.bed.gz", METHBAT_HEADER + METHBAT_5HMC_ROW + "".join(hap_rows)
+    )
     reference = make_reference(tmp_path, {"chr15": "NNCGNN"})
     assert len(read_calls(path).pos) == 0
     with pytest.raises(InputError, match="no 5mC calls: every row is of another modification"):

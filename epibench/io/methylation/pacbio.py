@@ -89,15 +89,17 @@ def _read(
     types = cols[type_column]
     check(source, ~types.isin(TYPES), f"type must be one of {', '.join(sorted(TYPES))}")
     has_total = any(fields[type_column] == ALL_READS for fields in source.sample)
-    keep = types.isin({ALL_READS}) if has_total else np.ones(len(begin), bool)
-    qc = {"n_haplotype_rows_dropped": int((~keep).sum())}
+    keep = np.ones(len(begin), bool)
+    qc = {}
     if code_column is None:
         strand = np.full(len(begin), ON_C, dtype=np.int8)
     else:
         strand = decode(source, cols[5], _STRANDS, "strand")
-        is_5mc = cols[code_column].isin({FIVE_MC})
-        qc["n_other_modification_rows"] = int((keep & ~is_5mc).sum())
-        keep &= is_5mc
+        keep = cols[code_column].isin({FIVE_MC})
+        qc["n_other_modification_rows"] = int((~keep).sum())
+    haplotype = keep & ~types.isin({ALL_READS}) if has_total else np.zeros(len(begin), bool)
+    keep &= ~haplotype
+    qc["n_haplotype_rows_dropped"] = int(haplotype.sum())
     calls = Calls(
         source=source,
         chrom=cols[0],
