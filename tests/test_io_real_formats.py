@@ -611,3 +611,17 @@ def test_a_methylation_array_table_is_refused_as_such(text, tmp_path):
     path.write_text(text)
     with pytest.raises(InputError, match="a methylation array table"):
         detect_source(path)
+
+
+def test_a_methylation_vcf_is_refused_with_what_to_make_of_it(tmp_path):
+    """BISCUIT's pileup VCF (its header, a CpG row with the sample's BT/CV fields): named as a VCF."""
+    path = tmp_path / "sample.pileup.vcf"
+    path.write_text(
+        "##fileformat=VCFv4.1\n##source=BISCUIT\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tsample\n"
+        "chr1\t10469\t.\tC\t.\t3\tPASS\tNS=1;CX=CGC;N5=AACGC\tDP:GT:GP:GQ:SP:AC:AF1:CV:BT\t"
+        "7:0/0:0,9,43:9:C7:0:0:6:0.83\n"
+    )
+    with pytest.raises(InputError, match="a VCF .*biscuit vcf2bed") as error:
+        detect_source(path)
+    assert error.value.line == 1

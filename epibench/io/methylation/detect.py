@@ -153,9 +153,24 @@ def _voted_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
         except InputError as error:
             errors.append(error)
     if not formats:
+        _refuse_vcf(path)
         _refuse_array_table(path, rows[:VOTING_ROWS])
         raise errors[0]
     return _voted(formats)
+
+
+def _refuse_vcf(path) -> None:
+    """InputError for a VCF (its ``##fileformat=VCF`` first line): BISCUIT's pileup, Bis-SNP's or
+    gemBS's calls hold methylation in per-sample fields no format here reads."""
+    with closing(iter_lines(path)) as lines:
+        number, text = next(lines, (1, ""))
+    if text.startswith("##fileformat=VCF"):
+        raise InputError(
+            "a VCF (BISCUIT pileup, Bis-SNP or gemBS calls), not a table of calls per CpG: make one "
+            "first (biscuit vcf2bed -t cg, then give that BED; gemBS extract or mextr) and give that",
+            path,
+            number,
+        )
 
 
 def _refuse_array_table(path, rows: list[tuple[int, str]]) -> None:
