@@ -3,12 +3,15 @@
 Two samples with methylation calls and a sample sheet of sample, methylation and format only,
 ``marks: []``, the CNN and the hybrid at tiny sizes, nothing optional: the models read the
 sequence alone, the tree baseline runs as gbm_region, the mark ablation (on by default) and the
-histone figures are skipped, and the report says why. Kept small for CI: one run of the default
-target, well under 2 minutes on 2 cores.
+histone figures are skipped, and the report says why. sample2's calls come as a PacBio HiFi
+pileup (pb-CpG-tools' ``.combined.bed.gz``: strands collapsed onto the C, its v3 header; format
+detected), so the scattered ingest reads that format end to end. Kept small for CI: one run of the
+default target, well under 2 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from html import unescape
@@ -19,9 +22,44 @@ import pytest
 import yaml
 
 from conftest import copy_workflow, snakemake, tiny_demo_data
+from epibench.io.methylation.canonical import MIN_COVERAGE  # the config leaves ingest.min_coverage at it
 
 pytestmark = pytest.mark.workflow
 RESULTS = "results/tiny"
+
+
+PBCPG_HEADER = (
+    "##pb-cpg-tools-version=3.0.0\n##pileup-mode=count\n#chrom\tbegin\tend\tmod_score\ttype\tcov\t"
+    + ("mod_count\tunmod_count\tavg_mod_score\tavg_unmod_score\n")
+)
+
+
+def _as_pbcpg(root: Path, cov: str) -> Path:
+    """A Bismark coverage file's calls as pb-CpG-tools writes a pileup (count mode): the two strands
+    of each CpG summed onto its C (0-based begin), beside it; its relative path."""
+    genome: dict[str, str] = {}
+    for line in (root / "resources/tiny/genome.fa").read_text().splitlines():
+        if line.startswith(">"):
+            chrom = line[1:].split()[0]
+            genome[chrom] = ""
+        else:
+            genome[chrom] += line.strip().upper()
+    counts: dict[tuple[str, int], tuple[int, int]] = {}
+    with gzip.open(root / cov, "rt") as text:
+        for line in text:
+            chrom, position, _, _, meth, unmeth = line.split("\t")
+            c = int(position) - 1 if genome[chrom][int(position) - 1] == "C" else int(position) - 2
+            old = counts.get((chrom, c), (0, 0))
+            counts[(chrom, c)] = (old[0] + int(meth), old[1] + int(meth) + int(unmeth))
+    path = Path(cov).parent / "sample2.combined.bed.gz"
+    with gzip.open(root / path, "wt") as out:
+        out.write(PBCPG_HEADER)
+        for (chrom, c), (meth, total) in sorted(counts.items()):
+            score = 100 * meth / total if total else 0.0
+            out.write(
+                f"{chrom}\t{c}\t{c + 1}\t{score:.1f}\tTotal\t{total}\t{meth}\t{total - meth}\t90.0\t10.0\n"
+            )
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +68,8 @@ def workdir(tmp_path_factory) -> Path:
     root = copy_workflow(tmp_path_factory.mktemp("methylation only"))
     sheet_path = tiny_demo_data(root, samples=2)
     sheet = pd.read_csv(sheet_path, sep="\t", dtype=str)
+    pileup = _as_pbcpg(root, sheet.loc[sheet["sample"] == "sample2", "methylation"].item())
+    sheet.loc[sheet["sample"] == "sample2", ["methylation", "format"]] = [str(pileup), "auto"]
     sheet[["sample", "methylation", "format"]].to_csv(sheet_path, sep="\t", index=False)
     for bigwig in sheet_path.parent.glob("*.bw"):  # no mark file is left for any rule to read
         bigwig.unlink()
@@ -81,3 +121,20 @@ def test_tracks_are_exported_without_mark_bigwigs(workdir):
     hub = json.loads((workdir / f"{RESULTS}/tracks/hub.json").read_text())
     assert {entry["name"] for entry in hub} >= {"hybrid.sample1.predicted", "hybrid.sample1.attribution"}
     assert not (workdir / f"{RESULTS}/tracks/inputs").exists()
+
+
+def test_the_pacbio_pileup_is_read_as_its_cpgs(workdir):
+    """sample2's canonical CpGs are the pileup's rows with at least min_coverage reads, its counts."""
+    qc = json.loads((workdir / f"{RESULTS}/qc/sample2.ingest.json").read_text())
+    assert qc["format"] == "pbcpg" and qc["n_off_cg_dropped"] == 0
+    rows = pd.read_csv(workdir / "resources/tiny/sample2.combined.bed.gz", sep="\t", comment="#", header=None)
+    rows = rows[rows[5] >= MIN_COVERAGE].sort_values([0, 1], ignore_index=True)
+    table = pd.concat(
+        pd.read_parquet(p) for p in (workdir / f"{RESULTS}/methylation/sample2/cpgs").glob("*.parquet")
+    )
+    table = table.sort_values(["chrom", "pos"], ignore_index=True)
+    assert len(table) == len(rows) > 1000
+    assert (
+        table["chrom"].astype(str).tolist() == rows[0].tolist() and table["pos"].tolist() == rows[1].tolist()
+    )
+    assert table["n_meth"].tolist() == rows[6].tolist() and table["n_total"].tolist() == rows[5].tolist()
