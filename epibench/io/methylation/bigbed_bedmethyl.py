@@ -39,7 +39,8 @@ def source(path: str | os.PathLike) -> Source:
         raise InputError(
             f"a bigBed of {len(fields)} fields ({', '.join(fields) or 'no autoSql'}), not bedMethyl "
             f"(BED9, {', '.join(FIELDS)}[, refContext, calledContext, genotypeQual]): a bigBed "
-            "methylation file must be ENCODE's bedMethyl; give other calls as text (see FORMATS.md)",
+            "methylation file must be ENCODE's bedMethyl; give other calls as text (the README lists "
+            "them under 'Methylation formats')",
             path=path,
         )
     return Source(Path(path), FORMAT, 0, len(fields), False, (), entries=True)

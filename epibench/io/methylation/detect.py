@@ -322,7 +322,8 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return "count_table"
     raise InputError(
         f"unrecognised methylation format ({n} tab-separated fields): {text!r}; "
-        f"expected one of {', '.join(FORMATS)} (see FORMATS.md), or pass the format explicitly",
+        f"expected one of {', '.join(FORMATS)} (the README lists them under 'Methylation formats'), or "
+        "pass the format explicitly",
         path,
         rows[0][0],
     )
