@@ -89,10 +89,20 @@ BASE = {
     "allc": 1,
     "cgmap": 1,
     "methratio": 1,
+    "batmeth2": 1,
     "methylkit_tabix": 1,
 }
 # a context (or modification) column: bedMethyl's in 14-column files only
-CONTEXT_FORMATS = {"methylc", "bedmethyl", "modkit", "bismark_cpg_report", "allc", "cgmap", "methratio"}
+CONTEXT_FORMATS = {
+    "methylc",
+    "bedmethyl",
+    "modkit",
+    "bismark_cpg_report",
+    "allc",
+    "cgmap",
+    "methratio",
+    "batmeth2",
+}
 STRANDED = CONTEXT_FORMATS | {"methylkit", "methylkit_tabix", "pbcpg"}
 ON_C_ONLY = {"pbcpg"}  # a row per CpG on its C, strands collapsed: no row sits on a G
 PILEUP_TYPES = {"Total", "hap1", "hap2"}
@@ -111,6 +121,7 @@ FILE_NAMES = {
     "allc": "allc_s.tsv",
     "cgmap": "s.CGmap",
     "methratio": "s.methratio.txt",
+    "batmeth2": "s_loci.CG.txt",
     "biscuit": "s_cg.bed",
     "methylkit_tabix": "s.txt.bgz",
     "pbcpg": "s.combined.bed",
@@ -130,6 +141,7 @@ INT_COLUMNS = {
     "allc": [1, 4, 5],
     "cgmap": [2, 6, 7],
     "methratio": [1, 6, 7],
+    "batmeth2": [1, 4, 5],
     "biscuit": [1, 2, 4],
     "methylkit_tabix": [1, 4, 5],
     "pbcpg": [1, 5, 6],
@@ -152,9 +164,12 @@ STRAND_COLUMNS = {
     "allc": [2],
     "cgmap": [1],
     "methratio": [2],
+    "batmeth2": [2],
     "methylkit_tabix": [3],
     "pbcpg": [4],  # its type (Total, hap1, hap2)
 }
+# (strand, 1-based position, methylated reads; reads follow) columns of the cytosine tables
+COUNT_COLUMNS = {"cgmap": (1, 2, 6), "allc": (2, 1, 4), "methratio": (2, 1, 6), "batmeth2": (2, 1, 4)}
 METHRATIO_HEADER = "chr\tpos\tstrand\tcontext\tratio\teff_CT_count\tC_count\tCT_count\trev_G_count\trev_GA_count\tCI_lower\tCI_upper"
 BAD_INT = ["x", "NA", "2.5", "1e3", "", "five", "-3"]
 BAD_FLOAT = ["x", "NA", "", "1,5", "nan", "inf", "-0.5", "150"]
@@ -232,6 +247,8 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
     elif fmt == "methratio":  # chrom, 1-based pos, strand, context, ratio, eff_CT, C, CT, rev_G, rev_GA, CI
         fields = [call.name, str(pos + 1), call.strand, "CG" if call.cg else "CHH", f"{fraction:.3f}"]
         fields += [f"{total:.2f}", str(meth), str(total), "NA", "NA", "0.000", "0.793"]
+    elif fmt == "batmeth2":  # calmeth's loci table: chrom, 1-based position, strand, context, C, CT
+        fields = [call.name, str(pos + 1), call.strand, "CG" if call.cg else "CHH", str(meth), str(total)]
     elif fmt == "methylkit_tabix":  # chrom, start = end (1-based), strand, coverage, numCs, numTs
         fields = [
             call.name,
@@ -308,11 +325,9 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         position, strand = _int(f[2], base), _strand(f[3], " ".join(strands))
         coverage, freq_c = _int(f[4]), _fraction(f[5], 100)
         return f[1], position - 1, strands[strand], float(round(freq_c * coverage / 100)), coverage, True
-    if fmt in ("allc", "cgmap", "methratio"):
+    if fmt in ("allc", "cgmap", "methratio", "batmeth2"):
         signs = {"C": "+", "G": "-"} if fmt == "cgmap" else {"+": "+", "-": "-"}  # as written -> strand
-        strand_col, position_col, meth_col = {"cgmap": (1, 2, 6), "allc": (2, 1, 4), "methratio": (2, 1, 6)}[
-            fmt
-        ]
+        strand_col, position_col, meth_col = COUNT_COLUMNS[fmt]
         position, strand = _int(f[position_col], base), _strand(f[strand_col], " ".join(signs))
         meth, total = _int(f[meth_col]), _int(f[meth_col + 1])
         if meth > total:

@@ -521,6 +521,45 @@ def test_bsmap_methratio_without_its_header_and_with_full_contexts_reads_the_sam
     pd.testing.assert_frame_equal(_calls_frame(full), published)
 
 
+def _as_batmeth2(rows: pd.DataFrame, seqs: dict[str, str]) -> tuple[str, str]:
+    """BSMAPz's calls written as BatMeth2 ``calmeth`` writes its two tables (the ``fprintf`` formats of
+    its src/calmeth.cpp @107c960: 1-based loci, a - row on the G, as methratio.py): the
+    ``.methratio.txt`` text (header, 12 columns, 5-bp context from the FASTA) and the
+    ``_loci.CG.txt`` text (CG rows, 6 columns)."""
+    header = (
+        "#chromsome\tloci\tstrand\tcontext\tC_count\tCT_count\tmethRatio\teff_CT_count\trev_G_count\t"
+        "rev_GA_count\tMethContext\t5context\n"
+    )
+    full, loci = [header], []
+    for r in rows.itertuples(index=False):
+        window = seqs[r.chr][r.pos - 3 : r.pos + 2]
+        five = window if r.strand == "+" else window.translate(COMPLEMENT)[::-1]
+        ratio = r.C_count / r.CT_count if r.CT_count else 0.0
+        level = "M" if ratio >= 0.8 else "U" if ratio <= 0.2 else "H"
+        full.append(
+            f"{r.chr}\t{r.pos}\t{r.strand}\t{r.context}\t{r.C_count}\t{r.CT_count}\t{ratio:f}\tnull\t"
+            f"0\t0\t{level}\t{five}\n"
+        )
+        if r.context == "CG":
+            loci.append(f"{r.chr}\t{r.pos}\t{r.strand}\tCG\t{r.C_count}\t{r.CT_count}\n")
+    return "".join(full), "".join(loci)
+
+
+def test_batmeth2_tables_read_as_the_calls_they_hold(tmp_path, bsmapz_reference):
+    """The same real calls (BSMAPz's) as BatMeth2's methratio and CG loci tables: both read as
+    ``batmeth2`` and ingest to the table methratio.py's own file gives."""
+    rows = pd.read_csv(METHRATIO, sep="\t")
+    full, loci = _as_batmeth2(rows, _fasta(METHRATIO_FASTA))
+    (tmp_path / "s.methratio.txt").write_text(full)
+    (tmp_path / "s_loci.CG.txt").write_text(loci)
+    want, _ = ingest(METHRATIO, bsmapz_reference, min_coverage=1)
+    for name in ("s.methratio.txt", "s_loci.CG.txt"):
+        assert detect_source(tmp_path / name).fmt == "batmeth2"
+        table, qc = ingest(tmp_path / name, bsmapz_reference, min_coverage=1)
+        assert qc["format"] == "batmeth2" and qc["n_off_cg_dropped"] == 0
+        pd.testing.assert_frame_equal(table, want)
+
+
 @pytest.mark.parametrize("header", ["Bismark methylation extractor version v0.24.2\n", ""])
 def test_a_bismark_extractor_file_of_calls_per_read_is_refused_naming_the_coverage_file(header, tmp_path):
     """bismark_methylation_extractor's CpG_OT_*.txt: read id, +/-, chrom, 1-based position, call

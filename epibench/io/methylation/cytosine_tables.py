@@ -14,6 +14,13 @@ eff_CT_count (the depth corrected for C/T SNPs: a fraction of reads, not read), 
 (methylated reads), CT_count (reads), rev_G_count, rev_GA_count (``NA`` without the SNP
 correction), CI_lower, CI_upper; a first line naming the columns unless ``--no-header``.
 
+``batmeth2`` (BatMeth2 ``calmeth``, source @107c960 ``src/calmeth.cpp``): ``<prefix>_loci.CG.txt``
+(and ``.CHG``, ``.CHH``): chrom, position, strand, context (``CG``, ``CHG``, ``CHH``), C_count
+(methylated reads), CT_count (reads); its ``.methratio.txt`` goes on with methRatio,
+eff_CT_count (``null`` where no SNP correction applies), rev_G_count, rev_GA_count, MethContext
+(a level category: ``M``, ``Mh``, ``H``, ``hU``, ``U``, ``NA``) and the 5-bp context, after a
+``#chromsome loci ...`` header line.
+
 ``methylkit_tabix`` (methylKit's tabix files, ``methRead(dbtype="tabix")``, ``.txt.bgz``): chrom,
 start, end (= start), strand (``+``/``-``), coverage, methylated reads (numCs), numTs. No context:
 the reference keeps the CpGs.
@@ -43,7 +50,7 @@ from epibench.io.methylation.columns import (
 from epibench.io.textfile import is_number
 
 BASE = 1
-N_COLUMNS = {"allc": 7, "cgmap": 8, "methratio": 12, "methylkit_tabix": 7}
+N_COLUMNS = {"allc": (7,), "cgmap": (8,), "methratio": (12,), "batmeth2": (6, 12), "methylkit_tabix": (7,)}
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,15 @@ METHRATIO = Layout(
     n_meth=6,
     n_total=7,
 )
+BATMETH2 = Layout(
+    strand=2,
+    strands={"+": ON_C, "-": ON_G},
+    position=1,
+    context=3,
+    cg_contexts=frozenset({"CG"}),
+    n_meth=4,
+    n_total=5,
+)
 METHYLKIT_TABIX = Layout(
     strand=3,
     strands={"+": ON_C, "-": ON_G},
@@ -99,6 +115,8 @@ _ALLC_CONTEXT = re.compile(r"C[ACGTN]{2}")
 _CGMAP_CONTEXT = {"CG", "CHG", "CHH", "--"}
 _METHRATIO_CONTEXT = re.compile(r"CG|CHG|CHH|C[ACT][ACGTN]")
 _METHRATIO_CI = (10, 11)  # its confidence interval: numbers where BatMeth2's methratio has text
+_BATMETH2_CONTEXT = {"CG", "CHG", "CHH"}
+_BATMETH2_LEVELS = {"M", "Mh", "H", "hU", "U", "NA"}  # its MethContext column
 
 
 def read_allc(source: Source) -> Calls:
@@ -111,6 +129,10 @@ def read_cgmap(source: Source) -> Calls:
 
 def read_methratio(source: Source) -> Calls:
     return _read(source, METHRATIO)
+
+
+def read_batmeth2(source: Source) -> Calls:
+    return _read(source, BATMETH2)
 
 
 def read_methylkit_tabix(source: Source) -> Calls:
@@ -147,16 +169,21 @@ def _read(source: Source, layout: Layout) -> Calls:
 
 
 def table_format(fields: list[str]) -> str | None:
-    """``allc``, ``cgmap``, ``methratio`` or ``methylkit_tabix`` when tab-separated ``fields`` look like
-    a row of one, else None."""
-    if len(fields) == N_COLUMNS["allc"] and fields[2] in ALLC.strands and _ALLC_CONTEXT.fullmatch(fields[3]):
+    """``allc``, ``cgmap``, ``methratio``, ``batmeth2`` or ``methylkit_tabix`` when tab-separated
+    ``fields`` look like a row of one, else None."""
+    n = len(fields)
+    if n in N_COLUMNS["batmeth2"] and fields[2] in BATMETH2.strands and fields[3] in _BATMETH2_CONTEXT:
+        counts = fields[4].isdigit() and fields[5].isdigit()
+        if counts and (n == 6 or fields[10] in _BATMETH2_LEVELS):
+            return "batmeth2"
+    if n in N_COLUMNS["allc"] and fields[2] in ALLC.strands and _ALLC_CONTEXT.fullmatch(fields[3]):
         return "allc"
-    if len(fields) == N_COLUMNS["cgmap"] and fields[1] in CGMAP.strands and fields[3] in _CGMAP_CONTEXT:
+    if n in N_COLUMNS["cgmap"] and fields[1] in CGMAP.strands and fields[3] in _CGMAP_CONTEXT:
         return "cgmap"
-    if len(fields) == N_COLUMNS["methratio"] and fields[2] in METHRATIO.strands:
+    if n in N_COLUMNS["methratio"] and fields[2] in METHRATIO.strands:
         if _METHRATIO_CONTEXT.fullmatch(fields[3]) and all(is_number(fields[i]) for i in _METHRATIO_CI):
             return "methratio"
-    if len(fields) == N_COLUMNS["methylkit_tabix"] and fields[3] in METHYLKIT_TABIX.strands:
+    if n in N_COLUMNS["methylkit_tabix"] and fields[3] in METHYLKIT_TABIX.strands:
         if fields[1].isdigit() and fields[1] == fields[2]:
             return "methylkit_tabix"
     return None

@@ -27,6 +27,8 @@ allc                 7 fields, field 3 a strand, field 4 a trinucleotide context
 cgmap                8 fields, field 2 ``C`` or ``G``, field 4 a context (BS-Seeker2, CGmapTools)
 methratio            12 fields, field 3 a strand, field 4 a context, fields 11-12 numbers (BSMAP,
                      BSMAPz ``methratio.py``)
+batmeth2             6 or 12 fields, field 3 a strand, field 4 ``CG``/``CHG``/``CHH``, fields 5-6
+                     counts (BatMeth2 ``calmeth`` loci and methratio files)
 methylkit_tabix      7 fields, field 2 = field 3, field 4 a strand (methylKit's tabix ``.txt.bgz``)
 biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
 pbcpg                9 or 10 fields, field 5 ``Total``, ``hap1`` or ``hap2`` (PacBio pb-CpG-tools)
@@ -86,7 +88,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "bismark_zero_cpg_report": (7,),
     "methyldackel": (6,),
     methylkit.FORMAT: (methylkit.N_COLUMNS,),
-    **{fmt: (n,) for fmt, n in cytosine_tables.N_COLUMNS.items()},
+    **cytosine_tables.N_COLUMNS,
     biscuit.FORMAT: (biscuit.N_COLUMNS,),
     gembs.FORMAT: (gembs.N_COLUMNS,),
     "count_table": (count_table.N_COLUMNS,),

@@ -46,6 +46,7 @@ READERS = {
     "allc": cytosine_tables.read_allc,
     "cgmap": cytosine_tables.read_cgmap,
     "methratio": cytosine_tables.read_methratio,
+    "batmeth2": cytosine_tables.read_batmeth2,
     "methylkit_tabix": cytosine_tables.read_methylkit_tabix,
     biscuit.FORMAT: biscuit.read,
     gembs.FORMAT: gembs.read,
