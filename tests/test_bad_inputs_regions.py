@@ -135,6 +135,12 @@ def _span(number: int, f: list[str]) -> tuple[int, int]:
     return start - 1, end
 
 
+def _gene_id(number: int, f: list[str]) -> str:
+    """A gene row's id: its gene_id, else a bare id (AUGUSTUS: g1), else its line."""
+    named, bare = re.search(r'gene_id "([^"]*)"', f[8]), re.fullmatch(r'\s*([^\s;"=]+)\s*;?\s*', f[8])
+    return named.group(1) if named else bare.group(1) if bare else f"line {number}"
+
+
 def expected_transcripts(lines: list[str]) -> list[tuple]:
     """(chrom, start 0-based, end, strand, gene_id, transcript_id) per transcript; Bad for a bad GTF.
     Gene rows are read only in a file without transcript and exon rows: one transcript each."""
@@ -160,8 +166,7 @@ def expected_transcripts(lines: list[str]) -> list[tuple]:
     if not rows["transcript"] and not rows["exon"]:
         if not genes:
             raise Bad("no transcript or exon rows", None)
-        gene_ids = [re.search(r'gene_id "([^"]*)"', f[8]) for _, f in genes]
-        return [(f[0], *_span(n, f), f[6], g.group(1), g.group(1)) for (n, f), g in zip(genes, gene_ids)]
+        return [(f[0], *_span(n, f), f[6], _gene_id(n, f), _gene_id(n, f)) for n, f in genes]
     with_row = {row[5] for row in rows["transcript"]}
     spans: dict[tuple, list] = {}  # one transcript per id, chromosome and strand, of exons without a row
     for chrom, start, end, strand, gid, tid, number in rows["exon"]:

@@ -16,7 +16,7 @@ lies at its TSS, the gene body under the span). Read from:
 A file without any exon row (AUGUSTUS's default output) has its CDS, UTR and codon rows stand in
 for exons (the transcript rows they name, or their spans); one without any of those nor transcript
 rows (a gene-level annotation) has its ``gene`` rows stand in for transcripts, one per gene, with a
-warning. Exons of one transcript id on several
+warning (each named by its gene_id, else its bare id as AUGUSTUS writes one, else its line). Exons of one transcript id on several
 chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript
 per chromosome and strand. Coordinates are 1-based inclusive in the file, 0-based half-open in
 the table.
