@@ -252,6 +252,12 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         raise ConfigError(
             "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing)
         )
+    if config["regions"]["enhancer_states"] and not reference["enhancers"]:
+        raise ConfigError(
+            f"regions.enhancer_states {config['regions']['enhancer_states']} name states of an enhancer "
+            "BED, but reference.enhancers gives none",
+            path=config_files[0] if config_files else None,
+        )
     sheet_path = config["samples"]
     sheet = read_sample_sheet(sheet_path)
     if "coverage" not in sheet.columns:

@@ -158,6 +158,14 @@ def test_a_sheet_saved_as_csv_is_named_with_what_to_save_instead(separator, coho
         cohort_config.validate({**cohort, "samples": str(csv)})
 
 
+def test_enhancer_states_without_an_enhancer_bed_are_refused(cohort):
+    """States named for a segmentation that is not given would be ignored without a word."""
+    config = copy.deepcopy(cohort) | {"regions": {"enhancer_states": ["E7"]}}
+    config["reference"] = {k: v for k, v in config["reference"].items() if k != "enhancers"}
+    with pytest.raises(ConfigError, match=r"enhancer_states \['E7'\] .*reference.enhancers gives none"):
+        cohort_config.validate(config)
+
+
 def test_a_mark_name_with_a_slash_is_refused(cohort):
     """A mark's name becomes part of file names (marks/<sample>/<mark>.bw, the ablation's rows)."""
     sheet = Path(cohort["samples"])
