@@ -201,11 +201,8 @@ def _wig_chunk(frame: pd.DataFrame, section: dict | None) -> tuple[pd.DataFrame,
     names: list[str] = []
     codes, positions, spans, values = [], [], [], []
     for start, stop in zip([0, *(declarations + 1)], [*declarations, len(frame)]):
-        if start > 0:
-            try:
-                section = _wig_declaration([f for f in fields[start - 1] if f], "", 0)
-            except InputError:
-                raise ValueError("a bad declaration line") from None
+        if start > 0:  # a bad declaration's InputError is a ValueError: the line reader names its line
+            section = _wig_declaration([f for f in fields[start - 1] if f], "", 0)
         if start == stop:
             continue
         if section is None:

@@ -58,18 +58,23 @@ def pileup_format(fields: list[str]) -> str | None:
 
 
 def read_pbcpg(source: Source) -> Calls:
-    return _read(source, type_column=4, n_total_column=5, n_meth_column=6, code_column=None)
+    return _read(source, type_column=4, n_total_column=5, n_meth_column=6)
 
 
 def read_methbat(source: Source) -> Calls:
-    return _read(source, type_column=7, n_total_column=8, n_meth_column=9, code_column=3)
+    return _read(source, type_column=7, n_total_column=8, n_meth_column=9, code_column=3, strand_column=5)
 
 
 def _read(
-    source: Source, type_column: int, n_total_column: int, n_meth_column: int, code_column: int | None
+    source: Source,
+    type_column: int,
+    n_total_column: int,
+    n_meth_column: int,
+    code_column: int | None = None,
+    strand_column: int | None = None,
 ) -> Calls:
     """The calls of a pileup whose columns are at these indices (0-based); ``code_column``: the
-    modification code's, None for a file of 5mC only."""
+    modification code's, None for a file of 5mC only; ``strand_column`` None for rows on the C."""
     columns = {
         0: ("chrom", STR),
         1: ("begin", INT),
@@ -79,7 +84,8 @@ def _read(
     }
     if code_column is not None:
         columns[code_column] = ("modification code", STR)
-        columns[5] = ("strand", STR)
+    if strand_column is not None:
+        columns[strand_column] = ("strand", STR)
     cols = read_columns(source, columns)
     begin, n_total, n_meth = cols[1], cols[n_total_column], cols[n_meth_column]
     check_start(source, begin, BASE)
@@ -91,10 +97,11 @@ def _read(
     has_total = any(fields[type_column] == ALL_READS for fields in source.sample)
     keep = np.ones(len(begin), bool)
     qc = {}
-    if code_column is None:
+    if strand_column is None:
         strand = np.full(len(begin), ON_C, dtype=np.int8)
     else:
-        strand = decode(source, cols[5], _STRANDS, "strand")
+        strand = decode(source, cols[strand_column], _STRANDS, "strand")
+    if code_column is not None:
         keep = cols[code_column].isin({FIVE_MC})
         qc["n_other_modification_rows"] = int((~keep).sum())
     haplotype = keep & ~types.isin({ALL_READS}) if has_total else np.zeros(len(begin), bool)
