@@ -110,6 +110,13 @@ CATALOGUE: tuple[Output, ...] = (
     _o("reference/genome.fa.fai", "reference"),
     _o("reference/chrom_sizes.tsv", "reference"),
     _o(
+        "reference/chrom_aliases.tsv",
+        "reference",
+        "Other names of the reference's sequences, from its FASTA definition lines (NCBI: chromosome 1, "
+        "mitochondrion) and the alias table the config gives (reference.chrom_aliases), matched in every input.",
+        "QC",
+    ),
+    _o(
         "reference/assembly.json",
         "reference",
         "The reference's sequence lengths against known assemblies (hg18, hg19, hg38, T2T-CHM13, mm9, mm10, "

@@ -14,6 +14,15 @@ def test_ensembl_reference_from_ucsc_file():
     assert got == {"chr1": "1", "chrM": "MT", "chrY": None}
 
 
+def test_ensembl_yeast_mitochondrion_meets_ucsc_sacCer3():
+    # Ensembl R64 names it Mito, UCSC sacCer3 chrM; chromosomes are roman numerals in both (I / chrI)
+    assert harmonise(["Mito", "XVI", "chrIV"], ["chrM", "chrXVI", "IV"]) == {
+        "Mito": "chrM",
+        "XVI": "chrXVI",
+        "chrIV": "IV",
+    }
+
+
 def test_exact_match_wins():
     # the reference holds both spellings (odd, but seen): each name keeps its own
     assert harmonise(["1", "chr1"], ["chr1", "1"]) == {"1": "1", "chr1": "chr1"}

@@ -68,7 +68,12 @@ def test_write_reference_index_from_gzip(tmp_path):
 
     assert copy == out / "genome.fa"
     assert sorted(p.name for p in source.parent.iterdir()) == ["genome.fa.gz"]  # nothing beside the input
-    assert sorted(p.name for p in out.iterdir()) == ["chrom_sizes.tsv", "genome.fa", "genome.fa.fai"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "chrom_aliases.tsv",
+        "chrom_sizes.tsv",
+        "genome.fa",
+        "genome.fa.fai",
+    ]
 
     text = copy.read_text()
     assert text.startswith(">chrA\nACGTCGNNNCG\n>chrB\nTTCGAAN\n>chrC\n")

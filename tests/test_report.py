@@ -35,6 +35,13 @@ def test_render_copies_figures_and_inlines_tables(tmp_path):
     assert html.index("id='QC'") < html.index("id='Evaluation'")
 
 
+def test_an_empty_table_says_it_has_no_rows(tmp_path):
+    table = tmp_path / "chrom_aliases.tsv"
+    table.write_text("alias\tname_in_reference\tsource\n")
+    html = render("c", {"QC": [Item(table, "aliases")]}, tmp_path / "report" / "index.html").read_text()
+    assert "no rows (columns: alias, name_in_reference, source)" in html and "<th>alias" not in html
+
+
 def _leaderboard(path):
     """A leaderboard with hand-set numbers: hybrid first (ceiling aside), cnn the original."""
     marks, nbr = "sequence + marks", "+ neighbours"

@@ -5,7 +5,9 @@ Two samples with methylation calls and a sample sheet of sample, methylation and
 sequence alone, the tree baseline runs as gbm_region, the mark ablation (on by default) and the
 histone figures are skipped, and the report says why. sample2's calls come as a PacBio HiFi
 pileup (pb-CpG-tools' ``.combined.bed.gz``: strands collapsed onto the C, its v3 header; format
-detected), so the scattered ingest reads that format end to end. Kept small for CI: one run of the
+detected), so the scattered ingest reads that format end to end, and its sequences are named by
+GenBank-style accessions that only the cohort's UCSC-style ``chromAlias.txt``
+(``reference.chrom_aliases``) ties to the FASTA's names. Kept small for CI: one run of the
 default target, well under 2 minutes on 2 cores.
 """
 
@@ -34,9 +36,15 @@ PBCPG_HEADER = (
 )
 
 
+def _accession(chrom: str) -> str:
+    """The made-up GenBank-style name sample2's pileup gives the FASTA's ``chrom`` (chr1 -> CM099001.1)."""
+    return f"CM099{int(chrom.removeprefix('chr')):03d}.1"
+
+
 def _as_pbcpg(root: Path, cov: str) -> Path:
     """A Bismark coverage file's calls as pb-CpG-tools writes a pileup (count mode): the two strands
-    of each CpG summed onto its C (0-based begin), beside it; its relative path."""
+    of each CpG summed onto its C (0-based begin), sequences named by ``_accession``, beside it; its
+    relative path."""
     genome: dict[str, str] = {}
     for line in (root / "resources/tiny/genome.fa").read_text().splitlines():
         if line.startswith(">"):
@@ -57,7 +65,7 @@ def _as_pbcpg(root: Path, cov: str) -> Path:
         for (chrom, c), (meth, total) in sorted(counts.items()):
             score = 100 * meth / total if total else 0.0
             out.write(
-                f"{chrom}\t{c}\t{c + 1}\t{score:.1f}\tTotal\t{total}\t{meth}\t{total - meth}\t90.0\t10.0\n"
+                f"{_accession(chrom)}\t{c}\t{c + 1}\t{score:.1f}\tTotal\t{total}\t{meth}\t{total - meth}\t90.0\t10.0\n"
             )
     return path
 
@@ -74,6 +82,9 @@ def workdir(tmp_path_factory) -> Path:
     for bigwig in sheet_path.parent.glob("*.bw"):  # no mark file is left for any rule to read
         bigwig.unlink()
     config = yaml.safe_load((root / "config/tiny.yaml").read_text())
+    aliases = root / "resources/tiny/chromAlias.txt"
+    aliases.write_text("# ucsc\tgenbank\n" + "".join(f"chr{n}\t{_accession(f'chr{n}')}\n" for n in (1, 2, 3)))
+    config["reference"]["chrom_aliases"] = str(aliases.relative_to(root))
     config["marks"] = []
     config["models"] = {name: config["models"][name] for name in ("cnn", "hybrid")}
     config["shards"]["scatter_min_share"] = 1.0  # the three chromosomes in one shard job per sample
@@ -124,7 +135,8 @@ def test_tracks_are_exported_without_mark_bigwigs(workdir):
 
 
 def test_the_pacbio_pileup_is_read_as_its_cpgs(workdir):
-    """sample2's canonical CpGs are the pileup's rows with at least min_coverage reads, its counts."""
+    """sample2's canonical CpGs are the pileup's rows with at least min_coverage reads, its counts, on
+    the FASTA's sequences its accessions name."""
     qc = json.loads((workdir / f"{RESULTS}/qc/sample2.ingest.json").read_text())
     assert qc["format"] == "pbcpg" and qc["n_off_cg_dropped"] == 0
     rows = pd.read_csv(workdir / "resources/tiny/sample2.combined.bed.gz", sep="\t", comment="#", header=None)
@@ -134,7 +146,10 @@ def test_the_pacbio_pileup_is_read_as_its_cpgs(workdir):
     )
     table = table.sort_values(["chrom", "pos"], ignore_index=True)
     assert len(table) == len(rows) > 1000
-    assert (
-        table["chrom"].astype(str).tolist() == rows[0].tolist() and table["pos"].tolist() == rows[1].tolist()
-    )
+    fasta_name = {_accession(f"chr{n}"): f"chr{n}" for n in (1, 2, 3)}
+    assert table["chrom"].astype(str).tolist() == rows[0].map(fasta_name).tolist()
+    assert table["pos"].tolist() == rows[1].tolist()
+    names = pd.read_csv(workdir / f"{RESULTS}/qc/sample_chrom_names.tsv", sep="\t")
+    renamed = names[names["input"].str.startswith("sample2")]
+    assert dict(zip(renamed["name_in_file"], renamed["name_in_reference"])) == fasta_name
     assert table["n_meth"].tolist() == rows[6].tolist() and table["n_total"].tolist() == rows[5].tolist()

@@ -15,7 +15,7 @@ def cmd_mark_bigwig(args: argparse.Namespace) -> None:
 
     reference = Reference(args.reference)
     lengths = {name: reference.length(name) for name in reference.chroms}
-    qc = write_mark_bigwig(args.input, lengths, args.out, kind=args.kind)
+    qc = write_mark_bigwig(args.input, lengths, args.out, kind=args.kind, aliases=reference.aliases)
     log.info(
         "%s: a %s track, %s; %d of %d intervals kept",
         args.input,

@@ -17,11 +17,13 @@ def cmd_reference(args: argparse.Namespace) -> None:
     from epibench.io.assemblies import match_assembly
     from epibench.io.reference import Reference, write_reference_index
 
-    fasta = write_reference_index(args.fasta, args.out_dir)
+    fasta = write_reference_index(args.fasta, args.out_dir, args.aliases)
     reference = Reference(fasta)
-    match = match_assembly({name: reference.length(name) for name in reference.chroms})
+    match = match_assembly({name: reference.length(name) for name in reference.chroms}, reference.aliases)
     write_json({"fasta": str(args.fasta), **match.to_dict()}, Path(args.out_dir) / "assembly.json")
     (log.info if match.matched else log.warning)("reference %s: %s", args.fasta, match.summary)
+    if reference.aliases:
+        log.info("%d other names of its sequences (chrom_aliases.tsv)", len(reference.aliases))
     log.info("reference prepared: %s", fasta)
 
 
@@ -32,7 +34,8 @@ def cmd_chrom_names(args: argparse.Namespace) -> None:
     )
     from epibench.io.reference import Reference
 
-    table = cohort_harmonisation(Reference(args.reference).chroms, dict(args.input))
+    reference = Reference(args.reference)
+    table = cohort_harmonisation(reference.chroms, dict(args.input), aliases=reference.aliases)
     write_harmonisation_table(table, args.out)
     counts = table["action"].value_counts().to_dict()
     log.info("chromosome names of %d files: %s", len(args.input), counts)
@@ -46,7 +49,9 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
 
     reference = Reference(args.reference)
     lengths = {name: reference.length(name) for name in reference.chroms}
-    mismatches = length_mismatches(lengths, {label: bigwig_lengths(path) for label, path in args.bigwig})
+    mismatches = length_mismatches(
+        lengths, {label: bigwig_lengths(path) for label, path in args.bigwig}, aliases=reference.aliases
+    )
     for warning in check_lengths(mismatches, reference.fasta_path):
         log.warning("%s", warning)
     formats, coverage = dict(args.format), dict(args.coverage)
@@ -75,6 +80,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes, the assembly it matches",
     )
     p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip), or a UCSC .2bit")
+    p.add_argument(
+        "--aliases",
+        help="other names of its sequences: UCSC chromAlias.txt, NCBI assembly report, or NAME<TAB>NAME rows",
+    )
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_reference)
 

@@ -42,7 +42,9 @@ def cmd_regions(args: argparse.Namespace) -> None:
     write_regions(result.table, args.out)
     write_tsv(region_summary(result.table), args.summary)
     if args.chrom_names:
-        names = cohort_harmonisation(reference.chroms, {}, known=result.input_chroms)
+        names = cohort_harmonisation(
+            reference.chroms, {}, known=result.input_chroms, aliases=reference.aliases
+        )
         write_harmonisation_table(names, args.chrom_names)
     log.info("annotated %d CpGs", len(result.table))
 
@@ -82,9 +84,11 @@ def shard_settings_args(p: argparse.ArgumentParser) -> None:
 def cmd_shard_plan(args: argparse.Namespace) -> None:
     from epibench.data.plan import write_plan
     from epibench.data.splits import SplitSettings
+    from epibench.io.chrom_aliases import read_alias_table
 
     settings = SplitSettings(**given(args, SplitSettings))
-    mode = write_plan(args.chrom_sizes, settings, args.min_share, args.out_dir)
+    aliases = read_alias_table(args.chrom_aliases) if args.chrom_aliases else {}
+    mode = write_plan(args.chrom_sizes, settings, args.min_share, args.out_dir, aliases)
     log.info("shard plan in %s: held-out %s", args.out_dir, mode)
 
 
@@ -92,8 +96,6 @@ def cmd_shards(args: argparse.Namespace) -> None:
     from epibench.data.covariates import encode_covariates
     from epibench.data.groups import read_groups
     from epibench.data.shards import ShardSettings, build_shard
-    from epibench.io.genome_features import GenomeFeatures
-    from epibench.io.reference import Reference
 
     settings = given(args, ShardSettings)
     if "ambiguous_band" in settings:
@@ -116,13 +118,20 @@ def cmd_shards(args: argparse.Namespace) -> None:
         args.sample,
         ShardSettings(**settings),
         encode_covariates(args.covariates_json),
-        (
-            GenomeFeatures(Reference(args.reference).chroms, args.tads, args.loops)
-            if args.tads or args.loops
-            else None
-        ),
+        _genome_features(args.reference, args.tads, args.loops),
     )
     log.info("shard %s: %s", args.out_dir, manifest["counts"])
+
+
+def _genome_features(fasta: str, tads: str | None, loops: str | None):
+    """The TAD and loop channels on the prepared reference's names (and aliases); None without either file."""
+    from epibench.io.genome_features import GenomeFeatures
+    from epibench.io.reference import Reference
+
+    if not (tads or loops):
+        return None
+    reference = Reference(fasta)
+    return GenomeFeatures(reference.chroms, tads, loops, reference.aliases)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -158,6 +167,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="shard groups (the scatter) and held-out splits of the reference",
     )
     p.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
+    p.add_argument(
+        "--chrom-aliases",
+        help="the reference stage's chrom_aliases.tsv (other names of the held-out chromosomes)",
+    )
     split_args(p)
     p.add_argument(
         "--min-share",

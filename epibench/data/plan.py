@@ -8,6 +8,7 @@ bar coloured by split). The Snakemake workflow reads ``groups.tsv`` to scatter t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -64,13 +65,15 @@ def write_plan(
     settings: SplitSettings,
     min_share: float,
     out_dir: str | Path,
+    aliases: Mapping[str, str] | None = None,
 ) -> str:
-    """Write the plan files (module docstring) from the reference's chrom_sizes.tsv; returns the mode."""
+    """Write the plan files (module docstring) from the reference's chrom_sizes.tsv (and its
+    aliases, for the held-out chromosomes' names); returns the mode."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sizes_table = pd.read_csv(chrom_sizes_tsv, sep="\t", dtype={"chrom": str})
     chrom_sizes = dict(zip(sizes_table["chrom"], sizes_table["length"].astype(int)))
-    plan, mode = plan_splits(chrom_sizes, settings)
+    plan, mode = plan_splits(chrom_sizes, settings, aliases)
     write_groups(shard_groups(chrom_sizes, min_share), out_dir / "groups.tsv")
     write_split_plan(plan, out_dir / "splits.bed")
     bp = split_counts_bp(plan)

@@ -168,7 +168,7 @@ def build_shard(
     first, last = input_span(np.arange(settings.bin_size, dtype=np.int64), settings.window, settings.bin_size)
     check_block_size(plan, int((last - first).max()) + 1, split_plan)
     split_map = SplitMap(plan)
-    tracks = [open_track(path, reference.chroms) for path in mark_tracks.values()]
+    tracks = [open_track(path, reference.chroms, reference.aliases) for path in mark_tracks.values()]
     counts = {
         "not_reference_cpg": 0,
         "blacklisted": 0,

@@ -19,6 +19,7 @@ test window overlaps a training window.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,20 +58,23 @@ class SplitSettings:
             raise ValueError("split val_fraction and test_fraction must be > 0 and sum to < 1")
 
 
-def _matched(names: list[str], reference: list[str]) -> list[str]:
-    """The reference names of the config names that exist in the reference."""
-    mapping = harmonise(names, reference)
+def _matched(names: list[str], reference: list[str], aliases: Mapping[str, str] | None) -> list[str]:
+    """The reference names of the config names that exist in the reference (or are aliases of its names)."""
+    mapping = harmonise(names, reference, aliases)
     return [mapping[n] for n in names if mapping[n] is not None]
 
 
-def plan_splits(chrom_sizes: dict[str, int], settings: SplitSettings) -> tuple[pd.DataFrame, str]:
+def plan_splits(
+    chrom_sizes: dict[str, int], settings: SplitSettings, aliases: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, str]:
     """The split intervals tiling every sequence, and the mode used ("chroms" or "blocks").
 
-    chrom_sizes: sequence name -> length (bp), in reference order.
+    chrom_sizes: sequence name -> length (bp), in reference order; aliases: other name -> reference
+    name (``Reference.aliases``), for the settings' chromosome names.
     """
     names = list(chrom_sizes)
-    val = _matched(settings.val_chroms, names)
-    test = [c for c in _matched(settings.test_chroms, names) if c not in val]
+    val = _matched(settings.val_chroms, names, aliases)
+    test = [c for c in _matched(settings.test_chroms, names, aliases) if c not in val]
     usable = bool(val) and bool(test) and len(set(val) | set(test)) < len(names)
     if settings.mode == "chroms" and not usable:
         raise InputError(

@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import functools
 import importlib.resources
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from epibench.io.chroms import harmonise
@@ -55,6 +56,16 @@ def _table() -> dict[str, dict[str, int]]:
         for row in csv.DictReader(handle, delimiter="\t"):
             table.setdefault(row["assembly"], {})[row["chrom"]] = int(row["length"])
     return table
+
+
+def _table_names(reference_names: list[str], known: list[str], aliases: Mapping[str, str]) -> dict[str, str]:
+    """Reference name -> the table's spelling of its sequence: its own name's match, else an alias's."""
+    mapping = harmonise([*reference_names, *aliases], known)
+    found = {name: mapping[name] for name in reference_names if mapping[name] is not None}
+    for alias, name in aliases.items():
+        if name in reference_names and name not in found and mapping[alias] is not None:
+            found[name] = mapping[alias]
+    return found
 
 
 def known_assemblies() -> dict[str, dict[str, int]]:
@@ -96,8 +107,11 @@ class AssemblyMatch:
         return {**asdict(self), "summary": self.summary}
 
 
-def match_assembly(reference_lengths: dict[str, int]) -> AssemblyMatch:
-    """Which known assemblies a reference is, from its sequence name -> length (bp), e.g. its ``.fai``.
+def match_assembly(
+    reference_lengths: dict[str, int], aliases: Mapping[str, str] | None = None
+) -> AssemblyMatch:
+    """Which known assemblies a reference is, from its sequence name -> length (bp), e.g. its ``.fai``,
+    and its aliases (other name -> sequence name: an NCBI FASTA's ``chromosome 1``).
 
     A synthetic genome whose names are known (``chr1``) matches nothing and gets a nearest
     assembly; one with no known name gets none.
@@ -108,9 +122,8 @@ def match_assembly(reference_lengths: dict[str, int]) -> AssemblyMatch:
     table = _table()
     known = list(dict.fromkeys(chrom for lengths in table.values() for chrom in lengths))
     by_chrom: dict[str, list[str]] = {}  # table spelling -> the reference's names for it
-    for name, chrom in harmonise(reference_lengths, known).items():
-        if chrom is not None:
-            by_chrom.setdefault(chrom, []).append(name)
+    for name, chrom in _table_names(list(reference_lengths), known, aliases or {}).items():
+        by_chrom.setdefault(chrom, []).append(name)
     # assembly -> (reference name, table name) pairs it shares, in the assembly's order
     shared = {
         assembly: [(name, chrom) for chrom in lengths for name in by_chrom.get(chrom, [])]

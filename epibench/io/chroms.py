@@ -4,7 +4,9 @@ UCSC (``chr1``, ``chrX``, ``chrM``), Ensembl (``1``, ``X``, ``MT``), NCBI RefSeq
 (``NC_000001.11``) and GenBank (``CM000663.2``, NCBI's GCA_ downloads) spellings of the same
 sequence are matched (the accessions of the human GRCh37/GRCh38, human T2T-CHM13v2.0 and mouse
 chromosomes, any version), and so are UCSC's names of scaffolds and Ensembl's (``chrUn_KI270302v1``
-and ``KI270302.1``). An exact name match always wins; a name that matches no
+and ``KI270302.1``). Other assemblies' names meet through the reference's aliases
+(``epibench.io.chrom_aliases``: an NCBI FASTA's definition lines, the user's alias table), each
+alias's spellings too. An exact name match always wins; a name that matches no
 reference sequence, or two of them (a FASTA with both ``chrM`` and ``MT``), maps to None
 (the caller drops it and reports it). :func:`harmonisation_table` says, for every name of
 every input of a cohort, whether it was kept, renamed or dropped, and why.
@@ -13,13 +15,13 @@ every input of a cohort, whether it was kept, renamed or dropped, and why.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-_MITO = {"M", "MT"}
+_MITO = {"M", "MT", "MITO"}  # MITO: Ensembl's yeast (R64) calls its mitochondrion "Mito"
 _ACCESSION = re.compile(r"([A-Z]+_?)(\d+)\.\d+")
 # UCSC's names of scaffolds (chrUn_KI270302v1, chr1_KI270706v1_random, chr1_KI270762v1_alt,
 # hg19's chr1_gl000191_random, mm10's chr1_GL456210_random) and Ensembl's (KI270302.1): the
@@ -65,7 +67,7 @@ def _accession(name: str) -> str | None:
 
 
 def _key(name: str) -> str:
-    """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT`` both ``MT``, a known RefSeq
+    """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT``/``Mito`` all ``MT``, a known RefSeq
     or GenBank chromosome accession its chromosome (the numbers of these assemblies do not overlap),
     an unplaced, unlocalised or alternative scaffold its GenBank accession without version (UCSC's
     ``chrUn_KI270302v1``, ``chr1_KI270706v1_random``, hg19's ``chr1_gl000191_random`` and
@@ -92,39 +94,55 @@ def is_mitochondrial(name: str) -> bool:
     return _key(name) == "MT"
 
 
-def _candidates(names_in_file: Iterable[str], reference_names: Iterable[str]) -> dict[str, list[str]]:
-    """Reference names each (distinct) file name could be: itself when exact, else its spelling matches."""
+def _candidates(
+    names_in_file: Iterable[str], reference_names: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Reference names each (distinct) file name could be: itself when exact, the sequence an alias
+    names, else the sequences whose spelling (or an alias's spelling) matches."""
     reference = list(reference_names)
     exact = set(reference)
+    known = {alias: ref for alias, ref in (aliases or {}).items() if ref in exact}
     by_key: dict[str, list[str]] = {}
-    for ref in reference:
-        by_key.setdefault(_key(ref), []).append(ref)
+    for name, ref in [*zip(reference, reference), *known.items()]:
+        keyed = by_key.setdefault(_key(name), [])
+        if ref not in keyed:
+            keyed.append(ref)
     return {
-        name: [name] if name in exact else by_key.get(_key(name), []) for name in dict.fromkeys(names_in_file)
+        name: [name] if name in exact else [known[name]] if name in known else by_key.get(_key(name), [])
+        for name in dict.fromkeys(names_in_file)
     }
 
 
-def harmonise(names_in_file: Iterable[str], reference_names: Iterable[str]) -> dict[str, str | None]:
+def harmonise(
+    names_in_file: Iterable[str], reference_names: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
     """Map each name in the file to its reference sequence name, or None when there is none.
+
+    aliases: other name -> reference name (``Reference.aliases``: the FASTA's definition lines and
+    the user's alias table, ``epibench.io.chrom_aliases``); their spellings match too.
 
     >>> harmonise(["1", "MT", "chrX", "GL000220.1"], ["chr1", "chrX", "chrM"])
     {'1': 'chr1', 'MT': 'chrM', 'chrX': 'chrX', 'GL000220.1': None}
+    >>> harmonise(["chr1", "1"], ["NC_051336.1"], {"1": "NC_051336.1"})
+    {'chr1': 'NC_051336.1', '1': 'NC_051336.1'}
     """
     return {
         name: found[0] if len(found) == 1 else None  # none, or ambiguous
-        for name, found in _candidates(names_in_file, reference_names).items()
+        for name, found in _candidates(names_in_file, reference_names, aliases).items()
     }
 
 
 HARMONISATION_COLUMNS = ("input", "name_in_file", "name_in_reference", "action", "reason")
 
 
-def harmonisation_table(reference_names: Iterable[str], inputs: dict[str, Iterable[str]]) -> pd.DataFrame:
+def harmonisation_table(
+    reference_names: Iterable[str], inputs: dict[str, Iterable[str]], aliases: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """How each sequence name of each input meets the reference: one row per (input, distinct name).
 
     reference_names: the FASTA's sequence names. inputs: input label (e.g. ``gtf``,
     ``sample1.methylation``, ``sample1.H3K4me3``) -> the sequence names as spelled in
-    that file; rows follow the dict's order, then the names' order.
+    that file; rows follow the dict's order, then the names' order. aliases: as :func:`harmonise`.
 
     Returns DataFrame(input, name_in_file, name_in_reference, action, reason): action is
     ``kept`` (the reference has that very name), ``renamed`` (another spelling of one
@@ -138,7 +156,7 @@ def harmonisation_table(reference_names: Iterable[str], inputs: dict[str, Iterab
     reference = list(reference_names)
     rows = []
     for label, names in inputs.items():
-        for name, found in _candidates(names, reference).items():
+        for name, found in _candidates(names, reference, aliases).items():
             if len(found) == 1:
                 target = found[0]
                 action = "kept" if target == name else "renamed"
@@ -155,7 +173,9 @@ def harmonisation_table(reference_names: Iterable[str], inputs: dict[str, Iterab
 
 
 def _rename_reason(name: str, target: str) -> str:
-    """What differs between two spellings of one sequence (they share a :func:`_key`)."""
+    """What differs between two spellings of one sequence (an alias when they share no :func:`_key`)."""
+    if _key(name) != _key(target):
+        return f"alias: {name} names {target} in the reference's chrom_aliases.tsv"
     for accession in (name, target):
         if _accession(accession) is not None:
             kind = "RefSeq" if accession.startswith("NC_") else "GenBank"

@@ -18,6 +18,7 @@ eigenvector bigWig, being a signal, is simply a mark: ``log1p_signal`` keeps its
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -51,13 +52,18 @@ def interval_distance_grid(starts: np.ndarray, ends: np.ndarray, length: int, bi
 
 
 class GenomeFeatures:
-    """TAD boundaries and loop anchors per reference sequence, and their grid channels."""
+    """TAD boundaries and loop anchors per reference sequence, and their grid channels.
+
+    reference_names: the FASTA's sequence names; aliases: other name -> reference name
+    (``Reference.aliases``), for the files' sequence names.
+    """
 
     def __init__(
         self,
         reference_names: list[str],
         tads: str | os.PathLike | None = None,
         loops: str | os.PathLike | None = None,
+        aliases: Mapping[str, str] | None = None,
     ):
         self.channels: list[str] = []
         self._points: list[dict[str, tuple[np.ndarray, np.ndarray]]] = []
@@ -65,7 +71,7 @@ class GenomeFeatures:
         if tads:
             frame = read_bed_intervals(tads)
             boundaries = {}
-            for chrom, rows in _on_reference(frame["chrom"], reference_names).items():
+            for chrom, rows in _on_reference(frame["chrom"], reference_names, aliases).items():
                 points = np.unique(
                     np.concatenate([frame["start"].to_numpy()[rows], frame["end"].to_numpy()[rows]])
                 )
@@ -74,11 +80,11 @@ class GenomeFeatures:
             self._points.append(boundaries)
             self._domains = {
                 chrom: (frame["start"].to_numpy()[rows], frame["end"].to_numpy()[rows])
-                for chrom, rows in _on_reference(frame["chrom"], reference_names).items()
+                for chrom, rows in _on_reference(frame["chrom"], reference_names, aliases).items()
             }
         if loops:
             self.channels.append(LOOP_CHANNEL)
-            self._points.append(_read_loop_anchors(loops, reference_names))
+            self._points.append(_read_loop_anchors(loops, reference_names, aliases))
 
     def grids(self, chrom: str, length: int, bin_size: int) -> list[np.ndarray]:
         """One (G,) float32 grid per channel for the reference sequence ``chrom``."""
@@ -102,10 +108,12 @@ class GenomeFeatures:
         return ids
 
 
-def _on_reference(chroms, reference_names: list[str]) -> dict[str, np.ndarray]:
+def _on_reference(
+    chroms, reference_names: list[str], aliases: Mapping[str, str] | None
+) -> dict[str, np.ndarray]:
     """reference name -> row indices of ``chroms`` (names as in the file) on it."""
     chroms = np.asarray(chroms, dtype=str)
-    mapping = harmonise(set(chroms.tolist()), reference_names)
+    mapping = harmonise(set(chroms.tolist()), reference_names, aliases)
     return {
         ref: np.flatnonzero(np.isin(chroms, [name for name, r in mapping.items() if r == ref]))
         for ref in sorted({r for r in mapping.values() if r is not None})
@@ -113,7 +121,7 @@ def _on_reference(chroms, reference_names: list[str]) -> dict[str, np.ndarray]:
 
 
 def _read_loop_anchors(
-    path: str | os.PathLike, reference_names: list[str]
+    path: str | os.PathLike, reference_names: list[str], aliases: Mapping[str, str] | None
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """reference name -> (starts, ends) of both anchors of every loop of a BEDPE (``#``/track lines
     and a header row such as HiCCUPS' ``chr1 x1 x2 chr2 y1 y2 ...`` skipped: a first row with no
@@ -144,4 +152,7 @@ def _read_loop_anchors(
             starts.append(int(start))
             ends.append(int(end))
     starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
-    return {ref: (starts[rows], ends[rows]) for ref, rows in _on_reference(chroms, reference_names).items()}
+    return {
+        ref: (starts[rows], ends[rows])
+        for ref, rows in _on_reference(chroms, reference_names, aliases).items()
+    }

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.io.chrom_aliases import reference_aliases
 from epibench.codes import CODE_OF_BYTE, N_CODE
 
 FAI_COLUMNS = ["name", "length", "offset", "lenc", "lenb"]
@@ -47,6 +48,7 @@ class GenomeWindows:
             dtype={"name": str},
         )
         self.names: list[str] = list(index["name"])
+        self.aliases = reference_aliases(fasta_path)  # other name -> name, the reference stage's
         self.lengths = index["length"].to_numpy(np.int64)
         self._offset = index["offset"].to_numpy(np.int64)
         self._lenc = np.maximum(index["lenc"].to_numpy(np.int64), 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -137,20 +138,21 @@ def cohort_harmonisation(
     reference_names: list[str],
     files: dict[str, str | os.PathLike],
     known: dict[str, list[str]] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """:func:`harmonisation_table` of the cohort's inputs.
 
     files: input label -> path; names are listed with :func:`sequence_names` (``auto``).
     known: input label -> names already at hand (e.g.
     :attr:`epibench.io.regions.RegionAnnotation.input_chroms`, so the GTF is not read
-    twice); these rows come first.
+    twice); these rows come first. aliases: the reference's (``Reference.aliases``).
     """
     inputs = dict(known or {})
     for label, path in files.items():
         if label in inputs:
             raise ValueError(f"input label {label!r} given twice")
         inputs[label] = sequence_names(path)
-    return harmonisation_table(reference_names, inputs)
+    return harmonisation_table(reference_names, inputs, aliases)
 
 
 def write_harmonisation_table(table: pd.DataFrame, path: str | os.PathLike) -> None:

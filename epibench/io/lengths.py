@@ -11,6 +11,7 @@ the rCRS) are two spellings of one assembly that differ there alone.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -43,12 +44,13 @@ def length_mismatches(
     reference_lengths: dict[str, int],
     header_lengths: dict[str, dict[str, int]],
     largest_ends: dict[str, dict[str, int]] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Every input sequence whose length disagrees with its reference sequence's.
 
     reference_lengths: FASTA name -> length (bp). header_lengths: input label -> {name: length}
     from a header (must be equal). largest_ends: input label -> {name: largest 0-based position + 1}
-    (must not exceed). Names the reference lacks are not compared (the harmonisation table lists
+    (must not exceed). aliases: other name -> FASTA name (``Reference.aliases``). Names the reference lacks are not compared (the harmonisation table lists
     them). Returns DataFrame(LENGTH_COLUMNS), one row per mismatch; ``kind`` says which comparison.
     """
     rows = []
@@ -57,7 +59,7 @@ def length_mismatches(
         (LARGEST, largest_ends or {}, np.greater),
     ):
         for label, lengths in inputs.items():
-            for name, target in harmonise(lengths, reference_lengths).items():
+            for name, target in harmonise(lengths, reference_lengths, aliases).items():
                 if target is not None and bad(lengths[name], reference_lengths[target]):
                     rows.append(
                         (label, name, target, int(lengths[name]), int(reference_lengths[target]), kind)

@@ -57,12 +57,16 @@ def needs_conversion(path: str | os.PathLike) -> bool:
 
 
 def write_mark_bigwig(
-    path: str | os.PathLike, lengths: Mapping[str, int], out: str | os.PathLike, kind: str = "auto"
+    path: str | os.PathLike,
+    lengths: Mapping[str, int],
+    out: str | os.PathLike,
+    kind: str = "auto",
+    aliases: Mapping[str, str] | None = None,
 ) -> dict:
     """Write the mark track ``path`` (module docstring) as the bigWig ``out``, atomically.
 
-    lengths: the reference's sequence name -> length in bp, in its order (the bigWig's header).
-    kind: one of ``KINDS``, or ``auto`` (a bigBed by its magic number, a text file by its
+    lengths: the reference's sequence name -> length in bp, in its order (the bigWig's header);
+    aliases: other name -> reference name (``Reference.aliases``). kind: one of ``KINDS``, or ``auto`` (a bigBed by its magic number, a text file by its
     columns: 4 with a number last is a bedGraph, 9/10/15 are broad/narrow/gappedPeak, 3-6 and 12
     BED). Returns the QC: kind, value (what the bigWig holds), n_intervals (read), n_kept,
     renamed ({name in file: reference name}), dropped ({name: intervals}), n_clipped,
@@ -74,7 +78,7 @@ def write_mark_bigwig(
     kind = track_kind(path) if kind == "auto" else kind
     if kind not in KINDS:
         raise InputError(f"unknown mark track kind {kind!r}: one of {', '.join(KINDS)} or auto", path=path)
-    kept = _KeptIntervals(path, kind, lengths)
+    kept = _KeptIntervals(path, kind, lengths, aliases)
     progress = ProgressLog(log)
     for chunk in interval_chunks(path, kind):
         kept.add(chunk)
@@ -121,8 +125,14 @@ class _KeptIntervals:
     mapping: name in the file -> reference name (None: dropped). The counts are the QC's.
     """
 
-    def __init__(self, path: str | os.PathLike, kind: str, lengths: Mapping[str, int]):
-        self.path, self.kind, self.lengths = path, kind, lengths
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        kind: str,
+        lengths: Mapping[str, int],
+        aliases: Mapping[str, str] | None = None,
+    ):
+        self.path, self.kind, self.lengths, self.aliases = path, kind, lengths, aliases
         self.parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         self.mapping: dict[str, str | None] = {}
         self.dropped: Counter[str] = Counter()
@@ -134,7 +144,9 @@ class _KeptIntervals:
         interval starting past its sequence's end is an InputError naming its line)."""
         self.n_intervals += len(chunk)
         names = pd.Categorical(chunk["chrom"])
-        self.mapping.update(harmonise([n for n in names.categories if n not in self.mapping], self.lengths))
+        self.mapping.update(
+            harmonise([n for n in names.categories if n not in self.mapping], self.lengths, self.aliases)
+        )
         order = np.argsort(names.codes, kind="stable")
         bounds = np.searchsorted(names.codes[order], np.arange(len(names.categories) + 1))
         starts, ends, values = (chunk[c].to_numpy()[order] for c in ("start", "end", "value"))

@@ -8,7 +8,9 @@ It writes into the stage's output folder (``results/<cohort>/reference/``):
   decoded, by its magic number), every base upper case, anything that is not ACGT written
   as ``N``, headers cut to their first word (the name pyfaidx uses), 60 bases per line;
 - ``genome.fa.fai``: its samtools/pyfaidx index;
-- ``chrom_sizes.tsv``: header ``chrom length n_cpg``, one row per sequence in FASTA order.
+- ``chrom_sizes.tsv``: header ``chrom length n_cpg``, one row per sequence in FASTA order;
+- ``chrom_aliases.tsv``: other names of its sequences (``epibench.io.chrom_aliases``), from the
+  definition lines the copy leaves out and an alias table the user gives.
 
 Each is written atomically, the index after the FASTA (pyfaidx treats an index older
 than its FASTA as stale). Later stages open the copy with ``Reference(".../genome.fa")``,
@@ -39,6 +41,7 @@ import pyfaidx
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
+from epibench.io.chrom_aliases import ALIAS_TABLE, alias_table, reference_aliases, write_alias_table
 from epibench.io.textfile import iter_raw_lines
 from epibench.codes import BASES, C_CODE, CODE_OF_BYTE, G_CODE, N_CODE, cg_starts
 
@@ -86,6 +89,8 @@ class Reference:
     fasta_path: a plain FASTA with a ``.fai`` beside it (normally the stage copy
     ``genome.fa``). build_index: let pyfaidx build a missing or stale ``.fai`` beside
     the FASTA (for ad-hoc use and tests; pipeline stages leave it False).
+    ``aliases``: other name -> sequence name, the stage's ``chrom_aliases.tsv`` beside the copy
+    ({} without one); pass it to ``epibench.io.chroms.harmonise`` with ``chroms``.
     """
 
     def __init__(self, fasta_path: str | os.PathLike, build_index: bool = False):
@@ -107,6 +112,7 @@ class Reference:
             ValueError,
         ) as exc:
             raise InputError(f"cannot read FASTA: {exc}", path=fasta_path) from exc
+        self.aliases = reference_aliases(fasta_path)
         self._cached_chrom: str | None = None
         self._cached_codes: np.ndarray | None = None
         self._mapped: tuple[str, np.ndarray, int] | None = None  # cg_at: (chrom, its bytes, first base)
@@ -277,18 +283,24 @@ class Reference:
         self._mapped = None
 
 
-def write_reference_index(fasta_path: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
-    """Reference stage: write ``genome.fa``, ``genome.fa.fai`` and ``chrom_sizes.tsv`` into ``out_dir``.
+def write_reference_index(
+    fasta_path: str | os.PathLike, out_dir: str | os.PathLike, alias_file: str | os.PathLike | None = None
+) -> Path:
+    """Reference stage: write ``genome.fa``, ``genome.fa.fai``, ``chrom_sizes.tsv`` and
+    ``chrom_aliases.tsv`` into ``out_dir``.
 
-    See the module docstring for what the copy holds. Memory: one chromosome at a time.
+    See the module docstring for what the copy holds; the aliases come from the FASTA's definition
+    lines and ``alias_file`` (``epibench.io.chrom_aliases``). Memory: one chromosome at a time.
     Returns the path of the copy (``out_dir/genome.fa``).
     """
     out_dir = Path(out_dir)
     target = out_dir / "genome.fa"
     rows = []  # (chrom, length, n_cpg, offset of the first base)
+    descriptions: dict[str, str] = {}  # chrom -> the rest of its definition line
     with atomic_path(target) as tmp, open(tmp, "wb") as out:
         offset = 0
-        for name, seq in _records(fasta_path):
+        for name, description, seq in _records(fasta_path):
+            descriptions[name] = description
             header = b">" + name.encode() + b"\n"
             body = _wrap(seq)
             out.write(header)
@@ -308,6 +320,8 @@ def write_reference_index(fasta_path: str | os.PathLike, out_dir: str | os.PathL
     sizes = pd.DataFrame([r[:3] for r in rows], columns=["chrom", "length", "n_cpg"])
     with atomic_path(out_dir / "chrom_sizes.tsv") as tmp:
         sizes.to_csv(tmp, sep="\t", index=False)
+    aliases = alias_table(list(descriptions), descriptions, alias_file)
+    write_alias_table(aliases, out_dir / ALIAS_TABLE)
     return target
 
 
@@ -321,22 +335,25 @@ def is_twobit(path: str | os.PathLike) -> bool:
     return len(head) == 4 and TWOBIT_MAGIC in (int.from_bytes(head, "little"), int.from_bytes(head, "big"))
 
 
-def _records(fasta_path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(name, normalised sequence bytes)`` per FASTA (or .2bit) record, one record in memory at a time."""
+def _records(fasta_path: str | os.PathLike) -> Iterator[tuple[str, str, bytes]]:
+    """Yield ``(name, the rest of its definition line, normalised sequence bytes)`` per FASTA (or
+    .2bit: no definition line) record, one record in memory at a time."""
     if is_twobit(fasta_path):
         yield from _twobit_records(fasta_path)
         return
     name: str | None = None
+    description = ""
     parts: list[bytes] = []
     seen: set[str] = set()
     for number, line in iter_raw_lines(fasta_path):
         if line.startswith(b">"):
             if name is not None:
-                yield _finish(fasta_path, name, parts)
-            words = line[1:].split()
+                yield _finish(fasta_path, name, description, parts)
+            words = line[1:].split(maxsplit=1)
             if not words:
                 raise InputError("header line without a sequence name", fasta_path, number)
             name = words[0].decode("latin-1")
+            description = words[1].strip().decode("latin-1") if len(words) > 1 else ""
             if name in seen:
                 raise InputError(f"sequence name {name!r} appears twice", fasta_path, number)
             seen.add(name)
@@ -347,7 +364,7 @@ def _records(fasta_path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
         else:
             parts.append(line.translate(_NORMALISED_BYTE, _WHITESPACE))
     if name is not None:
-        yield _finish(fasta_path, name, parts)
+        yield _finish(fasta_path, name, description, parts)
 
 
 def check_twobit_complete(path: str | os.PathLike) -> None:
@@ -393,7 +410,7 @@ def _check_twobit_records(data: mmap.mmap, path: str | os.PathLike) -> None:
             )
 
 
-def _twobit_records(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
+def _twobit_records(path: str | os.PathLike) -> Iterator[tuple[str, str, bytes]]:
     """``_records`` of a UCSC .2bit file (py2bit: its N blocks as N, soft-masking dropped), checked
     whole first (``check_twobit_complete``)."""
     import py2bit
@@ -410,16 +427,16 @@ def _twobit_records(path: str | os.PathLike) -> Iterator[tuple[str, bytes]]:
                 seq = handle.sequence(name)
             except RuntimeError as exc:
                 raise InputError(f"cannot read sequence {name!r} of the .2bit ({exc})", path=path) from None
-            yield _finish(path, name, [seq.encode("latin-1").translate(_NORMALISED_BYTE)])
+            yield _finish(path, name, "", [seq.encode("latin-1").translate(_NORMALISED_BYTE)])
     finally:
         handle.close()
 
 
-def _finish(fasta_path, name: str, parts: list[bytes]) -> tuple[str, bytes]:
+def _finish(fasta_path, name: str, description: str, parts: list[bytes]) -> tuple[str, str, bytes]:
     seq = b"".join(parts)
     if not seq:
         raise InputError(f"sequence {name!r} is empty", path=fasta_path)
-    return name, seq
+    return name, description, seq
 
 
 def _wrap(seq: bytes) -> bytes:

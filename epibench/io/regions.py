@@ -433,7 +433,7 @@ def _on_reference(
 ) -> pd.DataFrame:
     """Rename chromosomes to the FASTA's spelling; drop rows on sequences the FASTA lacks (logged)."""
     counts = frame["chrom"].value_counts(sort=False).to_dict()
-    mapping = harmonise(counts, reference.chroms)
+    mapping = harmonise(counts, reference.chroms, reference.aliases)
     renamed, dropped = renamed_and_dropped(mapping, counts)
     if renamed:
         log.info("%s %s: sequence names renamed to the FASTA's: %s", label, path, renamed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 import pyBigWig
@@ -152,12 +152,18 @@ class Track:
     A chromosome missing from the bigWig reads as all-NaN (its signal is missing, not zero), and
     so does every chromosome of a bigWig that holds no data at all.
     With ``reference_names``, the bigWig's names are matched to the reference's
-    (``1`` in the file serves ``chr1``, ``MT`` serves ``chrM``; epibench.io.chroms.harmonise).
+    (``1`` in the file serves ``chr1``, ``MT`` serves ``chrM``, and so do the reference's ``aliases``;
+    epibench.io.chroms.harmonise).
     NaN/inf values stored in the file are treated as missing. A file that is no bigWig, or one
     cut short (``check_bigwig_complete``), is an InputError.
     """
 
-    def __init__(self, path: str | os.PathLike, reference_names: Iterable[str] | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        reference_names: Iterable[str] | None = None,
+        aliases: Mapping[str, str] | None = None,
+    ):
         self.path = str(path)
         check_bigwig_complete(path)
         try:
@@ -167,7 +173,9 @@ class Track:
         if self._bw is None or not self._bw.isBigWig():
             raise InputError("not a bigWig file", path=path)
         self.chrom_lengths: dict[str, int] = dict(self._bw.chroms())
-        mapping = harmonise(self.chrom_lengths, reference_names) if reference_names is not None else {}
+        mapping = (
+            harmonise(self.chrom_lengths, reference_names, aliases) if reference_names is not None else {}
+        )
         # reference name -> name in the bigWig
         self._aliases = {ref: name for name, ref in mapping.items() if ref is not None}
 
@@ -223,6 +231,8 @@ class MissingTrack:
         """Nothing to close."""
 
 
-def open_track(path: str | os.PathLike | None, reference_names: Iterable[str]) -> Track | MissingTrack:
-    """``Track(path)`` on the reference's names, or a ``MissingTrack`` for an empty path (no file)."""
-    return Track(path, reference_names=reference_names) if path else MissingTrack()
+def open_track(
+    path: str | os.PathLike | None, reference_names: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> Track | MissingTrack:
+    """``Track(path)`` on the reference's names (and aliases), or a ``MissingTrack`` for an empty path (no file)."""
+    return Track(path, reference_names, aliases) if path else MissingTrack()

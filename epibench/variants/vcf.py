@@ -62,7 +62,7 @@ def read_variants(path: str | os.PathLike, genome: GenomeWindows) -> tuple[pd.Da
         vcf = pysam.VariantFile(str(path))
     except (OSError, ValueError) as err:
         raise InputError(f"not a readable VCF ({err})", path=path) from err
-    names = harmonise(list(vcf.header.contigs), genome.names)
+    names = harmonise(list(vcf.header.contigs), genome.names, genome.aliases)
     rows, skips, number = [], VcfSkips(), 0
     with vcf:
         records = iter(vcf)
@@ -74,7 +74,10 @@ def read_variants(path: str | os.PathLike, genome: GenomeWindows) -> tuple[pd.Da
                 break
             except (OSError, ValueError) as err:
                 raise InputError(f"record {number} cannot be read ({err})", path=path) from err
-            chrom = names.get(record.chrom) or harmonise([record.chrom], genome.names)[record.chrom]
+            chrom = (
+                names.get(record.chrom)
+                or harmonise([record.chrom], genome.names, genome.aliases)[record.chrom]
+            )
             if chrom is None:
                 skips.add(f"sequence not in the reference ({record.chrom})")
                 continue

@@ -2,6 +2,7 @@
 checkpoint shard_plan:
     input:
         sizes=rules.reference.output.sizes,
+        aliases=rules.reference.output.aliases,
     output:
         groups=result("shard_plan", "shards/plan/groups.tsv"),
         splits=result("shard_plan", "shards/plan/splits.bed"),
@@ -19,5 +20,6 @@ checkpoint shard_plan:
         min_share=config["shards"]["scatter_min_share"],
         out_dir=lambda wildcards, output: str(Path(output.groups).parent),
     shell:
-        "epibench shard-plan --chrom-sizes {input.sizes:q} {params.split_args}"
+        "epibench shard-plan --chrom-sizes {input.sizes:q} --chrom-aliases {input.aliases:q}"
+        " {params.split_args}"
         " --min-share {params.min_share:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

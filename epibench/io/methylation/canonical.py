@@ -215,7 +215,7 @@ def _reference_chroms(calls: Calls, reference: Reference) -> tuple[np.ndarray, d
     names = calls.chrom.names
     counts = np.bincount(calls.chrom.codes, minlength=len(names))
     present = {str(name): int(n) for name, n in zip(names, counts) if n}
-    mapping = harmonise(present, reference.chroms)
+    mapping = harmonise(present, reference.chroms, reference.aliases)
     renamed, dropped = renamed_and_dropped(mapping, present)
     index = {name: i for i, name in enumerate(reference.chroms)}
     lookup = np.array([index.get(mapping.get(str(name)) or "", -1) for name in names], dtype=np.int32)
