@@ -319,3 +319,46 @@ def test_an_ncbi_fasta_of_a_known_assembly_is_recognised_through_its_definition_
     assert match_assembly(lengths).matched == []
     match = match_assembly(lengths, {"1": "NC_005100.4", "2": "NC_005101.4"})
     assert match.matched == ["rn6"] and match.compared == 2
+
+
+RICE_REPORT = (
+    Path(__file__).parent / "data" / "real_formats" / "ncbi_GCF_001433935.1_IRGSP-1.0_assembly_report.txt"
+)
+RICE_REFSEQ = {  # the report's chromosome rows: Sequence-Name -> RefSeq-Accn
+    **{str(n): f"NC_0{29255 + n}.1" for n in range(1, 13)},
+    "Pltd": "NC_001320.1",
+    "MT": "NC_011033.1",
+}
+
+
+def test_the_real_rice_assembly_report_ties_every_spelling_to_a_refseq_fasta(tmp_path):
+    """NCBI's IRGSP-1.0 report against a FASTA of its RefSeq accessions (as NCBI's GCF_ download names
+    them, here with no definition line): MSU's Chr1, Ensembl Plants' 1 and Mt, GenBank's AP014957.1 and
+    the report's own scaffold names all meet it; Ensembl's Pt (the report says Pltd) does not."""
+    source = fasta(tmp_path / "rice.fna", {accession: "ACGT" for accession in RICE_REFSEQ.values()})
+    reference = Reference(write_reference_index(source, tmp_path / "ref", RICE_REPORT))
+    names = ["Chr1", "12", "chr5", "AP014968.1", "Mt", "chrM", "Pltd", "Pt", "Syng_TIGR_002", "ChrSy"]
+    assert harmonise(names, reference.chroms, reference.aliases) == {
+        "Chr1": RICE_REFSEQ["1"],
+        "12": RICE_REFSEQ["12"],
+        "chr5": RICE_REFSEQ["5"],
+        "AP014968.1": RICE_REFSEQ["12"],
+        "Mt": RICE_REFSEQ["MT"],
+        "chrM": RICE_REFSEQ["MT"],
+        "Pltd": RICE_REFSEQ["Pltd"],
+        "Pt": None,
+        "Syng_TIGR_002": None,  # an unplaced scaffold the FASTA leaves out
+        "ChrSy": None,
+    }
+    table = pd.read_csv(tmp_path / "ref" / "chrom_aliases.tsv", sep="\t", dtype=str)
+    assert set(table["source"]) == {f"alias table {RICE_REPORT.name}"}
+    assert "na" not in set(table["alias"])
+
+
+def test_the_rice_report_names_an_ensembl_named_fasta_for_refseq_inputs(tmp_path):
+    """The other way round: a FASTA of the report's Sequence-Names (Ensembl Plants' 1..12, MT, but Pltd)
+    meets a RefSeq-named GTF or calls."""
+    source = fasta(tmp_path / "rice.fa", {name: "ACGT" for name in RICE_REFSEQ})
+    reference = Reference(write_reference_index(source, tmp_path / "ref", RICE_REPORT))
+    inputs = list(RICE_REFSEQ.values())
+    assert harmonise(inputs, reference.chroms, reference.aliases) == {v: k for k, v in RICE_REFSEQ.items()}

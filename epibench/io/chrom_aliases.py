@@ -14,7 +14,8 @@ Two sources, both read by the reference stage into ``chrom_aliases.tsv`` beside 
   ucsc<TAB>assembly<TAB>genbank<TAB>ncbi<TAB>refseq`` header, one sequence per row, every column a
   name of it), NCBI's ``*_assembly_report.txt`` (its Sequence-Name, GenBank-Accn, RefSeq-Accn and
   UCSC-style-name, and a chromosome's Assigned-Molecule) or any table of one sequence's names per
-  line (NCBI's ``chr2acc``, ``alias<TAB>name``), plain or gzip.
+  line (NCBI's ``chr2acc``, ``alias<TAB>name``; tab-separated, empty cells allowed, or one pair
+  separated by spaces), plain or gzip. ``#`` lines are comments; a line of one name is an error.
 
 A row is used when exactly one of its names is a reference sequence; the others become its aliases.
 An alias that two sources or rows give to different sequences is dropped (and reported), and so
@@ -87,8 +88,8 @@ def _file_rows(path: str | os.PathLike) -> Iterable[tuple[int, list[str]]]:
             names = [fields[i] for i in _REPORT_NAME_COLUMNS]
             if fields[_REPORT_ROLE] == "assembled-molecule":
                 names.append(fields[_REPORT_MOLECULE])
-        else:
-            names = text.split()
+        else:  # tab-separated (empty cells: no name in that scheme), or one space-separated pair
+            names = [field.strip() for field in text.split("\t")] if "\t" in text else text.split()
             if len(names) < 2:
                 raise InputError(
                     f"one name ({text.strip()!r}): an alias table lists the names of one sequence per "

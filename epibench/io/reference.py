@@ -309,6 +309,8 @@ def write_reference_index(
             offset += len(header) + len(body)
         if not rows:
             raise InputError("no sequences (no '>' header line) in the FASTA", path=fasta_path)
+    # read before the index is written: a bad alias table leaves the copy without one (unusable)
+    aliases = alias_table(list(descriptions), descriptions, alias_file)
     with atomic_path(out_dir / "genome.fa.fai") as tmp:
         # samtools' convention: a one-line sequence gives its own length as bases per line
         tmp.write_text(
@@ -320,7 +322,6 @@ def write_reference_index(
     sizes = pd.DataFrame([r[:3] for r in rows], columns=["chrom", "length", "n_cpg"])
     with atomic_path(out_dir / "chrom_sizes.tsv") as tmp:
         sizes.to_csv(tmp, sep="\t", index=False)
-    aliases = alias_table(list(descriptions), descriptions, alias_file)
     write_alias_table(aliases, out_dir / ALIAS_TABLE)
     return target
 
