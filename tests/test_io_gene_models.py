@@ -169,3 +169,58 @@ def test_a_flybase_gff3_of_pseudogenes_gives_the_pseudogene_rows_its_exons_name(
     }
     table = transcripts_from_gtf(FLYBASE_GFF3)
     assert dict(zip(table["transcript_id"], table["gene_id"])) == genes
+
+
+# NCBI RefSeq GTF rows as NCBI's GCF_ downloads write them, quoted in public notes on those files:
+# HHV-8's (NC_009333.1, in CCBR's notes on fixing RefSeq GTFs for RSEM) and the eastern oyster's
+# mitochondrion (NC_007175.2, GCF_002022765.2, in the Roberts lab's nf-core/rnaseq notes).
+NCBI_UNNAMED_EXONS = [
+    'NC_009333.1\tRefSeq\texon\t118075\t118097\t.\t-\t.\tgene_id ""; transcript_id "unknown_transcript_1"; '
+    'gbkey "misc_RNA"; product "miR-K10"; exon_number "1";',
+    'NC_009333.1\tRefSeq\texon\t127997\t129368\t.\t+\t.\tgene_id ""; transcript_id "unknown_transcript_1"; '
+    'gbkey "mRNA"; note "K14, ORF74; polyA_site not reported"; exon_number "1";',
+    'NC_009333.1\tRefSeq\texon\t129517\t130671\t.\t+\t.\tgene_id ""; transcript_id "unknown_transcript_1"; '
+    'gbkey "mRNA"; note "K14, ORF74; polyA_site not reported"; exon_number "2";',
+    'NC_007175.2\tRefSeq\texon\t3430\t3495\t.\t+\t.\tgene_id ""; transcript_id "unknown_transcript_1"; '
+    'anticodon "(pos:3461..3463)"; gbkey "tRNA"; product "tRNA-Ile"; exon_number "1";',
+    'NC_007175.2\tRefSeq\texon\t15892\t15957\t.\t+\t.\tgene_id ""; transcript_id "unknown_transcript_1"; '
+    'anticodon "(pos:15923..15925)"; gbkey "tRNA"; product "tRNA-Ala"; exon_number "1";',
+]
+
+
+def spans(table) -> list[tuple]:
+    return sorted(table[["chrom", "start", "end", "strand"]].itertuples(index=False, name=None))
+
+
+def test_ncbi_features_sharing_unknown_transcript_1_stay_apart(tmp_path):
+    """Two tRNAs 12 kb apart are two transcripts (one span over both before), a two-exon RNA one."""
+    gtf = tmp_path / "GCF_genomic.gtf"
+    gtf.write_text("#gtf-version 2.2\n" + "\n".join(NCBI_UNNAMED_EXONS) + "\n")
+    assert spans(transcripts_from_gtf(gtf)) == [
+        ("NC_007175.2", 3429, 3495, "+"),
+        ("NC_007175.2", 15891, 15957, "+"),
+        ("NC_009333.1", 118074, 118097, "-"),
+        ("NC_009333.1", 127996, 130671, "+"),
+    ]
+
+
+def test_ncbi_cds_rows_of_unknown_transcript_1_make_one_transcript_per_gene(tmp_path):
+    """HHV-8's ORF6 rows as NCBI writes them (CDS and codons, no exon row), and ORF11's with their
+    transcript_id replaced by unknown_transcript_1 as NCBI writes it for genes without an mRNA:
+    one transcript each, not one span from ORF6 to ORF11."""
+    orf6 = 'gene_id "HHV8GK18_gp03"; transcript_id "unknown_transcript_1"; gbkey "CDS"; gene "ORF6";'
+    orf11 = 'gene_id "HHV8GK18_gp08"; transcript_id "unknown_transcript_1"; gbkey "CDS"; gene "ORF11";'
+    rows = [
+        ("gene", 3179, 17026, "0", 'gene_id "HHV8GK18_gp03"; gbkey "Gene"; gene "ORF6";'),
+        ("CDS", 3179, 6574, "0", orf6),
+        ("start_codon", 3179, 3181, "0", orf6),
+        ("stop_codon", 6575, 6577, "0", orf6),
+        ("CDS", 15756, 16976, "0", orf11),
+        ("start_codon", 15756, 15758, "0", orf11),
+        ("stop_codon", 16977, 16979, "0", orf11),
+    ]
+    gtf = tmp_path / "hhv8.gtf"
+    gtf.write_text("".join(f"NC_009333.1\tRefSeq\t{f}\t{s}\t{e}\t.\t+\t{p}\t{a}\n" for f, s, e, p, a in rows))
+    table = transcripts_from_gtf(gtf)
+    assert spans(table) == [("NC_009333.1", 3178, 6577, "+"), ("NC_009333.1", 15755, 16979, "+")]
+    assert sorted(table["gene_id"]) == ["HHV8GK18_gp03", "HHV8GK18_gp08"]

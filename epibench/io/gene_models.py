@@ -6,7 +6,9 @@ lies at its TSS, the gene body under the span). Read from:
 - GTF: the ``transcript`` rows, and the transcripts of exon rows (by ``transcript_id``) that
   have no transcript row (all of them in UCSC refGene's exon-only GTFs), spanned by their exons.
   AUGUSTUS and BRAKER write transcript rows with a bare id (``g1.t1``, no ``transcript_id
-  "..."``): those rows are skipped, their exons span them.
+  "..."``): those rows are skipped, their exons span them. NCBI's GTFs give every feature without
+  a transcript of its own the one id ``unknown_transcript_1``: its rows make one transcript per
+  ``gene_id`` (per feature, from its ``exon_number "1"``, where the gene_id is empty).
 - GFF3 (a ``##gff-version 3`` line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq,
   AUGUSTUS): the transcripts are the rows that exons name as their ``Parent`` (``transcript``,
   ``mRNA``, ``lnc_RNA``, ...: whatever the feature), each with its own span and its own
@@ -38,6 +40,10 @@ from epibench.io.textfile import COORDINATE, iter_lines
 log = logging.getLogger(__name__)
 
 _ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
+# NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
+# CDS of a gene without an mRNA) the same transcript_id "unknown_transcript_1"; "" as some converters
+_UNNAMED_TRANSCRIPT = re.compile(r"unknown_transcript_\d+|")
+_EXON_NUMBER = re.compile(r'exon_number "?(\d+)')
 _BARE_ID = re.compile(r"\s*([^\s;\"=]+)\s*;?\s*")  # AUGUSTUS's gene and transcript rows: g1.t1
 _GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
 _GFF3_KEY = re.compile(r"\s*[^\s=;]+=")  # GFF3 attributes: key=value;
@@ -112,6 +118,8 @@ class _Rows:
             []
         )  # (line, fields, gene id) of gene rows: read in a file without transcripts
         self.n_bare = 0  # GTF transcript rows with a bare id (AUGUSTUS), skipped
+        self.n_unnamed = 0  # GTF exon or part rows of NCBI's shared "unknown_transcript_1"
+        self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
 
     def add_exons(self, exons: list[tuple]) -> None:
         self.exons += exons
@@ -155,10 +163,30 @@ class _Rows:
 
     # --- GTF ---------------------------------------------------------------------------------
 
+    def _own_transcript(self, row: tuple, fields: list[str]) -> tuple:
+        """A GTF exon or part row with its transcript's own id: for NCBI's shared
+        ``unknown_transcript_1`` (or an empty id), its gene's (one transcript per gene_id), or without
+        a gene_id the run of rows from its ``exon_number "1"`` on (a tRNA, a two-exon RNA), so that
+        features far apart never make one transcript."""
+        chrom, start, end, strand, gene_id, transcript_id, number = row
+        if not _UNNAMED_TRANSCRIPT.fullmatch(transcript_id):
+            return row
+        self.n_unnamed += 1
+        label = transcript_id or "no transcript_id"
+        if gene_id:
+            own = f"{label} of {gene_id}"
+        else:
+            exon_number = _EXON_NUMBER.search(fields[8])
+            run = self._unnamed_run
+            if not (exon_number and exon_number.group(1) != "1" and run and run[:2] == (chrom, strand)):
+                run = self._unnamed_run = (chrom, strand, f"{label} at line {number}")
+            own = run[2]
+        return chrom, start, end, strand, gene_id, own, number
+
     def add_gtf(self, gtf_path, number: int, fields: list[str]) -> None:
         feature = fields[2]
         if feature == "exon":
-            self.add_exons([_gtf_row(gtf_path, number, fields)])
+            self.add_exons([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
         elif feature == "gene":
             gene_id = _ATTRIBUTE["gene_id"].search(fields[8]) or _BARE_ID.fullmatch(fields[8])
             self.add_gene(number, fields, gene_id.group(1) if gene_id else f"line {number}")
@@ -169,9 +197,15 @@ class _Rows:
             else:
                 self.transcripts.append(_gtf_row(gtf_path, number, fields))
         elif not self.exons and _ATTRIBUTE["transcript_id"].search(fields[8]):
-            self.add_parts([_gtf_row(gtf_path, number, fields)])
+            self.add_parts([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
+        if self.n_unnamed:
+            log.info(
+                "%d rows with NCBI's shared transcript_id unknown_transcript_1 (or none): one transcript per "
+                "gene_id, or per feature (its exon_number 1 on) where the gene_id is empty",
+                self.n_unnamed,
+            )
         if self.n_bare:
             log.info(
                 "%d transcript rows without a transcript_id (a bare id, as AUGUSTUS writes them) skipped: "
