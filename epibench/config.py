@@ -145,15 +145,24 @@ def check_numbers(value, schema: dict, key: str = "config") -> None:
             check_numbers(item, items if isinstance(items, dict) else {}, f"{key}[{index}]")
 
 
+def _sheet_encoding(path: str | Path) -> str:
+    """``utf-16`` for a sheet that starts with a UTF-16 byte-order mark (a spreadsheet's "Unicode
+    text" export, tab-separated), else ``utf-8``."""
+    with open(path, "rb") as handle:
+        return "utf-16" if handle.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+
+
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """The sample sheet as strings ("" for an empty cell), header names and cells without the spaces a
-    spreadsheet leaves around them. A sheet pandas cannot read as a header row and tab-separated rows
-    (empty, a row with more fields than the header, not UTF-8) is a ConfigError naming it."""
+    spreadsheet leaves around them. UTF-8, or UTF-16 with its byte-order mark (Excel's "Unicode
+    Text"). A sheet pandas cannot read as a header row and tab-separated rows (empty, a row with more
+    fields than the header, another encoding) is a ConfigError naming it."""
+    encoding = _sheet_encoding(path)
     try:
         with warnings.catch_warnings():
             # index_col=False: a row longer than the header is an error, not an index column
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", index_col=False)
+            sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", index_col=False, encoding=encoding)
     except (
         pd.errors.EmptyDataError,
         pd.errors.ParserError,
@@ -170,16 +179,16 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
             "a spreadsheet saves it)? Save it as tab-separated text (TSV)",
             path=path,
         )
-    _check_row_lengths(path, len(sheet.columns))
+    _check_row_lengths(path, len(sheet.columns), encoding)
     sheet.columns = [str(name).strip() for name in sheet.columns]
     return sheet.fillna("").apply(lambda column: column.str.strip())
 
 
-def _check_row_lengths(path: str | Path, n_columns: int) -> None:
+def _check_row_lengths(path: str | Path, n_columns: int, encoding: str) -> None:
     """ConfigError for a row with fewer cells than the header, or a sheet that ends inside its last row
     (no line end after an empty last cell): an empty cell is a sample's missing mark, so a row cut short
     must not read as one."""
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    text = Path(path).read_text(encoding=encoding, errors="replace")
     lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)]
     rows = [(number, line) for number, line in lines if line.strip() and not line.startswith("#")][1:]
     for number, line in rows:

@@ -147,6 +147,17 @@ def test_a_sheet_saved_by_a_spreadsheet_reads_like_the_plain_one(cohort, tmp_pat
     assert cohort_config.validate({**cohort, "samples": str(spread)}).equals(cohort_config.validate(cohort))
 
 
+def test_a_sheet_exported_as_unicode_text_reads_like_the_plain_one(cohort, tmp_path):
+    """Excel's "Unicode Text": tab-separated UTF-16 (little-endian, byte-order mark), CRLF line ends."""
+    plain = Path(cohort["samples"])
+    exported = tmp_path / "unicode.txt"
+    exported.write_bytes(plain.read_text().replace("\n", "\r\n").encode("utf-16"))
+    assert exported.read_bytes()[:2] == b"\xff\xfe"
+    want = cohort_config.read_sample_sheet(plain)
+    assert cohort_config.read_sample_sheet(exported).equals(want)
+    assert cohort_config.validate({**cohort, "samples": str(exported)}).equals(cohort_config.validate(cohort))
+
+
 @pytest.mark.parametrize("separator", [",", ";"])
 def test_a_sheet_saved_as_csv_is_named_with_what_to_save_instead(separator, cohort, tmp_path):
     """Comma- (or, in some locales, semicolon-) separated: before, one column whose name was the whole
