@@ -14,6 +14,7 @@ every input of a cohort, whether it was kept, renamed or dropped, and why.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -99,18 +100,32 @@ def _candidates(
 ) -> dict[str, list[str]]:
     """Reference names each (distinct) file name could be: itself when exact, the sequence an alias
     names, else the sequences whose spelling (or an alias's spelling) matches."""
-    reference = list(reference_names)
+    reference = tuple(reference_names)
     exact = set(reference)
     known = {alias: ref for alias, ref in (aliases or {}).items() if ref in exact}
-    by_key: dict[str, list[str]] = {}
-    for name, ref in [*zip(reference, reference), *known.items()]:
-        keyed = by_key.setdefault(_key(name), [])
-        if ref not in keyed:
-            keyed.append(ref)
-    return {
-        name: [name] if name in exact else [known[name]] if name in known else by_key.get(_key(name), [])
+    found = {
+        name: [name] if name in exact else [known[name]] if name in known else None
         for name in dict.fromkeys(names_in_file)
     }
+    if all(targets is not None for targets in found.values()):
+        return found
+    by_key = _spelling_index(reference, tuple(known.items()))
+    return {
+        name: list(by_key.get(_key(name), ())) if targets is None else targets
+        for name, targets in found.items()
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def _spelling_index(
+    reference: tuple[str, ...], known: tuple[tuple[str, str], ...]
+) -> dict[str, tuple[str, ...]]:
+    """Spelling key (:func:`_key`) -> the reference names it may be, from the names and their aliases;
+    built once per reference (a draft assembly has 10^5 scaffolds, its alias table more names)."""
+    by_key: dict[str, dict[str, None]] = {}
+    for name, ref in [*zip(reference, reference), *known]:
+        by_key.setdefault(_key(name), {})[ref] = None
+    return {key: tuple(refs) for key, refs in by_key.items()}
 
 
 def harmonise(
