@@ -15,6 +15,7 @@ import gzip
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
@@ -28,9 +29,11 @@ from epibench.io.chrom_aliases import (
     file_aliases,
     read_alias_table,
 )
+from epibench.codes import REGION_CLASSES
 from epibench.io.assemblies import match_assembly
 from epibench.io.chroms import harmonisation_table, harmonise
 from epibench.io.reference import Reference, write_reference_index
+from epibench.io.tracks import Track
 
 DATA = Path(__file__).parent / "data" / "imr90_hg38_chr22"
 WINDOW_START = 32_000_000
@@ -305,6 +308,46 @@ def test_every_stage_meets_ucsc_named_inputs_on_an_ncbi_named_reference(tmp_path
         "NC_051337.1": "val",
         "NC_051338.1": "test",
     }
+
+    gtf = write(  # Ensembl's spelling; a transcript on the window's first 2 kb (+ strand)
+        tmp_path / "genes.gtf",
+        [
+            '1\tensembl\ttranscript\t1001\t3000\t.\t+\t.\tgene_id "G1"; transcript_id "T1";',
+            '1\tensembl\texon\t1001\t3000\t.\t+\t.\tgene_id "G1"; transcript_id "T1";',
+        ],
+    )
+    regions = tmp_path / "regions.parquet"
+    assert (
+        run(
+            "regions",
+            "--reference",
+            genome,
+            "--gtf",
+            gtf,
+            "--tmp-dir",
+            tmp_path,
+            "--out",
+            regions,
+            "--summary",
+            tmp_path / "summary.tsv",
+            "--chrom-names",
+            tmp_path / "gtf_names.tsv",
+        )
+        == 0
+    )
+    annotated = pd.read_parquet(regions)
+    promoters = annotated[annotated["region"] == REGION_CLASSES.index("promoter")]
+    assert set(promoters["chrom"].astype(str)) == {"NC_051336.1"}
+    assert promoters["pos"].between(0, 1500).all() and len(promoters) > 0
+
+    track_path = tmp_path / "mark_ucsc.bw"
+    handle = pyBigWig.open(str(track_path), "w")
+    handle.addHeader([("chr1", len(window_bases()))])
+    handle.addEntries(["chr1"], [100], ends=[200], values=[4.0])
+    handle.close()
+    reference = Reference(genome)
+    signal = Track(track_path, reference.chroms, reference.aliases).values("NC_051336.1", 300)
+    assert (signal[100:200] == 4.0).all() and np.isnan(signal[:100]).all()
 
     names = tmp_path / "chrom_names.tsv"
     assert run("chrom-names", "--reference", genome, "--input", f"calls={cov}", "--out", names) == 0
