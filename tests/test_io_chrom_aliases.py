@@ -89,6 +89,7 @@ def fasta(path: Path, records: dict[str, str]) -> Path:
         ("Drosophila melanogaster chromosome 2L", "2L"),
         ("Gallus gallus isolate bGalGal1 chromosome Z, bGalGal1.mat.broiler.GRCg7b", "Z"),
         (RAT_MT.split(" ", 1)[1], "MT"),
+        ("Arabidopsis thaliana chloroplast, complete genome", "Pt"),
         (RAT_SCAFFOLD.split(" ", 1)[1], None),
         ("Homo sapiens chromosome 1 genomic patch of type FIX, GRCh38.p14 PATCHES HG986_PATCH", None),
         ("Homo sapiens unplaced genomic scaffold, GRCh38.p14 Primary Assembly HSCHR1_CTG1", None),
@@ -377,10 +378,11 @@ RICE_REFSEQ = {  # the report's chromosome rows: Sequence-Name -> RefSeq-Accn
 def test_the_real_rice_assembly_report_ties_every_spelling_to_a_refseq_fasta(tmp_path):
     """NCBI's IRGSP-1.0 report against a FASTA of its RefSeq accessions (as NCBI's GCF_ download names
     them, here with no definition line): MSU's Chr1, Ensembl Plants' 1 and Mt, GenBank's AP014957.1 and
-    the report's own scaffold names all meet it; Ensembl's Pt (the report says Pltd) does not."""
+    the report's own scaffold names all meet it, and Ensembl's Pt and MSU's ChrC the chloroplast the
+    report calls Pltd."""
     source = fasta(tmp_path / "rice.fna", {accession: "ACGT" for accession in RICE_REFSEQ.values()})
     reference = Reference(write_reference_index(source, tmp_path / "ref", RICE_REPORT))
-    names = ["Chr1", "12", "chr5", "AP014968.1", "Mt", "chrM", "Pltd", "Pt", "Syng_TIGR_002", "ChrSy"]
+    names = ["Chr1", "12", "chr5", "AP014968.1", "Mt", "chrM", "Pltd", "Pt", "ChrC", "Syng_TIGR_002", "ChrSy"]
     assert harmonise(names, reference.chroms, reference.aliases) == {
         "Chr1": RICE_REFSEQ["1"],
         "12": RICE_REFSEQ["12"],
@@ -389,7 +391,8 @@ def test_the_real_rice_assembly_report_ties_every_spelling_to_a_refseq_fasta(tmp
         "Mt": RICE_REFSEQ["MT"],
         "chrM": RICE_REFSEQ["MT"],
         "Pltd": RICE_REFSEQ["Pltd"],
-        "Pt": None,
+        "Pt": RICE_REFSEQ["Pltd"],
+        "ChrC": RICE_REFSEQ["Pltd"],
         "Syng_TIGR_002": None,  # an unplaced scaffold the FASTA leaves out
         "ChrSy": None,
     }

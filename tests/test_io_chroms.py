@@ -23,6 +23,17 @@ def test_ensembl_yeast_mitochondrion_meets_ucsc_sacCer3():
     }
 
 
+def test_tair_and_ensembl_plants_arabidopsis_names_meet():
+    # TAIR10: Chr1..Chr5, ChrC, ChrM; Ensembl Plants: 1..5, Pt, Mt
+    tair = ["Chr1", "Chr5", "ChrC", "ChrM"]
+    assert harmonise(["1", "5", "Pt", "Mt"], tair) == {"1": "Chr1", "5": "Chr5", "Pt": "ChrC", "Mt": "ChrM"}
+    table = harmonisation_table(tair, {"calls": ["Pt", "Mt"]})
+    assert table["reason"].tolist() == [
+        "'chr' prefix added, chloroplast Pt -> C",
+        "'chr' prefix added, mitochondrion Mt -> M",
+    ]
+
+
 def test_exact_match_wins():
     # the reference holds both spellings (odd, but seen): each name keeps its own
     assert harmonise(["1", "chr1"], ["chr1", "1"]) == {"1": "1", "chr1": "chr1"}

@@ -45,6 +45,7 @@ DESCRIPTION = "FASTA definition line"
 # followed by a comma or "sequence"/"complete" (a scaffold's "chromosome 1 unlocalized ..." is not)
 _CHROMOSOME = re.compile(r"\bchromosome ([A-Za-z0-9]+)(?=,|\s*$|\s+sequence\b|\s+complete\b)")
 _MITOCHONDRION = re.compile(r"\bmitochondri(?:on|al)\b", re.IGNORECASE)
+_CHLOROPLAST = re.compile(r"\b(?:chloroplast|plastid)\b", re.IGNORECASE)
 _REPORT_HEADER = "# Sequence-Name\t"
 # NCBI assembly report columns holding names (0-based): Sequence-Name, GenBank-Accn, RefSeq-Accn,
 # UCSC-style-name; Assigned-Molecule (2) only for a chromosome (role assembled-molecule)
@@ -55,8 +56,9 @@ _NO_NAME = {"", "na"}
 
 def description_name(description: str) -> str | None:
     """The chromosome an NCBI-style FASTA definition line (after the sequence name) names:
-    ``chromosome 1, mRatBN7.2 ...`` -> ``1``, ``... mitochondrion, complete genome`` -> ``MT``;
-    None for a scaffold, a patch or a line that names no chromosome.
+    ``chromosome 1, mRatBN7.2 ...`` -> ``1``, ``... mitochondrion, complete genome`` -> ``MT``,
+    ``... chloroplast, complete genome`` -> ``Pt``; None for a scaffold, a patch or a line that
+    names no chromosome.
 
     >>> description_name("Homo sapiens chromosome 1 unlocalized genomic scaffold") is None
     True
@@ -64,7 +66,9 @@ def description_name(description: str) -> str | None:
     chromosome = _CHROMOSOME.search(description)
     if chromosome:
         return chromosome.group(1)
-    return "MT" if _MITOCHONDRION.search(description) else None
+    if _MITOCHONDRION.search(description):
+        return "MT"
+    return "Pt" if _CHLOROPLAST.search(description) else None
 
 
 def _file_rows(path: str | os.PathLike) -> Iterable[tuple[int, list[str]]]:

@@ -23,6 +23,8 @@ import pandas as pd
 import pyarrow as pa
 
 _MITO = {"M", "MT", "MITO"}  # MITO: Ensembl's yeast (R64) calls its mitochondrion "Mito"
+# the chloroplast: TAIR's ChrC, Ensembl Plants' Pt, NCBI's assembly-report Pltd
+_PLASTID = {"C", "PT", "PLTD", "CHLOROPLAST"}
 _ACCESSION = re.compile(r"([A-Z]+_?)(\d+)\.\d+")
 # UCSC's names of scaffolds (chrUn_KI270302v1, chr1_KI270706v1_random, chr1_KI270762v1_alt,
 # hg19's chr1_gl000191_random, mm10's chr1_GL456210_random) and Ensembl's (KI270302.1): the
@@ -68,7 +70,8 @@ def _accession(name: str) -> str | None:
 
 
 def _key(name: str) -> str:
-    """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT``/``Mito`` all ``MT``, a known RefSeq
+    """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT``/``Mito`` all ``MT`` (``C``/``Pt``/
+    ``Pltd``, the chloroplast, ``PT``), a known RefSeq
     or GenBank chromosome accession its chromosome (the numbers of these assemblies do not overlap),
     an unplaced, unlocalised or alternative scaffold its GenBank accession without version (UCSC's
     ``chrUn_KI270302v1``, ``chr1_KI270706v1_random``, hg19's ``chr1_gl000191_random`` and
@@ -81,7 +84,7 @@ def _key(name: str) -> str:
         return scaffold
     bare = name[3:] if name[:3].lower() == "chr" else name
     bare = bare.upper()
-    return "MT" if bare in _MITO else bare
+    return "MT" if bare in _MITO else "PT" if bare in _PLASTID else bare
 
 
 def _scaffold_accession(name: str) -> str | None:
@@ -204,7 +207,8 @@ def _rename_reason(name: str, target: str) -> str:
     if name_prefixed != target_prefixed:
         why.append("'chr' prefix " + ("removed" if name_prefixed else "added"))
     if bare_name.upper() != bare_target.upper():
-        why.append(f"mitochondrion {bare_name} -> {bare_target}")
+        organelle = "mitochondrion" if is_mitochondrial(name) else "chloroplast"
+        why.append(f"{organelle} {bare_name} -> {bare_target}")
     elif bare_name != bare_target or (name_prefixed and target_prefixed and name[:3] != target[:3]):
         why.append("letter case")
     return ", ".join(why)
