@@ -278,6 +278,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         raise ConfigError(
             f"config marks/covariates {absent_marks} have no column in the sample sheet", path=sheet_path
         )
+    _check_covariate_numbers(sheet, config["covariates"], sheet_path)
     empty_marks = [m for m in config["marks"] if not (sheet[m] != "").any()]
     if empty_marks:
         raise ConfigError(
@@ -288,6 +289,26 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     _check_samples(sheet, config, sheet_path)
     _check_settings(config)
     return sheet.set_index("sample", drop=False)
+
+
+_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_path: str) -> None:
+    """ConfigError for a covariate column of numbers written with a comma (``0,75``, a spreadsheet of a
+    decimal-comma locale; or ``1,000``): read as text, each value would become a category of its own."""
+    for column in covariates:
+        values = [v for v in sheet[column] if v]
+        commas = [v for v in values if _COMMA_NUMBER.fullmatch(v)]
+        if commas and all(_COMMA_NUMBER.fullmatch(v) or _INTEGER.fullmatch(v) for v in values):
+            sample = sheet.loc[sheet[column] == commas[0], "sample"].iloc[0]
+            raise ConfigError(
+                f"covariate {column}: {commas[0]!r} (sample {sample}) is a number written with a comma, "
+                "which would read as a category, not a number: write 0.75, not 0,75 (a decimal point, "
+                "no thousands separator)",
+                path=sheet_path,
+            )
 
 
 def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:

@@ -169,6 +169,29 @@ def test_a_sheet_saved_as_csv_is_named_with_what_to_save_instead(separator, coho
         cohort_config.validate({**cohort, "samples": str(csv)})
 
 
+def _with_purity(cohort: dict, values: tuple[str, str, str]) -> dict:
+    """The cohort with a covariate column ``purity`` holding ``values`` (samples a, b, c)."""
+    sheet = Path(cohort["samples"])
+    lines = sheet.read_text().splitlines()
+    sheet.write_text(
+        "\n".join([lines[0] + "\tpurity", *(f"{line}\t{v}" for line, v in zip(lines[1:], values))]) + "\n"
+    )
+    return {**cohort, "covariates": ["purity"]}
+
+
+@pytest.mark.parametrize("values", [("0,75", "0,5", ""), ("1", "0,9", "0"), ("1,000", "2,500", "900")])
+def test_covariate_numbers_written_with_a_comma_are_refused(cohort, values):
+    """A spreadsheet of a decimal-comma locale writes 0,75: read as text, each value a category."""
+    with pytest.raises(ConfigError, match=r"covariate purity: '\d+,\d+' \(sample [ab]\) is a number written"):
+        cohort_config.validate(_with_purity(cohort, values))
+
+
+@pytest.mark.parametrize("values", [("0.75", "0.5", ""), ("tumour, grade 2", "normal", "tumour, grade 3")])
+def test_covariates_with_points_or_words_pass(cohort, values):
+    sheet = cohort_config.validate(_with_purity(cohort, values))
+    assert sheet["purity"].tolist() == list(values)
+
+
 def test_enhancer_states_without_an_enhancer_bed_are_refused(cohort):
     """States named for a segmentation that is not given would be ignored without a word."""
     config = copy.deepcopy(cohort) | {"regions": {"enhancer_states": ["E7"]}}
