@@ -9,6 +9,7 @@ is allowed.
 from __future__ import annotations
 
 import copy
+import csv
 import math
 import re
 import warnings
@@ -152,17 +153,34 @@ def _sheet_encoding(path: str | Path) -> str:
         return "utf-16" if handle.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
 
 
+# cell separators of a sample sheet: a tab, or what a spreadsheet's CSV holds (semicolons where the
+# decimal separator is a comma)
+_SEPARATORS = {"\t": "tab", ",": "comma", ";": "semicolon"}
+
+
+def _sheet_separator(text: str) -> str:
+    """A tab when the header (first line that is not blank or ``#``) holds one, else a comma or a
+    semicolon it holds (CSV), else a tab."""
+    header = next((line for line in text.split("\n") if line.strip() and not line.startswith("#")), "")
+    return next((sep for sep in _SEPARATORS if sep in header), "\t")
+
+
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """The sample sheet as strings ("" for an empty cell), header names and cells without the spaces a
-    spreadsheet leaves around them. UTF-8, or UTF-16 with its byte-order mark (Excel's "Unicode
-    Text"). A sheet pandas cannot read as a header row and tab-separated rows (empty, a row with more
-    fields than the header, another encoding) is a ConfigError naming it."""
+    spreadsheet leaves around them. Tab-separated, or comma- or semicolon-separated (CSV, with its
+    quoting); UTF-8, or UTF-16 with its byte-order mark (Excel's "Unicode Text"). A sheet pandas
+    cannot read as a header row and a row per sample (empty, a row with more fields than the header,
+    another encoding) is a ConfigError naming it."""
     encoding = _sheet_encoding(path)
+    text = Path(path).read_text(encoding=encoding, errors="replace")
+    separator = _sheet_separator(text)
     try:
         with warnings.catch_warnings():
             # index_col=False: a row longer than the header is an error, not an index column
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", index_col=False, encoding=encoding)
+            sheet = pd.read_csv(
+                path, sep=separator, dtype=str, comment="#", index_col=False, encoding=encoding
+            )
     except (
         pd.errors.EmptyDataError,
         pd.errors.ParserError,
@@ -170,37 +188,32 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
         UnicodeDecodeError,
     ) as exc:
         raise ConfigError(
-            f"cannot read the sample sheet (a header row, then one tab-separated row per sample): {exc}",
+            f"cannot read the sample sheet (a header row, then one row per sample, {_SEPARATORS[separator]}-"
+            f"separated): {exc}",
             path=path,
         ) from None
-    if len(sheet.columns) == 1 and any(sep in str(sheet.columns[0]) for sep in ",;"):
-        raise ConfigError(
-            f"the header {sheet.columns[0]!r} has no tab: a sheet separated by commas or semicolons (CSV, as "
-            "a spreadsheet saves it)? Save it as tab-separated text (TSV)",
-            path=path,
-        )
-    _check_row_lengths(path, len(sheet.columns), encoding)
+    _check_row_lengths(path, text, separator, len(sheet.columns))
     sheet.columns = [str(name).strip() for name in sheet.columns]
     return sheet.fillna("").apply(lambda column: column.str.strip())
 
 
-def _check_row_lengths(path: str | Path, n_columns: int, encoding: str) -> None:
+def _check_row_lengths(path: str | Path, text: str, separator: str, n_columns: int) -> None:
     """ConfigError for a row with fewer cells than the header, or a sheet that ends inside its last row
     (no line end after an empty last cell): an empty cell is a sample's missing mark, so a row cut short
-    must not read as one."""
-    text = Path(path).read_text(encoding=encoding, errors="replace")
+    must not read as one. ``text``: the sheet's; cells counted as ``csv`` reads them (quotes kept whole)."""
     lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)]
     rows = [(number, line) for number, line in lines if line.strip() and not line.startswith("#")][1:]
+    name = _SEPARATORS[separator]
     for number, line in rows:
-        n_cells = len(line.split("\t"))
+        n_cells = len(next(csv.reader([line], delimiter=separator)))
         if n_cells < n_columns:
             raise ConfigError(
-                f"a row with {n_cells} tab-separated cells, the header has {n_columns}: cut short? (an empty "
-                "cell still needs its tab)",
+                f"a row with {n_cells} {name}-separated cells, the header has {n_columns}: cut short? (an empty "
+                f"cell still needs its {name})",
                 path=path,
                 line=number,
             )
-    if rows and not text.endswith("\n") and rows[-1][1].endswith("\t"):
+    if rows and not text.endswith("\n") and rows[-1][1].endswith(separator):
         raise ConfigError(
             "the sheet ends inside its last row (an empty last cell and no line end): cut short?",
             path=path,

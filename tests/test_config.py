@@ -159,14 +159,36 @@ def test_a_sheet_exported_as_unicode_text_reads_like_the_plain_one(cohort, tmp_p
 
 
 @pytest.mark.parametrize("separator", [",", ";"])
-def test_a_sheet_saved_as_csv_is_named_with_what_to_save_instead(separator, cohort, tmp_path):
-    """Comma- (or, in some locales, semicolon-) separated: before, one column whose name was the whole
-    header, and an error about the marks' columns."""
+def test_a_sheet_saved_as_csv_reads_like_the_plain_one(separator, cohort, tmp_path):
+    """Comma- (or, in decimal-comma locales, semicolon-) separated as a spreadsheet saves it, a path
+    with the separator in it quoted: before, one column whose name was the whole header."""
+    plain = Path(cohort["samples"])
+    odd = tmp_path / f"b{separator}1.bw"  # a file name holding the separator
+    odd.write_text("x\n")
+    lines = plain.read_text().replace(str(tmp_path / "b.bw"), str(odd)).splitlines()
+    quoted = [separator.join(f'"{c}"' if separator in c else c for c in line.split("\t")) for line in lines]
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text("".join(line + "\r\n" for line in quoted))
+    got = cohort_config.validate({**cohort, "samples": str(sheet)})
+    assert got.loc["b", "H3K4me3"] == str(odd)
+    want = cohort_config.validate(cohort).copy()
+    want.loc["b", "H3K4me3"] = str(odd)
+    assert got.equals(want)
+
+
+@pytest.mark.parametrize("separator", ["\t", ","])
+def test_a_row_cut_short_is_named_in_either_separator(separator, cohort, tmp_path):
     lines = Path(cohort["samples"]).read_text().splitlines()
-    csv = tmp_path / "samples.csv"
-    csv.write_text("".join(separator.join(line.split("\t")) + "\n" for line in lines))
-    with pytest.raises(ConfigError, match="samples.csv: the header .* has no tab: .*tab-separated"):
-        cohort_config.validate({**cohort, "samples": str(csv)})
+    sheet = tmp_path / "samples.txt"
+    cut = lines[2].split("\t")[:-1]  # sample b loses its mark cell and that cell's separator
+    sheet.write_text(
+        "\n".join(separator.join(line.split("\t")) for line in [*lines[:2], "\t".join(cut), lines[3]])
+    )
+    name = {"\t": "tab", ",": "comma"}[separator]
+    with pytest.raises(
+        ConfigError, match=rf"samples.txt, line 3: a row with 2 {name}-separated cells, the header has 3"
+    ):
+        cohort_config.validate({**cohort, "samples": str(sheet)})
 
 
 def _with_purity(cohort: dict, values: tuple[str, str, str]) -> dict:
