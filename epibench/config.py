@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import math
 import re
 import warnings
@@ -172,20 +173,25 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     cannot read as a header row and a row per sample (empty, a row with more fields than the header,
     another encoding) is a ConfigError naming it."""
     encoding = _sheet_encoding(path)
-    text = Path(path).read_text(encoding=encoding, errors="replace")
+    try:
+        text = Path(path).read_text(encoding=encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read the sample sheet: neither UTF-8 nor UTF-16 with a byte-order mark ({exc})",
+            path=path,
+        ) from None
     separator = _sheet_separator(text)
+    # lines starting with # are comments; a # inside a cell (a path, a sample name) is kept
+    table = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
     try:
         with warnings.catch_warnings():
             # index_col=False: a row longer than the header is an error, not an index column
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            sheet = pd.read_csv(
-                path, sep=separator, dtype=str, comment="#", index_col=False, encoding=encoding
-            )
+            sheet = pd.read_csv(io.StringIO(table), sep=separator, dtype=str, index_col=False)
     except (
         pd.errors.EmptyDataError,
         pd.errors.ParserError,
         pd.errors.ParserWarning,
-        UnicodeDecodeError,
     ) as exc:
         raise ConfigError(
             f"cannot read the sample sheet (a header row, then one row per sample, {_SEPARATORS[separator]}-"

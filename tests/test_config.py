@@ -176,6 +176,23 @@ def test_a_sheet_saved_as_csv_reads_like_the_plain_one(separator, cohort, tmp_pa
     assert got.equals(want)
 
 
+def test_a_hash_inside_a_cell_is_kept_and_a_hash_line_is_a_comment(cohort, tmp_path):
+    """pandas' comment="#" cut every line at its first #: a path became its directory, sample b#1
+    became b without a word (now the sample-name rule names it)."""
+    odd = tmp_path / "run#2" / "b.bw"
+    odd.parent.mkdir()
+    odd.write_text("x\n")
+    sheet = Path(cohort["samples"])
+    lines = sheet.read_text().splitlines()
+    lines[2] = lines[2].replace(str(tmp_path / "b.bw"), str(odd))
+    sheet.write_text("\n".join(["# sheet of run 2", *lines]) + "\n")
+    assert cohort_config.validate(cohort).loc["b", "H3K4me3"] == str(odd)
+    lines[2] = lines[2].replace("b\t", "b#1\t", 1)
+    sheet.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match="sample 'b#1', column sample"):
+        cohort_config.validate(cohort)
+
+
 @pytest.mark.parametrize("separator", ["\t", ","])
 def test_a_row_cut_short_is_named_in_either_separator(separator, cohort, tmp_path):
     lines = Path(cohort["samples"]).read_text().splitlines()
