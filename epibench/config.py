@@ -166,20 +166,31 @@ def _sheet_separator(text: str) -> str:
     return next((sep for sep in _SEPARATORS if sep in header), "\t")
 
 
+def _sheet_text(path: str | Path) -> str:
+    """The sheet's text (UTF-8, or UTF-16 by its byte-order mark; a UTF-8 byte-order mark dropped)."""
+    try:
+        return Path(path).read_text(encoding=_sheet_encoding(path)).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read the sample sheet: neither UTF-8 nor UTF-16 with a byte-order mark ({exc})",
+            path=path,
+        ) from None
+
+
+def _data_lines(text: str) -> list[tuple[int, str]]:
+    """(line number from 1, text without its line end) of the header and every row: the lines that are
+    neither blank nor ``#`` comments."""
+    lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)]
+    return [(number, line) for number, line in lines if line.strip() and not line.startswith("#")]
+
+
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """The sample sheet as strings ("" for an empty cell), header names and cells without the spaces a
     spreadsheet leaves around them. Tab-separated, or comma- or semicolon-separated (CSV, with its
     quoting); UTF-8, or UTF-16 with its byte-order mark (Excel's "Unicode Text"). A sheet pandas
     cannot read as a header row and a row per sample (empty, a row with more fields than the header,
     another encoding) is a ConfigError naming it."""
-    encoding = _sheet_encoding(path)
-    try:
-        text = Path(path).read_text(encoding=encoding).removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"cannot read the sample sheet: neither UTF-8 nor UTF-16 with a byte-order mark ({exc})",
-            path=path,
-        ) from None
+    text = _sheet_text(path)
     separator = _sheet_separator(text)
     # lines starting with # are comments; a # inside a cell (a path, a sample name) is kept
     table = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
@@ -207,8 +218,7 @@ def _check_row_lengths(path: str | Path, text: str, separator: str, n_columns: i
     """ConfigError for a row with fewer cells than the header, or a sheet that ends inside its last row
     (no line end after an empty last cell): an empty cell is a sample's missing mark, so a row cut short
     must not read as one. ``text``: the sheet's; cells counted as ``csv`` reads them (quotes kept whole)."""
-    lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)]
-    rows = [(number, line) for number, line in lines if line.strip() and not line.startswith("#")][1:]
+    rows = _data_lines(text)[1:]
     name = _SEPARATORS[separator]
     for number, line in rows:
         n_cells = len(next(csv.reader([line], delimiter=separator)))
@@ -229,9 +239,10 @@ def _check_row_lengths(path: str | Path, text: str, separator: str, n_columns: i
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
-    case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line (the header is line 1)
-    and field."""
+    case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line in the file (comment
+    and blank lines counted) and field."""
     schema = load_schema("samples")
+    row_lines = [number for number, _ in _data_lines(_sheet_text(path))[1:]]
     records = []
     for index, record in enumerate(sheet.to_dict("records")):
         if isinstance(record.get("format"), str):
@@ -244,7 +255,7 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
                 f"sample {record.get('sample', '?')!r}, column {field}: {error.message}; "
                 f"allowed: {schema_summary(error.schema)}",
                 path=path,
-                line=index + 2,
+                line=row_lines[index] if index < len(row_lines) else index + 2,
             ) from None
         records.append(record)
     return pd.DataFrame(records, columns=list(dict.fromkeys([*sheet.columns, *schema["properties"]])))

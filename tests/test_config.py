@@ -193,6 +193,19 @@ def test_a_hash_inside_a_cell_is_kept_and_a_hash_line_is_a_comment(cohort, tmp_p
         cohort_config.validate(cohort)
 
 
+def test_a_bad_row_is_named_at_its_line_in_the_file_below_comments_and_blank_lines(cohort):
+    """config/samples.tsv starts with two comment lines: a bad row was named two lines too early."""
+    sheet = Path(cohort["samples"])
+    header, row_a, row_b, row_c = sheet.read_text().splitlines()
+    sheet.write_text(
+        "\n".join(
+            ["# my cohort", "# two comment lines", header, row_a, "", row_b.replace("b", "b!", 1), row_c]
+        )
+    )
+    with pytest.raises(ConfigError, match=r"samples.tsv, line 6: sample 'b!', column sample"):
+        cohort_config.validate(cohort)
+
+
 @pytest.mark.parametrize("separator", ["\t", ","])
 def test_a_row_cut_short_is_named_in_either_separator(separator, cohort, tmp_path):
     lines = Path(cohort["samples"]).read_text().splitlines()
