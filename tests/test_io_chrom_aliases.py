@@ -32,6 +32,7 @@ from epibench.io.chrom_aliases import (
 from epibench.codes import REGION_CLASSES
 from epibench.io.assemblies import match_assembly
 from epibench.io.chroms import harmonisation_table, harmonise
+from epibench.io.lengths import check_lengths, length_mismatches
 from epibench.io.reference import Reference, write_reference_index
 from epibench.io.tracks import Track
 
@@ -408,3 +409,19 @@ def test_the_rice_report_names_an_ensembl_named_fasta_for_refseq_inputs(tmp_path
     reference = Reference(write_reference_index(source, tmp_path / "ref", RICE_REPORT))
     inputs = list(RICE_REFSEQ.values())
     assert harmonise(inputs, reference.chroms, reference.aliases) == {v: k for k, v in RICE_REFSEQ.items()}
+
+
+def test_a_mitochondrion_known_only_by_an_alias_differing_in_length_only_warns():
+    """rat's RefSeq mitochondrion NC_001665.2 (16,313 bp) against a bigWig's chrM of another length:
+    the mitochondrion warns, as chrM/MT do; a nuclear chromosome stops the run."""
+    reference, aliases = {"NC_001665.2": 16_313, "NC_051336.1": 1_000}, {
+        "MT": "NC_001665.2",
+        "1": "NC_051336.1",
+    }
+    mismatches = length_mismatches(reference, {"mark.bw": {"chrM": 16_299, "chr1": 1_000}}, aliases=aliases)
+    assert mismatches[["chromosome", "reference_chromosome"]].values.tolist() == [["chrM", "NC_001665.2"]]
+    (warning,) = check_lengths(mismatches, "rat.fa")
+    assert "chrM is 16,299 bp, the reference's NC_001665.2 16,313" in warning
+    nuclear = length_mismatches(reference, {"mark.bw": {"chr1": 999}}, aliases=aliases)
+    with pytest.raises(InputError, match="sequence lengths differ"):
+        check_lengths(nuclear, "rat.fa")

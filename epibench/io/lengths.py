@@ -69,8 +69,12 @@ def length_mismatches(
 
 def check_lengths(mismatches: pd.DataFrame, reference_path: object) -> list[str]:
     """Raise InputError with the table when a non-mitochondrial sequence's length disagrees; return a
-    warning per mitochondrial mismatch."""
-    mito = mismatches["reference_chromosome"].map(is_mitochondrial).astype(bool)
+    warning per mitochondrial mismatch (by the reference's name or the file's: an NCBI FASTA's
+    ``NC_001665.2`` is the rat mitochondrion a bigWig calls ``chrM``)."""
+    mito = (
+        mismatches["reference_chromosome"].map(is_mitochondrial)
+        | mismatches["chromosome"].map(is_mitochondrial)
+    ).astype(bool)
     stop = mismatches[~mito]
     if len(stop):
         raise InputError(
