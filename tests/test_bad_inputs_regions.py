@@ -6,7 +6,8 @@ reference that uses one), plain or gzip, then damaged: cut at a random byte, a f
 removed, text or a huge number as a coordinate, end before start, a bad strand, no
 transcript_id, a row given twice, or nothing at all. The expected transcripts, intervals and
 region classes are derived here by parsing the text by the documented rules (GTF: 9
-tab-separated columns, 1-based inclusive; BED: 0-based half-open, a UCSC ``bin`` column
+tab-separated columns, empty ones after them dropped, a row of 8 ending in a frame without
+attributes, rows without a transcript_id skipped, 1-based inclusive; BED: 0-based half-open, a UCSC ``bin`` column
 recognised) and by a brute-force region call per CpG; otherwise an InputError names the file
 and the line.
 """
@@ -143,13 +144,18 @@ def _gene_id(number: int, f: list[str]) -> str:
 
 def expected_transcripts(lines: list[str]) -> list[tuple]:
     """(chrom, start 0-based, end, strand, gene_id, transcript_id) per transcript; Bad for a bad GTF.
-    Gene rows are read only in a file without transcript and exon rows: one transcript each."""
+    Gene rows are read only in a file without transcript and exon rows: one transcript each. Rows
+    without a transcript_id are skipped, unless nothing else is left: then Bad at the first."""
     rows = {"transcript": [], "exon": []}
-    genes = []
+    genes, nameless = [], []
     for number, text in enumerate(lines, start=1):
         if not text.strip() or text.startswith("#"):
             continue
         f = text.split("\t")
+        while len(f) > 9 and f[-1] == "":  # a tab after the attributes
+            f.pop()
+        if len(f) == 8 and f[7] in (".", "0", "1", "2"):  # no attributes column
+            f.append("")
         if len(f) != 9:
             raise Bad("9 tab-separated columns", number)
         if f[2] == "gene":
@@ -161,9 +167,12 @@ def expected_transcripts(lines: list[str]) -> list[tuple]:
         if tid is None and f[2] == "transcript" and re.fullmatch(r'\s*[^\s;"=]+\s*;?\s*', f[8]):
             continue  # a bare id, as AUGUSTUS writes transcript rows: skipped, its exons span it
         if tid is None:
-            raise Bad("without a transcript_id", number)
+            nameless.append(number)
+            continue
         rows[f[2]].append((f[0], start, end, f[6], gid.group(1) if gid else "", tid.group(1), number))
     if not rows["transcript"] and not rows["exon"]:
+        if nameless:
+            raise Bad("without a transcript_id", nameless[0])
         if not genes:
             raise Bad("no transcript or exon rows", None)
         return [(f[0], *_span(n, f), f[6], _gene_id(n, f), _gene_id(n, f)) for n, f in genes]

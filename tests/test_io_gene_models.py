@@ -224,3 +224,122 @@ def test_ncbi_cds_rows_of_unknown_transcript_1_make_one_transcript_per_gene(tmp_
     table = transcripts_from_gtf(gtf)
     assert spans(table) == [("NC_009333.1", 3178, 6577, "+"), ("NC_009333.1", 15755, 16979, "+")]
     assert sorted(table["gene_id"]) == ["HHV8GK18_gp03", "HHV8GK18_gp08"]
+
+
+# JGI Mycocosm's GeneCatalog GFF2, as its converters read it (mycotools' gff2Comps: name "...",
+# transcriptId N, proteinId N): two transcripts of one gene, a one-exon gene on the - strand
+JGI_ROWS = [
+    'scaffold_1\tJGI\texon\t1001\t1200\t.\t+\t.\tname "fgenesh1_pg.1_#_1"; transcriptId 5001',
+    'scaffold_1\tJGI\tCDS\t1051\t1200\t.\t+\t0\tname "fgenesh1_pg.1_#_1"; proteinId 4001; exonNumber 1',
+    'scaffold_1\tJGI\tstart_codon\t1051\t1053\t.\t+\t0\tname "fgenesh1_pg.1_#_1"',
+    'scaffold_1\tJGI\texon\t1301\t1650\t.\t+\t.\tname "fgenesh1_pg.1_#_1"; transcriptId 5001',
+    'scaffold_1\tJGI\texon\t1101\t1200\t.\t+\t.\tname "fgenesh1_pg.1_#_1"; transcriptId 5002',
+    'scaffold_1\tJGI\texon\t1301\t1900\t.\t+\t.\tname "fgenesh1_pg.1_#_1"; transcriptId 5002',
+    'scaffold_2\tJGI\texon\t501\t800\t.\t-\t.\tname "e_gw1.2.3.1"; transcriptId 5003',
+    'scaffold_2\tJGI\tstop_codon\t501\t503\t.\t-\t0\tname "e_gw1.2.3.1"',
+]
+
+
+def test_a_jgi_mycocosm_gff2_gives_transcripts_by_transcript_id_and_genes_by_name(tmp_path):
+    path = tmp_path / "Aspni7_GeneCatalog_genes.gff"
+    path.write_text("\n".join(JGI_ROWS) + "\n")
+    got = transcripts_from_gtf(path).set_index("transcript_id")
+    assert got.loc[:, ["chrom", "start", "end", "strand", "gene_id"]].to_dict("index") == {
+        "5001": dict(chrom="scaffold_1", start=1000, end=1650, strand="+", gene_id="fgenesh1_pg.1_#_1"),
+        "5002": dict(chrom="scaffold_1", start=1100, end=1900, strand="+", gene_id="fgenesh1_pg.1_#_1"),
+        "5003": dict(chrom="scaffold_2", start=500, end=800, strand="-", gene_id="e_gw1.2.3.1"),
+    }
+
+
+@pytest.mark.parametrize("separator", [" ", "; ", " ; "])
+def test_unquoted_gff2_transcript_ids_are_read_as_agat_test_files_write_them(tmp_path, separator):
+    """AGAT's t/gff_version inputs (GFF1, GFF2, GFF2 with a space before the semicolon): the gene_id
+    quoted, the transcript_id not; a gene_name key is not the JGI ``name``."""
+    rows = [
+        f'scaffold_5\tJGI\texon\t{s}\t{e}\t.\t+\t.\tgene_name "x"{separator}gene_id "e_gw1.5.2.1"{separator}'
+        f"transcript_id 335995"
+        for s, e in ((442603, 443344), (443530, 443531), (443569, 445653))
+    ]
+    rows.insert(
+        1, f'scaffold_5\tJGI\tCDS\t442603\t443344\t.\t+\t0\tgene_id "e_gw1.5.2.1"{separator}protein_id 1'
+    )
+    path = tmp_path / "gff2.gff"
+    path.write_text("\n".join(rows) + "\n")
+    got = transcripts_from_gtf(path)
+    assert got.values.tolist() == [["scaffold_5", 442602, 445653, "+", "e_gw1.5.2.1", "335995"]]
+
+
+def test_empty_columns_after_the_attributes_and_rows_without_attributes_are_read(tmp_path):
+    """MITOS and TSEBRA end some rows with a tab (10 columns, the last empty); exonerate writes rows of
+    8 (no attributes column). Both read as the 9-column rows they stand for."""
+    rows = [
+        'chrM\tmitos\tgene\t1\t70\t.\t+\t.\tgene_id "trnF";\t',
+        'chrM\tmitos\texon\t1\t70\t.\t+\t.\tgene_id "trnF"; transcript_id "trnF.1";\t',
+        "chrM\texonerate\tsimilarity\t100\t400\t.\t-\t.",
+        'chrM\tmitos\texon\t501\t900\t.\t-\t.\tgene_id "nad1"; transcript_id "nad1.1"',
+    ]
+    path = tmp_path / "mito.gtf"
+    path.write_text("\n".join(rows) + "\n")
+    got = transcripts_from_gtf(path)
+    assert got.values.tolist() == [
+        ["chrM", 0, 70, "+", "trnF", "trnF.1"],
+        ["chrM", 500, 900, "-", "nad1", "nad1.1"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        'chrM\tmitos\texon\t1\t70\t.\t+\t.\tgene_id "a"; transcript_id "a.1";\tx',  # text after the attributes
+        'chrM\tmitos\texon\t1\t70\t.\t+\tgene_id "a"; transcript_id "a.1";',  # the frame missing
+        "chrM\tmitos\texon\t1\t70\t.\t+",
+    ],
+)
+def test_other_column_counts_are_still_an_error_at_the_line(tmp_path, row):
+    path = tmp_path / "bad.gtf"
+    path.write_text('chrM\tm\texon\t101\t170\t.\t+\t.\tgene_id "b"; transcript_id "b.1";\n' + row + "\n")
+    with pytest.raises(InputError, match="9 tab-separated columns") as info:
+        transcripts_from_gtf(path)
+    assert info.value.line == 2
+
+
+def test_exon_rows_naming_no_transcript_are_skipped_with_a_warning(tmp_path, caplog):
+    """One exon without its transcript_id (or, in a GFF3, its Parent) no longer refuses the whole file:
+    the file reads as it would without that row, and the warning gives the count and first line."""
+    named = 'chr1\tt\texon\t{}\t{}\t.\t+\t.\tgene_id "g{}"; transcript_id "t{}";'
+    rows = [
+        named.format(1, 50, 1, 1),
+        'chr1\tt\texon\t81\t90\t.\t+\t.\tgene_id "g1";',
+        named.format(201, 260, 2, 2),
+    ]
+    with_it, without = tmp_path / "with.gtf", tmp_path / "without.gtf"
+    with_it.write_text("\n".join(rows) + "\n")
+    without.write_text("\n".join(rows[::2]) + "\n")
+    with caplog.at_level(logging.WARNING):
+        got = transcripts_from_gtf(with_it)
+    assert got.equals(transcripts_from_gtf(without))
+    assert "1 exon or transcript rows name no transcript" in caplog.text and "line 2" in caplog.text
+
+
+def test_a_gtf_whose_exons_all_name_no_transcript_is_an_error_at_the_first(tmp_path):
+    rows = ['chr1\tt\tgene\t1\t90\t.\t+\t.\tgene_id "g1";'] + [
+        f'chr1\tt\texon\t{s}\t{s + 9}\t.\t+\t.\tgene_id "g1";' for s in (1, 81)
+    ]
+    path = tmp_path / "no_ids.gtf"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match="exon row without a transcript_id") as info:
+        transcripts_from_gtf(path)
+    assert info.value.line == 2
+
+
+def test_cds_rows_do_not_stand_in_for_exons_in_a_file_with_exon_rows_that_name_no_transcript(tmp_path):
+    """A CDS row read before the exons (kept in case the file has none) is dropped at the first exon
+    row, a skipped one included; a gene_name is not JGI's gene ``name``."""
+    rows = [
+        'chr1\tt\tCDS\t11\t40\t.\t+\t0\tgene_id "g1"; transcript_id "t1";',
+        'chr1\tt\texon\t1\t50\t.\t+\t.\tgene_id "g1";',
+        'chr1\tt\ttranscript\t201\t260\t.\t-\t.\tgene_name "x"; transcript_id "t2";',
+    ]
+    path = tmp_path / "cds_first.gtf"
+    path.write_text("\n".join(rows) + "\n")
+    assert transcripts_from_gtf(path).values.tolist() == [["chr1", 200, 260, "-", "", "t2"]]

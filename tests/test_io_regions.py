@@ -144,7 +144,6 @@ def test_write_regions(tmp_path, ref):
             '1\tt\ttranscript\tx\t110\t.\t+\t.\tgene_id "g1"; transcript_id "t9";',
             "start/end must be integers",
         ),
-        ('1\tt\ttranscript\t31\t110\t.\t+\t.\tgene_id "g1";', "without a transcript_id"),
         ('1\tt\ttranscript\t31\t110\t.\t?\t.\tgene_id "g1"; transcript_id "t9";', "strand must be"),
     ],
 )

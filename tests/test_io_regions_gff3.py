@@ -4,6 +4,7 @@ copies on chrX and chrY's PAR)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -67,19 +68,36 @@ def test_gff3_annotates_like_the_gtf_of_its_transcript_rows(tmp_path):
     assert set(from_gff3["region"]) >= {0, 2, 3}  # promoters, gene bodies and intergenic CpGs all occur
 
 
-def test_a_gff3_exon_without_parent_is_named(tmp_path):
+def _without_parent(text: str, exon_lines: set[int]) -> str:
+    """``text`` with the Parent of the exons at ``exon_lines`` (1-based) taken away."""
+    return (
+        "\n".join(
+            re.sub(r"Parent=[^;]*;?", "", line) if number in exon_lines else line
+            for number, line in enumerate(text.splitlines(), 1)
+        )
+        + "\n"
+    )
+
+
+def test_a_gff3_exon_without_parent_is_skipped_with_its_line(tmp_path, caplog):
+    """As in a manual EBV annotation (AGAT's issue389.gff): the file reads as it would without the row."""
     text = GFF3.read_text()
     first_exon = next(i for i, line in enumerate(text.splitlines(), 1) if "\texon\t" in line)
+    broken, without = tmp_path / "broken.gff3", tmp_path / "without.gff3"
+    broken.write_text(_without_parent(text, {first_exon}))
+    without.write_text("".join(line for i, line in enumerate(text.splitlines(True), 1) if i != first_exon))
+    with caplog.at_level(logging.WARNING):
+        got = transcripts_from_gtf(broken)
+    pd.testing.assert_frame_equal(got, transcripts_from_gtf(without))
+    assert f"the first at line {first_exon}" in caplog.text
+
+
+def test_a_gff3_whose_exons_all_lack_a_parent_is_an_error_at_the_first(tmp_path):
+    text = GFF3.read_text()
+    exon_lines = {i for i, line in enumerate(text.splitlines(), 1) if "\texon\t" in line}
     broken = tmp_path / "broken.gff3"
-    broken.write_text(
-        re.sub(r"Parent=[^;]*;", "", text.splitlines()[first_exon - 1], count=1).join(
-            [
-                "\n".join(text.splitlines()[: first_exon - 1]) + "\n",
-                "\n" + "\n".join(text.splitlines()[first_exon:]),
-            ]
-        )
-    )
-    with pytest.raises(InputError, match=rf"line {first_exon}: GFF3 exon row without a Parent"):
+    broken.write_text(_without_parent(text, exon_lines))
+    with pytest.raises(InputError, match=rf"line {min(exon_lines)}: GFF3 exon row without a Parent"):
         transcripts_from_gtf(broken)
 
 

@@ -5,6 +5,8 @@ lies at its TSS, the gene body under the span). Read from:
 
 - GTF: the ``transcript`` rows, and the transcripts of exon rows (by ``transcript_id``) that
   have no transcript row (all of them in UCSC refGene's exon-only GTFs), spanned by their exons.
+  Values may be unquoted as GFF2 writes them (``transcript_id 335995``); JGI Mycocosm's GFF2 names
+  them ``transcriptId`` and its genes ``name "..."``.
   AUGUSTUS and BRAKER write transcript rows with a bare id (``g1.t1``, no ``transcript_id
   "..."``): those rows are skipped, their exons span them. NCBI's GTFs give every feature without
   a transcript of its own the one id ``unknown_transcript_1``: its rows make one transcript per
@@ -22,6 +24,12 @@ warning (each named by its gene_id, else its bare id as AUGUSTUS writes one, els
 chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript
 per chromosome and strand. Coordinates are 1-based inclusive in the file, 0-based half-open in
 the table.
+
+Rows have 9 tab-separated columns; empty columns after the 9th (a tab after the attributes, as MITOS
+writes) are dropped, and a row of 8 whose last is a frame (``.``, 0-2) has no attributes (exonerate
+writes some). Exon and transcript rows that name no transcript (no ``transcript_id``, a GFF3 exon
+without ``Parent``) are skipped with a warning giving their count and first line; a file of which
+nothing else is left is an error at that line.
 """
 
 from __future__ import annotations
@@ -39,7 +47,20 @@ from epibench.io.textfile import COORDINATE, iter_lines
 
 log = logging.getLogger(__name__)
 
-_ATTRIBUTE = {key: re.compile(rf'{key} "([^"]*)"') for key in ("gene_id", "transcript_id")}
+
+def _gtf_key(key: str) -> re.Pattern:
+    """A GTF attribute's value: ``key "value"``, or unquoted as GFF2 writes it (``key value``)."""
+    return re.compile(rf'(?<![\w.-]){key}\s+(?:"([^"]*)"|([^\s;"]+))')
+
+
+# Each id's keys, in order of preference; JGI Mycocosm's GFF2 writes name "fgenesh1_pg.1_#_1";
+# transcriptId 1234 (the gene's name, the transcript's number)
+_ATTRIBUTE = {
+    "gene_id": (_gtf_key("gene_id"), _gtf_key("name")),
+    "transcript_id": (_gtf_key("transcript_id"), _gtf_key("transcriptId")),
+}
+_FRAMES = {".", "0", "1", "2"}  # a GTF frame: an 8-column row ending in one has no attributes
+
 # NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
 # CDS of a gene without an mRNA) the same transcript_id "unknown_transcript_1"; "" as some converters
 _UNNAMED_TRANSCRIPT = re.compile(r"unknown_transcript_\d+|")
@@ -86,20 +107,31 @@ def read_gene_models(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[st
             if gff3 is None and text.startswith("##gff-version 3"):
                 gff3 = True
             continue
-        fields = text.split("\t")
-        if len(fields) != 9:
-            raise InputError(
-                f"a GTF row has 9 tab-separated columns, found {len(fields)} (gene models are read from a "
-                "GTF, a GFF3, a BED6-12 or a UCSC genePred/refFlat table)",
-                gtf_path,
-                number,
-            )
+        fields = _columns(gtf_path, number, text)
         seqnames[fields[0]] = None
-        if gff3 is None:
+        if gff3 is None and fields[8].strip():
             gff3 = bool(_GFF3_KEY.match(fields[8])) and not _GTF_KEY.match(fields[8])
         (rows.add_gff3 if gff3 else rows.add_gtf)(gtf_path, number, fields)
     table = rows.gff3_table(gtf_path) if gff3 else rows.gtf_table(gtf_path)
     return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
+
+
+def _columns(gtf_path, number: int, text: str) -> list[str]:
+    """A row's 9 tab-separated columns: empty ones after the 9th dropped (a tab after the attributes),
+    empty attributes added to a row of 8 whose last is a frame (exonerate's rows without any)."""
+    fields = text.split("\t")
+    while len(fields) > 9 and not fields[-1]:
+        fields.pop()
+    if len(fields) == 8 and fields[7] in _FRAMES:
+        fields.append("")
+    if len(fields) != 9:
+        raise InputError(
+            f"a GTF row has 9 tab-separated columns, found {len(fields)} (gene models are read from a "
+            "GTF, a GFF3, a BED6-12 or a UCSC genePred/refFlat table)",
+            gtf_path,
+            number,
+        )
+    return fields
 
 
 class _Rows:
@@ -107,7 +139,7 @@ class _Rows:
     transcript_id, line): transcripts (GTF transcript rows), exons, and, until the first exon
     row, the parts of transcripts (CDS, UTR, codon rows) that stand in for exons in a file without
     any; GFF3: every row with an ID other than a transcript part waits in ``parents`` for exons
-    naming it as Parent."""
+    naming it as Parent; exon and transcript rows naming no transcript wait in ``nameless``."""
 
     def __init__(self):
         self.transcripts: list[tuple] = []
@@ -119,14 +151,21 @@ class _Rows:
         )  # (line, fields, gene id) of gene rows: read in a file without transcripts
         self.n_bare = 0  # GTF transcript rows with a bare id (AUGUSTUS), skipped
         self.n_unnamed = 0  # GTF exon or part rows of NCBI's shared "unknown_transcript_1"
+        self.nameless: list[tuple[int, str]] = []  # (line, what) of exon and transcript rows naming none
+        self.any_exon_row = False
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
 
-    def add_exons(self, exons: list[tuple]) -> None:
+    def add_exons(self, exons: list[tuple], number: int, what: str) -> None:
+        """The exons of one exon row; none (the row kept in ``nameless`` as ``what``) where it names
+        no transcript. Either way the file has exon rows: its parts are not read."""
         self.exons += exons
+        if not exons:
+            self.nameless.append((number, what))
+        self.any_exon_row = True
         self.parts.clear()
 
     def add_parts(self, parts: list[tuple]) -> None:
-        if not self.exons:
+        if not self.any_exon_row:
             self.parts += parts
 
     def add_gene(self, number: int, fields: list[str], gene_id: str) -> None:
@@ -144,6 +183,15 @@ class _Rows:
     def table(self, gtf_path, transcripts: list[tuple], ids: set[str], exons: list[tuple]) -> pd.DataFrame:
         """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of ``exons``
         (``exons_or_parts``) whose id is not among ``ids``, spanned by those."""
+        if self.nameless and (transcripts or exons):
+            log.warning(
+                "%s: %d exon or transcript rows name no transcript and are skipped, the first at line %d: %s",
+                gtf_path,
+                len(self.nameless),
+                *self.nameless[0],
+            )
+        elif self.nameless:
+            raise InputError(self.nameless[0][1], gtf_path, self.nameless[0][0])
         if not transcripts and not exons:
             if not self.genes:
                 raise InputError(
@@ -186,17 +234,26 @@ class _Rows:
     def add_gtf(self, gtf_path, number: int, fields: list[str]) -> None:
         feature = fields[2]
         if feature == "exon":
-            self.add_exons([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
+            row = _gtf_row(gtf_path, number, fields)
+            exons = [] if row[5] is None else [self._own_transcript(row, fields)]
+            self.add_exons(exons, number, "exon row without a transcript_id attribute")
         elif feature == "gene":
-            gene_id = _ATTRIBUTE["gene_id"].search(fields[8]) or _BARE_ID.fullmatch(fields[8])
-            self.add_gene(number, fields, gene_id.group(1) if gene_id else f"line {number}")
+            gene_id = _gtf_id(fields[8], "gene_id")
+            if gene_id is None:
+                bare = _BARE_ID.fullmatch(fields[8])
+                gene_id = bare.group(1) if bare else f"line {number}"
+            self.add_gene(number, fields, gene_id)
         elif feature == "transcript":
-            if _ATTRIBUTE["transcript_id"].search(fields[8]) is None and _BARE_ID.fullmatch(fields[8]):
+            if _gtf_id(fields[8], "transcript_id") is None and _BARE_ID.fullmatch(fields[8]):
                 _span(gtf_path, number, fields)  # checked all the same
                 self.n_bare += 1  # AUGUSTUS: its exons or parts carry the transcript_id
             else:
-                self.transcripts.append(_gtf_row(gtf_path, number, fields))
-        elif not self.exons and _ATTRIBUTE["transcript_id"].search(fields[8]):
+                row = _gtf_row(gtf_path, number, fields)
+                if row[5] is None:
+                    self.nameless.append((number, "transcript row without a transcript_id attribute"))
+                else:
+                    self.transcripts.append(row)
+        elif not self.any_exon_row and _gtf_id(fields[8], "transcript_id") is not None:
             self.add_parts([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
@@ -223,9 +280,11 @@ class _Rows:
         UTR, codon), is kept in ``parents`` in case exons name it."""
         feature = fields[2]
         if feature == "exon":
-            self.add_exons(_gff3_parts(gtf_path, number, fields))
+            self.add_exons(
+                _gff3_parts(gtf_path, number, fields), number, "GFF3 exon row without a Parent attribute"
+            )
         elif feature.lower() in _TRANSCRIPT_PARTS:
-            if not self.exons and "Parent=" in fields[8]:
+            if not self.any_exon_row and "Parent=" in fields[8]:
                 self.add_parts(_gff3_parts(gtf_path, number, fields))
         else:
             attributes = _gff3_attributes(fields)
@@ -267,12 +326,19 @@ def _span(gtf_path, number: int, fields: list[str]) -> tuple[str, int, int, str]
 
 
 def _gtf_row(gtf_path, number: int, fields: list[str]) -> tuple:
-    """(chrom, start, end, strand, gene_id, transcript_id, line) of a GTF transcript, exon or CDS row."""
-    ids = {key: pattern.search(fields[8]) for key, pattern in _ATTRIBUTE.items()}
-    if ids["transcript_id"] is None:
-        raise InputError(f"{fields[2]} row without a transcript_id attribute", gtf_path, number)
-    gene_id = ids["gene_id"].group(1) if ids["gene_id"] else ""
-    return *_span(gtf_path, number, fields), gene_id, ids["transcript_id"].group(1), number
+    """(chrom, start, end, strand, gene_id, transcript_id, line) of a GTF transcript, exon or CDS row
+    (transcript_id None without one, gene_id "")."""
+    span = _span(gtf_path, number, fields)
+    return *span, _gtf_id(fields[8], "gene_id") or "", _gtf_id(fields[8], "transcript_id"), number
+
+
+def _gtf_id(attributes: str, key: str) -> str | None:
+    """The ``gene_id`` or ``transcript_id`` (``key``) of a GTF row's attributes, None without one."""
+    for pattern in _ATTRIBUTE[key]:
+        found = pattern.search(attributes)
+        if found:
+            return found.group(1) if found.group(1) is not None else found.group(2)
+    return None
 
 
 def _gff3_attributes(fields: list[str]) -> dict[str, str]:
@@ -286,10 +352,8 @@ def _gff3_parents(attributes: dict[str, str]) -> list[str]:
 
 def _gff3_parts(gtf_path, number: int, fields: list[str]) -> list[tuple]:
     """A GFF3 exon (or CDS) row as (chrom, start, end, strand, "", transcript_id, line), one per
-    transcript of its ``Parent``."""
+    transcript of its ``Parent`` (none without one)."""
     parent = _gff3_parents(_gff3_attributes(fields))
-    if not parent:
-        raise InputError(f"GFF3 {fields[2]} row without a Parent attribute", gtf_path, number)
     span = _span(gtf_path, number, fields)
     return [(*span, "", transcript, number) for transcript in parent]
 
