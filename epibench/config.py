@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import copy
 import csv
-import io
+import logging
 import math
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from jsonschema import Draft202012Validator, validators
 
 from epibench.errors import InputError
 from epibench.outputs import CohortPlan
+
+log = logging.getLogger(__name__)
 
 SCHEMAS = Path(__file__).with_name("schemas")
 # keys of a model entry that are training settings, not architecture
@@ -167,69 +168,132 @@ def _sheet_separator(text: str) -> str:
 
 
 def _sheet_text(path: str | Path) -> str:
-    """The sheet's text (UTF-8, or UTF-16 by its byte-order mark; a UTF-8 byte-order mark dropped)."""
+    """The sheet's text (UTF-8, or UTF-16 by its byte-order mark; a UTF-8 byte-order mark dropped). A
+    sheet that is not UTF-8 is read as Windows-1252, as Excel saves "Text (Tab delimited)" on Windows
+    (accents in a cell or path), with a warning naming the first such byte."""
+    data, encoding = Path(path).read_bytes(), _sheet_encoding(path)
     try:
-        return Path(path).read_text(encoding=_sheet_encoding(path)).removeprefix("\ufeff")
+        return data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
+        if encoding == "utf-8":
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:
+                log.warning(
+                    "%s is not UTF-8 (byte 0x%02x at offset %d): read as Windows-1252, as Excel saves "
+                    "tab-delimited text on Windows (%r); save it as UTF-8 to be sure",
+                    path,
+                    data[exc.start],
+                    exc.start,
+                    text[max(exc.start - 20, 0) : exc.start + 20],
+                )
+                return text
         raise ConfigError(
-            f"cannot read the sample sheet: neither UTF-8 nor UTF-16 with a byte-order mark ({exc})",
+            f"cannot read the sample sheet: neither UTF-8, Windows-1252 nor UTF-16 with a byte-order mark "
+            f"({exc})",
             path=path,
         ) from None
 
 
-def _data_lines(text: str) -> list[tuple[int, str]]:
-    """(line number from 1, text without its line end) of the header and every row: the lines that are
-    neither blank nor ``#`` comments."""
-    lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)]
-    return [(number, line) for number, line in lines if line.strip() and not line.startswith("#")]
+def _sheet_records(path: str | Path, text: str, separator: str) -> list[tuple[int, list[str]]]:
+    """(line number from 1, cells without surrounding spaces) of the header and every row, as ``csv``
+    reads them (a quoted cell may hold the separator). Lines starting with ``#`` are comments (a ``#``
+    inside a cell, a path's or a sample's, is kept); records whose cells are all empty (blank lines, a
+    spreadsheet's empty formatted rows) are left out. A quoted cell that runs past its line (a quote not
+    closed) is a ConfigError at its line."""
+    kept = [
+        (number, line.removesuffix("\r"))
+        for number, line in enumerate(text.removesuffix("\n").split("\n"), 1)
+    ]
+    fed: list[int] = []  # the numbers of the lines csv has read so far
+
+    def lines():
+        for number, line in kept:
+            if not line.startswith("#"):
+                fed.append(number)
+                yield line + "\n"
+
+    reader = csv.reader(lines(), delimiter=separator)
+    records = []
+    while True:
+        before = len(fed)
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            raise ConfigError(f"cannot read the sample sheet: {exc}", path=path, line=fed[-1]) from None
+        if any("\n" in cell for cell in cells):
+            raise ConfigError(
+                f"a quoted cell runs from this line to line {fed[-1]}: a quote not closed?",
+                path=path,
+                line=fed[before],
+            )
+        cells = [cell.strip() for cell in cells]
+        if any(cells):
+            records.append((fed[before], cells))
 
 
 def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     """The sample sheet as strings ("" for an empty cell), header names and cells without the spaces a
-    spreadsheet leaves around them. Tab-separated, or comma- or semicolon-separated (CSV, with its
-    quoting); UTF-8, or UTF-16 with its byte-order mark (Excel's "Unicode Text"). A sheet pandas
-    cannot read as a header row and a row per sample (empty, a row with more fields than the header,
-    another encoding) is a ConfigError naming it."""
+    spreadsheet leaves around them, indexed by each row's line in the file (from 1, comment and blank
+    lines counted). Tab-separated, or comma- or semicolon-separated (CSV, with its quoting); UTF-8,
+    Windows-1252, or UTF-16 with its byte-order mark (Excel's "Unicode Text"). Empty cells after the
+    header's last and columns without a name or a value (a spreadsheet's) are dropped. A ConfigError
+    names the file, and the line where there is one, for a sheet without a header, a row with fewer
+    cells than the header (cut short: an empty cell is a sample's missing mark) or with more, a column
+    without a name that holds values, or a name given to two columns."""
     text = _sheet_text(path)
     separator = _sheet_separator(text)
-    # lines starting with # are comments; a # inside a cell (a path, a sample name) is kept
-    table = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
-    try:
-        with warnings.catch_warnings():
-            # index_col=False: a row longer than the header is an error, not an index column
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            sheet = pd.read_csv(io.StringIO(table), sep=separator, dtype=str, index_col=False)
-    except (
-        pd.errors.EmptyDataError,
-        pd.errors.ParserError,
-        pd.errors.ParserWarning,
-    ) as exc:
+    records = _sheet_records(path, text, separator)
+    if not records:
         raise ConfigError(
-            f"cannot read the sample sheet (a header row, then one row per sample, {_SEPARATORS[separator]}-"
-            f"separated): {exc}",
+            "cannot read the sample sheet: it is empty (it needs a header row, then one row per sample)",
             path=path,
-        ) from None
-    _check_row_lengths(path, text, separator, len(sheet.columns))
-    sheet.columns = [str(name).strip() for name in sheet.columns]
-    return sheet.fillna("").apply(lambda column: column.str.strip())
-
-
-def _check_row_lengths(path: str | Path, text: str, separator: str, n_columns: int) -> None:
-    """ConfigError for a row with fewer cells than the header, or a sheet that ends inside its last row
-    (no line end after an empty last cell): an empty cell is a sample's missing mark, so a row cut short
-    must not read as one. ``text``: the sheet's; cells counted as ``csv`` reads them (quotes kept whole)."""
-    rows = _data_lines(text)[1:]
-    name = _SEPARATORS[separator]
-    for number, line in rows:
-        n_cells = len(next(csv.reader([line], delimiter=separator)))
-        if n_cells < n_columns:
+        )
+    (header_line, header), rows = records[0], records[1:]
+    while not header[-1]:  # a tab after the header's last name
+        header.pop()
+    _check_row_lengths(path, text, separator, rows, len(header))
+    used = [
+        k for k, name in enumerate(header) if name or any(k < len(cells) and cells[k] for _, cells in rows)
+    ]
+    for k in used:
+        if not header[k]:
             raise ConfigError(
-                f"a row with {n_cells} {name}-separated cells, the header has {n_columns}: cut short? (an empty "
-                f"cell still needs its {name})",
+                f"column {k + 1} holds values but has no name in the header", path=path, line=header_line
+            )
+    names = [header[k] for k in used]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ConfigError(f"the header names columns {twice} twice", path=path, line=header_line)
+    return pd.DataFrame(
+        [[cells[k] if k < len(cells) else "" for k in used] for _, cells in rows],
+        columns=names,
+        index=pd.Index([number for number, _ in rows], name="line"),
+        dtype=str,
+    )
+
+
+def _check_row_lengths(
+    path: str | Path, text: str, separator: str, rows: list[tuple[int, list[str]]], n_columns: int
+) -> None:
+    """ConfigError for a row (``_sheet_records``) with fewer cells than the header or more that are not
+    empty, or a sheet that ends inside its last row (no line end after an empty last cell): an empty cell
+    is a sample's missing mark, so a row cut short must not read as one. ``text``: the sheet's."""
+    name = _SEPARATORS[separator]
+    for number, cells in rows:
+        if len(cells) < n_columns or any(cells[n_columns:]):
+            raise ConfigError(
+                f"a row with {len(cells)} {name}-separated cells, the header has {n_columns}"
+                + (f": cut short? (an empty cell still needs its {name})" if len(cells) < n_columns else ""),
                 path=path,
                 line=number,
             )
-    if rows and not text.endswith("\n") and rows[-1][1].endswith(separator):
+    last_line = text.rsplit("\n", 1)[-1]
+    if rows and last_line.endswith(separator) and rows[-1][0] == text.count("\n") + 1:
         raise ConfigError(
             "the sheet ends inside its last row (an empty last cell and no line end): cut short?",
             path=path,
@@ -239,12 +303,11 @@ def _check_row_lengths(path: str | Path, text: str, separator: str, n_columns: i
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
-    case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line in the file (comment
-    and blank lines counted) and field."""
+    case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line in the file (the
+    sheet's index, as ``read_sample_sheet`` gives it) and field."""
     schema = load_schema("samples")
-    row_lines = [number for number, _ in _data_lines(_sheet_text(path))[1:]]
     records = []
-    for index, record in enumerate(sheet.to_dict("records")):
+    for line, record in zip(sheet.index, sheet.to_dict("records")):
         if isinstance(record.get("format"), str):
             record["format"] = record["format"].strip().lower()
         try:
@@ -255,7 +318,7 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
                 f"sample {record.get('sample', '?')!r}, column {field}: {error.message}; "
                 f"allowed: {schema_summary(error.schema)}",
                 path=path,
-                line=row_lines[index] if index < len(row_lines) else index + 2,
+                line=line,
             ) from None
         records.append(record)
     return pd.DataFrame(records, columns=list(dict.fromkeys([*sheet.columns, *schema["properties"]])))
@@ -332,12 +395,13 @@ def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_p
         values = [v for v in sheet[column] if v]
         commas = [v for v in values if _COMMA_NUMBER.fullmatch(v)]
         if commas and all(_COMMA_NUMBER.fullmatch(v) or _INTEGER.fullmatch(v) for v in values):
-            sample = sheet.loc[sheet[column] == commas[0], "sample"].iloc[0]
+            row = sheet[sheet[column] == commas[0]].iloc[0]
             raise ConfigError(
-                f"covariate {column}: {commas[0]!r} (sample {sample}) is a number written with a comma, "
-                "which would read as a category, not a number: write 0.75, not 0,75 (a decimal point, "
-                "no thousands separator)",
+                f"covariate {column}: {commas[0]!r} (sample {row['sample']}) is a number written with a "
+                "comma, which would read as a category, not a number: write 0.75, not 0,75 (a decimal "
+                "point, no thousands separator)",
                 path=sheet_path,
+                line=row.name,
             )
 
 

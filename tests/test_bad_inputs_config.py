@@ -150,7 +150,10 @@ SHEET_DAMAGE = [
     "bad name",
     "folder",
     "missing",
-    "latin-1",
+    "windows-1252",
+    "undecodable",
+    "empty rows",
+    "open quote",
     "empty",
 ]
 
@@ -174,10 +177,17 @@ def sheets(draw, cohort: dict) -> tuple[bytes, list[str] | None]:
         rows[i][column] = str(cohort["root"] / "a_folder")
     elif damage == "missing":
         rows[i][column] = str(cohort["root"] / "no_such.bw")
+    elif damage == "open quote":
+        rows[i][column] = '"' + rows[i][column]
     lines = ["# the cohort", "\t".join(header), *("\t".join(row) for row in rows)]
+    if damage == "empty rows":  # a spreadsheet's: a tab after every cell, rows of empty cells
+        lines = [line + "\t" for line in lines]
+        lines.insert(draw(st.integers(2, len(lines))), "\t" * draw(st.integers(0, len(header) + 1)))
     data = ("".join(line + "\n" for line in lines)).encode()
-    if damage == "latin-1":
-        return data.replace(b"tumour", "tumour\xe9".encode("latin-1"), 1), None
+    if damage == "windows-1252":  # Excel's tab-delimited text on Windows: a category with an accent
+        return data.replace(b"tumour", "tumour\xe9".encode("cp1252"), 1), [row[0] for row in rows]
+    if damage == "undecodable":  # 0x81: neither UTF-8 nor Windows-1252
+        return data.replace(b"tumour", b"tumour\x81", 1), None
     if damage == "empty":
         return draw(st.sampled_from([b"", b"# nothing\n", "\t".join(header).encode() + b"\n"])), None
     if damage == "truncate":  # sound only when cut after a row (its line end or not) and a row is left
@@ -188,7 +198,7 @@ def sheets(draw, cohort: dict) -> tuple[bytes, list[str] | None]:
             return data[:cut], None  # a line cut short
         whole = sum(start + len(line) <= cut for start, line in zip(starts, lines))
         return data[:cut], [row[0] for row in rows[: whole - 2]] if whole > 2 else None
-    return data, [row[0] for row in rows] if damage == "intact" else None
+    return data, [row[0] for row in rows] if damage in ("intact", "empty rows") else None
 
 
 @settings(max_examples=120, **SETTINGS)

@@ -234,8 +234,12 @@ def _with_purity(cohort: dict, values: tuple[str, str, str]) -> dict:
 @pytest.mark.parametrize("values", [("0,75", "0,5", ""), ("1", "0,9", "0"), ("1,000", "2,500", "900")])
 def test_covariate_numbers_written_with_a_comma_are_refused(cohort, values):
     """A spreadsheet of a decimal-comma locale writes 0,75: read as text, each value a category."""
-    with pytest.raises(ConfigError, match=r"covariate purity: '\d+,\d+' \(sample [ab]\) is a number written"):
+    with pytest.raises(
+        ConfigError, match=r"covariate purity: '\d+,\d+' \(sample [ab]\) is a number written"
+    ) as info:
         cohort_config.validate(_with_purity(cohort, values))
+    first = next(k for k, v in enumerate(values) if "," in v)
+    assert info.value.line == first + 2, "named at the row of the first such value (header: line 1)"
 
 
 @pytest.mark.parametrize("values", [("0.75", "0.5", ""), ("tumour, grade 2", "normal", "tumour, grade 3")])
@@ -353,3 +357,82 @@ def test_the_sample_sheet_offers_every_methylation_format_the_pipeline_reads():
 
     offered = cohort_config.load_schema("samples")["properties"]["format"]["enum"]
     assert sorted(offered) == sorted(["auto", *READERS])
+
+
+def test_a_sheet_saved_as_windows_1252_text_reads_its_accents(cohort, tmp_path, caplog):
+    """Excel's "Text (Tab delimited)" on Windows: Windows-1252, not UTF-8. A path with an accent (its
+    file named in UTF-8 on disk, as the filesystem does) and an accented category read as written."""
+    accented = tmp_path / "échantillon_b.bw"
+    accented.write_text("x\n")
+    lines = Path(cohort["samples"]).read_text().splitlines()
+    lines[2] = lines[2].replace(str(tmp_path / "b.bw"), str(accented))
+    lines = [
+        lines[0] + "\tcondition",
+        *(f"{line}\t{c}" for line, c in zip(lines[1:], ("tumeur", "bénin", "tumeur"))),
+    ]
+    sheet = tmp_path / "windows.txt"
+    sheet.write_bytes("".join(line + "\r\n" for line in lines).encode("cp1252"))
+    with caplog.at_level("WARNING"):
+        got = cohort_config.validate({**cohort, "samples": str(sheet), "covariates": ["condition"]})
+    assert got.loc["b", "H3K4me3"] == str(accented) and got.loc["b", "condition"] == "bénin"
+    assert "read as Windows-1252" in caplog.text and "byte 0xe9" in caplog.text
+
+
+def test_a_sheet_neither_utf8_nor_windows_1252_is_refused(cohort):
+    sheet = Path(cohort["samples"])
+    sheet.write_bytes(sheet.read_bytes().replace(b"\nb\t", b"\nb\x81\t"))
+    with pytest.raises(ConfigError, match="neither UTF-8, Windows-1252 nor UTF-16"):
+        cohort_config.validate(cohort)
+
+
+def test_a_spreadsheets_empty_rows_and_columns_are_dropped(cohort, tmp_path):
+    """A tab after every cell, rows of tabs only (formatted but empty): read as the plain sheet."""
+    lines = Path(cohort["samples"]).read_text().splitlines()
+    padded = [line.replace("\t", "\t\t", 1) + "\t\t" for line in lines]  # an empty column too
+    padded.insert(3, "\t\t\t\t")
+    sheet = tmp_path / "padded.tsv"
+    sheet.write_text("".join(line + "\n" for line in [*padded, "\t\t\t\t\t"]))
+    got = cohort_config.read_sample_sheet(sheet)
+    want = cohort_config.read_sample_sheet(cohort["samples"])
+    assert list(got.columns) == list(want.columns) and got.values.tolist() == want.values.tolist()
+    assert got.index.tolist() == [2, 3, 5], "the rows' lines in the file"
+    sheet.write_text("".join(line + "\n" for line in [lines[0] + "\t", *lines[1:]]))  # the header's alone
+    assert cohort_config.read_sample_sheet(sheet).equals(want)
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "line"),
+    [
+        (
+            lambda lines: [
+                lines[0].replace("\t", "\t\t", 1),
+                lines[1].replace("\t", "\tx\t", 1),
+                *(line.replace("\t", "\t\t", 1) for line in lines[2:]),
+            ],
+            "column 2 holds values but has no name",
+            1,
+        ),
+        (
+            lambda lines: [lines[0] + "\tH3K4me3", *(line + "\t" for line in lines[1:])],
+            r"names columns \['H3K4me3'\] twice",
+            1,
+        ),
+        (
+            lambda lines: [*lines[:2], lines[2] + "\textra", lines[3]],
+            "a row with 4 tab-separated cells, the header has 3",
+            3,
+        ),
+        (
+            lambda lines: [*lines[:2], lines[2].replace("\t/", '\t"/', 1), lines[3]],
+            "a quoted cell runs from this line to line 4",
+            3,
+        ),
+    ],
+    ids=["nameless column", "a name twice", "a cell too many", "a quote not closed"],
+)
+def test_a_sheet_a_spreadsheet_cannot_make_sense_of_is_named_at_its_line(cohort, change, message, line):
+    sheet = Path(cohort["samples"])
+    sheet.write_text("\n".join(change(sheet.read_text().splitlines())) + "\n")
+    with pytest.raises(ConfigError, match=message) as info:
+        cohort_config.validate(cohort)
+    assert info.value.line == line
