@@ -280,6 +280,30 @@ def test_splits_follow_the_held_out_chromosomes(built):
         assert len(set(split.tolist())) == 1
 
 
+def test_a_sequence_the_plan_leaves_out_gives_no_rows_and_is_counted(built, tiny_cohort, tmp_path):
+    """As an organelle: chr3 marked ``left_out`` in the plan, its shard holds no CpG, and the count
+    is the CpGs the same shard held when chr3 was the validation chromosome."""
+    plan = pd.read_csv(built["chroms"]["plan"], sep="\t", header=None)
+    plan.loc[plan[0] == "chr3", 3] = "left_out"
+    left_out_plan = tmp_path / "splits.bed"
+    plan.to_csv(left_out_plan, sep="\t", header=False, index=False)
+    group = next(g for g, chroms in built["chroms"]["groups"].items() if chroms == ["chr3"])
+    before = read_manifest(built["chroms"]["shards"]["sample1", group])["counts"]
+    manifest = build_shard(
+        tiny_cohort["cpgs"]["sample1"],
+        tiny_cohort["regions"],
+        tiny_cohort["fasta"],
+        tiny_cohort["marks"]["sample1"],
+        left_out_plan,
+        ["chr3"],
+        tmp_path / "shard",
+        "sample1",
+        SETTINGS,
+    )
+    assert manifest["counts"]["total"] == 0 and len(np.load(tmp_path / "shard" / "split.npy")) == 0
+    assert manifest["counts"]["left_out_sequence"] == before["val"] > 100
+
+
 def _spans(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and last bp (inclusive) each CpG's window and bins read, computed from pos alone."""
     seq_first = pos - (WINDOW // 2 - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,6 +10,7 @@ from epibench.data.groups import SMALL_PREFIX, read_groups, shard_groups, write_
 from epibench.data.plan import write_plan
 from epibench.data.splits import (
     DROPPED,
+    LEFT_OUT,
     SplitMap,
     SplitSettings,
     check_block_size,
@@ -84,7 +86,8 @@ def test_blocks_tile_every_sequence_exactly(chrom_sizes):
     plan, mode = plan_splits(chrom_sizes, SplitSettings(mode="blocks", block_bp=1_000))
     assert mode == "blocks"
     _assert_tiles(plan, chrom_sizes)
-    assert set(plan["split"]) <= set(SPLITS)
+    assert set(plan["split"]) <= {*SPLITS, LEFT_OUT}
+    assert set(plan.loc[plan["split"] == LEFT_OUT, "chrom"]) == ({"chrM"} & set(chrom_sizes))
 
 
 @pytest.mark.parametrize("chrom_sizes", [{"a": 3_000}, {"a": 1_200, "b": 900, "c": 1_000}, {"a": 5_000}])
@@ -222,7 +225,7 @@ def test_write_plan_writes_groups_splits_and_figure(tmp_path):
     _assert_tiles(plan, FOUR_CHROMS)
     summary = pd.read_csv(out / "splits.tsv", sep="\t").set_index("split")
     bp = (plan["end"] - plan["start"]).groupby(plan["split"]).sum()
-    assert summary["bp"].to_dict() == {s: int(bp.get(s, 0)) for s in SPLITS}
+    assert summary["bp"].to_dict() == {s: int(bp.get(s, 0)) for s in (*SPLITS, LEFT_OUT)}
     assert summary["bp"].sum() == sum(FOUR_CHROMS.values())
     assert set(summary["mode"]) == {"blocks"}
     # 30% of 14 kb = 4.2 kb: only chr1 stands alone; chr2 + chr3 and chr3 + chr4 exceed a pack
@@ -232,3 +235,70 @@ def test_write_plan_writes_groups_splits_and_figure(tmp_path):
         "small_2": ["chr3"],
         "small_3": ["chr4"],
     }
+
+
+# --- organelles ----------------------------------------------------------------------------------
+
+NUCLEAR = {"chr1": 9_000, "chr2": 7_000, "chr3": 6_000}
+
+
+@pytest.mark.parametrize(
+    ("organelles", "aliases"),
+    [
+        ({"chrM": 1_600, "ChrC": 1_500}, {}),  # UCSC's mitochondrion, TAIR's chloroplast
+        ({"MT": 1_600, "Pt": 1_500}, {}),  # Ensembl's
+        ({"NC_001665.2": 1_600}, {"MT": "NC_001665.2"}),  # rat's, named by its NCBI definition line
+    ],
+)
+def test_organelles_are_left_out_and_the_splits_drawn_from_the_rest(organelles, aliases):
+    """Each organelle is one left_out interval; the other sequences get the plan they get alone."""
+    sizes = {"chr1": NUCLEAR["chr1"], **organelles, **{k: v for k, v in NUCLEAR.items() if k != "chr1"}}
+    settings = SplitSettings(mode="blocks", block_bp=1_000, seed=3)
+    plan, mode = plan_splits(sizes, settings, aliases)
+    _assert_tiles(plan, sizes)
+    left_out = plan[plan["split"] == LEFT_OUT]
+    assert left_out[["chrom", "start", "end"]].values.tolist() == [[c, 0, n] for c, n in organelles.items()]
+    alone, alone_mode = plan_splits(NUCLEAR, settings)
+    pd.testing.assert_frame_equal(
+        plan[plan["split"] != LEFT_OUT].sort_values(["chrom", "start"]).reset_index(drop=True),
+        alone.sort_values(["chrom", "start"]).reset_index(drop=True),
+    )
+    assert mode == alone_mode
+    assert plan["chrom"].drop_duplicates().tolist() == list(sizes), "reference order"
+
+
+def test_organelles_true_splits_them_like_any_sequence():
+    sizes = {**NUCLEAR, "chrM": 1_600}
+    plan, _ = plan_splits(
+        sizes, SplitSettings(mode="chroms", val_chroms=["2"], test_chroms=["3"], organelles=True)
+    )
+    assert dict(zip(plan["chrom"], plan["split"]))["chrM"] == "train"
+    assert LEFT_OUT not in set(plan["split"])
+
+
+def test_held_out_chromosomes_leave_the_mitochondrion_out_of_training():
+    sizes = {**NUCLEAR, "chrM": 1_600}
+    plan, mode = plan_splits(sizes, SplitSettings(val_chroms=["2"], test_chroms=["3"]))
+    assert mode == "chroms"
+    assert dict(zip(plan["chrom"], plan["split"])) == {
+        "chr1": "train",
+        "chr2": "val",
+        "chr3": "test",
+        "chrM": LEFT_OUT,
+    }
+
+
+def test_a_reference_of_organelles_only_is_refused_with_the_setting():
+    with pytest.raises(InputError, match="organelles only .*split.organelles: true"):
+        plan_splits({"chrM": 16_569}, SplitSettings(block_bp=1_000))
+
+
+def test_a_left_out_sequence_is_in_no_split_and_round_trips(tmp_path):
+    plan, _ = plan_splits({**NUCLEAR, "chrM": 1_600}, SplitSettings(val_chroms=["2"], test_chroms=["3"]))
+    write_split_plan(plan, tmp_path / "splits.bed")
+    back = read_split_plan(tmp_path / "splits.bed")
+    pd.testing.assert_frame_equal(back, plan)
+    split_map = SplitMap(back)
+    assert split_map.is_left_out("chrM") and not split_map.is_left_out("chr1")
+    assert split_map.span_split("chrM", np.array([0, 100]), np.array([50, 900])).tolist() == [DROPPED] * 2
+    assert split_map.span_split("chr2", np.array([0]), np.array([50])).tolist() == [VAL]

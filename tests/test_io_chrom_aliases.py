@@ -234,9 +234,11 @@ def run(*args: str) -> int:
 
 def test_every_stage_meets_ucsc_named_inputs_on_an_ncbi_named_reference(tmp_path):
     """Calls, a mark bedGraph and the held-out chromosomes say chr1 (UCSC's rn7) or 1 (Ensembl's), the
-    FASTA NC_051336.1: ingest, mark-bigwig, shard-plan and chrom-names all meet them."""
+    FASTA NC_051336.1: ingest, mark-bigwig, shard-plan and chrom-names all meet them; the plan leaves
+    out the mitochondrion its definition line names."""
     source = fasta(
-        tmp_path / "GCF_rat.fna", {RAT_1: window_bases(), RAT_2: "ACGT" * 500, RAT_3: "TTCG" * 500}
+        tmp_path / "GCF_rat.fna",
+        {RAT_1: window_bases(), RAT_2: "ACGT" * 500, RAT_3: "TTCG" * 500, RAT_MT: "CGAT" * 300},
     )
     ref = tmp_path / "ref"
     assert run("reference", "--fasta", source, "--out-dir", ref) == 0
@@ -309,6 +311,7 @@ def test_every_stage_meets_ucsc_named_inputs_on_an_ncbi_named_reference(tmp_path
         "NC_051336.1": "train",
         "NC_051337.1": "val",
         "NC_051338.1": "test",
+        "NC_001665.2": "left_out",
     }
 
     gtf = write(  # Ensembl's spelling; a transcript on the window's first 2 kb (+ strand)

@@ -60,6 +60,11 @@ def split_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-fraction", type=float, help="share of blocks held out for validation")
     p.add_argument("--test-fraction", type=float, help="share of blocks held out for test")
     p.add_argument("--seed", type=int, help="seed of the block draw")
+    p.add_argument(
+        "--organelles",
+        action=argparse.BooleanOptionalAction,
+        help="split the mitochondrion and plastids too (default: left out)",
+    )
 
 
 def shard_settings_args(p: argparse.ArgumentParser) -> None:

@@ -2,7 +2,7 @@
 
 Writes into ``out_dir`` (``results/<cohort>/shards/plan/``): ``groups.tsv``
 (epibench.data.groups), ``splits.bed`` (epibench.data.splits), ``splits.tsv`` (bp and
-sequences per split, and the mode used) and ``splits.png``/``.pdf`` (every sequence as a
+sequences per split and left out of all, and the mode used) and ``splits.png``/``.pdf`` (every sequence as a
 bar coloured by split). The Snakemake workflow reads ``groups.tsv`` to scatter the shard jobs.
 """
 
@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from epibench.data.groups import shard_groups, write_groups
 from epibench.data.splits import (
+    LEFT_OUT,
     SplitSettings,
     plan_splits,
     split_counts_bp,
@@ -26,7 +27,7 @@ from epibench.io.figures import save_figure
 from epibench.io.atomic import write_tsv
 from epibench.codes import SPLITS
 
-SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#c44e52"}
+SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#c44e52", LEFT_OUT: "#bbbbbb"}
 MAX_PLOTTED = 40
 
 
@@ -54,8 +55,10 @@ def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> F
     )
     ax.set_title(f"Held-out {what}" + (f" ({hidden} shorter sequences not shown)" if hidden else ""))
     ax.set_xlim(0, max(chrom_sizes[c] for c in shown) / 1e6)
+    shown_splits = [*SPLITS, *([LEFT_OUT] if (plan["split"] == LEFT_OUT).any() else [])]
     fig.legend(
-        handles=[Patch(color=SPLIT_COLOURS[name], label=name) for name in SPLITS], loc="outside right upper"
+        handles=[Patch(color=SPLIT_COLOURS[name], label=name.replace("_", " ")) for name in shown_splits],
+        loc="outside right upper",
     )
     return fig
 
@@ -80,10 +83,10 @@ def write_plan(
     sequences = plan.groupby("split")["chrom"].nunique()
     summary = pd.DataFrame(
         {
-            "split": list(SPLITS),
-            "bp": [bp[s] for s in SPLITS],
-            "share": [bp[s] / max(sum(bp.values()), 1) for s in SPLITS],
-            "sequences": [int(sequences.get(s, 0)) for s in SPLITS],
+            "split": list(bp),
+            "bp": list(bp.values()),
+            "share": [n / max(sum(bp.values()), 1) for n in bp.values()],
+            "sequences": [int(sequences.get(s, 0)) for s in bp],
             "mode": mode,
         }
     )

@@ -152,7 +152,8 @@ def build_shard(
     mark_tracks: mark name -> bigWig path, in the order the model will see them; an empty path
     for a mark the sample lacks (its channel all missing); empty for a cohort without marks (with
     no 3D-genome channels either, ``hist`` is then (G, 0)).
-    A sample with no CpG on these sequences gives a valid, empty shard. cpg_table None: a
+    A sample with no CpG on these sequences gives a valid, empty shard; a sequence the plan leaves
+    out (an organelle) gives none, its CpGs counted as ``left_out_sequence``. cpg_table None: a
     sample without methylation calls, to predict: every reference CpG, level NaN, label 0,
     weight 0 (manifest ``labelled`` False; such shards are never trained or scored on).
     covariates: the sample's covariate features (name -> number, None when unknown), which the
@@ -174,6 +175,7 @@ def build_shard(
         "blacklisted": 0,
         "ambiguous": 0,
         "crosses_split": 0,
+        "left_out_sequence": 0,
     }
     parts: dict[str, list[np.ndarray]] = {name: [] for name in ARRAY_DTYPES}
     if settings.neighbours:
@@ -182,6 +184,9 @@ def build_shard(
     grid_offset = 0
     for chrom in chroms:
         cpgs, measured = _chrom_cpgs(cpg_table, region_table, chrom, settings, counts)
+        if split_map.is_left_out(chrom):  # an organelle (epibench.data.splits)
+            counts["left_out_sequence"] += len(cpgs)
+            continue
 
         first, last = input_span(cpgs["pos"].to_numpy(np.int64), settings.window, settings.bin_size)
         split = split_map.span_split(chrom, first, last)

@@ -14,10 +14,16 @@ tiles every reference sequence. Two ways to make one (``SplitSettings.mode``):
 A CpG belongs to the split of its position; it is kept only when its whole input span
 (sequence window and histone bins, ``SplitMap.span_split``) lies in that one split, so no
 test window overlaps a training window.
+
+Organelles (the mitochondrion, a plant's plastids: ``epibench.io.chroms.organelles``) are not
+nuclear chromatin (no nucleosomes, so no histone marks; a chloroplast is the bisulfite conversion
+control, all but unmethylated): unless ``SplitSettings.organelles``, each is one ``left_out``
+interval of the plan, in no split, and the splits are drawn from the other sequences.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,11 +34,15 @@ import pandas as pd
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
-from epibench.io.chroms import harmonise
+from epibench.io.chroms import harmonise, organelles
 from epibench.codes import SPLITS
+
+log = logging.getLogger(__name__)
 
 SPLIT_COLUMNS = ("chrom", "start", "end", "split")
 DROPPED = -1  # split code of a span that crosses a split boundary
+LEFT_OUT = "left_out"  # the plan's name of a sequence in no split (an organelle)
+_LEFT_OUT_CODE = -2
 
 
 @dataclass
@@ -46,6 +56,7 @@ class SplitSettings:
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     seed: int = 0
+    organelles: bool = False  # the mitochondrion and plastids in the splits too (left out by default)
 
     def __post_init__(self):
         if self.mode not in ("auto", "chroms", "blocks"):
@@ -70,8 +81,34 @@ def plan_splits(
     """The split intervals tiling every sequence, and the mode used ("chroms" or "blocks").
 
     chrom_sizes: sequence name -> length (bp), in reference order; aliases: other name -> reference
-    name (``Reference.aliases``), for the settings' chromosome names.
+    name (``Reference.aliases``), for the settings' chromosome names and the organelles' (module
+    docstring: ``left_out`` rows unless ``settings.organelles``).
     """
+    left_out = {} if settings.organelles else organelles(chrom_sizes, aliases)
+    if left_out:
+        log.info(
+            "left out of the splits: %s (set split.organelles: true to keep them)",
+            ", ".join(f"{name} ({kind})" for name, kind in left_out.items()),
+        )
+    nuclear = {name: length for name, length in chrom_sizes.items() if name not in left_out}
+    if not nuclear:
+        raise InputError(
+            f"the reference holds organelles only ({', '.join(left_out)}): set split.organelles: true "
+            "to train on them"
+        )
+    plan, mode = _nuclear_plan(nuclear, settings, aliases)
+    if left_out:
+        rows = pd.DataFrame([(c, 0, chrom_sizes[c], LEFT_OUT) for c in left_out], columns=SPLIT_COLUMNS)
+        order = {name: i for i, name in enumerate(chrom_sizes)}
+        plan = pd.concat([plan, rows]).sort_values("chrom", key=lambda c: c.map(order), kind="stable")
+        plan = plan.reset_index(drop=True)
+    return plan, mode
+
+
+def _nuclear_plan(
+    chrom_sizes: dict[str, int], settings: SplitSettings, aliases: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, str]:
+    """:func:`plan_splits` of the sequences to split (``chrom_sizes``: the organelles left out)."""
     names = list(chrom_sizes)
     val = _matched(settings.val_chroms, names, aliases)
     test = [c for c in _matched(settings.test_chroms, names, aliases) if c not in val]
@@ -122,10 +159,15 @@ class SplitMap:
     def __init__(self, plan: pd.DataFrame):
         self._starts: dict[str, np.ndarray] = {}
         self._codes: dict[str, np.ndarray] = {}
+        codes = {name: code for code, name in enumerate(SPLITS)} | {LEFT_OUT: _LEFT_OUT_CODE}
         for chrom, rows in plan.groupby("chrom", sort=False):
             rows = rows.sort_values("start")
             self._starts[chrom] = rows["start"].to_numpy(np.int64)
-            self._codes[chrom] = np.array([SPLITS.index(s) for s in rows["split"]], dtype=np.int8)
+            self._codes[chrom] = np.array([codes[s] for s in rows["split"]], dtype=np.int8)
+
+    def is_left_out(self, chrom: str) -> bool:
+        """Whether the plan leaves ``chrom`` out of every split (an organelle)."""
+        return chrom in self._codes and bool((self._codes[chrom] == _LEFT_OUT_CODE).all())
 
     def split_at(self, chrom: str, pos: np.ndarray) -> np.ndarray:
         """Split code of each 0-based position of ``chrom``; (N,) int8."""
@@ -136,13 +178,13 @@ class SplitMap:
 
     def span_split(self, chrom: str, first: np.ndarray, last: np.ndarray) -> np.ndarray:
         """Split code of each span [first, last] (0-based, inclusive; clipped to the sequence
-        start), or DROPPED where its two ends lie in different splits; (N,) int8.
+        start), or DROPPED where its two ends lie in different splits or in none; (N,) int8.
 
         Exact when every block is at least as long as a span (``check_block_size``).
         """
         at_first = self.split_at(chrom, np.maximum(first, 0))
         at_last = self.split_at(chrom, np.maximum(last, 0))
-        return np.where(at_first == at_last, at_first, DROPPED).astype(np.int8)
+        return np.where((at_first == at_last) & (at_first >= 0), at_first, DROPPED).astype(np.int8)
 
 
 def check_block_size(plan: pd.DataFrame, span_bp: int, path: str | Path | None = None) -> None:
@@ -174,13 +216,13 @@ def read_split_plan(path: str | Path) -> pd.DataFrame:
         dtype={"chrom": str},
         comment="#",
     )
-    bad = plan[~plan["split"].isin(SPLITS)]
+    bad = plan[~plan["split"].isin([*SPLITS, LEFT_OUT])]
     if not bad.empty:
         # the file line of that table row: pandas skipped comment and blank lines
         with open(path) as fh:
             data_lines = [n for n, text in enumerate(fh, start=1) if text.split("#", 1)[0].strip()]
         raise InputError(
-            f"split {bad['split'].iloc[0]!r} is not one of {SPLITS}",
+            f"split {bad['split'].iloc[0]!r} is not one of {[*SPLITS, LEFT_OUT]}",
             path=path,
             line=data_lines[int(bad.index[0])],
         )
@@ -188,6 +230,6 @@ def read_split_plan(path: str | Path) -> pd.DataFrame:
 
 
 def split_counts_bp(plan: pd.DataFrame) -> dict[str, int]:
-    """Base pairs held by each split."""
+    """Base pairs held by each split, and left out of all (``left_out``)."""
     lengths = (plan["end"] - plan["start"]).groupby(plan["split"]).sum()
-    return {name: int(lengths.get(name, 0)) for name in SPLITS}
+    return {name: int(lengths.get(name, 0)) for name in (*SPLITS, LEFT_OUT)}

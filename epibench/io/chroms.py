@@ -98,6 +98,28 @@ def is_mitochondrial(name: str) -> bool:
     return _key(name) == "MT"
 
 
+_ORGANELLES = {"MT": "mitochondrion", "PT": "plastid"}
+
+
+def organelles(reference_names: Iterable[str], aliases: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The reference's organelle sequences, name -> ``mitochondrion`` or ``plastid``, known by their own
+    spelling (chrM, MT, Mito, a known accession such as NC_012920.1; Pt, ChrC, chloroplast) or by an
+    alias's (``aliases``: other name -> reference name; rat's NC_001665.2 through its NCBI definition
+    line's ``MT``), in reference order. A bare one-letter name (``C``, ``M``) is not taken for one:
+    a test genome's or a nuclear chromosome's letter, unless spelled ``chrC`` / ``chrM``."""
+    names = list(reference_names)
+    kind = {name: _organelle(name) for name in names}
+    for alias, name in (aliases or {}).items():
+        if kind.get(name, "") is None:
+            kind[name] = _organelle(alias)
+    return {name: kind[name] for name in names if kind[name]}
+
+
+def _organelle(name: str) -> str | None:
+    """``mitochondrion`` or ``plastid`` for a name spelling one (:func:`organelles`), else None."""
+    return None if len(name) == 1 else _ORGANELLES.get(_key(name))
+
+
 def _candidates(
     names_in_file: Iterable[str], reference_names: Iterable[str], aliases: Mapping[str, str] | None = None
 ) -> dict[str, list[str]]:
