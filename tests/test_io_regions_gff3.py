@@ -139,3 +139,19 @@ def test_a_gff3_with_its_sequences_appended_reads_its_features_only(tmp_path):
     with_fasta = tmp_path / "with_fasta.gff3"
     with_fasta.write_text(GFF3.read_text() + "##FASTA\n>chr1\nACGTACGT\nNNNN\n")
     pd.testing.assert_frame_equal(transcripts_from_gtf(with_fasta), transcripts_from_gtf(GFF3))
+
+
+def test_a_gff3_strand_of_unknown_reads_as_no_strand(tmp_path):
+    """GFF3 allows ``?`` (strand relevant but unknown), as ``.``: a gene body, no promoter; a GTF does not."""
+    rows = [
+        "##gff-version 3",
+        "ctg1\tx\tmRNA\t101\t400\t.\t?\t.\tID=t1;Parent=g1",
+        "ctg1\tx\texon\t101\t400\t.\t?\t.\tParent=t1",
+    ]
+    path = tmp_path / "unknown_strand.gff3"
+    path.write_text("\n".join(rows) + "\n")
+    assert transcripts_from_gtf(path).values.tolist() == [["ctg1", 100, 400, ".", "g1", "t1"]]
+    gtf = tmp_path / "unknown_strand.gtf"
+    gtf.write_text('ctg1\tx\texon\t101\t400\t.\t?\t.\tgene_id "g1"; transcript_id "t1";\n')
+    with pytest.raises(InputError, match="strand must be"):
+        transcripts_from_gtf(gtf)

@@ -15,7 +15,7 @@ lies at its TSS, the gene body under the span). Read from:
   AUGUSTUS): the transcripts are the rows that exons name as their ``Parent`` (``transcript``,
   ``mRNA``, ``lnc_RNA``, ...: whatever the feature), each with its own span and its own
   ``Parent`` as gene; an exon's parent without a row of its own is spanned by its exons; a
-  ``##FASTA`` section ends the features.
+  ``##FASTA`` section ends the features; strand ``?`` (unknown) reads as ``.``.
 
 A file without any exon row (AUGUSTUS's default output) has its CDS, UTR and codon rows stand in
 for exons (the transcript rows they name, or their spans); one without any of those nor transcript
@@ -111,6 +111,8 @@ def read_gene_models(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[st
         seqnames[fields[0]] = None
         if gff3 is None and fields[8].strip():
             gff3 = bool(_GFF3_KEY.match(fields[8])) and not _GTF_KEY.match(fields[8])
+        if gff3 and fields[6] == "?":  # GFF3's strand "relevant but unknown"
+            fields[6] = "."
         (rows.add_gff3 if gff3 else rows.add_gtf)(gtf_path, number, fields)
     table = rows.gff3_table(gtf_path) if gff3 else rows.gtf_table(gtf_path)
     return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
