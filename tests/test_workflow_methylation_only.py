@@ -7,15 +7,20 @@ histone figures are skipped, and the report says why. sample2's calls come as a 
 pileup (pb-CpG-tools' ``.combined.bed.gz``: strands collapsed onto the C, its v3 header; format
 detected), so the scattered ingest reads that format end to end, and its sequences are named by
 GenBank-style accessions that only the cohort's UCSC-style ``chromAlias.txt``
-(``reference.chrom_aliases``) ties to the FASTA's names. Kept small for CI: one run of the
-default target, well under 2 minutes on 2 cores.
+(``reference.chrom_aliases``) ties to the FASTA's names. As a new user brings a cohort: the FASTA
+ends with a 3-kb mitochondrion (chrM) the pileup has calls on, ingested but left out of every split;
+the gene models are JGI Mycocosm's GFF2 (``name``, ``transcriptId``); the sample sheet is a CSV
+Excel saved on Windows (Windows-1252, CRLF, an empty last row) naming a folder with an accent. Kept
+small for CI: one run of the default target, well under 2 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
+import subprocess
 from html import unescape
 from pathlib import Path
 
@@ -23,7 +28,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_workflow, snakemake, tiny_demo_data
+from conftest import BIN, copy_workflow, snakemake, tiny_demo_data
 from epibench.io.methylation.canonical import MIN_COVERAGE  # the config leaves ingest.min_coverage at it
 
 pytestmark = pytest.mark.workflow
@@ -36,15 +41,52 @@ PBCPG_HEADER = (
 )
 
 
+MITO_BP, MITO_CPG_EVERY = 3_000, 50
+MITO_READS, MITO_METH = 40, 1  # sample2's pileup at each chrM CpG
+
+
 def _accession(chrom: str) -> str:
-    """The made-up GenBank-style name sample2's pileup gives the FASTA's ``chrom`` (chr1 -> CM099001.1)."""
-    return f"CM099{int(chrom.removeprefix('chr')):03d}.1"
+    """The made-up GenBank-style name sample2's pileup gives the FASTA's ``chrom`` (chr1 -> CM099001.1,
+    chrM -> CM099999.1)."""
+    return "CM099999.1" if chrom == "chrM" else f"CM099{int(chrom.removeprefix('chr')):03d}.1"
 
 
-def _as_pbcpg(root: Path, cov: str) -> Path:
+def _add_mitochondrion(root: Path) -> list[int]:
+    """Append a random ``MITO_BP`` chrM to the tiny FASTA, a CG every ``MITO_CPG_EVERY`` bp; returns
+    the CGs' C positions (0-based)."""
+    rng = random.Random(5)
+    bases = [rng.choice("AT") for _ in range(MITO_BP)]  # no CG but those placed
+    positions = list(range(10, MITO_BP - 10, MITO_CPG_EVERY))
+    for c in positions:
+        bases[c : c + 2] = "CG"
+    text = "".join(bases)
+    with open(root / "resources/tiny/genome.fa", "a") as fasta:
+        fasta.write(">chrM\n" + "".join(text[i : i + 60] + "\n" for i in range(0, MITO_BP, 60)))
+    return positions
+
+
+def _as_jgi_gff(root: Path, gtf: str) -> Path:
+    """The GTF's exon rows as JGI Mycocosm's GFF2 writes gene models (``name "<gene>"; transcriptId
+    <number>``, no gene or transcript rows), beside it; its relative path."""
+    numbers: dict[str, int] = {}
+    rows = []
+    for line in (root / gtf).read_text().splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or fields[2] != "exon":
+            continue
+        gene = re.search(r'gene_id "([^"]+)"', fields[8]).group(1)
+        transcript = re.search(r'transcript_id "([^"]+)"', fields[8]).group(1)
+        number = numbers.setdefault(transcript, 1000 + len(numbers))
+        rows.append("\t".join([fields[0], "JGI", *fields[2:8], f'name "{gene}"; transcriptId {number}']))
+    path = Path(gtf).parent / "genes.jgi.gff"
+    (root / path).write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _as_pbcpg(root: Path, cov: str, mito: list[int]) -> Path:
     """A Bismark coverage file's calls as pb-CpG-tools writes a pileup (count mode): the two strands
-    of each CpG summed onto its C (0-based begin), sequences named by ``_accession``, beside it; its
-    relative path."""
+    of each CpG summed onto its C (0-based begin), and calls at the chrM CpGs ``mito``, sequences
+    named by ``_accession``, beside it; its relative path."""
     genome: dict[str, str] = {}
     for line in (root / "resources/tiny/genome.fa").read_text().splitlines():
         if line.startswith(">"):
@@ -59,6 +101,7 @@ def _as_pbcpg(root: Path, cov: str) -> Path:
             c = int(position) - 1 if genome[chrom][int(position) - 1] == "C" else int(position) - 2
             old = counts.get((chrom, c), (0, 0))
             counts[(chrom, c)] = (old[0] + int(meth), old[1] + int(meth) + int(unmeth))
+    counts |= {("chrM", c): (MITO_METH, MITO_READS) for c in mito}
     path = Path(cov).parent / "sample2.combined.bed.gz"
     with gzip.open(root / path, "wt") as out:
         out.write(PBCPG_HEADER)
@@ -75,15 +118,26 @@ def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with a two-sample methylation-only cohort, after one complete run."""
     root = copy_workflow(tmp_path_factory.mktemp("methylation only"))
     sheet_path = tiny_demo_data(root, samples=2)
+    mito = _add_mitochondrion(root)
     sheet = pd.read_csv(sheet_path, sep="\t", dtype=str)
-    pileup = _as_pbcpg(root, sheet.loc[sheet["sample"] == "sample2", "methylation"].item())
+    pileup = _as_pbcpg(root, sheet.loc[sheet["sample"] == "sample2", "methylation"].item(), mito)
     sheet.loc[sheet["sample"] == "sample2", ["methylation", "format"]] = [str(pileup), "auto"]
-    sheet[["sample", "methylation", "format"]].to_csv(sheet_path, sep="\t", index=False)
+    accented = Path("resources/tiny/données")  # a folder a French lab might name
+    (root / accented).mkdir()
+    sample1 = Path(sheet.loc[sheet["sample"] == "sample1", "methylation"].item())
+    (root / sample1).rename(root / accented / sample1.name)
+    sheet.loc[sheet["sample"] == "sample1", "methylation"] = str(accented / sample1.name)
+    csv_text = sheet[["sample", "methylation", "format"]].to_csv(index=False, lineterminator="\r\n")
+    (root / "resources/tiny/samples.csv").write_bytes((csv_text + ",,\r\n").encode("cp1252"))
     for bigwig in sheet_path.parent.glob("*.bw"):  # no mark file is left for any rule to read
         bigwig.unlink()
     config = yaml.safe_load((root / "config/tiny.yaml").read_text())
+    config["samples"] = "resources/tiny/samples.csv"
+    config["reference"]["gtf"] = str(_as_jgi_gff(root, config["reference"]["gtf"]))
     aliases = root / "resources/tiny/chromAlias.txt"
-    aliases.write_text("# ucsc\tgenbank\n" + "".join(f"chr{n}\t{_accession(f'chr{n}')}\n" for n in (1, 2, 3)))
+    aliases.write_text(
+        "# ucsc\tgenbank\n" + "".join(f"{c}\t{_accession(c)}\n" for c in ("chr1", "chr2", "chr3", "chrM"))
+    )
     config["reference"]["chrom_aliases"] = str(aliases.relative_to(root))
     config["marks"] = []
     config["models"] = {name: config["models"][name] for name in ("cnn", "hybrid")}
@@ -146,10 +200,73 @@ def test_the_pacbio_pileup_is_read_as_its_cpgs(workdir):
     )
     table = table.sort_values(["chrom", "pos"], ignore_index=True)
     assert len(table) == len(rows) > 1000
-    fasta_name = {_accession(f"chr{n}"): f"chr{n}" for n in (1, 2, 3)}
+    fasta_name = {_accession(c): c for c in ("chr1", "chr2", "chr3", "chrM")}
     assert table["chrom"].astype(str).tolist() == rows[0].map(fasta_name).tolist()
     assert table["pos"].tolist() == rows[1].tolist()
     names = pd.read_csv(workdir / f"{RESULTS}/qc/sample_chrom_names.tsv", sep="\t")
     renamed = names[names["input"].str.startswith("sample2")]
     assert dict(zip(renamed["name_in_file"], renamed["name_in_reference"])) == fasta_name
     assert table["n_meth"].tolist() == rows[6].tolist() and table["n_total"].tolist() == rows[5].tolist()
+
+
+def test_the_mitochondrion_is_ingested_but_left_out_of_every_split(workdir):
+    """chrM's calls reach sample2's canonical table (QC), but the plan leaves chrM out: no shard row,
+    no prediction, its CpGs counted in the shard manifests."""
+    plan = pd.read_csv(workdir / f"{RESULTS}/shards/plan/splits.bed", sep="\t", header=None)
+    assert plan[plan[0] == "chrM"].values.tolist() == [["chrM", 0, MITO_BP, "left_out"]]
+    assert set(plan.loc[plan[0] != "chrM", 3]) == {"train", "val", "test"}
+    table = pd.concat(
+        pd.read_parquet(p) for p in (workdir / f"{RESULTS}/methylation/sample2/cpgs").glob("*.parquet")
+    )
+    n_mito = int((table["chrom"].astype(str) == "chrM").sum())
+    assert n_mito == len(range(10, MITO_BP - 10, MITO_CPG_EVERY))
+    left_out = sum(
+        json.loads(p.read_text())["counts"]["left_out_sequence"]
+        for p in (workdir / f"{RESULTS}/shards/sample2").glob("*/manifest.json")
+    )
+    assert left_out == n_mito
+    predictions = list((workdir / RESULTS).glob("evaluation/predictions/*.parquet"))
+    assert predictions and all(
+        "chrM" not in set(pd.read_parquet(p)["chrom"].astype(str)) for p in predictions
+    )
+
+
+def test_the_jgi_gene_models_give_the_regions_the_gtf_gives(workdir, tmp_path):
+    """The regions stage read the JGI GFF2; the demo's own GTF through the same command gives the same
+    CpG classes."""
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    out = tmp_path / "regions.parquet"
+    subprocess.run(
+        [
+            str(BIN / "epibench"),
+            "regions",
+            "--reference",
+            str(workdir / f"{RESULTS}/reference/genome.fa"),
+            "--gtf",
+            str(workdir / "resources/tiny/genes.gtf"),
+            "--enhancers",
+            str(workdir / config["reference"]["enhancers"]),
+            "--out",
+            str(out),
+            "--summary",
+            str(tmp_path / "summary.tsv"),
+            "--chrom-names",
+            str(tmp_path / "chrom_names.tsv"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    from_jgi = pd.read_parquet(workdir / f"{RESULTS}/regions/cpg_regions.parquet")
+    from_gtf = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(from_jgi, from_gtf)
+    assert (from_gtf["region"] == 0).sum() > 100, "promoters from the transcripts' starts"
+
+
+def test_the_windows_csv_sheet_reads_its_accented_folder(workdir):
+    """The sheet is not UTF-8 (é in Windows-1252); sample1's calls in resources/tiny/données were read."""
+    sheet = (workdir / "resources/tiny/samples.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        sheet.decode("utf-8")
+    assert "données" in sheet.decode("cp1252")
+    tables = list((workdir / f"{RESULTS}/methylation/sample1/cpgs").glob("*.parquet"))
+    assert tables and sum(len(pd.read_parquet(p)) for p in tables) > 1000
