@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import difflib
 import logging
 import math
 import re
@@ -368,8 +369,16 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         sheet["format"] = sheet["format"].replace("", "auto")
     absent_marks = [m for m in [*config["marks"], *config["covariates"]] if m not in sheet.columns]
     if absent_marks:
+        hints = [
+            f"{name!r} -> {close[0]!r}?"
+            for name in absent_marks
+            for close in [difflib.get_close_matches(name, list(sheet.columns), n=1, cutoff=0.6)]
+            if close
+        ]
         raise ConfigError(
-            f"config marks/covariates {absent_marks} have no column in the sample sheet", path=sheet_path
+            f"config marks/covariates {absent_marks} have no column in the sample sheet (its columns: "
+            f"{list(sheet.columns)})" + (f"; did you mean {', '.join(hints)}" if hints else ""),
+            path=sheet_path,
         )
     _check_covariate_numbers(sheet, config["covariates"], sheet_path)
     empty_marks = [m for m in config["marks"] if not (sheet[m] != "").any()]

@@ -436,3 +436,10 @@ def test_a_sheet_a_spreadsheet_cannot_make_sense_of_is_named_at_its_line(cohort,
     with pytest.raises(ConfigError, match=message) as info:
         cohort_config.validate(cohort)
     assert info.value.line == line
+
+
+def test_a_mark_spelled_otherwise_in_the_sheet_is_named_with_the_column_it_may_be(cohort):
+    with pytest.raises(
+        ConfigError, match=r"\['h3k4me3'\] have no column .*did you mean 'h3k4me3' -> 'H3K4me3'\?"
+    ):
+        cohort_config.validate({**cohort, "marks": ["h3k4me3"]})
