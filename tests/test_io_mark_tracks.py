@@ -187,6 +187,10 @@ def test_a_peak_without_a_value_among_peaks_with_one_is_missing_inside(tmp_path)
             3,
         ),
         ("chr22\t0\t100\t1\t2\t3\t4\n", "7 columns: a mark track is", 1),
+        # a tagAlign of reads (epibench.io.read_coverage)
+        ("chr22\t10\t46\tN\t1000\t+\nchr22\t20\t56\tN\t1000\n", "a tagAlign line has 6 columns", 2),
+        ("chr22\t10\t46\tN\t1000\t+\nchr22\t60\t50\tN\t1000\t-\n", "0 <= start < end", 2),
+        ("chr22\t10\t46\tN\t1000\t+\nchr22\t60\t96\tN\t1000\t.\n", "strand is \\+ or -", 2),
     ],
 )
 def test_a_bad_track_names_file_and_line_and_writes_nothing(tmp_path, text, message, line):
@@ -393,12 +397,19 @@ def test_a_bad_wiggle_names_its_line(tmp_path, text, message, line):
     assert info.value.line == line + 1
 
 
-@pytest.mark.parametrize("name, kind", [("methyldackel_cg_aln.bam", "BAM"), ("bedtools2_empty.cram", "CRAM")])
-def test_aligned_reads_are_refused_with_what_to_run(tmp_path, name, kind):
-    with pytest.raises(
-        InputError, match=f"a {kind} file of aligned reads, not a signal track: .*bamCoverage"
-    ):
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("methyldackel_cg_aln.bam", r"of 4 records, none passes .*'mapping quality below 10': 2"),
+        ("bedtools2_empty.cram", "of 0 records, none passes"),
+    ],
+)
+def test_aligned_reads_of_which_none_counts_are_an_error_saying_why(tmp_path, name, why):
+    """A BAM or CRAM is read as reads (epibench.io.read_coverage): of MethylDackel's four bisulfite
+    reads none passes (mapping quality, flags), bedtools' CRAM has none."""
+    with pytest.raises(InputError, match=f"no read to count: {why}"):
         write_mark_bigwig(REAL / name, {"chr22": 1000}, tmp_path / "out.bw")
+    assert not (tmp_path / "out.bw").exists()
 
 
 def test_a_macs_peaks_xls_is_refused_with_the_narrowpeak_to_give():
@@ -424,11 +435,17 @@ def test_a_homer_peak_file_is_refused_with_what_to_run(tmp_path):
     assert info.value.line == 4
 
 
-def test_a_tagalign_file_of_reads_is_refused_not_painted_as_peaks(tmp_path):
-    """ENCODE's and Roadmap's tagAlign (BED6 of 36-bp reads, name N, score 1000) reads as BED6 peaks
-    by its columns; it is reads, so it is refused by name."""
+def test_a_tagalign_file_of_reads_is_read_as_reads_not_painted_as_peaks(tmp_path):
+    """ENCODE's and Roadmap's tagAlign (BED6 of 36-bp reads, name N, score 1000) would read as BED6
+    peaks by its columns; it is reads: their fragments' coverage (200 bp from the 5' end), 0 elsewhere."""
     path = tmp_path / "E096-H3K4me3.tagAlign.gz"
-    path.write_bytes(gzip.compress(b"chr22\t100\t136\tN\t1000\t+\nchr22\t180\t216\tN\t1000\t-\n"))
-    with pytest.raises(InputError, match="a tagAlign file of aligned reads") as info:
-        write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
-    assert info.value.line == 1
+    path.write_bytes(gzip.compress(b"chr22\t100\t136\tN\t1000\t+\nchr22\t580\t616\tN\t1000\t-\n"))
+    qc = write_mark_bigwig(path, {"chr22": 630}, tmp_path / "out.bw")
+    assert qc["kind"] == "reads" and qc["n_kept"] == 2
+    with pyBigWig.open(str(tmp_path / "out.bw")) as bw:
+        values = np.asarray(bw.values("chr22", 0, 630))
+    per_read = 1e6 / 2
+    assert values[[0, 99, 350]].tolist() == [0, 0, 0]
+    assert values[[100, 299, 460, 599]].tolist() == [per_read] * 4
+    # the reverse read's fragment 416-616 covers 34 bp of the bin 400-450 and 16 of the last, 600-630
+    assert values[[416, 615]].tolist() == pytest.approx([per_read * 34 / 50, per_read * 16 / 30])

@@ -10,12 +10,22 @@ log = logging.getLogger("epibench")
 
 
 def cmd_mark_bigwig(args: argparse.Namespace) -> None:
+    from epibench.cli.common import given
     from epibench.io.mark_tracks import write_mark_bigwig
+    from epibench.io.read_coverage import ReadSettings
     from epibench.io.reference import Reference
 
     reference = Reference(args.reference)
     lengths = {name: reference.length(name) for name in reference.chroms}
-    qc = write_mark_bigwig(args.input, lengths, args.out, kind=args.kind, aliases=reference.aliases)
+    qc = write_mark_bigwig(
+        args.input,
+        lengths,
+        args.out,
+        kind=args.kind,
+        aliases=reference.aliases,
+        reads=ReadSettings(**given(args, ReadSettings)),
+        fasta=args.reference,
+    )
     log.info(
         "%s: a %s track, %s; %d of %d intervals kept",
         args.input,
@@ -32,6 +42,8 @@ def cmd_mark_bigwig(args: argparse.Namespace) -> None:
         log.warning(
             "%s: %d intervals ended past their sequence's end and were clipped", args.input, qc["n_clipped"]
         )
+    if qc.get("n_left_out"):
+        log.info("%s: alignment records not counted: %s", args.input, qc["n_left_out"])
     if qc["n_without_value"]:
         log.warning(
             "%s: %d peaks give no signalValue (-1) among peaks that do: missing inside them",
@@ -47,10 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "mark-bigwig",
-        help="a histone-mark track given as bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak/BED peaks or bigBed "
-        "-> a bigWig on the reference's sequences",
+        help="a histone-mark track given as bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak/BED peaks, bigBed "
+        "or aligned reads (BAM, CRAM, SAM, tagAlign) -> a bigWig on the reference's sequences",
     )
-    p.add_argument("--input", required=True, help="the mark track (plain or gzip text, or bigBed)")
+    p.add_argument(
+        "--input", required=True, help="the mark track (plain or gzip text, bigBed, or BAM/CRAM/SAM)"
+    )
     p.add_argument(
         "--reference", required=True, help="prepared FASTA (epibench reference): names and lengths"
     )
@@ -58,4 +72,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--kind", default="auto", choices=("auto", *KINDS), help="the track's kind (auto: by content)"
     )
     p.add_argument("--out", required=True, help="the bigWig to write")
+    p.add_argument(
+        "--fragment-bp",
+        type=int,
+        help="reads: single-end reads extended to this fragment length (0: as aligned)",
+    )
+    p.add_argument("--min-mapq", type=int, help="reads: alignments of lower mapping quality are not counted")
+    p.add_argument("--bin-bp", type=int, help="reads: bp per value of the coverage bigWig")
     p.set_defaults(func=cmd_mark_bigwig)

@@ -25,7 +25,7 @@ from epibench.io.textfile import COORDINATE, alignment_format, is_number, iter_l
 from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
-KINDS = ("bedgraph", "wig", *PEAK_KINDS)
+KINDS = ("bedgraph", "wig", *PEAK_KINDS, "reads")  # reads: epibench.io.read_coverage
 # kind of a text track by its number of columns, and the 0-based column of its value
 _BY_COLUMNS = {
     4: "bedgraph",
@@ -54,18 +54,14 @@ Record = tuple[int | None, str, int, int, float]
 
 
 def track_kind(path: str | os.PathLike) -> str:
-    """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, ``wig`` by a
-    first data line ``fixedStep``/``variableStep``, else from the first data line's columns (a
-    ``track type=bedGraph`` line makes it a bedGraph)."""
+    """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, ``reads`` for a
+    BAM, CRAM or SAM, ``wig`` by a first data line ``fixedStep``/``variableStep``, else from the first
+    data line's columns (a ``track type=bedGraph`` line makes it a bedGraph; a tagAlign's reads,
+    ``N`` and ``1000`` in columns 4-5, are ``reads``)."""
     if is_bigbed(path):
         return "bigbed"
-    reads = alignment_format(path)
-    if reads is not None:
-        raise InputError(
-            f"a {reads} file of aligned reads, not a signal track: make a bigWig of its coverage first "
-            "(deepTools bamCoverage) or call its peaks (MACS3 callpeak)",
-            path=path,
-        )
+    if alignment_format(path) is not None:
+        return "reads"
     declared_bedgraph = False  # a header line says track type=bedGraph
     for number, text in iter_lines(path):
         if not text.strip():
@@ -96,13 +92,7 @@ def track_kind(path: str | os.PathLike) -> str:
         if kind == "bedgraph" and not is_number(fields[3]):
             kind = "bed"  # BED4: a name in column 4
         if len(fields) == 6 and fields[3:5] == ["N", "1000"]:
-            raise InputError(
-                "a tagAlign file of aligned reads (chrom, start, end, N, 1000, strand: ENCODE's and "
-                "Roadmap's), not a signal track: give its coverage (MACS3 callpeak -B writes a "
-                "*_treat_pileup.bdg, read as it is; deepTools bamCoverage a bigWig) or its peaks instead",
-                path=path,
-                line=number,
-            )
+            return "reads"  # a tagAlign (ENCODE's and Roadmap's): BED6 of reads
         if kind is None:
             raise InputError(
                 f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "

@@ -3,7 +3,8 @@
 Labs bring marks as bedGraph (deepTools ``bamCoverage --outFileFormat bedgraph``, MACS
 ``*_treat_pileup.bdg`` or ``bdgcmp`` fold enrichment), as wiggle (``fixedStep``/``variableStep``,
 older GEO submissions), as peak calls (MACS/ENCODE narrowPeak,
-broadPeak, gappedPeak, plain BED) or as bigBed peaks (ENCODE's bigBed narrowPeak). The shard
+broadPeak, gappedPeak, plain BED), as bigBed peaks (ENCODE's bigBed narrowPeak), or as the aligned
+reads themselves (BAM, CRAM, SAM, tagAlign: their coverage, epibench.io.read_coverage). The shard
 builder reads bigWigs (``epibench.io.tracks.Track``), so ``epibench mark-bigwig`` writes each
 such file once as a bigWig whose header is the reference's sequences and lengths:
 
@@ -34,6 +35,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -45,6 +47,9 @@ from epibench.io.chroms import harmonise
 from epibench.io.mark_readers import KINDS, NOT_GIVEN, PEAK_KINDS, interval_chunks, line_records, track_kind
 from epibench.io.tracks import is_bigwig
 from epibench.progress import ProgressLog
+
+if TYPE_CHECKING:
+    from epibench.io.read_coverage import ReadSettings
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +67,17 @@ def write_mark_bigwig(
     out: str | os.PathLike,
     kind: str = "auto",
     aliases: Mapping[str, str] | None = None,
+    reads: ReadSettings | None = None,
+    fasta: str | os.PathLike | None = None,
 ) -> dict:
     """Write the mark track ``path`` (module docstring) as the bigWig ``out``, atomically.
 
     lengths: the reference's sequence name -> length in bp, in its order (the bigWig's header);
-    aliases: other name -> reference name (``Reference.aliases``). kind: one of ``KINDS``, or ``auto`` (a bigBed by its magic number, a text file by its
-    columns: 4 with a number last is a bedGraph, 9/10/15 are broad/narrow/gappedPeak, 3-6 and 12
-    BED). Returns the QC: kind, value (what the bigWig holds), n_intervals (read), n_kept,
+    aliases: other name -> reference name (``Reference.aliases``). kind: one of ``KINDS``, or ``auto``
+    (a bigBed by its magic number, BAM/CRAM/SAM by content, a text file by its columns: 4 with a
+    number last is a bedGraph, 9/10/15 are broad/narrow/gappedPeak, 3-6 and 12 BED, a tagAlign's
+    ``N 1000`` reads). Reads (``reads``: their settings; ``fasta``: a CRAM's reference) become their
+    coverage (epibench.io.read_coverage, whose QC is returned). Returns the QC: kind, value (what the bigWig holds), n_intervals (read), n_kept,
     renamed ({name in file: reference name}), dropped ({name: intervals}), n_clipped,
     n_empty (zero-length or NaN intervals dropped), n_without_value (peaks of -1 among peaks with
     a signalValue: missing inside) and the sequences with data.
@@ -78,6 +87,10 @@ def write_mark_bigwig(
     kind = track_kind(path) if kind == "auto" else kind
     if kind not in KINDS:
         raise InputError(f"unknown mark track kind {kind!r}: one of {', '.join(KINDS)} or auto", path=path)
+    if kind == "reads":
+        from epibench.io.read_coverage import ReadSettings, write_read_coverage
+
+        return write_read_coverage(path, lengths, out, reads or ReadSettings(), aliases, fasta)
     kept = _KeptIntervals(path, kind, lengths, aliases)
     progress = ProgressLog(log)
     for chunk in interval_chunks(path, kind):
@@ -94,7 +107,7 @@ def write_mark_bigwig(
     presence = peaks and not kept.any_value  # no signalValue given (-1 throughout)
     with_data = [chrom for chrom in lengths if chrom in kept.parts]
     n_kept = sum(len(starts) for chrom in with_data for starts, _, _ in kept.parts[chrom])
-    _write_bigwig(out, lengths, _sequence_entries(kept, with_data, peaks, presence))
+    write_bigwig_entries(out, lengths, _sequence_entries(kept, with_data, peaks, presence))
     return {
         "kind": kind,
         "value": (
@@ -246,7 +259,7 @@ def _peak_segments(
     return bounds[:-1], bounds[1:], segment_values
 
 
-def _write_bigwig(
+def write_bigwig_entries(
     out: str | os.PathLike,
     lengths: Mapping[str, int],
     entries: Iterable[tuple[str, np.ndarray, np.ndarray, np.ndarray]],

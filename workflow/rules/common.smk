@@ -21,6 +21,7 @@ from epibench.config import (
 from epibench.config import setup as cohort_setup
 from epibench.data.groups import read_groups
 from epibench.io.atomic import atomic_path
+from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
 
@@ -123,18 +124,28 @@ def sample_file(column):
     return lambda wildcards: SAMPLES.loc[wildcards.sample, column]
 
 
-# the output of rule mark_bigwig, a mark given as bedGraph, wiggle, peaks or bigBed made a bigWig
+# the output of rule mark_bigwig, a mark given as bedGraph, wiggle, peaks, bigBed or reads made a bigWig
 MARK_BIGWIG = "marks/{sample}/{mark}.bw"
 
 
 def mark_file(sample, mark):
     """The bigWig of a sample's mark: the sample sheet's file, or (rule mark_bigwig) its conversion
-    where that is a bedGraph, a wiggle, a peak file or a bigBed; "" for a mark the sample lacks.
+    where that is a bedGraph, a wiggle, a peak file, a bigBed or aligned reads; "" for a mark the
+    sample lacks.
     """
     path = SAMPLES.loc[sample, mark]
     if path and needs_conversion(path):
         return f"{RESULTS}/{MARK_BIGWIG.format(sample=sample, mark=mark)}"
     return path
+
+
+def mark_reads_args(wildcards):
+    """The ``mark_reads`` settings as flags for a mark given as aligned reads (BAM, CRAM, SAM,
+    tagAlign), none for other tracks, whose conversion ignores them (input function of the
+    mark_bigwig rule)."""
+    if track_kind(SAMPLES.loc[wildcards.sample, wildcards.mark]) != "reads":
+        return ""
+    return settings_flags(config["mark_reads"])
 
 
 def sample_marks(wildcards):

@@ -1,6 +1,6 @@
-# Histone marks given as bedGraph, wiggle, peaks (narrowPeak, broadPeak, gappedPeak, BED) or bigBed: each
-# written once as a bigWig on the reference's sequences (epibench.io.mark_tracks); bigWigs are used
-# as they are (common.smk: mark_file).
+# Histone marks given as bedGraph, wiggle, peaks (narrowPeak, broadPeak, gappedPeak, BED), bigBed or aligned
+# reads (BAM, CRAM, SAM, tagAlign: their coverage): each written once as a bigWig on the reference's sequences
+# (epibench.io.mark_tracks, epibench.io.read_coverage); bigWigs are used as they are (common.smk: mark_file).
 rule mark_bigwig:
     input:
         track=lambda wildcards: SAMPLES.loc[wildcards.sample, wildcards.mark],
@@ -14,6 +14,8 @@ rule mark_bigwig:
         f"{BENCH}/marks/{{sample}}/{{mark}}.tsv"
     conda:
         "../../envs/epibench.yaml"
+    params:
+        reads_args=mark_reads_args,
     shell:
-        "epibench mark-bigwig --input {input.track:q} --reference {input.fasta:q} --out {output:q}"
-        " > {log:q} 2>&1"
+        "epibench mark-bigwig --input {input.track:q} --reference {input.fasta:q} {params.reads_args}"
+        " --out {output:q} > {log:q} 2>&1"
