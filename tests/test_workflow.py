@@ -733,3 +733,38 @@ def test_a_narrowpeak_mark_becomes_signal_in_peaks_and_zero_between(workdir):
         assert all(np.isnan(bw.values("chr3", 0, 100))), "no peak on chr3: missing, not 0"
     log = (workdir / "logs/tiny/marks/sample1/H3K4me3.log").read_text()
     assert "narrowpeak" in log and "renamed" in log
+
+
+def test_a_bam_mark_becomes_its_coverage_per_million(workdir):
+    """A config whose sample1 H3K4me3 is a BAM of three reads (on "1", the reference's chr1) and
+    mark_reads fragments of 100 bp in 25-bp bins: the workflow's mark_bigwig job passes those settings."""
+    import pysam
+    import pyBigWig
+
+    bam = workdir / "resources/tiny/sample1.H3K4me3.bam"
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "1", "LN": 100_000}]}
+    with pysam.AlignmentFile(str(bam), "wb", header=header) as out:
+        for start, flag in ((1000, 0), (1050, 16), (5000, 0)):  # + at 1000, - ending 1086, + at 5000
+            read = pysam.AlignedSegment(out.header)
+            read.query_name, read.reference_id, read.reference_start = f"r{start}", 0, start
+            read.cigarstring, read.query_sequence, read.mapping_quality, read.flag = "36M", "A" * 36, 40, flag
+            out.write(read)
+    sheet = pd.read_csv(workdir / "resources/tiny/samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    sheet.loc[sheet["sample"] == "sample1", "H3K4me3"] = str(bam.relative_to(workdir))
+    sheet.to_csv(workdir / "config/reads.samples.tsv", sep="\t", index=False)
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    config |= {"samples": "config/reads.samples.tsv", "mark_reads": {"fragment_bp": 100, "bin_bp": 25}}
+    (workdir / "config/reads.yaml").write_text(yaml.safe_dump(config))
+    target = "results/tiny/marks/sample1/H3K4me3.bw"
+    snakemake(workdir, "--configfile", "config/reads.yaml", "--", target)
+    per_read = 1e6 / 3
+    with pyBigWig.open(str(workdir / target)) as bw:
+        # fragments 1000-1100, 986-1086 and 5000-5100; 25-bp bins from 975
+        got = np.asarray(bw.values("chr1", 975, 1125))
+        assert got.tolist() == pytest.approx(
+            [per_read * 14 / 25] * 25 + [2 * per_read] * 75 + [per_read * 36 / 25] * 25 + [0] * 25
+        )
+        assert bw.values("chr1", 5000, 5100) == pytest.approx([per_read] * 100)
+        assert bw.values("chr2", 0, 10) == [0.0] * 10
+    log = (workdir / "logs/tiny/marks/sample1/H3K4me3.log").read_text()
+    assert "a reads track" in log and "renamed" in log
