@@ -200,3 +200,18 @@ def test_the_cli_reads_a_bam_with_the_settings_given(tmp_path, caplog):
     # the MAPQ-10 reverse read left out: fragments 100-200 and twice 150-250 (clipped at 200), of 3
     want = _bedgraph_values([(100, 150, 1), (150, 200, 3)], 200) * 1e6 / 3
     np.testing.assert_allclose(_values(tmp_path / "b.bw", "chr3R", 0, 200), want, rtol=1e-6)
+
+
+def test_a_file_named_tagalign_is_reads_whatever_its_names_and_scores(tmp_path):
+    """bedtools bamtobed writes read names and MAPQs in columns 4-5; saved as .tagAlign it is reads,
+    saved as .bed the same rows would be BED6 peaks (1 inside each)."""
+    rows = "3R\t50\t100\tread1/1\t10\t-\n3R\t100\t150\tread2/1\t20\t+\n"
+    named, plain = tmp_path / "ChIP.tagAlign", tmp_path / "ChIP.bed"
+    named.write_text(rows)
+    plain.write_text(rows)
+    assert track_kind(named) == "reads" and track_kind(plain) == "bed"
+    qc = write_mark_bigwig(
+        named, {"3R": 200}, tmp_path / "out.bw", reads=ReadSettings(fragment_bp=0, bin_bp=50)
+    )
+    assert qc["n_kept"] == 2
+    np.testing.assert_allclose(_values(tmp_path / "out.bw", "3R", 0, 200), [0] * 50 + [5e5] * 100 + [0] * 50)

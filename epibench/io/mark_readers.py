@@ -45,6 +45,7 @@ _WIG_DECLARATIONS = ("fixedStep", "variableStep")
 _WIG_FIELDS = 6  # the most a wiggle line has: fixedStep chrom= start= step= span=
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
+_TAGALIGN_NAME = re.compile(r"\.tagAlign(\.gz)?$", re.IGNORECASE)
 _HOMER_HEADER = re.compile(r"#\s*PeakID\tchr\tstart\tend\tstrand\b")  # findPeaks' column names
 _MACS_XLS_HEADER = ["chr", "start", "end", "length", "abs_summit"]  # MACS2/3 callpeak's _peaks.xls
 
@@ -57,7 +58,8 @@ def track_kind(path: str | os.PathLike) -> str:
     """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, ``reads`` for a
     BAM, CRAM or SAM, ``wig`` by a first data line ``fixedStep``/``variableStep``, else from the first
     data line's columns (a ``track type=bedGraph`` line makes it a bedGraph; a tagAlign's reads,
-    ``N`` and ``1000`` in columns 4-5, are ``reads``)."""
+    6 columns with ``N`` and ``1000`` in columns 4-5 or in a file named ``.tagAlign[.gz]``, are
+    ``reads``)."""
     if is_bigbed(path):
         return "bigbed"
     if alignment_format(path) is not None:
@@ -91,8 +93,8 @@ def track_kind(path: str | os.PathLike) -> str:
         kind = _BY_COLUMNS.get(len(fields))
         if kind == "bedgraph" and not is_number(fields[3]):
             kind = "bed"  # BED4: a name in column 4
-        if len(fields) == 6 and fields[3:5] == ["N", "1000"]:
-            return "reads"  # a tagAlign (ENCODE's and Roadmap's): BED6 of reads
+        if len(fields) == 6 and (fields[3:5] == ["N", "1000"] or _TAGALIGN_NAME.search(str(path))):
+            return "reads"  # a tagAlign (ENCODE's and Roadmap's N 1000, or so named): BED6 of reads
         if kind is None:
             raise InputError(
                 f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "
