@@ -215,3 +215,20 @@ def test_a_file_named_tagalign_is_reads_whatever_its_names_and_scores(tmp_path):
     )
     assert qc["n_kept"] == 2
     np.testing.assert_allclose(_values(tmp_path / "out.bw", "3R", 0, 200), [0] * 50 + [5e5] * 100 + [0] * 50)
+
+
+def test_a_mapped_record_without_a_cigar_is_left_out_not_a_crash(tmp_path):
+    """SAM allows a mapped record with CIGAR ``*``: htslib reads it as unmapped, so it is left out."""
+    sam = tmp_path / "reads.sam"
+    sam.write_text(
+        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:3R\tLN:200\n"
+        "r1\t0\t3R\t51\t30\t50M\t*\t0\t0\t" + "A" * 50 + "\t*\n"
+        "r2\t0\t3R\t101\t30\t*\t*\t0\t0\t*\t*\n"
+    )
+    qc = write_mark_bigwig(
+        sam, {"3R": 200}, tmp_path / "out.bw", reads=ReadSettings(fragment_bp=0, bin_bp=50)
+    )
+    assert qc["n_kept"] == 1 and qc["n_left_out"] == {
+        "unmapped, secondary, supplementary, duplicate or QC-failed": 1
+    }
+    np.testing.assert_allclose(_values(tmp_path / "out.bw", "3R", 0, 200), [0] * 50 + [1e6] * 50 + [0] * 100)
