@@ -204,6 +204,17 @@ def test_ncbi_features_sharing_unknown_transcript_1_stay_apart(tmp_path):
     ]
 
 
+def test_the_log_counts_the_unknown_transcript_1_rows_used_not_the_cds_rows_dropped(tmp_path, caplog):
+    """A CDS row read before the first exon row waits in case the file has none; once exons come it
+    is dropped, and the count of unknown_transcript_1 rows logged is the exons' (5), not 6."""
+    cds = NCBI_UNNAMED_EXONS[1].replace("\texon\t", "\tCDS\t").replace("\t.\tgene_id", "\t0\tgene_id")
+    gtf = tmp_path / "GCF_genomic.gtf"
+    gtf.write_text("\n".join([cds, *NCBI_UNNAMED_EXONS]) + "\n")
+    with caplog.at_level(logging.INFO, logger="epibench.io.gene_models"):
+        transcripts_from_gtf(gtf)
+    assert "5 rows with NCBI's shared transcript_id unknown_transcript_1" in caplog.text
+
+
 def test_ncbi_cds_rows_of_unknown_transcript_1_make_one_transcript_per_gene(tmp_path):
     """HHV-8's ORF6 rows as NCBI writes them (CDS and codons, no exon row), and ORF11's with their
     transcript_id replaced by unknown_transcript_1 as NCBI writes it for genes without an mRNA:

@@ -152,7 +152,7 @@ class _Rows:
             []
         )  # (line, fields, gene id) of gene rows: read in a file without transcripts
         self.n_bare = 0  # GTF transcript rows with a bare id (AUGUSTUS), skipped
-        self.n_unnamed = 0  # GTF exon or part rows of NCBI's shared "unknown_transcript_1"
+        self.unnamed_ids: set[str] = set()  # own ids given to rows of NCBI's shared "unknown_transcript_1"
         self.nameless: list[tuple[int, str]] = []  # (line, what) of exon and transcript rows naming none
         self.any_exon_row = False
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
@@ -221,7 +221,6 @@ class _Rows:
         chrom, start, end, strand, gene_id, transcript_id, number = row
         if not _UNNAMED_TRANSCRIPT.fullmatch(transcript_id):
             return row
-        self.n_unnamed += 1
         label = transcript_id or "no transcript_id"
         if gene_id:
             own = f"{label} of {gene_id}"
@@ -231,6 +230,7 @@ class _Rows:
             if not (exon_number and exon_number.group(1) != "1" and run and run[:2] == (chrom, strand)):
                 run = self._unnamed_run = (chrom, strand, f"{label} at line {number}")
             own = run[2]
+        self.unnamed_ids.add(own)
         return chrom, start, end, strand, gene_id, own, number
 
     def add_gtf(self, gtf_path, number: int, fields: list[str]) -> None:
@@ -259,11 +259,13 @@ class _Rows:
             self.add_parts([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
-        if self.n_unnamed:
+        exons = self.exons_or_parts()
+        n_unnamed = sum(row[5] in self.unnamed_ids for row in exons)
+        if n_unnamed:
             log.info(
                 "%d rows with NCBI's shared transcript_id unknown_transcript_1 (or none): one transcript per "
                 "gene_id, or per feature (its exon_number 1 on) where the gene_id is empty",
-                self.n_unnamed,
+                n_unnamed,
             )
         if self.n_bare:
             log.info(
@@ -272,7 +274,7 @@ class _Rows:
                 self.n_bare,
             )
         ids = {row[5] for row in self.transcripts}
-        return self.table(gtf_path, self.transcripts, ids, self.exons_or_parts())
+        return self.table(gtf_path, self.transcripts, ids, exons)
 
     # --- GFF3 --------------------------------------------------------------------------------
 
