@@ -3,6 +3,7 @@
 import gzip
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pytest
 from epibench.errors import InputError
 from epibench.io.reference import Reference, write_reference_index
 from epibench.io.gene_models import transcripts_from_gtf
-from epibench.io.regions import annotate_regions, write_regions
+from epibench.io.regions import annotate_regions, read_bed_intervals, write_regions
 from epibench.codes import REGION_CLASSES
 
 GENCODE = os.path.join(os.path.dirname(__file__), "data", "gencode_human.gtf.gz")
@@ -231,9 +232,27 @@ def test_gencode_regions_match_brute_force(tmp_path):
 def test_region_summary_counts_each_class_per_chromosome():
     from epibench.io.regions import region_summary
 
-    table = pd.DataFrame({"chrom": ["c1"] * 4 + ["c2"], "pos": range(5), "region": np.array([0, 0, 3, 2, 3], np.int8)})
+    table = pd.DataFrame(
+        {"chrom": ["c1"] * 4 + ["c2"], "pos": range(5), "region": np.array([0, 0, 3, 2, 3], np.int8)}
+    )
     summary = region_summary(table).set_index(["chrom", "region"])
     assert summary.loc[("c1", "promoter"), "n_cpg"] == 2
     assert summary.loc[("c1", "promoter"), "share"] == 0.5
     assert summary.loc[("c2", "intergenic"), "n_cpg"] == 1
     assert summary["n_cpg"].sum() == 5
+
+
+def test_a_bigbed_of_intervals_reads_as_its_bed(tmp_path):
+    """ENCODE gives its cCREs (and labs their peaks) as bigBed too: the entries pyBigWig lists, with
+    their further fields (pyBigWig's test bigBed: BED6+3, 19 entries on six mm9 chromosomes)."""
+    import pyBigWig
+
+    path = Path(__file__).parent / "data" / "real_formats" / "pybigwig_test.bigBed"
+    with pyBigWig.open(str(path)) as bb:
+        want = [
+            (chrom, start, end, tuple(rest.split("\t")))
+            for chrom in bb.chroms()
+            for start, end, rest in (bb.entries(chrom, 0, bb.chroms(chrom)) or [])
+        ]
+    got = read_bed_intervals(path, keep_fields=True)
+    assert list(got.itertuples(index=False, name=None)) == want and len(want) == 19

@@ -64,6 +64,7 @@ from epibench.io.gene_models import read_gene_models
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 from epibench.io.textfile import COORDINATE, iter_lines
+from epibench.io.tracks import bigbed_lines, is_bigbed
 from epibench.codes import REGION_CLASSES
 
 log = logging.getLogger(__name__)
@@ -224,8 +225,9 @@ def annotate_regions_with_report(
 
 
 def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -> pd.DataFrame:
-    """chrom, start, end of a BED (the first three columns), gzip or plain; with ``keep_fields`` also
-    ``fields``, each row's further columns (a tuple of str).
+    """chrom, start, end of a BED (the first three columns), gzip or plain, or a bigBed (ENCODE's
+    cCREs come as either; its entries numbered as lines); with ``keep_fields`` also ``fields``, each
+    row's further columns (a tuple of str).
 
     ``track``, ``browser`` and ``#`` lines are skipped. A UCSC table with the ``bin``
     column first (``cpgIslandExt``: ``#bin chrom chromStart chromEnd name ...``) is
@@ -234,7 +236,7 @@ def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -
     """
     rows = []
     with_bin: bool | None = None  # decided by the header or the first data row
-    for number, text in iter_lines(bed_path):
+    for number, text in bigbed_lines(bed_path) if is_bigbed(bed_path) else iter_lines(bed_path):
         if not text.strip():
             continue
         if _BED_HEADER.match(text):

@@ -117,14 +117,15 @@ def bigbed_entries(handle, window: int | None = None) -> Iterator[tuple[str, lis
 
 
 def bigbed_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """(line number, text) of the bigBed's entries as ``bigBedToBed`` writes them, numbered from 1."""
+    """(line number, text) of the bigBed's entries as ``bigBedToBed`` writes them (a BED3's without a
+    tab after its end), numbered from 1."""
     handle = open_bigbed(path)
     try:
         number = 0
         for chrom, entries in bigbed_entries(handle):
             for start, end, rest in entries:
                 number += 1
-                yield number, f"{chrom}\t{start}\t{end}\t{rest}"
+                yield number, f"{chrom}\t{start}\t{end}" + (f"\t{rest}" if rest else "")
     finally:
         handle.close()
 
