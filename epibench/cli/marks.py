@@ -1,4 +1,5 @@
-"""``epibench mark-bigwig``: a histone-mark track given as bedGraph, peaks or bigBed -> a bigWig."""
+"""``epibench mark-bigwig``: a histone-mark track given as bedGraph, wiggle, peaks, bigBed or aligned
+reads (BAM, CRAM, SAM, tagAlign) -> a bigWig."""
 
 from __future__ import annotations
 

@@ -172,7 +172,11 @@ class Track:
         except RuntimeError as err:
             raise InputError(f"cannot open as bigWig ({err})", path=path) from None
         if self._bw is None or not self._bw.isBigWig():
-            raise InputError("not a bigWig file", path=path)
+            raise InputError(
+                "not a bigWig file (a bedGraph, wiggle, peaks, bigBed or aligned reads: `epibench mark-bigwig` "
+                "makes one, as the workflow does)",
+                path=path,
+            )
         self.chrom_lengths: dict[str, int] = dict(self._bw.chroms())
         mapping = (
             harmonise(self.chrom_lengths, reference_names, aliases) if reference_names is not None else {}
