@@ -149,11 +149,10 @@ def check_numbers(value, schema: dict, key: str = "config") -> None:
             check_numbers(item, items if isinstance(items, dict) else {}, f"{key}[{index}]")
 
 
-def _sheet_encoding(path: str | Path) -> str:
-    """``utf-16`` for a sheet that starts with a UTF-16 byte-order mark (a spreadsheet's "Unicode
-    text" export, tab-separated), else ``utf-8``."""
-    with open(path, "rb") as handle:
-        return "utf-16" if handle.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+def _sheet_encoding(data: bytes) -> str:
+    """``utf-16`` for a sheet's bytes that start with a UTF-16 byte-order mark (a spreadsheet's
+    "Unicode text" export, tab-separated), else ``utf-8``."""
+    return "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
 
 
 # cell separators of a sample sheet: a tab, or what a spreadsheet's CSV holds (semicolons where the
@@ -172,7 +171,8 @@ def _sheet_text(path: str | Path) -> str:
     """The sheet's text (UTF-8, or UTF-16 by its byte-order mark; a UTF-8 byte-order mark dropped). A
     sheet that is not UTF-8 is read as Windows-1252, as Excel saves "Text (Tab delimited)" on Windows
     (accents in a cell or path), with a warning naming the first such byte."""
-    data, encoding = Path(path).read_bytes(), _sheet_encoding(path)
+    data = Path(path).read_bytes()
+    encoding = _sheet_encoding(data)
     try:
         return data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

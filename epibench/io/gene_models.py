@@ -246,15 +246,13 @@ class _Rows:
                 gene_id = bare.group(1) if bare else f"line {number}"
             self.add_gene(number, fields, gene_id)
         elif feature == "transcript":
-            if _gtf_id(fields[8], "transcript_id") is None and _BARE_ID.fullmatch(fields[8]):
-                _span(gtf_path, number, fields)  # checked all the same
+            row = _gtf_row(gtf_path, number, fields)
+            if row[5] is not None:
+                self.transcripts.append(row)
+            elif _BARE_ID.fullmatch(fields[8]):
                 self.n_bare += 1  # AUGUSTUS: its exons or parts carry the transcript_id
             else:
-                row = _gtf_row(gtf_path, number, fields)
-                if row[5] is None:
-                    self.nameless.append((number, "transcript row without a transcript_id attribute"))
-                else:
-                    self.transcripts.append(row)
+                self.nameless.append((number, "transcript row without a transcript_id attribute"))
         elif not self.any_exon_row and _gtf_id(fields[8], "transcript_id") is not None:
             self.add_parts([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
 
