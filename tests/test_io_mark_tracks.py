@@ -26,6 +26,7 @@ NARROW = REAL / "macs3_ctcf_chr22_narrow0_peaks.narrowPeak"
 BROAD = REAL / "macs3_ctcf_chr22_broad_peaks.broadPeak"
 GAPPED = REAL / "macs3_ctcf_chr22_broad_peaks.gappedPeak"
 PILEUP = REAL / "macs3_ctcf_chr22_narrow0_treat_pileup_head3000.bdg.gz"
+HOMER_NAMES = "#PeakID\tchr\tstart\tend\tstrand\tNormalized Tag Count\tfocus ratio\n"  # findPeaks' header
 
 
 def rows_of(path: Path, value_column: int | None) -> list[tuple[str, int, int, float]]:
@@ -191,6 +192,11 @@ def test_a_peak_without_a_value_among_peaks_with_one_is_missing_inside(tmp_path)
         ("chr22\t10\t46\tN\t1000\t+\nchr22\t20\t56\tN\t1000\n", "a tagAlign line has 6 columns", 2),
         ("chr22\t10\t46\tN\t1000\t+\nchr22\t60\t50\tN\t1000\t-\n", "0 <= start < end", 2),
         ("chr22\t10\t46\tN\t1000\t+\nchr22\t60\t96\tN\t1000\t.\n", "strand is \\+ or -", 2),
+        # HOMER findPeaks: the column names, then 1-based peaks
+        (HOMER_NAMES + "p1\tchr22\t1\t100\t+\t3.5\np2\tchr22\t200\t300\t+\n", "at least 6 columns", 3),
+        (HOMER_NAMES + "p1\tchr22\t0\t100\t+\t3.5\n", "1 <= start <= end \\(1-based\\)", 2),
+        (HOMER_NAMES + "p1\tchr22\t101\t100\t+\t3.5\n", "1 <= start <= end", 2),
+        (HOMER_NAMES + "p1\tchr22\t1\t100\t+\tNA\n", "column 6\\) is not a number", 2),
     ],
 )
 def test_a_bad_track_names_file_and_line_and_writes_nothing(tmp_path, text, message, line):
@@ -422,17 +428,32 @@ def test_a_macs_peaks_xls_is_refused_with_the_narrowpeak_to_give():
     assert info.value.line == header > 1
 
 
-def test_a_homer_peak_file_is_refused_with_what_to_run(tmp_path):
-    """HOMER findPeaks output: '#' lines, then the column names and rows of PeakID, chr, start, ..."""
-    path = tmp_path / "peaks.txt"
-    path.write_text(
-        "# HOMER Peaks\n# total peaks = 2\n# Column Headers:\n"
-        "#PeakID\tchr\tstart\tend\tstrand\tNormalized Tag Count\tregion size\tfindPeaks Score\n"
-        "chr22-1\tchr22\t101\t600\t+\t35.2\t500\t30.1\n"
-    )
-    with pytest.raises(InputError, match="a HOMER peak file .*pos2bed.pl") as info:
-        write_mark_bigwig(path, {"chr22": 1000}, tmp_path / "out.bw")
-    assert info.value.line == 4
+def homer_peaks(path: Path) -> list[tuple[str, int, int, float]]:
+    """(chrom, start, end, Normalized Tag Count) of a HOMER peak file's rows, as HOMER's pos2bed.pl
+    gives them: its 1-based inclusive start and end as a 0-based half-open interval."""
+    rows = [line.split("\t") for line in path.read_text().splitlines() if not line.startswith("#")]
+    return [(f[1], int(f[2]) - 1, int(f[3]), float(f[5])) for f in rows]
+
+
+def test_a_homer_peak_file_gives_its_tag_counts_inside_its_1_based_peaks(tmp_path):
+    """HOMER findPeaks output of an ATAC-seq sample (MultiQC's test data): 35 '#' lines, then rows of
+    PeakID, chr, start, end (1-based), strand, Normalized Tag Count, ... in order of tag count."""
+    path = REAL / "multiqc_homer_A01.peaks1kb.truncated.txt"
+    rows = homer_peaks(path)
+    lengths = {name: 250_000_000 for name in sorted({chrom for chrom, *_ in rows})}
+    assert track_kind(path) == "homer"
+    qc = write_mark_bigwig(path, lengths, tmp_path / "homer.bw")
+    assert qc["kind"] == "homer" and qc["n_kept"] == qc["n_intervals"] == len(rows) == 166
+    assert qc["value"].startswith("the Normalized Tag Count inside a peak")
+    for chrom, lo, hi, _ in rows[:20]:
+        np.testing.assert_allclose(
+            values(tmp_path / "homer.bw", chrom, lo - 100, hi + 100),
+            painted(rows, chrom, lo - 100, hi + 100),
+            rtol=1e-6,
+        )
+    # chr3-11, the first row: 93470076-93471076 in HOMER's 1-based terms, 1,355.2 tags per 10 M
+    got = values(tmp_path / "homer.bw", "chr3", 93_470_074, 93_471_077)
+    assert got[0] == 0 and got[-1] == 0 and got[1:-1] == pytest.approx([1355.2] * 1001)
 
 
 def test_a_tagalign_file_of_reads_is_read_as_reads_not_painted_as_peaks(tmp_path):

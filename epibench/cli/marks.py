@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "mark-bigwig",
-        help="a histone-mark track given as bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak/BED peaks, bigBed "
+        help="a histone-mark track given as bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak/BED/HOMER peaks, bigBed "
         "or aligned reads (BAM, CRAM, SAM, tagAlign) -> a bigWig on the reference's sequences",
     )
     p.add_argument(

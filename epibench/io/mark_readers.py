@@ -1,9 +1,9 @@
 """Reading a mark track that is not a bigWig: its kind, and its intervals a bounded chunk at a time.
 
-Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED; plain, gzip or bgzip) and
-bigBed peaks. ``interval_chunks`` gives the intervals in file order as frames of at most
-``ROWS_PER_CHUNK`` rows, so memory follows one chunk, not the file (a genome-wide bedGraph of
-10-bp bins has ~300 M lines). A bedGraph and a wiggle go through pandas' C parser (a wiggle's
+Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED, HOMER ``findPeaks`` peaks;
+plain, gzip or bgzip) and bigBed peaks. ``interval_chunks`` gives the intervals in file order as
+frames of at most ``ROWS_PER_CHUNK`` rows, so memory follows one chunk, not the file (a genome-wide
+bedGraph of 10-bp bins has ~300 M lines). A bedGraph and a wiggle go through pandas' C parser (a wiggle's
 declaration lines read in Python, its data lines as arrays); peak files, and the rest of a
 bedGraph or wiggle from a chunk that parser refuses, line by line (``line_records``), which names
 the first line that does not fit.
@@ -24,7 +24,7 @@ from epibench.errors import InputError
 from epibench.io.textfile import COORDINATE, alignment_format, is_number, iter_lines, open_binary
 from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
 
-PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed")
+PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed", "homer")
 KINDS = ("bedgraph", "wig", *PEAK_KINDS, "reads")  # reads: epibench.io.read_coverage
 # kind of a text track by its number of columns, and the 0-based column of its value
 _BY_COLUMNS = {
@@ -38,6 +38,9 @@ _BY_COLUMNS = {
     12: "bed",
 }
 VALUE_COLUMN = {"bedgraph": 3, "broadpeak": 6, "narrowpeak": 6, "gappedpeak": 12, "bed": None}
+# HOMER findPeaks (peaks.txt, regions.txt): PeakID, chr, start, end (1-based, inclusive), strand,
+# Normalized Tag Count (tags in the peak per 10 M), then columns that differ with -style and -i
+HOMER_COLUMNS = {"chrom": 1, "start": 2, "end": 3, "value": 5}
 NOT_GIVEN = -1.0  # the signalValue of a peak without one (narrowPeak's convention)
 ROWS_PER_CHUNK = 1 << 20
 CHUNK_COLUMNS = ("chrom", "start", "end", "value")
@@ -57,7 +60,8 @@ Record = tuple[int | None, str, int, int, float]
 def track_kind(path: str | os.PathLike) -> str:
     """The kind of a mark file that is not a bigWig: ``bigbed`` by its magic number, ``reads`` for a
     BAM, CRAM or SAM, ``wig`` by a first data line ``fixedStep``/``variableStep``, else from the first
-    data line's columns (a ``track type=bedGraph`` line makes it a bedGraph; a tagAlign's reads,
+    data line's columns (a ``track type=bedGraph`` line makes it a bedGraph, HOMER's ``#PeakID chr
+    start end strand`` column names a ``homer`` peak file; a tagAlign's reads,
     6 columns with ``N`` and ``1000`` in columns 4-5 or in a file named ``.tagAlign[.gz]``, are
     ``reads``)."""
     if is_bigbed(path):
@@ -70,12 +74,7 @@ def track_kind(path: str | os.PathLike) -> str:
             continue
         if _HEADER.match(text):
             if _HOMER_HEADER.match(text):
-                raise InputError(
-                    "a HOMER peak file (PeakID, chr, start, end, strand, ...): make it a BED of peaks first "
-                    "(HOMER's pos2bed.pl peaks.txt > peaks.bed) and give that",
-                    path=path,
-                    line=number,
-                )
+                return "homer"
             declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
             continue
         fields = _fields(text)
@@ -99,7 +98,7 @@ def track_kind(path: str | os.PathLike) -> str:
             raise InputError(
                 f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "
                 "(fixedStep/variableStep), a narrowPeak (10), broadPeak (9) or gappedPeak (15) file, "
-                "a BED of peaks (3-6 or 12) or a bigBed",
+                "a BED of peaks (3-6 or 12), a HOMER peak file (with its '#PeakID' line) or a bigBed",
                 path=path,
                 line=number,
             )
@@ -252,6 +251,9 @@ def _batched(records: Iterable[Record]) -> Iterator[pd.DataFrame]:
 
 def _text_records(path: str | os.PathLike, kind: str) -> Iterator[Record]:
     """``line_records`` of a bedGraph or peak file; a line that is not of ``kind`` is an InputError."""
+    if kind == "homer":
+        yield from _homer_records(path)
+        return
     n_columns = next((n for n, k in _BY_COLUMNS.items() if k == kind), None) if kind != "bed" else None
     value_column = VALUE_COLUMN[kind]
     for number, fields in _data_lines(path):
@@ -259,21 +261,47 @@ def _text_records(path: str | os.PathLike, kind: str) -> Iterator[Record]:
             raise InputError(f"a {kind} line has {n_columns} columns, found {len(fields)}", path, number)
         if len(fields) < 3:
             raise InputError(f"a BED line has at least 3 columns, found {len(fields)}", path, number)
-        start, end = fields[1], fields[2]
-        if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
-            raise InputError(
-                f"start and end must be integers with 0 <= start <= end: {start!r}, {end!r}", path, number
-            )
+        start, end = _interval(fields[1], fields[2], 0, path, number)
         if value_column is None:
-            yield number, fields[0], int(start), int(end), NOT_GIVEN
-        elif is_number(fields[value_column]):
-            yield number, fields[0], int(start), int(end), float(fields[value_column])
+            yield number, fields[0], start, end, NOT_GIVEN
         else:
+            yield number, fields[0], start, end, _value(fields, value_column, path, number)
+
+
+def _homer_records(path: str | os.PathLike) -> Iterator[Record]:
+    """``line_records`` of a HOMER peak file (``HOMER_COLUMNS``): each peak 0-based half-open, as
+    HOMER's ``pos2bed.pl`` makes it, its value the Normalized Tag Count."""
+    n_needed = max(HOMER_COLUMNS.values()) + 1
+    for number, fields in _data_lines(path):
+        if len(fields) < n_needed:
             raise InputError(
-                f"the value (column {value_column + 1}) is not a number: {fields[value_column]!r}",
+                f"a HOMER peak line has at least {n_needed} columns (PeakID, chr, start, end, strand, "
+                f"Normalized Tag Count), found {len(fields)}",
                 path,
                 number,
             )
+        start, end = _interval(fields[HOMER_COLUMNS["start"]], fields[HOMER_COLUMNS["end"]], 1, path, number)
+        yield number, fields[HOMER_COLUMNS["chrom"]], start, end, _value(
+            fields, HOMER_COLUMNS["value"], path, number
+        )
+
+
+def _interval(start: str, end: str, base: int, path: str | os.PathLike, number: int) -> tuple[int, int]:
+    """The 0-based half-open interval of a line's start and end fields: 0-based half-open
+    (``base`` 0, BED: length end - start >= 0) or 1-based inclusive (``base`` 1, HOMER: length
+    end - start + 1 >= 1). InputError unless both are integers with base <= start <= end."""
+    valid = COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)
+    if not valid or int(start) < base or int(end) < int(start):
+        shape = "1 <= start <= end (1-based)" if base else "0 <= start <= end"
+        raise InputError(f"start and end must be integers with {shape}: {start!r}, {end!r}", path, number)
+    return int(start) - base, int(end)
+
+
+def _value(fields: list[str], column: int, path: str | os.PathLike, number: int) -> float:
+    """The number in the 0-based ``column`` of a line; InputError naming the column if it is none."""
+    if is_number(fields[column]):
+        return float(fields[column])
+    raise InputError(f"the value (column {column + 1}) is not a number: {fields[column]!r}", path, number)
 
 
 def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:

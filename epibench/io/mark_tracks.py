@@ -2,8 +2,8 @@
 
 Labs bring marks as bedGraph (deepTools ``bamCoverage --outFileFormat bedgraph``, MACS
 ``*_treat_pileup.bdg`` or ``bdgcmp`` fold enrichment), as wiggle (``fixedStep``/``variableStep``,
-older GEO submissions), as peak calls (MACS/ENCODE narrowPeak,
-broadPeak, gappedPeak, plain BED), as bigBed peaks (ENCODE's bigBed narrowPeak), or as the aligned
+older GEO submissions), as peak calls (MACS/ENCODE narrowPeak, broadPeak, gappedPeak, plain BED,
+HOMER ``findPeaks`` peak files), as bigBed peaks (ENCODE's bigBed narrowPeak), or as the aligned
 reads themselves (BAM, CRAM, SAM, tagAlign: their coverage, epibench.io.read_coverage). The shard
 builder reads bigWigs (``epibench.io.tracks.Track``), so ``epibench mark-bigwig`` writes each
 such file once as a bigWig whose header is the reference's sequences and lengths:
@@ -13,7 +13,8 @@ such file once as a bigWig whose header is the reference's sequences and lengths
   sequence may come in any order but may not overlap. Columns are split at tabs, or at white
   space in a line without a tab (UCSC's own examples).
 - peaks: the peak's ``signalValue`` (column 7 of narrowPeak and broadPeak, 13 of gappedPeak;
-  of a bigBed the autoSql field ``signalValue``) inside it, the largest where peaks overlap, and
+  of a bigBed the autoSql field ``signalValue``; of a HOMER peak file, whose start is 1-based,
+  its Normalized Tag Count, tags per 10 M) inside it, the largest where peaks overlap, and
   0 between peaks (no peak was called there: a measurement, not missing) on every sequence with
   a peak; a sequence without any peak is missing (the file may be an excerpt). Where no
   signalValue is given (BED3-6 and BED12, -1 throughout, a bigBed without that field) a peak is 1;
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ENTRIES_PER_CALL = 1 << 20  # intervals handed to pyBigWig at a time (as Python lists)
+PEAK_VALUE = {"homer": "the Normalized Tag Count"}  # what a peak's value is, where not its signalValue
 
 
 def needs_conversion(path: str | os.PathLike) -> bool:
@@ -76,8 +78,9 @@ def write_mark_bigwig(
     aliases: other name -> reference name (``Reference.aliases``). kind: one of ``KINDS``, or ``auto``
     (a bigBed by its magic number, BAM/CRAM/SAM by content, a text file by its columns: 4 with a
     number last is a bedGraph, 9/10/15 are broad/narrow/gappedPeak, 3-6 and 12 BED, a tagAlign's
-    ``N 1000`` reads). Reads (``reads``: their settings; ``fasta``: a CRAM's reference) become their
-    coverage (epibench.io.read_coverage, whose QC is returned). Returns the QC: kind, value (what the bigWig holds), n_intervals (read), n_kept,
+    ``N 1000`` reads, HOMER's ``#PeakID`` column names a HOMER peak file). Reads (``reads``: their
+    settings; ``fasta``: a CRAM's reference) become their coverage (epibench.io.read_coverage, whose
+    QC is returned). Returns the QC: kind, value (what the bigWig holds), n_intervals (read), n_kept,
     renamed ({name in file: reference name}), dropped ({name: intervals}), n_clipped,
     n_empty (zero-length or NaN intervals dropped), n_without_value (peaks of -1 among peaks with
     a signalValue: missing inside) and the sequences with data.
@@ -114,7 +117,7 @@ def write_mark_bigwig(
             "1 inside a peak, 0 between peaks"
             if presence
             else (
-                "signalValue inside a peak, 0 between peaks"
+                f"{PEAK_VALUE.get(kind, 'signalValue')} inside a peak, 0 between peaks"
                 if peaks
                 else "the bedGraph value; missing elsewhere"
             )
