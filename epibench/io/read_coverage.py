@@ -64,7 +64,7 @@ class _Batch:
     """Up to READS_PER_BATCH reads: names (as in the file), starts, ends (0-based half-open, as
     aligned), reverse strand, and template length (0 for a single-end read)."""
 
-    names: list[str]
+    names: list[str] | np.ndarray
     starts: np.ndarray
     ends: np.ndarray
     reverse: np.ndarray
@@ -216,8 +216,9 @@ def _coverage_entries(
 def _alignment_batches(
     path: str | os.PathLike, settings: ReadSettings, counts: Counter, fasta: str | os.PathLike | None
 ) -> Iterator[_Batch]:
-    """The counted records of a BAM, CRAM or SAM (module docstring), READS_PER_BATCH at a time; every
-    record is counted in ``counts`` as ``record``, those left out as ``skip <reason>``."""
+    """The counted records of a BAM, CRAM or SAM (module docstring), of READS_PER_BATCH records at a
+    time; every record is counted in ``counts`` as ``record``, those left out as ``skip <reason>``.
+    Python reads six numbers per record; the filters run on a batch's arrays (``_counted``)."""
     import pysam
 
     try:
@@ -225,51 +226,60 @@ def _alignment_batches(
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the alignments: {exc}", path=path) from None
     with handle:
-        batch: tuple[list, list, list, list, list] = ([], [], [], [], [])
+        names = np.asarray(handle.references, dtype=object)
+        columns: tuple[list[int], ...] = ([], [], [], [], [], [])
+        ids, starts, ends, flags, mapqs, inserts = (column.append for column in columns)
         try:
             for read in handle.fetch(until_eof=True):
-                counts["record"] += 1
-                reason = _left_out(read, settings.min_mapq)
-                if reason:
-                    counts[f"skip {reason}"] += 1
-                    continue
-                for column, value in zip(
-                    batch,
-                    (
-                        read.reference_name,
-                        read.reference_start,
-                        read.reference_end,
-                        read.is_reverse,
-                        read.template_length if read.is_paired else 0,
-                    ),
-                ):
-                    column.append(value)
-                if len(batch[0]) == READS_PER_BATCH:
-                    yield _as_batch(batch)
-                    batch = ([], [], [], [], [])
+                ids(read.reference_id)
+                starts(read.reference_start)
+                ends(read.reference_end or -1)  # None: no CIGAR
+                flags(read.flag)
+                mapqs(read.mapping_quality)
+                inserts(read.template_length)
+                if len(columns[0]) == READS_PER_BATCH:
+                    yield _counted(columns, names, settings.min_mapq, counts)
+                    for column in columns:
+                        column.clear()
         except OSError as exc:  # a BAM cut short, a CRAM without its reference
             raise InputError(
                 f"cannot read the alignments: {exc} (a file cut short, or a CRAM whose reference is not the "
                 "FASTA given?)",
                 path=path,
             ) from None
-        if batch[0]:
-            yield _as_batch(batch)
+        if columns[0]:
+            yield _counted(columns, names, settings.min_mapq, counts)
 
 
-def _left_out(read, min_mapq: int) -> str | None:
-    """Why an alignment record is not counted, or None (module docstring)."""
-    if read.flag & _SKIPPED_FLAGS:
-        return "unmapped, secondary, supplementary, duplicate or QC-failed"
-    if read.mapping_quality < min_mapq:
-        return f"mapping quality below {min_mapq}"
-    if read.is_paired and not (read.is_proper_pair and read.is_read1 and read.template_length):
-        return (
-            "mate 2 of a proper pair, or a pair that is not proper"
-            if read.is_proper_pair
-            else "not a proper pair"
-        )
-    return None
+def _counted(columns: tuple[list[int], ...], names: np.ndarray, min_mapq: int, counts: Counter) -> _Batch:
+    """The reads of a batch of alignment records that are counted (module docstring). columns:
+    reference id (-1: none), start, end (-1: no CIGAR), flag, mapping quality and template length of
+    each record; names: the file's sequence names by id. Each record is counted in ``counts`` as
+    ``record``, each left out as ``skip <reason>`` under the first reason that holds."""
+    ids, starts, ends, flags, mapq, insert = (np.asarray(column, np.int64) for column in columns)
+    paired, proper = (flags & 0x1) != 0, (flags & 0x2) != 0
+    counted_mate = proper & ((flags & 0x40) != 0) & (insert != 0)  # read 1 of a proper pair, with its insert
+    reasons = {
+        "unmapped, secondary, supplementary, duplicate or QC-failed": ((flags & _SKIPPED_FLAGS) != 0)
+        | (ids < 0)
+        | (ends < 0),
+        f"mapping quality below {min_mapq}": mapq < min_mapq,
+        "mate 2 of a proper pair, or a pair that is not proper": paired & proper & ~counted_mate,
+        "not a proper pair": paired & ~proper,
+    }
+    left_out = np.zeros(len(ids), bool)
+    for reason, applies in reasons.items():
+        counts[f"skip {reason}"] += int((applies & ~left_out).sum())
+        left_out |= applies
+    counts["record"] += len(ids)
+    kept = ~left_out
+    return _Batch(
+        names[ids[kept]],
+        starts[kept],
+        ends[kept],
+        (flags[kept] & 0x10) != 0,
+        np.where(paired, insert, 0)[kept],
+    )
 
 
 def _as_batch(columns: tuple[list, list, list, list, list]) -> _Batch:
