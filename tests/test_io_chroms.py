@@ -1,6 +1,6 @@
 """Chromosome-name harmonisation (epibench.io.chroms)."""
 
-from epibench.io.chroms import harmonisation_table, harmonise, renamed_and_dropped
+from epibench.io.chroms import harmonisation_table, harmonise, organelles, renamed_and_dropped
 
 
 def test_ucsc_and_ensembl_spellings_meet():
@@ -139,3 +139,27 @@ def test_scaffold_names_of_ucsc_meet_their_genbank_accessions():
     )
     table = harmonisation_table(hg38, {"gtf": ["KI270302.1"]})
     assert table.loc[0, "action"] == "renamed" and table.loc[0, "reason"].startswith("scaffold KI270302.1")
+
+
+def test_flybase_and_wormbase_mitochondria_meet_ucsc_chrm():
+    # FlyBase's (and Ensembl's BDGP6) mitochondrion_genome is dm6's chrM; WormBase's MtDNA is ce11's
+    assert harmonise(["chrM", "chr2L", "chrX"], ["2L", "X", "mitochondrion_genome"]) == {
+        "chrM": "mitochondrion_genome",
+        "chr2L": "2L",
+        "chrX": "X",
+    }
+    assert harmonise(["MtDNA", "I"], ["chrI", "chrM"]) == {"MtDNA": "chrM", "I": "chrI"}
+
+
+def test_organelles_of_other_genomes_are_known_by_their_names():
+    """FlyBase, WormBase, SGD and PlasmoDB name their organelles otherwise than UCSC and Ensembl; a
+    nuclear PlasmoDB chromosome (Pf3D7_01_v3) or a one-letter name is none."""
+    names = ["2L", "mitochondrion_genome", "MtDNA", "chrmt", "Pf3D7_01_v3", "Pf3D7_MIT_v3", "Pf3D7_API_v3"]
+    assert organelles([*names, "M", "C", "chloroplast"]) == {
+        "mitochondrion_genome": "mitochondrion",
+        "MtDNA": "mitochondrion",
+        "chrmt": "mitochondrion",
+        "Pf3D7_MIT_v3": "mitochondrion",
+        "Pf3D7_API_v3": "plastid",
+        "chloroplast": "plastid",
+    }

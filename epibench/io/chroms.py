@@ -22,9 +22,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-_MITO = {"M", "MT", "MITO"}  # MITO: Ensembl's yeast (R64) calls its mitochondrion "Mito"
+# the mitochondrion: UCSC's chrM, Ensembl's MT, Ensembl's yeast (R64) Mito, SGD's chrmt, WormBase's
+# (and Ensembl's C. elegans) MtDNA, FlyBase's (and Ensembl's Drosophila) mitochondrion_genome
+_MITO = {"M", "MT", "MITO", "MTDNA", "MITOCHONDRION", "MITOCHONDRION_GENOME"}
 # the chloroplast: TAIR's ChrC, Ensembl Plants' Pt, NCBI's assembly-report Pltd
-_PLASTID = {"C", "PT", "PLTD", "CHLOROPLAST"}
+_PLASTID = {"C", "PT", "PLTD", "CHLOROPLAST", "PLASTID"}
+# PlasmoDB's (VEuPathDB's) organelles: Pf3D7_MIT_v3, PvP01_API_v1 (the apicoplast, a plastid)
+_VEUPATHDB_ORGANELLE = re.compile(r"[A-Za-z0-9]+_(MIT|API)(?:_v\d+)?")
 _ACCESSION = re.compile(r"([A-Z]+_?)(\d+)\.\d+")
 # UCSC's names of scaffolds (chrUn_KI270302v1, chr1_KI270706v1_random, chr1_KI270762v1_alt,
 # hg19's chr1_gl000191_random, mm10's chr1_GL456210_random) and Ensembl's (KI270302.1): the
@@ -103,7 +107,8 @@ _ORGANELLES = {"MT": "mitochondrion", "PT": "plastid"}
 
 def organelles(reference_names: Iterable[str], aliases: Mapping[str, str] | None = None) -> dict[str, str]:
     """The reference's organelle sequences, name -> ``mitochondrion`` or ``plastid``, known by their own
-    spelling (chrM, MT, Mito, a known accession such as NC_012920.1; Pt, ChrC, chloroplast) or by an
+    spelling (chrM, MT, Mito, MtDNA, mitochondrion_genome, a known accession such as NC_012920.1,
+    PlasmoDB's Pf3D7_MIT_v3; Pt, ChrC, chloroplast, the apicoplast Pf3D7_API_v3) or by an
     alias's (``aliases``: other name -> reference name; rat's NC_001665.2 through its NCBI definition
     line's ``MT``), in reference order. A bare one-letter name (``C``, ``M``) is not taken for one:
     a test genome's or a nuclear chromosome's letter, unless spelled ``chrC`` / ``chrM``."""
@@ -117,7 +122,11 @@ def organelles(reference_names: Iterable[str], aliases: Mapping[str, str] | None
 
 def _organelle(name: str) -> str | None:
     """``mitochondrion`` or ``plastid`` for a name spelling one (:func:`organelles`), else None."""
-    return None if len(name) == 1 else _ORGANELLES.get(_key(name))
+    if len(name) == 1:
+        return None
+    veupathdb = _VEUPATHDB_ORGANELLE.fullmatch(name)
+    key = {"MIT": "MT", "API": "PT"}[veupathdb.group(1)] if veupathdb else _key(name)
+    return _ORGANELLES.get(key)
 
 
 def _candidates(
