@@ -35,6 +35,7 @@ from epibench.io.chroms import harmonisation_table, harmonise
 from epibench.io.lengths import check_lengths, length_mismatches
 from epibench.io.reference import Reference, write_reference_index
 from epibench.io.tracks import Track
+from text_files import write_lines
 
 DATA = Path(__file__).parent / "data" / "imr90_hg38_chr22"
 WINDOW_START = 32_000_000
@@ -69,15 +70,9 @@ HG38_CHROMALIAS = [
 ]
 
 
-def write(path: Path, lines: list[str], gz: bool = False) -> Path:
-    data = "".join(line + "\n" for line in lines).encode()
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
-
-
 def fasta(path: Path, records: dict[str, str]) -> Path:
     """A FASTA of ``definition line -> bases``."""
-    return write(path, [line for header, seq in records.items() for line in (f">{header}", seq)])
+    return write_lines(path, [line for header, seq in records.items() for line in (f">{header}", seq)])
 
 
 @pytest.mark.parametrize(
@@ -138,7 +133,7 @@ def test_a_ucsc_fasta_without_definition_lines_writes_an_empty_table(tmp_path):
 
 
 def test_an_ncbi_assembly_report_names_a_refseq_fasta_in_every_spelling(tmp_path):
-    report = write(tmp_path / "GCF_000002285.5_assembly_report.txt", DOG_REPORT, gz=True)
+    report = write_lines(tmp_path / "GCF_000002285.5_assembly_report.txt", DOG_REPORT, gz=True)
     names = ["NC_006583.4", "NC_006584.4", "NW_023329752.1", "NC_002008.4"]
     pairs = file_aliases(report, names)
     aliases = dict(pairs)
@@ -153,7 +148,7 @@ def test_an_ncbi_assembly_report_names_a_refseq_fasta_in_every_spelling(tmp_path
 
 
 def test_a_ucsc_chromalias_table_and_a_ucsc_named_fasta(tmp_path):
-    aliases_path = write(tmp_path / "hg38.chromAlias.txt", HG38_CHROMALIAS)
+    aliases_path = write_lines(tmp_path / "hg38.chromAlias.txt", HG38_CHROMALIAS)
     table = alias_table(["chr1", "chrX", "chrM"], {}, aliases_path)
     got = dict(zip(table["alias"], table["name_in_reference"]))
     assert got == {
@@ -172,7 +167,7 @@ def test_a_ucsc_chromalias_table_and_a_ucsc_named_fasta(tmp_path):
 
 
 def test_conflicting_and_shadowing_aliases_are_dropped_with_a_warning(tmp_path, caplog):
-    table_path = write(
+    table_path = write_lines(
         tmp_path / "aliases.tsv",
         ["scaf_a\tfirst", "scaf_a\tsecond", "second\tthird", "1\tsecond", "scaf_b\tsecond"],
     )
@@ -189,7 +184,7 @@ def test_conflicting_and_shadowing_aliases_are_dropped_with_a_warning(tmp_path, 
 
 
 def test_an_alias_table_of_another_assembly_is_an_error_naming_it(tmp_path):
-    path = write(
+    path = write_lines(
         tmp_path / "mm39.chromAlias.txt", ["# ucsc\trefseq", "chr1\tNC_000067.7", "chr2\tNC_000068.8"]
     )
     with pytest.raises(
@@ -206,14 +201,14 @@ def test_an_alias_table_of_another_assembly_is_an_error_naming_it(tmp_path):
     ],
 )
 def test_a_damaged_alias_table_names_its_line(tmp_path, lines, where, message):
-    path = write(tmp_path / "aliases.txt", lines)
+    path = write_lines(tmp_path / "aliases.txt", lines)
     with pytest.raises(InputError, match=message) as error:
         file_aliases(path, ["NC_051336.1"])
     assert f"aliases.txt, line {where}" in str(error.value)
 
 
 def test_a_written_table_without_its_columns_is_refused(tmp_path):
-    path = write(tmp_path / "chrom_aliases.tsv", ["a\tb", "x\ty"])
+    path = write_lines(tmp_path / "chrom_aliases.tsv", ["a\tb", "x\ty"])
     with pytest.raises(InputError, match="not a chromosome-alias table"):
         read_alias_table(path)
 
@@ -279,7 +274,7 @@ def test_every_stage_meets_ucsc_named_inputs_on_an_ncbi_named_reference(tmp_path
     table = pd.read_parquet(out)
     assert set(table["chrom"]) == {"NC_051336.1"} and len(table) == len(calls)
 
-    bedgraph = write(tmp_path / "mark.bedGraph", ["1\t0\t1000\t2.5", "chr2\t0\t100\t1.0"])
+    bedgraph = write_lines(tmp_path / "mark.bedGraph", ["1\t0\t1000\t2.5", "chr2\t0\t100\t1.0"])
     bigwig = tmp_path / "mark.bw"
     assert run("mark-bigwig", "--input", bedgraph, "--reference", genome, "--out", bigwig) == 0
     handle = pyBigWig.open(str(bigwig))
@@ -314,7 +309,7 @@ def test_every_stage_meets_ucsc_named_inputs_on_an_ncbi_named_reference(tmp_path
         "NC_001665.2": "left_out",
     }
 
-    gtf = write(  # Ensembl's spelling; a transcript on the window's first 2 kb (+ strand)
+    gtf = write_lines(  # Ensembl's spelling; a transcript on the window's first 2 kb (+ strand)
         tmp_path / "genes.gtf",
         [
             '1\tensembl\ttranscript\t1001\t3000\t.\t+\t.\tgene_id "G1"; transcript_id "T1";',

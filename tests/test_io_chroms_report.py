@@ -18,6 +18,7 @@ from epibench.io.harmonise_report import (
 )
 from epibench.io.reference import Reference, write_reference_index
 from epibench.io.regions import annotate_regions_with_report
+from text_files import write_lines
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 GENCODE = os.path.join(os.path.dirname(__file__), "data", "gencode_human.gtf.gz")
@@ -32,12 +33,6 @@ GTF_LINES = [
 ]
 
 
-def write(path, lines, gz=False):
-    data = "".join(line + "\n" for line in lines).encode()
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
-
-
 def rows(table):
     return [tuple(None if pd.isna(v) else v for v in row) for row in table.itertuples(index=False, name=None)]
 
@@ -46,7 +41,7 @@ def test_gtf_in_ensembl_spelling_against_a_ucsc_fasta(tmp_path):
     fasta = tmp_path / "g.fa"
     fasta.write_text(">chr1\n" + "ACGT" * 25 + "\n>chrM\nAACGTTACGA\n")
     ref = Reference(write_reference_index(fasta, tmp_path / "ref"))
-    gtf = write(tmp_path / "a.gtf.gz", GTF_LINES, gz=True)
+    gtf = write_lines(tmp_path / "a.gtf.gz", GTF_LINES, gz=True)
     result = annotate_regions_with_report(ref, gtf, tmp_dir=tmp_path)
     assert result.chroms_without_transcripts == []
     assert sequence_names(gtf) == result.input_chroms["gtf"] == ["1", "MT", "GL000220.1"]
@@ -87,7 +82,7 @@ def test_kept_renamed_dropped_and_ambiguous():
 
 
 def test_text_names_skip_headers_and_read_the_bin_column(tmp_path):
-    bed = write(
+    bed = write_lines(
         tmp_path / "a.bed.gz",
         [
             "track name=x",
@@ -101,25 +96,25 @@ def test_text_names_skip_headers_and_read_the_bin_column(tmp_path):
         gz=True,
     )
     assert text_sequence_names(bed) == ["chr2", "chr1"]
-    ucsc = write(
+    ucsc = write_lines(
         tmp_path / "cgi.txt",
         ["#bin\tchrom\tchromStart\tchromEnd\tname", "585\tchr1\t1\t9\tCpG: 2", "9\tchr5\t1\t9\tx"],
     )
     assert text_sequence_names(ucsc) == ["chr1", "chr5"]
-    dump = write(tmp_path / "dump.txt", ["585\tchr1\t1\t9\tCpG: 2", "9\tchrY\t1\t9\tx"])
+    dump = write_lines(tmp_path / "dump.txt", ["585\tchr1\t1\t9\tCpG: 2", "9\tchrY\t1\t9\tx"])
     assert text_sequence_names(dump) == ["chr1", "chrY"]
-    ensembl = write(tmp_path / "e.bed", ["1\t10\t20\t30", "2\t5\t6"])  # integer names, no bin column
+    ensembl = write_lines(tmp_path / "e.bed", ["1\t10\t20\t30", "2\t5\t6"])  # integer names, no bin column
     assert text_sequence_names(ensembl) == ["1", "2"]
-    modkit = write(tmp_path / "m.bed", ["chr1 10 11 m 6 . 10 11 255,0,0 6 83.33 5 1 0 0 0 0 0"])
+    modkit = write_lines(tmp_path / "m.bed", ["chr1 10 11 m 6 . 10 11 255,0,0 6 83.33 5 1 0 0 0 0 0"])
     assert text_sequence_names(modkit) == ["chr1"]
-    assert text_sequence_names(write(tmp_path / "empty.bed", [])) == []
-    assert text_sequence_names(write(tmp_path / "only_header.bed", ["track name=x"])) == []
+    assert text_sequence_names(write_lines(tmp_path / "empty.bed", [])) == []
+    assert text_sequence_names(write_lines(tmp_path / "only_header.bed", ["track name=x"])) == []
 
 
 def test_text_names_across_block_boundaries(tmp_path, monkeypatch):
     monkeypatch.setattr(harmonise_report, "_BLOCK", 7)  # shorter than a line: every line spans blocks
     lines = ["#bin\tchrom\tchromStart\tchromEnd", *(f"{i}\tchr{i % 3}\t{i}\t{i + 1}" for i in range(40))]
-    path = write(tmp_path / "t.txt", lines)
+    path = write_lines(tmp_path / "t.txt", lines)
     assert text_sequence_names(path) == ["chr0", "chr1", "chr2"]
     unterminated = tmp_path / "u.bed"
     unterminated.write_bytes(b"chrA\t1\t2\nchrB\t1\t2")
@@ -165,9 +160,9 @@ def test_bigwig_names_and_the_cohort_table(tmp_path):
     with pytest.raises(InputError, match="bigWig/bigBed file, not bed"):
         sequence_names(bigwig, "bed")
     with pytest.raises(InputError, match="cannot open as bigWig"):
-        sequence_names(write(tmp_path / "a.bed", ["chr1\t1\t2"]), "bigwig")
+        sequence_names(write_lines(tmp_path / "a.bed", ["chr1\t1\t2"]), "bigwig")
 
-    calls = write(
+    calls = write_lines(
         tmp_path / "s1.methylC.gz", ["chr1\t10\t11\tCG\t0.8\t+\t5", "chrM\t3\t4\tCG\t0.5\t-\t2"], gz=True
     )
     table = cohort_harmonisation(

@@ -15,6 +15,7 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.io.gene_models import transcripts_from_gtf
+from text_files import write_lines
 
 REAL = Path(__file__).parent / "data" / "real_formats"
 AUGUSTUS = REAL / "braker_test1_augustus.hints.gtf.gz"
@@ -40,12 +41,6 @@ def spans_by_id(rows: list[list[str]], features: set[str]) -> dict[str, tuple]:
         tid: (p[0][0], min(s for _, s, _, _ in p), max(e for _, _, e, _ in p), p[0][3])
         for tid, p in parts.items()
     }
-
-
-def _written(path: Path, rows: list[str]) -> Path:
-    """``path`` with ``rows`` written as its lines."""
-    path.write_text("".join(row + "\n" for row in rows))
-    return path
 
 
 def got_spans(path: Path) -> dict[str, tuple]:
@@ -280,7 +275,7 @@ def test_unquoted_gff2_transcript_ids_are_read_as_agat_test_files_write_them(tmp
     rows.insert(
         1, f'scaffold_5\tJGI\tCDS\t442603\t443344\t.\t+\t0\tgene_id "e_gw1.5.2.1"{separator}protein_id 1'
     )
-    path = _written(tmp_path / "gff2.gff", rows)
+    path = write_lines(tmp_path / "gff2.gff", rows)
     got = transcripts_from_gtf(path)
     assert got.values.tolist() == [["scaffold_5", 442602, 445653, "+", "e_gw1.5.2.1", "335995"]]
 
@@ -294,7 +289,7 @@ def test_empty_columns_after_the_attributes_and_rows_without_attributes_are_read
         "chrM\texonerate\tsimilarity\t100\t400\t.\t-\t.",
         'chrM\tmitos\texon\t501\t900\t.\t-\t.\tgene_id "nad1"; transcript_id "nad1.1"',
     ]
-    path = _written(tmp_path / "mito.gtf", rows)
+    path = write_lines(tmp_path / "mito.gtf", rows)
     got = transcripts_from_gtf(path)
     assert got.values.tolist() == [
         ["chrM", 0, 70, "+", "trnF", "trnF.1"],
@@ -328,8 +323,8 @@ def test_exon_rows_naming_no_transcript_are_skipped_with_a_warning(tmp_path, cap
         named.format(201, 260, 2, 2),
     ]
     with_it, without = tmp_path / "with.gtf", tmp_path / "without.gtf"
-    _written(with_it, rows)
-    _written(without, rows[::2])
+    write_lines(with_it, rows)
+    write_lines(without, rows[::2])
     with caplog.at_level(logging.WARNING):
         got = transcripts_from_gtf(with_it)
     assert got.equals(transcripts_from_gtf(without))
@@ -340,7 +335,7 @@ def test_a_gtf_whose_exons_all_name_no_transcript_is_an_error_at_the_first(tmp_p
     rows = ['chr1\tt\tgene\t1\t90\t.\t+\t.\tgene_id "g1";'] + [
         f'chr1\tt\texon\t{s}\t{s + 9}\t.\t+\t.\tgene_id "g1";' for s in (1, 81)
     ]
-    path = _written(tmp_path / "no_ids.gtf", rows)
+    path = write_lines(tmp_path / "no_ids.gtf", rows)
     with pytest.raises(InputError, match="exon row without a transcript_id") as info:
         transcripts_from_gtf(path)
     assert info.value.line == 2
@@ -354,5 +349,5 @@ def test_cds_rows_do_not_stand_in_for_exons_in_a_file_with_exon_rows_that_name_n
         'chr1\tt\texon\t1\t50\t.\t+\t.\tgene_id "g1";',
         'chr1\tt\ttranscript\t201\t260\t.\t-\t.\tgene_name "x"; transcript_id "t2";',
     ]
-    path = _written(tmp_path / "cds_first.gtf", rows)
+    path = write_lines(tmp_path / "cds_first.gtf", rows)
     assert transcripts_from_gtf(path).values.tolist() == [["chr1", 200, 260, "-", "", "t2"]]

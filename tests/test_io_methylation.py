@@ -21,6 +21,7 @@ from epibench.io.methylation.detect import FORMATS
 from epibench.io.methylation.ingest import READERS
 from epibench.io.reference import Reference, write_reference_index
 from small_reference import CHR1, CHR2, make_reference
+from text_files import write_lines
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 ENCODE = os.path.join(DATA, "encode_cpg_10e5.bed.gz")
@@ -29,13 +30,6 @@ ENCODE = os.path.join(DATA, "encode_cpg_10e5.bed.gz")
 @pytest.fixture
 def ref(tmp_path):
     return make_reference(tmp_path, {"chr1": CHR1, "chr2": CHR2})
-
-
-def write(tmp_path, name, lines, gz=False):
-    path = tmp_path / name
-    data = "".join(line + "\n" for line in lines).encode()
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
 
 
 def tsv(*fields):
@@ -68,7 +62,7 @@ METHYLC_ROWS = [  # chrom, start, end, context, level, strand, depth
 @pytest.mark.parametrize("old_order", [False, True])
 def test_methylc_both_column_orders(tmp_path, ref, old_order):
     rows = [r[:5] + ((r[6], r[5]) if old_order else (r[5], r[6])) for r in METHYLC_ROWS]
-    path = write(tmp_path, "s.methylC.gz", [tsv(*r) for r in rows], gz=True)
+    path = write_lines(tmp_path / "s.methylC.gz", [tsv(*r) for r in rows], gz=True)
     table, qc = ingest(path, ref, min_coverage=5)
     # CpG 2: n_meth 0.8*5 + 0.5*4 = 6, depth 9; CpG 7: 1.0*6 = 6 of 6
     assert_table(table, [("chr1", 2, 6.0, 9), ("chr1", 7, 6.0, 6)])
@@ -105,7 +99,7 @@ def test_encode_bedmethyl(tmp_path, ref, n_columns):
     lines += [row("chr1", 2, "+", 3, 100), row("chr1", 3, "-", 2, 50), row("chr2", 4, "+", 6, 0)]
     if n_columns == 14:
         lines.append(row("chr1", 20, "+", 8, 50, context="CHG"))
-    table, qc = ingest(write(tmp_path, "s.bed", lines), ref, min_coverage=5)
+    table, qc = ingest(write_lines(tmp_path / "s.bed", lines), ref, min_coverage=5)
     # CpG chr1:2: 3 of 3 (+) and 1 of 2 (-): 4 of 5; chr2:4: 0 of 6
     assert_table(table, [("chr1", 2, 4.0, 5), ("chr2", 4, 0.0, 6)])
     assert qc["format"] == "bedmethyl"
@@ -125,7 +119,7 @@ def test_bismark_coverage(tmp_path, ref, name, starts):
         tsv("chr1", starts[1], ends[1], 50, 1, 1),  # the G of the same CpG: no strand column, the FASTA tells
         tsv("chr2", starts[2], ends[2], 100, 5, 0),  # CpG chr2:0
     ]
-    table, qc = ingest(write(tmp_path, name, lines, gz=name.endswith(".gz")), ref, min_coverage=5)
+    table, qc = ingest(write_lines(tmp_path / name, lines, gz=name.endswith(".gz")), ref, min_coverage=5)
     assert_table(table, [("chr1", 2, 5.0, 7), ("chr2", 0, 5.0, 5)])
     assert qc["format"] == ("bismark_cov" if one_based else "bismark_zero_cov")
     assert qc["n_cpgs_merged"] == 1
@@ -138,7 +132,7 @@ def test_bismark_cpg_report(tmp_path, ref):
         tsv("chr1", 8, "+", 0, 0, "CG", "CGA"),  # uncovered CpG 7
         tsv("chr1", 21, "+", 3, 3, "CHG", "CAG"),  # CX report row
     ]
-    table, qc = ingest(write(tmp_path, "s.CpG_report.txt", lines), ref, min_coverage=1)
+    table, qc = ingest(write_lines(tmp_path / "s.CpG_report.txt", lines), ref, min_coverage=1)
     assert_table(table, [("chr1", 2, 6.0, 7)])
     assert qc["format"] == "bismark_cpg_report"
     assert qc["n_zero_depth_dropped"] == 1
@@ -152,7 +146,7 @@ def test_methyldackel_bedgraph(tmp_path, ref):
         tsv("chr1", 3, 4, 100, 2, 0),  # G of CpG 2
         tsv("chr1", 7, 9, 50, 3, 3),  # --mergeContext: one 2-bp interval on CpG 7
     ]
-    table, qc = ingest(write(tmp_path, "s_CpG.bedGraph", lines), ref, min_coverage=1)
+    table, qc = ingest(write_lines(tmp_path / "s_CpG.bedGraph", lines), ref, min_coverage=1)
     assert_table(table, [("chr1", 2, 6.0, 7), ("chr1", 7, 3.0, 6)])
     assert qc["format"] == "methyldackel"
 
@@ -171,7 +165,7 @@ def test_modkit_bedmethyl(tmp_path, ref):
         modkit_row("chr1", 7, "m,CG,0", "+", 3, 3),
         modkit_row("chr1", 8, "m,CG,0", "-", 4, 2),  # G of CpG 7
     ]
-    table, qc = ingest(write(tmp_path, "s.bed", lines), ref, min_coverage=1)
+    table, qc = ingest(write_lines(tmp_path / "s.bed", lines), ref, min_coverage=1)
     assert_table(table, [("chr1", 2, 5.0, 6), ("chr1", 7, 5.0, 7)])
     assert qc["format"] == "modkit"
     assert qc["n_other_modification_rows"] == 1
@@ -200,12 +194,14 @@ def test_every_detectable_format_has_a_reader():
 )
 def test_detection_from_content_not_name(tmp_path, lines, fmt):
     # a gzip file named .txt: compression from the magic bytes, format from the lines
-    path = write(tmp_path, "calls.txt", lines, gz=True)
+    path = write_lines(tmp_path / "calls.txt", lines, gz=True)
     assert detect_source(path).fmt == fmt
 
 
 def test_unknown_layout_is_an_input_error(tmp_path):
-    path = write(tmp_path, "x.txt", ["# comment", tsv("chr1", 2, "+", 0.5, 7)])  # five columns, not BISCUIT's
+    path = write_lines(
+        tmp_path / "x.txt", ["# comment", tsv("chr1", 2, "+", 0.5, 7)]
+    )  # five columns, not BISCUIT's
     with pytest.raises(InputError, match="unrecognised methylation format") as info:
         detect_source(path)
     assert info.value.line == 2
@@ -237,7 +233,7 @@ def test_a_damaged_first_row_is_named_not_taken_for_another_layout(
     tmp_path, damaged_first, rest, fmt, message
 ):
     """Detection goes by most of the first rows: the damaged first row is the error, at its line."""
-    path = write(tmp_path, "calls.txt", ["track name=x", damaged_first, *rest])
+    path = write_lines(tmp_path / "calls.txt", ["track name=x", damaged_first, *rest])
     assert detect_source(path).fmt == fmt
     with pytest.raises(InputError, match=message) as info:
         ingest(path, None)
@@ -249,7 +245,7 @@ def test_a_given_format_whose_rows_have_another_column_count_names_a_row_of_that
     most rows have is named, at the first row that has it, even after a well-formed first row."""
     good = tsv("chr1", 2, 3, "x", 5, "+", 2, 3, "0,0,0", 5, 40, "CG", "CG", 2)
     extra = [tsv("chr1", p, p + 1, "x", 5, "+", p, p + 1, "0,0,0", 5, 40, "CG") for p in (8, 14, 20)]
-    path = write(tmp_path, "calls.bed", [good, *extra])
+    path = write_lines(tmp_path / "calls.bed", [good, *extra])
     with pytest.raises(InputError, match="bedmethyl has 11 or 14 columns, found 12") as info:
         detect_source(path, "bedmethyl")
     assert info.value.line == 2
@@ -265,14 +261,14 @@ def test_chromosome_names_harmonised_and_dropped_reported(tmp_path, ref):
         tsv("chrUn_KI270302v1", 10, 11, "CG", "1.0", "+", 9),
         tsv("chrUn_KI270302v1", 20, 21, "CG", "1.0", "+", 9),
     ]
-    table, qc = ingest(write(tmp_path, "s.methylC", lines), ref, min_coverage=1)
+    table, qc = ingest(write_lines(tmp_path / "s.methylC", lines), ref, min_coverage=1)
     assert_table(table, [("chr1", 2, 3.0, 6), ("chr2", 4, 5.0, 5)])
     assert qc["renamed_chroms"] == {"1": "chr1", "2": "chr2"}
     assert qc["dropped_chroms"] == {"chrUn_KI270302v1": 2}
 
 
 def test_nothing_on_the_fasta_is_an_input_error(tmp_path, ref):
-    path = write(tmp_path, "s.methylC", [tsv("chrZ", 2, 3, "CG", "0.5", "+", 6)])
+    path = write_lines(tmp_path / "s.methylC", [tsv("chrZ", 2, 3, "CG", "0.5", "+", 6)])
     with pytest.raises(InputError, match="chrZ"):
         ingest(path, ref)
 
@@ -296,7 +292,7 @@ def test_one_based_coverage_read_as_zero_based_is_refused_by_its_rows(tmp_path, 
     ref, seq = random_ref
     # a true 1-based Bismark file: both cytosines of each CpG (C at c+1, the - C at c+2)
     lines = [tsv("chr1", p, p, 50, 3, 3) for c in cpgs_of(seq) for p in (c + 1, c + 2)]
-    path = write(tmp_path, "s.bismark.cov", lines)
+    path = write_lines(tmp_path / "s.bismark.cov", lines)
     table, _ = ingest(path, ref)  # read right: every CpG once, both strands merged
     assert table.pos.tolist() == cpgs_of(seq) and (table.n_total == 12).all()
     with pytest.raises(InputError, match="start == end is one-based") as info:
@@ -308,7 +304,7 @@ def test_one_based_rows_of_two_bases_read_as_zero_based_offer_both_causes(tmp_pa
     ref, seq = random_ref
     # one 1-based row per cytosine, ending one base after it: its rows allow either base
     lines = [tsv("chr1", p + 1, p + 2, 50, 3, 3) for c in cpgs_of(seq) for p in (c, c + 1)]
-    path = write(tmp_path, "s.bismark.zero.cov", lines)
+    path = write_lines(tmp_path / "s.bismark.zero.cov", lines)
     with pytest.raises(
         InputError,
         match=r"fit \S+ one base to the left \(-1\): either the file is one-based "
@@ -321,7 +317,7 @@ def test_one_based_rows_of_two_bases_read_as_zero_based_offer_both_causes(tmp_pa
 def test_zero_based_read_as_one_based_offers_the_zero_based_format(tmp_path, random_ref):
     ref, seq = random_ref
     lines = [tsv("chr1", p, p + 1, 50, 3, 3) for c in cpgs_of(seq) for p in (c, c + 1)]
-    path = write(tmp_path, "s.bismark.zero.cov", lines)
+    path = write_lines(tmp_path / "s.bismark.zero.cov", lines)
     with pytest.raises(
         InputError,
         match=r"one base to the right \(\+1\): either the file is zero-based " r"\(format bismark_zero_cov\)",
@@ -341,7 +337,7 @@ def test_stranded_one_based_bedmethyl_blames_the_reference(tmp_path, random_ref)
         match="one base to the left .*bedmethyl is zero-based by definition, so the "
         "reference is offset or another assembly",
     ) as info:
-        ingest(write(tmp_path, "s.bed", lines), ref)
+        ingest(write_lines(tmp_path / "s.bed", lines), ref)
     assert "format bismark" not in str(info.value)
 
 
@@ -350,7 +346,7 @@ def test_minus_strand_calls_on_the_c_are_named_as_a_strand_convention(tmp_path, 
     # every - strand call written at the C of its CpG instead of its G
     lines = [tsv("chr1", c, c + 1, "CG", "0.5", strand, 5) for c in cpgs_of(seq) for strand in "+-"]
     with pytest.raises(InputError, match="- strand calls sit on the C of their CpG") as info:
-        ingest(write(tmp_path, "s.methylC", lines), ref)
+        ingest(write_lines(tmp_path / "s.methylC", lines), ref)
     assert "100.0% with - strand calls on the C" in str(info.value)
 
 
@@ -362,7 +358,7 @@ def test_wrong_assembly(tmp_path, random_ref):
     with pytest.raises(
         InputError, match=r"wrong assembly\? too few calls fall on a CpG of .* at any shift"
     ) as info:
-        ingest(write(tmp_path, "s.methylC", lines), ref)
+        ingest(write_lines(tmp_path / "s.methylC", lines), ref)
     assert "random/genome.fa" in str(info.value)
 
 
@@ -373,7 +369,7 @@ def test_a_few_off_cpg_calls_are_dropped_not_fatal(tmp_path, random_ref):
     lines = [tsv("chr1", c, c + 1, "CG", "0.5", "+", 8) for c in cpgs] + [
         tsv("chr1", off, off + 1, "CG", "0.5", "+", 8)
     ]
-    table, qc = ingest(write(tmp_path, "s.methylC", lines), ref)
+    table, qc = ingest(write_lines(tmp_path / "s.methylC", lines), ref)
     assert qc["n_off_cg_dropped"] == 1
     assert qc["cg_share"] == pytest.approx(len(cpgs) / (len(cpgs) + 1))
     assert table.pos.tolist() == cpgs
@@ -513,7 +509,7 @@ def test_encode_bedmethyl_real_file(tmp_path):
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path, ref, name, lines, line, what):
-    path = write(tmp_path, name, lines)
+    path = write_lines(tmp_path / name, lines)
     with pytest.raises(InputError, match=what) as info:
         ingest(path, ref, min_coverage=1)
     assert info.value.line == line
@@ -527,21 +523,21 @@ def test_the_same_strand_called_twice_names_both_lines(tmp_path, ref):
         tsv("chr1", 2, 3, "CG", "0.8", "+", 5),
     ]
     with pytest.raises(InputError, match="second call for the \\+ strand .* first is on line 1") as info:
-        ingest(write(tmp_path, "dup.methylC", lines), ref)
+        ingest(write_lines(tmp_path / "dup.methylC", lines), ref)
     assert info.value.line == 3
 
 
 @pytest.mark.parametrize("lines", [[], ['track name="empty"'], ["", ""]])
 @pytest.mark.parametrize("gz", [False, True])
 def test_empty_file_is_an_input_error(tmp_path, ref, lines, gz):
-    path = write(tmp_path, "empty.bed.gz" if gz else "empty.bed", lines, gz=gz)
+    path = write_lines(tmp_path / ("empty.bed.gz" if gz else "empty.bed"), lines, gz=gz)
     with pytest.raises(InputError, match="no data lines") as info:
         ingest(path, ref)
     assert str(path) in str(info.value)
 
 
 def test_nothing_above_min_coverage_is_an_input_error(tmp_path, ref):
-    path = write(tmp_path, "s.methylC", [tsv("chr1", 2, 3, "CG", "0.5", "+", 2)])
+    path = write_lines(tmp_path / "s.methylC", [tsv("chr1", 2, 3, "CG", "0.5", "+", 2)])
     with pytest.raises(InputError, match="at least 5 reads"):
         ingest(path, ref)
 
@@ -550,7 +546,7 @@ def test_nothing_above_min_coverage_is_an_input_error(tmp_path, ref):
 
 
 def test_write_canonical_parquet(tmp_path, ref):
-    path = write(tmp_path, "s.methylC", [tsv(*r) for r in METHYLC_ROWS])
+    path = write_lines(tmp_path / "s.methylC", [tsv(*r) for r in METHYLC_ROWS])
     table, _ = ingest(path, ref)
     out = tmp_path / "out" / "s.parquet"
     write_canonical(table, out)
@@ -589,7 +585,7 @@ def test_row_order_does_not_change_the_table(tmp_path, ref, random_ref, referenc
     calls.append(("chr1", 1, "+", 9, 50))  # off a CpG: dropped, counted
     calls.sort(key=lambda r: (r[0], r[1]))
     want, want_qc = ingest(
-        write(tmp_path, "sorted.bed", encode_rows(calls)), ref, min_coverage=5, min_cg_share=0.5
+        write_lines(tmp_path / "sorted.bed", encode_rows(calls)), ref, min_coverage=5, min_cg_share=0.5
     )
     assert want_qc["n_off_cg_dropped"] == 1
     assert want.chrom.tolist() == sorted(want.chrom) and all(
@@ -602,7 +598,7 @@ def test_row_order_does_not_change_the_table(tmp_path, ref, random_ref, referenc
     }
     for name, rows in orders.items():
         got, qc = ingest(
-            write(tmp_path, f"{name}.bed", encode_rows(rows)), ref, min_coverage=5, min_cg_share=0.5
+            write_lines(tmp_path / f"{name}.bed", encode_rows(rows)), ref, min_coverage=5, min_cg_share=0.5
         )
         pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
         assert qc == want_qc, name
@@ -619,5 +615,5 @@ def test_strand_called_twice_in_an_unsorted_file_names_both_lines(tmp_path, ref)
     with pytest.raises(
         InputError, match="second call for the - strand of the CpG at chr1:2 .* first is on line 3"
     ) as info:
-        ingest(write(tmp_path, "dup.methylC", lines), ref)
+        ingest(write_lines(tmp_path / "dup.methylC", lines), ref)
     assert info.value.line == 5

@@ -14,6 +14,7 @@ from epibench.io.reference import Reference, write_reference_index
 from epibench.io.gene_models import transcripts_from_gtf
 from epibench.io.regions import annotate_regions, read_bed_intervals, write_regions
 from epibench.codes import REGION_CLASSES
+from text_files import write_lines
 
 GENCODE = os.path.join(os.path.dirname(__file__), "data", "gencode_human.gtf.gz")
 P, E, B, I = (REGION_CLASSES.index(c) for c in ("promoter", "enhancer", "gene_body", "intergenic"))
@@ -78,27 +79,21 @@ def ref(tmp_path):
     return Reference(write_reference_index(fasta, tmp_path / "ref"))
 
 
-def write(path, lines, gz=False):
-    data = "".join(line + "\n" for line in lines).encode()
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
-
-
 def test_transcripts_from_transcript_rows(tmp_path):
-    got = transcripts_from_gtf(write(tmp_path / "a.gtf.gz", ["#!genome-build x", *GTF_LINES], gz=True))
+    got = transcripts_from_gtf(write_lines(tmp_path / "a.gtf.gz", ["#!genome-build x", *GTF_LINES], gz=True))
     assert list(got.columns) == ["chrom", "start", "end", "strand", "gene_id", "transcript_id"]
     assert list(got.itertuples(index=False, name=None)) == TRANSCRIPTS
 
 
 def test_transcripts_from_exon_rows_only(tmp_path):
     exons_only = [line for line in GTF_LINES if "\texon\t" in line]
-    got = transcripts_from_gtf(write(tmp_path / "refGene.gtf", exons_only))
+    got = transcripts_from_gtf(write_lines(tmp_path / "refGene.gtf", exons_only))
     assert sorted(got.itertuples(index=False, name=None)) == sorted(TRANSCRIPTS)
 
 
 def test_region_priority_and_strand(tmp_path, ref):
-    gtf = write(tmp_path / "a.gtf", GTF_LINES)
-    bed = write(tmp_path / "enh.bed.gz", ENHANCERS, gz=True)
+    gtf = write_lines(tmp_path / "a.gtf", GTF_LINES)
+    bed = write_lines(tmp_path / "enh.bed.gz", ENHANCERS, gz=True)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     got = annotate_regions(ref, gtf, bed, promoter_upstream=10, promoter_downstream=5, tmp_dir=scratch)
@@ -110,8 +105,8 @@ def test_region_priority_and_strand(tmp_path, ref):
 
 
 def test_exon_only_gtf_gives_the_same_regions(tmp_path, ref):
-    exons_only = write(tmp_path / "refGene.gtf", [line for line in GTF_LINES if "\texon\t" in line])
-    full = write(tmp_path / "a.gtf", GTF_LINES)
+    exons_only = write_lines(tmp_path / "refGene.gtf", [line for line in GTF_LINES if "\texon\t" in line])
+    full = write_lines(tmp_path / "a.gtf", GTF_LINES)
     kwargs = dict(promoter_upstream=10, promoter_downstream=5, tmp_dir=tmp_path)
     pd.testing.assert_frame_equal(
         annotate_regions(ref, exons_only, **kwargs), annotate_regions(ref, full, **kwargs)
@@ -120,7 +115,7 @@ def test_exon_only_gtf_gives_the_same_regions(tmp_path, ref):
 
 def test_without_enhancers(tmp_path, ref):
     got = annotate_regions(
-        ref, write(tmp_path / "a.gtf", GTF_LINES), promoter_upstream=10, promoter_downstream=5
+        ref, write_lines(tmp_path / "a.gtf", GTF_LINES), promoter_upstream=10, promoter_downstream=5
     )
     # the enhancer CpGs fall back to what lies beneath: gene body or intergenic
     fallback = {36: B, 40: B, 100: B, 180: I}
@@ -128,7 +123,7 @@ def test_without_enhancers(tmp_path, ref):
 
 
 def test_write_regions(tmp_path, ref):
-    got = annotate_regions(ref, write(tmp_path / "a.gtf", GTF_LINES))
+    got = annotate_regions(ref, write_lines(tmp_path / "a.gtf", GTF_LINES))
     write_regions(got, tmp_path / "out" / "regions.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "regions.parquet"), got)
     assert os.listdir(tmp_path / "out") == ["regions.parquet"]
@@ -149,16 +144,16 @@ def test_write_regions(tmp_path, ref):
     ],
 )
 def test_bad_gtf_names_the_line(tmp_path, line, what):
-    path = write(tmp_path / "bad.gtf", [*GTF_LINES[:3], line])
+    path = write_lines(tmp_path / "bad.gtf", [*GTF_LINES[:3], line])
     with pytest.raises(InputError, match=what) as info:
         transcripts_from_gtf(path)
     assert info.value.line == 4 and str(path) in str(info.value)
 
 
 def test_bad_enhancer_bed_names_the_line(tmp_path, ref):
-    bed = write(tmp_path / "enh.bed", ["chr1\t15\t45", "chr1\t95\tend"])
+    bed = write_lines(tmp_path / "enh.bed", ["chr1\t15\t45", "chr1\t95\tend"])
     with pytest.raises(InputError, match="start/end must be integers") as info:
-        annotate_regions(ref, write(tmp_path / "a.gtf", GTF_LINES), bed)
+        annotate_regions(ref, write_lines(tmp_path / "a.gtf", GTF_LINES), bed)
     assert info.value.line == 2
 
 
@@ -196,7 +191,7 @@ def test_gencode_transcripts_and_exon_derived_spans(tmp_path):
         tid = re.search(r'transcript_id "([^"]+)"', f[8]).group(1)
         start, end = spans.get(tid, (int(f[3]) - 1, int(f[4])))
         spans[tid] = (min(start, int(f[3]) - 1), max(end, int(f[4])))
-    derived = transcripts_from_gtf(write(tmp_path / "exons.gtf", exon_lines))
+    derived = transcripts_from_gtf(write_lines(tmp_path / "exons.gtf", exon_lines))
     assert len(derived) == len(spans) == 470
     assert {
         t: (s, e) for t, s, e in derived[["transcript_id", "start", "end"]].itertuples(index=False)

@@ -19,6 +19,7 @@ from epibench.io.regions import (
     write_regions,
 )
 from epibench.codes import REGION_CLASSES
+from text_files import write_lines
 
 P, E, B, I = (REGION_CLASSES.index(c) for c in ("promoter", "enhancer", "gene_body", "intergenic"))
 
@@ -87,12 +88,6 @@ def ref(tmp_path):
     return Reference(write_reference_index(fasta, tmp_path / "ref"))
 
 
-def write(path, lines, gz=False):
-    data = "".join(line + "\n" for line in lines).encode()
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
-
-
 def keys(table, column):
     return set(table.loc[table[column], ["chrom", "pos"]].itertuples(index=False, name=None))
 
@@ -101,12 +96,12 @@ def keys(table, column):
     "islands", [ISLANDS_UCSC_HEADER, ISLANDS_UCSC_DUMP, ISLANDS_BED], ids=["ucsc", "dump", "bed"]
 )
 def test_islands_shores_and_blacklist(tmp_path, ref, islands):
-    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    gtf = write_lines(tmp_path / "a.gtf", GTF_LINES)
     got = annotate_regions(
         ref,
         gtf,
-        cpg_islands=write(tmp_path / "cgi.bed.gz", islands, gz=True),
-        blacklist=write(tmp_path / "blacklist.bed", BLACKLIST),
+        cpg_islands=write_lines(tmp_path / "cgi.bed.gz", islands, gz=True),
+        blacklist=write_lines(tmp_path / "blacklist.bed", BLACKLIST),
         tmp_dir=tmp_path,
     )
     assert list(got.columns) == ["chrom", "pos", "region", "cgi", "shore", "blacklisted"]
@@ -122,20 +117,20 @@ def test_islands_shores_and_blacklist(tmp_path, ref, islands):
 def test_shore_width_is_configurable(tmp_path, ref):
     got = annotate_regions(
         ref,
-        write(tmp_path / "a.gtf", GTF_LINES),
-        cpg_islands=write(tmp_path / "cgi.bed", ISLANDS_BED),
+        write_lines(tmp_path / "a.gtf", GTF_LINES),
+        cpg_islands=write_lines(tmp_path / "cgi.bed", ISLANDS_BED),
         shore_bp=500,
     )
     assert keys(got, "shore") == SHORE_500
     assert keys(got, "cgi") == ISLAND_CPGS
     assert "blacklisted" not in got.columns
     with pytest.raises(ValueError, match="shore_bp"):
-        annotate_regions(ref, write(tmp_path / "a.gtf", GTF_LINES), shore_bp=-1)
+        annotate_regions(ref, write_lines(tmp_path / "a.gtf", GTF_LINES), shore_bp=-1)
 
 
 def test_only_a_blacklist(tmp_path, ref):
     got = annotate_regions(
-        ref, write(tmp_path / "a.gtf", GTF_LINES), blacklist=write(tmp_path / "b.bed", BLACKLIST)
+        ref, write_lines(tmp_path / "a.gtf", GTF_LINES), blacklist=write_lines(tmp_path / "b.bed", BLACKLIST)
     )
     assert list(got.columns) == ["chrom", "pos", "region", "blacklisted"]
     assert keys(got, "blacklisted") == BLACKLISTED
@@ -144,15 +139,15 @@ def test_only_a_blacklist(tmp_path, ref):
 def test_ucsc_bin_column_is_recognised(tmp_path):
     want = [("chr1", 3000, 3500), ("chr2", 900, 950), ("chrUn_KI270302v1", 10, 90)]
     for lines in (ISLANDS_UCSC_HEADER, ISLANDS_UCSC_DUMP):
-        got = read_bed_intervals(write(tmp_path / "cgi.txt", lines))
+        got = read_bed_intervals(write_lines(tmp_path / "cgi.txt", lines))
         assert list(got.itertuples(index=False, name=None)) == want
     # a plain BED with Ensembl names ("1": an integer first) is not taken for a bin table
-    got = read_bed_intervals(write(tmp_path / "e.bed", ["1\t10\t20\t30", "2\t5\t6"]))
+    got = read_bed_intervals(write_lines(tmp_path / "e.bed", ["1\t10\t20\t30", "2\t5\t6"]))
     assert list(got.itertuples(index=False, name=None)) == [("1", 10, 20), ("2", 5, 6)]
 
 
 def test_bin_table_with_a_short_row_names_the_line(tmp_path):
-    path = write(tmp_path / "cgi.txt", [*ISLANDS_UCSC_HEADER[:2], "chr1\t5\t6"])
+    path = write_lines(tmp_path / "cgi.txt", [*ISLANDS_UCSC_HEADER[:2], "chr1\t5\t6"])
     with pytest.raises(InputError, match="bin, chrom, chromStart, chromEnd") as info:
         read_bed_intervals(path)
     assert info.value.line == 3
@@ -161,9 +156,9 @@ def test_bin_table_with_a_short_row_names_the_line(tmp_path):
 def test_write_regions_keeps_the_flag_columns(tmp_path, ref):
     got = annotate_regions(
         ref,
-        write(tmp_path / "a.gtf", GTF_LINES),
-        cpg_islands=write(tmp_path / "cgi.bed", ISLANDS_BED),
-        blacklist=write(tmp_path / "b.bed", BLACKLIST),
+        write_lines(tmp_path / "a.gtf", GTF_LINES),
+        cpg_islands=write_lines(tmp_path / "cgi.bed", ISLANDS_BED),
+        blacklist=write_lines(tmp_path / "b.bed", BLACKLIST),
     )
     out = tmp_path / "out" / "regions.parquet"
     write_regions(got, out)
@@ -179,8 +174,8 @@ def test_write_regions_keeps_the_flag_columns(tmp_path, ref):
 
 
 def test_fasta_sequence_without_transcripts_is_intergenic_and_reported(tmp_path, ref, caplog):
-    gtf = write(tmp_path / "a.gtf", GTF_LINES)
-    enhancers = write(tmp_path / "enh.bed", ["chr2\t900\t1000\tdELS"])
+    gtf = write_lines(tmp_path / "a.gtf", GTF_LINES)
+    enhancers = write_lines(tmp_path / "enh.bed", ["chr2\t900\t1000\tdELS"])
     with caplog.at_level(logging.WARNING, logger="epibench.io.regions"):
         result = annotate_regions_with_report(ref, gtf, enhancer_bed=enhancers, tmp_dir=tmp_path)
     assert result.chroms_without_transcripts == ["chr2", "chrM"]
@@ -194,7 +189,9 @@ def test_fasta_sequence_without_transcripts_is_intergenic_and_reported(tmp_path,
 
 
 def test_gtf_on_no_fasta_sequence_is_an_error(tmp_path, ref):
-    gtf = write(tmp_path / "a.gtf", ['chrQ\tt\ttranscript\t1\t50\t.\t+\t.\tgene_id "g"; transcript_id "t";'])
+    gtf = write_lines(
+        tmp_path / "a.gtf", ['chrQ\tt\ttranscript\t1\t50\t.\t+\t.\tgene_id "g"; transcript_id "t";']
+    )
     with pytest.raises(InputError, match="no transcript of the GTF lies on a sequence of the FASTA.*chrQ"):
         annotate_regions(ref, gtf)
 
@@ -215,9 +212,9 @@ def _enhancer_cpgs(table: pd.DataFrame) -> set[tuple[str, int]]:
 
 
 def test_an_encode_ccre_file_gives_its_enhancer_like_elements_only(tmp_path, ref, caplog):
-    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    gtf = write_lines(tmp_path / "a.gtf", GTF_LINES)
     with caplog.at_level(logging.INFO, logger="epibench.io.regions"):
-        got = annotate_regions(ref, gtf, enhancer_bed=write(tmp_path / "ccre.bed", CCRE_REGISTRY))
+        got = annotate_regions(ref, gtf, enhancer_bed=write_lines(tmp_path / "ccre.bed", CCRE_REGISTRY))
     assert _enhancer_cpgs(got) == {("chr1", 10), ("chr1", 998), ("chr1", 5499)}
     assert (
         "column 6: 3 enhancer-like elements (pELS, dELS) of 5 kept; dropped PLS 1, CA-CTCF 1" in caplog.text
@@ -226,9 +223,9 @@ def test_an_encode_ccre_file_gives_its_enhancer_like_elements_only(tmp_path, ref
 
 def test_a_bed_without_ccre_classes_in_every_row_keeps_every_row(tmp_path, ref):
     """A peak file whose names are not cCRE classes, or mix them with other names, is not a cCRE file."""
-    gtf = write(tmp_path / "a.gtf", GTF_LINES)
+    gtf = write_lines(tmp_path / "a.gtf", GTF_LINES)
     mixed = [*CCRE_REGISTRY[:-1], CCRE_REGISTRY[-1].replace("CA-CTCF", "peak_5")]
-    got = annotate_regions(ref, gtf, enhancer_bed=write(tmp_path / "peaks.bed", mixed))
+    got = annotate_regions(ref, gtf, enhancer_bed=write_lines(tmp_path / "peaks.bed", mixed))
     assert _enhancer_cpgs(got) == {
         ("chr1", 10),
         ("chr1", 998),
@@ -326,7 +323,7 @@ def test_numbered_peaks_that_do_not_tile_are_kept_whole_and_states_override_cre_
         }
     )
     assert len(enhancer_like(peaks, "peaks.bed")) == 8
-    gtf = write(tmp_path / "a.gtf", GTF_LINES)
-    ccre = write(tmp_path / "ccre.bed", [line.replace("\tEH38D", "\tD") for line in CCRE_REGISTRY])
+    gtf = write_lines(tmp_path / "a.gtf", GTF_LINES)
+    ccre = write_lines(tmp_path / "ccre.bed", [line.replace("\tEH38D", "\tD") for line in CCRE_REGISTRY])
     got = annotate_regions(ref, gtf, enhancer_bed=ccre, enhancer_states=["D0000003"])
     assert _enhancer_cpgs(got) == {("chr1", 4001)}
