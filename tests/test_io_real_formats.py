@@ -164,8 +164,8 @@ def test_coverage2cytosine_reports_agree_and_a_zero_based_one_is_named(tmp_path_
     pd.testing.assert_frame_equal(zero, cpg)
 
 
-def _calls_frame(path: Path) -> pd.DataFrame:
-    calls = read_calls(path)
+def _calls_frame(path: Path, fmt: str | None = None) -> pd.DataFrame:
+    calls = read_calls(path, fmt)
     return pd.DataFrame(
         {
             "chrom": calls.chrom.names[calls.chrom.codes],
@@ -338,10 +338,11 @@ def test_methylkit_tabix_file_reads_as_the_text_table_of_its_sample():
     )
 
 
-def test_a_united_methylkit_table_is_refused_with_the_cut_that_gives_each_sample(tmp_path):
+def test_a_united_methylkit_table_is_read_a_sample_at_a_time_by_the_columns_it_names(tmp_path):
     """methylKit's unite() table of two samples (here the tabix table of test1 and the same table
-    with its counts halved): refused at its header with the cut commands; each cut reads back as
-    methylkit_tabix with that sample's counts."""
+    with its counts halved): refused at its header, naming each sample's column spec; each spec
+    reads that sample's calls as methylkit_tabix reads the sample's columns cut into a file of
+    their own."""
     rows = pd.read_csv(METHYLKIT_TABIX, sep="\t", header=None, compression="gzip")
     second = rows[[4, 5, 6]] // 2
     united = pd.concat([rows, second], axis=1, ignore_index=True)
@@ -352,19 +353,15 @@ def test_a_united_methylkit_table_is_refused_with_the_cut_that_gives_each_sample
     ]
     path = tmp_path / "united.txt"
     united.to_csv(path, sep="\t", index=False)
-    with pytest.raises(
-        InputError, match="a methylKit table of 2 samples .*cut -f1-4,5-7, cut -f1-4,8-10"
-    ) as info:
+    specs = ["columns:chrom=1,pos=2,strand=4,total=5,meth=6", "columns:chrom=1,pos=2,strand=4,total=8,meth=9"]
+    with pytest.raises(InputError, match=f"a methylKit table of 2 samples .*{specs[0]}, {specs[1]}") as info:
         detect_source(path)
     assert info.value.line == 1
-    for i, counts in enumerate([rows[[4, 5]], second[[4, 5]]]):
+    for i, spec in enumerate(specs):
         cut = tmp_path / f"sample{i + 1}.txt"
-        columns = [0, 1, 2, 3, 4 + 3 * i, 5 + 3 * i, 6 + 3 * i]
-        united.iloc[:, columns].to_csv(cut, sep="\t", index=False)
+        united.iloc[:, [0, 1, 2, 3, 4 + 3 * i, 5 + 3 * i, 6 + 3 * i]].to_csv(cut, sep="\t", index=False)
         assert detect_source(cut).fmt == "methylkit_tabix"
-        calls = _calls_frame(cut)
-        np.testing.assert_array_equal(calls["n_total"], counts[4])
-        np.testing.assert_array_equal(calls["n_meth"], counts[5])
+        pd.testing.assert_frame_equal(_calls_frame(path, spec), _calls_frame(cut))
 
 
 def test_methylkit_reverse_rows_sit_on_the_g_of_their_cpg():
@@ -608,17 +605,44 @@ def test_gembs_mextr_strands_agree_with_the_reference_bases_it_lists(tmp_path):
     assert table["n_total"].sum() == (methylated + unmethylated)[kept].sum()
 
 
-def test_a_gembs_mextr_table_of_two_samples_is_refused_naming_them(tmp_path):
-    lines = gzip.open(GEMBS, "rt").read().splitlines()[:20]
+def test_a_gembs_mextr_table_of_two_samples_is_read_a_sample_at_a_time_by_its_columns(tmp_path):
+    """ENCODE's mextr table with a second sample beside the first (its counts reversed): refused,
+    naming both samples and each one's column spec; each spec gives the CpGs ingest gives from
+    that sample's table alone."""
+    lines = gzip.open(GEMBS, "rt").read().splitlines()
+    rows = pd.read_csv(GEMBS, sep="\t")
+    reference = make_reference(
+        tmp_path, {"chr1": _sequence_of_contexts(list(zip(rows["Pos0"], rows["Ref"])))}
+    )
     header = lines[0].split("\t")
-    twice = [header + [name.replace("sample_ENCSR750CPN", "other") for name in header[4:]]]
-    twice += [line.split("\t") + line.split("\t")[4:] for line in lines[1:]]
+    other = [name.replace("sample_ENCSR750CPN", "other") for name in header[4:]]
+    swapped = [line.split("\t")[4:] for line in lines[1:]]
+    for fields in swapped:  # the other sample: non_conv and conv swapped
+        fields[3], fields[4] = fields[4], fields[3]
     path = tmp_path / "two.cpg.txt"
-    path.write_text("".join("\t".join(fields) + "\n" for fields in twice))
+    path.write_text(
+        "\t".join(header + other)
+        + "\n"
+        + "".join(line + "\t" + "\t".join(more) + "\n" for line, more in zip(lines[1:], swapped))
+    )
+    other_alone = tmp_path / "other.cpg.txt"
+    other_alone.write_text(
+        "\t".join(header[:4] + other)
+        + "\n"
+        + "".join("\t".join(line.split("\t")[:4] + more) + "\n" for line, more in zip(lines[1:], swapped))
+    )
+    specs = ["columns:chrom=1,pos=2,meth=8,unmeth=9,base=0", "columns:chrom=1,pos=2,meth=15,unmeth=16,base=0"]
     with pytest.raises(
-        InputError, match=r"line 1: a gemBS mextr table of 2 samples \(sample_ENCSR750CPN, other\)"
+        InputError,
+        match=rf"line 1: a gemBS mextr table of 2 samples \(sample_ENCSR750CPN, other\).*"
+        rf"sample_ENCSR750CPN: {specs[0]}, other: {specs[1]}",
     ):
         detect_source(path)
+    for spec, alone in zip(specs, [GEMBS, other_alone]):
+        got, qc = ingest(path, reference, fmt=spec, min_coverage=1)
+        expected, _ = ingest(alone, reference, min_coverage=1)
+        assert qc["format"] == spec and len(got) > 2000
+        pd.testing.assert_frame_equal(got, expected)
 
 
 def test_biscuit_vcf2bed_reads_one_call_per_cytosine_with_its_counts():

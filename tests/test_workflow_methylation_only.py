@@ -10,7 +10,8 @@ GenBank-style accessions that only the cohort's UCSC-style ``chromAlias.txt``
 (``reference.chrom_aliases``) ties to the FASTA's names. As a new user brings a cohort: the FASTA
 ends with a 3-kb mitochondrion (chrM) the pileup has calls on, ingested but left out of every split;
 the gene models are JGI Mycocosm's GFF2 (``name``, ``transcriptId``); the sample sheet is a CSV
-Excel saved on Windows (Windows-1252, CRLF, an empty last row) naming a folder with an accent. Kept
+Excel saved on Windows (Windows-1252, CRLF, an empty last row) naming a folder with an accent, and
+sample1's format cell names the columns to read (``columns:...``, quoted: it holds commas). Kept
 small for CI: one run of the default target, well under 2 minutes on 2 cores.
 """
 
@@ -29,10 +30,13 @@ import pytest
 import yaml
 
 from conftest import BIN, copy_workflow, snakemake, tiny_demo_data
+from epibench.io.methylation import ingest
 from epibench.io.methylation.canonical import MIN_COVERAGE  # the config leaves ingest.min_coverage at it
+from epibench.io.reference import Reference
 
 pytestmark = pytest.mark.workflow
 RESULTS = "results/tiny"
+SAMPLE1_COLUMNS = "columns:chrom=1,pos=2,strand=6,total=10,percent=11,base=0"  # a bedMethyl's columns
 
 
 PBCPG_HEADER = (
@@ -127,6 +131,8 @@ def workdir(tmp_path_factory) -> Path:
     sample1 = Path(sheet.loc[sheet["sample"] == "sample1", "methylation"].item())
     (root / sample1).rename(root / accented / sample1.name)
     sheet.loc[sheet["sample"] == "sample1", "methylation"] = str(accented / sample1.name)
+    # sample1's bedMethyl read by the columns the sheet names (a quoted CSV cell)
+    sheet.loc[sheet["sample"] == "sample1", "format"] = SAMPLE1_COLUMNS
     csv_text = sheet[["sample", "methylation", "format"]].to_csv(index=False, lineterminator="\r\n")
     (root / "resources/tiny/samples.csv").write_bytes((csv_text + ",,\r\n").encode("cp1252"))
     for bigwig in sheet_path.parent.glob("*.bw"):  # no mark file is left for any rule to read
@@ -263,10 +269,21 @@ def test_the_jgi_gene_models_give_the_regions_the_gtf_gives(workdir, tmp_path):
 
 
 def test_the_windows_csv_sheet_reads_its_accented_folder(workdir):
-    """The sheet is not UTF-8 (é in Windows-1252); sample1's calls in resources/tiny/données were read."""
+    """The sheet is not UTF-8 (é in Windows-1252); sample1's calls in resources/tiny/données were read,
+    by the columns its format cell names: the CpGs the bedMethyl reader gives."""
     sheet = (workdir / "resources/tiny/samples.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         sheet.decode("utf-8")
-    assert "données" in sheet.decode("cp1252")
-    tables = list((workdir / f"{RESULTS}/methylation/sample1/cpgs").glob("*.parquet"))
-    assert tables and sum(len(pd.read_parquet(p)) for p in tables) > 1000
+    assert "données" in sheet.decode("cp1252") and f'"{SAMPLE1_COLUMNS}"' in sheet.decode("cp1252")
+    tables = sorted((workdir / f"{RESULTS}/methylation/sample1/cpgs").glob("*.parquet"))
+    got = pd.concat([pd.read_parquet(p) for p in tables], ignore_index=True)
+    calls = next((workdir / "resources/tiny/données").iterdir())
+    expected, _ = ingest(calls, Reference(workdir / f"{RESULTS}/reference/genome.fa"), fmt="bedmethyl")
+    assert len(got) > 1000
+    pd.testing.assert_frame_equal(
+        got.astype({"chrom": str}).sort_values(["chrom", "pos"]).reset_index(drop=True),
+        expected.astype({"chrom": str}).sort_values(["chrom", "pos"]).reset_index(drop=True),
+        check_dtype=False,
+    )
+    qc = json.loads((workdir / f"{RESULTS}/qc/sample1.ingest.json").read_text())
+    assert qc["format"] == SAMPLE1_COLUMNS

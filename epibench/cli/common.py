@@ -46,7 +46,11 @@ def calls_args(p: argparse.ArgumentParser, cg_share: bool) -> None:
     """Arguments naming a sample's methylation calls and how they are kept (ingest, ingest-split)."""
     p.add_argument("--input", required=True, help="methylation calls file")
     p.add_argument("--sample", required=True)
-    p.add_argument("--format", default="auto", help="format name, or auto to detect from content")
+    p.add_argument(
+        "--format",
+        default="auto",
+        help="format name, auto to detect from content, or the columns to read (columns:chrom=1,pos=2,...)",
+    )
     p.add_argument(
         "--coverage",
         default=None,

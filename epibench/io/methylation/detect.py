@@ -64,6 +64,7 @@ from epibench.io.methylation import (
     bigbed_bedmethyl,
     bigwig,
     biscuit,
+    column_spec,
     count_table,
     cytosine_tables,
     gembs,
@@ -113,8 +114,13 @@ _ARRAY_PROBE = re.compile(
 
 def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     """Find the header lines and column layout of ``path``; detect the format unless ``fmt`` is given."""
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown methylation format {fmt!r}; known: {', '.join(FORMATS)}", path=path)
+    spec = column_spec.checked(fmt, path) if column_spec.is_spec(fmt) else None
+    if fmt is not None and spec is None and fmt not in FORMATS:
+        raise InputError(
+            f"unknown methylation format {fmt!r}; known: {', '.join(FORMATS)}, or the columns to read "
+            f"({column_spec.PREFIX}chrom=1,pos=2,...)",
+            path=path,
+        )
     binary = _binary_source(path, fmt)
     if binary is not None:
         return binary
@@ -127,10 +133,15 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
     if fmt is None:
         fmt = _voted_format(path, rows, has_track)
-    whitespace = fmt in WHITESPACE_SPLIT
+    whitespace = fmt in WHITESPACE_SPLIT or (spec is not None and not any("\t" in text for _, text in rows))
     sample = tuple(tuple(text.split() if whitespace else text.split("\t")) for _, text in rows)
     n_columns = _voted([len(fields) for fields in sample[:VOTING_ROWS]])
-    if n_columns not in FORMATS[fmt]:
+    if spec is not None and n_columns < spec.n_columns:
+        line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
+        raise InputError(
+            f"{n_columns} columns, but the format names column {spec.n_columns}: {text!r}", path, line
+        )
+    if spec is None and n_columns not in FORMATS[fmt]:
         expected = " or ".join(str(n) for n in FORMATS[fmt])
         line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
         raise InputError(f"{fmt} has {expected} columns, found {n_columns}: {text!r}", path, line)
@@ -229,11 +240,13 @@ def _header_format(path, header: tuple[int, str]) -> str | None:
         return gembs.FORMAT
     n_united = methylkit.united_samples(header[1])
     if n_united > 1:
-        cuts = ", ".join(f"cut -f1-4,{5 + 3 * i}-{7 + 3 * i}" for i in range(min(n_united, 3)))
+        specs = ", ".join(
+            f"{column_spec.PREFIX}chrom=1,pos=2,strand=4,total={5 + 3 * i},meth={6 + 3 * i}"
+            for i in range(min(n_united, 2))
+        )
         raise InputError(
-            f"a methylKit table of {n_united} samples (unite()): give each sample's columns as a file of its "
-            f"own ({cuts}{', ...' if n_united > 3 else ''}: methylKit's tabix layout, format "
-            "methylkit_tabix), one row of the sheet per sample",
+            f"a methylKit table of {n_united} samples (unite()): one row of the sheet per sample, each "
+            f"naming its sample's columns as its format ({specs}, ...)",
             path,
             header[0],
         )

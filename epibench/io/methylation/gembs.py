@@ -7,7 +7,8 @@ A header line (``Contig Pos0 Pos1 Ref`` then seven columns per sample, ``NAME:Ca
 the sample, is dropped as a row of no CpG), non-converted (methylated) and converted
 (unmethylated) reads of that strand. ``Meth`` is the caller's model estimate and
 ``total`` counts every read over the base: neither is a methylation count, so neither is read.
-One sample per table: a table of several is refused, naming them.
+One sample per table: a table of several is refused, naming the column spec (``column_spec``)
+that reads each sample from it.
 """
 
 from __future__ import annotations
@@ -42,10 +43,13 @@ def header_samples(text: str) -> list[str] | None:
 def check_one_sample(path, line: int, samples: list[str]) -> None:
     """InputError for a table of several samples: the pipeline reads one sample per file."""
     if len(samples) > 1:
-        keep = ",".join(str(i) for i in range(1, N_COLUMNS + 1))
+        specs = ", ".join(
+            f"{name}: columns:chrom=1,pos=2,meth={8 + 7 * i},unmeth={9 + 7 * i},base=0"
+            for i, name in enumerate(samples[:2])
+        )
         raise InputError(
-            f"a gemBS mextr table of {len(samples)} samples ({', '.join(samples)}): give one sample's "
-            f"table (for {samples[0]}: cut -f{keep}), one row of the sheet per sample",
+            f"a gemBS mextr table of {len(samples)} samples ({', '.join(samples)}): one row of the sheet per "
+            f"sample, each naming its sample's non_conv and conv columns as its format ({specs}, ...)",
             path,
             line,
         )

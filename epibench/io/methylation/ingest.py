@@ -14,6 +14,7 @@ from epibench.io.methylation import (
     bigbed_bedmethyl,
     biscuit,
     bigwig,
+    column_spec,
     count_table,
     cytosine_report,
     cytosine_tables,
@@ -56,6 +57,11 @@ READERS = {
     pacbio.METHBAT: pacbio.read_methbat,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
+
+
+def reader_of(fmt: str):
+    """The reader of a text format's Source: ``READERS[fmt]``, or the column spec's reader."""
+    return column_spec.read if column_spec.is_spec(fmt) else READERS[fmt]
 
 
 def ingest(
@@ -104,7 +110,7 @@ def read_calls(
     if source.fmt == bigwig.FORMAT:
         return bigwig.read(source, coverage_path)
     _no_coverage_file(source, coverage_path)
-    return READERS[source.fmt](source)
+    return reader_of(source.fmt)(source)
 
 
 def read_call_parts(
@@ -132,7 +138,7 @@ def _parts(source: Source, coverage_path: str | os.PathLike | None, block_bytes:
     if source.fmt == bigbed_bedmethyl.FORMAT:
         yield from bigbed_bedmethyl.read_parts(source)
         return
-    reader, first_row = READERS[source.fmt], 0
+    reader, first_row = reader_of(source.fmt), 0
     for text in text_blocks(source, block_bytes):
         calls = reader(Block(**vars(source), first_row=first_row, text=text))
         yield calls

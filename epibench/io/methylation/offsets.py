@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from epibench.io.methylation import cytosine_tables, methylkit
+from epibench.io.methylation import column_spec, cytosine_tables, methylkit
 from epibench.io.methylation.calls import ON_G, Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.columns import Source
@@ -113,12 +113,15 @@ def format_options(source: Source) -> dict[int, str]:
     """Coordinate base -> the format that reads ``source`` with it, as far as the file's structure allows.
 
     Formats defined with one base (methylC, bedMethyl, modkit, bigWigs) have one option. A
-    cytosine report has both (Bismark writes 0-based ones when asked). A six-column count file
+    column spec (``columns:...``) has both, its ``base=`` set either way. A cytosine report has both (Bismark writes 0-based ones when asked). A six-column count file
     has both (``bismark_cov`` 1-based, ``bismark_zero_cov`` 0-based) unless every sampled row has
     start == end, which only a 1-based file can have.
     """
     if source.fmt in _CYTOSINE_REPORT.values():
         return dict(_CYTOSINE_REPORT)
+    if column_spec.is_spec(source.fmt):  # the user's columns: the base is the user's word
+        spec = column_spec.parse(source.fmt)
+        return {base: spec.with_base(base).text for base in (0, 1)}
     if source.fmt not in _SIX_COLUMN_FORMATS:
         return {base_of(source.fmt): source.fmt}
     spans = [fields[1:3] for fields in source.sample if len(fields) >= 3]
@@ -128,7 +131,9 @@ def format_options(source: Source) -> dict[int, str]:
 
 
 def base_of(fmt: str) -> int:
-    """The coordinate base (0 or 1) a format's reader uses."""
+    """The coordinate base (0 or 1) a format's reader uses (a column spec's ``base=``)."""
+    if column_spec.is_spec(fmt):
+        return column_spec.parse(fmt).base
     return 1 if fmt in ONE_BASED else 0
 
 
