@@ -180,21 +180,37 @@ def test_a_held_out_block_shorter_than_an_input_span_is_refused():
     check_block_size(pd.DataFrame([("m", 0, 16, "val")], columns=plan.columns), 200)
 
 
-def test_big_sequences_get_their_own_group_and_small_ones_are_packed():
-    sizes = {"chr1": 500, "chr2": 250, "u1": 60, "u2": 40, "u3": 30, "chrX": 70, "u4": 30, "u5": 20}
-    share = 0.1  # of 1000 bp: sequences of >= 100 bp stand alone, packs hold <= 100 bp
+@pytest.mark.parametrize(
+    ("sizes", "packs"),
+    [
+        # of 1000 bp, sequences of >= 100 bp stand alone; the rest (250 bp) fit one pack of at most
+        # the largest one's 500 bp (three of 10 % each would hold them)
+        (
+            {"chr1": 500, "chr2": 250, "u1": 60, "u2": 40, "u3": 30, "chrX": 70, "u4": 30, "u5": 20},
+            {"small_1": ["u1", "u2", "u3", "chrX", "u4", "u5"]},
+        ),
+        # nothing stands alone (a draft assembly of scaffolds): packs hold at most 10 % of the bp
+        (
+            {f"s{i}": 25 for i in range(40)},
+            {f"small_{i + 1}": [f"s{4 * i + j}" for j in range(4)] for i in range(10)},
+        ),
+    ],
+)
+def test_big_sequences_get_their_own_group_and_small_ones_are_packed(sizes, packs):
+    share = 0.1
+    limit = share * sum(sizes.values())
     groups = shard_groups(sizes, share)
-    assert groups["chr1"] == ["chr1"] and groups["chr2"] == ["chr2"]
+    alone = [c for c in sizes if sizes[c] >= limit]
+    assert {c: groups[c] for c in alone} == {c: [c] for c in alone}
     small = {name: members for name, members in groups.items() if name.startswith(SMALL_PREFIX)}
-    assert list(small) == [f"{SMALL_PREFIX}{i}" for i in range(1, len(small) + 1)]
+    assert small == packs
+    largest_job = max([limit, *(sizes[c] for c in alone)])
     for members in small.values():
-        assert sum(sizes[c] for c in members) <= share * sum(sizes.values())
+        assert sum(sizes[c] for c in members) <= largest_job
     # every sequence in exactly one group, the packs in reference order
     flat = [c for members in groups.values() for c in members]
     assert sorted(flat) == sorted(sizes)
-    packed = [c for members in small.values() for c in members]
-    assert packed == [c for c in sizes if sizes[c] < share * sum(sizes.values())]
-    assert small == {"small_1": ["u1", "u2"], "small_2": ["u3", "chrX"], "small_3": ["u4", "u5"]}
+    assert [c for members in small.values() for c in members] == [c for c in sizes if c not in alone]
 
 
 def test_a_big_sequence_that_cannot_name_a_group_is_refused():
@@ -228,12 +244,11 @@ def test_write_plan_writes_groups_splits_and_figure(tmp_path):
     assert summary["bp"].to_dict() == {s: int(bp.get(s, 0)) for s in (*SPLITS, LEFT_OUT)}
     assert summary["bp"].sum() == sum(FOUR_CHROMS.values())
     assert set(summary["mode"]) == {"blocks"}
-    # 30% of 14 kb = 4.2 kb: only chr1 stands alone; chr2 + chr3 and chr3 + chr4 exceed a pack
+    # 30% of 14 kb = 4.2 kb: only chr1 stands alone; a pack holds up to its 5 kb: chr2 + chr3 exceed it
     assert read_groups(out / "groups.tsv") == {
         "chr1": ["chr1"],
         "small_1": ["chr2"],
-        "small_2": ["chr3"],
-        "small_3": ["chr4"],
+        "small_2": ["chr3", "chr4"],
     }
 
 

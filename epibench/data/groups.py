@@ -2,10 +2,14 @@
 
 A sequence holding at least ``min_share`` of the genome's bp is its own group, named after
 it (``chr1``); the smaller ones (unplaced scaffolds, chrM, decoys) are packed in reference
-order into groups ``small_1``, ``small_2``, ... of at most ``min_share`` of the genome
-each, so an assembly with thousands of scaffolds still makes at most about 1 / ``min_share``
-jobs per sample (100 at the default; 104 for a measured draft assembly of 3,000 scaffolds of
-2-30 kb), and a job's memory is bounded by about one large chromosome.
+order into groups ``small_1``, ``small_2``, ... each holding at most the larger of
+``min_share`` of the genome and the largest sequence's length. So no packed job is bigger than
+the largest chromosome's own job (a job's memory is bounded by about one large chromosome), an
+assembly with thousands of scaffolds still makes at most about 1 / ``min_share`` jobs per
+sample (100 at the default; 104 for a measured draft assembly of 3,000 scaffolds of 2-30 kb),
+and one whose scaffolds sit beside a few large chromosomes packs them into as few jobs as those
+chromosomes' length allows (20,000 scaffolds of 181 Mb beside five 5-Mb chromosomes: 33 packs,
+not 89; each job costs seconds of Snakemake and Python start-up, and a SLURM submission).
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ def shard_groups(chrom_sizes: dict[str, int], min_share: float = 0.01) -> dict[s
     """group name -> sequence names, in reference order. chrom_sizes: name -> length (bp)."""
     total = sum(chrom_sizes.values())
     limit = min_share * total
+    pack_bp = max([limit, *(length for length in chrom_sizes.values() if length >= limit)])
     groups: dict[str, list[str]] = {}
     packed: list[list[str]] = []
-    packed_bp = limit  # start a new packed group on the first small sequence
+    packed_bp = pack_bp  # start a new packed group on the first small sequence
     for chrom, length in chrom_sizes.items():
         if length >= limit:
             if chrom.startswith(SMALL_PREFIX) or "/" in chrom:
@@ -36,7 +41,7 @@ def shard_groups(chrom_sizes: dict[str, int], min_share: float = 0.01) -> dict[s
                 )
             groups[chrom] = [chrom]
             continue
-        if packed_bp + length > limit:
+        if packed_bp + length > pack_bp:
             packed.append([])
             packed_bp = 0
         packed[-1].append(chrom)

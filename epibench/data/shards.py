@@ -74,35 +74,40 @@ class ShardSettings:
             )
 
 
-def _read_rows(path: str | Path, chrom: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """The rows of one chromosome of a Parquet table (row groups of other chromosomes skipped)."""
-    table = pq.read_table(path, columns=columns, filters=[("chrom", "==", chrom)])
-    return table.to_pandas()
+def _group_rows(
+    path: str | Path, chroms: list[str], columns: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """chrom -> its rows of a Parquet table (without the chrom column), for the sequences ``chroms``,
+    in one read (row groups of other sequences skipped): a packed group of a draft assembly holds
+    hundreds of scaffolds, and a read per scaffold would scan the table each time."""
+    read = None if columns is None else ["chrom", *columns]
+    table = pq.read_table(path, columns=read, filters=[("chrom", "in", list(chroms))]).to_pandas()
+    chrom = table.pop("chrom").astype(str)
+    found = {name: rows.reset_index(drop=True) for name, rows in table.groupby(chrom.to_numpy(), sort=False)}
+    return {name: found.get(name, table[:0]) for name in chroms}
 
 
 def _chrom_cpgs(
-    cpg_table: str | Path,
-    region_table: str | Path,
-    chrom: str,
+    cpgs: pd.DataFrame | None,
+    regions: pd.DataFrame,
     settings: ShardSettings,
     counts: dict[str, int],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the sample's kept CpGs of ``chrom`` with their region class, its measured CpGs), both sorted
-    by position; without a ``cpg_table`` (a sample to predict, no methylation calls) every reference
-    CpG, level NaN, and no measured CpG. Measured: reference CpGs with calls, blacklisted ones dropped
-    (as for the kept ones), those in the ambiguous band kept."""
-    regions = _read_rows(region_table, chrom)
-    if cpg_table is None:
+    """(the sample's kept CpGs of one sequence with their region class, its measured CpGs), both
+    sorted by position, from its rows of the sample's CpG table (pos, n_total, level) and of the
+    region table; without CpG rows (a sample to predict, no methylation calls) every reference
+    CpG, level NaN, and no measured CpG. Measured: reference CpGs with calls, blacklisted ones
+    dropped (as for the kept ones), those in the ambiguous band kept."""
+    labelled = cpgs is not None
+    if not labelled:
         cpgs = pd.DataFrame({"pos": regions["pos"], "n_total": 0, "level": np.float32(np.nan)})
-    else:
-        cpgs = _read_rows(cpg_table, chrom, ["pos", "n_total", "level"])
-    merged = cpgs.merge(regions.drop(columns="chrom"), on="pos", how="inner")
+    merged = cpgs.merge(regions, on="pos", how="inner")
     counts["not_reference_cpg"] += len(cpgs) - len(merged)
     if settings.drop_blacklisted and "blacklisted" in merged:
         counts["blacklisted"] += int(merged["blacklisted"].sum())
         merged = merged[~merged["blacklisted"]]
     merged = merged.sort_values("pos", kind="stable")
-    measured = merged[:0] if cpg_table is None else merged
+    measured = merged if labelled else merged[:0]
     if settings.ambiguous_band is not None:
         low, high = settings.ambiguous_band
         ambiguous = (merged["level"] > low) & (merged["level"] < high)
@@ -182,8 +187,12 @@ def build_shard(
         parts.update({name: [] for name in NEIGHBOUR_ARRAY_DTYPES})
     chrom_info = []
     grid_offset = 0
+    region_rows = _group_rows(region_table, chroms)
+    cpg_rows = None if cpg_table is None else _group_rows(cpg_table, chroms, ["pos", "n_total", "level"])
     for chrom in chroms:
-        cpgs, measured = _chrom_cpgs(cpg_table, region_table, chrom, settings, counts)
+        cpgs, measured = _chrom_cpgs(
+            None if cpg_rows is None else cpg_rows.pop(chrom), region_rows.pop(chrom), settings, counts
+        )
         if split_map.is_left_out(chrom):  # an organelle (epibench.data.splits)
             counts["left_out_sequence"] += len(cpgs)
             continue

@@ -157,13 +157,22 @@ class SplitMap:
     """Split codes of positions, from a split plan table."""
 
     def __init__(self, plan: pd.DataFrame):
-        self._starts: dict[str, np.ndarray] = {}
-        self._codes: dict[str, np.ndarray] = {}
+        """plan: rows of chrom, start, end, split (``SPLIT_COLUMNS``), in any order. One sort of the
+        whole plan, then a slice per sequence (a draft assembly's plan has a row per scaffold)."""
         codes = {name: code for code, name in enumerate(SPLITS)} | {LEFT_OUT: _LEFT_OUT_CODE}
-        for chrom, rows in plan.groupby("chrom", sort=False):
-            rows = rows.sort_values("start")
-            self._starts[chrom] = rows["start"].to_numpy(np.int64)
-            self._codes[chrom] = np.array([codes[s] for s in rows["split"]], dtype=np.int8)
+        chrom_codes, names = pd.factorize(plan["chrom"])
+        starts = plan["start"].to_numpy(np.int64)
+        order = np.lexsort((starts, chrom_codes))
+        split_codes = plan["split"].map(codes).to_numpy(np.int8)[order]
+        starts, chrom_codes = starts[order], chrom_codes[order]
+        bounds = np.flatnonzero(np.diff(chrom_codes)) + 1
+        first_rows = np.r_[0, bounds] if len(order) else np.empty(0, np.int64)
+        self._starts: dict[str, np.ndarray] = dict(
+            zip(names[chrom_codes[first_rows]], np.split(starts, bounds))
+        )
+        self._codes: dict[str, np.ndarray] = dict(
+            zip(names[chrom_codes[first_rows]], np.split(split_codes, bounds))
+        )
 
     def is_left_out(self, chrom: str) -> bool:
         """Whether the plan leaves ``chrom`` out of every split (an organelle)."""

@@ -117,11 +117,14 @@ class Reference:
         self._cached_codes: np.ndarray | None = None
         self._mapped: tuple[str, np.ndarray, int] | None = None  # cg_at: (chrom, its bytes, first base)
         self._regular: dict[str, bool] = {}  # chrom -> its lines lie where the .fai says (cg_at)
+        self._chroms: list[str] | None = None
 
     @property
     def chroms(self) -> list[str]:
-        """Sequence names in FASTA order."""
-        return list(self._fasta.keys())
+        """Sequence names in FASTA order (built once: a draft assembly has tens of thousands)."""
+        if self._chroms is None:
+            self._chroms = list(self._fasta.keys())
+        return self._chroms
 
     def length(self, chrom: str) -> int:
         """Length of ``chrom`` in bp."""
