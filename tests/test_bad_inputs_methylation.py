@@ -662,9 +662,10 @@ def calls_strategy(draw, fmt: str) -> list[Call]:
 
 
 @st.composite
-def cases(draw) -> Case:
-    """A file of generated calls in a random format, damaged one way (``DAMAGE``), plain or gzip."""
-    fmt = draw(st.sampled_from(FORMATS))
+def cases(draw, formats: list[str] = FORMATS) -> Case:
+    """A file of generated calls in a random format of ``formats``, damaged one way (``DAMAGE``),
+    plain or gzip."""
+    fmt = draw(st.sampled_from(formats))
     layout = Layout(
         fmt,
         {
@@ -836,6 +837,35 @@ def test_ingest_reads_a_damaged_file_as_documented_or_names_it(case, references,
             path,
             references[case.style],
             fmt=case.fmt,
+            min_coverage=case.min_coverage,
+            min_cg_share=case.min_cg_share,
+        ),
+    )
+
+
+# the count table's columns named as a column spec (epibench.io.methylation.column_spec)
+COUNT_TABLE_COLUMNS = "columns:chrom=1,pos=2,total=3,meth=4"
+
+
+@settings(**SETTINGS | {"max_examples": 150})
+@given(case=cases(formats=["count_table"]))
+def test_a_spec_of_the_count_tables_columns_reads_it_as_the_count_table_reader(
+    case, references, tmp_path_factory
+):
+    """The sheet's ``columns:`` for the count table's layout: the outcome documented for a count
+    table, damaged files included (the same table and counts, or an InputError at the same line)."""
+    count_case("methylation")
+    path = write_case(case, tmp_path_factory.mktemp("spec", numbered=True))
+    want = expected(case.layout, case.lines, case.style, case.min_coverage, case.min_cg_share)
+    event(f"{case.damage}: {outcome_kind(case, want)}")
+    assert_outcome(
+        case,
+        path,
+        want,
+        lambda: ingest(
+            path,
+            references[case.style],
+            fmt=COUNT_TABLE_COLUMNS,
             min_coverage=case.min_coverage,
             min_cg_share=case.min_cg_share,
         ),
