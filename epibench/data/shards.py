@@ -166,7 +166,8 @@ def build_shard(
     channels (TAD boundary, loop anchor distances) stored after the marks, as marks.
     """
     reference = Reference(fasta)
-    missing = [c for c in chroms if c not in reference.chroms]
+    known = set(reference.chroms)
+    missing = [c for c in chroms if c not in known]
     if missing:
         raise InputError(f"sequences {missing[:5]} are not in the reference", path=fasta)
     plan = read_split_plan(split_plan)
