@@ -762,3 +762,20 @@ def test_a_mark_the_sample_lacks_is_a_missing_channel_beside_the_others(built, t
     datasets = [ShardDataset([out], split) for split in SPLITS]
     batch = _all_rows(next(d for d in datasets if len(d)))
     assert not batch["hist_mask"][:, m].any() and batch["hist_mask"][:, others].any()
+
+
+def test_a_group_of_more_sequences_than_an_int16_indexes_is_refused_before_reading(tmp_path):
+    chroms = [f"ctg{i}" for i in range(np.iinfo(np.int16).max + 1)]
+    with pytest.raises(InputError, match="32,768 sequences in one shard"):
+        build_shard(
+            None,
+            tmp_path / "none",
+            tmp_path / "none.fa",
+            {},
+            tmp_path / "none.bed",
+            chroms,
+            tmp_path / "out",
+            "s",
+            SETTINGS,
+        )
+    assert not (tmp_path / "out").exists()

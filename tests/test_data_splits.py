@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epibench.data.groups import SMALL_PREFIX, read_groups, shard_groups, write_groups
+from epibench.data.groups import MAX_PACKED_SEQUENCES, SMALL_PREFIX, read_groups, shard_groups, write_groups
+from epibench.data.manifest import ARRAY_DTYPES
 from epibench.data.plan import write_plan
 from epibench.data.splits import (
     DROPPED,
@@ -211,6 +212,17 @@ def test_big_sequences_get_their_own_group_and_small_ones_are_packed(sizes, pack
     flat = [c for members in groups.values() for c in members]
     assert sorted(flat) == sorted(sizes)
     assert [c for members in small.values() for c in members] == [c for c in sizes if c not in alone]
+
+
+def test_a_pack_holds_at_most_max_packed_sequences():
+    """A large chromosome beside 25,000 contigs of 100 bp: by length one pack could take them all,
+    but a shard indexes its sequences as int16, so packs stop at MAX_PACKED_SEQUENCES."""
+    sizes = {"chr1": 10_000_000, **{f"ctg{i}": 100 for i in range(25_000)}}
+    groups = shard_groups(sizes, 0.01)
+    packs = [members for name, members in groups.items() if name.startswith(SMALL_PREFIX)]
+    assert [len(members) for members in packs] == [MAX_PACKED_SEQUENCES] * 2 + [5_000]
+    assert [c for members in packs for c in members] == [f"ctg{i}" for i in range(25_000)]
+    assert MAX_PACKED_SEQUENCES <= np.iinfo(np.dtype(ARRAY_DTYPES["chrom"])).max
 
 
 def test_a_big_sequence_that_cannot_name_a_group_is_refused():

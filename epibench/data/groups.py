@@ -22,16 +22,21 @@ from epibench.errors import InputError
 from epibench.io.atomic import write_tsv
 
 SMALL_PREFIX = "small_"
+# sequences a packed group holds at most: a shard stores each CpG's sequence as an int16 index
+# (manifest ARRAY_DTYPES), and an assembly of 10^5-10^6 contigs beside one large chromosome would
+# otherwise pack them all into one group
+MAX_PACKED_SEQUENCES = 10_000
 
 
 def shard_groups(chrom_sizes: dict[str, int], min_share: float = 0.01) -> dict[str, list[str]]:
-    """group name -> sequence names, in reference order. chrom_sizes: name -> length (bp)."""
+    """group name -> sequence names, in reference order (a pack holds at most ``MAX_PACKED_SEQUENCES``).
+    chrom_sizes: name -> length (bp)."""
     total = sum(chrom_sizes.values())
     limit = min_share * total
     pack_bp = max([limit, *(length for length in chrom_sizes.values() if length >= limit)])
     groups: dict[str, list[str]] = {}
     packed: list[list[str]] = []
-    packed_bp = pack_bp  # start a new packed group on the first small sequence
+    packed_bp = 0
     for chrom, length in chrom_sizes.items():
         if length >= limit:
             if chrom.startswith(SMALL_PREFIX) or "/" in chrom:
@@ -41,7 +46,7 @@ def shard_groups(chrom_sizes: dict[str, int], min_share: float = 0.01) -> dict[s
                 )
             groups[chrom] = [chrom]
             continue
-        if packed_bp + length > pack_bp:
+        if not packed or packed_bp + length > pack_bp or len(packed[-1]) >= MAX_PACKED_SEQUENCES:
             packed.append([])
             packed_bp = 0
         packed[-1].append(chrom)

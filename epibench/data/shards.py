@@ -165,6 +165,10 @@ def build_shard(
     dataset feeds the model as constant channels after the marks. genome_features: 3D-genome
     channels (TAD boundary, loop anchor distances) stored after the marks, as marks.
     """
+    if len(chroms) > np.iinfo(np.dtype(ARRAY_DTYPES["chrom"])).max:
+        raise InputError(
+            f"{len(chroms):,} sequences in one shard: its CpGs index them as int16; split the group"
+        )
     reference = Reference(fasta)
     known = set(reference.chroms)
     missing = [c for c in chroms if c not in known]
