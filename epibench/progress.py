@@ -30,3 +30,17 @@ class ProgressLog:
         if now - self.last >= self.every_s:
             self.logger.info(message, *args)
             self.last = now
+
+
+def time_left(done: int, total: int, seconds: float) -> str:
+    """The time the remaining ``total - done`` units take at the rate of the ``done`` that took
+    ``seconds``, in words (``45 s``, ``12 min``, ``3 h 05 min``); ``?`` before the first unit."""
+    if done <= 0 or seconds <= 0:
+        return "?"
+    left = round(seconds / done * max(total - done, 0))
+    if left < 60:
+        return f"{left} s"
+    if left < 3600:
+        return f"{round(left / 60)} min"
+    hours, minutes = divmod(round(left / 60), 60)
+    return f"{hours} h {minutes:02d} min"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from epibench.io.mark_tracks import write_mark_bigwig
-from epibench.progress import ProgressLog
+from epibench.progress import ProgressLog, time_left
 
 
 def test_a_line_only_after_the_interval_has_passed(caplog):
@@ -28,3 +28,12 @@ def test_mark_bigwig_reports_intervals_read_as_it_goes(tmp_path, monkeypatch, ca
         write_mark_bigwig(path, {"chr1": 1000}, tmp_path / "x.bw")
     lines = [r.getMessage() for r in caplog.records if "intervals read" in r.getMessage()]
     assert lines == [f"{path}: {n} intervals read" for n in (4, 8, 10)]
+
+
+def test_time_left_at_the_rate_so_far():
+    # 10 of 100 batches in 20 s: 90 more at 2 s each
+    assert time_left(10, 100, 20.0) == "3 min"
+    assert time_left(50, 100, 40.0) == "40 s"
+    assert time_left(1, 1000, 15.0) == "4 h 10 min"  # 999 x 15 s = 14,985 s
+    assert time_left(100, 100, 40.0) == "0 s"
+    assert time_left(0, 100, 0.0) == "?"

@@ -42,6 +42,7 @@ from epibench.data.loader import make_loader
 
 from epibench.io.atomic import atomic_path
 from epibench.memory import peak_rss_mb
+from epibench.progress import time_left
 from epibench.models.factory import count_parameters
 from epibench.train import distributed
 from epibench.train.checkpoint import (
@@ -388,16 +389,20 @@ def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any
         loss_sum += loss * len(batch["level"])
         state["epoch_seen"] += len(batch["level"])
         if not interactive and run.ranks.is_main and state["step"] % config.log_every == 0:
-            timing = run.timer.means()
+            seconds = state["epoch_seconds"] + time.perf_counter() - started
             log.info(
-                "epoch %d/%d step %d loss %.4f lr %.3g; per step: loader wait %.1f ms, GPU idle %.1f ms",
+                "epoch %d/%d step %d loss %.4f lr %.3g; batch %d of %d, %.0f samples/s, %s left in the epoch; "
+                "per step: %s",
                 epoch,
                 config.epochs,
                 state["step"],
                 loss.item(),
                 run.scheduler.get_last_lr()[0],
-                timing["loader_wait_ms"],
-                timing["gpu_idle_ms"],
+                state["batch_in_epoch"],
+                len(loader.batch_sampler),
+                state["epoch_seen"] / seconds,
+                time_left(state["batch_in_epoch"], len(loader.batch_sampler), seconds),
+                _step_waits(run.timer.means()),
             )
         stop_signal = run.stop_signal(state["step"])
         if stop_signal or (config.checkpoint_every and state["step"] % config.checkpoint_every == 0):
@@ -410,6 +415,14 @@ def _train_epoch(run: _Run, loader: DataLoader, epoch: int, state: dict[str, Any
         run.timer.waiting()
     state["epoch_loss_sum"] = float(loss_sum)
     state["epoch_seconds"] += time.perf_counter() - started
+
+
+def _step_waits(timing: dict) -> str:
+    """The loader's wait per step, and the GPU's idle time where there is one (NaN on a CPU)."""
+    text = f"loader wait {timing['loader_wait_ms']:.1f} ms"
+    if math.isfinite(timing["gpu_idle_ms"]):
+        text += f", GPU idle {timing['gpu_idle_ms']:.1f} ms"
+    return text
 
 
 def _train_epochs(
@@ -426,7 +439,7 @@ def _train_epochs(
         if ranks.is_main:
             log.info(
                 "epoch %d/%d: train_loss %.4f val_loss %.4f val_mse %.4f val_auroc %.4f (%.1f s, %.0f samples/s; "
-                "per step: loader wait %.1f ms, GPU idle %.1f ms)%s",
+                "per step: %s)%s",
                 epoch,
                 config.epochs,
                 row["train_loss"],
@@ -435,8 +448,7 @@ def _train_epochs(
                 row["val_auroc"],
                 row["seconds"],
                 row["samples_per_s"],
-                row["loader_wait_ms"],
-                row["gpu_idle_ms"],
+                _step_waits(row),
                 "; stopping early" if state["stopped_early"] else "",
             )
             _write_metrics(out_dir / METRICS, state["history"])
