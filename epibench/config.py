@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 from jsonschema import Draft202012Validator, validators
 
+from epibench import columns_format
 from epibench.errors import InputError
 from epibench.outputs import CohortPlan
 
@@ -306,15 +307,13 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
     case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line in the file (the
     sheet's index, as ``read_sample_sheet`` gives it) and field."""
-    from epibench.io.methylation import column_spec
-
     schema = load_schema("samples")
     records = []
     for line, record in zip(sheet.index, sheet.to_dict("records")):
         if isinstance(record.get("format"), str):
             record["format"] = record["format"].strip().lower()
         # the schema lists the formats by name; a column spec (columns:...) is checked by its parser
-        spec = record["format"] if column_spec.is_spec(record.get("format")) else None
+        spec = record["format"] if columns_format.is_spec(record.get("format")) else None
         if spec:
             record["format"] = "auto"
         try:
@@ -329,7 +328,7 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
             ) from None
         if spec:
             try:
-                column_spec.parse(spec)
+                columns_format.parse(spec)
             except ValueError as exc:
                 raise ConfigError(
                     f"sample {record['sample']!r}, column format {spec!r}: {exc}", path=path, line=line

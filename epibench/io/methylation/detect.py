@@ -59,6 +59,7 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
+from epibench import columns_format
 from epibench.errors import InputError
 from epibench.io.methylation import (
     bigbed_bedmethyl,
@@ -114,11 +115,11 @@ _ARRAY_PROBE = re.compile(
 
 def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     """Find the header lines and column layout of ``path``; detect the format unless ``fmt`` is given."""
-    spec = column_spec.checked(fmt, path) if column_spec.is_spec(fmt) else None
+    spec = column_spec.checked(fmt, path) if columns_format.is_spec(fmt) else None
     if fmt is not None and spec is None and fmt not in FORMATS:
         raise InputError(
             f"unknown methylation format {fmt!r}; known: {', '.join(FORMATS)}, or the columns to read "
-            f"({column_spec.PREFIX}chrom=1,pos=2,...)",
+            f"({columns_format.PREFIX}chrom=1,pos=2,...)",
             path=path,
         )
     binary = _binary_source(path, fmt)
@@ -241,7 +242,7 @@ def _header_format(path, header: tuple[int, str]) -> str | None:
     n_united = methylkit.united_samples(header[1])
     if n_united > 1:
         specs = ", ".join(
-            f"{column_spec.PREFIX}chrom=1,pos=2,strand=4,total={5 + 3 * i},meth={6 + 3 * i}"
+            f"{columns_format.PREFIX}chrom=1,pos=2,strand=4,total={5 + 3 * i},meth={6 + 3 * i}"
             for i in range(min(n_united, 2))
         )
         raise InputError(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from epibench import columns_format
 from epibench.errors import InputError
 from epibench.io.methylation import (
     bedgraph,
@@ -61,7 +62,7 @@ READERS = {
 
 def reader_of(fmt: str):
     """The reader of a text format's Source: ``READERS[fmt]``, or the column spec's reader."""
-    return column_spec.read if column_spec.is_spec(fmt) else READERS[fmt]
+    return column_spec.read if columns_format.is_spec(fmt) else READERS[fmt]
 
 
 def ingest(

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from epibench.io.methylation import column_spec, cytosine_tables, methylkit
+from epibench import columns_format
+from epibench.io.methylation import cytosine_tables, methylkit
 from epibench.io.methylation.calls import ON_G, Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.columns import Source
@@ -119,8 +120,8 @@ def format_options(source: Source) -> dict[int, str]:
     """
     if source.fmt in _CYTOSINE_REPORT.values():
         return dict(_CYTOSINE_REPORT)
-    if column_spec.is_spec(source.fmt):  # the user's columns: the base is the user's word
-        spec = column_spec.parse(source.fmt)
+    if columns_format.is_spec(source.fmt):  # the user's columns: the base is the user's word
+        spec = columns_format.parse(source.fmt)
         return {base: spec.with_base(base).text for base in (0, 1)}
     if source.fmt not in _SIX_COLUMN_FORMATS:
         return {base_of(source.fmt): source.fmt}
@@ -132,8 +133,8 @@ def format_options(source: Source) -> dict[int, str]:
 
 def base_of(fmt: str) -> int:
     """The coordinate base (0 or 1) a format's reader uses (a column spec's ``base=``)."""
-    if column_spec.is_spec(fmt):
-        return column_spec.parse(fmt).base
+    if columns_format.is_spec(fmt):
+        return columns_format.parse(fmt).base
     return 1 if fmt in ONE_BASED else 0
 
 
