@@ -19,7 +19,12 @@ from epibench.io.methylation.offsets import format_options
 from small_reference import make_reference
 from text_files import write_lines
 
-ROWS = [("chr1", 101, 0.25, 8, "+"), ("chr1", 102, 1.0, 3, "-"), ("chr2", 7, 0.0, 12, "+")]
+ROWS = [
+    ("chr1", 101, 0.25, 8, "+"),
+    ("chr1", 102, 1.0, 3, "-"),
+    ("chr2", 7, 0.0, 12, "+"),
+    ("chr2", 30, 0.5, 4, "."),
+]
 
 
 def test_a_geo_table_of_levels_and_depths_by_its_columns(tmp_path):
@@ -39,15 +44,16 @@ def test_a_geo_table_of_levels_and_depths_by_its_columns(tmp_path):
 
 @pytest.mark.parametrize("strands", [("+", "-"), ("F", "R")])
 def test_counts_with_a_strand_column_zero_based(tmp_path, strands):
-    """methylated and unmethylated counts, 0-based positions, + / - (or methylKit's F / R) strands."""
-    to_file = dict(zip(("+", "-"), strands))
+    """methylated and unmethylated counts, 0-based positions, + / - (or methylKit's F / R) strands;
+    a '.' row unstranded (the reference decides)."""
+    to_file = {**dict(zip(("+", "-"), strands)), ".": "."}
     path = write_lines(
         tmp_path / "calls.tsv",
         [f"{c}\t{p}\t{to_file[s]}\t{round(b * n)}\t{n - round(b * n)}" for c, p, b, n, s in ROWS],
     )
     calls = read_calls(path, "columns:chrom=1,pos=2,strand=3,meth=4,unmeth=5,base=0")
     assert calls.pos.tolist() == [p for _, p, *_ in ROWS]
-    assert calls.strand.tolist() == [ON_C if s == "+" else ON_G for *_, s in ROWS]
+    assert calls.strand.tolist() == [{"+": ON_C, "-": ON_G, ".": UNSTRANDED}[s] for *_, s in ROWS]
     assert calls.n_meth.tolist() == [round(b * n) for _, _, b, n, _ in ROWS]
     assert calls.n_total.tolist() == [n for *_, n, _ in ROWS]
 

@@ -10,7 +10,8 @@ each sample in its own columns. The sample sheet's ``format`` cell then names th
 - the counts: ``meth`` with ``total`` or with ``unmeth``, or a level with ``total`` (``level``
   0-1, or ``percent`` 0-100);
 - optionally ``strand`` (``+``/``-`` or methylKit's ``F``/``R``: a ``-`` call sits on the G of its
-  CpG); without it the reference decides whether a row sits on the C or the G.
+  CpG; ``.``, strands combined); without it, or at a ``.``, the reference decides whether a row
+  sits on the C or the G.
 
 Example, the second sample of a methylKit ``unite()`` table: ``columns:chrom=1,pos=2,strand=4,
 total=8,meth=9``. Lines of ``#``, ``track`` and a line of column names before the data are skipped
@@ -23,7 +24,7 @@ import numpy as np
 
 from epibench.columns_format import ColumnSpec, parse
 from epibench.errors import InputError
-from epibench.io.methylation.calls import ON_C, ON_G, Calls, unstranded_counts
+from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls, unstranded_counts
 from epibench.io.methylation.columns import (
     FLOAT,
     INT,
@@ -37,7 +38,7 @@ from epibench.io.methylation.columns import (
     read_columns,
 )
 
-STRANDS = {"+": ON_C, "-": ON_G, "F": ON_C, "R": ON_G}
+STRANDS = {"+": ON_C, "-": ON_G, "F": ON_C, "R": ON_G, ".": UNSTRANDED}
 
 
 def read(source: Source) -> Calls:
