@@ -117,13 +117,12 @@ class Reference:
         self._cached_codes: np.ndarray | None = None
         self._mapped: tuple[str, np.ndarray, int] | None = None  # cg_at: (chrom, its bytes, first base)
         self._regular: dict[str, bool] = {}  # chrom -> its lines lie where the .fai says (cg_at)
-        self._chroms: list[str] | None = None
+        self._chroms: list[str] = list(self._fasta.keys())
 
     @property
     def chroms(self) -> list[str]:
-        """Sequence names in FASTA order (built once: a draft assembly has tens of thousands)."""
-        if self._chroms is None:
-            self._chroms = list(self._fasta.keys())
+        """Sequence names in FASTA order (listed once, at opening: a draft assembly has tens of
+        thousands, and callers ask per sequence)."""
         return self._chroms
 
     def length(self, chrom: str) -> int:

@@ -114,8 +114,8 @@ def format_options(source: Source) -> dict[int, str]:
     """Coordinate base -> the format that reads ``source`` with it, as far as the file's structure allows.
 
     Formats defined with one base (methylC, bedMethyl, modkit, bigWigs) have one option. A
-    column spec (``columns:...``) has both, its ``base=`` set either way. A cytosine report has both (Bismark writes 0-based ones when asked). A six-column count file
-    has both (``bismark_cov`` 1-based, ``bismark_zero_cov`` 0-based) unless every sampled row has
+    column spec (``columns:...``) has both, its ``base=`` set either way. A cytosine report has
+    both (Bismark writes 0-based ones when asked). A six-column count file has both (``bismark_cov`` 1-based, ``bismark_zero_cov`` 0-based) unless every sampled row has
     start == end, which only a 1-based file can have.
     """
     if source.fmt in _CYTOSINE_REPORT.values():
