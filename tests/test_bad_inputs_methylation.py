@@ -2,7 +2,8 @@
 
 Each case is a random set of calls on a small reference (soft-masked and IUPAC stretches in
 it), written in one of the text formats of FORMATS.md with chromosome names in both
-spellings, then damaged one way: cut at a random byte (plain, or inside a bgzip stream), a
+spellings, plain or compressed (bgzip, bzip2, xz, Zstandard), then damaged one way: cut at a
+random byte (inside the compressed stream, where there is one), a
 field added or removed, text or a non-finite number in a numeric column, a bad strand, a
 CpG strand called twice, the coordinates of the other base (a 1-based file read as 0-based
 or the reverse), or nothing left (0 bytes, header lines only).
@@ -39,6 +40,7 @@ from bad_inputs import (
     text_of,
 )
 from conftest import count_case
+from text_files import COMPRESSORS, MAGIC_LENGTH
 from epibench.io.methylation import ingest
 from epibench.io.methylation.group_ingest import (
     MIN_CALLS_TO_JUDGE,
@@ -615,7 +617,8 @@ class Case:
     min_coverage: int
     min_cg_share: float
     damage: str
-    gzip_intact: bool = True  # False: a gzip stream cut short (any InputError naming the file)
+    suffix: str = ""  # the file name's compression suffix
+    stream_intact: bool = True  # False: a compressed stream cut short (any InputError naming the file)
 
 
 def _spellings(bare: str) -> list[str]:
@@ -664,7 +667,7 @@ def calls_strategy(draw, fmt: str) -> list[Call]:
 @st.composite
 def cases(draw, formats: list[str] = FORMATS) -> Case:
     """A file of generated calls in a random format of ``formats``, damaged one way (``DAMAGE``),
-    plain or gzip."""
+    plain (half the cases) or compressed."""
     fmt = draw(st.sampled_from(formats))
     layout = Layout(
         fmt,
@@ -711,7 +714,7 @@ def cases(draw, formats: list[str] = FORMATS) -> Case:
         min_cg_share=draw(st.sampled_from([0.95, 0.95, 0.5])),
         damage=damage,
     )
-    gz = draw(st.booleans())
+    packing = draw(st.sampled_from(["gzip", *COMPRESSORS])) if draw(st.booleans()) else None
     i = draw(st.integers(0, len(data_lines) - 1)) + len(header)
     if damage == "columns" and case.fmt is None and i == len(header) and len(data_lines) < 3:
         # a first row with a column more or less can be a row of another format (BISCUIT's five
@@ -752,16 +755,26 @@ def cases(draw, formats: list[str] = FORMATS) -> Case:
         case.lines = draw(st.sampled_from([[], ["track name=empty"], ["# no calls", ""], [""]]))
     plain = text_of(case.lines)
     if damage == "truncate":
-        if gz:
+        if packing == "gzip":
             packed, ends = bgzip(case.lines, draw(st.integers(1, 4)))
             cut = draw(cut_points(len(packed)))
-            case.data = packed[:cut]
+            case.data, case.suffix = packed[:cut], ".gz" if cut >= 2 else ""
             if cut in ends:
                 case.lines = case.lines[: ends[cut]]
             elif cut >= 2:
-                case.gzip_intact = False
+                case.stream_intact = False
             else:  # not even the gzip magic: a plain file of these bytes
                 case.lines = lines_of(case.data)
+            return case
+        if packing:  # one bzip2, xz or Zstandard stream: cut anywhere but at its end, it is damaged
+            suffix, compress = COMPRESSORS[packing]
+            packed = compress(plain)
+            cut = draw(cut_points(len(packed)))
+            case.data = packed[:cut]
+            if cut < MAGIC_LENGTH[packing]:  # not even the magic: a plain file of these bytes
+                case.lines = lines_of(case.data)
+            else:
+                case.stream_intact, case.suffix = cut == len(packed), suffix
             return case
         cut = draw(cut_points(len(plain)))
         case.data = plain[:cut]
@@ -772,22 +785,28 @@ def cases(draw, formats: list[str] = FORMATS) -> Case:
             case.data = plain[: plain.rfind(b"\n", 0, cut) + 1]
             case.lines = lines_of(case.data)
         return case
-    case.data = gzip.compress(plain, mtime=0) if gz else plain
+    if packing == "gzip":
+        case.data, case.suffix = gzip.compress(plain, mtime=0), ".gz"
+    elif packing:
+        case.suffix, compress = COMPRESSORS[packing]
+        case.data = compress(plain)
+    else:
+        case.data = plain
     return case
 
 
 def outcome_kind(case: Case, outcome: Outcome) -> str:
     """A label of what a case must end in, for ``--hypothesis-show-statistics``."""
-    if not case.gzip_intact:
-        return "a damaged gzip stream"
+    if not case.stream_intact:
+        return "a damaged compressed stream"
     if outcome.table is not None:
         return "a table"
     return outcome.phrase.split(":")[0] if outcome.phrase else "a bad line"
 
 
 def write_case(case: Case, folder: Path) -> Path:
-    """The case's file in ``folder`` (named .gz when it starts like gzip)."""
-    path = folder / (case.name + (".gz" if case.data[:2] == b"\x1f\x8b" else ""))
+    """The case's file in ``folder``, named with its compression's suffix."""
+    path = folder / (case.name + case.suffix)
     path.write_bytes(case.data)
     return path
 
@@ -795,11 +814,11 @@ def write_case(case: Case, folder: Path) -> Path:
 def assert_outcome(case: Case, path: Path, outcome: Outcome, run) -> dict | None:
     """Run ``run()`` (-> canonical table, QC) and check it against ``outcome``: the error, or the
     table and every QC count the outcome gives; returns the QC (None after an error)."""
-    if not case.gzip_intact:
+    if not case.stream_intact:
         with pytest.raises(Exception) as info:
             run()
         assert_input_error(info.value, path)
-        assert "gzip" in str(info.value)
+        assert "stream" in str(info.value)
         return None
     if outcome.table is None:
         with pytest.raises(Exception) as info:

@@ -3,8 +3,10 @@ that is the generator's own motif rule, so the expected change of every CpG is k
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -151,3 +153,17 @@ def test_a_file_that_is_not_a_vcf_is_named(tiny_cohort, tmp_path):
         handle.write("chrom\tstart\tend\nchr1\t1\t2\n")
     with pytest.raises(InputError, match="calls.vcf.gz"):
         read_variants(path, genome)
+
+
+def test_a_bzip2_vcf_is_refused_with_the_bgzip_to_run(tiny_cohort, tmp_path):
+    genome = GenomeWindows(tiny_cohort["fasta"])
+    sequence = _fasta_sequence(tiny_cohort["fasta"], "chr2")
+    plain = Path(
+        _vcf(tmp_path / "named.vcf", [f"chr2\t501\t.\t{sequence[500]}\tA\t.\tPASS\t."], contigs=("chr2",))
+    )
+    path = tmp_path / "named.vcf.bz2"
+    path.write_bytes(bz2.compress(plain.read_bytes()))
+    assert len(read_variants(plain, genome)[0]) == 1
+    with pytest.raises(InputError, match="bz2-compressed VCF.*bgzip") as info:
+        read_variants(path, genome)
+    assert info.value.path == path

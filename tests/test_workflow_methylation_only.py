@@ -9,16 +9,19 @@ detected), so the scattered ingest reads that format end to end, and its sequenc
 GenBank-style accessions that only the cohort's UCSC-style ``chromAlias.txt``
 (``reference.chrom_aliases``) ties to the FASTA's names. As a new user brings a cohort: the FASTA
 ends with a 3-kb mitochondrion (chrM) the pileup has calls on, ingested but left out of every split;
-the gene models are JGI Mycocosm's GFF2 (``name``, ``transcriptId``); the sample sheet is a CSV
-Excel saved on Windows (Windows-1252, CRLF, an empty last row) naming a folder with an accent, and
-sample1's format cell names the columns to read (``columns:...``, quoted: it holds commas). Kept
+the gene models are JGI Mycocosm's GFF2 (``name``, ``transcriptId``), bzip2-compressed; the sample
+sheet is a CSV Excel saved on Windows (Windows-1252, CRLF, an empty last row) naming a folder with
+an accent, and sample1's format cell names the columns to read (``columns:...``, quoted: it holds
+commas) of its bedMethyl, xz-compressed. Kept
 small for CI: one run of the default target, well under 2 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
+import lzma
 import random
 import re
 import subprocess
@@ -71,7 +74,7 @@ def _add_mitochondrion(root: Path) -> list[int]:
 
 def _as_jgi_gff(root: Path, gtf: str) -> Path:
     """The GTF's exon rows as JGI Mycocosm's GFF2 writes gene models (``name "<gene>"; transcriptId
-    <number>``, no gene or transcript rows), beside it; its relative path."""
+    <number>``, no gene or transcript rows), bzip2-compressed beside it; its relative path."""
     numbers: dict[str, int] = {}
     rows = []
     for line in (root / gtf).read_text().splitlines():
@@ -82,8 +85,8 @@ def _as_jgi_gff(root: Path, gtf: str) -> Path:
         transcript = re.search(r'transcript_id "([^"]+)"', fields[8]).group(1)
         number = numbers.setdefault(transcript, 1000 + len(numbers))
         rows.append("\t".join([fields[0], "JGI", *fields[2:8], f'name "{gene}"; transcriptId {number}']))
-    path = Path(gtf).parent / "genes.jgi.gff"
-    (root / path).write_text("\n".join(rows) + "\n")
+    path = Path(gtf).parent / "genes.jgi.gff.bz2"
+    (root / path).write_bytes(bz2.compress(("\n".join(rows) + "\n").encode()))
     return path
 
 
@@ -129,8 +132,9 @@ def workdir(tmp_path_factory) -> Path:
     accented = Path("resources/tiny/données")  # a folder a French lab might name
     (root / accented).mkdir()
     sample1 = Path(sheet.loc[sheet["sample"] == "sample1", "methylation"].item())
-    (root / sample1).rename(root / accented / sample1.name)
-    sheet.loc[sheet["sample"] == "sample1", "methylation"] = str(accented / sample1.name)
+    sample1_xz = accented / (sample1.name.removesuffix(".gz") + ".xz")  # the gzip original stays
+    (root / sample1_xz).write_bytes(lzma.compress(gzip.decompress((root / sample1).read_bytes())))
+    sheet.loc[sheet["sample"] == "sample1", "methylation"] = str(sample1_xz)
     # sample1's bedMethyl read by the columns the sheet names (a quoted CSV cell)
     sheet.loc[sheet["sample"] == "sample1", "format"] = SAMPLE1_COLUMNS
     csv_text = sheet[["sample", "methylation", "format"]].to_csv(index=False, lineterminator="\r\n")
@@ -269,16 +273,19 @@ def test_the_jgi_gene_models_give_the_regions_the_gtf_gives(workdir, tmp_path):
 
 
 def test_the_windows_csv_sheet_reads_its_accented_folder(workdir):
-    """The sheet is not UTF-8 (é in Windows-1252); sample1's calls in resources/tiny/données were read,
-    by the columns its format cell names: the CpGs the bedMethyl reader gives."""
+    """The sheet is not UTF-8 (é in Windows-1252); sample1's xz-compressed calls in
+    resources/tiny/données were read, by the columns its format cell names: the CpGs the bedMethyl
+    reader gives of the gzip original."""
     sheet = (workdir / "resources/tiny/samples.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         sheet.decode("utf-8")
     assert "données" in sheet.decode("cp1252") and f'"{SAMPLE1_COLUMNS}"' in sheet.decode("cp1252")
     tables = sorted((workdir / f"{RESULTS}/methylation/sample1/cpgs").glob("*.parquet"))
     got = pd.concat([pd.read_parquet(p) for p in tables], ignore_index=True)
-    calls = next((workdir / "resources/tiny/données").iterdir())
-    expected, _ = ingest(calls, Reference(workdir / f"{RESULTS}/reference/genome.fa"), fmt="bedmethyl")
+    (calls,) = (workdir / "resources/tiny/données").iterdir()
+    assert calls.suffix == ".xz"
+    original = workdir / "resources/tiny" / (calls.name.removesuffix(".xz") + ".gz")
+    expected, _ = ingest(original, Reference(workdir / f"{RESULTS}/reference/genome.fa"), fmt="bedmethyl")
     assert len(got) > 1000
     pd.testing.assert_frame_equal(
         got.astype({"chrom": str}).sort_values(["chrom", "pos"]).reset_index(drop=True),

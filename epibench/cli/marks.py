@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "or aligned reads (BAM, CRAM, SAM, tagAlign) -> a bigWig on the reference's sequences",
     )
     p.add_argument(
-        "--input", required=True, help="the mark track (plain or gzip text, bigBed, or BAM/CRAM/SAM)"
+        "--input", required=True, help="the mark track (plain or compressed text, bigBed, or BAM/CRAM/SAM)"
     )
     p.add_argument(
         "--reference", required=True, help="prepared FASTA (epibench reference): names and lengths"

@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reference",
         help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes, the assembly it matches",
     )
-    p.add_argument("--fasta", required=True, help="reference FASTA (plain or gzip), or a UCSC .2bit")
+    p.add_argument("--fasta", required=True, help="reference FASTA (plain, gzip, bzip2, xz or Zstandard), or a UCSC .2bit")
     p.add_argument(
         "--aliases",
         help="other names of its sequences: UCSC chromAlias.txt, NCBI assembly report, or NAME<TAB>NAME rows",

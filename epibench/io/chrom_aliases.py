@@ -15,7 +15,7 @@ Two sources, both read by the reference stage into ``chrom_aliases.tsv`` beside 
   name of it), NCBI's ``*_assembly_report.txt`` (its Sequence-Name, GenBank-Accn, RefSeq-Accn and
   UCSC-style-name, and a chromosome's Assigned-Molecule) or any table of one sequence's names per
   line (NCBI's ``chr2acc``, ``alias<TAB>name``; tab-separated, empty cells allowed, or one pair
-  separated by spaces), plain or gzip. ``#`` lines are comments; a line of one name is an error.
+  separated by spaces), plain or compressed. ``#`` lines are comments; a line of one name is an error.
 
 A row is used when exactly one of its names is a reference sequence; the others become its aliases.
 An alias that two sources or rows give to different sequences is dropped (and reported), and so

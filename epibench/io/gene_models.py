@@ -85,7 +85,7 @@ _TRANSCRIPT_PARTS = {
 
 
 def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
-    """Transcripts of a GTF or GFF3 (gzip or plain; module docstring) as 0-based half-open spans; a
+    """Transcripts of a GTF or GFF3 (plain or compressed; module docstring) as 0-based half-open spans; a
     BED12 or UCSC genePred/refFlat table (epibench.io.gene_tables) gives one transcript per row.
     Returns a DataFrame (chrom, start, end, strand, gene_id, transcript_id), one row per transcript.
     """

@@ -6,7 +6,7 @@ FASTA's spelling, or dropped and why (:func:`epibench.io.chroms.harmonisation_ta
 
 Listing the names of a file is cheap: a bigWig's (or bigBed's) come from its header
 (``lengths.bigwig_lengths``); a text file (GTF, BED, any tab-separated table with the
-chromosome first, gzip or plain) is read in blocks with one regular-expression pass
+chromosome first, plain or compressed) is read in blocks with one regular-expression pass
 per block, no Python work per line. A UCSC table with a ``bin`` column first
 (``#bin chrom chromStart ...``) gives its second column, and so does a table whose first line
 names the columns with the chromosome second (methylKit's ``chrBase chr base ...``); a first line
@@ -26,7 +26,7 @@ from epibench.io.atomic import atomic_path
 from epibench.io.chroms import HARMONISATION_COLUMNS, harmonisation_table
 from epibench.io.lengths import bigwig_lengths
 from epibench.io.regions import has_bin_column, is_bin_header
-from epibench.io.textfile import GZIP_ERRORS, names_columns, open_binary
+from epibench.io.textfile import DECOMPRESSION_ERRORS, names_columns, open_binary, stream_problem
 from epibench.io.tracks import is_big_file
 
 __all__ = [
@@ -75,7 +75,7 @@ def bigwig_sequence_names(path: str | os.PathLike) -> list[str]:
 
 
 def text_sequence_names(path: str | os.PathLike) -> list[str]:
-    """Distinct first-column values of a text file (gzip or plain), in file order.
+    """Distinct first-column values of a text file (plain or compressed), in file order.
 
     Lines starting with ``#``, ``track`` or ``browser``, and lines with a single field,
     are skipped; columns may be separated by tabs or spaces. When the first header line
@@ -102,10 +102,10 @@ def text_sequence_names(path: str | os.PathLike) -> list[str]:
                     rest = data + rest  # no data row seen yet: keep the header lines for the decision
                 if not block:
                     break
-    except GZIP_ERRORS as exc:
-        raise InputError(f"damaged or truncated gzip stream ({exc})", path=path) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    except DECOMPRESSION_ERRORS as exc:
+        raise InputError(
+            f"{stream_problem(path)} ({getattr(exc, 'strerror', None) or exc})", path=path
+        ) from exc
     names.pop(header, None)
     return [name.decode("latin-1") for name in names]
 

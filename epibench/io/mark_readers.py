@@ -1,7 +1,7 @@
 """Reading a mark track that is not a bigWig: its kind, and its intervals a bounded chunk at a time.
 
 Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED, HOMER ``findPeaks`` peaks;
-plain, gzip or bgzip) and bigBed peaks. ``interval_chunks`` gives the intervals in file order as
+plain or compressed) and bigBed peaks. ``interval_chunks`` gives the intervals in file order as
 frames of at most ``ROWS_PER_CHUNK`` rows, so memory follows one chunk, not the file (a genome-wide
 bedGraph of 10-bp bins has ~300 M lines). A bedGraph and a wiggle go through pandas' C parser (a wiggle's
 declaration lines read in Python, its data lines as arrays); peak files, and the rest of a
@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.textfile import COORDINATE, alignment_format, is_number, iter_lines, open_binary
+from epibench.io.textfile import (
+    COMPRESSED_SUFFIX,
+    COORDINATE,
+    alignment_format,
+    is_number,
+    iter_lines,
+    open_binary,
+)
 from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
 
 PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed", "homer")
@@ -48,7 +55,7 @@ _WIG_DECLARATIONS = ("fixedStep", "variableStep")
 _WIG_FIELDS = 6  # the most a wiggle line has: fixedStep chrom= start= step= span=
 _HEADER = re.compile(r"(track|browser)\b|#")
 _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
-_TAGALIGN_NAME = re.compile(r"\.tagAlign(\.gz)?$", re.IGNORECASE)
+_TAGALIGN_NAME = re.compile(rf"\.tagAlign{COMPRESSED_SUFFIX}$", re.IGNORECASE)
 _HOMER_HEADER = re.compile(r"#\s*PeakID\tchr\tstart\tend\tstrand\b")  # findPeaks' column names
 _MACS_XLS_HEADER = ["chr", "start", "end", "length", "abs_summit"]  # MACS2/3 callpeak's _peaks.xls
 

@@ -4,7 +4,7 @@ Where the index lives (decided here): the reference stage, :func:`write_referenc
 never writes beside the user's FASTA (it may be read-only, shared, or gzip-compressed).
 It writes into the stage's output folder (``results/<cohort>/reference/``):
 
-- ``genome.fa``: a normalised copy: gzip/bgzip input decompressed (or a UCSC ``.2bit``
+- ``genome.fa``: a normalised copy: compressed input (gzip, bgzip, bzip2, xz, Zstandard) decompressed (or a UCSC ``.2bit``
   decoded, by its magic number), every base upper case, anything that is not ACGT written
   as ``N``, headers cut to their first word (the name pyfaidx uses), 60 bases per line;
 - ``genome.fa.fai``: its samtools/pyfaidx index;

@@ -225,7 +225,7 @@ def annotate_regions_with_report(
 
 
 def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -> pd.DataFrame:
-    """chrom, start, end of a BED (the first three columns), gzip or plain, or a bigBed (ENCODE's
+    """chrom, start, end of a BED (the first three columns), plain or compressed, or a bigBed (ENCODE's
     cCREs come as either; its entries numbered as lines); with ``keep_fields`` also ``fields``, each
     row's further columns (a tuple of str).
 

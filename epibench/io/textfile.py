@@ -1,13 +1,18 @@
-"""Opening text inputs that may be gzip-compressed, finding lines for error messages, reading fields.
+"""Opening text inputs that may be compressed, finding lines for error messages, reading fields.
 
-Compression is decided from the magic bytes (``1f 8b``), never from the suffix, so a
-gzip file named ``.txt`` or a plain file named ``.gz`` both read correctly. bgzip files
-(concatenated gzip members) read as gzip.
+Compression is decided from the magic bytes, never from the suffix, so a gzip file named
+``.txt`` or a plain file named ``.gz`` both read correctly: gzip (``1f 8b``; bgzip files,
+concatenated gzip members, read as gzip), bzip2 (``BZh`` and a block-size digit), xz
+(``fd 37 7a 58 5a 00``) and Zstandard (``28 b5 2f fd``), as archives on GEO and lab servers
+come.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import io
+import lzma
 import os
 import re
 import zlib
@@ -15,41 +20,78 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
+import pyarrow as pa
+
 from epibench.errors import InputError
 
 # a BED/GTF coordinate: decimal digits, at most 18 (far beyond any sequence, and within int64
 # with room to spare, so that promoter arithmetic and bedtools cannot overflow)
 COORDINATE = re.compile(r"[0-9]{1,18}")
-GZIP_MAGIC = b"\x1f\x8b"
-# Errors Python's gzip module raises on a damaged or truncated stream.
-GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+# a compression's magic bytes (a regular expression over the file's first 6 bytes) and its name
+# as pyarrow's codecs spell it
+_MAGIC = (
+    (re.compile(rb"\x1f\x8b"), "gzip"),
+    (re.compile(rb"BZh[1-9]"), "bz2"),
+    (re.compile(rb"\xfd7zXZ\x00"), "xz"),
+    (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd"),
+)
+_READABLE = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz", "zstd": "Zstandard"}
+# A file name's compression suffix, for the formats a name decides (``.cov.gz``, ``.tagAlign.bz2``).
+COMPRESSED_SUFFIX = r"(?:\.(?:gz|bgz|bz2|xz|zst))?"
+# Errors the decompressors raise on a damaged or truncated stream (gzip's BadGzipFile, bz2's
+# "Invalid data stream" and pyarrow's codec errors are OSErrors).
+DECOMPRESSION_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)
 
 
-def is_gzip(path: str | os.PathLike) -> bool:
-    """True when the file starts with the gzip magic bytes."""
+def compression(path: str | os.PathLike) -> str | None:
+    """``gzip``, ``bz2``, ``xz`` or ``zstd`` by the file's first bytes; None for a plain file."""
     try:
         with open(path, "rb") as fh:
-            return fh.read(2) == GZIP_MAGIC
+            head = fh.read(6)
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from exc
+    return next((name for magic, name in _MAGIC if magic.match(head)), None)
+
+
+def stream_problem(path: str | os.PathLike) -> str:
+    """What an error while reading ``path`` means: ``damaged or truncated <its compression>
+    stream``, or ``cannot read`` for a plain file."""
+    kind = compression(path)
+    return f"damaged or truncated {_READABLE[kind]} stream" if kind else "cannot read"
 
 
 @contextmanager
 def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Open ``path`` for reading bytes, decompressing gzip/bgzip transparently."""
-    if is_gzip(path):
-        with gzip.open(path, "rb") as fh:
-            yield fh
+    """Open ``path`` for reading bytes, decompressed (module docstring) where it is compressed."""
+    kind = compression(path)
+    if kind == "gzip":
+        opened = gzip.open(path, "rb")
+    elif kind == "bz2":
+        opened = bz2.open(path, "rb")
+    elif kind == "xz":
+        opened = lzma.open(path, "rb")
+    elif kind == "zstd":  # the standard library of Python < 3.14 has no Zstandard
+        opened = io.BufferedReader(pa.input_stream(str(path), compression="zstd"))
     else:
-        with open(path, "rb") as fh:
-            yield fh
+        opened = open(path, "rb")
+    with opened as fh:
+        yield fh
+
+
+def arrow_stream(path: str | os.PathLike) -> pa.NativeFile:
+    """``path`` as a pyarrow input stream, decompressed (by pyarrow's codecs; xz, which pyarrow
+    lacks, by Python's lzma)."""
+    kind = compression(path)
+    if kind == "xz":
+        return pa.input_stream(lzma.open(path, "rb"))
+    return pa.input_stream(str(path), compression=kind)
 
 
 def iter_raw_lines(path: str | os.PathLike) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, line)`` (1-based; the bytes of the line, its end included).
 
-    One line is read ahead, so a damaged or truncated gzip stream is an InputError before the
-    partial line it ends in is yielded (a reader never judges a cut line as if it were data).
+    One line is read ahead, so a damaged or truncated compressed stream is an InputError before
+    the partial line it ends in is yielded (a reader never judges a cut line as if it were data).
     """
     with open_binary(path) as fh:
         number = 0  # lines read whole
@@ -60,15 +102,13 @@ def iter_raw_lines(path: str | os.PathLike) -> Iterator[tuple[int, bytes]]:
                 following = fh.readline()
                 yield number, line
                 line = following
-        except GZIP_ERRORS as exc:
-            raise InputError(
-                f"damaged or truncated gzip stream after line {number} ({exc})", path=path
-            ) from exc
+        except DECOMPRESSION_ERRORS as exc:
+            raise InputError(f"{stream_problem(path)} after line {number} ({exc})", path=path) from exc
 
 
 def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, text)`` (1-based, line end stripped); a damaged gzip stream is an InputError
-    (``iter_raw_lines``)."""
+    """Yield ``(line_number, text)`` (1-based, line end stripped); a damaged compressed stream is an
+    InputError (``iter_raw_lines``)."""
     for number, raw in iter_raw_lines(path):
         yield number, raw.rstrip(b"\r\n").decode("latin-1")
 
@@ -99,7 +139,7 @@ def alignment_format(path: str | os.PathLike) -> str | None:
             return "CRAM"
         with open_binary(path) as fh:
             start = fh.read(4)
-    except (OSError, *GZIP_ERRORS):
+    except DECOMPRESSION_ERRORS:
         return None  # unreadable: the caller's own reading names the problem
     if start == b"BAM\x01":
         return "BAM"

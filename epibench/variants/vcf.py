@@ -22,6 +22,7 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 from epibench.io.genome_windows import GenomeWindows
+from epibench.io.textfile import compression
 from epibench.codes import BASES
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,13 @@ def read_variants(path: str | os.PathLike, genome: GenomeWindows) -> tuple[pd.Da
     """
     import pysam  # htslib: bgzip, tabix, header checks
 
+    kind = compression(path)
+    if kind not in (None, "gzip"):
+        raise InputError(
+            f"a {kind}-compressed VCF: htslib reads VCFs plain, gzip or bgzip; decompress it and "
+            "compress it again with `bgzip` (then `tabix -p vcf` it)",
+            path=path,
+        )
     try:
         vcf = pysam.VariantFile(str(path))
     except (OSError, ValueError) as err:

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from epibench.errors import InputError
-from epibench.io.textfile import GZIP_ERRORS, is_gzip, iter_lines
+from epibench.io.textfile import DECOMPRESSION_ERRORS, arrow_stream, iter_lines, stream_problem
 from epibench.io.tracks import bigbed_lines
 
 INT, FLOAT, STR = "int", "float", "str"
@@ -109,7 +109,7 @@ def read_columns(source: Source, columns: Columns) -> dict[int, np.ndarray | Lab
         if line is None:
             raise InputError(f"cannot parse as {source.fmt}: {exc}", path=source.path) from exc
         raise InputError(f"{what} (reading as {source.fmt})", path=source.path, line=line) from exc
-    except (OSError, *GZIP_ERRORS) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         raise _unreadable(source, exc) from exc
     out: dict[int, np.ndarray | Labels] = {}
     for i, (_, kind) in columns.items():
@@ -130,12 +130,12 @@ def text_blocks(source: Source, block_bytes: int = BLOCK_BYTES) -> Iterator[byte
     """The data lines of a text file (its ``n_header`` top lines dropped), in one pass, as
     consecutive blocks of whole lines of about ``block_bytes`` each (more where one line is longer);
     a block of blank lines only is left out."""
-    with _open_text(source.path) as stream:
+    with arrow_stream(source.path) as stream:
         rest, to_skip = b"", source.n_header
         while True:
             try:
                 data = stream.read(block_bytes)
-            except (OSError, *GZIP_ERRORS) as exc:
+            except DECOMPRESSION_ERRORS as exc:
                 raise _unreadable(source, exc) from exc
             if not data:
                 break
@@ -156,14 +156,8 @@ def text_blocks(source: Source, block_bytes: int = BLOCK_BYTES) -> Iterator[byte
             yield rest  # the last line, without a line end
 
 
-def _open_text(path: Path) -> pa.NativeFile:
-    """The file's text as a stream (gzip and bgzip decompressed)."""
-    return pa.input_stream(str(path), compression="gzip" if is_gzip(path) else None)
-
-
 def _unreadable(source: Source, exc: BaseException) -> InputError:
-    what = "damaged or truncated gzip stream" if is_gzip(source.path) else "cannot read"
-    return InputError(f"{what} ({exc})", path=source.path)
+    return InputError(f"{stream_problem(source.path)} ({exc})", path=source.path)
 
 
 def _read_table(source: Source, columns: Columns) -> pa.Table:
@@ -177,7 +171,7 @@ def _read_table(source: Source, columns: Columns) -> pa.Table:
         return _parse_block(source, columns, source.text)
     if not source.whitespace:
         try:
-            with _open_text(source.path) as stream:
+            with arrow_stream(source.path) as stream:
                 return _parse(source, columns, stream, source.n_header)
         except pa.ArrowInvalid:
             pass  # a bad row, or only a blank line the CSV reader takes for a row: see below

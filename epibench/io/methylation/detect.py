@@ -3,7 +3,7 @@
 A file that starts with the bigWig magic number 0x888FFC26 is a Roadmap
 FractionalMethylation bigWig (``roadmap_bigwig``, read by ``bigwig``); one with the bigBed
 magic number an ENCODE bedMethyl bigBed (``bedmethyl_bigbed``; a bigBed of other records is
-refused by name). Text files (gzip or plain) are classified from their lines:
+refused by name). Text files (plain or compressed) are classified from their lines:
 
 Header lines at the top (``track``, ``browser``, ``#...``, blank) are skipped, and so is a
 first line that names the columns (no field after the first is a number: DSS's ``chr pos N X``,
@@ -74,7 +74,7 @@ from epibench.io.methylation import (
     pacbio,
 )
 from epibench.io.methylation.columns import Source
-from epibench.io.textfile import alignment_format, is_number, iter_lines, names_columns
+from epibench.io.textfile import COMPRESSED_SUFFIX, alignment_format, is_number, iter_lines, names_columns
 from epibench.io.tracks import is_bigbed, is_bigwig
 
 # format -> allowed column counts (none for the binary bigWig)
@@ -363,9 +363,9 @@ def _levels_bedgraph(rows: list[tuple[int, str]], has_track: bool) -> str:
 
 def _six_column_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
     name = Path(path).name.lower()
-    if re.search(r"\.zero\.cov(\.gz)?$", name):
+    if re.search(rf"\.zero\.cov{COMPRESSED_SUFFIX}$", name):
         return "bismark_zero_cov"
-    if re.search(r"\.cov(\.gz)?$", name):
+    if re.search(rf"\.cov{COMPRESSED_SUFFIX}$", name):
         return "bismark_cov"
     if has_track:
         return "methyldackel"

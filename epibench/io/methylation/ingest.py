@@ -73,7 +73,7 @@ def ingest(
     min_cg_share: float = MIN_CG_SHARE,
     coverage_path: str | os.PathLike | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Read a methylation file (text, gzip or plain, or bigWig; detected unless ``fmt`` names a ``READERS`` key).
+    """Read a methylation file (text, plain or compressed, or bigWig; detected unless ``fmt`` names a ``READERS`` key).
 
     Returns the canonical table (CONTRACT item 1: chrom, pos 0-based + strand C, n_meth,
     n_total, level; FASTA order; n_total >= min_coverage) and the QC dict described in
