@@ -4,7 +4,7 @@ Compression is decided from the magic bytes, never from the suffix, so a gzip fi
 ``.txt`` or a plain file named ``.gz`` both read correctly: gzip (``1f 8b``; bgzip files,
 concatenated gzip members, read as gzip), bzip2 (``BZh`` and a block-size digit), xz
 (``fd 37 7a 58 5a 00``) and Zstandard (``28 b5 2f fd``), as archives on GEO and lab servers
-come.
+come. A UTF-8 byte-order mark before the first line is skipped.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ _MAGIC = (
     (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd"),
 )
 _READABLE = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz", "zstd": "Zstandard"}
+UTF8_BOM = b"\xef\xbb\xbf"  # what Excel's "CSV UTF-8" and Notepad write before the first line
 # A file name's compression suffix, for the formats a name decides (``.cov.gz``, ``.tagAlign.bz2``).
 COMPRESSED_SUFFIX = r"(?:\.(?:gz|bgz|bz2|xz|zst))?"
 # Errors the decompressors raise on a damaged or truncated stream (gzip's BadGzipFile, bz2's
@@ -62,7 +63,8 @@ def stream_problem(path: str | os.PathLike) -> str:
 
 @contextmanager
 def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Open ``path`` for reading bytes, decompressed (module docstring) where it is compressed."""
+    """Open ``path`` for reading bytes, decompressed (module docstring) where it is compressed, after
+    the UTF-8 byte-order mark that spreadsheets and Windows editors put first, if there is one."""
     kind = compression(path)
     if kind == "gzip":
         opened = gzip.open(path, "rb")
@@ -75,6 +77,8 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
     else:
         opened = open(path, "rb")
     with opened as fh:
+        if fh.peek(len(UTF8_BOM))[: len(UTF8_BOM)] == UTF8_BOM:
+            fh.read(len(UTF8_BOM))
         yield fh
 
 
