@@ -156,6 +156,9 @@ def _sheet_encoding(data: bytes) -> str:
     return "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
 
 
+# a workbook's first bytes: .xlsx and .ods are zip files, .xls an OLE2 compound file
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
 # cell separators of a sample sheet: a tab, or what a spreadsheet's CSV holds (semicolons where the
 # decimal separator is a comma)
 _SEPARATORS = {"\t": "tab", ",": "comma", ";": "semicolon"}
@@ -173,6 +176,12 @@ def _sheet_text(path: str | Path) -> str:
     sheet that is not UTF-8 is read as Windows-1252, as Excel saves "Text (Tab delimited)" on Windows
     (accents in a cell or path), with a warning naming the first such byte."""
     data = Path(path).read_bytes()
+    if data.startswith(_WORKBOOK_MAGIC):
+        raise ConfigError(
+            "a spreadsheet workbook (.xlsx, .xls or .ods), not text: save the sheet as "
+            "'Text (Tab delimited)' or CSV and name that file in samples:",
+            path=path,
+        )
     encoding = _sheet_encoding(data)
     try:
         return data.decode(encoding).removeprefix("\ufeff")

@@ -5,6 +5,7 @@ cohort without marks, the output plan). Generated damage: tests/test_bad_inputs_
 from __future__ import annotations
 
 import copy
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -383,6 +384,22 @@ def test_a_sheet_neither_utf8_nor_windows_1252_is_refused(cohort):
     sheet.write_bytes(sheet.read_bytes().replace(b"\nb\t", b"\nb\x81\t"))
     with pytest.raises(ConfigError, match="neither UTF-8, Windows-1252 nor UTF-16"):
         cohort_config.validate(cohort)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_workbook_named_as_the_sheet_is_refused_with_how_to_save_it(cohort, tmp_path, suffix):
+    """A workbook is no text: .xlsx (and .ods) is a zip of XML parts, .xls an OLE2 compound file
+    (its signature D0 CF 11 E0 A1 B1 1A E1, from [MS-CFB] 2.2)."""
+    sheet = tmp_path / f"samples{suffix}"
+    if suffix == ".xlsx":
+        with zipfile.ZipFile(sheet, "w") as workbook:
+            workbook.writestr("[Content_Types].xml", "<Types/>")
+            workbook.writestr("xl/worksheets/sheet1.xml", Path(cohort["samples"]).read_text())
+    else:
+        sheet.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    with pytest.raises(ConfigError, match="spreadsheet workbook.*Tab delimited") as info:
+        cohort_config.validate({**cohort, "samples": str(sheet)})
+    assert str(sheet) in str(info.value)
 
 
 def test_a_spreadsheets_empty_rows_and_columns_are_dropped(cohort, tmp_path):

@@ -9,6 +9,8 @@ numbers are checked against their specifications' bytes, not against the reader'
 from __future__ import annotations
 
 import gzip
+import tarfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +97,7 @@ def test_a_truncated_stream_is_named_with_its_compression(tmp_path, kind):
     with pytest.raises(InputError, match=f"damaged or truncated {readable} stream") as info:
         read_calls(path, "bismark_cov")  # pyarrow's reader
     assert info.value.path == path
-    with pytest.raises(InputError, match=f"damaged or truncated {readable} stream after line"):
+    with pytest.raises(InputError, match=f"damaged or truncated {readable} stream"):
         for _ in iter_lines(path):  # the line reader
             pass
 
@@ -110,3 +112,26 @@ def test_concatenated_streams_read_as_one_file(tmp_path, kind):
     path.write_bytes(compress(text[:half]) + compress(text[half:]))
     assert [line for _, line in iter_lines(path)] == text.decode().splitlines()
     assert np.array_equal(read_calls(path).pos, read_calls(BISMARK).pos)
+
+
+@pytest.mark.parametrize("packing", ["", "gz", "xz"])
+def test_a_tar_archive_is_refused_naming_its_first_file(tmp_path, packing):
+    """GEO's GSE*_RAW.tar holds one file per sample: given as one file, it is named for what it is."""
+    path = tmp_path / f"GSE1_RAW.tar{'.' + packing if packing else ''}"
+    with tarfile.open(path, f"w:{packing}") as archive:
+        archive.add(BISMARK, arcname="GSM1_sample1.bismark.cov.gz")
+        archive.add(PILEUP, arcname="GSM2_sample2.bdg.gz")
+    for read in (read_calls, track_kind, transcripts_from_gtf):
+        with pytest.raises(
+            InputError, match="a tar archive .*GSM1_sample1.bismark.cov.gz.*extract it"
+        ) as info:
+            read(path)
+        assert info.value.path == path
+
+
+def test_a_zip_archive_is_refused_naming_what_it_holds(tmp_path):
+    path = tmp_path / "calls.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(BISMARK, "sample1.bismark.cov.gz")
+    with pytest.raises(InputError, match=r"a zip archive of 1 files \(sample1.bismark.cov.gz\): unzip it"):
+        read_calls(path)

@@ -4,7 +4,8 @@ Compression is decided from the magic bytes, never from the suffix, so a gzip fi
 ``.txt`` or a plain file named ``.gz`` both read correctly: gzip (``1f 8b``; bgzip files,
 concatenated gzip members, read as gzip), bzip2 (``BZh`` and a block-size digit), xz
 (``fd 37 7a 58 5a 00``) and Zstandard (``28 b5 2f fd``), as archives on GEO and lab servers
-come. A UTF-8 byte-order mark before the first line is skipped.
+come. A UTF-8 byte-order mark before the first line is skipped; a zip or tar archive (of any
+compression) is refused, naming what it holds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import io
 import lzma
 import os
 import re
+import tarfile
+import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,9 +80,46 @@ def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
     else:
         opened = open(path, "rb")
     with opened as fh:
-        if fh.peek(len(UTF8_BOM))[: len(UTF8_BOM)] == UTF8_BOM:
+        try:
+            head = fh.peek(tarfile.BLOCKSIZE)
+        except DECOMPRESSION_ERRORS as exc:
+            raise InputError(f"{stream_problem(path)} ({exc})", path=path) from exc
+        _refuse_archive(path, fh, head[: tarfile.BLOCKSIZE])
+        if head[: len(UTF8_BOM)] == UTF8_BOM:
             fh.read(len(UTF8_BOM))
         yield fh
+
+
+def _refuse_archive(path: str | os.PathLike, fh: BinaryIO, head: bytes) -> None:
+    """An InputError for a zip or tar archive (``fh``: its stream, decompressed, at its start;
+    ``head``: its first 512 bytes), which holds files rather than being one: GEO's
+    ``GSE*_RAW.tar``, a folder zipped for e-mail."""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            names = []
+        listed = f" of {len(names)} files ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+        raise InputError(
+            f"a zip archive{listed if names else ''}: unzip it and give what it holds (each sample's "
+            "file on its own row of the sample sheet)",
+            path=path,
+        )
+    try:
+        tarfile.TarInfo.frombuf(head, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:  # no tar header block: its checksum holds only for one
+        return
+    try:  # the first member's name, after any pax or GNU long-name header
+        first = tarfile.open(fileobj=fh, mode="r|").next()
+    except (tarfile.TarError, *DECOMPRESSION_ERRORS):
+        first = None
+    raise InputError(
+        f"a tar archive{f' (its first file: {first.name})' if first else ''}, as GEO's GSE*_RAW.tar: "
+        "extract it (tar -xf) and give the files it holds (each sample's file on its own row of the "
+        "sample sheet)",
+        path=path,
+    )
 
 
 def arrow_stream(path: str | os.PathLike) -> pa.NativeFile:
