@@ -172,9 +172,16 @@ def _sheet_separator(text: str) -> str:
 
 
 def _sheet_text(path: str | Path) -> str:
-    """The sheet's text (UTF-8, or UTF-16 by its byte-order mark; a UTF-8 byte-order mark dropped). A
-    sheet that is not UTF-8 is read as Windows-1252, as Excel saves "Text (Tab delimited)" on Windows
+    """The sheet's text (UTF-8, or UTF-16 by its byte-order mark; a UTF-8 byte-order mark dropped;
+    lines ended by CR alone, as Excel for Mac's "CSV (Macintosh)" ends them, ended by LF). A sheet
+    that is not UTF-8 is read as Windows-1252, as Excel saves "Text (Tab delimited)" on Windows
     (accents in a cell or path), with a warning naming the first such byte."""
+    text = _decoded_sheet(path)
+    return text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+
+
+def _decoded_sheet(path: str | Path) -> str:
+    """The sheet's bytes decoded (``_sheet_text``)."""
     data = Path(path).read_bytes()
     if data.startswith(_WORKBOOK_MAGIC):
         raise ConfigError(

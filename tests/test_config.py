@@ -148,6 +148,17 @@ def test_a_sheet_saved_by_a_spreadsheet_reads_like_the_plain_one(cohort, tmp_pat
     assert cohort_config.validate({**cohort, "samples": str(spread)}).equals(cohort_config.validate(cohort))
 
 
+def test_a_sheet_of_lines_ended_by_cr_alone_reads_like_the_plain_one(cohort, tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" ends its lines with CR alone (classic Mac OS)."""
+    plain = Path(cohort["samples"])
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes(
+        "".join(",".join(line.split("\t")) + "\r" for line in plain.read_text().splitlines()).encode()
+    )
+    assert b"\n" not in mac.read_bytes()
+    assert cohort_config.read_sample_sheet(mac).equals(cohort_config.read_sample_sheet(plain))
+
+
 def test_a_sheet_exported_as_unicode_text_reads_like_the_plain_one(cohort, tmp_path):
     """Excel's "Unicode Text": tab-separated UTF-16 (little-endian, byte-order mark), CRLF line ends."""
     plain = Path(cohort["samples"])
