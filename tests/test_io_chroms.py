@@ -34,6 +34,22 @@ def test_tair_and_ensembl_plants_arabidopsis_names_meet():
     ]
 
 
+def test_rice_names_with_leading_zeros_meet_msu_and_ensembl_plants_names():
+    # IRGSP-1.0 (RAP-DB): chr01..chr12; MSU7 (the same sequence): Chr1..Chr12; Ensembl Plants: 1..12
+    irgsp = ["chr01", "chr02", "chr10", "chr12", "ChrC", "ChrM"]
+    assert harmonise(["Chr1", "Chr10", "2", "12", "chr12"], irgsp) == {
+        "Chr1": "chr01",
+        "Chr10": "chr10",
+        "2": "chr02",
+        "12": "chr12",
+        "chr12": "chr12",
+    }
+    assert harmonise(["chr01", "Chr01"], ["1", "10"]) == {"chr01": "1", "Chr01": "1"}
+    assert harmonise(["chr10", "100"], ["chr1", "chr01", "chr010"]) == {"chr10": "chr010", "100": None}
+    table = harmonisation_table(irgsp, {"calls": ["Chr1", "2"]})
+    assert table["reason"].tolist() == ["leading zeros 1 -> 01", "'chr' prefix added, leading zeros 2 -> 02"]
+
+
 def test_exact_match_wins():
     # the reference holds both spellings (odd, but seen): each name keeps its own
     assert harmonise(["1", "chr1"], ["chr1", "1"]) == {"1": "1", "chr1": "chr1"}

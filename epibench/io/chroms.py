@@ -73,9 +73,13 @@ def _accession(name: str) -> str | None:
     return _ACCESSION_CHROMOSOMES.get((match.group(1), match.group(2))) if match else None
 
 
+_NUMBER = re.compile(r"[0-9]+")
+
+
 def _key(name: str) -> str:
-    """Spelling-independent key: no ``chr`` prefix, upper case, ``M``/``MT``/``Mito`` all ``MT`` (``C``/``Pt``/
-    ``Pltd``, the chloroplast, ``PT``), a known RefSeq
+    """Spelling-independent key: no ``chr`` prefix, upper case, a number without leading zeros (IRGSP
+    rice's ``chr01``, sorghum's and poplar's ``Chr01`` meet MSU's ``Chr1`` and Ensembl's ``1``),
+    ``M``/``MT``/``Mito`` all ``MT`` (``C``/``Pt``/``Pltd``, the chloroplast, ``PT``), a known RefSeq
     or GenBank chromosome accession its chromosome (the numbers of these assemblies do not overlap),
     an unplaced, unlocalised or alternative scaffold its GenBank accession without version (UCSC's
     ``chrUn_KI270302v1``, ``chr1_KI270706v1_random``, hg19's ``chr1_gl000191_random`` and
@@ -88,6 +92,8 @@ def _key(name: str) -> str:
         return scaffold
     bare = name[3:] if name[:3].lower() == "chr" else name
     bare = bare.upper()
+    if _NUMBER.fullmatch(bare):  # a chromosome number written with leading zeros: rice's chr01
+        return bare.lstrip("0") or "0"
     return "MT" if bare in _MITO else "PT" if bare in _PLASTID else bare
 
 
@@ -237,7 +243,9 @@ def _rename_reason(name: str, target: str) -> str:
     why = []
     if name_prefixed != target_prefixed:
         why.append("'chr' prefix " + ("removed" if name_prefixed else "added"))
-    if bare_name.upper() != bare_target.upper():
+    if _NUMBER.fullmatch(bare_name) and bare_name != bare_target:
+        why.append(f"leading zeros {bare_name} -> {bare_target}")
+    elif bare_name.upper() != bare_target.upper():
         organelle = "mitochondrion" if is_mitochondrial(name) else "chloroplast"
         why.append(f"{organelle} {bare_name} -> {bare_target}")
     elif bare_name != bare_target or (name_prefixed and target_prefixed and name[:3] != target[:3]):
