@@ -14,3 +14,14 @@ class InputError(ValueError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+EXCERPT_CHARS = 200  # of a line quoted in an error message
+
+
+def excerpt(text: str) -> str:
+    """``text`` quoted for an error message (``repr``), cut after ``EXCERPT_CHARS`` characters with
+    its length said: a binary file or one without line ends is one line of megabytes."""
+    if len(text) <= EXCERPT_CHARS:
+        return repr(text)
+    return f"{text[:EXCERPT_CHARS]!r}... ({len(text):,} characters)"

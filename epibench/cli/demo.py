@@ -7,7 +7,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from epibench.errors import InputError
+from epibench.errors import InputError, excerpt
 
 log = logging.getLogger("epibench")
 
@@ -35,7 +35,7 @@ def cmd_standin_genome(args: argparse.Namespace) -> None:
     for number, text in iter_lines(args.chrom_sizes):
         fields = text.split("\t")
         if len(fields) < 2 or not fields[1].isdigit():
-            raise InputError(f"expected name <tab> length, found {text!r}", args.chrom_sizes, number)
+            raise InputError(f"expected name <tab> length, found {excerpt(text)}", args.chrom_sizes, number)
         lengths[fields[0]] = int(fields[1])
     planted = write_standin([Path(p) for p in args.calls], lengths, args.seed, Path(args.out))
     log.info("stand-in reference %s: CpGs planted %s", args.out, planted)

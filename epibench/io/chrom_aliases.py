@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from epibench.errors import InputError
+from epibench.errors import InputError, excerpt
 from epibench.io.atomic import write_tsv
 from epibench.io.textfile import iter_lines
 
@@ -96,7 +96,7 @@ def _file_rows(path: str | os.PathLike) -> Iterable[tuple[int, list[str]]]:
             names = [field.strip() for field in text.split("\t")] if "\t" in text else text.split()
             if len(names) < 2:
                 raise InputError(
-                    f"one name ({text.strip()!r}): an alias table lists the names of one sequence per "
+                    f"one name ({excerpt(text.strip())}): an alias table lists the names of one sequence per "
                     "line, tab-separated (UCSC chromAlias.txt, NCBI assembly report, alias<TAB>name)",
                     path,
                     number,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from epibench.errors import InputError
+from epibench.errors import InputError, excerpt
 from epibench.io.textfile import (
     COMPRESSED_SUFFIX,
     COORDINATE,
@@ -308,7 +308,9 @@ def _value(fields: list[str], column: int, path: str | os.PathLike, number: int)
     """The number in the 0-based ``column`` of a line; InputError naming the column if it is none."""
     if is_number(fields[column]):
         return float(fields[column])
-    raise InputError(f"the value (column {column + 1}) is not a number: {fields[column]!r}", path, number)
+    raise InputError(
+        f"the value (column {column + 1}) is not a number: {excerpt(fields[column])}", path, number
+    )
 
 
 def _data_lines(path: str | os.PathLike) -> Iterator[tuple[int, list[str]]]:
@@ -347,7 +349,7 @@ def _wig_records(path: str | os.PathLike) -> Iterator[Record]:
         if len(fields) != (1 if fixed else 2) or not all(map(is_number, fields)):
             expected = "a value" if fixed else "a position and a value"
             raise InputError(
-                f"a {section['kind']} line holds {expected}, found {' '.join(fields)!r}", path, number
+                f"a {section['kind']} line holds {expected}, found {excerpt(' '.join(fields))}", path, number
             )
         if fixed:
             position = section["next"]
@@ -372,7 +374,7 @@ def _wig_declaration(fields: list[str], path: str | os.PathLike, number: int) ->
     if missing or not all(COORDINATE.fullmatch(v) and int(v) >= 1 for v in numbers.values()):
         raise InputError(
             f"a {kind} line needs {', '.join(f'{k}=' for k in needed)} (start, step and span integers >= 1): "
-            f"{' '.join(fields)!r}",
+            f"{excerpt(' '.join(fields))}",
             path,
             number,
         )

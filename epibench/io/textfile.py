@@ -4,8 +4,8 @@ Compression is decided from the magic bytes, never from the suffix, so a gzip fi
 ``.txt`` or a plain file named ``.gz`` both read correctly: gzip (``1f 8b``; bgzip files,
 concatenated gzip members, read as gzip), bzip2 (``BZh`` and a block-size digit), xz
 (``fd 37 7a 58 5a 00``) and Zstandard (``28 b5 2f fd``), as archives on GEO and lab servers
-come. A UTF-8 byte-order mark before the first line is skipped; a zip or tar archive (of any
-compression) is refused, naming what it holds.
+come. A UTF-8 byte-order mark before the first line is skipped, lines ended by CR alone read
+as ended by LF; a zip or tar archive (of any compression) is refused, naming what it holds.
 """
 
 from __future__ import annotations
@@ -66,28 +66,65 @@ def stream_problem(path: str | os.PathLike) -> str:
 
 @contextmanager
 def open_binary(path: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Open ``path`` for reading bytes, decompressed (module docstring) where it is compressed, after
-    the UTF-8 byte-order mark that spreadsheets and Windows editors put first, if there is one."""
+    """Open ``path`` for reading its text's bytes (``_prepared``)."""
+    stream, _ = _prepared(path)
+    with stream as fh:
+        yield fh
+
+
+def _decompressed(path: str | os.PathLike) -> BinaryIO:
+    """``path`` opened for reading bytes, decompressed (module docstring) where it is compressed."""
     kind = compression(path)
     if kind == "gzip":
-        opened = gzip.open(path, "rb")
-    elif kind == "bz2":
-        opened = bz2.open(path, "rb")
-    elif kind == "xz":
-        opened = lzma.open(path, "rb")
-    elif kind == "zstd":  # the standard library of Python < 3.14 has no Zstandard
-        opened = io.BufferedReader(pa.input_stream(str(path), compression="zstd"))
-    else:
-        opened = open(path, "rb")
-    with opened as fh:
-        try:
-            head = fh.peek(tarfile.BLOCKSIZE)
-        except DECOMPRESSION_ERRORS as exc:
-            raise InputError(f"{stream_problem(path)} ({exc})", path=path) from exc
+        return gzip.open(path, "rb")
+    if kind == "bz2":
+        return bz2.open(path, "rb")
+    if kind == "xz":
+        return lzma.open(path, "rb")
+    if kind == "zstd":  # the standard library of Python < 3.14 has no Zstandard
+        return io.BufferedReader(pa.input_stream(str(path), compression="zstd"))
+    return open(path, "rb")
+
+
+def _prepared(path: str | os.PathLike) -> tuple[BinaryIO, bool]:
+    """``path`` opened for reading its text's bytes: decompressed, a zip or tar archive refused, the
+    UTF-8 byte-order mark that spreadsheets and Windows editors put first skipped, lines ended by CR
+    alone (classic Mac OS, Excel for Mac's "CSV (Macintosh)") read as ended by LF; and whether
+    those line ends are translated."""
+    fh = _decompressed(path)
+    try:
+        head = fh.peek(tarfile.BLOCKSIZE)
         _refuse_archive(path, fh, head[: tarfile.BLOCKSIZE])
-        if head[: len(UTF8_BOM)] == UTF8_BOM:
+        if head.startswith(UTF8_BOM):
             fh.read(len(UTF8_BOM))
-        yield fh
+        if b"\r" in head and b"\n" not in head:
+            return io.BufferedReader(_LineFeeds(fh)), True
+        return fh, False
+    except DECOMPRESSION_ERRORS as exc:
+        fh.close()
+        raise InputError(f"{stream_problem(path)} ({exc})", path=path) from exc
+    except BaseException:
+        fh.close()
+        raise
+
+
+class _LineFeeds(io.RawIOBase):
+    """The bytes of a stream whose lines end in CR alone, each CR read as LF."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._stream.read(len(buffer)).replace(b"\r", b"\n")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 def _refuse_archive(path: str | os.PathLike, fh: BinaryIO, head: bytes) -> None:
@@ -123,11 +160,13 @@ def _refuse_archive(path: str | os.PathLike, fh: BinaryIO, head: bytes) -> None:
 
 
 def arrow_stream(path: str | os.PathLike) -> pa.NativeFile:
-    """``path`` as a pyarrow input stream, decompressed (by pyarrow's codecs; xz, which pyarrow
-    lacks, by Python's lzma)."""
+    """``path`` as a pyarrow input stream, decompressed by pyarrow's codecs; read through Python
+    (``_prepared``) where pyarrow lacks the codec (xz) or the lines end in CR alone."""
     kind = compression(path)
-    if kind == "xz":
-        return pa.input_stream(lzma.open(path, "rb"))
+    stream, translated = _prepared(path)
+    if kind == "xz" or translated:
+        return pa.input_stream(stream)
+    stream.close()
     return pa.input_stream(str(path), compression=kind)
 
 

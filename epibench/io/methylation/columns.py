@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from epibench.errors import InputError
+from epibench.errors import InputError, excerpt
 from epibench.io.textfile import DECOMPRESSION_ERRORS, arrow_stream, iter_lines, stream_problem
 from epibench.io.tracks import bigbed_lines
 
@@ -247,17 +247,17 @@ def _first_bad_line(source: Source, columns: Columns) -> tuple[int | None, str]:
         if row < first:
             continue
         if len(fields) != source.n_columns:
-            return number, f"expected {source.n_columns} columns, found {len(fields)}: {text!r}"
+            return number, f"expected {source.n_columns} columns, found {len(fields)}: {excerpt(text)}"
         for i, (name, kind) in columns.items():
             value = fields[i]
             if kind == INT and not _INT_TEXT.fullmatch(value):
-                return number, f"column {i + 1} ({name}) is not an integer: {value!r}"
+                return number, f"column {i + 1} ({name}) is not an integer: {excerpt(value)}"
             if kind == INT and int(value) not in _INT64:
-                return number, f"column {i + 1} ({name}) is too large for a 64-bit integer: {value!r}"
+                return number, f"column {i + 1} ({name}) is too large for a 64-bit integer: {excerpt(value)}"
             if kind == FLOAT and not _FLOAT_TEXT.fullmatch(value):
-                return number, f"column {i + 1} ({name}) is not a number: {value!r}"
+                return number, f"column {i + 1} ({name}) is not a number: {excerpt(value)}"
             if kind == STR and not _is_utf8(value):
-                return number, f"column {i + 1} ({name}) is not UTF-8 text: {value!r}"
+                return number, f"column {i + 1} ({name}) is not UTF-8 text: {excerpt(value)}"
     return None, ""
 
 
@@ -288,7 +288,7 @@ def locate(source: Source, row: int) -> tuple[int | None, str]:
 def fail_at_row(source: Source, row: int, what: str) -> None:
     """Raise an InputError for data row ``row``, naming its line and text."""
     number, text = locate(source, row)
-    raise InputError(f"{what}: {text!r}", path=source.path, line=number)
+    raise InputError(f"{what}: {excerpt(text)}", path=source.path, line=number)
 
 
 def check(source: Source, bad: np.ndarray, what: str) -> None:

@@ -60,7 +60,7 @@ from contextlib import closing
 from pathlib import Path
 
 from epibench import columns_format
-from epibench.errors import InputError
+from epibench.errors import InputError, excerpt
 from epibench.io.methylation import (
     bigbed_bedmethyl,
     bigwig,
@@ -140,12 +140,12 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     if spec is not None and n_columns < spec.n_columns:
         line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
         raise InputError(
-            f"{n_columns} columns, but the format names column {spec.n_columns}: {text!r}", path, line
+            f"{n_columns} columns, but the format names column {spec.n_columns}: {excerpt(text)}", path, line
         )
     if spec is None and n_columns not in FORMATS[fmt]:
         expected = " or ".join(str(n) for n in FORMATS[fmt])
         line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
-        raise InputError(f"{fmt} has {expected} columns, found {n_columns}: {text!r}", path, line)
+        raise InputError(f"{fmt} has {expected} columns, found {n_columns}: {excerpt(text)}", path, line)
     return Source(Path(path), fmt, n_header, n_columns, whitespace, sample)
 
 
@@ -337,7 +337,7 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
             )
         return "count_table"
     raise InputError(
-        f"unrecognised methylation format ({n} tab-separated fields): {text!r}; "
+        f"unrecognised methylation format ({n} tab-separated fields): {excerpt(text)}; "
         f"expected one of {', '.join(FORMATS)} (the README lists them under 'Methylation formats'), or "
         "pass the format explicitly",
         path,
