@@ -21,6 +21,8 @@ from epibench.errors import EXCERPT_CHARS, InputError, excerpt
 from epibench.io.gene_models import transcripts_from_gtf
 from epibench.io.harmonise_report import text_sequence_names
 from epibench.io.mark_tracks import write_mark_bigwig
+from epibench.io.methylation import detect_source
+from epibench.io.methylation.columns import text_blocks
 from epibench.io.methylation.ingest import read_calls
 from epibench.io.reference import write_reference_index
 from epibench.io.regions import read_bed_intervals
@@ -57,8 +59,9 @@ def test_methylation_calls_and_their_sequence_names(tmp_path):
     assert list(calls.chrom.names[calls.chrom.codes]) == list(expected.chrom.names[expected.chrom.codes])
     assert np.array_equal(calls.pos, expected.pos) and np.array_equal(calls.n_total, expected.n_total)
     assert text_sequence_names(path) == text_sequence_names(original)
-    first = next(iter_lines(path))[1]
-    assert first == gzip.decompress(original.read_bytes()).decode().splitlines()[0]
+    text = gzip.decompress(original.read_bytes())
+    assert next(iter_lines(path))[1] == text.decode().splitlines()[0]
+    assert b"".join(text_blocks(detect_source(path), 1000)) == text  # the scattered ingest's blocks
 
 
 def test_a_bed_a_gtf_and_a_fasta(tmp_path):
@@ -74,8 +77,10 @@ def test_a_bed_a_gtf_and_a_fasta(tmp_path):
 
 def test_lines_ended_by_cr_alone_are_lines(tmp_path):
     calls = REAL / "galaxy_bismark0.22.1_coverage_mm10tiny.bismark.cov.gz"
-    got, want = read_calls(with_cr_line_ends(calls, tmp_path)), read_calls(calls)
+    path = with_cr_line_ends(calls, tmp_path)
+    got, want = read_calls(path), read_calls(calls)
     assert np.array_equal(got.pos, want.pos) and np.array_equal(got.n_meth, want.n_meth)
+    assert b"".join(text_blocks(detect_source(path), 1000)) == gzip.decompress(calls.read_bytes())
     gtf = REAL / "genomation_chr21.refseq.hg19.gtf.gz"
     assert transcripts_from_gtf(with_cr_line_ends(gtf, tmp_path)).equals(transcripts_from_gtf(gtf))
     pileup = REAL / "macs3_ctcf_chr22_narrow0_treat_pileup_head3000.bdg.gz"

@@ -89,17 +89,18 @@ def _decompressed(path: str | os.PathLike) -> BinaryIO:
 def _prepared(path: str | os.PathLike) -> tuple[BinaryIO, bool]:
     """``path`` opened for reading its text's bytes: decompressed, a zip or tar archive refused, the
     UTF-8 byte-order mark that spreadsheets and Windows editors put first skipped, lines ended by CR
-    alone (classic Mac OS, Excel for Mac's "CSV (Macintosh)") read as ended by LF; and whether
-    those line ends are translated."""
+    alone (classic Mac OS, Excel for Mac's "CSV (Macintosh)") read as ended by LF; and
+    whether the bytes read differ from the file's (decompressed) bytes so."""
     fh = _decompressed(path)
     try:
         head = fh.peek(tarfile.BLOCKSIZE)
         _refuse_archive(path, fh, head[: tarfile.BLOCKSIZE])
-        if head.startswith(UTF8_BOM):
+        bom = head.startswith(UTF8_BOM)
+        if bom:
             fh.read(len(UTF8_BOM))
         if b"\r" in head and b"\n" not in head:
             return io.BufferedReader(_LineFeeds(fh)), True
-        return fh, False
+        return fh, bom
     except DECOMPRESSION_ERRORS as exc:
         fh.close()
         raise InputError(f"{stream_problem(path)} ({exc})", path=path) from exc
@@ -161,10 +162,11 @@ def _refuse_archive(path: str | os.PathLike, fh: BinaryIO, head: bytes) -> None:
 
 def arrow_stream(path: str | os.PathLike) -> pa.NativeFile:
     """``path`` as a pyarrow input stream, decompressed by pyarrow's codecs; read through Python
-    (``_prepared``) where pyarrow lacks the codec (xz) or the lines end in CR alone."""
+    (``_prepared``) where pyarrow lacks the codec (xz), or a byte-order mark or lines ended by CR
+    alone make the bytes read differ from the file's."""
     kind = compression(path)
-    stream, translated = _prepared(path)
-    if kind == "xz" or translated:
+    stream, changed = _prepared(path)
+    if kind == "xz" or changed:
         return pa.input_stream(stream)
     stream.close()
     return pa.input_stream(str(path), compression=kind)
