@@ -1,6 +1,7 @@
 """Reference access (epibench.io.reference): codes, CpGs, the normalised copy and its index."""
 
 import gzip
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -244,6 +245,97 @@ def test_cg_at_with_lines_not_where_the_fai_says_uses_the_codes(tmp_path):
     assert ref._regular == {"a": False}
     with pytest.raises(KeyError, match="chrZ"):
         ref.cg_at("chrZ", np.array([1]))
+
+
+# --- bases_around_gathered: the bases around positions on many short sequences at once -----
+
+
+def gathered_codes(ref, chrom_index, pos):
+    """What ``bases_around_gathered`` must give: pyfaidx's codes of each sequence, N outside."""
+    from epibench.codes import N_CODE
+
+    out = []
+    for step in (-1, 0, 1):
+        codes = np.full(len(pos), N_CODE, dtype=np.uint8)
+        for i, (chrom, at) in enumerate(zip(chrom_index, pos + step)):
+            seq = pyfaidx_codes(ref, ref.chroms[chrom])
+            if 0 <= at < len(seq):
+                codes[i] = seq[at]
+        out.append(codes)
+    return out
+
+
+@pytest.mark.parametrize("width, newline", [(1, "\n"), (3, "\n"), (60, "\n"), (60, "\r\n")])
+def test_bases_around_gathered_reads_every_sequence_as_pyfaidx(tmp_path, width, newline):
+    """Positions on sequences of 1-300 bp in random order, their ends and beyond included, from a
+    user's FASTA (its own line width, a short last line) and from the normalised copy; CRLF lines
+    (two bytes after each) are not gathered: cg_at's own path reads them."""
+    rng = np.random.default_rng(4)
+    seqs = random_fasta(rng, rng.integers(1, 300, 40).tolist())
+    source = write_wrapped(tmp_path / "in.fa", seqs, widths=[width], newline=newline)
+    user, copy = Reference(source, build_index=True), Reference(write_reference_index(source, tmp_path / "r"))
+    assert user.gathered().all() == (newline == "\n") and copy.gathered().all()
+    for ref in (user, copy) if newline == "\n" else (copy,):
+        chrom_index = rng.integers(0, len(seqs), 2_000)
+        lengths = np.array([len(seqs[ref.chroms[c]]) for c in chrom_index])
+        pos = (rng.random(2_000) * (lengths + 4)).astype(np.int64) - 2  # -2 .. length + 1
+        got = ref.bases_around_gathered(chrom_index, pos)
+        for have, want in zip(got, gathered_codes(ref, chrom_index, pos)):
+            np.testing.assert_array_equal(have, want)
+            assert have.dtype == np.uint8
+
+
+def test_sequences_not_laid_out_as_the_fai_says_are_not_gathered(tmp_path):
+    """The .fai of a and c says 4 bases per line; a's lines hold 3 and 5, c's are as said (a is
+    read through cg_at's own path, test above); a long sequence is never gathered."""
+    path = tmp_path / "mixed.fa"
+    path.write_text(">a\nACG\nCGTAC\nGCGA\n>c\nACGC\nGCGT\nCG\n")
+    (tmp_path / "mixed.fa.fai").write_text("a\t12\t3\t4\t5\nc\t10\t21\t4\t5\n")
+    ref = Reference(path)
+    assert ref.gathered().tolist() == [False, True]
+    with pytest.raises(ValueError, match="not gathered"):
+        ref.bases_around_gathered(np.array([0]), np.array([1]))
+    np.testing.assert_array_equal(
+        ref.bases_around_gathered(np.array([1, 1]), np.array([3, 9]))[1], codes_of("CG")
+    )
+    long_path = write_wrapped(tmp_path / "long.fa", {"big": "ACGT" * 300_000}, widths=[60])
+    assert not Reference(long_path, build_index=True).gathered().any()  # 1.2 Mb: chromosome by chromosome
+
+
+@dataclass
+class PositionsOnly:
+    """What ``locate_cpgs`` and ``on_cytosine`` read of methylation calls."""
+
+    pos: np.ndarray
+    strand: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+
+def test_locate_cpgs_gives_the_same_on_gathered_and_single_sequences(tmp_path, monkeypatch):
+    """The CG check's lookup of calls on short scaffolds equals the chromosome-by-chromosome one."""
+    from epibench.io import reference as reference_module
+    from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED
+    from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
+
+    rng = np.random.default_rng(12)
+    seqs = random_fasta(rng, rng.integers(2, 120, 60).tolist(), letters="CGCGACGTN")
+    source = write_wrapped(tmp_path / "draft.fa", seqs, widths=[50])
+    copy = write_reference_index(source, tmp_path / "r")
+    n = 3_000
+    ref_chrom = rng.integers(0, len(seqs), n)
+    pos = (rng.random(n) * np.array([len(seqs[f"s{c}"]) for c in ref_chrom])).astype(np.int64)
+    calls = PositionsOnly(pos, rng.choice([ON_C, ON_G, UNSTRANDED], n).astype(np.int8))
+    results = []
+    for max_bp in (reference_module.GATHER_MAX_BP, 0):  # every sequence gathered, then none
+        monkeypatch.setattr(reference_module, "GATHER_MAX_BP", max_bp)
+        ref = Reference(copy)
+        assert ref.gathered().all() == bool(max_bp)
+        results.append([*locate_cpgs(calls, ref_chrom, ref, 1), on_cytosine(calls, ref_chrom, ref)])
+    for gathered, single in zip(*results):
+        np.testing.assert_array_equal(gathered, single)
+    assert results[0][1].sum() > 100  # calls on CGs among them
 
 
 # py2bit's own test file (tests/data/real_formats/py2bit_foo.2bit) and the sequences py2bit's

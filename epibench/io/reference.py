@@ -23,8 +23,10 @@ Reading (``Reference``): pyfaidx parses the .fai, but a whole chromosome is read
 from the file at its .fai offset and converted with one ``bytes.translate`` per ~1 MB
 (newlines dropped, bytes mapped to codes), the same codes as through pyfaidx at about a
 quarter of the time and a third of the memory; ``Reference.cg_at`` (the methylation CG
-check) reads only the bases around the queried positions from the memory-mapped copy.
-Both fall back to pyfaidx (whole chromosome) for FASTAs whose layout they cannot take.
+check) reads only the bases around the queried positions from the memory-mapped copy, one
+chromosome at a time, and ``Reference.bases_around_gathered`` those on every short sequence (a
+draft assembly's scaffolds) at once. Both fall back to pyfaidx (whole chromosome) for FASTAs
+whose layout they cannot take.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ _WHITESPACE = b" \t\r\n\v\f"
 _CODE_TABLE = CODE_OF_BYTE.tobytes()
 _READ_CHUNK = 1 << 20
 _NEWLINE = ord("\n")
+# sequences shorter than this (a draft assembly's scaffolds) are read together by
+# ``Reference.bases_around_gathered``, from the whole file memory-mapped
+GATHER_MAX_BP = 1 << 20
 
 
 def _codes_at(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -63,6 +68,12 @@ def _codes_at(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
     if not len(codes):
         return np.full(len(pos), N_CODE, dtype=np.uint8)
     return np.where(inside, codes[np.clip(pos, 0, len(codes) - 1)], np.uint8(N_CODE)).astype(np.uint8)
+
+
+def cg_flags(before: np.ndarray, here: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each base is the C of a CG and whether it is the G of a CG (+ strand), from the codes
+    of the base before it, itself and the base after it (three (N,) uint8, ``bases_around``)."""
+    return (here == C_CODE) & (after == G_CODE), (here == G_CODE) & (before == C_CODE)
 
 
 def cg_mask(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
@@ -118,6 +129,8 @@ class Reference:
         self._mapped: tuple[str, np.ndarray, int] | None = None  # cg_at: (chrom, its bytes, first base)
         self._regular: dict[str, bool] = {}  # chrom -> its lines lie where the .fai says (cg_at)
         self._chroms: list[str] = list(self._fasta.keys())
+        self._layout: tuple[np.ndarray, ...] | None = None  # bases_around_gathered: per sequence
+        self._whole: np.ndarray | None = None  # bases_around_gathered: the file memory-mapped
 
     @property
     def chroms(self) -> list[str]:
@@ -198,8 +211,7 @@ class Reference:
         Equal to ``(cg_mask(codes, pos), cg_mask(codes, pos - 1))`` for ``codes = self.codes(chrom)``,
         both (N,) bool, read through ``bases_around``.
         """
-        before, here, after = self.bases_around(chrom, pos)
-        return (here == C_CODE) & (after == G_CODE), (here == G_CODE) & (before == C_CODE)
+        return cg_flags(*self.bases_around(chrom, pos))
 
     def bases_around(self, chrom: str, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The codes of the base before, at and after each 0-based ``pos`` of ``chrom``: three (N,)
@@ -233,6 +245,52 @@ class Reference:
             line_end = np.flatnonzero(beside == _NEWLINE)
             beside[line_end] = raw[at[line_end] + (start + 2 * step)]
         return CODE_OF_BYTE[before], CODE_OF_BYTE[here], CODE_OF_BYTE[after]
+
+    def gathered(self) -> np.ndarray:
+        """(K,) bool per sequence (``chroms`` order): read together by ``bases_around_gathered``:
+        shorter than ``GATHER_MAX_BP``, in a plain file, and laid out as the .fai says (a newline
+        byte after every ``lenc`` bases and after the last, each checked once, at the first call)."""
+        if self._layout is None:
+            faidx = self._fasta.faidx
+            records = [faidx.index[name] for name in self._chroms]
+            offset, length, line_bases, line_bytes = (
+                np.fromiter((getattr(r, field) for r in records), np.int64, len(records))
+                for field in ("offset", "rlen", "lenc", "lenb")
+            )
+            plain = not getattr(faidx, "_bgzf", False) and getattr(faidx, "_fs", None) is None
+            short = (
+                (line_bases > 0) & (line_bytes == line_bases + 1) & (length > 0) & (length < GATHER_MAX_BP)
+            )
+            line_bases = np.maximum(line_bases, 1)
+            gathered = short & plain
+            if gathered.any():
+                self._whole = np.memmap(self.fasta_path, dtype=np.uint8, mode="r")
+                gathered &= _laid_out_as_indexed(self._whole, gathered, offset, length, line_bases)
+            self._layout = (gathered, offset, length, line_bases)
+        return self._layout[0]
+
+    def bases_around_gathered(
+        self, chrom_index: np.ndarray, pos: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``bases_around`` for positions on many sequences at once, all of them ``gathered``:
+        ``chrom_index`` (N,) each position's sequence (index into ``chroms``), ``pos`` (N,) 0-based.
+
+        Each base's byte is computed from its sequence's .fai offset and line length and read from
+        the whole file memory-mapped, so no step costs per sequence (a draft assembly has 10^5
+        scaffolds).
+        """
+        if not self.gathered()[chrom_index].all():
+            raise ValueError("bases_around_gathered: a position on a sequence that is not gathered")
+        _, offset, length, line_bases = (part[chrom_index] for part in self._layout)
+        pos = np.asarray(pos, dtype=np.int64)
+        codes = []
+        for step in (-1, 0, 1):
+            at = pos + step
+            inside = (at >= 0) & (at < length)
+            at = np.where(inside, at, 0)
+            raw = self._whole[offset + at + at // line_bases]
+            codes.append(np.where(inside, CODE_OF_BYTE[raw], np.uint8(N_CODE)).astype(np.uint8))
+        return codes[0], codes[1], codes[2]
 
     def _mapped_record(self, chrom: str) -> tuple[np.ndarray, int] | None:
         """``chrom``'s record memory-mapped for ``cg_at``, and the index of its first base in it.
@@ -282,7 +340,27 @@ class Reference:
 
     def close(self) -> None:
         self._fasta.close()
-        self._mapped = None
+        self._mapped = self._whole = None
+
+
+def _laid_out_as_indexed(
+    data: np.ndarray, candidates: np.ndarray, offset: np.ndarray, length: np.ndarray, line_bases: np.ndarray
+) -> np.ndarray:
+    """(K,) bool: for each ``candidates`` sequence, every byte the .fai (``offset``, ``length``,
+    ``line_bases``; one newline byte per line) puts after a full line or after the last base is a
+    newline (or the file's end, after the last), in the file's bytes ``data``; False elsewhere."""
+    ok = candidates.copy()
+    which = np.flatnonzero(candidates)
+    after_last = offset[which] + length[which] + (length[which] - 1) // line_bases[which]
+    ends_well = (after_last < len(data)) & (data[np.minimum(after_last, len(data) - 1)] == _NEWLINE)
+    ok[which] &= ends_well | (after_last == len(data))
+    n_inner = (length[which] - 1) // line_bases[which]  # newlines between a sequence's bases
+    record = np.repeat(which, n_inner)
+    line = np.arange(len(record)) - np.repeat(np.cumsum(n_inner) - n_inner, n_inner)
+    at = offset[record] + line * (line_bases[record] + 1) + line_bases[record]
+    bad = (at >= len(data)) | (data[np.minimum(at, len(data) - 1)] != _NEWLINE)
+    ok[np.unique(record[bad])] = False
+    return ok
 
 
 def write_reference_index(

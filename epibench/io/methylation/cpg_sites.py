@@ -7,7 +7,7 @@ import numpy as np
 
 from epibench.codes import C_CODE, G_CODE
 from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
-from epibench.io.reference import Reference
+from epibench.io.reference import Reference, cg_flags
 
 
 def _on_strand(strand: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> np.ndarray:
@@ -49,17 +49,34 @@ def _by_chrom(ref_chrom: np.ndarray):
     yield from zip(chroms, np.split(order, starts[1:]))
 
 
+def _split_gathered(ref_chrom: np.ndarray, reference: Reference) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of calls on sequences ``reference`` reads together (``Reference.gathered``: short
+    scaffolds), and ``ref_chrom`` with those rows set to -1 (for ``_by_chrom`` to pass over)."""
+    gathered = reference.gathered()[ref_chrom] if len(ref_chrom) else np.zeros(0, dtype=bool)
+    if not gathered.any():
+        return np.zeros(0, dtype=np.int64), ref_chrom
+    return np.flatnonzero(gathered), np.where(gathered, -1, ref_chrom)
+
+
 def locate_cpgs(
     calls: Calls, ref_chrom: np.ndarray, reference: Reference, shift: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per call: position of its CpG's + strand C, and whether it sits on a CG (positions moved by ``shift``).
 
-    Chromosome by chromosome in FASTA order; the CG test is ``Reference.cg_at`` (for the
-    normalised ``genome.fa``, the bases around the calls, never a whole chromosome in memory).
+    The calls on short sequences all at once (``Reference.bases_around_gathered``), the others
+    chromosome by chromosome in FASTA order (``Reference.cg_at``: for the normalised
+    ``genome.fa``, the bases around the calls, never a whole chromosome in memory).
     """
     cpg_pos = np.empty(len(calls), dtype=np.int64)
     on_cg = np.zeros(len(calls), dtype=bool)
-    for chrom, rows in _by_chrom(ref_chrom):
+    gathered, rest = _split_gathered(ref_chrom, reference)
+    if len(gathered):
+        pos = calls.pos[gathered] + shift
+        on_c, on_g = cg_flags(*reference.bases_around_gathered(ref_chrom[gathered], pos))
+        cpg_pos[gathered], on_cg[gathered] = _cpg_of(on_c, on_g, pos, calls.strand[gathered])
+    for chrom, rows in _by_chrom(rest):
+        if chrom < 0:
+            continue
         pos = calls.pos[rows] + shift if shift else calls.pos[rows]
         on_c, on_g = reference.cg_at(reference.chroms[chrom], pos)
         if isinstance(rows, slice):  # write into the outputs directly
@@ -72,9 +89,16 @@ def locate_cpgs(
 def on_cytosine(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> np.ndarray:
     """(N,) bool: whether each call's base is a cytosine of its strand on the reference, in any
     context (CG, CHG, CHH): a C for a + call, a G (the - strand's C) for a - call, either for an
-    unstranded call. ``ref_chrom``: (N,) index of each call's sequence in ``reference.chroms``."""
+    unstranded call. ``ref_chrom``: (N,) index of each call's sequence in ``reference.chroms``.
+    Calls on short sequences are looked up at once, as in ``locate_cpgs``."""
     out = np.zeros(len(calls), dtype=bool)
-    for chrom, rows in _by_chrom(ref_chrom):
+    gathered, rest = _split_gathered(ref_chrom, reference)
+    if len(gathered):
+        base = reference.bases_around_gathered(ref_chrom[gathered], calls.pos[gathered])[1]
+        out[gathered] = _on_strand(calls.strand[gathered], base == C_CODE, base == G_CODE)
+    for chrom, rows in _by_chrom(rest):
+        if chrom < 0:
+            continue
         base = reference.bases_around(reference.chroms[chrom], calls.pos[rows])[1]
         out[rows] = _on_strand(calls.strand[rows], base == C_CODE, base == G_CODE)
     return out
