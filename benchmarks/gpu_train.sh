@@ -76,7 +76,7 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     mfu = r["mfu_measured"]["hybrid"]
     print(f"{r['lever']:60s} {r['value']:10,.0f} samples/s  {r['peak_mem_mb']['hybrid'] / 1024:5.1f} GB  "
-          f"MFU {mfu:6.1%} of {r['measured_peak_tflops']:.0f} TFLOP/s measured  target met: {r['target_met']}")
+          f"MFU {mfu:6.1%} of {r['measured_peak_tflops']:.3g} TFLOP/s measured  target met: {r['target_met']}")
 PY
     if [[ "$device" == cuda && -d benchmarks/.cache/gpu_e2e/shards ]]; then
         echo "== epibench train end to end (loader wait and GPU idle per step in metrics.csv) =="
