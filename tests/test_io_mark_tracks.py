@@ -428,6 +428,22 @@ def test_a_macs_peaks_xls_is_refused_with_the_narrowpeak_to_give():
     assert info.value.line == header > 1
 
 
+def test_a_homer_annotatepeaks_table_is_refused_with_the_peak_file_it_annotates(tmp_path):
+    """annotatePeaks.pl's first line names its command (as nf-core/atacseq and chipseq run it)."""
+    path = tmp_path / "consensus_peaks.mRp.clN.annotatePeaks.txt"
+    path.write_text(
+        "PeakID (cmd=annotatePeaks.pl consensus_peaks.mRp.clN.bed genome.fa -gid -gtf genes.gtf -cpu 6)\tChr"
+        "\tStart\tEnd\tStrand\tPeak Score\tFocus Ratio/Region Size\tAnnotation\n"
+        "Interval_1\tchr9\t124851870\t124853798\t+\t0\tNA\tpromoter-TSS (WDR38)\n"
+    )
+    with pytest.raises(
+        InputError,
+        match="annotatePeaks.pl table .*give the peak file it annotates, " "consensus_peaks.mRp.clN.bed",
+    ) as info:
+        write_mark_bigwig(path, {"chr9": 138_394_717}, tmp_path / "out.bw")
+    assert info.value.line == 1 and not (tmp_path / "out.bw").exists()
+
+
 def homer_peaks(path: Path) -> list[tuple[str, int, int, float]]:
     """(chrom, start, end, Normalized Tag Count) of a HOMER peak file's rows, as HOMER's pos2bed.pl
     gives them: its 1-based inclusive start and end as a 0-based half-open interval."""

@@ -58,6 +58,8 @@ _BEDGRAPH_TRACK = re.compile(r"track\b.*\btype=bedGraph\b", re.IGNORECASE)
 _TAGALIGN_NAME = re.compile(rf"\.tagAlign{COMPRESSED_SUFFIX}$", re.IGNORECASE)
 _HOMER_HEADER = re.compile(r"#\s*PeakID\tchr\tstart\tend\tstrand\b")  # findPeaks' column names
 _MACS_XLS_HEADER = ["chr", "start", "end", "length", "abs_summit"]  # MACS2/3 callpeak's _peaks.xls
+# HOMER annotatePeaks.pl's first line: PeakID (cmd=annotatePeaks.pl <peak file> <genome> ...)\tChr\t...
+_ANNOTATE_PEAKS_HEADER = re.compile(r"PeakID \(cmd=annotatePeaks\.pl\s+(\S+)")
 
 # (line number, chrom, start, end, value): one interval of a track, 0-based half-open; the line
 # is None in a bigBed
@@ -84,6 +86,14 @@ def track_kind(path: str | os.PathLike) -> str:
                 return "homer"
             declared_bedgraph |= bool(_BEDGRAPH_TRACK.match(text))
             continue
+        annotated = _ANNOTATE_PEAKS_HEADER.match(text)
+        if annotated:
+            raise InputError(
+                "a HOMER annotatePeaks.pl table (peaks with their nearest genes): give the peak file it "
+                f"annotates, {annotated.group(1)}, or findPeaks' peaks.txt",
+                path=path,
+                line=number,
+            )
         fields = _fields(text)
         if fields[:5] == _MACS_XLS_HEADER:
             raise InputError(
