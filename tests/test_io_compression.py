@@ -1,9 +1,11 @@
-"""Inputs compressed with bzip2, xz or Zstandard read as their gzip originals (epibench.io.textfile).
+"""Inputs compressed with bzip2, xz or Zstandard read as their gzip originals; archives (tar, zip)
+and the data files of R and HDF5 are refused by name (epibench.io.textfile).
 
 Each real gzip file of tests/data/real_formats (README there) is decompressed here with Python's
 gzip and compressed again with Python's bz2 and lzma and pyarrow's Zstandard codec; what each
 reader makes of it is compared with what it makes of the gzip original. The file format's magic
-numbers are checked against their specifications' bytes, not against the reader's table.
+numbers are checked against their specifications' bytes, not against the reader's table. The R and
+HDF5 files are real ones (methrix's example object, a NanoMethViz test's RDS, a MultiQC test HDF5).
 """
 
 from __future__ import annotations
@@ -135,3 +137,19 @@ def test_a_zip_archive_is_refused_naming_what_it_holds(tmp_path):
         archive.write(BISMARK, "sample1.bismark.cov.gz")
     with pytest.raises(InputError, match=r"a zip archive of 1 files \(sample1.bismark.cov.gz\): unzip it"):
         read_calls(path)
+
+
+@pytest.mark.parametrize(
+    "name, what",
+    [
+        ("methrix_data.rda", "an R object"),  # save(), bzip2-compressed
+        ("nanomethviz_testthat-problems.rds", "an R object"),  # saveRDS(), gzip-compressed
+        ("multiqc_xenium_cell_feature_matrix.h5", "an HDF5 file"),
+    ],
+)
+def test_r_and_hdf5_data_files_are_refused_with_the_export_to_run(name, what):
+    path = REAL / name
+    for read in (read_calls, track_kind, transcripts_from_gtf):
+        with pytest.raises(InputError, match=f"{what} .*not a text table: .*'From R objects'") as info:
+            read(path)
+        assert info.value.path == path

@@ -5,7 +5,8 @@ Compression is decided from the magic bytes, never from the suffix, so a gzip fi
 concatenated gzip members, read as gzip), bzip2 (``BZh`` and a block-size digit), xz
 (``fd 37 7a 58 5a 00``) and Zstandard (``28 b5 2f fd``), as archives on GEO and lab servers
 come. A UTF-8 byte-order mark before the first line is skipped, lines ended by CR alone read
-as ended by LF; a zip or tar archive (of any compression) is refused, naming what it holds.
+as ended by LF; a zip or tar archive (of any compression) is refused, naming what it holds, and
+so are R and HDF5 data files.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def _prepared(path: str | os.PathLike) -> tuple[BinaryIO, bool]:
     try:
         head = fh.peek(tarfile.BLOCKSIZE)
         _refuse_archive(path, fh, head[: tarfile.BLOCKSIZE])
+        _refuse_data_file(path, head)
         bom = head.startswith(UTF8_BOM)
         if bom:
             fh.read(len(UTF8_BOM))
@@ -158,6 +160,29 @@ def _refuse_archive(path: str | os.PathLike, fh: BinaryIO, head: bytes) -> None:
         "sample sheet)",
         path=path,
     )
+
+
+# data files of analysis environments, by their first bytes (decompressed): R's save() (RDX3, RDA2,
+# ...), R's saveRDS() (serialization versions 2 and 3, in xdr, ascii or native binary) and HDF5
+_DATA_FILES = (
+    (
+        re.compile(rb"RD[XAB][23]\n|X\n\x00\x00\x00[\x02\x03]|A\n[23]\n|B\n[\x02\x03]\x00\x00\x00"),
+        "an R object (saveRDS or save: a bsseq, methrix or methylKit object?)",
+    ),
+    (re.compile(rb"\x89HDF\r\n\x1a\n"), "an HDF5 file (an HDF5-backed bsseq or methrix object?)"),
+)
+
+
+def _refuse_data_file(path: str | os.PathLike, head: bytes) -> None:
+    """An InputError for an R or HDF5 data file (``head``: its first bytes, decompressed): the
+    objects R users keep their calls in, not a table."""
+    for magic, what in _DATA_FILES:
+        if magic.match(head):
+            raise InputError(
+                f"{what}, not a text table: write each sample's counts as a table first (the README's "
+                "'From R objects' gives the lines for bsseq, methrix and methylKit), then give that",
+                path=path,
+            )
 
 
 def arrow_stream(path: str | os.PathLike) -> pa.NativeFile:
