@@ -423,3 +423,13 @@ def test_a_mitochondrion_known_only_by_an_alias_differing_in_length_only_warns()
     nuclear = length_mismatches(reference, {"mark.bw": {"chr1": 999}}, aliases=aliases)
     with pytest.raises(InputError, match="sequence lengths differ"):
         check_lengths(nuclear, "rat.fa")
+
+
+def test_a_draft_assembly_of_other_lengths_shows_the_first_mismatches_and_counts_them():
+    """A bigWig of another draft's 5,000 scaffolds: the error counts every mismatch, shows 20 rows."""
+    reference = {f"scaffold_{i}": 1_000 + i for i in range(5_000)}
+    other = {name: length + 7 for name, length in reference.items()}
+    with pytest.raises(InputError, match=r"\(5,000 mismatches, the first 20 shown\)") as info:
+        check_lengths(length_mismatches(reference, {"mark.bw": other}), "draft.fa")
+    table = str(info.value).split("\n")[1:]
+    assert len(table) == 21 and "scaffold_19 " in table[-1]  # the header and 20 rows

@@ -1,6 +1,6 @@
 """Chromosome-name harmonisation (epibench.io.chroms)."""
 
-from epibench.io.chroms import harmonisation_table, harmonise, organelles, renamed_and_dropped
+from epibench.io.chroms import harmonisation_table, harmonise, listed, organelles, renamed_and_dropped
 
 
 def test_ucsc_and_ensembl_spellings_meet():
@@ -48,6 +48,13 @@ def test_rice_names_with_leading_zeros_meet_msu_and_ensembl_plants_names():
     assert harmonise(["chr10", "100"], ["chr1", "chr01", "chr010"]) == {"chr10": "chr010", "100": None}
     table = harmonisation_table(irgsp, {"calls": ["Chr1", "2"]})
     assert table["reason"].tolist() == ["leading zeros 1 -> 01", "'chr' prefix added, leading zeros 2 -> 02"]
+
+
+def test_listed_names_the_first_and_counts_the_rest():
+    names = [f"scaffold_{i}" for i in range(25)]
+    assert listed(names) == ", ".join(names[:10]) + ", ... (25 in all)"
+    assert listed(names[:3]) == "scaffold_0, scaffold_1, scaffold_2" and listed([]) == "none"
+    assert listed({"chrUn_x": 7, "chrUn_y": 2}, 1) == "chrUn_x: 7, ... (2 in all)"
 
 
 def test_exact_match_wins():

@@ -12,7 +12,12 @@ import pytest
 from epibench.errors import InputError
 from epibench.io.reference import Reference, write_reference_index
 from epibench.io.gene_models import transcripts_from_gtf
-from epibench.io.regions import annotate_regions, read_bed_intervals, write_regions
+from epibench.io.regions import (
+    annotate_regions,
+    annotate_regions_with_report,
+    read_bed_intervals,
+    write_regions,
+)
 from epibench.codes import REGION_CLASSES
 from text_files import write_lines
 
@@ -120,6 +125,23 @@ def test_without_enhancers(tmp_path, ref):
     # the enhancer CpGs fall back to what lies beneath: gene body or intergenic
     fallback = {36: B, 40: B, 100: B, 180: I}
     assert got.region.tolist() == [fallback.get(c, EXPECTED[c]) for c in CPGS] + [I]
+
+
+def test_a_draft_assemblys_sequences_without_transcripts_are_counted_not_all_listed(tmp_path, caplog):
+    """500 scaffolds, one with a transcript: the warning names ten of the 499 others and their
+    number, as the log of a 10^5-scaffold assembly must (it listed every name before)."""
+    fasta = tmp_path / "draft.fa"
+    fasta.write_text("".join(f">scaffold_{i}\nAACGTTACGA\n" for i in range(500)))
+    reference = Reference(write_reference_index(fasta, tmp_path / "ref"))
+    gtf = write_lines(
+        tmp_path / "a.gtf", ['scaffold_0\tx\texon\t2\t9\t.\t+\t.\tgene_id "g"; transcript_id "t";']
+    )
+    with caplog.at_level("WARNING"):
+        annotation = annotate_regions_with_report(reference, gtf, tmp_dir=tmp_path)
+    assert len(annotation.chroms_without_transcripts) == 499
+    (warning,) = [r.getMessage() for r in caplog.records if "no transcript on" in r.getMessage()]
+    assert "no transcript on 499 of 500" in warning and "(499 in all)" in warning
+    assert "scaffold_10," in warning and "scaffold_499" not in warning
 
 
 def test_write_regions(tmp_path, ref):

@@ -12,6 +12,7 @@ log = logging.getLogger("epibench")
 
 def cmd_mark_bigwig(args: argparse.Namespace) -> None:
     from epibench.cli.common import given
+    from epibench.io.chroms import listed
     from epibench.io.mark_tracks import write_mark_bigwig
     from epibench.io.read_coverage import ReadSettings
     from epibench.io.reference import Reference
@@ -36,9 +37,11 @@ def cmd_mark_bigwig(args: argparse.Namespace) -> None:
         qc["n_intervals"],
     )
     if qc["renamed"]:
-        log.info("sequences renamed to the reference's: %s", qc["renamed"])
+        log.info("sequences renamed to the reference's: %s", listed(qc["renamed"]))
     if qc["dropped"]:
-        log.warning("%s: intervals on sequences the reference lacks, dropped: %s", args.input, qc["dropped"])
+        log.warning(
+            "%s: intervals on sequences the reference lacks, dropped: %s", args.input, listed(qc["dropped"])
+        )
     if qc["n_clipped"]:
         log.warning(
             "%s: %d intervals ended past their sequence's end and were clipped", args.input, qc["n_clipped"]

@@ -263,6 +263,17 @@ def renamed_and_dropped(
     return renamed, dropped
 
 
+def listed(names: Sequence[str] | Mapping[str, object], n: int = 10) -> str:
+    """Up to ``n`` names (of a mapping, ``name: value``), comma-separated, then how many there are in
+    all where there are more; ``none`` for none. For log lines and messages about a draft assembly's
+    10^4-10^5 sequences, which must not list them all."""
+    shown = [
+        f"{name}: {names[name]}" if isinstance(names, Mapping) else str(name) for name in list(names)[:n]
+    ]
+    more = f", ... ({len(names):,} in all)" if len(names) > n else ""
+    return ", ".join(shown) + more if shown else "none"
+
+
 def string_column(codes: np.ndarray, names: Sequence[str]) -> pd.api.extensions.ExtensionArray:
     """(N,) pandas ``str`` array of ``names[codes]``, built in Arrow (no Python string per row)."""
     dictionary = pa.DictionaryArray.from_arrays(

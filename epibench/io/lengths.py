@@ -67,6 +67,9 @@ def length_mismatches(
     return pd.DataFrame(rows, columns=list(LENGTH_COLUMNS))
 
 
+MISMATCHES_SHOWN = 20  # rows of the table an error shows (a draft assembly's may have 10^5)
+
+
 def check_lengths(mismatches: pd.DataFrame, reference_path: object) -> list[str]:
     """Raise InputError with the table when a non-mitochondrial sequence's length disagrees; return a
     warning per mitochondrial mismatch (by the reference's name or the file's: an NCBI FASTA's
@@ -77,10 +80,11 @@ def check_lengths(mismatches: pd.DataFrame, reference_path: object) -> list[str]
     ).astype(bool)
     stop = mismatches[~mito]
     if len(stop):
+        shown = f", the first {MISMATCHES_SHOWN} shown" if len(stop) > MISMATCHES_SHOWN else ""
         raise InputError(
-            f"sequence lengths differ from {reference_path} ({len(stop)} mismatches): these inputs were made on "
-            f"another assembly than the reference (or the reference is offset):\n"
-            + stop.to_string(
+            f"sequence lengths differ from {reference_path} ({len(stop):,} mismatches{shown}): these inputs "
+            f"were made on another assembly than the reference (or the reference is offset):\n"
+            + stop.head(MISMATCHES_SHOWN).to_string(
                 index=False, formatters={c: "{:,}".format for c in ("length", "reference_length")}
             )
         )

@@ -59,7 +59,7 @@ import pandas as pd
 import pybedtools
 
 from epibench.errors import InputError
-from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
+from epibench.io.chroms import harmonise, listed, renamed_and_dropped, string_column
 from epibench.io.gene_models import read_gene_models
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
@@ -156,7 +156,7 @@ def annotate_regions_with_report(
     if transcripts.empty:
         raise InputError(
             "no transcript of the GTF lies on a sequence of the FASTA "
-            f"(GTF sequences: {_first(gtf_names)}; FASTA sequences: {_first(reference.chroms)}); "
+            f"(GTF sequences: {listed(gtf_names)}; FASTA sequences: {listed(reference.chroms)}); "
             "wrong annotation or assembly?",
             path=gtf,
         )
@@ -168,7 +168,7 @@ def annotate_regions_with_report(
             gtf,
             len(without),
             len(reference.chroms),
-            ", ".join(without),
+            listed(without),
         )
 
     beds = {}
@@ -333,7 +333,7 @@ def _chosen_states(
     if missing:
         raise InputError(
             f"enhancer_states {', '.join(missing)} not in column 4 of the enhancer BED; its labels: "
-            + _first(sorted(labels - {""}, key=_state_order), 30),
+            + listed(sorted(labels - {""}, key=_state_order), 30),
             path=bed_path,
         )
     chosen = frozenset(states)
@@ -360,7 +360,7 @@ def _refuse_unnamed_segmentation(frame: pd.DataFrame, bed_path: str | os.PathLik
     abut = ordered["start"].to_numpy()[1:] == ordered["end"].to_numpy()[:-1]
     if same_chrom.any() and (abut & same_chrom).sum() / same_chrom.sum() >= _MIN_TILING_SHARE:
         raise InputError(
-            f"a segmentation of {len(states)} unnamed states ({_first(states, 20)}: ChromHMM's "
+            f"a segmentation of {len(states)} unnamed states ({listed(states, 20)}: ChromHMM's "
             "*_segments.bed) given as the enhancer BED: say which states are enhancers (those whose "
             "emissions show H3K4me1 or H3K27ac without H3K4me3) with regions.enhancer_states in the "
             "config, e.g. [E7, E8], or give a segmentation with named states",
@@ -438,10 +438,13 @@ def _on_reference(
     mapping = harmonise(counts, reference.chroms, reference.aliases)
     renamed, dropped = renamed_and_dropped(mapping, counts)
     if renamed:
-        log.info("%s %s: sequence names renamed to the FASTA's: %s", label, path, renamed)
+        log.info("%s %s: sequence names renamed to the FASTA's: %s", label, path, listed(renamed))
     if dropped:
         log.info(
-            "%s %s: rows on sequences not in the FASTA left out (rows per name): %s", label, path, dropped
+            "%s %s: rows on sequences not in the FASTA left out (rows per name): %s",
+            label,
+            path,
+            listed(dropped),
         )
     chrom = frame["chrom"].map(mapping)
     kept = chrom.notna()
@@ -457,11 +460,6 @@ def _widened(frame: pd.DataFrame, flank: int, reference: Reference) -> pd.DataFr
         start=(frame["start"] - flank).clip(lower=0),
         end=np.minimum(frame["end"] + flank, lengths.to_numpy(np.int64)),
     )
-
-
-def _first(names: list[str], n: int = 10) -> str:
-    """Up to n names, comma-separated, with '...' when there are more."""
-    return ", ".join(names[:n]) + (", ..." if len(names) > n else "") if names else "none"
 
 
 def _promoters(

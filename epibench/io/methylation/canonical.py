@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.chroms import harmonise, renamed_and_dropped, string_column
+from epibench.io.chroms import harmonise, listed, renamed_and_dropped, string_column
 from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
@@ -99,8 +99,8 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
     if not n_calls + qc["n_zero_depth_dropped"]:
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path} "
-            f"(calls per chromosome not in the FASTA: {qc['dropped_chroms']}; "
-            f"FASTA sequences: {', '.join(reference.chroms[:10])}...)",
+            f"(calls per chromosome not in the FASTA: {listed(qc['dropped_chroms'])}; "
+            f"FASTA sequences: {listed(reference.chroms)})",
             path=path,
         )
     if not n_calls:
