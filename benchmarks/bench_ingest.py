@@ -186,7 +186,7 @@ def _child(argv: list[str]) -> None:
         from epibench.io.methylation.group_ingest import ingest_group
         from epibench.io.reference import Reference
 
-        m = measure(lambda: ingest_group(calls, Reference(fasta)))
+        m = measure(lambda: ingest_group([calls], Reference(fasta)))
         m["n_kept"] = m.pop("result")[1]["n_kept"]
     elif kind == "pandas":
         import pandas as pd

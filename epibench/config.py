@@ -321,8 +321,8 @@ def _check_row_lengths(
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
-    case: ``bedMethyl``, ``CGmap``); a bad row is a ConfigError naming its line in the file (the
-    sheet's index, as ``read_sample_sheet`` gives it) and field."""
+    case: ``bedMethyl``, ``CGmap``), indexed as ``sheet`` (by line); a bad row is a ConfigError
+    naming its line in the file (the sheet's index, as ``read_sample_sheet`` gives it) and field."""
     schema = load_schema("samples")
     records = []
     for line, record in zip(sheet.index, sheet.to_dict("records")):
@@ -351,7 +351,9 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
                 ) from None
             record["format"] = spec
         records.append(record)
-    return pd.DataFrame(records, columns=list(dict.fromkeys([*sheet.columns, *schema["properties"]])))
+    return pd.DataFrame(
+        records, columns=list(dict.fromkeys([*sheet.columns, *schema["properties"]])), index=sheet.index
+    )
 
 
 def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
@@ -366,7 +368,8 @@ def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
 
 def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     """Check ``config`` against the schema, filling its defaults in place, and its sample sheet; every
-    named file must exist. Returns the sheet as strings, indexed by sample. ``config_files``: the
+    named file must exist. Returns the sheet as strings, one row per sample (``pooled_rows``: its
+    methylation files' cells as tuples), indexed by sample. ``config_files``: the
     YAML/JSON files the config came from (named in the messages)."""
     apply_schema(config, config_files)
     reference = config["reference"]
@@ -419,7 +422,75 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
     _check_settings(config)
-    return sheet.set_index("sample", drop=False)
+    return pooled_rows(sheet, sheet_path).set_index("sample", drop=False)
+
+
+# the sheet's columns that describe one methylation file of a sample; every other describes the sample
+PER_FILE_COLUMNS = ("methylation", "format", "coverage")
+
+
+def pooled_rows(sheet: pd.DataFrame, sheet_path: str | Path) -> pd.DataFrame:
+    """One row per sample, in the order of its first row: ``PER_FILE_COLUMNS`` as tuples of its rows'
+    cells, one per methylation file (lanes, replicates, a file per chromosome: their reads are pooled
+    per CpG at ingest; empty tuples for a sample without methylation calls, to be predicted), and each
+    other column the value its rows give.
+
+    ``sheet``: ``check_sheet_rows``' rows, indexed by line. Rows of one sample must each name a
+    methylation file, not one another row names, and agree on every other column (a cell left empty
+    on some of them takes the others' value); a ConfigError names the lines.
+    """
+    rows = []
+    for sample, group in sheet.groupby("sample", sort=False):
+        if len(group) > 1:
+            _check_pooled(sample, group, sheet_path)
+        row = {}
+        for column in sheet.columns:
+            if column in PER_FILE_COLUMNS:
+                row[column] = tuple(group[column]) if group["methylation"].iloc[0] else ()
+                continue
+            given = group.loc[group[column] != "", column]
+            if given.nunique() > 1:
+                other = given[given != given.iloc[0]]
+                raise ConfigError(
+                    f"sample {sample!r}: column {column} is {given.iloc[0]!r} on line {given.index[0]} but "
+                    f"{other.iloc[0]!r} here; the rows of one sample pool its methylation files and must "
+                    "agree on its other columns (or leave them empty)",
+                    path=sheet_path,
+                    line=other.index[0],
+                )
+            row[column] = given.iloc[0] if len(given) else ""
+        rows.append(row)
+    return pd.DataFrame(rows, columns=sheet.columns)
+
+
+def calls_file_labels(sample: str, n_files: int) -> list[str]:
+    """How tables and logs name each of a sample's ``n_files`` methylation files: the sample's name
+    for its one file, ``<sample>#<k>`` (k from 1, in sheet order) for each of several."""
+    return [sample] if n_files == 1 else [f"{sample}#{k}" for k in range(1, n_files + 1)]
+
+
+def _check_pooled(sample: str, group: pd.DataFrame, sheet_path: str | Path) -> None:
+    """ConfigError for rows of one sample (``group``, indexed by line) where one names no methylation
+    file or two name the same file."""
+    lines = list(group.index)
+    for line, path in group["methylation"].items():
+        if not path:
+            raise ConfigError(
+                f"sample {sample!r} is on lines {lines}: the rows of one sample pool its methylation "
+                "files, and this one names none (give each sample's marks on a row with its calls)",
+                path=sheet_path,
+                line=line,
+            )
+    seen: dict[Path, int] = {}
+    for line, path in group["methylation"].items():
+        same = seen.setdefault(Path(path).resolve(), line)
+        if same != line:
+            raise ConfigError(
+                f"sample {sample!r}: this row names the methylation file of line {same} again ({path!r}); "
+                "the rows of one sample pool its files, each once",
+                path=sheet_path,
+                line=line,
+            )
 
 
 _COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
@@ -444,14 +515,11 @@ def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_p
 
 
 def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
-    """Sample names unique and not reserved, something to train on, and every file of a row present."""
+    """Sample names not reserved, something to train on, and every file of a row present."""
     if "plan" in set(sheet["sample"]):
         raise ConfigError(
             "'plan' is reserved (results/<cohort>/shards/plan); rename that sample", path=sheet_path
         )
-    if sheet["sample"].duplicated().any():
-        dup = sorted(sheet.loc[sheet["sample"].duplicated(), "sample"])
-        raise ConfigError(f"duplicated sample names {dup}", path=sheet_path)
     if not (sheet["methylation"] != "").any():
         raise ConfigError("no sample has methylation calls to train on", path=sheet_path)
     to_predict = sorted(sheet.loc[sheet["methylation"] == "", "sample"])
@@ -632,7 +700,7 @@ def sequence_only(config: dict) -> bool:
 class CohortSetup:
     """What the workflow derives from a checked config.
 
-    samples: the sample sheet (strings), indexed by sample.
+    samples: the sample sheet, one row per sample (``validate``), indexed by sample.
     labelled: samples with methylation calls (trained and scored on); to_predict: those without.
     curve_models, held_out_models: the learning curve's and leave-one-sample-out runs (name -> entry).
     trained: every model to train (the config's, then those two).

@@ -44,9 +44,11 @@ from text_files import COMPRESSORS, MAGIC_LENGTH
 from epibench.io.methylation import ingest
 from epibench.io.methylation.group_ingest import (
     MIN_CALLS_TO_JUDGE,
+    CallsFile,
     ingest_group,
     merge_ingest_qc,
     split_calls,
+    split_sample,
 )
 
 # --- the reference: three sequences, soft-masked and IUPAC stretches, a CpG every 9 bp or so ---
@@ -887,7 +889,7 @@ def test_a_spec_of_the_count_tables_columns_reads_it_as_the_count_table_reader(
 @settings(**SETTINGS | {"max_examples": 300})
 @given(case=cases(), block_bytes=st.integers(8, 400))
 def test_the_scattered_ingest_reads_it_the_same_way(case, block_bytes, references, tmp_path_factory):
-    """split_calls (in small blocks) -> ingest_group per group -> merge_ingest_qc: the same outcome,
+    """split_sample (in small blocks) -> ingest_group per group -> merge_ingest_qc: the same outcome,
     except that a group with fewer than MIN_CALLS_TO_JUDGE calls only reports a low CG share of its
     own (the sample's share is judged by merge_ingest_qc, after every group's job)."""
     count_case("methylation")
@@ -901,23 +903,22 @@ def test_the_scattered_ingest_reads_it_the_same_way(case, block_bytes, reference
     )
 
     def run():
-        stage1 = split_calls(
-            path,
+        stage1 = split_sample(
+            [CallsFile(path, case.fmt)],
             reference,
             groups,
             folder / "calls",
-            fmt=case.fmt,
             min_coverage=case.min_coverage,
             block_bytes=block_bytes,
         )
         parts = {
             group: ingest_group(
-                folder / "calls" / f"{group}.parquet", reference, case.min_coverage, case.min_cg_share
+                [folder / "calls" / "1" / f"{group}.parquet"], reference, case.min_coverage, case.min_cg_share
             )
             for group in groups
         }
         qc = merge_ingest_qc(
-            stage1 | {"input": str(path)},
+            stage1,
             {g: q for g, (_, q) in parts.items()},
             reference,
             case.min_coverage,
@@ -984,7 +985,7 @@ def test_lines_after_a_line_of_whitespace_keep_their_numbers(tmp_path, reference
     reference = references["ucsc"]
     groups = {"all": [STYLES["ucsc"](name) for name in SEQS]}
     split_calls(path, reference, groups, tmp_path / "calls", min_coverage=1, block_bytes=block_bytes)
-    table, _ = ingest_group(tmp_path / "calls" / "all.parquet", reference, min_coverage=1, min_cg_share=0.5)
+    table, _ = ingest_group([tmp_path / "calls" / "all.parquet"], reference, min_coverage=1, min_cg_share=0.5)
     assert table["pos"].tolist() == [C1, C2]
     path.write_bytes(text_of([_methylc(C1), blank, _methylc(C2, level="x"), blank, _methylc(C2, "2")]))
     for run in (

@@ -112,6 +112,58 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
     assert run.plan.values["ensemble"] == ["both"] and run.plan.values["to_predict"] == ["c"]
 
 
+def test_rows_of_one_sample_pool_its_methylation_files(cohort):
+    """A sample sequenced in lanes (nf-core's convention: one row per lane, the sample's name on each):
+    one sample with a tuple of files, formats and coverages; its marks given on one row or repeated."""
+    sheet = Path(cohort["samples"])
+    folder = sheet.parent
+    for name in ("a2.cov", "a3.cov"):
+        (folder / name).write_text("x\n")
+    sheet.write_text(
+        "sample\tmethylation\tformat\tH3K4me3\n"
+        f"a\t{folder / 'a.bed'}\tbedmethyl\t{folder / 'a.bw'}\n"
+        f"b\t{folder / 'b.bed'}\t\t{folder / 'b.bw'}\n"
+        f"a\t{folder / 'a2.cov'}\tbismark_cov\t\n"
+        f"a\t{folder / 'a3.cov'}\t\t{folder / 'a.bw'}\n"
+        f"c\t\t\t{folder / 'c.bw'}\n"
+    )
+    run = cohort_config.setup(copy.deepcopy(cohort))
+    assert run.labelled == ["a", "b"] and run.to_predict == ["c"]
+    a = run.samples.loc["a"]
+    assert a["methylation"] == (str(folder / "a.bed"), str(folder / "a2.cov"), str(folder / "a3.cov"))
+    assert a["format"] == ("bedmethyl", "bismark_cov", "auto") and a["coverage"] == ("", "", "")
+    assert a["H3K4me3"] == str(folder / "a.bw")
+    assert run.samples.loc["c", "methylation"] == () and run.samples.loc["b", "format"] == ("auto",)
+    assert cohort_config.calls_file_labels("a", 3) == ["a#1", "a#2", "a#3"]
+    assert cohort_config.calls_file_labels("b", 1) == ["b"]
+
+
+@pytest.mark.parametrize(
+    "third_row, message, line",
+    [
+        ("a\t{a2}\t{b_bw}", r"column H3K4me3 is '.*a\.bw' on line 2 but '.*b\.bw' here", 4),
+        ("a\t\t{a_bw}", r"sample 'a' is on lines \[2, 4\]: .* this one names none", 4),
+        ("a\t{a_bed}\t", r"names the methylation file of line 2 again", 4),
+    ],
+    ids=["two values of a mark", "a row without calls", "one file twice"],
+)
+def test_rows_of_one_sample_that_disagree_are_named_at_their_line(cohort, third_row, message, line):
+    sheet = Path(cohort["samples"])
+    folder = sheet.parent
+    (folder / "a2.cov").write_text("x\n")
+    paths = {
+        "a2": folder / "a2.cov",
+        "a_bed": folder / "a.bed",
+        "a_bw": folder / "a.bw",
+        "b_bw": folder / "b.bw",
+    }
+    lines = sheet.read_text().splitlines()
+    sheet.write_text("\n".join([*lines[:3], third_row.format(**paths), lines[3]]) + "\n")
+    with pytest.raises(ConfigError, match=message) as info:
+        cohort_config.setup(copy.deepcopy(cohort))
+    assert info.value.line == line
+
+
 def test_a_cohort_without_marks_reads_the_sequence_alone(cohort):
     sheet = Path(cohort["samples"])
     sheet.write_text(
@@ -358,7 +410,7 @@ def test_a_format_is_named_in_any_case(cohort):
     lines = sheet.read_text().splitlines()
     rows = [lines[0] + "\tformat", lines[1] + "\tbedMethyl", lines[2] + "\t CGmap ", lines[3] + "\t"]
     sheet.write_text("\n".join(rows) + "\n")
-    assert cohort_config.validate(cohort)["format"].tolist() == ["bedmethyl", "cgmap", "auto"]
+    assert cohort_config.validate(cohort)["format"].tolist() == [("bedmethyl",), ("cgmap",), ()]
     sheet.write_text(sheet.read_text().replace("CGmap", "CG-map"))
     with pytest.raises(ConfigError, match=r"line 3: sample 'b', column format: 'cg-map' is not one of"):
         cohort_config.validate(cohort)

@@ -165,7 +165,7 @@ def test_the_unknown_coverage_warning_is_logged_once_in_one_job_and_scattered(tm
             str(tmp_path / "groups.tsv"),
         ]
         + ["--out-dir", str(tmp_path / "calls"), "--qc", str(tmp_path / "split.json")],
-        ["ingest-group", "--calls", str(tmp_path / "calls" / "all.parquet"), *common]
+        ["ingest-group", "--calls", str(tmp_path / "calls" / "1" / "all.parquet"), *common]
         + ["--out", str(tmp_path / "all.parquet"), "--qc", str(tmp_path / "all.json")],
         [
             "ingest-summary",

@@ -139,4 +139,4 @@ def test_a_bad_spec_in_the_sheet_is_named_at_its_line(tmp_path):
     ):
         cohort_config.validate(cohort)
     sheet.write_text(sheet.read_text().replace("total=3", "total=5"))
-    assert cohort_config.validate(cohort).loc["b", "format"] == "columns:chrom=1,pos=2,meth=3,total=5"
+    assert cohort_config.validate(cohort).loc["b", "format"] == ("columns:chrom=1,pos=2,meth=3,total=5",)

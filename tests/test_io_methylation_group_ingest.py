@@ -15,9 +15,11 @@ from epibench.errors import InputError
 from epibench.io.methylation import ingest
 from epibench.io.methylation.group_ingest import (
     MIN_CALLS_TO_JUDGE,
+    CallsFile,
     ingest_group,
     merge_ingest_qc,
     split_calls,
+    split_sample,
 )
 from small_reference import make_reference
 
@@ -64,13 +66,15 @@ def stranded_calls(seqs, rng, share=0.8):
     ]
 
 
-def scattered(path, reference, groups, tmp_path, **settings):
-    """All three stages as the workflow runs them: (concatenated canonical table, sample QC)."""
-    qc = split_calls(path, reference, groups, tmp_path / "calls")
-    qc["input"] = str(path)
+def scattered(paths, reference, groups, tmp_path, **settings):
+    """All three stages as the workflow runs them on a sample of one file or several (``paths``):
+    (concatenated canonical table, sample QC)."""
+    paths = paths if isinstance(paths, list) else [paths]
+    qc = split_sample([CallsFile(p) for p in paths], reference, groups, tmp_path / "calls")
     tables, group_qcs = [], {}
     for group in groups:
-        table, group_qcs[group] = ingest_group(tmp_path / "calls" / f"{group}.parquet", reference, **settings)
+        files = [tmp_path / "calls" / str(k) / f"{group}.parquet" for k in range(1, len(paths) + 1)]
+        table, group_qcs[group] = ingest_group(files, reference, **settings)
         tables.append(table)
     merged = merge_ingest_qc(
         qc,
@@ -119,7 +123,7 @@ def test_a_group_without_calls_is_empty_not_an_error(tmp_path, genome):
     got, qc = scattered(path, reference, groups, tmp_path)
     assert set(got["chrom"]) == {"chrA"}
     assert qc["groups"]["chrB"]["n_calls"] == 0 and qc["groups"]["chrB"]["cg_share"] is None
-    empty, _ = ingest_group(tmp_path / "calls" / "chrB.parquet", reference)
+    empty, _ = ingest_group([tmp_path / "calls" / "1" / "chrB.parquet"], reference)
     assert empty.empty and list(empty.columns) == list(got.columns)
 
 
@@ -131,9 +135,9 @@ def test_errors_in_a_group_job_name_the_sample_file_and_line(tmp_path, genome):
     path = tmp_path / "dup.bed"
     path.write_text('track name="dup"\n' + "\n".join(lines) + "\n")
     split_calls(path, reference, {"chrA": ["chrA"], "chrB": ["chrB", "chrM"]}, tmp_path / "calls")
-    ingest_group(tmp_path / "calls" / "chrA.parquet", reference)  # the other group is fine
+    ingest_group([tmp_path / "calls" / "chrA.parquet"], reference)  # the other group is fine
     with pytest.raises(InputError, match="second call for the \\+ strand .* first is on line 5") as info:
-        ingest_group(tmp_path / "calls" / "chrB.parquet", reference)
+        ingest_group([tmp_path / "calls" / "chrB.parquet"], reference)
     assert info.value.path == path.resolve() and info.value.line == 6
 
 
@@ -159,7 +163,7 @@ def test_cg_share_is_judged_per_group_unless_the_group_has_few_calls(tmp_path, g
     path.write_text("\n".join(encode_lines(good + chrb)) + "\n")
     split_calls(path, reference, groups, tmp_path / "calls")
     with pytest.raises(InputError, match="wrong assembly"):
-        ingest_group(tmp_path / "calls" / "chrB.parquet", reference)
+        ingest_group([tmp_path / "calls" / "chrB.parquet"], reference)
 
 
 @pytest.mark.parametrize("fmt", ["bismark_zero_cov", "bismark_cov"])
@@ -175,14 +179,14 @@ def test_the_sample_cg_share_is_judged_when_no_group_has_enough_calls(tmp_path, 
     groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
     with pytest.raises(InputError, match="positions fit .* one base to the") as one_job:
         ingest(path, reference, fmt=fmt)
-    split_calls(path, reference, groups, tmp_path / "calls", fmt=fmt)
+    split_qc = split_sample([CallsFile(path, fmt)], reference, groups, tmp_path / "calls")
     group_qcs = {}
     for group in groups:
-        _, group_qcs[group] = ingest_group(tmp_path / "calls" / f"{group}.parquet", reference)
+        _, group_qcs[group] = ingest_group([tmp_path / "calls" / "1" / f"{group}.parquet"], reference)
         assert group_qcs[group]["n_calls"] < MIN_CALLS_TO_JUDGE
     assert sum("not judged" in w for g in group_qcs.values() for w in g["warnings"]) == 2
     with pytest.raises(InputError) as scattered_path:
-        merge_ingest_qc({"input": str(path)}, group_qcs, reference, 5, 0.95, tmp_path / "calls")
+        merge_ingest_qc(split_qc, group_qcs, reference, 5, 0.95, tmp_path / "calls")
     assert str(scattered_path.value) == str(one_job.value)
     assert scattered_path.value.path == str(path)
 
@@ -199,11 +203,11 @@ def test_minus_strand_calls_on_the_c_in_a_group_of_their_own_are_diagnosed_as_in
     with pytest.raises(InputError, match="the - strand calls sit on the C of their CpG") as one_job:
         ingest(path, reference)
     groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
-    split_calls(path, reference, groups, tmp_path / "calls")
-    group_qcs = {g: ingest_group(tmp_path / "calls" / f"{g}.parquet", reference)[1] for g in groups}
+    split_qc = split_sample([CallsFile(path)], reference, groups, tmp_path / "calls")
+    group_qcs = {g: ingest_group([tmp_path / "calls" / "1" / f"{g}.parquet"], reference)[1] for g in groups}
     assert all(q["n_calls"] < MIN_CALLS_TO_JUDGE for q in group_qcs.values())
     with pytest.raises(InputError) as scattered_path:
-        merge_ingest_qc({"input": str(path)}, group_qcs, reference, 5, 0.95, tmp_path / "calls")
+        merge_ingest_qc(split_qc, group_qcs, reference, 5, 0.95, tmp_path / "calls")
     assert str(scattered_path.value) == str(one_job.value)
 
 
@@ -234,6 +238,140 @@ def test_a_stale_plan_is_named(tmp_path, genome):
         split_calls(path, reference, {"chrA": ["chrA"]}, tmp_path / "calls")
     with pytest.raises(InputError, match="not in the reference"):
         split_calls(path, reference, {"chrA": ["chrA", "chrZ"]}, tmp_path / "calls")
+
+
+# --- a sample of several files: lanes, replicates, a file per chromosome ---------------------------
+
+
+def expected_pool(files, seqs, min_coverage):
+    """The canonical table of a sample given as several files, by hand: each file's rows as
+    (chrom, 0-based base, meth, total), a G moved to the C of its CpG, every row of a CpG summed,
+    kept at min_coverage reads."""
+    rows = pd.DataFrame(
+        [row for rows in files for row in rows], columns=["chrom", "base", "n_meth", "n_total"]
+    )
+    on_g = [seqs[c][b] == "G" for c, b in zip(rows["chrom"], rows["base"])]
+    rows["pos"] = rows["base"] - np.array(on_g, dtype=int)
+    summed = rows.groupby(["chrom", "pos"], as_index=False)[["n_meth", "n_total"]].sum()
+    return summed[summed["n_total"] >= min_coverage].reset_index(drop=True)
+
+
+def test_a_sample_of_several_files_is_their_reads_summed_per_cpg(tmp_path, genome):
+    """Lane 1 as ENCODE bedMethyl (stranded, chrB written B), lane 2 as Bismark coverage (1-based,
+    unstranded) over chrA and part of chrB: every CpG's reads are those of both lanes, and a CpG of
+    3 reads in each lane is kept at 5 (neither lane alone would keep it)."""
+    reference, seqs = genome
+    rng = np.random.default_rng(11)
+    lane1 = stranded_calls(seqs, rng, share=0.6)
+    lane2 = [
+        (c, b, 0, int(rng.integers(1, 12)))
+        for c in ("chrA", "chrB")
+        for cpg in cpgs_of(seqs[c])[:300]
+        for b in (cpg, cpg + 1)
+        if rng.random() < 0.5
+    ]
+    lane2 = [(c, b, int(rng.integers(0, n + 1)), n) for c, b, _, n in lane2]
+    low = cpgs_of(seqs["chrA"])[-1]  # 3 reads in each lane
+    lane1 = [c for c in lane1 if not (c[0] == "chrA" and c[1] in (low, low + 1))] + [("chrA", low, "+", 3, 0)]
+    lane2 = [c for c in lane2 if not (c[0] == "chrA" and c[1] in (low, low + 1))] + [("chrA", low + 1, 3, 3)]
+    first, second = tmp_path / "lane1.bed", tmp_path / "lane2.cov"
+    first.write_text("\n".join(encode_lines(lane1)) + "\n")
+    second.write_text("".join(f"{c}\t{b + 1}\t{b + 1}\t0\t{m}\t{n - m}\n" for c, b, m, n in lane2))
+    groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
+    got, qc = scattered([first, second], reference, groups, tmp_path)
+    by_hand = expected_pool(
+        [
+            [("chrB" if c == "B" else c, b, n * pct / 100, n) for c, b, _, n, pct in lane1],
+            [(c, b, m, n) for c, b, m, n in lane2],
+        ],
+        seqs,
+        min_coverage=5,
+    )
+    assert (
+        got[["chrom", "pos", "n_total"]]
+        .astype({"chrom": str})
+        .equals(by_hand[["chrom", "pos", "n_total"]].astype({"pos": "int64"}))
+    )
+    np.testing.assert_allclose(got["n_meth"], by_hand["n_meth"])
+    assert ((got["chrom"] == "chrA") & (got["pos"] == low)).sum() == 1
+    cpgs = [
+        {(("chrB" if c == "B" else c), b - (seqs["chrB" if c == "B" else c][b] == "G")) for c, b, *_ in lane}
+        for lane in (lane1, lane2)
+    ]
+    assert qc["n_cpgs_pooled"] == len(cpgs[0] & cpgs[1]) > 100
+    assert qc["inputs"] == [str(first), str(second)]
+    assert [f["format"] for f in qc["files"]] == ["bedmethyl", "bismark_cov"]
+    assert qc["n_records"] == len(lane1) + len(lane2)
+    assert qc["renamed_chroms"] == {"B": "chrB"}
+
+
+def test_each_file_of_a_pooled_sample_is_checked_on_its_own(tmp_path, genome):
+    """Both lanes may call the same strand of a CpG (that is pooling), but one file calling it twice
+    is an error at that file's line; a lane off by one base is named, not the sample's other lane."""
+    reference, seqs = genome
+    cpgs = cpgs_of(seqs["chrA"])
+    good = tmp_path / "good.bed"
+    good.write_text("\n".join(encode_lines([("chrA", c, "+", 9, 50) for c in cpgs])) + "\n")
+    again = tmp_path / "again.bed"
+    again.write_text("\n".join(encode_lines([("chrA", c, "+", 4, 25) for c in cpgs[:5]] * 2)) + "\n")
+    groups = {"all": ["chrA", "chrB", "chrM"]}
+    with pytest.raises(InputError, match="second call for the \\+ strand .* first is on line 1") as info:
+        scattered([good, again], reference, groups, tmp_path)
+    assert info.value.path == again.resolve() and info.value.line == 6
+    shifted = tmp_path / "shifted.bed"
+    shifted.write_text("\n".join(encode_lines([("chrA", c + 1, "+", 9, 50) for c in cpgs])) + "\n")
+    with pytest.raises(InputError, match="one base") as info:
+        scattered([good, shifted], reference, groups, tmp_path)
+    assert info.value.path == shifted.resolve()
+
+
+def test_a_level_file_without_read_depth_is_not_pooled(tmp_path, genome):
+    reference, seqs = genome
+    levels = tmp_path / "levels.bw"
+    bw = pyBigWig.open(str(levels), "w")
+    bw.addHeader([(name, len(seq)) for name, seq in seqs.items()])
+    pos = cpgs_of(seqs["chrA"])[:50]
+    bw.addEntries(["chrA"] * len(pos), pos, ends=[p + 1 for p in pos], values=[0.5] * len(pos))
+    bw.close()
+    counts = tmp_path / "counts.bed"
+    counts.write_text("\n".join(encode_lines([("chrA", c, "+", 9, 50) for c in pos])) + "\n")
+    with pytest.raises(InputError, match="without the read depth.*cannot be pooled") as info:
+        split_sample(
+            [CallsFile(counts), CallsFile(levels)], reference, {"all": list(seqs)}, tmp_path / "calls"
+        )
+    assert info.value.path == levels
+    assert not (tmp_path / "calls").exists() and not list(tmp_path.glob(".calls.tmp-*"))
+
+
+def test_ingest_split_takes_each_file_with_its_format(tmp_path, genome, capsys):
+    """The command line the workflow builds: --input per file, --format once per --input or not at
+    all; a count that fits neither is refused before anything is read or written."""
+    from epibench.cli import main
+
+    reference, seqs = genome
+    lines = encode_lines([("chrA", c, "+", 9, 50) for c in cpgs_of(seqs["chrA"])[:20]])
+    first, second = tmp_path / "l1.bed", tmp_path / "l2.bed"
+    first.write_text("\n".join(lines[:10]) + "\n")
+    second.write_text("\n".join(lines[10:]) + "\n")
+    (tmp_path / "groups.tsv").write_text("group\tchrom\nall\tchrA\nall\tchrB\nall\tchrM\n")
+    common = [
+        "--sample",
+        "s",
+        "--reference",
+        str(reference.fasta_path),
+        "--groups",
+        str(tmp_path / "groups.tsv"),
+    ]
+    common += ["--out-dir", str(tmp_path / "calls"), "--qc", str(tmp_path / "split.json")]
+    files = ["--input", str(first), "--input", str(second)]
+    assert main(["ingest-split", *files, "--format", "bedmethyl", *common]) == 2
+    assert "--format is given 1 times for 2 --input" in capsys.readouterr().err
+    assert not (tmp_path / "calls").exists() and not (tmp_path / "split.json").exists()
+    assert main(["ingest-split", *files, "--format", "bedmethyl", "--format", "auto", *common]) == 0
+    qc = json.loads((tmp_path / "split.json").read_text())
+    assert qc["inputs"] == [str(first), str(second)] and qc["n_records"] == 20
+    for k in (1, 2):
+        assert len(pq.read_table(tmp_path / "calls" / str(k) / "all.parquet")) == 10
 
 
 # --- reading in blocks: the output does not depend on the block size ---------------------------------
@@ -351,11 +489,10 @@ def test_a_bigwig_is_split_per_chromosome_as_one_job_ingests_it(tmp_path, genome
     path, coverage = tmp_path / "levels.bw", tmp_path / "cov.bw"
     groups = {"chrA": ["chrA"], "rest": ["chrB", "chrM"]}
     want, want_qc = ingest(path, reference, coverage_path=coverage)
-    qc = split_calls(path, reference, groups, tmp_path / "calls", coverage_path=coverage)
-    qc["input"] = str(path)
+    qc = split_sample([CallsFile(path, coverage=coverage)], reference, groups, tmp_path / "calls")
     tables, group_qcs = [], {}
     for group in groups:
-        table, group_qcs[group] = ingest_group(tmp_path / "calls" / f"{group}.parquet", reference)
+        table, group_qcs[group] = ingest_group([tmp_path / "calls" / "1" / f"{group}.parquet"], reference)
         tables.append(table)
     got_qc = merge_ingest_qc(qc, group_qcs, reference, 5, 0.95, tmp_path / "calls")
     pd.testing.assert_frame_equal(pd.concat(tables, ignore_index=True), want)

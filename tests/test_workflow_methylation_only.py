@@ -5,7 +5,8 @@ Two samples with methylation calls and a sample sheet of sample, methylation and
 sequence alone, the tree baseline runs as gbm_region, the mark ablation (on by default) and the
 histone figures are skipped, and the report says why. sample2's calls come as a PacBio HiFi
 pileup (pb-CpG-tools' ``.combined.bed.gz``: strands collapsed onto the C, its v3 header; format
-detected), so the scattered ingest reads that format end to end, and its sequences are named by
+detected), dealt to two lanes that the sheet lists on two rows of sample2 (pooled per CpG at
+ingest), so the scattered ingest reads that format end to end, and its sequences are named by
 GenBank-style accessions that only the cohort's UCSC-style ``chromAlias.txt``
 (``reference.chrom_aliases``) ties to the FASTA's names. As a new user brings a cohort: the FASTA
 ends with a 3-kb mitochondrion (chrM) the pileup has calls on, ingested but left out of every split;
@@ -120,6 +121,29 @@ def _as_pbcpg(root: Path, cov: str, mito: list[int]) -> Path:
     return path
 
 
+def _as_lanes(root: Path, pileup: Path) -> list[Path]:
+    """The pileup's reads dealt to two lanes as a sequencer's lanes would hold them (each row's counts
+    halved, lane 2 the rest; a row of no reads left out), chrM's all in lane 1: two files that pool
+    to the pileup; their relative paths."""
+    with gzip.open(root / pileup, "rt") as text:
+        lines = text.read().splitlines()
+    lanes: list[list[str]] = [[], []]
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        meth, total = int(fields[6]), int(fields[5])
+        halves = ((meth // 2, total // 2), (meth - meth // 2, total - total // 2))
+        for lane, (m, t) in enumerate(((meth, total), (0, 0)) if fields[0] == _accession("chrM") else halves):
+            if t:
+                counts = [f"{100 * m / t:.1f}", fields[4], str(t), str(m), str(t - m)]
+                lanes[lane].append("\t".join([*fields[:3], *counts, *fields[8:]]))
+    paths = [pileup.parent / f"sample2.lane{k}.combined.bed.gz" for k in (1, 2)]
+    for path, rows in zip(paths, lanes):
+        (root / path).write_bytes(gzip.compress((PBCPG_HEADER + "\n".join(rows) + "\n").encode()))
+    return paths
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with a two-sample methylation-only cohort, after one complete run."""
@@ -128,7 +152,10 @@ def workdir(tmp_path_factory) -> Path:
     mito = _add_mitochondrion(root)
     sheet = pd.read_csv(sheet_path, sep="\t", dtype=str)
     pileup = _as_pbcpg(root, sheet.loc[sheet["sample"] == "sample2", "methylation"].item(), mito)
-    sheet.loc[sheet["sample"] == "sample2", ["methylation", "format"]] = [str(pileup), "auto"]
+    lanes = [
+        {"sample": "sample2", "methylation": str(lane), "format": "auto"} for lane in _as_lanes(root, pileup)
+    ]
+    sheet = pd.concat([sheet[sheet["sample"] != "sample2"], pd.DataFrame(lanes)], ignore_index=True)
     accented = Path("resources/tiny/données")  # a folder a French lab might name
     (root / accented).mkdir()
     sample1 = Path(sheet.loc[sheet["sample"] == "sample1", "methylation"].item())
@@ -199,10 +226,14 @@ def test_tracks_are_exported_without_mark_bigwigs(workdir):
 
 
 def test_the_pacbio_pileup_is_read_as_its_cpgs(workdir):
-    """sample2's canonical CpGs are the pileup's rows with at least min_coverage reads, its counts, on
-    the FASTA's sequences its accessions name."""
+    """sample2's canonical CpGs, pooled from its two lanes' pileups, are the whole pileup's rows with
+    at least min_coverage reads, its counts, on the FASTA's sequences its accessions name."""
     qc = json.loads((workdir / f"{RESULTS}/qc/sample2.ingest.json").read_text())
-    assert qc["format"] == "pbcpg" and qc["n_off_cg_dropped"] == 0
+    assert [f["format"] for f in qc["files"]] == ["pbcpg", "pbcpg"] and qc["n_off_cg_dropped"] == 0
+    assert qc["n_cpgs_pooled"] > 1000 and [Path(p).name for p in qc["inputs"]] == [
+        "sample2.lane1.combined.bed.gz",
+        "sample2.lane2.combined.bed.gz",
+    ]
     rows = pd.read_csv(workdir / "resources/tiny/sample2.combined.bed.gz", sep="\t", comment="#", header=None)
     rows = rows[rows[5] >= MIN_COVERAGE].sort_values([0, 1], ignore_index=True)
     table = pd.concat(
@@ -214,7 +245,7 @@ def test_the_pacbio_pileup_is_read_as_its_cpgs(workdir):
     assert table["chrom"].astype(str).tolist() == rows[0].map(fasta_name).tolist()
     assert table["pos"].tolist() == rows[1].tolist()
     names = pd.read_csv(workdir / f"{RESULTS}/qc/sample_chrom_names.tsv", sep="\t")
-    renamed = names[names["input"].str.startswith("sample2")]
+    renamed = names[names["input"].str.startswith("sample2#")]
     assert dict(zip(renamed["name_in_file"], renamed["name_in_reference"])) == fasta_name
     assert table["n_meth"].tolist() == rows[6].tolist() and table["n_total"].tolist() == rows[5].tolist()
 

@@ -42,21 +42,53 @@ def _name_and_path(text: str, empty_path: bool) -> tuple[str, str]:
     return name, path
 
 
-def calls_args(p: argparse.ArgumentParser, cg_share: bool) -> None:
-    """Arguments naming a sample's methylation calls and how they are kept (ingest, ingest-split)."""
-    p.add_argument("--input", required=True, help="methylation calls file")
+def calls_args(p: argparse.ArgumentParser, cg_share: bool, several: bool = False) -> None:
+    """Arguments naming a sample's methylation calls and how they are kept (ingest, ingest-split).
+    ``several``: ``--input`` may be repeated (a sample's files pooled), with ``--format`` and
+    ``--coverage`` given once per ``--input``, in its order, or not at all (lists; see ``calls_files``)."""
+    repeat = {"action": "append", "default": []} if several else {}
+    each = " (once per --input, in order)" if several else ""
+    p.add_argument(
+        "--input",
+        required=True,
+        help="methylation calls file" + ("; repeat it for a sample of several files" if several else ""),
+        **repeat,
+    )
     p.add_argument("--sample", required=True)
     p.add_argument(
         "--format",
-        default="auto",
-        help="format name, auto to detect from content, or the columns to read (columns:chrom=1,pos=2,...)",
+        help="format name, auto to detect from content, or the columns to read (columns:chrom=1,pos=2,...)"
+        + each,
+        **(repeat or {"default": "auto"}),
     )
     p.add_argument(
         "--coverage",
-        default=None,
-        help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig",
+        help="ReadCoverage bigWig for a Roadmap FractionalMethylation bigWig"
+        + (each + ", '' for none" if several else ""),
+        **(repeat or {"default": None}),
     )
     filter_args(p, cg_share)
+
+
+def calls_files(args: argparse.Namespace) -> list:
+    """The ``CallsFile`` of each ``--input`` of a ``calls_args(several=True)`` parser, with its
+    ``--format`` and ``--coverage``; InputError when those are given but not once per input."""
+    from epibench.errors import InputError
+    from epibench.io.methylation.group_ingest import CallsFile
+
+    n_inputs = len(args.input)
+    for flag, values in (("--format", args.format), ("--coverage", args.coverage)):
+        if values and len(values) != n_inputs:
+            raise InputError(
+                f"{flag} is given {len(values)} times for {n_inputs} --input: give it once per --input, "
+                "or not at all"
+            )
+    formats = args.format or ["auto"] * n_inputs
+    coverages = args.coverage or [""] * n_inputs
+    return [
+        CallsFile(path, format_value(fmt), coverage or None)
+        for path, fmt, coverage in zip(args.input, formats, coverages)
+    ]
 
 
 def filter_args(p: argparse.ArgumentParser, cg_share: bool = True) -> None:

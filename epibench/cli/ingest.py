@@ -8,7 +8,7 @@ import json
 import logging
 from pathlib import Path
 
-from epibench.cli.common import calls_args, filter_args, format_value, write_json
+from epibench.cli.common import calls_args, calls_files, filter_args, format_value, write_json
 
 log = logging.getLogger("epibench")
 
@@ -34,23 +34,27 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 def cmd_ingest_split(args: argparse.Namespace) -> None:
     from epibench.data.groups import read_groups
-    from epibench.io.methylation.group_ingest import split_calls
+    from epibench.io.methylation.group_ingest import split_sample
     from epibench.io.reference import Reference
 
     groups = read_groups(args.groups)
-    qc = split_calls(
-        args.input,
+    qc = split_sample(
+        calls_files(args),
         Reference(args.reference),
         groups,
         args.out_dir,
-        fmt=format_value(args.format),
-        coverage_path=args.coverage,
         min_coverage=args.min_coverage,
     )
-    write_json({"sample": args.sample, "input": str(args.input), **qc}, args.qc)
+    write_json({"sample": args.sample, **qc}, args.qc)
     for warning in qc["warnings"]:
         log.warning("%s: %s", args.sample, warning)
-    log.info("split %s: %d calls into %d groups", args.sample, qc["n_records"], len(groups))
+    log.info(
+        "split %s: %d calls of %d file(s) into %d groups",
+        args.sample,
+        qc["n_records"],
+        len(qc["inputs"]),
+        len(groups),
+    )
 
 
 def cmd_ingest_group(args: argparse.Namespace) -> None:
@@ -60,12 +64,12 @@ def cmd_ingest_group(args: argparse.Namespace) -> None:
 
     table, qc = ingest_group(args.calls, Reference(args.reference), args.min_coverage, args.min_cg_share)
     write_canonical(table, args.out)
-    write_json({"group": Path(args.calls).stem, **qc}, args.qc)
+    write_json({"group": Path(args.calls[0]).stem, **qc}, args.qc)
     for warning in qc["warnings"]:
         log.warning("%s", warning)
     log.info(
         "%s: %d of %d calls kept as %d CpGs",
-        args.calls,
+        " ".join(args.calls),
         qc["n_calls"] - qc["n_off_cg_dropped"],
         qc["n_calls"],
         len(table),
@@ -105,17 +109,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ingest-split",
         help="ingest stage 1 (per sample): read the calls once, write them per shard group",
     )
-    calls_args(p, cg_share=False)
+    calls_args(p, cg_share=False, several=True)
     p.add_argument("--groups", required=True, help="shard groups (groups.tsv of epibench shard-plan)")
-    p.add_argument("--out-dir", required=True, help="folder of per-group call files (<group>.parquet)")
+    p.add_argument(
+        "--out-dir",
+        required=True,
+        help="folder of per-group call files (<k>/<group>.parquet for the k-th --input)",
+    )
     p.add_argument("--qc", required=True, help="QC of this stage (.json)")
     p.set_defaults(func=cmd_ingest_split)
 
     p = sub.add_parser(
         "ingest-group",
-        help="ingest stage 2 (per sample x group): CG check, strand merge, coverage filter",
+        help="ingest stage 2 (per sample x group): CG check, strand merge, files pooled, coverage filter",
     )
-    p.add_argument("--calls", required=True, help="one group's call file (from ingest-split)")
+    p.add_argument(
+        "--calls",
+        nargs="+",
+        required=True,
+        help="the group's call file of each of the sample's files (ingest-split's <k>/<group>.parquet)",
+    )
     filter_args(p)
     p.add_argument("--out", required=True, help="the group's canonical table (.parquet)")
     p.add_argument("--qc", required=True, help="the group's QC (.json)")

@@ -15,6 +15,7 @@ from epibench.config import (
     TRAINING_KEYS,
     WORKFLOW_KEYS,
     ConfigError,
+    calls_file_labels,
     motif_model,
     variant_model,
 )
@@ -119,11 +120,6 @@ wildcard_constraints:
     mark="|".join(re.escape(mark) for mark in config["marks"]) or "^$",
 
 
-def sample_file(column):
-    """Input function: the sample sheet's ``column`` for the job's sample."""
-    return lambda wildcards: SAMPLES.loc[wildcards.sample, column]
-
-
 # the output of rule mark_bigwig, a mark given as bedGraph, wiggle, peaks, bigBed or reads made a bigWig
 MARK_BIGWIG = "marks/{sample}/{mark}.bw"
 
@@ -205,29 +201,48 @@ def mode_args():
 
 
 def sample_files():
-    """label -> path of every methylation, coverage and mark file of the sample sheet."""
+    """label -> path of every methylation, coverage and mark file of the sample sheet (a sample's
+    methylation and coverage files labelled as ``calls_file_labels`` names them)."""
     files = {}
     for sample, row in SAMPLES.iterrows():
-        for column in ["methylation", "coverage", *config["marks"]]:
-            if row[column]:
-                files[f"{sample}.{column}"] = row[column]
+        labels = calls_file_labels(sample, len(row["methylation"]))
+        for column in ["methylation", "coverage"]:
+            files |= {
+                f"{label}.{column}": path
+                for label, path in zip(labels, row[column])
+                if path
+            }
+        files |= {
+            f"{sample}.{mark}": row[mark] for mark in config["marks"] if row[mark]
+        }
     return files
 
 
+def calls_file_args(sample):
+    """``--input PATH --format NAME [--coverage PATH]`` for each methylation file of ``sample``
+    (``epibench ingest-split``; --coverage once per file or not at all; quoted for the shell).
+    """
+    row = SAMPLES.loc[sample]
+    args = [arg for path in row["methylation"] for arg in ("--input", path)]
+    args += [arg for fmt in row["format"] for arg in ("--format", fmt)]
+    if any(row["coverage"]):
+        args += [arg for path in row["coverage"] for arg in ("--coverage", path)]
+    return " ".join(shlex.quote(arg) for arg in args)
+
+
 def check_input_args(wildcards):
-    """``epibench check-inputs`` arguments: every sample's methylation file, format and coverage
-    file, and every histone bigWig (``mark_file``; quoted for the shell)."""
+    """``epibench check-inputs`` arguments: every methylation file, with its format and coverage file,
+    under the label ``calls_file_labels`` gives it, and every histone bigWig (``mark_file``; quoted
+    for the shell)."""
     args = []
     for sample, row in SAMPLES.iterrows():
-        if row["methylation"]:
-            args += [
-                "--sample",
-                f"{sample}={row['methylation']}",
-                "--format",
-                f"{sample}={row.get('format') or 'auto'}",
-            ]
-        if row["coverage"]:
-            args += ["--coverage", f"{sample}={row['coverage']}"]
+        labels = calls_file_labels(sample, len(row["methylation"]))
+        for label, path, fmt, coverage in zip(
+            labels, row["methylation"], row["format"], row["coverage"]
+        ):
+            args += ["--sample", f"{label}={path}", "--format", f"{label}={fmt}"]
+            if coverage:
+                args += ["--coverage", f"{label}={coverage}"]
         args += [
             arg
             for m in config["marks"]

@@ -1,6 +1,7 @@
 # Ingest, scattered per sample x shard group: the cohort's CG check and input lengths first
-# (check_inputs), then read each file once (ingest_split), check and merge each group's calls
-# apart (ingest_group), then the sample's QC (ingest_summary).
+# (check_inputs), then read each file once (ingest_split; a sample's several files each into
+# calls/<k>/), check and merge each group's calls apart, the files' reads of a CpG pooled
+# (ingest_group), then the sample's QC (ingest_summary).
 rule check_inputs:
     input:
         fasta=rules.reference.output.fasta,
@@ -29,8 +30,10 @@ rule check_inputs:
 rule ingest_split:
     input:
         checked=rules.check_inputs.output.fits,
-        calls=sample_file("methylation"),
-        coverage=lambda wildcards: SAMPLES.loc[wildcards.sample, "coverage"] or [],
+        calls=lambda wildcards: list(SAMPLES.loc[wildcards.sample, "methylation"]),
+        coverage=lambda wildcards: [
+            c for c in SAMPLES.loc[wildcards.sample, "coverage"] if c
+        ],
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
         groups=rules.shard_plan.output.groups,
@@ -44,12 +47,11 @@ rule ingest_split:
     conda:
         "../../envs/epibench.yaml"
     params:
-        fmt=lambda wildcards: SAMPLES.loc[wildcards.sample, "format"],
-        coverage_args=optional_file_arg("--coverage", "coverage"),
+        files=lambda wildcards: calls_file_args(wildcards.sample),
         min_coverage=config["ingest"]["min_coverage"],
     shell:
-        "epibench ingest-split --input {input.calls:q} --sample {wildcards.sample:q} --format {params.fmt:q}"
-        " {params.coverage_args} --reference {input.fasta:q} --min-coverage {params.min_coverage:q}"
+        "epibench ingest-split {params.files} --sample {wildcards.sample:q}"
+        " --reference {input.fasta:q} --min-coverage {params.min_coverage:q}"
         " --groups {input.groups:q} --out-dir {output.calls:q} --qc {output.qc:q} > {log:q} 2>&1"
 
 
@@ -68,7 +70,10 @@ rule ingest_group:
     conda:
         "../../envs/epibench.yaml"
     params:
-        calls=lambda wildcards, input: Path(input.calls, f"{wildcards.group}.parquet"),
+        calls=lambda wildcards, input: [
+            Path(input.calls, str(k), f"{wildcards.group}.parquet")
+            for k in range(1, len(SAMPLES.loc[wildcards.sample, "methylation"]) + 1)
+        ],
         min_coverage=config["ingest"]["min_coverage"],
         min_cg_share=config["ingest"]["min_cg_share"],
     shell:

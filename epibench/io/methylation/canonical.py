@@ -18,11 +18,15 @@ Order of work, each step counted in the QC dict:
    without a context column), and a warning says how many were dropped as not CpGs;
 5. merge strands onto the + strand C (a - call on the G at g goes to g - 1): counts are
    summed (``n_cpgs_merged`` CpGs had calls on both strands); one strand called twice is
-   an error naming both lines;
+   an error naming both lines; a sample given as several files (lanes, replicates, a file per
+   chromosome) has each file checked and merged on its own, then the files' reads of a CpG
+   summed (``pooled_cpgs``);
 6. keep CpGs with n_total >= min_coverage (``n_below_min_coverage``, ``n_kept``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -107,6 +111,20 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
         raise InputError("no call has any reads", path=path)
 
 
+@dataclass(frozen=True)
+class MergedCpgs:
+    """A sample's CpGs with their strands merged, before the coverage filter.
+
+    key: (K,) int64, sorted, one per CpG: reference chromosome index << ``_POS_BITS`` | 0-based
+    position of the CpG's C; n_meth: (K,) methylated reads (float: some formats give a level
+    times the depth); n_total: (K,) int64 reads.
+    """
+
+    key: np.ndarray
+    n_meth: np.ndarray
+    n_total: np.ndarray
+
+
 def canonical_cpgs(
     calls: Calls,
     ref_chrom: np.ndarray,
@@ -115,15 +133,28 @@ def canonical_cpgs(
     min_cg_share: float,
     min_calls_to_judge: int = 0,
 ) -> tuple[pd.DataFrame, dict]:
-    """Steps 4-6 on calls that passed ``on_reference`` (all of a sample's, or one shard group's).
+    """Steps 4-6 on calls that passed ``on_reference`` (all of a sample's, or one shard group's):
+    ``merged_cpgs`` then ``kept_cpgs``. Returns the canonical table (empty when no CpG is kept)
+    and the QC dict of both."""
+    merged, qc = merged_cpgs(calls, ref_chrom, reference, min_cg_share, min_calls_to_judge)
+    return kept_cpgs(merged, reference, min_coverage, qc), qc
+
+
+def merged_cpgs(
+    calls: Calls,
+    ref_chrom: np.ndarray,
+    reference: Reference,
+    min_cg_share: float,
+    min_calls_to_judge: int = 0,
+) -> tuple[MergedCpgs, dict]:
+    """Steps 4-5 on calls that passed ``on_reference``: the CG check, then strands merged.
 
     The cytosine share (step 4) is judged (below ``min_cg_share``: InputError with the
     diagnosis) when there are at least ``min_calls_to_judge`` calls; with fewer, a low share
     only adds a message to QC ``warnings`` (a short sequence such as chrM can hold few,
-    unrepresentative calls). Returns the canonical table (empty when no CpG is kept) and the QC
-    dict: n_calls, cg_share and cytosine_share (None without calls), n_off_cg_dropped,
-    n_off_cg_on_cytosine, n_cpgs_merged, n_below_min_coverage, n_kept, mean_coverage and
-    mean_level (None when nothing is kept), warnings.
+    unrepresentative calls). Returns the merged CpGs and the QC dict: n_calls, cg_share and
+    cytosine_share (None without calls), n_off_cg_dropped, n_off_cg_on_cytosine,
+    n_cpgs_merged, warnings.
     """
     qc: dict = {"n_calls": len(calls), "cg_share": None, "cytosine_share": None, "warnings": []}
     cpg_pos, on_cg = locate_cpgs(calls, ref_chrom, reference)
@@ -142,18 +173,41 @@ def canonical_cpgs(
             raise InputError(message, path=calls.source.path)
         qc["warnings"].append(f"{calls.source.path}: only {len(calls)} calls here, not judged: {message}")
     calls, ref_chrom, cpg_pos = calls.subset(on_cg), _subset(ref_chrom, on_cg), _subset(cpg_pos, on_cg)
-
     key, n_meth, n_total, qc["n_cpgs_merged"] = _merge_strands(calls, ref_chrom, cpg_pos, reference)
-    enough = n_total >= min_coverage
+    return MergedCpgs(key, n_meth, n_total), qc
+
+
+def pooled_cpgs(parts: list[MergedCpgs]) -> tuple[MergedCpgs, int]:
+    """The CpGs of several files of one sample (lanes, replicates, a file per chromosome) as one:
+    the reads of a CpG called in more than one file summed. Returns the pooled CpGs and the number
+    of CpGs called in more than one file."""
+    if len(parts) == 1:
+        return parts[0], 0
+    key = np.concatenate([part.key for part in parts])
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = _run_starts(key)
+    n_in_several = int(np.count_nonzero(np.diff(np.append(starts, len(key))) > 1))
+    n_meth = np.add.reduceat(np.concatenate([part.n_meth for part in parts])[order], starts)
+    n_total = np.add.reduceat(np.concatenate([part.n_total for part in parts])[order], starts)
+    return MergedCpgs(key[starts], n_meth, n_total), n_in_several
+
+
+def kept_cpgs(merged: MergedCpgs, reference: Reference, min_coverage: int, qc: dict) -> pd.DataFrame:
+    """Step 6: the canonical table (chrom, pos, n_meth, n_total, level; FASTA order) of the CpGs
+    with at least ``min_coverage`` reads; adds n_below_min_coverage, n_kept, mean_coverage and
+    mean_level (None when nothing is kept) to ``qc``."""
+    enough = merged.n_total >= min_coverage
     qc["n_below_min_coverage"] = int((~enough).sum())
     qc["n_kept"] = int(enough.sum())
-    key, n_meth, n_total = _subset(key, enough), _subset(n_meth, enough), _subset(n_total, enough)
+    key = merged.key[enough]  # a copy: the position is taken from it in place below
+    n_meth, n_total = _subset(merged.n_meth, enough), _subset(merged.n_total, enough)
     level = (n_meth / n_total).astype(np.float32)
     qc["mean_coverage"] = float(n_total.mean()) if len(key) else None
     qc["mean_level"] = float(level.mean()) if len(key) else None
     chrom = np.right_shift(key, _POS_BITS, out=np.empty(len(key), np.int32), casting="unsafe")
     key &= (1 << _POS_BITS) - 1  # in place: now the position
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "chrom": string_column(chrom, reference.chroms),
             "pos": key,
@@ -163,7 +217,6 @@ def canonical_cpgs(
         },
         copy=False,  # the arrays are this function's own
     )
-    return table, qc
 
 
 def cytosine_share(qc: dict) -> float | None:
@@ -256,12 +309,17 @@ def _merge_strands(
         )
     key = per_strand
     key >>= 1  # in place: per_strand is not needed any more
-    first_of_cpg = np.empty(len(key), dtype=bool)
-    first_of_cpg[:1] = True
-    np.not_equal(key[1:], key[:-1], out=first_of_cpg[1:])
-    starts = np.flatnonzero(first_of_cpg)
+    starts = _run_starts(key)
     n_meth = np.add.reduceat(calls.n_meth if order is None else calls.n_meth[order], starts)
     n_total = np.add.reduceat(calls.n_total if order is None else calls.n_total[order], starts)
     # no strand is called twice, so a CpG has one or two calls: those with two are the calls less the CpGs
     n_merged = len(key) - len(starts)
     return key[starts], n_meth, n_total, n_merged
+
+
+def _run_starts(key: np.ndarray) -> np.ndarray:
+    """(R,) int64: the index of the first element of each run of equal values in sorted ``key`` (N,)."""
+    first_of_run = np.empty(len(key), dtype=bool)
+    first_of_run[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first_of_run[1:])
+    return np.flatnonzero(first_of_run)

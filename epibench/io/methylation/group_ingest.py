@@ -1,18 +1,21 @@
 """Ingest scattered over shard groups, as the workflow runs it: one sample x group per job.
 
-1. ``split_calls`` (one job per sample): read the file once (the only pass over it, a block
-   of text or a bigWig chromosome at a time, so memory does not grow with the file), keep
-   the calls in CG context on a FASTA sequence with reads (``canonical.on_reference``) and
-   append them to their shard group's file: ``<out_dir>/<group>.parquet``, one file per
-   group of the plan (empty where the sample has no call there), plus that stage's QC dict;
-   a call beyond the end of its reference sequence stops it (``lengths``: another assembly).
-2. ``ingest_group`` (one job per sample x group): CG check against the reference, strand
-   merge and coverage filter of one group's calls (``canonical.canonical_cpgs``) ->
-   the group's canonical table and QC. The CG share is judged per group (a group with
-   fewer than ``MIN_CALLS_TO_JUDGE`` calls only warns); errors still name the sample's
-   file and line (each call keeps its data-row index and the file's layout).
+1. ``split_sample`` (one job per sample): read each of the sample's files once (``split_calls``:
+   the only pass over it, a block of text or a bigWig chromosome at a time, so memory does not
+   grow with the file), keep the calls in CG context on a FASTA sequence with reads
+   (``canonical.on_reference``) and append them to their shard group's file:
+   ``<out_dir>/<k>/<group>.parquet`` for the sample's file k (from 1), one file per group of
+   the plan (empty where the file has no call there), plus that stage's QC dict; a call beyond
+   the end of its reference sequence stops it (``lengths``: another assembly).
+2. ``ingest_group`` (one job per sample x group): CG check against the reference and strand
+   merge of each file's calls in the group, the files' reads of a CpG summed (a sample given as
+   lanes, replicates or a file per chromosome), and the coverage filter
+   (``canonical.merged_cpgs``, ``pooled_cpgs``, ``kept_cpgs``) -> the group's canonical table
+   and QC. The CG share is judged per file and group (a group with fewer than
+   ``MIN_CALLS_TO_JUDGE`` calls only warns); errors still name the file and line (each call
+   keeps its data-row index and the file's layout).
 3. ``merge_ingest_qc`` (one job per sample): the sample's QC from stage 1 and every group's,
-   and the CG share of all its calls judged as one-job ``ingest`` judges it (so a sample
+   and the CG share of all of a file's calls judged as one-job ``ingest`` judges it (so a file
    whose groups are all too small to judge is still stopped, e.g. when off by one).
 
 Per-group call files hold, per call: chrom (reference name), pos (int64, 0-based base
@@ -27,6 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +46,14 @@ from epibench.io.methylation.calls import Calls, add_qc
 from epibench.io.methylation.canonical import (
     MIN_CG_SHARE,
     MIN_COVERAGE,
-    canonical_cpgs,
     check_kept,
     check_on_reference,
     context_warnings,
     cytosine_share,
     keep_on_reference,
+    kept_cpgs,
+    merged_cpgs,
+    pooled_cpgs,
 )
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_call_parts
@@ -69,14 +76,67 @@ _SCHEMA = pa.schema(
         ("row", pa.int64()),
     ]
 )
-_SUMMED = (
-    "n_calls",
-    "n_off_cg_dropped",
-    "n_off_cg_on_cytosine",
-    "n_cpgs_merged",
-    "n_below_min_coverage",
-    "n_kept",
-)
+# the counts of a group's calls that judge the CG share of a file
+_JUDGED = ("n_calls", "n_off_cg_dropped", "n_off_cg_on_cytosine")
+_SUMMED = (*_JUDGED, "n_cpgs_merged", "n_cpgs_pooled", "n_below_min_coverage", "n_kept")
+
+
+@dataclass(frozen=True)
+class CallsFile:
+    """One methylation file of a sample: its path, its format name (None: told by its content) and,
+    for a Roadmap FractionalMethylation bigWig, the ReadCoverage bigWig that gives its depth."""
+
+    path: str | os.PathLike
+    fmt: str | None = None
+    coverage: str | os.PathLike | None = None
+
+
+def split_sample(
+    files: Sequence[CallsFile],
+    reference: Reference,
+    groups: dict[str, list[str]],
+    out_dir: str | os.PathLike,
+    min_coverage: int = MIN_COVERAGE,
+    block_bytes: int = BLOCK_BYTES,
+) -> dict:
+    """Stage 1 for a sample of one file or several (lanes, replicates, a file per chromosome; their
+    reads are pooled per CpG in stage 2): file k (from 1) split by ``split_calls`` into
+    ``out_dir/<k>/``, the whole folder written atomically.
+
+    Returns the sample's QC: ``inputs`` (the paths); for one file its ``split_calls`` QC with its
+    ``input``; for several the counts summed (``calls.add_qc``), each file's QC (with its
+    ``input``) in ``files``, and its warnings after its path. A file that gives levels without
+    the read depth (a Roadmap bigWig without its coverage bigWig) cannot be pooled: with other
+    files it is an InputError naming it, and nothing is written.
+    """
+    qcs = []
+    with atomic_dir(out_dir) as tmp:
+        for number, file in enumerate(files, 1):
+            qc = split_calls(
+                file.path,
+                reference,
+                groups,
+                tmp / str(number),
+                fmt=file.fmt,
+                coverage_path=file.coverage,
+                min_coverage=min_coverage,
+                block_bytes=block_bytes,
+            )
+            if len(files) > 1 and not qc["coverage_known"]:
+                raise InputError(
+                    "gives levels without the read depth, so its CpGs cannot be pooled with the sample's "
+                    f"{len(files) - 1} other file(s): give its coverage, or make it a sample of its own",
+                    path=file.path,
+                )
+            qcs.append({"input": str(file.path), **qc})
+    if len(qcs) == 1:
+        return {"inputs": [qcs[0]["input"]], **qcs[0]}
+    summed: dict = {}
+    for qc in qcs:
+        summed = add_qc(summed, qc)
+    del summed["input"], summed["format"]  # each file's is in ``files``
+    summed["warnings"] = [f"{qc['input']}: {warning}" for qc in qcs for warning in qc["warnings"]]
+    return {"inputs": [qc["input"] for qc in qcs], **summed, "files": qcs}
 
 
 def split_calls(
@@ -130,21 +190,41 @@ def split_calls(
 
 
 def ingest_group(
-    calls_path: str | os.PathLike,
+    calls_paths: Sequence[str | os.PathLike],
     reference: Reference,
     min_coverage: int = MIN_COVERAGE,
     min_cg_share: float = MIN_CG_SHARE,
 ) -> tuple[pd.DataFrame, dict]:
-    """Stage 2: the canonical table (FASTA order; possibly empty) and QC of one group's calls file."""
-    calls, ref_chrom = read_group_calls(calls_path, reference)
-    return canonical_cpgs(
-        calls,
-        ref_chrom,
-        reference,
-        applied_min_coverage(calls, min_coverage),
-        min_cg_share,
-        min_calls_to_judge=MIN_CALLS_TO_JUDGE,
-    )
+    """Stage 2: the canonical table (FASTA order; possibly empty) and QC of one group's calls files,
+    one per file of the sample (``split_sample``'s ``<k>/<group>.parquet``).
+
+    Each file's calls are checked against the reference and their strands merged on their own
+    (an error names that file and line), then the files' reads of a CpG are summed
+    (``n_cpgs_pooled`` CpGs were called in more than one file) and the coverage filter applied
+    to the sums. QC ``files`` keeps each file's counts that judge its CG share (``_JUDGED``).
+    """
+    parts, qc, files_qc, applied = [], {}, [], min_coverage
+    for path in calls_paths:
+        calls, ref_chrom = read_group_calls(path, reference)
+        merged, part_qc = merged_cpgs(
+            calls, ref_chrom, reference, min_cg_share, min_calls_to_judge=MIN_CALLS_TO_JUDGE
+        )
+        parts.append(merged)
+        files_qc.append({key: part_qc[key] for key in _JUDGED})
+        qc = add_qc(qc, {key: value for key, value in part_qc.items() if not key.endswith("_share")})
+        applied = min(applied, applied_min_coverage(calls, min_coverage))
+    _set_shares(qc)
+    pooled, qc["n_cpgs_pooled"] = pooled_cpgs(parts)
+    table = kept_cpgs(pooled, reference, applied, qc)
+    qc["files"] = files_qc
+    return table, qc
+
+
+def _set_shares(qc: dict) -> None:
+    """Set ``cg_share`` and ``cytosine_share`` (None without calls) from the counts of ``qc``."""
+    n_calls = qc["n_calls"]
+    qc["cg_share"] = (n_calls - qc["n_off_cg_dropped"]) / n_calls if n_calls else None
+    qc["cytosine_share"] = cytosine_share(qc)
 
 
 def merge_ingest_qc(
@@ -159,19 +239,21 @@ def merge_ingest_qc(
 
     Counts are summed; cg_share and cytosine_share are those of all the sample's calls,
     mean_coverage and mean_level are weighted by kept CpGs; ``groups`` keeps each group's own QC.
-    Raises InputError (naming the sample's file, ``sample_qc["input"]``) when the sample's
-    cytosine share is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one or wrong assembly; the
-    group files in ``calls_dir``, stage 1's output, are read again for it), and when no CpG
-    was kept anywhere.
+    Raises InputError (naming the file, one of ``sample_qc["inputs"]``) when a file's cytosine
+    share, over all its calls, is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one
+    or wrong assembly; that file's group files in ``calls_dir/<k>``, stage 1's output, are read
+    again for it), and when no CpG was kept anywhere.
     """
-    path = sample_qc.get("input")
+    inputs = sample_qc["inputs"]
+    for number, path in enumerate(inputs, 1):
+        judged = {key: sum(g["files"][number - 1][key] for g in group_qcs.values()) for key in _JUDGED}
+        share = cytosine_share(judged)
+        if share is not None and share < min_cg_share:
+            diagnosis = _file_diagnosis(Path(calls_dir) / str(number), group_qcs, reference, min_cg_share)
+            raise InputError(diagnosis, path=path)
     qc = {key: sum(g[key] for g in group_qcs.values()) for key in _SUMMED}
-    counts = (qc["n_calls"], qc["n_calls"] - qc["n_off_cg_dropped"])
-    qc["cg_share"] = counts[1] / counts[0] if counts[0] else None
-    qc["cytosine_share"] = cytosine_share(qc)
-    if qc["cytosine_share"] is not None and qc["cytosine_share"] < min_cg_share:
-        raise InputError(_sample_diagnosis(calls_dir, group_qcs, reference, min_cg_share), path=path)
-    check_kept(qc, path, reference, min_coverage)
+    _set_shares(qc)
+    check_kept(qc, inputs[0] if len(inputs) == 1 else ", ".join(inputs), reference, min_coverage)
     kept = [g for g in group_qcs.values() if g["n_kept"]]
     for key in ("mean_coverage", "mean_level"):
         qc[key] = sum(g[key] * g["n_kept"] for g in kept) / qc["n_kept"]
@@ -184,10 +266,10 @@ def merge_ingest_qc(
     return merged
 
 
-def _sample_diagnosis(
+def _file_diagnosis(
     calls_dir: str | os.PathLike, groups: dict[str, dict], reference: Reference, min_cg_share: float
 ) -> str:
-    """``offsets.fit_diagnosis`` of a sample's calls, measured group by group from ``calls_dir/<group>.parquet``."""
+    """``offsets.fit_diagnosis`` of one file's calls, measured group by group from ``calls_dir/<group>.parquet``."""
     fit = OffsetFit(0, dict.fromkeys(SHIFTS, 0))
     for group in groups:
         calls, ref_chrom = read_group_calls(Path(calls_dir) / f"{group}.parquet", reference)
