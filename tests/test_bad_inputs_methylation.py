@@ -106,8 +106,13 @@ CONTEXT_FORMATS = {
     "cgmap",
     "methratio",
     "batmeth2",
+    "rastair",  # its cpg column (REF, or NEW: a de novo CpG) in 15-column files only
 }
 STRANDED = CONTEXT_FORMATS | {"methylkit", "methylkit_tabix", "pbcpg"}
+# the column count of a format's layout without its context column: ENCODE's 11, rastair 1's 14
+NO_CONTEXT_COLUMN = {"bedmethyl": 11, "rastair": 14}
+# formats of two column counts one apart: a column more or less makes a row of the other layout
+ADJACENT_LAYOUTS = {"pbcpg": (9, 10), "rastair": (14, 15)}
 ON_C_ONLY = {"pbcpg"}  # a row per CpG on its C, strands collapsed: no row sits on a G
 PILEUP_TYPES = {"Total", "hap1", "hap2"}
 METHYLKIT_STRANDS = {"+": "F", "-": "R"}
@@ -129,6 +134,7 @@ FILE_NAMES = {
     "biscuit": "s_cg.bed",
     "methylkit_tabix": "s.txt.bgz",
     "pbcpg": "s.combined.bed",
+    "rastair": "s.rastair.bed",
 }
 FORMATS = list(FILE_NAMES)
 # 0-based columns each reader reads, by kind (the ones a damaged value must be caught in)
@@ -149,6 +155,7 @@ INT_COLUMNS = {
     "biscuit": [1, 2, 4],
     "methylkit_tabix": [1, 4, 5],
     "pbcpg": [1, 5, 6],
+    "rastair": [1, 6, 7],
 }
 FLOAT_COLUMNS = {
     "methylc": [4],
@@ -171,6 +178,7 @@ STRAND_COLUMNS = {
     "batmeth2": [2],
     "methylkit_tabix": [3],
     "pbcpg": [4],  # its type (Total, hap1, hap2)
+    "rastair": [5],
 }
 # (strand, 1-based position, methylated reads; reads follow) columns of the cytosine tables
 COUNT_COLUMNS = {"cgmap": (1, 2, 6), "allc": (2, 1, 4), "methratio": (2, 1, 6), "batmeth2": (2, 1, 4)}
@@ -267,6 +275,11 @@ def write_line(layout: Layout, call: Call, shift: int) -> str:
         score = f"{100 * fraction:.1f}"
         fields = [call.name, str(pos), str(pos + 1), score, "Total", str(total), str(meth), str(total - meth)]
         fields += [score] if layout.n_columns == 9 else [f"{90 * fraction:.1f}", f"{10 * fraction:.1f}"]
+    elif fmt == "rastair":  # chrom, start, end, name, beta, strand, unmod, mod, then SNP and genotype columns
+        genotype = "C/C" if call.strand == "+" else "G/G"
+        fields = [call.name, str(pos), str(pos + 1), ".", f"{fraction:.2f}" if total else ".", call.strand]
+        fields += [str(total - meth), str(meth), str(total), "0", str(total), genotype, "99", "18"]
+        fields += ["REF" if call.cg else "NEW"][: layout.n_columns - 14]
     elif fmt == "biscuit":  # vcf2bed: chrom, start, end (one base), beta, coverage
         fields = [call.name, str(pos), str(pos + 1), f"{fraction:.3f}", str(total)]
     elif fmt == "methylkit":  # id, chrom, 1-based position, F/R, coverage, freqC, freqT
@@ -345,6 +358,11 @@ def parse_line(layout: Layout, text: str) -> tuple[str, int, str, float, int, bo
         if meth > coverage:
             raise Bad(text)
         return f[0], start, "+", float(meth), coverage, True
+    if fmt == "rastair":
+        strand, unmod, mod = _strand(f[5], "+ -"), _int(f[6]), _int(f[7])
+        if layout.n_columns == 15 and f[14] not in ("REF", "NEW"):
+            raise Bad(text)
+        return f[0], start, strand, float(mod), unmod + mod, layout.n_columns == 14 or f[14] == "REF"
     if fmt == "methylkit_tabix":
         strand, coverage, meth = _strand(f[3], "+ -"), _int(f[4]), _int(f[5])
         if meth > coverage:
@@ -686,11 +704,14 @@ def cases(draw, formats: list[str] = FORMATS) -> Case:
             "biscuit": 5,
             "methylkit_tabix": 7,
             "pbcpg": draw(st.sampled_from([9, 10])),  # model or count pileup mode
+            "rastair": draw(st.sampled_from([14, 15])),  # rastair 1 (no cpg column) or 2
         }.get(fmt, 6),
         old_order=fmt == "methylc" and draw(st.booleans()),
     )
     calls = draw(calls_strategy(fmt))
-    if fmt not in CONTEXT_FORMATS or layout.n_columns == 11:  # no column to say another context
+    if fmt not in CONTEXT_FORMATS or layout.n_columns == NO_CONTEXT_COLUMN.get(
+        fmt
+    ):  # none says another context
         calls = [c if c.cg else Call("chrUn_KI270302v1", c.pos, c.strand, 3, 7) for c in calls]
     damage = draw(st.sampled_from(DAMAGE))
     shift = 0
@@ -729,8 +750,9 @@ def cases(draw, formats: list[str] = FORMATS) -> Case:
     fields = case.lines[i].split() if fmt == "modkit" else case.lines[i].split("\t")
     sep = " " if fmt == "modkit" else "\t"
     if damage == "columns":
-        # pbcpg: 9 columns +1 or 10 -1 is a row of the other pileup mode, so 9 -> 8 and 10 -> 11
-        if layout.n_columns == 9 if fmt == "pbcpg" else draw(st.booleans()):
+        # pbcpg: 9 columns +1 or 10 -1 is a row of the other pileup mode, so 9 -> 8 and 10 -> 11 (rastair alike)
+        narrower = ADJACENT_LAYOUTS.get(fmt, (None,))[0]
+        if layout.n_columns == narrower if fmt in ADJACENT_LAYOUTS else draw(st.booleans()):
             del fields[draw(st.integers(0, len(fields) - 1))]
         else:
             fields.insert(draw(st.integers(0, len(fields))), str(draw(st.integers(0, 99))))

@@ -33,6 +33,8 @@ methylkit_tabix      7 fields, field 2 = field 3, field 4 a strand (methylKit's 
 biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
 pbcpg                9 or 10 fields, field 5 ``Total``, ``hap1`` or ``hap2`` (PacBio pb-CpG-tools)
 methbat              15 fields, field 8 ``Total``, ``hap1`` or ``hap2`` (PacBio MethBat ``pileup``)
+rastair              14 or 15 fields, field 6 a strand, field 12 a genotype (``C/C``), field 15
+                     ``REF`` or ``NEW`` (rastair ``call`` BED, TAPS)
 gembs_mextr          its header line (``Contig Pos0 Pos1 Ref NAME:Call ...``, gemBS mextr), one
                      sample's columns
 bismark_zero_cov     6 fields, name ends ``.zero.cov[.gz]`` (0-based)
@@ -72,6 +74,7 @@ from epibench.io.methylation import (
     methylkit,
     nanopolish,
     pacbio,
+    rastair,
 )
 from epibench.io.methylation.columns import Source
 from epibench.io.textfile import COMPRESSED_SUFFIX, alignment_format, is_number, iter_lines, names_columns
@@ -96,6 +99,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "count_table": (count_table.N_COLUMNS,),
     nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
     **pacbio.N_COLUMNS,
+    rastair.FORMAT: rastair.N_COLUMNS,
 }
 WHITESPACE_SPLIT = {"modkit"}
 SAMPLE_ROWS = 50
@@ -307,6 +311,8 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
     n = len(tab)
     if len(ws) == 18 and _MOD_CODE.fullmatch(ws[3]) and ws[5] in _STRANDS:
         return "modkit"
+    if rastair.is_row(tab):  # before bedmethyl: its 14 columns hold an integer where ENCODE's colour is
+        return rastair.FORMAT
     if n in (11, 14) and tab[5] in _STRANDS and _RGB.fullmatch(tab[8]):
         return "bedmethyl"
     if n == 7 and tab[2] in {"+", "-"} and _CONTEXT.fullmatch(tab[5]):

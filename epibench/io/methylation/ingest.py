@@ -24,6 +24,7 @@ from epibench.io.methylation import (
     methylkit,
     nanopolish,
     pacbio,
+    rastair,
 )
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE, to_canonical
@@ -56,6 +57,7 @@ READERS = {
     nanopolish.FORMAT: nanopolish.read,
     pacbio.PBCPG: pacbio.read_pbcpg,
     pacbio.METHBAT: pacbio.read_methbat,
+    rastair.FORMAT: rastair.read,
     bigwig.FORMAT: bigwig.read,  # also takes coverage_path
 }
 
