@@ -21,6 +21,7 @@ import pytest
 
 from epibench.cli import main
 from epibench.errors import InputError
+from epibench.io.lengths import check_lengths, length_mismatches
 from epibench.io.methylation.cohort_check import SampleFit, judge_cohort
 from epibench.io.methylation.offsets import OffsetFit
 from epibench.io.methylation.columns import Source
@@ -218,6 +219,42 @@ def test_a_bigwig_of_another_assembly_stops_with_a_length_table(tmp_path, window
     assert code == 2 and "sequence lengths differ" in err
     row = next(line for line in err.splitlines() if line.startswith("s.H3K4me3"))
     assert row.split()[:5] == ["s.H3K4me3", "chr22", "chr22", "300,001", "300,000"]
+
+
+# chr21 and chr22 (bp) as UCSC's chromInfo gives them
+HG19 = {"chr21": 48_129_895, "chr22": 51_304_566}
+HG38 = {"chr21": 46_709_983, "chr22": 50_818_468}
+
+
+@pytest.mark.parametrize(
+    "header, theirs, chain",
+    [
+        (HG19, "hg19's", "hg19ToHg38.over.chain.gz"),
+        ({"21": HG19["chr21"], "22": HG19["chr22"]}, "hg19's", "hg19ToHg38.over.chain.gz"),  # Ensembl's names
+        ({"chr21": 1_000, "chr22": 2_000}, "no known assembly's", "<theirs>ToHg38.over.chain.gz"),
+    ],
+    ids=["hg19", "GRCh37 names", "unknown"],
+)
+def test_a_bigwig_of_another_assembly_is_named_with_the_chain_to_lift_it(header, theirs, chain):
+    """Roadmap's hg19 bigWigs given with an hg38 FASTA: the error says whose lengths the header has
+    and which UCSC chain lifts them to the reference's assembly."""
+    headers = {"s1.H3K4me3": header, "s2.H3K4me3": header}
+    mismatches = length_mismatches(HG38, headers)
+    with pytest.raises(InputError) as info:
+        check_lengths(mismatches, "hg38.fa", headers, ["hg38"])
+    message = str(info.value)
+    assert f"s1.H3K4me3: its header's lengths are {theirs}" in message
+    assert f"s2.H3K4me3: its header's lengths are {theirs}" in message
+    assert chain in message and "lift them over to hg38" in message
+
+
+def test_calls_on_no_cpg_at_any_shift_are_told_how_to_lift_them():
+    source = Source(Path("s.cov"), "bismark_cov", 0, 6, False, (("chr1", "10", "10", "50", "1", "1"),))
+    fit = SampleFit("s", source, 1, "bismark_cov", OffsetFit(1000, {-1: 40, 0: 45, 1: 38}, on_cytosine=300))
+    with pytest.raises(InputError) as info:
+        judge_cohort([fit], {"fasta": "ref.fa", "matched": ["mm39"], "summary": "matches mm39"}, 0.95)
+    assert "Calls of another assembly: lift them over to mm39" in str(info.value)
+    assert "<theirs>ToMm39.over.chain.gz" in str(info.value)
 
 
 def test_a_mitochondrial_length_only_warns(tmp_path, window, cpgs, capsys, caplog):

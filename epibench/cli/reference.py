@@ -48,11 +48,11 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     from epibench.io.reference import Reference
 
     reference = Reference(args.reference)
+    assembly = json.loads(Path(args.assembly).read_text())
     lengths = {name: reference.length(name) for name in reference.chroms}
-    mismatches = length_mismatches(
-        lengths, {label: bigwig_lengths(path) for label, path in args.bigwig}, aliases=reference.aliases
-    )
-    for warning in check_lengths(mismatches, reference.fasta_path):
+    headers = {label: bigwig_lengths(path) for label, path in args.bigwig}
+    mismatches = length_mismatches(lengths, headers, aliases=reference.aliases)
+    for warning in check_lengths(mismatches, reference.fasta_path, headers, assembly["matched"]):
         log.warning("%s", warning)
     formats, coverage = dict(args.format), dict(args.coverage)
     fits = []
@@ -61,7 +61,6 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
             sample_fit(sample, path, reference, format_value(formats.get(sample)), coverage.get(sample))
         )
         log.info("CG check of %s: %s", sample, fits[-1].fit.to_dict())
-    assembly = json.loads(Path(args.assembly).read_text())
     table = judge_cohort(fits, assembly, args.min_cg_share)
     write_tsv(table, args.out)
     write_tsv(mismatches, args.lengths_out)
@@ -79,7 +78,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reference",
         help="prepare the reference: uppercase-safe FASTA copy, .fai, chrom sizes, the assembly it matches",
     )
-    p.add_argument("--fasta", required=True, help="reference FASTA (plain, gzip, bzip2, xz or Zstandard), or a UCSC .2bit")
+    p.add_argument(
+        "--fasta",
+        required=True,
+        help="reference FASTA (plain, gzip, bzip2, xz or Zstandard), or a UCSC .2bit",
+    )
     p.add_argument(
         "--aliases",
         help="other names of its sequences: UCSC chromAlias.txt, NCBI assembly report, or NAME<TAB>NAME rows",

@@ -170,3 +170,29 @@ def match_assembly(
     if len(lines) > NEAREST_LINES:
         lines = [*lines[:NEAREST_LINES], f"and {len(lines) - NEAREST_LINES} more differ"]
     return AssemblyMatch(matched=[], compared=len(shared[nearest]), nearest=lines, nearest_assembly=nearest)
+
+
+# the UCSC name of an assembly of the table that UCSC's liftOver chains use (GRCh37 is hg19's)
+_UCSC_NAME = {"GRCh37": "hg19"}
+
+
+def liftover_hint(input_assembly: str | None, reference_assemblies: list[str]) -> str:
+    """What to do with inputs made on ``input_assembly`` (a name of the table, None when unknown) when
+    the reference is ``reference_assemblies`` (its ``AssemblyMatch.matched``, maybe empty): lift them
+    over with UCSC's chain between the two (GRCh37 inputs to an hg38 reference:
+    ``hg19ToHg38.over.chain.gz``), or give their assembly's FASTA.
+    """
+    source = _UCSC_NAME.get(input_assembly, input_assembly) if input_assembly else "<theirs>"
+    if not reference_assemblies:
+        return (
+            "lift them over to the reference's assembly (UCSC liftOver, or CrossMap for bigWigs, with the "
+            f"{source}To<reference>.over.chain.gz chain), or give their assembly's FASTA as reference.fasta"
+        )
+    target = _UCSC_NAME.get(reference_assemblies[0], reference_assemblies[0])
+    chain = f"{source}To{target[0].upper()}{target[1:]}.over.chain.gz"
+    where = f" from hgdownload.soe.ucsc.edu/goldenPath/{source}/liftOver/" if input_assembly else ""
+    theirs = f"{input_assembly}'s" if input_assembly else "their assembly's"
+    return (
+        f"lift them over to {target} (UCSC liftOver, or CrossMap for bigWigs, with {chain}{where}), or "
+        f"give {theirs} FASTA as reference.fasta"
+    )

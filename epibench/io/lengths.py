@@ -18,6 +18,7 @@ import pandas as pd
 import pyBigWig
 
 from epibench.errors import InputError
+from epibench.io.assemblies import liftover_hint, match_assembly
 from epibench.io.chroms import harmonise, is_mitochondrial
 from epibench.io.reference import Reference
 
@@ -68,12 +69,23 @@ def length_mismatches(
 
 
 MISMATCHES_SHOWN = 20  # rows of the table an error shows (a draft assembly's may have 10^5)
+INPUTS_SHOWN = 10  # inputs whose header's assembly an error names
 
 
-def check_lengths(mismatches: pd.DataFrame, reference_path: object) -> list[str]:
+def check_lengths(
+    mismatches: pd.DataFrame,
+    reference_path: object,
+    header_lengths: dict[str, dict[str, int]] | None = None,
+    reference_assemblies: list[str] | None = None,
+) -> list[str]:
     """Raise InputError with the table when a non-mitochondrial sequence's length disagrees; return a
     warning per mitochondrial mismatch (by the reference's name or the file's: an NCBI FASTA's
-    ``NC_001665.2`` is the rat mitochondrion a bigWig calls ``chrM``)."""
+    ``NC_001665.2`` is the rat mitochondrion a bigWig calls ``chrM``).
+
+    header_lengths: input label -> its header's name -> length, as given to ``length_mismatches``:
+    the error then says which known assembly each stopped input's header is (``match_assembly``),
+    with ``assemblies.liftover_hint`` towards ``reference_assemblies`` (the reference's matches).
+    """
     mito = (
         mismatches["reference_chromosome"].map(is_mitochondrial)
         | mismatches["chromosome"].map(is_mitochondrial)
@@ -87,12 +99,36 @@ def check_lengths(mismatches: pd.DataFrame, reference_path: object) -> list[str]
             + stop.head(MISMATCHES_SHOWN).to_string(
                 index=False, formatters={c: "{:,}".format for c in ("length", "reference_length")}
             )
+            + _assemblies_of(list(dict.fromkeys(stop["input"])), header_lengths or {}, reference_assemblies)
         )
     return [
         f"{row.input}: {row.chromosome} is {row.length:,} bp, the reference's {row.reference_chromosome} "
         f"{row.reference_length:,} ({row.kind}; mitochondrial sequences differ between UCSC and Ensembl builds)"
         for row in mismatches[mito].itertuples()
     ]
+
+
+def _assemblies_of(
+    labels: list[str], header_lengths: dict[str, dict[str, int]], reference_assemblies: list[str] | None
+) -> str:
+    """Lines saying which known assembly each input's header lengths are, and what to do about it
+    ("" when no input has header lengths)."""
+    found = {label: match_assembly(header_lengths[label]) for label in labels if label in header_lengths}
+    if not found:
+        return ""
+    lines = [
+        (
+            f"{label}: its header's lengths are {match.matched[0]}'s"
+            if match.matched
+            else f"{label}: its header's lengths are no known assembly's"
+        )
+        for label, match in found.items()
+    ]
+    if len(lines) > INPUTS_SHOWN:
+        lines = [*lines[:INPUTS_SHOWN], f"... ({len(lines):,} inputs in all)"]
+    theirs = {match.matched[0] for match in found.values() if match.matched}
+    hint = liftover_hint(theirs.pop() if len(theirs) == 1 else None, reference_assemblies or [])
+    return "\n" + "\n".join(lines) + f"\nTo use them: {hint}"
 
 
 def largest_ends(ref_chrom: np.ndarray, pos: np.ndarray, reference: Reference) -> np.ndarray:

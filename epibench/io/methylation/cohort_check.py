@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.io.assemblies import liftover_hint
 from epibench.io.methylation.canonical import keep_on_reference
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import read_call_parts
@@ -164,6 +165,8 @@ def _misfit_message(
         )
         for f in misfits
     ]
+    if any(max(f.fit.shares().values()) < min_cg_share for f in misfits):  # at no shift: another assembly
+        lines.append(f"Calls of another assembly: {liftover_hint(None, assembly['matched'])}")
     return "\n".join(lines)
 
 
