@@ -218,11 +218,11 @@ def sample_files():
     return files
 
 
-def calls_file_args(sample):
-    """``--input PATH --format NAME [--coverage PATH]`` for each methylation file of ``sample``
-    (``epibench ingest-split``; --coverage once per file or not at all; quoted for the shell).
-    """
-    row = SAMPLES.loc[sample]
+def calls_file_args(wildcards):
+    """Params function: ``--input PATH --format NAME [--coverage PATH]`` for each methylation file of
+    the job's sample (``epibench ingest-split``; --coverage once per file or not at all; quoted for
+    the shell)."""
+    row = SAMPLES.loc[wildcards.sample]
     args = [arg for path in row["methylation"] for arg in ("--input", path)]
     args += [arg for fmt in row["format"] for arg in ("--format", fmt)]
     if any(row["coverage"]):

@@ -47,10 +47,10 @@ rule ingest_split:
     conda:
         "../../envs/epibench.yaml"
     params:
-        files=lambda wildcards: calls_file_args(wildcards.sample),
+        calls_args=calls_file_args,
         min_coverage=config["ingest"]["min_coverage"],
     shell:
-        "epibench ingest-split {params.files} --sample {wildcards.sample:q}"
+        "epibench ingest-split {params.calls_args} --sample {wildcards.sample:q}"
         " --reference {input.fasta:q} --min-coverage {params.min_coverage:q}"
         " --groups {input.groups:q} --out-dir {output.calls:q} --qc {output.qc:q} > {log:q} 2>&1"
 
