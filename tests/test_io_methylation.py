@@ -172,6 +172,21 @@ def test_modkit_bedmethyl(tmp_path, ref):
     assert qc["n_records"] == 4
 
 
+# three rows of modkit's own pileup-hemi output (nanoporetech/modkit @55effb15,
+# tests/resources/duplex_hemi.bed): a pattern of both strands' codes per duplex read
+HEMI_ROWS = [
+    "chr20\t22614392\t22614393\t-,-,C\t4\t.\t22614392\t22614393\t255,0,0\t4 75.00 3 3 1 0 0 0 0",
+    "chr20\t22614392\t22614393\tm,m,C\t4\t.\t22614392\t22614393\t255,0,0\t4 25.00 1 3 3 0 0 0 0",
+    "chr20\t22614448\t22614449\tm,h,C\t1\t.\t22614448\t22614449\t255,0,0\t1 100.00 1 0 0 0 3 0 0",
+]
+
+
+def test_modkit_pileup_hemi_output_is_refused_with_what_to_give(tmp_path):
+    with pytest.raises(InputError, match=r"modkit pileup-hemi output .*give modkit pileup --cpg") as info:
+        detect_source(write_lines(tmp_path / "hemi.bed", HEMI_ROWS))
+    assert info.value.line == 1
+
+
 def test_every_detectable_format_has_a_reader():
     assert set(READERS) == set(FORMATS)
 

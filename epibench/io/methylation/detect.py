@@ -111,6 +111,7 @@ _STRANDS = {"+", "-", "."}
 _CONTEXT = re.compile(r"C[A-Za-z]{0,2}")
 _RGB = re.compile(r"\d+(,\d+){0,2}")
 _MOD_CODE = re.compile(r"[A-Za-z0-9]+(,[A-Za-z]+,\d+)?")
+_HEMI_PATTERN = re.compile(r"[-A-Za-z0-9]+,[-A-Za-z0-9]+,[ACGT]")  # modkit pileup-hemi: m,m,C; -,h,C
 _INT = re.compile(r"-?\d+")
 _ARRAY_PROBE = re.compile(
     r"c[gh]\d{8}(_[A-Z]{2}\d+)?|ch\.\w+|rs\d+"
@@ -311,6 +312,14 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
     n = len(tab)
     if len(ws) == 18 and _MOD_CODE.fullmatch(ws[3]) and ws[5] in _STRANDS:
         return "modkit"
+    if len(ws) == 18 and _HEMI_PATTERN.fullmatch(ws[3]):
+        raise InputError(
+            f"modkit pileup-hemi output (pattern {ws[3]!r}: the codes of both strands of a CpG read by one "
+            "duplex read), not calls per cytosine: give modkit pileup --cpg output instead (with "
+            "--combine-strands if you like)",
+            path,
+            rows[0][0],
+        )
     if rastair.is_row(tab):  # before bedmethyl: its 14 columns hold an integer where ENCODE's colour is
         return rastair.FORMAT
     if n in (11, 14) and tab[5] in _STRANDS and _RGB.fullmatch(tab[8]):
