@@ -201,7 +201,7 @@ def _refuse_array_table(path, rows: list[tuple[int, str]]) -> None:
             what = "a GEO series matrix" if first.startswith("!") else f"Illumina probe id {first!r}"
             raise InputError(
                 f"a methylation array table ({what}): levels of probes, without positions or read counts; "
-                "this pipeline reads sequencing calls (WGBS, RRBS, EM-seq, nanopore or HiFi), one file "
+                "this pipeline reads sequencing calls (WGBS, RRBS, EM-seq, TAPS, nanopore or HiFi), one file "
                 "per sample (on GEO: a sample's supplementary file of calls, not the series matrix)",
                 path,
                 line,
