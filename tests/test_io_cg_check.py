@@ -257,6 +257,34 @@ def test_calls_on_no_cpg_at_any_shift_are_told_how_to_lift_them():
     assert "<theirs>ToMm39.over.chain.gz" in str(info.value)
 
 
+def test_one_sample_of_another_genome_is_not_taken_for_a_shift():
+    """Samples fitting as read beside one whose calls sit on CpGs at no shift: the verdict is that
+    one sample is off the reference (its chance best of 1.8 % at -1 is no shift), with the liftOver line."""
+    source = Source(Path("s.cov"), "bismark_cov", 0, 6, False, (("chr1", "10", "10", "50", "1", "1"),))
+    good = OffsetFit(1000, {-1: 20, 0: 990, 1: 30}, on_cytosine=995)
+    other = OffsetFit(1000, {-1: 18, 0: 17, 1: 16}, on_cytosine=300)
+    fits = [SampleFit(name, source, 1, "bismark_cov", good) for name in ("a", "b")]
+    fits.append(SampleFit("other", source, 1, "bismark_cov", other))
+    with pytest.raises(InputError) as info:
+        judge_cohort(fits, {"fasta": "ref.fa", "matched": ["hg38"], "summary": "matches hg38"}, 0.95)
+    message = str(info.value)
+    assert "1 of 3 samples do not sit on its CpGs" in message and "different shifts" not in message
+    assert "other (s.cov): wrong assembly?" in message and "Calls of another assembly" in message
+    row = next(line for line in message.splitlines() if line.split()[:1] == ["other"])
+    assert row.split()[-1] == "none"
+
+
+def test_calls_on_no_sequence_of_the_reference_are_told_of_the_aliases(tmp_path, window, cpgs, capsys):
+    """Calls whose sequence names the reference lacks (another spelling) stop the check naming the
+    names, not as calls on no CpG at any shift."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    calls = write_calls(tmp_path / "s.methylC", "methylc", cpgs)
+    calls.write_text(calls.read_text().replace("chr22\t", "scaffold_22\t"))
+    code, err = check_inputs(tmp_path, fasta, {"s": (calls, "methylc")}, capsys)
+    assert code == 2 and f"scaffold_22: {2 * len(cpgs)}" in err
+    assert "reference.chrom_aliases" in err and "at any shift" not in err
+
+
 def test_a_mitochondrial_length_only_warns(tmp_path, window, cpgs, capsys, caplog):
     fasta = tmp_path / "with_mt.fa"
     fasta.write_text(shifted_fasta(tmp_path, window, "none").read_text() + ">MT\n" + "ACGT" * 4142 + "A\n")

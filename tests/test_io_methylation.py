@@ -17,6 +17,7 @@ import pytest
 
 from epibench.errors import InputError
 from epibench.io.methylation import detect_source, ingest, write_canonical
+from epibench.io.methylation.canonical import dropped_warnings
 from epibench.io.methylation.detect import FORMATS
 from epibench.io.methylation.ingest import READERS
 from epibench.io.reference import Reference, write_reference_index
@@ -280,6 +281,18 @@ def test_chromosome_names_harmonised_and_dropped_reported(tmp_path, ref):
     assert_table(table, [("chr1", 2, 3.0, 6), ("chr2", 4, 5.0, 5)])
     assert qc["renamed_chroms"] == {"1": "chr1", "2": "chr2"}
     assert qc["dropped_chroms"] == {"chrUn_KI270302v1": 2}
+    # half the calls left out is a warning naming the sequence and the aliases setting
+    (warning,) = [w for w in qc["warnings"] if "the reference lacks" in w]
+    assert "2 calls (50.0%)" in warning and "chrUn_KI270302v1: 2" in warning
+    assert "reference.chrom_aliases" in warning
+
+
+@pytest.mark.parametrize("n_dropped, warned", [(9, False), (10, True)])
+def test_calls_dropped_off_the_reference_are_warned_of_from_one_percent(n_dropped, warned):
+    qc = {"dropped_chroms": {"lambda": n_dropped}, "n_zero_depth_dropped": 0}
+    warnings = dropped_warnings(qc, 1000 - n_dropped)
+    assert bool(warnings) == warned
+    assert not warned or "lambda: 10" in warnings[0]
 
 
 def test_nothing_on_the_fasta_is_an_input_error(tmp_path, ref):

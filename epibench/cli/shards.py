@@ -15,6 +15,7 @@ log = logging.getLogger("epibench")
 
 def cmd_regions(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
+    from epibench.io.gene_models import SKIPPED_GENE_TYPES
     from epibench.io.harmonise_report import (
         cohort_harmonisation,
         write_harmonisation_table,
@@ -38,6 +39,8 @@ def cmd_regions(args: argparse.Namespace) -> None:
         blacklist=args.blacklist,
         shore_bp=args.shore_bp,
         enhancer_states=args.enhancer_states,
+        gene_types=args.gene_types,
+        skip_gene_types=SKIPPED_GENE_TYPES if args.skip_gene_types is None else args.skip_gene_types,
     )
     write_regions(result.table, args.out)
     write_tsv(region_summary(result.table), args.summary)
@@ -151,6 +154,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         help="labels of the enhancer BED's column 4 to keep as enhancers (the enhancer states of a "
         "segmentation, e.g. E7 E8); none: cCRE classes and named ChromHMM states are recognised",
+    )
+    p.add_argument(
+        "--gene-types",
+        nargs="*",
+        default=[],
+        help="gene or transcript types whose transcripts count (e.g. protein_coding); none: every type",
+    )
+    p.add_argument(
+        "--skip-gene-types",
+        nargs="*",
+        default=None,
+        help="gene or transcript types whose transcripts are left out (default: transposable-element "
+        "genes, gene_models.SKIPPED_GENE_TYPES); the flag alone: none",
     )
     p.add_argument("--promoter-upstream", type=int, default=1000)
     p.add_argument("--promoter-downstream", type=int, default=500)

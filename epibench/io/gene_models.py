@@ -25,6 +25,15 @@ chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make 
 per chromosome and strand. Coordinates are 1-based inclusive in the file, 0-based half-open in
 the table.
 
+Gene and transcript types: a transcript is left out when its own type or its gene's is among
+``skip_types`` (by default transposable-element genes: TAIR's ``transposable_element_gene``,
+Ensembl Plants' ``transposable_element`` biotype, whose 5' ends are no promoters and whose bodies
+are silenced), or, where ``keep_types`` is given, when neither is among those (``protein_coding``
+alone, say). A GTF row's types are its ``gene_type``/``transcript_type`` (GENCODE) or
+``gene_biotype``/``transcript_biotype`` (Ensembl) values; a GFF3 row's its feature
+(``transposable_element_gene``, ``mRNA``) and its ``biotype`` (Ensembl) or ``gene_type``/``transcript_type``
+(GENCODE) values. Compared in lower case. BED and genePred tables have no types.
+
 Rows have 9 tab-separated columns; empty columns after the 9th (a tab after the attributes, as MITOS
 writes) are dropped, and a row of 8 whose last is a frame (``.``, 0-2) has no attributes (exonerate
 writes some). Exon and transcript rows that name no transcript (no ``transcript_id``, a GFF3 exon
@@ -37,11 +46,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from urllib.parse import unquote
 
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.io.chroms import listed
 from epibench.io.gene_tables import TRANSCRIPT_COLUMNS, gene_table_layout, read_gene_table
 from epibench.io.textfile import COORDINATE, iter_lines
 
@@ -59,6 +70,11 @@ _ATTRIBUTE = {
     "gene_id": (_gtf_key("gene_id"), _gtf_key("name")),
     "transcript_id": (_gtf_key("transcript_id"), _gtf_key("transcriptId")),
 }
+# a GTF row's types: GENCODE's gene_type and transcript_type, Ensembl's gene_biotype and transcript_biotype
+_GTF_TYPES = re.compile(r'(?<![\w.-])(?:gene|transcript)_(?:bio)?type\s+"?([^";\s]+)')
+_GFF3_TYPE_KEYS = ("biotype", "gene_biotype", "transcript_biotype", "gene_type", "transcript_type")
+# types whose transcripts are left out unless told otherwise (regions.skip_gene_types)
+SKIPPED_GENE_TYPES = ("transposable_element_gene", "transposable_element")
 _FRAMES = {".", "0", "1", "2"}  # a GTF frame: an 8-column row ending in one has no attributes
 
 # NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
@@ -84,18 +100,33 @@ _TRANSCRIPT_PARTS = {
 }
 
 
-def transcripts_from_gtf(gtf_path: str | os.PathLike) -> pd.DataFrame:
+def transcripts_from_gtf(
+    gtf_path: str | os.PathLike,
+    keep_types: Sequence[str] = (),
+    skip_types: Sequence[str] = SKIPPED_GENE_TYPES,
+) -> pd.DataFrame:
     """Transcripts of a GTF or GFF3 (plain or compressed; module docstring) as 0-based half-open spans; a
     BED12 or UCSC genePred/refFlat table (epibench.io.gene_tables) gives one transcript per row.
-    Returns a DataFrame (chrom, start, end, strand, gene_id, transcript_id), one row per transcript.
+    Returns a DataFrame (chrom, start, end, strand, gene_id, transcript_id), one row per transcript,
+    of the types chosen by ``keep_types`` and ``skip_types`` (module docstring).
     """
-    return read_gene_models(gtf_path)[0]
+    return read_gene_models(gtf_path, keep_types, skip_types)[0]
 
 
-def read_gene_models(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
+def read_gene_models(
+    gtf_path: str | os.PathLike,
+    keep_types: Sequence[str] = (),
+    skip_types: Sequence[str] = SKIPPED_GENE_TYPES,
+) -> tuple[pd.DataFrame, list[str]]:
     """:func:`transcripts_from_gtf`'s table, and the distinct sequence names of all rows (file order)."""
     layout = gene_table_layout(gtf_path)
     if layout is not None:  # BED12 or a UCSC genePred table (epibench.io.gene_tables)
+        if keep_types:
+            raise InputError(
+                f"gene types to keep are given ({', '.join(keep_types)}), but a {layout} table names no "
+                "types: give a GTF or GFF3, or no regions.gene_types",
+                path=gtf_path,
+            )
         return read_gene_table(gtf_path, layout)
     rows = _Rows()
     seqnames: dict[str, None] = {}
@@ -115,7 +146,45 @@ def read_gene_models(gtf_path: str | os.PathLike) -> tuple[pd.DataFrame, list[st
             fields[6] = "."
         (rows.add_gff3 if gff3 else rows.add_gtf)(gtf_path, number, fields)
     table = rows.gff3_table(gtf_path) if gff3 else rows.gtf_table(gtf_path)
+    table = _of_types(table, rows.types, keep_types, skip_types, gtf_path)
     return table[list(TRANSCRIPT_COLUMNS)].reset_index(drop=True), list(seqnames)
+
+
+def _of_types(
+    table: pd.DataFrame,
+    types: dict[str, set[str]],
+    keep_types: Sequence[str],
+    skip_types: Sequence[str],
+    gtf_path: str | os.PathLike,
+) -> pd.DataFrame:
+    """The transcripts of ``table`` whose types (``types`` of its transcript_id and of its gene_id)
+    pass ``keep_types`` and ``skip_types`` (module docstring); the skipped counted in the log.
+    InputError when ``keep_types`` matches no transcript (naming the types the file has)."""
+    of_row = [
+        types.get(transcript, set()) | types.get(gene, set())
+        for transcript, gene in zip(table["transcript_id"], table["gene_id"])
+    ]
+    keep, skip = {t.lower() for t in keep_types}, {t.lower() for t in skip_types}
+    kept = [(not keep or bool(row & keep)) and not row & skip for row in of_row]
+    if keep and not any(kept):
+        counts = pd.Series([t for row in of_row for t in sorted(row)], dtype=object).value_counts()
+        raise InputError(
+            f"no transcript is of the gene types to keep ({', '.join(keep_types)}; regions.gene_types): "
+            f"the types of the gene models, with their transcripts: {listed(counts.to_dict())}",
+            path=gtf_path,
+        )
+    n_left_out = len(kept) - sum(kept)
+    if n_left_out:
+        left_out = pd.Series([t for row, k in zip(of_row, kept) if not k for t in sorted(row)], dtype=object)
+        log.info(
+            "%s: %d of %d transcripts left out by their gene types (regions.gene_types, "
+            "regions.skip_gene_types; their types: %s)",
+            gtf_path,
+            n_left_out,
+            len(kept),
+            listed(left_out.value_counts().to_dict()),
+        )
+    return table[kept]
 
 
 def _columns(gtf_path, number: int, text: str) -> list[str]:
@@ -155,6 +224,7 @@ class _Rows:
         self.unnamed_ids: set[str] = set()  # own ids given to rows of NCBI's shared "unknown_transcript_1"
         self.nameless: list[tuple[int, str]] = []  # (line, what) of exon and transcript rows naming none
         self.any_exon_row = False
+        self.types: dict[str, set[str]] = {}  # gene or transcript id -> its types, lower case
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
 
     def add_exons(self, exons: list[tuple], number: int, what: str) -> None:
@@ -238,16 +308,20 @@ class _Rows:
         if feature == "exon":
             row = _gtf_row(gtf_path, number, fields)
             exons = [] if row[5] is None else [self._own_transcript(row, fields)]
+            if exons and exons[0][5] not in self.types:  # an exon-only GTF's types: its first exon's
+                self.types[exons[0][5]] = _gtf_types(fields)
             self.add_exons(exons, number, "exon row without a transcript_id attribute")
         elif feature == "gene":
             gene_id = _gtf_id(fields[8], "gene_id")
             if gene_id is None:
                 bare = _BARE_ID.fullmatch(fields[8])
                 gene_id = bare.group(1) if bare else f"line {number}"
+            self.types[gene_id] = _gtf_types(fields)
             self.add_gene(number, fields, gene_id)
         elif feature == "transcript":
             row = _gtf_row(gtf_path, number, fields)
             if row[5] is not None:
+                self.types[row[5]] = _gtf_types(fields)
                 self.transcripts.append(row)
             elif _BARE_ID.fullmatch(fields[8]):
                 self.n_bare += 1  # AUGUSTUS: its exons or parts carry the transcript_id
@@ -295,6 +369,9 @@ class _Rows:
                 parent = _gff3_parents(attributes)
                 span = _span(gtf_path, number, fields)
                 self.parents[row_id] = (*span, parent[0] if parent else "", row_id, number)
+                self.types[row_id] = {feature.lower()} | {
+                    unquote(attributes[key]).lower() for key in _GFF3_TYPE_KEYS if key in attributes
+                }
                 if feature.lower() == "gene":
                     self.add_gene(number, fields, row_id)
 
@@ -341,6 +418,11 @@ def _gtf_id(attributes: str, key: str) -> str | None:
         if found:
             return found.group(1) if found.group(1) is not None else found.group(2)
     return None
+
+
+def _gtf_types(fields: list[str]) -> set[str]:
+    """A GTF row's gene and transcript types (``_GTF_TYPES``), lower case."""
+    return {value.lower() for value in _GTF_TYPES.findall(fields[8])}
 
 
 def _gff3_attributes(fields: list[str]) -> dict[str, str]:

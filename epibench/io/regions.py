@@ -60,7 +60,7 @@ import pybedtools
 
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise, listed, renamed_and_dropped, string_column
-from epibench.io.gene_models import read_gene_models
+from epibench.io.gene_models import SKIPPED_GENE_TYPES, read_gene_models
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
 from epibench.io.textfile import COORDINATE, iter_lines
@@ -133,6 +133,8 @@ def annotate_regions_with_report(
     blacklist: str | os.PathLike | None = None,
     shore_bp: int = DEFAULT_SHORE_BP,
     enhancer_states: Sequence[str] = (),
+    gene_types: Sequence[str] = (),
+    skip_gene_types: Sequence[str] = SKIPPED_GENE_TYPES,
 ) -> RegionAnnotation:
     """Region class of every CpG of ``reference``, the FASTA sequences without transcripts and
     each input's sequence names (``RegionAnnotation``).
@@ -144,13 +146,15 @@ def annotate_regions_with_report(
     pybedtools' temporary files (a fresh subfolder is made there and removed at the end; the
     system temp folder when None). FASTA sequences without transcripts are logged (a warning).
     enhancer_states: labels of the enhancer BED's column 4 to keep as enhancers (states of a
-    segmentation); empty to choose by the module docstring's rules.
+    segmentation); empty to choose by the module docstring's rules. gene_types, skip_gene_types:
+    which transcripts of the gene models count, by their gene and transcript types
+    (``gene_models.read_gene_models``' ``keep_types`` and ``skip_types``).
     """
     if promoter_upstream < 0 or promoter_downstream < 1:
         raise ValueError("promoter_upstream must be >= 0 and promoter_downstream >= 1")
     if shore_bp < 0:
         raise ValueError("shore_bp must be >= 0")
-    transcripts_in_file, gtf_names = read_gene_models(gtf)
+    transcripts_in_file, gtf_names = read_gene_models(gtf, gene_types, skip_gene_types)
     input_chroms = {"gtf": gtf_names}
     transcripts = _on_reference(transcripts_in_file, reference, "gtf", gtf)
     if transcripts.empty:

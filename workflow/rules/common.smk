@@ -188,6 +188,12 @@ def list_arg(flag, values):
     return f"{flag} " + " ".join(shlex.quote(str(v)) for v in values) if values else ""
 
 
+def flag_list_arg(flag, values):
+    """``FLAG V1 V2 ...``, each value quoted; the flag alone for no values (where an empty list
+    means something of its own: none skipped)."""
+    return " ".join([flag, *(shlex.quote(str(v)) for v in values)])
+
+
 def mode_args():
     """The leaderboard's flags of the modes: the base mode of a cohort without channels, and the
     models and baselines reading the neighbour context with its new model."""

@@ -23,12 +23,16 @@ rule regions:
         enhancer_states_args=list_arg(
             "--enhancer-states", config["regions"]["enhancer_states"]
         ),
+        gene_types_args=list_arg("--gene-types", config["regions"]["gene_types"]),
+        skip_gene_types_args=flag_list_arg(
+            "--skip-gene-types", config["regions"]["skip_gene_types"]
+        ),
         upstream=config["regions"]["promoter_upstream"],
         downstream=config["regions"]["promoter_downstream"],
         shore_bp=config["regions"]["shore_bp"],
     shell:
         "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers_args}"
-        " {params.enhancer_states_args}"
+        " {params.enhancer_states_args} {params.gene_types_args} {params.skip_gene_types_args}"
         " {params.cpg_islands_args} {params.blacklist_args} --shore-bp {params.shore_bp:q}"
         " --promoter-upstream {params.upstream:q} --promoter-downstream {params.downstream:q}"
         " --tmp-dir {resources.tmpdir:q} --out {output.table:q} --summary {output.summary:q}"

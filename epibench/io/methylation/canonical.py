@@ -43,6 +43,12 @@ from epibench.io.reference import Reference
 # the defaults of the filters (config ingest.min_coverage, ingest.min_cg_share)
 MIN_COVERAGE = 5  # reads a CpG needs (both strands merged) to be kept
 MIN_CG_SHARE = 0.95  # share of a sample's calls that must sit on a reference CG
+# what to do about calls on sequence names the reference lacks
+UNKNOWN_NAMES_ADVICE = (
+    "if the file names the reference's sequences otherwise, give a table of the other names as "
+    "reference.chrom_aliases (UCSC chromAlias.txt, NCBI assembly report, or name<TAB>other name rows)"
+)
+DROPPED_SHARE_WARNED = 0.01  # share of a file's calls on sequences the reference lacks that is warned of
 _POS_BITS = 34  # merge key = reference chromosome index << 34 | position (chromosomes < 17 Gb)
 
 
@@ -56,7 +62,12 @@ def to_canonical(
     )
     table, cpg_qc = canonical_cpgs(calls, ref_chrom, reference, min_coverage, min_cg_share)
     check_kept(cpg_qc, calls.source.path, reference, min_coverage)
-    cpg_qc["warnings"] = length_warnings + context_warnings(cpg_qc, min_cg_share) + cpg_qc["warnings"]
+    cpg_qc["warnings"] = (
+        dropped_warnings(qc, len(calls))
+        + length_warnings
+        + context_warnings(cpg_qc, min_cg_share)
+        + cpg_qc["warnings"]
+    )
     return table, qc | cpg_qc
 
 
@@ -104,7 +115,8 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path} "
             f"(calls per chromosome not in the FASTA: {listed(qc['dropped_chroms'])}; "
-            f"FASTA sequences: {listed(reference.chroms)})",
+            f"FASTA sequences: {listed(reference.chroms)}): {UNKNOWN_NAMES_ADVICE}; otherwise the file is of "
+            "another genome",
             path=path,
         )
     if not n_calls:
@@ -237,6 +249,23 @@ def context_warnings(qc: dict, min_cg_share: float) -> list[str]:
         f"{cytosine_share(qc):.1%} on a cytosine: the file holds calls of every context (modkit "
         f"pileup without --cpg, Bismark --CX); {qc['n_off_cg_on_cytosine']:,} calls outside CpGs "
         f"(CHG/CHH by the reference) were dropped"
+    ]
+
+
+def dropped_warnings(qc: dict, n_on_reference: int) -> list[str]:
+    """The warning for a file with at least ``DROPPED_SHARE_WARNED`` of its calls on sequences the
+    reference lacks (``qc``: ``keep_on_reference``'s, or the sum over the file's parts; ``n_on_reference``:
+    the calls it kept): whole chromosomes of the file left out, not only spike-in controls or
+    unplaced contigs."""
+    dropped = qc["dropped_chroms"]
+    n_dropped = sum(dropped.values())
+    share = n_dropped / max(n_dropped + n_on_reference + qc["n_zero_depth_dropped"], 1)
+    if share < DROPPED_SHARE_WARNED:
+        return []
+    largest = dict(sorted(dropped.items(), key=lambda item: -item[1]))
+    return [
+        f"{n_dropped:,} calls ({share:.1%}) on sequences the reference lacks were dropped "
+        f"(calls per sequence: {listed(largest)}): {UNKNOWN_NAMES_ADVICE}"
     ]
 
 

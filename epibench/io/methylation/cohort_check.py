@@ -25,7 +25,8 @@ import pandas as pd
 
 from epibench.errors import InputError
 from epibench.io.assemblies import liftover_hint
-from epibench.io.methylation.canonical import keep_on_reference
+from epibench.io.methylation.calls import add_qc
+from epibench.io.methylation.canonical import check_on_reference, keep_on_reference
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import read_call_parts
 from epibench.io.methylation.offsets import (
@@ -40,6 +41,7 @@ from epibench.io.methylation.columns import Source
 from epibench.io.reference import Reference
 
 SAMPLE_CALLS = 200_000
+NO_FIT = "none"  # best_fit of a sample whose calls sit on CpGs at no shift
 _SHARE_COLUMNS = (
     "cg_share",
     "cg_share_shift_minus1",
@@ -65,8 +67,12 @@ class SampleFit:
 
     def best(self, min_cg_share: float) -> int | str:
         """0 (as read) when enough calls sit on a cytosine so (``OffsetFit.cytosine_share``), else the
-        fit with the largest CG share."""
-        return 0 if self.fit.cytosine_share() >= min_cg_share else self.fit.best()
+        fit with the largest CG share where that share reaches ``min_cg_share``, else ``NO_FIT`` (no
+        shift puts them on CpGs: another assembly; its largest share is chance)."""
+        if self.fit.cytosine_share() >= min_cg_share:
+            return 0
+        best = self.fit.best()
+        return best if self.fit.shares()[best] >= min_cg_share else NO_FIT
 
     @property
     def read_against_detection(self) -> bool:
@@ -82,18 +88,25 @@ def sample_fit(
     coverage_path: str | os.PathLike | None = None,
     max_calls: int = SAMPLE_CALLS,
 ) -> SampleFit:
-    """The fit of a sample's first ``max_calls`` usable calls (the whole file when it has fewer)."""
+    """The fit of a sample's first ``max_calls`` usable calls (the whole file when it has fewer).
+
+    Raises InputError (``canonical.check_on_reference``) when none of the calls read is on a
+    sequence the reference has (by name, aliases included) or has reads: there is nothing to fit.
+    """
     source = detect_source(path, fmt)
     try:
         detected = detect_source(path).fmt if fmt is not None else source.fmt
     except InputError:  # the given format reads what detection cannot classify
         detected = None
     fit = OffsetFit(0, dict.fromkeys(SHIFTS, 0))
+    qc: dict = {}
     for calls in read_call_parts(source, coverage_path):
-        on_reference, ref_chrom, _ = keep_on_reference(calls, reference)
+        on_reference, ref_chrom, part_qc = keep_on_reference(calls, reference)
+        qc = add_qc(qc, part_qc)
         fit += measure_fit(on_reference, ref_chrom, reference)
         if fit.n_calls >= max_calls:
             break
+    check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
     return SampleFit(sample, source, base_of(source.fmt), detected, fit)
 
 
@@ -151,7 +164,7 @@ def _misfit_message(
         formats = [f.source.fmt for f in fits]
         verdict = cohort_shift_diagnosis(bests[0], len(fits), formats, reference, assembly["summary"])
         return f"{head}: {verdict}\n{_shown(table)}"
-    if len(set(bests)) > 1:
+    if len(set(bests) - {NO_FIT}) > 1:
         verdict = (
             "the samples need different shifts (best_fit): each file's coordinates must be checked on its own"
         )
@@ -165,7 +178,7 @@ def _misfit_message(
         )
         for f in misfits
     ]
-    if any(max(f.fit.shares().values()) < min_cg_share for f in misfits):  # at no shift: another assembly
+    if NO_FIT in bests:
         lines.append(f"Calls of another assembly: {liftover_hint(None, assembly['matched'])}")
     return "\n".join(lines)
 

@@ -50,6 +50,7 @@ from epibench.io.methylation.canonical import (
     check_on_reference,
     context_warnings,
     cytosine_share,
+    dropped_warnings,
     keep_on_reference,
     kept_cpgs,
     merged_cpgs,
@@ -185,7 +186,7 @@ def split_calls(
         length_warnings = check_calls_within(ends, reference, source.path)
         writers.close(_layout(source, base, reader_qc, n_rows))
     qc |= coverage_qc(reader_qc, min_coverage)
-    qc["warnings"] = qc["warnings"] + length_warnings
+    qc["warnings"] = dropped_warnings(qc, n_calls) + qc["warnings"] + length_warnings
     return qc
 
 
