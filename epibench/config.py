@@ -67,7 +67,8 @@ def load_schema(name: str) -> dict:
 def schema_summary(schema: dict) -> str:
     """What a config key allows, in words: its description, type, choices and bounds."""
     parts = [schema["description"]] if "description" in schema else []
-    if "enum" in schema:
+    named = set(re.findall(r"\w+", schema.get("description", "")))
+    if "enum" in schema and not {str(choice) for choice in schema["enum"]} <= named:
         parts.append("one of " + ", ".join(map(str, schema["enum"])))
     elif "type" in schema:
         kind = schema["type"]
@@ -100,6 +101,14 @@ def config_keys(path: str | Path) -> set[str]:
     return set(data) if isinstance(data, dict) else set()
 
 
+def what_failed(error: jsonschema.ValidationError) -> str:
+    """What was wrong with a value, in a few words: jsonschema's own message, but for a value not
+    among the choices (the choices follow in ``schema_summary``, not listed twice)."""
+    if error.validator == "enum":
+        return f"{error.instance!r} is none of the choices"
+    return error.message
+
+
 def config_error_message(error: jsonschema.ValidationError, config_files: tuple | list) -> str:
     """One message for a config that fails the schema: the files, the key, what was wrong and what is
     allowed (never the schema itself). A file whose keys are all unknown is no config file: most
@@ -127,7 +136,7 @@ def config_error_message(error: jsonschema.ValidationError, config_files: tuple 
                 "first, snakemake results/<cohort>/report/index.html --configfile config/<cohort>.yaml"
             )
         return message
-    return f"{where}: {key or 'the config'}: {error.message}; allowed: {schema_summary(error.schema)}"
+    return f"{where}: {key or 'the config'}: {what_failed(error)}; allowed: {schema_summary(error.schema)}"
 
 
 def check_numbers(value, schema: dict, key: str = "config") -> None:
@@ -337,7 +346,7 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
         except jsonschema.ValidationError as error:
             field = ".".join(map(str, error.absolute_path)) or "the row"
             raise ConfigError(
-                f"sample {record.get('sample', '?')!r}, column {field}: {error.message}; "
+                f"sample {record.get('sample', '?')!r}, column {field}: {what_failed(error)}; "
                 f"allowed: {schema_summary(error.schema)}",
                 path=path,
                 line=line,
@@ -359,11 +368,22 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
 def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
     """Check ``config`` against config.schema.yaml, filling its defaults in place (no file is opened)."""
     schema = load_schema("config")
+    _chromosome_numbers_as_names(config)
     try:
         FILLING_VALIDATOR(schema).validate(config)
     except jsonschema.ValidationError as error:
         raise ConfigError(config_error_message(error, config_files)) from None
     check_numbers(config, schema)
+
+
+def _chromosome_numbers_as_names(config: dict) -> None:
+    """The held-out chromosomes YAML reads as numbers (``val_chroms: [2]``, Ensembl's names
+    unquoted) as their names (``"2"``), in place."""
+    split = config.get("split")
+    for key in ("val_chroms", "test_chroms"):
+        names = split.get(key) if isinstance(split, dict) else None
+        if isinstance(names, list):
+            split[key] = [str(n) if isinstance(n, int) and not isinstance(n, bool) else n for n in names]
 
 
 def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:

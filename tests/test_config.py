@@ -55,16 +55,31 @@ def test_the_schema_defaults_are_the_packages():
     """A setting with a default both in the schema (the workflow) and in the package (epibench on its
     own) has one value: the bootstrap count, the ingest filters, the model shapes."""
     from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.io.gene_models import SKIPPED_GENE_TYPES
     from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE
 
     properties = cohort_config.load_schema("config")["properties"]
     assert properties["evaluate"]["properties"]["n_boot"]["default"] == DEFAULT_N_BOOT
     assert properties["ingest"]["properties"]["min_coverage"]["default"] == MIN_COVERAGE
     assert properties["ingest"]["properties"]["min_cg_share"]["default"] == MIN_CG_SHARE
+    skipped = properties["regions"]["properties"]["skip_gene_types"]["default"]
+    assert skipped == list(SKIPPED_GENE_TYPES)
     entry = properties["models"]["additionalProperties"]
     assert not any(
         "default" in spec for spec in entry["properties"].values()
     ), "shapes live in the model classes"
+
+
+def test_held_out_chromosomes_written_as_numbers_are_names(cohort):
+    """``val_chroms: [2]`` (Ensembl's names, unquoted in YAML) reads as the name "2"."""
+    config = copy.deepcopy(cohort) | {
+        "split": {"mode": "chroms", "val_chroms": [2], "test_chroms": [19, "X"]}
+    }
+    cohort_config.apply_schema(config)
+    assert config["split"]["val_chroms"] == ["2"] and config["split"]["test_chroms"] == ["19", "X"]
+    config["split"]["val_chroms"] = [2.5]
+    with pytest.raises(cohort_config.ConfigError, match="val_chroms"):
+        cohort_config.apply_schema(config)
 
 
 def test_the_schema_knows_every_registered_model():
@@ -412,8 +427,23 @@ def test_a_format_is_named_in_any_case(cohort):
     sheet.write_text("\n".join(rows) + "\n")
     assert cohort_config.validate(cohort)["format"].tolist() == [("bedmethyl",), ("cgmap",), ()]
     sheet.write_text(sheet.read_text().replace("CGmap", "CG-map"))
-    with pytest.raises(ConfigError, match=r"line 3: sample 'b', column format: 'cg-map' is not one of"):
+    with pytest.raises(
+        ConfigError, match=r"line 3: sample 'b', column format: 'cg-map' is none of the choices"
+    ):
         cohort_config.validate(cohort)
+
+
+def test_an_unknown_format_lists_the_formats_once_with_what_each_reads(cohort):
+    sheet = Path(cohort["samples"])
+    lines = sheet.read_text().splitlines()
+    rows = [lines[0] + "\tformat", lines[1] + "\tcx_report", *(line + "\t" for line in lines[2:])]
+    sheet.write_text("\n".join(rows) + "\n")
+    with pytest.raises(ConfigError) as info:
+        cohort_config.validate(cohort)
+    message = str(info.value)
+    assert "'cx_report' is none of the choices" in message
+    assert "bismark_cpg_report (coverage2cytosine CpG_report or CX_report)" in message
+    assert message.count("bedmethyl_bigbed") == 1
 
 
 def test_the_sample_sheet_offers_every_methylation_format_the_pipeline_reads():

@@ -64,6 +64,20 @@ def test_auto_falls_back_to_blocks_when_named_chromosomes_are_absent():
     _assert_tiles(plan, FOUR_CHROMS)
 
 
+def test_auto_on_a_small_genome_holds_out_blocks_near_the_fractions_asked_for(caplog):
+    """Three 200-kb chromosomes in auto's 1-Mb blocks would be a third each; auto cuts them finer, so
+    validation and test get near 10 % of the bp each. Mode blocks keeps the block_bp given."""
+    sizes = {"1": 200_000, "2": 200_000, "X": 200_000}
+    with caplog.at_level("INFO", logger="epibench.data.splits"):
+        plan, mode = plan_splits(sizes, SplitSettings())
+    assert mode == "blocks" and "not split.block_bp's 1,000,000" in caplog.text
+    _assert_tiles(plan, sizes)
+    bp = (plan["end"] - plan["start"]).groupby(plan["split"]).sum() / sum(sizes.values())
+    assert 0.08 <= bp["val"] <= 0.12 and 0.08 <= bp["test"] <= 0.12
+    given, _ = plan_splits(sizes, SplitSettings(mode="blocks"))
+    assert given["split"].value_counts().to_dict() == {"train": 1, "val": 1, "test": 1}
+
+
 def test_auto_falls_back_to_blocks_when_nothing_is_left_to_train_on():
     sizes = {"chr6": 3_000, "chr8": 3_000}
     _, mode = plan_splits(sizes, SplitSettings(block_bp=500))

@@ -9,7 +9,9 @@ tiles every reference sequence. Two ways to make one (``SplitSettings.mode``):
   into ``block_bp`` blocks and a seeded permutation of all blocks holds out
   ``val_fraction`` / ``test_fraction`` of them (at least one block each).
 - ``auto`` (default): ``chroms`` where at least one named validation and one named test
-  chromosome exist in the reference and others are left to train on, ``blocks`` otherwise.
+  chromosome exist in the reference and others are left to train on, ``blocks`` otherwise,
+  the blocks shorter than ``block_bp`` on a genome that would cut into fewer than
+  ``MIN_AUTO_BLOCKS`` (``_small_genome_blocks``).
 
 A CpG belongs to the split of its position; it is kept only when its whole input span
 (sequence window and histone bins, ``SplitMap.span_split``) lies in that one split, so no
@@ -26,7 +28,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,9 @@ SPLIT_COLUMNS = ("chrom", "start", "end", "split")
 DROPPED = -1  # split code of a span that crosses a split boundary
 LEFT_OUT = "left_out"  # the plan's name of a sequence in no split (an organelle)
 _LEFT_OUT_CODE = -2
+# auto's held-out blocks on a small genome: at least this many, of at least this many bp
+MIN_AUTO_BLOCKS = 50
+MIN_AUTO_BLOCK_BP = 10_000
 
 
 @dataclass
@@ -123,7 +128,31 @@ def _nuclear_plan(
         split = {c: "val" for c in val} | {c: "test" for c in test}
         rows = [(c, 0, length, split.get(c, "train")) for c, length in chrom_sizes.items()]
         return pd.DataFrame(rows, columns=SPLIT_COLUMNS), "chroms"
+    if settings.mode == "auto":
+        settings = _small_genome_blocks(chrom_sizes, settings)
     return _block_plan(chrom_sizes, settings), "blocks"
+
+
+def _small_genome_blocks(chrom_sizes: dict[str, int], settings: SplitSettings) -> SplitSettings:
+    """``settings`` for ``auto``'s held-out blocks: with ``block_bp`` where the sequences cut into
+    at least ``MIN_AUTO_BLOCKS`` blocks, else with blocks of 1/``MIN_AUTO_BLOCKS`` of their length
+    (at least ``MIN_AUTO_BLOCK_BP``), so that the held-out shares are near the fractions asked for
+    (three 200-kb chromosomes in 1-Mb blocks would be a third each)."""
+    total = sum(chrom_sizes.values())
+    if total // settings.block_bp >= MIN_AUTO_BLOCKS:
+        return settings
+    block_bp = max(MIN_AUTO_BLOCK_BP, total // MIN_AUTO_BLOCKS)
+    if block_bp >= settings.block_bp:
+        return settings
+    log.info(
+        "held-out blocks of %s bp, not split.block_bp's %s: the %s bp to split cut into fewer than %d blocks "
+        "(set split.mode: blocks to keep split.block_bp)",
+        f"{block_bp:,}",
+        f"{settings.block_bp:,}",
+        f"{total:,}",
+        MIN_AUTO_BLOCKS,
+    )
+    return replace(settings, block_bp=block_bp)
 
 
 def _block_plan(chrom_sizes: dict[str, int], settings: SplitSettings) -> pd.DataFrame:
