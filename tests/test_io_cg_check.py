@@ -117,8 +117,9 @@ def test_real_calls_fit_the_real_window_as_read(tmp_path, window, cpgs, capsys, 
     assert table.loc[0, "cg_share"] == 1.0 and table.loc[0, "best_fit"] == 0 and table.loc[0, "accepted"]
     assert table.loc[0, "n_calls"] == 2 * len(cpgs)
     assembly = json.loads((tmp_path / "prepared_ref_none" / "assembly.json").read_text())
-    # a 300-kb chr22 is no known assembly's; the nearest is named with both lengths
-    assert assembly["matched"] == [] and "chr22 is 300,000 bp" in assembly["summary"]
+    # a 300-kb chr22 is no known assembly's, nor near one
+    assert assembly["matched"] == [] and assembly["nearest_assembly"] is None
+    assert "far from every known assembly's" in assembly["summary"]
 
 
 @pytest.mark.parametrize("shift", ["right", "left"])

@@ -46,6 +46,9 @@ from epibench.io.chroms import harmonise
 
 MITO = "chrM"  # the mitochondrion's name in the table
 NEAREST_LINES = 3  # differing sequences named when nothing matches
+# the nearest assembly is named when its lengths differ by at most this share of them in all (a patch,
+# an older build: hg18's chr22 is 1 bp off hg19's); a genome further off is no known assembly's
+NEAREST_MAX_DIFFERENCE = 0.1
 
 
 @functools.cache
@@ -83,7 +86,8 @@ class AssemblyMatch:
     first three differing sequences of the nearest assembly (most shared names, then the
     smallest total length difference; named in nearest_assembly), one line each such as
     ``chr22 is 49,691,433 bp; hg18 chr22 is 49,691,432``, then ``and N more differ`` if more
-    do. notes: mitochondrial lengths that differ from a matched assembly's.
+    do; none (and no nearest_assembly) when its lengths differ from the reference's by more than
+    ``NEAREST_MAX_DIFFERENCE`` of them in all. notes: mitochondrial lengths that differ from a matched assembly's.
     """
 
     matched: list[str]
@@ -98,6 +102,11 @@ class AssemblyMatch:
         if self.matched:
             plural = "" if self.compared == 1 else "s"
             return f"matches {', '.join(self.matched)} ({self.compared} sequence{plural} compared)"
+        if self.nearest_assembly is None and self.compared:
+            return (
+                "matches no known assembly (its sequences' lengths are far from every known assembly's: a "
+                "synthetic genome, or an unlisted one)"
+            )
         if self.nearest_assembly is None:
             return "no sequence name of a known assembly (synthetic or unlisted genome)"
         return f"matches no known assembly (nearest: {self.nearest_assembly}: {'; '.join(self.nearest)})"
@@ -166,6 +175,11 @@ def match_assembly(
             sum(abs(reference_lengths[name] - table[assembly][chrom]) for name, chrom in shared[assembly]),
         ),
     )
+    length_of = {name: reference_lengths[name] for name, _ in shared[nearest]}
+    theirs = sum(table[nearest][chrom] for _, chrom in shared[nearest])
+    off = sum(abs(length_of[name] - table[nearest][chrom]) for name, chrom in shared[nearest])
+    if off > NEAREST_MAX_DIFFERENCE * theirs:  # a synthetic genome, or one not in the table
+        return AssemblyMatch(matched=[], compared=len(shared[nearest]))
     lines = [line(nearest, name, chrom) for name, chrom in differing[nearest]]
     if len(lines) > NEAREST_LINES:
         lines = [*lines[:NEAREST_LINES], f"and {len(lines) - NEAREST_LINES} more differ"]
