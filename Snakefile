@@ -5,6 +5,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
+from epibench.log_warnings import warnings_summary
+
 min_version("9.0")
 
 
@@ -39,6 +41,9 @@ rule all:
 
 
 onsuccess:
+    # the warnings the jobs logged, which only their logs hold otherwise
+    if summary := warnings_summary(LOGS):
+        print(summary)
     # where a newcomer looks next: the cohort's report page, when this run has one
     if Path(f"{RESULTS}/report/index.html").exists():
         print(

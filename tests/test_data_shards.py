@@ -764,6 +764,42 @@ def test_a_mark_the_sample_lacks_is_a_missing_channel_beside_the_others(built, t
     assert not batch["hist_mask"][:, m].any() and batch["hist_mask"][:, others].any()
 
 
+def test_a_mark_track_without_values_on_a_chromosome_is_warned_of_and_recorded(
+    built, tiny_cohort, tmp_path, caplog
+):
+    """A bigWig of a mark that covers one chromosome of a group only (a track cut to some
+    chromosomes): the shard records the others under marks_without_values, with a warning each."""
+    sizes = pd.read_csv(tiny_cohort["chrom_sizes"], sep="\t").set_index("chrom")["length"].to_dict()
+    chroms = list(sizes)
+    sample = next(iter(tiny_cohort["cpgs"]))
+    marks = dict(tiny_cohort["marks"][sample])
+    partial_mark = list(marks)[0]
+    partial = tmp_path / "one_chrom.bw"
+    handle = pyBigWig.open(str(partial), "w")
+    handle.addHeader([(chrom, int(length)) for chrom, length in sizes.items()])
+    handle.addEntries([chroms[0]], [0], ends=[1_000], values=[2.0])
+    handle.close()
+    marks[partial_mark] = str(partial)
+    out = tmp_path / "partial"
+    with caplog.at_level("WARNING", logger="epibench.data.shards"):
+        manifest = build_shard(
+            tiny_cohort["cpgs"][sample],
+            tiny_cohort["regions"],
+            tiny_cohort["fasta"],
+            marks,
+            built["chroms"]["plan"],
+            chroms,
+            out,
+            sample,
+            SETTINGS,
+        )
+    assert manifest["marks_without_values"] == {partial_mark: chroms[1:]}
+    assert read_manifest(out)["marks_without_values"] == {partial_mark: chroms[1:]}
+    for chrom in chroms[1:]:
+        assert f"{sample}'s {partial_mark} has no value on {chrom}" in caplog.text
+    assert f"no value on {chroms[0]} " not in caplog.text
+
+
 def test_a_group_of_more_sequences_than_an_int16_indexes_is_refused_before_reading(tmp_path):
     chroms = [f"ctg{i}" for i in range(np.iinfo(np.int16).max + 1)]
     with pytest.raises(InputError, match="32,768 sequences in one shard"):

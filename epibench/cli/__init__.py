@@ -34,6 +34,7 @@ from epibench.cli import (
     variants,
 )
 from epibench.errors import InputError
+from epibench.log_warnings import LOG_FORMAT
 from epibench.train.preemption import Preempted
 
 log = logging.getLogger("epibench")
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
         stream=sys.stderr,
     )
     try:

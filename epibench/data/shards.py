@@ -191,6 +191,7 @@ def build_shard(
     if settings.neighbours:
         parts.update({name: [] for name in NEIGHBOUR_ARRAY_DTYPES})
     chrom_info = []
+    marks_without_values: dict[str, list[str]] = {}  # mark -> sequences with CpGs its track has no value on
     grid_offset = 0
     region_rows = _group_rows(region_table, chroms)
     cpg_rows = None if cpg_table is None else _group_rows(cpg_table, chroms, ["pos", "n_total", "level"])
@@ -210,6 +211,18 @@ def build_shard(
             continue
         length = reference.length(chrom)
         channels = [t.grid_means(chrom, length, settings.bin_size) for t in tracks]
+        for (mark, path), channel in zip(mark_tracks.items(), channels):
+            if path and np.isnan(channel).all():
+                marks_without_values.setdefault(mark, []).append(chrom)
+                log.warning(
+                    "%s's %s has no value on %s (%s): its %d CpGs there see the mark as missing; a track "
+                    "of fewer chromosomes, or of another sample's sex?",
+                    sample,
+                    mark,
+                    chrom,
+                    path,
+                    int(keep.sum()),
+                )
         if genome_features is not None:
             channels += genome_features.grids(chrom, length, settings.bin_size)
             if genome_features.has_tads:
@@ -251,6 +264,7 @@ def build_shard(
         "label_threshold": settings.label_threshold,
         "ambiguous_band": settings.ambiguous_band,
         "neighbours": settings.neighbours,
+        "marks_without_values": marks_without_values,
         "reference": {
             "fasta": os.path.relpath(Path(fasta).resolve(), Path(out_dir).resolve()),
             "fai_sha256": fai_fingerprint(fasta),

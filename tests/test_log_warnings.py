@@ -1,0 +1,53 @@
+"""The warnings of a cohort's job logs gathered for the end of a run (epibench.log_warnings), from
+logs written by Python's logging in the format the epibench command uses."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from epibench.log_warnings import LOG_FORMAT, log_warnings, warnings_summary
+
+
+def write_log(path: Path, records: list[tuple[int, str]]) -> None:
+    """A job log as ``epibench`` writes one: each (level, message) through a handler in LOG_FORMAT."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logger = logging.getLogger(f"epibench.test.{path.stem}")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    try:
+        for level, message in records:
+            logger.log(level, message)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def test_each_distinct_warning_is_counted_once_per_log(tmp_path):
+    dropped = "s1.cov: 1,180 calls (3.2%) on sequences the reference lacks were dropped"
+    no_genes = "genes.gtf: no transcript on 2 of 6 FASTA sequence(s)"
+    write_log(
+        tmp_path / "ingest" / "s1" / "split.log", [(logging.INFO, "read"), (logging.WARNING, dropped)] * 2
+    )
+    write_log(tmp_path / "regions.log", [(logging.WARNING, no_genes + "\nsecond line of it")])
+    write_log(tmp_path / "shards" / "s1.log", [(logging.WARNING, no_genes), (logging.ERROR, "not a warning")])
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "x.tsv").write_text("s\th:m:s\n1.0\t0:00:01\n")
+    assert log_warnings(tmp_path) == {dropped: 1, no_genes: 2}
+    summary = warnings_summary(tmp_path).splitlines()
+    assert summary[0].startswith("EpiBench: 2 distinct warning(s)")
+    assert summary[1:] == [f"  {no_genes} (2 logs)", f"  {dropped}"]
+
+
+def test_many_warnings_show_the_first_and_count_the_rest(tmp_path):
+    write_log(tmp_path / "a.log", [(logging.WARNING, f"warning {i}") for i in range(5)])
+    lines = warnings_summary(tmp_path, shown=3).splitlines()
+    assert len(lines) == 5 and lines[-1] == "  ... and 2 more"
+
+
+def test_logs_without_warnings_say_nothing(tmp_path):
+    write_log(tmp_path / "a.log", [(logging.INFO, "all fine")])
+    assert warnings_summary(tmp_path) == "" and warnings_summary(tmp_path / "absent") == ""
