@@ -17,7 +17,6 @@ The last line printed is the JSON result (records per second of each).
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import statistics
@@ -29,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench_ingest import FULL_RECORDS, QUICK_RECORDS, generate  # noqa: E402
+from bench_ingest import generate, records_asked, records_parser  # noqa: E402
 from test_io_methylation_bigbed import write_bigbed  # noqa: E402
 
 from epibench.io.methylation.ingest import ingest, read_calls  # noqa: E402
@@ -47,13 +46,8 @@ def timed(fn, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_RECORDS:,} records (< 1 min)")
-    parser.add_argument("--records", type=int, help=f"data rows (default {FULL_RECORDS:,})")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    n_records = args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
+    args = records_parser(__doc__.split("\n\n")[0]).parse_args(argv)
+    n_records = records_asked(args)
     with tempfile.TemporaryDirectory() as tmp:
         made = generate(Path(tmp), n_records, args.seed)
         with gzip.open(made["calls"], "rt") as text:

@@ -52,9 +52,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="fewer steps and shorter sharing runs")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--steps", type=int, help="timed training steps (default 30, quick 8)")
-    parser.add_argument("--share-seconds", type=float, help="seconds each sharing run trains (default 20, quick 6)")
+    parser.add_argument(
+        "--share-seconds", type=float, help="seconds each sharing run trains (default 20, quick 6)"
+    )
     parser.add_argument("--matmul-size", type=int, default=1024)
-    parser.add_argument("--config", type=Path, default=DEMO_CONFIG, help="config whose hybrid model is trained")
+    parser.add_argument(
+        "--config", type=Path, default=DEMO_CONFIG, help="config whose hybrid model is trained"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.steps = args.steps or (8 if args.quick else 30)
@@ -93,11 +97,19 @@ def training_step(shapes: dict):
     """(step closure, batch size) for the demo model on one synthetic batch, in train mode."""
     set_seed(0)
     model = build_model(
-        "hybrid", n_marks=shapes["n_marks"], n_bins=shapes["n_bins"], window=shapes["window"], **shapes["overrides"]
+        "hybrid",
+        n_marks=shapes["n_marks"],
+        n_bins=shapes["n_bins"],
+        window=shapes["window"],
+        **shapes["overrides"],
     ).train()
     optimizer = torch.optim.AdamW(param_groups(model), lr=1e-3)
     batch = synthetic_batch(
-        shapes["batch_size"], torch.device("cpu"), window=shapes["window"], marks=shapes["n_marks"], n_bins=shapes["n_bins"]
+        shapes["batch_size"],
+        torch.device("cpu"),
+        window=shapes["window"],
+        marks=shapes["n_marks"],
+        n_bins=shapes["n_bins"],
     )
     return make_step(model, optimizer, batch, torch.device("cpu")), shapes["batch_size"]
 
@@ -106,7 +118,9 @@ def train_rate(step, batch_size: int, *, steps: int | None = None, seconds: floa
     """Samples/s over ``steps`` steps, or over as many as fit in ``seconds``, after one warm-up step."""
     step()
     done, started = 0, time.perf_counter()
-    while (steps is not None and done < steps) or (seconds is not None and time.perf_counter() - started < seconds):
+    while (steps is not None and done < steps) or (
+        seconds is not None and time.perf_counter() - started < seconds
+    ):
         step()
         done += 1
     return batch_size * done / (time.perf_counter() - started)
@@ -123,9 +137,13 @@ def concurrent_rates(args: argparse.Namespace, threads: list[int]) -> list[float
     """Start one worker per entry of ``threads`` at once; each one's samples/s."""
     command = [sys.executable, __file__, "--worker", "--config", str(args.config)]
     command += ["--share-seconds", str(args.share_seconds)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     procs = [
-        subprocess.Popen([*command, "--threads", str(n)], stdout=subprocess.PIPE, text=True, env=env) for n in threads
+        subprocess.Popen([*command, "--threads", str(n)], stdout=subprocess.PIPE, text=True, env=env)
+        for n in threads
     ]
     outputs = [proc.communicate()[0] for proc in procs]
     if any(proc.returncode for proc in procs):
@@ -156,10 +174,14 @@ def main(argv: list[str] | None = None) -> None:
     fair = concurrent_rates(args, [half, half])
     greedy = concurrent_rates(args, [args.threads, args.threads])
     print(f"one job alone on {args.threads} threads: {alone:.0f} samples/s")
-    print(f"two jobs at once on {half} thread(s) each: {', '.join(f'{r:.0f}' for r in fair)} samples/s "
-          f"({', '.join(f'{r / alone:.0%}' for r in fair)} of one alone)")
-    print(f"two jobs at once on {args.threads} threads each (oversubscribed): "
-          f"{', '.join(f'{r:.0f}' for r in greedy)} samples/s ({', '.join(f'{r / alone:.0%}' for r in greedy)})")
+    print(
+        f"two jobs at once on {half} thread(s) each: {', '.join(f'{r:.0f}' for r in fair)} samples/s "
+        f"({', '.join(f'{r / alone:.0%}' for r in fair)} of one alone)"
+    )
+    print(
+        f"two jobs at once on {args.threads} threads each (oversubscribed): "
+        f"{', '.join(f'{r:.0f}' for r in greedy)} samples/s ({', '.join(f'{r / alone:.0%}' for r in greedy)})"
+    )
     result = {
         "bench": "cpu_train",
         "value": round(achieved, 2),

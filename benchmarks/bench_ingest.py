@@ -328,17 +328,27 @@ def _median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda r: r["wall_s"])[(len(runs) - 1) // 2]
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def records_parser(description: str) -> argparse.ArgumentParser:
+    """The flags of a benchmark on ``generate``'s bedMethyl: --quick, --records, --repeats (the median
+    of that many runs is reported), --seed; ``n_records`` reads the row count from them."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_RECORDS:,} records (< 1 min)")
     parser.add_argument("--records", type=int, help=f"data rows of the bedMethyl (default {FULL_RECORDS:,})")
-    parser.add_argument(
-        "--repeats", type=int, default=3, help="ingest runs, each in a fresh process (the median is reported)"
-    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs measured (the median is reported)")
     parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def records_asked(args: argparse.Namespace) -> int:
+    """The data rows a ``records_parser`` run asks for."""
+    return args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = records_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--tmp-dir", help="parent of the temporary folder (default: the system's)")
     args = parser.parse_args(argv)
-    n_records = args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
+    n_records = records_asked(args)
     repeats = max(1, args.repeats)
     script = Path(__file__).resolve()
     load_before = os.getloadavg()[0]

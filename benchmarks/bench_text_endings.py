@@ -22,7 +22,6 @@ The last line printed is the JSON result (records per second of every variant).
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import sys
@@ -34,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_bigbed import timed  # noqa: E402
-from bench_ingest import FULL_RECORDS, QUICK_RECORDS, generate  # noqa: E402
+from bench_ingest import generate, records_asked, records_parser  # noqa: E402
 
 from epibench.io.methylation.ingest import read_calls  # noqa: E402
 from epibench.io.textfile import UTF8_BOM  # noqa: E402
@@ -58,13 +57,8 @@ def same_calls(got, want) -> bool:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_RECORDS:,} records (< 1 min)")
-    parser.add_argument("--records", type=int, help=f"data rows (default {FULL_RECORDS:,})")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    n_records = args.records or (QUICK_RECORDS if args.quick else FULL_RECORDS)
+    args = records_parser(__doc__.split("\n\n")[0]).parse_args(argv)
+    n_records = records_asked(args)
     seconds = {}
     with tempfile.TemporaryDirectory() as tmp:
         written = generate(Path(tmp), n_records, args.seed)["calls"]

@@ -99,7 +99,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--compile", action="store_true", help="torch.compile both models")
     parser.add_argument("--compare-compile", action="store_true", help="also run the hybrid the other way")
     parser.add_argument(
-        "--baseline-eager", action="store_true", help="the cnn baseline eager even with --compile (saves its compilation)"
+        "--baseline-eager",
+        action="store_true",
+        help="the cnn baseline eager even with --compile (saves its compilation)",
     )
     parser.add_argument("--epoch-cpgs", type=int, default=EPOCH_CPGS, help="CpGs per epoch to extrapolate to")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's peak dense bf16 TFLOP/s, for the MFU")
@@ -112,7 +114,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"),
     )
     parser.add_argument(
-        "--sdpa", choices=("auto", "flash"), default="auto", help="flash: attention must take the flash kernel"
+        "--sdpa",
+        choices=("auto", "flash"),
+        default="auto",
+        help="flash: attention must take the flash kernel",
     )
     parser.add_argument(
         "--lr-scale", action="store_true", help=f"learning rate x sqrt(batch / {BATCH}) (larger batches)"
@@ -175,7 +180,11 @@ def peak_tflops(name: str, override: float | None) -> float | None:
 
 
 def synthetic_batch(
-    batch_size: int, device: torch.device, window: int = WINDOW, marks: int = MARKS, n_bins: int = WINDOW // BIN_BP
+    batch_size: int,
+    device: torch.device,
+    window: int = WINDOW,
+    marks: int = MARKS,
+    n_bins: int = WINDOW // BIN_BP,
 ) -> dict[str, torch.Tensor]:
     """One random batch of the training contract's tensors (default: the seed's shapes), made on ``device``."""
     level = torch.rand(batch_size, device=device)
@@ -299,7 +308,9 @@ def bench_model(arch: str, compiled: bool, batch: dict, device: torch.device, ar
     sizes = {} if args.dropout is None else {"dropout": args.dropout}
     if arch == "hybrid" and args.norm:
         sizes["norm"] = args.norm
-    model = build_model(arch, n_marks=MARKS, n_bins=WINDOW // BIN_BP, window=WINDOW, **sizes).to(device).train()
+    model = (
+        build_model(arch, n_marks=MARKS, n_bins=WINDOW // BIN_BP, window=WINDOW, **sizes).to(device).train()
+    )
     lr = LR * math.sqrt(args.batch_size / BATCH) if args.lr_scale else LR
     # fused AdamW on CUDA, as epibench.train.loop
     optimizer = torch.optim.AdamW(param_groups(model), lr=lr, fused=device.type == "cuda")
@@ -376,7 +387,9 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     for label, (arch, compiled) in runs.items():
         results[label] = bench_model(arch, compiled, batch, device, args)
-        print(describe(f"{arch} ({'compiled' if compiled else 'eager'})", results[label], peak, measured_peak))
+        print(
+            describe(f"{arch} ({'compiled' if compiled else 'eager'})", results[label], peak, measured_peak)
+        )
 
     cnn, hybrid = results["cnn"], results["hybrid"]
     ratio = hybrid["samples_per_s"] / cnn["samples_per_s"]
