@@ -25,6 +25,7 @@ COUNTS = {
     "dm6": 8,
     "ce11": 7,
     "sacCer3": 17,
+    "TAIR10": 7,
 }
 
 # UCSC chrom.sizes values; the ones past the first five agree between two packages (see the module docstring)
@@ -163,3 +164,16 @@ def test_to_dict_is_json():
     got = json.loads(json.dumps(match_assembly({"chr22": 49_691_433}).to_dict()))
     assert got["matched"] == [] and got["nearest_assembly"] == "hg18" and got["compared"] == 1
     assert got["summary"].startswith("matches no known assembly (nearest: hg18")
+
+
+def test_arabidopsis_matches_tair10_in_tair_and_ensembl_plants_names():
+    """TAIR's Chr1..Chr5, ChrC, ChrM and Ensembl Plants' 1..5, Pt, Mt are one assembly; a
+    chromosome one base short is not."""
+    lengths = [30_427_671, 19_698_289, 23_459_830, 18_585_056, 26_975_502]
+    tair = {f"Chr{i}": n for i, n in enumerate(lengths, 1)} | {"ChrC": 154_478, "ChrM": 366_924}
+    ensembl = {str(i): n for i, n in enumerate(lengths, 1)} | {"Pt": 154_478, "Mt": 366_924}
+    for names in (tair, ensembl):
+        got = match_assembly(names)
+        assert got.matched == ["TAIR10"] and got.compared == 7
+    got = match_assembly(tair | {"Chr5": lengths[4] - 1})
+    assert got.matched == [] and got.nearest_assembly == "TAIR10"

@@ -24,6 +24,9 @@ with every other source at hand:
   ``_assemblies.yml`` points danRer11 at the danRer10 file, not used here).
 - dm6: bioframe 0.8.0 ``dm6.seqinfo.tsv``; same as pybedtools 0.12.1 and negspy 0.3.2.
 - ce11, sacCer3: bioframe 0.8.0 ``ce11.seqinfo.tsv``, ``sacCer3.seqinfo.tsv``; same as negspy 0.3.2.
+- TAIR10 (Arabidopsis thaliana; chloroplast ``chrC``, TAIR's ``ChrC``, Ensembl's ``Pt``): the five
+  chromosomes as TAIR gives them and stdpopsim's A. thaliana genome definition quotes them; the
+  organelles (ChrC 154,478, ChrM 366,924) as several public TAIR10 chrom.sizes files give them.
 
 :func:`match_assembly` says which assemblies a reference's sequence lengths (from its
 ``.fai``) are. Names meet through :func:`epibench.io.chroms.harmonise` (``22``/``chr22``,
