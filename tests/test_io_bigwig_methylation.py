@@ -83,7 +83,12 @@ def test_levels_and_coverage_both_strands(tmp_path, ref):
     assert_table(table, [("chr1", 2, 6.0, 9), ("chr1", 7, 6.0, 6), ("chr2", 4, 2.0, 6)])
     assert table.n_meth.tolist() == [6.0, 6.0, 2.0]  # snapped to whole reads despite float32 levels
     assert qc["format"] == "roadmap_bigwig"
-    assert qc["coverage_known"] is True and qc["warnings"] == []
+    # the depth is known: the one warning is of the call on chrUn_x, a sixth of them, left out
+    assert qc["coverage_known"] is True and len(qc["warnings"]) == 1
+    assert (
+        "1 call (16.7%) on sequences the reference lacks dropped" in qc["warnings"][0]
+        and "chrUn_x: 1" in qc["warnings"][0]
+    )
     assert qc["n_records"] == 6 and qc["n_intervals"] == 6
     assert qc["dropped_chroms"] == {"chrUn_x": 1}
     assert qc["n_cpgs_merged"] == 1

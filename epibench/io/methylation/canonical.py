@@ -264,7 +264,8 @@ def dropped_warnings(qc: dict, n_on_reference: int) -> list[str]:
         return []
     largest = dict(sorted(dropped.items(), key=lambda item: -item[1]))
     return [
-        f"{n_dropped:,} calls ({share:.1%}) on sequences the reference lacks were dropped "
+        f"{n_dropped:,} call{'' if n_dropped == 1 else 's'} ({share:.1%}) on sequences the reference lacks "
+        "dropped "
         f"(calls per sequence: {listed(largest)}): {UNKNOWN_NAMES_ADVICE}"
     ]
 
