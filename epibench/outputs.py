@@ -568,7 +568,7 @@ CATALOGUE: tuple[Output, ...] = (
         "imputed/{sample}.png",
         "impute",
         "Imputed methylation of sample {sample}, which has histone marks but no methylation calls: every "
-        "reference CpG predicted by the new model ({new}). Violins: the predicted level per region class. The "
+        "reference CpG outside the organelles (left out of the splits) predicted by the new model ({new}). Violins: the predicted level per region class. The "
         "levels are also a bigWig (imputed/{sample}.bw) and a table (imputed/{sample}.parquet).",
         "Imputation",
         sample="to_predict",
@@ -585,7 +585,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "imputed/{sample}.bw",
         "impute",
-        "Sample {sample}: the imputed methylation level of every CpG as a bigWig track.",
+        "Sample {sample}: the imputed methylation level of every CpG as a bigWig track (also in the "
+        "genome-browser hub, tracks/hub.json).",
         "Imputation",
         sample="to_predict",
     ),

@@ -237,11 +237,25 @@ def test_hub_lists_tracks_and_inputs_with_resolvable_urls(tmp_path, chrom_sizes,
 
 def test_hub_rejects_missing_input_and_foreign_track(tmp_path):
     out_dir = tmp_path / "tracks"
-    with pytest.raises(InputError, match="sample S1, mark H3K4me3 not found"):
+    with pytest.raises(InputError, match="sample S1, H3K4me3 not found"):
         write_hub(out_dir, [], {"S1": {"H3K4me3": tmp_path / "absent.bw"}})
     outside = _histone(tmp_path / "elsewhere.bw")
     with pytest.raises(InputError, match="not inside the hub folder"):
         write_hub(out_dir, [("x", outside, "predicted")], {})
+
+
+def test_hub_shows_a_predicted_samples_levels_after_its_marks(tmp_path):
+    """A sample without calls (imputed): its levels' bigWig is linked beside its marks, drawn on
+    the 0-1 scale of levels."""
+    marks = {"P": {"H3K4me3": _histone(tmp_path / "P_H3K4me3.bw")}}
+    levels = _histone(tmp_path / "P.imputed_levels.bw")
+    out_dir = tmp_path / "tracks"
+    hub = json.loads(write_hub(out_dir, [], marks, imputed={"P": levels}).read_text())
+    assert [t["name"] for t in hub] == ["P.H3K4me3", "P.imputed"]
+    link = out_dir / hub[1]["url"]
+    assert link.is_symlink() and link.resolve() == levels.resolve()
+    assert hub[1]["metadata"] == {"sample": "P", "assay": "imputed"}
+    assert (hub[1]["options"]["yMin"], hub[1]["options"]["yMax"]) == (0, 1)
 
 
 def test_server_answers_byte_ranges_with_cors(tmp_path):

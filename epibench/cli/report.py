@@ -38,6 +38,7 @@ def cmd_tracks_export(args: argparse.Namespace) -> None:
         args.attributions,
         args.attribution_model,
         args.base_url,
+        dict(args.imputed),
     )
     log.info("genome-browser tracks and datahub in %s", hub)
 
@@ -76,6 +77,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar=("SAMPLE", "MARK", "PATH"),
         help="input bigWig",
+    )
+    q.add_argument(
+        "--imputed",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("SAMPLE", "PATH"),
+        help="bigWig of the levels predicted for a sample without calls (epibench impute)",
     )
     q.add_argument("--base-url", default="", help="URL prefix of the tracks folder ('' = relative URLs)")
     q.add_argument("--out-dir", required=True)

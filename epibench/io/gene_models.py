@@ -170,7 +170,8 @@ def _of_types(
         counts = pd.Series([t for row in of_row for t in sorted(row)], dtype=object).value_counts()
         raise InputError(
             f"no transcript is of the gene types to keep ({', '.join(keep_types)}; regions.gene_types): "
-            f"the types of the gene models, with their transcripts: {listed(counts.to_dict())}",
+            f"the types of the gene models (a GFF3's feature names among them), with their transcripts: "
+            f"{listed(counts.to_dict())}",
             path=gtf_path,
         )
     n_left_out = len(kept) - sum(kept)

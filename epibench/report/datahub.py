@@ -3,7 +3,8 @@
 Files written into ``out_dir`` (normally ``results/<cohort>/tracks/``, next to the bigWigs of
 :mod:`epibench.report.track_export`):
 
-- ``inputs/<sample>.<mark>.bw``: symbolic links to the sample sheet's histone bigWigs;
+- ``inputs/<sample>.<mark>.bw``: symbolic links to the sample sheet's histone bigWigs, and
+  ``inputs/<sample>.imputed.bw`` to the predicted levels of a sample without calls (``impute``);
 - ``hub.json``: a WashU Epigenome Browser datahub listing the exported tracks and the inputs,
   each sample's histone tracks first, then its exported tracks.
 
@@ -45,7 +46,7 @@ from urllib.parse import quote
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 
-PREDICTED, ERROR, ATTRIBUTION = "predicted", "error", "attribution"
+PREDICTED, ERROR, ATTRIBUTION, IMPUTED = "predicted", "error", "attribution", "imputed"
 INPUTS_DIR = "inputs"
 HUB_NAME = "hub.json"
 # display options per kind of track (WashU numerical-track options)
@@ -53,6 +54,7 @@ TRACK_OPTIONS = {
     PREDICTED: {"color": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
     ERROR: {"color": "#d62728", "color2": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": -1, "yMax": 1},
     ATTRIBUTION: {"color": "#2ca02c", "color2": "#9467bd", "height": 50, "yScale": "auto"},
+    IMPUTED: {"color": "#ff7f0e", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
     "input": {"color": "#555555", "height": 40, "yScale": "auto"},
 }
 
@@ -78,7 +80,7 @@ def _link_input(path: str | os.PathLike, out_dir: Path, sample: str, mark: str) 
     to it (replaced atomically)."""
     source = Path(os.path.abspath(path))
     if not source.is_file():
-        raise InputError(f"input track of sample {sample}, mark {mark} not found", path=path)
+        raise InputError(f"track of sample {sample}, {mark} not found", path=path)
     if source.is_relative_to(os.path.abspath(out_dir)):
         return source
     link = out_dir / INPUTS_DIR / f"{sample}.{mark}.bw"
@@ -115,17 +117,21 @@ def write_hub(
     tracks: Sequence[tuple[str, str | os.PathLike, str]],
     input_tracks: dict[str, dict[str, str | os.PathLike]],
     base_url: str = "",
+    imputed: dict[str, str | os.PathLike] | None = None,
 ) -> Path:
     """Write ``out_dir/hub.json`` (WashU datahub) listing ``tracks`` and the input histone bigWigs.
 
     tracks: (name, file, kind) of exported bigWigs inside ``out_dir`` (kind: predicted, error,
     attribution; :func:`exported_tracks` builds them). input_tracks: sample -> mark -> bigWig
-    path; those outside ``out_dir`` are symlinked into ``out_dir/inputs``. Order: per sample (in
-    ``input_tracks`` order) its marks, then its exported tracks; then exported tracks of no
-    listed sample. URLs: ``base_url`` + path relative to ``out_dir`` (relative URLs by default).
+    path; those outside ``out_dir`` are symlinked into ``out_dir/inputs``. imputed: sample ->
+    bigWig of the levels predicted for a sample without calls, linked the same way. Order: per
+    sample (in ``input_tracks`` order) its marks, its imputed levels, then its exported tracks;
+    then exported tracks of no listed sample. URLs: ``base_url`` + path relative to ``out_dir``
+    (relative URLs by default).
     """
     out_dir = Path(out_dir)
-    samples = list(input_tracks)
+    imputed = imputed or {}
+    samples = list(dict.fromkeys([*input_tracks, *imputed]))
     by_sample: dict[str | None, list[dict]] = {s: [] for s in [*samples, None]}
     for name, file, kind in tracks:
         sample = _sample_of(Path(file), kind, samples)
@@ -133,9 +139,12 @@ def write_hub(
         by_sample[sample].append(_hub_entry(name, _url(Path(file), out_dir, base_url), options, kind, sample))
     hub = []
     for sample in samples:
-        for mark, path in input_tracks[sample].items():
-            url = _url(_link_input(path, out_dir, sample, mark), out_dir, base_url)
-            hub.append(_hub_entry(f"{sample}.{mark}", url, TRACK_OPTIONS["input"], mark, sample))
+        linked = [(mark, path, TRACK_OPTIONS["input"]) for mark, path in input_tracks.get(sample, {}).items()]
+        if sample in imputed:
+            linked.append((IMPUTED, imputed[sample], TRACK_OPTIONS[IMPUTED]))
+        for assay, path, options in linked:
+            url = _url(_link_input(path, out_dir, sample, assay), out_dir, base_url)
+            hub.append(_hub_entry(f"{sample}.{assay}", url, options, assay, sample))
         hub.extend(by_sample[sample])
     hub.extend(by_sample[None])
     with atomic_path(out_dir / HUB_NAME) as tmp:

@@ -241,11 +241,12 @@ def export_tracks(
     attributions_npz: str | os.PathLike | None = None,
     attribution_model: str = "",
     base_url: str = "",
+    imputed: dict[str, str | os.PathLike] | None = None,
 ) -> Path:
     """All tracks of a cohort and their hub: prediction and error tracks of every predictions table,
-    the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs.
-    Returns the hub's path."""
+    the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs,
+    and ``imputed`` (sample -> bigWig of a sample without calls). Returns the hub's path."""
     paths = [p for table in predictions for p in write_prediction_tracks(table, chrom_sizes_tsv, out_dir)]
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
-    return write_hub(out_dir, exported_tracks(paths), input_tracks, base_url)
+    return write_hub(out_dir, exported_tracks(paths), input_tracks, base_url, imputed)

@@ -176,6 +176,14 @@ def input_track_args(wildcards):
     )
 
 
+def imputed_track_args(wildcards):
+    """``--imputed SAMPLE PATH`` for every sample without calls: its predicted levels in the datahub."""
+    return " ".join(
+        f"--imputed {shlex.quote(s)} {shlex.quote(rules.impute.output.bigwig.format(sample=s))}"
+        for s in TO_PREDICT
+    )
+
+
 def optional_file_arg(flag, name):
     """Params function: ``FLAG PATH`` for an optional input file ``name``, or nothing when it is not given."""
     return lambda wildcards, input: (

@@ -28,6 +28,7 @@ rule tracks_export:
         chrom_sizes=rules.reference.output.sizes,
         attributions=rules.attribute.output.arrays,
         marks=[path for *_, path in all_marks()],
+        imputed=expand(rules.impute.output.bigwig, sample=TO_PREDICT),
     output:
         hub=result("tracks_export", "tracks/hub.json"),
     log:
@@ -38,10 +39,12 @@ rule tracks_export:
         "../../envs/epibench.yaml"
     params:
         input_args=input_track_args,
+        imputed_args=imputed_track_args,
         model=config["attribute"]["model"],
         base_url=config["tracks"]["base_url"],
         out_dir=lambda wildcards, output: str(Path(output.hub).parent),
     shell:
         "epibench tracks export --predictions {input.predictions:q} --chrom-sizes {input.chrom_sizes:q}"
         " --attributions {input.attributions:q} --attribution-model {params.model:q} {params.input_args}"
+        " {params.imputed_args}"
         " --base-url={params.base_url:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

@@ -63,8 +63,8 @@ UNKNOWN_COVERAGE_WARNING = (
     "coverage unknown: no ReadCoverage bigWig was given for this FractionalMethylation "
     "bigWig, so n_total is the number of strand values merged into each CpG (1 or 2), "
     "not reads; min_coverage ({min_coverage}) was not applied and coverage-based weights "
-    "are not meaningful. Pass the sample's ReadCoverage bigWig (ingest coverage_path) to "
-    "filter and weight by depth."
+    "are not meaningful. Give the sample's ReadCoverage bigWig in the sample sheet's coverage "
+    "column (epibench ingest --coverage) to filter and weight by depth."
 )
 
 
@@ -221,7 +221,18 @@ def _check_levels(path: Path, chrom: str, pos: np.ndarray, level: np.ndarray) ->
     bad = (level < 0) | (level > 1)
     if bad.any():
         i = int(np.argmax(bad))
-        hint = "; is this a percent (0-100) track?" if 1 < level.max() <= 100 else ""
+        depths = (
+            "read depths (a ReadCoverage bigWig given as the methylation file: the sheet's methylation and "
+            "coverage columns swapped?)"
+            if np.all(level == np.round(level))
+            else ""
+        )
+        if level.max() > 100:
+            hint = f"; {depths}?" if depths else ""
+        elif level.max() > 1:
+            hint = "; is this a percent (0-100) track" + (f", or {depths}?" if depths else "?")
+        else:
+            hint = ""
         raise InputError(
             f"methylation level {level[i]:g} at {chrom}:{pos[i]}-{pos[i] + 1} is outside 0-1{hint}", path=path
         )
