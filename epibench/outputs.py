@@ -235,8 +235,8 @@ CATALOGUE: tuple[Output, ...] = (
         'intervals ("overlapping") or is beaten ("no"). Baselines: logistic/linear regression on GC content '
         "and CpG density (logreg_gc_cpg) and gradient-boosted trees on binned histone signal, region class and "
         "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
-        'trees on region class, CpG density and GC alone (gbm_region). The "ceiling" row is the demo '
-        "generator's true probability: the best any model could do.",
+        'trees on region class, CpG density and GC alone (gbm_region). A "ceiling" row, where the config gives '
+        "a truth table (the demo generator's true probabilities), is the best any model could do.",
         "Evaluation",
     ),
     _o(

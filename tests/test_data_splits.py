@@ -64,6 +64,13 @@ def test_auto_falls_back_to_blocks_when_named_chromosomes_are_absent():
     _assert_tiles(plan, FOUR_CHROMS)
 
 
+def test_a_held_out_name_the_reference_lacks_is_named_with_the_nearest_spelling():
+    sizes = {"NC_000001.11": 5_000, "NC_000002.12": 5_000, "NC_000003.12": 5_000}
+    settings = SplitSettings(mode="chroms", val_chroms=["NC_000002.12"], test_chroms=["NC_000003"])
+    with pytest.raises(InputError, match=r"not in the reference: NC_000003 \(did you mean NC_000003.12\?\)"):
+        plan_splits(sizes, settings)
+
+
 def test_auto_on_a_small_genome_holds_out_blocks_near_the_fractions_asked_for(caplog):
     """Three 200-kb chromosomes in auto's 1-Mb blocks would be a third each; auto cuts them finer, so
     validation and test get near 10 % of the bp each. Mode blocks keeps the block_bp given."""

@@ -238,6 +238,31 @@ def test_ncbi_cds_rows_of_unknown_transcript_1_make_one_transcript_per_gene(tmp_
     assert sorted(table["gene_id"]) == ["HHV8GK18_gp03", "HHV8GK18_gp08"]
 
 
+def test_ncbi_genes_without_an_mrna_count_in_a_file_with_exon_rows(tmp_path):
+    """A gene NCBI gives only CDS and codon rows of unknown_transcript_1 (a mitochondrial protein's,
+    or HHV-8's ORF6 here) is a transcript even where other genes have exon rows; the exons' own
+    transcripts are as without it."""
+    orf6 = 'gene_id "HHV8GK18_gp03"; transcript_id "unknown_transcript_1"; gbkey "CDS"; gene "ORF6";'
+    rows = [
+        f"NC_009333.1\tRefSeq\t{feature}\t{start}\t{end}\t.\t+\t0\t{orf6}"
+        for feature, start, end in (
+            ("CDS", 3179, 6574),
+            ("start_codon", 3179, 3181),
+            ("stop_codon", 6575, 6577),
+        )
+    ]
+    gtf = tmp_path / "GCF_genomic.gtf"
+    gtf.write_text("\n".join([*NCBI_UNNAMED_EXONS, *rows]) + "\n")
+    table = transcripts_from_gtf(gtf)
+    assert ("NC_009333.1", 3178, 6577, "+") in spans(table)
+    assert len(table) == 5 and "HHV8GK18_gp03" in set(table["gene_id"])
+    exons_only = tmp_path / "exons.gtf"
+    exons_only.write_text("\n".join(NCBI_UNNAMED_EXONS) + "\n")
+    assert sorted(set(spans(table)) - {("NC_009333.1", 3178, 6577, "+")}) == spans(
+        transcripts_from_gtf(exons_only)
+    )
+
+
 # JGI Mycocosm's GeneCatalog GFF2, as its converters read it (mycotools' gff2Comps: name "...",
 # transcriptId N, proteinId N): two transcripts of one gene, a one-exon gene on the - strand
 JGI_ROWS = [

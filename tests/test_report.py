@@ -94,6 +94,30 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
         in text
     )
     assert "beats every other model" in text
+    assert "Not clearly ahead" not in text  # 0.94-0.96 against 0.88-0.92
+
+
+def test_a_winner_whose_interval_overlaps_the_runner_up_is_not_clearly_ahead(tmp_path):
+    from epibench.report.headline import headline_html
+
+    _leaderboard(tmp_path / "leaderboard.tsv")
+    table = pd.read_csv(tmp_path / "leaderboard.tsv", sep="\t")
+    table.loc[table["model"] == "gbm_histone", ["auroc", "auroc_ci_low", "auroc_ci_high"]] = [
+        0.949,
+        0.939,
+        0.959,
+    ]
+    table.to_csv(tmp_path / "leaderboard.tsv", sep="\t", index=False)
+    pd.DataFrame(
+        [("hybrid", "overall", "all", "n", 10.0)],
+        columns=["model", "scope", "scope_value", "metric", "value"],
+    ).to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
+    (tmp_path / "splits.bed").write_text("chr1\t0\t600\ttrain\nchr3\t0\t100\ttest\n")
+    text = headline_html(
+        tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn"
+    )
+    assert "Not clearly ahead: its 95 % AUROC interval overlaps gbm_histone's (0.939-0.959)" in text
+    assert "-0.0300 MSE (lower: better)" in text
 
 
 def test_report_starts_with_the_headline(tmp_path):

@@ -25,6 +25,7 @@ interval of the plan, in no split, and the splits are drawn from the other seque
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 from collections.abc import Mapping
@@ -119,9 +120,16 @@ def _nuclear_plan(
     test = [c for c in _matched(settings.test_chroms, names, aliases) if c not in val]
     usable = bool(val) and bool(test) and len(set(val) | set(test)) < len(names)
     if settings.mode == "chroms" and not usable:
+        absent = [
+            n for n in [*settings.val_chroms, *settings.test_chroms] if not _matched([n], names, aliases)
+        ]
+        close = {n: difflib.get_close_matches(n, names, n=1, cutoff=0.6) for n in absent}
+        meant = [f"{n} (did you mean {c[0]}?)" if c else n for n, c in close.items()]
         raise InputError(
             f"split mode 'chroms' needs validation {settings.val_chroms} and test {settings.test_chroms} "
-            f"chromosomes in the reference and one more to train on; the reference has {names[:10]}"
+            f"chromosomes in the reference and one more to train on"
+            + (f"; not in the reference: {', '.join(meant)}" if meant else "")
+            + f"; the reference has {names[:10]}"
             + (" ..." if len(names) > 10 else "")
         )
     if settings.mode == "chroms" or (settings.mode == "auto" and usable):

@@ -17,8 +17,10 @@ lies at its TSS, the gene body under the span). Read from:
   ``Parent`` as gene; an exon's parent without a row of its own is spanned by its exons; a
   ``##FASTA`` section ends the features; strand ``?`` (unknown) reads as ``.``.
 
-A file without any exon row (AUGUSTUS's default output) has its CDS, UTR and codon rows stand in
-for exons (the transcript rows they name, or their spans); one without any of those nor transcript
+NCBI's GTFs give a gene without an mRNA (the mitochondrion's ND1, COX1, ...) CDS and codon rows
+of ``unknown_transcript_1`` and no exon row: those rows span a transcript of that gene even in a
+file with exon rows. A file without any exon row (AUGUSTUS's default output) has its CDS, UTR and
+codon rows stand in for exons (the transcript rows they name, or their spans); one without any of those nor transcript
 rows (a gene-level annotation) has its ``gene`` rows stand in for transcripts, one per gene, with a
 warning (each named by its gene_id, else its bare id as AUGUSTUS writes one, else its line). Exons of one transcript id on several
 chromosomes or strands (UCSC's copies on chrX and chrY's PAR, alt contigs) make one transcript
@@ -80,6 +82,8 @@ _FRAMES = {".", "0", "1", "2"}  # a GTF frame: an 8-column row ending in one has
 # NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
 # CDS of a gene without an mRNA) the same transcript_id "unknown_transcript_1"; "" as some converters
 _UNNAMED_TRANSCRIPT = re.compile(r"unknown_transcript_\d+|")
+# a row whose transcript_id may be NCBI's shared one (a cheap test before reading its attributes)
+_NAMES_NO_TRANSCRIPT = re.compile(r'transcript_id "?(?:unknown_transcript_\d+)?[";]')
 _EXON_NUMBER = re.compile(r'exon_number "?(\d+)')
 _BARE_ID = re.compile(r"\s*([^\s;\"=]+)\s*;?\s*")  # AUGUSTUS's gene and transcript rows: g1.t1
 _GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
@@ -226,6 +230,9 @@ class _Rows:
         self.nameless: list[tuple[int, str]] = []  # (line, what) of exon and transcript rows naming none
         self.any_exon_row = False
         self.types: dict[str, set[str]] = {}  # gene or transcript id -> its types, lower case
+        # CDS and codon rows of NCBI's unknown_transcript_1 with a gene_id (a mitochondrial protein's
+        # gene has no mRNA, so no exon rows): read even in a file with exon rows
+        self.gene_parts: list[tuple] = []
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
 
     def add_exons(self, exons: list[tuple], number: int, what: str) -> None:
@@ -246,12 +253,14 @@ class _Rows:
         self.genes.append((number, fields, gene_id))
 
     def exons_or_parts(self) -> list[tuple]:
-        """The exons, or in a file without any the parts (logged)."""
+        """The exons, or in a file without any the parts (logged); and the parts of NCBI's genes
+        without an mRNA (``gene_parts``) whose transcript has no exon."""
         if not self.exons and self.parts:
             log.info(
                 "no exon rows: %d CDS, UTR and codon rows span their transcripts instead", len(self.parts)
             )
-        return self.exons or self.parts
+        with_exons = {exon[5] for exon in self.exons}
+        return (self.exons or self.parts) + [part for part in self.gene_parts if part[5] not in with_exons]
 
     def table(self, gtf_path, transcripts: list[tuple], ids: set[str], exons: list[tuple]) -> pd.DataFrame:
         """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of ``exons``
@@ -328,8 +337,14 @@ class _Rows:
                 self.n_bare += 1  # AUGUSTUS: its exons or parts carry the transcript_id
             else:
                 self.nameless.append((number, "transcript row without a transcript_id attribute"))
-        elif not self.any_exon_row and _gtf_id(fields[8], "transcript_id") is not None:
-            self.add_parts([self._own_transcript(_gtf_row(gtf_path, number, fields), fields)])
+        elif (not self.any_exon_row or _NAMES_NO_TRANSCRIPT.search(fields[8])) and _gtf_id(
+            fields[8], "transcript_id"
+        ) is not None:
+            row = _gtf_row(gtf_path, number, fields)
+            if row[4] and _UNNAMED_TRANSCRIPT.fullmatch(row[5]):  # NCBI: a gene without an mRNA
+                self.gene_parts.append(self._own_transcript(row, fields))
+            elif not self.any_exon_row:
+                self.add_parts([self._own_transcript(row, fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
         exons = self.exons_or_parts()
