@@ -42,8 +42,8 @@ def scored_text(metrics_tsv: Path, model: str) -> str:
 def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, new: str, original: str) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
-    (and that it is not clearly ahead where their 95 % intervals overlap), the held-out data it was
-    measured on, and the leaderboard's verdict."""
+    (not clearly ahead where their 95 % AUROC intervals overlap), the held-out data it was measured
+    on, and the leaderboard's verdict."""
     table = pd.read_csv(
         leaderboard_tsv, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"]
     )
@@ -56,24 +56,21 @@ def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, ne
         f"<b>Winner: {html.escape(winner['model'])}</b>{role}, test AUROC {_interval(winner, 'auroc', 3)}, "
         f"MSE {_interval(winner, 'mse', 4)}."
     ]
+    overlap = runner_up is not None and runner_up["auroc_ci_high"] >= winner["auroc_ci_low"]
+    unclear = "; the 95 % AUROC intervals overlap: not clearly ahead" if overlap else ""
     if original in rows.index and winner["model"] != original:
         base = rows.loc[original]
         mse_change = winner["mse"] - base["mse"]
         parts.append(
             f"Against the original model ({html.escape(original)}, AUROC {base['auroc']:.3f}, MSE {base['mse']:.4f}): "
             f"{winner['auroc'] - base['auroc']:+.3f} AUROC, {mse_change:+.4f} MSE "
-            f"({'lower' if mse_change < 0 else 'higher'}: {'better' if mse_change < 0 else 'worse'})."
+            f"({'lower: better' if mse_change < 0 else 'higher: worse'}"
+            f"{unclear if runner_up is not None and runner_up['model'] == original else ''})."
         )
     if runner_up is not None and runner_up["model"] != original:
         parts.append(
             f"Runner-up: {html.escape(runner_up['model'])} (AUROC {runner_up['auroc']:.3f}, "
-            f"{winner['auroc'] - runner_up['auroc']:+.3f} behind)."
-        )
-    if runner_up is not None and runner_up["auroc_ci_high"] >= winner["auroc_ci_low"]:
-        parts.append(
-            f"Not clearly ahead: its 95 % AUROC interval overlaps {html.escape(runner_up['model'])}'s "
-            f"({runner_up['auroc_ci_low']:.3f}-{runner_up['auroc_ci_high']:.3f}), so other test data could "
-            "rank them the other way."
+            f"{winner['auroc'] - runner_up['auroc']:+.3f} behind{unclear})."
         )
     parts.append(
         f"Held-out test data: {html.escape(scored_text(metrics_tsv, winner['model']))} on "

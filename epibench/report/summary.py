@@ -95,7 +95,7 @@ def render(
         "td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}"
         "figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}"
         "#headline{background:#f4f8fb;padding:0.2em 1em;border-left:4px solid #2b6cb0}"
-        "#headline img{max-height:55vh}</style></head><body>",
+        "#headline img{max-height:50vh}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
     if headline:
