@@ -1,6 +1,7 @@
 # EpiBench: methylation prediction from sequence and histone marks.
 # snakemake --cores 2            the cohort in config/config.yaml (the demo by default)
 # snakemake --profile slurm-gpu  on a SLURM cluster (see README)
+import time
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -8,6 +9,9 @@ from snakemake.utils import min_version
 from epibench.log_warnings import warnings_summary
 
 min_version("9.0")
+
+# when this run started: the end-of-run summary reads only the logs written since
+RUN_STARTED = time.time()
 
 
 # The demo cohort, unless --configfile names another cohort's config: that config then stands
@@ -42,7 +46,7 @@ rule all:
 
 onsuccess:
     # the warnings the jobs logged, which only their logs hold otherwise
-    if summary := warnings_summary(LOGS):
+    if summary := warnings_summary(LOGS, since=RUN_STARTED):
         print(summary)
     # where a newcomer looks next: the cohort's report page, when this run has one
     if Path(f"{RESULTS}/report/index.html").exists():

@@ -4,6 +4,7 @@ logs written by Python's logging in the format the epibench command uses."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from epibench.log_warnings import LOG_FORMAT, log_warnings, warnings_summary
@@ -51,3 +52,14 @@ def test_many_warnings_show_the_first_and_count_the_rest(tmp_path):
 def test_logs_without_warnings_say_nothing(tmp_path):
     write_log(tmp_path / "a.log", [(logging.INFO, "all fine")])
     assert warnings_summary(tmp_path) == "" and warnings_summary(tmp_path / "absent") == ""
+
+
+def test_logs_of_an_earlier_run_are_left_out(tmp_path):
+    write_log(tmp_path / "old.log", [(logging.WARNING, "from a job not rerun")])
+    write_log(tmp_path / "new.log", [(logging.WARNING, "from this run")])
+    started = 1_000_000.0
+    os.utime(tmp_path / "old.log", (started - 60, started - 60))
+    os.utime(tmp_path / "new.log", (started + 5, started + 5))
+    assert log_warnings(tmp_path, since=started) == {"from this run": 1}
+    assert warnings_summary(tmp_path / "absent", since=started) == ""
+    assert log_warnings(tmp_path) == {"from a job not rerun": 1, "from this run": 1}
