@@ -534,3 +534,31 @@ def test_a_truncated_gzip_is_named_by_the_split(tmp_path, genome):
     with pytest.raises(InputError, match="truncated") as info:
         split_calls(path, reference, {"all": ["chrA", "chrB", "chrM"]}, tmp_path / "calls", block_bytes=1000)
     assert info.value.path == path
+
+
+def qc_keys(record: dict) -> set[str]:
+    """The keys of a QC record and of its nested records (not the names of its name -> value maps)."""
+    keys = set(record)
+    for key, value in record.items():
+        if key in ("renamed_chroms", "dropped_chroms"):  # file's name -> reference's name, or -> calls
+            continue
+        nested = value.values() if key == "groups" else value if isinstance(value, list) else [value]
+        keys |= {k for v in nested if isinstance(v, dict) for k in qc_keys(v)}
+    return keys
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_key_of_a_samples_qc_has_a_meaning_in_the_report(tmp_path, genome, fmt):
+    from epibench.report.json_fields import FIELD_MEANINGS
+
+    reference, seqs = genome
+    calls = stranded_calls(seqs, np.random.default_rng(5))
+    name, lines = FORMATS[fmt]
+    paths = [tmp_path / f"{lane}{name}" for lane in ("l1.", "l2.")]  # a sample of two files
+    for path, part in zip(paths, (calls[::2], calls[1::2])):
+        text = ("\n".join(lines(part)) + "\n").encode()
+        path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    groups = {"chrA": ["chrA"], "chrB": ["chrB"], "small_1": ["chrM"]}
+    _, qc = scattered(paths, reference, groups, tmp_path)
+    assert {"files", "groups", "n_cpgs_pooled"} <= set(qc)
+    assert sorted(qc_keys(qc) - set(FIELD_MEANINGS)) == []

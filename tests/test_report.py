@@ -31,8 +31,33 @@ def test_render_copies_figures_and_inlines_tables(tmp_path):
     assert (tmp_path / "report" / "evaluation_roc.png").read_bytes() == png.read_bytes()
     assert "<img src='evaluation_roc.png'" in html
     assert "auroc" in html and "first 1 of 2 rows" in html
-    assert "1234" in html
+    assert "<td>1,234</td>" in html
     assert html.index("id='QC'") < html.index("id='Evaluation'")
+
+
+def test_a_json_record_is_a_table_of_values_with_their_meanings(tmp_path):
+    """Nested objects and lists of objects become tables, not Python reprs; null is none."""
+    qc = tmp_path / "s1.ingest.json"
+    record = {
+        "n_cpgs_merged": 0,
+        "mean_coverage": None,
+        "coverage_known": False,
+        "renamed_chroms": {"1": "chr1", "MT": "chrM"},
+        "groups": {"chr1": {"n_kept": 3, "warnings": []}},
+        "inputs": ["a.cov", "b.cov"],
+        "files": [{"n_calls": 5, "cg_share": 0.99999}, {"n_calls": 7, "cg_share": 0.5}],
+        "warnings": [],
+    }
+    qc.write_text(json.dumps(record))
+    html = render("c", {"QC": [Item(qc, "qc")]}, tmp_path / "report" / "index.html").read_text()
+    shown = html[html.index("<figure>") : html.index("</figure>")]
+    assert not any(python in shown for python in ("{", "[", "None", "False"))
+    assert "CpGs called on both strands" in shown  # n_cpgs_merged's meaning
+    assert "<td>1: chr1, MT: chrM</td>" in shown
+    assert "<summary>1 entry</summary>" in shown and "<th title='CpGs kept" in shown
+    assert "<td>a.cov, b.cov</td>" in shown
+    assert "<td>5</td><td>1</td></tr><tr><td>7</td><td>0.5</td>" in shown
+    assert shown.count("<td>none</td>") == 3 and "<td>no</td>" in shown
 
 
 def test_an_empty_table_says_it_has_no_rows(tmp_path):

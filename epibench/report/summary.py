@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.io.atomic import atomic_path
+from epibench.report.json_fields import FIELD_MEANINGS
 
 
 @dataclass
@@ -43,12 +44,59 @@ def _table_html(path: Path, max_rows: int) -> str:
     return shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0) + note
 
 
-def _json_html(path: Path) -> str:
-    data = json.loads(path.read_text())
+def _value_html(value: object) -> str:
+    """A JSON value as a reader wants it: counts with thousands separators, 4 significant digits,
+    lists and objects of plain values joined ("promoter: 32, enhancer: 32"), none for null or an empty
+    list, other objects as nested tables folded under a line saying how many entries they hold (a
+    key's meaning is its header's tooltip there)."""
+    if value is None or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict) and not any(isinstance(v, (dict, list)) for v in value.values()):
+        return ", ".join(f"{html.escape(str(k))}: {_value_html(v)}" for k, v in value.items())
+    if isinstance(value, dict):
+        entries = f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+        return _folded(entries, _record_html(value, meanings=False))
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        columns = list(dict.fromkeys(key for v in value for key in v))
+        head = "".join(f"<th{_tooltip(k)}>{html.escape(k)}</th>" for k in columns)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{_value_html(v.get(k))}</td>" for k in columns) + "</tr>" for v in value
+        )
+        return _folded(f"{len(value)} rows", f"<table><tr>{head}</tr>{rows}</table>")
+    if isinstance(value, list):
+        return html.escape(", ".join(map(str, value)))
+    return html.escape(str(value))
+
+
+def _tooltip(key: object) -> str:
+    meaning = FIELD_MEANINGS.get(str(key))
+    return f" title='{html.escape(meaning)}'" if meaning else ""
+
+
+def _folded(line: str, body: str) -> str:
+    return f"<details><summary>{html.escape(line)}</summary>{body}</details>"
+
+
+def _record_html(record: dict, meanings: bool = True) -> str:
+    """A JSON object as a table of key and value, and what the key means (``FIELD_MEANINGS``) in a
+    third column (``meanings``) or as the key's tooltip."""
     rows = "".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in data.items()
+        f"<tr><th{_tooltip(k)}>{html.escape(str(k))}</th><td>{_value_html(v)}</td>"
+        + (f"<td class='note'>{html.escape(FIELD_MEANINGS.get(str(k), ''))}</td>" if meanings else "")
+        + "</tr>"
+        for k, v in record.items()
     )
-    return f"<table>{rows}</table>"
+    return f"<table class='record'>{rows}</table>"
+
+
+def _json_html(path: Path) -> str:
+    return _record_html(json.loads(path.read_text()))
 
 
 def _item_html(item: Item | Note, out_dir: Path, max_rows: int) -> str:
@@ -93,7 +141,7 @@ def render(
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
         "img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;font-size:13px}"
         "td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}"
-        "figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}"
+        ".record td,.record th{text-align:left;vertical-align:top}figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}"
         "#headline{background:#f4f8fb;padding:0.2em 1em;border-left:4px solid #2b6cb0}"
         "#headline img{max-height:50vh}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
