@@ -142,7 +142,8 @@ CATALOGUE: tuple[Output, ...] = (
         "qc/cg_check.tsv",
         "check_inputs",
         "CG check of every sample before ingest: share of calls on a reference CpG as read (the accepted "
-        "fit: shift 0), moved one base either way and with - strand calls on the C; a sample fits only as read.",
+        "fit: shift 0), moved one base either way and with - strand calls on the C (empty, -, for a file of "
+        "strand-merged calls, which has none); a sample fits only as read.",
         "QC",
     ),
     _o(

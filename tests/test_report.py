@@ -60,6 +60,13 @@ def test_a_json_record_is_a_table_of_values_with_their_meanings(tmp_path):
     assert shown.count("<td>none</td>") == 3 and "<td>no</td>" in shown
 
 
+def test_a_missing_value_in_a_table_is_a_dash_not_nan(tmp_path):
+    table = tmp_path / "cg_check.tsv"
+    table.write_text("sample\tcg_share\tcg_share_minus_on_c\ns1\t0.99\t\ns2\t0.98\t0.5\n")
+    html = render("c", {"QC": [Item(table, "fits")]}, tmp_path / "report" / "index.html").read_text()
+    assert "NaN" not in html and "<td>0.99</td>\n      <td>-</td>" in html
+
+
 def test_an_empty_table_says_it_has_no_rows(tmp_path):
     table = tmp_path / "chrom_aliases.tsv"
     table.write_text("alias\tname_in_reference\tsource\n")

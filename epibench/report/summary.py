@@ -35,13 +35,14 @@ class Note:
 
 
 def _table_html(path: Path, max_rows: int) -> str:
+    """The first ``max_rows`` rows of a TSV/CSV as an HTML table; a missing value (an empty cell) is -."""
     sep = "," if path.suffix == ".csv" else "\t"
     table = pd.read_csv(path, sep=sep)
     if table.empty:
         return f"<p class='note'>no rows (columns: {html.escape(', '.join(map(str, table.columns)))})</p>"
     shown = table.head(max_rows)
     note = f"<p class='note'>first {max_rows} of {len(table)} rows</p>" if len(table) > max_rows else ""
-    return shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0) + note
+    return shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="-") + note
 
 
 def _value_html(value: object) -> str:
