@@ -38,6 +38,11 @@ TAIR9_ROWS = [
     "Name=AT1G03420;Derives_from=AT1TE02770",
     "Chr1\tTAIR9\tmRNA_TE_gene\t846664\t847739\t.\t+\t.\tID=AT1G03420.1;Parent=AT1G03420;Name=AT1G03420.1;Index=1",
     "Chr1\tTAIR9\texon\t846664\t847739\t.\t+\t.\tParent=AT1G03420.1",
+    "Chr1\tTAIR9\tpseudogene\t402693\t402961\t.\t-\t.\tID=AT1G02136;Note=pseudogene;Name=AT1G02136",
+    "Chr1\tTAIR9\tpseudogenic_transcript\t402693\t402961\t.\t-\t.\tID=AT1G02136.1;Parent=AT1G02136;"
+    "Name=AT1G02136.1;Index=1",
+    "Chr1\tTAIR9\tpseudogenic_exon\t402886\t402961\t.\t-\t.\tParent=AT1G02136.1",
+    "Chr1\tTAIR9\tpseudogenic_exon\t402693\t402808\t.\t-\t.\tParent=AT1G02136.1",
     "Chr1\tTAIR9\tgene\t2538076\t2538237\t.\t-\t.\tID=AT1G08115;Note=snRNA;Name=AT1G08115",
     "Chr1\tTAIR9\tsnRNA\t2538076\t2538237\t.\t-\t.\tID=AT1G08115.1;Parent=AT1G08115;Name=AT1G08115.1;Index=1",
     "Chr1\tTAIR9\texon\t2538076\t2538237\t.\t-\t.\tParent=AT1G08115.1",
@@ -59,11 +64,19 @@ def ids(table) -> set[str]:
 
 def test_a_tair_transposable_element_gene_is_left_out_by_default(tmp_path):
     path = write_lines(tmp_path / "tair9.gff", TAIR9_ROWS)
-    assert ids(transcripts_from_gtf(path)) == {"AT1G01060.4", "AT1G08115.1"}
+    assert ids(transcripts_from_gtf(path)) == {"AT1G01060.4", "AT1G08115.1", "AT1G02136.1"}
     every = transcripts_from_gtf(path, skip_types=())
-    assert ids(every) == {"AT1G01060.4", "AT1G08115.1", "AT1G03420.1"}
+    assert ids(every) == {"AT1G01060.4", "AT1G08115.1", "AT1G03420.1", "AT1G02136.1"}
     te = every[every["transcript_id"] == "AT1G03420.1"].iloc[0]
     assert (te.chrom, te.start, te.end, te.strand, te.gene_id) == ("Chr1", 846663, 847739, "+", "AT1G03420")
+
+
+def test_a_tair_pseudogene_is_read_from_its_pseudogenic_exons_and_can_be_skipped(tmp_path):
+    path = write_lines(tmp_path / "tair9.gff", TAIR9_ROWS)
+    pseudo = transcripts_from_gtf(path).set_index("transcript_id").loc["AT1G02136.1"]
+    assert (pseudo.chrom, pseudo.start, pseudo.end, pseudo.strand) == ("Chr1", 402692, 402961, "-")
+    skipped = transcripts_from_gtf(path, skip_types=["pseudogene", "transposable_element_gene"])
+    assert ids(skipped) == {"AT1G01060.4", "AT1G08115.1"}
 
 
 def test_an_ensembl_transposable_element_biotype_is_left_out_in_an_exon_only_gtf(tmp_path):

@@ -13,7 +13,8 @@ lies at its TSS, the gene body under the span). Read from:
   ``gene_id`` (per feature, from its ``exon_number "1"``, where the gene_id is empty).
 - GFF3 (a ``##gff-version 3`` line, or ``key=value`` attributes: GENCODE, Ensembl, RefSeq,
   AUGUSTUS): the transcripts are the rows that exons name as their ``Parent`` (``transcript``,
-  ``mRNA``, ``lnc_RNA``, ...: whatever the feature), each with its own span and its own
+  ``mRNA``, ``lnc_RNA``, ...: whatever the feature; TAIR's ``pseudogenic_exon`` rows are exons of
+  its ``pseudogenic_transcript`` rows), each with its own span and its own
   ``Parent`` as gene; an exon's parent without a row of its own is spanned by its exons; a
   ``##FASTA`` section ends the features; strand ``?`` (unknown) reads as ``.``.
 
@@ -77,6 +78,8 @@ _GTF_TYPES = re.compile(r'(?<![\w.-])(?:gene|transcript)_(?:bio)?type\s+"?([^";\
 _GFF3_TYPE_KEYS = ("biotype", "gene_biotype", "transcript_biotype", "gene_type", "transcript_type")
 # types whose transcripts are left out unless told otherwise (regions.skip_gene_types)
 SKIPPED_GENE_TYPES = ("transposable_element_gene", "transposable_element")
+# GFF3 exon features: TAIR's and VEuPathDB's pseudogenic transcripts have pseudogenic_exon rows
+_GFF3_EXONS = ("exon", "pseudogenic_exon")
 _FRAMES = {".", "0", "1", "2"}  # a GTF frame: an 8-column row ending in one has no attributes
 
 # NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
@@ -367,11 +370,11 @@ class _Rows:
     # --- GFF3 --------------------------------------------------------------------------------
 
     def add_gff3(self, gtf_path, number: int, fields: list[str]) -> None:
-        """A GFF3 row: an exon gives one exon per transcript of its ``Parent`` (comma-separated,
+        """A GFF3 row: an exon (or pseudogenic_exon) gives one exon per transcript of its ``Parent`` (comma-separated,
         %-escaped); a row of another feature with an ID, other than a part of a transcript (CDS,
         UTR, codon), is kept in ``parents`` in case exons name it."""
         feature = fields[2]
-        if feature == "exon":
+        if feature in _GFF3_EXONS:
             self.add_exons(
                 _gff3_parts(gtf_path, number, fields), number, "GFF3 exon row without a Parent attribute"
             )
