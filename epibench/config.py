@@ -109,10 +109,15 @@ def what_failed(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+def _mostly_unknown(keys: set[str], allowed: set[str]) -> bool:
+    return len(keys - allowed) > len(keys & allowed)
+
+
 def config_error_message(error: jsonschema.ValidationError, config_files: tuple | list) -> str:
     """One message for a config that fails the schema: the files, the key, what was wrong and what is
-    allowed (never the schema itself). A file whose keys are all unknown is no config file: most
-    often a target that followed --configfile on the command line."""
+    allowed (never the schema itself). A file with more unknown keys than config keys is no config
+    file: most often a target that followed --configfile on the command line (a model.json shares
+    ``marks`` with the config, an ingest QC none)."""
     where = ", ".join(map(shown_path, config_files)) or "config"
     key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
     properties = error.schema.get("properties", {})
@@ -128,10 +133,12 @@ def config_error_message(error: jsonschema.ValidationError, config_files: tuple 
             f"{where}: unknown key(s) {', '.join(unknown)} in {key or 'the top level'}; "
             f"allowed there: {', '.join(properties)}"
         )
-        strangers = [] if key else [f for f in config_files if not config_keys(f) & set(properties)]
+        strangers = (
+            [] if key else [f for f in config_files if _mostly_unknown(config_keys(f), set(properties))]
+        )
         if strangers:
             message += (
-                f"\n{', '.join(map(shown_path, strangers))} is no EpiBench config file (none of its keys is a "
+                f"\n{', '.join(map(shown_path, strangers))} is no EpiBench config file (most of its keys are no "
                 "config key). Snakemake's --configfile takes every word after it as a config file: name targets "
                 "first, snakemake results/<cohort>/report/index.html --configfile config/<cohort>.yaml"
             )

@@ -13,6 +13,7 @@ docstring says, or refused with an InputError.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import subprocess
@@ -252,13 +253,14 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
         lines = [cohort["header"][:5], *rows]
         Path(config["samples"]).write_text("".join("\t".join(line) + "\n" for line in lines))
         expected = [config["samples"], "samples ['s3'] have no methylation calls", "'marks' is empty"]
-    elif damage == "a results file":  # `snakemake --configfile c.yaml results/x/qc/s.ingest.json`
+    elif damage == "a results file":  # `snakemake --configfile c.yaml results/x/models/m/model.json`
         (root / "results").mkdir()
-        (root / "results" / "s.ingest.json").write_text('{"sample": "s", "n_records": 10, "cg_share": 0.99}')
-        config_files.append("results/s.ingest.json")
+        model_json = {"format": "epibench-model", "marks": config["marks"], "window": 1000, "arch": "cnn"}
+        (root / "results" / "model.json").write_text(json.dumps(model_json))
+        config_files.append("results/model.json")
         expected = [
-            "unknown key(s) cg_share, n_records, sample",
-            "results/s.ingest.json is no EpiBench config file",
+            "unknown key(s) arch, format, window",
+            "results/model.json is no EpiBench config file",
             "name targets first",
         ]
     elif damage == "empty sample sheet":

@@ -51,6 +51,16 @@ def test_schema_defaults_fill_every_section(cohort):
     assert "x" not in again["evaluate"]["baselines"], "each config gets its own copy of a default"
 
 
+def test_a_misspelt_key_is_named_without_calling_the_file_no_config(cohort, tmp_path):
+    config_file = tmp_path / "cohort.yaml"
+    cohort["splitt"] = {"mode": "blocks"}
+    config_file.write_text(yaml.safe_dump(cohort))
+    with pytest.raises(ConfigError) as error:
+        cohort_config.apply_schema(cohort, [config_file])
+    assert "unknown key(s) splitt in the top level" in str(error.value)
+    assert "no EpiBench config file" not in str(error.value)
+
+
 def test_the_schema_defaults_are_the_packages():
     """A setting with a default both in the schema (the workflow) and in the package (epibench on its
     own) has one value: the bootstrap count, the ingest filters, the model shapes."""
