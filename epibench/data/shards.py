@@ -215,8 +215,9 @@ def build_shard(
             if path and np.isnan(channel).all():
                 marks_without_values.setdefault(mark, []).append(chrom)
                 log.warning(
-                    "%s's %s has no value on %s (%s): its %d CpGs there see the mark as missing; a track "
-                    "of fewer chromosomes, or of another sample's sex?",
+                    "%s's %s has no value on %s (%s): its %d CpGs there see the mark as missing; the track "
+                    "covers fewer sequences than the calls (made on some chromosomes only, or from a donor "
+                    "of the other sex?)",
                     sample,
                     mark,
                     chrom,
