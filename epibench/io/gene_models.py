@@ -84,9 +84,10 @@ _FRAMES = {".", "0", "1", "2"}  # a GTF frame: an 8-column row ending in one has
 
 # NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
 # CDS of a gene without an mRNA) the same transcript_id "unknown_transcript_1"; "" as some converters
-_UNNAMED_TRANSCRIPT = re.compile(r"unknown_transcript_\d+|")
+_UNNAMED_ID = r"unknown_transcript_\d+"
+_UNNAMED_TRANSCRIPT = re.compile(rf"{_UNNAMED_ID}|")
 # a row whose transcript_id may be NCBI's shared one (a cheap test before reading its attributes)
-_NAMES_NO_TRANSCRIPT = re.compile(r'transcript_id (?:"(?:unknown_transcript_\d+)?"|unknown_transcript_\d+\b)')
+_NAMES_NO_TRANSCRIPT = re.compile(rf'transcript_id (?:"(?:{_UNNAMED_ID})?"|{_UNNAMED_ID}\b)')
 _EXON_NUMBER = re.compile(r'exon_number "?(\d+)')
 _BARE_ID = re.compile(r"\s*([^\s;\"=]+)\s*;?\s*")  # AUGUSTUS's gene and transcript rows: g1.t1
 _GTF_KEY = re.compile(r'\s*\w+ "')  # GTF attributes: key "value";
