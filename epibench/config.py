@@ -414,6 +414,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         raise ConfigError(
             "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing)
         )
+    _check_demo_files(config, config_files)
     if config["regions"]["enhancer_states"] and not reference["enhancers"]:
         raise ConfigError(
             f"regions.enhancer_states {config['regions']['enhancer_states']} name states of an enhancer "
@@ -596,6 +597,35 @@ def _missing_file_hint(path: str, sheet_path: str | None = None) -> str:
             f"sheet's folder: write {shown_path(beside_sheet)!r}"
         )
     return ""
+
+
+# the embedded demo cohort's files (its synthetic genome, annotation and truth), below the workflow's folder
+DEMO_FILES = Path("resources") / "demo"
+
+
+def _check_demo_files(config: dict, config_files: tuple | list) -> None:
+    """A ConfigError when a cohort's own reference FASTA is given beside the demo's annotation or truth
+    (a copy of config/config.yaml that kept them): the demo's synthetic enhancers, CpG islands and
+    true levels lie on its own chr1-chr5, so on another genome they would label the wrong places."""
+    demo = (Path.cwd() / DEMO_FILES).resolve()
+    reference = config["reference"]
+    if Path(reference["fasta"]).resolve().is_relative_to(demo):
+        return
+    kept = [
+        f"{key}: {path}"
+        for key, path in [
+            *((f"reference.{name}", p) for name, p in reference.items()),
+            ("truth", config["truth"]),
+        ]
+        if path and Path(path).resolve().is_relative_to(demo)
+    ]
+    if kept:
+        raise ConfigError(
+            f"the config gives its own reference.fasta ({reference['fasta']}) but the demo cohort's files for "
+            f"{', '.join(kept)}: the demo's synthetic annotation and truth would label the wrong places of "
+            "your genome. Delete those keys (or give your cohort's own files)",
+            path=config_files[0] if config_files else None,
+        )
 
 
 def _check_settings(config: dict) -> None:

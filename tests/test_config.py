@@ -353,6 +353,21 @@ def test_a_mark_name_with_a_slash_is_refused(cohort):
         cohort_config.setup(copy.deepcopy(cohort) | {"marks": ["H3K4me3/rep1"]})
 
 
+def test_the_demos_annotation_beside_a_cohorts_own_reference_is_refused(cohort, monkeypatch):
+    """A copy of config/config.yaml that kept the demo's enhancers and truth for another genome."""
+    monkeypatch.chdir(REPO)
+    config = copy.deepcopy(cohort)
+    config["reference"]["enhancers"] = "resources/demo/enhancers.bed"
+    config["truth"] = str(REPO / "resources" / "demo" / "truth.tsv.gz")
+    with pytest.raises(ConfigError) as error:
+        cohort_config.setup(config)
+    message = str(error.value)
+    assert "reference.enhancers: resources/demo/enhancers.bed" in message and "truth: " in message
+    assert "reference.gtf" not in message and "Delete those keys" in message
+    config["reference"]["fasta"] = "resources/demo/genome.fa"  # the demo's genome: its own files fit
+    cohort_config.setup(config)
+
+
 def test_a_url_in_the_sheet_or_config_is_named_with_what_to_do(cohort):
     url = "https://www.encodeproject.org/files/ENCFF000AAA/@@download/ENCFF000AAA.bigWig"
     sheet = Path(cohort["samples"])
