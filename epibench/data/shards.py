@@ -139,6 +139,34 @@ def _grid(channels: list[np.ndarray], length: int, bin_size: int) -> np.ndarray:
     return np.stack(channels, axis=1)
 
 
+SEQUENCES_NAMED = 5  # sequences a warning names; the rest are counted
+
+
+def _warn_marks_without_values(
+    sample: str,
+    mark_tracks: dict[str, str],
+    marks_without_values: dict[str, list[str]],
+    cpgs_without_values: dict[str, int],
+    n_sequences: int,
+) -> None:
+    """One warning per mark whose track has no value on some of the shard's ``n_sequences``
+    sequences with CpGs (``marks_without_values``: mark -> those sequences, the first few named)."""
+    for mark, chroms in marks_without_values.items():
+        named = ", ".join(chroms[:SEQUENCES_NAMED]) + (", ..." if len(chroms) > SEQUENCES_NAMED else "")
+        log.warning(
+            "%s's %s has no value on %d of the %d sequences with CpGs in this shard (%s; %s): their %d CpGs see the mark "
+            "as missing; the track covers fewer sequences than the calls (made on some chromosomes only, "
+            "or from a donor of the other sex?)",
+            sample,
+            mark,
+            len(chroms),
+            n_sequences,
+            named,
+            mark_tracks[mark],
+            cpgs_without_values[mark],
+        )
+
+
 def build_shard(
     cpg_table: str | Path | None,
     region_table: str | Path,
@@ -192,6 +220,7 @@ def build_shard(
         parts.update({name: [] for name in NEIGHBOUR_ARRAY_DTYPES})
     chrom_info = []
     marks_without_values: dict[str, list[str]] = {}  # mark -> sequences with CpGs its track has no value on
+    cpgs_without_values: dict[str, int] = {}  # mark -> the CpGs on those sequences
     grid_offset = 0
     region_rows = _group_rows(region_table, chroms)
     cpg_rows = None if cpg_table is None else _group_rows(cpg_table, chroms, ["pos", "n_total", "level"])
@@ -214,16 +243,7 @@ def build_shard(
         for (mark, path), channel in zip(mark_tracks.items(), channels):
             if path and np.isnan(channel).all():
                 marks_without_values.setdefault(mark, []).append(chrom)
-                log.warning(
-                    "%s's %s has no value on %s (%s): its %d CpGs there see the mark as missing; the track "
-                    "covers fewer sequences than the calls (made on some chromosomes only, or from a donor "
-                    "of the other sex?)",
-                    sample,
-                    mark,
-                    chrom,
-                    path,
-                    int(keep.sum()),
-                )
+                cpgs_without_values[mark] = cpgs_without_values.get(mark, 0) + int(keep.sum())
         if genome_features is not None:
             channels += genome_features.grids(chrom, length, settings.bin_size)
             if genome_features.has_tads:
@@ -251,6 +271,9 @@ def build_shard(
     for track in tracks:
         track.close()
     reference.close()
+    _warn_marks_without_values(
+        sample, mark_tracks, marks_without_values, cpgs_without_values, len(chrom_info)
+    )
     split_codes = np.concatenate(parts["split"]) if parts["split"] else np.empty(0, np.int8)
     manifest = {
         "schema_version": SCHEMA_VERSION,
