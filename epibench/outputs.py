@@ -133,8 +133,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "reference/chrom_names.tsv",
         "regions",
-        "Chromosome names of the annotation files matched to the reference: kept, renamed (chr1/1, chrM/MT) "
-        "or dropped, and why.",
+        "Chromosome names of the annotation files matched to the reference: dropped, renamed (chr1/1, "
+        "chrM/MT) or kept, and why (dropped names first, then renamed).",
         "QC",
     ),
     # input checks and methylation calls
@@ -155,8 +155,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "qc/sample_chrom_names.tsv",
         "chrom_names",
-        "Chromosome names of every methylation and histone file matched to the reference: kept, renamed or "
-        "dropped (a dropped name loses that data).",
+        "Chromosome names of every methylation and histone file matched to the reference: dropped (a "
+        "dropped name loses that data), renamed or kept, in that order.",
         "QC",
     ),
     _o("marks/{sample}/{mark}.bw", "mark_bigwig"),

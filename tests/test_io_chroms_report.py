@@ -182,7 +182,9 @@ def test_bigwig_names_and_the_cohort_table(tmp_path):
     write_harmonisation_table(table, out)
     text = out.read_text().splitlines()
     assert text[0] == "\t".join(COLUMNS)
-    assert text[-1] == "s1.H3K4me3\tKI270728.1\t\tdropped\tnot in the reference"
+    # what needs a look first: dropped, then renamed, then kept names, each in the table's order
+    assert text[1] == "s1.H3K4me3\tKI270728.1\t\tdropped\tnot in the reference"
+    assert [line.split("\t")[1] for line in text[2:]] == ["1", "MT", "chr1", "chr1", "chrM"]
     back = pd.read_csv(out, sep="\t", keep_default_na=False)
     assert back.shape == table.shape and os.listdir(out.parent) == ["chrom_names.tsv"]
     with pytest.raises(ValueError, match="given twice"):

@@ -155,7 +155,14 @@ def cohort_harmonisation(
     return harmonisation_table(reference_names, inputs, aliases)
 
 
+# the table's rows in the file: what needs a look first (a genome's thousands of kept names last)
+ACTION_ORDER = ("dropped", "renamed", "kept")
+
+
 def write_harmonisation_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write the table as TSV atomically (``chrom_names.tsv``); dropped names have an empty name_in_reference."""
+    """Write the table as TSV atomically (``chrom_names.tsv``): dropped names first (with an empty
+    name_in_reference), then renamed, then kept (``ACTION_ORDER``; else in the table's order)."""
+    order = table["action"].map({action: rank for rank, action in enumerate(ACTION_ORDER)})
+    ordered = table.iloc[order.argsort(kind="stable")]
     with atomic_path(path) as tmp:
-        table[list(HARMONISATION_COLUMNS)].to_csv(tmp, sep="\t", index=False, na_rep="")
+        ordered[list(HARMONISATION_COLUMNS)].to_csv(tmp, sep="\t", index=False, na_rep="")
