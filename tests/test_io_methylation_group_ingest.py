@@ -562,3 +562,23 @@ def test_every_key_of_a_samples_qc_has_a_meaning_in_the_report(tmp_path, genome,
     _, qc = scattered(paths, reference, groups, tmp_path)
     assert {"files", "groups", "n_cpgs_pooled"} <= set(qc)
     assert sorted(qc_keys(qc) - set(FIELD_MEANINGS)) == []
+
+
+def test_a_shallow_sample_is_warned_of_with_its_share_below_min_coverage(tmp_path, genome):
+    reference, seqs = genome
+    rng = np.random.default_rng(6)
+    calls = [(c, p, "+", 1, 100) for c, p, strand, _, _ in stranded_calls(seqs, rng) if strand == "+"]
+    deep = set(range(0, len(calls), 4))  # a quarter of the CpGs with 9 reads, the rest with 1
+    calls = [(c, p, s, 9 if i in deep else n, pct) for i, (c, p, s, n, pct) in enumerate(calls)]
+    path = tmp_path / "shallow.bed"
+    path.write_text("\n".join(encode_lines(calls)) + "\n")
+    groups = {"all": ["chrA", "chrB", "chrM"]}
+    _, qc = scattered(path, reference, groups, tmp_path)
+    shallow = [w for w in qc["warnings"] if "fewer than 5 reads" in w]
+    below = len(calls) - len(deep)
+    assert qc["n_below_min_coverage"] == below and qc["n_kept"] == len(deep)
+    assert len(shallow) == 1 and f"({below:,} of {len(calls):,})" in shallow[0]
+    _, one_job_qc = ingest(path, reference)
+    assert [w for w in one_job_qc["warnings"] if "fewer than 5 reads" in w] == shallow
+    _, deep_qc = ingest(path, reference, min_coverage=1)
+    assert not [w for w in deep_qc["warnings"] if "reads" in w]

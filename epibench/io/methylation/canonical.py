@@ -49,6 +49,7 @@ UNKNOWN_NAMES_ADVICE = (
     "reference.chrom_aliases (UCSC chromAlias.txt, NCBI assembly report, or name<TAB>other name rows)"
 )
 DROPPED_SHARE_WARNED = 0.01  # share of a file's calls on sequences the reference lacks that is warned of
+LOW_COVERAGE_SHARE_WARNED = 0.5  # share of a sample's CpGs below ingest.min_coverage that is warned of
 _POS_BITS = 34  # merge key = reference chromosome index << 34 | position (chromosomes < 17 Gb)
 
 
@@ -66,6 +67,7 @@ def to_canonical(
         dropped_warnings(qc, len(calls))
         + length_warnings
         + context_warnings(cpg_qc, min_cg_share)
+        + coverage_warnings(cpg_qc, min_coverage)
         + cpg_qc["warnings"]
     )
     return table, qc | cpg_qc
@@ -249,6 +251,21 @@ def context_warnings(qc: dict, min_cg_share: float) -> list[str]:
         f"{cytosine_share(qc):.1%} on a cytosine: the file holds calls of every context (modkit "
         f"pileup without --cpg, Bismark --CX); {qc['n_off_cg_on_cytosine']:,} calls outside CpGs "
         f"(CHG/CHH by the reference) were dropped"
+    ]
+
+
+def coverage_warnings(qc: dict, min_coverage: int) -> list[str]:
+    """The warning for a sample with at least ``LOW_COVERAGE_SHARE_WARNED`` of its CpGs dropped for
+    fewer reads than ``min_coverage`` (``qc``: with ``n_below_min_coverage`` and ``n_kept``): its
+    labels are few, and those kept are noisy."""
+    below, kept = qc["n_below_min_coverage"], qc["n_kept"]
+    share = below / max(below + kept, 1)
+    if share < LOW_COVERAGE_SHARE_WARNED:
+        return []
+    return [
+        f"{share:.0%} of its CpGs ({below:,} of {below + kept:,}) have fewer than {min_coverage} reads "
+        "(ingest.min_coverage) and were dropped: a shallow sample; lower ingest.min_coverage, or give its "
+        "other lanes or replicates (a sheet row each, under its name) to pool their reads"
     ]
 
 

@@ -49,6 +49,7 @@ from epibench.io.methylation.canonical import (
     check_kept,
     check_on_reference,
     context_warnings,
+    coverage_warnings,
     cytosine_share,
     dropped_warnings,
     keep_on_reference,
@@ -262,7 +263,12 @@ def merge_ingest_qc(
     if not sample_qc["coverage_known"]:
         merged["mean_coverage"] = None
     group_warnings = [w for g in group_qcs.values() for w in g["warnings"]]
-    merged["warnings"] = sample_qc["warnings"] + context_warnings(qc, min_cg_share) + group_warnings
+    merged["warnings"] = (
+        sample_qc["warnings"]
+        + context_warnings(qc, min_cg_share)
+        + coverage_warnings(qc, min_coverage)
+        + group_warnings
+    )
     merged["groups"] = group_qcs
     return merged
 
