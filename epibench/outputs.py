@@ -302,6 +302,25 @@ CATALOGUE: tuple[Output, ...] = (
         "Evaluation",
     ),
     _o(
+        "evaluation/per_sample.tsv",
+        "per_sample",
+        f"Each sample's test AUROC and MSE {_INTERVALS} ({{new}} and {{original}}), beside what explains them: "
+        "the mean read depth of its test CpGs, its methylation files, the share of its CpGs dropped below "
+        "ingest.min_coverage, the marks it lacks, and its counting noise: the MSE that the binomial noise of "
+        "levels read from few reads gives even a perfect model (mean level(1-level)/(reads-1)). "
+        "mse_beyond_noise, MSE minus that noise, is what the model adds: rank samples by it, not by MSE.",
+        "Evaluation",
+    ),
+    _o(
+        "evaluation/per_sample.png",
+        "per_sample",
+        "Test AUROC and MSE per sample, worst first by {new}'s MSE beyond the counting noise (the black line: "
+        "the part of the MSE that comes from reading levels from few reads); under each sample its mean read "
+        "depth, its files and the marks it lacks.",
+        "Evaluation",
+    ),
+    _o("evaluation/per_sample.pdf", "per_sample"),
+    _o(
         "evaluation/by_covariate.png",
         "by_covariate",
         f"Every model and baseline on the test CpGs of the samples in each stratum of the sample covariates: "

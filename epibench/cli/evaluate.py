@@ -122,6 +122,37 @@ def cmd_evaluate_by_coverage(args: argparse.Namespace) -> None:
     _write_table_and_figure(table, args, plot, "metrics by read depth", ["model", "stratum", "n"])
 
 
+def cmd_evaluate_per_sample(args: argparse.Namespace) -> None:
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from epibench.evaluate.coverage import read_depths, with_depth
+    from epibench.evaluate.samples import per_sample_table, plot_per_sample
+    from epibench.evaluate.writers import load_predictions
+
+    qcs = [json.loads(Path(path).read_text()) for path in args.qc]
+    test_cpgs = with_depth(load_predictions([args.predictions]), read_depths(args.cpgs))
+    table = per_sample_table(
+        pd.read_csv(args.metrics, sep="\t"),
+        test_cpgs,
+        {qc["sample"]: qc for qc in qcs},
+        args.models,
+        dict(args.missing_marks),
+    )
+    keys = ["sample", "model", "mean_depth", "counting_noise", "mse_beyond_noise"]
+    _write_table_and_figure(table, args, plot_per_sample, "per sample", keys)
+
+
+def _sample_marks(text: str) -> tuple[str, list[str]]:
+    """``SAMPLE=MARK,MARK`` -> (sample, marks)."""
+    sample, sep, marks = text.partition("=")
+    if not sep or not sample:
+        raise argparse.ArgumentTypeError(f"expected SAMPLE=MARK[,MARK...], got {text!r}")
+    return sample, [m for m in marks.split(",") if m]
+
+
 def cmd_evaluate_loso(args: argparse.Namespace) -> None:
     from epibench.evaluate.loso import loso_table, plot_loso
     from epibench.evaluate.writers import load_predictions
@@ -234,6 +265,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_by_coverage)
+    q = steps.add_parser(
+        "per-sample", help="per-sample AUROC and MSE beside read depth, counting noise, files, missing marks"
+    )
+    q.add_argument("--metrics", required=True, help="metrics.tsv")
+    q.add_argument("--predictions", required=True, help="one model's predictions (the test CpGs)")
+    q.add_argument(
+        "--cpgs",
+        nargs="+",
+        required=True,
+        help="canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)",
+    )
+    q.add_argument("--qc", nargs="+", required=True, help="the samples' qc/<sample>.ingest.json")
+    q.add_argument(
+        "--models", nargs="+", required=True, help="models shown, first the one samples are ranked by"
+    )
+    q.add_argument(
+        "--missing-marks",
+        type=_sample_marks,
+        action="append",
+        default=[],
+        metavar="SAMPLE=MARK[,MARK]",
+        help="marks a sample lacks (repeat per sample)",
+    )
+    q.add_argument("--out", required=True, help="table (.tsv)")
+    q.add_argument("--out-figure", required=True, help="figure path without suffix (.png and .pdf)")
+    q.set_defaults(func=cmd_evaluate_per_sample)
     q = steps.add_parser(
         "loso", help="leave-one-sample-out: each sample scored by a model trained without it"
     )

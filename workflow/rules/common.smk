@@ -168,6 +168,18 @@ def mark_args(wildcards):
     )
 
 
+def missing_marks_args(wildcards):
+    """``--missing-marks SAMPLE=MARK,MARK`` for every labelled sample whose sheet row leaves marks empty."""
+    lacking = {
+        s: [m for m in config["marks"] if not SAMPLES.loc[s, m]] for s in LABELLED
+    }
+    return " ".join(
+        f"--missing-marks {shlex.quote(f'{s}={marks}')}"
+        for s, lacks in lacking.items()
+        if (marks := ",".join(lacks))
+    )
+
+
 def input_track_args(wildcards):
     """``--input SAMPLE MARK PATH`` for every sample's histone bigWig (the datahub shows them beside the predictions)."""
     return " ".join(

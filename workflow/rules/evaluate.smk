@@ -225,6 +225,32 @@ rule metrics:
         " --threshold {params.threshold:q} --n-boot {params.n_boot:q} --out {output:q} > {log:q} 2>&1"
 
 
+rule per_sample:
+    input:
+        metrics=rules.metrics.output[0],
+        predictions=expand(rules.predict.output[0], model=config["evaluate"]["new"]),
+        cpgs=lambda wildcards: expand(
+            rules.ingest_group.output.table, sample=LABELLED, group=plan_groups()
+        ),
+        qc=expand(rules.ingest_summary.output[0], sample=LABELLED),
+    output:
+        table=result("per_sample", "evaluation/per_sample.tsv"),
+        png=reported("per_sample", "evaluation/per_sample.png"),
+        pdf=result("per_sample", "evaluation/per_sample.pdf"),
+    log:
+        f"{LOGS}/evaluate/per_sample.log",
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        models=[config["evaluate"]["new"], config["evaluate"]["original"]],
+        missing_marks_args=missing_marks_args,
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate per-sample --metrics {input.metrics:q} --predictions {input.predictions:q}"
+        " --cpgs {input.cpgs:q} --qc {input.qc:q} --models {params.models:q} {params.missing_marks_args}"
+        " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
 rule compare:
     input:
         metrics=rules.metrics.output,
