@@ -137,6 +137,23 @@ def test_block_draw_is_fixed_by_the_seed():
         assert plan["split"].value_counts().to_dict() == {"train": 70, "test": 20, "val": 10}
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_spread_blocks_hold_out_every_chromosome_s_share_of_both_kinds(seed):
+    """A 1-Mb and a 300-kb chromosome in auto's blocks: the short one holds out validation and test
+    blocks whatever the seed, and no stretch of the genome goes without a held-out block."""
+    sizes = {"chr1": 1_000_000, "chr22": 300_000}
+    plan, mode = plan_splits(sizes, SplitSettings(seed=seed))
+    assert mode == "blocks"
+    for chrom in sizes:
+        kinds = set(plan.loc[plan["chrom"] == chrom, "split"])
+        assert {"val", "test"} <= kinds, (chrom, kinds)
+    held_out = np.flatnonzero(plan["split"].to_numpy() != "train")
+    n, m = len(plan), len(held_out)
+    assert np.diff(held_out).max() <= int(np.ceil(n / m)) and held_out[0] < np.ceil(n / m)
+    random_plan, _ = plan_splits(sizes, SplitSettings(seed=seed, draw="random"))
+    assert random_plan["split"].value_counts().to_dict() == plan["split"].value_counts().to_dict()
+
+
 def test_span_split_drops_a_span_across_a_boundary():
     plan = pd.DataFrame(
         [("c", 0, 100, "train"), ("c", 100, 200, "test"), ("c", 200, 300, "train"), ("d", 0, 50, "val")],

@@ -64,6 +64,11 @@ def split_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-fraction", type=float, help="share of blocks held out for test")
     p.add_argument("--seed", type=int, help="seed of the block draw")
     p.add_argument(
+        "--draw",
+        choices=["spread", "random"],
+        help="held-out blocks spaced evenly along the genome, or random",
+    )
+    p.add_argument(
         "--organelles",
         action=argparse.BooleanOptionalAction,
         help="split the mitochondrion and plastids too (default: left out)",

@@ -6,8 +6,11 @@ tiles every reference sequence. Two ways to make one (``SplitSettings.mode``):
 - ``chroms``: whole chromosomes held out (the seed's chr6/chr7 validation, chr8/chr9 test).
   Names are matched to the reference's (``6`` in the config serves ``chr6``).
 - ``blocks``: for a cohort with few chromosomes (yeast, a test genome), every sequence is cut
-  into ``block_bp`` blocks and a seeded permutation of all blocks holds out
-  ``val_fraction`` / ``test_fraction`` of them (at least one block each).
+  into ``block_bp`` blocks and ``val_fraction`` / ``test_fraction`` of them are held out (at
+  least one block each). ``draw: spread`` (default) spaces the held-out blocks evenly along the
+  genome from a seeded random start, validation and test in turn, so every sequence of a few
+  blocks holds out its share of both; ``draw: random`` takes them from a seeded permutation of
+  all blocks (a short sequence may then hold out none, or all its blocks).
 - ``auto`` (default): ``chroms`` where at least one named validation and one named test
   chromosome exist in the reference and others are left to train on, ``blocks`` otherwise,
   the blocks shorter than ``block_bp`` on a genome that would cut into fewer than
@@ -62,6 +65,7 @@ class SplitSettings:
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     seed: int = 0
+    draw: str = "spread"  # held-out blocks spaced evenly along the genome, or "random" (a permutation)
     organelles: bool = False  # the mitochondrion and plastids in the splits too (left out by default)
 
     def __post_init__(self):
@@ -183,11 +187,35 @@ def _block_plan(chrom_sizes: dict[str, int], settings: SplitSettings) -> pd.Data
             f"the reference cuts into {n} blocks of {settings.block_bp} bp: {n_val} validation and {n_test} test "
             "blocks leave none to train on; lower shards.split.block_bp or the held-out fractions"
         )
-    order = np.random.default_rng(settings.seed).permutation(n)
+    draw = _spread_blocks if settings.draw == "spread" else _random_blocks
+    split = draw(n, n_val, n_test, np.random.default_rng(settings.seed))
+    return pd.DataFrame([(*r, s) for r, s in zip(rows, split)], columns=SPLIT_COLUMNS)
+
+
+def _random_blocks(n: int, n_val: int, n_test: int, rng: np.random.Generator) -> np.ndarray:
+    """(n,) split names: ``n_val`` and ``n_test`` blocks of a random permutation of the ``n`` held out."""
+    order = rng.permutation(n)
     split = np.full(n, "train", dtype=object)
     split[order[:n_val]] = "val"
     split[order[n_val : n_val + n_test]] = "test"
-    return pd.DataFrame([(*r, s) for r, s in zip(rows, split)], columns=SPLIT_COLUMNS)
+    return split
+
+
+def _spread_blocks(n: int, n_val: int, n_test: int, rng: np.random.Generator) -> np.ndarray:
+    """(n,) split names of the ``n`` blocks in genome order: ``n_val + n_test`` (< n) held out, one
+    every n / (n_val + n_test) blocks from a random start (systematic sampling), validation and test
+    interleaved as evenly as their counts allow, the first of them chosen at random."""
+    held_out = n_val + n_test
+    chosen = np.floor((np.arange(held_out) + rng.random()) * n / held_out).astype(np.int64)
+    kinds = np.array(["val"] * n_val + ["test"] * n_test, dtype=object)
+    # each kind's k-th block at (k + 0.5) / its count along the genome
+    along = np.concatenate([(np.arange(n_val) + 0.5) / n_val, (np.arange(n_test) + 0.5) / n_test])
+    kinds = kinds[np.argsort(along, kind="stable")]
+    if rng.random() < 0.5:
+        kinds = kinds[::-1]
+    split = np.full(n, "train", dtype=object)
+    split[chosen] = kinds
+    return split
 
 
 class SplitMap:
