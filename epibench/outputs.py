@@ -305,7 +305,9 @@ CATALOGUE: tuple[Output, ...] = (
         "evaluation/per_sample.tsv",
         "per_sample",
         f"Each sample's test AUROC and MSE {_INTERVALS} ({{new}} and {{original}}), beside what explains them: "
-        "the mean read depth of its test CpGs, its methylation files, the share of its CpGs dropped below "
+        "the mean read depth of its test CpGs, its methylation files and how they agree (replicate_pearson: "
+        "the lowest Pearson r of two of its files' levels, ENCODE asks replicates for >= 0.8), the share of "
+        "its CpGs dropped below "
         "ingest.min_coverage, the marks it lacks, and its counting noise: the MSE that the binomial noise of "
         "levels read from few reads gives even a perfect model (mean level(1-level)/(reads-1)). "
         "mse_beyond_noise, MSE minus that noise, is what the model adds: rank samples by it, not by MSE.",

@@ -56,7 +56,14 @@ def test_a_shallow_sample_predicted_perfectly_adds_nothing_beyond_its_noise(tmp_
             metric_rows += metrics_rows(model, sample, float(np.mean((pred - level) ** 2)), 0.9, len(p))
     qcs = {
         "shallow": {"inputs": ["a.cov"], "n_below_min_coverage": 30, "n_kept": 70, "coverage_known": True},
-        "deep": {"inputs": ["b1.cov", "b2.cov"], "n_below_min_coverage": 0, "n_kept": 50},
+        "deep": {
+            "inputs": ["b1.cov", "b2.cov"],
+            "n_below_min_coverage": 0,
+            "n_kept": 50,
+            "replicate_concordance": [
+                {"files": ["b1.cov", "b2.cov"], "n_cpgs_compared": 40, "pearson": 0.93}
+            ],
+        },
     }
     table = per_sample_table(
         pd.DataFrame(metric_rows), pd.concat(frames), qcs, ["truth", "flat"], {"shallow": ["H3K27ac"]}
@@ -77,6 +84,9 @@ def test_a_shallow_sample_predicted_perfectly_adds_nothing_beyond_its_noise(tmp_
     by_sample = table.drop_duplicates("sample").set_index("sample")
     assert by_sample.loc["shallow", "mean_depth"] == 3 and by_sample.loc["deep", "n_files"] == 2
     assert by_sample.loc["shallow", "share_below_min_coverage"] == pytest.approx(0.3)
+    assert by_sample.loc["deep", "replicate_pearson"] == 0.93 and np.isnan(
+        by_sample.loc["shallow", "replicate_pearson"]
+    )
     assert (
         by_sample.loc["shallow", "marks_missing"] == "H3K27ac"
         and by_sample.loc["deep", "marks_missing"] == ""

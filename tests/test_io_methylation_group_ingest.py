@@ -582,3 +582,43 @@ def test_a_shallow_sample_is_warned_of_with_its_share_below_min_coverage(tmp_pat
     assert [w for w in one_job_qc["warnings"] if "fewer than 5 reads" in w] == shallow
     _, deep_qc = ingest(path, reference, min_coverage=1)
     assert not [w for w in deep_qc["warnings"] if "reads" in w]
+
+
+def replicate_lines(seqs, levels, rng, depth=20):
+    """ENCODE bedMethyl of one replicate: every CpG's + strand C read ``depth`` times at its true ``levels``."""
+    calls = []
+    for chrom, seq in seqs.items():
+        for c, p in zip(cpgs_of(seq), levels[chrom]):
+            k = rng.binomial(depth, p)
+            calls.append((chrom, c, "+", depth, int(round(100 * k / depth))))
+    return encode_lines(calls)
+
+
+def test_replicates_of_one_methylome_agree_and_a_swapped_file_is_warned_of(tmp_path, genome):
+    from epibench.io.methylation.concordance import MIN_READS
+
+    reference, seqs = genome
+    rng = np.random.default_rng(7)
+    methylomes = [{c: rng.beta(0.4, 0.4, len(cpgs_of(s))) for c, s in seqs.items()} for _ in range(2)]
+    paths = {}
+    for name, methylome in (("rep1", 0), ("rep2", 0), ("other", 1)):
+        paths[name] = tmp_path / f"{name}.bed"
+        paths[name].write_text("\n".join(replicate_lines(seqs, methylomes[methylome], rng)) + "\n")
+    groups = {"chrA": ["chrA"], "rest": ["chrB", "chrM"]}
+    _, good = scattered([paths["rep1"], paths["rep2"]], reference, groups, tmp_path / "good")
+    _, swapped = scattered([paths["rep1"], paths["other"]], reference, groups, tmp_path / "swapped")
+    # the correlation of the levels at every CpG read >= MIN_READS times in both, computed here at once
+    levels = {}
+    for name in ("rep1", "rep2"):
+        table = pd.read_csv(paths[name], sep="\t", header=None)
+        levels[name] = table[10].to_numpy() / 100  # all read 20 >= MIN_READS times
+    assert 20 >= MIN_READS
+    want = np.corrcoef(levels["rep1"], levels["rep2"])[0, 1]
+    [pair] = good["replicate_concordance"]
+    assert pair["files"] == [str(paths["rep1"]), str(paths["rep2"])]
+    assert pair["n_cpgs_compared"] == len(levels["rep1"]) and pair["pearson"] == pytest.approx(want)
+    assert pair["pearson"] > 0.8 and not [w for w in good["warnings"] if "agree poorly" in w]
+    [bad] = swapped["replicate_concordance"]
+    assert bad["pearson"] < 0.3
+    [warning] = [w for w in swapped["warnings"] if "agree poorly" in w]
+    assert str(paths["other"]) in warning and "Pearson r" in warning

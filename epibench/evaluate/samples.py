@@ -8,8 +8,8 @@ two, a low-coverage library) therefore scores a worse MSE however good the model
 from the levels themselves (y(1-y)/(n-1) per CpG of n >= 2 reads; CpGs of one read say nothing of
 it), and ``mse_beyond_noise`` = MSE - counting_noise is the part the model adds: rank samples by
 that. Beside them: the mean read depth of the sample's test CpGs, its methylation files (lanes or
-replicates pooled), the share of its CpGs dropped below ``ingest.min_coverage`` and the marks it
-lacks. AUROC and MSE with their 95 % intervals are metrics.tsv's per-sample rows.
+replicates pooled) and how they agree (the lowest Pearson r of a pair, ``concordance``), the share
+of its CpGs dropped below ``ingest.min_coverage`` and the marks it lacks. AUROC and MSE with their 95 % intervals are metrics.tsv's per-sample rows.
 
 A sample whose files give levels without read depths (a Roadmap bigWig without its coverage) has
 no counting noise to estimate: NaN there.
@@ -38,6 +38,7 @@ COLUMNS = (
     "mse_beyond_noise",
     "mean_depth",
     "n_files",
+    "replicate_pearson",
     "share_below_min_coverage",
     "marks_missing",
 )
@@ -106,12 +107,19 @@ def per_sample_table(
                     "mse_beyond_noise": score["mse"] - noise,
                     "mean_depth": float(cpgs["n_total"].mean()) if depth_known else float("nan"),
                     "n_files": len(qc.get("inputs", [qc.get("input")])),
+                    "replicate_pearson": _lowest_pearson(qc),
                     "share_below_min_coverage": below / max(below + kept, 1),
                     "marks_missing": ",".join(missing_marks.get(sample, [])),
                 }
             )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return table.astype({"n": "int64"}) if len(table) else table
+
+
+def _lowest_pearson(qc: dict) -> float:
+    """The lowest Pearson r between two of a sample's files (QC ``replicate_concordance``); NaN for one file."""
+    found = [pair["pearson"] for pair in qc.get("replicate_concordance", []) if pair["pearson"] is not None]
+    return min(found, default=float("nan"))
 
 
 def _sample_label(rows: pd.DataFrame) -> str:

@@ -38,6 +38,17 @@ FIELD_MEANINGS: dict[str, str] = {
     "n_off_cg_on_cytosine": "of those, calls on a cytosine of another context (CHG, CHH)",
     "n_cpgs_merged": "CpGs called on both strands, whose reads were summed into one",
     "n_cpgs_pooled": "CpGs called in more than one of the sample's files, whose reads were summed",
+    "replicate_concordance": "how the sample's files agree: Pearson r of their levels at the CpGs both read "
+    ">= 10 times (ENCODE's replicate standard: >= 0.8)",
+    "n_cpgs_compared": "CpGs both files read at least 10 times",
+    "pearson": "Pearson correlation of the two files' levels there",
+    "file_pairs": "per pair of the sample's files, sums of their levels at the CpGs both read >= 10 times",
+    "n": "CpGs both files read at least 10 times",
+    "sx": "sum of the first file's levels there",
+    "sy": "sum of the second file's levels there",
+    "sxx": "sum of the squares of the first file's levels",
+    "syy": "sum of the squares of the second file's levels",
+    "sxy": "sum of the products of the two files' levels",
     # ingest QC: what was kept
     "n_below_min_coverage": "CpGs with fewer reads than ingest.min_coverage, dropped",
     "n_kept": "CpGs kept: the sample's training and test labels",

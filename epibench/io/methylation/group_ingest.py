@@ -57,6 +57,7 @@ from epibench.io.methylation.canonical import (
     merged_cpgs,
     pooled_cpgs,
 )
+from epibench.io.methylation.concordance import concordance, file_pair_sums
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_call_parts
 from epibench.io.methylation.offsets import SHIFTS, OffsetFit, fit_diagnosis, measure_fit
@@ -203,7 +204,8 @@ def ingest_group(
     Each file's calls are checked against the reference and their strands merged on their own
     (an error names that file and line), then the files' reads of a CpG are summed
     (``n_cpgs_pooled`` CpGs were called in more than one file) and the coverage filter applied
-    to the sums. QC ``files`` keeps each file's counts that judge its CG share (``_JUDGED``).
+    to the sums. QC ``files`` keeps each file's counts that judge its CG share (``_JUDGED``), and
+    ``file_pairs`` (several files) the sums of each pair's levels for their agreement (``concordance``).
     """
     parts, qc, files_qc, applied = [], {}, [], min_coverage
     for path in calls_paths:
@@ -219,6 +221,8 @@ def ingest_group(
     pooled, qc["n_cpgs_pooled"] = pooled_cpgs(parts)
     table = kept_cpgs(pooled, reference, applied, qc)
     qc["files"] = files_qc
+    if len(parts) > 1:
+        qc["file_pairs"] = file_pair_sums(parts)
     return table, qc
 
 
@@ -240,7 +244,9 @@ def merge_ingest_qc(
     """Stage 3: one sample's QC (the keys ``ingest.ingest`` gives) from stage 1's and each group's.
 
     Counts are summed; cg_share and cytosine_share are those of all the sample's calls,
-    mean_coverage and mean_level are weighted by kept CpGs; ``groups`` keeps each group's own QC.
+    mean_coverage and mean_level are weighted by kept CpGs; ``groups`` keeps each group's own QC;
+    a sample of several files gets ``replicate_concordance`` (``concordance.concordance``: each
+    pair's Pearson r, a warning where they agree poorly).
     Raises InputError (naming the file, one of ``sample_qc["inputs"]``) when a file's cytosine
     share, over all its calls, is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one
     or wrong assembly; that file's group files in ``calls_dir/<k>``, stage 1's output, are read
@@ -263,10 +269,15 @@ def merge_ingest_qc(
     if not sample_qc["coverage_known"]:
         merged["mean_coverage"] = None
     group_warnings = [w for g in group_qcs.values() for w in g["warnings"]]
+    agreement_warnings = []
+    if len(inputs) > 1:
+        pairs = [g.get("file_pairs", []) for g in group_qcs.values()]
+        merged["replicate_concordance"], agreement_warnings = concordance(pairs, inputs)
     merged["warnings"] = (
         sample_qc["warnings"]
         + context_warnings(qc, min_cg_share)
         + coverage_warnings(qc, min_coverage)
+        + agreement_warnings
         + group_warnings
     )
     merged["groups"] = group_qcs
