@@ -30,6 +30,7 @@ from epibench.cli import (
     reference,
     report,
     shards,
+    sheet,
     train,
     variants,
 )
@@ -42,6 +43,7 @@ log = logging.getLogger("epibench")
 #: The stage modules, in workflow order (``epibench --help`` lists their subcommands so).
 STAGES = (
     demo,
+    sheet,
     reference,
     ingest,
     marks,
