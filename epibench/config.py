@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator, validators
 
 from epibench import columns_format
 from epibench.errors import InputError
+from epibench.io.encode_sheet import sample_name
 from epibench.outputs import CohortPlan
 
 log = logging.getLogger(__name__)
@@ -352,9 +353,10 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
             FILLING_VALIDATOR(schema).validate(record)
         except jsonschema.ValidationError as error:
             field = ".".join(map(str, error.absolute_path)) or "the row"
+            spelt = sample_name(record["sample"]) if field == "sample" and error.validator == "pattern" else ""
             raise ConfigError(
                 f"sample {record.get('sample', '?')!r}, column {field}: {what_failed(error)}; "
-                f"allowed: {schema_summary(error.schema)}",
+                f"allowed: {schema_summary(error.schema)}" + (f"; write {spelt!r}" if spelt else ""),
                 path=path,
                 line=line,
             ) from None

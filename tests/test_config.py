@@ -345,6 +345,13 @@ def test_enhancer_states_without_an_enhancer_bed_are_refused(cohort):
         cohort_config.validate(config)
 
 
+def test_a_sample_name_with_spaces_is_refused_with_how_to_write_it(cohort):
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace("\nb\t", "\nupper lobe of left lung\t"))
+    with pytest.raises(ConfigError, match=r"'upper lobe of left lung'.*write 'upper_lobe_of_left_lung'"):
+        cohort_config.setup(copy.deepcopy(cohort))
+
+
 def test_a_mark_name_with_a_slash_is_refused(cohort):
     """A mark's name becomes part of file names (marks/<sample>/<mark>.bw, the ablation's rows)."""
     sheet = Path(cohort["samples"])
