@@ -376,3 +376,46 @@ def test_cds_rows_do_not_stand_in_for_exons_in_a_file_with_exon_rows_that_name_n
     ]
     path = write_lines(tmp_path / "cds_first.gtf", rows)
     assert transcripts_from_gtf(path).values.tolist() == [["chr1", 200, 260, "-", "", "t2"]]
+
+
+def ucsc_rows(source: str, chrom: str, strand: str, tid: str, exons: list[tuple[int, int]]) -> list[str]:
+    """A transcript as the UCSC Table Browser's GTF output writes it: its rows in one block, exons in
+    transcription order, score 0.000000, ``gene_id`` and ``transcript_id`` both the accession."""
+    attributes = f'gene_id "{tid}"; transcript_id "{tid}"; '
+    ordered = sorted(exons, reverse=strand == "-")
+    return [
+        f"{chrom}\t{source}\texon\t{start}\t{end}\t0.000000\t{strand}\t.\t{attributes}"
+        for start, end in ordered
+    ]
+
+
+@pytest.mark.parametrize("source", ["danRer11_refGene", "hg38_knownGene", "mm10_ncbiRefSeq"])
+def test_a_ucsc_transcript_aligned_at_two_loci_of_one_chromosome_is_two_transcripts(tmp_path, source):
+    lines = [
+        *ucsc_rows(source, "chr1", "-", "NM_001000", [(36801, 37013), (39682, 40096), (42002, 42421)]),
+        *ucsc_rows(source, "chr1", "+", "NM_002000", [(60001, 60500), (61001, 61500)]),
+        *ucsc_rows(source, "chr1", "-", "NM_001000", [(139901, 140113), (145095, 145521)]),
+        *ucsc_rows(source, "chrY", "-", "NM_001000", [(5001, 5213)]),
+    ]
+    table = transcripts_from_gtf(write_lines(tmp_path / "refGene.gtf", lines))
+    spans = {(r.transcript_id, r.chrom, r.start, r.end) for r in table.itertuples()}
+    assert spans == {
+        ("NM_001000", "chr1", 36800, 42421),
+        ("NM_002000", "chr1", 60000, 61500),
+        ("NM_001000_dup1", "chr1", 139900, 145521),
+        ("NM_001000_dup2", "chrY", 5000, 5213),
+    }
+
+
+def test_a_gtf_of_another_source_keeps_one_transcript_per_id_and_chromosome(tmp_path):
+    """Elsewhere a transcript's rows may be spread (a file sorted by position): blocks mean nothing."""
+    lines = [
+        *ucsc_rows("ensembl", "chr1", "+", "T1", [(100, 200)]),
+        *ucsc_rows("ensembl", "chr1", "+", "T2", [(150, 400)]),
+        *ucsc_rows("ensembl", "chr1", "+", "T1", [(300, 500)]),
+    ]
+    table = transcripts_from_gtf(write_lines(tmp_path / "sorted.gtf", lines))
+    assert {(r.transcript_id, r.start, r.end) for r in table.itertuples()} == {
+        ("T1", 99, 500),
+        ("T2", 149, 400),
+    }

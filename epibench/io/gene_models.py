@@ -6,7 +6,10 @@ lies at its TSS, the gene body under the span). Read from:
 - GTF: the ``transcript`` rows, and the transcripts of exon rows (by ``transcript_id``) that
   have no transcript row (all of them in UCSC refGene's exon-only GTFs), spanned by their exons.
   Values may be unquoted as GFF2 writes them (``transcript_id 335995``); JGI Mycocosm's GFF2 names
-  them ``transcriptId`` and its genes ``name "..."``.
+  them ``transcriptId`` and its genes ``name "..."``. The UCSC Table Browser writes each
+  transcript's rows as one block (source ``<database>_<table>``, e.g. ``danRer11_refGene``), and
+  one id in several blocks where the transcript aligns at several places: each block is a
+  transcript of its own (``<id>_dup1``, ...), never one span across the loci.
   AUGUSTUS and BRAKER write transcript rows with a bare id (``g1.t1``, no ``transcript_id
   "..."``): those rows are skipped, their exons span them. NCBI's GTFs give every feature without
   a transcript of its own the one id ``unknown_transcript_1``: its rows make one transcript per
@@ -80,6 +83,8 @@ _GFF3_TYPE_KEYS = ("biotype", "gene_biotype", "transcript_biotype", "gene_type",
 SKIPPED_GENE_TYPES = ("transposable_element_gene", "transposable_element")
 # GFF3 exon features: TAIR's and VEuPathDB's pseudogenic transcripts have pseudogenic_exon rows
 _GFF3_EXONS = ("exon", "pseudogenic_exon")
+# a UCSC Table Browser GTF's source: <database>_<table> (hg38_knownGene, danRer11_refGene, mm10_ncbiRefSeq)
+_UCSC_TABLE_SOURCE = re.compile(r"[a-z]+(?:[A-Z][a-z]*)?\d+_[A-Za-z]\w*")
 _FRAMES = {".", "0", "1", "2"}  # a GTF frame: an 8-column row ending in one has no attributes
 
 # NCBI's GTF gives every feature without a transcript of its own (a tRNA, an Ig gene segment, a
@@ -238,6 +243,10 @@ class _Rows:
         # gene has no mRNA, so no exon rows): read even in a file with exon rows
         self.gene_parts: list[tuple] = []
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
+        # UCSC Table Browser GTFs: transcript id -> its blocks of rows so far, less one; the last row's
+        # (id, chromosome, strand)
+        self.ucsc_blocks: dict[str, int] = {}
+        self._ucsc_last: tuple[str, str, str] | None = None
 
     def add_exons(self, exons: list[tuple], number: int, what: str) -> None:
         """The exons of one exon row; none (the row kept in ``nameless`` as ``what``) where it names
@@ -317,7 +326,29 @@ class _Rows:
         self.unnamed_ids.add(own)
         return chrom, start, end, strand, gene_id, own, number
 
+    def _ucsc_copy(self, fields: list[str]) -> list[str]:
+        """A UCSC Table Browser GTF row (source ``<database>_<table>``) with the id of its copy: each
+        transcript's rows come there as one block (of one chromosome and strand), and the same transcript aligned at several places
+        (refGene's NM ids at several loci) comes as several blocks of one id; the second block on
+        is named ``<id>_dup1``, ``<id>_dup2``, ... so that no transcript spans two loci."""
+        transcript_id = _gtf_id(fields[8], "transcript_id")
+        if transcript_id is None:
+            return fields
+        place = (transcript_id, fields[0], fields[6])
+        if place != self._ucsc_last:
+            self._ucsc_last = place
+            self.ucsc_blocks[transcript_id] = self.ucsc_blocks.get(transcript_id, -1) + 1
+        copy = self.ucsc_blocks[transcript_id]
+        if not copy:
+            return fields
+        attributes = _ATTRIBUTE["transcript_id"][0].sub(
+            f'transcript_id "{transcript_id}_dup{copy}"', fields[8], count=1
+        )
+        return [*fields[:8], attributes]
+
     def add_gtf(self, gtf_path, number: int, fields: list[str]) -> None:
+        if _UCSC_TABLE_SOURCE.fullmatch(fields[1]):
+            fields = self._ucsc_copy(fields)
         feature = fields[2]
         if feature == "exon":
             row = _gtf_row(gtf_path, number, fields)
@@ -351,6 +382,14 @@ class _Rows:
                 self.add_parts([self._own_transcript(row, fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
+        copied = [tid for tid, copies in self.ucsc_blocks.items() if copies]
+        if copied:
+            log.info(
+                "%d transcript ids of the UCSC Table Browser's GTF come in several blocks of rows (one transcript "
+                "aligned at several places): each block a transcript of its own, <id>_dup1 ..., e.g. %s",
+                len(copied),
+                copied[0],
+            )
         exons = self.exons_or_parts()
         n_unnamed = sum(row[5] in self.unnamed_ids for row in exons)
         if n_unnamed:
