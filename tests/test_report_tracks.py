@@ -235,6 +235,32 @@ def test_hub_lists_tracks_and_inputs_with_resolvable_urls(tmp_path, chrom_sizes,
     assert {t["url"].removeprefix("http://h:8000/x/") for t in hub} == set(urls)
 
 
+def test_an_input_bigwig_on_other_names_is_shown_as_a_copy_on_the_reference_s(
+    tmp_path, chrom_sizes, predictions
+):
+    """A mark bigWig naming its sequences 1 and 2 (Ensembl) beside a chr1/chr2 reference: the hub
+    links a copy on the reference's names, whose values are the original's; one already on them is
+    linked as it is."""
+    path, _ = predictions
+    ensembl = tmp_path / "ensembl.bigWig"
+    bw = pyBigWig.open(str(ensembl), "w")
+    bw.addHeader([("1", 1000), ("2", 600)])
+    bw.addEntries(["1", "1", "2"], [0, 100, 50], ends=[100, 250, 60], values=[1.5, 2.5, 7.0])
+    bw.close()
+    ucsc = _histone(tmp_path / "ucsc.bigWig")
+    out_dir = tmp_path / "tracks"
+    hub = json.loads(
+        export_tracks([path], chrom_sizes, out_dir, {"S1": {"H3K4me3": ensembl, "H3K27ac": ucsc}}).read_text()
+    )
+    urls = {t["name"]: t["url"] for t in hub}
+    copy = out_dir / urls["S1.H3K4me3"]
+    assert not copy.is_symlink() and (out_dir / urls["S1.H3K27ac"]).resolve() == ucsc.resolve()
+    with pyBigWig.open(str(copy)) as shown, pyBigWig.open(str(ensembl)) as original:
+        assert shown.chroms() == CHROM_SIZES
+        for theirs, ours in (("1", "chr1"), ("2", "chr2")):
+            assert shown.intervals(ours) == original.intervals(theirs)
+
+
 def test_hub_rejects_missing_input_and_foreign_track(tmp_path):
     out_dir = tmp_path / "tracks"
     with pytest.raises(InputError, match="sample S1, H3K4me3 not found"):

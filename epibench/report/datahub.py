@@ -3,7 +3,8 @@
 Files written into ``out_dir`` (normally ``results/<cohort>/tracks/``, next to the bigWigs of
 :mod:`epibench.report.track_export`):
 
-- ``inputs/<sample>.<mark>.bw``: symbolic links to the sample sheet's histone bigWigs, and
+- ``inputs/<sample>.<mark>.bw``: symbolic links to the sample sheet's histone bigWigs (copies on the
+  reference's sequence names for those named otherwise: ``track_export.on_reference_names``), and
   ``inputs/<sample>.imputed.bw`` to the predicted levels of a sample without calls (``impute``);
 - ``hub.json``: a WashU Epigenome Browser datahub listing the exported tracks and the inputs,
   each sample's histone tracks first, then its exported tracks.

@@ -21,6 +21,7 @@ next CpG starts at pos + 2 at the earliest). Every bigWig's header lists the seq
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,9 +34,13 @@ from epibench.data.windows import window_starts
 from epibench.errors import InputError
 from epibench.evaluate.tables import check_predictions
 from epibench.io.atomic import atomic_path
-from epibench.report.datahub import ATTRIBUTION, ERROR, PREDICTED, exported_tracks, write_hub
+from epibench.io.chroms import harmonise
+from epibench.report.datahub import ATTRIBUTION, ERROR, INPUTS_DIR, PREDICTED, exported_tracks, write_hub
+
+log = logging.getLogger(__name__)
 
 CPG_SPAN = 2  # bp written per CpG: its C and its G
+MAX_RENAMED_BYTES = 512 * 2**20  # an input bigWig on other names larger than this is not copied for the hub
 ATTRIBUTION_KEYS = ("seq_attr", "sample", "chrom", "pos", "window")
 
 
@@ -249,4 +254,79 @@ def export_tracks(
     paths = [p for table in predictions for p in write_prediction_tracks(table, chrom_sizes_tsv, out_dir)]
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
-    return write_hub(out_dir, exported_tracks(paths), input_tracks, base_url, imputed)
+    inputs = on_reference_names(input_tracks, read_chrom_sizes(chrom_sizes_tsv), out_dir)
+    return write_hub(out_dir, exported_tracks(paths), inputs, base_url, imputed)
+
+
+def on_reference_names(
+    input_tracks: dict[str, dict[str, str | os.PathLike]],
+    chrom_sizes: dict[str, int],
+    out_dir: str | os.PathLike,
+) -> dict[str, dict[str, str | os.PathLike]]:
+    """``input_tracks`` (sample -> mark -> bigWig) as the browser can show them beside the exported
+    tracks, on the reference's sequence names: a bigWig that names its sequences otherwise (``1``
+    for ``chr1``, ``MT`` for ``chrM``) is copied under the reference's names into
+    ``out_dir/inputs/<sample>.<mark>.bw`` (up to ``MAX_RENAMED_BYTES``; a larger one is left out of
+    the hub with a warning); the others stay as they are (linked by the hub)."""
+    shown: dict[str, dict[str, str | os.PathLike]] = {}
+    for sample, marks in input_tracks.items():
+        for mark, path in marks.items():
+            renamed = _renamed(path, chrom_sizes)
+            if renamed is None:
+                shown.setdefault(sample, {})[mark] = path
+            elif os.path.getsize(path) > MAX_RENAMED_BYTES:
+                log.warning(
+                    "%s names its sequences otherwise than the reference (%s): too large to copy under the "
+                    "reference's names, left out of the hub",
+                    path,
+                    ", ".join(f"{a} -> {b}" for a, b in list(renamed.items())[:3]),
+                )
+            else:
+                copy = Path(out_dir) / INPUTS_DIR / f"{sample}.{mark}.bw"
+                _write_renamed(path, renamed, chrom_sizes, copy)
+                shown.setdefault(sample, {})[mark] = copy
+    return shown
+
+
+def _renamed(path: str | os.PathLike, chrom_sizes: dict[str, int]) -> dict[str, str] | None:
+    """The bigWig's sequence names -> the reference's, where any differs (None where all are the
+    reference's own or none is the reference's at all)."""
+    handle = pyBigWig.open(os.fspath(path))
+    try:
+        names = list(handle.chroms())
+    finally:
+        handle.close()
+    mapping = {name: ref for name, ref in harmonise(names, list(chrom_sizes)).items() if ref is not None}
+    return mapping if any(name != ref for name, ref in mapping.items()) else None
+
+
+def _write_renamed(
+    path: str | os.PathLike, renamed: dict[str, str], chrom_sizes: dict[str, int], out: Path
+) -> None:
+    """Copy the bigWig ``path`` to ``out`` (atomically) with the reference's header and its
+    intervals on ``renamed``'s sequences under the reference's names."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_symlink():  # an earlier run's link to the original
+        out.unlink()
+    source = pyBigWig.open(os.fspath(path))
+    by_reference = {ref: name for name, ref in renamed.items()}
+    try:
+        with atomic_path(out) as tmp:
+            bw = pyBigWig.open(str(tmp), "w")
+            try:
+                bw.addHeader(list(chrom_sizes.items()))
+                for chrom in chrom_sizes:
+                    intervals = source.intervals(by_reference[chrom]) if chrom in by_reference else None
+                    if not intervals:
+                        continue
+                    starts, ends, values = (np.asarray(column) for column in zip(*intervals))
+                    bw.addEntries(
+                        [chrom] * len(starts),
+                        starts.astype(np.int64).tolist(),
+                        ends=ends.astype(np.int64).tolist(),
+                        values=values.astype(np.float64).tolist(),
+                    )
+            finally:
+                bw.close()
+    finally:
+        source.close()
