@@ -31,6 +31,11 @@ SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#c44e52", LEFT_O
 MAX_PLOTTED = 40
 
 
+def _length(bp: int) -> str:
+    """A length for a title: 31.7 kb, 1 Mb."""
+    return f"{bp / 1e6:.3g} Mb" if bp >= 1_000_000 else f"{bp / 1e3:.3g} kb"
+
+
 def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> Figure:
     """Horizontal bars, one per sequence (the longest MAX_PLOTTED), coloured by split."""
     shown = sorted(chrom_sizes, key=chrom_sizes.get, reverse=True)[:MAX_PLOTTED]
@@ -51,9 +56,9 @@ def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> F
     what = (
         "chromosomes"
         if mode == "chroms"
-        else f"blocks of {plan['end'].sub(plan['start']).max() / 1e6:g} Mb at most"
+        else f"blocks of {_length(plan['end'].sub(plan['start']).max())} at most"
     )
-    ax.set_title(f"Held-out {what}" + (f" ({hidden} shorter sequences not shown)" if hidden else ""))
+    ax.set_title(f"Held-out {what}" + (f"\n({hidden} shorter sequences not shown)" if hidden else ""))
     ax.set_xlim(0, max(chrom_sizes[c] for c in shown) / 1e6)
     shown_splits = [*SPLITS, *([LEFT_OUT] if (plan["split"] == LEFT_OUT).any() else [])]
     fig.legend(
