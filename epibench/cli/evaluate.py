@@ -179,6 +179,16 @@ def cmd_evaluate_figure(args: argparse.Namespace) -> None:
     write_figure(args.kind, args.inputs, args.truth, args.out)
 
 
+def cpg_tables_arg(q: argparse.ArgumentParser) -> None:
+    """``--cpgs``: the samples' canonical CpG tables, whose read depths the step joins to the test CpGs."""
+    q.add_argument(
+        "--cpgs",
+        nargs="+",
+        required=True,
+        help="canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)",
+    )
+
+
 def table_and_figure_args(q: argparse.ArgumentParser) -> None:
     """The bootstrap and the outputs of a step that writes a table and its figure."""
     bootstrap_args(q)
@@ -257,12 +267,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = steps.add_parser("by-coverage", help="test metrics per read-depth band (1-4, 5-9, ... reads)")
     q.add_argument("--predictions", nargs="+", required=True)
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
-    q.add_argument(
-        "--cpgs",
-        nargs="+",
-        required=True,
-        help="canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)",
-    )
+    cpg_tables_arg(q)
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_by_coverage)
     q = steps.add_parser(
@@ -270,12 +275,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     q.add_argument("--metrics", required=True, help="metrics.tsv")
     q.add_argument("--predictions", required=True, help="one model's predictions (the test CpGs)")
-    q.add_argument(
-        "--cpgs",
-        nargs="+",
-        required=True,
-        help="canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)",
-    )
+    cpg_tables_arg(q)
     q.add_argument("--qc", nargs="+", required=True, help="the samples' qc/<sample>.ingest.json")
     q.add_argument(
         "--models", nargs="+", required=True, help="models shown, first the one samples are ranked by"
