@@ -274,14 +274,20 @@ def test_fit_requires_marks_before_training(data, tmp_path):
 
 
 def test_rerun_of_a_finished_run_trains_no_more(data, tmp_path):
+    """As Snakemake reruns a job (--forcerun, or a mark renamed in shards of the same data): its
+    outputs removed first, the checkpoint kept. Every output is written again, from the checkpoint."""
     train_set, val_set = data
     first = fit(make_model("cnn"), train_set, val_set, config(epochs=2), tmp_path, META)
+    first_metrics = (tmp_path / "metrics.csv").read_text()
+    for name in ("metrics.csv", "loss.png", "model.safetensors", "model.json"):
+        (tmp_path / name).unlink()
     again_model = make_model("cnn", seed=5)
     again = fit(again_model, train_set, val_set, config(epochs=2, num_workers=1), tmp_path, META)
     assert again["steps"] == first["steps"] and again["best_val_loss"] == first["best_val_loss"]
     loaded, _ = load_model(tmp_path)
     for key, value in loaded.state_dict().items():
         assert torch.equal(value, again_model.state_dict()[key])
+    assert (tmp_path / "metrics.csv").read_text() == first_metrics and (tmp_path / "loss.png").stat().st_size
 
 
 def test_progress_bar_on_a_terminal(data, tmp_path, monkeypatch, capsys):

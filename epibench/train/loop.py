@@ -657,6 +657,9 @@ def fit(
 
     model.load_state_dict(state["best_model"])
     history = state["history"]
+    if ranks.is_main:  # again: a rerun resumed from a finished run's checkpoint trains no epoch
+        _write_metrics(out_dir / METRICS, history)
+        _plot_loss(out_dir / LOSS_PLOT, history, state["best_epoch"])
     summary = _json_ready(
         {
             "device": _describe(device),
