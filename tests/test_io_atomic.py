@@ -98,3 +98,23 @@ def test_a_full_disk_stops_with_a_message_and_leaves_no_partial_output(full_disk
     # what was published is whole: the FASTA (written first) holds both chromosomes in full
     fasta = (out / "genome.fa").read_text().split(">")[1:]
     assert [len("".join(record.splitlines()[1:])) for record in fasta] == [100_000, 100_000]
+
+
+def test_an_output_is_readable_by_others_however_its_writer_made_it(tmp_path):
+    """A writer that makes the file anew with mode 0600 (as safetensors' save_file does): the output
+    gets the umask's permissions all the same, so collaborators on a shared cluster can read it."""
+    import os
+    import stat
+
+    from epibench.io.atomic import atomic_path
+
+    old = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "model.safetensors") as tmp:
+            tmp.unlink()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, b"weights")
+            os.close(fd)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "model.safetensors").stat().st_mode) == 0o644

@@ -39,7 +39,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary file path in ``target``'s folder; rename it to ``target`` on success.
 
     The suffix is kept (``x.parquet`` -> ``.x.tmp-XXXX.parquet``) so writers that
-    infer a format from the suffix still work. On error the temporary file is removed.
+    infer a format from the suffix still work. The file gets the permissions a new file of the
+    process gets (0644 under umask 022), whatever the writer did. On error the temporary file is
+    removed.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -47,9 +49,11 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    tmp.chmod(0o666 & ~_umask())
+    mode = 0o666 & ~_umask()
+    tmp.chmod(mode)
     try:
         yield tmp
+        tmp.chmod(mode)  # a writer may have made the file anew, private (safetensors does)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
