@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -103,11 +105,6 @@ def test_a_full_disk_stops_with_a_message_and_leaves_no_partial_output(full_disk
 def test_an_output_is_readable_by_others_however_its_writer_made_it(tmp_path):
     """A writer that makes the file anew with mode 0600 (as safetensors' save_file does): the output
     gets the umask's permissions all the same, so collaborators on a shared cluster can read it."""
-    import os
-    import stat
-
-    from epibench.io.atomic import atomic_path
-
     old = os.umask(0o022)
     try:
         with atomic_path(tmp_path / "model.safetensors") as tmp:
