@@ -189,3 +189,17 @@ def test_a_cohort_without_marks_says_so_where_the_histone_figures_would_be(tmp_p
     meta.write_text(json.dumps({"marks": ["H3K4me3"]}))
     page = cohort_report(results, "t", ["hybrid"], tmp_path / "report" / "index.html").read_text()
     assert "no histone marks" not in page
+
+
+def test_a_sample_removed_from_the_cohort_leaves_the_report(tmp_path):
+    """An earlier run's files of a sample the sheet no longer lists stay on disk, not on the page."""
+    from epibench.report.cohort import cohort_report
+
+    results = tmp_path / "results"
+    (results / "qc").mkdir(parents=True)
+    for sample in ("kept", "removed"):
+        (results / "qc" / f"{sample}.ingest.json").write_text(json.dumps({"sample": sample, "n_kept": 5}))
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html", samples=["kept"]).read_text()
+    assert "kept.ingest.json" in page and "removed.ingest.json" not in page
+    every = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html").read_text()
+    assert "removed.ingest.json" in every

@@ -20,6 +20,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         max_rows=args.max_rows,
         new=args.new,
         original=args.original,
+        samples=args.samples,
     )
     log.info("report written to %s", out)
 
@@ -55,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--results", required=True, help="results/<cohort>")
     p.add_argument("--title", default="EpiBench report")
     p.add_argument("--models", nargs="+", required=True)
+    p.add_argument(
+        "--samples", nargs="+", default=None, help="the cohort's samples (default: every sample with files)"
+    )
     p.add_argument("--new", default="hybrid", help="the new model, whose verdict the leaderboard gives")
     p.add_argument(
         "--original", default="cnn", help="the original model the headline compares the winner with"

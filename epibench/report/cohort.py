@@ -30,10 +30,14 @@ def _leaderboard_verdict(path: Path, new: str) -> str:
     return " " + verdict(table, new)
 
 
-def catalogued_items(results: Path, models: list[str], context: dict[str, str]) -> dict[str, list[Item]]:
+def catalogued_items(
+    results: Path, models: list[str], context: dict[str, str], samples: list[str] | None = None
+) -> dict[str, list[Item]]:
     """section -> the captioned files of the output catalogue (epibench.outputs) that exist under
     ``results``, in catalogue order; a ``{model}`` wildcard runs over ``models`` only (not the
-    learning-curve or leave-one-sample-out runs)."""
+    learning-curve or leave-one-sample-out runs), a ``{sample}`` wildcard over ``samples`` (the
+    cohort's now: not a sample an earlier run had; every one when None)."""
+    allowed = {"model": set(models), **({"sample": set(samples)} if samples is not None else {})}
     sections: dict[str, list[Item]] = {}
     for output in CATALOGUE:
         if not output.section:
@@ -42,7 +46,9 @@ def catalogued_items(results: Path, models: list[str], context: dict[str, str]) 
         glob = re.sub(r"\{\w+\}", "*", output.pattern)
         for path in sorted(results.glob(glob)):
             found = regex.fullmatch(path.relative_to(results).as_posix())
-            if found is None or ("model" in output.wildcards and found["model"] not in models):
+            if found is None or any(
+                name in output.wildcards and found[name] not in values for name, values in allowed.items()
+            ):
                 continue
             caption = output.caption.format_map({**context, **found.groupdict()})
             sections.setdefault(output.section, []).append(Item(path, caption))
@@ -57,17 +63,19 @@ def cohort_report(
     max_rows: int = 30,
     new: str = "hybrid",
     original: str = "cnn",
+    samples: list[str] | None = None,
 ) -> Path:
     """Write the summary page for the run under ``results``: the result at a glance (winner, margin
     over ``original``, held-out data, the comparison figure), then sections QC, Training,
-    Evaluation, Interpretation."""
+    Evaluation, Interpretation. samples: the cohort's samples (files of others, left by an earlier
+    run of the cohort, are not shown); every sample's files when None."""
     results = Path(results)
     sections: dict[str, list[Item | Note]] = {
         "QC": [],
         "Training": [],
         "Evaluation": [],
         "Interpretation": [],
-        **catalogued_items(results, models, {"new": new, "original": original}),
+        **catalogued_items(results, models, {"new": new, "original": original}, samples),
     }
     leaderboard = results / "evaluation" / "leaderboard.tsv"
     for item in sections["Evaluation"]:

@@ -12,12 +12,14 @@ rule report:
     params:
         results=lambda wildcards, output: str(Path(output[0]).parents[1]),
         models=MODELS,
+        samples=list(SAMPLES.index),
         new=config["evaluate"]["new"],
         original=config["evaluate"]["original"],
         title=config["report"]["title"],
         max_rows=config["report"]["max_table_rows"],
     shell:
-        "epibench report --results {params.results:q} --title {params.title:q} --models {params.models:q} --new {params.new:q}"
+        "epibench report --results {params.results:q} --title {params.title:q} --models {params.models:q} --samples {params.samples:q}"
+        " --new {params.new:q}"
         " --original {params.original:q}"
         " --max-rows {params.max_rows:q} --out {output:q} > {log:q} 2>&1"
 
