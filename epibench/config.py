@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator, validators
 from epibench import columns_format
 from epibench.errors import InputError
 from epibench.io.encode_sheet import sample_name
+from epibench.models.settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan
 
 log = logging.getLogger(__name__)
@@ -353,7 +354,9 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
             FILLING_VALIDATOR(schema).validate(record)
         except jsonschema.ValidationError as error:
             field = ".".join(map(str, error.absolute_path)) or "the row"
-            spelt = sample_name(record["sample"]) if field == "sample" and error.validator == "pattern" else ""
+            spelt = (
+                sample_name(record["sample"]) if field == "sample" and error.validator == "pattern" else ""
+            )
             raise ConfigError(
                 f"sample {record.get('sample', '?')!r}, column {field}: {what_failed(error)}; "
                 f"allowed: {schema_summary(error.schema)}" + (f"; write {spelt!r}" if spelt else ""),
@@ -630,6 +633,42 @@ def _check_demo_files(config: dict, config_files: tuple | list) -> None:
         )
 
 
+# a model setting's default -> the values it takes (a whole number for an int, any number for a float)
+_SETTING_KINDS = (
+    (bool, (bool,), "true or false"),
+    (int, (int,), "a whole number"),
+    (float, (int, float), "a number"),
+    (str, (str,), "a word"),
+    (tuple, (list, tuple), "a list of whole numbers"),
+)
+
+
+def _check_model_settings(name: str, entry: dict) -> None:
+    """A ConfigError for a setting of model ``name`` its architecture lacks (with the nearest it
+    has) or of another type than its default's: checked here, not hours later when it trains."""
+    defaults = MODEL_DEFAULTS[entry["arch"]]
+    for key, value in entry.items():
+        if key in ("arch", *TRAINING_KEYS, *TRANSFER_KEYS, *WORKFLOW_KEYS):
+            continue
+        if key not in defaults:
+            close = difflib.get_close_matches(key, list(defaults), n=1)
+            raise ConfigError(
+                f"models.{name}: {entry['arch']} models have no setting {key!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; theirs: {', '.join(defaults)}"
+            )
+        default = defaults[key]
+        kind = next(kind for kind in _SETTING_KINDS if isinstance(default, kind[0]))
+        wrong = not isinstance(value, kind[1]) or (isinstance(value, bool) and not isinstance(default, bool))
+        if kind[0] is tuple and not wrong:
+            wrong = not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        if wrong:
+            raise ConfigError(
+                f"models.{name}.{key}: {value!r} is not {kind[2]} (the default: {default!r})"
+                + ("; write it without quotes" if isinstance(value, str) and kind[0] is not str else "")
+            )
+
+
 def _check_settings(config: dict) -> None:
     """Settings that must agree with each other: window and bin size, and the models named elsewhere."""
     window, bin_size = config["shards"]["window"], config["shards"]["bin_size"]
@@ -638,6 +677,8 @@ def _check_settings(config: dict) -> None:
             f"shards.window ({window}) must be even and a multiple of shards.bin_size ({bin_size})"
         )
     models = config["models"]
+    for name, entry in models.items():
+        _check_model_settings(name, entry)
     for key in ("original", "new"):
         if config["evaluate"][key] not in models:
             raise ConfigError(f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'")

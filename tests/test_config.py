@@ -61,6 +61,33 @@ def test_a_misspelt_key_is_named_without_calling_the_file_no_config(cohort, tmp_
     assert "no EpiBench config file" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"dmodel": 32}, r"models.hybrid: hybrid models have no setting 'dmodel' \(did you mean 'd_model'\?\)"),
+        ({"d_model": "32"}, r"models.hybrid.d_model: '32' is not a whole number .*write it without quotes"),
+        ({"n_heads": 8.5}, r"models.hybrid.n_heads: 8.5 is not a whole number \(the default: 8\)"),
+        ({"channels": [64, "x"]}, r"models.hybrid: hybrid models have no setting 'channels'"),
+    ],
+)
+def test_a_model_setting_its_architecture_lacks_is_refused_before_any_job(cohort, setting, message):
+    config = copy.deepcopy(cohort)
+    config["models"]["hybrid"].update(setting)
+    with pytest.raises(ConfigError, match=message):
+        cohort_config.setup(config)
+
+
+def test_model_settings_of_the_defaults_types_pass(cohort):
+    config = copy.deepcopy(cohort)
+    config["models"]["cnn"].update({"channels": [64, 128], "dropout": 0, "seed": 3})
+    config["models"]["hybrid"].update({"dropout": 0.1, "norm": "rmsnorm", "n_layers": 2})
+    cohort_config.setup(config)
+    bad = copy.deepcopy(cohort)
+    bad["models"]["cnn"]["channels"] = [64, "128"]
+    with pytest.raises(ConfigError, match=r"models.cnn.channels: \[64, '128'\] is not a list of whole numbers"):
+        cohort_config.setup(bad)
+
+
 def test_the_schema_defaults_are_the_packages():
     """A setting with a default both in the schema (the workflow) and in the package (epibench on its
     own) has one value: the bootstrap count, the ingest filters, the model shapes."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from epibench.models.settings import CNN_DEFAULTS
 from epibench.models.base import MethylationModel
 from epibench.models.inputs import masked_histone
 from epibench.models.onehot import OneHot
@@ -24,13 +25,7 @@ class OriginalCNN(MethylationModel):
     """
 
     arch = "cnn"
-    defaults = {
-        "channels": (128, 256),  # DeepCpG's DNA module: conv 128x11, pool 4; conv 256x3, pool 2
-        "kernels": (11, 3),
-        "pools": (4, 2),
-        "dense": 128,
-        "dropout": 0.1,
-    }
+    defaults = CNN_DEFAULTS
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from epibench.codes import NEIGHBOUR_FEATURES
+from epibench.models.settings import HYBRID_DEFAULTS
 from epibench.models.base import MethylationModel
 from epibench.models.fusion import MultiModalFusion
 from epibench.models.heads import RegionHeads
@@ -77,26 +78,7 @@ class HybridModel(MethylationModel):
     """
 
     arch = "hybrid"
-    defaults = {
-        "d_model": 256,  # sequence token width (embedding 5 -> 256)
-        "n_heads": 8,
-        "ff_dim": 2048,
-        "n_layers": 4,
-        "stem_pool": 4,  # 1000 bp -> 250 tokens; 1 keeps one token per base
-        "stem_kernel": 9,  # bp seen by the CNN stem's convolution
-        "hist_dim": 128,  # one histone token per bin
-        "fusion_dim": 512,
-        "fusion_heads": 8,
-        "head_hidden": 128,  # hidden width of each region head
-        "readout_bp": 48,  # local readout: tokens within this many bp of the CpG, one weight set per offset
-        "local_dim": 32,  # width each local token is projected to before flattening
-        # off: on the demo 0.1 lowers the test AUROC on each of 3 seeds (0.985 -> 0.968 on seed 0)
-        # (benchmarks/bench_lever_accuracy.py), and every cohort config already trained without it
-        "dropout": 0.0,
-        "norm": "layernorm",  # the sequence encoder's norms: "layernorm" or "rmsnorm"
-        "histone_readout": False,  # a linear readout of the histone bin tokens beside the fusion
-        "neighbours": False,  # read the neighbour context (shards built with shards.neighbours K > 0)
-    }
+    defaults = HYBRID_DEFAULTS
 
     def __init__(
         self,
