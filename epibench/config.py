@@ -378,14 +378,77 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
 
 
 def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
-    """Check ``config`` against config.schema.yaml, filling its defaults in place (no file is opened)."""
+    """Check ``config`` against config.schema.yaml, filling its defaults in place (the config files
+    are read again only for keys given twice, which the YAML reader keeps the last of)."""
     schema = load_schema("config")
+    for path in config_files:
+        _check_unique_keys(path)
     _chromosome_numbers_as_names(config)
+    _exponent_numbers(config, schema)
     try:
         FILLING_VALIDATOR(schema).validate(config)
     except jsonschema.ValidationError as error:
         raise ConfigError(config_error_message(error, config_files)) from None
     check_numbers(config, schema)
+
+
+class _KeyGivenTwice(ValueError):
+    """A mapping key given twice in one YAML mapping: (key, first line, second line)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML reader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        first_line: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise _KeyGivenTwice(key, first_line[key], line)
+            first_line[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def _check_unique_keys(path: str | Path) -> None:
+    """A ConfigError naming a key the config file ``path`` gives twice in one section (a second
+    ``train:`` pasted below the first: the YAML reader would keep the second alone)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            yaml.load(fh, Loader=_UniqueKeyLoader)
+    except _KeyGivenTwice as twice:
+        key, first, second = twice.args
+        raise ConfigError(
+            f"key {key!r} is given twice (lines {first} and {second}): YAML would keep the second alone and "
+            "drop the first without a word; merge them into one",
+            path=path,
+            line=second,
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # Snakemake read it, or said why it could not
+
+
+# a number in exponent notation without a decimal point (1e-3): YAML 1.1 reads it as text
+_EXPONENT_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
+def _exponent_numbers(config: object, schema: dict) -> None:
+    """Values the schema wants as numbers that YAML read as text for their exponent notation
+    (``lr: 1e-3``) as the numbers they are, in place."""
+    if not isinstance(config, dict):
+        return
+    properties, others = schema.get("properties", {}), schema.get("additionalProperties")
+    for key, value in config.items():
+        sub = properties.get(key, others if isinstance(others, dict) else {})
+        if (
+            isinstance(value, str)
+            and sub.get("type") in ("number", "integer")
+            and _EXPONENT_NUMBER.fullmatch(value)
+        ):
+            number = float(value)
+            config[key] = int(number) if sub["type"] == "integer" and number.is_integer() else number
+        elif isinstance(value, dict):
+            _exponent_numbers(value, sub)
 
 
 def _chromosome_numbers_as_names(config: dict) -> None:

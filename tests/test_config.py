@@ -88,6 +88,25 @@ def test_model_settings_of_the_defaults_types_pass(cohort):
         cohort_config.setup(bad)
 
 
+def test_a_section_given_twice_in_a_config_file_is_refused_at_its_line(cohort, tmp_path):
+    text = yaml.safe_dump(cohort) + "train:\n  epochs: 2\ntrain:\n  epochs: 9\n"
+    config_file = tmp_path / "cohort.yaml"
+    config_file.write_text(text)
+    second = text.splitlines().index("train:", text.splitlines().index("train:") + 1) + 1
+    with pytest.raises(ConfigError, match=rf"cohort.yaml.*line {second}.*'train' is given twice"):
+        cohort_config.setup(yaml.safe_load(text), [config_file])
+
+
+def test_numbers_in_exponent_notation_are_numbers(cohort):
+    """YAML 1.1 reads 1e-3 (no decimal point) as text; the README's own table writes lr 3e-4."""
+    config = copy.deepcopy(cohort)
+    config["train"] = {"lr": "1e-3", "epochs": "2e1"}
+    config["split"] = {"block_bp": "5e5", "val_chroms": ["1e5"]}
+    cohort_config.apply_schema(config)
+    assert config["train"]["lr"] == 0.001 and config["train"]["epochs"] == 20
+    assert config["split"]["block_bp"] == 500_000 and config["split"]["val_chroms"] == ["1e5"]
+
+
 def test_the_schema_defaults_are_the_packages():
     """A setting with a default both in the schema (the workflow) and in the package (epibench on its
     own) has one value: the bootstrap count, the ingest filters, the model shapes."""
