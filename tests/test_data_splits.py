@@ -91,6 +91,12 @@ def test_auto_falls_back_to_blocks_when_nothing_is_left_to_train_on():
     assert mode == "blocks"
 
 
+def test_a_chromosome_held_out_for_both_validation_and_test_is_named():
+    settings = SplitSettings(mode="chroms", val_chroms=["chr2"], test_chroms=["chr2"])
+    with pytest.raises(InputError, match=r"split.test_chroms.*chr2 is named for both"):
+        plan_splits(FOUR_CHROMS, settings)
+
+
 def test_chroms_mode_with_absent_chromosomes_is_an_input_error():
     with pytest.raises(InputError, match="chroms"):
         plan_splits(FOUR_CHROMS, SplitSettings(mode="chroms", val_chroms=["chr6"], test_chroms=["chr8"]))

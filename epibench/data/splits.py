@@ -129,10 +129,12 @@ def _nuclear_plan(
         ]
         close = {n: difflib.get_close_matches(n, names, n=1, cutoff=0.6) for n in absent}
         meant = [f"{n} (did you mean {c[0]}?)" if c else n for n, c in close.items()]
+        shared = sorted(set(val) & set(_matched(settings.test_chroms, names, aliases)))
         raise InputError(
-            f"split mode 'chroms' needs validation {settings.val_chroms} and test {settings.test_chroms} "
-            f"chromosomes in the reference and one more to train on"
+            f"split mode 'chroms' needs validation (split.val_chroms {settings.val_chroms}) and test "
+            f"(split.test_chroms {settings.test_chroms}) chromosomes in the reference and one more to train on"
             + (f"; not in the reference: {', '.join(meant)}" if meant else "")
+            + (f"; {', '.join(shared)} is named for both: hold each out for one" if shared else "")
             + f"; the reference has {names[:10]}"
             + (" ..." if len(names) > 10 else "")
         )
