@@ -477,10 +477,13 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         ]
         if path and not Path(path).is_file()
     ]
-    missing = [entry + _missing_file_hint(entry.split(": ", 1)[1]) for entry in missing]
+    missing = [
+        entry + _missing_file_hint(entry.split(": ", 1)[1], config_files=config_files) for entry in missing
+    ]
     if missing:
         raise ConfigError(
-            "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing)
+            "config names files that do not exist (or are not files):\n  " + "\n  ".join(missing),
+            path=config_files[0] if config_files else None,
         )
     _check_demo_files(config, config_files)
     if config["regions"]["enhancer_states"] and not reference["enhancers"]:
@@ -650,10 +653,11 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
                 )
 
 
-def _missing_file_hint(path: str, sheet_path: str | None = None) -> str:
+def _missing_file_hint(path: str, sheet_path: str | None = None, config_files: tuple | list = ()) -> str:
     """What a path that names no file likely meant: a URL (ENCODE and GEO files are often pasted
-    so), a ``~`` no shell expanded, or a path relative to the sample sheet's folder where
-    paths are read relative to the working directory."""
+    so), a ``~`` no shell expanded, or a path relative to the sample sheet's folder, or to the
+    config file's folder or the one above it (snakemake run from elsewhere), where paths are read
+    relative to the working directory."""
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", path):
         return " (a URL: download the file first, e.g. wget or curl, and give its local path)"
     if path.startswith("~") and Path(path).expanduser().is_file():
@@ -663,6 +667,16 @@ def _missing_file_hint(path: str, sheet_path: str | None = None) -> str:
         return (
             f" in the working directory {str(Path.cwd())!r}; relative paths are read from there, not from the "
             f"sheet's folder: write {shown_path(beside_sheet)!r}"
+        )
+    folders = (
+        [] if Path(path).is_absolute() else [p for c in config_files for p in Path(c).resolve().parents[:2]]
+    )
+    found = next((folder for folder in folders if (folder / path).is_file()), None)
+    if found is not None:
+        return (
+            f" in the working directory {str(Path.cwd())!r}, where relative paths are read from; it is in "
+            f"{str(found)!r}: run snakemake there (snakemake --directory {shown_path(found)}), or write "
+            f"{str(found / path)!r}"
         )
     return ""
 

@@ -463,6 +463,25 @@ def test_a_path_relative_to_the_sheet_or_with_a_tilde_is_named_with_what_to_writ
         cohort_config.setup(config)
 
 
+def test_a_config_run_from_another_folder_says_where_its_paths_lie(cohort, tmp_path, monkeypatch):
+    """snakemake -s repo/Snakefile --configfile repo/config/c.yaml run from outside repo: the config's
+    relative paths are read from the working directory; the message names the folder they are in."""
+    repo = tmp_path / "repo"
+    (repo / "config").mkdir(parents=True)
+    Path(cohort["samples"]).rename(repo / "config" / "c.samples.tsv")
+    config_file = repo / "config" / "c.yaml"
+    config = copy.deepcopy(cohort) | {"samples": "config/c.samples.tsv"}
+    config_file.write_text(yaml.safe_dump(config))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(ConfigError) as info:
+        cohort_config.setup(config, [config_file])
+    message = str(info.value)
+    assert message.startswith(str(config_file)) and "samples: config/c.samples.tsv" in message
+    assert f"it is in {str(repo)!r}: run snakemake there" in message
+
+
 def test_a_mark_a_sample_lacks_is_an_empty_cell(cohort):
     """Cohorts with incomplete mark panels: an empty cell is that sample's missing mark; a sample to
     predict needs one mark at least, and a mark no sample has is left out of 'marks'."""
