@@ -35,6 +35,7 @@ include: "workflow/rules/interpret.smk"
 include: "workflow/rules/variants.smk"
 include: "workflow/rules/impute.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/other_cohort.smk"
 
 
 rule all:

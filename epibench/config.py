@@ -790,6 +790,18 @@ def _check_settings(config: dict) -> None:
         raise ConfigError(f"motifs.model {motif_model(config)!r} is not a model in 'models'")
 
 
+def other_cohort_target(target: str, cohort: str, config_files: tuple | list = ()) -> str:
+    """What to do about a target under ``results/<other>/`` where the config's cohort is ``cohort``
+    (``snakemake results/liver/...`` without ``--configfile config/liver.yaml``), which Snakemake
+    alone would answer with "no rule to produce"."""
+    other = Path(target).parts[1]
+    given = ", ".join(map(shown_path, config_files)) or "no config file"
+    return (
+        f"{target} is of cohort {other!r}, but the config ({given}) is of cohort {cohort!r}: add "
+        f"--configfile config/{other}.yaml after the targets (snakemake {target} --configfile config/{other}.yaml)"
+    )
+
+
 def motif_model(config: dict) -> str:
     """The model whose motifs are named: motifs.model, else attribute.model."""
     return config["motifs"]["model"] or config["attribute"]["model"]

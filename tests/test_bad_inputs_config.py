@@ -236,7 +236,14 @@ def test_a_methylation_only_cohort_is_valid(cohort, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "damage", ["empty sample sheet", "NaN min_cg_share", "a sample to predict, no marks", "a results file"]
+    "damage",
+    [
+        "empty sample sheet",
+        "NaN min_cg_share",
+        "a sample to predict, no marks",
+        "a results file",
+        "a target of another cohort",
+    ],
 )
 def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     """``snakemake -n`` in a copy of the workflow stops on the damage with the message validate()
@@ -245,6 +252,7 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     root = copy_workflow(tmp_path / "repo")
     config = copy.deepcopy(cohort["config"])
     config_files = ["config/bad.yaml"]
+    targets: list[str] = []
     if damage == "a sample to predict, no marks":
         del config["marks"]
         config["samples"] = str(tmp_path / "to_predict.tsv")
@@ -263,6 +271,13 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
             "results/model.json is no EpiBench config file",
             "name targets first",
         ]
+    elif damage == "a target of another cohort":  # `snakemake results/liver/...` without its --configfile
+        targets = ["results/liver/evaluation/leaderboard.tsv"]
+        config.pop("variants")  # the tiny cohort's variants name its sample1: a sound config otherwise
+        expected = [
+            "results/liver/evaluation/leaderboard.tsv is of cohort 'liver'",
+            "--configfile config/liver.yaml",
+        ]
     elif damage == "empty sample sheet":
         config["samples"] = str(tmp_path / "empty.tsv")
         (tmp_path / "empty.tsv").write_text("")
@@ -273,7 +288,7 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     (root / "config" / "bad.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--configfile", *config_files],
+        [sys.executable, "-m", "snakemake", "-n", *targets, "--configfile", *config_files],
         cwd=root,
         env=env,
         capture_output=True,
@@ -282,7 +297,8 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert all(text in output for text in expected), output[-2000:]
-    assert len(output.splitlines()) < 15 and "properties" not in output, output[-2000:]
+    message = output.split("Building DAG of jobs...")[-1]  # after the run's header, where there is one
+    assert len(message.splitlines()) < 15 and "properties" not in output, output[-2000:]
 
 
 # --- covariates -------------------------------------------------------------------------------

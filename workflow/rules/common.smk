@@ -17,6 +17,7 @@ from epibench.config import (
     ConfigError,
     calls_file_labels,
     motif_model,
+    other_cohort_target,
     variant_model,
 )
 from epibench.config import setup as cohort_setup
@@ -389,3 +390,12 @@ def sample_cpgs(wildcards):
     if wildcards.sample in TO_PREDICT:
         return []
     return rules.ingest_group.output.table.format(**wildcards)
+
+
+def other_cohort_stop(wildcards):
+    """Input function of the other_cohort rule, which makes no file: stops the run saying what to do."""
+    raise WorkflowError(
+        other_cohort_target(
+            f"results/{wildcards.other}/{wildcards.path}", COHORT, workflow.configfiles
+        )
+    )
