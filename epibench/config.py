@@ -24,9 +24,9 @@ from jsonschema import Draft202012Validator, validators
 
 from epibench import columns_format
 from epibench.errors import InputError
-from epibench.io.encode_sheet import sample_name
-from epibench.models.settings import DEFAULTS as MODEL_DEFAULTS
+from epibench.model_settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan
+from epibench.sample_names import sample_name
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.sample_names import sample_name
 from epibench.io.atomic import atomic_path, write_tsv
 
 METHYLATION_OUTPUT = "methylation state at CpG"
@@ -43,14 +44,8 @@ COLUMNS = (
     "Experiment target",
     "Biological replicate(s)",
 )
-_NAME_OUTSIDE = re.compile(r"[^A-Za-z0-9_.-]+")
 # text bedMethyl before bigBed: read faster (benchmarks/bench_bigbed.py)
 _FORMAT_PREFERENCE = {"bed": 0, "bigBed": 1}
-
-
-def sample_name(biosample: str) -> str:
-    """A biosample's name as the sheet spells sample names: runs of other characters become ``_``."""
-    return _NAME_OUTSIDE.sub("_", biosample.strip()).strip("_")
 
 
 def mark_name(target: str) -> str:

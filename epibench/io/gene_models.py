@@ -8,8 +8,8 @@ lies at its TSS, the gene body under the span). Read from:
   Values may be unquoted as GFF2 writes them (``transcript_id 335995``); JGI Mycocosm's GFF2 names
   them ``transcriptId`` and its genes ``name "..."``. The UCSC Table Browser writes each
   transcript's rows as one block (source ``<database>_<table>``, e.g. ``danRer11_refGene``), and
-  one id in several blocks where the transcript aligns at several places: each block is a
-  transcript of its own (``<id>_dup1``, ...), never one span across the loci.
+  one id in several blocks where the transcript aligns at several places: each block of a
+  chromosome is a transcript of its own (``<id>_dup1``, ...), never one span across the loci.
   AUGUSTUS and BRAKER write transcript rows with a bare id (``g1.t1``, no ``transcript_id
   "..."``): those rows are skipped, their exons span them. NCBI's GTFs give every feature without
   a transcript of its own the one id ``unknown_transcript_1``: its rows make one transcript per
@@ -243,9 +243,9 @@ class _Rows:
         # gene has no mRNA, so no exon rows): read even in a file with exon rows
         self.gene_parts: list[tuple] = []
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
-        # UCSC Table Browser GTFs: transcript id -> its blocks of rows so far, less one; the last row's
-        # (id, chromosome, strand)
-        self.ucsc_blocks: dict[str, int] = {}
+        # UCSC Table Browser GTFs: transcript id -> (chromosome, strand) -> its blocks of rows there so
+        # far, less one; the last row's (id, chromosome, strand)
+        self.ucsc_blocks: dict[str, dict[tuple[str, str], int]] = {}
         self._ucsc_last: tuple[str, str, str] | None = None
 
     def add_exons(self, exons: list[tuple], number: int, what: str) -> None:
@@ -328,17 +328,20 @@ class _Rows:
 
     def _ucsc_copy(self, fields: list[str]) -> list[str]:
         """A UCSC Table Browser GTF row (source ``<database>_<table>``) with the id of its copy: each
-        transcript's rows come there as one block (of one chromosome and strand), and the same transcript aligned at several places
-        (refGene's NM ids at several loci) comes as several blocks of one id; the second block on
-        is named ``<id>_dup1``, ``<id>_dup2``, ... so that no transcript spans two loci."""
+        transcript's rows come there as one block, and the same transcript aligned at several places
+        (refGene's NM ids at several loci) comes as several blocks of one id; a second block on the
+        same chromosome and strand is named ``<id>_dup1`` (a third ``<id>_dup2``, ...) so that no
+        transcript spans two loci (copies on other chromosomes, the PAR's, keep the id: their spans
+        are apart already)."""
         transcript_id = _gtf_id(fields[8], "transcript_id")
         if transcript_id is None:
             return fields
-        place = (transcript_id, fields[0], fields[6])
-        if place != self._ucsc_last:
-            self._ucsc_last = place
-            self.ucsc_blocks[transcript_id] = self.ucsc_blocks.get(transcript_id, -1) + 1
-        copy = self.ucsc_blocks[transcript_id]
+        place = (fields[0], fields[6])
+        if (transcript_id, *place) != self._ucsc_last:  # a new block
+            self._ucsc_last = (transcript_id, *place)
+            blocks = self.ucsc_blocks.setdefault(transcript_id, {})
+            blocks[place] = blocks.get(place, -1) + 1
+        copy = self.ucsc_blocks[transcript_id][place]
         if not copy:
             return fields
         attributes = _ATTRIBUTE["transcript_id"][0].sub(
@@ -382,11 +385,11 @@ class _Rows:
                 self.add_parts([self._own_transcript(row, fields)])
 
     def gtf_table(self, gtf_path) -> pd.DataFrame:
-        copied = [tid for tid, copies in self.ucsc_blocks.items() if copies]
+        copied = [tid for tid, blocks in self.ucsc_blocks.items() if any(blocks.values())]
         if copied:
             log.info(
-                "%d transcript ids of the UCSC Table Browser's GTF come in several blocks of rows (one transcript "
-                "aligned at several places): each block a transcript of its own, <id>_dup1 ..., e.g. %s",
+                "%d transcript ids of the UCSC Table Browser's GTF come in several blocks of rows on one chromosome (one "
+                "transcript aligned at several places): each block a transcript of its own, <id>_dup1 ..., e.g. %s",
                 len(copied),
                 copied[0],
             )

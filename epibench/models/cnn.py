@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from epibench.models.settings import CNN_DEFAULTS
+from epibench.model_settings import CNN_DEFAULTS
 from epibench.models.base import MethylationModel
 from epibench.models.inputs import masked_histone
 from epibench.models.onehot import OneHot

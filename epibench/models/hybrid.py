@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from epibench.codes import NEIGHBOUR_FEATURES
-from epibench.models.settings import HYBRID_DEFAULTS
+from epibench.model_settings import HYBRID_DEFAULTS
 from epibench.models.base import MethylationModel
 from epibench.models.fusion import MultiModalFusion
 from epibench.models.heads import RegionHeads
