@@ -143,7 +143,7 @@ def plot_per_sample(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     keyed = table.set_index(["model", "sample"])
     for ax, metric in zip(axes, SHOWN_METRICS):
         grouped_bars(ax, samples, metric_series(keyed, samples, models, metric))
-        ax.set_xticks(np.arange(len(samples)), labels, fontsize=8)
+        ax.set_xticks(np.arange(len(samples)), labels, fontsize=8, rotation=30, ha="right")
         ax.set(ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)")
     x = np.arange(len(samples))
     noise = first["counting_noise"].to_numpy(np.float64)
