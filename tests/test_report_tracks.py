@@ -244,20 +244,21 @@ def test_an_input_bigwig_on_other_names_is_shown_as_a_copy_on_the_reference_s(
     path, _ = predictions
     ensembl = tmp_path / "ensembl.bigWig"
     bw = pyBigWig.open(str(ensembl), "w")
-    bw.addHeader([("1", 1000), ("2", 600)])
-    bw.addEntries(["1", "1", "2"], [0, 100, 50], ends=[100, 250, 60], values=[1.5, 2.5, 7.0])
+    bw.addHeader([("1", 1000), ("scaffold_2", 600)])  # the second known by the alias table alone
+    bw.addEntries(["1", "1", "scaffold_2"], [0, 100, 50], ends=[100, 250, 60], values=[1.5, 2.5, 7.0])
     bw.close()
     ucsc = _histone(tmp_path / "ucsc.bigWig")
     out_dir = tmp_path / "tracks"
+    inputs = {"S1": {"H3K4me3": ensembl, "H3K27ac": ucsc}}
     hub = json.loads(
-        export_tracks([path], chrom_sizes, out_dir, {"S1": {"H3K4me3": ensembl, "H3K27ac": ucsc}}).read_text()
+        export_tracks([path], chrom_sizes, out_dir, inputs, aliases={"scaffold_2": "chr2"}).read_text()
     )
     urls = {t["name"]: t["url"] for t in hub}
     copy = out_dir / urls["S1.H3K4me3"]
     assert not copy.is_symlink() and (out_dir / urls["S1.H3K27ac"]).resolve() == ucsc.resolve()
     with pyBigWig.open(str(copy)) as shown, pyBigWig.open(str(ensembl)) as original:
         assert shown.chroms() == CHROM_SIZES
-        for theirs, ours in (("1", "chr1"), ("2", "chr2")):
+        for theirs, ours in (("1", "chr1"), ("scaffold_2", "chr2")):
             assert shown.intervals(ours) == original.intervals(theirs)
 
 

@@ -26,6 +26,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 
 def cmd_tracks_export(args: argparse.Namespace) -> None:
+    from epibench.io.chrom_aliases import read_alias_table
     from epibench.report.track_export import export_tracks
 
     inputs: dict[str, dict[str, str]] = {}
@@ -40,6 +41,7 @@ def cmd_tracks_export(args: argparse.Namespace) -> None:
         args.attribution_model,
         args.base_url,
         dict(args.imputed),
+        read_alias_table(args.chrom_aliases) if args.chrom_aliases else None,
     )
     log.info("genome-browser tracks and datahub in %s", hub)
 
@@ -72,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = steps.add_parser("export", help="predicted, error and attribution bigWigs and hub.json")
     q.add_argument("--predictions", nargs="+", required=True)
     q.add_argument("--chrom-sizes", required=True, help="the reference stage's chrom_sizes.tsv")
+    q.add_argument(
+        "--chrom-aliases", help="the reference stage's chrom_aliases.tsv (other names of its sequences)"
+    )
     q.add_argument("--attributions", default=None, help="the attribute stage's attributions.npz")
     q.add_argument("--attribution-model", default="")
     q.add_argument(

@@ -247,14 +247,17 @@ def export_tracks(
     attribution_model: str = "",
     base_url: str = "",
     imputed: dict[str, str | os.PathLike] | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> Path:
     """All tracks of a cohort and their hub: prediction and error tracks of every predictions table,
-    the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs,
-    and ``imputed`` (sample -> bigWig of a sample without calls). Returns the hub's path."""
+    the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs
+    (on the reference's names: ``on_reference_names``, with ``aliases``, the reference stage's other
+    names of its sequences), and ``imputed`` (sample -> bigWig of a sample without calls). Returns
+    the hub's path."""
     paths = [p for table in predictions for p in write_prediction_tracks(table, chrom_sizes_tsv, out_dir)]
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
-    inputs = on_reference_names(input_tracks, read_chrom_sizes(chrom_sizes_tsv), out_dir)
+    inputs = on_reference_names(input_tracks, read_chrom_sizes(chrom_sizes_tsv), out_dir, aliases)
     return write_hub(out_dir, exported_tracks(paths), inputs, base_url, imputed)
 
 
@@ -262,16 +265,18 @@ def on_reference_names(
     input_tracks: dict[str, dict[str, str | os.PathLike]],
     chrom_sizes: dict[str, int],
     out_dir: str | os.PathLike,
+    aliases: dict[str, str] | None = None,
 ) -> dict[str, dict[str, str | os.PathLike]]:
     """``input_tracks`` (sample -> mark -> bigWig) as the browser can show them beside the exported
     tracks, on the reference's sequence names: a bigWig that names its sequences otherwise (``1``
     for ``chr1``, ``MT`` for ``chrM``) is copied under the reference's names into
     ``out_dir/inputs/<sample>.<mark>.bw`` (up to ``MAX_RENAMED_BYTES``; a larger one is left out of
-    the hub with a warning); the others stay as they are (linked by the hub)."""
+    the hub with a warning); the others stay as they are (linked by the hub). aliases: other name
+    -> reference name (``NC_000001.11`` -> ``chr1``), beside the spellings ``harmonise`` knows."""
     shown: dict[str, dict[str, str | os.PathLike]] = {}
     for sample, marks in input_tracks.items():
         for mark, path in marks.items():
-            renamed = _renamed(path, chrom_sizes)
+            renamed = _renamed(path, chrom_sizes, aliases)
             if renamed is None:
                 shown.setdefault(sample, {})[mark] = path
             elif os.path.getsize(path) > MAX_RENAMED_BYTES:
@@ -288,7 +293,9 @@ def on_reference_names(
     return shown
 
 
-def _renamed(path: str | os.PathLike, chrom_sizes: dict[str, int]) -> dict[str, str] | None:
+def _renamed(
+    path: str | os.PathLike, chrom_sizes: dict[str, int], aliases: dict[str, str] | None = None
+) -> dict[str, str] | None:
     """The bigWig's sequence names -> the reference's, where any differs (None where all are the
     reference's own or none is the reference's at all)."""
     handle = pyBigWig.open(os.fspath(path))
@@ -296,7 +303,9 @@ def _renamed(path: str | os.PathLike, chrom_sizes: dict[str, int]) -> dict[str, 
         names = list(handle.chroms())
     finally:
         handle.close()
-    mapping = {name: ref for name, ref in harmonise(names, list(chrom_sizes)).items() if ref is not None}
+    mapping = {
+        name: ref for name, ref in harmonise(names, list(chrom_sizes), aliases).items() if ref is not None
+    }
     return mapping if any(name != ref for name, ref in mapping.items()) else None
 
 

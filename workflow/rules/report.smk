@@ -28,6 +28,7 @@ rule tracks_export:
     input:
         predictions=expand(rules.predict.output[0], model=MODELS),
         chrom_sizes=rules.reference.output.sizes,
+        aliases=rules.reference.output.aliases,
         attributions=rules.attribute.output.arrays,
         marks=[path for *_, path in all_marks()],
         imputed=expand(rules.impute.output.bigwig, sample=TO_PREDICT),
@@ -47,6 +48,7 @@ rule tracks_export:
         out_dir=lambda wildcards, output: str(Path(output.hub).parent),
     shell:
         "epibench tracks export --predictions {input.predictions:q} --chrom-sizes {input.chrom_sizes:q}"
+        " --chrom-aliases {input.aliases:q}"
         " --attributions {input.attributions:q} --attribution-model {params.model:q} {params.input_args}"
         " {params.imputed_args}"
         " --base-url={params.base_url:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
