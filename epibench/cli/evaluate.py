@@ -138,7 +138,7 @@ def cmd_evaluate_per_sample(args: argparse.Namespace) -> None:
         pd.read_csv(args.metrics, sep="\t"),
         test_cpgs,
         {qc["sample"]: qc for qc in qcs},
-        args.models,
+        list(dict.fromkeys(args.models)),  # the new model may be the original too
         dict(args.missing_marks),
     )
     keys = ["sample", "model", "mean_depth", "counting_noise", "mse_beyond_noise"]
