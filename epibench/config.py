@@ -790,6 +790,13 @@ def _check_settings(config: dict) -> None:
         raise ConfigError(f"motifs.model {motif_model(config)!r} is not a model in 'models'")
 
 
+def other_cohort_pattern(cohort: str) -> str:
+    """The wildcard constraint of the first folder under ``results/`` that is not ``cohort``'s
+    (rule other_cohort): a lookahead on the name and the slash after it, since the constraint sits
+    inside the whole path's pattern, where ``$`` would only match at its end."""
+    return f"(?!{re.escape(cohort)}/)[^/]+"
+
+
 def other_cohort_target(target: str, cohort: str, config_files: tuple | list = ()) -> str:
     """What to do about a target under ``results/<other>/`` where the config's cohort is ``cohort``
     (``snakemake results/liver/...`` without ``--configfile config/liver.yaml``), which Snakemake

@@ -152,6 +152,7 @@ CATALOGUE: tuple[Output, ...] = (
         "Histone bigWig sequences whose header length differs from the reference's (empty: every length agrees).",
         "QC",
     ),
+    _folder("qc/inputs_checked", "check_inputs"),
     _o(
         "qc/sample_chrom_names.tsv",
         "chrom_names",

@@ -64,7 +64,10 @@ def test_a_misspelt_key_is_named_without_calling_the_file_no_config(cohort, tmp_
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ({"dmodel": 32}, r"models.hybrid: hybrid models have no setting 'dmodel' \(did you mean 'd_model'\?\)"),
+        (
+            {"dmodel": 32},
+            r"models.hybrid: hybrid models have no setting 'dmodel' \(did you mean 'd_model'\?\)",
+        ),
         ({"d_model": "32"}, r"models.hybrid.d_model: '32' is not a whole number .*write it without quotes"),
         ({"n_heads": 8.5}, r"models.hybrid.n_heads: 8.5 is not a whole number \(the default: 8\)"),
         ({"channels": [64, "x"]}, r"models.hybrid: hybrid models have no setting 'channels'"),
@@ -84,7 +87,9 @@ def test_model_settings_of_the_defaults_types_pass(cohort):
     cohort_config.setup(config)
     bad = copy.deepcopy(cohort)
     bad["models"]["cnn"]["channels"] = [64, "128"]
-    with pytest.raises(ConfigError, match=r"models.cnn.channels: \[64, '128'\] is not a list of whole numbers"):
+    with pytest.raises(
+        ConfigError, match=r"models.cnn.channels: \[64, '128'\] is not a list of whole numbers"
+    ):
         cohort_config.setup(bad)
 
 
@@ -650,3 +655,21 @@ def test_a_mark_spelled_otherwise_in_the_sheet_is_named_with_the_column_it_may_b
         ConfigError, match=r"\['h3k4me3'\] have no column .*did you mean 'h3k4me3' -> 'H3K4me3'\?"
     ):
         cohort_config.validate({**cohort, "marks": ["h3k4me3"]})
+
+
+@pytest.mark.parametrize(
+    ("target", "of_another"),
+    [
+        ("results/tiny/models/cnn/model.safetensors", False),
+        ("results/tiny/report.html", False),
+        ("results/liver/evaluation/leaderboard.tsv", True),
+        ("results/tiny2/report.html", True),
+        ("results/tin/report.html", True),
+    ],
+)
+def test_only_another_cohorts_targets_are_taken_by_the_other_cohort_rule(target, of_another):
+    """The constraint as Snakemake places it, inside the pattern of the rule's whole output path."""
+    import re
+
+    path = re.compile(rf"results/(?P<other>{cohort_config.other_cohort_pattern('tiny')})/(?P<path>.+)$")
+    assert (path.match(target) is not None) == of_another

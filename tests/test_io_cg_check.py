@@ -81,9 +81,10 @@ def shifted_fasta(tmp_path: Path, window: str, shift: str) -> Path:
 
 
 def check_inputs(
-    tmp_path: Path, fasta: Path, samples: dict[str, tuple[Path, str]], capsys, bigwigs=()
+    tmp_path: Path, fasta: Path, samples: dict[str, tuple[Path, str]], capsys, bigwigs=(), records=None
 ) -> tuple[int, str]:
-    """``epibench reference`` then ``check-inputs``: (exit code, stderr)."""
+    """``epibench reference`` then ``check-inputs`` (each input's record into ``records``, a folder,
+    when given): (exit code, stderr)."""
     ref_dir = tmp_path / f"prepared_{fasta.stem}"
     assert main(["reference", "--fasta", str(fasta), "--out-dir", str(ref_dir)]) == 0
     args = [
@@ -98,6 +99,7 @@ def check_inputs(
     for label, path in bigwigs:
         args += ["--bigwig", f"{label}={path}"]
     args += ["--out", str(tmp_path / "cg_check.tsv"), "--lengths-out", str(tmp_path / "lengths.tsv")]
+    args += ["--records-dir", str(records)] if records else []
     capsys.readouterr()
     code = main(args)
     return code, capsys.readouterr().err
@@ -220,6 +222,34 @@ def test_a_bigwig_of_another_assembly_stops_with_a_length_table(tmp_path, window
     assert code == 2 and "sequence lengths differ" in err
     row = next(line for line in err.splitlines() if line.startswith("s.H3K4me3"))
     assert row.split()[:5] == ["s.H3K4me3", "chr22", "chr22", "300,001", "300,000"]
+
+
+def test_each_input_has_a_record_of_its_own_whatever_the_other_samples(tmp_path, window, cpgs, capsys):
+    """The records a sample's jobs depend on: its file's row of the CG table, its bigWig's length
+    rows (a header alone where they agree), the same bytes checked alone or beside another sample."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    first = write_calls(tmp_path / "a.methylC", "methylc", cpgs)
+    second = write_calls(tmp_path / "b.cov", "bismark_cov", cpgs[: len(cpgs) // 2])
+    bigwig = write_bigwig(tmp_path / "a.bw", {"chr22": len(window)})
+    samples = {"a": (first, "methylc"), "b": (second, "bismark_cov")}
+    code, err = check_inputs(tmp_path, fasta, samples, capsys, [("a.H3K4me3", bigwig)], tmp_path / "both")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "both").iterdir()) == [
+        "a.H3K4me3.lengths.tsv",
+        "a.cg_check.tsv",
+        "b.cg_check.tsv",
+    ]
+    table = pd.read_csv(tmp_path / "cg_check.tsv", sep="\t")
+    record = pd.read_csv(tmp_path / "both/b.cg_check.tsv", sep="\t")
+    pd.testing.assert_frame_equal(record, table[table["sample"] == "b"].reset_index(drop=True))
+    lengths = pd.read_csv(tmp_path / "both/a.H3K4me3.lengths.tsv", sep="\t")
+    assert lengths.empty and "chromosome" in lengths.columns
+    code, err = check_inputs(
+        tmp_path, fasta, {"a": samples["a"]}, capsys, [("a.H3K4me3", bigwig)], tmp_path / "a"
+    )
+    assert code == 0, err
+    for name in ("a.cg_check.tsv", "a.H3K4me3.lengths.tsv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "both" / name).read_bytes()
 
 
 # chr21 and chr22 (bp) as UCSC's chromInfo gives them

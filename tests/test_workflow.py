@@ -470,6 +470,42 @@ def test_rerun_has_nothing_to_do(workdir):
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
+def test_a_sample_added_or_removed_reruns_the_cohort_not_the_other_samples(workdir, tmp_path):
+    """In a copy of the finished run (mtimes and Snakemake's records kept): a fourth sample added
+    is ingested and sharded alone and the model retrains on it; removed again, the model retrains
+    without it; neither time is another sample's ingest or shard rerun."""
+    copy = tmp_path / "copy"
+    shutil.copytree(workdir, copy, symlinks=True)
+    sheet_path = copy / "resources/tiny/samples.tsv"
+    sheet = pd.read_csv(sheet_path, sep="\t", dtype=str, keep_default_na=False)
+    sample4 = sheet[sheet["sample"] == "sample1"].assign(sample="sample4")
+    for column in ["methylation", "H3K4me3", "H3K27ac", "H3K36me3"]:
+        source = sample4[column].item()
+        renamed = source.replace("sample1", "sample4")
+        shutil.copy(copy / source, copy / renamed)
+        sample4[column] = renamed
+    results = copy / "results/tiny"
+    kept = [results / "methylation/sample1/calls", results / "methylation/sample2/cpgs/chr1.parquet"]
+    kept += [results / "shards/sample1/chr2", results / "shards/sample2/chr3"]
+    kept_times = [path.stat().st_mtime_ns for path in kept]
+    model = results / "models/cnn/model.safetensors"
+
+    def trained_samples() -> set[str]:
+        meta = json.loads((results / "models/cnn/model.json").read_text())
+        return {Path(shard).parent.name for shard in meta["shards"]}
+
+    for edited, samples in (
+        (pd.concat([sheet, sample4]), {"sample1", "sample2", "sample4"}),
+        (sheet, {"sample1", "sample2"}),
+    ):
+        edited.to_csv(sheet_path, sep="\t", index=False)
+        trained_before = model.stat().st_mtime_ns
+        snakemake(copy, "--", "results/tiny/models/cnn/model.safetensors")
+        assert model.stat().st_mtime_ns > trained_before and trained_samples() == samples
+        assert [path.stat().st_mtime_ns for path in kept] == kept_times
+    assert (results / "shards/sample4/chr1").is_dir()
+
+
 def _jobs_after_edit(workdir: Path, edit) -> set[str]:
     """The rules a dry run would run after ``edit(config)`` of the finished tiny cohort's config (restored after)."""
     config_path = workdir / "config/tiny.yaml"

@@ -43,6 +43,7 @@ def cmd_chrom_names(args: argparse.Namespace) -> None:
 
 def cmd_check_inputs(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
+    from epibench.io.input_records import write_input_records
     from epibench.io.lengths import bigwig_lengths, check_lengths, length_mismatches
     from epibench.io.methylation.cohort_check import judge_cohort, sample_fit
     from epibench.io.reference import Reference
@@ -64,6 +65,8 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     table = judge_cohort(fits, assembly, args.min_cg_share)
     write_tsv(table, args.out)
     write_tsv(mismatches, args.lengths_out)
+    if args.records_dir:
+        write_input_records(table, mismatches, headers, args.records_dir)
     log.info(
         "CG check passed: %d samples fit %s as read (it %s)",
         len(fits),
@@ -128,4 +131,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cg_share_arg(p)
     p.add_argument("--out", required=True, help="per-sample fit table (.tsv)")
     p.add_argument("--lengths-out", required=True, help="sequence-length mismatches of the bigWigs (.tsv)")
+    p.add_argument(
+        "--records-dir",
+        help="folder of each input's own record (<label>.cg_check.tsv, <label>.lengths.tsv): what a "
+        "sample's jobs depend on, not the cohort tables",
+    )
     p.set_defaults(func=cmd_check_inputs)

@@ -17,12 +17,14 @@ from epibench.config import (
     ConfigError,
     calls_file_labels,
     motif_model,
+    other_cohort_pattern,
     other_cohort_target,
     variant_model,
 )
 from epibench.config import setup as cohort_setup
 from epibench.data.groups import read_groups
 from epibench.io.atomic import atomic_path
+from epibench.io.input_records import cg_check_record, lengths_record
 from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
@@ -136,6 +138,11 @@ def mark_file(sample, mark):
     return path
 
 
+def mark_label(sample, mark):
+    """How the input checks and the name table label a sample's mark file."""
+    return f"{sample}.{mark}"
+
+
 def mark_reads_args(wildcards):
     """The ``mark_reads`` settings as flags for a mark given as aligned reads (BAM, CRAM, SAM,
     tagAlign), none for other tracks, whose conversion ignores them (input function of the
@@ -240,7 +247,7 @@ def sample_files():
                 if path
             }
         files |= {
-            f"{sample}.{mark}": row[mark] for mark in config["marks"] if row[mark]
+            mark_label(sample, mark): row[mark] for mark in config["marks"] if row[mark]
         }
     return files
 
@@ -255,6 +262,26 @@ def calls_file_args(wildcards):
     if any(row["coverage"]):
         args += [arg for path in row["coverage"] for arg in ("--coverage", path)]
     return " ".join(shlex.quote(arg) for arg in args)
+
+
+def sample_records(wildcards):
+    """Input function of every per-sample rule: the check_inputs records of the sample's own files
+    (epibench.io.input_records), not the cohort's tables. Each such rule names them, unread beyond
+    ingest_split and shards: after the checkpoint, Snakemake re-examines exactly the jobs that take
+    its output, so a sample whose records are unchanged is not rerun when another comes or goes.
+    """
+    records = checkpoints.check_inputs.get().output.records
+    n_files = len(SAMPLES.loc[wildcards.sample, "methylation"])
+    calls = [
+        cg_check_record(records, label)
+        for label in calls_file_labels(wildcards.sample, n_files)
+    ]
+    marks = [
+        lengths_record(records, mark_label(wildcards.sample, mark))
+        for mark in config["marks"]
+        if mark_file(wildcards.sample, mark)
+    ]
+    return calls + marks
 
 
 def check_input_args(wildcards):
@@ -274,7 +301,7 @@ def check_input_args(wildcards):
             arg
             for m in config["marks"]
             if (path := mark_file(sample, m))
-            for arg in ("--bigwig", f"{sample}.{m}={path}")
+            for arg in ("--bigwig", f"{mark_label(sample, m)}={path}")
         ]
     return " ".join(shlex.quote(arg) for arg in args)
 

@@ -1,8 +1,9 @@
 # Ingest, scattered per sample x shard group: the cohort's CG check and input lengths first
-# (check_inputs), then read each file once (ingest_split; a sample's several files each into
+# (check_inputs: a checkpoint, so that a sample's jobs read only its own files' records, and another
+# sample added or removed reruns none of them), then read each file once (ingest_split; a sample's several files each into
 # calls/<k>/), check and merge each group's calls apart, the files' reads of a CpG pooled
 # (ingest_group), then the sample's QC (ingest_summary).
-rule check_inputs:
+checkpoint check_inputs:
     input:
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
@@ -12,6 +13,7 @@ rule check_inputs:
     output:
         fits=result("check_inputs", "qc/cg_check.tsv"),
         lengths=result("check_inputs", "qc/input_lengths.tsv"),
+        records=directory(result("check_inputs", "qc/inputs_checked")),
     log:
         f"{LOGS}/check_inputs.log",
     benchmark:
@@ -24,12 +26,12 @@ rule check_inputs:
     shell:
         "epibench check-inputs --reference {input.fasta:q} --assembly {input.assembly:q} {params.input_args}"
         " --min-cg-share {params.min_cg_share:q} --out {output.fits:q} --lengths-out {output.lengths:q}"
-        " > {log:q} 2>&1"
+        " --records-dir {output.records:q} > {log:q} 2>&1"
 
 
 rule ingest_split:
     input:
-        checked=rules.check_inputs.output.fits,
+        checked=sample_records,
         calls=lambda wildcards: list(SAMPLES.loc[wildcards.sample, "methylation"]),
         coverage=lambda wildcards: [
             c for c in SAMPLES.loc[wildcards.sample, "coverage"] if c
@@ -57,6 +59,7 @@ rule ingest_split:
 
 rule ingest_group:
     input:
+        checked=sample_records,
         calls=rules.ingest_split.output.calls,
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
@@ -84,6 +87,7 @@ rule ingest_group:
 
 rule ingest_summary:
     input:
+        checked=sample_records,
         split=rules.ingest_split.output.qc,
         calls=rules.ingest_split.output.calls,
         groups=lambda wildcards: sample_group_files(

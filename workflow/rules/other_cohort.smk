@@ -10,7 +10,7 @@ rule other_cohort:
     log:
         "logs/{other}/other_cohort/{path}.log",
     wildcard_constraints:
-        other=f"(?!{re.escape(COHORT)}$)[^/]+",
+        other=other_cohort_pattern(COHORT),
         path=".+",
     conda:
         "../../envs/epibench.yaml"

@@ -1,5 +1,6 @@
 rule qc:
     input:
+        checked=sample_records,
         cpgs=lambda wildcards: sample_group_files(
             rules.ingest_group.output.table, wildcards
         ),

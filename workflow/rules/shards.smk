@@ -1,6 +1,6 @@
 rule shards:
     input:
-        checked=rules.check_inputs.output.lengths,
+        checked=sample_records,
         cpgs=sample_cpgs,
         tads=config["reference"]["tads"] or [],
         loops=config["reference"]["loops"] or [],
