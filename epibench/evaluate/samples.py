@@ -95,9 +95,9 @@ def per_sample_table(
         noise = counting_noise(cpgs["level_true"], cpgs["n_total"]) if depth_known else float("nan")
         below, kept = qc["n_below_min_coverage"], qc["n_kept"]
         for model in models:
-            score = scores.loc[(model, sample)] if (model, sample) in scores.index else None
-            if score is None:
+            if (model, sample) not in scores.index:
                 raise InputError(f"metrics.tsv has no row of model {model}, sample {sample}")
+            score = scores.loc[(model, sample)]
             rows.append(
                 {
                     "sample": sample,
