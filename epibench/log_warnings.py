@@ -3,9 +3,10 @@
 Each ``epibench`` command logs to stderr in ``LOG_FORMAT`` and the workflow sends that to the
 job's log under ``logs/<cohort>/``; a warning there (calls on sequences the reference lacks, a
 sequence without transcripts, a chromosome a mark has no value on) is otherwise seen only by
-whoever opens that log. ``warnings_summary`` gives the distinct warnings of the logs a run wrote
+whoever opens that log. ``warnings_summary`` gives the kinds of warning of the logs a run wrote
 (those modified since it started: an earlier run's logs, of jobs not rerun, are left out), for the
-Snakefile's ``onsuccess`` to print.
+Snakefile's ``onsuccess`` to print: one line for a warning every shard group gives with its own
+counts and names.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pathlib import Path
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # a warning's first line in LOG_FORMAT: date, time, level, logger name, then the message
 _WARNING = re.compile(r"\S+ \S+ WARNING \S+: (?P<message>.*)")
-SHOWN = 10  # distinct warnings printed; the rest are counted
+SHOWN = 10  # kinds of warning printed; the rest are counted
+_BRACKETED = re.compile(r"\([^()]*\)")
+_NUMBER = re.compile(r"\b\d[\d,.]*")
 
 
 def log_warnings(logs_dir: str | os.PathLike, since: float = 0.0) -> Counter:
@@ -35,18 +38,32 @@ def log_warnings(logs_dir: str | os.PathLike, since: float = 0.0) -> Counter:
     return counts
 
 
+def warning_kind(message: str) -> str:
+    """What warnings alike share: ``message`` with each bracketed part and each number masked, so
+    that one warning of every shard group (its counts and sequence names in brackets) is one kind."""
+    return _NUMBER.sub("N", _BRACKETED.sub("(...)", message))
+
+
 def warnings_summary(logs_dir: str | os.PathLike, since: float = 0.0, shown: int = SHOWN) -> str:
-    """Lines for the end of a run: how many distinct warnings the logs below ``logs_dir`` written
-    since ``since`` (seconds since the epoch: the run's start) hold, and the first ``shown`` of them,
-    most frequent first (each with its count of logs); "" without any."""
-    counts = log_warnings(logs_dir, since)
-    if not counts:
+    """Lines for the end of a run: how many kinds of warning (``warning_kind``) the logs below
+    ``logs_dir`` written since ``since`` (seconds since the epoch: the run's start) hold, and the
+    first ``shown`` kinds, most frequent first: each by its first message, with its count of logs
+    and of other messages alike; "" without any."""
+    kinds: dict[str, list] = {}  # kind -> [first message, logs, messages]
+    for message, n_logs in sorted(log_warnings(logs_dir, since).items()):
+        entry = kinds.setdefault(warning_kind(message), [message, 0, 0])
+        entry[1] += n_logs
+        entry[2] += 1
+    if not kinds:
         return ""
     lines = [
-        f"EpiBench: {len(counts)} distinct warning(s) in the logs this run wrote in {logs_dir}"
+        f"EpiBench: {len(kinds)} kind(s) of warning in the logs this run wrote in {logs_dir}"
         " (grep -r WARNING there):"
     ]
-    lines += [f"  {message}" + (f" ({n} logs)" if n > 1 else "") for message, n in counts.most_common(shown)]
-    if len(counts) > shown:
-        lines.append(f"  ... and {len(counts) - shown} more")
+    for message, n_logs, n_messages in sorted(kinds.values(), key=lambda entry: -entry[1])[:shown]:
+        counted = [f"{n_logs} logs"] if n_logs > 1 else []
+        counted += [f"{n_messages - 1} more like it"] if n_messages > 1 else []
+        lines.append(f"  {message}" + (f" ({'; '.join(counted)})" if counted else ""))
+    if len(kinds) > shown:
+        lines.append(f"  ... and {len(kinds) - shown} more")
     return "\n".join(lines)

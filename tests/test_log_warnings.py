@@ -39,14 +39,34 @@ def test_each_distinct_warning_is_counted_once_per_log(tmp_path):
     (tmp_path / "benchmarks" / "x.tsv").write_text("s\th:m:s\n1.0\t0:00:01\n")
     assert log_warnings(tmp_path) == {dropped: 1, no_genes: 2}
     summary = warnings_summary(tmp_path).splitlines()
-    assert summary[0].startswith("EpiBench: 2 distinct warning(s)")
+    assert summary[0].startswith("EpiBench: 2 kind(s) of warning")
     assert summary[1:] == [f"  {no_genes} (2 logs)", f"  {dropped}"]
 
 
 def test_many_warnings_show_the_first_and_count_the_rest(tmp_path):
-    write_log(tmp_path / "a.log", [(logging.WARNING, f"warning {i}") for i in range(5)])
+    write_log(tmp_path / "a.log", [(logging.WARNING, f"warning {word}") for word in "abcde"])
     lines = warnings_summary(tmp_path, shown=3).splitlines()
     assert len(lines) == 5 and lines[-1] == "  ... and 2 more"
+
+
+def test_a_warning_of_every_shard_group_is_one_line_per_sample(tmp_path):
+    """Alike: the same words, other numbers and other names in brackets; a sample's name is kept."""
+
+    def no_value(sample: str, n: int, names: str) -> str:
+        return (
+            f"{sample}'s H3K27ac has no value on {n} of the {n + 20} sequences with CpGs in this shard "
+            f"({names}): their {10 * n:,} CpGs see the mark as missing"
+        )
+
+    for group, (n, names) in enumerate([(3, "chrUn_1, chrUn_2"), (1, "chrM"), (12, "chrUn_7")]):
+        write_log(
+            tmp_path / "shards" / f"sample1.{group}.log", [(logging.WARNING, no_value("sample1", n, names))]
+        )
+    write_log(tmp_path / "shards" / "sample2.0.log", [(logging.WARNING, no_value("sample2", 3, "chrUn_1"))])
+    lines = warnings_summary(tmp_path).splitlines()
+    assert lines[0].startswith("EpiBench: 2 kind(s) of warning")
+    assert lines[1].startswith("  sample1's H3K27ac") and lines[1].endswith("(3 logs; 2 more like it)")
+    assert lines[2] == f"  {no_value('sample2', 3, 'chrUn_1')}"
 
 
 def test_logs_without_warnings_say_nothing(tmp_path):
