@@ -57,9 +57,10 @@ EXTENSION = {"bed": "bed.gz", "bigBed": "bigBed", "bigWig": "bigWig"}
 
 
 def metadata(tmp_path, files=FILES):
-    """metadata.tsv of ``files`` (every other column empty) and a download folder holding them all."""
+    """metadata.tsv of ``files`` (every other column empty; a donor accession after a file's status
+    fills its Donor(s)) and a download folder holding them all."""
     rows = []
-    for accession, fmt, output, assembly, assay, biosample, target, replicates, status in files:
+    for accession, fmt, output, assembly, assay, biosample, target, replicates, status, *donor in files:
         row = dict.fromkeys(HEADER, "")
         url = f"https://www.encodeproject.org/files/{accession}/@@download/{accession}.{EXTENSION[fmt]}"
         row.update(
@@ -74,6 +75,7 @@ def metadata(tmp_path, files=FILES):
                 "Biological replicate(s)": replicates,
                 "File Status": status,
                 "File download URL": url,
+                "Donor(s)": "".join(f"/human-donors/{d}/" for d in donor),
             }
         )
         rows.append(row)
@@ -114,6 +116,41 @@ def test_the_sheet_has_a_row_per_replicate_and_the_pooled_bigwig_of_each_mark(tm
     samples = cohort_config.validate(config)
     assert len(samples.loc["upper_lobe_of_left_lung", "methylation"]) == 2
     assert samples.loc["heart_left_ventricle", "H3K27ac"] == ""
+
+
+def test_a_biosample_of_several_donors_is_a_sample_per_donor_with_its_own_donors_marks(tmp_path, caplog):
+    """ENTEx-like: lung WGBS of two donors; H3K4me3 of both (donor B's pooling more replicates),
+    H3K27ac of donor B only, which donor A's sample borrows, saying so."""
+    donor_a, donor_b = "ENCDO451RUA", "ENCDO793LXB"
+    wgbs = ("bed", "methylation state at CpG", "GRCh38", "WGBS", LUNG, "")
+    chip = ("bigWig", "fold change over control", "GRCh38", "Histone ChIP-seq", LUNG)
+    files = [
+        ("ENCFF000WA1", *wgbs, "1", "released", donor_a),
+        ("ENCFF000WB1", *wgbs, "1", "released", donor_b),
+        ("ENCFF000WB2", *wgbs, "2", "released", donor_b),
+        ("ENCFF000KA1", *chip, "H3K4me3-human", "1", "released", donor_a),
+        ("ENCFF000KB1", *chip, "H3K4me3-human", "1, 2", "released", donor_b),
+        ("ENCFF000AB1", *chip, "H3K27ac-human", "1", "released", donor_b),
+        ("ENCFF000WH1", "bed", "methylation state at CpG", "GRCh38", "WGBS", HEART, "", "1", "released", donor_a),
+    ]  # fmt: skip
+    meta, downloads = metadata(tmp_path, files)
+    out = tmp_path / "samples.tsv"
+    with caplog.at_level("WARNING", logger="epibench"):
+        assert (
+            main(["encode-sheet", "--metadata", str(meta), "--files", str(downloads), "--out", str(out)]) == 0
+        )
+    sheet = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    rows = [tuple(cell.split("/")[-1].split(".")[0] for cell in row) for row in sheet.itertuples(index=False)]
+    assert rows == [
+        ("heart_left_ventricle", "ENCFF000WH1", "", ""),
+        (f"upper_lobe_of_left_lung_{donor_a}", "ENCFF000WA1", "ENCFF000AB1", "ENCFF000KA1"),
+        (f"upper_lobe_of_left_lung_{donor_b}", "ENCFF000WB1", "ENCFF000AB1", "ENCFF000KB1"),
+        (f"upper_lobe_of_left_lung_{donor_b}", "ENCFF000WB2", "ENCFF000AB1", "ENCFF000KB1"),
+    ]
+    borrowed = [r.getMessage() for r in caplog.records if "from donor" in r.getMessage()]
+    assert borrowed == [
+        f"upper_lobe_of_left_lung_{donor_a}: H3K27ac from donor {donor_b} of the same biosample (none of its own donor's)"
+    ]
 
 
 def test_marks_asked_for_are_kept_in_order_and_an_absent_one_is_named(tmp_path):

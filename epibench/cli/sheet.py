@@ -12,7 +12,7 @@ log = logging.getLogger("epibench")
 def cmd_encode_sheet(args: argparse.Namespace) -> None:
     from epibench.io.encode_sheet import write_encode_sheet
 
-    sheet = write_encode_sheet(args.metadata, args.files, args.out, args.assembly, args.marks)
+    sheet, borrowed = write_encode_sheet(args.metadata, args.files, args.out, args.assembly, args.marks)
     marks = list(sheet.columns[2:])
     log.info(
         "%s: %d samples, %d methylation files, marks %s; in the cohort's config: samples: %s, marks: [%s]",
@@ -27,6 +27,10 @@ def cmd_encode_sheet(args: argparse.Namespace) -> None:
         lacking = sorted(set(sheet.loc[sheet[mark] == "", "sample"]))
         if lacking:
             log.warning("samples without %s (a missing channel, masked): %s", mark, ", ".join(lacking))
+    for sample, mark, donor in borrowed:
+        log.warning(
+            "%s: %s from donor %s of the same biosample (none of its own donor's)", sample, mark, donor
+        )
 
 
 def register(sub: argparse._SubParsersAction) -> None:

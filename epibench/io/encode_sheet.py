@@ -5,13 +5,16 @@ The portal's batch download gives ``files.txt`` (one URL a line; its first line 
 target and replicates). From those rows:
 
 - **samples** are biosamples (``Biosample term name``), spelt as the sheet wants names
-  (``upper lobe of left lung`` -> ``upper_lobe_of_left_lung``);
+  (``upper lobe of left lung`` -> ``upper_lobe_of_left_lung``); a biosample whose WGBS comes from
+  several donors (``Donor(s)``: ENTEx's tissues have up to four) is a sample per donor
+  (``upper_lobe_of_left_lung_ENCDO451RUA``), as different people are not replicates;
 - **methylation** files are the WGBS ``methylation state at CpG`` bedMethyl files, text (``bed``)
   rather than ``bigBed`` where both are there: one sheet row each, so that a sample's replicates
   are read and CG-checked one by one, their agreement measured and their reads pooled;
 - **marks** are the histone ChIP-seq ``fold change over control`` bigWigs, named by their target
-  without the organism (``H3K4me3-human`` -> ``H3K4me3``): per sample and mark the file pooled
-  over the most biological replicates; a mark a sample lacks is an empty cell;
+  without the organism (``H3K4me3-human`` -> ``H3K4me3``): per sample and mark the file of the
+  sample's own donor where there is one, pooled over the most biological replicates; else another
+  donor's of the biosample (``SheetRows.borrowed`` lists them); a mark a sample lacks is an empty cell;
 - rows of another assembly than the one asked (``File assembly``), or not ``released``, are not read.
 
 Each file is looked for in the download folder by its accession (``ENCFF...``, any extension); those
@@ -23,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +48,9 @@ COLUMNS = (
     "Experiment target",
     "Biological replicate(s)",
 )
+DONORS = "Donor(s)"  # read where the metadata has it: /human-donors/ENCDO451RUA/, one or several
+_DONOR = re.compile(r"ENCDO\d{3}[A-Z]{3}")
+NO_DONOR = "donor_unknown"  # a file without a donor, in a biosample of several
 # text bedMethyl before bigBed: read faster (benchmarks/bench_bigbed.py)
 _FORMAT_PREFERENCE = {"bed": 0, "bigBed": 1}
 
@@ -76,16 +83,35 @@ def _replicates(cell: str) -> int:
     return len([part for part in cell.split(",") if part.strip()])
 
 
-def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ()) -> pd.DataFrame:
-    """The sheet's rows, without paths: sample, accession (the methylation file's), then one column
-    per mark holding its file's accession ("" where the sample lacks it). ``marks``: the marks kept,
-    in this order (all the metadata names, sorted, when empty)."""
+def donor_key(cell: str) -> str:
+    """The donor accessions of a ``Donor(s)`` cell, joined by ``+`` (``/human-donors/ENCDO451RUA/`` ->
+    ``ENCDO451RUA``); "" for none."""
+    return "+".join(sorted(set(_DONOR.findall(cell))))
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """The sheet's rows without paths (``table``: sample, accession of the methylation file, then
+    one column per mark holding its file's accession, "" where the sample lacks it) and the marks
+    taken from another donor of the sample's biosample (``borrowed``: sample, mark, that donor)."""
+
+    table: pd.DataFrame
+    borrowed: list[tuple[str, str, str]]
+
+
+def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ()) -> SheetRows:
+    """The sheet's rows of ``assembly``. ``marks``: the marks kept, in this order (all the metadata
+    names, sorted, when empty)."""
     rows = metadata[metadata["File assembly"] == assembly]
     if rows.empty:
         found = sorted(set(metadata["File assembly"]) - {""})
         raise InputError(
             f"no file of assembly {assembly!r} in the metadata (its assemblies: {', '.join(found)})"
         )
+    rows = rows.assign(
+        biosample=rows["Biosample term name"].map(sample_name),
+        donor=rows[DONORS].map(donor_key) if DONORS in rows.columns else "",
+    )
     methylation = rows[
         (rows["Output type"] == METHYLATION_OUTPUT) & rows["File format"].isin(list(_FORMAT_PREFERENCE))
     ].copy()
@@ -94,12 +120,14 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
             f"no WGBS '{METHYLATION_OUTPUT}' bedMethyl file of assembly {assembly} in the metadata: download "
             "the WGBS experiments' methylation files too"
         )
-    methylation["sample"] = methylation["Biosample term name"].map(sample_name)
+    several = methylation.groupby("biosample")["donor"].transform("nunique") > 1
+    methylation["sample"] = methylation["biosample"].where(
+        ~several, methylation["biosample"] + "_" + methylation["donor"].replace("", NO_DONOR)
+    )
     methylation["preference"] = methylation["File format"].map(_FORMAT_PREFERENCE)
     best = methylation.groupby(["sample", "Biological replicate(s)"])["preference"].transform("min")
     methylation = methylation[methylation["preference"] == best]
     chip = rows[(rows["Output type"] == MARK_OUTPUT) & (rows["File format"] == "bigWig")].copy()
-    chip["sample"] = chip["Biosample term name"].map(sample_name)
     chip["mark"] = chip["Experiment target"].map(mark_name)
     chip["replicates"] = chip["Biological replicate(s)"].map(_replicates)
     wanted = list(marks) or sorted(set(chip["mark"]))
@@ -109,16 +137,21 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
             f"no '{MARK_OUTPUT}' bigWig of marks {absent} of assembly {assembly} in the metadata "
             f"(its marks: {', '.join(sorted(set(chip['mark']))) or 'none'})"
         )
-    pooled = chip.sort_values("replicates", ascending=False, kind="stable").drop_duplicates(
-        ["sample", "mark"]
-    )
-    by_sample_mark = pooled.set_index(["sample", "mark"])["File accession"]
-    table = pd.DataFrame(
-        {"sample": methylation["sample"].to_numpy(), "accession": methylation["File accession"].to_numpy()}
-    )
+    chip = chip.sort_values("replicates", ascending=False, kind="stable")
+    table = methylation[["sample", "File accession"]].rename(columns={"File accession": "accession"})
+    samples = methylation.drop_duplicates("sample").set_index("sample")[["biosample", "donor"]]
+    borrowed = []
     for mark in wanted:
-        table[mark] = [by_sample_mark.get((sample, mark), "") for sample in table["sample"]]
-    return table.sort_values("sample", kind="stable").reset_index(drop=True)
+        chosen = {}
+        for sample, (biosample, donor) in samples.iterrows():
+            files = chip[(chip["biosample"] == biosample) & (chip["mark"] == mark)]
+            own = files[files["donor"] == donor]
+            pick = own if len(own) or not len(files) else files
+            chosen[sample] = pick["File accession"].iloc[0] if len(pick) else ""
+            if pick is files and len(files) and donor:
+                borrowed.append((sample, mark, files["donor"].iloc[0] or NO_DONOR))
+        table[mark] = table["sample"].map(chosen)
+    return SheetRows(table.sort_values("sample", kind="stable").reset_index(drop=True), borrowed)
 
 
 def local_files(folder: str | os.PathLike, accessions: Sequence[str]) -> dict[str, Path]:
@@ -137,12 +170,14 @@ def write_encode_sheet(
     out: str | os.PathLike,
     assembly: str = "GRCh38",
     marks: Sequence[str] = (),
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """Write the sample sheet ``out`` (TSV: sample, methylation, then a column per mark) from the
-    portal's metadata and the files of ``files_dir``; returns it. Files not downloaded: InputError
+    portal's metadata and the files of ``files_dir``; returns it and the marks borrowed from another
+    donor (``SheetRows.borrowed``). Files not downloaded: InputError
     naming them, their URLs (``File download URL``) written to ``<out>.missing_urls.txt``."""
     metadata = read_metadata(metadata_path)
-    rows = sheet_rows(metadata, assembly, marks)
+    chosen = sheet_rows(metadata, assembly, marks)
+    rows = chosen.table
     mark_columns = list(rows.columns[2:])
     accessions = [a for column in ["accession", *mark_columns] for a in rows[column] if a]
     found = local_files(files_dir, accessions)
@@ -164,4 +199,4 @@ def write_encode_sheet(
     for mark in mark_columns:
         sheet[mark] = [str(found[a]) if a else "" for a in rows[mark]]
     write_tsv(sheet, out)
-    return sheet
+    return sheet, chosen.borrowed
