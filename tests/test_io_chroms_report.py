@@ -191,6 +191,35 @@ def test_bigwig_names_and_the_cohort_table(tmp_path):
         cohort_harmonisation(["chr1"], {"gtf": calls}, known={"gtf": ["chr1"]})
 
 
+def test_each_samples_table_merged_lists_every_dropped_name_first(tmp_path, capsys):
+    """The workflow writes a table per sample (rule sample_chrom_names) and merges them: every row
+    of each, the dropped names of all samples first, then renamed, then kept."""
+    from epibench.cli import main
+
+    fasta = write_lines(tmp_path / "genome.fa", [">chr1", "ACGT" * 30, ">chrM", "ACGT" * 10])
+    write_reference_index(fasta, tmp_path / "ref")
+    first = write_lines(tmp_path / "a.bedGraph", ["chr1	1	2	0.5", "chrUn_x	1	2	0.5"])
+    second = write_lines(tmp_path / "b.bedGraph", ["1	1	2	0.5", "MT	1	2	0.5", "chrY	1	2	0.5"])
+    tables = []
+    for label, path in (("a.methylation", first), ("b.methylation", second)):
+        tables.append(tmp_path / f"{label}.tsv")
+        args = ["chrom-names", "--reference", str(tmp_path / "ref/genome.fa"), "--input", f"{label}={path}"]
+        assert main([*args, "--out", str(tables[-1])]) == 0
+    merged = tmp_path / "merged.tsv"
+    assert main(["chrom-names", "--tables", *map(str, tables), "--out", str(merged)]) == 0
+    table = pd.read_csv(merged, sep="\t", keep_default_na=False)
+    assert list(zip(table["name_in_file"], table["action"])) == [
+        ("chrUn_x", "dropped"),
+        ("chrY", "dropped"),
+        ("1", "renamed"),
+        ("MT", "renamed"),
+        ("chr1", "kept"),
+    ]
+    capsys.readouterr()
+    assert main(["chrom-names", "--input", f"a={first}", "--out", str(merged)]) != 0
+    assert "--input needs --reference" in capsys.readouterr().err
+
+
 def test_a_refseq_accession_is_reported_as_renamed_with_its_reason():
     table = harmonisation_table(["chr1", "chrM"], {"gff3": ["NC_000001.11", "NC_012920.1", "NW_1"]})
     assert table["action"].tolist() == ["renamed", "renamed", "dropped"]

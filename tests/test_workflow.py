@@ -472,8 +472,8 @@ def test_rerun_has_nothing_to_do(workdir):
 
 def test_a_sample_added_or_removed_reruns_the_cohort_not_the_other_samples(workdir, tmp_path):
     """In a copy of the finished run (mtimes and Snakemake's records kept): a fourth sample added
-    is ingested and sharded alone and the model retrains on it; removed again, the model retrains
-    without it; neither time is another sample's ingest or shard rerun."""
+    is ingested, sharded and has its names listed alone, and the model retrains on it; removed
+    again, the model retrains without it; neither time is another sample's job rerun."""
     copy = tmp_path / "copy"
     shutil.copytree(workdir, copy, symlinks=True)
     sheet_path = copy / "resources/tiny/samples.tsv"
@@ -487,6 +487,7 @@ def test_a_sample_added_or_removed_reruns_the_cohort_not_the_other_samples(workd
     results = copy / "results/tiny"
     kept = [results / "methylation/sample1/calls", results / "methylation/sample2/cpgs/chr1.parquet"]
     kept += [results / "shards/sample1/chr2", results / "shards/sample2/chr3"]
+    kept += [results / "qc/sample1/chrom_names.tsv"]
     kept_times = [path.stat().st_mtime_ns for path in kept]
     model = results / "models/cnn/model.safetensors"
 
@@ -500,10 +501,15 @@ def test_a_sample_added_or_removed_reruns_the_cohort_not_the_other_samples(workd
     ):
         edited.to_csv(sheet_path, sep="\t", index=False)
         trained_before = model.stat().st_mtime_ns
-        snakemake(copy, "--", "results/tiny/models/cnn/model.safetensors")
+        snakemake(
+            copy, "--", "results/tiny/models/cnn/model.safetensors", "results/tiny/qc/sample_chrom_names.tsv"
+        )
         assert model.stat().st_mtime_ns > trained_before and trained_samples() == samples
         assert [path.stat().st_mtime_ns for path in kept] == kept_times
     assert (results / "shards/sample4/chr1").is_dir()
+    assert "sample4.methylation" not in set(
+        pd.read_csv(results / "qc/sample_chrom_names.tsv", sep="\t")["input"]
+    )
 
 
 def _jobs_after_edit(workdir: Path, edit) -> set[str]:

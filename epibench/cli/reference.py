@@ -8,6 +8,7 @@ import json
 import logging
 from pathlib import Path
 
+from epibench.errors import InputError
 from epibench.cli.common import cg_share_arg, format_value, mark_arg, write_json
 
 log = logging.getLogger("epibench")
@@ -30,15 +31,21 @@ def cmd_reference(args: argparse.Namespace) -> None:
 def cmd_chrom_names(args: argparse.Namespace) -> None:
     from epibench.io.harmonise_report import (
         cohort_harmonisation,
+        merged_harmonisation_tables,
         write_harmonisation_table,
     )
     from epibench.io.reference import Reference
 
-    reference = Reference(args.reference)
-    table = cohort_harmonisation(reference.chroms, dict(args.input), aliases=reference.aliases)
+    if args.tables:
+        table = merged_harmonisation_tables(args.tables)
+    elif not args.reference:
+        raise InputError("--input needs --reference, the FASTA the names are matched to")
+    else:
+        reference = Reference(args.reference)
+        table = cohort_harmonisation(reference.chroms, dict(args.input), aliases=reference.aliases)
     write_harmonisation_table(table, args.out)
     counts = table["action"].value_counts().to_dict()
-    log.info("chromosome names of %d files: %s", len(args.input), counts)
+    log.info("chromosome names of %d files: %s", table["input"].nunique(), counts)
 
 
 def cmd_check_inputs(args: argparse.Namespace) -> None:
@@ -97,14 +104,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "chrom-names",
         help="table of the sequence names of input files matched to the reference",
     )
-    p.add_argument("--reference", required=True)
-    p.add_argument(
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument(
         "--input",
         type=mark_arg,
         action="append",
-        default=[],
-        help="LABEL=PATH, repeat per file",
+        help="LABEL=PATH, repeat per file (with --reference)",
     )
+    given.add_argument(
+        "--tables", nargs="+", help="tables this command wrote (each sample's): their rows in one table"
+    )
+    p.add_argument("--reference", help="prepared FASTA (epibench reference), for --input")
     p.add_argument("--out", required=True, help="harmonisation table (.tsv)")
     p.set_defaults(func=cmd_chrom_names)
 

@@ -37,6 +37,7 @@ __all__ = [
     "text_sequence_names",
     "bigwig_sequence_names",
     "write_harmonisation_table",
+    "merged_harmonisation_tables",
 ]
 
 KINDS = ("auto", "gtf", "bed", "text", "bigwig")
@@ -166,3 +167,12 @@ def write_harmonisation_table(table: pd.DataFrame, path: str | os.PathLike) -> N
     ordered = table.iloc[order.argsort(kind="stable")]
     with atomic_path(path) as tmp:
         ordered[list(HARMONISATION_COLUMNS)].to_csv(tmp, sep="\t", index=False, na_rep="")
+
+
+def merged_harmonisation_tables(paths: list[str | os.PathLike]) -> pd.DataFrame:
+    """The rows of several written tables (each sample's, ``write_harmonisation_table``), in the
+    order given; written again, the dropped names of all come first."""
+    tables = [pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False) for path in paths]
+    return (
+        pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=list(HARMONISATION_COLUMNS))
+    )

@@ -234,11 +234,13 @@ def mode_args():
     return flags
 
 
-def sample_files():
-    """label -> path of every methylation, coverage and mark file of the sample sheet (a sample's
-    methylation and coverage files labelled as ``calls_file_labels`` names them)."""
+def sample_files(only=None):
+    """label -> path of every methylation, coverage and mark file of the sample sheet, or of sample
+    ``only``'s (a sample's methylation and coverage files labelled as ``calls_file_labels`` names
+    them)."""
     files = {}
-    for sample, row in SAMPLES.iterrows():
+    rows = SAMPLES.loc[[only]] if only else SAMPLES
+    for sample, row in rows.iterrows():
         labels = calls_file_labels(sample, len(row["methylation"]))
         for column in ["methylation", "coverage"]:
             files |= {
@@ -250,6 +252,15 @@ def sample_files():
             mark_label(sample, mark): row[mark] for mark in config["marks"] if row[mark]
         }
     return files
+
+
+def sample_names_args(wildcards):
+    """Params function: ``--input LABEL=PATH`` of each of the sample's files (``epibench
+    chrom-names``; quoted for the shell)."""
+    return " ".join(
+        f"--input {shlex.quote(f'{label}={path}')}"
+        for label, path in sample_files(wildcards.sample).items()
+    )
 
 
 def calls_file_args(wildcards):

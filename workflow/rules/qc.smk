@@ -25,11 +25,29 @@ rule qc:
         " --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
-rule chrom_names:
+rule sample_chrom_names:
     input:
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
-        files=list(sample_files().values()),
+        files=lambda wildcards: list(sample_files(wildcards.sample).values()),
+    output:
+        result("sample_chrom_names", "qc/{sample}/chrom_names.tsv"),
+    log:
+        f"{LOGS}/chrom_names/{{sample}}.log",
+    benchmark:
+        f"{BENCH}/chrom_names/{{sample}}.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        input_args=sample_names_args,
+    shell:
+        "epibench chrom-names --reference {input.fasta:q} {params.input_args} --out {output:q} > {log:q} 2>&1"
+
+
+# The cohort's table: each sample's read once, so another sample added or removed rereads none.
+rule chrom_names:
+    input:
+        expand(rules.sample_chrom_names.output[0], sample=SAMPLES.index),
     output:
         result("chrom_names", "qc/sample_chrom_names.tsv"),
     log:
@@ -38,10 +56,5 @@ rule chrom_names:
         f"{BENCH}/chrom_names.tsv"
     conda:
         "../../envs/epibench.yaml"
-    params:
-        input_args=" ".join(
-            f"--input {shlex.quote(f'{label}={path}')}"
-            for label, path in sample_files().items()
-        ),
     shell:
-        "epibench chrom-names --reference {input.fasta:q} {params.input_args} --out {output:q} > {log:q} 2>&1"
+        "epibench chrom-names --tables {input:q} --out {output:q} > {log:q} 2>&1"
