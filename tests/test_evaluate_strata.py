@@ -40,6 +40,16 @@ def test_strata_of_categorical_and_numeric_covariates():
     ]
 
 
+def test_a_median_tied_at_the_top_still_splits_the_samples():
+    """Purity 1.0 of every normal is the median: the split is below it vs at it, not all vs none."""
+    purity = {"n1": "1.0", "n2": "1.0", "n3": "1", "t1": "0.7", "t2": "0.55"}
+    assert covariate_strata({s: {"purity": v} for s, v in purity.items()}) == [
+        ("purity", "< 1", ["t1", "t2"]),
+        ("purity", ">= 1", ["n1", "n2", "n3"]),
+    ]
+    assert covariate_strata({s: {"purity": "0.9"} for s in ("a", "b")}) == [("purity", ">= 0.9", ["a", "b"])]
+
+
 def test_each_stratum_scores_only_its_samples():
     preds = _cohort("m", {"s1": 0.05, "s2": 0.4})
     strata = covariate_strata({"s1": {"condition": "normal"}, "s2": {"condition": "tumour"}})

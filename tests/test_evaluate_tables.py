@@ -81,20 +81,14 @@ def test_long_table_shape(preds, long):
     assert value(long, "cnn", "overall", "all", "n")["value"] == (preds["model"] == "cnn").sum()
 
 
-@pytest.mark.parametrize(
-    "scope, column", [("region", "region"), ("sample", "sample"), ("chrom", "chrom")]
-)
+@pytest.mark.parametrize("scope, column", [("region", "region"), ("sample", "sample"), ("chrom", "chrom")])
 def test_pooled_metrics_match_sklearn_on_the_scope_rows(preds, long, scope, column):
     cnn = preds[preds["model"] == "cnn"]
     for scope_value, rows in cnn.groupby(column):
         got = lambda metric: value(long, "cnn", scope, scope_value, metric)["value"]  # noqa: E731
         assert got("n") == len(rows)
-        assert got("mse") == pytest.approx(
-            skm.mean_squared_error(rows["level_true"], rows["level_pred"])
-        )
-        assert got("auroc") == pytest.approx(
-            skm.roc_auc_score(rows["label_true"], rows["prob_pred"])
-        )
+        assert got("mse") == pytest.approx(skm.mean_squared_error(rows["level_true"], rows["level_pred"]))
+        assert got("auroc") == pytest.approx(skm.roc_auc_score(rows["label_true"], rows["prob_pred"]))
         assert got("auprc") == pytest.approx(
             skm.average_precision_score(rows["label_true"], rows["prob_pred"])
         )
@@ -106,6 +100,14 @@ def test_overall_pooled_metrics_use_every_row_of_the_model(preds, long):
     hybrid = preds[preds["model"] == "hybrid"]
     got = value(long, "hybrid", "overall", "all", "auroc")["value"]
     assert got == pytest.approx(skm.roc_auc_score(hybrid["label_true"], hybrid["prob_pred"]))
+
+
+def test_the_overall_scope_alone_is_the_whole_tables_overall_rows(preds, long):
+    """What a table of overall rows (strata, leave-one-sample-out, learning curve) computes alone:
+    the same values and intervals, no other scope."""
+    overall = tables.metrics_long(preds, n_boot=50, seed=0, scopes=("overall",))
+    assert set(overall["scope"]) == {"overall"}
+    pd.testing.assert_frame_equal(overall, long[long["scope"] == "overall"].reset_index(drop=True))
 
 
 def test_threshold_changes_calls(preds):
@@ -124,9 +126,7 @@ def test_threshold_changes_calls(preds):
 
 
 def within_sample_mean(frame: pd.DataFrame, fn) -> float:
-    return float(
-        np.mean([fn(g["level_true"], g["level_pred"])[0] for _, g in frame.groupby("sample")])
-    )
+    return float(np.mean([fn(g["level_true"], g["level_pred"])[0] for _, g in frame.groupby("sample")]))
 
 
 def test_sample_specific_offset_keeps_within_sample_correlation_perfect():
@@ -201,9 +201,7 @@ def test_correlation_is_not_taken_cpg_wise_across_samples():
     assert wrong_axis < -0.5
     for sample, rows in preds.groupby("sample"):
         per_sample = value(long, "m", "sample", sample, "pearson")["value"]
-        assert per_sample == pytest.approx(
-            stats.pearsonr(rows["level_true"], rows["level_pred"])[0]
-        )
+        assert per_sample == pytest.approx(stats.pearsonr(rows["level_true"], rows["level_pred"])[0])
 
 
 # --- undefined metrics -------------------------------------------------------------------

@@ -16,9 +16,13 @@ def interval_errors(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.
 
 
 def grouped_bars(
-    ax: Axes, labels: list[str], series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ax: Axes,
+    labels: list[str],
+    series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    horizontal: bool = False,
 ) -> None:
-    """One group of bars per label (x), one bar per series (colour, legend label = its key).
+    """One group of bars per label (x; y from the top when ``horizontal``: a long list of labels
+    stays readable), one bar per series (colour, legend label = its key).
 
     series: name -> (value, ci_low, ci_high), each (len(labels),) float (NaN: no bar / no whisker).
     """
@@ -26,8 +30,16 @@ def grouped_bars(
     width = 0.8 / max(len(series), 1)
     for i, (name, (value, low, high)) in enumerate(series.items()):
         offset = (i - (len(series) - 1) / 2) * width
-        ax.bar(x + offset, value, width, yerr=interval_errors(value, low, high), capsize=3, label=name)
-    ax.set_xticks(x, labels)
+        errors = interval_errors(value, low, high)
+        if horizontal:
+            ax.barh(x + offset, value, width, xerr=errors, capsize=3, label=name)
+        else:
+            ax.bar(x + offset, value, width, yerr=errors, capsize=3, label=name)
+    if horizontal:
+        ax.set_yticks(x, labels)
+        ax.set_ylim(len(labels) - 0.5, -0.5)  # the first label at the top
+    else:
+        ax.set_xticks(x, labels)
 
 
 def metric_series(

@@ -55,7 +55,7 @@ def curve_table(
     missing = sorted(set(runs) - set(preds["model"]))
     if missing:
         raise ValueError(f"no predictions of learning-curve runs {missing}")
-    long = metrics_long(preds[preds["model"].isin(list(runs))], n_boot=n_boot, seed=seed)
+    long = metrics_long(preds[preds["model"].isin(list(runs))], n_boot=n_boot, seed=seed, scopes=("overall",))
     rows = [
         {"model": name, "mode": run["mode"], "fraction": run["fraction"], "n_train_rows": run["n_train_rows"]}
         | overall_fields(long, name, CURVE_METRICS)

@@ -52,7 +52,7 @@ def loso_table(
                 f"predictions of {model!r} and {cohort_model!r} on sample {sample} differ in CpGs "
                 f"({counts.get(model, 0)} and {counts.get(cohort_model, 0)} rows)"
             )
-        long = metrics_long(pair, n_boot=n_boot, seed=seed)
+        long = metrics_long(pair, n_boot=n_boot, seed=seed, scopes=("overall",))
         for setting, name in zip(SETTINGS, (cohort_model, model)):
             fields = overall_fields(long, name, LOSO_METRICS)
             rows.append(

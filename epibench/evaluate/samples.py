@@ -132,25 +132,27 @@ def _sample_label(rows: pd.DataFrame) -> str:
 
 
 def plot_per_sample(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
-    """Bars per sample (worst MSE beyond the counting noise first, by the first model): MSE with
-    its 95 % interval and the counting-noise floor marked, and AUROC; each model a colour."""
+    """Horizontal bars per sample (worst first: the largest MSE beyond the counting noise, mean over
+    the models), one row per sample whatever their number: MSE with its 95 % interval and the
+    counting-noise floor marked, and AUROC; each model a colour, in ``table``'s order."""
     models = list(pd.unique(table["model"]))
-    first = table[table["model"] == models[0]].sort_values("mse_beyond_noise", ascending=False)
-    samples = list(first["sample"])
+    worst = table.groupby("sample", sort=False)["mse_beyond_noise"].mean().sort_values(ascending=False)
+    samples = list(worst.index)
     labels = [_sample_label(table[table["sample"] == s]) for s in samples]
-    fig = Figure(figsize=(max(8, 2 + 1.4 * len(samples)), 4.5))
-    axes = fig.subplots(1, 2)
+    fig = Figure(figsize=(11, 1.5 + 0.5 * len(samples)))
+    axes = fig.subplots(1, 2, sharey=True)
     keyed = table.set_index(["model", "sample"])
     for ax, metric in zip(axes, SHOWN_METRICS):
-        grouped_bars(ax, samples, metric_series(keyed, samples, models, metric))
-        ax.set_xticks(np.arange(len(samples)), labels, fontsize=8, rotation=30, ha="right")
-        ax.set(ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)")
-    x = np.arange(len(samples))
-    noise = first["counting_noise"].to_numpy(np.float64)
-    axes[1].hlines(noise, x - 0.4, x + 0.4, color="black", linewidth=2, zorder=3, label="counting noise")
+        grouped_bars(ax, labels, metric_series(keyed, samples, models, metric), horizontal=True)
+        ax.set(xlabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)")
+        ax.tick_params(axis="y", labelsize=8)
+    y = np.arange(len(samples))
+    noise = table.drop_duplicates("sample").set_index("sample").loc[samples, "counting_noise"]
+    axes[1].vlines(noise.to_numpy(np.float64), y - 0.4, y + 0.4, color="black", linewidth=2, zorder=3,
+                   label="counting noise")  # fmt: skip
     axes[0].set_title("Test AUROC per sample")
-    axes[1].set_title("Test MSE per sample (the model adds what lies above the noise)", fontsize=10)
-    for ax in axes:
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+    axes[1].set_title("Test MSE per sample (the model adds what lies beyond the noise)", fontsize=10)
+    handles, names = axes[1].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))  # room for the legend above
     return save_figure(fig, stem)

@@ -46,9 +46,13 @@ def covariate_strata(values: dict[str, dict[str, str]]) -> list[tuple[str, str, 
         if is_numeric(list(given.values())):
             numbers = {s: as_number(v) for s, v in given.items()}
             median = float(np.median(list(numbers.values())))
-            low = sorted(s for s, n in numbers.items() if n <= median)
-            high = sorted(s for s, n in numbers.items() if n > median)
-            strata += [(column, f"<= {median:g}", low), (column, f"> {median:g}", high)]
+            below = "<="
+            if max(numbers.values()) == median:  # ties at the top (purity 1.0 of every normal)
+                below = "<"
+            low = sorted(s for s, n in numbers.items() if n < median or (below == "<=" and n == median))
+            high = sorted(set(numbers) - set(low))
+            above = ">" if below == "<=" else ">="
+            strata += [(column, f"{below} {median:g}", low), (column, f"{above} {median:g}", high)]
             continue
         for level in sorted(set(given.values())):
             strata.append((column, level, sorted(s for s, v in given.items() if v == level)))
@@ -79,14 +83,14 @@ def stratified_table(
         part = preds[selected]
         if part.empty:
             continue
-        long = metrics_long(part, n_boot=n_boot, seed=seed)
+        long = metrics_long(part, n_boot=n_boot, seed=seed, scopes=("overall",))
         for model, model_rows in part.groupby("model", sort=False):
             rows.append(
                 {
                     "model": model,
                     "covariate": covariate,
                     "stratum": label,
-                    "samples": ",".join(sorted(model_rows["sample"].unique())),
+                    "samples": ", ".join(sorted(model_rows["sample"].unique())),
                     "n": len(model_rows),
                 }
                 | overall_fields(long, model, STRATUM_METRICS)
@@ -103,7 +107,8 @@ def plot_strata(table: pd.DataFrame, stem: str | os.PathLike, what: str = "sampl
     keyed = table.assign(label=table["covariate"] + ": " + table["stratum"]).set_index(["model", "label"])
     for ax, metric in zip(axes, STRATUM_METRICS):
         grouped_bars(ax, labels, metric_series(keyed, labels, models, metric))
-        ax.tick_params(axis="x", rotation=20)
+        for label in ax.get_xticklabels():  # slanted, ending under their bars: long labels do not overlap
+            label.set(rotation=35, ha="right", rotation_mode="anchor")
         ax.set(
             title=f"Test {metric.upper()} by {what} (95 % CI)",
             ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",

@@ -142,23 +142,29 @@ def _scope_metrics(rows: _ScopeRows, idx: np.ndarray, threshold: float) -> np.nd
     return np.array([values[m] for m in METRICS[1:]], dtype=np.float64)
 
 
-def _scopes(frame: pd.DataFrame) -> Iterator[tuple[str, str, np.ndarray]]:
+def _scopes(frame: pd.DataFrame, scopes: tuple[str, ...] = SCOPES) -> Iterator[tuple[str, str, np.ndarray]]:
     """(scope, scope_value, row mask) for the overall scope, each region class present
-    (epibench.codes order), each sample and each chromosome (order of first appearance)."""
-    yield "overall", "all", np.ones(len(frame), dtype=bool)
+    (epibench.codes order), each sample and each chromosome (order of first appearance); of
+    ``scopes`` only."""
+    if "overall" in scopes:
+        yield "overall", "all", np.ones(len(frame), dtype=bool)
     region = frame["region"].to_numpy(dtype=object)
-    for value in REGION_CLASSES:
+    for value in REGION_CLASSES if "region" in scopes else ():
         mask = region == value
         if mask.any():
             yield "region", value, mask
-    for scope in ("sample", "chrom"):
+    for scope in [scope for scope in ("sample", "chrom") if scope in scopes]:
         column = frame[scope].astype(str).to_numpy(dtype=object)
         for value in pd.unique(column):
             yield scope, value, column == value
 
 
 def metrics_long(
-    preds: pd.DataFrame, threshold: float = 0.5, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    preds: pd.DataFrame,
+    threshold: float = 0.5,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+    scopes: tuple[str, ...] = SCOPES,
 ) -> pd.DataFrame:
     """Metrics per model x scope with 95 % percentile bootstrap intervals, long format.
 
@@ -166,7 +172,8 @@ def metrics_long(
     or above which a CpG is called methylated (accuracy, F1). ``n_boot``: bootstrap
     replicates per scope (0 skips the intervals: ci columns ``nan``); each replicate
     resamples the scope's CpGs within each sample. ``seed``: the intervals depend only
-    on it and on (model, scope, scope_value).
+    on it and on (model, scope, scope_value). ``scopes``: the scopes computed (``("overall",)``
+    for a table that reads the overall rows only: each scope costs its bootstrap).
 
     Returns a DataFrame with columns ``LONG_COLUMNS``: model, scope (one of ``SCOPES``),
     scope_value ("all" for overall, else the region class, sample or chromosome),
@@ -180,7 +187,7 @@ def metrics_long(
     records = []
     for model, frame in preds.groupby("model", sort=False):
         sample_code = pd.factorize(frame["sample"])[0]
-        for scope, value, mask in _scopes(frame):
+        for scope, value, mask in _scopes(frame, scopes):
             rows = _ScopeRows.from_frame(frame[mask], sample_code[mask])
             n = rows.sample.size
             point = _scope_metrics(rows, np.arange(n), threshold)

@@ -522,7 +522,7 @@ def _matching_checkpoint(
     distributed.barrier(ranks)  # every rank has read it before rank 0 moves it
     if ranks.is_main:
         path.replace(path.with_name("checkpoint.stale.pt"))
-        log.warning("starting afresh: %s belongs to another run (%s)", path, "; ".join(changes))
+        log.info("starting afresh: %s belongs to another run (%s)", path, "; ".join(changes))
     return None
 
 

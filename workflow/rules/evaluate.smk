@@ -32,6 +32,8 @@ rule ensemble:
         result("ensemble", "evaluation/predictions/{ensemble}.parquet"),
     log:
         f"{LOGS}/evaluate/ensemble_{{ensemble}}.log",
+    benchmark:
+        f"{BENCH}/evaluate/ensemble_{{ensemble}}.tsv"
     conda:
         "../../envs/epibench.yaml"
     shell:
@@ -52,6 +54,8 @@ rule ensemble_report:
         pdf=result("ensemble_report", "evaluation/ensembles/{ensemble}.pdf"),
     log:
         f"{LOGS}/evaluate/ensemble_report_{{ensemble}}.log",
+    benchmark:
+        f"{BENCH}/evaluate/ensemble_report_{{ensemble}}.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -101,6 +105,8 @@ rule learning_curve:
         pdf=result("learning_curve", "evaluation/learning_curve.pdf"),
     log:
         f"{LOGS}/evaluate/learning_curve.log",
+    benchmark:
+        f"{BENCH}/evaluate/learning_curve.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -120,6 +126,8 @@ rule by_covariate:
         pdf=result("by_covariate", "evaluation/by_covariate.pdf"),
     log:
         f"{LOGS}/evaluate/by_covariate.log",
+    benchmark:
+        f"{BENCH}/evaluate/by_covariate.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -145,6 +153,8 @@ rule loso:
         pdf=result("loso", "evaluation/loso.pdf"),
     log:
         f"{LOGS}/evaluate/loso.log",
+    benchmark:
+        f"{BENCH}/evaluate/loso.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -168,6 +178,8 @@ rule calibration:
         pdf=result("calibration", "evaluation/calibration.pdf"),
     log:
         f"{LOGS}/evaluate/calibration.log",
+    benchmark:
+        f"{BENCH}/evaluate/calibration.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -192,6 +204,8 @@ rule by_coverage:
         pdf=result("by_coverage", "evaluation/by_coverage.pdf"),
     log:
         f"{LOGS}/evaluate/by_coverage.log",
+    benchmark:
+        f"{BENCH}/evaluate/by_coverage.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -239,10 +253,16 @@ rule per_sample:
         pdf=result("per_sample", "evaluation/per_sample.pdf"),
     log:
         f"{LOGS}/evaluate/per_sample.log",
+    benchmark:
+        f"{BENCH}/evaluate/per_sample.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
-        models=[config["evaluate"]["new"], config["evaluate"]["original"]],
+        models=[
+            m
+            for m in MODELS
+            if m in (config["evaluate"]["new"], config["evaluate"]["original"])
+        ],
         missing_marks_args=missing_marks_args,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
@@ -259,6 +279,8 @@ rule compare:
         reported("compare", "evaluation/comparison.tsv"),
     log:
         f"{LOGS}/evaluate/compare.log",
+    benchmark:
+        f"{BENCH}/evaluate/compare.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -278,6 +300,8 @@ rule leaderboard:
         reported("leaderboard", "evaluation/leaderboard.tsv"),
     log:
         f"{LOGS}/evaluate/leaderboard.log",
+    benchmark:
+        f"{BENCH}/evaluate/leaderboard.tsv"
     conda:
         "../../envs/epibench.yaml"
     params:
@@ -298,6 +322,8 @@ rule figure:
         pdf=result("figure", "evaluation/{figure}.pdf"),
     log:
         f"{LOGS}/evaluate/{{figure}}.log",
+    benchmark:
+        f"{BENCH}/evaluate/{{figure}}.tsv"
     wildcard_constraints:
         figure="|".join(outputs.kinds(PLAN, "figure", ".png")),
     conda:

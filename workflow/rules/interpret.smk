@@ -36,6 +36,8 @@ rule attribute_figure:
         pdf=result("attribute_figure", "interpret/{figure}.pdf"),
     log:
         f"{LOGS}/interpret/{{figure}}.log",
+    benchmark:
+        f"{BENCH}/interpret/{{figure}}.tsv"
     wildcard_constraints:
         figure="|".join(outputs.kinds(PLAN, "attribute_figure", ".png")),
     conda:
