@@ -47,7 +47,9 @@ rule all:
 
 onsuccess:
     # the warnings the jobs logged, which only their logs hold otherwise
-    if summary := warnings_summary(LOGS, since=RUN_STARTED):
+    if summary := warnings_summary(
+        LOGS, since=RUN_STARTED, names=set(SAMPLES.index)
+    ):
         print(summary)
     # where a newcomer looks next: the cohort's report page, when this run has one
     if Path(f"{RESULTS}/report/index.html").exists():

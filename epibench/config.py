@@ -14,6 +14,7 @@ import difflib
 import logging
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -521,22 +522,25 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
     _check_settings(config)
-    return pooled_rows(sheet, sheet_path).set_index("sample", drop=False)
+    read = [*config["marks"], *config["covariates"]]
+    return pooled_rows(sheet, sheet_path, read).set_index("sample", drop=False)
 
 
 # the sheet's columns that describe one methylation file of a sample; every other describes the sample
 PER_FILE_COLUMNS = ("methylation", "format", "coverage")
 
 
-def pooled_rows(sheet: pd.DataFrame, sheet_path: str | Path) -> pd.DataFrame:
+def pooled_rows(sheet: pd.DataFrame, sheet_path: str | Path, read: Sequence[str] = ()) -> pd.DataFrame:
     """One row per sample, in the order of its first row: ``PER_FILE_COLUMNS`` as tuples of its rows'
     cells, one per methylation file (lanes, replicates, a file per chromosome: their reads are pooled
     per CpG at ingest; empty tuples for a sample without methylation calls, to be predicted), and each
     other column the value its rows give.
 
-    ``sheet``: ``check_sheet_rows``' rows, indexed by line. Rows of one sample must each name a
-    methylation file, not one another row names, and agree on every other column (a cell left empty
-    on some of them takes the others' value); a ConfigError names the lines.
+    ``sheet``: ``check_sheet_rows``' rows, indexed by line; ``read``: the columns the workflow reads
+    of a sample (its marks and covariates). Rows of one sample must each name a methylation file,
+    not one another row names, and agree on the columns read (a cell left empty on some of them
+    takes the others' value); a ConfigError names the lines. A column not read may describe each
+    file (a lane, a library): its distinct values are joined by "; ".
     """
     rows = []
     for sample, group in sheet.groupby("sample", sort=False):
@@ -548,6 +552,9 @@ def pooled_rows(sheet: pd.DataFrame, sheet_path: str | Path) -> pd.DataFrame:
                 row[column] = tuple(group[column]) if group["methylation"].iloc[0] else ()
                 continue
             given = group.loc[group[column] != "", column]
+            if given.nunique() > 1 and column not in read:
+                row[column] = "; ".join(pd.unique(given))
+                continue
             if given.nunique() > 1:
                 other = given[given != given.iloc[0]]
                 raise ConfigError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -22,6 +23,7 @@ _WARNING = re.compile(r"\S+ \S+ WARNING \S+: (?P<message>.*)")
 SHOWN = 10  # kinds of warning printed; the rest are counted
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NUMBER = re.compile(r"\b\d[\d,.]*")
+_OWNER = re.compile(r"('s|:|,)$")  # what follows a sample's name in a message: S01's mark, S01: ...
 
 
 def log_warnings(logs_dir: str | os.PathLike, since: float = 0.0) -> Counter:
@@ -38,20 +40,24 @@ def log_warnings(logs_dir: str | os.PathLike, since: float = 0.0) -> Counter:
     return counts
 
 
-def warning_kind(message: str) -> str:
-    """What warnings alike share: ``message`` with each bracketed part and each number masked, so
-    that one warning of every shard group (its counts and sequence names in brackets) is one kind."""
-    return _NUMBER.sub("N", _BRACKETED.sub("(...)", message))
+def warning_kind(message: str, names: Collection[str] = ()) -> str:
+    """What warnings alike share: ``message`` with each bracketed part, each number and each of
+    ``names`` (the samples') masked, so that one warning of every shard group and sample (its counts
+    and sequence names in brackets) is one kind."""
+    kind = _NUMBER.sub("N", _BRACKETED.sub("(...)", message))
+    return " ".join("<sample>" if _OWNER.sub("", word) in names else word for word in kind.split(" "))
 
 
-def warnings_summary(logs_dir: str | os.PathLike, since: float = 0.0, shown: int = SHOWN) -> str:
-    """Lines for the end of a run: how many kinds of warning (``warning_kind``) the logs below
-    ``logs_dir`` written since ``since`` (seconds since the epoch: the run's start) hold, and the
-    first ``shown`` kinds, most frequent first: each by its first message, with its count of logs
-    and of other messages alike; "" without any."""
+def warnings_summary(
+    logs_dir: str | os.PathLike, since: float = 0.0, shown: int = SHOWN, names: Collection[str] = ()
+) -> str:
+    """Lines for the end of a run: how many kinds of warning (``warning_kind``, ``names`` the
+    samples') the logs below ``logs_dir`` written since ``since`` (seconds since the epoch: the
+    run's start) hold, and the first ``shown`` kinds, most frequent first: each by its first
+    message, with its count of logs and of other messages alike; "" without any."""
     kinds: dict[str, list] = {}  # kind -> [first message, logs, messages]
     for message, n_logs in sorted(log_warnings(logs_dir, since).items()):
-        entry = kinds.setdefault(warning_kind(message), [message, 0, 0])
+        entry = kinds.setdefault(warning_kind(message, set(names)), [message, 0, 0])
         entry[1] += n_logs
         entry[2] += 1
     if not kinds:

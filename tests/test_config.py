@@ -214,6 +214,21 @@ def test_rows_of_one_sample_pool_its_methylation_files(cohort):
     assert cohort_config.calls_file_labels("b", 1) == ["b"]
 
 
+def test_a_column_the_workflow_does_not_read_may_differ_per_file(cohort):
+    """A lane note on each of a sample's rows: kept, its values joined; a mark's two values stay an error."""
+    sheet = Path(cohort["samples"])
+    folder = sheet.parent
+    (folder / "a2.cov").write_text("x\n")
+    sheet.write_text(
+        "sample\tmethylation\tH3K4me3\tnotes\n"
+        f"a\t{folder / 'a.bed'}\t{folder / 'a.bw'}\tlane 1\n"
+        f"a\t{folder / 'a2.cov'}\t{folder / 'a.bw'}\tlane 2\n"
+        f"b\t{folder / 'b.bed'}\t{folder / 'b.bw'}\t\n"
+    )
+    run = cohort_config.setup(copy.deepcopy(cohort))
+    assert run.samples.loc["a", "notes"] == "lane 1; lane 2" and len(run.samples.loc["a", "methylation"]) == 2
+
+
 @pytest.mark.parametrize(
     "third_row, message, line",
     [

@@ -20,6 +20,7 @@ from epibench.data.splits import (
     write_split_plan,
 )
 from epibench.errors import InputError
+from epibench.io.chroms import non_primary
 from epibench.codes import SPLITS
 
 FOUR_CHROMS = {"chr1": 5_000, "chr2": 4_000, "chr3": 3_000, "chr4": 2_000}
@@ -373,3 +374,48 @@ def test_a_left_out_sequence_is_in_no_split_and_round_trips(tmp_path):
     assert split_map.is_left_out("chrM") and not split_map.is_left_out("chr1")
     assert split_map.span_split("chrM", np.array([0, 100]), np.array([50, 900])).tolist() == [DROPPED] * 2
     assert split_map.span_split("chr2", np.array([0]), np.array([50])).tolist() == [VAL]
+
+
+# --- sequences beside the primary assembly -------------------------------------------------------
+
+# hs38DH's kinds of sequence, in its order: primary chromosomes, unlocalised and unplaced scaffolds
+# (primary), then what copies a chromosome or comes from elsewhere
+HS38DH_LIKE = {
+    **NUCLEAR,
+    "chrM": 1_600,
+    "chr1_KI270706v1_random": 1_500,
+    "chrUn_KI270302v1": 1_200,
+    "chrEBV": 1_700,
+    "chr2_KI270769v1_alt": 2_000,
+    "chr3_KI270777v1_alt": 2_000,
+    "chrUn_JTFH01000001v1_decoy": 1_100,
+    "HLA-A*01:01:01:01": 1_300,
+    "HLA-DRB1*15:01:01:01": 1_300,
+}
+ALTERNATES = ["chrEBV", "chr2_KI270769v1_alt", "chr3_KI270777v1_alt", "chrUn_JTFH01000001v1_decoy"]
+ALTERNATES += ["HLA-A*01:01:01:01", "HLA-DRB1*15:01:01:01"]
+
+
+@pytest.mark.parametrize("mode", ["chroms", "blocks"])
+def test_alternates_decoys_and_hla_are_in_no_split(mode):
+    """An alt of a held-out chromosome in training would leak its CpGs; no held-out block falls on
+    one either. Unplaced and unlocalised scaffolds are primary: split like the chromosomes."""
+    settings = SplitSettings(mode=mode, val_chroms=["chr2"], test_chroms=["chr3"], block_bp=1_000, seed=1)
+    plan, _ = plan_splits(HS38DH_LIKE, settings)
+    _assert_tiles(plan, HS38DH_LIKE)
+    split_of = plan.groupby("chrom")["split"].agg(set).to_dict()
+    assert [c for c, splits in split_of.items() if splits == {LEFT_OUT}] == sorted(["chrM", *ALTERNATES])
+    assert LEFT_OUT not in split_of["chr1_KI270706v1_random"] | split_of["chrUn_KI270302v1"]
+    kept, _ = plan_splits(HS38DH_LIKE, SplitSettings(mode=mode, val_chroms=["chr2"], test_chroms=["chr3"],
+                                                     block_bp=1_000, seed=1, alternates=True))  # fmt: skip
+    assert set(kept.loc[kept["split"] == LEFT_OUT, "chrom"]) == {"chrM"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["chr6_apd_hap1", "CHR_HSCHR6_MHC_COX_CTG1", "HSCHR6_MHC_COX", "chr1_KN196472v1_fix", "hs37d5", "NC_007605",
+     "lambda", "Lambda_NEB", "J02459.1", "pUC19", "phiX174"],
+)  # fmt: skip
+def test_other_assemblies_alternates_and_spike_ins_are_known_by_name(name):
+    assert name in non_primary(["chr1", name, "chrUn_GL000195v1", "2", "Chr1", "scaffold_12"])
+    assert set(non_primary(["chr1", name, "chrUn_GL000195v1", "2", "Chr1", "scaffold_12"])) == {name}

@@ -49,8 +49,9 @@ def test_many_warnings_show_the_first_and_count_the_rest(tmp_path):
     assert len(lines) == 5 and lines[-1] == "  ... and 2 more"
 
 
-def test_a_warning_of_every_shard_group_is_one_line_per_sample(tmp_path):
-    """Alike: the same words, other numbers and other names in brackets; a sample's name is kept."""
+def test_a_warning_of_every_shard_group_is_one_line(tmp_path):
+    """Alike: the same words, other numbers and other names in brackets; a sample's name is kept
+    unless the samples' names are given."""
 
     def no_value(sample: str, n: int, names: str) -> str:
         return (
@@ -67,6 +68,9 @@ def test_a_warning_of_every_shard_group_is_one_line_per_sample(tmp_path):
     assert lines[0].startswith("EpiBench: 2 kind(s) of warning")
     assert lines[1].startswith("  sample1's H3K27ac") and lines[1].endswith("(3 logs; 2 more like it)")
     assert lines[2] == f"  {no_value('sample2', 3, 'chrUn_1')}"
+    # told the samples' names, one line for every sample's
+    lines = warnings_summary(tmp_path, names=["sample1", "sample2"]).splitlines()
+    assert len(lines) == 2 and lines[1].endswith("(4 logs; 3 more like it)")
 
 
 def test_logs_without_warnings_say_nothing(tmp_path):

@@ -73,6 +73,11 @@ def split_args(p: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         help="split the mitochondrion and plastids too (default: left out)",
     )
+    p.add_argument(
+        "--alternates",
+        action=argparse.BooleanOptionalAction,
+        help="split alt haplotypes, HLA alleles, decoys, viruses and spike-ins too (default: left out)",
+    )
 
 
 def shard_settings_args(p: argparse.ArgumentParser) -> None:

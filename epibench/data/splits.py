@@ -23,7 +23,10 @@ test window overlaps a training window.
 Organelles (the mitochondrion, a plant's plastids: ``epibench.io.chroms.organelles``) are not
 nuclear chromatin (no nucleosomes, so no histone marks; a chloroplast is the bisulfite conversion
 control, all but unmethylated): unless ``SplitSettings.organelles``, each is one ``left_out``
-interval of the plan, in no split, and the splits are drawn from the other sequences.
+interval of the plan, in no split, and the splits are drawn from the other sequences. So are the
+sequences beside the primary assembly (``epibench.io.chroms.non_primary``: alternate haplotypes
+and HLA alleles, copies of a chromosome that may be held out, decoys, viruses, spike-ins) unless
+``SplitSettings.alternates``: an alt of a test chromosome in training would leak its test CpGs.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import pandas as pd
 
 from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
-from epibench.io.chroms import harmonise, organelles
+from epibench.io.chroms import harmonise, non_primary, organelles
 from epibench.codes import SPLITS
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,9 @@ class SplitSettings:
     seed: int = 0
     draw: str = "spread"  # held-out blocks spaced evenly along the genome, or "random" (a permutation)
     organelles: bool = False  # the mitochondrion and plastids in the splits too (left out by default)
+    alternates: bool = (
+        False  # alt haplotypes, HLA alleles, decoys, viruses, spike-ins too (left out by default)
+    )
 
     def __post_init__(self):
         if self.mode not in ("auto", "chroms", "blocks"):
@@ -100,6 +106,17 @@ def plan_splits(
             "left out of the splits: %s (set split.organelles: true to keep them)",
             ", ".join(f"{name} ({kind})" for name, kind in left_out.items()),
         )
+    others = {} if settings.alternates else non_primary(name for name in chrom_sizes if name not in left_out)
+    if others:
+        kinds = pd.Series(others).value_counts()
+        log.info(
+            "left out of the splits: %d sequences beside the primary assembly (%s; e.g. %s; set "
+            "split.alternates: true to keep them)",
+            len(others),
+            ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
+            ", ".join(list(others)[:3]),
+        )
+        left_out = {**left_out, **others}
     nuclear = {name: length for name, length in chrom_sizes.items() if name not in left_out}
     if not nuclear:
         raise InputError(

@@ -135,6 +135,35 @@ def _organelle(name: str) -> str | None:
     return _ORGANELLES.get(key)
 
 
+# Sequences beside a primary assembly that copy part of it or come from elsewhere (GRCh38's analysis
+# set with decoys and HLA, hs38DH; hs37d5; Ensembl's patches; bisulfite spike-ins), by name
+_NON_PRIMARY = (
+    ("alternate haplotype", re.compile(r".+_(alt|fix|hap\d+)|CHR_.+|HSCHR.+", re.IGNORECASE)),
+    ("HLA allele", re.compile(r"HLA-.+")),
+    ("decoy", re.compile(r".+_decoy|hs37d5", re.IGNORECASE)),
+    ("virus", re.compile(r"(chr)?EBV|NC_007605(\.\d+)?|phiX.*|NC_001422(\.\d+)?", re.IGNORECASE)),
+    (
+        "spike-in",
+        re.compile(r"lambda.*|J02459(\.\d+)?|NC_001416(\.\d+)?|pUC19|L09137(\.\d+)?", re.IGNORECASE),
+    ),
+)
+
+
+def non_primary(reference_names: Iterable[str]) -> dict[str, str]:
+    """The reference's sequences that are no part of its primary assembly, name -> what they are:
+    alternate haplotypes and patches (``chr6_GL000250v2_alt``, hg19's ``chr6_apd_hap1``, Ensembl's
+    ``CHR_HSCHR6_MHC_COX_CTG1``), which copy a stretch of a chromosome; HLA alleles (hs38DH's
+    ``HLA-A*01:01:01:01``), copies of chr6's; decoys (``chrUn_JTFH01000001v1_decoy``, ``hs37d5``);
+    viruses (``chrEBV``, phiX) and bisulfite spike-ins (lambda phage, pUC19); in reference order.
+    Unplaced and unlocalised scaffolds (``chrUn_...``, ``..._random``) are primary: not listed."""
+    found = {}
+    for name in reference_names:
+        kind = next((kind for kind, pattern in _NON_PRIMARY if pattern.fullmatch(name)), None)
+        if kind:
+            found[name] = kind
+    return found
+
+
 def _candidates(
     names_in_file: Iterable[str], reference_names: Iterable[str], aliases: Mapping[str, str] | None = None
 ) -> dict[str, list[str]]:
