@@ -75,6 +75,8 @@ def test_a_shallow_sample_predicted_perfectly_adds_nothing_beyond_its_noise(tmp_
         ("deep", "truth"),
         ("deep", "flat"),
     ]
+    worst_first = table.groupby("sample", sort=False)["mse_beyond_noise"].mean()
+    assert list(worst_first.index) == list(worst_first.sort_values(ascending=False).index)
     perfect = table[table["model"] == "truth"].set_index("sample")
     assert perfect.loc["shallow", "mse"] > 5 * perfect.loc["deep", "mse"]
     assert abs(perfect.loc["shallow", "mse_beyond_noise"]) < 0.05 * perfect.loc["shallow", "mse"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from epibench.report.summary import Item, render
@@ -198,8 +200,60 @@ def test_a_sample_removed_from_the_cohort_leaves_the_report(tmp_path):
     results = tmp_path / "results"
     (results / "qc").mkdir(parents=True)
     for sample in ("kept", "removed"):
-        (results / "qc" / f"{sample}.ingest.json").write_text(json.dumps({"sample": sample, "n_kept": 5}))
+        (results / "qc" / f"{sample}.ingest.json").write_text(json.dumps(_ingest_record(sample, 5, 0)))
     page = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html", samples=["kept"]).read_text()
     assert "kept.ingest.json" in page and "removed.ingest.json" not in page
     every = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html").read_text()
     assert "removed.ingest.json" in every
+
+
+def _ingest_record(sample: str, kept: int, below: int, pearson: float | None = None, warnings=()) -> dict:
+    """The fields of a qc/<sample>.ingest.json the QC overview reads."""
+    pairs = [] if pearson is None else [{"files": [1, 2], "pearson": pearson}]
+    return {
+        "sample": sample,
+        "inputs": ["a.cov", "b.cov"] if pairs else ["a.cov"],
+        "n_kept": kept,
+        "n_below_min_coverage": below,
+        "mean_coverage": 12.5,
+        "coverage_known": True,
+        "cg_share": 0.99,
+        "replicate_concordance": pairs,
+        "warnings": list(warnings),
+    }
+
+
+def test_qc_starts_with_every_sample_at_a_glance_then_each_samples_files_together(tmp_path):
+    """One overview row per sample in the sheet's order; each sample's record, figure and table
+    under one line, folded for a cohort of more than four samples."""
+    from epibench.report.cohort import cohort_report
+    from epibench.report.qc_overview import UNFOLDED_SAMPLES
+
+    results = tmp_path / "results"
+    (results / "qc").mkdir(parents=True)
+    order = [f"s{i}" for i in range(UNFOLDED_SAMPLES + 1, 0, -1)]  # the sheet's order, not the alphabet's
+    for i, sample in enumerate(order):
+        shallow = sample == "s2"
+        record = _ingest_record(sample, 40 if shallow else 1000, 960 if shallow else 100, 0.9 if i == 0 else None,
+                                ["most CpGs below min_coverage"] if shallow else [])  # fmt: skip
+        (results / "qc" / f"{sample}.ingest.json").write_text(json.dumps(record))
+        pd.DataFrame({"region": ["all"], "n": [record["n_kept"]]}).to_csv(
+            results / "qc" / f"{sample}.qc.tsv", sep="\t", index=False
+        )
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html", samples=order).read_text()
+    qc = page[page.index("<h2 id='QC'>") :]
+    rows = [
+        re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", qc[: qc.index("</table>")], re.S)
+    ]
+    overview = pd.DataFrame(rows[1:], columns=rows[0]).astype(
+        {"share_below_min_coverage": float, "warnings": int, "files": int}
+    )
+    assert list(overview["sample"]) == order
+    shallow = overview.set_index("sample").loc["s2"]
+    assert shallow["share_below_min_coverage"] == pytest.approx(960 / 1000) and shallow["warnings"] == 1
+    assert overview.set_index("sample").loc[order[0], "files"] == 2
+    folds = re.findall(r"<details><summary>Sample (\w+): ", qc)
+    assert folds == order
+    first = qc[qc.index("Sample s5: ") : qc.index("Sample s4: ")]
+    assert "s5.ingest.json" in first and "s5.qc.tsv" in first and "s4." not in first

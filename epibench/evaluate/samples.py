@@ -77,7 +77,9 @@ def per_sample_table(
     models: list[str],
     missing_marks: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per sample (in ``ingest_qcs`` order) and model (``models`` order): ``COLUMNS``.
+    """One row per sample and model (``models`` order): ``COLUMNS``; the sample predicted worst
+    first (the largest MSE beyond its counting noise, mean over the models: a report that shows
+    the first rows shows those), ties in ``ingest_qcs`` order.
 
     metrics: metrics.tsv. test_cpgs: sample, level_true and n_total of every test CpG (one model's
     predictions with their read depth, ``coverage.with_depth``). ingest_qcs: sample -> its
@@ -107,16 +109,20 @@ def per_sample_table(
                     "mse_beyond_noise": score["mse"] - noise,
                     "mean_depth": float(cpgs["n_total"].mean()) if depth_known else float("nan"),
                     "n_files": len(qc.get("inputs", [qc.get("input")])),
-                    "replicate_pearson": _lowest_pearson(qc),
+                    "replicate_pearson": lowest_pearson(qc),
                     "share_below_min_coverage": below / max(below + kept, 1),
                     "marks_missing": ",".join(missing_marks.get(sample, [])),
                 }
             )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return table.astype({"n": "int64"}) if len(table) else table
+    if not len(table):
+        return table
+    worst = table.groupby("sample", sort=False)["mse_beyond_noise"].transform("mean")
+    order = np.lexsort((table.index, -worst.to_numpy(np.float64)))  # worst first, models in order
+    return table.iloc[order].reset_index(drop=True).astype({"n": "int64"})
 
 
-def _lowest_pearson(qc: dict) -> float:
+def lowest_pearson(qc: dict) -> float:
     """The lowest Pearson r between two of a sample's files (QC ``replicate_concordance``); NaN for one file."""
     found = [pair["pearson"] for pair in qc.get("replicate_concordance", []) if pair["pearson"] is not None]
     return min(found, default=float("nan"))

@@ -11,7 +11,8 @@ import pandas as pd
 from epibench.evaluate.leaderboard import verdict
 from epibench.outputs import CATALOGUE
 from epibench.report.headline import headline_html
-from epibench.report.summary import Item, Note, render
+from epibench.report.qc_overview import qc_by_sample
+from epibench.report.summary import Fold, Item, Note, Overview, render
 
 NO_MARKS = "no histone marks: the cohort has none (config marks: []), so the models read the sequence and region class alone"
 
@@ -51,7 +52,8 @@ def catalogued_items(
             ):
                 continue
             caption = output.caption.format_map({**context, **found.groupdict()})
-            sections.setdefault(output.section, []).append(Item(path, caption))
+            item = Item(path, caption, found.groupdict().get("sample", ""))
+            sections.setdefault(output.section, []).append(item)
     return sections
 
 
@@ -70,13 +72,14 @@ def cohort_report(
     Evaluation, Interpretation. samples: the cohort's samples (files of others, left by an earlier
     run of the cohort, are not shown); every sample's files when None."""
     results = Path(results)
-    sections: dict[str, list[Item | Note]] = {
+    sections: dict[str, list[Item | Note | Overview | Fold]] = {
         "QC": [],
         "Training": [],
         "Evaluation": [],
         "Interpretation": [],
         **catalogued_items(results, models, {"new": new, "original": original}, samples),
     }
+    sections["QC"] = qc_by_sample(sections["QC"], results, samples)
     leaderboard = results / "evaluation" / "leaderboard.tsv"
     for item in sections["Evaluation"]:
         if Path(item.path) == leaderboard:

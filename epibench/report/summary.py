@@ -25,6 +25,7 @@ class Item:
 
     path: Path
     caption: str
+    sample: str = ""  # the sample it is of, for a per-sample file
 
 
 @dataclass
@@ -34,10 +35,31 @@ class Note:
     text: str
 
 
+@dataclass
+class Overview:
+    """A table made for the page (every row shown), with its caption."""
+
+    table: pd.DataFrame
+    caption: str
+
+
+@dataclass
+class Fold:
+    """Items shown under one line (``title``), folded away unless ``folded`` is False."""
+
+    title: str
+    items: list[Item]
+    folded: bool = True
+
+
 def _table_html(path: Path, max_rows: int) -> str:
     """The first ``max_rows`` rows of a TSV/CSV as an HTML table; a missing value (an empty cell) is -."""
     sep = "," if path.suffix == ".csv" else "\t"
-    table = pd.read_csv(path, sep=sep)
+    return _frame_html(pd.read_csv(path, sep=sep), max_rows)
+
+
+def _frame_html(table: pd.DataFrame, max_rows: int) -> str:
+    """The first ``max_rows`` rows of ``table`` as HTML, "-" for a missing value."""
     if table.empty:
         return f"<p class='note'>no rows (columns: {html.escape(', '.join(map(str, table.columns)))})</p>"
     shown = table.head(max_rows)
@@ -100,10 +122,19 @@ def _json_html(path: Path) -> str:
     return _record_html(json.loads(path.read_text()))
 
 
-def _item_html(item: Item | Note, out_dir: Path, max_rows: int) -> str:
-    """One captioned figure (copied into ``out_dir`` under a unique name) or table, or a note."""
+def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int) -> str:
+    """One captioned figure (copied into ``out_dir`` under a unique name) or table, a note, an
+    overview table or a fold of items."""
     if isinstance(item, Note):
         return f"<p class='note'>{html.escape(item.text)}</p>"
+    if isinstance(item, Overview):
+        caption = f"<figcaption>{html.escape(item.caption)}</figcaption>"
+        return f"<figure>{_frame_html(item.table, len(item.table))}{caption}</figure>"
+    if isinstance(item, Fold):
+        body = "".join(_item_html(inner, out_dir, max_rows) for inner in item.items)
+        if not item.folded:
+            return f"<h3>{html.escape(item.title)}</h3>{body}"
+        return _folded(item.title, body)
     source = Path(item.path)
     caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
     if source.suffix == ".png":
@@ -122,7 +153,7 @@ def _item_html(item: Item | Note, out_dir: Path, max_rows: int) -> str:
 
 def render(
     title: str,
-    sections: dict[str, list[Item | Note]],
+    sections: dict[str, list[Item | Note | Overview | Fold]],
     out_html: str | Path,
     max_rows: int = 30,
     headline: str = "",

@@ -1,0 +1,68 @@
+"""The report's QC section for a cohort of any size: one table of every sample's ingest at a
+glance, then each sample's files together (its ingest record, QC figure and table), folded under a
+line of its own where the cohort has more than ``UNFOLDED_SAMPLES`` samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from epibench.evaluate.samples import lowest_pearson
+from epibench.report.summary import Fold, Item, Note, Overview
+
+UNFOLDED_SAMPLES = 4  # a cohort of more shows each sample's QC files folded
+
+
+def qc_overview(ingest_qcs: dict[str, dict]) -> pd.DataFrame:
+    """One row per sample (``ingest_qcs``: sample -> its ``qc/<sample>.ingest.json``): its files, CpGs
+    kept, mean read depth of those (NaN where the files give no depth), share of CpGs dropped below
+    the minimum coverage, share of calls on a reference CG, the lowest Pearson r between its files,
+    and how many warnings its ingest gave."""
+    rows = []
+    for sample, qc in ingest_qcs.items():
+        below, kept = qc["n_below_min_coverage"], qc["n_kept"]
+        rows.append(
+            {
+                "sample": sample,
+                "files": len(qc.get("inputs", [qc.get("input")])),
+                "cpgs_kept": kept,
+                "mean_depth": qc["mean_coverage"] if qc.get("coverage_known", True) else np.nan,
+                "share_below_min_coverage": below / max(below + kept, 1),
+                "cg_share": qc["cg_share"],
+                "replicate_pearson": lowest_pearson(qc),
+                "warnings": len(qc["warnings"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def qc_by_sample(
+    items: list[Item | Note], results: Path, order: list[str] | None = None
+) -> list[Item | Note | Overview | Fold]:
+    """The QC section's ``items`` (``Item.sample`` set on a sample's own files) as the overview of the
+    samples with an ingest record under ``results``, the cohort's files, then each sample's files;
+    samples in ``order`` (the sheet's) where given, else as ``items`` name them."""
+    cohort = [item for item in items if not getattr(item, "sample", "")]
+    named = list(dict.fromkeys(item.sample for item in items if getattr(item, "sample", "")))
+    samples = [s for s in order if s in named] if order is not None else named
+    ingest = {s: results / "qc" / f"{s}.ingest.json" for s in samples}
+    overview = qc_overview({s: json.loads(path.read_text()) for s, path in ingest.items() if path.exists()})
+    grouped: list[Item | Note | Overview | Fold] = []
+    if len(overview):
+        grouped.append(
+            Overview(
+                overview,
+                "Every sample's ingest at a glance: files pooled, CpGs kept, their mean read depth, the share "
+                "dropped below ingest.min_coverage, the share of calls on a reference CG, the lowest Pearson r "
+                "between two of its files (- for one file), and its warnings (in its ingest record below).",
+            )
+        )
+    grouped += cohort
+    folded = len(samples) > UNFOLDED_SAMPLES
+    for sample in samples:
+        own = [item for item in items if getattr(item, "sample", "") == sample]
+        grouped.append(Fold(f"Sample {sample}: ingest record, QC figure and table", own, folded))
+    return grouped
