@@ -201,10 +201,16 @@ def test_a_sample_removed_from_the_cohort_leaves_the_report(tmp_path):
     (results / "qc").mkdir(parents=True)
     for sample in ("kept", "removed"):
         (results / "qc" / f"{sample}.ingest.json").write_text(json.dumps(_ingest_record(sample, 5, 0)))
+        figure = Figure(figsize=(1, 1))
+        figure.subplots().plot([0, 1])
+        figure.savefig(results / "qc" / f"{sample}.qc.png")
+    every = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html").read_text()
+    assert "removed.ingest.json" in every and (tmp_path / "qc_removed.qc.png").exists()
     page = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html", samples=["kept"]).read_text()
     assert "kept.ingest.json" in page and "removed.ingest.json" not in page
-    every = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html").read_text()
-    assert "removed.ingest.json" in every
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "qc_kept.qc.png"
+    ], "its figure's copy is gone too"
 
 
 def _ingest_record(sample: str, kept: int, below: int, pearson: float | None = None, warnings=()) -> dict:

@@ -235,6 +235,22 @@ def test_hub_lists_tracks_and_inputs_with_resolvable_urls(tmp_path, chrom_sizes,
     assert {t["url"].removeprefix("http://h:8000/x/") for t in hub} == set(urls)
 
 
+def test_a_sample_removed_from_the_cohort_leaves_the_hubs_folder(tmp_path, chrom_sizes, predictions):
+    """Exported again without S1 (a sample withdrawn): its prediction, error and input tracks are
+    gone from the folder that is served, not only from hub.json."""
+    path, table = predictions
+    marks_dir = tmp_path / "sheet"
+    marks_dir.mkdir()
+    inputs = {s: {"H3K4me3": _histone(marks_dir / f"{s}.bigWig")} for s in ("S1", "S.2")}
+    out_dir = tmp_path / "tracks"
+    export_tracks([path], chrom_sizes, out_dir, inputs)
+    assert {p.name for p in out_dir.rglob("*.bw")} >= {"cnn.S1.predicted.bw", "S1.H3K4me3.bw"}
+    table[table["sample"] != "S1"].to_parquet(path, index=False)
+    export_tracks([path], chrom_sizes, out_dir, {"S.2": inputs["S.2"]})
+    left = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*.bw"))
+    assert left == ["cnn.S.2.error.bw", "cnn.S.2.predicted.bw", "inputs/S.2.H3K4me3.bw"]
+
+
 def test_an_input_bigwig_on_other_names_is_shown_as_a_copy_on_the_reference_s(
     tmp_path, chrom_sizes, predictions
 ):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.io.atomic import atomic_path
+from epibench.io.stale import remove_unlisted
 from epibench.report.json_fields import FIELD_MEANINGS
 
 
@@ -122,6 +123,22 @@ def _json_html(path: Path) -> str:
     return _record_html(json.loads(path.read_text()))
 
 
+def _copied_name(figure: Path) -> str:
+    """The name of a figure's copy beside the page: its folder's name and its own."""
+    return f"{figure.parent.name}_{figure.name}"
+
+
+def _figures(items: list) -> list[Path]:
+    """The figures (PNG) of ``items``, those in folds included."""
+    found = []
+    for item in items:
+        if isinstance(item, Fold):
+            found += _figures(item.items)
+        elif isinstance(item, Item) and Path(item.path).suffix == ".png":
+            found.append(Path(item.path))
+    return found
+
+
 def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int) -> str:
     """One captioned figure (copied into ``out_dir`` under a unique name) or table, a note, an
     overview table or a fold of items."""
@@ -138,7 +155,7 @@ def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int
     source = Path(item.path)
     caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
     if source.suffix == ".png":
-        name = f"{source.parent.name}_{source.name}"
+        name = _copied_name(source)
         shutil.copyfile(source, out_dir / name)
         body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'>"
     elif source.suffix == ".json":
@@ -197,4 +214,6 @@ def render(
     parts.append("</body></html>")
     with atomic_path(out_html) as tmp:
         tmp.write_text("\n".join(parts))
+    shown = [*_figures(headline_items or []), *(f for items in sections.values() for f in _figures(items))]
+    remove_unlisted(out_html.parent, "*.png", [out_html.parent / _copied_name(f) for f in shown])
     return out_html

@@ -35,6 +35,7 @@ from epibench.errors import InputError
 from epibench.evaluate.tables import check_predictions
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
+from epibench.io.stale import remove_unlisted
 from epibench.report.datahub import ATTRIBUTION, ERROR, INPUTS_DIR, PREDICTED, exported_tracks, write_hub
 
 log = logging.getLogger(__name__)
@@ -258,7 +259,12 @@ def export_tracks(
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
     inputs = on_reference_names(input_tracks, read_chrom_sizes(chrom_sizes_tsv), out_dir, aliases)
-    return write_hub(out_dir, exported_tracks(paths), inputs, base_url, imputed)
+    hub = write_hub(out_dir, exported_tracks(paths), inputs, base_url, imputed)
+    remove_unlisted(out_dir, "*.bw", paths)  # a removed sample's tracks leave the hub's folder too
+    remove_unlisted(
+        Path(out_dir) / INPUTS_DIR, "*.bw", [p for marks in inputs.values() for p in marks.values()]
+    )
+    return hub
 
 
 def on_reference_names(
