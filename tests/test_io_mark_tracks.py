@@ -19,6 +19,7 @@ from epibench.cli import main
 from epibench.errors import InputError
 from epibench.io.mark_tracks import needs_conversion, track_kind, write_mark_bigwig
 from epibench.io.tracks import Track
+from text_files import write_lines
 
 REAL = Path(__file__).parent / "data" / "real_formats"
 HG19 = {"chr21": 48_129_895, "chr22": 51_304_566}  # hg19 lengths; the MACS test data reach chr22:51,222,548
@@ -486,3 +487,21 @@ def test_a_tagalign_file_of_reads_is_read_as_reads_not_painted_as_peaks(tmp_path
     assert values[[100, 299, 460, 599]].tolist() == [per_read] * 4
     # the reverse read's fragment 416-616 covers 34 bp of the bin 400-450 and 16 of the last, 600-630
     assert values[[416, 615]].tolist() == pytest.approx([per_read * 34 / 50, per_read * 16 / 30])
+
+
+def test_seacr_peaks_give_their_mean_signal_inside_and_zero_between(tmp_path):
+    """SEACR's output (chr, start, end, total signal, max signal, max region; README of
+    FredHutch/SEACR): each peak's total signal over its length inside it, 0 between."""
+    path = write_lines(
+        tmp_path / "sample.stringent.bed",
+        ["chr1\t100\t300\t400\t5\tchr1:150-160", "chr1\t500\t550\t25.5\t1.2\tchr1:500-520"],
+    )
+    assert track_kind(path) == "seacr"
+    qc = write_mark_bigwig(path, {"chr1": 1_000}, tmp_path / "seacr.bw")
+    assert qc["kind"] == "seacr" and qc["value"].startswith("the mean signal")
+    got = values(tmp_path / "seacr.bw", "chr1", 0, 1_000)
+    expected = np.zeros(1_000)
+    expected[100:300], expected[500:550] = 400 / 200, 25.5 / 50
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    bed6 = write_lines(tmp_path / "peaks.bed", ["chr1\t100\t300\tpeak1\t0\t+"])
+    assert track_kind(bed6) == "bed"

@@ -1,7 +1,7 @@
 """Reading a mark track that is not a bigWig: its kind, and its intervals a bounded chunk at a time.
 
-Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED, HOMER ``findPeaks`` peaks;
-plain or compressed) and bigBed peaks. ``interval_chunks`` gives the intervals in file order as
+Text tracks (bedGraph, wiggle, narrowPeak/broadPeak/gappedPeak, BED, HOMER ``findPeaks`` peaks,
+SEACR's CUT&RUN/CUT&Tag peaks; plain or compressed) and bigBed peaks. ``interval_chunks`` gives the intervals in file order as
 frames of at most ``ROWS_PER_CHUNK`` rows, so memory follows one chunk, not the file (a genome-wide
 bedGraph of 10-bp bins has ~300 M lines). A bedGraph and a wiggle go through pandas' C parser (a wiggle's
 declaration lines read in Python, its data lines as arrays); peak files, and the rest of a
@@ -31,7 +31,7 @@ from epibench.io.textfile import (
 )
 from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
 
-PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed", "homer")
+PEAK_KINDS = ("narrowpeak", "broadpeak", "gappedpeak", "bed", "bigbed", "homer", "seacr")
 KINDS = ("bedgraph", "wig", *PEAK_KINDS, "reads")  # reads: epibench.io.read_coverage
 # kind of a text track by its number of columns, and the 0-based column of its value
 _BY_COLUMNS = {
@@ -48,6 +48,9 @@ VALUE_COLUMN = {"bedgraph": 3, "broadpeak": 6, "narrowpeak": 6, "gappedpeak": 12
 # HOMER findPeaks (peaks.txt, regions.txt): PeakID, chr, start, end (1-based, inclusive), strand,
 # Normalized Tag Count (tags in the peak per 10 M), then columns that differ with -style and -i
 HOMER_COLUMNS = {"chrom": 1, "start": 2, "end": 3, "value": 5}
+# SEACR (CUT&RUN / CUT&Tag peaks, .stringent.bed / .relaxed.bed): chr, start, end, total signal (the
+# signal summed over the peak's bases), max signal, the region of the max (chr:start-end)
+_SEACR_MAX_REGION = re.compile(r"\S+:\d+-\d+")
 NOT_GIVEN = -1.0  # the signalValue of a peak without one (narrowPeak's convention)
 ROWS_PER_CHUNK = 1 << 20
 CHUNK_COLUMNS = ("chrom", "start", "end", "value")
@@ -111,6 +114,13 @@ def track_kind(path: str | os.PathLike) -> str:
             kind = "bed"  # BED4: a name in column 4
         if len(fields) == 6 and (fields[3:5] == ["N", "1000"] or _TAGALIGN_NAME.search(str(path))):
             return "reads"  # a tagAlign (ENCODE's and Roadmap's N 1000, or so named): BED6 of reads
+        if (
+            len(fields) == 6
+            and is_number(fields[3])
+            and is_number(fields[4])
+            and _SEACR_MAX_REGION.fullmatch(fields[5])
+        ):
+            return "seacr"
         if kind is None:
             raise InputError(
                 f"{len(fields)} columns: a mark track is a bigWig, a bedGraph (4 columns), a wiggle "
@@ -271,6 +281,9 @@ def _text_records(path: str | os.PathLike, kind: str) -> Iterator[Record]:
     if kind == "homer":
         yield from _homer_records(path)
         return
+    if kind == "seacr":
+        yield from _seacr_records(path)
+        return
     n_columns = next((n for n, k in _BY_COLUMNS.items() if k == kind), None) if kind != "bed" else None
     value_column = VALUE_COLUMN[kind]
     for number, fields in _data_lines(path):
@@ -301,6 +314,21 @@ def _homer_records(path: str | os.PathLike) -> Iterator[Record]:
         yield number, fields[HOMER_COLUMNS["chrom"]], start, end, _value(
             fields, HOMER_COLUMNS["value"], path, number
         )
+
+
+def _seacr_records(path: str | os.PathLike) -> Iterator[Record]:
+    """``line_records`` of a SEACR peak file: each peak's value its mean signal (total signal over
+    its length), on the scale of the bedGraph SEACR was given."""
+    for number, fields in _data_lines(path):
+        if len(fields) != 6:
+            raise InputError(
+                f"a SEACR peak line has 6 columns (chr, start, end, total signal, max signal, max region), "
+                f"found {len(fields)}",
+                path,
+                number,
+            )
+        start, end = _interval(fields[1], fields[2], 0, path, number)
+        yield number, fields[0], start, end, _value(fields, 3, path, number) / max(end - start, 1)
 
 
 def _interval(start: str, end: str, base: int, path: str | os.PathLike, number: int) -> tuple[int, int]:

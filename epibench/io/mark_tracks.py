@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ENTRIES_PER_CALL = 1 << 20  # intervals handed to pyBigWig at a time (as Python lists)
-PEAK_VALUE = {"homer": "the Normalized Tag Count"}  # what a peak's value is, where not its signalValue
+# what a peak's value is, where not its signalValue
+PEAK_VALUE = {"homer": "the Normalized Tag Count", "seacr": "the mean signal (SEACR's total signal / length)"}
 
 
 def needs_conversion(path: str | os.PathLike) -> bool:
