@@ -116,10 +116,15 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
         ],
         columns=["model", "scope", "scope_value", "metric", "value"],
     ).to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
-    (tmp_path / "splits.bed").write_text("chr1\t0\t600\ttrain\nchr2\t0\t300\tval\nchr3\t0\t100\ttest\n")
+    (tmp_path / "splits.bed").write_text(
+        "chr1\t0\t500\ttrain\nchr2\t0\t300\tval\nchr3\t0\t100\ttest\nchrM\t0\t60\tleft_out\n"
+        "HLA-A*01:01\t0\t40\tleft_out\n"
+    )
     text = headline_html(
         tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn"
     )
+    assert "Trained on 500 bp of 1 sequence(s), 50% of the genome; 2 sequence(s) in no split (100 bp" in text
+    assert "e.g. chrM, HLA-A*01:01)" in text
     assert "Winner: hybrid</b> (the new model)" in text  # among sequence + marks: the neighbour mode aside
     assert "+0.100 AUROC, -0.0300 MSE" in text  # 0.95 - 0.85, 0.030 - 0.060
     assert "Runner-up: gbm_histone (AUROC 0.900, +0.050 behind)" in text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from epibench.data.splits import LEFT_OUT
 from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
 
 
@@ -28,6 +29,27 @@ def held_out_text(splits_bed: Path) -> str:
     chroms = list(pd.unique(test["chrom"]))
     named = ", ".join(chroms[:6]) + (f" and {len(chroms) - 6} more" if len(chroms) > 6 else "")
     return f"{named} ({len(test)} held-out interval(s), {bases:,} bp, {share:.0%} of the genome)"
+
+
+def trained_text(splits_bed: Path) -> str:
+    """The training split in words, and what lies in no split (organelles, alternates: ``left_out``)."""
+    splits = pd.read_csv(
+        splits_bed, sep="\t", header=None, names=["chrom", "start", "end", "split"], dtype={"chrom": str}
+    )
+    bases = (splits["end"] - splits["start"]).groupby(splits["split"]).sum()
+    total = int(bases.sum())
+    train = splits[splits["split"] == "train"]
+    text = (
+        f"{int(bases.get('train', 0)):,} bp of {train['chrom'].nunique()} sequence(s), "
+        f"{bases.get('train', 0) / total:.0%} of the genome"
+    )
+    left_out = splits.loc[splits["split"] == LEFT_OUT, "chrom"]
+    if len(left_out):
+        text += (
+            f"; {left_out.nunique()} sequence(s) in no split ({int(bases[LEFT_OUT]):,} bp: organelles, "
+            f"alternate haplotypes, decoys; e.g. {', '.join(left_out.iloc[:3])})"
+        )
+    return text
 
 
 def scored_text(metrics_tsv: Path, model: str) -> str:
@@ -74,7 +96,8 @@ def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, ne
         )
     parts.append(
         f"Held-out test data: {html.escape(scored_text(metrics_tsv, winner['model']))} on "
-        f"{html.escape(held_out_text(splits_bed))}, never used for training or model selection."
+        f"{html.escape(held_out_text(splits_bed))}, never used for training or model selection. "
+        f"Trained on {html.escape(trained_text(splits_bed))}."
     )
     parts.append(
         html.escape(verdict(table[table["mode"] != CONTEXT_MODE], new))
