@@ -24,7 +24,12 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
         n_tumours=args.tumours,
         purity=args.purity,
     )
-    log.info("demo cohort written to %s (%d files)", args.out, len(paths))
+    log.info("demo cohort written to %s (%d files)", args.out, _n_files(paths))
+
+
+def _n_files(paths: dict) -> int:
+    """The files of ``generate_demo``'s answer (name -> path, or a nested dict of them)."""
+    return sum(_n_files(value) if isinstance(value, dict) else 1 for value in paths.values())
 
 
 def cmd_standin_genome(args: argparse.Namespace) -> None:
