@@ -37,7 +37,7 @@ TRAINING_KEYS = ("seed", "fraction")
 # keys of a model entry that say where its weights start from
 TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
 # keys of a model entry only the workflow reads
-WORKFLOW_KEYS = ("held_out_sample",)
+WORKFLOW_KEYS = ("held_out_samples",)
 
 
 class ConfigError(InputError):
@@ -870,14 +870,32 @@ def curve_models(config: dict) -> dict[str, dict]:
     return runs
 
 
-def held_out_models(config: dict, labelled: list[str]) -> dict[str, dict]:
-    """Leave-one-sample-out runs: name -> the new model's entry with the sample it must not see."""
-    if not config["evaluate"]["leave_one_sample_out"]:
+def held_out_models(config: dict, labelled: list[str], samples: pd.DataFrame) -> dict[str, dict]:
+    """Leave-one-out runs: name -> the new model's entry with the samples it must not see
+    (``held_out_samples``): each sample alone, or with ``evaluate.leave_out_by`` every sample
+    sharing that sheet column's value (a patient's tumour and normal; a sample whose cell is empty
+    alone). ``samples``: the checked sheet, one row per sample."""
+    evaluate = config["evaluate"]
+    if not evaluate["leave_one_sample_out"]:
         return {}
-    if len(labelled) < 2:
-        raise ConfigError("evaluate.leave_one_sample_out needs two or more samples with methylation calls")
-    new = config["evaluate"]["new"]
-    return {f"{new}_without_{s}": config["models"][new] | {"held_out_sample": s} for s in labelled}
+    column = evaluate["leave_out_by"]
+    if column and column not in samples.columns:
+        raise ConfigError(
+            f"evaluate.leave_out_by {column!r} is no column of the sample sheet (its columns: "
+            f"{', '.join(samples.columns)})"
+        )
+    groups: dict[str, list[str]] = {}
+    for sample in labelled:
+        value = str(samples.loc[sample, column]).strip() if column else ""
+        groups.setdefault(sample_name(value) if value else sample, []).append(sample)
+    if len(groups) < 2:
+        held = f"groups of {column}" if column else "samples"
+        raise ConfigError(f"evaluate.leave_one_sample_out needs two or more {held} with methylation calls")
+    new = evaluate["new"]
+    return {
+        f"{new}_without_{name}": config["models"][new] | {"held_out_samples": held}
+        for name, held in groups.items()
+    }
 
 
 def variant_samples(config: dict, samples: pd.DataFrame) -> list[str]:
@@ -933,7 +951,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
     labelled = [s for s in samples.index if samples.loc[s, "methylation"]]
     to_predict = [s for s in samples.index if not samples.loc[s, "methylation"]]
     curve = curve_models(config)
-    held_out = held_out_models(config, labelled)
+    held_out = held_out_models(config, labelled, samples)
     only_sequence = sequence_only(config)
     evaluate = config["evaluate"]
     baselines = list(

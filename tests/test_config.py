@@ -176,8 +176,8 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
         "freeze": "none",
     }
     assert run.held_out_models == {
-        "hybrid_without_a": {"arch": "hybrid", "d_model": 32, "held_out_sample": "a"},
-        "hybrid_without_b": {"arch": "hybrid", "d_model": 32, "held_out_sample": "b"},
+        "hybrid_without_a": {"arch": "hybrid", "d_model": 32, "held_out_samples": ["a"]},
+        "hybrid_without_b": {"arch": "hybrid", "d_model": 32, "held_out_samples": ["b"]},
     }
     assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
     assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
@@ -265,6 +265,37 @@ def test_a_cohort_without_marks_reads_the_sequence_alone(cohort):
     run = cohort_config.setup(config)
     assert run.sequence_only and run.baselines == ["logreg_gc_cpg", "gbm_region"]
     assert "marks" not in run.plan.features and "ablation" not in run.plan.features
+
+
+def test_leave_out_by_holds_out_a_patients_samples_together(cohort):
+    """A tumour and its normal held out together; a sample of no patient alone; an unknown column
+    and a single group are errors."""
+    folder = Path(cohort["samples"]).parent
+    (folder / "d.bed").write_text("x\n")
+    Path(cohort["samples"]).write_text(
+        "sample\tmethylation\tH3K4me3\tpatient\n"
+        f"a\t{folder / 'a.bed'}\t{folder / 'a.bw'}\tP 1\n"
+        f"b\t{folder / 'b.bed'}\t{folder / 'b.bw'}\tP 1\n"
+        f"d\t{folder / 'd.bed'}\t{folder / 'a.bw'}\t\n"
+        f"c\t\t{folder / 'c.bw'}\tP 1\n"
+    )
+    config = copy.deepcopy(cohort)
+    config["evaluate"] = {"leave_one_sample_out": True, "leave_out_by": "patient"}
+    held_out = cohort_config.setup(config).held_out_models
+    assert {name: entry["held_out_samples"] for name, entry in held_out.items()} == {
+        "hybrid_without_P_1": ["a", "b"],
+        "hybrid_without_d": ["d"],
+    }
+    config = copy.deepcopy(cohort)
+    config["evaluate"] = {"leave_one_sample_out": True, "leave_out_by": "donor"}
+    with pytest.raises(ConfigError, match="leave_out_by 'donor' is no column"):
+        cohort_config.setup(config)
+    lines = Path(cohort["samples"]).read_text().splitlines()
+    Path(cohort["samples"]).write_text("\n".join(lines[:3] + lines[4:]) + "\n")
+    config = copy.deepcopy(cohort)
+    config["evaluate"] = {"leave_one_sample_out": True, "leave_out_by": "patient"}
+    with pytest.raises(ConfigError, match="two or more groups of patient"):
+        cohort_config.setup(config)
 
 
 def test_leave_one_sample_out_needs_two_samples(cohort):

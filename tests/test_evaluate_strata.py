@@ -69,7 +69,7 @@ def test_leave_one_sample_out_pairs_each_sample_with_the_cohort_model():
     cohort = _cohort("new", {"s1": 0.05, "s2": 0.05})
     without_s1 = _cohort("new_without_s1", {"s1": 0.3, "s2": 0.3})
     preds = pd.concat([cohort, without_s1[without_s1["sample"] == "s1"]], ignore_index=True)
-    table = loso_table(preds, {"new_without_s1": "s1"}, "new", n_boot=20).set_index("setting")
+    table = loso_table(preds, {"new_without_s1": ["s1"]}, "new", n_boot=20).set_index("setting")
     mine = cohort[cohort["sample"] == "s1"]
     assert table.loc["within cohort", "mse"] == pytest.approx(
         mean_squared_error(mine["level_true"], mine["level_pred"])
@@ -77,7 +77,13 @@ def test_leave_one_sample_out_pairs_each_sample_with_the_cohort_model():
     assert table.loc["sample held out", "mse"] > table.loc["within cohort", "mse"]
     assert (table["n"] == len(mine)).all()
     with pytest.raises(InputError, match="differ in CpGs"):
-        loso_table(preds.iloc[:-3], {"new_without_s1": "s1"}, "new", n_boot=10)
+        loso_table(preds.iloc[:-3], {"new_without_s1": ["s1"]}, "new", n_boot=10)
+    # a patient's two samples held out together: each scored on its own rows, naming the other
+    without_both = _cohort("new_without_p1", {"s1": 0.3, "s2": 0.3})
+    table = loso_table(pd.concat([cohort, without_both]), {"new_without_p1": ["s1", "s2"]}, "new", n_boot=10)
+    held = table[table["setting"] == "sample held out"].set_index("sample")
+    assert held.loc["s1", "held_out_with"] == "s2" and held.loc["s2", "held_out_with"] == "s1"
+    assert held.loc["s2", "n"] == len(cohort[cohort["sample"] == "s2"])
 
 
 def _depth_tables(tmp_path, preds: pd.DataFrame, depth: np.ndarray) -> list:

@@ -297,7 +297,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument(
         "--predictions", nargs="+", required=True, help="the cohort model's and every held-out model's"
     )
-    q.add_argument("--held-out-json", type=json_arg, required=True, help="held-out model -> its sample")
+    q.add_argument(
+        "--held-out-json", type=json_arg, required=True, help="held-out model -> the samples it did not see"
+    )
     q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_loso)

@@ -27,13 +27,14 @@ LOSO_COLUMNS = (
     "setting",
     "model",
     "n",
+    "held_out_with",
     *(f"{m}{suffix}" for m in LOSO_METRICS for suffix in ("", "_ci_low", "_ci_high")),
 )
 
 
 def loso_table(
     preds: pd.DataFrame,
-    held_out: dict[str, str],
+    held_out: dict[str, list[str]],
     cohort_model: str,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
@@ -41,10 +42,12 @@ def loso_table(
     """Two rows per held-out sample (``LOSO_COLUMNS``): the cohort model and the model trained without it.
 
     preds: predictions of ``cohort_model`` and of every held-out model; held_out: held-out
-    model name -> its sample (scored on that sample's rows only).
+    model name -> the samples it did not see (each scored on its own rows only; ``held_out_with``
+    names the others).
     """
     rows = []
-    for model, sample in held_out.items():
+    pairs = [(model, sample, group) for model, group in held_out.items() for sample in group]
+    for model, sample, group in pairs:
         pair = preds[(preds["sample"] == sample) & preds["model"].isin([cohort_model, model])]
         counts = pair["model"].value_counts()
         if counts.get(model, 0) == 0 or counts.get(cohort_model, 0) != counts.get(model, 0):
@@ -55,8 +58,16 @@ def loso_table(
         long = metrics_long(pair, n_boot=n_boot, seed=seed, scopes=("overall",))
         for setting, name in zip(SETTINGS, (cohort_model, model)):
             fields = overall_fields(long, name, LOSO_METRICS)
+            with_it = ",".join(other for other in group if other != sample)
             rows.append(
-                {"sample": sample, "setting": setting, "model": name, "n": int(counts[name])} | fields
+                {
+                    "sample": sample,
+                    "setting": setting,
+                    "model": name,
+                    "n": int(counts[name]),
+                    "held_out_with": with_it,
+                }
+                | fields
             )
     return pd.DataFrame(rows, columns=list(LOSO_COLUMNS))
 

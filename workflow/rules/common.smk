@@ -400,16 +400,16 @@ def shard_dirs(wildcards):
 
 
 def train_shard_dirs(wildcards):
-    """Input function: the shard folders a model trains on (a held-out sample's left out)."""
-    held_out = TRAINED[wildcards.model].get("held_out_sample")
-    return [d for d in shard_dirs(wildcards) if Path(d).parent.name != held_out]
+    """Input function: the shard folders a model trains on (its held-out samples' left out)."""
+    held_out = TRAINED[wildcards.model].get("held_out_samples", [])
+    return [d for d in shard_dirs(wildcards) if Path(d).parent.name not in held_out]
 
 
 def predict_shard_dirs(wildcards):
-    """Input function: the shard folders a model is scored on (only its held-out sample's, if any)."""
-    held_out = TRAINED[wildcards.model].get("held_out_sample")
+    """Input function: the shard folders a model is scored on (only its held-out samples', if any)."""
+    held_out = TRAINED[wildcards.model].get("held_out_samples")
     dirs = shard_dirs(wildcards)
-    return [d for d in dirs if Path(d).parent.name == held_out] if held_out else dirs
+    return [d for d in dirs if Path(d).parent.name in held_out] if held_out else dirs
 
 
 def figure_inputs(wildcards):

@@ -158,7 +158,7 @@ rule loso:
     conda:
         "../../envs/epibench.yaml"
     params:
-        held_out=as_json({m: e["held_out_sample"] for m, e in HELD_OUT_MODELS.items()}),
+        held_out=as_json({m: e["held_out_samples"] for m, e in HELD_OUT_MODELS.items()}),
         new=config["evaluate"]["new"],
         n_boot=config["evaluate"]["n_boot"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
