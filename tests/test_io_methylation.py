@@ -283,7 +283,10 @@ def test_chromosome_names_harmonised_and_dropped_reported(tmp_path, ref):
     assert qc["dropped_chroms"] == {"chrUn_KI270302v1": 2}
     # half the calls left out is a warning naming the sequence and the aliases setting
     (warning,) = [w for w in qc["warnings"] if "the reference lacks" in w]
-    assert "2 calls (50.0%) on sequences the reference lacks dropped" in warning and "chrUn_KI270302v1: 2" in warning
+    assert (
+        "2 calls (50.0%) on sequences the reference lacks dropped" in warning
+        and "chrUn_KI270302v1: 2" in warning
+    )
     assert "reference.chrom_aliases" in warning
 
 
@@ -293,6 +296,17 @@ def test_calls_dropped_off_the_reference_are_warned_of_from_one_percent(n_droppe
     warnings = dropped_warnings(qc, 1000 - n_dropped)
     assert bool(warnings) == warned
     assert not warned or "lambda: 10" in warnings[0]
+
+
+def test_calls_dropped_on_alternates_alone_are_no_name_problem_to_fix():
+    """A primary-only FASTA against calls on hs38DH's alts, decoys and HLA: said so, no alias table
+    asked for; one primary chromosome among them asks for it."""
+    beside = {"chr2_KI270769v1_alt": 50, "chrUn_JTFH01000001v1_decoy": 30, "HLA-A*01:01:01:01": 20}
+    (warning,) = dropped_warnings({"dropped_chroms": beside, "n_zero_depth_dropped": 0}, 900)
+    assert "sequences beside a primary assembly (HLA allele, alternate haplotype, decoy)" in warning
+    assert "chrom_aliases" not in warning
+    (warning,) = dropped_warnings({"dropped_chroms": {**beside, "chr5": 40}, "n_zero_depth_dropped": 0}, 900)
+    assert "reference.chrom_aliases" in warning
 
 
 def test_nothing_on_the_fasta_is_an_input_error(tmp_path, ref):

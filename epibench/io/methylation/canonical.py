@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.chroms import harmonise, listed, renamed_and_dropped, string_column
+from epibench.io.chroms import harmonise, listed, non_primary, renamed_and_dropped, string_column
 from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
@@ -280,10 +280,15 @@ def dropped_warnings(qc: dict, n_on_reference: int) -> list[str]:
     if share < DROPPED_SHARE_WARNED:
         return []
     largest = dict(sorted(dropped.items(), key=lambda item: -item[1]))
+    beside_primary = non_primary(dropped)
+    advice = UNKNOWN_NAMES_ADVICE
+    if len(beside_primary) == len(dropped):  # a primary-only FASTA, by choice: nothing to fix
+        kinds = ", ".join(sorted(set(beside_primary.values())))
+        advice = f"all are sequences beside a primary assembly ({kinds}), which the reference leaves out"
     return [
         f"{n_dropped:,} call{'' if n_dropped == 1 else 's'} ({share:.1%}) on sequences the reference lacks "
         "dropped "
-        f"(calls per sequence: {listed(largest)}): {UNKNOWN_NAMES_ADVICE}"
+        f"(calls per sequence: {listed(largest)}): {advice}"
     ]
 
 
