@@ -176,7 +176,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "qc/{sample}.qc.png",
         "qc",
-        "Quality control of sample {sample}'s methylation calls after ingest: the read-coverage histogram "
+        "Quality control of sample {sample}'s methylation calls after ingest, on the sequences of the splits "
+        "(the mitochondrion and alternate haplotypes left out): the read-coverage histogram "
         "(CpGs below the minimum coverage are already dropped) and the distribution of methylation levels per "
         "region class. Promoters are expected to be mostly unmethylated and gene bodies mostly methylated; a "
         "flat or inverted picture suggests a sample or annotation problem.",

@@ -133,3 +133,30 @@ def test_plot_qc_unknown_coverage_and_many_depths(tmp_path, regions):
     )
     assert len(plot_qc(cpgs, regions, "s2", tmp_path / "a")) == 2
     assert len(plot_qc(cpgs, regions, "s2", tmp_path / "b", coverage_known=False)) == 2
+
+
+def test_the_cli_leaves_out_the_cpgs_of_sequences_in_no_split(tmp_path, cpgs, regions):
+    """chr3 (say, the mitochondrion) is left_out in the shard plan: the table counts chr1 and chr2
+    only, as a hand count of CPG_ROWS without chr3 gives (6 CpGs, coverage 60 / 6)."""
+    import json
+
+    from epibench.cli import main
+
+    cpgs.to_parquet(tmp_path / "cpgs.parquet")
+    regions.to_parquet(tmp_path / "regions.parquet")
+    (tmp_path / "ingest.json").write_text(json.dumps({"coverage_known": True}))
+    (tmp_path / "splits.bed").write_text("chr1\t0\t100\ttrain\nchr2\t0\t100\ttest\nchr3\t0\t100\tleft_out\n")
+    args = [
+        "qc",
+        "--sample",
+        "s1",
+        "--cpgs",
+        str(tmp_path / "cpgs.parquet"),
+        "--regions",
+        str(tmp_path / "regions.parquet"),
+    ]
+    args += ["--ingest-qc", str(tmp_path / "ingest.json"), "--splits", str(tmp_path / "splits.bed")]
+    assert main([*args, "--out-table", str(tmp_path / "qc.tsv"), "--out-figure", str(tmp_path / "qc")]) == 0
+    table = pd.read_csv(tmp_path / "qc.tsv", sep="\t").set_index("region")
+    assert table.loc["all", "n_cpgs"] == 6 and table.loc["all", "mean_coverage"] == pytest.approx(60 / 6)
+    assert table.loc["unannotated", "n_cpgs"] == 0

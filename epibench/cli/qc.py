@@ -17,12 +17,34 @@ def cmd_qc(args: argparse.Namespace) -> None:
     from epibench.io.qc import plot_qc, qc_table
 
     cpgs = pd.concat([pd.read_parquet(path) for path in args.cpgs], ignore_index=True)
+    if args.splits:
+        cpgs = _in_a_split(cpgs, args.splits, args.sample)
     regions = pd.read_parquet(args.regions)
     coverage_known = json.loads(Path(args.ingest_qc).read_text()).get("coverage_known", True)
     settings = {"threshold": args.threshold, "coverage_known": coverage_known}
     write_tsv(qc_table(cpgs, regions, args.sample, **settings), args.out_table)
     plot_qc(cpgs, regions, args.sample, args.out_figure, **settings)
     log.info("QC of %s written", args.sample)
+
+
+def _in_a_split(cpgs, splits_bed: str, sample: str):
+    """``cpgs`` without those on sequences in no split (the plan's ``left_out``: organelles,
+    alternates), whose depth and levels are not the nuclear genome's; logs what it left out."""
+    from epibench.data.splits import LEFT_OUT, read_split_plan
+
+    plan = read_split_plan(splits_bed)
+    left_out = set(plan.loc[plan["split"] == LEFT_OUT, "chrom"])
+    outside = cpgs["chrom"].astype(str).isin(left_out).to_numpy()
+    if outside.any():
+        names = sorted(set(cpgs.loc[outside, "chrom"].astype(str)))
+        log.info(
+            "%s: %d CpGs on %d sequence(s) in no split left out of the QC (%s)",
+            sample,
+            int(outside.sum()),
+            len(names),
+            ", ".join(names[:5]),
+        )
+    return cpgs[~outside]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--regions", required=True, help="cohort region table")
     p.add_argument("--ingest-qc", required=True, help="the sample's ingest QC (.json)")
+    p.add_argument(
+        "--splits", help="the shard plan's splits.bed: CpGs on sequences in no split (chrM, alts) left out"
+    )
     p.add_argument("--threshold", type=float, default=0.5, help="methylated = level >= threshold")
     p.add_argument("--out-table", required=True, help="QC table (.tsv)")
     p.add_argument(

@@ -6,6 +6,7 @@ rule qc:
         ),
         ingest_qc=rules.ingest_summary.output[0],
         regions=rules.regions.output.table,
+        splits=rules.shard_plan.output.splits,
     output:
         table=result("qc", "qc/{sample}.qc.tsv"),
         figure=reported("qc", "qc/{sample}.qc.png"),
@@ -21,7 +22,7 @@ rule qc:
         stem=lambda wildcards, output: output.figure[: -len(".png")],
     shell:
         "epibench qc --sample {wildcards.sample:q} --cpgs {input.cpgs:q} --regions {input.regions:q}"
-        " --ingest-qc {input.ingest_qc:q} --threshold {params.threshold:q}"
+        " --ingest-qc {input.ingest_qc:q} --splits {input.splits:q} --threshold {params.threshold:q}"
         " --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
