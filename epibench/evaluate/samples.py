@@ -129,12 +129,13 @@ def lowest_pearson(qc: dict) -> float:
 
 
 def _sample_label(rows: pd.DataFrame) -> str:
-    """A sample's x label: its name, mean depth and files, and the marks it lacks."""
+    """A sample's label: its name, its test CpGs (few give wide intervals), mean depth and files,
+    and the marks it lacks."""
     first = rows.iloc[0]
     depth = "depth unknown" if np.isnan(first["mean_depth"]) else f"{first['mean_depth']:.1f} reads"
     files = "" if first["n_files"] == 1 else f", {first['n_files']} files"
     lacks = f"\nno {first['marks_missing']}" if first["marks_missing"] else ""
-    return f"{first['sample']}\n{depth}{files}{lacks}"
+    return f"{first['sample']}\n{int(first['n']):,} test CpGs, {depth}{files}{lacks}"
 
 
 def plot_per_sample(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
