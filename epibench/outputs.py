@@ -153,6 +153,7 @@ CATALOGUE: tuple[Output, ...] = (
         "QC",
     ),
     _folder("qc/inputs_checked", "check_inputs"),
+    _o("qc/{sample}/cg_fit.json", "fit_calls"),
     _o("qc/{sample}/chrom_names.tsv", "sample_chrom_names"),
     _o(
         "qc/sample_chrom_names.tsv",

@@ -17,6 +17,7 @@ STAGES = [
     "demo-data",
     "reference",
     "check-inputs",
+    "fit-calls",
     "ingest",
     "ingest-split",
     "ingest-group",

@@ -179,6 +179,54 @@ def test_all_samples_needing_the_same_shift_blame_the_reference(tmp_path, window
         assert row.split()[-1] == ("1" if shift == "right" else "-1")
 
 
+@pytest.mark.parametrize("shift", ["none", "right"])
+def test_fits_measured_per_sample_are_judged_as_the_files_themselves(tmp_path, window, cpgs, capsys, shift):
+    """The workflow's way: each sample's fit-calls job, then check-inputs --fits: the same table,
+    or the same verdict, as check-inputs reading every file itself."""
+    fasta = shifted_fasta(tmp_path, window, shift)
+    samples = {f"s_{fmt}": (write_calls(tmp_path / f"{fmt}.txt", fmt, cpgs), fmt) for fmt in FORMATS}
+    code, err = check_inputs(tmp_path, fasta, samples, capsys)
+    table = (tmp_path / "cg_check.tsv").read_text() if code == 0 else None
+    (tmp_path / "cg_check.tsv").unlink(missing_ok=True)
+    reference = str(tmp_path / f"prepared_{fasta.stem}" / "genome.fa")
+    fits = []
+    for sample, (path, fmt) in samples.items():
+        fits.append(str(tmp_path / f"{sample}.fit.json"))
+        args = [
+            "fit-calls",
+            "--reference",
+            reference,
+            "--sample",
+            f"{sample}={path}",
+            "--format",
+            f"{sample}={fmt}",
+        ]
+        assert main([*args, "--out", fits[-1]]) == 0
+    capsys.readouterr()
+    judged = [
+        "check-inputs",
+        "--reference",
+        reference,
+        "--assembly",
+        str(Path(reference).parent / "assembly.json"),
+    ]
+    judged += [
+        "--fits",
+        *fits,
+        "--out",
+        str(tmp_path / "cg_check.tsv"),
+        "--lengths-out",
+        str(tmp_path / "l.tsv"),
+    ]
+    assert main(judged) == code
+    if code == 0:
+        assert (tmp_path / "cg_check.tsv").read_text() == table
+    else:
+        assert (
+            capsys.readouterr().err.splitlines()[0].split(": ", 1)[1] == err.splitlines()[0].split(": ", 1)[1]
+        )
+
+
 def test_samples_needing_different_shifts_stop_with_a_table(tmp_path, window, cpgs, capsys):
     fasta = shifted_fasta(tmp_path, window, "none")
     good = write_calls(tmp_path / "good.methylC", "methylc", cpgs)

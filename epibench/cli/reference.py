@@ -1,5 +1,6 @@
-"""The reference and the inputs read against it: ``epibench reference``, ``chrom-names`` and
-``check-inputs`` (the cohort's CG check and bigWig lengths, before ingest)."""
+"""The reference and the inputs read against it: ``epibench reference``, ``chrom-names``,
+``fit-calls`` (a sample's part of the CG check) and ``check-inputs`` (the cohort's CG check and
+bigWig lengths, before ingest)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
     from epibench.io.input_records import write_input_records
     from epibench.io.lengths import bigwig_lengths, check_lengths, length_mismatches
-    from epibench.io.methylation.cohort_check import judge_cohort, sample_fit
+    from epibench.io.methylation.cohort_check import fit_from_record, judge_cohort
     from epibench.io.reference import Reference
 
     reference = Reference(args.reference)
@@ -62,13 +63,9 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     mismatches = length_mismatches(lengths, headers, aliases=reference.aliases)
     for warning in check_lengths(mismatches, reference.fasta_path, headers, assembly["matched"]):
         log.warning("%s", warning)
-    formats, coverage = dict(args.format), dict(args.coverage)
-    fits = []
-    for sample, path in args.sample:
-        fits.append(
-            sample_fit(sample, path, reference, format_value(formats.get(sample)), coverage.get(sample))
-        )
-        log.info("CG check of %s: %s", sample, fits[-1].fit.to_dict())
+    fits = _measured_fits(args, reference)
+    for path in args.fits:
+        fits += [fit_from_record(record) for record in json.loads(Path(path).read_text())]
     table = judge_cohort(fits, assembly, args.min_cg_share)
     write_tsv(table, args.out)
     write_tsv(mismatches, args.lengths_out)
@@ -79,6 +76,41 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
         len(fits),
         assembly["fasta"],
         assembly["summary"],
+    )
+
+
+def _measured_fits(args: argparse.Namespace, reference) -> list:
+    """The ``SampleFit`` of each ``--sample`` file (its ``--format``, ``--coverage``), logged."""
+    from epibench.io.methylation.cohort_check import sample_fit
+
+    formats, coverage = dict(args.format), dict(args.coverage)
+    fits = []
+    for sample, path in args.sample:
+        fits.append(
+            sample_fit(sample, path, reference, format_value(formats.get(sample)), coverage.get(sample))
+        )
+        log.info("CG check of %s: %s", sample, fits[-1].fit.to_dict())
+    return fits
+
+
+def cmd_fit_calls(args: argparse.Namespace) -> None:
+    from epibench.io.methylation.cohort_check import fit_record
+    from epibench.io.reference import Reference
+
+    fits = _measured_fits(args, Reference(args.reference))
+    write_json([fit_record(fit) for fit in fits], args.out)
+
+
+def _calls_file_args(p: argparse.ArgumentParser) -> None:
+    """``--sample``, ``--format``, ``--coverage``: methylation files under their labels."""
+    p.add_argument(
+        "--sample", type=mark_arg, action="append", default=[], help="SAMPLE=PATH of methylation calls"
+    )
+    p.add_argument(
+        "--format", type=mark_arg, action="append", default=[], help="SAMPLE=FORMAT (default auto)"
+    )
+    p.add_argument(
+        "--coverage", type=mark_arg, action="append", default=[], help="SAMPLE=PATH, roadmap_bigwig only"
     )
 
 
@@ -126,14 +158,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--assembly", required=True, help="the reference's assembly match (.json, epibench reference)"
     )
+    _calls_file_args(p)
     p.add_argument(
-        "--sample", type=mark_arg, action="append", default=[], help="SAMPLE=PATH of methylation calls"
-    )
-    p.add_argument(
-        "--format", type=mark_arg, action="append", default=[], help="SAMPLE=FORMAT (default auto)"
-    )
-    p.add_argument(
-        "--coverage", type=mark_arg, action="append", default=[], help="SAMPLE=PATH, roadmap_bigwig only"
+        "--fits", nargs="+", default=[], help="fits measured already (epibench fit-calls' .json), judged too"
     )
     p.add_argument(
         "--bigwig", type=mark_arg, action="append", default=[], help="LABEL=PATH of a histone bigWig"
@@ -147,3 +174,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "sample's jobs depend on, not the cohort tables",
     )
     p.set_defaults(func=cmd_check_inputs)
+
+    p = sub.add_parser(
+        "fit-calls",
+        help="one sample's part of the CG check: how its files' calls sit on the reference's CpGs (.json)",
+    )
+    p.add_argument("--reference", required=True, help="prepared FASTA (epibench reference)")
+    _calls_file_args(p)
+    p.add_argument("--out", required=True, help="the fits (.json), for check-inputs --fits")
+    p.set_defaults(func=cmd_fit_calls)

@@ -295,26 +295,30 @@ def sample_records(wildcards):
     return calls + marks
 
 
-def check_input_args(wildcards):
-    """``epibench check-inputs`` arguments: every methylation file, with its format and coverage file,
-    under the label ``calls_file_labels`` gives it, and every histone bigWig (``mark_file``; quoted
-    for the shell)."""
+def fit_calls_args(wildcards):
+    """``epibench fit-calls`` arguments: each of the sample's methylation files, with its format and
+    coverage file, under the label ``calls_file_labels`` gives it (quoted for the shell).
+    """
+    row = SAMPLES.loc[wildcards.sample]
     args = []
-    for sample, row in SAMPLES.iterrows():
-        labels = calls_file_labels(sample, len(row["methylation"]))
-        for label, path, fmt, coverage in zip(
-            labels, row["methylation"], row["format"], row["coverage"]
-        ):
-            args += ["--sample", f"{label}={path}", "--format", f"{label}={fmt}"]
-            if coverage:
-                args += ["--coverage", f"{label}={coverage}"]
-        args += [
-            arg
-            for m in config["marks"]
-            if (path := mark_file(sample, m))
-            for arg in ("--bigwig", f"{mark_label(sample, m)}={path}")
-        ]
+    labels = calls_file_labels(wildcards.sample, len(row["methylation"]))
+    for label, path, fmt, coverage in zip(
+        labels, row["methylation"], row["format"], row["coverage"]
+    ):
+        args += ["--sample", f"{label}={path}", "--format", f"{label}={fmt}"]
+        if coverage:
+            args += ["--coverage", f"{label}={coverage}"]
     return " ".join(shlex.quote(arg) for arg in args)
+
+
+def check_input_args(wildcards):
+    """``epibench check-inputs`` arguments: every histone bigWig (``mark_file``), labelled
+    ``mark_label``; quoted for the shell."""
+    return " ".join(
+        shlex.quote(arg)
+        for sample, mark, path in all_marks()
+        for arg in ("--bigwig", f"{mark_label(sample, mark)}={path}")
+    )
 
 
 def sample_covariates(wildcards):

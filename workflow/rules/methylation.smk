@@ -1,14 +1,36 @@
-# Ingest, scattered per sample x shard group: the cohort's CG check and input lengths first
-# (check_inputs: a checkpoint, so that a sample's jobs read only its own files' records, and another
+# Ingest, scattered per sample x shard group: each sample's CG fit (fit_calls), then the cohort's CG
+# check and input lengths (check_inputs: a checkpoint, so that a sample's jobs read only its own files' records, and another
 # sample added or removed reruns none of them), then read each file once (ingest_split; a sample's several files each into
 # calls/<k>/), check and merge each group's calls apart, the files' reads of a CpG pooled
 # (ingest_group), then the sample's QC (ingest_summary).
+rule fit_calls:
+    input:
+        calls=lambda wildcards: list(SAMPLES.loc[wildcards.sample, "methylation"]),
+        coverage=lambda wildcards: [
+            c for c in SAMPLES.loc[wildcards.sample, "coverage"] if c
+        ],
+        fasta=rules.reference.output.fasta,
+        fai=rules.reference.output.fai,
+    output:
+        result("fit_calls", "qc/{sample}/cg_fit.json"),
+    log:
+        f"{LOGS}/fit_calls/{{sample}}.log",
+    benchmark:
+        f"{BENCH}/fit_calls/{{sample}}.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        calls_args=fit_calls_args,
+    shell:
+        "epibench fit-calls --reference {input.fasta:q} {params.calls_args} --out {output:q} > {log:q} 2>&1"
+
+
 checkpoint check_inputs:
     input:
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
         assembly=rules.reference.output.assembly,
-        files=list(sample_files().values()),
+        fits=expand(rules.fit_calls.output[0], sample=LABELLED),
         marks=[path for *_, path in all_marks()],
     output:
         fits=result("check_inputs", "qc/cg_check.tsv"),
@@ -25,6 +47,7 @@ checkpoint check_inputs:
         min_cg_share=config["ingest"]["min_cg_share"],
     shell:
         "epibench check-inputs --reference {input.fasta:q} --assembly {input.assembly:q} {params.input_args}"
+        " --fits {input.fits:q}"
         " --min-cg-share {params.min_cg_share:q} --out {output.fits:q} --lengths-out {output.lengths:q}"
         " --records-dir {output.records:q} > {log:q} 2>&1"
 

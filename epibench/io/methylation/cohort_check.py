@@ -14,6 +14,8 @@ stops with a table of every sample's fit and a verdict:
   one-based file on a reference offset by one base, so the run stops too.
 
 The accepted fit (shift 0 and its CG share) of every sample is written to ``qc/cg_check.tsv``.
+The workflow measures each sample's fit in a job of its own (``fit_record``, rule fit_calls) and
+judges the cohort from those records, so that a sample added reads only its own files.
 """
 
 from __future__ import annotations
@@ -108,6 +110,36 @@ def sample_fit(
             break
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
     return SampleFit(sample, source, base_of(source.fmt), detected, fit)
+
+
+def fit_record(fit: SampleFit) -> dict:
+    """``fit`` as a JSON object (rule fit_calls writes a sample's; ``fit_from_record`` reads it back)."""
+    counts = fit.fit
+    return {
+        "sample": fit.sample,
+        "path": str(fit.source.path),
+        "format": fit.source.fmt,
+        "base": fit.base,
+        "detected": fit.detected,
+        "n_calls": counts.n_calls,
+        "on_cg": {str(shift): n for shift, n in counts.on_cg.items()},
+        "n_minus": counts.n_minus,
+        "minus_on_c": counts.minus_on_c,
+        "on_cytosine": counts.on_cytosine,
+    }
+
+
+def fit_from_record(record: dict) -> SampleFit:
+    """The ``SampleFit`` a ``fit_record`` holds (its file's layout found again from its first lines)."""
+    counts = OffsetFit(
+        record["n_calls"],
+        {int(shift): n for shift, n in record["on_cg"].items()},
+        record["n_minus"],
+        record["minus_on_c"],
+        record["on_cytosine"],
+    )
+    source = detect_source(record["path"], record["format"])
+    return SampleFit(record["sample"], source, record["base"], record["detected"], counts)
 
 
 def fit_table(fits: list[SampleFit], min_cg_share: float) -> pd.DataFrame:
