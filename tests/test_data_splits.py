@@ -419,3 +419,10 @@ def test_alternates_decoys_and_hla_are_in_no_split(mode):
 def test_other_assemblies_alternates_and_spike_ins_are_known_by_name(name):
     assert name in non_primary(["chr1", name, "chrUn_GL000195v1", "2", "Chr1", "scaffold_12"])
     assert set(non_primary(["chr1", name, "chrUn_GL000195v1", "2", "Chr1", "scaffold_12"])) == {name}
+
+
+def test_chromosomes_named_with_an_underscore_are_primary():
+    assert non_primary(["Chr_1", "chr_01", "CHR_1_alt", "chr6_COX_hap2", "scaffold_alternative"]) == {
+        "CHR_1_alt": "alternate haplotype",
+        "chr6_COX_hap2": "alternate haplotype",
+    }

@@ -138,7 +138,8 @@ def _organelle(name: str) -> str | None:
 # Sequences beside a primary assembly that copy part of it or come from elsewhere (GRCh38's analysis
 # set with decoys and HLA, hs38DH; hs37d5; Ensembl's patches; bisulfite spike-ins), by name
 _NON_PRIMARY = (
-    ("alternate haplotype", re.compile(r".+_(alt|fix|hap\d+)|CHR_.+|HSCHR.+", re.IGNORECASE)),
+    # Ensembl's patch names in capitals only: a "Chr_1" or "chr_01" is some assembly's chromosome
+    ("alternate haplotype", re.compile(r"(?i:.+_(alt|fix|hap\d+))|CHR_.+|HSCHR.+")),
     ("HLA allele", re.compile(r"HLA-.+")),
     ("decoy", re.compile(r".+_decoy|hs37d5", re.IGNORECASE)),
     ("virus", re.compile(r"(chr)?EBV|NC_007605(\.\d+)?|phiX.*|NC_001422(\.\d+)?", re.IGNORECASE)),
