@@ -95,7 +95,6 @@ def per_sample_table(
             continue
         depth_known = qc.get("coverage_known", True)
         noise = counting_noise(cpgs["level_true"], cpgs["n_total"]) if depth_known else float("nan")
-        below, kept = qc["n_below_min_coverage"], qc["n_kept"]
         for model in models:
             if (model, sample) not in scores.index:
                 raise InputError(f"metrics.tsv has no row of model {model}, sample {sample}")
@@ -108,9 +107,7 @@ def per_sample_table(
                     "counting_noise": noise,
                     "mse_beyond_noise": score["mse"] - noise,
                     "mean_depth": float(cpgs["n_total"].mean()) if depth_known else float("nan"),
-                    "n_files": len(qc.get("inputs", [qc.get("input")])),
-                    "replicate_pearson": lowest_pearson(qc),
-                    "share_below_min_coverage": below / max(below + kept, 1),
+                    **ingest_fields(qc),
                     "marks_missing": ",".join(missing_marks.get(sample, [])),
                 }
             )
@@ -120,6 +117,18 @@ def per_sample_table(
     worst = table.groupby("sample", sort=False)["mse_beyond_noise"].transform("mean")
     order = np.lexsort((table.index, -worst.to_numpy(np.float64)))  # worst first, models in order
     return table.iloc[order].reset_index(drop=True).astype({"n": "int64"})
+
+
+def ingest_fields(qc: dict) -> dict[str, float]:
+    """What a sample's ingest record (``qc/<sample>.ingest.json``) says of its inputs: ``n_files``
+    pooled, the lowest Pearson r between two of them (``replicate_pearson``, NaN for one file) and
+    the share of its CpGs dropped below the minimum coverage (``share_below_min_coverage``, 0-1)."""
+    below, kept = qc["n_below_min_coverage"], qc["n_kept"]
+    return {
+        "n_files": len(qc.get("inputs", [qc.get("input")])),
+        "replicate_pearson": lowest_pearson(qc),
+        "share_below_min_coverage": below / max(below + kept, 1),
+    }
 
 
 def lowest_pearson(qc: dict) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from epibench.data.splits import LEFT_OUT
+from epibench.data.splits import LEFT_OUT, read_split_plan, split_counts_bp
 from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
 
 
@@ -15,38 +15,30 @@ def _interval(row: pd.Series, metric: str, digits: int) -> str:
     return f"{row[metric]:.{digits}f} (95 % CI {row[f'{metric}_ci_low']:.{digits}f}-{row[f'{metric}_ci_high']:.{digits}f})"
 
 
-def held_out_text(splits_bed: Path) -> str:
+def held_out_text(plan: pd.DataFrame) -> str:
     """The test split in words: its sequences (or blocks) and how many bases.
 
-    splits_bed: shards/plan/splits.bed (chrom, start, end, split; 0-based half-open).
+    plan: shards/plan/splits.bed as ``read_split_plan`` gives it (chrom, start, end, split; 0-based
+    half-open).
     """
-    splits = pd.read_csv(
-        splits_bed, sep="\t", header=None, names=["chrom", "start", "end", "split"], dtype={"chrom": str}
-    )
-    test = splits[splits["split"] == "test"]
-    bases = int((test["end"] - test["start"]).sum())
-    share = bases / int((splits["end"] - splits["start"]).sum())
+    test = plan[plan["split"] == "test"]
+    bases = split_counts_bp(plan)
+    share = bases["test"] / sum(bases.values())
     chroms = list(pd.unique(test["chrom"]))
     named = ", ".join(chroms[:6]) + (f" and {len(chroms) - 6} more" if len(chroms) > 6 else "")
-    return f"{named} ({len(test)} held-out interval(s), {bases:,} bp, {share:.0%} of the genome)"
+    return f"{named} ({len(test)} held-out interval(s), {bases['test']:,} bp, {share:.0%} of the genome)"
 
 
-def trained_text(splits_bed: Path) -> str:
+def trained_text(plan: pd.DataFrame) -> str:
     """The training split in words, and what lies in no split (organelles, alternates: ``left_out``)."""
-    splits = pd.read_csv(
-        splits_bed, sep="\t", header=None, names=["chrom", "start", "end", "split"], dtype={"chrom": str}
-    )
-    bases = (splits["end"] - splits["start"]).groupby(splits["split"]).sum()
-    total = int(bases.sum())
-    train = splits[splits["split"] == "train"]
-    text = (
-        f"{int(bases.get('train', 0)):,} bp of {train['chrom'].nunique()} sequence(s), "
-        f"{bases.get('train', 0) / total:.0%} of the genome"
-    )
-    left_out = splits.loc[splits["split"] == LEFT_OUT, "chrom"]
+    bases = split_counts_bp(plan)
+    total = sum(bases.values())
+    train = plan[plan["split"] == "train"]
+    text = f"{bases['train']:,} bp of {train['chrom'].nunique()} sequence(s), {bases['train'] / total:.0%} of the genome"
+    left_out = plan.loc[plan["split"] == LEFT_OUT, "chrom"]
     if len(left_out):
         text += (
-            f"; {left_out.nunique()} sequence(s) in no split ({int(bases[LEFT_OUT]):,} bp: organelles, "
+            f"; {left_out.nunique()} sequence(s) in no split ({bases[LEFT_OUT]:,} bp: organelles, "
             f"alternate haplotypes, decoys; e.g. {', '.join(left_out.iloc[:3])})"
         )
     return text
@@ -94,10 +86,11 @@ def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, ne
             f"Runner-up: {html.escape(runner_up['model'])} (AUROC {runner_up['auroc']:.3f}, "
             f"{winner['auroc'] - runner_up['auroc']:+.3f} behind{unclear})."
         )
+    plan = read_split_plan(splits_bed)
     parts.append(
         f"Held-out test data: {html.escape(scored_text(metrics_tsv, winner['model']))} on "
-        f"{html.escape(held_out_text(splits_bed))}, never used for training or model selection. "
-        f"Trained on {html.escape(trained_text(splits_bed))}."
+        f"{html.escape(held_out_text(plan))}, never used for training or model selection. "
+        f"Trained on {html.escape(trained_text(plan))}."
     )
     parts.append(
         html.escape(verdict(table[table["mode"] != CONTEXT_MODE], new))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from epibench.evaluate.samples import lowest_pearson
+from epibench.evaluate.samples import ingest_fields
 from epibench.report.summary import Fold, Item, Note, Overview
 
 UNFOLDED_SAMPLES = 4  # a cohort of more shows each sample's QC files folded
@@ -23,16 +23,16 @@ def qc_overview(ingest_qcs: dict[str, dict]) -> pd.DataFrame:
     and how many warnings its ingest gave."""
     rows = []
     for sample, qc in ingest_qcs.items():
-        below, kept = qc["n_below_min_coverage"], qc["n_kept"]
+        fields = ingest_fields(qc)
         rows.append(
             {
                 "sample": sample,
-                "files": len(qc.get("inputs", [qc.get("input")])),
-                "cpgs_kept": kept,
+                "files": fields["n_files"],
+                "cpgs_kept": qc["n_kept"],
                 "mean_depth": qc["mean_coverage"] if qc.get("coverage_known", True) else np.nan,
-                "share_below_min_coverage": below / max(below + kept, 1),
+                "share_below_min_coverage": fields["share_below_min_coverage"],
                 "cg_share": qc["cg_share"],
-                "replicate_pearson": lowest_pearson(qc),
+                "replicate_pearson": fields["replicate_pearson"],
                 "warnings": len(qc["warnings"]),
             }
         )
