@@ -548,6 +548,12 @@ def test_encode_bedmethyl_real_file(tmp_path):
             2,
             "column 7 \\(depth\\) is not an integer",
         ),
+        (  # R's write.table writes a round position in scientific notation
+            "k.bismark.cov",
+            [tsv("chr1", 3, 3, 50, 1, 1), tsv("chr1", "1e+01", "1e+01", 50, 1, 1)],
+            2,
+            "column 2 \\(start\\) is not an integer: '1e\\+01' \\(scientific notation, as R's write.table",
+        ),
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path, ref, name, lines, line, what):

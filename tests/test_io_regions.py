@@ -163,6 +163,10 @@ def test_write_regions(tmp_path, ref):
             "start/end must be integers",
         ),
         ('1\tt\ttranscript\t31\t110\t.\t?\t.\tgene_id "g1"; transcript_id "t9";', "strand must be"),
+        (  # as R's write.table writes a round position
+            '1\tt\ttranscript\t31\t1e+02\t.\t+\t.\tgene_id "g1"; transcript_id "t9";',
+            "'31', '1e\\+02' \\(scientific notation, as R's write.table writes round numbers",
+        ),
     ],
 )
 def test_bad_gtf_names_the_line(tmp_path, line, what):
@@ -172,11 +176,14 @@ def test_bad_gtf_names_the_line(tmp_path, line, what):
     assert info.value.line == 4 and str(path) in str(info.value)
 
 
-def test_bad_enhancer_bed_names_the_line(tmp_path, ref):
-    bed = write_lines(tmp_path / "enh.bed", ["chr1\t15\t45", "chr1\t95\tend"])
+@pytest.mark.parametrize(
+    ("end", "what"), [("end", "'95', 'end'$"), ("1.2E2", "'95', '1.2E2' \\(scientific notation, as R's")]
+)
+def test_bad_enhancer_bed_names_the_line(tmp_path, ref, end, what):
+    bed = write_lines(tmp_path / "enh.bed", ["chr1\t15\t45", f"chr1\t95\t{end}"])
     with pytest.raises(InputError, match="start/end must be integers") as info:
         annotate_regions(ref, write_lines(tmp_path / "a.gtf", GTF_LINES), bed)
-    assert info.value.line == 2
+    assert info.value.line == 2 and re.search(what, str(info.value))
 
 
 # --- the real GENCODE subset ----------------------------------------------------------

@@ -60,7 +60,7 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.io.chroms import listed
 from epibench.io.gene_tables import TRANSCRIPT_COLUMNS, gene_table_layout, read_gene_table
-from epibench.io.textfile import COORDINATE, iter_lines
+from epibench.io.textfile import COORDINATE, iter_lines, scientific_hint
 
 log = logging.getLogger(__name__)
 
@@ -457,7 +457,8 @@ def _span(gtf_path, number: int, fields: list[str]) -> tuple[str, int, int, str]
         or int(end) < int(start)
     ):
         raise InputError(
-            f"start/end must be integers (at most 18 digits) with 1 <= start <= end: {start!r}, {end!r}",
+            f"start/end must be integers (at most 18 digits) with 1 <= start <= end: {start!r}, {end!r}"
+            f"{scientific_hint(start, end)}",
             gtf_path,
             number,
         )

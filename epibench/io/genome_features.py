@@ -25,7 +25,7 @@ import numpy as np
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 from epibench.io.regions import read_bed_intervals
-from epibench.io.textfile import COORDINATE, iter_lines
+from epibench.io.textfile import COORDINATE, iter_lines, scientific_hint
 
 TAD_CHANNEL = "tad_boundary_distance"
 LOOP_CHANNEL = "loop_anchor_distance"
@@ -144,7 +144,7 @@ def _read_loop_anchors(
             if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
                 raise InputError(
                     "anchor start/end must be integers (at most 18 digits) with start <= end: "
-                    f"{start!r}, {end!r}",
+                    f"{start!r}, {end!r}{scientific_hint(start, end)}",
                     path,
                     number,
                 )

@@ -28,6 +28,7 @@ from epibench.io.textfile import (
     is_number,
     iter_lines,
     open_binary,
+    scientific_hint,
 )
 from epibench.io.tracks import autosql_fields, bigbed_entries, is_bigbed, open_bigbed
 
@@ -338,7 +339,11 @@ def _interval(start: str, end: str, base: int, path: str | os.PathLike, number: 
     valid = COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)
     if not valid or int(start) < base or int(end) < int(start):
         shape = "1 <= start <= end (1-based)" if base else "0 <= start <= end"
-        raise InputError(f"start and end must be integers with {shape}: {start!r}, {end!r}", path, number)
+        raise InputError(
+            f"start and end must be integers with {shape}: {start!r}, {end!r}{scientific_hint(start, end)}",
+            path,
+            number,
+        )
     return int(start) - base, int(end)
 
 

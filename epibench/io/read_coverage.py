@@ -35,7 +35,7 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.io.chroms import harmonise
 from epibench.io.mark_tracks import write_bigwig_entries
-from epibench.io.textfile import COORDINATE, alignment_format, iter_lines
+from epibench.io.textfile import COORDINATE, alignment_format, iter_lines, scientific_hint
 from epibench.progress import ProgressLog
 
 log = logging.getLogger(__name__)
@@ -311,7 +311,9 @@ def _tagalign_batches(path: str | os.PathLike, counts: Counter) -> Iterator[_Bat
         start, end, strand = fields[1], fields[2], fields[5]
         if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) <= int(start):
             raise InputError(
-                f"start and end must be integers with 0 <= start < end: {start!r}, {end!r}", path, number
+                f"start and end must be integers with 0 <= start < end: {start!r}, {end!r}{scientific_hint(start, end)}",
+                path,
+                number,
             )
         if strand not in _STRANDS:
             raise InputError(f"a read's strand is + or -, found {strand!r}", path, number)

@@ -63,7 +63,7 @@ from epibench.io.chroms import harmonise, listed, renamed_and_dropped, string_co
 from epibench.io.gene_models import SKIPPED_GENE_TYPES, read_gene_models
 from epibench.io.parquet import write_parquet
 from epibench.io.reference import Reference
-from epibench.io.textfile import COORDINATE, iter_lines
+from epibench.io.textfile import COORDINATE, iter_lines, scientific_hint
 from epibench.io.tracks import bigbed_lines, is_bigbed
 from epibench.codes import REGION_CLASSES
 
@@ -266,7 +266,8 @@ def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -
         chrom, start, end = fields[:3]
         if not (COORDINATE.fullmatch(start) and COORDINATE.fullmatch(end)) or int(end) < int(start):
             raise InputError(
-                f"start/end must be integers (at most 18 digits) with 0 <= start <= end: {start!r}, {end!r}",
+                f"start/end must be integers (at most 18 digits) with 0 <= start <= end: {start!r}, {end!r}"
+                f"{scientific_hint(start, end)}",
                 bed_path,
                 number,
             )

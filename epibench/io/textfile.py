@@ -31,6 +31,21 @@ from epibench.errors import InputError
 # a BED/GTF coordinate: decimal digits, at most 18 (far beyond any sequence, and within int64
 # with room to spare, so that promoter arithmetic and bedtools cannot overflow)
 COORDINATE = re.compile(r"[0-9]{1,18}")
+# a number in scientific notation (1e+05, 1.5E7): R's write.table writes round positions so
+_SCIENTIFIC = re.compile(r" *[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+ *")
+
+
+def scientific_hint(*values: str) -> str:
+    """The fix, as a message's tail, where a field that must be an integer holds a number in
+    scientific notation (``1e+05``); "" otherwise."""
+    if any(_SCIENTIFIC.fullmatch(value) for value in values):
+        return (
+            " (scientific notation, as R's write.table writes round numbers: write the file again "
+            "after options(scipen = 999), or with format(x, scientific = FALSE))"
+        )
+    return ""
+
+
 # a compression's magic bytes (a regular expression over the file's first 6 bytes) and its name
 # as pyarrow's codecs spell it
 _MAGIC = (

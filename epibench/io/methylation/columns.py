@@ -32,7 +32,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from epibench.errors import InputError, excerpt
-from epibench.io.textfile import DECOMPRESSION_ERRORS, arrow_stream, iter_lines, stream_problem
+from epibench.io.textfile import (
+    DECOMPRESSION_ERRORS,
+    arrow_stream,
+    iter_lines,
+    scientific_hint,
+    stream_problem,
+)
 from epibench.io.tracks import bigbed_lines
 
 INT, FLOAT, STR = "int", "float", "str"
@@ -251,7 +257,10 @@ def _first_bad_line(source: Source, columns: Columns) -> tuple[int | None, str]:
         for i, (name, kind) in columns.items():
             value = fields[i]
             if kind == INT and not _INT_TEXT.fullmatch(value):
-                return number, f"column {i + 1} ({name}) is not an integer: {excerpt(value)}"
+                return (
+                    number,
+                    f"column {i + 1} ({name}) is not an integer: {excerpt(value)}{scientific_hint(value)}",
+                )
             if kind == INT and int(value) not in _INT64:
                 return number, f"column {i + 1} ({name}) is too large for a 64-bit integer: {excerpt(value)}"
             if kind == FLOAT and not _FLOAT_TEXT.fullmatch(value):
