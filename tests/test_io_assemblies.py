@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import tomllib
 from pathlib import Path
 
@@ -177,3 +178,23 @@ def test_arabidopsis_matches_tair10_in_tair_and_ensembl_plants_names():
         assert got.matched == ["TAIR10"] and got.compared == 7
     got = match_assembly(tair | {"Chr5": lengths[4] - 1})
     assert got.matched == [] and got.nearest_assembly == "TAIR10"
+
+
+@pytest.mark.parametrize(
+    ("lengths", "level"),
+    [
+        ({"chrM": 16_569}, logging.INFO),  # matches (GRCh37, hg38, hs1)
+        ({"chrM": 16_570}, logging.WARNING),  # one base off hg18's: another release, or an edit
+        ({"chr1": 3_000}, logging.INFO),  # far from every assembly: synthetic, or unlisted
+        ({"contig_7": 3_000}, logging.INFO),  # no known name
+    ],
+)
+def test_the_reference_step_warns_of_a_near_miss_only(tmp_path, caplog, lengths, level):
+    from epibench.cli import main
+
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text("".join(f">{name}\n{'ACGT' * (n // 4)}{'A' * (n % 4)}\n" for name, n in lengths.items()))
+    with caplog.at_level(logging.INFO, logger="epibench"):
+        assert main(["reference", "--fasta", str(fasta), "--out-dir", str(tmp_path / "ref")]) == 0
+    said = [record for record in caplog.records if record.getMessage().startswith(f"reference {fasta}: ")]
+    assert [record.levelno for record in said] == [level]

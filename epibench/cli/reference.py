@@ -23,7 +23,10 @@ def cmd_reference(args: argparse.Namespace) -> None:
     reference = Reference(fasta)
     match = match_assembly({name: reference.length(name) for name in reference.chroms}, reference.aliases)
     write_json({"fasta": str(args.fasta), **match.to_dict()}, Path(args.out_dir) / "assembly.json")
-    (log.info if match.matched else log.warning)("reference %s: %s", args.fasta, match.summary)
+    # a near miss (an assembly of almost these lengths: another release, a one-base edit) is worth a
+    # warning; a genome far from every known one (synthetic, or unlisted) is not
+    near_miss = not match.matched and match.nearest_assembly is not None
+    (log.warning if near_miss else log.info)("reference %s: %s", args.fasta, match.summary)
     if reference.aliases:
         log.info("%d other names of its sequences (chrom_aliases.tsv)", len(reference.aliases))
     log.info("reference prepared: %s", fasta)
