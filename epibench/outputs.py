@@ -247,17 +247,20 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "evaluation/comparison.tsv",
         "compare",
-        "The seed's comparison table: each metric for the original model ({original}) and the new one ({new}), "
-        "with the relative improvement (a decrease for error metrics such as MSE, an increase for scores such "
-        "as AUROC), plus training time per epoch and peak memory. Read it beside metrics.tsv, whose confidence "
-        "intervals say whether a difference is real.",
+        "The original model ({original}) against the new one ({new}): each overall test metric, training time "
+        "per epoch and peak memory of both, and improvement: how much better the new model is, as a fraction "
+        "of the original's value (0.107 = 10.7 % better; positive where an error such as MSE falls or a score "
+        "such as AUROC rises, negative where the new model is worse). Read it beside metrics.tsv, whose "
+        "confidence intervals say whether a difference is real.",
         "Evaluation",
     ),
     _o(
         "evaluation/comparison.png",
         "figure",
-        "The seed's comparison as bars: each panel one metric (or cost: time per epoch, peak memory), the "
-        "original model ({original}) against the new one ({new}), with the relative change in the title.",
+        "The original model ({original}) against the new one ({new}), one bar per metric or cost (time per "
+        "epoch, peak memory): how much better the new model is, in % of the original's value (right, green: "
+        "better; left, red: worse, whether the metric is better higher or lower); beside each bar both values "
+        "and the signed change of the value. No intervals here: metrics.tsv and the leaderboard have them.",
         "Evaluation",
     ),
     _o(
@@ -286,8 +289,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "evaluation/pred_vs_obs.png",
         "figure",
-        f"Predicted against observed methylation level {_TEST}, one density panel per model (darker = more "
-        "CpGs). A good model concentrates along the diagonal; observed levels are noisy at low coverage, so "
+        f"Predicted against observed methylation level {_TEST}, one density panel per model (colour: CpGs "
+        "per hexagon, one log scale for every panel, yellow the most). A good model concentrates along the diagonal; observed levels are noisy at low coverage, so "
         "even the ceiling spreads around it.",
         "Evaluation",
     ),
@@ -302,7 +305,9 @@ CATALOGUE: tuple[Output, ...] = (
         "region class, sample, chromosome), scope value and metric, with a 95 % bootstrap confidence interval "
         "(CpGs resampled within the scope). Correlations are computed per sample across CpGs; for the overall "
         'scope they are averaged over samples. The "ceiling" model, where present, is the demo generator\'s '
-        "true methylation probability: no model can do better on this data.",
+        "true methylation probability: no model can rank (AUROC) or fit (MSE) this data better; it is no bound "
+        "on calibration (ECE), since the true probability is not the chance that a level read from a few reads "
+        "reaches the threshold.",
         "Evaluation",
     ),
     _o(
@@ -320,7 +325,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "evaluation/per_sample.png",
         "per_sample",
-        "Test AUROC and MSE per sample, worst first by {new}'s MSE beyond the counting noise (the black line: "
+        "Test AUROC and MSE per sample, worst first by the MSE beyond the counting noise, mean of {original} "
+        "and {new} (the black line: "
         "the part of the MSE that comes from reading levels from few reads); under each sample its mean read "
         "depth, its files and the marks it lacks.",
         "Evaluation",

@@ -139,3 +139,28 @@ def test_a_figure_saved_twice_is_byte_identical(tmp_path):
         saved.append([path.read_bytes() for path in save_figure(fig, tmp_path / f"run{attempt}")])
         time.sleep(1.1)  # PDF dates have one-second resolution
     assert saved[0] == saved[1]
+
+
+def test_comparison_bars_point_right_where_the_new_model_is_better(tmp_path, saved_figures):
+    """MSE falling and AUROC rising are both better (right, green); memory rising is worse (left,
+    red); each row's label gives the value's own signed change, so a fall reads as a fall."""
+    comparison = pd.DataFrame(
+        {
+            "metric": ["mse", "auroc", "peak memory (MB)"],
+            "original": [0.04, 0.80, 500.0],
+            "new": [0.03, 0.88, 600.0],
+            "better": ["lower", "higher", "lower"],
+        }
+    )
+    sign = np.where(comparison["better"] == "lower", -1.0, 1.0)
+    comparison["improvement"] = sign * (comparison["new"] - comparison["original"]) / comparison["original"]
+    plots.plot_comparison(comparison, tmp_path / "comparison", ("cnn", "hybrid"))
+    ax = saved_figures[0].axes[0]
+    by_row = sorted(ax.patches, key=lambda bar: -bar.get_y())  # top row first
+    widths = [bar.get_width() for bar in by_row]
+    assert widths == pytest.approx([25.0, 10.0, -20.0])
+    assert [bar.get_facecolor() for bar in by_row][0] != by_row[2].get_facecolor()
+    labels = [text.get_text() for text in ax.texts]
+    assert labels[0].startswith("0.04 \u2192 0.03 (-25.0 %, better)")
+    assert labels[2].startswith("500 \u2192 600 (+20.0 %, worse)")
+    assert "hybrid (new) against cnn (original)" in ax.get_title()

@@ -76,7 +76,7 @@ def test_report_captions_fill_wildcards_and_choose_by_kind():
     for kind, words in {
         "roc": "ROC curves on the held-out test data",
         "pr": "Precision-recall curves",
-        "comparison": "the original model (ORIGM) against the new one (NEWM)",
+        "comparison": "The original model (ORIGM) against the new one (NEWM)",
     }.items():
         text = _render(figure, figure=kind)
         assert words in text and "{" not in text

@@ -268,3 +268,52 @@ def test_qc_starts_with_every_sample_at_a_glance_then_each_samples_files_togethe
     assert folds == order
     first = qc[qc.index("Sample s5: ") : qc.index("Sample s4: ")]
     assert "s5.ingest.json" in first and "s5.qc.tsv" in first and "s4." not in first
+
+
+def test_metrics_overview_sets_every_model_side_by_side_per_scope():
+    from epibench.report.metrics_overview import metrics_overview
+
+    nan = float("nan")
+    rows = []
+    for model, auroc in (("cnn", 0.8), ("hybrid", 0.9)):
+        for scope, value in (
+            ("overall", "all"),
+            ("region", "intergenic"),
+            ("region", "promoter"),
+            ("sample", "s1"),
+        ):
+            rows += [
+                (model, scope, value, "n", 40.0, nan, nan),
+                (
+                    model,
+                    scope,
+                    value,
+                    "auroc",
+                    auroc if value != "promoter" else nan,
+                    auroc - 0.05,
+                    auroc + 0.05,
+                ),
+                (model, scope, value, "mse", 0.02, 0.01, 0.03),
+            ]
+    long = pd.DataFrame(
+        rows, columns=["model", "scope", "scope_value", "metric", "value", "ci_low", "ci_high"]
+    )
+    table = metrics_overview(long)
+    assert list(zip(table["scope"], table["value"])) == [
+        ("overall", "all"),
+        ("region", "promoter"),  # region classes in priority order, not the table's
+        ("region", "intergenic"),
+        ("sample", "s1"),
+    ]
+    assert list(table.columns) == [
+        "scope",
+        "value",
+        "n",
+        "cnn AUROC",
+        "cnn MSE",
+        "hybrid AUROC",
+        "hybrid MSE",
+    ]
+    first = table.iloc[0]
+    assert first["hybrid AUROC"] == "0.900 (0.850-0.950)" and first["cnn MSE"] == "0.0200 (0.0100-0.0300)"
+    assert table.iloc[1]["cnn AUROC"] == "-" and table["n"].tolist() == [40] * 4

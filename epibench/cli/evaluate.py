@@ -176,7 +176,7 @@ def cmd_evaluate_calibration(args: argparse.Namespace) -> None:
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_figure
 
-    write_figure(args.kind, args.inputs, args.truth, args.out)
+    write_figure(args.kind, args.inputs, args.truth, args.out, tuple(args.names))
 
 
 def cpg_tables_arg(q: argparse.ArgumentParser) -> None:
@@ -314,5 +314,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")
     q.add_argument("--truth", default=None)
+    q.add_argument(
+        "--names",
+        nargs=2,
+        default=["original", "new"],
+        metavar=("ORIGINAL", "NEW"),
+        help="comparison: the original and the new model's names",
+    )
     q.add_argument("--out", required=True, help="output path without extension")
     q.set_defaults(func=cmd_evaluate_figure)

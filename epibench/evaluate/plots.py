@@ -25,6 +25,7 @@ from epibench.io.figures import save_figure
 from epibench.codes import REGION_CLASSES
 
 MAX_CURVE_POINTS = 2000
+PANELS_PER_ROW = 3  # pred_vs_obs: a wider row shrinks each panel past reading in the report
 UNITS = {
     "mse": "MSE (level fraction²)",
     "mae": "MAE (level fraction)",
@@ -152,25 +153,29 @@ def plot_region_bars(
 
 
 def plot_pred_vs_obs(preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int = 40) -> list[Path]:
-    """Hexbin density of predicted vs observed methylation level, one panel per model
-    (log colour scale of rows per hexagon; the dashed line is y = x). Returns paths;
-    ``ValueError`` when ``preds`` has no rows."""
+    """Hexbin density of predicted vs observed methylation level, one panel per model, at most
+    ``PANELS_PER_ROW`` to a row (one log colour scale of rows per hexagon shared by every panel; the
+    dashed line is y = x). Returns paths; ``ValueError`` when ``preds`` has no rows."""
     groups = list(preds.groupby("model", sort=False))
     if not groups:
         raise ValueError("no predictions to plot")
-    fig = Figure(figsize=(4.8 * len(groups), 4.2))
-    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    ncols = min(len(groups), PANELS_PER_ROW)
+    nrows = math.ceil(len(groups) / ncols)
+    fig = Figure(figsize=(4.8 * ncols, 4.2 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    drawn = []
     for ax, (model, frame) in zip(axes, groups):
-        cells = ax.hexbin(
-            frame["level_true"].to_numpy(np.float64),
-            frame["level_pred"].to_numpy(np.float64),
-            gridsize=gridsize,
-            extent=(0, 1, 0, 1),
-            bins="log",
-            mincnt=1,
-            cmap="viridis",
+        drawn.append(
+            ax.hexbin(
+                frame["level_true"].to_numpy(np.float64),
+                frame["level_pred"].to_numpy(np.float64),
+                gridsize=gridsize,
+                extent=(0, 1, 0, 1),
+                bins="log",
+                mincnt=1,
+                cmap="viridis",
+            )
         )
-        fig.colorbar(cells, ax=ax, label="CpGs (rows per hexagon, log scale)")
         ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
         ax.set(
             xlim=(0, 1),
@@ -179,6 +184,12 @@ def plot_pred_vs_obs(preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int
             xlabel="observed methylation level (fraction)",
             ylabel="predicted methylation level (fraction)",
         )
+    most = max(float(np.ma.max(cells.get_array())) if cells.get_array().size else 1.0 for cells in drawn)
+    for ax, cells in zip(axes, drawn):
+        cells.set_clim(1.0, max(most, 2.0))  # one scale: a colour is one count in every panel
+        fig.colorbar(cells, ax=ax, label="CpGs per hexagon (log scale; yellow = most)")
+    for ax in axes[len(groups) :]:
+        ax.set_axis_off()
     fig.tight_layout()
     return save_figure(fig, stem)
 
@@ -186,26 +197,37 @@ def plot_pred_vs_obs(preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int
 def plot_comparison(
     comparison: pd.DataFrame, stem: str | os.PathLike, names: tuple[str, str] = ("original", "new")
 ) -> list[Path]:
-    """One small panel per row of ``comparison`` (metric, original, new, improvement,
-    better): a bar for the original and the new model, own y-axis and units (metrics of
-    ``UNITS``; other rows use the metric name, so give extras names with units such as
-    "epoch time (min)"). ``names``: bar labels. Returns paths."""
-    n = max(len(comparison), 1)
-    ncols = min(n, 4)
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(3.2 * ncols, 3.0 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, row in zip(axes, comparison.itertuples(index=False)):
-        ax.bar([0, 1], [row.original, row.new], color=["tab:grey", "tab:blue"])
-        ax.set_xticks([0, 1], list(names))
-        change = "n/a" if pd.isna(row.improvement) else f"{100 * row.improvement:+.1f} %"
-        ax.set(
-            title=f"{row.metric}\n{row.better} is better; change {change}",
-            xlabel="model",
-            ylabel=UNITS.get(row.metric, row.metric),
+    """One panel, one bar per row of ``comparison`` (metric, original, new, improvement, better): how
+    much better the new model is than the original (% of the original's value; right, green, where
+    the new model is better, whether the metric is better higher or lower; left, red, where worse),
+    each bar labelled with both values and the signed change of the value. ``names``: (original,
+    new). Returns paths."""
+    rows = comparison.reset_index(drop=True)
+    fig = Figure(figsize=(10.0, 1.4 + 0.4 * max(len(rows), 1)))
+    ax = fig.add_subplot()
+    gain = 100 * rows["improvement"].to_numpy(np.float64)
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, np.nan_to_num(gain), color=np.where(gain >= 0, "#2e8b57", "#c44e52"), height=0.6)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [f"{row.metric} ({row.better} is better)" for row in rows.itertuples(index=False)])
+    reach = float(np.nanmax(np.abs(gain), initial=1.0)) * 1.1
+    ax.set_xlim(-reach, reach)
+    beside = ax.get_yaxis_transform()  # x in axes fractions, y in data
+    for at, row, value in zip(y, rows.itertuples(index=False), gain):
+        change = (row.new - row.original) / abs(row.original) if row.original else np.nan
+        verdict = "n/a" if np.isnan(value) else ("better" if value >= 0 else "worse")
+        ax.text(
+            1.02,
+            at,
+            f"{row.original:.4g} \u2192 {row.new:.4g} ({100 * change:+.1f} %, {verdict})",
+            transform=beside,
+            va="center",
+            fontsize=9,
         )
-    for ax in axes[len(comparison) :]:
-        ax.set_axis_off()
-    fig.suptitle(f"{names[0]} vs {names[1]}: overall test metrics")
+    ax.set(
+        title=f"{names[1]} (new) against {names[0]} (original): overall test metrics and costs",
+        xlabel="how much better the new model is (% of the original's value; left of 0: worse)",
+        ylabel="metric",
+    )
     fig.tight_layout()
     return save_figure(fig, stem)

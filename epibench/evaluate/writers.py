@@ -191,14 +191,21 @@ def write_ensemble_report(
     return rho
 
 
-def write_figure(kind: str, inputs: list[str | Path], truth: str | Path | None, stem: str | Path) -> None:
+def write_figure(
+    kind: str,
+    inputs: list[str | Path],
+    truth: str | Path | None,
+    stem: str | Path,
+    names: tuple[str, str] = ("original", "new"),
+) -> None:
     """One figure: "roc", "pr", "pred_vs_obs" (from predictions), "per_region" (from metrics.tsv)
-    or "comparison" (from comparison.tsv); writes ``stem``.png and .pdf."""
+    or "comparison" (from comparison.tsv; ``names``: the original and the new model's); writes
+    ``stem``.png and .pdf."""
     if kind in CURVES:
         CURVES[kind](load_predictions(inputs, truth), stem)
     elif kind == "per_region":
         plots.plot_region_bars(read_metrics(inputs[0]), stem)
     elif kind == "comparison":
-        plots.plot_comparison(pd.read_csv(inputs[0], sep="\t"), stem)
+        plots.plot_comparison(pd.read_csv(inputs[0], sep="\t"), stem, names)
     else:
         raise ValueError(f"unknown figure {kind!r}; known: {[*CURVES, 'per_region', 'comparison']}")

@@ -10,7 +10,9 @@ import pandas as pd
 
 from epibench.evaluate.leaderboard import verdict
 from epibench.outputs import CATALOGUE
+from epibench.evaluate.writers import read_metrics
 from epibench.report.headline import headline_html
+from epibench.report.metrics_overview import metrics_overview
 from epibench.report.qc_overview import qc_by_sample
 from epibench.report.summary import Fold, Item, Note, Overview, render
 
@@ -84,6 +86,15 @@ def cohort_report(
     for item in sections["Evaluation"]:
         if Path(item.path) == leaderboard:
             item.caption += _leaderboard_verdict(leaderboard, new)
+    metrics_tsv = results / "evaluation" / "metrics.tsv"
+    shown = [Path(item.path) for item in sections["Evaluation"]]
+    if metrics_tsv in shown:  # its overview after it
+        overview = Overview(
+            metrics_overview(read_metrics(metrics_tsv)),
+            "metrics.tsv at a glance: test AUROC and MSE of every model, 95 % bootstrap interval in brackets, "
+            "overall, per region class, per sample and per sequence; n: the test CpG measurements scored.",
+        )
+        sections["Evaluation"].insert(shown.index(metrics_tsv) + 1, overview)
     if _without_marks(results, new):
         sections["Evaluation"].append(
             Note(
@@ -104,7 +115,10 @@ def cohort_report(
     )
     figure = evaluation_dir / "comparison.png"
     headline_items = [
-        Item(figure, f"the seed's comparison: original ({original}) vs new ({new}) on the held-out test data")
+        Item(
+            figure,
+            f"the original model ({original}) against the new one ({new}) on the held-out test data: right = the new one is better",
+        )
     ]
     return render(
         title,

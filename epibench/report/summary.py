@@ -65,7 +65,8 @@ def _frame_html(table: pd.DataFrame, max_rows: int) -> str:
         return f"<p class='note'>no rows (columns: {html.escape(', '.join(map(str, table.columns)))})</p>"
     shown = table.head(max_rows)
     note = f"<p class='note'>first {max_rows} of {len(table)} rows</p>" if len(table) > max_rows else ""
-    return shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="-") + note
+    table_html = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="-")
+    return f"<div class='wide'>{table_html}</div>{note}"  # a table wider than the page scrolls alone
 
 
 def _value_html(value: object) -> str:
@@ -192,7 +193,7 @@ def render(
         "td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}"
         ".record td,.record th{text-align:left;vertical-align:top}figure{margin:1.5em 0}figcaption,.note{color:#555;font-size:13px}"
         "#headline{background:#f4f8fb;padding:0.2em 1em;border-left:4px solid #2b6cb0}"
-        "#headline img{max-height:50vh}</style></head><body>",
+        "#headline img{max-height:50vh}.wide{overflow-x:auto}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
     if headline:

@@ -330,7 +330,9 @@ rule figure:
         "../../envs/epibench.yaml"
     params:
         truth_args=optional_file_arg("--truth", "truth"),
+        original=config["evaluate"]["original"],
+        new=config["evaluate"]["new"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate figure --kind {wildcards.figure:q} --inputs {input.tables:q} {params.truth_args}"
-        " --out {params.stem:q} > {log:q} 2>&1"
+        " --names {params.original:q} {params.new:q} --out {params.stem:q} > {log:q} 2>&1"
