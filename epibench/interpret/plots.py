@@ -115,6 +115,8 @@ def plot_attention(arrays: dict[str, np.ndarray], stem: str | os.PathLike) -> li
         for region, profile, n in zip(arrays["region_classes"], arrays["attention"], counts):
             if n:
                 ax.plot(centres, profile, marker="o", ms=3, label=f"{region} (n={n})")
+        uniform = 1.0 / len(centres)  # attention spread evenly over the bins: no preference
+        ax.axhline(uniform, color="grey", linestyle=":", linewidth=1, label=f"uniform (1/{len(centres)})")
         ax.legend(fontsize=8)
     else:
         ax.set_xlim(edges[0], edges[-1])

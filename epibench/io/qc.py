@@ -170,7 +170,8 @@ def _coverage_panel(ax, coverage: np.ndarray, coverage_known: bool) -> None:
             f"≥{cap}", (cap, counts[cap]), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8
         )
     share = float(np.mean(coverage >= HIGH_DEPTH))
-    ax.axvline(HIGH_DEPTH - 0.5, color="#C44E52", linestyle="--", linewidth=1)
+    ax.axvline(HIGH_DEPTH - 0.5, color="#C44E52", linestyle="--", linewidth=1, label=f"{HIGH_DEPTH} reads")
+    ax.legend(loc="center right", fontsize=8)
     ax.text(
         0.98,
         0.95,
@@ -197,7 +198,7 @@ def _level_panel(ax, level: np.ndarray, region: np.ndarray, threshold: float) ->
         plotted = True
     unannotated = int((region < 0).sum())
     note = f"{unannotated:,} CpGs not in the region table" if unannotated else None
-    ax.axvline(threshold, color="grey", linestyle=":", linewidth=1)
+    ax.axvline(threshold, color="grey", linestyle=":", linewidth=1, label=f"methylated from {threshold:g}")
     ax.set_xlim(0, 1)
     if plotted:
         ax.legend(fontsize=8, title=note, title_fontsize=8, loc="best")

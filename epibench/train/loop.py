@@ -250,9 +250,9 @@ def _write_metrics(path: Path, history: list[dict[str, Any]]) -> None:
 
 
 def _plot_loss(path: Path, history: list[dict[str, Any]], best_epoch: int) -> None:
-    from matplotlib.figure import (
-        Figure,
-    )  # object API: no pyplot, no global backend change (Agg)
+    """The loss per epoch of a training, titled with its model: the name of its folder (``path``'s parent)."""
+    from matplotlib.figure import Figure  # object API: no pyplot, no global backend change (Agg)
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [row["epoch"] for row in history]
     fig = Figure(figsize=(6, 4), layout="constrained")
@@ -260,9 +260,10 @@ def _plot_loss(path: Path, history: list[dict[str, Any]], best_epoch: int) -> No
     ax.plot(epochs, [row["train_loss"] for row in history], marker="o", label="train")
     ax.plot(epochs, [row["val_loss"] for row in history], marker="o", label="validation")
     ax.axvline(best_epoch, color="grey", linestyle=":", label=f"best (epoch {best_epoch})")
-    ax.set_title("Training and validation loss")
+    ax.set_title(f"Training and validation loss: {path.parent.name}")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (weighted MSE + alpha * BCE)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
+    ax.set_ylabel("loss: depth-weighted MSE\n+ train.alpha x BCE of the label")
     ax.legend()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
