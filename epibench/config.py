@@ -32,8 +32,11 @@ from epibench.sample_names import sample_name
 log = logging.getLogger(__name__)
 
 SCHEMAS = Path(__file__).with_name("schemas")
-# keys of a model entry that are training settings, not architecture
-TRAINING_KEYS = ("seed", "fraction")
+# keys of a model entry that are training settings, not architecture: its own value of a train:
+# setting (the others are the cohort's: the machine's, or read by other rules too) or the learning
+# curve's fraction
+TRAINING_KEYS = ("seed", "fraction", "epochs", "batch_size", "lr", "weight_decay", "warmup_steps")
+TRAINING_KEYS += ("grad_clip", "patience", "alpha", "reverse_complement", "mark_dropout")
 # keys of a model entry that say where its weights start from
 TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
 # keys of a model entry only the workflow reads
@@ -65,6 +68,9 @@ FILLING_VALIDATOR = _with_defaults(Draft202012Validator)
 def load_schema(name: str) -> dict:
     """``epibench/schemas/<name>.schema.yaml``."""
     return yaml.safe_load((SCHEMAS / f"{name}.schema.yaml").read_text())
+
+
+TRAIN_SCHEMA = load_schema("config")["properties"]["train"]  # what a model's own train setting may be
 
 
 def schema_summary(schema: dict) -> str:
@@ -729,17 +735,31 @@ _SETTING_KINDS = (
 
 def _check_model_settings(name: str, entry: dict) -> None:
     """A ConfigError for a setting of model ``name`` its architecture lacks (with the nearest it
-    has) or of another type than its default's: checked here, not hours later when it trains."""
+    has) or of another type than its default's, or for its own value of a train: setting that the
+    train: schema rejects: checked here, not hours later when it trains."""
     defaults = MODEL_DEFAULTS[entry["arch"]]
     for key, value in entry.items():
+        if key in TRAIN_SCHEMA["properties"] and key in TRAINING_KEYS:
+            rule = {k: v for k, v in TRAIN_SCHEMA["properties"][key].items() if k != "default"}
+            try:
+                jsonschema.validate(value, rule)
+            except jsonschema.ValidationError as error:
+                raise ConfigError(f"models.{name}.{key}: {what_failed(error)} (as train.{key})") from None
+            continue
         if key in ("arch", *TRAINING_KEYS, *TRANSFER_KEYS, *WORKFLOW_KEYS):
             continue
         if key not in defaults:
-            close = difflib.get_close_matches(key, list(defaults), n=1)
+            if key in TRAIN_SCHEMA["properties"]:  # the machine's, or read by other rules too
+                raise ConfigError(
+                    f"models.{name}: {key!r} is a train: setting of every model (train.{key}), not one "
+                    f"model's; a model's own training settings: {', '.join(TRAINING_KEYS)}"
+                )
+            close = difflib.get_close_matches(key, [*defaults, *TRAINING_KEYS, *TRANSFER_KEYS], n=1)
             raise ConfigError(
                 f"models.{name}: {entry['arch']} models have no setting {key!r}"
                 + (f" (did you mean {close[0]!r}?)" if close else "")
-                + f"; theirs: {', '.join(defaults)}"
+                + f"; theirs: {', '.join(defaults)}; and a model's own training settings: "
+                + ", ".join(TRAINING_KEYS)
             )
         default = defaults[key]
         kind = next(kind for kind in _SETTING_KINDS if isinstance(default, kind[0]))

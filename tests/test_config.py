@@ -71,6 +71,10 @@ def test_a_misspelt_key_is_named_without_calling_the_file_no_config(cohort, tmp_
         ({"d_model": "32"}, r"models.hybrid.d_model: '32' is not a whole number .*write it without quotes"),
         ({"n_heads": 8.5}, r"models.hybrid.n_heads: 8.5 is not a whole number \(the default: 8\)"),
         ({"channels": [64, "x"]}, r"models.hybrid: hybrid models have no setting 'channels'"),
+        ({"epoch": 3}, r"models.hybrid: hybrid models have no setting 'epoch' \(did you mean 'epochs'\?\)"),
+        ({"epochs": 0}, r"models.hybrid.epochs: 0 is less than the minimum of 1 \(as train.epochs\)"),
+        ({"lr": "fast"}, r"models.hybrid.lr: 'fast' is not of type 'number' \(as train.lr\)"),
+        ({"threads": 4}, r"models.hybrid: 'threads' is a train: setting of every model \(train.threads\)"),
     ],
 )
 def test_a_model_setting_its_architecture_lacks_is_refused_before_any_job(cohort, setting, message):
@@ -83,7 +87,9 @@ def test_a_model_setting_its_architecture_lacks_is_refused_before_any_job(cohort
 def test_model_settings_of_the_defaults_types_pass(cohort):
     config = copy.deepcopy(cohort)
     config["models"]["cnn"].update({"channels": [64, 128], "dropout": 0, "seed": 3})
-    config["models"]["hybrid"].update({"dropout": 0.1, "norm": "rmsnorm", "n_layers": 2})
+    config["models"]["hybrid"].update(
+        {"dropout": 0.1, "norm": "rmsnorm", "n_layers": 2, "epochs": 3, "lr": 1e-4}
+    )
     cohort_config.setup(config)
     bad = copy.deepcopy(cohort)
     bad["models"]["cnn"]["channels"] = [64, "128"]

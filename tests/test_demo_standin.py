@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from epibench.cli import main
 from epibench.demo.standin import cpg_starts, standin_codes

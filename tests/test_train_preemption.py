@@ -1,5 +1,6 @@
 """Preemption as SLURM does it at a time limit: SIGTERM to every process of the job, SIGKILL a
-grace period later. `epibench train` checkpoints on SIGTERM and exits 143; the rerun resumes
+grace period later; and Ctrl-C, SIGINT to every process. `epibench train` checkpoints on either
+and exits 128 + the signal (143, 130); the rerun resumes
 from that checkpoint and ends where an undisturbed run ends."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -58,7 +60,8 @@ def _wait_for_log(log: Path, text: str, process: subprocess.Popen, timeout_s: fl
         time.sleep(0.05)
 
 
-def test_sigterm_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path, stop):
     whole = tmp_path / "whole"
     subprocess.run(_train_command(tiny_shards, whole), check=True, capture_output=True)
 
@@ -69,22 +72,22 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path):
             _train_command(tiny_shards, out), stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
         )
         _wait_for_log(log, " step 5 ", job)
-        os.killpg(job.pid, signal.SIGTERM)  # the whole job: main process and DataLoader worker
+        os.killpg(job.pid, stop)  # the whole job (a terminal's Ctrl-C too): main process and worker
         try:
             code = job.wait(GRACE_S)
         except subprocess.TimeoutExpired:
             os.killpg(job.pid, signal.SIGKILL)
-            raise AssertionError(f"still running {GRACE_S} s after SIGTERM:\n{log.read_text()}")
+            raise AssertionError(f"still running {GRACE_S} s after {stop.name}:\n{log.read_text()}")
     text = log.read_text()
-    assert code == 128 + signal.SIGTERM, text
-    assert "stopped by SIGTERM" in text and "Traceback" not in text
+    assert code == 128 + stop, text
+    assert f"stopped by {stop.name}" in text and "Traceback" not in text
     assert not (out / "model.safetensors").exists(), "a preempted run publishes no model"
     stopped_at = torch.load(out / CHECKPOINT, weights_only=True)["step"]
     assert stopped_at >= 5
 
     rerun = subprocess.run(_train_command(tiny_shards, out), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"at step {stopped_at} " in rerun.stderr, "the rerun resumes from the SIGTERM checkpoint"
+    assert f"at step {stopped_at} " in rerun.stderr, "the rerun resumes from the signal's checkpoint"
     metrics = [pd.read_csv(d / "metrics.csv").drop(columns=list(TIMING_COLUMNS)) for d in (whole, out)]
     pd.testing.assert_frame_equal(metrics[0], metrics[1])
     weights = [load_file(d / "model.safetensors") for d in (whole, out)]

@@ -10,6 +10,7 @@ import json
 from html import unescape
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -512,6 +513,26 @@ def test_a_sample_added_or_removed_reruns_the_cohort_not_the_other_samples(workd
     )
 
 
+def test_a_mark_dropped_reruns_the_shards_not_the_ingest(workdir, tmp_path):
+    """In a copy of the finished run: a mark taken out of the config changes every sample's shards
+    (one channel fewer) but none of its ingest, which never reads marks."""
+    copy = tmp_path / "copy"
+    shutil.copytree(workdir, copy, symlinks=True)
+    config_path = copy / "config/tiny.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    config["marks"] = [mark for mark in config["marks"] if mark != "H3K36me3"]
+    config_path.write_text(yaml.safe_dump(config))
+    results = copy / "results/tiny"
+    ingest = [results / "methylation/sample1/calls", results / "methylation/sample1/cpgs/chr1.parquet"]
+    ingest += [results / "qc/sample1.ingest.json", results / "qc/sample2/read.json"]
+    ingest_times = [path.stat().st_mtime_ns for path in ingest]
+    shard = results / "shards/sample1/chr1"
+    snakemake(copy, "--", str(shard.relative_to(copy)))
+    assert [path.stat().st_mtime_ns for path in ingest] == ingest_times
+    manifest = json.loads((shard / "manifest.json").read_text())
+    assert "H3K36me3" not in json.dumps(manifest) and "H3K27ac" in json.dumps(manifest)
+
+
 def _jobs_after_edit(workdir: Path, edit) -> set[str]:
     """The rules a dry run would run after ``edit(config)`` of the finished tiny cohort's config (restored after)."""
     config_path = workdir / "config/tiny.yaml"
@@ -530,6 +551,37 @@ def test_report_setting_reruns_only_the_report(workdir):
     assert _jobs_after_edit(workdir, lambda config: config["report"].update(title="a new title")) == {
         "report"
     }
+
+
+def test_a_models_own_train_setting_trains_that_model_alone_with_it(workdir):
+    """models.<name>.epochs (any of config.TRAINING_KEYS) is that model's train.epochs: its training
+    alone reruns, with the value in its --train-json; the other models keep train.epochs."""
+    config_path = workdir / "config/tiny.yaml"
+    original = config_path.read_text()
+    config = yaml.safe_load(original)
+    shared = config["train"]["epochs"]
+    config["models"]["hybrid"]["epochs"] = shared + 2
+    config_path.write_text(yaml.safe_dump(config))
+    try:
+        done = snakemake(
+            workdir,
+            "-n",
+            "-p",
+            "--forcerun",
+            "train",
+            "--",
+            "results/tiny/models/hybrid/model.safetensors",
+            "results/tiny/models/cnn/model.safetensors",
+        )
+    finally:
+        config_path.write_text(original)
+    epochs = {
+        re.search(r"--out-dir \S*models/(\S+)", line).group(1): json.loads(
+            shlex.split(line.split("--train-json", 1)[1])[0]
+        )["epochs"]
+        for line in re.findall(r"epibench train .*", done.stdout)
+    }
+    assert epochs == {"hybrid": shared + 2, "cnn": shared}
 
 
 def test_an_edit_reruns_only_the_jobs_that_read_the_edited_key(workdir):

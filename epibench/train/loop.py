@@ -12,9 +12,9 @@ same weights as an uninterrupted run. Under torchrun (epibench.train.distributed
 trains on its share of each epoch's batches with DDP and validates on the whole validation
 set, so all ranks take the same early-stopping decision without talking.
 
-On SIGTERM or SIGUSR1 (a scheduler's time limit or preemption: epibench.train.preemption) the
-loop writes a checkpoint after the current optimizer step and raises ``Preempted``; the
-rerun resumes from it.
+On SIGTERM, SIGUSR1 (a scheduler's time limit or preemption) or SIGINT (Ctrl-C;
+epibench.train.preemption) the loop writes a checkpoint after the current optimizer step and
+raises ``Preempted``; the rerun resumes from it.
 """
 
 from __future__ import annotations

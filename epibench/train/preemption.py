@@ -1,4 +1,5 @@
-"""Preemption: stop training cleanly when the scheduler asks (SLURM time limit, scancel, preemption).
+"""Preemption: stop training cleanly when the scheduler asks (SLURM time limit, scancel, preemption)
+or the user does (Ctrl-C: SIGINT).
 
 At its time limit SLURM sends SIGTERM to every process of the job and SIGKILL ``KillWait``
 seconds later (30 s by default); ``sbatch --signal=USR1@120`` asks for an earlier warning
@@ -16,7 +17,8 @@ import signal
 import threading
 from types import FrameType
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+# SIGINT: Ctrl-C, which a terminal sends to every process of the job (Snakemake's too)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1, signal.SIGINT)
 
 
 class Preempted(Exception):
@@ -32,8 +34,8 @@ class Preempted(Exception):
 
 
 class StopSignals:
-    """Context manager: while active, SIGTERM / SIGUSR1 set ``received`` (the signal number)
-    instead of ending the process; the previous handlers come back on exit. Only the main
+    """Context manager: while active, SIGTERM / SIGUSR1 / SIGINT set ``received`` (the signal
+    number) instead of ending the process (a second SIGINT raises KeyboardInterrupt); the previous handlers come back on exit. Only the main
     thread can install handlers; elsewhere (e.g. a training thread in a notebook) it does nothing."""
 
     def __init__(self) -> None:
@@ -41,6 +43,8 @@ class StopSignals:
         self._previous: dict[int, object] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGINT and self.received == signal.SIGINT:
+            raise KeyboardInterrupt  # Ctrl-C twice: stop now, without the checkpoint
         self.received = signum
 
     def __enter__(self) -> StopSignals:
@@ -54,7 +58,7 @@ class StopSignals:
 
 
 def ignore_stop_signals(worker_id: int) -> None:
-    """DataLoader ``worker_init_fn``: workers leave SIGTERM / SIGUSR1 to the main process
+    """DataLoader ``worker_init_fn``: workers leave SIGTERM / SIGUSR1 / SIGINT to the main process
     (they end with it)."""
     for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)

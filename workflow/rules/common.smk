@@ -275,24 +275,30 @@ def calls_file_args(wildcards):
     return " ".join(shlex.quote(arg) for arg in args)
 
 
-def sample_records(wildcards):
-    """Input function of every per-sample rule: the check_inputs records of the sample's own files
-    (epibench.io.input_records), not the cohort's tables. Each such rule names them, unread beyond
-    ingest_split and shards: after the checkpoint, Snakemake re-examines exactly the jobs that take
-    its output, so a sample whose records are unchanged is not rerun when another comes or goes.
+def sample_call_records(wildcards):
+    """Input function of every per-sample rule: the check_inputs records of the sample's methylation
+    files (epibench.io.input_records), not the cohort's tables. Each such rule names them, unread
+    beyond ingest_split: after the checkpoint, Snakemake re-examines exactly the jobs that take its
+    output, so a sample whose records are unchanged is not rerun when another comes or goes.
     """
     records = checkpoints.check_inputs.get().output.records
     n_files = len(SAMPLES.loc[wildcards.sample, "methylation"])
-    calls = [
+    return [
         cg_check_record(records, label)
         for label in calls_file_labels(wildcards.sample, n_files)
     ]
-    marks = [
+
+
+def sample_mark_records(wildcards):
+    """Input function of shards (of the per-sample jobs, the only ones reading marks), the check_inputs
+    records of the sample's mark files; a mark added or dropped reruns its shards, not its ingest.
+    """
+    records = checkpoints.check_inputs.get().output.records
+    return [
         lengths_record(records, mark_label(wildcards.sample, mark))
         for mark in config["marks"]
         if mark_file(wildcards.sample, mark)
     ]
-    return calls + marks
 
 
 def fit_calls_args(wildcards):

@@ -54,7 +54,7 @@ checkpoint check_inputs:
 
 rule ingest_split:
     input:
-        checked=sample_records,
+        checked=sample_call_records,
         calls=lambda wildcards: list(SAMPLES.loc[wildcards.sample, "methylation"]),
         coverage=lambda wildcards: [
             c for c in SAMPLES.loc[wildcards.sample, "coverage"] if c
@@ -82,7 +82,7 @@ rule ingest_split:
 
 rule ingest_group:
     input:
-        checked=sample_records,
+        checked=sample_call_records,
         calls=rules.ingest_split.output.calls,
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
@@ -110,7 +110,7 @@ rule ingest_group:
 
 rule ingest_summary:
     input:
-        checked=sample_records,
+        checked=sample_call_records,
         split=rules.ingest_split.output.qc,
         calls=rules.ingest_split.output.calls,
         groups=lambda wildcards: sample_group_files(

@@ -1,6 +1,6 @@
 rule qc:
     input:
-        checked=sample_records,
+        checked=sample_call_records,
         cpgs=lambda wildcards: sample_group_files(
             rules.ingest_group.output.table, wildcards
         ),

@@ -27,13 +27,17 @@ rule regions:
         skip_gene_types_args=flag_list_arg(
             "--skip-gene-types", config["regions"]["skip_gene_types"]
         ),
-        upstream=config["regions"]["promoter_upstream"],
-        downstream=config["regions"]["promoter_downstream"],
-        shore_bp=config["regions"]["shore_bp"],
+        # named flags: a changed window reads "--promoter-upstream 2000" in Snakemake's rerun reason
+        window_args=settings_flags(
+            {
+                "shore_bp": config["regions"]["shore_bp"],
+                "promoter_upstream": config["regions"]["promoter_upstream"],
+                "promoter_downstream": config["regions"]["promoter_downstream"],
+            }
+        ),
     shell:
         "epibench regions --reference {input.fasta:q} --gtf {input.gtf:q} {params.enhancers_args}"
         " {params.enhancer_states_args} {params.gene_types_args} {params.skip_gene_types_args}"
-        " {params.cpg_islands_args} {params.blacklist_args} --shore-bp {params.shore_bp:q}"
-        " --promoter-upstream {params.upstream:q} --promoter-downstream {params.downstream:q}"
+        " {params.cpg_islands_args} {params.blacklist_args} {params.window_args}"
         " --tmp-dir {resources.tmpdir:q} --out {output.table:q} --summary {output.summary:q}"
         " --chrom-names {output.chrom_names:q} > {log:q} 2>&1"

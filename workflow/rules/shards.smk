@@ -1,6 +1,7 @@
 rule shards:
     input:
-        checked=sample_records,
+        checked=sample_call_records,
+        marks_checked=sample_mark_records,
         cpgs=sample_cpgs,
         tads=config["reference"]["tads"] or [],
         loops=config["reference"]["loops"] or [],
