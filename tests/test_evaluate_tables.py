@@ -365,3 +365,50 @@ def test_write_tsv_round_trips(tmp_path, long, name):
     if name.endswith(".gz"):
         with gzip.open(path, "rt") as handle:
             assert handle.readline().rstrip("\n").split("\t") == list(tables.LONG_COLUMNS)
+
+
+def test_a_block_resample_draws_whole_blocks_as_many_as_there_are():
+    rng = np.random.default_rng(3)
+    blocks = np.repeat(np.arange(40), rng.integers(1, 9, 40))  # 40 blocks of 1-8 rows
+    for _ in range(20):
+        idx = bootstrap.resample_blocks(blocks, rng)
+        assert np.all(np.diff(idx) >= 0)
+        copies = np.bincount(idx, minlength=blocks.size)  # how often each row was drawn
+        per_block = pd.Series(copies).groupby(blocks)
+        assert (per_block.nunique() == 1).all(), "every row of a block drawn as often as the block"
+        assert per_block.first().sum() == 40, "as many block draws as blocks"
+
+
+def test_block_intervals_are_wider_where_errors_are_shared_within_blocks():
+    """Errors shared by the CpGs of a 1-kb block (a region the model misjudges): per-CpG resampling
+    takes them as independent and gives too narrow an interval; blocks give a wider one. The point
+    values do not change."""
+    rng = np.random.default_rng(9)
+    n = 4000
+    pos = np.arange(n, dtype=np.int64) * 25  # 40 CpGs per 1-kb block, 100 blocks
+    level = rng.random(n)
+    offset = rng.normal(0, 0.2, n // 40).repeat(40)
+    pred = np.clip(level + offset + rng.normal(0, 0.02, n), 0, 1)
+    preds = pd.DataFrame(
+        {
+            "model": "m",
+            "sample": "s1",
+            "chrom": "chr1",
+            "pos": pos,
+            "region": "intergenic",
+            "level_true": level,
+            "label_true": (level >= 0.5).astype(np.int64),
+            "level_pred": pred,
+            "prob_pred": pred,
+        }
+    )[list(tables.PREDICTION_COLUMNS)]
+    cpgs = tables.metrics_long(preds, n_boot=200, seed=1, scopes=("overall",))
+    blocks = tables.metrics_long(preds, n_boot=200, seed=1, scopes=("overall",), block_bp=1000)
+    pd.testing.assert_series_equal(cpgs["value"], blocks["value"])
+    for metric in ("mse", "auroc"):
+        width = [value(t, "m", "overall", "all", metric) for t in (cpgs, blocks)]
+        cpg_width, block_width = (w["ci_high"] - w["ci_low"] for w in width)
+        assert block_width > 2 * cpg_width, metric
+    one_block = tables.metrics_long(preds, n_boot=20, seed=1, scopes=("overall",), block_bp=10**9)
+    scored = one_block[one_block["metric"] != "n"]
+    assert np.allclose(scored["ci_low"], scored["value"]) and np.allclose(scored["ci_high"], scored["value"])

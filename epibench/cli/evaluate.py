@@ -15,7 +15,13 @@ def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_metrics
 
     write_metrics(
-        args.predictions, args.truth, args.out, threshold=args.threshold, n_boot=args.n_boot, seed=args.seed
+        args.predictions,
+        args.truth,
+        args.out,
+        threshold=args.threshold,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        block_bp=args.block_bp,
     )
 
 
@@ -205,6 +211,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
     q.add_argument("--threshold", type=float, default=0.5, help="methylated = probability >= threshold")
     bootstrap_args(q)
+    q.add_argument(
+        "--block-bp",
+        type=int,
+        default=0,
+        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
+    )
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_metrics)
     q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")

@@ -100,12 +100,14 @@ class _ScopeRows:
     level_pred: np.ndarray
     label_true: np.ndarray
     prob_pred: np.ndarray
+    block: np.ndarray  # each row's genomic block, codes 0..B-1 within the scope (-1 without blocks)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, sample_code: np.ndarray) -> _ScopeRows:
+    def from_frame(cls, frame: pd.DataFrame, sample_code: np.ndarray, block_code: np.ndarray) -> _ScopeRows:
         prob = frame["prob_pred"].to_numpy(dtype=np.float64)
         order = np.lexsort((prob, sample_code))
         return cls(
+            block=np.unique(block_code[order], return_inverse=True)[1].astype(np.int64),
             sample=sample_code[order],
             level_true=frame["level_true"].to_numpy(dtype=np.float64)[order],
             level_pred=frame["level_pred"].to_numpy(dtype=np.float64)[order],
@@ -165,6 +167,7 @@ def metrics_long(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
     scopes: tuple[str, ...] = SCOPES,
+    block_bp: int = 0,
 ) -> pd.DataFrame:
     """Metrics per model x scope with 95 % percentile bootstrap intervals, long format.
 
@@ -173,7 +176,9 @@ def metrics_long(
     replicates per scope (0 skips the intervals: ci columns ``nan``); each replicate
     resamples the scope's CpGs within each sample. ``seed``: the intervals depend only
     on it and on (model, scope, scope_value). ``scopes``: the scopes computed (``("overall",)``
-    for a table that reads the overall rows only: each scope costs its bootstrap).
+    for a table that reads the overall rows only: each scope costs its bootstrap). ``block_bp``:
+    > 0 resamples genomic blocks of that many bp (chrom, pos // block_bp: every sample's CpGs of
+    a drawn block together, ``bootstrap.resample_blocks``) instead of CpGs within each sample.
 
     Returns a DataFrame with columns ``LONG_COLUMNS``: model, scope (one of ``SCOPES``),
     scope_value ("all" for overall, else the region class, sample or chromosome),
@@ -185,10 +190,13 @@ def metrics_long(
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
     records = []
+    if block_bp < 0:
+        raise ValueError(f"block_bp must be >= 0, got {block_bp}")
     for model, frame in preds.groupby("model", sort=False):
         sample_code = pd.factorize(frame["sample"])[0]
+        block_code = _block_codes(frame, block_bp)
         for scope, value, mask in _scopes(frame, scopes):
-            rows = _ScopeRows.from_frame(frame[mask], sample_code[mask])
+            rows = _ScopeRows.from_frame(frame[mask], sample_code[mask], block_code[mask])
             n = rows.sample.size
             point = _scope_metrics(rows, np.arange(n), threshold)
             if n_boot > 0:
@@ -197,12 +205,23 @@ def metrics_long(
                     rows.sample,
                     scope_rng(seed, str(model), scope, value),
                     n_boot,
+                    blocks=rows.block if block_bp else None,
                 )
             else:
                 low = high = np.full(point.size, np.nan)
             records.append((model, scope, value, "n", float(n), np.nan, np.nan))
             records.extend((model, scope, value, *fields) for fields in zip(METRICS[1:], point, low, high))
     return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
+
+
+def _block_codes(frame: pd.DataFrame, block_bp: int) -> np.ndarray:
+    """(n,) int64: each row's genomic block (chrom, pos // ``block_bp``) as a code; -1 for every
+    row where ``block_bp`` is 0 (no blocks)."""
+    if not block_bp:
+        return np.full(len(frame), -1, dtype=np.int64)
+    chrom = pd.factorize(frame["chrom"])[0].astype(np.int64)
+    block = frame["pos"].to_numpy(np.int64) // block_bp
+    return pd.factorize(chrom * (int(block.max(initial=0)) + 1) + block)[0].astype(np.int64)
 
 
 def comparison_table(

@@ -66,11 +66,13 @@ def write_metrics(
     threshold: float = 0.5,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
+    block_bp: int = 0,
 ) -> None:
     """metrics.tsv: every metric per model and scope with 95 % bootstrap intervals (``n_boot``
-    resamples, ``seed``); accuracy and F1 call a CpG methylated at probability >= ``threshold``."""
+    resamples, ``seed``; of genomic blocks of ``block_bp`` bp where > 0, else of CpGs); accuracy
+    and F1 call a CpG methylated at probability >= ``threshold``."""
     preds = load_predictions(prediction_paths, truth)
-    long = metrics_long(preds, threshold=threshold, n_boot=n_boot, seed=seed)
+    long = metrics_long(preds, threshold=threshold, n_boot=n_boot, seed=seed, block_bp=block_bp)
     write_tsv(long, out)
     log.info(
         "metrics of %d models on %d test rows",

@@ -233,10 +233,12 @@ rule metrics:
     params:
         threshold=config["evaluate"]["threshold"],
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         truth_args=optional_file_arg("--truth", "truth"),
     shell:
         "epibench evaluate metrics --predictions {input.predictions:q} {params.truth_args}"
-        " --threshold {params.threshold:q} --n-boot {params.n_boot:q} --out {output:q} > {log:q} 2>&1"
+        " --threshold {params.threshold:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule per_sample:
