@@ -51,8 +51,13 @@ onsuccess:
         LOGS, since=RUN_STARTED, names=set(SAMPLES.index)
     ):
         print(summary)
-    # where a newcomer looks next: the cohort's report page, when this run has one
-    if Path(f"{RESULTS}/report/index.html").exists():
+    # where a newcomer looks next: the cohort's report page, when this run has one; a run of one
+    # target (a figure, a table) leaves the page as an earlier run wrote it
+    report_page = Path(f"{RESULTS}/report/index.html")
+    if report_page.exists() and report_page.stat().st_mtime >= RUN_STARTED:
+        print(f"EpiBench: the report is {report_page} (open it in a browser)")
+    elif report_page.exists():
         print(
-            f"EpiBench: the report is {RESULTS}/report/index.html (open it in a browser)"
+            f"EpiBench: the report is {report_page}, as an earlier run wrote it (not rewritten by "
+            f"this run; `snakemake {report_page}`, before --configfile, brings it up to date)"
         )

@@ -123,13 +123,13 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     text = headline_html(
         tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn"
     )
-    assert "Trained on 500 bp of 1 sequence(s), 50% of the genome; 2 sequence(s) in no split (100 bp" in text
+    assert "Trained on 500 bp of 1 sequence, 50% of the genome; 2 sequences in no split (100 bp" in text
     assert "e.g. chrM, HLA-A*01:01)" in text
     assert "Winner: hybrid</b> (the new model)" in text  # among sequence + marks: the neighbour mode aside
     assert "+0.100 AUROC, -0.0300 MSE" in text  # 0.95 - 0.85, 0.030 - 0.060
     assert "Runner-up: gbm_histone (AUROC 0.900, +0.050 behind)" in text
     assert (
-        "1,500 CpG measurements of 2 sample(s) on chr3 (1 held-out interval(s), 100 bp, 10% of the genome)"
+        "1,500 CpG measurements of 2 samples on chr3 (1 held-out interval, 100 bp, 10% of the genome)"
         in text
     )
     assert "beats every other model" in text

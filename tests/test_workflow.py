@@ -107,6 +107,17 @@ def test_the_run_ends_by_naming_the_report_page(workdir):
     assert (workdir / "results/tiny/report/index.html").is_file()
 
 
+def test_a_run_of_one_figure_says_the_report_was_not_rewritten(workdir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(workdir, copy, symlinks=True)
+    page = copy / "results/tiny/report/index.html"
+    written = page.stat().st_mtime_ns
+    done = snakemake(copy, "--forcerun", "figure", "--", "results/tiny/evaluation/roc.png")
+    assert page.stat().st_mtime_ns == written
+    said = done.stdout + done.stderr
+    assert "EpiBench: the report is results/tiny/report/index.html, as an earlier run wrote it" in said
+
+
 def test_report_links_every_figure(workdir):
     report = workdir / "results/tiny/report/index.html"
     html = report.read_text()

@@ -15,6 +15,11 @@ def _interval(row: pd.Series, metric: str, digits: int) -> str:
     return f"{row[metric]:.{digits}f} (95 % CI {row[f'{metric}_ci_low']:.{digits}f}-{row[f'{metric}_ci_high']:.{digits}f})"
 
 
+def _counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural but for one: "1 sample", "2,040 samples"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def held_out_text(plan: pd.DataFrame) -> str:
     """The test split in words: its sequences (or blocks) and how many bases.
 
@@ -26,7 +31,7 @@ def held_out_text(plan: pd.DataFrame) -> str:
     share = bases["test"] / sum(bases.values())
     chroms = list(pd.unique(test["chrom"]))
     named = ", ".join(chroms[:6]) + (f" and {len(chroms) - 6} more" if len(chroms) > 6 else "")
-    return f"{named} ({len(test)} held-out interval(s), {bases['test']:,} bp, {share:.0%} of the genome)"
+    return f"{named} ({_counted(len(test), 'held-out interval')}, {bases['test']:,} bp, {share:.0%} of the genome)"
 
 
 def trained_text(plan: pd.DataFrame) -> str:
@@ -34,11 +39,11 @@ def trained_text(plan: pd.DataFrame) -> str:
     bases = split_counts_bp(plan)
     total = sum(bases.values())
     train = plan[plan["split"] == "train"]
-    text = f"{bases['train']:,} bp of {train['chrom'].nunique()} sequence(s), {bases['train'] / total:.0%} of the genome"
+    text = f"{bases['train']:,} bp of {_counted(train['chrom'].nunique(), 'sequence')}, {bases['train'] / total:.0%} of the genome"
     left_out = plan.loc[plan["split"] == LEFT_OUT, "chrom"]
     if len(left_out):
         text += (
-            f"; {left_out.nunique()} sequence(s) in no split ({bases[LEFT_OUT]:,} bp: organelles, "
+            f"; {_counted(left_out.nunique(), 'sequence')} in no split ({bases[LEFT_OUT]:,} bp: organelles, "
             f"alternate haplotypes, decoys; e.g. {', '.join(left_out.iloc[:3])})"
         )
     return text
@@ -50,7 +55,7 @@ def scored_text(metrics_tsv: Path, model: str) -> str:
     mine = metrics[(metrics["model"] == model) & (metrics["metric"] == "n")]
     cpgs = int(mine.loc[mine["scope"] == "overall", "value"].sum())
     samples = int((mine["scope"] == "sample").sum())
-    return f"{cpgs:,} CpG measurements of {samples} sample(s)"
+    return f"{_counted(cpgs, 'CpG measurement')} of {_counted(samples, 'sample')}"
 
 
 def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, new: str, original: str) -> str:
