@@ -508,7 +508,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "interpret/cpg_explanations.png",
         "attribute_figure",
-        "Per-CpG explanations for the three most and three least methylated attributed test CpGs: left, a "
+        "Per-CpG explanations for the three most and three least methylated attributed test CpGs (among the "
+        "many at one level, one region class after another): left, a "
         "sequence logo of the integrated-gradients attribution over the bases around the CpG (letters above "
         "the line push the predicted methylation up, below it push it down; the CG is marked); right, the "
         "attribution of each histone mark summed over its bins (absent in a cohort without marks). Titles give "

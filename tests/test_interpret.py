@@ -197,6 +197,18 @@ def test_pick_examples_skips_nan_and_never_repeats_a_cpg():
     assert most.tolist() == [3, 0, 2] and least.tolist() == []
 
 
+def test_tied_examples_take_one_region_class_in_turn():
+    """Most CpGs of a cohort sit at level 1.0 or 0.0: the examples among them are one of each class
+    in turn, not the first rows (one sample's, one class's)."""
+    from epibench.interpret.plots import pick_examples
+
+    level = np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0, 0.0])
+    region = np.array([0, 0, 0, 1, 2, 2, 2, 0])
+    most, least = pick_examples(level, k=2, region=region)
+    assert most.tolist() == [0, 3] and least.tolist() == [5, 7]
+    assert pick_examples(level, k=2)[0].tolist() == [0, 1], "without classes: rows in order"
+
+
 def test_logo_matrix_puts_the_attribution_on_the_observed_base():
     from epibench.interpret.plots import logo_matrix
 
@@ -289,7 +301,10 @@ def test_a_model_without_marks_is_explained_by_its_sequence(arch, tiny_shards_wi
     assert list(arrays["marks"]) == [] and "attention" not in arrays and summary["has_attention"] is False
     assert summary["hist_median_rel_delta"] == 0.0 and summary["seq_median_rel_delta"] <= 0.05
     for kind in ("sequence_attribution", "cpg_explanations"):
-        assert write_interpret_figure(kind, tmp_path / "attributions.npz", tmp_path / kind)[0].stat().st_size > 1000
+        assert (
+            write_interpret_figure(kind, tmp_path / "attributions.npz", tmp_path / kind)[0].stat().st_size
+            > 1000
+        )
     assert len(explanation_figure(arrays).axes) == 6, "one logo per CpG, no histone bars"
     with pytest.raises(InputError, match="no histone marks"):
         write_interpret_figure("histone_attribution", tmp_path / "attributions.npz", tmp_path / "h")

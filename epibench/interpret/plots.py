@@ -133,13 +133,24 @@ def plot_attention(arrays: dict[str, np.ndarray], stem: str | os.PathLike) -> li
     return save_figure(fig, stem)
 
 
-def pick_examples(level_true: np.ndarray, k: int = N_EXAMPLES) -> tuple[np.ndarray, np.ndarray]:
+def pick_examples(
+    level_true: np.ndarray, k: int = N_EXAMPLES, region: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the ``k`` most methylated CpGs (highest level first) and of the ``k`` least (lowest
-    first), among those with a finite level; disjoint, so fewer than 2k CpGs give fewer least ones."""
+    first), among those with a finite level; disjoint, so fewer than 2k CpGs give fewer least ones.
+    ``region`` (n,) codes: among CpGs of one level (the many at 1.0 or 0.0) one of each region class
+    in turn, so tied examples show several classes, not the first rows of one."""
     finite = np.flatnonzero(np.isfinite(level_true))
-    order = finite[np.argsort(level_true[finite], kind="stable")]
-    most = order[::-1][:k]
-    least = order[: min(k, len(order) - len(most))]
+    level = level_true[finite]
+    classes = np.zeros(len(finite), dtype=np.int64) if region is None else region[finite]
+    # a CpG's place among the CpGs of its level and class, in row order: 0 for the first of each
+    turn = (
+        pd.DataFrame({"level": level, "region": classes}).groupby(["level", "region"]).cumcount().to_numpy()
+    )
+    most = finite[np.lexsort((finite, turn, -level))][:k]
+    rest = np.setdiff1d(finite, most, assume_unique=True)
+    rest_turn = turn[np.isin(finite, rest)]
+    least = rest[np.lexsort((rest, rest_turn, level_true[rest]))][:k]
     return most, least
 
 
@@ -183,7 +194,7 @@ def _row_title(arrays: dict[str, np.ndarray], i: int, tag: str) -> str:
 def explanation_figure(arrays: dict[str, np.ndarray], k: int = N_EXAMPLES) -> Figure:
     """One row per CpG of ``pick_examples``: logo of the attribution around the CpG, histone bars per
     mark (no bars for a model without marks)."""
-    most, least = pick_examples(arrays["level_true"], k)
+    most, least = pick_examples(arrays["level_true"], k, arrays["region"])
     picked = [(i, f"most methylated #{n + 1}") for n, i in enumerate(most)]
     picked += [(i, f"least methylated #{n + 1}") for n, i in enumerate(least)]
     marks = [str(m) for m in arrays["marks"]]
