@@ -15,13 +15,7 @@ def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_metrics
 
     write_metrics(
-        args.predictions,
-        args.truth,
-        args.out,
-        threshold=args.threshold,
-        n_boot=args.n_boot,
-        seed=args.seed,
-        block_bp=args.block_bp,
+        args.predictions, args.truth, args.out, args.threshold, args.n_boot, args.seed, args.block_bp
     )
 
 
