@@ -248,6 +248,16 @@ CATALOGUE: tuple[Output, ...] = (
         "Evaluation",
     ),
     _o(
+        "evaluation/paired.tsv",
+        "paired",
+        "The new model against each model the leaderboard compares it with, both scored on the same "
+        "bootstrap draws (of CpGs, or of genomic blocks with evaluate.bootstrap_block_bp): difference = new "
+        "minus other (AUROC: above 0 is better; MSE: below 0 is better) with its 95 % interval, and the "
+        'verdict: "better" or "worse" where the interval excludes 0, "unclear" where it holds it. Two models '
+        "that err on the same regions overlap on the leaderboard and still separate here.",
+        "Evaluation",
+    ),
+    _o(
         "evaluation/comparison.tsv",
         "compare",
         "The original model ({original}) against the new one ({new}): each overall test metric, training time "

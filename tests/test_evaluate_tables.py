@@ -15,6 +15,7 @@ from sklearn import metrics as skm
 from epibench.errors import InputError
 from epibench.evaluate import bootstrap, tables
 from epibench.codes import REGION_CLASSES
+from prediction_tables import observed_levels, predictions
 
 
 def make_preds(
@@ -384,24 +385,10 @@ def test_block_intervals_are_wider_where_errors_are_shared_within_blocks():
     takes them as independent and gives too narrow an interval; blocks give a wider one. The point
     values do not change."""
     rng = np.random.default_rng(9)
-    n = 4000
-    pos = np.arange(n, dtype=np.int64) * 25  # 40 CpGs per 1-kb block, 100 blocks
-    level = rng.random(n)
-    offset = rng.normal(0, 0.2, n // 40).repeat(40)
-    pred = np.clip(level + offset + rng.normal(0, 0.02, n), 0, 1)
-    preds = pd.DataFrame(
-        {
-            "model": "m",
-            "sample": "s1",
-            "chrom": "chr1",
-            "pos": pos,
-            "region": "intergenic",
-            "level_true": level,
-            "label_true": (level >= 0.5).astype(np.int64),
-            "level_pred": pred,
-            "prob_pred": pred,
-        }
-    )[list(tables.PREDICTION_COLUMNS)]
+    n = 4000  # 100 CpGs per 1-kb block (prediction_tables: 10 bp apart), 40 blocks
+    level = observed_levels(n)
+    pred = np.clip(level + rng.normal(0, 0.2, n // 100).repeat(100) + rng.normal(0, 0.02, n), 0, 1)
+    preds = predictions("m", pred)
     cpgs = tables.metrics_long(preds, n_boot=200, seed=1, scopes=("overall",))
     blocks = tables.metrics_long(preds, n_boot=200, seed=1, scopes=("overall",), block_bp=1000)
     pd.testing.assert_series_equal(cpgs["value"], blocks["value"])

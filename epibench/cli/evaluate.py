@@ -19,6 +19,30 @@ def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
     )
 
 
+def block_arg(q: argparse.ArgumentParser) -> None:
+    """``--block-bp``: the genomic blocks the intervals resample (evaluate.bootstrap_block_bp)."""
+    q.add_argument(
+        "--block-bp",
+        type=int,
+        default=0,
+        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
+    )
+
+
+def cmd_evaluate_paired(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from epibench.evaluate.paired import pairs_of, paired_table
+    from epibench.evaluate.writers import load_predictions
+    from epibench.io.atomic import write_tsv
+
+    leaderboard = pd.read_csv(args.leaderboard, sep="\t", dtype={"model": str, "compared_with": str})
+    preds = load_predictions(args.predictions)
+    table = paired_table(preds, pairs_of(leaderboard), args.block_bp, args.n_boot, args.seed)
+    write_tsv(table, args.out)
+    log.info("paired differences:\n%s", table.to_string(index=False))
+
+
 def cmd_evaluate_compare(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_comparison
 
@@ -205,14 +229,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
     q.add_argument("--threshold", type=float, default=0.5, help="methylated = probability >= threshold")
     bootstrap_args(q)
-    q.add_argument(
-        "--block-bp",
-        type=int,
-        default=0,
-        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
-    )
+    block_arg(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_metrics)
+    q = steps.add_parser("paired", help="paired.tsv: the new model minus each model it is compared with")
+    q.add_argument("--predictions", nargs="+", required=True)
+    q.add_argument("--leaderboard", required=True, help="leaderboard.tsv: which model each is compared with")
+    bootstrap_args(q)
+    block_arg(q)
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_evaluate_paired)
     q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")
     q.add_argument("--metrics", required=True)
     q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")

@@ -194,7 +194,7 @@ def metrics_long(
         raise ValueError(f"block_bp must be >= 0, got {block_bp}")
     for model, frame in preds.groupby("model", sort=False):
         sample_code = pd.factorize(frame["sample"])[0]
-        block_code = _block_codes(frame, block_bp)
+        block_code = block_codes(frame, block_bp)
         for scope, value, mask in _scopes(frame, scopes):
             rows = _ScopeRows.from_frame(frame[mask], sample_code[mask], block_code[mask])
             n = rows.sample.size
@@ -214,7 +214,7 @@ def metrics_long(
     return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
 
 
-def _block_codes(frame: pd.DataFrame, block_bp: int) -> np.ndarray:
+def block_codes(frame: pd.DataFrame, block_bp: int) -> np.ndarray:
     """(n,) int64: each row's genomic block (chrom, pos // ``block_bp``) as a code; -1 for every
     row where ``block_bp`` is 0 (no blocks)."""
     if not block_bp:

@@ -316,6 +316,26 @@ rule leaderboard:
         " {params.modes_args} --out {output:q} > {log:q} 2>&1"
 
 
+rule paired:
+    input:
+        predictions=PREDICTIONS,
+        leaderboard=rules.leaderboard.output,
+    output:
+        reported("paired", "evaluation/paired.tsv"),
+    log:
+        f"{LOGS}/evaluate/paired.log",
+    benchmark:
+        f"{BENCH}/evaluate/paired.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
+    shell:
+        "epibench evaluate paired --predictions {input.predictions:q} --leaderboard {input.leaderboard:q}"
+        " --n-boot {params.n_boot:q} --block-bp {params.block_bp:q} --out {output:q} > {log:q} 2>&1"
+
+
 rule figure:
     input:
         unpack(figure_inputs),
