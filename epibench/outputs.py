@@ -237,7 +237,8 @@ CATALOGUE: tuple[Output, ...] = (
         f"Every model and baseline {_TEST}: overall AUROC and MSE {_INTERVALS}, training cost (seconds per "
         "epoch for deep models, summed over members for ensembles, fit seconds for baselines) and peak memory, "
         'and whether the new model beats each one with non-overlapping intervals ("yes"), overlapping '
-        'intervals ("overlapping") or is beaten ("no"). Baselines: logistic/linear regression on GC content '
+        'intervals ("overlapping") or is beaten ("no"); paired.tsv scores both on the same draws, which '
+        "separates models that overlap here. Baselines: logistic/linear regression on GC content "
         "and CpG density (logreg_gc_cpg) and gradient-boosted trees on binned histone signal, region class and "
         "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
         'trees on region class, CpG density and GC alone (gbm_region). A "ceiling" row, where the config gives '
