@@ -14,7 +14,7 @@ import pandas as pd
 from epibench.errors import InputError
 from epibench.evaluate import metrics
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
-from epibench.evaluate.tables import block_codes
+from epibench.evaluate.tables import LOWER_IS_BETTER, block_codes
 
 PAIRED_COLUMNS = ("new", "model", "metric", "difference", "ci_low", "ci_high", "verdict")
 ROW_KEY = ["sample", "chrom", "pos"]  # one test CpG measurement
@@ -81,7 +81,7 @@ def _rows_of(preds: pd.DataFrame, model: str) -> pd.DataFrame:
 def difference_verdict(metric: str, low: float, high: float) -> str:
     """The new model's verdict from the interval (low, high) of new minus other: "better" where it
     excludes 0 on the better side (AUROC above, MSE below), "worse" on the other, else "unclear"."""
-    higher_is_better = metric == "auroc"
+    higher_is_better = metric not in LOWER_IS_BETTER
     if (low > 0 and higher_is_better) or (high < 0 and not higher_is_better):
         return "better"
     if (high < 0 and higher_is_better) or (low > 0 and not higher_is_better):
