@@ -236,9 +236,10 @@ CATALOGUE: tuple[Output, ...] = (
         "leaderboard",
         f"Every model and baseline {_TEST}: overall AUROC and MSE {_INTERVALS}, training cost (seconds per "
         "epoch for deep models, summed over members for ensembles, fit seconds for baselines) and peak memory, "
-        'and whether the new model beats each one with non-overlapping intervals ("yes"), overlapping '
-        'intervals ("overlapping") or is beaten ("no"); paired.tsv scores both on the same draws, which '
-        "separates models that overlap here. Baselines: logistic/linear regression on GC content "
+        "and whether the new model beats each one, from paired.tsv (both scored on the same bootstrap draws): "
+        '"yes" where the 95 % interval of the difference excludes 0 on the new model\'s side, "no" on the '
+        'other side, "unclear" where it holds 0; two intervals drawn apart can overlap where the paired '
+        "difference does not. Baselines: logistic/linear regression on GC content "
         "and CpG density (logreg_gc_cpg) and gradient-boosted trees on binned histone signal, region class and "
         "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
         'trees on region class, CpG density and GC alone (gbm_region). A "ceiling" row, where the config gives '
@@ -251,11 +252,13 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "evaluation/paired.tsv",
         "paired",
-        "The new model against each model the leaderboard compares it with, both scored on the same "
+        "The new model against each model the leaderboard compares it with (the new model of the row's "
+        "mode), both scored on the same "
         "bootstrap draws (of CpGs, or of genomic blocks with evaluate.bootstrap_block_bp): difference = new "
         "minus other (AUROC: above 0 is better; MSE: below 0 is better) with its 95 % interval, and the "
         'verdict: "better" or "worse" where the interval excludes 0, "unclear" where it holds it. Two models '
-        "that err on the same regions overlap on the leaderboard and still separate here.",
+        "that err on the same regions have overlapping intervals and still separate here. The leaderboard's "
+        "verdict columns are these verdicts.",
         "Evaluation",
     ),
     _o(

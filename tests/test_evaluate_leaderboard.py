@@ -1,11 +1,13 @@
-"""The leaderboard's verdict: intervals apart, overlapping or worse, on AUROC (higher) and MSE (lower)."""
+"""The leaderboard's verdict: the paired difference's (paired.tsv) better, worse or unclear, on AUROC
+(higher) and MSE (lower), of each model against the new model of its mode."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from epibench.evaluate.leaderboard import leaderboard_table, verdict
+from epibench.errors import InputError
+from epibench.evaluate.leaderboard import comparisons, leaderboard_table, verdict
 
 
 def _long(rows: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
@@ -20,6 +22,18 @@ def _long(rows: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFram
     )
 
 
+def _paired(verdicts: dict[tuple[str, str], tuple[str, str]]) -> pd.DataFrame:
+    """paired.tsv rows: (new, other) -> (AUROC verdict, MSE verdict); differences left out (unread)."""
+    return pd.DataFrame(
+        [
+            (new, other, metric, verdict)
+            for (new, other), pair in verdicts.items()
+            for metric, verdict in zip(("auroc", "mse"), pair)
+        ],
+        columns=["new", "model", "metric", "verdict"],
+    )
+
+
 COSTS = pd.DataFrame(
     [
         ("hybrid", "model", 50.0, "epoch", 2000.0),
@@ -30,24 +44,27 @@ COSTS = pd.DataFrame(
 )
 
 
-def test_intervals_apart_overlapping_and_worse():
+def test_verdicts_are_the_paired_differences_not_the_intervals_overlap():
     long = _long(
         {
             "hybrid": {"auroc": (0.90, 0.88, 0.92), "mse": (0.020, 0.018, 0.022)},
-            "cnn": {"auroc": (0.80, 0.78, 0.82), "mse": (0.021, 0.019, 0.023)},  # AUROC apart, MSE overlaps
+            "cnn": {"auroc": (0.89, 0.87, 0.91), "mse": (0.021, 0.019, 0.023)},  # overlapping on both
             "gbm": {"auroc": (0.95, 0.94, 0.96), "mse": (0.010, 0.009, 0.011)},  # better on both
             "ceiling": {"auroc": (0.99, 0.98, 1.0), "mse": (0.005, 0.004, 0.006)},
         }
     )
-    table = leaderboard_table(long, COSTS, new="hybrid").set_index("model")
-    assert table.loc["cnn", "new_beats_on_auroc"] == "yes"
-    assert table.loc["cnn", "new_beats_on_mse"] == "overlapping"
+    paired = _paired({("hybrid", "cnn"): ("better", "unclear"), ("hybrid", "gbm"): ("worse", "worse")})
+    table = leaderboard_table(long, COSTS, paired, new="hybrid").set_index("model")
+    assert table.loc["cnn", "new_beats_on_auroc"] == "yes", "paired: better, though the intervals overlap"
+    assert table.loc["cnn", "new_beats_on_mse"] == "unclear"
     assert table.loc["gbm", "new_beats_on_auroc"] == "no" and table.loc["gbm", "new_beats_on_mse"] == "no"
     assert table.loc["ceiling", "kind"] == "ceiling" and table.loc["ceiling", "new_beats_on_auroc"] == ""
     assert table.loc["gbm", "train_seconds_per"] == "fit" and table.loc["hybrid", "peak_mem_mb"] == 2000.0
+    assert table.loc["cnn", "auroc_ci_low"] == 0.87 and table.loc["gbm", "mse_ci_high"] == 0.011
     assert list(table.index) == ["ceiling", "gbm", "hybrid", "cnn"], "best AUROC first"
     text = verdict(table.reset_index(), "hybrid")
-    assert "does not beat" in text and "cnn on MSE (overlapping)" in text and "gbm on AUROC (no)" in text
+    assert "does not beat" in text and "cnn on MSE (unclear)" in text and "gbm on AUROC (no)" in text
+    assert "cnn on AUROC" not in text
     assert "ceiling" in text and "0.990" in text
 
 
@@ -59,26 +76,28 @@ def test_a_clean_win_says_so():
             "gbm": {"auroc": (0.85, 0.84, 0.86), "mse": (0.020, 0.019, 0.021)},
         }
     )
-    table = leaderboard_table(long, COSTS, new="hybrid")
+    paired = _paired({("hybrid", "cnn"): ("better", "better"), ("hybrid", "gbm"): ("better", "better")})
+    table = leaderboard_table(long, COSTS, paired, new="hybrid")
     assert "beats every other model and baseline (gbm, cnn)" in verdict(table, "hybrid")
 
 
-def test_touching_intervals_are_not_apart():
+def test_a_pair_missing_from_paired_tsv_is_named():
     long = _long(
         {
             "hybrid": {"auroc": (0.90, 0.85, 0.95), "mse": (0.010, 0.009, 0.011)},
             "cnn": {"auroc": (0.80, 0.75, 0.85), "mse": (0.020, 0.011, 0.030)},
+            "gbm": {"auroc": (0.85, 0.84, 0.86), "mse": (0.020, 0.019, 0.021)},
         }
     )
-    table = leaderboard_table(long, COSTS, new="hybrid").set_index("model")
-    assert table.loc["cnn", "new_beats_on_auroc"] == "overlapping"
-    assert table.loc["cnn", "new_beats_on_mse"] == "overlapping"
+    paired = _paired({("hybrid", "cnn"): ("better", "better")})
+    with pytest.raises(InputError, match="no auroc row of hybrid against gbm"):
+        leaderboard_table(long, COSTS, paired, new="hybrid")
 
 
 def test_the_new_model_must_be_in_the_table():
     long = _long({"cnn": {"auroc": (0.8, 0.7, 0.9), "mse": (0.02, 0.01, 0.03)}})
     with pytest.raises(ValueError, match="hybrid"):
-        leaderboard_table(long, COSTS, new="hybrid")
+        leaderboard_table(long, COSTS, _paired({}), new="hybrid")
 
 
 def test_each_mode_is_judged_by_its_own_new_model():
@@ -95,21 +114,40 @@ def test_each_mode_is_judged_by_its_own_new_model():
     costs = pd.concat(
         [COSTS, pd.DataFrame([("hybrid_nbr", "model", 60.0, "epoch", 2100.0)], columns=COSTS.columns)]
     )
-    table = leaderboard_table(long, costs, "hybrid", ("hybrid_nbr", "gbm_nbr"), "hybrid_nbr").set_index(
-        "model"
+    paired = _paired(
+        {
+            ("hybrid", "cnn"): ("better", "better"),
+            ("hybrid_nbr", "gbm_nbr"): ("unclear", "better"),
+            ("hybrid", "gbm_nbr"): ("worse", "worse"),  # not the comparison the leaderboard makes
+        }
     )
+    table = leaderboard_table(
+        long, costs, paired, "hybrid", ("hybrid_nbr", "gbm_nbr"), "hybrid_nbr"
+    ).set_index("model")
     assert table.loc["cnn", "mode"] == "sequence + marks" and table.loc["cnn", "compared_with"] == "hybrid"
     assert (
         table.loc["gbm_nbr", "mode"] == "+ neighbours"
         and table.loc["gbm_nbr", "compared_with"] == "hybrid_nbr"
     )
-    assert table.loc["gbm_nbr", "new_beats_on_auroc"] == "overlapping"  # not "no", as against hybrid
+    assert table.loc["gbm_nbr", "new_beats_on_auroc"] == "unclear"  # not "no", as against hybrid
     assert table.loc["gbm_nbr", "new_beats_on_mse"] == "yes"
     assert table.loc["hybrid_nbr", "compared_with"] == "" and table.loc["hybrid", "compared_with"] == ""
     text = verdict(table.reset_index(), "hybrid")
     assert "The new model (hybrid) beats every other model and baseline (cnn)" in text
     assert "With the neighbour context (+ neighbours): The new model (hybrid_nbr) does not beat" in text
-    assert "gbm_nbr on AUROC (overlapping)" in text
+    assert "gbm_nbr on AUROC (unclear)" in text
+
+
+def test_comparisons_without_the_neighbour_new_model_fall_back_to_new():
+    """A neighbour-context baseline whose new model is not among the models is compared with ``new``;
+    the ceiling with none."""
+    table = comparisons(["hybrid", "gbm_nbr", "ceiling"], "hybrid", ("gbm_nbr",), "hybrid_nbr").set_index(
+        "model"
+    )
+    assert (
+        table.loc["gbm_nbr", "compared_with"] == "hybrid" and table.loc["gbm_nbr", "mode"] == "+ neighbours"
+    )
+    assert table.loc["ceiling", "compared_with"] == "" and table.loc["ceiling", "mode"] == ""
 
 
 def test_a_cohort_without_channels_says_sequence():
@@ -119,5 +157,7 @@ def test_a_cohort_without_channels_says_sequence():
             "cnn": {"auroc": (0.80, 0.78, 0.82), "mse": (0.030, 0.028, 0.032)},
         }
     )
-    table = leaderboard_table(long, COSTS, "hybrid", base_mode="sequence")
+    table = leaderboard_table(
+        long, COSTS, _paired({("hybrid", "cnn"): ("better", "better")}), "hybrid", base_mode="sequence"
+    )
     assert set(table["mode"]) == {"sequence"}

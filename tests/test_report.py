@@ -104,6 +104,7 @@ def _leaderboard(path):
 
 
 def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
+    from epibench.evaluate.writers import read_metrics
     from epibench.report.headline import headline_html
 
     _leaderboard(tmp_path / "leaderboard.tsv")
@@ -121,7 +122,11 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
         "HLA-A*01:01\t0\t40\tleft_out\n"
     )
     text = headline_html(
-        tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn"
+        tmp_path / "leaderboard.tsv",
+        read_metrics(tmp_path / "metrics.tsv"),
+        tmp_path / "splits.bed",
+        "hybrid",
+        "cnn",
     )
     assert "Trained on 500 bp of 1 sequence, 50% of the genome; 2 sequences in no split (100 bp" in text
     assert "e.g. chrM, HLA-A*01:01)" in text
@@ -129,37 +134,86 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     assert "+0.100 AUROC, -0.0300 MSE" in text  # 0.95 - 0.85, 0.030 - 0.060
     assert "Runner-up: gbm_histone (AUROC 0.900, +0.050 behind)" in text
     assert (
-        "1,500 CpG measurements of 2 samples on chr3 (1 held-out interval, 100 bp, 10% of the genome)"
-        in text
+        "1,500 CpG measurements of 2 samples on chr3 (1 held-out interval, 100 bp, 10% of the genome)" in text
     )
     assert "beats every other model" in text
     assert "not clearly ahead" not in text  # 0.94-0.96 against 0.88-0.92
 
 
-def test_a_winner_whose_interval_overlaps_the_runner_up_is_not_clearly_ahead(tmp_path):
+def _headline_with(tmp_path, changes: dict[str, dict]) -> str:
+    """The headline of ``_leaderboard`` with ``changes`` (model -> column -> value) made to it."""
+    from epibench.evaluate.writers import read_metrics
     from epibench.report.headline import headline_html
 
     _leaderboard(tmp_path / "leaderboard.tsv")
-    table = pd.read_csv(tmp_path / "leaderboard.tsv", sep="\t")
-    table.loc[table["model"] == "gbm_histone", ["auroc", "auroc_ci_low", "auroc_ci_high"]] = [
-        0.949,
-        0.939,
-        0.959,
-    ]
+    table = pd.read_csv(tmp_path / "leaderboard.tsv", sep="\t", keep_default_na=False)
+    for model, values in changes.items():
+        for column, value in values.items():
+            table.loc[table["model"] == model, column] = value
     table.to_csv(tmp_path / "leaderboard.tsv", sep="\t", index=False)
     pd.DataFrame(
         [("hybrid", "overall", "all", "n", 10.0)],
         columns=["model", "scope", "scope_value", "metric", "value"],
     ).to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
     (tmp_path / "splits.bed").write_text("chr1\t0\t600\ttrain\nchr3\t0\t100\ttest\n")
-    text = headline_html(
-        tmp_path / "leaderboard.tsv", tmp_path / "metrics.tsv", tmp_path / "splits.bed", "hybrid", "cnn"
+    return headline_html(
+        tmp_path / "leaderboard.tsv",
+        read_metrics(tmp_path / "metrics.tsv"),
+        tmp_path / "splits.bed",
+        "hybrid",
+        "cnn",
     )
+
+
+def test_a_winner_the_paired_difference_does_not_separate_is_not_clearly_ahead(tmp_path):
+    text = _headline_with(tmp_path, {"gbm_histone": {"auroc": 0.949, "new_beats_on_auroc": "unclear"}})
     assert (
-        "Runner-up: gbm_histone (AUROC 0.949, +0.001 behind; the 95 % AUROC intervals overlap: not clearly"
-        in text
+        "Runner-up: gbm_histone (AUROC 0.949, +0.001 behind; the paired 95 % interval of their AUROC "
+        "difference holds 0: not clearly ahead" in text
     )
     assert "-0.0300 MSE (lower: better)" in text
+
+
+def test_overlapping_intervals_do_not_hide_a_paired_lead(tmp_path):
+    """The runner-up's interval overlaps the winner's, yet the paired difference excludes 0."""
+    text = _headline_with(
+        tmp_path, {"gbm_histone": {"auroc": 0.949, "auroc_ci_low": 0.939, "auroc_ci_high": 0.959}}
+    )
+    assert "Runner-up: gbm_histone (AUROC 0.949, +0.001 behind)." in text
+
+
+def test_a_baseline_ahead_of_the_new_model_is_judged_by_the_paired_verdict(tmp_path):
+    text = _headline_with(
+        tmp_path,
+        {
+            "gbm_histone": {
+                "auroc": 0.96,
+                "auroc_ci_low": 0.95,
+                "auroc_ci_high": 0.97,
+                "new_beats_on_auroc": "no",
+            }
+        },
+    )
+    assert "Winner: gbm_histone</b> (not the new model)" in text
+    assert "Runner-up: hybrid (AUROC 0.950, +0.010 behind)." in text
+
+
+def test_between_two_other_models_overlapping_intervals_decide(tmp_path):
+    """No paired row between two models neither of which is the new one: the intervals' overlap."""
+    text = _headline_with(
+        tmp_path,
+        {
+            "gbm_histone": {
+                "auroc": 0.97,
+                "auroc_ci_low": 0.95,
+                "auroc_ci_high": 0.98,
+                "new_beats_on_auroc": "no",
+            },
+            "cnn": {"auroc": 0.96, "auroc_ci_low": 0.955, "auroc_ci_high": 0.965, "new_beats_on_auroc": "no"},
+        },
+    )
+    assert "Winner: gbm_histone" in text
+    assert "the 95 % AUROC intervals overlap: not clearly ahead" in text
 
 
 def test_report_starts_with_the_headline(tmp_path):

@@ -189,8 +189,14 @@ def test_leaderboard_lists_models_baselines_costs_and_verdicts(workdir):
     )
     assert (board.loc[["logreg_gc_cpg", "gbm_histone"], "train_seconds_per"] == "fit").all()
     assert (board.loc[["cnn", "hybrid", "gbm_histone"], "peak_mem_mb"] > 50).all()
-    verdicts = board.loc[["cnn", "logreg_gc_cpg", "gbm_histone"], ["new_beats_on_auroc", "new_beats_on_mse"]]
-    assert set(verdicts.to_numpy().ravel()) <= {"yes", "overlapping", "no"}
+    # the verdicts are paired.tsv's, of each row against the new model of its mode
+    paired = pd.read_csv(workdir / "results/tiny/evaluation/paired.tsv", sep="\t")
+    said = {"better": "yes", "worse": "no", "unclear": "unclear"}
+    compared = board[board["compared_with"].fillna("") != ""]
+    assert len(paired) == 2 * len(compared) > 0
+    for _, row in paired.iterrows():
+        assert board.loc[row["model"], "compared_with"] == row["new"]
+        assert board.loc[row["model"], f"new_beats_on_{row['metric']}"] == said[row["verdict"]]
     # each mode judged by its own new model: the neighbour context's rows by hybrid_nbr
     assert (board.loc[["hybrid_nbr", "gbm_neighbours"], "mode"] == "+ neighbours").all()
     assert (board.loc[["cnn", "hybrid", "gbm_histone"], "mode"] == "sequence + marks").all()
@@ -715,7 +721,9 @@ def test_snakemake_report_has_every_category_with_captions(workdir, tmp_path):
         assert category in text, category
     for figure in ("leaderboard.tsv", "roc.png", "cpg_explanations.png", "splits.png"):
         assert any(n.endswith(figure) for n in names), figure
-    assert "non-overlapping intervals" in text, "the leaderboard's caption is in the report"
+    assert (
+        "the 95 % interval of the difference excludes 0" in text
+    ), "the leaderboard's caption is in the report"
     assert "ROC curves on the held-out test data" in text, "a figure rule's caption chosen by its wildcard"
     assert "Per-CpG explanations" in text and "loss of model hybrid" in text
 

@@ -32,13 +32,20 @@ def block_arg(q: argparse.ArgumentParser) -> None:
 def cmd_evaluate_paired(args: argparse.Namespace) -> None:
     import pandas as pd
 
+    from epibench.evaluate.leaderboard import comparisons
     from epibench.evaluate.paired import pairs_of, paired_table
     from epibench.evaluate.writers import load_predictions
     from epibench.io.atomic import write_tsv
 
-    leaderboard = pd.read_csv(args.leaderboard, sep="\t", dtype={"model": str, "compared_with": str})
     preds = load_predictions(args.predictions)
-    table = paired_table(preds, pairs_of(leaderboard), args.block_bp, args.n_boot, args.seed)
+    compared = comparisons(
+        list(pd.unique(preds["model"])),
+        args.new,
+        tuple(args.neighbour_models),
+        args.new_with_neighbours,
+        args.base_mode,
+    )
+    table = paired_table(preds, pairs_of(compared), args.block_bp, args.n_boot, args.seed)
     write_tsv(table, args.out)
     log.info("paired differences:\n%s", table.to_string(index=False))
 
@@ -57,6 +64,7 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
         args.metrics,
         args.train_metrics,
         args.baselines,
+        args.paired,
         args.ensembles_json,
         args.new,
         args.out,
@@ -65,6 +73,22 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
         args.base_mode,
     )
     log.info("%s", verdict(table, args.new))
+
+
+def comparison_args(q: argparse.ArgumentParser) -> None:
+    """``--new``, ``--neighbour-models``, ``--new-with-neighbours``, ``--base-mode``: the modes and which
+    new model each model is compared with (epibench.evaluate.leaderboard.comparisons)."""
+    q.add_argument("--new", default="hybrid", help="the model the verdicts judge")
+    q.add_argument(
+        "--neighbour-models", nargs="*", default=[], help="models and baselines reading the neighbour context"
+    )
+    q.add_argument("--new-with-neighbours", default=None, help="the new model of the neighbour mode")
+    q.add_argument(
+        "--base-mode",
+        choices=["sequence + marks", "sequence"],
+        default="sequence + marks",
+        help="the mode of the rows without the neighbour context (sequence: no channel beside the sequence)",
+    )
 
 
 def cmd_evaluate_ensemble(args: argparse.Namespace) -> None:
@@ -234,7 +258,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_evaluate_metrics)
     q = steps.add_parser("paired", help="paired.tsv: the new model minus each model it is compared with")
     q.add_argument("--predictions", nargs="+", required=True)
-    q.add_argument("--leaderboard", required=True, help="leaderboard.tsv: which model each is compared with")
+    comparison_args(q)
     bootstrap_args(q)
     block_arg(q)
     q.add_argument("--out", required=True)
@@ -250,18 +274,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--metrics", required=True)
     q.add_argument("--train-metrics", nargs="*", default=[], help="models' metrics.csv (time, memory)")
     q.add_argument("--baselines", nargs="*", default=[], help="baselines' fit records (.json)")
+    q.add_argument("--paired", required=True, help="paired.tsv: the verdicts (epibench evaluate paired)")
     q.add_argument("--ensembles-json", type=json_arg, default={}, help="ensemble -> its member models")
-    q.add_argument("--new", default="hybrid", help="the model the verdicts judge")
-    q.add_argument(
-        "--neighbour-models", nargs="*", default=[], help="models and baselines reading the neighbour context"
-    )
-    q.add_argument("--new-with-neighbours", default=None, help="the new model of the neighbour mode")
-    q.add_argument(
-        "--base-mode",
-        choices=["sequence + marks", "sequence"],
-        default="sequence + marks",
-        help="the mode of the rows without the neighbour context (sequence: no channel beside the sequence)",
-    )
+    comparison_args(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)
     q = steps.add_parser(

@@ -3,13 +3,16 @@
 One row per model (deep models, baselines, the ceiling): overall AUROC and MSE with their
 95 % bootstrap intervals (from metrics.tsv), the training cost (seconds per epoch for deep
 models, fit seconds for baselines) and peak memory, and for every model but the new one
-whether the new model beats it: "yes" when its interval lies wholly on the better side
-(intervals apart), "overlapping" when the intervals overlap, "no" when it is worse with
-intervals apart. ``verdict`` turns that into the sentence the report prints.
+whether the new model beats it, read from paired.tsv (epibench.evaluate.paired: both models scored
+on the same bootstrap draws): "yes" where the 95 % interval of the difference excludes 0 on the new
+model's side, "no" where it excludes 0 on the other side, "unclear" where it holds 0. Two intervals
+drawn apart overlap even where one model is better on nearly every draw, so the overlap of the
+two columns of intervals is no verdict. ``verdict`` turns the verdicts into the sentence the report prints.
 
 Modes: a row reads "sequence + marks" (the seed's comparison; "sequence" in a cohort whose models have
-no channel beside the sequence) or "+ neighbours" (also the neighbour context, epibench.data.neighbours). A row is compared with the new model of its own mode
-(``compared_with``): the new model of the neighbour mode is the configured one that reads the context.
+no channel beside the sequence) or "+ neighbours" (also the neighbour context, epibench.data.neighbours).
+A row is compared with the new model of its own mode (``compared_with``, ``comparisons``): the new
+model of the neighbour mode is the configured one that reads the context.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from epibench.evaluate.tables import LOWER_IS_BETTER
+from epibench.errors import InputError
 
 CEILING = "ceiling"
 BASE_MODE, SEQUENCE_MODE, CONTEXT_MODE = "sequence + marks", "sequence", "+ neighbours"
@@ -35,20 +38,35 @@ LEADERBOARD_COLUMNS = (
 )
 
 
-def _compare(new: pd.Series, other: pd.Series, metric: str) -> str:
-    """'yes', 'overlapping' or 'no': is ``new`` better than ``other`` with intervals apart?"""
-    if metric in LOWER_IS_BETTER:
-        better, worse = new["ci_high"] < other["ci_low"], new["ci_low"] > other["ci_high"]
-    else:
-        better, worse = new["ci_low"] > other["ci_high"], new["ci_high"] < other["ci_low"]
-    if pd.isna(new["ci_low"]) or pd.isna(other["ci_low"]):
-        return "no interval"
-    return "yes" if better else "no" if worse else "overlapping"
+PAIRED_VERDICTS = {"better": "yes", "worse": "no", "unclear": "unclear"}  # paired.tsv -> leaderboard
+
+
+def comparisons(
+    models: list[str],
+    new: str,
+    context_models: tuple[str, ...] = (),
+    context_new: str | None = None,
+    base_mode: str = BASE_MODE,
+) -> pd.DataFrame:
+    """Each of ``models`` (names, the ceiling among them or not), its mode and the new model it is
+    compared with: columns model, mode, compared_with ("" for a new model and the ceiling).
+
+    context_models: the models and baselines that read the neighbour context; context_new: the new
+    model of that mode (rows of the mode are compared with it; without it, with ``new``); base_mode:
+    the other rows' mode (BASE_MODE, or SEQUENCE_MODE for a cohort without channels).
+    """
+    rows = []
+    for model in models:
+        mode = "" if model == CEILING else CONTEXT_MODE if model in context_models else base_mode
+        reference = context_new if mode == CONTEXT_MODE and context_new in models else new
+        rows.append((model, mode, "" if model in (reference, CEILING) else reference))
+    return pd.DataFrame(rows, columns=["model", "mode", "compared_with"])
 
 
 def leaderboard_table(
     metrics_long: pd.DataFrame,
     costs: pd.DataFrame,
+    paired: pd.DataFrame,
     new: str,
     context_models: tuple[str, ...] = (),
     context_new: str | None = None,
@@ -59,44 +77,51 @@ def leaderboard_table(
     metrics_long: metrics.tsv (epibench.evaluate.tables.metrics_long). costs: columns model,
     kind ("model" or "baseline"), train_seconds, train_seconds_per ("epoch" or "fit"),
     peak_mem_mb; models missing from it (the ceiling) get kind "ceiling" or NaN costs.
-    context_models: the models and baselines that read the neighbour context; context_new: the new
-    model of that mode (rows of the mode are compared with it; without it, with ``new``); base_mode:
-    the other rows' mode (BASE_MODE, or SEQUENCE_MODE for a cohort without channels).
+    paired: paired.tsv (epibench.evaluate.paired.paired_table) with a row per compared model and
+    verdict metric. context_models, context_new, base_mode: the modes, as ``comparisons`` takes them.
     """
     overall = metrics_long[
         (metrics_long["scope"] == "overall") & metrics_long["metric"].isin(VERDICT_METRICS)
     ]
-    stats = overall.set_index(["model", "metric"])[["value", "ci_low", "ci_high"]]
     models = list(pd.unique(overall["model"]))
     if new not in models:
         raise ValueError(f"the new model {new!r} is not in the metrics table (models: {models})")
-    rows = []
-    for model in models:
-        mode = "" if model == CEILING else CONTEXT_MODE if model in context_models else base_mode
-        reference = context_new if mode == CONTEXT_MODE and context_new in models else new
-        mine = model in (reference, CEILING)
-        row = {"model": model, "mode": mode, "compared_with": "" if mine else reference}
-        for metric in VERDICT_METRICS:
-            entry = stats.loc[(model, metric)]
-            row |= {
-                metric: entry["value"],
-                f"{metric}_ci_low": entry["ci_low"],
-                f"{metric}_ci_high": entry["ci_high"],
-            }
-            row[f"new_beats_on_{metric}"] = (
-                "" if mine else _compare(stats.loc[(reference, metric)], entry, metric)
-            )
-        rows.append(row)
-    table = pd.DataFrame(rows).merge(costs, on="model", how="left")
+    table = comparisons(models, new, context_models, context_new, base_mode)
+    stats = overall.pivot(index="model", columns="metric", values=["value", "ci_low", "ci_high"])
+    for metric in VERDICT_METRICS:
+        for stat, suffix in (("value", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+            table[f"{metric}{suffix}"] = table["model"].map(stats[(stat, metric)])
+    verdicts = _paired_verdicts(table, paired)
+    for metric in VERDICT_METRICS:
+        table[f"new_beats_on_{metric}"] = verdicts[metric]
+    table = table.merge(costs, on="model", how="left")
     table["kind"] = np.where(table["model"] == CEILING, "ceiling", table["kind"].fillna("model"))
     return table.sort_values("auroc", ascending=False, kind="stable")[list(LEADERBOARD_COLUMNS)].reset_index(
         drop=True
     )
 
 
+def _paired_verdicts(table: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFrame:
+    """metric -> (rows of ``table``,) "yes"/"no"/"unclear" from paired.tsv's verdict of (compared_with,
+    model); "" where a row is compared with none. A compared row paired.tsv lacks is an error: the two
+    tables come from different runs."""
+    verdicts = paired.set_index(["new", "model", "metric"])["verdict"]
+    out = pd.DataFrame("", index=table.index, columns=list(VERDICT_METRICS))
+    for i, row in table[table["compared_with"] != ""].iterrows():
+        for metric in VERDICT_METRICS:
+            key = (row["compared_with"], row["model"], metric)
+            if key not in verdicts.index:
+                raise InputError(
+                    f"paired.tsv has no {metric} row of {row['compared_with']} against {row['model']}: "
+                    "it was made for other models than metrics.tsv (rerun the paired step)"
+                )
+            out.loc[i, metric] = PAIRED_VERDICTS[verdicts.loc[key]]
+    return out
+
+
 def verdict(table: pd.DataFrame, new: str) -> str:
-    """Does the new model beat every other model and baseline (compared with it) on AUROC and MSE with
-    non-overlapping 95 % intervals, and if not, where not; the same of the new model of the neighbour
+    """Does the new model beat every other model and baseline (compared with it) on AUROC and MSE (the
+    paired 95 % interval of the difference excludes 0), and if not, where not; the same of the new model of the neighbour
     mode when there is one; how close the new model is to the ceiling."""
     text = _mode_verdict(table, new)
     for other_new in pd.unique(table["compared_with"]):
@@ -123,12 +148,12 @@ def _mode_verdict(table: pd.DataFrame, new: str) -> str:
     ]
     if shortfalls:
         text = (
-            f"The new model ({new}) does not beat every other model with non-overlapping 95 % intervals: "
-            + ("; ".join(shortfalls) + ".")
+            f"The new model ({new}) does not beat every other model with a paired 95 % interval of the "
+            "difference that excludes 0: " + ("; ".join(shortfalls) + ".")
         )
     else:
         text = (
             f"The new model ({new}) beats every other model and baseline ({', '.join(others['model'])}) on "
-            "AUROC and MSE with non-overlapping 95 % bootstrap intervals."
+            "AUROC and MSE: the paired 95 % bootstrap interval of each difference excludes 0."
         )
     return text

@@ -140,6 +140,7 @@ def write_leaderboard(
     metrics_tsv: str | Path,
     train_metrics: list[str | Path],
     baseline_records: list[str | Path],
+    paired_tsv: str | Path,
     ensembles: dict[str, list[str]],
     new: str,
     out: str | Path,
@@ -148,12 +149,20 @@ def write_leaderboard(
     base_mode: str = BASE_MODE,
 ) -> pd.DataFrame:
     """leaderboard.tsv (epibench.evaluate.leaderboard), judged for the model ``new`` (and, in the
-    neighbour mode, ``context_new``; ``context_models`` read the neighbour context); ``ensembles``:
+    neighbour mode, ``context_new``; ``context_models`` read the neighbour context) by the verdicts of
+    ``paired_tsv`` (epibench.evaluate.paired); ``ensembles``:
     name -> member models, whose costs an ensemble sums; ``base_mode``: the mode of the rows without the
     neighbour context. Returns the table."""
     long = read_metrics(metrics_tsv)
     costs = training_costs(train_metrics, baseline_records, ensembles)
-    table = leaderboard_table(long, costs, new, tuple(context_models), context_new, base_mode)
+    paired = pd.read_csv(
+        paired_tsv,
+        sep="\t",
+        dtype={"new": str, "model": str},
+        keep_default_na=False,
+        na_values=["nan", "NaN"],
+    )
+    table = leaderboard_table(long, costs, paired, new, tuple(context_models), context_new, base_mode)
     write_tsv(table, out)
     return table
 

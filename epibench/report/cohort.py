@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.evaluate.leaderboard import verdict
-from epibench.outputs import CATALOGUE
 from epibench.evaluate.writers import read_metrics
+from epibench.outputs import CATALOGUE
 from epibench.report.headline import headline_html
 from epibench.report.metrics_overview import metrics_overview
 from epibench.report.qc_overview import qc_by_sample
@@ -87,10 +87,11 @@ def cohort_report(
         if Path(item.path) == leaderboard:
             item.caption += _leaderboard_verdict(leaderboard, new)
     metrics_tsv = results / "evaluation" / "metrics.tsv"
+    metrics = read_metrics(metrics_tsv) if metrics_tsv.exists() else None
     shown = [Path(item.path) for item in sections["Evaluation"]]
-    if metrics_tsv in shown:  # its overview after it
+    if metrics is not None and metrics_tsv in shown:  # its overview after it
         overview = Overview(
-            metrics_overview(read_metrics(metrics_tsv)),
+            metrics_overview(metrics),
             "metrics.tsv at a glance: test AUROC and MSE of every model, 95 % bootstrap interval in brackets, "
             "overall, per region class, per sample and per sequence; n: the test CpG measurements scored.",
         )
@@ -105,13 +106,11 @@ def cohort_report(
             Note(f"{NO_MARKS}: no histone attribution and no cross-modal attention to show.")
         )
     evaluation_dir = results / "evaluation"
-    headline_inputs = (
-        evaluation_dir / "leaderboard.tsv",
-        evaluation_dir / "metrics.tsv",
-        results / "shards" / "plan" / "splits.bed",
-    )
+    splits_bed = results / "shards" / "plan" / "splits.bed"
     headline = (
-        headline_html(*headline_inputs, new, original) if all(p.exists() for p in headline_inputs) else ""
+        headline_html(leaderboard, metrics, splits_bed, new, original)
+        if metrics is not None and leaderboard.exists() and splits_bed.exists()
+        else ""
     )
     figure = evaluation_dir / "comparison.png"
     headline_items = [

@@ -49,20 +49,39 @@ def trained_text(plan: pd.DataFrame) -> str:
     return text
 
 
-def scored_text(metrics_tsv: Path, model: str) -> str:
-    """How many test CpGs and samples ``model`` was scored on (metrics.tsv: n overall and per sample)."""
-    metrics = pd.read_csv(metrics_tsv, sep="\t", dtype={"model": str, "scope_value": str})
+def scored_text(metrics: pd.DataFrame, model: str) -> str:
+    """How many test CpGs and samples ``model`` was scored on (metrics.tsv as
+    epibench.evaluate.writers.read_metrics reads it: n overall and per sample)."""
     mine = metrics[(metrics["model"] == model) & (metrics["metric"] == "n")]
     cpgs = int(mine.loc[mine["scope"] == "overall", "value"].sum())
     samples = int((mine["scope"] == "sample").sum())
     return f"{_counted(cpgs, 'CpG measurement')} of {_counted(samples, 'sample')}"
 
 
-def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, new: str, original: str) -> str:
+def unclear_lead(winner: pd.Series, runner_up: pd.Series, new: str) -> str:
+    """ "" where ``winner`` (a leaderboard row) is clearly ahead of ``runner_up`` on AUROC, else the
+    words that say it is not. Where one of them is the new model, the leaderboard's paired verdict
+    decides (epibench.evaluate.paired: the 95 % interval of the difference on the same draws); between
+    two other models, whose difference paired.tsv does not hold, overlapping 95 % intervals do."""
+    pair = {winner["model"], runner_up["model"]}
+    if new in pair:
+        other = runner_up if winner["model"] == new else winner
+        clear = other["new_beats_on_auroc"] == ("yes" if winner["model"] == new else "no")
+        return (
+            "" if clear else "; the paired 95 % interval of their AUROC difference holds 0: not clearly ahead"
+        )
+    if runner_up["auroc_ci_high"] >= winner["auroc_ci_low"]:
+        return "; the 95 % AUROC intervals overlap: not clearly ahead"
+    return ""
+
+
+def headline_html(
+    leaderboard_tsv: Path, metrics: pd.DataFrame, splits_bed: Path, new: str, original: str
+) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
-    (not clearly ahead where their 95 % AUROC intervals overlap), the held-out data it was measured
-    on, and the leaderboard's verdict."""
+    (not clearly ahead as ``unclear_lead`` judges), the held-out data it was measured on, and the
+    leaderboard's verdict."""
     table = pd.read_csv(
         leaderboard_tsv, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"]
     )
@@ -75,8 +94,7 @@ def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, ne
         f"<b>Winner: {html.escape(winner['model'])}</b>{role}, test AUROC {_interval(winner, 'auroc', 3)}, "
         f"MSE {_interval(winner, 'mse', 4)}."
     ]
-    overlap = runner_up is not None and runner_up["auroc_ci_high"] >= winner["auroc_ci_low"]
-    unclear = "; the 95 % AUROC intervals overlap: not clearly ahead" if overlap else ""
+    unclear = unclear_lead(winner, runner_up, new) if runner_up is not None else ""
     if original in rows.index and winner["model"] != original:
         base = rows.loc[original]
         mse_change = winner["mse"] - base["mse"]
@@ -93,7 +111,7 @@ def headline_html(leaderboard_tsv: Path, metrics_tsv: Path, splits_bed: Path, ne
         )
     plan = read_split_plan(splits_bed)
     parts.append(
-        f"Held-out test data: {html.escape(scored_text(metrics_tsv, winner['model']))} on "
+        f"Held-out test data: {html.escape(scored_text(metrics, winner['model']))} on "
         f"{html.escape(held_out_text(plan))}, never used for training or model selection. "
         f"Trained on {html.escape(trained_text(plan))}."
     )

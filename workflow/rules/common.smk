@@ -223,8 +223,9 @@ def flag_list_arg(flag, values):
 
 
 def mode_args():
-    """The leaderboard's flags of the modes: the base mode of a cohort without channels, and the
-    models and baselines reading the neighbour context with its new model."""
+    """The flags of the modes (the comparisons of the leaderboard and paired.tsv): the base mode of a
+    cohort without channels, and the models and baselines reading the neighbour context with its new
+    model."""
     flags = "--base-mode sequence" if SETUP.sequence_only else ""
     if SETUP.context_models:
         names = " ".join(shlex.quote(name) for name in SETUP.context_models)

@@ -293,9 +293,32 @@ rule compare:
         " --original {params.original:q} --new {params.new:q} --out {output:q} > {log:q} 2>&1"
 
 
+rule paired:
+    input:
+        predictions=PREDICTIONS,
+    output:
+        reported("paired", "evaluation/paired.tsv"),
+    log:
+        f"{LOGS}/evaluate/paired.log",
+    benchmark:
+        f"{BENCH}/evaluate/paired.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        new=config["evaluate"]["new"],
+        modes_args=mode_args(),
+    shell:
+        "epibench evaluate paired --predictions {input.predictions:q} --new {params.new:q}"
+        " {params.modes_args} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
 rule leaderboard:
     input:
         metrics=rules.metrics.output,
+        paired=rules.paired.output,
         train_metrics=expand(rules.train.output.metrics, model=MODELS),
         baselines=expand(rules.baseline.output.record, baseline=BASELINES),
     output:
@@ -311,29 +334,10 @@ rule leaderboard:
         new=config["evaluate"]["new"],
         modes_args=mode_args(),
     shell:
-        "epibench evaluate leaderboard --metrics {input.metrics:q} --train-metrics {input.train_metrics:q}"
-        " --baselines {input.baselines:q} --ensembles-json {params.ensembles:q} --new {params.new:q}"
-        " {params.modes_args} --out {output:q} > {log:q} 2>&1"
-
-
-rule paired:
-    input:
-        predictions=PREDICTIONS,
-        leaderboard=rules.leaderboard.output,
-    output:
-        reported("paired", "evaluation/paired.tsv"),
-    log:
-        f"{LOGS}/evaluate/paired.log",
-    benchmark:
-        f"{BENCH}/evaluate/paired.tsv"
-    conda:
-        "../../envs/epibench.yaml"
-    params:
-        n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
-    shell:
-        "epibench evaluate paired --predictions {input.predictions:q} --leaderboard {input.leaderboard:q}"
-        " --n-boot {params.n_boot:q} --block-bp {params.block_bp:q} --out {output:q} > {log:q} 2>&1"
+        "epibench evaluate leaderboard --metrics {input.metrics:q} --paired {input.paired:q}"
+        " --train-metrics {input.train_metrics:q} --baselines {input.baselines:q}"
+        " --ensembles-json {params.ensembles:q} --new {params.new:q} {params.modes_args}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule figure:
