@@ -19,16 +19,6 @@ def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
     )
 
 
-def block_arg(q: argparse.ArgumentParser) -> None:
-    """``--block-bp``: the genomic blocks the intervals resample (evaluate.bootstrap_block_bp)."""
-    q.add_argument(
-        "--block-bp",
-        type=int,
-        default=0,
-        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
-    )
-
-
 def cmd_evaluate_paired(args: argparse.Namespace) -> None:
     import pandas as pd
 
@@ -84,7 +74,13 @@ def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_ensemble_report
 
     rho = write_ensemble_report(
-        args.metrics, args.predictions, args.members, args.out_dir, n_boot=args.n_boot, seed=args.seed
+        args.metrics,
+        args.predictions,
+        args.members,
+        args.out_dir,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        block_bp=args.block_bp,
     )
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
@@ -115,6 +111,7 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
         runs_from_meta(args.model_meta),
         n_boot=args.n_boot,
         seed=args.seed,
+        block_bp=args.block_bp,
     )
     _write_table_and_figure(table, args, plot_curve, "learning curve", ["mode", "fraction", "n_train_rows"])
 
@@ -125,7 +122,7 @@ def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
 
     preds = load_predictions(args.predictions)
     strata = sample_rows(preds, covariate_strata(args.covariates_json))
-    table = stratified_table(preds, strata, args.n_boot, args.seed)
+    table = stratified_table(preds, strata, args.n_boot, args.seed, args.block_bp)
     if table.empty:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
     _write_table_and_figure(
@@ -141,7 +138,8 @@ def cmd_evaluate_by_coverage(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
 
     preds = with_depth(load_predictions(args.predictions, args.truth), read_depths(args.cpgs))
-    table = stratified_table(preds, depth_strata(preds["n_total"].to_numpy()), args.n_boot, args.seed)
+    strata = depth_strata(preds["n_total"].to_numpy())
+    table = stratified_table(preds, strata, args.n_boot, args.seed, args.block_bp)
     plot = partial(plot_strata, what=DEPTH_COVARIATE)
     _write_table_and_figure(table, args, plot, "metrics by read depth", ["model", "stratum", "n"])
 
@@ -181,9 +179,8 @@ def cmd_evaluate_loso(args: argparse.Namespace) -> None:
     from epibench.evaluate.loso import loso_table, plot_loso
     from epibench.evaluate.writers import load_predictions
 
-    table = loso_table(
-        load_predictions(args.predictions), args.held_out_json, args.cohort_model, args.n_boot, args.seed
-    )
+    preds = load_predictions(args.predictions)
+    table = loso_table(preds, args.held_out_json, args.cohort_model, args.n_boot, args.seed, args.block_bp)
     _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
 
 
@@ -191,9 +188,8 @@ def cmd_evaluate_calibration(args: argparse.Namespace) -> None:
     from epibench.evaluate.calibration import calibration_table, plot_calibration
     from epibench.evaluate.writers import load_predictions
 
-    table = calibration_table(
-        load_predictions(args.predictions, args.truth), n_boot=args.n_boot, seed=args.seed
-    )
+    preds = load_predictions(args.predictions, args.truth)
+    table = calibration_table(preds, n_boot=args.n_boot, seed=args.seed, block_bp=args.block_bp)
     _write_table_and_figure(table, args, plot_calibration, "calibration", ["model"], ("ece", "brier"))
 
 
@@ -229,14 +225,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
     q.add_argument("--threshold", type=float, default=0.5, help="methylated = probability >= threshold")
     bootstrap_args(q)
-    block_arg(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_metrics)
     q = steps.add_parser("paired", help="paired.tsv: the new model minus each model it is compared with")
     q.add_argument("--predictions", nargs="+", required=True)
     q.add_argument("--leaderboard", required=True, help="leaderboard.tsv: which model each is compared with")
     bootstrap_args(q)
-    block_arg(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_paired)
     q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")

@@ -61,7 +61,8 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     name = Path(args.model_dir).name
     full = pd.read_parquet(args.predictions)
     check_predictions(full, args.predictions)
-    table = ablation_table(full, hidden_mark_predictions(model, dataset, name), args.n_boot, args.seed)
+    hidden = hidden_mark_predictions(model, dataset, name)
+    table = ablation_table(full, hidden, args.n_boot, args.seed, args.block_bp)
     write_tsv(table, args.out)
     plot_ablation(table, name, args.out_figure)
     log.info(
