@@ -8,8 +8,9 @@ import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
+from epibench.cli import main
 from epibench.evaluate.calibration import calibration_table, plot_calibration
-from prediction_tables import copies_in_blocks
+from prediction_tables import copies_in_blocks, observed_levels, predictions
 
 
 def _predictions(n: int = 4000, seed: int = 0) -> pd.DataFrame:
@@ -92,3 +93,19 @@ def test_block_intervals_are_wider_where_each_block_is_copies_of_one_cpg():
             (table[f"{column}_ci_high"] - table[f"{column}_ci_low"]).sum() for table in (cpgs, blocks)
         )
         assert block_width > 3 * cpg_width, column
+
+
+def test_the_command_passes_block_bp_to_the_intervals(tmp_path):
+    """``epibench evaluate calibration --block-bp`` (rule calibration) resamples blocks: the ECE
+    interval of CpGs copied 50 times per 1-kb block widens with it."""
+    level = observed_levels(80)
+    path = tmp_path / "m.parquet"
+    copies_in_blocks(predictions("m", np.clip(level + 0.2 * (level - 0.5), 0, 1)), 50).to_parquet(path)
+    widths = []
+    for block_bp in ("0", "1000"):
+        out = tmp_path / f"calibration_{block_bp}.tsv"
+        args = ["evaluate", "calibration", "--predictions", str(path), "--n-boot", "100"]
+        assert main([*args, "--block-bp", block_bp, "--out", str(out), "--out-figure", str(out)[:-4]]) == 0
+        table = pd.read_csv(out, sep="\t")
+        widths.append(table["ece_ci_high"].iloc[0] - table["ece_ci_low"].iloc[0])
+    assert widths[1] > 3 * widths[0]

@@ -128,6 +128,12 @@ def bootstrap_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def bootstrap_of(args: argparse.Namespace) -> dict:
+    """``bootstrap_args``' values as the keyword arguments the evaluation tables take: n_boot, seed,
+    block_bp."""
+    return {"n_boot": args.n_boot, "seed": args.seed, "block_bp": args.block_bp}
+
+
 def given(args: argparse.Namespace, settings_class: type) -> dict:
     """The fields of the settings dataclass given on the command line (one flag per field; a flag left
     at None keeps the field's default). A field without a flag is an AttributeError, not a silent default."""

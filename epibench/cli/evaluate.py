@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from epibench.cli.common import bootstrap_args, json_arg
+from epibench.cli.common import bootstrap_args, bootstrap_of, json_arg
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
@@ -14,9 +14,7 @@ log = logging.getLogger("epibench")
 def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_metrics
 
-    write_metrics(
-        args.predictions, args.truth, args.out, args.threshold, args.n_boot, args.seed, args.block_bp
-    )
+    write_metrics(args.predictions, args.truth, args.out, args.threshold, **bootstrap_of(args))
 
 
 def cmd_evaluate_paired(args: argparse.Namespace) -> None:
@@ -28,7 +26,7 @@ def cmd_evaluate_paired(args: argparse.Namespace) -> None:
 
     leaderboard = pd.read_csv(args.leaderboard, sep="\t", dtype={"model": str, "compared_with": str})
     preds = load_predictions(args.predictions)
-    table = paired_table(preds, pairs_of(leaderboard), args.block_bp, args.n_boot, args.seed)
+    table = paired_table(preds, pairs_of(leaderboard), **bootstrap_of(args))
     write_tsv(table, args.out)
     log.info("paired differences:\n%s", table.to_string(index=False))
 
@@ -74,13 +72,7 @@ def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_ensemble_report
 
     rho = write_ensemble_report(
-        args.metrics,
-        args.predictions,
-        args.members,
-        args.out_dir,
-        n_boot=args.n_boot,
-        seed=args.seed,
-        block_bp=args.block_bp,
+        args.metrics, args.predictions, args.members, args.out_dir, **bootstrap_of(args)
     )
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
@@ -106,13 +98,8 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
     from epibench.evaluate.learning_curve import curve_table, plot_curve, runs_from_meta
     from epibench.evaluate.writers import load_predictions
 
-    table = curve_table(
-        load_predictions(args.predictions),
-        runs_from_meta(args.model_meta),
-        n_boot=args.n_boot,
-        seed=args.seed,
-        block_bp=args.block_bp,
-    )
+    preds = load_predictions(args.predictions)
+    table = curve_table(preds, runs_from_meta(args.model_meta), **bootstrap_of(args))
     _write_table_and_figure(table, args, plot_curve, "learning curve", ["mode", "fraction", "n_train_rows"])
 
 
@@ -122,7 +109,7 @@ def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
 
     preds = load_predictions(args.predictions)
     strata = sample_rows(preds, covariate_strata(args.covariates_json))
-    table = stratified_table(preds, strata, args.n_boot, args.seed, args.block_bp)
+    table = stratified_table(preds, strata, **bootstrap_of(args))
     if table.empty:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
     _write_table_and_figure(
@@ -138,8 +125,7 @@ def cmd_evaluate_by_coverage(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
 
     preds = with_depth(load_predictions(args.predictions, args.truth), read_depths(args.cpgs))
-    strata = depth_strata(preds["n_total"].to_numpy())
-    table = stratified_table(preds, strata, args.n_boot, args.seed, args.block_bp)
+    table = stratified_table(preds, depth_strata(preds["n_total"].to_numpy()), **bootstrap_of(args))
     plot = partial(plot_strata, what=DEPTH_COVARIATE)
     _write_table_and_figure(table, args, plot, "metrics by read depth", ["model", "stratum", "n"])
 
@@ -180,7 +166,7 @@ def cmd_evaluate_loso(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
 
     preds = load_predictions(args.predictions)
-    table = loso_table(preds, args.held_out_json, args.cohort_model, args.n_boot, args.seed, args.block_bp)
+    table = loso_table(preds, args.held_out_json, args.cohort_model, **bootstrap_of(args))
     _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
 
 
@@ -189,7 +175,7 @@ def cmd_evaluate_calibration(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
 
     preds = load_predictions(args.predictions, args.truth)
-    table = calibration_table(preds, n_boot=args.n_boot, seed=args.seed, block_bp=args.block_bp)
+    table = calibration_table(preds, **bootstrap_of(args))
     _write_table_and_figure(table, args, plot_calibration, "calibration", ["model"], ("ece", "brier"))
 
 
