@@ -320,7 +320,7 @@ CATALOGUE: tuple[Output, ...] = (
         "metrics",
         "Evaluation metrics on the held-out test chromosomes, in long form: one row per model, scope (overall, "
         "region class, sample, chromosome), scope value and metric, with a 95 % bootstrap confidence interval "
-        "(CpGs resampled within the scope). Correlations are computed per sample across CpGs; for the overall "
+        "(CpGs resampled within each sample, or genomic blocks with evaluate.bootstrap_block_bp). Correlations are computed per sample across CpGs; for the overall "
         'scope they are averaged over samples. The "ceiling" model, where present, is the demo generator\'s '
         "true methylation probability: no model can rank (AUROC) or fit (MSE) this data better; it is no bound "
         "on calibration (ECE), since the true probability is not the chance that a level read from a few reads "
@@ -449,7 +449,8 @@ CATALOGUE: tuple[Output, ...] = (
         "ablate",
         "Mark ablation of model '{model}': the test CpGs predicted again with one histone mark hidden in every "
         "row (treated as missing, as for a sample that lacks the mark). Bars: AUROC drop (full minus hidden) "
-        "and MSE increase (hidden minus full) with paired 95 % bootstrap intervals over CpGs. A large drop means "
+        "and MSE increase (hidden minus full) with paired 95 % bootstrap intervals (of CpGs, or of genomic "
+        "blocks with evaluate.bootstrap_block_bp). A large drop means "
         "the model relies on that mark; a model trained with train.mark_dropout has learned to predict without "
         "each mark, one trained without it meets a missing mark for the first time here.",
         "Evaluation",

@@ -30,3 +30,16 @@ def predictions(model: str, level_pred: np.ndarray, prob_pred: np.ndarray | None
 def observed_levels(n: int) -> np.ndarray:
     """The level_true column ``predictions`` gives N CpGs."""
     return np.random.default_rng(0).uniform(0, 1, n)
+
+
+def copies_in_blocks(table: pd.DataFrame, copies: int, block_bp: int = 1000) -> pd.DataFrame:
+    """Every row of ``table`` ``copies`` times (``copies`` * 10 <= ``block_bp``), the copies of row i
+    at chr1:i * block_bp + 0, 10, 20, ...: each block of ``block_bp`` bp holds one CpG's copies,
+    perfectly correlated, so the rows say no more than ``table``'s while there are ``copies`` times
+    as many. Rows grouped by original row; other columns kept."""
+    if copies * 10 > block_bp:
+        raise ValueError(f"{copies} copies 10 bp apart do not fit in {block_bp} bp")
+    out = table.loc[table.index.repeat(copies)].reset_index(drop=True)
+    row = np.arange(len(table)).repeat(copies)
+    within = np.tile(np.arange(copies), len(table))
+    return out.assign(chrom="chr1", pos=row * block_bp + within * 10)

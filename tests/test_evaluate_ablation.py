@@ -12,7 +12,7 @@ from epibench.data.dataset import ShardDataset
 from epibench.errors import InputError
 from epibench.evaluate.ablation import ablation_table, hidden_mark_predictions
 from epibench.evaluate.predict import predict
-from prediction_tables import observed_levels, predictions
+from prediction_tables import copies_in_blocks, observed_levels, predictions
 
 
 def _predictions(rng: np.random.Generator, n: int, noise: float) -> pd.DataFrame:
@@ -42,6 +42,24 @@ def test_a_mark_the_model_needs_shows_a_drop_an_unused_one_none():
     assert (
         unused["auroc_drop"] == 0 and unused["auroc_drop_ci_low"] == 0 and unused["auroc_drop_ci_high"] == 0
     )
+
+
+def test_block_intervals_are_wider_where_each_block_is_copies_of_one_cpg():
+    """80 CpGs, each copied 50 times inside its own 1-kb block (in the full and the hidden predictions
+    alike): resampled as blocks, both intervals are several times wider than resampled as CpGs, around
+    the same drop and increase."""
+    rng = np.random.default_rng(1)
+    full, hidden = (copies_in_blocks(_predictions(rng, 80, noise), 50) for noise in (0.1, 0.3))
+    cpgs, blocks = (
+        ablation_table(full, {"H3K27ac": hidden}, n_boot=200, block_bp=block_bp).iloc[0]
+        for block_bp in (0, 1000)
+    )
+    for column in ("auroc_drop", "mse_increase"):
+        assert cpgs[column] == blocks[column]
+        cpg_width, block_width = (
+            row[f"{column}_ci_high"] - row[f"{column}_ci_low"] for row in (cpgs, blocks)
+        )
+        assert block_width > 3 * cpg_width, column
 
 
 def test_hidden_predictions_must_cover_the_same_cpgs():

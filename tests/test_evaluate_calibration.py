@@ -8,7 +8,9 @@ import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
+from epibench.cli import main
 from epibench.evaluate.calibration import calibration_table, plot_calibration
+from prediction_tables import copies_in_blocks, observed_levels, predictions
 
 
 def _predictions(n: int = 4000, seed: int = 0) -> pd.DataFrame:
@@ -74,3 +76,36 @@ def test_an_empty_bin_has_no_share_and_the_figure_draws(tmp_path):
     assert table["observed"].isna().sum() == 8 and table["observed"].iloc[-1] == 0.5
     paths = plot_calibration(table, tmp_path / "calibration")
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_block_intervals_are_wider_where_each_block_is_copies_of_one_cpg():
+    """80 CpGs, each copied 50 times inside its own 1-kb block: resampled as CpGs the 4,000 rows pass
+    for independent measurements; resampled as blocks they are the 80 they are, and the intervals of
+    the observed shares and of the ECE widen (by about the square root of 50). The values do not change."""
+    base = _predictions(n=160, seed=1)
+    preds = copies_in_blocks(base[base["model"] == "overconfident"].reset_index(drop=True), 50)
+    cpgs, blocks = (calibration_table(preds, n_boot=200, block_bp=block_bp) for block_bp in (0, 1000))
+    pd.testing.assert_frame_equal(
+        cpgs[["n", "observed", "ece", "brier"]], blocks[["n", "observed", "ece", "brier"]]
+    )
+    for column in ("observed", "ece"):
+        cpg_width, block_width = (
+            (table[f"{column}_ci_high"] - table[f"{column}_ci_low"]).sum() for table in (cpgs, blocks)
+        )
+        assert block_width > 3 * cpg_width, column
+
+
+def test_the_command_passes_block_bp_to_the_intervals(tmp_path):
+    """``epibench evaluate calibration --block-bp`` (rule calibration) resamples blocks: the ECE
+    interval of CpGs copied 50 times per 1-kb block widens with it."""
+    level = observed_levels(80)
+    path = tmp_path / "m.parquet"
+    copies_in_blocks(predictions("m", np.clip(level + 0.2 * (level - 0.5), 0, 1)), 50).to_parquet(path)
+    widths = []
+    for block_bp in ("0", "1000"):
+        out = tmp_path / f"calibration_{block_bp}.tsv"
+        args = ["evaluate", "calibration", "--predictions", str(path), "--n-boot", "100"]
+        assert main([*args, "--block-bp", block_bp, "--out", str(out), "--out-figure", str(out)[:-4]]) == 0
+        table = pd.read_csv(out, sep="\t")
+        widths.append(table["ece_ci_high"].iloc[0] - table["ece_ci_low"].iloc[0])
+    assert widths[1] > 3 * widths[0]

@@ -9,7 +9,7 @@ import pytest
 from epibench.errors import InputError
 from epibench.evaluate.ensemble import ensemble_predictions, members_table, spread_calibration
 from epibench.evaluate.writers import training_costs, write_ensemble, write_ensemble_report, write_metrics
-from prediction_tables import observed_levels, predictions
+from prediction_tables import copies_in_blocks, observed_levels, predictions
 
 
 def _member(name: str, level_pred: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
@@ -65,6 +65,20 @@ def test_spread_that_tracks_error_ranks_it():
     assert (table["abs_error_mean"] <= table["abs_error_ci_high"]).all()
     noise = preds.assign(spread=rng.permutation(spread))  # a spread unrelated to the error
     assert abs(spread_calibration(noise, n_bins=5, n_boot=10)[1]) < 0.1
+
+
+def test_spread_bin_intervals_are_wider_where_each_block_is_copies_of_one_cpg():
+    """200 CpGs, each copied 20 times inside its own 1-kb block: each spread bin's interval of the mean
+    |error|, resampled as blocks, is several times wider than resampled as CpGs (a block cut by a bin
+    edge counts in each bin with its rows there)."""
+    rng = np.random.default_rng(6)
+    level_pred = np.clip(observed_levels(200) + rng.normal(0, 0.2, 200), 0, 1)
+    ensemble = predictions("ens", level_pred).assign(spread=rng.uniform(0, 0.3, 200))
+    preds = copies_in_blocks(ensemble, 20)
+    cpgs, blocks = (spread_calibration(preds, n_bins=3, n_boot=200, block_bp=bp)[0] for bp in (0, 1000))
+    np.testing.assert_array_equal(cpgs["abs_error_mean"], blocks["abs_error_mean"])
+    cpg_width, block_width = (t["abs_error_ci_high"] - t["abs_error_ci_low"] for t in (cpgs, blocks))
+    assert (block_width > 3 * cpg_width).all()
 
 
 def test_ensemble_costs_sum_the_members_epochs(tmp_path):

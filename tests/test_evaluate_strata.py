@@ -10,9 +10,10 @@ from sklearn.metrics import mean_squared_error, roc_auc_score
 
 from epibench.errors import InputError
 from epibench.evaluate.coverage import band_labels, depth_bands, depth_strata, read_depths, with_depth
+from epibench.evaluate.learning_curve import curve_table
 from epibench.evaluate.loso import loso_table
 from epibench.evaluate.strata import covariate_strata, sample_rows, stratified_table
-from prediction_tables import observed_levels, predictions
+from prediction_tables import copies_in_blocks, observed_levels, predictions
 
 
 def _cohort(model: str, noise: dict[str, float], n: int = 600) -> pd.DataFrame:
@@ -84,6 +85,36 @@ def test_leave_one_sample_out_pairs_each_sample_with_the_cohort_model():
     held = table[table["setting"] == "sample held out"].set_index("sample")
     assert held.loc["s1", "held_out_with"] == "s2" and held.loc["s2", "held_out_with"] == "s1"
     assert held.loc["s2", "n"] == len(cohort[cohort["sample"] == "s2"])
+
+
+_BY_METRICS_LONG = {  # tables scored through metrics_long: (preds, block_bp) -> table
+    "by_covariate": lambda preds, block_bp: stratified_table(
+        preds, sample_rows(preds, [("condition", "tumour", ["s1"])]), 200, 0, block_bp
+    ),
+    "loso": lambda preds, block_bp: loso_table(preds, {"held": ["s1", "s2"]}, "new", 200, 0, block_bp),
+    "learning_curve": lambda preds, block_bp: curve_table(
+        preds,
+        {m: {"mode": "scratch", "fraction": 1.0, "n_train_rows": 1} for m in ("new", "held")},
+        200,
+        0,
+        block_bp,
+    ),
+}
+
+
+@pytest.mark.parametrize("table_of", _BY_METRICS_LONG.values(), ids=_BY_METRICS_LONG.keys())
+def test_block_intervals_are_wider_where_each_block_is_copies_of_one_cpg(table_of):
+    """80 CpGs of two samples, each copied 50 times inside its own 1-kb block: the table's AUROC and
+    MSE intervals, resampled as blocks, are several times wider than resampled as CpGs."""
+    preds = pd.concat(
+        [copies_in_blocks(_cohort(model, {"s1": 0.2, "s2": 0.2}, n=80), 50) for model in ("new", "held")],
+        ignore_index=True,
+    )
+    cpgs, blocks = (table_of(preds, block_bp) for block_bp in (0, 1000))
+    for metric in ("auroc", "mse"):
+        np.testing.assert_array_equal(cpgs[metric], blocks[metric])
+        cpg_width, block_width = (t[f"{metric}_ci_high"] - t[f"{metric}_ci_low"] for t in (cpgs, blocks))
+        assert (block_width > 3 * cpg_width).all(), metric
 
 
 def _depth_tables(tmp_path, preds: pd.DataFrame, depth: np.ndarray) -> list:

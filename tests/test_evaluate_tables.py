@@ -399,3 +399,26 @@ def test_block_intervals_are_wider_where_errors_are_shared_within_blocks():
     one_block = tables.metrics_long(preds, n_boot=20, seed=1, scopes=("overall",), block_bp=10**9)
     scored = one_block[one_block["metric"] != "n"]
     assert np.allclose(scored["ci_low"], scored["value"]) and np.allclose(scored["ci_high"], scored["value"])
+
+
+def test_block_codes_name_each_chromosome_block_once_and_none_without_blocks():
+    """Rows of one (chrom, pos // block_bp), of any sample, share a code; distinct pairs, the same
+    block number on two chromosomes included, get distinct codes, 0..B-1 with none unused."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "chrom": rng.choice(["chr1", "chr2", "chrX"], n),
+            "pos": rng.integers(0, 50_000, n),
+            "sample": rng.choice(["s1", "s2"], n),
+        }
+    )
+    codes = tables.block_codes(frame, 1000)
+    assert codes.dtype == np.int64 and codes.shape == (n,)
+    pairs = pd.Series(list(zip(frame["chrom"], frame["pos"] // 1000)))
+    assert (pd.Series(codes).groupby(pairs).nunique() == 1).all(), "one code per (chrom, block)"
+    assert (pairs.groupby(codes).nunique() == 1).all(), "one (chrom, block) per code"
+    assert np.array_equal(np.unique(codes), np.arange(pairs.nunique()))
+    assert tables.block_codes(frame, 0) is None
+    with pytest.raises(ValueError, match="block_bp must be >= 0"):
+        tables.block_codes(frame, -1)

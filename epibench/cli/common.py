@@ -112,13 +112,26 @@ def cg_share_arg(p: argparse.ArgumentParser) -> None:
 
 
 def bootstrap_args(p: argparse.ArgumentParser) -> None:
-    """``--n-boot`` and ``--seed``: the resamples behind a table's 95 % intervals, and their seed."""
+    """``--n-boot``, ``--seed`` and ``--block-bp``: the resamples behind a table's 95 % intervals,
+    their seed, and the genomic blocks they resample (evaluate.bootstrap_block_bp; 0: CpGs)."""
     from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 
     p.add_argument(
         "--n-boot", type=int, default=DEFAULT_N_BOOT, help="bootstrap resamples for the 95 %% intervals"
     )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument(
+        "--block-bp",
+        type=int,
+        default=0,
+        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
+    )
+
+
+def bootstrap_of(args: argparse.Namespace) -> dict:
+    """``bootstrap_args``' values as the keyword arguments the evaluation tables take: n_boot, seed,
+    block_bp."""
+    return {"n_boot": args.n_boot, "seed": args.seed, "block_bp": args.block_bp}
 
 
 def given(args: argparse.Namespace, settings_class: type) -> dict:

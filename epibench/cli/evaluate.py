@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from epibench.cli.common import bootstrap_args, json_arg
+from epibench.cli.common import bootstrap_args, bootstrap_of, json_arg
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
@@ -14,19 +14,7 @@ log = logging.getLogger("epibench")
 def cmd_evaluate_metrics(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_metrics
 
-    write_metrics(
-        args.predictions, args.truth, args.out, args.threshold, args.n_boot, args.seed, args.block_bp
-    )
-
-
-def block_arg(q: argparse.ArgumentParser) -> None:
-    """``--block-bp``: the genomic blocks the intervals resample (evaluate.bootstrap_block_bp)."""
-    q.add_argument(
-        "--block-bp",
-        type=int,
-        default=0,
-        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
-    )
+    write_metrics(args.predictions, args.truth, args.out, args.threshold, **bootstrap_of(args))
 
 
 def cmd_evaluate_paired(args: argparse.Namespace) -> None:
@@ -45,7 +33,7 @@ def cmd_evaluate_paired(args: argparse.Namespace) -> None:
         args.new_with_neighbours,
         args.base_mode,
     )
-    table = paired_table(preds, pairs_of(compared), args.block_bp, args.n_boot, args.seed)
+    table = paired_table(preds, pairs_of(compared), **bootstrap_of(args))
     write_tsv(table, args.out)
     log.info("paired differences:\n%s", table.to_string(index=False))
 
@@ -108,7 +96,7 @@ def cmd_evaluate_ensemble_report(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_ensemble_report
 
     rho = write_ensemble_report(
-        args.metrics, args.predictions, args.members, args.out_dir, n_boot=args.n_boot, seed=args.seed
+        args.metrics, args.predictions, args.members, args.out_dir, **bootstrap_of(args)
     )
     log.info("ensemble spread vs absolute error: Spearman rho %.3f", rho)
 
@@ -134,12 +122,8 @@ def cmd_evaluate_learning_curve(args: argparse.Namespace) -> None:
     from epibench.evaluate.learning_curve import curve_table, plot_curve, runs_from_meta
     from epibench.evaluate.writers import load_predictions
 
-    table = curve_table(
-        load_predictions(args.predictions),
-        runs_from_meta(args.model_meta),
-        n_boot=args.n_boot,
-        seed=args.seed,
-    )
+    preds = load_predictions(args.predictions)
+    table = curve_table(preds, runs_from_meta(args.model_meta), **bootstrap_of(args))
     _write_table_and_figure(table, args, plot_curve, "learning curve", ["mode", "fraction", "n_train_rows"])
 
 
@@ -149,7 +133,7 @@ def cmd_evaluate_by_covariate(args: argparse.Namespace) -> None:
 
     preds = load_predictions(args.predictions)
     strata = sample_rows(preds, covariate_strata(args.covariates_json))
-    table = stratified_table(preds, strata, args.n_boot, args.seed)
+    table = stratified_table(preds, strata, **bootstrap_of(args))
     if table.empty:
         raise InputError("no stratum of the covariates has test predictions (are the covariate cells empty?)")
     _write_table_and_figure(
@@ -165,7 +149,7 @@ def cmd_evaluate_by_coverage(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
 
     preds = with_depth(load_predictions(args.predictions, args.truth), read_depths(args.cpgs))
-    table = stratified_table(preds, depth_strata(preds["n_total"].to_numpy()), args.n_boot, args.seed)
+    table = stratified_table(preds, depth_strata(preds["n_total"].to_numpy()), **bootstrap_of(args))
     plot = partial(plot_strata, what=DEPTH_COVARIATE)
     _write_table_and_figure(table, args, plot, "metrics by read depth", ["model", "stratum", "n"])
 
@@ -205,9 +189,8 @@ def cmd_evaluate_loso(args: argparse.Namespace) -> None:
     from epibench.evaluate.loso import loso_table, plot_loso
     from epibench.evaluate.writers import load_predictions
 
-    table = loso_table(
-        load_predictions(args.predictions), args.held_out_json, args.cohort_model, args.n_boot, args.seed
-    )
+    preds = load_predictions(args.predictions)
+    table = loso_table(preds, args.held_out_json, args.cohort_model, **bootstrap_of(args))
     _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
 
 
@@ -215,9 +198,8 @@ def cmd_evaluate_calibration(args: argparse.Namespace) -> None:
     from epibench.evaluate.calibration import calibration_table, plot_calibration
     from epibench.evaluate.writers import load_predictions
 
-    table = calibration_table(
-        load_predictions(args.predictions, args.truth), n_boot=args.n_boot, seed=args.seed
-    )
+    preds = load_predictions(args.predictions, args.truth)
+    table = calibration_table(preds, **bootstrap_of(args))
     _write_table_and_figure(table, args, plot_calibration, "calibration", ["model"], ("ece", "brier"))
 
 
@@ -253,14 +235,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
     q.add_argument("--threshold", type=float, default=0.5, help="methylated = probability >= threshold")
     bootstrap_args(q)
-    block_arg(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_metrics)
     q = steps.add_parser("paired", help="paired.tsv: the new model minus each model it is compared with")
     q.add_argument("--predictions", nargs="+", required=True)
     comparison_args(q)
     bootstrap_args(q)
-    block_arg(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_paired)
     q = steps.add_parser("compare", help="comparison.tsv: the seed's original-vs-new table")

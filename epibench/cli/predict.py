@@ -7,7 +7,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from epibench.cli.common import bootstrap_args, model_and_dataset
+from epibench.cli.common import bootstrap_args, bootstrap_of, model_and_dataset
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -61,7 +61,7 @@ def cmd_ablate(args: argparse.Namespace) -> None:
     name = Path(args.model_dir).name
     full = pd.read_parquet(args.predictions)
     check_predictions(full, args.predictions)
-    table = ablation_table(full, hidden_mark_predictions(model, dataset, name), args.n_boot, args.seed)
+    table = ablation_table(full, hidden_mark_predictions(model, dataset, name), **bootstrap_of(args))
     write_tsv(table, args.out)
     plot_ablation(table, name, args.out_figure)
     log.info(

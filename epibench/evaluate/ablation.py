@@ -4,10 +4,10 @@ For each mark, the model predicts the test CpGs again with that mark hidden in e
 (``ShardDataset.hide_marks``: signal 0, mask False, as for a mark a sample never had). The
 table compares those predictions with the model's own full predictions on the same CpGs:
 AUROC drop (full - hidden) and MSE increase (hidden - full), each with a paired 95 %
-bootstrap interval (one resample of CpGs within each sample feeds both sides). A model
-trained with ``train.mark_dropout`` > 0 has seen rows without each mark; one trained
-without it meets a missing mark for the first time here, and its drop mixes what the mark
-tells with how badly the model copes without it.
+bootstrap interval (one resample of CpGs within each sample, or of genomic blocks, feeds
+both sides). A model trained with ``train.mark_dropout`` > 0 has seen rows without each
+mark; one trained without it meets a missing mark for the first time here, and its drop
+mixes what the mark tells with how badly the model copes without it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from epibench.evaluate.bars import interval_errors
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import auroc, mse
 from epibench.evaluate.predict import predict
+from epibench.evaluate.tables import block_codes
 from epibench.io.figures import save_figure
 
 IDENTITY = ["sample", "chrom", "pos"]
@@ -79,21 +80,27 @@ def _differences(full: pd.DataFrame, hidden: pd.DataFrame):
 
 
 def ablation_table(
-    full: pd.DataFrame, hidden: dict[str, pd.DataFrame], n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    full: pd.DataFrame,
+    hidden: dict[str, pd.DataFrame],
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+    block_bp: int = 0,
 ) -> pd.DataFrame:
     """One row per mark (``ABLATION_COLUMNS``), largest AUROC drop first.
 
     full: the model's predictions table; hidden: mark -> its predictions with that mark
-    hidden, the same CpGs in the same order (InputError otherwise).
+    hidden, the same CpGs in the same order (InputError otherwise). Intervals: ``n_boot``
+    resamples (``seed``) of CpGs within samples, or of genomic blocks of ``block_bp`` bp where > 0.
     """
     strata = pd.factorize(full["sample"])[0]
+    blocks = block_codes(full, block_bp)
     rows = []
     for mark, table in hidden.items():
         if len(table) != len(full) or not (table[IDENTITY].to_numpy() == full[IDENTITY].to_numpy()).all():
             raise InputError(f"predictions without {mark} do not cover the full predictions' CpGs in order")
         statistic = _differences(full, table)
         point = statistic(np.arange(len(full)))
-        low, high = bootstrap_ci(statistic, strata, scope_rng(seed, "ablation", mark), n_boot)
+        low, high = bootstrap_ci(statistic, strata, scope_rng(seed, "ablation", mark), n_boot, blocks=blocks)
         rows.append(
             {
                 "mark": mark,

@@ -6,8 +6,8 @@ probabilities in (k/N, (k+1)/N], the first from 0 inclusive). Per bin: the CpGs 
 predicted probability and the observed share methylated (``label_true``) with a 95 % bootstrap
 interval. Per model: the expected calibration error, ECE = sum over bins of n_bin / N x
 |mean probability - observed share| (0 for a calibrated model), with its interval, and the Brier
-score, the mean of (prob_pred - label_true)^2. Resampling is of CpGs within each sample, as for
-every other table (epibench.evaluate.bootstrap).
+score, the mean of (prob_pred - label_true)^2. Resampling is of CpGs within each sample, or of
+genomic blocks (``block_bp``), as for every other table (epibench.evaluate.bootstrap).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from epibench.evaluate.bars import interval_errors
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.plots import unit_axes
+from epibench.evaluate.tables import block_codes
 from epibench.io.figures import save_figure
 
 N_BINS = 10
@@ -59,11 +60,17 @@ def bin_statistics(prob: np.ndarray, label: np.ndarray, bins: np.ndarray, n_bins
 
 
 def calibration_table(
-    preds: pd.DataFrame, n_bins: int = N_BINS, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    preds: pd.DataFrame,
+    n_bins: int = N_BINS,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+    block_bp: int = 0,
 ) -> pd.DataFrame:
     """``CALIBRATION_COLUMNS``: one row per model and bin, in the models' order of appearance.
 
-    preds: the predictions table (epibench.evaluate.tables: model, sample, prob_pred, label_true, ...).
+    preds: the predictions table (epibench.evaluate.tables: model, sample, chrom, pos, prob_pred,
+    label_true, ...). Intervals: ``n_boot`` resamples (``seed``) of each model's CpGs within
+    samples, or of its genomic blocks of ``block_bp`` bp where > 0 (every sample's CpGs of a block).
     """
     rows = []
     for model, table in preds.groupby("model", sort=False):
@@ -77,6 +84,7 @@ def calibration_table(
             strata,
             scope_rng(seed, str(model), "calibration"),
             n_boot,
+            blocks=block_codes(table, block_bp),
         )
         counts = np.bincount(bins, minlength=n_bins)
         with np.errstate(invalid="ignore", divide="ignore"):

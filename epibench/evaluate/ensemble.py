@@ -6,8 +6,8 @@ fraction, population SD over M members). Members must predict the same test CpGs
 
 Uncertainty calibration: CpGs binned by spread (``N_SPREAD_BINS`` equal-count bins); per bin
 the mean spread, the mean absolute error |level_pred - level_true| with a 95 % bootstrap
-interval, and the RMSE. A useful spread ranks errors: Spearman's rho(spread, |error|) > 0
-and the mean error rises from bin to bin.
+interval (of the bin's CpGs, or of its genomic blocks), and the RMSE. A useful spread ranks
+errors: Spearman's rho(spread, |error|) > 0 and the mean error rises from bin to bin.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from epibench.errors import InputError
 from epibench.evaluate.bars import interval_errors
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import spearman
-from epibench.evaluate.tables import PREDICTION_COLUMNS, overall_fields
+from epibench.evaluate.tables import PREDICTION_COLUMNS, block_codes, overall_fields
 from epibench.io.figures import save_figure
 
 IDENTITY = ["sample", "chrom", "pos"]
@@ -69,10 +69,18 @@ def ensemble_predictions(members: dict[str, pd.DataFrame], name: str) -> pd.Data
 
 
 def spread_calibration(
-    preds: pd.DataFrame, n_bins: int = N_SPREAD_BINS, n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    preds: pd.DataFrame,
+    n_bins: int = N_SPREAD_BINS,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+    block_bp: int = 0,
 ) -> tuple[pd.DataFrame, float]:
     """Error against spread: one row per spread bin (bin, n, spread_mean, abs_error_mean,
-    abs_error_ci_low, abs_error_ci_high, rmse; fractions), and Spearman's rho(spread, |error|)."""
+    abs_error_ci_low, abs_error_ci_high, rmse; fractions), and Spearman's rho(spread, |error|).
+
+    preds: the ensemble's predictions (``ensemble_predictions``). Intervals: ``n_boot`` resamples
+    (``seed``) of the bin's CpGs, or of the genomic blocks of ``block_bp`` bp where > 0 that its
+    CpGs fall in (each drawn block gives all its CpGs of the bin)."""
     spread = preds["spread"].to_numpy(np.float64)
     error = np.abs(preds["level_pred"].to_numpy(np.float64) - preds["level_true"].to_numpy(np.float64))
     order = np.argsort(spread, kind="stable")
@@ -84,6 +92,7 @@ def spread_calibration(
             np.zeros(len(err), dtype=np.int64),
             scope_rng(seed, "spread_bin", str(number)),
             n_boot=n_boot,
+            blocks=block_codes(preds.iloc[rows_in_bin], block_bp),
         )
         rows.append(
             {

@@ -45,17 +45,24 @@ def runs_from_meta(meta_paths: list[str | os.PathLike]) -> dict[str, dict]:
 
 
 def curve_table(
-    preds: pd.DataFrame, runs: dict[str, dict], n_boot: int = DEFAULT_N_BOOT, seed: int = 0
+    preds: pd.DataFrame,
+    runs: dict[str, dict],
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = 0,
+    block_bp: int = 0,
 ) -> pd.DataFrame:
     """One row per run (``CURVE_COLUMNS``), by mode then fraction.
 
     preds: the runs' predictions tables stacked (column model = run name). runs: run name ->
-    {"mode": "scratch" | "finetuned", "fraction": 0-1, "n_train_rows": int}.
+    {"mode": "scratch" | "finetuned", "fraction": 0-1, "n_train_rows": int}. Intervals: ``n_boot``
+    resamples (``seed``) of the test CpGs within samples, or of genomic blocks of ``block_bp`` bp
+    where > 0 (``metrics_long``).
     """
     missing = sorted(set(runs) - set(preds["model"]))
     if missing:
         raise ValueError(f"no predictions of learning-curve runs {missing}")
-    long = metrics_long(preds[preds["model"].isin(list(runs))], n_boot=n_boot, seed=seed, scopes=("overall",))
+    scored = preds[preds["model"].isin(list(runs))]
+    long = metrics_long(scored, n_boot=n_boot, seed=seed, scopes=("overall",), block_bp=block_bp)
     rows = [
         {"model": name, "mode": run["mode"], "fraction": run["fraction"], "n_train_rows": run["n_train_rows"]}
         | overall_fields(long, name, CURVE_METRICS)

@@ -38,12 +38,14 @@ def loso_table(
     cohort_model: str,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
+    block_bp: int = 0,
 ):
     """Two rows per held-out sample (``LOSO_COLUMNS``): the cohort model and the model trained without it.
 
     preds: predictions of ``cohort_model`` and of every held-out model; held_out: held-out
     model name -> the samples it did not see (each scored on its own rows only; ``held_out_with``
-    names the others).
+    names the others). Intervals: ``n_boot`` resamples (``seed``) of the sample's CpGs, or of its
+    genomic blocks of ``block_bp`` bp where > 0 (``metrics_long``).
     """
     rows = []
     pairs = [(model, sample, group) for model, group in held_out.items() for sample in group]
@@ -55,7 +57,7 @@ def loso_table(
                 f"predictions of {model!r} and {cohort_model!r} on sample {sample} differ in CpGs "
                 f"({counts.get(model, 0)} and {counts.get(cohort_model, 0)} rows)"
             )
-        long = metrics_long(pair, n_boot=n_boot, seed=seed, scopes=("overall",))
+        long = metrics_long(pair, n_boot=n_boot, seed=seed, scopes=("overall",), block_bp=block_bp)
         for setting, name in zip(SETTINGS, (cohort_model, model)):
             fields = overall_fields(long, name, LOSO_METRICS)
             with_it = ",".join(other for other in group if other != sample)

@@ -57,7 +57,7 @@ def paired_table(
             pd.factorize(joined["sample"])[0],
             scope_rng(seed, "paired", new, other),
             n_boot,
-            blocks=blocks if block_bp else None,
+            blocks=blocks,
         )
         for i, metric in enumerate(("auroc", "mse")):
             verdict = difference_verdict(metric, low[i], high[i])

@@ -73,17 +73,20 @@ def stratified_table(
     strata: list[tuple[str, str, np.ndarray]],
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
+    block_bp: int = 0,
 ) -> pd.DataFrame:
     """One row per model x stratum with test rows (``STRATUM_COLUMNS``).
 
     strata: (covariate, stratum label, (len(preds),) bool: the stratum's rows), in table order.
+    Intervals: ``n_boot`` resamples (``seed``) of the stratum's CpGs within samples, or of its
+    genomic blocks of ``block_bp`` bp where > 0 (``metrics_long``).
     """
     rows = []
     for covariate, label, selected in strata:
         part = preds[selected]
         if part.empty:
             continue
-        long = metrics_long(part, n_boot=n_boot, seed=seed, scopes=("overall",))
+        long = metrics_long(part, n_boot=n_boot, seed=seed, scopes=("overall",), block_bp=block_bp)
         for model, model_rows in part.groupby("model", sort=False):
             rows.append(
                 {

@@ -100,14 +100,19 @@ class _ScopeRows:
     level_pred: np.ndarray
     label_true: np.ndarray
     prob_pred: np.ndarray
-    block: np.ndarray  # each row's genomic block, codes 0..B-1 within the scope (-1 without blocks)
+    block: np.ndarray | None  # each row's genomic block, codes 0..B-1 within the scope (None: no blocks)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, sample_code: np.ndarray, block_code: np.ndarray) -> _ScopeRows:
+    def from_frame(
+        cls, frame: pd.DataFrame, sample_code: np.ndarray, block_code: np.ndarray | None
+    ) -> _ScopeRows:
+        """The scope's rows ``frame`` with their samples' codes (n,) and their genomic blocks' codes
+        (n,; ``block_codes`` of the model's rows, or None: no blocks)."""
         prob = frame["prob_pred"].to_numpy(dtype=np.float64)
         order = np.lexsort((prob, sample_code))
+        block = None if block_code is None else np.unique(block_code[order], return_inverse=True)[1]
         return cls(
-            block=np.unique(block_code[order], return_inverse=True)[1].astype(np.int64),
+            block=block,
             sample=sample_code[order],
             level_true=frame["level_true"].to_numpy(dtype=np.float64)[order],
             level_pred=frame["level_pred"].to_numpy(dtype=np.float64)[order],
@@ -190,13 +195,12 @@ def metrics_long(
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
     records = []
-    if block_bp < 0:
-        raise ValueError(f"block_bp must be >= 0, got {block_bp}")
     for model, frame in preds.groupby("model", sort=False):
         sample_code = pd.factorize(frame["sample"])[0]
         block_code = block_codes(frame, block_bp)
         for scope, value, mask in _scopes(frame, scopes):
-            rows = _ScopeRows.from_frame(frame[mask], sample_code[mask], block_code[mask])
+            scope_blocks = None if block_code is None else block_code[mask]
+            rows = _ScopeRows.from_frame(frame[mask], sample_code[mask], scope_blocks)
             n = rows.sample.size
             point = _scope_metrics(rows, np.arange(n), threshold)
             if n_boot > 0:
@@ -205,7 +209,7 @@ def metrics_long(
                     rows.sample,
                     scope_rng(seed, str(model), scope, value),
                     n_boot,
-                    blocks=rows.block if block_bp else None,
+                    blocks=rows.block,
                 )
             else:
                 low = high = np.full(point.size, np.nan)
@@ -214,11 +218,15 @@ def metrics_long(
     return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
 
 
-def block_codes(frame: pd.DataFrame, block_bp: int) -> np.ndarray:
-    """(n,) int64: each row's genomic block (chrom, pos // ``block_bp``) as a code; -1 for every
-    row where ``block_bp`` is 0 (no blocks)."""
+def block_codes(frame: pd.DataFrame, block_bp: int) -> np.ndarray | None:
+    """(n,) int64 codes 0..B-1, every one used: each row's genomic block (its ``chrom``, ``pos`` //
+    ``block_bp``; every sample's rows of a block share its code), for ``bootstrap_ci(blocks=)``;
+    None where ``block_bp`` is 0 (resample CpGs within samples instead). ``frame``: rows with
+    chrom (str) and pos (int, bp). ValueError for a negative ``block_bp``."""
+    if block_bp < 0:
+        raise ValueError(f"block_bp must be >= 0, got {block_bp}")
     if not block_bp:
-        return np.full(len(frame), -1, dtype=np.int64)
+        return None
     chrom = pd.factorize(frame["chrom"])[0].astype(np.int64)
     block = frame["pos"].to_numpy(np.int64) // block_bp
     return pd.factorize(chrom * (int(block.max(initial=0)) + 1) + block)[0].astype(np.int64)

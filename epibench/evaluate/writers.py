@@ -186,15 +186,16 @@ def write_ensemble_report(
     out_dir: str | Path,
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = 0,
+    block_bp: int = 0,
 ) -> float:
     """``out_dir``/<name>.members.tsv, <name>.calibration.tsv and <name>.png (+ .pdf) of one
-    ensemble (name = the model in ``predictions``; intervals from ``n_boot`` resamples, ``seed``);
-    returns Spearman's rho(spread, |error|)."""
+    ensemble (name = the model in ``predictions``; intervals from ``n_boot`` resamples, ``seed``,
+    of CpGs or of genomic blocks of ``block_bp`` bp where > 0); returns Spearman's rho(spread, |error|)."""
     preds = pd.read_parquet(predictions)
     check_predictions(preds, predictions)
     name = str(preds["model"].iloc[0])
     table = members_table(read_metrics(metrics_tsv), name, members)
-    calibration, rho = spread_calibration(preds, n_boot=n_boot, seed=seed)
+    calibration, rho = spread_calibration(preds, n_boot=n_boot, seed=seed, block_bp=block_bp)
     out_dir = Path(out_dir)
     write_tsv(table, out_dir / f"{name}.members.tsv")
     write_tsv(calibration.assign(spearman_rho=rho), out_dir / f"{name}.calibration.tsv")

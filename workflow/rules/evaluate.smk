@@ -61,11 +61,12 @@ rule ensemble_report:
     params:
         members=lambda wildcards: ENSEMBLES[wildcards.ensemble],
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         out_dir=lambda wildcards, output: str(Path(output.png).parent),
     shell:
         "epibench evaluate ensemble-report --metrics {input.metrics:q} --predictions {input.predictions:q}"
-        " --members {params.members:q} --n-boot {params.n_boot:q} --out-dir {params.out_dir:q}"
-        " > {log:q} 2>&1"
+        " --members {params.members:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule ablate:
@@ -88,11 +89,12 @@ rule ablate:
     params:
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench ablate --model-dir {params.model_dir:q} --shards {input.shards:q}"
         " --predictions {input.predictions:q} --threads {threads:q} --n-boot {params.n_boot:q}"
-        " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --block-bp {params.block_bp:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule learning_curve:
@@ -111,10 +113,12 @@ rule learning_curve:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate learning-curve --predictions {input.predictions:q} --model-meta {input.meta:q}"
-        " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --n-boot {params.n_boot:q} --block-bp {params.block_bp:q} --out {output.table:q}"
+        " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule by_covariate:
@@ -135,10 +139,12 @@ rule by_covariate:
             {s: {c: SAMPLES.loc[s, c] for c in config["covariates"]} for s in LABELLED}
         ),
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate by-covariate --predictions {input:q} --covariates-json {params.covariates:q}"
-        " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --n-boot {params.n_boot:q} --block-bp {params.block_bp:q} --out {output.table:q}"
+        " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule loso:
@@ -161,11 +167,12 @@ rule loso:
         held_out=as_json({m: e["held_out_samples"] for m, e in HELD_OUT_MODELS.items()}),
         new=config["evaluate"]["new"],
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate loso --predictions {input:q} --held-out-json {params.held_out:q}"
-        " --cohort-model {params.new:q} --n-boot {params.n_boot:q} --out {output.table:q}"
-        " --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --cohort-model {params.new:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule calibration:
@@ -184,11 +191,13 @@ rule calibration:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate calibration --predictions {input.predictions:q} {params.truth_args}"
-        " --n-boot {params.n_boot:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --n-boot {params.n_boot:q} --block-bp {params.block_bp:q} --out {output.table:q}"
+        " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule by_coverage:
@@ -210,12 +219,13 @@ rule by_coverage:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate by-coverage --predictions {input.predictions:q} {params.truth_args}"
-        " --cpgs {input.cpgs:q} --n-boot {params.n_boot:q} --out {output.table:q}"
-        " --out-figure {params.stem:q} > {log:q} 2>&1"
+        " --cpgs {input.cpgs:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule metrics:
