@@ -63,7 +63,7 @@ def test_verdicts_are_the_paired_differences_not_the_intervals_overlap():
     assert table.loc["cnn", "auroc_ci_low"] == 0.87 and table.loc["gbm", "mse_ci_high"] == 0.011
     assert list(table.index) == ["ceiling", "gbm", "hybrid", "cnn"], "best AUROC first"
     text = verdict(table.reset_index(), "hybrid")
-    assert "does not beat" in text and "cnn on MSE (unclear)" in text and "gbm on AUROC (no)" in text
+    assert "does not beat" in text and "cnn on MSE (unclear)" in text and "gbm on AUROC (worse)" in text
     assert "cnn on AUROC" not in text
     assert "ceiling" in text and "0.990" in text
 

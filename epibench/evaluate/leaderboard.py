@@ -39,6 +39,7 @@ LEADERBOARD_COLUMNS = (
 
 
 PAIRED_VERDICTS = {"better": "yes", "worse": "no", "unclear": "unclear"}  # paired.tsv -> leaderboard
+SHORTFALL_WORDS = {"no": "worse", "unclear": "unclear"}  # a verdict other than "yes", in the sentence
 
 
 def comparisons(
@@ -141,7 +142,7 @@ def _mode_verdict(table: pd.DataFrame, new: str) -> str:
     """The verdict sentence of the new model ``new`` against the rows compared with it."""
     others = table[table["compared_with"] == new]
     shortfalls = [
-        f"{row['model']} on {metric.upper()} ({row[f'new_beats_on_{metric}']})"
+        f"{row['model']} on {metric.upper()} ({SHORTFALL_WORDS[row[f'new_beats_on_{metric}']]})"
         for _, row in others.iterrows()
         for metric in VERDICT_METRICS
         if row[f"new_beats_on_{metric}"] != "yes"
