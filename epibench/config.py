@@ -47,10 +47,13 @@ WORKFLOW_KEYS = ("held_out_samples",)
 
 def model_train_settings(train: dict, entry: dict) -> tuple[dict, dict]:
     """A trained model's ``epibench train`` settings from the config's ``train`` section and the
-    model's entry (its own TRAINING_KEYS win; the machine's keys left out), as (those that decide the
-    trained model, those that only decide how training runs: epibench.train.settings)."""
+    model's entry (its own TRAINING_KEYS win; the machine's keys left out but for the processes they
+    make, gpus x nodes, which decide the effective batch), as (those that decide the trained model,
+    those that only decide how training runs: epibench.train.settings)."""
     own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
-    return split_train_settings({k: v for k, v in train.items() if k not in MACHINE_KEYS} | own)
+    settings = {k: v for k, v in train.items() if k not in MACHINE_KEYS}
+    processes = train.get("gpus", 1) * train.get("nodes", 1)
+    return split_train_settings(settings | own | {"processes": processes})
 
 
 class ConfigError(InputError):

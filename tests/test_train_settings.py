@@ -14,7 +14,7 @@ from epibench.cli.train import train_settings
 from epibench.config import TRAIN_SCHEMA, TRAINING_KEYS, model_train_settings
 from epibench.errors import InputError
 from epibench.train.checkpoint import RESUMABLE_CHANGES
-from epibench.train.from_shards import DATA_SETTINGS, train_from_shards
+from epibench.train.from_shards import DATA_SETTINGS, check_processes, train_from_shards
 from epibench.train.loop import TrainConfig
 from epibench.train.settings import (
     MACHINE_KEYS,
@@ -57,7 +57,7 @@ def test_a_models_settings_split_with_its_own_keys():
         "threads": 4,
     }
     learned, runtime = model_train_settings(train, {"arch": "cnn", "epochs": 5, "fraction": 0.5})
-    assert learned == {"epochs": 5, "lr": 3e-4, "fraction": 0.5}
+    assert learned == {"epochs": 5, "lr": 3e-4, "fraction": 0.5, "processes": 2}
     assert runtime == {"log_every": 100, "device": "auto"}
     assert split({"seed": 1, "num_workers": 0}) == ({"seed": 1}, {"num_workers": 0})
 
@@ -129,6 +129,17 @@ def test_the_train_command_refuses_a_model_setting_as_a_runtime_one(capsys):
     )
     assert code == 2
     assert "--runtime-json: epochs change(s) the trained model" in capsys.readouterr().err
+
+
+def test_the_processes_setting_must_be_the_processes_that_run(monkeypatch):
+    """``processes`` (train.gpus x train.nodes) decides the effective batch: training stops when
+    another number of processes runs."""
+    check_processes(None)
+    check_processes(1)
+    with pytest.raises(InputError, match="processes is 4 .* but 1 run"):
+        check_processes(4)
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    check_processes(4)
 
 
 MODEL = {"arch": "cnn", "channels": [8, 8], "kernels": [5, 5], "pools": [2, 2], "dense": 8}

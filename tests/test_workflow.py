@@ -602,7 +602,8 @@ def _train_words(command: str) -> dict:
 
 def test_a_runtime_train_setting_retrains_nothing_and_epochs_retrains(workdir):
     """Editing train settings that leave the model as it is (epibench.train.settings.RUNTIME_KEYS)
-    leaves nothing to do; train.epochs still retrains every model, and what reads them."""
+    leaves nothing to do; train.epochs (or gpus: the effective batch) still retrains every model, and
+    what reads them."""
 
     runtime = {
         "log_every": 7,
@@ -618,6 +619,8 @@ def test_a_runtime_train_setting_retrains_nothing_and_epochs_retrains(workdir):
         workdir, lambda config: config["train"].update(epochs=config["train"]["epochs"] + 1)
     )
     assert {"train", "predict", "metrics", "report"} <= epochs
+    # more GPUs, a larger effective batch: another model
+    assert "train" in _jobs_after_edit(workdir, lambda config: config["train"].update(gpus=2))
 
 
 def test_a_retrain_says_which_train_setting_changed(workdir):
@@ -785,7 +788,9 @@ def test_several_nodes_run_training_under_srun_and_torchrun(workdir):
     )
     command = next(line for line in done.stdout.splitlines() if "epibench train" in line)
     assert "srun --overlap --nodes 2 --ntasks-per-node 1 torchrun --nnodes 2 --nproc-per-node 2 " in command
-    assert not {"gpus", "nodes"} & set(_train_words(command)), "they go to the launcher, not to training"
+    settings = _train_words(command)
+    assert not {"gpus", "nodes"} & set(settings), "they go to the launcher, not to training"
+    assert settings["processes"] == 4, "which training checks against the processes that run"
 
 
 def test_an_epibench_on_path_comes_first(workdir, tmp_path):

@@ -26,7 +26,9 @@ RUNTIME_KEYS = {
     "device": "which processor computes the same steps (rounding differs, as with compile)",
 }
 #: Keys of the config's train section that size the train job (threads, the launcher, the
-#: scheduler's resources), not settings of ``epibench train``.
+#: scheduler's resources), not settings of ``epibench train``. Their product gpus x nodes is one:
+#: ``processes``, the DDP processes, each training on batches of its own, so that the effective batch
+#: is processes x batch_size (``epibench train`` checks it against the processes that run).
 MACHINE_KEYS = ("threads", "gpus", "nodes")
 
 
