@@ -28,6 +28,8 @@ from epibench.errors import InputError
 from epibench.model_settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan
 from epibench.sample_names import sample_name
+from epibench.train.settings import MACHINE_KEYS
+from epibench.train.settings import split as split_train_settings
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,17 @@ TRAINING_KEYS += ("grad_clip", "patience", "alpha", "reverse_complement", "mark_
 TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
 # keys of a model entry only the workflow reads
 WORKFLOW_KEYS = ("held_out_samples",)
+
+
+def model_train_settings(train: dict, entry: dict) -> tuple[dict, dict]:
+    """A trained model's ``epibench train`` settings from the config's ``train`` section and the
+    model's entry (its own TRAINING_KEYS win; the machine's keys left out but for the processes they
+    make, gpus x nodes, which decide the effective batch), as (those that decide the trained model,
+    those that only decide how training runs: epibench.train.settings)."""
+    own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
+    settings = {k: v for k, v in train.items() if k not in MACHINE_KEYS}
+    processes = train.get("gpus", 1) * train.get("nodes", 1)
+    return split_train_settings(settings | own | {"processes": processes})
 
 
 class ConfigError(InputError):

@@ -23,6 +23,7 @@ import yaml
 
 from conftest import copy_workflow, path_without_venv, run, snakemake, tiny_demo_data
 from epibench.interpret.motifs import MOTIF_COLUMNS
+from epibench.train.settings import RUNTIME_KEYS, from_words
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -572,7 +573,7 @@ def test_report_setting_reruns_only_the_report(workdir):
 
 def test_a_models_own_train_setting_trains_that_model_alone_with_it(workdir):
     """models.<name>.epochs (any of config.TRAINING_KEYS) is that model's train.epochs: its training
-    alone reruns, with the value in its --train-json; the other models keep train.epochs."""
+    alone reruns, with the value in its --train words; the other models keep train.epochs."""
     config_path = workdir / "config/tiny.yaml"
     original = config_path.read_text()
     config = yaml.safe_load(original)
@@ -593,12 +594,57 @@ def test_a_models_own_train_setting_trains_that_model_alone_with_it(workdir):
     finally:
         config_path.write_text(original)
     epochs = {
-        re.search(r"--out-dir \S*models/(\S+)", line).group(1): json.loads(
-            shlex.split(line.split("--train-json", 1)[1])[0]
-        )["epochs"]
+        re.search(r"--out-dir \S*models/(\S+)", line).group(1): _train_words(line)["epochs"]
         for line in re.findall(r"epibench train .*", done.stdout)
     }
     assert epochs == {"hybrid": shared + 2, "cnn": shared}
+
+
+def _train_words(command: str) -> dict:
+    """The settings of an ``epibench train`` command's --train words."""
+    words = shlex.split(command.split(" --train ", 1)[1])
+    return from_words(words[: next(i for i, word in enumerate(words) if word.startswith("--"))])
+
+
+def test_a_runtime_train_setting_retrains_nothing_and_epochs_retrains(workdir):
+    """Editing train settings that leave the model as it is (epibench.train.settings.RUNTIME_KEYS)
+    leaves nothing to do; train.epochs (or gpus: the effective batch) still retrains every model, and
+    what reads them."""
+
+    runtime = {
+        "log_every": 7,
+        "num_workers": 1,
+        "checkpoint_every": 3,
+        "compile": False,
+        "compile_mode": "max-autotune",
+        "device": "cpu",
+    }
+    assert set(runtime) == set(RUNTIME_KEYS)
+    assert _jobs_after_edit(workdir, lambda config: config["train"].update(runtime)) == set()
+    epochs = _jobs_after_edit(
+        workdir, lambda config: config["train"].update(epochs=config["train"]["epochs"] + 1)
+    )
+    assert {"train", "predict", "metrics", "report"} <= epochs
+    # more GPUs, a larger effective batch: another model
+    assert "train" in _jobs_after_edit(workdir, lambda config: config["train"].update(gpus=2))
+
+
+def test_a_retrain_says_which_train_setting_changed(workdir):
+    """The rerun reason names the changed setting as a KEY=VALUE word, not a JSON blob."""
+    config_path = workdir / "config/tiny.yaml"
+    original = config_path.read_text()
+    config = yaml.safe_load(original)
+    epochs = config["train"]["epochs"]
+    config["train"]["epochs"] = epochs + 1
+    config_path.write_text(yaml.safe_dump(config))
+    try:
+        done = snakemake(workdir, "-n", "--", "results/tiny/models/cnn/model.safetensors")
+    finally:
+        config_path.write_text(original)
+    said = done.stdout + done.stderr
+    reason = next(line for line in said.splitlines() if "Params have changed" in line)
+    assert f"'epochs={epochs}'" in reason and f"'epochs={epochs + 1}'" in reason
+    assert "{" not in reason
 
 
 def test_an_edit_reruns_only_the_jobs_that_read_the_edited_key(workdir):
@@ -750,7 +796,9 @@ def test_several_nodes_run_training_under_srun_and_torchrun(workdir):
     )
     command = next(line for line in done.stdout.splitlines() if "epibench train" in line)
     assert "srun --overlap --nodes 2 --ntasks-per-node 1 torchrun --nnodes 2 --nproc-per-node 2 " in command
-    assert '"gpus"' not in command and '"nodes"' not in command, "they go to the launcher, not to training"
+    settings = _train_words(command)
+    assert not {"gpus", "nodes"} & set(settings), "they go to the launcher, not to training"
+    assert settings["processes"] == 4, "which training checks against the processes that run"
 
 
 def test_an_epibench_on_path_comes_first(workdir, tmp_path):

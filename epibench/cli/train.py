@@ -7,6 +7,7 @@ import logging
 import os
 
 from epibench.cli.common import json_arg
+from epibench.train.settings import RUNTIME_KEYS, from_words, merged, runtime_only
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -24,8 +25,19 @@ def cmd_train(args: argparse.Namespace) -> None:
             os.environ.get("SLURMD_NODENAME", "?"),
             os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
         )
-    summary = train_from_shards(args.shards, args.model_json, args.train_json, args.out_dir)
+    summary = train_from_shards(args.shards, args.model_json, train_settings(args), args.out_dir)
     log.info("training done: %s", summary)
+
+
+def train_settings(args: argparse.Namespace) -> dict:
+    """The train settings of --train-json, --train and --runtime-json together (epibench.train.settings);
+    InputError for a key two of them give different values or a --runtime-json key that changes the
+    trained model."""
+    return merged(
+        ("--train-json", args.train_json),
+        ("--train", from_words(args.train)),
+        ("--runtime-json", runtime_only(args.runtime_json)),
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +51,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help='{"arch": "hybrid"|"cnn", sizes...}',
     )
     p.add_argument("--train-json", type=json_arg, default={}, help="training settings as JSON")
+    p.add_argument(
+        "--train",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="training settings as KEY=VALUE words, VALUE as JSON or a bare string "
+        "(epochs=30 histone_norm=robust): the workflow's are those that decide the trained model",
+    )
+    p.add_argument(
+        "--runtime-json",
+        type=json_arg,
+        default={},
+        help=f"settings that do not change the trained model, as JSON: {', '.join(RUNTIME_KEYS)} (the "
+        "workflow passes them apart, so editing them retrains nothing)",
+    )
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_train)

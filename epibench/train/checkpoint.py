@@ -17,17 +17,13 @@ import numpy as np
 import torch
 
 from epibench.io.atomic import atomic_path
+from epibench.train.settings import RUNTIME_KEYS
 
 log = logging.getLogger(__name__)
 
-# Train settings that may change between a killed run and its resumption.
-RESUMABLE_CHANGES = {
-    "num_workers",
-    "compile",
-    "device",
-    "log_every",
-    "checkpoint_every",
-}
+# Train settings that may change between a killed run and its resumption: those that leave the
+# trained model as it is
+RESUMABLE_CHANGES = frozenset(RUNTIME_KEYS)
 
 
 def rng_state() -> dict[str, Any]:

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from epibench.data.dataset import ShardDataset
+from epibench.errors import InputError
 from epibench.models.factory import build_model
+from epibench.train.distributed import ranks_from_env
 from epibench.train.loop import TrainConfig, fit, set_seed
 from epibench.train.transfer import TransferSettings, architecture, load_pretrained
 
@@ -27,6 +29,7 @@ def train_from_shards(
     ``fraction`` of it when the train settings say so), early-stopping on their val split;
     returns the training summary."""
     train_settings = dict(train_settings)
+    check_processes(train_settings.pop("processes", None))
     data = {key: train_settings.pop(key, default) for key, default in DATA_SETTINGS.items()}
     config = TrainConfig.from_mapping(train_settings)
     model_settings = dict(model_settings)
@@ -68,6 +71,17 @@ def train_from_shards(
         )
     # a rerun with other data or settings (Snakemake reruns when they change) starts afresh
     return fit(model, train_set, val_set, config, out_dir, meta, on_stale_checkpoint="restart")
+
+
+def check_processes(processes: int | None) -> None:
+    """InputError unless ``processes`` (the train setting: train.gpus x train.nodes, which decide the
+    effective batch) is how many run; None: any number."""
+    world_size = ranks_from_env().world_size
+    if processes is not None and processes != world_size:
+        raise InputError(
+            f"train setting processes is {processes} (train.gpus x train.nodes) but {world_size} run: "
+            "start epibench train under torchrun with as many (epibench.train.launch)"
+        )
 
 
 def data_fingerprint(manifests: list[dict], data_settings: dict) -> str:

@@ -16,6 +16,7 @@ from epibench.config import (
     WORKFLOW_KEYS,
     ConfigError,
     calls_file_labels,
+    model_train_settings,
     motif_model,
     other_cohort_pattern,
     other_cohort_target,
@@ -28,6 +29,7 @@ from epibench.io.input_records import cg_check_record, lengths_record
 from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
+from epibench.train.settings import as_words
 
 # The config checked and what follows from it (epibench.config): stops with the file, key or row
 try:
@@ -362,10 +364,18 @@ def model_spec(wildcards):
 
 
 def train_settings(wildcards):
-    """Params function: the train settings as JSON, with the model's own seed and fraction."""
-    entry = TRAINED[wildcards.model]
-    own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
-    return as_json(without("train", "gpus", "nodes", "threads") | own)
+    """Params function: the train settings that decide the model (with the model's own ones) as
+    KEY=VALUE words, so that a rerun's reason reads ``'epochs=30'`` where a setting changed.
+    """
+    learned, _ = model_train_settings(config["train"], TRAINED[wildcards.model])
+    return as_words(learned)
+
+
+def train_runtime(wildcards):
+    """Resource: the train settings that only decide how training runs (num_workers, log_every,
+    device...: epibench.train.settings.RUNTIME_KEYS) as JSON."""
+    _, runtime = model_train_settings(config["train"], TRAINED[wildcards.model])
+    return as_json(runtime)
 
 
 def pretrained_files(wildcards):

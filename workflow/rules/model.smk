@@ -22,6 +22,13 @@ rule train:
         gpu=train_gpu_resource,
         gres=train_gres,
         nodes=config["train"]["nodes"],
+        # The train settings that leave the trained model as it is (epibench.train.settings): a
+        # resource, not a param. Snakemake reruns a job when its params, input, code or software
+        # environment changed (--rerun-triggers), never for a resource, so an edit of train.log_every,
+        # num_workers, device... retrains nothing. (A param function taking `resources` is not
+        # recorded either, but only by a detail of Snakemake's code.) Whole-number resources alone go
+        # to a cluster's job script: the job computes this one from the config again.
+        train_runtime=train_runtime,
     params:
         model=model_spec,
         train=train_settings,
@@ -29,7 +36,8 @@ rule train:
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
         "exec {params.launcher_args} epibench train --shards {input.shards:q} --model-json {params.model:q}"
-        " --train-json {params.train:q} --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        " --train {params.train:q} --runtime-json {resources.train_runtime:q} --threads {threads:q}"
+        " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule predict:
