@@ -28,17 +28,12 @@ from epibench.errors import InputError
 from epibench.model_settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan
 from epibench.sample_names import sample_name
-from epibench.train.settings import MACHINE_KEYS
-from epibench.train.settings import split as split_train_settings
+from epibench.train_settings import MACHINE_KEYS, RUNTIME_KEYS
+from epibench.train_settings import split as split_train_settings
 
 log = logging.getLogger(__name__)
 
 SCHEMAS = Path(__file__).with_name("schemas")
-# keys of a model entry that are training settings, not architecture: its own value of a train:
-# setting (the others are the cohort's: the machine's, or read by other rules too) or the learning
-# curve's fraction
-TRAINING_KEYS = ("seed", "fraction", "epochs", "batch_size", "lr", "weight_decay", "warmup_steps")
-TRAINING_KEYS += ("grad_clip", "patience", "alpha", "reverse_complement", "mark_dropout")
 # keys of a model entry that say where its weights start from
 TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
 # keys of a model entry only the workflow reads
@@ -49,7 +44,7 @@ def model_train_settings(train: dict, entry: dict) -> tuple[dict, dict]:
     """A trained model's ``epibench train`` settings from the config's ``train`` section and the
     model's entry (its own TRAINING_KEYS win; the machine's keys left out but for the processes they
     make, gpus x nodes, which decide the effective batch), as (those that decide the trained model,
-    those that only decide how training runs: epibench.train.settings)."""
+    those that only decide how training runs: epibench.train_settings)."""
     own = {k: entry[k] for k in TRAINING_KEYS if k in entry}
     settings = {k: v for k, v in train.items() if k not in MACHINE_KEYS}
     processes = train.get("gpus", 1) * train.get("nodes", 1)
@@ -84,6 +79,19 @@ def load_schema(name: str) -> dict:
 
 
 TRAIN_SCHEMA = load_schema("config")["properties"]["train"]  # what a model's own train setting may be
+# train settings the cohort shares: read by other rules too (the baselines normalise the marks alike)
+COHORT_TRAIN_KEYS = ("histone_norm",)
+# keys of a model entry that are training settings, not architecture: its own value of every train:
+# setting that decides the trained model (not the machine's, the runtime ones or the cohort's), or
+# the learning curve's fraction
+TRAINING_KEYS = (
+    "fraction",
+    *(
+        key
+        for key in TRAIN_SCHEMA["properties"]
+        if key not in (*MACHINE_KEYS, *RUNTIME_KEYS, *COHORT_TRAIN_KEYS)
+    ),
+)
 
 
 def schema_summary(schema: dict) -> str:

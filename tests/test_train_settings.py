@@ -1,5 +1,5 @@
 """The train settings that decide the model, and the runtime ones that only decide how a run goes
-(epibench.train.settings): which is which, how ``epibench train`` takes them, and that the runtime
+(epibench.train_settings): which is which, how ``epibench train`` takes them, and that the runtime
 ones indeed train the same model."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from epibench.errors import InputError
 from epibench.train.checkpoint import RESUMABLE_CHANGES
 from epibench.train.from_shards import DATA_SETTINGS, check_processes, train_from_shards
 from epibench.train.loop import TrainConfig
-from epibench.train.settings import (
+from epibench.train_settings import (
     MACHINE_KEYS,
     RUNTIME_KEYS,
     as_words,

@@ -23,7 +23,7 @@ import yaml
 
 from conftest import copy_workflow, path_without_venv, run, snakemake, tiny_demo_data
 from epibench.interpret.motifs import MOTIF_COLUMNS
-from epibench.train.settings import RUNTIME_KEYS, from_words
+from epibench.train_settings import RUNTIME_KEYS, from_words
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -607,7 +607,7 @@ def _train_words(command: str) -> dict:
 
 
 def test_a_runtime_train_setting_retrains_nothing_and_epochs_retrains(workdir):
-    """Editing train settings that leave the model as it is (epibench.train.settings.RUNTIME_KEYS)
+    """Editing train settings that leave the model as it is (epibench.train_settings.RUNTIME_KEYS)
     leaves nothing to do; train.epochs (or gpus: the effective batch) still retrains every model, and
     what reads them."""
 

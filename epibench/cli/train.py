@@ -7,7 +7,7 @@ import logging
 import os
 
 from epibench.cli.common import json_arg
-from epibench.train.settings import RUNTIME_KEYS, from_words, merged, runtime_only
+from epibench.train_settings import RUNTIME_KEYS, from_words, merged, runtime_only
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -30,7 +30,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def train_settings(args: argparse.Namespace) -> dict:
-    """The train settings of --train-json, --train and --runtime-json together (epibench.train.settings);
+    """The train settings of --train-json, --train and --runtime-json together (epibench.train_settings);
     InputError for a key two of them give different values or a --runtime-json key that changes the
     trained model."""
     return merged(

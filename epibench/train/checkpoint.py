@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from epibench.io.atomic import atomic_path
-from epibench.train.settings import RUNTIME_KEYS
+from epibench.train_settings import RUNTIME_KEYS
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from epibench.io.input_records import cg_check_record, lengths_record
 from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
-from epibench.train.settings import as_words
+from epibench.train_settings import as_words
 
 # The config checked and what follows from it (epibench.config): stops with the file, key or row
 try:
@@ -373,7 +373,7 @@ def train_settings(wildcards):
 
 def train_runtime(wildcards):
     """Resource: the train settings that only decide how training runs (num_workers, log_every,
-    device...: epibench.train.settings.RUNTIME_KEYS) as JSON."""
+    device...: epibench.train_settings.RUNTIME_KEYS) as JSON."""
     _, runtime = model_train_settings(config["train"], TRAINED[wildcards.model])
     return as_json(runtime)
 

@@ -22,7 +22,7 @@ rule train:
         gpu=train_gpu_resource,
         gres=train_gres,
         nodes=config["train"]["nodes"],
-        # The train settings that leave the trained model as it is (epibench.train.settings): a
+        # The train settings that leave the trained model as it is (epibench.train_settings): a
         # resource, not a param. Snakemake reruns a job when its params, input, code or software
         # environment changed (--rerun-triggers), never for a resource, so an edit of train.log_every,
         # num_workers, device... retrains nothing. (A param function taking `resources` is not
