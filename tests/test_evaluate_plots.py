@@ -115,6 +115,26 @@ def test_region_bars_have_one_bar_per_model_and_region(tmp_path, long, saved_fig
         assert len(ax.patches) == 2 * n_regions
 
 
+def test_region_bars_count_each_class_and_hatch_rankings_of_a_handful(tmp_path, preds, saved_figures):
+    """A class with 3 methylated CpGs: its label says so, its AUROC bars (not its MSE bars) are
+    hatched, the legend says why; the other classes' bars are not."""
+    few = preds[preds["region"] == "intergenic"]
+    keep = few.index[few["label_true"] == 0].union(few.index[few["label_true"] == 1][:3])
+    frame = pd.concat([preds[preds["region"] != "intergenic"], preds.loc[keep]])
+    long = tables.metrics_long(frame, n_boot=5)
+    plots.plot_region_bars(long, tmp_path / "regions")
+    auroc, mse = saved_figures[0].axes
+    intergenic = REGION_CLASSES.index("intergenic")
+    labels = [t.get_text() for t in auroc.get_xticklabels()]
+    n_cnn = (frame["model"] == "cnn") & (frame["region"] == "intergenic")
+    methylated = int(frame.loc[n_cnn, "label_true"].sum())
+    assert labels[intergenic] == f"intergenic\n{methylated:,} of {n_cnn.sum():,} methylated"
+    hatched = [bool(bar.get_hatch()) for bar in auroc.patches[: len(REGION_CLASSES)]]
+    assert hatched == [i == intergenic for i in range(len(REGION_CLASSES))]
+    assert not any(bar.get_hatch() for bar in mse.patches)
+    assert any("fewer than 10 methylated" in text.get_text() for text in mse.get_legend().get_texts())
+
+
 def test_roc_tolerates_a_model_with_one_class(tmp_path, preds):
     one_class = preds[preds["model"] == "cnn"].assign(model="flat", label_true=1)
     stem = tmp_path / "roc"

@@ -236,12 +236,24 @@ def test_undefined_metrics_are_nan_in_the_table():
 
 
 def test_ci_contains_point_estimate(long):
-    scored = long[long["metric"] != "n"]
+    scored = long[~long["metric"].isin(tables.COUNT_METRICS)]
     assert scored["value"].notna().all()
     assert (scored["ci_low"] <= scored["value"]).all()
     assert (scored["value"] <= scored["ci_high"]).all()
     assert (scored["ci_low"] < scored["ci_high"]).all()
-    assert long.loc[long["metric"] == "n", ["ci_low", "ci_high"]].isna().all().all()
+    assert long.loc[long["metric"].isin(tables.COUNT_METRICS), ["ci_low", "ci_high"]].isna().all().all()
+
+
+def test_counts_give_each_scopes_rows_and_methylated_rows(preds, long):
+    """n and n_methylated of every scope, counted here from the predictions table itself."""
+    for model, frame in preds.groupby("model"):
+        for scope, column in (("sample", "sample"), ("region", "region"), ("chrom", "chrom")):
+            for scope_value, rows in frame.groupby(column):
+                assert value(long, model, scope, str(scope_value), "n")["value"] == len(rows)
+                assert (
+                    value(long, model, scope, str(scope_value), "n_methylated")["value"]
+                    == (rows["label_true"] == 1).sum()
+                )
 
 
 def test_ci_narrows_with_more_data():
@@ -314,7 +326,7 @@ def test_comparison_table(long):
         extra={"epoch time (min)": (45.0, 28.0), "throughput (CpG/s)": (100.0, 150.0, "higher")},
     )
     assert list(table.columns) == list(tables.COMPARISON_COLUMNS)
-    assert list(table["metric"]) == [*tables.METRICS[1:], "epoch time (min)", "throughput (CpG/s)"]
+    assert list(table["metric"]) == [*tables.SCORED_METRICS, "epoch time (min)", "throughput (CpG/s)"]
     row = table.set_index("metric")
     for metric in ("mse", "auroc"):
         orig = value(long, "cnn", "overall", "all", metric)["value"]
@@ -397,7 +409,7 @@ def test_block_intervals_are_wider_where_errors_are_shared_within_blocks():
         cpg_width, block_width = (w["ci_high"] - w["ci_low"] for w in width)
         assert block_width > 2 * cpg_width, metric
     one_block = tables.metrics_long(preds, n_boot=20, seed=1, scopes=("overall",), block_bp=10**9)
-    scored = one_block[one_block["metric"] != "n"]
+    scored = one_block[~one_block["metric"].isin(tables.COUNT_METRICS)]
     assert np.allclose(scored["ci_low"], scored["value"]) and np.allclose(scored["ci_high"], scored["value"])
 
 

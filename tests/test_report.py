@@ -338,6 +338,7 @@ def test_metrics_overview_sets_every_model_side_by_side_per_scope():
         ):
             rows += [
                 (model, scope, value, "n", 40.0, nan, nan),
+                *([(model, scope, value, "n_methylated", 3.0, nan, nan)] if value != "s1" else []),
                 (
                     model,
                     scope,
@@ -363,6 +364,7 @@ def test_metrics_overview_sets_every_model_side_by_side_per_scope():
         "scope",
         "value",
         "n",
+        "n_methylated",
         "cnn AUROC",
         "cnn MSE",
         "hybrid AUROC",
@@ -371,3 +373,4 @@ def test_metrics_overview_sets_every_model_side_by_side_per_scope():
     first = table.iloc[0]
     assert first["hybrid AUROC"] == "0.900 (0.850-0.950)" and first["cnn MSE"] == "0.0200 (0.0100-0.0300)"
     assert table.iloc[1]["cnn AUROC"] == "-" and table["n"].tolist() == [40] * 4
+    assert table["n_methylated"].tolist() == [3, 3, 3, "-"], "'-' where the table has no count"

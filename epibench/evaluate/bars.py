@@ -8,11 +8,12 @@ from matplotlib.axes import Axes
 
 
 def interval_errors(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """(2, N) whisker lengths below and above ``value`` for intervals [low, high]; 0 where undefined."""
+    """(2, N) whisker lengths below and above ``value`` for intervals [low, high]; 0 where undefined,
+    and 0 on a side the interval does not reach (a percentile bootstrap interval of a handful of CpGs
+    may miss its own point estimate; matplotlib refuses a negative whisker)."""
     value = np.asarray(value, np.float64)
-    return np.nan_to_num(
-        np.vstack([value - np.asarray(low, np.float64), np.asarray(high, np.float64) - value])
-    )
+    arms = np.vstack([value - np.asarray(low, np.float64), np.asarray(high, np.float64) - value])
+    return np.clip(np.nan_to_num(arms), 0.0, None)
 
 
 def grouped_bars(

@@ -139,11 +139,8 @@ def plot_ensemble(
             ax.set_ylim(max(0.0, float(members["auroc_ci_low"].min()) - 0.05), 1.0)
         ax.tick_params(axis="x", rotation=30)
     ax = axes[2]
-    yerr = np.vstack(
-        [
-            calibration["abs_error_mean"] - calibration["abs_error_ci_low"],
-            calibration["abs_error_ci_high"] - calibration["abs_error_mean"],
-        ]
+    yerr = interval_errors(
+        calibration["abs_error_mean"], calibration["abs_error_ci_low"], calibration["abs_error_ci_high"]
     )
     ax.errorbar(calibration["spread_mean"], calibration["abs_error_mean"], yerr=yerr, marker="o", capsize=3)
     ax.set(

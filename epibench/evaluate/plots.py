@@ -19,12 +19,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from epibench.evaluate import metrics
+from epibench.evaluate.bars import interval_errors
 from epibench.io.figures import save_figure
 from epibench.codes import REGION_CLASSES
 
 MAX_CURVE_POINTS = 2000
+FEW_OF_A_CLASS = 10  # fewer methylated (or unmethylated) test CpGs: a ranking metric ranks a handful
+RANKING_METRICS = ("auroc", "auprc")
 PANELS_PER_ROW = 3  # pred_vs_obs: a wider row shrinks each panel past reading in the report
 UNITS = {
     "mse": "MSE (level fraction²)",
@@ -119,11 +123,15 @@ def plot_region_bars(
     metric_names: tuple[str, ...] = ("auroc", "mse"),
 ) -> list[Path]:
     """Per-region bars of ``metric_names`` (one panel each), one bar per model, error bars
-    the bootstrap interval (ci_low..ci_high; none where it is undefined). Returns paths."""
+    the bootstrap interval (ci_low..ci_high; none where it is undefined). Each class is labelled
+    with its methylated and total test CpGs (n_methylated and n, where the table has them); the
+    AUROC and AUPRC bars of a class with fewer than ``FEW_OF_A_CLASS`` of either kind are hatched.
+    Returns paths."""
     region = metrics_long[metrics_long["scope"] == "region"]
     regions = [r for r in REGION_CLASSES if r in set(region["scope_value"])]
     models = list(pd.unique(region["model"]))
-    fig = Figure(figsize=(5 * len(metric_names), 4))
+    labels, few = _region_counts(region, models[0] if models else "", regions)
+    fig = Figure(figsize=(5 * len(metric_names), 4.4))
     axes = fig.subplots(1, len(metric_names), squeeze=False)[0]
     width = 0.8 / max(len(models), 1)
     x = np.arange(len(regions))
@@ -132,8 +140,8 @@ def plot_region_bars(
         for i, model in enumerate(models):
             rows = table.reindex([(model, r) for r in regions])
             value = rows["value"].to_numpy(np.float64)
-            yerr = np.nan_to_num(np.vstack([value - rows["ci_low"], rows["ci_high"] - value]))
-            ax.bar(
+            yerr = interval_errors(value, rows["ci_low"], rows["ci_high"])
+            bars = ax.bar(
                 x + (i - (len(models) - 1) / 2) * width,
                 value,
                 width,
@@ -141,15 +149,39 @@ def plot_region_bars(
                 capsize=3,
                 label=model,
             )
-        ax.set_xticks(x, [r.replace("_", " ") for r in regions])
+            for bar, hatched in zip(bars, few):
+                bar.set_hatch("//" if hatched and name in RANKING_METRICS else "")
+        ax.set_xticks(x, labels, fontsize=8)
         ax.set(
             title=f"{name.upper()} by region class (95 % bootstrap CI)",
             xlabel="region class",
             ylabel=UNITS.get(name, name),
         )
-    axes[-1].legend(title="model", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    handles, names = axes[-1].get_legend_handles_labels()
+    if any(few) and set(metric_names) & set(RANKING_METRICS):
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="//"))
+        names.append(f"fewer than {FEW_OF_A_CLASS} methylated or\nunmethylated CpGs: unreliable")
+    axes[-1].legend(handles, names, title="model", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     return save_figure(fig, stem)
+
+
+def _region_counts(region: pd.DataFrame, model: str, regions: list[str]) -> tuple[list[str], list[bool]]:
+    """Per region class of ``regions``: its tick label (the class, and "k of n methylated" where
+    ``region``, metrics.tsv's region rows, counts them for ``model``) and whether it holds fewer than
+    ``FEW_OF_A_CLASS`` methylated or unmethylated test CpGs (False where uncounted)."""
+    counts = region[region["model"] == model].set_index(["scope_value", "metric"])["value"]
+    labels, few = [], []
+    for name in regions:
+        label = name.replace("_", " ")
+        if (name, "n") in counts.index and (name, "n_methylated") in counts.index:
+            n, methylated = int(counts[(name, "n")]), int(counts[(name, "n_methylated")])
+            label += f"\n{methylated:,} of {n:,} methylated"
+            few.append(min(methylated, n - methylated) < FEW_OF_A_CLASS)
+        else:
+            few.append(False)
+        labels.append(label)
+    return labels, few
 
 
 def plot_pred_vs_obs(preds: pd.DataFrame, stem: str | os.PathLike, gridsize: int = 40) -> list[Path]:

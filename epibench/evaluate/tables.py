@@ -16,7 +16,9 @@ How each metric aggregates over the CpGs (rows) of a scope:
 - ``mse``, ``mae`` (level), ``auroc``, ``auprc``, ``accuracy``, ``f1`` and ``ece``
   (label_true vs prob_pred, calls at ``prob_pred >= threshold``) pool all rows of the
   scope.
-- ``n`` is the number of rows (CpG x sample) in the scope; it has no interval.
+- ``n`` is the number of rows (CpG x sample) in the scope, ``n_methylated`` of those with
+  label_true 1 (the positives of AUROC and AUPRC: with a handful of either class these rank a
+  handful of CpGs, however narrow their interval); they have no interval.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ PREDICTION_COLUMNS = (
     "level_pred",
     "prob_pred",
 )
-METRICS = ("n", "mse", "mae", "pearson", "spearman", "auroc", "auprc", "accuracy", "f1", "ece")
+COUNT_METRICS = ("n", "n_methylated")  # counts of a scope's rows: no interval
+SCORED_METRICS = ("mse", "mae", "pearson", "spearman", "auroc", "auprc", "accuracy", "f1", "ece")
+METRICS = (*COUNT_METRICS, *SCORED_METRICS)
 LOWER_IS_BETTER = frozenset({"mse", "mae", "ece"})
 SCOPES = ("overall", "region", "sample", "chrom")
 LONG_COLUMNS = ("model", "scope", "scope_value", "metric", "value", "ci_low", "ci_high")
@@ -131,7 +135,7 @@ def _mean_within_samples(sample: np.ndarray, x: np.ndarray, y: np.ndarray, corre
 
 
 def _scope_metrics(rows: _ScopeRows, idx: np.ndarray, threshold: float) -> np.ndarray:
-    """Values (len(METRICS) - 1,) of every metric but ``n`` on rows ``idx`` (sorted)."""
+    """Values (len(SCORED_METRICS),) of every scored metric on rows ``idx`` (sorted)."""
     sample = rows.sample[idx]
     level_true, level_pred = rows.level_true[idx], rows.level_pred[idx]
     label, prob = rows.label_true[idx], rows.prob_pred[idx]
@@ -146,7 +150,7 @@ def _scope_metrics(rows: _ScopeRows, idx: np.ndarray, threshold: float) -> np.nd
         "f1": metrics.f1(label, prob, threshold),
         "ece": metrics.ece(label, prob),
     }
-    return np.array([values[m] for m in METRICS[1:]], dtype=np.float64)
+    return np.array([values[m] for m in SCORED_METRICS], dtype=np.float64)
 
 
 def _scopes(frame: pd.DataFrame, scopes: tuple[str, ...] = SCOPES) -> Iterator[tuple[str, str, np.ndarray]]:
@@ -213,8 +217,12 @@ def metrics_long(
                 )
             else:
                 low = high = np.full(point.size, np.nan)
-            records.append((model, scope, value, "n", float(n), np.nan, np.nan))
-            records.extend((model, scope, value, *fields) for fields in zip(METRICS[1:], point, low, high))
+            counts = (float(n), float(rows.label_true.sum()))
+            records.extend(
+                (model, scope, value, name, count, np.nan, np.nan)
+                for name, count in zip(COUNT_METRICS, counts)
+            )
+            records.extend((model, scope, value, *fields) for fields in zip(SCORED_METRICS, point, low, high))
     return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
 
 
@@ -250,7 +258,7 @@ def comparison_table(
     "higher" for scores). ``improvement`` is a relative fraction, positive when ``new``
     is better: (original - new) / |original| for "lower", (new - original) / |original|
     for "higher" (0.27 = 27 %); ``nan`` when original is 0 or either value is missing.
-    Rows: every metric of ``METRICS`` but ``n``, then ``extra`` in its order.
+    Rows: every metric of ``SCORED_METRICS``, then ``extra`` in its order.
     """
     overall = metrics_long[metrics_long["scope"] == "overall"]
     models = list(pd.unique(overall["model"]))
@@ -260,7 +268,7 @@ def comparison_table(
     value = overall.set_index(["model", "metric"])["value"]
     rows = [
         (m, value[(original, m)], value[(new, m)], "lower" if m in LOWER_IS_BETTER else "higher")
-        for m in METRICS[1:]
+        for m in SCORED_METRICS
     ]
     for name, entry in (extra or {}).items():
         if len(entry) not in (2, 3) or (len(entry) == 3 and entry[2] not in ("lower", "higher")):
