@@ -170,7 +170,13 @@ def _coverage_panel(ax, coverage: np.ndarray, coverage_known: bool) -> None:
             f"≥{cap}", (cap, counts[cap]), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8
         )
     share = float(np.mean(coverage >= HIGH_DEPTH))
-    ax.axvline(HIGH_DEPTH - 0.5, color="#C44E52", linestyle="--", linewidth=1, label=f"{HIGH_DEPTH} reads")
+    ax.axvline(
+        HIGH_DEPTH - 0.5,
+        color="#C44E52",
+        linestyle="--",
+        linewidth=1,
+        label=f"{HIGH_DEPTH} reads: a depth yardstick,\nnot the filter (ingest.min_coverage)",
+    )
     ax.legend(loc="center right", fontsize=8)
     ax.text(
         0.98,

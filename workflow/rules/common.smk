@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
+import epibench
 from epibench import outputs
+from epibench.checkout import foreign_package, foreign_package_warning
 from epibench.cli.common import settings_flags
 from epibench.config import (
     TRAINING_KEYS,
@@ -30,6 +33,12 @@ from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
 from epibench.train_settings import as_words
+
+# Another checkout's package (an environment installed from another clone) runs this workflow's rules
+if foreign := foreign_package(Path(workflow.basedir), Path(epibench.__file__).parent):
+    logger.warning(
+        f"WARNING: {foreign_package_warning(Path(workflow.basedir), foreign)}"
+    )
 
 # The config checked and what follows from it (epibench.config): stops with the file, key or row
 try:

@@ -1,0 +1,30 @@
+"""Which ``epibench`` package a workflow checkout runs: its own, or another checkout's.
+
+One virtual environment shared by two clones runs the package it was installed from (an editable
+install points at one clone's folder), whatever Snakefile starts it: the other clone's rules then
+call a command line that may differ from theirs, and fail many jobs in or compute with other code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def foreign_package(workflow_dir: Path, package_dir: Path) -> Path | None:
+    """``package_dir`` (the folder of the ``epibench`` imported) where ``workflow_dir`` (the folder of
+    the Snakefile) ships a package of its own, ``workflow_dir/epibench``, and that is another folder;
+    None where they are one, or the workflow ships none (a copy of the workflow alone)."""
+    own = workflow_dir / "epibench"
+    if own.is_dir() and own.resolve() != package_dir.resolve():
+        return package_dir
+    return None
+
+
+def foreign_package_warning(workflow_dir: Path, package_dir: Path) -> str:
+    """The warning for ``foreign_package``'s case: which package runs, which was expected, the fix."""
+    return (
+        f"this workflow ({workflow_dir}) runs the epibench package in {package_dir}, not its own "
+        f"({workflow_dir / 'epibench'}): its rules may call options that package lacks, or compute with "
+        f"other code. Install this checkout into the environment (pip install -e {workflow_dir}) or run "
+        f"with PYTHONPATH={workflow_dir}"
+    )

@@ -1,0 +1,30 @@
+"""The workflow warns when it runs another checkout's epibench package (epibench.checkout)."""
+
+from pathlib import Path
+
+from epibench.checkout import foreign_package, foreign_package_warning
+
+
+def _checkout(root: Path) -> Path:
+    (root / "epibench").mkdir(parents=True)
+    (root / "Snakefile").write_text("")
+    return root
+
+
+def test_another_clones_package_is_named_with_the_fix(tmp_path):
+    mine, other = _checkout(tmp_path / "clone"), _checkout(tmp_path / "main")
+    assert foreign_package(mine, other / "epibench") == other / "epibench"
+    text = foreign_package_warning(mine, other / "epibench")
+    assert f"runs the epibench package in {other / 'epibench'}" in text
+    assert f"pip install -e {mine}" in text and f"PYTHONPATH={mine}" in text
+
+
+def test_its_own_package_or_a_workflow_without_one_is_fine(tmp_path):
+    mine = _checkout(tmp_path / "clone")
+    assert foreign_package(mine, mine / "epibench") is None
+    assert (
+        foreign_package(mine, tmp_path / "clone" / "." / "epibench") is None
+    ), "the same folder, spelled otherwise"
+    copy = tmp_path / "copy"  # the Snakefile and rules copied alone: whichever package is installed
+    copy.mkdir()
+    assert foreign_package(copy, mine / "epibench") is None
