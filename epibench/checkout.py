@@ -3,10 +3,15 @@
 One virtual environment shared by two clones runs the package it was installed from (an editable
 install points at one clone's folder), whatever Snakefile starts it: the other clone's rules then
 call a command line that may differ from theirs, and fail many jobs in or compute with other code.
+Snakemake puts the Snakefile's folder first on its own import path, so its process imports the
+clone's package while the jobs it starts (``epibench ...`` on PATH) do not: ``package_without``
+finds what they import.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
+import sys
 from pathlib import Path
 
 
@@ -28,3 +33,19 @@ def foreign_package_warning(workflow_dir: Path, package_dir: Path) -> str:
         f"other code. Install this checkout into the environment (pip install -e {workflow_dir}) or run "
         f"with PYTHONPATH={workflow_dir}"
     )
+
+
+def package_without(folder: Path, name: str = "epibench") -> Path | None:
+    """The folder of the package ``name`` that a process importing it without ``folder`` (and the
+    working folder) on its path finds, through this process's import path and finders (an
+    editable install's finder included); None where it finds none."""
+    path = [entry for entry in sys.path if entry and Path(entry).resolve() != folder.resolve()]
+    for finder in sys.meta_path:
+        if finder is importlib.machinery.PathFinder:
+            spec = finder.find_spec(name, path)
+        else:
+            find_spec = getattr(finder, "find_spec", None)
+            spec = find_spec(name, None) if find_spec else None
+        if spec is not None and spec.origin:
+            return Path(spec.origin).parent
+    return None
