@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from epibench.checkout import foreign_package, foreign_package_warning
+import sys
+
+from epibench.checkout import foreign_package, foreign_package_warning, package_without
 
 
 def _checkout(root: Path) -> Path:
@@ -28,3 +30,13 @@ def test_its_own_package_or_a_workflow_without_one_is_fine(tmp_path):
     copy = tmp_path / "copy"  # the Snakefile and rules copied alone: whichever package is installed
     copy.mkdir()
     assert foreign_package(copy, mine / "epibench") is None
+
+
+def test_the_jobs_package_is_found_without_the_workflows_folder(tmp_path, monkeypatch):
+    """Snakemake puts the Snakefile's folder first on its path; the jobs import what lies beyond it."""
+    mine, other = _checkout(tmp_path / "clone"), _checkout(tmp_path / "main")
+    for root in (mine, other):
+        (root / "epibench" / "__init__.py").write_text("")
+    monkeypatch.setattr(sys, "path", [str(mine), str(other), *sys.path])
+    assert package_without(mine) == other / "epibench"
+    assert package_without(other) == mine / "epibench"

@@ -10,9 +10,8 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-import epibench
 from epibench import outputs
-from epibench.checkout import foreign_package, foreign_package_warning
+from epibench.checkout import foreign_package, foreign_package_warning, package_without
 from epibench.cli.common import settings_flags
 from epibench.config import (
     TRAINING_KEYS,
@@ -34,10 +33,12 @@ from epibench.io.mark_tracks import needs_conversion
 from epibench.train.launch import launcher_prefix
 from epibench.train_settings import as_words
 
-# Another checkout's package (an environment installed from another clone) runs this workflow's rules
-if foreign := foreign_package(Path(workflow.basedir), Path(epibench.__file__).parent):
+# Another checkout's package (an environment installed from another clone) runs this workflow's jobs
+if (jobs_package := package_without(Path(workflow.basedir))) and foreign_package(
+    Path(workflow.basedir), jobs_package
+):
     logger.warning(
-        f"WARNING: {foreign_package_warning(Path(workflow.basedir), foreign)}"
+        f"WARNING: {foreign_package_warning(Path(workflow.basedir), jobs_package)}"
     )
 
 # The config checked and what follows from it (epibench.config): stops with the file, key or row
