@@ -40,3 +40,5 @@ def test_the_jobs_package_is_found_without_the_workflows_folder(tmp_path, monkey
     monkeypatch.setattr(sys, "path", [str(mine), str(other), *sys.path])
     assert package_without(mine) == other / "epibench"
     assert package_without(other) == mine / "epibench"
+    monkeypatch.setattr(sys, "path", [str(mine), str(other), str(mine), *sys.path[2:]])
+    assert package_without(mine) == mine / "epibench", "PYTHONPATH names the clone too: its jobs import it"
