@@ -11,6 +11,7 @@ finds what they import.
 from __future__ import annotations
 
 import importlib.machinery
+import os
 import sys
 from pathlib import Path
 
@@ -36,14 +37,18 @@ def foreign_package_warning(workflow_dir: Path, package_dir: Path) -> str:
 
 
 def package_without(folder: Path, name: str = "epibench") -> Path | None:
-    """The folder of the package ``name`` that a process importing it without the first entry of
-    ``folder`` on its path (the one Snakemake puts first; a PYTHONPATH entry of it stays) and without
-    the working folder finds, through this process's import path and finders (an editable install's
+    """The folder of the package ``name`` that a process importing it without ``folder`` on its path
+    (Snakemake's own entry; kept where PYTHONPATH, which the jobs inherit, names it) and without the
+    working folder finds, through this process's import path and finders (an editable install's
     finder included); None where it finds none."""
-    path = [entry for entry in sys.path if entry]
-    mine = [i for i, entry in enumerate(path) if Path(entry).resolve() == folder.resolve()]
-    if mine:  # the entry Snakemake put first; one of PYTHONPATH's comes later and stays
-        del path[mine[0]]
+    inherited = {
+        Path(entry).resolve() for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry
+    }
+    path = [
+        entry
+        for entry in sys.path
+        if entry and (Path(entry).resolve() != folder.resolve() or folder.resolve() in inherited)
+    ]
     for finder in sys.meta_path:
         if finder is importlib.machinery.PathFinder:
             spec = finder.find_spec(name, path)
