@@ -111,6 +111,7 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     pd.DataFrame(
         [
             ("hybrid", "overall", "all", "n", 1500.0),
+            ("hybrid", "overall", "all", "n_methylated", 83.0),
             ("hybrid", "sample", "s1", "n", 700.0),
             ("hybrid", "sample", "s2", "n", 800.0),
             ("cnn", "overall", "all", "n", 99.0),
@@ -134,7 +135,8 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     assert "+0.100 AUROC, -0.0300 MSE" in text  # 0.95 - 0.85, 0.030 - 0.060
     assert "Runner-up: gbm_histone (AUROC 0.900, +0.050 behind)" in text
     assert (
-        "1,500 CpG measurements of 2 samples on chr3 (1 held-out interval, 100 bp, 10% of the genome)" in text
+        "1,500 CpG measurements (83 methylated) of 2 samples on chr3 (1 held-out interval, 100 bp, 10% of the genome)"
+        in text
     )
     assert "beats every other model" in text
     assert "not clearly ahead" not in text  # 0.94-0.96 against 0.88-0.92

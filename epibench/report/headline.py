@@ -50,12 +50,16 @@ def trained_text(plan: pd.DataFrame) -> str:
 
 
 def scored_text(metrics: pd.DataFrame, model: str) -> str:
-    """How many test CpGs and samples ``model`` was scored on (metrics.tsv as
-    epibench.evaluate.writers.read_metrics reads it: n overall and per sample)."""
-    mine = metrics[(metrics["model"] == model) & (metrics["metric"] == "n")]
-    cpgs = int(mine.loc[mine["scope"] == "overall", "value"].sum())
-    samples = int((mine["scope"] == "sample").sum())
-    return f"{_counted(cpgs, 'CpG measurement')} of {_counted(samples, 'sample')}"
+    """How many test CpGs (and methylated ones, where the table counts them) and samples ``model`` was
+    scored on (metrics.tsv as epibench.evaluate.writers.read_metrics reads it: n and n_methylated
+    overall, n per sample)."""
+    mine = metrics[metrics["model"] == model]
+    counts = mine[mine["scope"] == "overall"].set_index("metric")["value"]
+    text = _counted(int(counts.get("n", 0)), "CpG measurement")
+    if "n_methylated" in counts.index:
+        text += f" ({int(counts['n_methylated']):,} methylated)"
+    samples = int(((mine["scope"] == "sample") & (mine["metric"] == "n")).sum())
+    return f"{text} of {_counted(samples, 'sample')}"
 
 
 def unclear_lead(winner: pd.Series, runner_up: pd.Series, new: str) -> str:
