@@ -10,7 +10,7 @@ import pytest
 from safetensors.torch import load_file
 
 from epibench.cli import build_parser, main
-from epibench.cli.train import train_settings
+from epibench.cli.train import model_settings, train_settings
 from epibench.config import TRAIN_SCHEMA, TRAINING_KEYS, model_train_settings
 from epibench.errors import InputError
 from epibench.train.checkpoint import RESUMABLE_CHANGES
@@ -125,7 +125,7 @@ def test_the_train_command_merges_its_three_sources():
 
 def test_the_train_command_refuses_a_model_setting_as_a_runtime_one(capsys):
     code = main(
-        ["train", "--shards", "s", "--model-json", "{}", "--out-dir", "o", "--runtime-json", '{"epochs": 3}']
+        ["train", "--shards", "s", "--model", "arch=cnn", "--out-dir", "o", "--runtime-json", '{"epochs": 3}']
     )
     assert code == 2
     assert "--runtime-json: epochs change(s) the trained model" in capsys.readouterr().err
@@ -157,3 +157,17 @@ def test_runtime_settings_train_the_same_model(tiny_shards, tmp_path):
         weights.append(load_file(tmp_path / str(number) / "model.safetensors"))
     assert weights[0].keys() == weights[1].keys()
     assert all((weights[0][k] == weights[1][k]).all() for k in weights[0])
+
+
+def test_the_train_command_reads_the_architecture_as_words_and_requires_it():
+    args = _args("--model", "arch=hybrid", "d_model=64", 'mark_map={"H3K4me3": "H3K4me3"}')
+    assert model_settings(args) == {"arch": "hybrid", "d_model": 64, "mark_map": {"H3K4me3": "H3K4me3"}}
+    with pytest.raises(InputError, match="d_model is 32 in --model-json but 64 in --model"):
+        model_settings(
+            build_parser().parse_args(
+                ["train", "--shards", "s", "--model-json", '{"arch": "cnn", "d_model": 32}', "--out-dir", "o"]
+                + ["--model", "d_model=64"]
+            )
+        )
+    with pytest.raises(InputError, match="architecture is missing: give arch=hybrid"):
+        model_settings(_args("--model", "d_model=64"))

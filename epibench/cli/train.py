@@ -7,6 +7,7 @@ import logging
 import os
 
 from epibench.cli.common import json_arg
+from epibench.errors import InputError
 from epibench.train_settings import RUNTIME_KEYS, from_words, merged, runtime_only
 from epibench.threads import use_threads
 
@@ -25,7 +26,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             os.environ.get("SLURMD_NODENAME", "?"),
             os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
         )
-    summary = train_from_shards(args.shards, args.model_json, train_settings(args), args.out_dir)
+    summary = train_from_shards(args.shards, model_settings(args), train_settings(args), args.out_dir)
     log.info("training done: %s", summary)
 
 
@@ -40,15 +41,29 @@ def train_settings(args: argparse.Namespace) -> dict:
     )
 
 
+def model_settings(args: argparse.Namespace) -> dict:
+    """The architecture (and transfer) settings of --model-json and --model together; InputError for a
+    key both give different values, or where neither names the architecture (arch)."""
+    settings = merged(("--model-json", args.model_json), ("--model", from_words(args.model)))
+    if "arch" not in settings:
+        raise InputError(
+            "the model's architecture is missing: give arch=hybrid (or cnn) in --model or --model-json"
+        )
+    return settings
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand to ``sub``."""
     p = sub.add_parser("train", help="train a model on shard folders")
     p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--model-json", type=json_arg, default={}, help='{"arch": "hybrid"|"cnn", sizes...}')
     p.add_argument(
-        "--model-json",
-        type=json_arg,
-        required=True,
-        help='{"arch": "hybrid"|"cnn", sizes...}',
+        "--model",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="the architecture and its sizes as KEY=VALUE words, VALUE as JSON or a bare string "
+        "(arch=hybrid d_model=64), as the workflow passes them",
     )
     p.add_argument("--train-json", type=json_arg, default={}, help="training settings as JSON")
     p.add_argument(

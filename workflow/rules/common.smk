@@ -366,9 +366,10 @@ def without(section, *keys):
 
 
 def model_spec(wildcards):
-    """Params function: the model's architecture (and transfer) settings as JSON."""
+    """Params function: the model's architecture (and transfer) settings as KEY=VALUE words, so that a
+    rerun's reason reads ``'d_model=64'`` where one changed."""
     entry = TRAINED[wildcards.model]
-    return as_json(
+    return as_words(
         {k: v for k, v in entry.items() if k not in TRAINING_KEYS + WORKFLOW_KEYS}
     )
 

@@ -35,7 +35,7 @@ rule train:
         launcher_args=torchrun_prefix,
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
-        "exec {params.launcher_args} epibench train --shards {input.shards:q} --model-json {params.model:q}"
+        "exec {params.launcher_args} epibench train --shards {input.shards:q} --model {params.model:q}"
         " --train {params.train:q} --runtime-json {resources.train_runtime:q} --threads {threads:q}"
         " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
