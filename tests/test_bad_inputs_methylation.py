@@ -1029,7 +1029,8 @@ CHR1_CPGS = [c for name, c in CPGS if name == "1"]
 
 
 def _stops_where(path: Path, reference, way: str) -> str:
-    """The InputError's message of ``ingest`` (``way`` "ingest") or of ``split_calls`` ("split") on ``path``."""
+    """The InputError's message of ``ingest`` (``way`` "ingest") or of ``split_calls`` ("split") on
+    ``path``."""
     with pytest.raises(Exception) as info:
         if way == "ingest":
             ingest(path, reference, min_coverage=1)
@@ -1054,10 +1055,10 @@ def test_calls_past_the_end_of_a_reference_cut_short_say_so_and_how_to_drop_them
     first_line = len(CHR1_CPGS) + 1
     assert "sequence lengths differ" in message and "another assembly than" not in message
     assert (
-        f"3 calls lie past the end of their sequence (chr1: 3 calls past its 240 bp, the farthest 21 bp beyond; "
-        f"the first at line {first_line}: 'chr1\\t245\\t246\\tCG\\t0.500\\t+\\t6'), yet 100.00% of the first "
-        f"{len(CHR1_CPGS)} calls within the sequences sit on a cytosine of the reference as read: the reference "
-        "looks like an excerpt or a shorter version" in message
+        "3 calls lie past the end of their sequence (chr1: 3 calls past its 240 bp, the farthest 21 bp "
+        f"beyond; the first at line {first_line}: 'chr1\\t245\\t246\\tCG\\t0.500\\t+\\t6'), yet 100.00% of "
+        f"the first {len(CHR1_CPGS)} calls within the sequences sit on a cytosine of the reference as read: "
+        "the reference looks like an excerpt or a shorter version" in message
     )
     assert re.search(rf"{re.escape(str(path))}\s+chr1\s+chr1\s+261\s+240\s+largest position \+ 1\n", message)
     trimmed = tmp_path / "trimmed_s.methylC.gz"

@@ -4,8 +4,8 @@ A bigWig's header gives each sequence's length, which must equal the reference's
 methylation file only bounds it from below (its largest position + 1 must not exceed the
 reference's length; where the calls within the sequences fit the reference, the error says the
 reference looks cut short instead: ``methylation.past_end``). Names are matched as everywhere
-(``chroms.harmonise``: chr1/1, chrM/MT). A mismatch stops the run with a table, except on the mitochondrial sequence,
-which only warns: UCSC's hg19 chrM (16,571 bp, NC_001807) and GRCh37's MT (16,569 bp,
+(``chroms.harmonise``: chr1/1, chrM/MT). A mismatch stops the run with a table, except on the
+mitochondrial sequence, which only warns: UCSC's hg19 chrM (16,571 bp, NC_001807) and GRCh37's MT (16,569 bp,
 the rCRS) are two spellings of one assembly that differ there alone.
 """
 
@@ -151,7 +151,10 @@ def largest_ends(ref_chrom: np.ndarray, pos: np.ndarray, reference: Reference) -
 
 
 def check_calls_within(
-    ends: np.ndarray, reference: Reference, path: object, cause: Callable[[], str | None] | None = None
+    ends: np.ndarray,
+    reference: Reference,
+    path: object,
+    cause: Callable[[], tuple[str, str] | None] | None = None,
 ) -> list[str]:
     """Raise InputError (naming ``path``) when a call lies beyond its reference sequence
     (``ends``: ``largest_ends``, or their maximum over a file's parts); return warnings as ``check_lengths``.

@@ -127,6 +127,7 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
             f"({columns_format.PREFIX}chrom=1,pos=2,...)",
             path=path,
         )
+    given = fmt  # a format detection disagrees with gets a hint in the errors below
     binary = _binary_source(path, fmt)
     if binary is not None:
         return binary
@@ -150,10 +151,9 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     if spec is None and n_columns not in FORMATS[fmt]:
         expected = " or ".join(str(n) for n in FORMATS[fmt])
         line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
+        hint = detected_hint(path, given) if given else ""
         raise InputError(
-            f"{fmt} has {expected} columns, found {n_columns}: {excerpt(text)}{detected_hint(path, fmt)}",
-            path,
-            line,
+            f"{fmt} has {expected} columns, found {n_columns}: {excerpt(text)}{hint}", path, line
         )
     return Source(Path(path), fmt, n_header, n_columns, whitespace, sample)
 

@@ -33,9 +33,10 @@ class PastEnd:
     """A file's calls at or past the end of their reference sequence, gathered part by part.
 
     lengths: (S,) int64 bp of each sequence of ``reference.chroms``; counts: (S,) int64 calls past
-    each; ends: (S,) int64 the largest 0-based position + 1 of those calls (0 without one); first: the first such call in file order, None without one: (its data row, its
-    sequence's index into ``reference.chroms``, the file's name of that sequence, its position as
-    the file writes it: 0-based + ``base``, the file's coordinate base).
+    each; ends: (S,) int64 the largest 0-based position + 1 of those calls (0 without one); first:
+    the first such call in file order, None without one: (its data row, its sequence's index into
+    ``reference.chroms``, the file's name of that sequence, its position as the file writes it:
+    0-based + ``base``, the file's coordinate base).
     """
 
     lengths: np.ndarray
@@ -88,9 +89,10 @@ class PastEnd:
         }
         number, text = (None, "") if source.fmt in _BINARY else locate(source, row)
         where = f"; the first at line {number:,}: {excerpt(text)}" if number else ""
+        n_past, share = int(self.counts.sum()), _floored(measured.cytosine_share())
         verdict = (
-            f"{_calls(self.counts.sum())} {'lies' if self.counts.sum() == 1 else 'lie'} past the end of their "
-            f"sequence ({listed(beyond, 5)}{where}), yet {_floored(measured.cytosine_share())} of the first {_calls(measured.n_calls)} within the "
+            f"{_calls(n_past)} {'lies' if n_past == 1 else 'lie'} past the end of their sequence "
+            f"({listed(beyond, 5)}{where}), yet {share} of the first {_calls(measured.n_calls)} within the "
             "sequences sit on a cytosine of the reference as read: the reference looks like an excerpt "
             "or a shorter version of the sequences the calls were made on, not another assembly"
         )
