@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import random
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1018,3 +1019,119 @@ def test_lines_after_a_line_of_whitespace_keep_their_numbers(tmp_path, reference
             run()
         assert_input_error(info.value, path, 3)
         assert "not a number: 'x'" in str(info.value)
+
+
+# --- calls past the end of a reference cut short (a FASTA excerpt of the calls' chromosome) ----------
+
+# chr1 (240 bp) as the excerpt: calls on each of its CpGs, then three more past its end (0-based C)
+PAST_END = (245, 250, 260)
+CHR1_CPGS = [c for name, c in CPGS if name == "1"]
+
+
+def _stops_where(path: Path, reference, way: str) -> str:
+    """The InputError's message of ``ingest`` (``way`` "ingest") or of ``split_calls`` ("split") on
+    ``path``."""
+    with pytest.raises(Exception) as info:
+        if way == "ingest":
+            ingest(path, reference, min_coverage=1)
+        else:
+            split_calls(
+                path, reference, {"all": [STYLES["ucsc"](name) for name in SEQS]}, path.parent / "calls"
+            )
+    assert_input_error(info.value, path)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("way", ["ingest", "split"])
+def test_calls_past_the_end_of_a_reference_cut_short_say_so_and_how_to_drop_them(tmp_path, references, way):
+    """Calls that sit on the reference's CpGs but run past chr1's end (240 bp): still an error (no data
+    dropped unsaid), whose verdict is a reference cut short, not another assembly: the count of calls
+    past the end, the farthest (261 - 240 = 21 bp beyond), the first such line, and a shell line that
+    drops them, which run here leaves a file that ingests with every call within the sequence kept."""
+    path = tmp_path / "s.methylC.gz"
+    path.write_bytes(gzip.compress(text_of([_methylc(c) for c in CHR1_CPGS + list(PAST_END)])))
+    reference = references["ucsc"]
+    message = _stops_where(path, reference, way)
+    first_line = len(CHR1_CPGS) + 1
+    assert "sequence lengths differ" in message and "another assembly than" not in message
+    assert (
+        "3 calls lie past the end of their sequence (chr1: 3 calls past its 240 bp, the farthest 21 bp "
+        f"beyond; the first at line {first_line}: 'chr1\\t245\\t246\\tCG\\t0.500\\t+\\t6'), yet 100.00% of "
+        f"the first {len(CHR1_CPGS)} calls within the sequences sit on a cytosine of the reference as read: "
+        "the reference looks like an excerpt or a shorter version" in message
+    )
+    assert re.search(rf"{re.escape(str(path))}\s+chr1\s+chr1\s+261\s+240\s+largest position \+ 1\n", message)
+    trimmed = tmp_path / "trimmed_s.methylC.gz"
+    command = f"zcat {path} | awk '!($1==\"chr1\" && $2>239)' | gzip > {trimmed}"
+    assert message.endswith(f"or drop the calls past the end, e.g.: {command}")
+    subprocess.run(["bash", "-c", command], check=True)
+    table, _ = ingest(trimmed, reference, min_coverage=1)
+    assert table["pos"].tolist() == CHR1_CPGS
+
+
+@pytest.mark.parametrize("way", ["ingest", "split"])
+def test_calls_past_the_end_off_the_references_cytosines_are_another_assembly(tmp_path, references, way):
+    """Calls on A and T bases of chr1 (as another assembly's would mostly be) and past its end: the
+    verdict stays another assembly, with no advice to trim."""
+    off = [i for i, base in enumerate(NORMALISED["1"]) if base in "AT"][:30]
+    path = tmp_path / "s.methylC"
+    path.write_bytes(text_of([_methylc(c) for c in off + list(PAST_END)]))
+    message = _stops_where(path, references["ucsc"], way)
+    assert "were made on another assembly than the reference" in message
+    assert "excerpt" not in message and "awk" not in message
+
+
+# --- a wrong format named: the error says what detection reads the file as -----------------------
+
+
+def _cgmap(c: int) -> str:
+    """A BS-Seeker2 CGmap line on the C at 0-based ``c`` of chr1 (1-based position in column 3)."""
+    return f"chr1\tC\t{c + 1}\tCG\tCG\t0.5\t3\t6"
+
+
+def _cytosine_report(c: int) -> str:
+    """A Bismark cytosine report line on the C at 0-based ``c`` of chr1 (1-based)."""
+    return f"chr1\t{c + 1}\t+\t3\t3\tCG\tCGA"
+
+
+@pytest.mark.parametrize(
+    ("lines", "fmt", "error", "detected"),
+    [
+        ([_cgmap(c) for c in CHR1_CPGS], "bismark_cov", "bismark_cov has 6 columns, found 8", "cgmap"),
+        (
+            [_cytosine_report(c) for c in CHR1_CPGS],
+            "count_table",
+            "count_table has 4 columns, found 7",
+            "bismark_cpg_report",
+        ),
+        (
+            [_cytosine_report(c) for c in CHR1_CPGS],
+            "methylc",
+            "methylC: neither column 6 nor column 7 holds +/- in the first rows",
+            "bismark_cpg_report",
+        ),
+    ],
+)
+def test_a_wrong_format_names_the_one_detection_reads(tmp_path, references, lines, fmt, error, detected):
+    """A file given another format than its own: the error at line 1 (the format's complaint), then
+    the format that ``format: auto`` reads it as; which reads it, as the hint says."""
+    path = tmp_path / "calls.txt"
+    path.write_bytes(text_of(lines))
+    with pytest.raises(Exception) as info:
+        ingest(path, references["ucsc"], fmt=fmt, min_coverage=1)
+    assert_input_error(info.value, path, 1)
+    message = str(info.value)
+    assert error in message
+    assert message.endswith(f"; the content looks like {detected} (format auto detects it)")
+    table, qc = ingest(path, references["ucsc"], min_coverage=1)
+    assert qc["format"] == detected and table["pos"].tolist() == CHR1_CPGS
+
+
+def test_a_wrong_format_without_a_detectable_one_has_no_hint(tmp_path, references):
+    """Rows no format reads (five columns of words): the format's error alone, no hint."""
+    path = tmp_path / "calls.txt"
+    path.write_bytes(text_of(["chr1\tx\ty\tz\tw"] * 3))
+    with pytest.raises(Exception) as info:
+        ingest(path, references["ucsc"], fmt="bismark_cov", min_coverage=1)
+    assert_input_error(info.value, path)
+    assert "bismark_cov has 6 columns, found 5" in str(info.value) and "looks like" not in str(info.value)

@@ -144,6 +144,63 @@ def test_a_draft_assemblys_sequences_without_transcripts_are_counted_not_all_lis
     assert "scaffold_10," in warning and "scaffold_499" not in warning
 
 
+def _transcript(chrom: str, start: int, end: int, strand: str, tid: str) -> str:
+    """A GTF transcript row (1-based inclusive ``start``-``end``) of gene ``g_<tid>``."""
+    return (
+        f'{chrom}\tt\ttranscript\t{start}\t{end}\t.\t{strand}\t.\tgene_id "g_{tid}"; transcript_id "{tid}";'
+    )
+
+
+def test_an_annotation_wholly_past_the_sequences_end_is_an_error(tmp_path, ref):
+    """Every transcript on a FASTA sequence starts past its end (chr1 is 200 bp; chrZ is not in the
+    FASTA): the error names the file, the count, the first transcript's span and the sequence's
+    length, the transcripts elsewhere and the two likely causes."""
+    gtf = write_lines(
+        tmp_path / "other.gtf",
+        [_transcript("1", 301, 400, "+", "far1"), _transcript("1", 251, 260, "-", "far2"), *GTF_LINES[-2:]],
+    )
+    with pytest.raises(InputError) as info:
+        annotate_regions(ref, gtf, tmp_dir=tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{gtf}: no transcript of the GTF lies on the FASTA: all 2 on its sequences")
+    assert (
+        "start past the end of their sequence (the first: far1 at chr1:301-400, on a sequence of 200 bp)"
+        in (message)
+    )
+    assert "the other 1 lie on sequences the FASTA lacks" in message
+    assert "another assembly" in message and "excerpt of the genome" in message
+
+
+def test_an_annotation_partly_past_the_sequences_end_only_warns(tmp_path, ref, caplog):
+    """A FASTA that is part of a chromosome with the whole chromosome's annotation: t4 reaches past
+    chr1's end (200 bp), t5 lies wholly beyond it. A warning counts them (2 of 4 on the FASTA's
+    sequences, 1 wholly past) with the first; the classes are those of the annotation without them
+    (t4's promoter and body hold no CpG; nothing is made past the end)."""
+    extra = [_transcript("1", 196, 260, "+", "t4"), _transcript("chr1", 301, 400, "+", "t5")]
+    kwargs = dict(promoter_upstream=10, promoter_downstream=5, tmp_dir=tmp_path)
+    with caplog.at_level("WARNING"):
+        got = annotate_regions(ref, write_lines(tmp_path / "whole.gtf", [*GTF_LINES, *extra]), **kwargs)
+    (warning,) = [r.getMessage() for r in caplog.records if "past the end" in r.getMessage()]
+    assert warning.startswith(f"{tmp_path / 'whole.gtf'}: 2 of 4 transcripts on the FASTA's sequences")
+    assert "(1 of them start past it; the first: t4 at chr1:196-260, on a sequence of 200 bp)" in warning
+    assert "excerpt of the genome" in warning
+    pd.testing.assert_frame_equal(
+        got, annotate_regions(ref, write_lines(tmp_path / "a.gtf", GTF_LINES), **kwargs)
+    )
+
+
+def test_a_class_without_cpgs_is_warned_of(tmp_path, ref, caplog):
+    """Transcripts without a strand make no promoter: the warning names the class and the
+    transcripts' count; the gene body, which has CpGs, is not warned of."""
+    gtf = write_lines(tmp_path / "unstranded.gtf", [_transcript("1", 31, 110, ".", "u1")])
+    with caplog.at_level("WARNING"):
+        annotate_regions(ref, gtf, tmp_dir=tmp_path)
+    (warning,) = [r.getMessage() for r in caplog.records if "no CpG is" in r.getMessage()]
+    assert warning.startswith(
+        f"{gtf}: no CpG is promoter although 1 transcripts lie on the FASTA's sequences"
+    )
+
+
 def test_write_regions(tmp_path, ref):
     got = annotate_regions(ref, write_lines(tmp_path / "a.gtf", GTF_LINES))
     write_regions(got, tmp_path / "out" / "regions.parquet")

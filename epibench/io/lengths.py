@@ -2,16 +2,17 @@
 
 A bigWig's header gives each sequence's length, which must equal the reference's; a
 methylation file only bounds it from below (its largest position + 1 must not exceed the
-reference's length). Names are matched as everywhere (``chroms.harmonise``: chr1/1,
-chrM/MT). A mismatch stops the run with a table, except on the mitochondrial sequence,
-which only warns: UCSC's hg19 chrM (16,571 bp, NC_001807) and GRCh37's MT (16,569 bp,
+reference's length; where the calls within the sequences fit the reference, the error says the
+reference looks cut short instead: ``methylation.past_end``). Names are matched as everywhere
+(``chroms.harmonise``: chr1/1, chrM/MT). A mismatch stops the run with a table, except on the
+mitochondrial sequence, which only warns: UCSC's hg19 chrM (16,571 bp, NC_001807) and GRCh37's MT (16,569 bp,
 the rCRS) are two spellings of one assembly that differ there alone.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from epibench.io.reference import Reference
 LENGTH_COLUMNS = ("input", "chromosome", "reference_chromosome", "length", "reference_length", "kind")
 HEADER = "header length"
 LARGEST = "largest position + 1"
+ANOTHER_ASSEMBLY = (
+    "these inputs were made on another assembly than the reference (or the reference is offset)"
+)
 
 
 def bigwig_lengths(path: str | os.PathLike) -> dict[str, int]:
@@ -77,6 +81,7 @@ def check_lengths(
     reference_path: object,
     header_lengths: dict[str, dict[str, int]] | None = None,
     reference_assemblies: list[str] | None = None,
+    cause: tuple[str, str] | None = None,
 ) -> list[str]:
     """Raise InputError with the table when a non-mitochondrial sequence's length disagrees; return a
     warning per mitochondrial mismatch (by the reference's name or the file's: an NCBI FASTA's
@@ -85,6 +90,8 @@ def check_lengths(
     header_lengths: input label -> its header's name -> length, as given to ``length_mismatches``:
     the error then says which known assembly each stopped input's header is (``match_assembly``),
     with ``assemblies.liftover_hint`` towards ``reference_assemblies`` (the reference's matches).
+    cause: (the error's verdict, advice shown after the table) when the caller knows better than
+    "another assembly" (calls that fit the reference but run past its end: ``methylation.past_end``).
     """
     mito = (
         mismatches["reference_chromosome"].map(is_mitochondrial)
@@ -93,12 +100,13 @@ def check_lengths(
     stop = mismatches[~mito]
     if len(stop):
         shown = f", the first {MISMATCHES_SHOWN} shown" if len(stop) > MISMATCHES_SHOWN else ""
+        verdict, advice = cause or (ANOTHER_ASSEMBLY, "")
         raise InputError(
-            f"sequence lengths differ from {reference_path} ({len(stop):,} mismatches{shown}): these inputs "
-            f"were made on another assembly than the reference (or the reference is offset):\n"
+            f"sequence lengths differ from {reference_path} ({len(stop):,} mismatches{shown}): {verdict}:\n"
             + stop.head(MISMATCHES_SHOWN).to_string(
                 index=False, formatters={c: "{:,}".format for c in ("length", "reference_length")}
             )
+            + (f"\n{advice}" if advice else "")
             + _assemblies_of(list(dict.fromkeys(stop["input"])), header_lengths or {}, reference_assemblies)
         )
     return [
@@ -142,10 +150,19 @@ def largest_ends(ref_chrom: np.ndarray, pos: np.ndarray, reference: Reference) -
     return ends
 
 
-def check_calls_within(ends: np.ndarray, reference: Reference, path: object) -> list[str]:
+def check_calls_within(
+    ends: np.ndarray,
+    reference: Reference,
+    path: object,
+    cause: Callable[[], tuple[str, str] | None] | None = None,
+) -> list[str]:
     """Raise InputError (naming ``path``) when a call lies beyond its reference sequence
     (``ends``: ``largest_ends``, or their maximum over a file's parts); return warnings as ``check_lengths``.
+    cause: called only when the run stops, for ``check_lengths``' ``cause`` (``PastEnd.cause``).
     """
     lengths = {name: reference.length(name) for name in reference.chroms}
     called = {name: int(end) for name, end in zip(reference.chroms, ends) if end}
-    return check_lengths(length_mismatches(lengths, {}, {str(path): called}), reference.fasta_path)
+    mismatches = length_mismatches(lengths, {}, {str(path): called})
+    stops = not mismatches.empty and not mismatches["chromosome"].map(is_mitochondrial).all()
+    verdict = cause() if cause is not None and stops else None
+    return check_lengths(mismatches, reference.fasta_path, cause=verdict)

@@ -27,7 +27,11 @@ Every CpG of the reference (+ strand C, 0-based) gets exactly one class, the fir
 A FASTA sequence on which the GTF has no transcript is not an error: its CpGs are
 intergenic (or enhancer); such sequences are logged and listed in
 :attr:`RegionAnnotation.chroms_without_transcripts`. A GTF with no transcript on any
-FASTA sequence is an error (wrong file or assembly).
+FASTA sequence is an error (wrong file or assembly), and so is one whose transcripts on the
+FASTA's sequences all start past their sequence's end (another assembly, or a FASTA that is an
+excerpt of the genome); where only some reach past the end, a warning gives their count and
+the first (a FASTA of part of a chromosome with the whole chromosome's annotation). A class the
+transcripts make (promoter, gene body) that no CpG ends up in is warned of.
 
 Optional flags beside the class, each a bool column present only when its BED is given:
 
@@ -164,6 +168,7 @@ def annotate_regions_with_report(
             "wrong annotation or assembly?",
             path=gtf,
         )
+    _check_within_sequences(transcripts, reference, gtf, len(transcripts_in_file) - len(transcripts))
     with_transcripts = set(transcripts["chrom"])
     without = [chrom for chrom in reference.chroms if chrom not in with_transcripts]
     if without:
@@ -225,7 +230,63 @@ def annotate_regions_with_report(
         table["shore"] = np.concatenate(flag_parts["near_cgi"]) & ~cgi
     if "blacklisted" in flag_parts:
         table["blacklisted"] = np.concatenate(flag_parts["blacklisted"])
+    _warn_empty_classes(table, len(transcripts), gtf)
     return RegionAnnotation(table, without, input_chroms)
+
+
+def _check_within_sequences(
+    transcripts: pd.DataFrame, reference: Reference, gtf: str | os.PathLike, n_elsewhere: int
+) -> None:
+    """InputError when every transcript (``_on_reference``'s table: FASTA names, 0-based half-open)
+    starts past the end of its sequence; a warning when some reach past it. Both give the count and
+    the first such transcript (table order) with its span (1-based, inclusive) and the sequence's
+    length (bp). n_elsewhere: the file's transcripts on sequences the FASTA lacks (named in the error)."""
+    lengths = transcripts["chrom"].map({c: reference.length(c) for c in transcripts["chrom"].unique()})
+    lengths = lengths.to_numpy(np.int64)
+    beyond = transcripts["end"].to_numpy() > lengths
+    if not beyond.any():
+        return
+    outside = transcripts["start"].to_numpy() >= lengths
+    index = int(np.argmax(outside if outside.all() else beyond))
+    first = transcripts.iloc[index]
+    example = (
+        f"{first['transcript_id'] or first['gene_id']} at {first['chrom']}:{first['start'] + 1:,}-"
+        f"{first['end']:,}, on a sequence of {lengths[index]:,} bp"
+    )
+    if outside.all():
+        elsewhere = f"; the other {n_elsewhere:,} lie on sequences the FASTA lacks" if n_elsewhere else ""
+        raise InputError(
+            f"no transcript of the GTF lies on the FASTA: all {len(transcripts):,} on its sequences start past "
+            f"the end of their sequence (the first: {example}){elsewhere}. The annotation is of another "
+            f"assembly, or the FASTA ({reference.fasta_path}) is an excerpt of the genome (a part of a "
+            "chromosome): give the annotation of the FASTA's assembly, or the FASTA of the whole genome",
+            path=gtf,
+        )
+    log.warning(
+        "%s: %s of %s transcripts on the FASTA's sequences reach past the end of their sequence (%s of them "
+        "start past it; the first: %s); their parts beyond it are left out. Expected where the FASTA is an "
+        "excerpt of the genome (a part of a chromosome); otherwise the annotation is of another assembly",
+        gtf,
+        f"{int(beyond.sum()):,}",
+        f"{len(transcripts):,}",
+        f"{int(outside.sum()):,}",
+        example,
+    )
+
+
+def _warn_empty_classes(table: pd.DataFrame, n_transcripts: int, gtf: str | os.PathLike) -> None:
+    """A warning per class that transcripts make (promoter, gene body) where no CpG of ``table`` has it
+    although ``n_transcripts`` transcripts lie on the FASTA's sequences."""
+    counts = np.bincount(table["region"].to_numpy(), minlength=len(REGION_CLASSES))
+    for name in ("promoter", "gene_body"):
+        if not counts[REGION_CLASSES.index(name)]:
+            log.warning(
+                "%s: no CpG is %s although %s transcripts lie on the FASTA's sequences: check that the "
+                "annotation's coordinates are the FASTA's (and regions.promoter_upstream/downstream)",
+                gtf,
+                name,
+                f"{n_transcripts:,}",
+            )
 
 
 def read_bed_intervals(bed_path: str | os.PathLike, keep_fields: bool = False) -> pd.DataFrame:

@@ -6,7 +6,8 @@ Order of work, each step counted in the QC dict:
 2. harmonise chromosome names to the FASTA; drop (and count) calls on sequences the
    FASTA lacks (``renamed_chroms``, ``dropped_chroms``);
 3. drop calls with no reads (``n_zero_depth_dropped``; Bismark reports list uncovered CpGs);
-   a call beyond the end of its sequence stops the run (``lengths``: another assembly);
+   a call beyond the end of its sequence stops the run (``lengths``: another assembly; or, where
+   the calls within the sequences sit on its cytosines, a reference cut short: ``past_end``);
 4. CG check: the share of calls that sit on a CG of the reference (+ calls on its C,
    - calls on its G, unstranded calls on either: ``cg_share``) and the share that sit on a
    cytosine of their strand in any context (``cytosine_share``, at least the CG share: calls off
@@ -37,6 +38,7 @@ from epibench.io.lengths import check_calls_within, largest_ends
 from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
 from epibench.io.methylation.offsets import fit_diagnosis, measure_fit
+from epibench.io.methylation.past_end import PastEnd
 from epibench.io.methylation.columns import fail_at_row, locate
 from epibench.io.reference import Reference
 
@@ -58,8 +60,18 @@ def to_canonical(
 ) -> tuple[pd.DataFrame, dict]:
     """Return the canonical table (chrom, pos, n_meth, n_total, level; FASTA order) and the QC dict."""
     calls, ref_chrom, qc = on_reference(calls, reference)
+    past = PastEnd.start(reference)
+    within = ~past.add(calls, ref_chrom)
     length_warnings = check_calls_within(
-        largest_ends(ref_chrom, calls.pos, reference), reference, calls.source.path
+        largest_ends(ref_chrom, calls.pos, reference),
+        reference,
+        calls.source.path,
+        lambda: past.cause(
+            calls.source,
+            reference,
+            lambda: measure_fit(calls.subset(within), ref_chrom[within], reference),
+            min_cg_share,
+        ),
     )
     table, cpg_qc = canonical_cpgs(calls, ref_chrom, reference, min_coverage, min_cg_share)
     check_kept(cpg_qc, calls.source.path, reference, min_coverage)

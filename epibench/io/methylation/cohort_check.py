@@ -40,6 +40,7 @@ from epibench.io.methylation.offsets import (
     measure_fit,
 )
 from epibench.io.methylation.columns import Source
+from epibench.io.methylation.past_end import PastEnd
 from epibench.io.reference import Reference
 
 SAMPLE_CALLS = 200_000
@@ -110,6 +111,24 @@ def sample_fit(
             break
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
     return SampleFit(sample, source, base_of(source.fmt), detected, fit)
+
+
+def fit_within(
+    source: Source,
+    coverage_path: str | os.PathLike | None,
+    reference: Reference,
+    max_calls: int = SAMPLE_CALLS,
+) -> OffsetFit:
+    """The ``OffsetFit`` of a file's first ``max_calls`` calls (all, when it has fewer) that lie on a
+    reference sequence, within its length (the CG check's measure, without calls past the end)."""
+    fit, lengths = OffsetFit(0, dict.fromkeys(SHIFTS, 0)), PastEnd.start(reference).lengths
+    for calls in read_call_parts(source, coverage_path):
+        calls, ref_chrom, _ = keep_on_reference(calls, reference)
+        within = calls.pos < lengths[ref_chrom]
+        fit += measure_fit(calls.subset(within), ref_chrom[within], reference)
+        if fit.n_calls >= max_calls:
+            break
+    return fit
 
 
 def fit_record(fit: SampleFit) -> dict:

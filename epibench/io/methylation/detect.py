@@ -127,6 +127,7 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
             f"({columns_format.PREFIX}chrom=1,pos=2,...)",
             path=path,
         )
+    given = fmt  # a format detection disagrees with gets a hint in the errors below
     binary = _binary_source(path, fmt)
     if binary is not None:
         return binary
@@ -150,8 +151,21 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
     if spec is None and n_columns not in FORMATS[fmt]:
         expected = " or ".join(str(n) for n in FORMATS[fmt])
         line, text = next(row for row, fields in zip(rows, sample) if len(fields) == n_columns)
-        raise InputError(f"{fmt} has {expected} columns, found {n_columns}: {excerpt(text)}", path, line)
+        hint = detected_hint(path, given) if given else ""
+        raise InputError(
+            f"{fmt} has {expected} columns, found {n_columns}: {excerpt(text)}{hint}", path, line
+        )
     return Source(Path(path), fmt, n_header, n_columns, whitespace, sample)
+
+
+def detected_hint(path: str | os.PathLike, fmt: str) -> str:
+    """For an error on ``path`` read as the given ``fmt``: ``; the content looks like <format> (format
+    auto detects it)`` where detection reads it as another format; "" where it agrees or cannot tell."""
+    try:
+        detected = detect_source(path).fmt
+    except InputError:
+        return ""
+    return f"; the content looks like {detected} (format auto detects it)" if detected != fmt else ""
 
 
 def _voted(choices: list):

@@ -57,11 +57,13 @@ from epibench.io.methylation.canonical import (
     merged_cpgs,
     pooled_cpgs,
 )
+from epibench.io.methylation.cohort_check import fit_within
 from epibench.io.methylation.concordance import concordance, file_pair_sums
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import applied_min_coverage, coverage_qc, read_call_parts
 from epibench.io.methylation.offsets import SHIFTS, OffsetFit, fit_diagnosis, measure_fit
 from epibench.io.methylation.columns import BLOCK_BYTES, Labels, Source
+from epibench.io.methylation.past_end import PastEnd
 from epibench.io.reference import Reference
 from epibench.progress import ProgressLog
 
@@ -166,6 +168,7 @@ def split_calls(
     reader_qc: dict = {}
     n_calls = n_rows = base = 0
     ends = np.zeros(len(reference.chroms), dtype=np.int64)
+    past = PastEnd.start(reference)
     with atomic_dir(out_dir) as tmp, _GroupWriters(tmp, list(groups), reference) as writers:
         progress = ProgressLog(log)
         for calls in read_call_parts(source, coverage_path, block_bytes):
@@ -184,8 +187,16 @@ def split_calls(
                 )
             writers.append(calls, ref_chrom, call_group)
             np.maximum(ends, largest_ends(ref_chrom, calls.pos, reference), out=ends)
+            past.add(calls, ref_chrom)
         check_on_reference(qc, n_calls, source.path, reference)
-        length_warnings = check_calls_within(ends, reference, source.path)
+        length_warnings = check_calls_within(
+            ends,
+            reference,
+            source.path,
+            lambda: past.cause(
+                source, reference, lambda: fit_within(source, coverage_path, reference), MIN_CG_SHARE
+            ),
+        )
         writers.close(_layout(source, base, reader_qc, n_rows))
     qc |= coverage_qc(reader_qc, min_coverage)
     qc["warnings"] = dropped_warnings(qc, n_calls) + qc["warnings"] + length_warnings

@@ -66,8 +66,11 @@ def _strand_column(source: Source) -> int:
     col = max(counts, key=counts.get)
     if counts[col]:
         return col
+    from epibench.io.methylation.detect import detected_hint  # detect imports the readers
+
     raise InputError(
-        "methylC: neither column 6 nor column 7 holds +/- in the first rows",
+        "methylC: neither column 6 nor column 7 holds +/- in the first rows"
+        + detected_hint(source.path, "methylc"),
         path=source.path,
         line=source.n_header + 1,
     )
