@@ -140,9 +140,9 @@ class Pattern:
         if length < MIN_CORE:
             return f"not matched: core {length} bp < {MIN_CORE}"
         if length > MAX_CORE:
-            return f"not matched: diffuse, core {length} bp > {MAX_CORE} (a sequence preference, no one site)"
+            return f"not matched: diffuse, core {length} bp > {MAX_CORE}"
         if self.bits < MIN_BITS:
-            return f"not matched: core {self.bits:.2f} bits per position < {MIN_BITS} (near-uniform letters)"
+            return f"not matched: near-uniform, core {self.bits:.2f} bits/position < {MIN_BITS}"
         return ""
 
 
