@@ -563,8 +563,11 @@ CATALOGUE: tuple[Output, ...] = (
         "motifs",
         "Motifs the model learnt: TF-MoDISco patterns of the hypothetical contributions of held-out windows "
         "(strongest first; left, the pattern's mean contribution per base, below zero where it lowers the "
-        "predicted level) beside the frequency logo of its best JASPAR match by TOMTOM (either strand) with "
-        "its q-value.",
+        "predicted level, its core shaded) beside the frequency logo of its core's best match by TOMTOM "
+        "(either strand) with its q-value, among the JASPAR CORE matrices of the taxonomic group the title "
+        "names (motifs.tax_group; by default the reference assembly's: plants for TAIR10, insects for dm6, "
+        "nematodes for ce11, fungi for sacCer3, else vertebrates). A core under 5 or over 25 bp (a diffuse "
+        "sequence preference) or of near-uniform letters (under 0.5 bits per position) is not matched.",
         "Motifs",
         "extras",
     ),
@@ -572,8 +575,11 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "interpret/motifs.tsv",
         "motifs",
-        "One row per TF-MoDISco pattern: sign and sum of its contribution (predicted level per seqlet), "
-        "seqlets, consensus, best JASPAR match with its Benjamini-Hochberg q-value, and the three best matches.",
+        "One row per TF-MoDISco pattern, named by its sign (positive: its core raises the predicted level) "
+        "and rank: the sum of its core's contribution (predicted level per seqlet), seqlets, core consensus, "
+        "length and bits per position, best match with its Benjamini-Hochberg q-value, the three best, why a "
+        "core is not matched (note), and the JASPAR collection matched against (release, CORE, taxonomic "
+        "group).",
         "Motifs",
         "extras",
     ),

@@ -5,7 +5,9 @@ the attributions)."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+from pathlib import Path
 
 from epibench.cli.common import model_and_dataset
 from epibench.threads import use_threads
@@ -28,10 +30,20 @@ def cmd_motifs(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from epibench.interpret.hypothetical import hypothetical_contributions
-    from epibench.interpret.motifs import discover_patterns, jaspar_motifs, match_patterns, plot_patterns
+    from epibench.interpret.motifs import (
+        discover_patterns,
+        jaspar_motifs,
+        match_patterns,
+        plot_patterns,
+        tax_group_for,
+    )
     from epibench.io.atomic import write_tsv
 
     use_threads(args.threads)
+    assembly = json.loads(Path(args.assembly).read_text()) if args.assembly else None
+    tax_group, why = tax_group_for(args.tax_group, assembly)
+    log.info("JASPAR tax group %s: %s", tax_group, why)
+    database = jaspar_motifs(args.jaspar, tax_group)  # an unknown group or release stops it here
     model, dataset = model_and_dataset(args.model_dir, args.shards, args.split)
     rng = np.random.default_rng(args.seed)
     rows = np.sort(rng.choice(len(dataset), size=min(args.n_windows, len(dataset)), replace=False))
@@ -42,7 +54,6 @@ def cmd_motifs(args: argparse.Namespace) -> None:
     ]
     one_hot, hypothetical = (np.concatenate(arrays) for arrays in zip(*parts))
     patterns = discover_patterns(one_hot, hypothetical)
-    database = jaspar_motifs(args.jaspar)
     table = match_patterns(patterns, database)
     write_tsv(table, args.out_table)
     plot_patterns(patterns, table, database, args.out_figure)
@@ -51,9 +62,9 @@ def cmd_motifs(args: argparse.Namespace) -> None:
         len(rows),
         args.split,
         len(table),
-        database.release,
+        database.collection,
         len(database.ids),
-        table.drop(columns="matches").to_string(index=False),
+        table.drop(columns=["matches", "collection"]).to_string(index=False),
     )
 
 
@@ -89,6 +100,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-windows", type=int, default=2000, help="windows attributed (random, seeded)")
     p.add_argument("--n-steps", type=int, default=16, help="integration steps of the path-averaged gradient")
     p.add_argument("--jaspar", default="JASPAR2024", help="JASPAR release (shipped with pyjaspar)")
+    p.add_argument(
+        "--tax-group",
+        default="auto",
+        help="JASPAR CORE taxonomic group matched against (vertebrates, plants, insects, ..., all); auto: "
+        "that of the assembly --assembly matches, else vertebrates",
+    )
+    p.add_argument("--assembly", default="", help="the reference's assembly.json (epibench reference)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out-table", required=True, help="motifs.tsv")

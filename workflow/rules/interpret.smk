@@ -53,6 +53,7 @@ rule motifs:
     input:
         model=rules.train.output.model.format(model=MOTIF_MODEL),
         shards=shard_dirs,
+        assembly=rules.reference.output.assembly,
     output:
         table=result("motifs", "interpret/motifs.tsv"),
         png=reported("motifs", "interpret/motifs.png"),
@@ -69,8 +70,10 @@ rule motifs:
         n_windows=config["motifs"]["n_windows"],
         n_steps=config["motifs"]["n_steps"],
         jaspar=config["motifs"]["jaspar"],
+        tax_group=config["motifs"]["tax_group"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench motifs --model-dir {params.model_dir:q} --shards {input.shards:q}"
         " --n-windows {params.n_windows:q} --n-steps {params.n_steps:q} --jaspar {params.jaspar:q}"
+        " --tax-group {params.tax_group:q} --assembly {input.assembly:q}"
         " --threads {threads:q} --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
