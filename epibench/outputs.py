@@ -256,7 +256,8 @@ CATALOGUE: tuple[Output, ...] = (
         "mode), both scored on the same "
         "bootstrap draws (of CpGs, or of genomic blocks with evaluate.bootstrap_block_bp): difference = new "
         "minus other (AUROC: above 0 is better; MSE: below 0 is better) with its 95 % interval, and the "
-        'verdict: "better" or "worse" where the interval excludes 0, "unclear" where it holds it. Two models '
+        'verdict: "better" or "worse" where the interval excludes 0, "unclear" where it holds it, "no '
+        'interval" where the test data spans fewer than 10 genomic blocks (or holds one class). Two models '
         "that err on the same regions have overlapping intervals and still separate here. The leaderboard's "
         "verdict columns are these verdicts.",
         "Evaluation",
@@ -322,7 +323,8 @@ CATALOGUE: tuple[Output, ...] = (
         "metrics",
         "Evaluation metrics on the held-out test chromosomes, in long form: one row per model, scope (overall, "
         "region class, sample, chromosome), scope value and metric, with a 95 % bootstrap confidence interval "
-        "(genomic blocks of evaluate.bootstrap_block_bp resampled, or CpGs within each sample where it is 0); n counts "
+        "(genomic blocks of evaluate.bootstrap_block_bp resampled, or CpGs within each sample where it is 0; none "
+        "where a scope spans fewer than 10 blocks: a handful of blocks makes an interval too narrow); n counts "
         "the test CpG measurements of a scope, n_methylated those methylated (the positives AUROC ranks: with a "
         "handful of either kind its interval means little). Correlations are computed per sample across CpGs; for the overall "
         'scope they are averaged over samples. The "ceiling" model, where present, is the demo generator\'s '

@@ -13,17 +13,20 @@ import json
 
 from epibench.errors import InputError
 
-#: Train settings that leave the trained model what it is, each with the reason. Every other train
-#: setting (epochs, batch_size, lr, seed, histone_norm, ...) changes what is learned.
+#: Train settings that leave the training recipe what it is, each with the reason: num_workers,
+#: log_every and checkpoint_every give the same weights to the bit; compile and device a run of the
+#: same recipe whose weights differ as two runs' do (rounding, and dropout's masks drawn by another
+#: generator), not a model of other settings. Every other train setting (epochs, batch_size, lr, seed,
+#: histone_norm, ...) changes what is learned.
 RUNTIME_KEYS = {
     "num_workers": "DataLoader processes: the batches, their order and flips come from the seed alone "
     "(epibench.data.loader)",
     "log_every": "how often progress is logged",
     "checkpoint_every": "how often a checkpoint is written: a resumed run continues exactly where it stopped",
-    "compile": "torch.compile runs the same model through other kernels (floating-point rounding "
-    "differs, not what is learned)",
+    "compile": "torch.compile runs the same recipe through other kernels (rounding and dropout's random "
+    "masks differ, not the settings learned with)",
     "compile_mode": "which kernels torch.compile makes (as compile)",
-    "device": "which processor computes the same steps (rounding differs, as with compile)",
+    "device": "which processor runs the same recipe (rounding and dropout's masks differ, as with compile)",
 }
 #: Keys of the config's train section that size the train job (threads, the launcher, the
 #: scheduler's resources), not settings of ``epibench train``. Their product gpus x nodes is one:

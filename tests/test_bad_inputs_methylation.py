@@ -1062,11 +1062,31 @@ def test_calls_past_the_end_of_a_reference_cut_short_say_so_and_how_to_drop_them
     )
     assert re.search(rf"{re.escape(str(path))}\s+chr1\s+chr1\s+261\s+240\s+largest position \+ 1\n", message)
     trimmed = tmp_path / "trimmed_s.methylC.gz"
-    command = f"zcat {path} | awk '!($1==\"chr1\" && $2>239)' | gzip > {trimmed}"
+    command = f"gzip -dc {path} | awk '!(($1==\"chr1\" && $2>239))' | gzip > {trimmed}"
     assert message.endswith(f"or drop the calls past the end, e.g.: {command}")
     subprocess.run(["bash", "-c", command], check=True)
     table, _ = ingest(trimmed, reference, min_coverage=1)
     assert table["pos"].tolist() == CHR1_CPGS
+
+
+def test_the_line_that_drops_calls_past_the_end_drops_them_on_every_sequence(tmp_path, references):
+    """Calls past the ends of chr1 (240 bp) and chr2 (160 bp), in a gzip file whose name says no
+    compression: the suggested line reads it as gzip (by its bytes, as the readers do) and drops the
+    calls past both ends; what it writes ingests."""
+    chr2_cpgs = [c for name, c in CPGS if name == "2"]
+    lines = [_methylc(c) for c in CHR1_CPGS + list(PAST_END)] + [
+        _methylc(c, name="chr2") for c in chr2_cpgs + [170, 200]
+    ]
+    path = tmp_path / "s.methylC"
+    path.write_bytes(gzip.compress(text_of(lines)))
+    message = _stops_where(path, references["ucsc"], "ingest")
+    assert "chr1: 3 calls past its 240 bp" in message and "chr2: 2 calls past its 160 bp" in message
+    command = message.split("e.g.: ")[-1]
+    assert command.startswith(f"gzip -dc {path} | awk ")
+    subprocess.run(["bash", "-c", command], check=True)
+    table, _ = ingest(tmp_path / "trimmed_s.methylC", references["ucsc"], min_coverage=1)
+    assert sorted(table.loc[table["chrom"] == "chr2", "pos"]) == chr2_cpgs
+    assert sorted(table.loc[table["chrom"] == "chr1", "pos"]) == CHR1_CPGS
 
 
 @pytest.mark.parametrize("way", ["ingest", "split"])

@@ -95,8 +95,20 @@ def test_a_model_without_predictions_is_named():
         ("mse", -0.003, -0.001, "better"),  # the new model's error is lower
         ("mse", 0.001, 0.003, "worse"),
         ("mse", -0.0029, 0.0086, "unclear"),  # the lung cohort's hybrid minus CNN
-        ("auroc", float("nan"), float("nan"), "unclear"),
+        ("auroc", float("nan"), float("nan"), "no interval"),
     ],
 )
 def test_the_verdict_reads_each_metric_its_own_way(metric, low, high, verdict):
     assert difference_verdict(metric, low, high) == verdict
+
+
+def test_a_handful_of_blocks_gives_no_interval_and_no_verdict():
+    """Fewer genomic blocks than bootstrap.MIN_BLOCKS: every draw would be (nearly) the same blocks,
+    a zero-width interval that excludes 0 for any difference; paired.tsv says there is none."""
+    preds = _preds(n=3000)
+    span = preds["pos"].max() + 1
+    few = paired_table(preds, [("good", "worse")], block_bp=span // 3 + 1, n_boot=50).set_index("metric")
+    assert few[["ci_low", "ci_high"]].isna().all().all() and (few["verdict"] == "no interval").all()
+    assert few["difference"].notna().all(), "the point difference stays"
+    enough = paired_table(preds, [("good", "worse")], block_bp=span // 40 + 1, n_boot=50).set_index("metric")
+    assert enough[["ci_low", "ci_high"]].notna().all().all()

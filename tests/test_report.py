@@ -200,8 +200,9 @@ def test_a_baseline_ahead_of_the_new_model_is_judged_by_the_paired_verdict(tmp_p
     assert "Runner-up: hybrid (AUROC 0.950, +0.010 behind)." in text
 
 
-def test_between_two_other_models_overlapping_intervals_decide(tmp_path):
-    """No paired row between two models neither of which is the new one: the intervals' overlap."""
+def test_between_two_other_models_the_headline_claims_no_lead(tmp_path):
+    """paired.tsv holds no difference between two models neither of which is the new one: no verdict,
+    whether or not their intervals overlap."""
     text = _headline_with(
         tmp_path,
         {
@@ -211,11 +212,24 @@ def test_between_two_other_models_overlapping_intervals_decide(tmp_path):
                 "auroc_ci_high": 0.98,
                 "new_beats_on_auroc": "no",
             },
-            "cnn": {"auroc": 0.96, "auroc_ci_low": 0.955, "auroc_ci_high": 0.965, "new_beats_on_auroc": "no"},
+            "cnn": {"auroc": 0.96, "auroc_ci_low": 0.90, "auroc_ci_high": 0.91, "new_beats_on_auroc": "no"},
         },
     )
     assert "Winner: gbm_histone" in text
-    assert "the 95 % AUROC intervals overlap: not clearly ahead" in text
+    assert "no verdict between these two" in text and "intervals overlap" not in text
+
+
+@pytest.mark.parametrize(
+    ("verdict", "words"),
+    [
+        ("no interval", "their AUROC difference has no paired interval (too few genomic blocks"),
+        ("no", "the paired interval of their AUROC difference favours gbm_histone: not clearly ahead"),
+    ],
+)
+def test_the_headline_says_why_a_lead_is_not_clear(tmp_path, verdict, words):
+    text = _headline_with(tmp_path, {"gbm_histone": {"auroc": 0.949, "new_beats_on_auroc": verdict}})
+    assert "Winner: hybrid" in text and words in text
+    assert "holds 0" not in text
 
 
 def test_report_starts_with_the_headline(tmp_path):

@@ -26,7 +26,23 @@ def test_other_shards_start_afresh_and_the_same_ones_resume(tiny_shards, tmp_pat
     assert (tmp_path / "checkpoint.stale.pt").exists()
     assert "training data" in caplog.text
     assert other["steps"] < first["steps"], "trained again, on fewer rows"
-    assert torch.load(tmp_path / CHECKPOINT, weights_only=True)["identity"]["data"] != saved["identity"]["data"]
+    assert (
+        torch.load(tmp_path / CHECKPOINT, weights_only=True)["identity"]["data"] != saved["identity"]["data"]
+    )
+
+
+def test_a_checkpoint_of_another_number_of_processes_starts_afresh(tiny_shards, tmp_path, caplog):
+    """The processes (train.gpus x train.nodes) decide the effective batch: a finished checkpoint of a
+    2-process run is set aside by a 1-process one, which trains its epochs."""
+    train_from_shards(tiny_shards, MODEL, TRAIN, tmp_path)
+    saved = torch.load(tmp_path / CHECKPOINT, weights_only=True)
+    assert saved["identity"]["settings"]["processes"] == 1
+    saved["identity"]["settings"]["processes"] = 2
+    torch.save(saved, tmp_path / CHECKPOINT)
+    with caplog.at_level("INFO", logger="epibench"):
+        again = train_from_shards(tiny_shards, MODEL, TRAIN, tmp_path)
+    assert "train setting processes: 2 then, 1 now" in caplog.text
+    assert (tmp_path / "checkpoint.stale.pt").exists() and again["epochs_run"] == TRAIN["epochs"]
 
 
 def test_histone_normalisation_is_part_of_the_run(tiny_shards, tmp_path, caplog):

@@ -20,6 +20,10 @@ from collections.abc import Callable
 import numpy as np
 
 DEFAULT_N_BOOT = 200
+# Fewer blocks than this: no block interval. Draws of one block are that block (a zero-width
+# interval), and of a few blocks take a handful of values: such intervals exclude 0 for two equally
+# good models in 50-100 % of cases (2-3 blocks, simulated), about as often as they should from 10 on.
+MIN_BLOCKS = 10
 
 
 def scope_rng(seed: int, *keys: str) -> np.random.Generator:
@@ -74,12 +78,16 @@ def bootstrap_ci(
     with ``blocks`` (n,) (codes 0..B-1) whole blocks are resampled instead (``resample_blocks``).
     Returns (low, high), each (k,): the (1 - level)/2 and (1 + level)/2 quantiles
     (linear interpolation) over the replicates where the statistic is defined;
-    ``nan`` where no replicate is.
+    ``nan`` where no replicate is, and everywhere where ``blocks`` holds fewer than ``MIN_BLOCKS``.
     """
     if n_boot < 1:
         raise ValueError(f"n_boot must be >= 1, got {n_boot}")
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1), got {level}")
+
+    if blocks is not None and np.unique(blocks).size < MIN_BLOCKS:
+        k = np.asarray(statistic(np.arange(blocks.size))).size
+        return np.full(k, np.nan), np.full(k, np.nan)
 
     def resample() -> np.ndarray:
         return resample_indices(strata, rng) if blocks is None else resample_blocks(blocks, rng)

@@ -5,7 +5,8 @@ One row per model (deep models, baselines, the ceiling): overall AUROC and MSE w
 models, fit seconds for baselines) and peak memory, and for every model but the new one
 whether the new model beats it, read from paired.tsv (epibench.evaluate.paired: both models scored
 on the same bootstrap draws): "yes" where the 95 % interval of the difference excludes 0 on the new
-model's side, "no" where it excludes 0 on the other side, "unclear" where it holds 0. Two intervals
+model's side, "no" where it excludes 0 on the other side, "unclear" where it holds 0, "no interval"
+where there is none (too few genomic blocks, one class only). Two intervals
 drawn apart overlap even where one model is better on nearly every draw, so the overlap of the
 two columns of intervals is no verdict. ``verdict`` turns the verdicts into the sentence the report prints.
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.evaluate.paired import NO_INTERVAL
 
 CEILING = "ceiling"
 BASE_MODE, SEQUENCE_MODE, CONTEXT_MODE = "sequence + marks", "sequence", "+ neighbours"
@@ -38,8 +40,9 @@ LEADERBOARD_COLUMNS = (
 )
 
 
-PAIRED_VERDICTS = {"better": "yes", "worse": "no", "unclear": "unclear"}  # paired.tsv -> leaderboard
-SHORTFALL_WORDS = {"no": "worse", "unclear": "unclear"}  # a verdict other than "yes", in the sentence
+# paired.tsv -> leaderboard
+PAIRED_VERDICTS = {"better": "yes", "worse": "no", "unclear": "unclear", NO_INTERVAL: NO_INTERVAL}
+SHORTFALL_WORDS = {"no": "worse"}  # a verdict other than "yes" in the sentence, where not itself
 
 
 def comparisons(
@@ -142,7 +145,7 @@ def _mode_verdict(table: pd.DataFrame, new: str) -> str:
     """The verdict sentence of the new model ``new`` against the rows compared with it."""
     others = table[table["compared_with"] == new]
     shortfalls = [
-        f"{row['model']} on {metric.upper()} ({SHORTFALL_WORDS[row[f'new_beats_on_{metric}']]})"
+        f"{row['model']} on {metric.upper()} ({SHORTFALL_WORDS.get(row[f'new_beats_on_{metric}'], row[f'new_beats_on_{metric}'])})"
         for _, row in others.iterrows()
         for metric in VERDICT_METRICS
         if row[f"new_beats_on_{metric}"] != "yes"

@@ -18,6 +18,7 @@ from epibench.evaluate.tables import LOWER_IS_BETTER, block_codes
 
 PAIRED_COLUMNS = ("new", "model", "metric", "difference", "ci_low", "ci_high", "verdict")
 ROW_KEY = ["sample", "chrom", "pos"]  # one test CpG measurement
+NO_INTERVAL = "no interval"  # the verdict where the difference has no interval
 
 
 def paired_table(
@@ -31,7 +32,8 @@ def paired_table(
     on every test CpG both score, its 95 % paired bootstrap interval (both models on each draw of
     CpGs within samples, or of genomic blocks of ``block_bp`` bp where > 0) and ``verdict``: "better"
     where the interval excludes 0 on the new model's side (AUROC up, MSE down), "worse" on the other
-    side, "unclear" where it holds 0. ``preds``: the predictions table of both models of each pair."""
+    side, "unclear" where it holds 0, "no interval" where there is none (``difference_verdict``). ``preds``: the predictions table of both models of each pair.
+    """
     rows = []
     for new, other in pairs:
         mine, theirs = (_rows_of(preds, name) for name in (new, other))
@@ -80,7 +82,11 @@ def _rows_of(preds: pd.DataFrame, model: str) -> pd.DataFrame:
 
 def difference_verdict(metric: str, low: float, high: float) -> str:
     """The new model's verdict from the interval (low, high) of new minus other: "better" where it
-    excludes 0 on the better side (AUROC above, MSE below), "worse" on the other, else "unclear"."""
+    excludes 0 on the better side (AUROC above, MSE below), "worse" on the other, ``NO_INTERVAL``
+    where there is none (fewer genomic blocks than bootstrap.MIN_BLOCKS, or one class only), else
+    "unclear"."""
+    if np.isnan(low) or np.isnan(high):
+        return NO_INTERVAL
     higher_is_better = metric not in LOWER_IS_BETTER
     if (low > 0 and higher_is_better) or (high < 0 and not higher_is_better):
         return "better"

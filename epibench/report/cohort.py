@@ -93,7 +93,9 @@ def cohort_report(
         overview = Overview(
             metrics_overview(metrics),
             "metrics.tsv at a glance: test AUROC and MSE of every model, 95 % bootstrap interval in brackets, "
-            "overall, per region class, per sample and per sequence; n: the test CpG measurements scored.",
+            "overall, per region class, per sample and per sequence; n: the test CpG measurements scored, "
+            "n_methylated: those methylated; no interval (the value alone) where a scope spans fewer than 10 "
+            "genomic blocks of evaluate.bootstrap_block_bp.",
         )
         sections["Evaluation"].insert(shown.index(metrics_tsv) + 1, overview)
     if _without_marks(results, new):

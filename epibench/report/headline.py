@@ -9,6 +9,7 @@ import pandas as pd
 
 from epibench.data.splits import LEFT_OUT, read_split_plan, split_counts_bp
 from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
+from epibench.evaluate.paired import NO_INTERVAL
 
 
 def _interval(row: pd.Series, metric: str, digits: int) -> str:
@@ -64,19 +65,26 @@ def scored_text(metrics: pd.DataFrame, model: str) -> str:
 
 def unclear_lead(winner: pd.Series, runner_up: pd.Series, new: str) -> str:
     """ "" where ``winner`` (a leaderboard row) is clearly ahead of ``runner_up`` on AUROC, else the
-    words that say it is not. Where one of them is the new model, the leaderboard's paired verdict
-    decides (epibench.evaluate.paired: the 95 % interval of the difference on the same draws); between
-    two other models, whose difference paired.tsv does not hold, overlapping 95 % intervals do."""
-    pair = {winner["model"], runner_up["model"]}
-    if new in pair:
-        other = runner_up if winner["model"] == new else winner
-        clear = other["new_beats_on_auroc"] == ("yes" if winner["model"] == new else "no")
+    words that say why it is not. Only the leaderboard's paired verdicts decide (epibench.evaluate.paired:
+    the 95 % interval of the difference, both models on the same draws), and paired.tsv holds the new
+    model against each other one: between two other models there is no verdict, and the words say so."""
+    if new not in (winner["model"], runner_up["model"]):
+        return "; paired.tsv compares each model with the new one only: no verdict between these two"
+    other = runner_up if winner["model"] == new else winner
+    verdict = other["new_beats_on_auroc"]
+    if verdict == ("yes" if winner["model"] == new else "no"):
+        return ""
+    if verdict == "unclear":
+        return "; the paired 95 % interval of their AUROC difference holds 0: not clearly ahead"
+    if verdict == NO_INTERVAL:
         return (
-            "" if clear else "; the paired 95 % interval of their AUROC difference holds 0: not clearly ahead"
+            "; their AUROC difference has no paired interval (too few genomic blocks in the test data, "
+            "or one class only): not clearly ahead"
         )
-    if runner_up["auroc_ci_high"] >= winner["auroc_ci_low"]:
-        return "; the 95 % AUROC intervals overlap: not clearly ahead"
-    return ""
+    return (
+        f"; on the CpGs both score, the paired interval of their AUROC difference favours "
+        f"{html.escape(runner_up['model'])}: not clearly ahead"
+    )
 
 
 def headline_html(

@@ -618,7 +618,9 @@ def fit(
         _param_groups(model, config.weight_decay), lr=config.lr, fused=device.type == "cuda"
     )
     scheduler = warmup_cosine(optimizer, min(config.warmup_steps, total_steps // 10), total_steps)
-    identity = run_identity(dataclasses.asdict(config), model.spec, meta.get("data_fingerprint"))
+    # the processes decide the effective batch (each takes batches of its own): part of the run
+    settings = dataclasses.asdict(config) | {"processes": ranks.world_size}
+    identity = run_identity(settings, model.spec, meta.get("data_fingerprint"))
     run = _Run(
         model,
         _wrap(model, config, device, ranks),

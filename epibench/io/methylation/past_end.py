@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from epibench.io.methylation.calls import Calls
 from epibench.io.methylation.columns import Source, locate
 from epibench.io.methylation.offsets import OffsetFit
 from epibench.io.reference import Reference
+from epibench.io.textfile import compression
 from epibench.errors import excerpt
 
 _BINARY = {bigwig.FORMAT, bigbed_bedmethyl.FORMAT}  # no lines to quote or to filter with awk
@@ -36,13 +37,15 @@ class PastEnd:
     each; ends: (S,) int64 the largest 0-based position + 1 of those calls (0 without one); first:
     the first such call in file order, None without one: (its data row, its sequence's index into
     ``reference.chroms``, the file's name of that sequence, its position as the file writes it:
-    0-based + ``base``, the file's coordinate base).
+    0-based + ``base``, the file's coordinate base); names: the file's name of each sequence with a
+    call past its end, by index into ``reference.chroms``.
     """
 
     lengths: np.ndarray
     counts: np.ndarray
     ends: np.ndarray
     first: tuple[int, int, str, int, int] | None = None
+    names: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, reference: Reference) -> PastEnd:
@@ -57,6 +60,9 @@ class PastEnd:
         if past.any():
             self.counts += np.bincount(ref_chrom[past], minlength=len(self.counts))
             np.maximum.at(self.ends, ref_chrom[past], calls.pos[past] + 1)
+            indices, rows = np.unique(ref_chrom[past], return_index=True)
+            for index, row in zip(indices.tolist(), np.flatnonzero(past)[rows].tolist()):
+                self.names.setdefault(index, str(calls.chrom.names[calls.chrom.codes[row]]))
             if self.first is None:
                 i = int(np.argmax(past))
                 name = str(calls.chrom.names[calls.chrom.codes[i]])
@@ -98,9 +104,14 @@ class PastEnd:
         )
         advice = (
             "Use the FASTA of the whole chromosomes as reference.fasta, or drop the calls past the end"
-            + _dropping(source, text, name, position, int(self.lengths[index]) - 1 + base)
+            + _dropping(source, text, name, position, self._last_positions(base))
         )
         return verdict, advice
+
+    def _last_positions(self, base: int) -> dict[str, int]:
+        """The file's name of each sequence with a call past its end -> its last position as a file of
+        coordinate ``base`` writes it."""
+        return {name: int(self.lengths[i]) - 1 + base for i, name in sorted(self.names.items())}
 
 
 def _floored(share: float) -> str:
@@ -113,21 +124,26 @@ def _calls(n: int) -> str:
     return f"{int(n):,} call" + ("" if n == 1 else "s")
 
 
-def _dropping(source: Source, text: str, name: str, position: int, last: int) -> str:
-    """``, e.g. <shell line>``: a line that writes ``source`` without the rows of sequence ``name`` past
-    position ``last`` (as the file writes positions), found from ``text``, the line of a call past the
-    end (``name`` and ``position`` each in a column of its own, the position's after the name's), for
-    a plain or gzip text file; "" where no such line can be written."""
+def _dropping(source: Source, text: str, name: str, position: int, last: dict[str, int]) -> str:
+    """``, e.g. <shell line>``: a line that writes ``source`` without its rows past the end of their
+    sequence (``last``: the file's name of each such sequence -> its last position as the file writes
+    positions), its columns found from ``text``, the line of a call past the end (``name`` and
+    ``position`` each in a column of its own, the position's after the name's), for a plain or gzip
+    text file (by its first bytes, as the readers tell); "" where no such line can be written."""
     fields = text.split()
     if name not in fields or str(position) not in fields[fields.index(name) + 1 :]:
         return ""
+    if any(c in sequence for sequence in last for c in '"\\'):  # no awk string could hold the name
+        return ""
     chrom = fields.index(name) + 1
     column = fields.index(str(position), chrom) + 1
-    program = shlex.quote(f'!(${chrom}=="{name}" && ${column}>{last})')
+    past = " || ".join(f'(${chrom}=="{sequence}" && ${column}>{end})' for sequence, end in last.items())
+    program = shlex.quote(f"!({past})")
     path = source.path
-    out = shlex.quote(str(path.with_name(f"trimmed_{path.name}")))
-    if path.suffix == ".gz":
-        return f", e.g.: zcat {shlex.quote(str(path))} | awk {program} | gzip > {out}"
-    if path.suffix in (".bz2", ".xz", ".zst", ".zstd"):
+    quoted, out = shlex.quote(str(path)), shlex.quote(str(path.with_name(f"trimmed_{path.name}")))
+    packed = compression(path)
+    if packed == "gzip":
+        return f", e.g.: gzip -dc {quoted} | awk {program} | gzip > {out}"
+    if packed is not None:
         return ""
-    return f", e.g.: awk {program} {shlex.quote(str(path))} > {out}"
+    return f", e.g.: awk {program} {quoted} > {out}"
