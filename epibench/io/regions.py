@@ -250,7 +250,7 @@ def _check_within_sequences(
     index = int(np.argmax(outside if outside.all() else beyond))
     first = transcripts.iloc[index]
     example = (
-        f"{first['transcript_id'] or first['gene_id']} at {first['chrom']}:{first['start'] + 1:,}-"
+        f"{_named(first)} at {first['chrom']}:{first['start'] + 1:,}-"
         f"{first['end']:,}, on a sequence of {lengths[index]:,} bp"
     )
     if outside.all():
@@ -272,6 +272,14 @@ def _check_within_sequences(
         f"{int(outside.sum()):,}",
         example,
     )
+
+
+def _named(transcript: pd.Series) -> str:
+    """A transcript's id, or its gene's where it has none (an empty or missing id)."""
+    for key in ("transcript_id", "gene_id"):
+        if key in transcript and pd.notna(transcript[key]) and transcript[key] != "":
+            return str(transcript[key])
+    return "(unnamed)"
 
 
 def _warn_empty_classes(table: pd.DataFrame, n_transcripts: int, gtf: str | os.PathLike) -> None:
