@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -401,3 +402,24 @@ def test_calls_beyond_the_end_of_a_sequence_stop_ingest(tmp_path, window, cpgs, 
     err = capsys.readouterr().err
     assert code == 2 and "sequence lengths differ" in err and "largest position + 1" in err
     assert f"{len(window) + 7:,}" in err and not (tmp_path / "s.parquet").exists()
+
+
+def test_two_samples_with_the_same_calls_are_warned_of(tmp_path, window, cpgs, capsys, caplog):
+    """One file copied under two samples' names (a sheet mistake), a third sample with other reads at
+    the same CpGs: the check passes and warns of the two, naming both files, not of the third."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    first = write_calls(tmp_path / "a.methylC", "methylc", cpgs)
+    copy = tmp_path / "b.methylC"
+    copy.write_bytes(first.read_bytes())
+    other = cpgs.assign(meth=cpgs["total"] - cpgs["meth"])  # the same CpGs, other reads
+    samples = {
+        "s1": (first, "methylc"),
+        "s2": (copy, "methylc"),
+        "s3": (write_calls(tmp_path / "c.methylC", "methylc", other), "methylc"),
+    }
+    with caplog.at_level(logging.WARNING):
+        code, _ = check_inputs(tmp_path, fasta, samples, capsys)
+    assert code == 0
+    warned = [r.getMessage() for r in caplog.records if "carry the same calls" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("samples s1, s2 carry the same calls")
+    assert str(first) in warned[0] and str(copy) in warned[0] and "s3" not in warned[0]

@@ -20,9 +20,12 @@ judges the cohort from those records, so that a sample added reads only its own 
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
@@ -43,6 +46,8 @@ from epibench.io.methylation.columns import Source
 from epibench.io.methylation.past_end import PastEnd
 from epibench.io.reference import Reference
 
+log = logging.getLogger(__name__)
+
 SAMPLE_CALLS = 200_000
 NO_FIT = "none"  # best_fit of a sample whose calls sit on CpGs at no shift
 _SHARE_COLUMNS = (
@@ -59,7 +64,9 @@ class SampleFit:
     """One sample's fit: its file, how it was read, what detection alone reads it as, and the shares.
 
     base: the coordinate base it was read with; detected: the format detection chooses, None
-    when detection cannot tell (the format was then given).
+    when detection cannot tell (the format was then given); digest: SHA-256 (hex) of the calls
+    measured (sequence, position, reads), "" where unknown (a record of an older epibench): two
+    samples with one digest carry the same data.
     """
 
     sample: str
@@ -67,6 +74,7 @@ class SampleFit:
     base: int
     detected: str | None
     fit: OffsetFit
+    digest: str = ""
 
     def best(self, min_cg_share: float) -> int | str:
         """0 (as read) when enough calls sit on a cytosine so (``OffsetFit.cytosine_share``), else the
@@ -103,14 +111,22 @@ def sample_fit(
         detected = None
     fit = OffsetFit(0, dict.fromkeys(SHIFTS, 0))
     qc: dict = {}
+    digest = hashlib.sha256()
     for calls in read_call_parts(source, coverage_path):
         on_reference, ref_chrom, part_qc = keep_on_reference(calls, reference)
         qc = add_qc(qc, part_qc)
         fit += measure_fit(on_reference, ref_chrom, reference)
+        for values in (
+            ref_chrom.astype(np.int64),
+            on_reference.pos,
+            on_reference.n_meth,
+            on_reference.n_total,
+        ):
+            digest.update(np.ascontiguousarray(values).tobytes())
         if fit.n_calls >= max_calls:
             break
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
-    return SampleFit(sample, source, base_of(source.fmt), detected, fit)
+    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest.hexdigest())
 
 
 def fit_within(
@@ -145,6 +161,7 @@ def fit_record(fit: SampleFit) -> dict:
         "n_minus": counts.n_minus,
         "minus_on_c": counts.minus_on_c,
         "on_cytosine": counts.on_cytosine,
+        "digest": fit.digest,
     }
 
 
@@ -158,7 +175,9 @@ def fit_from_record(record: dict) -> SampleFit:
         record["on_cytosine"],
     )
     source = detect_source(record["path"], record["format"])
-    return SampleFit(record["sample"], source, record["base"], record["detected"], counts)
+    return SampleFit(
+        record["sample"], source, record["base"], record["detected"], counts, record.get("digest", "")
+    )
 
 
 def fit_table(fits: list[SampleFit], min_cg_share: float) -> pd.DataFrame:
@@ -201,7 +220,27 @@ def judge_cohort(fits: list[SampleFit], assembly: dict, min_cg_share: float) -> 
             f"reference's assembly and first bases; if the files really are as given, name them so that "
             f"detection agrees (a zero-based Bismark coverage file ends in .zero.cov):\n" + _shown(table)
         )
+    warn_of_copies(fits)
     return table.assign(accepted=True)
+
+
+def warn_of_copies(fits: list[SampleFit]) -> list[list[str]]:
+    """Log a warning for each set of samples whose measured calls are the same (one digest: a file
+    listed twice in the sample sheet, or one sample's data under two names); return those sets."""
+    by_digest: dict[str, list[SampleFit]] = {}
+    for fit in fits:
+        if fit.digest and fit.fit.n_calls:
+            by_digest.setdefault(fit.digest, []).append(fit)
+    copies = [group for group in by_digest.values() if len(group) > 1]
+    for group in copies:
+        log.warning(
+            "samples %s carry the same calls (the first %s measured: positions and reads alike): the same "
+            "data twice? Check the sample sheet (%s)",
+            ", ".join(f.sample for f in group),
+            f"{group[0].fit.n_calls:,}",
+            "; ".join(f"{f.sample}: {f.source.path}" for f in group),
+        )
+    return [[f.sample for f in group] for group in copies]
 
 
 def _misfit_message(
