@@ -128,11 +128,16 @@ def test_region_bars_count_each_class_and_hatch_rankings_of_a_handful(tmp_path, 
     labels = [t.get_text() for t in auroc.get_xticklabels()]
     n_cnn = (frame["model"] == "cnn") & (frame["region"] == "intergenic")
     methylated = int(frame.loc[n_cnn, "label_true"].sum())
-    assert labels[intergenic] == f"intergenic\n{methylated:,} of {n_cnn.sum():,} methylated"
+    assert labels[intergenic] == f"intergenic\n{methylated:,} of {n_cnn.sum():,}\nmethylated"
     hatched = [bool(bar.get_hatch()) for bar in auroc.patches[: len(REGION_CLASSES)]]
     assert hatched == [i == intergenic for i in range(len(REGION_CLASSES))]
     assert not any(bar.get_hatch() for bar in mse.patches)
     assert any("fewer than 10 methylated" in text.get_text() for text in mse.get_legend().get_texts())
+    # without intervals (none drawn: n_boot 0 here, too few genomic blocks in a cohort) the label says so
+    plots.plot_region_bars(tables.metrics_long(frame, n_boot=0), tmp_path / "bare")
+    bare = [t.get_text() for t in saved_figures[1].axes[0].get_xticklabels()]
+    assert all(label.endswith("(no interval:\nfew blocks)") for label in bare)
+    assert not any("no interval" in label for label in labels)
 
 
 def test_roc_tolerates_a_model_with_one_class(tmp_path, preds):

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 
 from epibench.evaluate import metrics
 from epibench.evaluate.bars import interval_errors
+from epibench.evaluate.tables import COUNT_METRICS
 from epibench.io.figures import save_figure
 from epibench.codes import REGION_CLASSES
 
@@ -167,19 +168,24 @@ def plot_region_bars(
 
 
 def _region_counts(region: pd.DataFrame, model: str, regions: list[str]) -> tuple[list[str], list[bool]]:
-    """Per region class of ``regions``: its tick label (the class, and "k of n methylated" where
-    ``region``, metrics.tsv's region rows, counts them for ``model``) and whether it holds fewer than
-    ``FEW_OF_A_CLASS`` methylated or unmethylated test CpGs (False where uncounted)."""
+    """Per region class of ``regions``: its tick label (the class, "k of n methylated" where
+    ``region``, metrics.tsv's region rows, counts them for ``model``, and "no interval" where no
+    metric of any model has one: fewer genomic blocks than bootstrap.MIN_BLOCKS) and whether it holds
+    fewer than ``FEW_OF_A_CLASS`` methylated or unmethylated test CpGs (False where uncounted)."""
     counts = region[region["model"] == model].set_index(["scope_value", "metric"])["value"]
+    scored = region[~region["metric"].isin(COUNT_METRICS) & region["value"].notna()]
+    without_interval = scored.groupby("scope_value")["ci_low"].apply(lambda low: low.isna().all())
     labels, few = [], []
     for name in regions:
         label = name.replace("_", " ")
         if (name, "n") in counts.index and (name, "n_methylated") in counts.index:
             n, methylated = int(counts[(name, "n")]), int(counts[(name, "n_methylated")])
-            label += f"\n{methylated:,} of {n:,} methylated"
+            label += f"\n{methylated:,} of {n:,}\nmethylated"
             few.append(min(methylated, n - methylated) < FEW_OF_A_CLASS)
         else:
             few.append(False)
+        if without_interval.get(name, False):
+            label += "\n(no interval:\nfew blocks)"
         labels.append(label)
     return labels, few
 
