@@ -112,3 +112,17 @@ def test_a_handful_of_blocks_gives_no_interval_and_no_verdict():
     assert few["difference"].notna().all(), "the point difference stays"
     enough = paired_table(preds, [("good", "worse")], block_bp=span // 40 + 1, n_boot=50).set_index("metric")
     assert enough[["ci_low", "ci_high"]].notna().all().all()
+
+
+def test_models_scored_on_other_cpgs_are_warned_of(caplog):
+    """The difference is scored on the CpGs both models predict; where one scored more, a warning says
+    how many they share (the metrics of each are on all of its own)."""
+    preds = _preds(n=1000)
+    fewer = preds[(preds["model"] != "worse") | (preds["pos"] < 5000)]
+    with caplog.at_level("WARNING"):
+        paired_table(fewer, [("good", "worse")], n_boot=10)
+    assert "models good and worse share 500 of their 1,000 and 500 test CpG measurements" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        paired_table(preds, [("good", "worse")], n_boot=10)
+    assert "share" not in caplog.text

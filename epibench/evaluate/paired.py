@@ -8,6 +8,8 @@ the difference keeps what they share out of the interval.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,8 @@ from epibench.evaluate.tables import LOWER_IS_BETTER, block_codes
 PAIRED_COLUMNS = ("new", "model", "metric", "difference", "ci_low", "ci_high", "verdict")
 ROW_KEY = ["sample", "chrom", "pos"]  # one test CpG measurement
 NO_INTERVAL = "no interval"  # the verdict where the difference has no interval
+
+log = logging.getLogger(__name__)
 
 
 def paired_table(
@@ -40,6 +44,16 @@ def paired_table(
         joined = mine.merge(theirs, on=ROW_KEY, suffixes=("", "_other"))
         if joined.empty:
             raise InputError(f"models {new} and {other} share no test CpG to compare on")
+        if len(joined) < max(len(mine), len(theirs)):
+            log.warning(
+                "models %s and %s share %s of their %s and %s test CpG measurements: their difference is "
+                "scored on those alone, their own metrics (metrics.tsv) on all of each",
+                new,
+                other,
+                f"{len(joined):,}",
+                f"{len(mine):,}",
+                f"{len(theirs):,}",
+            )
         label, level = joined["label_true"].to_numpy(), joined["level_true"].to_numpy()
         prob = joined[["prob_pred", "prob_pred_other"]].to_numpy(np.float64)
         fit = joined[["level_pred", "level_pred_other"]].to_numpy(np.float64)
