@@ -121,12 +121,13 @@ def test_numbers_in_exponent_notation_are_numbers(cohort):
 def test_the_schema_defaults_are_the_packages():
     """A setting with a default both in the schema (the workflow) and in the package (epibench on its
     own) has one value: the bootstrap count, the ingest filters, the model shapes."""
-    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.evaluate.bootstrap import DEFAULT_BLOCK_BP, DEFAULT_N_BOOT
     from epibench.io.gene_models import SKIPPED_GENE_TYPES
     from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE
 
     properties = cohort_config.load_schema("config")["properties"]
     assert properties["evaluate"]["properties"]["n_boot"]["default"] == DEFAULT_N_BOOT
+    assert properties["evaluate"]["properties"]["bootstrap_block_bp"]["default"] == DEFAULT_BLOCK_BP
     assert properties["ingest"]["properties"]["min_coverage"]["default"] == MIN_COVERAGE
     assert properties["ingest"]["properties"]["min_cg_share"]["default"] == MIN_CG_SHARE
     skipped = properties["regions"]["properties"]["skip_gene_types"]["default"]

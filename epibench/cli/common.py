@@ -114,7 +114,7 @@ def cg_share_arg(p: argparse.ArgumentParser) -> None:
 def bootstrap_args(p: argparse.ArgumentParser) -> None:
     """``--n-boot``, ``--seed`` and ``--block-bp``: the resamples behind a table's 95 % intervals,
     their seed, and the genomic blocks they resample (evaluate.bootstrap_block_bp; 0: CpGs)."""
-    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
+    from epibench.evaluate.bootstrap import DEFAULT_BLOCK_BP, DEFAULT_N_BOOT
 
     p.add_argument(
         "--n-boot", type=int, default=DEFAULT_N_BOOT, help="bootstrap resamples for the 95 %% intervals"
@@ -123,8 +123,9 @@ def bootstrap_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--block-bp",
         type=int,
-        default=0,
-        help="resample genomic blocks of this many bp for the intervals (0: CpGs within each sample)",
+        default=DEFAULT_BLOCK_BP,
+        help="resample genomic blocks of this many bp for the intervals, as evaluate.bootstrap_block_bp "
+        "(default %(default)s; 0: CpGs within each sample; fewer than 10 blocks: no interval)",
     )
 
 

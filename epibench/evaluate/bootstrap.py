@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 DEFAULT_N_BOOT = 200
+DEFAULT_BLOCK_BP = 10_000  # the command line's and the config's genomic block (bp); 0 resamples CpGs
 # Fewer blocks than this: no block interval. Draws of one block are that block (a zero-width
 # interval), and of a few blocks take a handful of values: such intervals exclude 0 for two equally
 # good models in 50-100 % of cases (2-3 blocks, simulated), about as often as they should from 10 on.
