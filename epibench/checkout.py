@@ -16,14 +16,12 @@ import sys
 from pathlib import Path
 
 
-def foreign_package(workflow_dir: Path, package_dir: Path) -> Path | None:
-    """``package_dir`` (the folder of the ``epibench`` imported) where ``workflow_dir`` (the folder of
-    the Snakefile) ships a package of its own, ``workflow_dir/epibench``, and that is another folder;
-    None where they are one, or the workflow ships none (a copy of the workflow alone)."""
+def foreign_package(workflow_dir: Path, package_dir: Path) -> bool:
+    """Whether ``workflow_dir`` (the folder of the Snakefile) ships a package of its own,
+    ``workflow_dir/epibench``, and ``package_dir`` (the folder of the ``epibench`` imported) is another
+    folder; False where they are one, or the workflow ships none (a copy of the workflow alone)."""
     own = workflow_dir / "epibench"
-    if own.is_dir() and own.resolve() != package_dir.resolve():
-        return package_dir
-    return None
+    return own.is_dir() and own.resolve() != package_dir.resolve()
 
 
 def foreign_package_warning(workflow_dir: Path, package_dir: Path) -> str:

@@ -15,7 +15,7 @@ def _checkout(root: Path) -> Path:
 
 def test_another_clones_package_is_named_with_the_fix(tmp_path):
     mine, other = _checkout(tmp_path / "clone"), _checkout(tmp_path / "main")
-    assert foreign_package(mine, other / "epibench") == other / "epibench"
+    assert foreign_package(mine, other / "epibench")
     text = foreign_package_warning(mine, other / "epibench")
     assert f"runs the epibench package in {other / 'epibench'}" in text
     assert f"pip install -e {mine}" in text and f"PYTHONPATH={mine}" in text
@@ -23,13 +23,13 @@ def test_another_clones_package_is_named_with_the_fix(tmp_path):
 
 def test_its_own_package_or_a_workflow_without_one_is_fine(tmp_path):
     mine = _checkout(tmp_path / "clone")
-    assert foreign_package(mine, mine / "epibench") is None
-    assert (
-        foreign_package(mine, tmp_path / "clone" / "." / "epibench") is None
+    assert not foreign_package(mine, mine / "epibench")
+    assert not foreign_package(
+        mine, tmp_path / "clone" / "." / "epibench"
     ), "the same folder, spelled otherwise"
     copy = tmp_path / "copy"  # the Snakefile and rules copied alone: whichever package is installed
     copy.mkdir()
-    assert foreign_package(copy, mine / "epibench") is None
+    assert not foreign_package(copy, mine / "epibench")
 
 
 def test_the_jobs_package_is_found_without_the_workflows_folder(tmp_path, monkeypatch):

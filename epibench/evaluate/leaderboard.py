@@ -145,10 +145,10 @@ def _mode_verdict(table: pd.DataFrame, new: str) -> str:
     """The verdict sentence of the new model ``new`` against the rows compared with it."""
     others = table[table["compared_with"] == new]
     shortfalls = [
-        f"{row['model']} on {metric.upper()} ({SHORTFALL_WORDS.get(row[f'new_beats_on_{metric}'], row[f'new_beats_on_{metric}'])})"
+        f"{row['model']} on {metric.upper()} ({SHORTFALL_WORDS.get(said, said)})"
         for _, row in others.iterrows()
         for metric in VERDICT_METRICS
-        if row[f"new_beats_on_{metric}"] != "yes"
+        if (said := row[f"new_beats_on_{metric}"]) != "yes"
     ]
     if shortfalls:
         text = (

@@ -79,6 +79,12 @@ MOTIF_COLUMNS = (
 )
 
 
+def bits_per_position(ppm: np.ndarray) -> np.ndarray:
+    """(L,) information of letter frequencies ``ppm`` (L, 4) against a uniform background, bits (0: uniform,
+    2: one letter)."""
+    return 2 + np.sum(ppm * np.log2(np.clip(ppm, 1e-9, 1)), 1)
+
+
 def core_span(cwm: np.ndarray) -> slice:
     """The core of a contribution-weighted matrix ``cwm`` (L, 4): from its largest position (|contribution|
     summed over letters) outwards while positions reach ``TRIM_SHARE`` of it, up to ``CORE_GAP`` weaker
@@ -130,7 +136,7 @@ class Pattern:
     def bits(self) -> float:
         """Mean information of the core's letter frequencies, bits per position (0: uniform, 2: one letter)."""
         ppm = self.ppm[self.core]
-        return float(np.mean(2 + np.sum(ppm * np.log2(np.clip(ppm, 1e-9, 1)), 1)))
+        return float(np.mean(bits_per_position(ppm)))
 
     @property
     def note(self) -> str:
@@ -297,7 +303,7 @@ def plot_patterns(
         )
         if row.best_match_id:
             target = database.ppms[ids[row.best_match_id]].T
-            information = target * (2 + np.sum(target * np.log2(np.clip(target, 1e-9, 1)), 1, keepdims=True))
+            information = target * bits_per_position(target)[:, None]
             logomaker.Logo(pd.DataFrame(information, columns=list(LETTERS)), ax=right, color_scheme="classic")
             right.set(title=f"{row.best_match} ({row.best_match_id}), q = {row.best_q:.2g}", ylabel="bits")
         else:
