@@ -189,3 +189,17 @@ def test_comparison_bars_point_right_where_the_new_model_is_better(tmp_path, sav
     assert labels[0].startswith("0.04 \u2192 0.03 (-25.0 %, better)")
     assert labels[2].startswith("500 \u2192 600 (+20.0 %, worse)")
     assert "hybrid (new) against cnn (original)" in ax.get_title()
+
+
+def test_whiskers_span_the_interval_even_where_it_misses_its_point():
+    from matplotlib.container import ErrorbarContainer
+
+    from epibench.evaluate.bars import grouped_bars
+
+    ax = Figure().subplots()
+    value, low, high = np.array([0.5, 0.9]), np.array([0.55, 0.7]), np.array([0.8, np.nan])
+    grouped_bars(ax, ["a", "b"], {"model": (value, low, high)})
+    (container,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = [s for s in container.lines[2][0].get_segments() if s.size and np.isfinite(s).all()]
+    assert len(segments) == 1  # none for the interval without a high end
+    assert sorted(segments[0][:, 1]) == pytest.approx([0.55, 0.8])  # above the bar's 0.5, as computed

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from epibench.data.dataset import ShardDataset
 from epibench.errors import InputError
-from epibench.evaluate.bars import interval_errors
+from epibench.evaluate.bars import draw_intervals
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import auroc, mse
 from epibench.evaluate.predict import predict
@@ -131,8 +131,8 @@ def plot_ablation(table: pd.DataFrame, model_name: str, stem: str | os.PathLike)
     )
     for ax, (column, label) in zip(axes, panels):
         value = table[column].to_numpy(np.float64)
-        yerr = interval_errors(value, table[f"{column}_ci_low"], table[f"{column}_ci_high"])
-        ax.bar(table["mark"], value, yerr=yerr, capsize=3, color="tab:red")
+        ax.bar(table["mark"], value, color="tab:red")
+        draw_intervals(ax, table["mark"], table[f"{column}_ci_low"], table[f"{column}_ci_high"])
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set(
             title=f"{model_name}: {label.split(' (')[0]} per hidden mark", xlabel="hidden mark", ylabel=label

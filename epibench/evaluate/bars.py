@@ -7,13 +7,25 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 
-def interval_errors(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """(2, N) whisker lengths below and above ``value`` for intervals [low, high]; 0 where undefined,
-    and 0 on a side the interval does not reach (a percentile bootstrap interval of a handful of CpGs
-    may miss its own point estimate; matplotlib refuses a negative whisker)."""
-    value = np.asarray(value, np.float64)
-    arms = np.vstack([value - np.asarray(low, np.float64), np.asarray(high, np.float64) - value])
-    return np.clip(np.nan_to_num(arms), 0.0, None)
+def draw_intervals(
+    ax: Axes,
+    position: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    horizontal: bool = False,
+    color: str = "black",
+) -> None:
+    """Capped whiskers spanning exactly [low, high] at each position (x, or y when
+    ``horizontal``); none where either end is NaN. The whisker is drawn from its ends, not as arms
+    around the point estimate: a percentile bootstrap interval of a handful of CpGs may miss its
+    own point, and it is drawn where it lies."""
+    low = np.asarray(low, np.float64)
+    high = np.asarray(high, np.float64)
+    centre, half = (low + high) / 2, (high - low) / 2
+    if horizontal:
+        ax.errorbar(centre, position, xerr=half, fmt="none", ecolor=color, capsize=3)
+    else:
+        ax.errorbar(position, centre, yerr=half, fmt="none", ecolor=color, capsize=3)
 
 
 def grouped_bars(
@@ -31,11 +43,11 @@ def grouped_bars(
     width = 0.8 / max(len(series), 1)
     for i, (name, (value, low, high)) in enumerate(series.items()):
         offset = (i - (len(series) - 1) / 2) * width
-        errors = interval_errors(value, low, high)
         if horizontal:
-            ax.barh(x + offset, value, width, xerr=errors, capsize=3, label=name)
+            ax.barh(x + offset, value, width, label=name)
         else:
-            ax.bar(x + offset, value, width, yerr=errors, capsize=3, label=name)
+            ax.bar(x + offset, value, width, label=name)
+        draw_intervals(ax, x + offset, low, high, horizontal)
     if horizontal:
         ax.set_yticks(x, labels)
         ax.set_ylim(len(labels) - 0.5, -0.5)  # the first label at the top

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from epibench.evaluate.bars import interval_errors
+from epibench.evaluate.bars import draw_intervals
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.plots import unit_axes
 from epibench.evaluate.tables import block_codes
@@ -118,14 +118,18 @@ def plot_calibration(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]
     reliability.plot([0, 1], [0, 1], color="grey", linestyle=":", label="calibrated")
     for model, rows in table.groupby("model", sort=False):
         filled = rows[rows["n"] > 0]
-        errors = interval_errors(filled["observed"], filled["observed_ci_low"], filled["observed_ci_high"])
-        reliability.errorbar(
+        (line,) = reliability.plot(
             filled["mean_prob"],
             filled["observed"],
-            yerr=errors,
             marker="o",
-            capsize=2,
             label=f"{model} (ECE {rows['ece'].iloc[0]:.3f})",
+        )
+        draw_intervals(
+            reliability,
+            filled["mean_prob"],
+            filled["observed_ci_low"],
+            filled["observed_ci_high"],
+            color=line.get_color(),
         )
         counts.plot((rows["bin_low"] + rows["bin_high"]) / 2, rows["n"], marker="o", label=str(model))
     unit_axes(

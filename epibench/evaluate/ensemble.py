@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from epibench.errors import InputError
-from epibench.evaluate.bars import interval_errors
+from epibench.evaluate.bars import draw_intervals
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT, bootstrap_ci, scope_rng
 from epibench.evaluate.metrics import spearman
 from epibench.evaluate.tables import PREDICTION_COLUMNS, block_codes, overall_fields
@@ -129,8 +129,8 @@ def plot_ensemble(
     colours = ["tab:orange" if role == "ensemble" else "tab:blue" for role in members["role"]]
     for ax, metric in zip(axes[:2], MEMBER_METRICS):
         value = members[metric].to_numpy(np.float64)
-        yerr = interval_errors(value, members[f"{metric}_ci_low"], members[f"{metric}_ci_high"])
-        ax.bar(members["model"], value, yerr=yerr, capsize=3, color=colours)
+        ax.bar(members["model"], value, color=colours)
+        draw_intervals(ax, members["model"], members[f"{metric}_ci_low"], members[f"{metric}_ci_high"])
         ax.set(
             title=f"{metric.upper()} on the test data (95 % CI)",
             ylabel=metric.upper() if metric == "auroc" else "MSE (fraction$^2$)",
@@ -139,10 +139,14 @@ def plot_ensemble(
             ax.set_ylim(max(0.0, float(members["auroc_ci_low"].min()) - 0.05), 1.0)
         ax.tick_params(axis="x", rotation=30)
     ax = axes[2]
-    yerr = interval_errors(
-        calibration["abs_error_mean"], calibration["abs_error_ci_low"], calibration["abs_error_ci_high"]
+    (line,) = ax.plot(calibration["spread_mean"], calibration["abs_error_mean"], marker="o")
+    draw_intervals(
+        ax,
+        calibration["spread_mean"],
+        calibration["abs_error_ci_low"],
+        calibration["abs_error_ci_high"],
+        color=line.get_color(),
     )
-    ax.errorbar(calibration["spread_mean"], calibration["abs_error_mean"], yerr=yerr, marker="o", capsize=3)
     ax.set(
         title=f"Error by ensemble spread (Spearman rho {rho:.2f})",
         xlabel="spread: SD of the members' predicted level (fraction)",

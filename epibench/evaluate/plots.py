@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from epibench.evaluate import metrics
-from epibench.evaluate.bars import interval_errors
+from epibench.evaluate.bars import draw_intervals
 from epibench.evaluate.tables import COUNT_METRICS
 from epibench.io.figures import save_figure
 from epibench.codes import REGION_CLASSES
@@ -141,15 +141,9 @@ def plot_region_bars(
         for i, model in enumerate(models):
             rows = table.reindex([(model, r) for r in regions])
             value = rows["value"].to_numpy(np.float64)
-            yerr = interval_errors(value, rows["ci_low"], rows["ci_high"])
-            bars = ax.bar(
-                x + (i - (len(models) - 1) / 2) * width,
-                value,
-                width,
-                yerr=yerr,
-                capsize=3,
-                label=model,
-            )
+            position = x + (i - (len(models) - 1) / 2) * width
+            bars = ax.bar(position, value, width, label=model)
+            draw_intervals(ax, position, rows["ci_low"], rows["ci_high"])
             for bar, hatched in zip(bars, few):
                 bar.set_hatch("//" if hatched and name in RANKING_METRICS else "")
         ax.set_xticks(x, labels, fontsize=8)
