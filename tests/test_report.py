@@ -104,7 +104,7 @@ def _leaderboard(path):
 
 
 def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
-    from epibench.evaluate.writers import read_metrics
+    from epibench.evaluate.writers import read_metrics, read_model_table
     from epibench.report.headline import headline_html
 
     _leaderboard(tmp_path / "leaderboard.tsv")
@@ -123,7 +123,7 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
         "HLA-A*01:01\t0\t40\tleft_out\n"
     )
     text = headline_html(
-        tmp_path / "leaderboard.tsv",
+        read_model_table(tmp_path / "leaderboard.tsv"),
         read_metrics(tmp_path / "metrics.tsv"),
         tmp_path / "splits.bed",
         "hybrid",
@@ -144,7 +144,7 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
 
 def _headline_with(tmp_path, changes: dict[str, dict]) -> str:
     """The headline of ``_leaderboard`` with ``changes`` (model -> column -> value) made to it."""
-    from epibench.evaluate.writers import read_metrics
+    from epibench.evaluate.writers import read_metrics, read_model_table
     from epibench.report.headline import headline_html
 
     _leaderboard(tmp_path / "leaderboard.tsv")
@@ -159,7 +159,7 @@ def _headline_with(tmp_path, changes: dict[str, dict]) -> str:
     ).to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
     (tmp_path / "splits.bed").write_text("chr1\t0\t600\ttrain\nchr3\t0\t100\ttest\n")
     return headline_html(
-        tmp_path / "leaderboard.tsv",
+        read_model_table(tmp_path / "leaderboard.tsv"),
         read_metrics(tmp_path / "metrics.tsv"),
         tmp_path / "splits.bed",
         "hybrid",

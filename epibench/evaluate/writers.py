@@ -136,6 +136,18 @@ def write_comparison(
     write_tsv(comparison_table(long, original=original, new=new, extra=extra), out)
 
 
+def read_model_table(path: str | Path, name_columns: tuple[str, ...] = ("model",)) -> pd.DataFrame:
+    """A TSV with a row per model (leaderboard.tsv, paired.tsv): ``name_columns`` read as text, only
+    ``nan``/``NaN`` missing, so a verdict such as ``no interval`` or a model named ``NA`` stays a word."""
+    return pd.read_csv(
+        path,
+        sep="\t",
+        dtype=dict.fromkeys(name_columns, str),
+        keep_default_na=False,
+        na_values=["nan", "NaN"],
+    )
+
+
 def write_leaderboard(
     metrics_tsv: str | Path,
     train_metrics: list[str | Path],
@@ -155,13 +167,7 @@ def write_leaderboard(
     neighbour context. Returns the table."""
     long = read_metrics(metrics_tsv)
     costs = training_costs(train_metrics, baseline_records, ensembles)
-    paired = pd.read_csv(
-        paired_tsv,
-        sep="\t",
-        dtype={"new": str, "model": str},
-        keep_default_na=False,
-        na_values=["nan", "NaN"],
-    )
+    paired = read_model_table(paired_tsv, ("new", "model"))
     table = leaderboard_table(long, costs, paired, new, tuple(context_models), context_new, base_mode)
     write_tsv(table, out)
     return table

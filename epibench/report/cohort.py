@@ -6,10 +6,8 @@ import json
 import re
 from pathlib import Path
 
-import pandas as pd
-
 from epibench.evaluate.leaderboard import verdict
-from epibench.evaluate.writers import read_metrics
+from epibench.evaluate.writers import read_metrics, read_model_table
 from epibench.outputs import CATALOGUE
 from epibench.report.headline import headline_html
 from epibench.report.metrics_overview import metrics_overview
@@ -23,14 +21,6 @@ def _without_marks(results: Path, model: str) -> bool:
     """Whether ``model`` was trained with no input channel beside the sequence (its model.json lists no marks)."""
     meta = results / "models" / model / "model.json"
     return meta.exists() and json.loads(meta.read_text())["marks"] == []
-
-
-def _leaderboard_verdict(path: Path, new: str) -> str:
-    """The leaderboard's verdict on the new model (empty before the leaderboard exists)."""
-    if not path.exists():
-        return ""
-    table = pd.read_csv(path, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"])
-    return " " + verdict(table, new)
 
 
 def catalogued_items(
@@ -82,10 +72,11 @@ def cohort_report(
         **catalogued_items(results, models, {"new": new, "original": original}, samples),
     }
     sections["QC"] = qc_by_sample(sections["QC"], results, samples)
-    leaderboard = results / "evaluation" / "leaderboard.tsv"
+    leaderboard_tsv = results / "evaluation" / "leaderboard.tsv"
+    leaderboard = read_model_table(leaderboard_tsv) if leaderboard_tsv.exists() else None
     for item in sections["Evaluation"]:
-        if Path(item.path) == leaderboard:
-            item.caption += _leaderboard_verdict(leaderboard, new)
+        if leaderboard is not None and Path(item.path) == leaderboard_tsv:
+            item.caption += " " + verdict(leaderboard, new)
     metrics_tsv = results / "evaluation" / "metrics.tsv"
     metrics = read_metrics(metrics_tsv) if metrics_tsv.exists() else None
     shown = [Path(item.path) for item in sections["Evaluation"]]
@@ -111,7 +102,7 @@ def cohort_report(
     splits_bed = results / "shards" / "plan" / "splits.bed"
     headline = (
         headline_html(leaderboard, metrics, splits_bed, new, original)
-        if metrics is not None and leaderboard.exists() and splits_bed.exists()
+        if metrics is not None and leaderboard is not None and splits_bed.exists()
         else ""
     )
     figure = evaluation_dir / "comparison.png"

@@ -88,15 +88,12 @@ def unclear_lead(winner: pd.Series, runner_up: pd.Series, new: str) -> str:
 
 
 def headline_html(
-    leaderboard_tsv: Path, metrics: pd.DataFrame, splits_bed: Path, new: str, original: str
+    table: pd.DataFrame, metrics: pd.DataFrame, splits_bed: Path, new: str, original: str
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
     (not clearly ahead as ``unclear_lead`` judges), the held-out data it was measured on, and the
-    leaderboard's verdict."""
-    table = pd.read_csv(
-        leaderboard_tsv, sep="\t", dtype={"model": str}, keep_default_na=False, na_values=["nan", "NaN"]
-    )
+    leaderboard's verdict. table: leaderboard.tsv (writers.read_model_table)."""
     seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
     ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
