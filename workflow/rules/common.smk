@@ -64,6 +64,11 @@ MODELS = list(config["models"])
 CURVE_MODELS = SETUP.curve_models
 HELD_OUT_MODELS = SETUP.held_out_models
 TRAINED = SETUP.trained
+# model -> (settings that decide it, runtime-only settings): epibench.config.model_train_settings
+TRAIN_SETTINGS = {
+    model: model_train_settings(config["train"], entry)
+    for model, entry in TRAINED.items()
+}
 SEQUENCE_ONLY = SETUP.sequence_only
 BASELINES = SETUP.baselines
 ENSEMBLES = config["evaluate"]["ensembles"]
@@ -378,14 +383,14 @@ def train_settings(wildcards):
     """Params function: the train settings that decide the model (with the model's own ones) as
     KEY=VALUE words, so that a rerun's reason reads ``'epochs=30'`` where a setting changed.
     """
-    learned, _ = model_train_settings(config["train"], TRAINED[wildcards.model])
+    learned, _ = TRAIN_SETTINGS[wildcards.model]
     return as_words(learned)
 
 
 def train_runtime(wildcards):
     """Resource: the train settings that only decide how training runs (num_workers, log_every,
     device...: epibench.train_settings.RUNTIME_KEYS) as JSON."""
-    _, runtime = model_train_settings(config["train"], TRAINED[wildcards.model])
+    _, runtime = TRAIN_SETTINGS[wildcards.model]
     return as_json(runtime)
 
 
