@@ -444,6 +444,31 @@ CATALOGUE: tuple[Output, ...] = (
     ),
     _o("evaluation/by_coverage.pdf", "by_coverage", when="extras"),
     _o(
+        "evaluation/block_sizes.png",
+        "block_sizes",
+        "Are the intervals wide enough? The 95 % bootstrap interval of {new}'s test AUROC and MSE, and of its "
+        "paired difference from {original}, redrawn with longer and longer genomic blocks (x: the block, and "
+        "the blocks it makes; CpG: CpGs resampled one by one). A block bootstrap treats blocks as independent, "
+        "so while the blocks are shorter than the stretches over which a model's errors are shared, its "
+        "intervals are too narrow; they widen with the block until it is long enough. Red: the configured "
+        "evaluate.bootstrap_block_bp, whose intervals every other table shows; a red title says an interval "
+        "there is under 80 % of its width with a longer block (of at least 10 blocks): read the verdicts "
+        "drawn from it as optimistic, or set a longer block. Paired differences often level off sooner than "
+        "a model's own metric: what two models share cancels.",
+        "Evaluation",
+        "extras",
+    ),
+    _o("evaluation/block_sizes.pdf", "block_sizes", when="extras"),
+    _o(
+        "evaluation/block_sizes.tsv",
+        "block_sizes",
+        "Interval widths by bootstrap block: per quantity ({new}'s AUROC and MSE; other: the model its "
+        "difference is taken from) and block size (bp; 0: CpGs), the blocks, the value, its 95 % interval "
+        "and width, and the configured block.",
+        "Evaluation",
+        "extras",
+    ),
+    _o(
         "evaluation/by_coverage.tsv",
         "by_coverage",
         "Metrics per model and read-depth band: test CpGs, AUROC and MSE with 95 % intervals.",

@@ -203,6 +203,31 @@ def cmd_evaluate_calibration(args: argparse.Namespace) -> None:
     _write_table_and_figure(table, args, plot_calibration, "calibration", ["model"], ("ece", "brier"))
 
 
+def cmd_evaluate_block_sizes(args: argparse.Namespace) -> None:
+    from epibench.evaluate.block_sizes import BLOCK_SIZES_BP, block_size_table, narrow_text, plot_block_sizes
+    from epibench.evaluate.writers import load_predictions
+
+    preds = load_predictions(args.predictions)
+    original = args.original if args.original != args.new else None
+    table = block_size_table(
+        preds, args.new, original, sizes=tuple(args.sizes or BLOCK_SIZES_BP), **bootstrap_of(args)
+    )
+    _write_table_and_figure(
+        table,
+        args,
+        plot_block_sizes,
+        "intervals by block",
+        ["model", "other", "metric", "block_bp", "n_blocks"],
+        ("ci_low", "ci_high", "width"),
+    )
+    for sentence in narrow_text(table):
+        log.warning(
+            "%s: the intervals of this run may be too narrow (see the figure; a longer "
+            "evaluate.bootstrap_block_bp widens them)",
+            sentence,
+        )
+
+
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_figure
 
@@ -337,6 +362,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--truth", default=None, help="true probabilities (demo): adds the 'ceiling' model")
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_calibration)
+    q = steps.add_parser(
+        "block-sizes",
+        help="the intervals of the new model and of its difference from the original, block by block size",
+    )
+    q.add_argument("--predictions", nargs="+", required=True, help="the two models' predictions (.parquet)")
+    q.add_argument("--new", required=True, help="the new model")
+    q.add_argument("--original", required=True, help="the model its difference is taken from (= --new: none)")
+    q.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        help="block sizes to draw the intervals with, bp (0: CpGs; --block-bp is added; default: CpGs, 1 kb, "
+        "10 kb, 100 kb, 1 Mb)",
+    )
+    table_and_figure_args(q)
+    q.set_defaults(func=cmd_evaluate_block_sizes)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")

@@ -31,7 +31,7 @@ SPLIT_COLOURS = {"train": "#4c72b0", "val": "#dd8452", "test": "#c44e52", LEFT_O
 MAX_PLOTTED = 40
 
 
-def _length(bp: int) -> str:
+def length_text(bp: int) -> str:
     """A length for a title: 31.7 kb, 1 Mb."""
     return f"{bp / 1e6:.3g} Mb" if bp >= 1_000_000 else f"{bp / 1e3:.3g} kb"
 
@@ -56,7 +56,7 @@ def plot_splits(plan: pd.DataFrame, chrom_sizes: dict[str, int], mode: str) -> F
     what = (
         "chromosomes"
         if mode == "chroms"
-        else f"blocks of {_length(plan['end'].sub(plan['start']).max())} at most"
+        else f"blocks of {length_text(plan['end'].sub(plan['start']).max())} at most"
     )
     ax.set_title(f"Held-out {what}" + (f"\n({hidden} shorter sequences not shown)" if hidden else ""))
     ax.set_xlim(0, max(chrom_sizes[c] for c in shown) / 1e6)

@@ -40,7 +40,7 @@ def paired_table(
     """
     rows = []
     for new, other in pairs:
-        mine, theirs = (_rows_of(preds, name) for name in (new, other))
+        mine, theirs = (model_rows(preds, name) for name in (new, other))
         joined = mine.merge(theirs, on=ROW_KEY, suffixes=("", "_other"))
         if joined.empty:
             raise InputError(f"models {new} and {other} share no test CpG to compare on")
@@ -87,7 +87,8 @@ def pairs_of(leaderboard: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(compared["compared_with"], compared["model"]))
 
 
-def _rows_of(preds: pd.DataFrame, model: str) -> pd.DataFrame:
+def model_rows(preds: pd.DataFrame, model: str) -> pd.DataFrame:
+    """``model``'s rows of ``preds``: the row key, truth and predictions (InputError where it has none)."""
     rows = preds[preds["model"] == model]
     if rows.empty:
         raise InputError(f"no predictions of model {model!r} (models: {sorted(set(preds['model']))})")

@@ -200,6 +200,36 @@ rule calibration:
         " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
+rule block_sizes:
+    input:
+        expand(
+            f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
+            model=dict.fromkeys(
+                [config["evaluate"]["new"], config["evaluate"]["original"]]
+            ),
+        ),
+    output:
+        table=result("block_sizes", "evaluation/block_sizes.tsv"),
+        png=reported("block_sizes", "evaluation/block_sizes.png"),
+        pdf=result("block_sizes", "evaluation/block_sizes.pdf"),
+    log:
+        f"{LOGS}/evaluate/block_sizes.log",
+    benchmark:
+        f"{BENCH}/evaluate/block_sizes.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        n_boot=config["evaluate"]["n_boot"],
+        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        new=config["evaluate"]["new"],
+        original=config["evaluate"]["original"],
+        stem=lambda wildcards, output: output.png[: -len(".png")],
+    shell:
+        "epibench evaluate block-sizes --predictions {input:q} --new {params.new:q}"
+        " --original {params.original:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
+
+
 rule by_coverage:
     input:
         predictions=PREDICTIONS,
