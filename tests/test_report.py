@@ -142,8 +142,9 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     assert "not clearly ahead" not in text  # 0.94-0.96 against 0.88-0.92
 
 
-def _headline_with(tmp_path, changes: dict[str, dict]) -> str:
-    """The headline of ``_leaderboard`` with ``changes`` (model -> column -> value) made to it."""
+def _headline_with(tmp_path, changes: dict[str, dict], block_sizes: pd.DataFrame | None = None) -> str:
+    """The headline of ``_leaderboard`` with ``changes`` (model -> column -> value) made to it, and
+    ``block_sizes`` (evaluation/block_sizes.tsv) where given."""
     from epibench.evaluate.writers import read_metrics, read_model_table
     from epibench.report.headline import headline_html
 
@@ -164,6 +165,7 @@ def _headline_with(tmp_path, changes: dict[str, dict]) -> str:
         tmp_path / "splits.bed",
         "hybrid",
         "cnn",
+        block_sizes,
     )
 
 
@@ -390,3 +392,68 @@ def test_metrics_overview_sets_every_model_side_by_side_per_scope():
     assert first["hybrid AUROC"] == "0.900 (0.850-0.950)" and first["cnn MSE"] == "0.0200 (0.0100-0.0300)"
     assert table.iloc[1]["cnn AUROC"] == "-" and table["n"].tolist() == [40] * 4
     assert table["n_methylated"].tolist() == [3, 3, 3, "-"], "'-' where the table has no count"
+
+
+def _block_sizes(paired_width_at_100kb: float) -> pd.DataFrame:
+    """block_sizes.tsv rows: the new model's AUROC interval 0.02 wide with 10-kb blocks and 0.05 with
+    100-kb ones; its paired difference 0.01 wide with 10-kb blocks and ``paired_width_at_100kb``."""
+    rows = []
+    for other, widths in (("", (0.02, 0.05)), ("cnn", (0.01, paired_width_at_100kb))):
+        for block_bp, width in zip((10_000, 100_000), widths):
+            rows.append(
+                (
+                    "hybrid",
+                    other,
+                    "auroc",
+                    block_bp,
+                    300 if block_bp == 10_000 else 30,
+                    0.9,
+                    0.9 - width / 2,
+                    0.9 + width / 2,
+                    width,
+                    block_bp == 10_000,
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "model",
+            "other",
+            "metric",
+            "block_bp",
+            "n_blocks",
+            "value",
+            "ci_low",
+            "ci_high",
+            "width",
+            "configured",
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "paired_width, said",
+    [
+        (
+            0.04,
+            "Caution: the paired intervals these verdicts read are narrower with the configured genomic blocks than with longer ones (hybrid - cnn AUROC 25% of its width with 100 kb blocks",
+        ),
+        (
+            0.011,
+            "The intervals in brackets are narrower with the configured genomic blocks than with longer ones (hybrid AUROC 40% of its width with 100 kb blocks",
+        ),
+    ],
+)
+def test_the_headline_warns_where_longer_blocks_widen_the_intervals(tmp_path, paired_width, said):
+    from epibench.report.headline import block_caveat
+
+    assert block_caveat(_block_sizes(paired_width)).startswith(said)
+    text = _headline_with(tmp_path, {}, _block_sizes(paired_width))
+    assert said in text
+
+
+def test_the_headline_says_nothing_of_blocks_where_longer_ones_widen_no_interval(tmp_path):
+    table = _block_sizes(0.011)
+    table.loc[table["other"] == "", "width"] = 0.045  # 0.02 of 0.045 is under 80 % ...
+    table.loc[(table["other"] == "") & table["configured"], "width"] = 0.04  # ... 0.04 of 0.045 is not
+    assert "narrower" not in _headline_with(tmp_path, {}, table)

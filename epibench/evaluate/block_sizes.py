@@ -143,13 +143,13 @@ def narrow_text(table: pd.DataFrame) -> list[str]:
     """``narrow_intervals`` as sentences, one per quantity."""
     configured = int(table.loc[table["configured"].astype(bool), "block_bp"].iloc[0])
     return [
-        f"{quantity_text(*key)}: its interval with {_size_text(configured)} blocks is {share:.0%} as wide as "
-        f"with {_size_text(block_bp)} blocks ({n_blocks:,} of them)"
+        f"{quantity_text(*key)}: its interval with {size_text(configured)} blocks is {share:.0%} as wide as "
+        f"with {size_text(block_bp)} blocks ({n_blocks:,} of them)"
         for key, (share, block_bp, n_blocks) in narrow_intervals(table).items()
     ]
 
 
-def _size_text(block_bp: int) -> str:
+def size_text(block_bp: int) -> str:
     """``CpG`` for 0 (CpGs resampled), else the block's length: 10 kb, 1 Mb."""
     return "CpG" if block_bp == 0 else length_text(block_bp)
 
@@ -173,7 +173,7 @@ def plot_block_sizes(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]
             ax.plot(x[picked], chosen["value"], "o", color=colour)
             draw_intervals(ax, x[picked], chosen["ci_low"], chosen["ci_high"], color=colour)
         labels = [
-            f"{_size_text(int(r.block_bp))}{' (config)' if r.configured else ''}\n{int(r.n_blocks):,}"
+            f"{size_text(int(r.block_bp))}{' (config)' if r.configured else ''}\n{int(r.n_blocks):,}"
             + ("\nno interval" if r.block_bp and r.n_blocks < MIN_BLOCKS else "")
             for r in rows.itertuples()
         ]
@@ -184,7 +184,7 @@ def plot_block_sizes(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]
         title = quantity_text(*key)
         if key in narrow:
             share, block_bp, _ = narrow[key]
-            title += f"\ntoo narrow: {share:.0%} of its width with {_size_text(block_bp)} blocks"
+            title += f"\ntoo narrow: {share:.0%} of its width with {size_text(block_bp)} blocks"
         ax.set_title(title, color="tab:red" if key in narrow else "black", fontsize=10)
         ax.set(
             xlabel="block resampled, and the blocks (or CpGs) it makes",

@@ -100,8 +100,10 @@ def cohort_report(
         )
     evaluation_dir = results / "evaluation"
     splits_bed = results / "shards" / "plan" / "splits.bed"
+    block_sizes_tsv = evaluation_dir / "block_sizes.tsv"
+    block_sizes = read_model_table(block_sizes_tsv, ("model", "other")) if block_sizes_tsv.exists() else None
     headline = (
-        headline_html(leaderboard, metrics, splits_bed, new, original)
+        headline_html(leaderboard, metrics, splits_bed, new, original, block_sizes)
         if metrics is not None and leaderboard is not None and splits_bed.exists()
         else ""
     )

@@ -9,6 +9,7 @@ import pandas as pd
 
 from epibench.data.splits import LEFT_OUT, read_split_plan, split_counts_bp
 from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
+from epibench.evaluate.block_sizes import narrow_intervals, quantity_text, size_text
 from epibench.evaluate.paired import NO_INTERVAL
 
 
@@ -87,13 +88,45 @@ def unclear_lead(winner: pd.Series, runner_up: pd.Series, new: str) -> str:
     )
 
 
+def block_caveat(block_sizes: pd.DataFrame) -> str:
+    """A sentence where ``block_sizes`` (evaluation/block_sizes.tsv) finds intervals at the configured
+    block too narrow (epibench.evaluate.block_sizes.narrow_intervals): the paired ones the verdicts read
+    first, else the models' own (the headline's brackets); "" where none is."""
+    narrow = narrow_intervals(block_sizes)
+    paired = {key: found for key, found in narrow.items() if key[1]}
+    shown = paired or narrow
+    if not shown:
+        return ""
+    widths = "; ".join(
+        f"{quantity_text(*key)} {share:.0%} of its width with {size_text(block_bp)} blocks"
+        for key, (share, block_bp, _) in shown.items()
+    )
+    if paired:
+        return (
+            f"Caution: the paired intervals these verdicts read are narrower with the configured genomic "
+            f"blocks than with longer ones ({widths}; evaluation/block_sizes.png): read the verdicts as "
+            "optimistic, or set a longer evaluate.bootstrap_block_bp."
+        )
+    return (
+        f"The intervals in brackets are narrower with the configured genomic blocks than with longer ones "
+        f"({widths}; evaluation/block_sizes.png): read them as optimistic; the paired intervals the "
+        "verdicts read are not."
+    )
+
+
 def headline_html(
-    table: pd.DataFrame, metrics: pd.DataFrame, splits_bed: Path, new: str, original: str
+    table: pd.DataFrame,
+    metrics: pd.DataFrame,
+    splits_bed: Path,
+    new: str,
+    original: str,
+    block_sizes: pd.DataFrame | None = None,
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
     (not clearly ahead as ``unclear_lead`` judges), the held-out data it was measured on, and the
-    leaderboard's verdict. table: leaderboard.tsv (writers.read_model_table)."""
+    leaderboard's verdict, and ``block_caveat`` of ``block_sizes`` (evaluation/block_sizes.tsv) where
+    given. table: leaderboard.tsv (writers.read_model_table)."""
     seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
     ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
@@ -127,4 +160,6 @@ def headline_html(
     parts.append(
         html.escape(verdict(table[table["mode"] != CONTEXT_MODE], new))
     )  # the neighbour mode: its caption
+    if block_sizes is not None:
+        parts.append(html.escape(block_caveat(block_sizes)))
     return "<p class='headline'>" + " ".join(parts) + "</p>"
