@@ -414,21 +414,9 @@ def _block_sizes(paired_width_at_100kb: float) -> pd.DataFrame:
                     block_bp == 10_000,
                 )
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "model",
-            "other",
-            "metric",
-            "block_bp",
-            "n_blocks",
-            "value",
-            "ci_low",
-            "ci_high",
-            "width",
-            "configured",
-        ],
-    )
+    from epibench.evaluate.block_sizes import BLOCK_SIZE_COLUMNS
+
+    return pd.DataFrame(rows, columns=list(BLOCK_SIZE_COLUMNS))
 
 
 @pytest.mark.parametrize(
