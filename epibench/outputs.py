@@ -452,7 +452,7 @@ CATALOGUE: tuple[Output, ...] = (
         "so while the blocks are shorter than the stretches over which a model's errors are shared, its "
         "intervals are too narrow; they widen with the block until it is long enough. Red: the configured "
         "evaluate.bootstrap_block_bp, whose intervals every other table shows; a red title says an interval "
-        "there is under 80 % of its width with a longer block (of at least 10 blocks): read the verdicts "
+        "there is under 80 % of its width with a longer block (of at least 20 blocks): read the verdicts "
         "drawn from it as optimistic, or set a longer block. Paired differences often level off sooner than "
         "a model's own metric: what two models share cancels.",
         "Evaluation",

@@ -71,6 +71,13 @@ def test_errors_shared_across_domains_longer_than_the_block_are_called_too_narro
     assert all("10 kb blocks" in sentence and "100 kb blocks" in sentence for sentence in narrow_text(table))
 
 
+def test_a_longer_block_of_fewer_than_20_blocks_judges_no_other():
+    # 1-Mb blocks make ten of the 10-Mb chromosome: an interval, but too uncertain a width to judge by
+    table = block_size_table(_two_models(shared=True), "new", "old", sizes=(0, 1_000_000), n_boot=100)
+    assert table.loc[table["block_bp"] == 1_000_000, "width"].notna().all()
+    assert narrow_intervals(table) == {}
+
+
 def test_independent_errors_are_not_called_too_narrow():
     table = block_size_table(
         _two_models(shared=False), "new", "old", block_bp=10_000, sizes=SIZES, n_boot=400

@@ -36,8 +36,10 @@ from epibench.evaluate.tables import block_codes
 from epibench.io.figures import save_figure
 
 BLOCK_SIZES_BP = (0, 1_000, 10_000, 100_000, 1_000_000)
-# the configured interval is called too narrow below this share of its widest at a longer block
+# the configured interval is called too narrow below this share of its widest at a longer block of at
+# least COMPARED_BLOCKS blocks (a width drawn from fewer is itself too uncertain to judge another by)
 NARROW_SHARE = 0.8
+COMPARED_BLOCKS = 20
 BLOCK_SIZE_COLUMNS = (
     "model",
     "other",
@@ -120,15 +122,15 @@ def quantity_text(model: str, other: str, metric: str) -> str:
 def narrow_intervals(table: pd.DataFrame) -> dict[tuple[str, str, str], tuple[float, int, int]]:
     """(model, other, metric) -> (width at the configured block / widest width at a longer block, that
     block's bp, its number of blocks) for each quantity of ``block_size_table`` whose interval at the
-    configured block is narrower than ``NARROW_SHARE`` of its widest at a longer block with an interval
-    (at least bootstrap.MIN_BLOCKS blocks); none where the configured block gives no interval."""
+    configured block is narrower than ``NARROW_SHARE`` of its widest at a longer block of at least
+    ``COMPARED_BLOCKS`` blocks; none where the configured block gives no interval."""
     found = {}
     for key, rows in table.groupby(["model", "other", "metric"], sort=False):
         configured = rows[rows["configured"].astype(bool)]
         if configured.empty or not np.isfinite(configured["width"].iloc[0]):
             continue
         width, block_bp = float(configured["width"].iloc[0]), int(configured["block_bp"].iloc[0])
-        longer = rows[(rows["block_bp"] > block_bp) & (rows["n_blocks"] >= MIN_BLOCKS)].dropna(
+        longer = rows[(rows["block_bp"] > block_bp) & (rows["n_blocks"] >= COMPARED_BLOCKS)].dropna(
             subset=["width"]
         )
         if longer.empty:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from epibench.data.splits import LEFT_OUT, read_split_plan, split_counts_bp
 from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
-from epibench.evaluate.block_sizes import narrow_intervals, quantity_text, size_text
+from epibench.evaluate.block_sizes import narrow_intervals
 from epibench.evaluate.paired import NO_INTERVAL
 
 
@@ -90,28 +90,14 @@ def unclear_lead(winner: pd.Series, runner_up: pd.Series, new: str) -> str:
 
 def block_caveat(block_sizes: pd.DataFrame) -> str:
     """A sentence where ``block_sizes`` (evaluation/block_sizes.tsv) finds intervals at the configured
-    block too narrow (epibench.evaluate.block_sizes.narrow_intervals): the paired ones the verdicts read
-    first, else the models' own (the headline's brackets); "" where none is."""
+    block too narrow (epibench.evaluate.block_sizes.narrow_intervals): the paired ones the verdicts read,
+    else the models' own (the headline's brackets); "" where none is. Short: the figure has the widths."""
     narrow = narrow_intervals(block_sizes)
-    paired = {key: found for key, found in narrow.items() if key[1]}
-    shown = paired or narrow
-    if not shown:
-        return ""
-    widths = "; ".join(
-        f"{quantity_text(*key)} {share:.0%} of its width with {size_text(block_bp)} blocks"
-        for key, (share, block_bp, _) in shown.items()
-    )
-    if paired:
-        return (
-            f"Caution: the paired intervals these verdicts read are narrower with the configured genomic "
-            f"blocks than with longer ones ({widths}; evaluation/block_sizes.png): read the verdicts as "
-            "optimistic, or set a longer evaluate.bootstrap_block_bp."
-        )
-    return (
-        f"The intervals in brackets are narrower with the configured genomic blocks than with longer ones "
-        f"({widths}; evaluation/block_sizes.png): read them as optimistic; the paired intervals the "
-        "verdicts read are not."
-    )
+    if any(other for _, other, _ in narrow):
+        return "Longer genomic blocks widen the paired intervals (block_sizes.png): the verdicts may be optimistic."
+    if narrow:
+        return "Longer genomic blocks widen the bracketed intervals, not the paired ones (block_sizes.png)."
+    return ""
 
 
 def headline_html(
