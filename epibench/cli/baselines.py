@@ -6,6 +6,8 @@ import argparse
 import json
 import logging
 
+from epibench.cli.common import many_paths_arg
+
 log = logging.getLogger("epibench")
 
 
@@ -29,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--name", required=True, help="logreg_gc_cpg, gbm_histone or gbm_region (no histone features)"
     )
-    p.add_argument("--shards", nargs="+", required=True)
+    many_paths_arg(p, "--shards", "shard folders")
     p.add_argument("--histone-norm", default="robust", choices=["robust", "log1p"])
     p.add_argument("--max-train-rows", type=int, default=500_000, help="training rows sampled at most")
     p.add_argument("--out", required=True, help="predictions (.parquet)")

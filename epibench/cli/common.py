@@ -12,6 +12,32 @@ import shlex
 from pathlib import Path
 
 
+class _ExpandPaths(argparse.Action):
+    """Store the paths of every value (epibench.path_grids.expand_word: a path, or a grid or list of
+    paths as one JSON word), in order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from epibench.path_grids import expand_word
+
+        try:
+            paths = [path for value in values for path in expand_word(value)]
+        except ValueError as err:
+            parser.error(f"{option_string}: {err}")
+        setattr(namespace, self.dest, paths)
+
+
+def many_paths_arg(p: argparse.ArgumentParser, flag: str, help: str = "") -> None:
+    """A required option of one or more paths, any of them given as a JSON grid or list
+    (epibench.path_grids: the workflow passes a cohort's shard folders so, short of the shell's limit)."""
+    p.add_argument(
+        flag,
+        nargs="+",
+        required=True,
+        action=_ExpandPaths,
+        help=f"{help}{'; ' if help else ''}paths, or JSON grids of them (epibench.path_grids)",
+    )
+
+
 def json_arg(text: str) -> dict:
     """An argument type: a JSON object (``--ensembles-json '{"ens": ["cnn", "hybrid"]}'``)."""
     try:

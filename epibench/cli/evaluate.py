@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from epibench.cli.common import bootstrap_args, bootstrap_of, json_arg
+from epibench.cli.common import bootstrap_args, bootstrap_of, json_arg, many_paths_arg
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
@@ -236,12 +236,7 @@ def cmd_evaluate_figure(args: argparse.Namespace) -> None:
 
 def cpg_tables_arg(q: argparse.ArgumentParser) -> None:
     """``--cpgs``: the samples' canonical CpG tables, whose read depths the step joins to the test CpGs."""
-    q.add_argument(
-        "--cpgs",
-        nargs="+",
-        required=True,
-        help="canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)",
-    )
+    many_paths_arg(q, "--cpgs", "canonical CpG tables (methylation/<sample>/cpgs/<group>.parquet)")
 
 
 def table_and_figure_args(q: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ import json
 import logging
 from pathlib import Path
 
-from epibench.cli.common import model_and_dataset
+from epibench.cli.common import many_paths_arg, model_and_dataset
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``attribute``, ``motifs`` and ``attribute-figure`` subcommands to ``sub``."""
     p = sub.add_parser("attribute", help="integrated gradients, k-mers and attention on test CpGs")
     p.add_argument("--model-dir", required=True)
-    p.add_argument("--shards", nargs="+", required=True)
+    many_paths_arg(p, "--shards", "shard folders")
     p.add_argument("--per-region", type=int, default=64, help="test CpGs attributed per region class")
     p.add_argument("--n-steps", type=int, default=32, help="integrated-gradients steps to start with")
     p.add_argument("--max-steps", type=int, default=256, help="steps at most, doubled until converged")
@@ -95,7 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("motifs", help="TF-MoDISco patterns of held-out windows, named by JASPAR (TOMTOM)")
     p.add_argument("--model-dir", required=True)
-    p.add_argument("--shards", nargs="+", required=True)
+    many_paths_arg(p, "--shards", "shard folders")
     p.add_argument("--split", default="test", choices=["train", "val", "test"], help="windows drawn from")
     p.add_argument("--n-windows", type=int, default=2000, help="windows attributed (random, seeded)")
     p.add_argument("--n-steps", type=int, default=16, help="integration steps of the path-averaged gradient")

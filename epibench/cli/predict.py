@@ -7,7 +7,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from epibench.cli.common import bootstrap_args, bootstrap_of, model_and_dataset
+from epibench.cli.common import bootstrap_args, bootstrap_of, many_paths_arg, model_and_dataset
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``predict``, ``impute`` and ``ablate`` subcommands to ``sub``."""
     p = sub.add_parser("predict", help="predictions of a trained model on a shard split")
     p.add_argument("--model-dir", required=True)
-    p.add_argument("--shards", nargs="+", required=True)
+    many_paths_arg(p, "--shards", "shard folders")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--threads", type=int, default=2)
@@ -98,7 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ablate", help="mark ablation: test predictions with each mark hidden, against the full ones"
     )
     p.add_argument("--model-dir", required=True)
-    p.add_argument("--shards", nargs="+", required=True)
+    many_paths_arg(p, "--shards", "shard folders")
     p.add_argument("--predictions", required=True, help="the model's full test predictions (.parquet)")
     p.add_argument("--threads", type=int, default=2)
     bootstrap_args(p)

@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 
-from epibench.cli.common import json_arg
+from epibench.cli.common import json_arg, many_paths_arg
 from epibench.errors import InputError
 from epibench.train_settings import RUNTIME_KEYS, from_words, merged, runtime_only
 from epibench.threads import use_threads
@@ -55,7 +55,7 @@ def model_settings(args: argparse.Namespace) -> dict:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand to ``sub``."""
     p = sub.add_parser("train", help="train a model on shard folders")
-    p.add_argument("--shards", nargs="+", required=True)
+    many_paths_arg(p, "--shards", "shard folders")
     p.add_argument("--model-json", type=json_arg, default={}, help='{"arch": "hybrid"|"cnn", sizes...}')
     p.add_argument(
         "--model",

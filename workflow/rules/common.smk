@@ -30,6 +30,7 @@ from epibench.io.atomic import atomic_path
 from epibench.io.input_records import cg_check_record, lengths_record
 from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
+from epibench.path_grids import to_word
 from epibench.train.launch import launcher_prefix
 from epibench.train_settings import as_words
 
@@ -434,6 +435,13 @@ def shard_dirs(wildcards):
         sample=LABELLED,
         group=plan_groups(),
     )
+
+
+def paths_word(name):
+    """Params function: the job's input ``name`` (many paths: every sample's shard folders or CpG
+    tables) as one JSON word the command expands (epibench.path_grids), so that the shell command
+    stays short of Linux's 128-KiB limit with hundreds of samples."""
+    return lambda wildcards, input: to_word(list(input[name]))
 
 
 def train_shard_dirs(wildcards):

@@ -14,10 +14,11 @@ rule baseline:
     conda:
         "../../envs/epibench.yaml"
     params:
+        shards=paths_word("shards"),
         histone_norm=config["train"]["histone_norm"],
         max_rows=config["evaluate"]["baseline_max_train_rows"],
     shell:
-        "epibench baseline --name {wildcards.baseline:q} --shards {input.shards:q}"
+        "epibench baseline --name {wildcards.baseline:q} --shards {params.shards:q}"
         " --histone-norm {params.histone_norm:q} --max-train-rows {params.max_rows:q}"
         " --out {output.predictions:q} --record {output.record:q} > {log:q} 2>&1"
 
@@ -87,12 +88,13 @@ rule ablate:
         "../../envs/epibench-gpu.yaml"
     threads: config["train"]["threads"]
     params:
+        shards=paths_word("shards"),
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         n_boot=config["evaluate"]["n_boot"],
         block_bp=config["evaluate"]["bootstrap_block_bp"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench ablate --model-dir {params.model_dir:q} --shards {input.shards:q}"
+        "epibench ablate --model-dir {params.model_dir:q} --shards {params.shards:q}"
         " --predictions {input.predictions:q} --threads {threads:q} --n-boot {params.n_boot:q}"
         " --block-bp {params.block_bp:q} --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
@@ -248,13 +250,14 @@ rule by_coverage:
     conda:
         "../../envs/epibench.yaml"
     params:
+        cpgs=paths_word("cpgs"),
         n_boot=config["evaluate"]["n_boot"],
         block_bp=config["evaluate"]["bootstrap_block_bp"],
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate by-coverage --predictions {input.predictions:q} {params.truth_args}"
-        " --cpgs {input.cpgs:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --cpgs {params.cpgs:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
@@ -300,6 +303,7 @@ rule per_sample:
     conda:
         "../../envs/epibench.yaml"
     params:
+        cpgs=paths_word("cpgs"),
         models=[
             m
             for m in MODELS
@@ -309,7 +313,7 @@ rule per_sample:
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate per-sample --metrics {input.metrics:q} --predictions {input.predictions:q}"
-        " --cpgs {input.cpgs:q} --qc {input.qc:q} --models {params.models:q} {params.missing_marks_args}"
+        " --cpgs {params.cpgs:q} --qc {input.qc:q} --models {params.models:q} {params.missing_marks_args}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 

@@ -14,6 +14,7 @@ rule attribute:
         "../../envs/epibench.yaml"
     threads: config["train"]["threads"]
     params:
+        shards=paths_word("shards"),
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         per_region=config["attribute"]["per_region"],
         n_steps=config["attribute"]["n_steps"],
@@ -22,7 +23,7 @@ rule attribute:
         kmer=config["attribute"]["kmer"],
         out_dir=lambda wildcards, output: str(Path(output.kmers).parent),
     shell:
-        "epibench attribute --model-dir {params.model_dir:q} --shards {input.shards:q}"
+        "epibench attribute --model-dir {params.model_dir:q} --shards {params.shards:q}"
         " --per-region {params.per_region:q} --n-steps {params.n_steps:q} --max-steps {params.max_steps:q}"
         " --tolerance {params.tolerance:q} --kmer {params.kmer:q}"
         " --threads {threads:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
@@ -66,6 +67,7 @@ rule motifs:
         "../../envs/epibench.yaml"
     threads: config["train"]["threads"]
     params:
+        shards=paths_word("shards"),
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         n_windows=config["motifs"]["n_windows"],
         n_steps=config["motifs"]["n_steps"],
@@ -73,7 +75,7 @@ rule motifs:
         tax_group=config["motifs"]["tax_group"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench motifs --model-dir {params.model_dir:q} --shards {input.shards:q}"
+        "epibench motifs --model-dir {params.model_dir:q} --shards {params.shards:q}"
         " --n-windows {params.n_windows:q} --n-steps {params.n_steps:q} --jaspar {params.jaspar:q}"
         " --tax-group {params.tax_group:q} --assembly {input.assembly:q}"
         " --threads {threads:q} --out-table {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"

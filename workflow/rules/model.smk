@@ -30,12 +30,13 @@ rule train:
         # to a cluster's job script: the job computes this one from the config again.
         train_runtime=train_runtime,
     params:
+        shards=paths_word("shards"),
         model=model_spec,
         train=train_settings,
         launcher_args=torchrun_prefix,
         out_dir=lambda wildcards, output: str(Path(output.model).parent),
     shell:
-        "exec {params.launcher_args} epibench train --shards {input.shards:q} --model {params.model:q}"
+        "exec {params.launcher_args} epibench train --shards {params.shards:q} --model {params.model:q}"
         " --train {params.train:q} --runtime-json {resources.train_runtime:q} --threads {threads:q}"
         " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
@@ -55,7 +56,8 @@ rule predict:
         "../../envs/epibench-gpu.yaml"
     threads: config["train"]["threads"]
     params:
+        shards=paths_word("shards"),
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
     shell:
-        "epibench predict --model-dir {params.model_dir:q} --shards {input.shards:q}"
+        "epibench predict --model-dir {params.model_dir:q} --shards {params.shards:q}"
         " --split test --threads {threads:q} --out {output:q} > {log:q} 2>&1"
