@@ -44,6 +44,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from epibench.data.dataset import ShardDataset
+from epibench.data.split_check import require_every_split
 from epibench.codes import NEIGHBOUR_FEATURES
 from epibench.errors import InputError
 from epibench.evaluate.features import window_features
@@ -237,6 +238,7 @@ def fit_baseline(
     if max_train_rows < 1:
         raise ValueError(f"max_train_rows must be at least 1, got {max_train_rows}")
     spec = BASELINES[name]
+    require_every_split(shard_dirs)
     train = _split(shard_dirs, "train", histone_norm)
     if spec.needs_marks and not train.marks:
         raise InputError(

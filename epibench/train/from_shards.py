@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from epibench.data.dataset import ShardDataset
+from epibench.data.split_check import require_every_split
 from epibench.errors import InputError
 from epibench.models.factory import build_model
 from epibench.train.distributed import ranks_from_env
@@ -37,6 +38,7 @@ def train_from_shards(
     if transfer is not None:
         model_settings = architecture(transfer, model_settings)
     arch = model_settings.pop("arch")
+    require_every_split(shard_dirs)
     train_set = ShardDataset(shard_dirs, "train", histone_norm=data["histone_norm"])
     train_set.require_labels("training")
     if data["fraction"] < 1:
