@@ -66,6 +66,12 @@ def write_calls(path: Path, fmt: str, cpgs: pd.DataFrame) -> Path:
                     f"chr22\t{pos}\t{pos + 1}\t.\t{min(total, 1000)}\t{strand}\t{pos}\t{pos + 1}\t255,0,0"
                     f"\t{total}\t{round(100 * level)}"
                 )
+            elif fmt.startswith("modkit"):  # modkit_m / modkit_C: that modification code, 18 columns
+                code = fmt.split("_")[1]
+                lines.append(
+                    f"chr22\t{pos}\t{pos + 1}\t{code}\t{total}\t{strand}\t{pos}\t{pos + 1}\t255,0,0\t{total}"
+                    f"\t{100 * level:.2f}\t{meth}\t{total - meth}\t0\t0\t0\t0\t0"
+                )
             else:  # methyldackel: track line, 0-based half-open, one base per row
                 lines.append(f"chr22\t{pos}\t{pos + 1}\t{round(100 * level)}\t{meth}\t{total - meth}")
     header = ['track type="bedGraph" description="CpG methylation levels"\n'] if fmt == "methyldackel" else []
@@ -423,3 +429,35 @@ def test_two_samples_with_the_same_calls_are_warned_of(tmp_path, window, cpgs, c
     warned = [r.getMessage() for r in caplog.records if "carry the same calls" in r.getMessage()]
     assert len(warned) == 1 and warned[0].startswith("samples s1, s2 carry the same calls")
     assert str(first) in warned[0] and str(copy) in warned[0] and "s3" not in warned[0]
+
+
+def test_samples_whose_pileups_count_different_modifications_are_warned_of(
+    tmp_path, window, cpgs, capsys, caplog
+):
+    """modkit's 5mC (code m) beside --combine-mods' 5mC+5hmC (code C): the check passes, warns naming
+    each sample's kind, and the records keep what each counts."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    samples = {
+        name: (write_calls(tmp_path / f"{name}.bed", f"modkit_{code}", cpgs), "modkit")
+        for name, code in (("normal", "m"), ("tumour", "C"), ("tumour2", "C"))
+    }
+    with caplog.at_level(logging.WARNING):
+        code, _ = check_inputs(tmp_path, fasta, samples, capsys)
+    assert code == 0
+    warned = [r.getMessage() for r in caplog.records if "count different modifications" in r.getMessage()]
+    assert len(warned) == 1 and "5mC: normal; 5mC+5hmC: tumour, tumour2" in warned[0]
+    for name, (path, _) in samples.items():  # a sample's fit record (rule fit_calls) keeps it
+        out = tmp_path / f"{name}.fit.json"
+        reference = tmp_path / f"prepared_{fasta.stem}" / "genome.fa"
+        assert (
+            main(
+                ["fit-calls", "--reference", str(reference), "--sample", f"{name}={path}", "--out", str(out)]
+            )
+            == 0
+        )
+        assert json.loads(out.read_text())[0]["modified"] == ("5mC" if name == "normal" else "5mC+5hmC")
+    caplog.clear()
+    samples.pop("normal")
+    with caplog.at_level(logging.WARNING):
+        assert check_inputs(tmp_path, fasta, samples, capsys)[0] == 0
+    assert "count different modifications" not in caplog.text

@@ -9,6 +9,7 @@ here, against this reference (0-based positions):
 
 import gzip
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -186,6 +187,31 @@ def test_modkit_pileup_hemi_output_is_refused_with_what_to_give(tmp_path):
     with pytest.raises(InputError, match=r"modkit pileup-hemi output .*give modkit pileup --cpg") as info:
         detect_source(write_lines(tmp_path / "hemi.bed", HEMI_ROWS))
     assert info.value.line == 1
+
+
+@pytest.mark.parametrize(
+    "name, refused",
+    [
+        ("h_CG0_positive.bedgraph", "'h' (5hmC"),
+        ("s1_a_negative.bedgraph.gz", "'a' (6mA"),
+        ("m_CG0_positive.bedgraph", None),  # 5mC: read as a bedGraph of levels and coverage
+        ("C_CG0_negative.bedgraph", None),  # --combine-mods
+        ("sample_1_positive.bedgraph", None),  # not a modification code: any bedGraph
+    ],
+)
+def test_a_modkit_bedgraph_of_another_modification_is_refused_by_its_name(tmp_path, ref, name, refused):
+    # modkit pileup --bedgraph rows: chrom, start, end, fraction modified, valid coverage (src/writers.rs)
+    lines = [tsv("chr1", 2, 3, 0.75, 4), tsv("chr1", 7, 8, 0.5, 2)]
+    path = write_lines(tmp_path / name, lines)
+    if refused:
+        with pytest.raises(
+            InputError, match=re.escape(f"a modkit --bedgraph file of modification code {refused}")
+        ) as info:
+            ingest(path, ref, min_coverage=1)
+        assert "give the sample's 5mC files" in str(info.value)
+    else:
+        table, _ = ingest(path, ref, min_coverage=1)
+        assert_table(table, [("chr1", 2, 3.0, 4), ("chr1", 7, 1.0, 2)])
 
 
 def test_every_detectable_format_has_a_reader():

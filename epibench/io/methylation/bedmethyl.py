@@ -32,8 +32,11 @@ from epibench.io.methylation.columns import (
 )
 
 BASE = 0
-# modkit codes of the rows read as methylation: 5mC, its ChEBI number, any modification of C
-FIVE_MC_CODES = {"m", "27551", "C"}
+# modkit codes of the rows read as methylation (5mC, its ChEBI number, any modification of C) and
+# what each counts as methylated of all reads valid at the C: 5mC alone (5hmC reads in the
+# denominator), or 5mC and 5hmC together (--combine-mods, as bisulfite sequencing reads them)
+MODIFIED_AS = {"m": "5mC", "27551": "5mC", "C": "5mC+5hmC"}
+FIVE_MC_CODES = set(MODIFIED_AS)
 
 
 def read_encode(source: Source) -> Calls:
@@ -98,6 +101,14 @@ def read_modkit(source: Source) -> Calls:
         cg_context=~off_motif,
         row=None,  # call i is data row i
         base=BASE,
-        qc={"n_other_modification_rows": int((~is_5mc).sum())},
+        qc={
+            "n_other_modification_rows": int((~is_5mc).sum()),
+            "modified_rows": {  # the rows read, by what they count as methylated (MODIFIED_AS)
+                what: int(
+                    codes.isin({n for n, p in zip(codes.names, parts) if MODIFIED_AS.get(p[0]) == what}).sum()
+                )
+                for what in sorted(set(MODIFIED_AS.values()))
+            },
+        },
     )
     return calls.subset(is_5mc)

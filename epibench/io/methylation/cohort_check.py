@@ -66,7 +66,9 @@ class SampleFit:
     base: the coordinate base it was read with; detected: the format detection chooses, None
     when detection cannot tell (the format was then given); digest: SHA-256 (hex) of the calls
     measured (sequence, position, reads), "" where unknown (a record of an older epibench): two
-    samples with one digest carry the same data.
+    samples with one digest carry the same data. modified: what the calls count as methylated where
+    the format says (modkit: "5mC", or "5mC+5hmC" from --combine-mods; bedmethyl.MODIFIED_AS), "" where
+    it does not.
     """
 
     sample: str
@@ -75,6 +77,7 @@ class SampleFit:
     detected: str | None
     fit: OffsetFit
     digest: str = ""
+    modified: str = ""
 
     def best(self, min_cg_share: float) -> int | str:
         """0 (as read) when enough calls sit on a cytosine so (``OffsetFit.cytosine_share``), else the
@@ -126,7 +129,8 @@ def sample_fit(
         if fit.n_calls >= max_calls:
             break
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
-    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest.hexdigest())
+    modified = " and ".join(what for what, n in qc.get("modified_rows", {}).items() if n)
+    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest.hexdigest(), modified)
 
 
 def fit_within(
@@ -162,6 +166,7 @@ def fit_record(fit: SampleFit) -> dict:
         "minus_on_c": counts.minus_on_c,
         "on_cytosine": counts.on_cytosine,
         "digest": fit.digest,
+        "modified": fit.modified,
     }
 
 
@@ -176,7 +181,13 @@ def fit_from_record(record: dict) -> SampleFit:
     )
     source = detect_source(record["path"], record["format"])
     return SampleFit(
-        record["sample"], source, record["base"], record["detected"], counts, record.get("digest", "")
+        record["sample"],
+        source,
+        record["base"],
+        record["detected"],
+        counts,
+        record.get("digest", ""),
+        record.get("modified", ""),
     )
 
 
@@ -221,6 +232,7 @@ def judge_cohort(fits: list[SampleFit], assembly: dict, min_cg_share: float) -> 
             f"detection agrees (a zero-based Bismark coverage file ends in .zero.cov):\n" + _shown(table)
         )
     warn_of_copies(fits)
+    warn_of_mixed_modifications(fits)
     return table.assign(accepted=True)
 
 
@@ -241,6 +253,24 @@ def warn_of_copies(fits: list[SampleFit]) -> list[list[str]]:
             "; ".join(f"{f.sample}: {f.source.path}" for f in group),
         )
     return [[f.sample for f in group] for group in copies]
+
+
+def warn_of_mixed_modifications(fits: list[SampleFit]) -> dict[str, list[str]]:
+    """Log a warning where the samples' calls count different things as methylated (modkit's 5mC
+    alone against 5mC+5hmC from --combine-mods: levels apart by the 5hmC share, a few % in most
+    tissues, tens of % in brain, for a reason of processing); return what -> its samples."""
+    by_kind: dict[str, list[str]] = {}
+    for fit in fits:
+        if fit.modified:
+            by_kind.setdefault(fit.modified, []).append(fit.sample)
+    if len(by_kind) > 1:
+        log.warning(
+            "the samples' calls count different modifications as methylated: %s. Their levels differ by the "
+            "5hmC share for a reason of processing, not biology: make every sample's pileup with the same "
+            "modkit options (all with --combine-mods, or none)",
+            "; ".join(f"{what}: {', '.join(samples)}" for what, samples in by_kind.items()),
+        )
+    return by_kind
 
 
 def _misfit_message(

@@ -64,6 +64,7 @@ from pathlib import Path
 from epibench import columns_format
 from epibench.errors import InputError, excerpt
 from epibench.io.methylation import (
+    bedmethyl,
     bigbed_bedmethyl,
     bigwig,
     biscuit,
@@ -113,6 +114,12 @@ _RGB = re.compile(r"\d+(,\d+){0,2}")
 _MOD_CODE = re.compile(r"[A-Za-z0-9]+(,[A-Za-z]+,\d+)?")
 _HEMI_PATTERN = re.compile(r"[-A-Za-z0-9]+,[-A-Za-z0-9]+,[ACGT]")  # modkit pileup-hemi: m,m,C; -,h,C
 _INT = re.compile(r"-?\d+")
+# modkit pileup --bedgraph: one file per modification code (and motif) and strand, named
+# [prefix_][partition_]<code>[_<motif>]_<positive|negative|combined>.bedgraph (modkit src/writers.rs)
+_MODKIT_BEDGRAPH = re.compile(
+    r"(?:^|_)(?P<code>[A-Za-z]|27551|76792|28871|21839)(?:_[A-Za-z]+\d+)?_(?:positive|negative|combined)\.bedgraph(?:\.gz)?$"
+)
+_MODIFICATIONS = {"h": "5hmC", "76792": "5hmC", "a": "6mA", "28871": "6mA", "21839": "4mC"}
 _ARRAY_PROBE = re.compile(
     r"c[gh]\d{8}(_[A-Z]{2}\d+)?|ch\.\w+|rs\d+"
 )  # 450K/EPIC ids (EPICv2: cg00000029_TC21)
@@ -128,6 +135,7 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
             path=path,
         )
     given = fmt  # a format detection disagrees with gets a hint in the errors below
+    _refuse_other_modification_bedgraph(path)
     binary = _binary_source(path, fmt)
     if binary is not None:
         return binary
@@ -190,6 +198,23 @@ def _voted_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
         _refuse_array_table(path, rows[:VOTING_ROWS])
         raise errors[0]
     return _voted(formats)
+
+
+def _refuse_other_modification_bedgraph(path) -> None:
+    """InputError for a ``modkit pileup --bedgraph`` file of a modification other than 5mC, known by
+    its name (``h_CG0_positive.bedgraph``: 5hmC): its rows look like any bedGraph of levels and
+    coverage, and would be read as 5mC."""
+    found = _MODKIT_BEDGRAPH.search(Path(path).name)
+    if found is None or found["code"] in bedmethyl.FIVE_MC_CODES:
+        return
+    code = found["code"]
+    raise InputError(
+        f"a modkit --bedgraph file of modification code {code!r} "
+        f"({_MODIFICATIONS.get(code, 'not 5mC')}, by its name), not of 5mC: give the sample's 5mC files "
+        "(code m, or C from --combine-mods: ..._m_..._positive.bedgraph and _negative, as rows of one "
+        "sample) or its bedMethyl (modkit pileup without --bedgraph)",
+        path,
+    )
 
 
 def _refuse_vcf(path) -> None:
