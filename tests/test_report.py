@@ -217,7 +217,7 @@ def test_between_two_other_models_the_headline_claims_no_lead(tmp_path):
             "cnn": {"auroc": 0.96, "auroc_ci_low": 0.90, "auroc_ci_high": 0.91, "new_beats_on_auroc": "no"},
         },
     )
-    assert "Winner: gbm_histone" in text
+    assert "Highest test AUROC: gbm_histone" in text and "Winner" not in text
     assert "no verdict between these two" in text and "intervals overlap" not in text
 
 
@@ -230,7 +230,7 @@ def test_between_two_other_models_the_headline_claims_no_lead(tmp_path):
 )
 def test_the_headline_says_why_a_lead_is_not_clear(tmp_path, verdict, words):
     text = _headline_with(tmp_path, {"gbm_histone": {"auroc": 0.949, "new_beats_on_auroc": verdict}})
-    assert "Winner: hybrid" in text and words in text
+    assert "Highest test AUROC: hybrid" in text and words in text and "Winner" not in text
     assert "holds 0" not in text
 
 
@@ -445,3 +445,30 @@ def test_the_headline_says_nothing_of_blocks_where_longer_ones_widen_no_interval
     table.loc[table["other"] == "", "width"] = 0.045  # 0.02 of 0.045 is under 80 % ...
     table.loc[(table["other"] == "") & table["configured"], "width"] = 0.04  # ... 0.04 of 0.045 is not
     assert "Longer genomic blocks" not in _headline_with(tmp_path, {}, table)
+
+
+def test_the_held_out_data_counts_the_intervals_that_hold_the_scored_cpgs():
+    """A targeted cohort: of four held-out blocks, the test CpGs lie in two (one of them at its last
+    base, one past the end of another is outside it)."""
+    from epibench.report.headline import held_out_text
+
+    plan = pd.DataFrame(
+        [
+            ("chr1", 0, 1000, "train"),
+            ("chr1", 1000, 1100, "test"),
+            ("chr1", 1100, 2000, "train"),
+            ("chr1", 2000, 2100, "test"),
+            ("chr2", 0, 300, "test"),
+            ("chr2", 300, 400, "test"),
+        ],
+        columns=["chrom", "start", "end", "split"],
+    )
+    scored = pd.DataFrame({"chrom": ["chr1", "chr1", "chr2", "chr1"], "pos": [1099, 1100, 250, 500]})
+    text = held_out_text(plan, scored)
+    assert (
+        text
+        == "chr1, chr2 (4 held-out intervals, 600 bp, 24% of the genome; the scored CpGs lie in 2 of them, 400 bp)"
+    )
+    assert "lie in" not in held_out_text(
+        plan, pd.DataFrame({"chrom": ["chr1"] * 4 + ["chr2"] * 2, "pos": [1000, 2050, 0, 0, 0, 350]})
+    )

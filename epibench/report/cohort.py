@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from epibench.evaluate.leaderboard import verdict
 from epibench.evaluate.writers import read_metrics, read_model_table
 from epibench.outputs import CATALOGUE
@@ -21,6 +23,12 @@ def _without_marks(results: Path, model: str) -> bool:
     """Whether ``model`` was trained with no input channel beside the sequence (its model.json lists no marks)."""
     meta = results / "models" / model / "model.json"
     return meta.exists() and json.loads(meta.read_text())["marks"] == []
+
+
+def _scored(evaluation_dir: Path, model: str) -> pd.DataFrame | None:
+    """chrom and pos of the test CpGs ``model`` was scored on (its predictions), None before it was."""
+    path = evaluation_dir / "predictions" / f"{model}.parquet"
+    return pd.read_parquet(path, columns=["chrom", "pos"]) if path.exists() else None
 
 
 def catalogued_items(
@@ -103,7 +111,9 @@ def cohort_report(
     block_sizes_tsv = evaluation_dir / "block_sizes.tsv"
     block_sizes = read_model_table(block_sizes_tsv, ("model", "other")) if block_sizes_tsv.exists() else None
     headline = (
-        headline_html(leaderboard, metrics, splits_bed, new, original, block_sizes)
+        headline_html(
+            leaderboard, metrics, splits_bed, new, original, block_sizes, _scored(evaluation_dir, new)
+        )
         if metrics is not None and leaderboard is not None and splits_bed.exists()
         else ""
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from epibench.data.splits import LEFT_OUT, read_split_plan, split_counts_bp
@@ -22,18 +23,36 @@ def _counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def held_out_text(plan: pd.DataFrame) -> str:
-    """The test split in words: its sequences (or blocks) and how many bases.
+def held_out_text(plan: pd.DataFrame, scored: pd.DataFrame | None = None) -> str:
+    """The test split in words: its sequences (or blocks) and how many bases, and, with ``scored``,
+    how many of its intervals hold the scored CpGs (a targeted cohort's few).
 
     plan: shards/plan/splits.bed as ``read_split_plan`` gives it (chrom, start, end, split; 0-based
-    half-open).
+    half-open). scored: the test CpGs, chrom and pos (0-based).
     """
     test = plan[plan["split"] == "test"]
     bases = split_counts_bp(plan)
     share = bases["test"] / sum(bases.values())
     chroms = list(pd.unique(test["chrom"]))
     named = ", ".join(chroms[:6]) + (f" and {len(chroms) - 6} more" if len(chroms) > 6 else "")
-    return f"{named} ({_counted(len(test), 'held-out interval')}, {bases['test']:,} bp, {share:.0%} of the genome)"
+    text = f"{named} ({_counted(len(test), 'held-out interval')}, {bases['test']:,} bp, {share:.0%} of the genome"
+    if scored is not None:
+        holding = test[_holds_any(test, scored)]
+        if len(holding) < len(test):
+            span = int((holding["end"] - holding["start"]).sum())
+            text += f"; the scored CpGs lie in {len(holding):,} of them, {span:,} bp"
+    return text + ")"
+
+
+def _holds_any(intervals: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
+    """(len(intervals),) bool: whether each interval [start, end) of its chrom holds a point's pos."""
+    holds = np.zeros(len(intervals), dtype=bool)
+    for chrom, rows in intervals.groupby("chrom", sort=False):
+        pos = np.sort(points.loc[points["chrom"] == chrom, "pos"].to_numpy(np.int64))
+        first = np.searchsorted(pos, rows["start"].to_numpy(np.int64), side="left")
+        past = np.searchsorted(pos, rows["end"].to_numpy(np.int64), side="left")
+        holds[intervals.index.get_indexer(rows.index)] = past > first
+    return holds
 
 
 def trained_text(plan: pd.DataFrame) -> str:
@@ -107,22 +126,26 @@ def headline_html(
     new: str,
     original: str,
     block_sizes: pd.DataFrame | None = None,
+    scored: pd.DataFrame | None = None,
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
     (not clearly ahead as ``unclear_lead`` judges), the held-out data it was measured on, and the
     leaderboard's verdict, and ``block_caveat`` of ``block_sizes`` (evaluation/block_sizes.tsv) where
-    given. table: leaderboard.tsv (writers.read_model_table)."""
+    given. The winner is called "Highest test AUROC", not "Winner", where its lead is not clear.
+    table: leaderboard.tsv (writers.read_model_table); scored: the test CpGs' chrom and pos (0-based),
+    whose held-out intervals ``held_out_text`` counts."""
     seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
     ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
     rows = table.set_index("model")
     role = " (the new model)" if winner["model"] == new else " (not the new model)"
+    unclear = unclear_lead(winner, runner_up, new) if runner_up is not None else ""
+    title = "Highest test AUROC" if unclear else "Winner"  # no winner on a lead the data do not hold
     parts = [
-        f"<b>Winner: {html.escape(winner['model'])}</b>{role}, test AUROC {_interval(winner, 'auroc', 3)}, "
+        f"<b>{title}: {html.escape(winner['model'])}</b>{role}, test AUROC {_interval(winner, 'auroc', 3)}, "
         f"MSE {_interval(winner, 'mse', 4)}."
     ]
-    unclear = unclear_lead(winner, runner_up, new) if runner_up is not None else ""
     if original in rows.index and winner["model"] != original:
         base = rows.loc[original]
         mse_change = winner["mse"] - base["mse"]
@@ -140,7 +163,7 @@ def headline_html(
     plan = read_split_plan(splits_bed)
     parts.append(
         f"Held-out test data: {html.escape(scored_text(metrics, winner['model']))} on "
-        f"{html.escape(held_out_text(plan))}, never used for training or model selection. "
+        f"{html.escape(held_out_text(plan, scored))}, never used for training or model selection. "
         f"Trained on {html.escape(trained_text(plan))}."
     )
     parts.append(
