@@ -751,7 +751,7 @@ def test_report_renders_every_figure_in_headless_chromium(workdir, tmp_path):
     first = _headless(chromium, "--window-size=1280,800", "--dump-dom", page).stdout
     assert 'data-headline-on-first-screen="yes"' in first
     headline = unescape(re.search(r"<section id=\"headline\">(.*?)</section>", first, re.S).group(1))
-    assert re.search(r"(Winner|Highest test AUROC): \w+ \((the|not the) new model\)", headline)
+    assert re.search(r"(Winner|Highest test AUROC): [\w.-]+</b> \((the|not the) new model\)", headline)
     assert "Held-out test data:" in headline and "chr3" in headline
     assert "comparison.png" in headline
 
