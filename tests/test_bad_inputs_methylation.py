@@ -471,14 +471,17 @@ def _low_cg_share(calls: list[tuple], min_cg_share: float) -> Outcome | None:
     Outcome with its diagnosis (the shift, or the - strand convention, that fits, else a wrong
     assembly), None when enough calls sit on a cytosine of their strand (on a CG, or in any
     context: a file of all contexts)."""
-    if np.mean([_on_cytosine(NORMALISED[c[1]], c[2], c[3]) for c in calls]) >= min_cg_share:
+    on_cytosine = np.mean([_on_cytosine(NORMALISED[c[1]], c[2], c[3]) for c in calls])
+    if on_cytosine >= min_cg_share:
         return None
     fits: dict = {s: _share(calls, s) for s in (-1, 0, +1)}
     if any(c[3] == "-" for c in calls):
         fits["- strand on the C"] = _share(calls, minus_shift=+1)
     best = max(fits, key=lambda fit: (fits[fit], fit == 0))  # the first of equal shares, 0 before all
-    if fits[best] < min_cg_share:
-        return Outcome(phrase="wrong assembly?")
+    if fits[best] < min_cg_share:  # most on a cytosine as read: the calls fit, with calls off one besides
+        return Outcome(
+            phrase="as read, but too few sit on a cytosine" if on_cytosine >= 0.8 else "wrong assembly?"
+        )
     if isinstance(best, str):
         return Outcome(phrase="- strand calls sit on the C of their CpG")
     return Outcome(phrase="one base to the right (+1)" if best > 0 else "one base to the left (-1)")

@@ -430,6 +430,20 @@ def test_wrong_assembly(tmp_path, random_ref):
     assert "random/genome.fa" in str(info.value)
 
 
+def test_calls_that_fit_as_read_with_read_errors_besides_are_not_called_another_assembly(
+    tmp_path, random_ref
+):
+    """A pileup of every base made without the reference (modkit pileup without --ref): 90 % of the
+    calls on the C of a CpG, 10 % on other bases (a read's error each): it fits as read."""
+    ref, seq = random_ref
+    cpgs = cpgs_of(seq)[:180]
+    others = [i for i in range(2, len(seq)) if seq[i] in "AT"][:20]
+    lines = [tsv("chr1", p, p + 1, "CG", "0.5", "+", 5) for p in sorted(cpgs + others)]
+    with pytest.raises(InputError, match="as read, but too few sit on a cytosine") as info:
+        ingest(write_lines(tmp_path / "s.methylC", lines), ref)
+    assert "modkit pileup --ref <fasta> --cpg" in str(info.value) and "wrong assembly" not in str(info.value)
+
+
 def test_a_few_off_cpg_calls_are_dropped_not_fatal(tmp_path, random_ref):
     ref, seq = random_ref
     cpgs = cpgs_of(seq)

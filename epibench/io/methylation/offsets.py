@@ -27,6 +27,9 @@ from epibench.io.reference import Reference
 
 SHIFTS = (-1, 0, +1)
 MINUS_ON_C = "minus_on_c"
+# a file that no shift puts on CpGs but whose calls sit this often on a cytosine as read fits as read,
+# with calls off a cytosine besides (chance puts about half of the calls of another assembly on one)
+MOSTLY_ON_CYTOSINE = 0.8
 # six-column count files: the formats that read them, by coordinate base
 _SIX_COLUMN = {1: "bismark_cov", 0: "bismark_zero_cov"}
 _SIX_COLUMN_FORMATS = {"bismark_cov", "bismark_zero_cov", "methyldackel"}
@@ -203,6 +206,13 @@ def fit_diagnosis(
     best = fit.best()
     evidence = evidence_text(fit, min_cg_share)
     share = fit.shares()[best]
+    if share < min_cg_share and fit.cytosine_share() >= MOSTLY_ON_CYTOSINE:
+        return (
+            f"the calls fit {reference_path} as read, but too few sit on a cytosine ({evidence}): a pileup "
+            "of every base with its read errors (modkit pileup without --ref, say)? Make the calls against "
+            "the reference (modkit pileup --ref <fasta> --cpg), or, where the calls off a cytosine are of a "
+            "read or two, lower ingest.min_cg_share"
+        )
     if share < min_cg_share:
         return (
             f"wrong assembly? too few calls fall on a CpG of {reference_path} at any shift ({evidence}): "
