@@ -958,6 +958,19 @@ def sequence_only(config: dict) -> bool:
     return not (config["marks"] or config["covariates"] or reference["tads"] or reference["loops"])
 
 
+def base_mode(config: dict) -> str:
+    """The leaderboard's mode of the models without the neighbour context: the sequence and the input
+    channels beside it (epibench.data.dataset): "sequence + marks" (the seed's), "sequence" alone,
+    "sequence + covariates", "sequence + marks + 3D genome", ..."""
+    reference = config["reference"]
+    channels = {
+        "marks": config["marks"],
+        "covariates": config["covariates"],
+        "3D genome": reference["tads"] or reference["loops"],
+    }
+    return " + ".join(["sequence", *(name for name, given in channels.items() if given)])
+
+
 @dataclass(frozen=True)
 class CohortSetup:
     """What the workflow derives from a checked config.
@@ -966,7 +979,7 @@ class CohortSetup:
     labelled: samples with methylation calls (trained and scored on); to_predict: those without.
     curve_models, held_out_models: the learning curve's and leave-one-sample-out runs (name -> entry).
     trained: every model to train (the config's, then those two).
-    sequence_only: see ``sequence_only``.
+    sequence_only: see ``sequence_only``; base_mode: see ``base_mode``.
     baselines: the baselines scored (gbm_histone as gbm_region when sequence_only).
     context_models: the models and baselines that read the neighbour context (``reads_context``);
     context_new: the new model of that mode, the first model with ``neighbours: true`` (None without).
@@ -980,6 +993,7 @@ class CohortSetup:
     held_out_models: dict[str, dict]
     trained: dict[str, dict]
     sequence_only: bool
+    base_mode: str
     baselines: list[str]
     context_models: list[str]
     context_new: str | None
@@ -1031,6 +1045,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
         held_out_models=held_out,
         trained=config["models"] | curve | held_out,
         sequence_only=only_sequence,
+        base_mode=base_mode(config),
         baselines=baselines,
         context_models=context_models,
         context_new=next((name for name in config["models"] if name in context_models), None),

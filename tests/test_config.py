@@ -188,6 +188,7 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
     }
     assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
     assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
+    assert run.base_mode == "sequence + marks"
     assert run.plan.features == {"marks", "ablation", "loso", "learning_curve", "extras"}
     config = copy.deepcopy(cohort)
     config["evaluate"] = {"extras": False, "ablation": False}
@@ -271,6 +272,7 @@ def test_a_cohort_without_marks_reads_the_sequence_alone(cohort):
     config = copy.deepcopy(cohort) | {"marks": []}
     run = cohort_config.setup(config)
     assert run.sequence_only and run.baselines == ["logreg_gc_cpg", "gbm_region"]
+    assert run.base_mode == "sequence"
     assert "marks" not in run.plan.features and "ablation" not in run.plan.features
 
 
@@ -726,3 +728,16 @@ def test_only_another_cohorts_targets_are_taken_by_the_other_cohort_rule(target,
 
     path = re.compile(rf"results/(?P<other>{cohort_config.other_cohort_pattern('tiny')})/(?P<path>.+)$")
     assert (path.match(target) is not None) == of_another
+
+
+@pytest.mark.parametrize(
+    "marks, covariates, tads, mode",
+    [
+        ([], ["condition"], None, "sequence + covariates"),  # a nanopore trial's tumour/normal cohort
+        (["H3K4me3"], [], "tads.bed", "sequence + marks + 3D genome"),
+        (["H3K4me3"], ["age"], None, "sequence + marks + covariates"),
+    ],
+)
+def test_the_leaderboard_mode_names_what_the_models_read_beside_the_sequence(marks, covariates, tads, mode):
+    config = {"marks": marks, "covariates": covariates, "reference": {"tads": tads, "loops": None}}
+    assert cohort_config.base_mode(config) == mode

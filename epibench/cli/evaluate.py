@@ -73,9 +73,9 @@ def comparison_args(q: argparse.ArgumentParser) -> None:
     q.add_argument("--new-with-neighbours", default=None, help="the new model of the neighbour mode")
     q.add_argument(
         "--base-mode",
-        choices=["sequence + marks", "sequence"],
         default="sequence + marks",
-        help="the mode of the rows without the neighbour context (sequence: no channel beside the sequence)",
+        help="the mode of the rows without the neighbour context: what they read beside the sequence "
+        "(sequence: nothing; sequence + covariates, ...: epibench.config.base_mode)",
     )
 
 

@@ -10,8 +10,9 @@ where there is none (too few genomic blocks, one class only). Two intervals
 drawn apart overlap even where one model is better on nearly every draw, so the overlap of the
 two columns of intervals is no verdict. ``verdict`` turns the verdicts into the sentence the report prints.
 
-Modes: a row reads "sequence + marks" (the seed's comparison; "sequence" in a cohort whose models have
-no channel beside the sequence) or "+ neighbours" (also the neighbour context, epibench.data.neighbours).
+Modes: a row reads what its models read beside the sequence, "sequence + marks" (the seed's comparison;
+"sequence" in a cohort whose models have no channel beside it, "sequence + covariates" and so on:
+epibench.config.base_mode), or "+ neighbours" (also the neighbour context, epibench.data.neighbours).
 A row is compared with the new model of its own mode (``compared_with``, ``comparisons``): the new
 model of the neighbour mode is the configured one that reads the context.
 """
@@ -25,7 +26,7 @@ from epibench.errors import InputError
 from epibench.evaluate.paired import NO_INTERVAL
 
 CEILING = "ceiling"
-BASE_MODE, SEQUENCE_MODE, CONTEXT_MODE = "sequence + marks", "sequence", "+ neighbours"
+BASE_MODE, CONTEXT_MODE = "sequence + marks", "+ neighbours"
 VERDICT_METRICS = ("auroc", "mse")
 LEADERBOARD_COLUMNS = (
     "model",
@@ -57,7 +58,7 @@ def comparisons(
 
     context_models: the models and baselines that read the neighbour context; context_new: the new
     model of that mode (rows of the mode are compared with it; without it, with ``new``); base_mode:
-    the other rows' mode (BASE_MODE, or SEQUENCE_MODE for a cohort without channels).
+    the other rows' mode (BASE_MODE, the seed's; epibench.config.base_mode names another cohort's).
     """
     rows = []
     for model in models:

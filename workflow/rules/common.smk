@@ -31,6 +31,7 @@ from epibench.io.input_records import cg_check_record, lengths_record
 from epibench.io.mark_readers import track_kind
 from epibench.io.mark_tracks import needs_conversion
 from epibench.path_grids import to_word
+from epibench.evaluate.leaderboard import BASE_MODE
 from epibench.train.launch import launcher_prefix
 from epibench.train_settings import as_words
 
@@ -242,9 +243,13 @@ def flag_list_arg(flag, values):
 
 def mode_args():
     """The flags of the modes (the comparisons of the leaderboard and paired.tsv): the base mode of a
-    cohort without channels, and the models and baselines reading the neighbour context with its new
+    cohort whose models read other than the seed's sequence + marks (epibench.config.base_mode), and the models and baselines reading the neighbour context with its new
     model."""
-    flags = "--base-mode sequence" if SETUP.sequence_only else ""
+    flags = (
+        f"--base-mode {shlex.quote(SETUP.base_mode)}"
+        if SETUP.base_mode != BASE_MODE
+        else ""
+    )
     if SETUP.context_models:
         names = " ".join(shlex.quote(name) for name in SETUP.context_models)
         flags += f" --neighbour-models {names}"
