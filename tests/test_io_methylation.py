@@ -214,6 +214,18 @@ def test_a_modkit_bedgraph_of_another_modification_is_refused_by_its_name(tmp_pa
         assert_table(table, [("chr1", 2, 3.0, 4), ("chr1", 7, 1.0, 2)])
 
 
+def test_a_bed_of_positions_without_counts_is_named_so(tmp_path):
+    # three rows of modkit motif-bed's output (nanoporetech/modkit @251055f8, tests/resources/hg38_chr17_CG0_snip.bed)
+    lines = [
+        "chr17\t7689132\t7689133\t.\t.\t-",
+        "chr17\t7689188\t7689189\t.\t.\t+",
+        "chr17\t7689189\t7689190\t.\t.\t-",
+    ]
+    with pytest.raises(InputError, match="a BED of positions without counts .*modkit motif-bed") as info:
+        detect_source(write_lines(tmp_path / "sites.bed", lines))
+    assert info.value.line == 1 and "methyldackel" not in str(info.value)
+
+
 def test_every_detectable_format_has_a_reader():
     assert set(READERS) == set(FORMATS)
 

@@ -376,6 +376,13 @@ def _classify(path, text: str, rows: list[tuple[int, str]], has_track: bool) -> 
         return biscuit.FORMAT
     if n == 5 and tab[1] in {"+", "-"} and tab[4] in _BISMARK_CALLS:  # extractor's --no_header output
         raise InputError(_BISMARK_PER_READ, path, rows[0][0])
+    if n == 6 and tab[3] == "." and tab[4] == "." and tab[5] in _STRANDS:
+        raise InputError(
+            "a BED of positions without counts (name and score '.', a strand: modkit motif-bed output, a "
+            "list of CpG sites?), not calls: give the sample's pileup of reads per CpG",
+            path,
+            rows[0][0],
+        )
     if n == 6:
         return _six_column_format(path, rows, has_track)
     if n == count_table.N_COLUMNS:
