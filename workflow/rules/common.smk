@@ -412,6 +412,14 @@ def torchrun_prefix(wildcards, resources):
     return launcher_prefix(int(config["train"]["gpus"]), int(resources.nodes))
 
 
+def train_cpus(wildcards):
+    """The train job's ``cpus_per_task`` (per node): train.threads and train.num_workers (DataLoader
+    workers) for each training process, one per GPU of the node (one on a machine without).
+    """
+    train = config["train"]
+    return max(1, train["gpus"]) * (train["threads"] + train["num_workers"])
+
+
 def train_gpu_resource(wildcards):
     """The train job's ``gpu`` resource (sbatch --gpus, the job's total): train.gpus on one node; 0
     with several nodes, which ask for theirs per node through ``gres``."""

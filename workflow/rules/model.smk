@@ -19,6 +19,8 @@ rule train:
     # from the profile (profiles/slurm-gpu), never from config. `exec`: no shell in between, so a
     # scheduler's SIGTERM reaches training, which checkpoints (epibench.train.preemption)
     resources:
+        # cores per node for SLURM: what the config starts (a profile's set-resources may override)
+        cpus_per_task=train_cpus,
         gpu=train_gpu_resource,
         gres=train_gres,
         nodes=config["train"]["nodes"],
