@@ -802,6 +802,10 @@ def test_several_nodes_run_training_under_srun_and_torchrun(workdir):
     settings = _train_words(command)
     assert not {"gpus", "nodes"} & set(settings), "they go to the launcher, not to training"
     assert settings["processes"] == 4, "which training checks against the processes that run"
+    # SLURM's cores per node: each of the node's 2 processes with its threads and loader workers
+    threads, workers = config["train"].get("threads", 2), config["train"]["num_workers"]  # 2: the schema's
+    resources = next(line for line in done.stdout.splitlines() if "resources:" in line and "gpu=" in line)
+    assert f"cpus_per_task={2 * (threads + workers)}," in resources
 
 
 def test_an_epibench_on_path_comes_first(workdir, tmp_path):
