@@ -244,8 +244,9 @@ CATALOGUE: tuple[Output, ...] = (
         "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
         'trees on region class, CpG density and GC alone (gbm_region). A "ceiling" row, where the config gives '
         "a truth table (the demo generator's true probabilities), is the best any model could do. mode: the "
-        'comparison a row takes part in ("sequence + marks": the models compared without the neighbouring '
-        'CpGs\' levels; "+ neighbours": with them), not the inputs of that model: logreg_gc_cpg reads GC '
+        'comparison a row takes part in ("sequence + marks", or what else the cohort\'s models read beside '
+        'the sequence, "sequence + covariates" say: the models compared without the neighbouring CpGs\' '
+        'levels; "+ neighbours": with them), not the inputs of that model: logreg_gc_cpg reads GC '
         "content and CpG density alone.",
         "Evaluation",
     ),

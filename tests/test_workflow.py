@@ -200,7 +200,10 @@ def test_leaderboard_lists_models_baselines_costs_and_verdicts(workdir):
         assert board.loc[row["model"], f"new_beats_on_{row['metric']}"] == said[row["verdict"]]
     # each mode judged by its own new model: the neighbour context's rows by hybrid_nbr
     assert (board.loc[["hybrid_nbr", "gbm_neighbours"], "mode"] == "+ neighbours").all()
-    assert (board.loc[["cnn", "hybrid", "gbm_histone"], "mode"] == "sequence + marks").all()
+    # the tiny cohort's models read marks, covariates and TADs beside the sequence
+    assert (
+        board.loc[["cnn", "hybrid", "gbm_histone"], "mode"] == "sequence + marks + covariates + 3D genome"
+    ).all()
     assert board.loc["gbm_neighbours", "compared_with"] == "hybrid_nbr"
     assert board.loc["cnn", "compared_with"] == "hybrid"
     html = unescape((workdir / "results/tiny/report/index.html").read_text())
