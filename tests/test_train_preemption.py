@@ -93,3 +93,9 @@ def test_a_stop_signal_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path, 
     weights = [load_file(d / "model.safetensors") for d in (whole, out)]
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    # the model folder's history keeps both runs: the steps of the stopped one, then the resume
+    history = (out / "train_history.log").read_text()
+    assert history.count(": started on ") == 2
+    assert (
+        history.index(" step 5 ") < history.index(f"at step {stopped_at} ") < history.index("training done")
+    )

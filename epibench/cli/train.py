@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
+from pathlib import Path
 
 from epibench.cli.common import json_arg, many_paths_arg
 from epibench.errors import InputError
@@ -12,12 +14,15 @@ from epibench.train_settings import RUNTIME_KEYS, from_words, merged, runtime_on
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
+HISTORY_LOG = "train_history.log"  # in the model folder: every run of its training, appended
 
 
 def cmd_train(args: argparse.Namespace) -> None:
     from epibench.train.from_shards import train_from_shards
 
     use_threads(args.threads)
+    keep_history(args.out_dir)
+    log.info("epibench train %s: started on %s, process %d", args.out_dir, socket.gethostname(), os.getpid())
     if "SLURM_JOB_ID" in os.environ:
         log.info(
             "SLURM job %s on partition %s, node %s, CUDA_VISIBLE_DEVICES=%s",
@@ -28,6 +33,18 @@ def cmd_train(args: argparse.Namespace) -> None:
         )
     summary = train_from_shards(args.shards, model_settings(args), train_settings(args), args.out_dir)
     log.info("training done: %s", summary)
+
+
+def keep_history(out_dir: str) -> None:
+    """Append the main process's log to ``out_dir``/``HISTORY_LOG`` as well: a job's own log is
+    rewritten by its next run (Snakemake removes a job's log before it starts), so after a pre-empted
+    or cancelled training is resumed, only this file still holds the steps of the run that did them."""
+    if os.environ.get("RANK", "0") != "0":
+        return
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(Path(out_dir) / HISTORY_LOG, mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
 
 
 def train_settings(args: argparse.Namespace) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 from epibench.data.dataset import ShardDataset
@@ -11,6 +12,7 @@ from epibench.data.split_check import require_every_split
 from epibench.errors import InputError
 from epibench.models.factory import build_model
 from epibench.train.distributed import ranks_from_env
+from epibench.train.folder_lock import training_lock
 from epibench.train.loop import TrainConfig, fit, set_seed
 from epibench.train.transfer import TransferSettings, architecture, load_pretrained
 
@@ -28,7 +30,15 @@ def train_from_shards(
     """Train the model ``model_settings`` ({"arch": ..., size overrides, optionally pretrained,
     freeze, mark_map: ``epibench.train.transfer``}) on the train split of ``shard_dirs`` (a
     ``fraction`` of it when the train settings say so), early-stopping on their val split;
-    returns the training summary."""
+    returns the training summary. The main process holds ``out_dir``'s training lock throughout
+    (epibench.train.folder_lock: InputError at once where another training holds it)."""
+    with training_lock(out_dir) if ranks_from_env().is_main else nullcontext():
+        return _train(shard_dirs, model_settings, train_settings, out_dir)
+
+
+def _train(
+    shard_dirs: list[str | Path], model_settings: dict, train_settings: dict, out_dir: str | Path
+) -> dict:
     train_settings = dict(train_settings)
     check_processes(train_settings.pop("processes", None))
     data = {key: train_settings.pop(key, default) for key, default in DATA_SETTINGS.items()}

@@ -581,7 +581,7 @@ def fit(
         and os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1")
     ):
         log.warning(
-            "GPUs %s were allocated but this torch (%s) cannot use CUDA: training on the CPU",
+            "GPU(s) CUDA_VISIBLE_DEVICES=%s were allocated but this torch (%s) cannot use CUDA: training on the CPU",
             os.environ["CUDA_VISIBLE_DEVICES"],
             torch.__version__,
         )
