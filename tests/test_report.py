@@ -20,11 +20,22 @@ def test_render_copies_figures_and_inlines_tables(tmp_path):
     fig.savefig(png)
     table = tmp_path / "metrics.tsv"
     pd.DataFrame({"metric": ["auroc", "mse"], "value": [0.9, 0.05]}).to_csv(table, sep="\t", index=False)
+    per_sample = tmp_path / "per_sample.tsv"  # a row per sample: every one shown
+    pd.DataFrame({"sample": ["s1", "s2", "s3"], "mse": [0.05, 0.06, 0.07]}).to_csv(
+        per_sample, sep="\t", index=False
+    )
     qc = tmp_path / "s1.ingest.json"
     qc.write_text(json.dumps({"n_kept": 1234, "cg_share": 0.999}))
     out = render(
         "My <cohort>",
-        {"QC": [Item(qc, "qc of s1")], "Evaluation": [Item(png, "roc curves"), Item(table, "all metrics")]},
+        {
+            "QC": [Item(qc, "qc of s1")],
+            "Evaluation": [
+                Item(png, "roc curves"),
+                Item(table, "all metrics"),
+                Item(per_sample, "per sample"),
+            ],
+        },
         tmp_path / "report" / "index.html",
         max_rows=1,
     )
@@ -32,7 +43,8 @@ def test_render_copies_figures_and_inlines_tables(tmp_path):
     assert "My &lt;cohort&gt;" in html
     assert (tmp_path / "report" / "evaluation_roc.png").read_bytes() == png.read_bytes()
     assert "<img src='evaluation_roc.png'" in html
-    assert "auroc" in html and "first 1 of 2 rows" in html
+    assert "auroc" in html and "first 1 of 2 rows (all of them: metrics.tsv)" in html
+    assert all(f"<td>{sample}</td>" in html for sample in ("s1", "s2", "s3")) and "of 3 rows" not in html
     assert "<td>1,234</td>" in html
     assert html.index("id='QC'") < html.index("id='Evaluation'")
 

@@ -54,17 +54,23 @@ class Fold:
 
 
 def _table_html(path: Path, max_rows: int) -> str:
-    """The first ``max_rows`` rows of a TSV/CSV as an HTML table; a missing value (an empty cell) is -."""
+    """A TSV/CSV as an HTML table, a missing value (an empty cell) as -: its first ``max_rows`` rows,
+    or every row of a table with a row per sample (a ``sample`` column: a reader looks for theirs)."""
     sep = "," if path.suffix == ".csv" else "\t"
-    return _frame_html(pd.read_csv(path, sep=sep), max_rows)
+    table = pd.read_csv(path, sep=sep)
+    return _frame_html(table, len(table) if "sample" in table.columns else max_rows, path.name)
 
 
-def _frame_html(table: pd.DataFrame, max_rows: int) -> str:
-    """The first ``max_rows`` rows of ``table`` as HTML, "-" for a missing value."""
+def _frame_html(table: pd.DataFrame, max_rows: int, name: str = "") -> str:
+    """The first ``max_rows`` rows of ``table`` as HTML, "-" for a missing value; ``name``: the file
+    that holds every row, named where rows are left out."""
     if table.empty:
         return f"<p class='note'>no rows (columns: {html.escape(', '.join(map(str, table.columns)))})</p>"
     shown = table.head(max_rows)
-    note = f"<p class='note'>first {max_rows} of {len(table)} rows</p>" if len(table) > max_rows else ""
+    whole = f" (all of them: {html.escape(name)})" if name else ""
+    note = (
+        f"<p class='note'>first {max_rows} of {len(table)} rows{whole}</p>" if len(table) > max_rows else ""
+    )
     table_html = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="-")
     return f"<div class='wide'>{table_html}</div>{note}"  # a table wider than the page scrolls alone
 
