@@ -26,13 +26,13 @@ _NUMBER = re.compile(r"\b\d[\d,.]*")
 _OWNER = re.compile(r"('s|:|,)$")  # what follows a sample's name in a message: S01's mark, S01: ...
 
 
-def log_warnings(logs_dir: str | os.PathLike, since: float = 0.0) -> Counter:
+def log_warnings(logs_dir: str | os.PathLike, since: float = 0.0, before: float = float("inf")) -> Counter:
     """Distinct warning messages (first line) of every ``*.log`` below ``logs_dir`` last modified at
-    or after ``since`` (seconds since the epoch) -> how many logs hold each (a warning a sample's
-    jobs all give counts once per job)."""
+    or after ``since`` and before ``before`` (seconds since the epoch) -> how many logs hold each (a
+    warning a sample's jobs all give counts once per job)."""
     counts: Counter = Counter()
     for path in sorted(Path(logs_dir).rglob("*.log")):
-        if path.stat().st_mtime < since:
+        if not since <= path.stat().st_mtime < before:
             continue
         with open(path, encoding="utf-8", errors="replace") as fh:
             found = {match["message"] for line in fh if (match := _WARNING.match(line))}
@@ -54,22 +54,41 @@ def warnings_summary(
     """Lines for the end of a run: how many kinds of warning (``warning_kind``, ``names`` the
     samples') the logs below ``logs_dir`` written since ``since`` (seconds since the epoch: the
     run's start) hold, and the first ``shown`` kinds, most frequent first: each by its first
-    message, with its count of logs and of other messages alike; "" without any."""
-    kinds: dict[str, list] = {}  # kind -> [first message, logs, messages]
-    for message, n_logs in sorted(log_warnings(logs_dir, since).items()):
-        entry = kinds.setdefault(warning_kind(message, set(names)), [message, 0, 0])
-        entry[1] += n_logs
-        entry[2] += 1
-    if not kinds:
-        return ""
-    lines = [
-        f"EpiBench: {len(kinds)} kind(s) of warning in the logs this run wrote in {logs_dir}"
-        " (grep -r WARNING there):"
-    ]
+    message, with its count of logs and of other messages alike; then a line for the kinds only
+    logs of earlier runs hold (jobs this run did not redo: a run resumed after a failure would
+    otherwise end without the warnings of the jobs that ran before it); "" without any."""
+    kinds = _kinds(log_warnings(logs_dir, since), names)
+    earlier = {
+        kind: entry
+        for kind, entry in _kinds(log_warnings(logs_dir, before=since), names).items()
+        if kind not in kinds
+    }
+    lines = []
+    if kinds:
+        lines.append(
+            f"EpiBench: {len(kinds)} kind(s) of warning in the logs this run wrote in {logs_dir}"
+            " (grep -r WARNING there):"
+        )
     for message, n_logs, n_messages in sorted(kinds.values(), key=lambda entry: -entry[1])[:shown]:
         counted = [f"{n_logs} logs"] if n_logs > 1 else []
         counted += [f"{n_messages - 1} more like it"] if n_messages > 1 else []
         lines.append(f"  {message}" + (f" ({'; '.join(counted)})" if counted else ""))
     if len(kinds) > shown:
         lines.append(f"  ... and {len(kinds) - shown} more")
+    if earlier and since > 0:
+        first, n_logs, _ = max(earlier.values(), key=lambda entry: entry[1])
+        lines.append(
+            f"EpiBench: and {len(earlier)} more kind(s) in logs earlier runs wrote there (jobs this run did "
+            f"not redo), in {n_logs} log(s) the first: {first}"
+        )
     return "\n".join(lines)
+
+
+def _kinds(messages: Counter, names: Collection[str]) -> dict[str, list]:
+    """``warning_kind`` -> [its first message, logs, messages] of ``log_warnings``' counts."""
+    kinds: dict[str, list] = {}
+    for message, n_logs in sorted(messages.items()):
+        entry = kinds.setdefault(warning_kind(message, set(names)), [message, 0, 0])
+        entry[1] += n_logs
+        entry[2] += 1
+    return kinds

@@ -87,3 +87,25 @@ def test_logs_of_an_earlier_run_are_left_out(tmp_path):
     assert log_warnings(tmp_path, since=started) == {"from this run": 1}
     assert warnings_summary(tmp_path / "absent", since=started) == ""
     assert log_warnings(tmp_path) == {"from a job not rerun": 1, "from this run": 1}
+
+
+def test_the_warnings_of_jobs_an_earlier_run_did_are_named_after_this_runs(tmp_path):
+    """A run resumed after a failure: the samples' ingest warnings are in logs the first run wrote."""
+    started = 1_000_000.0
+    for name, message, when in (
+        ("ingest/s1.log", "s1: only 15.0% of the calls sit on a CpG", started - 600),
+        ("ingest/s2.log", "s2: only 14.9% of the calls sit on a CpG", started - 590),
+        ("train/cnn.log", "GPU(s) allocated but this torch cannot use CUDA", started + 5),
+        ("old/same.log", "GPU(s) allocated but this torch cannot use CUDA", started - 5),
+    ):
+        write_log(tmp_path / name, [(logging.WARNING, message)])
+        os.utime(tmp_path / name, (when, when))
+    lines = warnings_summary(tmp_path, since=started, names={"s1", "s2"}).splitlines()
+    assert lines[0].startswith("EpiBench: 1 kind(s) of warning in the logs this run wrote")
+    assert lines[1] == "  GPU(s) allocated but this torch cannot use CUDA"
+    # one more kind (the two samples' warnings alike; the GPU one is this run's already)
+    assert lines[2] == (
+        "EpiBench: and 1 more kind(s) in logs earlier runs wrote there (jobs this run did not redo), in 2 "
+        "log(s) the first: s1: only 15.0% of the calls sit on a CpG"
+    )
+    assert len(lines) == 3
