@@ -717,3 +717,15 @@ def test_strand_called_twice_in_an_unsorted_file_names_both_lines(tmp_path, ref)
     ) as info:
         ingest(write_lines(tmp_path / "dup.methylC", lines), ref)
     assert info.value.line == 5
+
+
+def test_the_context_warning_counts_calls_off_any_cytosine_apart():
+    from epibench.io.methylation.canonical import context_warnings
+
+    qc = {"cg_share": 0.73, "n_calls": 26, "n_off_cg_dropped": 7, "n_off_cg_on_cytosine": 5}
+    (warning,) = context_warnings(qc, 0.95)
+    assert (
+        "5 calls outside CpGs (CHG/CHH by the reference) were dropped, and 2 on no cytosine at all" in warning
+    )
+    (warning,) = context_warnings(qc | {"n_off_cg_dropped": 5}, 0.95)
+    assert warning.endswith("were dropped")

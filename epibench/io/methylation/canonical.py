@@ -262,8 +262,18 @@ def context_warnings(qc: dict, min_cg_share: float) -> list[str]:
         f"only {qc['cg_share']:.1%} of the calls sit on a CpG of the reference, but "
         f"{cytosine_share(qc):.1%} on a cytosine: the file holds calls of every context (modkit "
         f"pileup without --cpg, Bismark --CX); {qc['n_off_cg_on_cytosine']:,} calls outside CpGs "
-        f"(CHG/CHH by the reference) were dropped"
+        f"(CHG/CHH by the reference) were dropped{_off_cytosine_text(qc)}"
     ]
+
+
+def _off_cytosine_text(qc: dict) -> str:
+    """ ", and N off any cytosine (read errors?)" where some of the dropped calls are on no cytosine."""
+    off = qc["n_off_cg_dropped"] - qc["n_off_cg_on_cytosine"]
+    return (
+        f", and {off:,} on no cytosine at all (read errors of a pileup made without the reference?)"
+        if off
+        else ""
+    )
 
 
 def coverage_warnings(qc: dict, min_coverage: int) -> list[str]:
