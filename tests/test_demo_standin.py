@@ -75,3 +75,37 @@ def test_calls_beyond_the_sizes_are_another_assembly(tmp_path, capsys):
         assert main(args) == 2
         assert phrase in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_stand_in_reference_is_marked_and_the_report_says_so(tmp_path, caplog):
+    import json
+    import logging
+
+    from epibench.report.cohort import cohort_report
+
+    calls = tmp_path / "calls.tab"
+    calls.write_text("chr22\t101\t4\t2\n")
+    sizes = tmp_path / "sizes.tsv"
+    sizes.write_text("chr22\t50818468\n")  # hg38's chr22
+    fasta = tmp_path / "standin.fa"
+    assert (
+        main(["standin-genome", "--calls", str(calls), "--chrom-sizes", str(sizes), "--out", str(fasta)]) == 0
+    )
+    assert fasta.open().readline().startswith(">chr22 epibench-standin ")
+    results = tmp_path / "results"
+    with caplog.at_level(logging.WARNING):
+        assert main(["reference", "--fasta", str(fasta), "--out-dir", str(results / "reference")]) == 0
+    record = json.loads((results / "reference" / "assembly.json").read_text())
+    assert record["standin"] is True and record["matched"] == ["hg38"]
+    assert record["summary"].startswith(
+        "a stand-in sequence (epibench standin-genome), its lengths: matches hg38"
+    )
+    assert "is a stand-in sequence" in caplog.text
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "report" / "index.html").read_text()
+    assert page.count("the reference is a stand-in sequence") == 2  # evaluation and interpretation
+
+    real = tmp_path / "real.fa"
+    with gzip.open(DATA / "hg38_chr22_32000000_32300000.fa.gz", "rt") as fh:
+        real.write_text(fh.read())
+    assert main(["reference", "--fasta", str(real), "--out-dir", str(tmp_path / "real_ref")]) == 0
+    assert json.loads((tmp_path / "real_ref" / "assembly.json").read_text())["standin"] is False

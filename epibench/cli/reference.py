@@ -17,16 +17,25 @@ log = logging.getLogger("epibench")
 
 def cmd_reference(args: argparse.Namespace) -> None:
     from epibench.io.assemblies import match_assembly
-    from epibench.io.reference import Reference, write_reference_index
+    from epibench.io.reference import Reference, is_standin, write_reference_index
 
     fasta = write_reference_index(args.fasta, args.out_dir, args.aliases)
     reference = Reference(fasta)
     match = match_assembly({name: reference.length(name) for name in reference.chroms}, reference.aliases)
-    write_json({"fasta": str(args.fasta), **match.to_dict()}, Path(args.out_dir) / "assembly.json")
+    record = {"fasta": str(args.fasta), **match.to_dict(), "standin": is_standin(args.fasta)}
+    if record["standin"]:
+        record["summary"] = f"a stand-in sequence (epibench standin-genome), its lengths: {match.summary}"
+        log.warning(
+            "reference %s is a stand-in sequence: random bases with a CG at each call. Metrics of "
+            "sequence models on it measure CpG positions and region classes, and its attributions and "
+            "motifs are not biology",
+            args.fasta,
+        )
+    write_json(record, Path(args.out_dir) / "assembly.json")
     # a near miss (an assembly of almost these lengths: another release, a one-base edit) is worth a
     # warning; a genome far from every known one (synthetic, or unlisted) is not
     near_miss = not match.matched and match.nearest_assembly is not None
-    (log.warning if near_miss else log.info)("reference %s: %s", args.fasta, match.summary)
+    (log.warning if near_miss else log.info)("reference %s: %s", args.fasta, record["summary"])
     if reference.aliases:
         log.info("%d other names of its sequences (chrom_aliases.tsv)", len(reference.aliases))
     log.info("reference prepared: %s", fasta)

@@ -139,9 +139,11 @@ def soft_mask(layout: ChromLayout) -> np.ndarray:
     return covered(layout.length, layout.repeats)
 
 
-def fasta_bytes(name: str, codes: np.ndarray, lower: np.ndarray) -> bytes:
-    """One FASTA record, ``FASTA_WIDTH`` bases a line; bases under ``lower`` in lower case."""
+def fasta_bytes(name: str, codes: np.ndarray, lower: np.ndarray, description: str = "") -> bytes:
+    """One FASTA record, ``FASTA_WIDTH`` bases a line; bases under ``lower`` in lower case;
+    ``description`` after the name on its header line."""
     letters = np.frombuffer(BASES.encode(), dtype=np.uint8)[codes]
     letters = np.where(lower, letters | 0x20, letters).astype(np.uint8).tobytes()
     lines = [letters[i : i + FASTA_WIDTH] for i in range(0, len(letters), FASTA_WIDTH)]
-    return b">" + name.encode() + b"\n" + b"\n".join(lines) + b"\n"
+    header = f">{name} {description}" if description else f">{name}"
+    return header.encode() + b"\n" + b"\n".join(lines) + b"\n"

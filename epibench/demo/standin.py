@@ -25,6 +25,7 @@ from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 from epibench.io.methylation.calls import ON_G
 from epibench.io.methylation.ingest import read_calls
+from epibench.io.reference import STANDIN_MARK
 
 BACKGROUND_GC = 0.41
 
@@ -68,6 +69,7 @@ def write_standin(calls_paths: list[Path], lengths: dict[str, int], seed: int, o
         for index, (name, length) in enumerate(lengths.items()):
             starts = cpg_starts(np.concatenate(by_chrom[name]) if by_chrom[name] else np.empty(0, np.int64))
             codes = standin_codes(length, starts, seed + index)
-            fasta.write(fasta_bytes(name, codes, np.zeros(length, dtype=bool)))
+            description = f"{STANDIN_MARK} seed={seed + index}: random bases with a CG at each call"
+            fasta.write(fasta_bytes(name, codes, np.zeros(length, dtype=bool), description))
             planted[name] = len(starts)
     return planted

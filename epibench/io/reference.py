@@ -49,6 +49,8 @@ from epibench.codes import BASES, C_CODE, CODE_OF_BYTE, G_CODE, N_CODE, cg_start
 
 LINE_WIDTH = 60
 TWOBIT_MAGIC = 0x1A412743
+# the description epibench standin-genome gives each record: random bases with a CG at each call
+STANDIN_MARK = "epibench-standin"
 
 # byte -> normalised FASTA byte (upper-case ACGT, N otherwise), for the copy.
 _NORMALISED_BYTE = bytes(BASES[c].encode()[0] for c in CODE_OF_BYTE)
@@ -361,6 +363,15 @@ def _laid_out_as_indexed(
     bad = (at >= len(data)) | (data[np.minimum(at, len(data) - 1)] != _NEWLINE)
     ok[np.unique(record[bad])] = False
     return ok
+
+
+def is_standin(fasta: str | os.PathLike) -> bool:
+    """Whether ``fasta``'s first record is a stand-in sequence (``STANDIN_MARK`` in its header line,
+    as ``epibench standin-genome`` writes it): not a genome, whatever its lengths match."""
+    for _, raw in iter_raw_lines(fasta):
+        if raw.startswith(b">"):
+            return STANDIN_MARK.encode() in raw
+    return False
 
 
 def write_reference_index(

@@ -19,6 +19,18 @@ from epibench.report.summary import Fold, Item, Note, Overview, render
 NO_MARKS = "no histone marks: the cohort has none (config marks: []), so the models read the sequence and region class alone"
 
 
+STANDIN = (
+    "the reference is a stand-in sequence (epibench standin-genome: random bases with a CG at each called "
+    "CpG, reference/assembly.json): "
+)
+
+
+def _standin(results: Path) -> bool:
+    """Whether the cohort's reference is a stand-in sequence (its assembly.json says so)."""
+    record = results / "reference" / "assembly.json"
+    return record.exists() and json.loads(record.read_text()).get("standin", False)
+
+
 def _without_marks(results: Path, model: str) -> bool:
     """Whether ``model`` was trained with no input channel beside the sequence (its model.json lists no marks)."""
     meta = results / "models" / model / "model.json"
@@ -105,6 +117,16 @@ def cohort_report(
         )
         sections["Interpretation"].append(
             Note(f"{NO_MARKS}: no histone attribution and no cross-modal attention to show.")
+        )
+    if _standin(results):
+        sections["Evaluation"].insert(
+            0,
+            Note(
+                f"{STANDIN}the sequence models' metrics measure CpG positions and region classes, not sequence."
+            ),
+        )
+        sections["Interpretation"].insert(
+            0, Note(f"{STANDIN}its k-mers, attributions and motifs are of random bases, not biology.")
         )
     evaluation_dir = results / "evaluation"
     splits_bed = results / "shards" / "plan" / "splits.bed"
