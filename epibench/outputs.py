@@ -210,6 +210,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o("models/{model}/model.safetensors", "train"),
     _o("models/{model}/model.json", "train"),
     _o("models/{model}/checkpoint.pt", "train"),
+    _o("models/{model}/.train.lock", "train"),  # epibench.train.folder_lock: who trains it now
+    _o("models/{model}/train_history.log", "train"),  # every run's log, resumes appended
     _o(
         "models/{model}/loss.png",
         "train",

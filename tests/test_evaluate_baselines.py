@@ -162,9 +162,9 @@ def test_unknown_baseline_names_the_known_ones(tiny_shards):
 def test_empty_split_is_an_input_error(tiny_shards):
     chr1 = [d for d in tiny_shards if d.name == "chr1"]
     chr3 = [d for d in tiny_shards if d.name == "chr3"]
-    with pytest.raises(InputError, match="test split"):
+    with pytest.raises(InputError, match="holds out no CpG of the cohort for val and test"):
         fit_baseline("logreg_gc_cpg", chr1)
-    with pytest.raises(InputError, match="train split"):
+    with pytest.raises(InputError, match="holds out no CpG of the cohort for train and val"):
         fit_baseline("logreg_gc_cpg", chr3)
 
 

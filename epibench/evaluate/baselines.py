@@ -177,17 +177,6 @@ def _weighted_fit(model: Pipeline, x: np.ndarray, y: np.ndarray, weight: np.ndar
     model.fit(x, y, **{f"{step}__sample_weight": weight for step, _ in model.steps})
 
 
-def _split(shard_dirs: list[str | Path], split: str, histone_norm: str) -> ShardDataset:
-    """ShardDataset of ``split``; InputError when it has no rows."""
-    dataset = ShardDataset(shard_dirs, split, histone_norm)
-    if len(dataset) == 0:
-        raise InputError(
-            f"the {split} split of the shard folders {[str(d) for d in dataset.shard_dirs]} has no rows: "
-            "a baseline is trained on the train split and scored on the test split of the same shards"
-        )
-    return dataset
-
-
 def _train_rows(n_rows: int, max_rows: int, seed: int) -> np.ndarray:
     """Sorted dataset indices of the training rows to fit on: all, or ``max_rows`` drawn without replacement."""
     if n_rows <= max_rows:
@@ -229,8 +218,8 @@ def fit_baseline(
     per test row in ``ShardDataset(shard_dirs, "test").rows_table()`` order, model = ``name``) and
     a record {"model", "fit_seconds" (feature reading and fitting, s), "predict_seconds" (s),
     "train_rows", "test_rows", "peak_rss_mb" (this process's peak RSS so far, MB: epibench.memory), "features"
-    (design-matrix column names)}. Raises ValueError for an unknown ``name``, InputError when the
-    train or test split has no rows, the training labels are all one class or the baseline needs
+    (design-matrix column names)}. Raises ValueError for an unknown ``name``, InputError when a
+    split has no rows (epibench.data.split_check), the training labels are all one class or the baseline needs
     marks the shards lack.
     """
     if name not in BASELINES:
@@ -239,7 +228,7 @@ def fit_baseline(
         raise ValueError(f"max_train_rows must be at least 1, got {max_train_rows}")
     spec = BASELINES[name]
     require_every_split(shard_dirs)
-    train = _split(shard_dirs, "train", histone_norm)
+    train = ShardDataset(shard_dirs, "train", histone_norm)
     if spec.needs_marks and not train.marks:
         raise InputError(
             f"baseline {name!r} reads histone marks but the shards have none (nor other channels): "
@@ -250,7 +239,7 @@ def fit_baseline(
             f"baseline {name!r} reads the neighbour context but the shards were built without it: "
             "set shards.neighbours (K nearest measured CpGs on each side)"
         )
-    test = _split(shard_dirs, "test", histone_norm)
+    test = ShardDataset(shard_dirs, "test", histone_norm)
 
     started = time.perf_counter()
     features = window_features(train, rows=_train_rows(len(train), max_train_rows, seed))

@@ -32,6 +32,7 @@ def train_from_shards(
     ``fraction`` of it when the train settings say so), early-stopping on their val split;
     returns the training summary. The main process holds ``out_dir``'s training lock throughout
     (epibench.train.folder_lock: InputError at once where another training holds it)."""
+    require_every_split(shard_dirs)
     with training_lock(out_dir) if ranks_from_env().is_main else nullcontext():
         return _train(shard_dirs, model_settings, train_settings, out_dir)
 
@@ -48,7 +49,6 @@ def _train(
     if transfer is not None:
         model_settings = architecture(transfer, model_settings)
     arch = model_settings.pop("arch")
-    require_every_split(shard_dirs)
     train_set = ShardDataset(shard_dirs, "train", histone_norm=data["histone_norm"])
     train_set.require_labels("training")
     if data["fraction"] < 1:
