@@ -42,3 +42,26 @@ def test_a_second_training_of_a_model_folder_stops_naming_the_first(tiny_shards,
         holder.wait()
     with training_lock(out):  # the holder gone, the lock is free again
         pass
+
+
+def test_each_training_of_a_process_keeps_its_own_history(tiny_shards, tmp_path, caplog):
+    """Two trainings run in one process (a notebook, a test): each folder's history holds its own run only."""
+    import json
+    import logging
+
+    from epibench.cli import main
+
+    caplog.set_level(logging.INFO, logger="epibench")
+    model = json.dumps({"arch": "cnn", "channels": [4], "kernels": [5], "pools": [2], "dense": 4})
+    for name in ("first", "second"):
+        args = ["train", "--shards", *map(str, tiny_shards), "--model-json", model]
+        assert (
+            main(
+                [*args, "--train-json", '{"epochs": 1}', "--threads", "1", "--out-dir", str(tmp_path / name)]
+            )
+            == 0
+        )
+    for name in ("first", "second"):
+        history = (tmp_path / name / "train_history.log").read_text()
+        assert history.count(": started on ") == 1 and f"{tmp_path / name}: started on" in history
+        assert "training done" in history

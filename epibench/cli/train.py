@@ -6,10 +6,13 @@ import argparse
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from epibench.cli.common import json_arg, many_paths_arg
 from epibench.errors import InputError
+from epibench.log_warnings import LOG_FORMAT
 from epibench.train_settings import RUNTIME_KEYS, from_words, merged, runtime_only
 from epibench.threads import use_threads
 
@@ -21,30 +24,40 @@ def cmd_train(args: argparse.Namespace) -> None:
     from epibench.train.from_shards import train_from_shards
 
     use_threads(args.threads)
-    keep_history(args.out_dir)
-    log.info("epibench train %s: started on %s, process %d", args.out_dir, socket.gethostname(), os.getpid())
-    if "SLURM_JOB_ID" in os.environ:
+    with kept_history(args.out_dir):
         log.info(
-            "SLURM job %s on partition %s, node %s, CUDA_VISIBLE_DEVICES=%s",
-            os.environ["SLURM_JOB_ID"],
-            os.environ.get("SLURM_JOB_PARTITION", "?"),
-            os.environ.get("SLURMD_NODENAME", "?"),
-            os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
+            "epibench train %s: started on %s, process %d", args.out_dir, socket.gethostname(), os.getpid()
         )
-    summary = train_from_shards(args.shards, model_settings(args), train_settings(args), args.out_dir)
-    log.info("training done: %s", summary)
+        if "SLURM_JOB_ID" in os.environ:
+            log.info(
+                "SLURM job %s on partition %s, node %s, CUDA_VISIBLE_DEVICES=%s",
+                os.environ["SLURM_JOB_ID"],
+                os.environ.get("SLURM_JOB_PARTITION", "?"),
+                os.environ.get("SLURMD_NODENAME", "?"),
+                os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
+            )
+        summary = train_from_shards(args.shards, model_settings(args), train_settings(args), args.out_dir)
+        log.info("training done: %s", summary)
 
 
-def keep_history(out_dir: str) -> None:
-    """Append the main process's log to ``out_dir``/``HISTORY_LOG`` as well: a job's own log is
-    rewritten by its next run (Snakemake removes a job's log before it starts), so after a pre-empted
-    or cancelled training is resumed, only this file still holds the steps of the run that did them."""
+@contextmanager
+def kept_history(out_dir: str) -> Iterator[None]:
+    """For the ``with`` block, the main process's log goes to ``out_dir``/``HISTORY_LOG`` as well,
+    appended: a job's own log is rewritten by its next run (Snakemake removes a job's log before it
+    starts), so after a pre-empted or cancelled training is resumed, only this file still holds the
+    steps of the run that did them."""
     if os.environ.get("RANK", "0") != "0":
+        yield
         return
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(Path(out_dir) / HISTORY_LOG, mode="a", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     log.addHandler(handler)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        handler.close()
 
 
 def train_settings(args: argparse.Namespace) -> dict:
