@@ -949,26 +949,30 @@ def variant_samples(config: dict, samples: pd.DataFrame) -> list[str]:
     return chosen
 
 
-def sequence_only(config: dict) -> bool:
-    """Whether the models read the sequence alone: no marks, covariates or 3D-genome features (their
-    input channels beside the sequence, epibench.data.dataset). Then there is no mark to ablate, no
-    histone attribution or attention, and gbm_histone, with no histone feature to read, runs as
-    gbm_region (epibench.evaluate.baselines)."""
+def input_channels(config: dict) -> list[str]:
+    """What the models read beside the sequence (their input channels, epibench.data.dataset), in
+    order: "marks", "covariates", "3D genome" (TADs or loops); none given, none."""
     reference = config["reference"]
-    return not (config["marks"] or config["covariates"] or reference["tads"] or reference["loops"])
-
-
-def base_mode(config: dict) -> str:
-    """The leaderboard's mode of the models without the neighbour context: the sequence and the input
-    channels beside it (epibench.data.dataset): "sequence + marks" (the seed's), "sequence" alone,
-    "sequence + covariates", "sequence + marks + 3D genome", ..."""
-    reference = config["reference"]
-    channels = {
+    given = {
         "marks": config["marks"],
         "covariates": config["covariates"],
         "3D genome": reference["tads"] or reference["loops"],
     }
-    return " + ".join(["sequence", *(name for name, given in channels.items() if given)])
+    return [name for name, value in given.items() if value]
+
+
+def sequence_only(config: dict) -> bool:
+    """Whether the models read the sequence alone (no ``input_channels``). Then there is no mark to
+    ablate, no histone attribution or attention, and gbm_histone, with no histone feature to read,
+    runs as gbm_region (epibench.evaluate.baselines)."""
+    return not input_channels(config)
+
+
+def base_mode(config: dict) -> str:
+    """The leaderboard's mode of the models without the neighbour context: the sequence and its
+    ``input_channels``: "sequence + marks" (the seed's), "sequence" alone, "sequence + covariates",
+    "sequence + marks + 3D genome", ..."""
+    return " + ".join(["sequence", *input_channels(config)])
 
 
 @dataclass(frozen=True)
