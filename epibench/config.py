@@ -1028,6 +1028,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
         "learning_curve": bool(curve),
         "extras": evaluate["extras"],
         "variants": bool(config["variants"]["vcf"]),
+        "auto_block": evaluate["bootstrap_block_bp"] == "auto",
     }
     plan = CohortPlan(
         values={

@@ -21,7 +21,7 @@ from itertools import product
 # report sections (the cohort page's and the Snakemake report's categories), in page order
 SECTIONS = ("QC", "Training", "Evaluation", "Interpretation", "Motifs", "Variants", "Imputation")
 # cohort features an output needs (``Output.when``): see ``CohortPlan.features``
-FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve", "extras", "variants")
+FEATURES = ("marks", "ablation", "covariates", "loso", "learning_curve", "extras", "variants", "auto_block")
 
 _WILDCARD = re.compile(r"\{(\w+)\}")
 
@@ -462,6 +462,16 @@ CATALOGUE: tuple[Output, ...] = (
         "extras",
     ),
     _o("evaluation/block_sizes.pdf", "block_sizes", when="extras"),
+    _o(
+        "evaluation/bootstrap_block.json",
+        "bootstrap_block",
+        "The genomic block every table's intervals resample (evaluate.bootstrap_block_bp: auto): the shortest "
+        "of 10 kb to 1 Mb whose intervals of {new}'s test AUROC and MSE, and of its paired difference from "
+        "{original}, are at least 80 % as wide as with any longer block of at least 20 blocks; with the "
+        "interval widths it was chosen from.",
+        "Evaluation",
+        "auto_block",
+    ),
     _o(
         "evaluation/block_sizes.tsv",
         "block_sizes",

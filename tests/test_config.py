@@ -121,13 +121,16 @@ def test_numbers_in_exponent_notation_are_numbers(cohort):
 def test_the_schema_defaults_are_the_packages():
     """A setting with a default both in the schema (the workflow) and in the package (epibench on its
     own) has one value: the bootstrap count, the ingest filters, the model shapes."""
+    from epibench.evaluate.block_choice import AUTO_SIZES_BP
     from epibench.evaluate.bootstrap import DEFAULT_BLOCK_BP, DEFAULT_N_BOOT
     from epibench.io.gene_models import SKIPPED_GENE_TYPES
     from epibench.io.methylation.canonical import MIN_CG_SHARE, MIN_COVERAGE
 
     properties = cohort_config.load_schema("config")["properties"]
     assert properties["evaluate"]["properties"]["n_boot"]["default"] == DEFAULT_N_BOOT
-    assert properties["evaluate"]["properties"]["bootstrap_block_bp"]["default"] == DEFAULT_BLOCK_BP
+    # the workflow chooses its block (auto) from the command line's default up
+    assert properties["evaluate"]["properties"]["bootstrap_block_bp"]["default"] == "auto"
+    assert AUTO_SIZES_BP[0] == DEFAULT_BLOCK_BP
     assert properties["ingest"]["properties"]["min_coverage"]["default"] == MIN_COVERAGE
     assert properties["ingest"]["properties"]["min_cg_share"]["default"] == MIN_CG_SHARE
     skipped = properties["regions"]["properties"]["skip_gene_types"]["default"]
@@ -189,9 +192,9 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
     assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
     assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
     assert run.base_mode == "sequence + marks"
-    assert run.plan.features == {"marks", "ablation", "loso", "learning_curve", "extras"}
+    assert run.plan.features == {"marks", "ablation", "loso", "learning_curve", "extras", "auto_block"}
     config = copy.deepcopy(cohort)
-    config["evaluate"] = {"extras": False, "ablation": False}
+    config["evaluate"] = {"extras": False, "ablation": False, "bootstrap_block_bp": 10_000}
     assert cohort_config.setup(config).plan.features == {"marks"}
     assert run.plan.values["ensemble"] == ["both"] and run.plan.values["to_predict"] == ["c"]
 

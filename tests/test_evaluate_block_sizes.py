@@ -3,6 +3,7 @@ longer than the configured block are caught; point values against scikit-learn."
 
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from sklearn.metrics import mean_squared_error, roc_auc_score
 
 from epibench.cli import main
+from epibench.evaluate.block_choice import AUTO_SIZES_BP, choice_record, choice_text, choose_block
 from epibench.evaluate.block_sizes import block_size_table, narrow_intervals, narrow_text
 
 DOMAIN_BP = 50_000
@@ -122,15 +124,68 @@ def test_one_model_gives_its_own_rows_only(tmp_path):
 
 
 def test_the_command_writes_table_and_figure_and_warns_of_narrow_intervals(tmp_path, caplog):
-    paths = []
-    for model, rows in _two_models(shared=True).groupby("model"):
-        paths.append(tmp_path / f"{model}.parquet")
-        rows.to_parquet(paths[-1])
+    paths = _write_models(_two_models(shared=True), tmp_path)
     out = tmp_path / "block_sizes.tsv"
-    args = ["evaluate", "block-sizes", "--predictions", *map(str, paths), "--new", "new", "--original", "old"]
+    args = ["evaluate", "block-sizes", "--predictions", *paths, "--new", "new", "--original", "old"]
     with caplog.at_level(logging.WARNING):
         assert main([*args, "--n-boot", "100", "--out", str(out), "--out-figure", str(tmp_path / "bs")]) == 0
     table = pd.read_csv(out, sep="\t", keep_default_na=False, na_values=["nan", "NaN"])
     assert set(table["block_bp"]) == {0, 1_000, 10_000, 100_000, 1_000_000}
     assert (tmp_path / "bs.png").stat().st_size > 0 and (tmp_path / "bs.pdf").stat().st_size > 0
     assert "may be too narrow" in caplog.text
+
+
+def _write_models(preds: pd.DataFrame, folder) -> list[str]:
+    """One predictions table per model of ``preds`` in ``folder``; their paths."""
+    paths = []
+    for model, rows in preds.groupby("model"):
+        paths.append(str(folder / f"{model}.parquet"))
+        rows.to_parquet(paths[-1])
+    return paths
+
+
+@pytest.mark.parametrize("shared, expected_bp", [(True, 100_000), (False, 10_000)])
+def test_auto_chooses_the_shortest_block_that_keeps_shared_errors_together(shared, expected_bp):
+    # 50-kb domains whose CpGs share their errors: 10- and 30-kb blocks cut them, 100 kb keeps them whole
+    table = block_size_table(_two_models(shared=shared), "new", "old", 10_000, AUTO_SIZES_BP, n_boot=400)
+    record = choice_record(table)
+    assert choose_block(table) == record["block_bp"] == expected_bp
+    # the 10-Mb chromosome makes 10 blocks of 1 Mb: too few to compare, so 300 kb is the longest compared
+    assert record["n_blocks"] == 10_000_000 // expected_bp and not record["longest_compared"]
+    assert set(record["widths"]) == {str(size) for size in AUTO_SIZES_BP}
+
+
+def test_auto_takes_the_shortest_block_where_none_makes_enough_blocks():
+    preds = _two_models(shared=True)
+    preds = preds[preds["pos"] < 150_000]  # three domains: 15 blocks of 10 kb
+    table = block_size_table(preds, "new", "old", 10_000, AUTO_SIZES_BP, n_boot=50)
+    record = choice_record(table)
+    assert record["block_bp"] == 10_000 and record["n_blocks"] == 15
+    assert "too few" in choice_text(record)
+
+
+def test_every_table_reads_the_chosen_block_from_its_json(tmp_path):
+    paths = _write_models(_two_models(shared=True), tmp_path)
+    choice = tmp_path / "bootstrap_block.json"
+    pair = ["--predictions", *paths, "--new", "new", "--original", "old"]
+    assert main(["evaluate", "bootstrap-block", *pair, "--n-boot", "200", "--out", str(choice)]) == 0
+    chosen = json.loads(choice.read_text())["block_bp"]
+    assert chosen == 100_000
+    tables = {}
+    for name, block in (("json", str(choice)), ("bp", str(chosen)), ("10kb", "10000")):
+        out = tmp_path / f"metrics_{name}.tsv"
+        args = ["evaluate", "metrics", "--predictions", *paths, "--n-boot", "50", "--block-bp", block]
+        assert main([*args, "--out", str(out)]) == 0
+        tables[name] = pd.read_csv(out, sep="\t")
+    pd.testing.assert_frame_equal(tables["json"], tables["bp"])
+    assert not tables["json"]["ci_low"].equals(tables["10kb"]["ci_low"])
+
+
+@pytest.mark.parametrize("text", ["not json", '{"other": 1}', '{"block_bp": "100 kb"}'])
+def test_a_block_choice_that_holds_no_block_is_refused_by_name(tmp_path, capsys, text):
+    choice = tmp_path / "bootstrap_block.json"
+    choice.write_text(text)
+    args = ["evaluate", "metrics", "--predictions", "x.parquet", "--block-bp", str(choice), "--out", "m.tsv"]
+    with pytest.raises(SystemExit):
+        main(args)
+    assert f"{choice}: " in capsys.readouterr().err

@@ -137,21 +137,43 @@ def cg_share_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
-def bootstrap_args(p: argparse.ArgumentParser) -> None:
-    """``--n-boot``, ``--seed`` and ``--block-bp``: the resamples behind a table's 95 % intervals,
-    their seed, and the genomic blocks they resample (evaluate.bootstrap_block_bp; 0: CpGs)."""
-    from epibench.evaluate.bootstrap import DEFAULT_BLOCK_BP, DEFAULT_N_BOOT
+def resample_args(p: argparse.ArgumentParser) -> None:
+    """``--n-boot`` and ``--seed``: the resamples behind a table's 95 % intervals and their seed."""
+    from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 
     p.add_argument(
         "--n-boot", type=int, default=DEFAULT_N_BOOT, help="bootstrap resamples for the 95 %% intervals"
     )
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+
+
+def block_bp_arg(text: str) -> int:
+    """``--block-bp``'s value: a whole number of bp, or the JSON of ``epibench evaluate bootstrap-block``
+    (evaluate.bootstrap_block_bp: auto) whose block it reads."""
+    from epibench.errors import InputError
+    from epibench.evaluate.block_choice import read_block_bp
+
+    if text.isdigit():
+        return int(text)
+    try:
+        return read_block_bp(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def bootstrap_args(p: argparse.ArgumentParser) -> None:
+    """``resample_args`` and ``--block-bp``: the genomic blocks the resamples draw
+    (evaluate.bootstrap_block_bp; 0: CpGs)."""
+    from epibench.evaluate.bootstrap import DEFAULT_BLOCK_BP
+
+    resample_args(p)
     p.add_argument(
         "--block-bp",
-        type=int,
+        type=block_bp_arg,
         default=DEFAULT_BLOCK_BP,
-        help="resample genomic blocks of this many bp for the intervals, as evaluate.bootstrap_block_bp "
-        "(default %(default)s; 0: CpGs within each sample; fewer than 10 blocks: no interval)",
+        help="resample genomic blocks of this many bp for the intervals, as evaluate.bootstrap_block_bp, or "
+        "the block of an `epibench evaluate bootstrap-block` JSON (default %(default)s; 0: CpGs within "
+        "each sample; fewer than 10 blocks: no interval)",
     )
 
 

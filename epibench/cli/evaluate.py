@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from epibench.cli.common import bootstrap_args, bootstrap_of, json_arg, many_paths_arg
+from epibench.cli.common import bootstrap_args, bootstrap_of, json_arg, many_paths_arg, resample_args
 from epibench.errors import InputError
 
 log = logging.getLogger("epibench")
@@ -228,6 +228,21 @@ def cmd_evaluate_block_sizes(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_evaluate_bootstrap_block(args: argparse.Namespace) -> None:
+    from epibench.evaluate.block_choice import AUTO_SIZES_BP, choice_record, choice_text, write_choice
+    from epibench.evaluate.block_sizes import block_size_table
+    from epibench.evaluate.writers import load_predictions
+
+    preds = load_predictions(args.predictions)
+    original = args.original if args.original != args.new else None
+    table = block_size_table(
+        preds, args.new, original, AUTO_SIZES_BP[0], AUTO_SIZES_BP, n_boot=args.n_boot, seed=args.seed
+    )
+    record = choice_record(table)
+    write_choice(record, args.out)
+    log.info("every table's intervals resample %s", choice_text(record))
+
+
 def cmd_evaluate_figure(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import write_figure
 
@@ -373,6 +388,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_block_sizes)
+    q = steps.add_parser(
+        "bootstrap-block",
+        help="choose the cohort's bootstrap block where the new model's intervals level off "
+        "(evaluate.bootstrap_block_bp: auto); every table's --block-bp reads the JSON it writes",
+    )
+    q.add_argument("--predictions", nargs="+", required=True, help="the two models' predictions (.parquet)")
+    q.add_argument("--new", required=True, help="the new model")
+    q.add_argument("--original", required=True, help="the model its difference is taken from (= --new: none)")
+    resample_args(q)
+    q.add_argument("--out", required=True, help="the choice (.json)")
+    q.set_defaults(func=cmd_evaluate_bootstrap_block)
     q = steps.add_parser("figure", help="one figure (.png + .pdf)")
     q.add_argument("--kind", required=True, choices=["roc", "pr", "pred_vs_obs", "per_region", "comparison"])
     q.add_argument("--inputs", nargs="+", required=True, help="predictions, or metrics.tsv / comparison.tsv")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from epibench.evaluate.block_choice import choice_text
 from epibench.evaluate.leaderboard import verdict
 from epibench.evaluate.writers import read_metrics, read_model_table
 from epibench.outputs import CATALOGUE
@@ -69,6 +70,14 @@ def catalogued_items(
     return sections
 
 
+def _block_words(results: Path) -> str:
+    """The block every interval resamples: the one evaluation/bootstrap_block.json chose, or the config's."""
+    choice = results / "evaluation" / "bootstrap_block.json"
+    if not choice.exists():
+        return "evaluate.bootstrap_block_bp"
+    return f"{choice_text(json.loads(choice.read_text()))}; chosen in evaluation/bootstrap_block.json"
+
+
 def cohort_report(
     results: str | Path,
     title: str,
@@ -106,7 +115,7 @@ def cohort_report(
             "metrics.tsv at a glance: test AUROC and MSE of every model, 95 % bootstrap interval in brackets, "
             "overall, per region class, per sample and per sequence; n: the test CpG measurements scored, "
             "n_methylated: those methylated; no interval (the value alone) where a scope spans fewer than 10 "
-            "genomic blocks of evaluate.bootstrap_block_bp.",
+            f"genomic blocks ({_block_words(results)}).",
         )
         sections["Evaluation"].insert(shown.index(metrics_tsv) + 1, overview)
     if _without_marks(results, new):

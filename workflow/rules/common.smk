@@ -132,6 +132,20 @@ PREDICTIONS = [
     ),
 ]
 
+# the new and the original model's predictions (one table where they are the same model)
+COMPARED_PREDICTIONS = expand(
+    result("predict", "evaluation/predictions/{model}.parquet"),
+    model=dict.fromkeys([config["evaluate"]["new"], config["evaluate"]["original"]]),
+)
+# every table's --block-bp: evaluate.bootstrap_block_bp, or with auto the JSON of rule bootstrap_block
+# (BLOCK_CHOICE, an input of each table's rule) whose block it reads
+BLOCK_CHOICE = (
+    [result("bootstrap_block", "evaluation/bootstrap_block.json")]
+    if "auto_block" in PLAN.features
+    else []
+)
+BLOCK_BP = BLOCK_CHOICE[0] if BLOCK_CHOICE else config["evaluate"]["bootstrap_block_bp"]
+
 
 wildcard_constraints:
     sample="|".join(SAMPLES.index),

@@ -46,6 +46,7 @@ rule ensemble_report:
     input:
         metrics=result("metrics", "evaluation/metrics.tsv"),
         predictions=rules.ensemble.output,
+        block=BLOCK_CHOICE,
     output:
         members=result("ensemble_report", "evaluation/ensembles/{ensemble}.members.tsv"),
         calibration=result(
@@ -62,7 +63,7 @@ rule ensemble_report:
     params:
         members=lambda wildcards: ENSEMBLES[wildcards.ensemble],
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         out_dir=lambda wildcards, output: str(Path(output.png).parent),
     shell:
         "epibench evaluate ensemble-report --metrics {input.metrics:q} --predictions {input.predictions:q}"
@@ -76,6 +77,7 @@ rule ablate:
         meta=rules.train.output.meta,
         predictions=rules.predict.output,
         shards=shard_dirs,
+        block=BLOCK_CHOICE,
     output:
         table=result("ablate", "evaluation/ablation/{model}.tsv"),
         png=reported("ablate", "evaluation/ablation/{model}.png"),
@@ -91,7 +93,7 @@ rule ablate:
         shards=paths_word("shards"),
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench ablate --model-dir {params.model_dir:q} --shards {params.shards:q}"
@@ -103,6 +105,7 @@ rule learning_curve:
     input:
         predictions=expand(rules.predict.output[0], model=CURVE_MODELS),
         meta=expand(rules.train.output.meta, model=CURVE_MODELS),
+        block=BLOCK_CHOICE,
     output:
         table=result("learning_curve", "evaluation/learning_curve.tsv"),
         png=reported("learning_curve", "evaluation/learning_curve.png"),
@@ -115,7 +118,7 @@ rule learning_curve:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate learning-curve --predictions {input.predictions:q} --model-meta {input.meta:q}"
@@ -125,7 +128,8 @@ rule learning_curve:
 
 rule by_covariate:
     input:
-        PREDICTIONS,
+        predictions=PREDICTIONS,
+        block=BLOCK_CHOICE,
     output:
         table=result("by_covariate", "evaluation/by_covariate.tsv"),
         png=reported("by_covariate", "evaluation/by_covariate.png"),
@@ -141,20 +145,21 @@ rule by_covariate:
             {s: {c: SAMPLES.loc[s, c] for c in config["covariates"]} for s in LABELLED}
         ),
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench evaluate by-covariate --predictions {input:q} --covariates-json {params.covariates:q}"
+        "epibench evaluate by-covariate --predictions {input.predictions:q} --covariates-json {params.covariates:q}"
         " --n-boot {params.n_boot:q} --block-bp {params.block_bp:q} --out {output.table:q}"
         " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
 rule loso:
     input:
-        expand(
+        predictions=expand(
             rules.predict.output[0],
             model=[config["evaluate"]["new"], *HELD_OUT_MODELS],
         ),
+        block=BLOCK_CHOICE,
     output:
         table=result("loso", "evaluation/loso.tsv"),
         png=reported("loso", "evaluation/loso.png"),
@@ -169,10 +174,10 @@ rule loso:
         held_out=as_json({m: e["held_out_samples"] for m, e in HELD_OUT_MODELS.items()}),
         new=config["evaluate"]["new"],
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench evaluate loso --predictions {input:q} --held-out-json {params.held_out:q}"
+        "epibench evaluate loso --predictions {input.predictions:q} --held-out-json {params.held_out:q}"
         " --cohort-model {params.new:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
@@ -181,6 +186,7 @@ rule calibration:
     input:
         predictions=PREDICTIONS,
         truth=config["truth"] or [],
+        block=BLOCK_CHOICE,
     output:
         table=result("calibration", "evaluation/calibration.tsv"),
         png=reported("calibration", "evaluation/calibration.png"),
@@ -193,7 +199,7 @@ rule calibration:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
@@ -202,14 +208,30 @@ rule calibration:
         " --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
+rule bootstrap_block:
+    input:
+        COMPARED_PREDICTIONS,
+    output:
+        result("bootstrap_block", "evaluation/bootstrap_block.json"),
+    log:
+        f"{LOGS}/evaluate/bootstrap_block.log",
+    benchmark:
+        f"{BENCH}/evaluate/bootstrap_block.tsv"
+    conda:
+        "../../envs/epibench.yaml"
+    params:
+        n_boot=config["evaluate"]["n_boot"],
+        new=config["evaluate"]["new"],
+        original=config["evaluate"]["original"],
+    shell:
+        "epibench evaluate bootstrap-block --predictions {input:q} --new {params.new:q}"
+        " --original {params.original:q} --n-boot {params.n_boot:q} --out {output:q} > {log:q} 2>&1"
+
+
 rule block_sizes:
     input:
-        expand(
-            f"{RESULTS}/evaluation/predictions/{{model}}.parquet",
-            model=dict.fromkeys(
-                [config["evaluate"]["new"], config["evaluate"]["original"]]
-            ),
-        ),
+        predictions=COMPARED_PREDICTIONS,
+        block=BLOCK_CHOICE,
     output:
         table=result("block_sizes", "evaluation/block_sizes.tsv"),
         png=reported("block_sizes", "evaluation/block_sizes.png"),
@@ -222,12 +244,12 @@ rule block_sizes:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         new=config["evaluate"]["new"],
         original=config["evaluate"]["original"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
-        "epibench evaluate block-sizes --predictions {input:q} --new {params.new:q}"
+        "epibench evaluate block-sizes --predictions {input.predictions:q} --new {params.new:q}"
         " --original {params.original:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
@@ -239,6 +261,7 @@ rule by_coverage:
         cpgs=lambda wildcards: expand(
             rules.ingest_group.output.table, sample=LABELLED, group=plan_groups()
         ),
+        block=BLOCK_CHOICE,
     output:
         table=result("by_coverage", "evaluation/by_coverage.tsv"),
         png=reported("by_coverage", "evaluation/by_coverage.png"),
@@ -252,7 +275,7 @@ rule by_coverage:
     params:
         cpgs=paths_word("cpgs"),
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
@@ -265,6 +288,7 @@ rule metrics:
     input:
         predictions=PREDICTIONS,
         truth=config["truth"] or [],
+        block=BLOCK_CHOICE,
     output:
         reported("metrics", "evaluation/metrics.tsv"),
     log:
@@ -276,7 +300,7 @@ rule metrics:
     params:
         threshold=config["evaluate"]["threshold"],
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         truth_args=optional_file_arg("--truth", "truth"),
     shell:
         "epibench evaluate metrics --predictions {input.predictions:q} {params.truth_args}"
@@ -340,6 +364,7 @@ rule compare:
 rule paired:
     input:
         predictions=PREDICTIONS,
+        block=BLOCK_CHOICE,
     output:
         reported("paired", "evaluation/paired.tsv"),
     log:
@@ -350,7 +375,7 @@ rule paired:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=config["evaluate"]["bootstrap_block_bp"],
+        block_bp=BLOCK_BP,
         new=config["evaluate"]["new"],
         modes_args=mode_args(),
     shell:
