@@ -453,8 +453,8 @@ CATALOGUE: tuple[Output, ...] = (
         "paired difference from {original}, redrawn with longer and longer genomic blocks (x: the block, and "
         "the blocks it makes; CpG: CpGs resampled one by one). A block bootstrap treats blocks as independent, "
         "so while the blocks are shorter than the stretches over which a model's errors are shared, its "
-        "intervals are too narrow; they widen with the block until it is long enough. Red: the configured "
-        "evaluate.bootstrap_block_bp, whose intervals every other table shows; a red title says an interval "
+        "intervals are too narrow; they widen with the block until it is long enough. Red: the block every "
+        "other table's intervals resample (evaluate.bootstrap_block_bp, or its auto choice); a red title says an interval "
         "there is under 80 % of its width with a longer block (of at least 20 blocks): read the verdicts "
         "drawn from it as optimistic, or set a longer block. Paired differences often level off sooner than "
         "a model's own metric: what two models share cancels.",
@@ -477,7 +477,7 @@ CATALOGUE: tuple[Output, ...] = (
         "block_sizes",
         "Interval widths by bootstrap block: per quantity ({new}'s AUROC and MSE; other: the model its "
         "difference is taken from) and block size (bp; 0: CpGs), the blocks, the value, its 95 % interval "
-        "and width, and the configured block.",
+        "and width, and the block the other tables use (configured).",
         "Evaluation",
         "extras",
     ),

@@ -175,7 +175,7 @@ def plot_block_sizes(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]
             ax.plot(x[picked], chosen["value"], "o", color=colour)
             draw_intervals(ax, x[picked], chosen["ci_low"], chosen["ci_high"], color=colour)
         labels = [
-            f"{size_text(int(r.block_bp))}{' (config)' if r.configured else ''}\n{int(r.n_blocks):,}"
+            f"{size_text(int(r.block_bp))}{' (used)' if r.configured else ''}\n{int(r.n_blocks):,}"
             + ("\nno interval" if r.block_bp and r.n_blocks < MIN_BLOCKS else "")
             for r in rows.itertuples()
         ]
