@@ -152,6 +152,16 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     )
     assert "beats every other model" in text
     assert "not clearly ahead" not in text  # 0.94-0.96 against 0.88-0.92
+    # a targeted cohort: its few training CpGs, not only the megabases of its training split
+    counted = headline_html(
+        read_model_table(tmp_path / "leaderboard.tsv"),
+        read_metrics(tmp_path / "metrics.tsv"),
+        tmp_path / "splits.bed",
+        "hybrid",
+        "cnn",
+        train_rows=2165,
+    )
+    assert "Trained on 500 bp of 1 sequence, 50% of the genome (hybrid: 2,165 CpG measurements); 2 seq" in counted
 
 
 def _headline_with(tmp_path, changes: dict[str, dict], block_sizes: pd.DataFrame | None = None) -> str:

@@ -44,6 +44,12 @@ def _scored(evaluation_dir: Path, model: str) -> pd.DataFrame | None:
     return pd.read_parquet(path, columns=["chrom", "pos"]) if path.exists() else None
 
 
+def _train_rows(results: Path, model: str) -> int | None:
+    """The CpG measurements ``model`` trained on (its model.json's n_train_rows), None before it was."""
+    path = results / "models" / model / "model.json"
+    return json.loads(path.read_text()).get("n_train_rows") if path.exists() else None
+
+
 def catalogued_items(
     results: Path, models: list[str], context: dict[str, str], samples: list[str] | None = None
 ) -> dict[str, list[Item]]:
@@ -143,7 +149,14 @@ def cohort_report(
     block_sizes = read_model_table(block_sizes_tsv, ("model", "other")) if block_sizes_tsv.exists() else None
     headline = (
         headline_html(
-            leaderboard, metrics, splits_bed, new, original, block_sizes, _scored(evaluation_dir, new)
+            leaderboard,
+            metrics,
+            splits_bed,
+            new,
+            original,
+            block_sizes,
+            _scored(evaluation_dir, new),
+            _train_rows(results, new),
         )
         if metrics is not None and leaderboard is not None and splits_bed.exists()
         else ""

@@ -55,12 +55,15 @@ def _holds_any(intervals: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
     return holds
 
 
-def trained_text(plan: pd.DataFrame) -> str:
-    """The training split in words, and what lies in no split (organelles, alternates: ``left_out``)."""
+def trained_text(plan: pd.DataFrame, train_rows: int | None = None, model: str = "") -> str:
+    """The training split in words, with the CpG measurements ``model`` trained on where given, and
+    what lies in no split (organelles, alternates: ``left_out``)."""
     bases = split_counts_bp(plan)
     total = sum(bases.values())
     train = plan[plan["split"] == "train"]
     text = f"{bases['train']:,} bp of {_counted(train['chrom'].nunique(), 'sequence')}, {bases['train'] / total:.0%} of the genome"
+    if train_rows is not None:
+        text += f" ({model}: {_counted(train_rows, 'CpG measurement')})"
     left_out = plan.loc[plan["split"] == LEFT_OUT, "chrom"]
     if len(left_out):
         text += (
@@ -127,6 +130,7 @@ def headline_html(
     original: str,
     block_sizes: pd.DataFrame | None = None,
     scored: pd.DataFrame | None = None,
+    train_rows: int | None = None,
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
@@ -134,7 +138,8 @@ def headline_html(
     leaderboard's verdict, and ``block_caveat`` of ``block_sizes`` (evaluation/block_sizes.tsv) where
     given. The winner is called "Highest test AUROC", not "Winner", where its lead is not clear.
     table: leaderboard.tsv (writers.read_model_table); scored: the test CpGs' chrom and pos (0-based),
-    whose held-out intervals ``held_out_text`` counts."""
+    whose held-out intervals ``held_out_text`` counts; train_rows: the CpG measurements the new model
+    trained on (model.json's n_train_rows): a targeted cohort's few, in a training split of megabases."""
     seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
     ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
@@ -164,7 +169,7 @@ def headline_html(
     parts.append(
         f"Held-out test data: {html.escape(scored_text(metrics, winner['model']))} on "
         f"{html.escape(held_out_text(plan, scored))}, never used for training or model selection. "
-        f"Trained on {html.escape(trained_text(plan))}."
+        f"Trained on {html.escape(trained_text(plan, train_rows, new))}."
     )
     parts.append(
         html.escape(verdict(table[table["mode"] != CONTEXT_MODE], new))
