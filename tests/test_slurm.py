@@ -192,6 +192,9 @@ def test_the_slurm_run_completed(runs):
     jobs = _jobs(slurm)
     assert len(jobs) >= 30, "every rule but `all` ran as a SLURM job"
     assert {job["JobState"] for job in jobs.values()} == {"COMPLETED"}
+    # the profile's fixed disk_mb: no job log opens with Snakemake's warning of an input-sizing coroutine
+    warned = [str(p) for p in _slurm_logs(slurm).values() if "never awaited" in p.read_text()]
+    assert not warned, warned
 
 
 def test_train_ran_in_the_gpu_partition_with_a_gpu(runs):
