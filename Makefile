@@ -4,6 +4,7 @@
 #   make demo-full  the demo cohort with every analysis (config/demo_full.yaml)
 #   make real       a real cohort: lung tissue (Roadmap), hg19 chr21, WGBS + H3K4me3 (config/real_lung.yaml)
 #   make real-imr90 a real cohort with read counts, no marks: IMR90 WGBS, hg38 chr22 (config/real_imr90.yaml)
+#   make real-h1hesc a real cohort on every chromosome, held-out chromosomes: H1 hESC RRBS, hg19 (config/real_h1hesc.yaml)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ TORCH_SPEC ?= torch==2.13.0
 CORES ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.epibench-installed
 
-.PHONY: setup demo demo-full real real-imr90 test lint bedtools chromium clean-demo
+.PHONY: setup demo demo-full real real-imr90 real-h1hesc test lint bedtools chromium clean-demo
 
 # torch first, alone: its own index may be named in TORCH_SPEC
 $(STAMP): pyproject.toml
@@ -62,16 +63,22 @@ define standin
 endef
 REAL_LUNG := resources/real/lung_hg19_chr21
 REAL_IMR90 := resources/real/imr90_hg38_chr22
+REAL_H1 := resources/real/h1hesc_rrbs_hg19
 $(REAL_LUNG)/standin/chr21.fa: $(STAMP) $(REAL_LUNG)/lung_chr21.wgbs.fm.bw $(REAL_LUNG)/hg19_chr21.chrom.sizes
 	$(call standin,$(REAL_LUNG)/lung_chr21.wgbs.fm.bw,$(REAL_LUNG)/hg19_chr21.chrom.sizes)
 $(REAL_IMR90)/standin/chr22.fa: $(STAMP) $(REAL_IMR90)/Lister2009_imr90_hg38_chr22.unique.tab.gz $(REAL_IMR90)/hg38_chr22.chrom.sizes
 	$(call standin,$(REAL_IMR90)/Lister2009_imr90_hg38_chr22.unique.tab.gz,$(REAL_IMR90)/hg38_chr22.chrom.sizes)
+$(REAL_H1)/standin/hg19.fa: $(STAMP) $(REAL_H1)/rrbsH1hESC.bed.gz $(REAL_H1)/hg19.chrom.sizes
+	$(call standin,$(REAL_H1)/rrbsH1hESC.bed.gz,$(REAL_H1)/hg19.chrom.sizes)
 
 real: setup $(REAL_LUNG)/standin/chr21.fa
 	$(BIN)/snakemake --cores $(CORES) --configfile config/real_lung.yaml
 
 real-imr90: setup $(REAL_IMR90)/standin/chr22.fa
 	$(BIN)/snakemake --cores $(CORES) --configfile config/real_imr90.yaml
+
+real-h1hesc: setup $(REAL_H1)/standin/hg19.fa
+	$(BIN)/snakemake --cores $(CORES) --configfile config/real_h1hesc.yaml
 
 test: setup chromium
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
