@@ -466,7 +466,7 @@ CATALOGUE: tuple[Output, ...] = (
         "evaluation/bootstrap_block.json",
         "bootstrap_block",
         "The genomic block every table's intervals resample (evaluate.bootstrap_block_bp: auto): the shortest "
-        "of 10 kb to 1 Mb whose intervals of {new}'s test AUROC and MSE, and of its paired difference from "
+        "of 10 kb to 10 Mb whose intervals of {new}'s test AUROC and MSE, and of its paired difference from "
         "{original}, are at least 80 % as wide as with any longer block of at least 20 blocks; with the "
         "interval widths it was chosen from.",
         "Evaluation",

@@ -6,7 +6,9 @@ shortest block of ``AUTO_SIZES_BP`` that makes at least ``COMPARED_BLOCKS`` bloc
 ``narrow_intervals`` does not find too narrow against any longer such block, for the new model's AUROC
 and MSE and their differences from the original. A longer block than that only costs intervals (fewer
 blocks, noisier widths); a shorter one would draw them too narrow. Blocks shorter than 10 kb are not
-tried: a model's errors are shared at least as far as the methylation of neighbouring CpGs is. Where no
+tried: a model's errors are shared at least as far as the methylation of neighbouring CpGs is. The
+longest, 3 and 10 Mb, make enough blocks only where whole chromosomes are held out (hundreds of
+megabases), where errors may be shared over partially methylated domains and chromosome arms. Where no
 size makes ``COMPARED_BLOCKS`` blocks (a small test set) the shortest size is taken.
 
 The choice is one JSON file (``evaluation/bootstrap_block.json``) that every table's ``--block-bp``
@@ -31,7 +33,7 @@ from epibench.evaluate.block_sizes import (
 )
 from epibench.io.atomic import atomic_path
 
-AUTO_SIZES_BP = (10_000, 30_000, 100_000, 300_000, 1_000_000)
+AUTO_SIZES_BP = (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 
 
 def choose_block(table: pd.DataFrame) -> int:
