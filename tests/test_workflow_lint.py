@@ -140,9 +140,9 @@ def test_no_absolute_machine_path_in_the_repository():
 
 
 def test_every_rule_with_bootstrap_intervals_resamples_the_configured_blocks():
-    """A rule that passes --n-boot passes --block-bp from evaluate.bootstrap_block_bp too (BLOCK_BP, with
-    BLOCK_CHOICE among its inputs where the block is chosen: auto): every table's intervals resample
-    what the config says (CpGs or genomic blocks, one block for all), not some CpGs, some blocks."""
+    """A rule that passes --n-boot passes --block-bp from evaluate.bootstrap_block_bp too
+    (chosen_block_bp, with BLOCK_CHOICE among its inputs where the block is chosen: auto): every
+    table's intervals resample what the config says (CpGs or genomic blocks, one block for all), not some CpGs, some blocks."""
     rules = {}
     for path in sorted((REPO / "workflow" / "rules").glob("*.smk")):
         for name, body in re.findall(r"^rule (\w+):\n((?:(?:    .*)?\n)+)", path.read_text(), re.M):
@@ -153,7 +153,7 @@ def test_every_rule_with_bootstrap_intervals_resamples_the_configured_blocks():
         name
         for name, body in booted.items()
         if "--block-bp {params.block_bp:q}" not in body
-        or "block_bp=BLOCK_BP," not in body
+        or "block_bp=chosen_block_bp," not in body
         or "block=BLOCK_CHOICE," not in body
     ]
     assert not unblocked, f"rules resampling CpGs whatever evaluate.bootstrap_block_bp says: {unblocked}"

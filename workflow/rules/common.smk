@@ -138,13 +138,17 @@ COMPARED_PREDICTIONS = expand(
     model=dict.fromkeys([config["evaluate"]["new"], config["evaluate"]["original"]]),
 )
 # every table's --block-bp: evaluate.bootstrap_block_bp, or with auto the JSON of rule bootstrap_block
-# (BLOCK_CHOICE, an input of each table's rule) whose block it reads
+# (BLOCK_CHOICE, each such rule's input `block`) whose block it reads
 BLOCK_CHOICE = (
     [result("bootstrap_block", "evaluation/bootstrap_block.json")]
     if "auto_block" in PLAN.features
     else []
 )
-BLOCK_BP = BLOCK_CHOICE[0] if BLOCK_CHOICE else config["evaluate"]["bootstrap_block_bp"]
+
+
+def chosen_block_bp(wildcards, input):
+    """A table rule's --block-bp: its input `block` (BLOCK_CHOICE) with auto, else the config's bp."""
+    return input.block[0] if BLOCK_CHOICE else config["evaluate"]["bootstrap_block_bp"]
 
 
 wildcard_constraints:

@@ -63,7 +63,7 @@ rule ensemble_report:
     params:
         members=lambda wildcards: ENSEMBLES[wildcards.ensemble],
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         out_dir=lambda wildcards, output: str(Path(output.png).parent),
     shell:
         "epibench evaluate ensemble-report --metrics {input.metrics:q} --predictions {input.predictions:q}"
@@ -93,7 +93,7 @@ rule ablate:
         shards=paths_word("shards"),
         model_dir=lambda wildcards, input: str(Path(input.model).parent),
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench ablate --model-dir {params.model_dir:q} --shards {params.shards:q}"
@@ -118,7 +118,7 @@ rule learning_curve:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate learning-curve --predictions {input.predictions:q} --model-meta {input.meta:q}"
@@ -145,7 +145,7 @@ rule by_covariate:
             {s: {c: SAMPLES.loc[s, c] for c in config["covariates"]} for s in LABELLED}
         ),
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate by-covariate --predictions {input.predictions:q} --covariates-json {params.covariates:q}"
@@ -174,7 +174,7 @@ rule loso:
         held_out=as_json({m: e["held_out_samples"] for m, e in HELD_OUT_MODELS.items()}),
         new=config["evaluate"]["new"],
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate loso --predictions {input.predictions:q} --held-out-json {params.held_out:q}"
@@ -199,7 +199,7 @@ rule calibration:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
@@ -244,7 +244,7 @@ rule block_sizes:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         new=config["evaluate"]["new"],
         original=config["evaluate"]["original"],
         stem=lambda wildcards, output: output.png[: -len(".png")],
@@ -275,7 +275,7 @@ rule by_coverage:
     params:
         cpgs=paths_word("cpgs"),
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         truth_args=optional_file_arg("--truth", "truth"),
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
@@ -300,7 +300,7 @@ rule metrics:
     params:
         threshold=config["evaluate"]["threshold"],
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         truth_args=optional_file_arg("--truth", "truth"),
     shell:
         "epibench evaluate metrics --predictions {input.predictions:q} {params.truth_args}"
@@ -375,7 +375,7 @@ rule paired:
         "../../envs/epibench.yaml"
     params:
         n_boot=config["evaluate"]["n_boot"],
-        block_bp=BLOCK_BP,
+        block_bp=chosen_block_bp,
         new=config["evaluate"]["new"],
         modes_args=mode_args(),
     shell:
