@@ -36,6 +36,9 @@ METRICS = "results/tiny/evaluation/metrics.tsv"
 CONFIG = "config/tiny_slurm.yaml"  # config/tiny.yaml without its extra models and analyses (_write_lean_config)
 MODELS = ("cnn", "hybrid")
 PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
+SAMPLES = ("sample1", "sample2")  # epibench demo-data --samples 2
+# the profile's `groups`: each sample's chain after check_inputs is one SLURM job
+SAMPLE_CHAIN = ("ingest_split", "ingest_group", "ingest_summary", "qc", "shards")
 pytestmark = pytest.mark.slurm
 
 
@@ -104,6 +107,12 @@ def _node_overrides() -> list[str]:
     return [*profile.get("set-resources", []), *small]
 
 
+def _node_cpus() -> list[str]:
+    """A sample's group job (the profile's `groups`) asks at most the node's CPUs: the profile's
+    SAMPLE_JOB_CPUS (4) would stay pending on a 2-CPU node."""
+    return ["--resources", f"cpus_per_task={min(4, os.cpu_count() or 1)}"]
+
+
 def _write_lean_config(root: Path) -> None:
     """``CONFIG``: the tiny cohort with the models the SLURM checks need (a CPU and a GPU job of
     each kind), without the learning curve's and the ensemble's extra trainings, the variant
@@ -139,6 +148,7 @@ def runs(cluster, tmp_path_factory) -> dict[str, Path]:
         CONFIG,
         "--set-resources",
         *_node_overrides(),
+        *_node_cpus(),
     ]
     # the local run makes only what is compared, meanwhile (it shares the 2 CPUs with the SLURM jobs)
     local_args = [*SNAKEMAKE, "--cores", "2", "--configfile", CONFIG, "--", METRICS]
@@ -190,7 +200,7 @@ def test_the_slurm_run_completed(runs):
     assert re.search(r"(\d+) of \1 steps \(100%\) done", log), log[-3000:]
     assert (slurm / "results/tiny/report/index.html").stat().st_size > 1000
     jobs = _jobs(slurm)
-    assert len(jobs) >= 30, "every rule but `all` ran as a SLURM job"
+    assert len(jobs) >= 20, "every rule but `all` and the localrules ran in a SLURM job"
     assert {job["JobState"] for job in jobs.values()} == {"COMPLETED"}
     # the profile's fixed disk_mb: no job log opens with Snakemake's warning of an input-sizing coroutine
     warned = [str(p) for p in _slurm_logs(slurm).values() if "never awaited" in p.read_text()]
@@ -241,12 +251,37 @@ def test_every_other_job_ran_in_the_cpu_partition_without_a_gpu(runs):
     rules = {re.sub(r"_wildcards_.*", "", job["Comment"]) for job in others.values()}
     assert {
         "rule_reference",
-        "rule_shards",
         "rule_predict",
         "rule_attribute",
         "rule_metrics",
         "rule_report",
     } <= rules
+    # the localrules ran in the Snakemake process, not as jobs
+    assert not {"rule_check_inputs", "rule_shard_plan", "rule_chrom_names"} & rules
+
+
+def test_each_samples_chain_ran_as_one_slurm_job(runs):
+    """The profile's `groups`: ingest_split, every ingest_group, ingest_summary, qc and every shards
+    job of a sample in one SLURM job (one per sample), asking the capped CPUs, not their sum."""
+    slurm = runs["slurm"]
+    jobs = _jobs(slurm)
+    comments = [job.get("Comment", "") for job in jobs.values()]
+    assert not [c for c in comments if c.startswith(tuple(f"rule_{r}_" for r in SAMPLE_CHAIN))], comments
+    groups = {jid: job for jid, job in jobs.items() if job.get("Comment", "").startswith("rule_sample_chain_")}
+    assert len(groups) == len(SAMPLES), comments
+    cap = min(4, os.cpu_count() or 1)
+    logs = _slurm_logs(slurm)
+    ran = set()
+    for jid, job in groups.items():
+        assert job["JobState"] == "COMPLETED" and job["Partition"] == "cpu", job["block"]
+        assert re.search(rf"\bNumCPUs={cap}\b", job["block"]), job["block"]
+        # the group job's Snakemake ran each of the sample's rules
+        text = logs[jid].read_text()
+        (sample,) = set(re.findall(r"--target-jobs .*?\bsample=(\w+)", text))
+        ran.add(sample)
+        for rule in SAMPLE_CHAIN:
+            assert f"(Rule: {rule})" in text, (rule, logs[jid])
+    assert ran == set(SAMPLES)
 
 
 def test_results_equal_the_local_run(runs):
@@ -281,6 +316,7 @@ def test_a_train_job_signalled_by_slurm_resumes_in_its_retry(runs):
         "config/preempt.yaml",
         "--set-resources",
         *_node_overrides(),
+        *_node_cpus(),
     ]
     log = slurm / "preempt.log"
     with open(log, "w") as sink:

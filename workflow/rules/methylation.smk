@@ -25,6 +25,8 @@ rule fit_calls:
         "epibench fit-calls --reference {input.fasta:q} {params.calls_args} --out {output:q} > {log:q} 2>&1"
 
 
+# Runs in the Snakemake process itself (localrule), also on a cluster: it reads small JSON records
+# and the marks' bigWig headers, a second's work whose own SLURM job would wait in the queue.
 checkpoint check_inputs:
     input:
         fasta=rules.reference.output.fasta,
@@ -40,6 +42,7 @@ checkpoint check_inputs:
         f"{LOGS}/check_inputs.log",
     benchmark:
         f"{BENCH}/check_inputs.tsv"
+    localrule: True
     conda:
         "../../envs/epibench.yaml"
     params:

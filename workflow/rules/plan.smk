@@ -1,4 +1,5 @@
 # The shard plan: which sequences each scatter job (ingest, shards) covers, and the held-out splits.
+# A localrule (runs in the Snakemake process, also on a cluster): it reads the sequence sizes only.
 checkpoint shard_plan:
     input:
         sizes=rules.reference.output.sizes,
@@ -13,6 +14,7 @@ checkpoint shard_plan:
         f"{LOGS}/shards/plan.log",
     benchmark:
         f"{BENCH}/shards/plan.tsv"
+    localrule: True
     conda:
         "../../envs/epibench.yaml"
     params:

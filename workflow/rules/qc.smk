@@ -45,7 +45,8 @@ rule sample_chrom_names:
         "epibench chrom-names --reference {input.fasta:q} {params.input_args} --out {output:q} > {log:q} 2>&1"
 
 
-# The cohort's table: each sample's read once, so another sample added or removed rereads none.
+# The cohort's table: each sample's read once, so another sample added or removed rereads none. A
+# localrule: it merges the samples' small tables in the Snakemake process, also on a cluster.
 rule chrom_names:
     input:
         expand(rules.sample_chrom_names.output[0], sample=SAMPLES.index),
@@ -55,6 +56,7 @@ rule chrom_names:
         f"{LOGS}/chrom_names.log",
     benchmark:
         f"{BENCH}/chrom_names.tsv"
+    localrule: True
     conda:
         "../../envs/epibench.yaml"
     shell:
