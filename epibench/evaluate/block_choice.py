@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -92,7 +93,7 @@ def write_choice(record: dict, path: str | os.PathLike) -> None:
 def read_block_bp(path: str | os.PathLike) -> int:
     """The block (bp) of a ``write_choice`` file; InputError naming the file where it holds none."""
     try:
-        block_bp = json.loads(open(path).read())["block_bp"]
+        block_bp = json.loads(Path(path).read_text())["block_bp"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
             f"{path}: not a bootstrap block choice (evaluation/bootstrap_block.json): {exc}"
