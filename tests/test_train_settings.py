@@ -123,12 +123,24 @@ def test_the_train_command_merges_its_three_sources():
     assert train_settings(_args()) == {}
 
 
-def test_the_train_command_refuses_a_model_setting_as_a_runtime_one(capsys):
+def test_the_train_command_refuses_a_model_setting_as_a_runtime_one_and_writes_nothing(capsys, tmp_path):
+    out_dir = tmp_path / "model"
     code = main(
-        ["train", "--shards", "s", "--model", "arch=cnn", "--out-dir", "o", "--runtime-json", '{"epochs": 3}']
+        [
+            "train",
+            "--shards",
+            "s",
+            "--model",
+            "arch=cnn",
+            "--out-dir",
+            str(out_dir),
+            "--runtime-json",
+            '{"epochs": 3}',
+        ]
     )
     assert code == 2
     assert "--runtime-json: epochs change(s) the trained model" in capsys.readouterr().err
+    assert not out_dir.exists()
 
 
 def test_the_processes_setting_must_be_the_processes_that_run(monkeypatch):

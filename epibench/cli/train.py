@@ -24,6 +24,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     from epibench.train.from_shards import train_from_shards
 
     use_threads(args.threads)
+    # settled before the model folder and its history log are made: a refused command writes nothing
+    model, settings = model_settings(args), train_settings(args)
     with kept_history(args.out_dir):
         log.info(
             "epibench train %s: started on %s, process %d", args.out_dir, socket.gethostname(), os.getpid()
@@ -36,7 +38,7 @@ def cmd_train(args: argparse.Namespace) -> None:
                 os.environ.get("SLURMD_NODENAME", "?"),
                 os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
             )
-        summary = train_from_shards(args.shards, model_settings(args), train_settings(args), args.out_dir)
+        summary = train_from_shards(args.shards, model, settings, args.out_dir)
         log.info("training done: %s", summary)
 
 
