@@ -1,3 +1,8 @@
+# cache: with `snakemake --cache` and $SNAKEMAKE_OUTPUT_CACHE set, cohorts of one reference FASTA share
+# one prepared copy (Snakemake's between-workflow cache, keyed by the rule and the input files' contents):
+# the second cohort links to it instead of writing its own. Nothing cohort-specific may enter the
+# rule's params, which the key includes: the output folder comes from the output path in the shell. No
+# benchmark file (Snakemake refuses one on a cacheable rule: a copy from the cache has no run to time).
 rule reference:
     input:
         fasta=config["reference"]["fasta"],
@@ -10,13 +15,11 @@ rule reference:
         aliases=result("reference", "reference/chrom_aliases.tsv"),
     log:
         f"{LOGS}/reference.log",
-    benchmark:
-        f"{BENCH}/reference.tsv"
+    cache: True
     conda:
         "../../envs/epibench.yaml"
     params:
-        out_dir=lambda wildcards, output: str(Path(output.fasta).parent),
         aliases_args=optional_file_arg("--aliases", "aliases"),
     shell:
         "epibench reference --fasta {input.fasta:q} {params.aliases_args}"
-        " --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        ' --out-dir "$(dirname {output.fasta:q})" > {log:q} 2>&1'

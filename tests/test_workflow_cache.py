@@ -1,0 +1,57 @@
+"""Two cohorts of one reference FASTA share one prepared copy through Snakemake's between-workflow
+cache (`snakemake --cache`, $SNAKEMAKE_OUTPUT_CACHE): the rule's cache key holds nothing of the
+cohort."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from conftest import copy_workflow, snakemake, tiny_demo_data
+
+PREPARED = ["genome.fa", "genome.fa.fai", "chrom_sizes.tsv", "assembly.json", "chrom_aliases.tsv"]
+
+
+def test_a_second_cohort_links_to_the_first_cohorts_prepared_reference(tmp_path, monkeypatch):
+    root = copy_workflow(tmp_path / "repo")
+    tiny_demo_data(root, samples=1)
+    config = yaml.safe_load((root / "config/tiny.yaml").read_text())
+    for cohort in ("first", "second"):
+        (root / f"config/{cohort}.yaml").write_text(yaml.safe_dump(config | {"cohort": cohort}))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("SNAKEMAKE_OUTPUT_CACHE", str(cache))
+
+    def prepare(cohort: str) -> Path:
+        snakemake(
+            root,
+            "--cache",
+            "--configfile",
+            f"config/{cohort}.yaml",
+            "--",
+            f"results/{cohort}/reference/genome.fa",
+        )
+        return root / "results" / cohort / "reference"
+
+    first, second = prepare("first"), prepare("second")
+    # the second cohort's job did not run: Snakemake leaves its log empty
+    assert (root / "logs/first/reference.log").stat().st_size > 0
+    assert (root / "logs/second/reference.log").stat().st_size == 0
+    for name in PREPARED:
+        assert (second / name).is_symlink(), name
+        assert os.path.samefile(first / name, second / name), name
+        assert Path(os.path.realpath(second / name)).parent == cache
+    # the linked copy is the normalised genome: every base of the tiny FASTA, upper case
+    given = "".join(
+        line.strip().upper()
+        for line in (root / config["reference"]["fasta"]).read_text().splitlines()
+        if not line.startswith(">")
+    )
+    copied = "".join(
+        line for line in (second / "genome.fa").read_text().splitlines() if not line.startswith(">")
+    )
+    assert copied == given
+    # the second cohort's next stage reads the linked copy
+    snakemake(root, "--configfile", "config/second.yaml", "--", "results/second/qc/cg_check.tsv")
