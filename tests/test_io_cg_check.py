@@ -461,3 +461,24 @@ def test_samples_whose_pileups_count_different_modifications_are_warned_of(
     with caplog.at_level(logging.WARNING):
         assert check_inputs(tmp_path, fasta, samples, capsys)[0] == 0
     assert "count different modifications" not in caplog.text
+
+
+@pytest.mark.parametrize("nanopore_format", ["modkit", "modkit_5mc_5hmc"])
+def test_a_bisulfite_sample_beside_a_nanopore_pileup_of_5mc_alone_is_warned_of(
+    tmp_path, window, cpgs, capsys, caplog, nanopore_format
+):
+    """Bisulfite reads 5hmC as 5mC: a methylC sample counts 5mC+5hmC, a modkit pileup's code m rows 5mC
+    alone, unless read as modkit_5mc_5hmc."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    samples = {
+        "wgbs": (write_calls(tmp_path / "wgbs.methylC", "methylc", cpgs), "methylc"),
+        "ont": (write_calls(tmp_path / "ont.bed", "modkit_m", cpgs), nanopore_format),
+    }
+    with caplog.at_level(logging.WARNING):
+        assert check_inputs(tmp_path, fasta, samples, capsys)[0] == 0
+    warned = [r.getMessage() for r in caplog.records if "count different modifications" in r.getMessage()]
+    if nanopore_format == "modkit":
+        assert len(warned) == 1 and "5mC+5hmC: wgbs; 5mC: ont" in warned[0]
+        assert "modkit_5mc_5hmc" in warned[0]
+    else:
+        assert warned == []

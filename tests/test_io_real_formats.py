@@ -201,6 +201,20 @@ def test_modkit_combined_modification_code_reads_as_methylation(tmp_path):
         ingest(only_h, make_reference(tmp_path, {"chr1": "N" * 20_000}), min_coverage=1)
 
 
+def test_modkit_read_as_5mc_and_5hmc_counts_the_h_rows_reads_with_the_m_rows():
+    """Format modkit_5mc_5hmc: at each site, the m row's N_mod plus the h row's N_mod (the same site's
+    5hmC calls, from the file's own h rows) of N_valid_cov, as bisulfite would count them."""
+    rows = pd.read_csv(MODKIT, sep="\t", header=None)
+    site = [0, 1, 5]
+    both = rows[rows[3] == "m"].merge(rows[rows[3] == "h"], on=site, suffixes=("_m", "_h"))
+    assert len(both) == (rows[3] == "m").sum()  # every 5mC row has its 5hmC row
+    got = _calls_frame(MODKIT, "modkit_5mc_5hmc")
+    np.testing.assert_array_equal(got["n_meth"], both["11_m"] + both["11_h"])
+    np.testing.assert_array_equal(got["n_total"], both["9_m"])
+    assert (got["n_meth"] > _calls_frame(MODKIT)["n_meth"]).any()
+    assert detect_source(MODKIT).fmt == "modkit"  # never detected: given
+
+
 def test_the_scattered_ingest_of_a_file_of_every_context_equals_one_job(mm10_tiny, tmp_path):
     """The workflow's three stages (split per group, each group, the sample's summary), two contigs a group."""
     from test_io_methylation_group_ingest import scattered

@@ -34,6 +34,7 @@ from epibench.io.methylation.calls import add_qc
 from epibench.io.methylation.canonical import check_on_reference, keep_on_reference
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import read_call_parts
+from epibench.io.methylation.modifications import counted_as_methylated
 from epibench.io.methylation.offsets import (
     SHIFTS,
     OffsetFit,
@@ -67,8 +68,8 @@ class SampleFit:
     when detection cannot tell (the format was then given); digest: SHA-256 (hex) of the calls
     measured (sequence, position, reads), "" where unknown (a record of an older epibench): two
     samples with one digest carry the same data. modified: what the calls count as methylated where
-    the format says (modkit: "5mC", or "5mC+5hmC" from --combine-mods; bedmethyl.MODIFIED_AS), "" where
-    it does not.
+    the file or its format says ("5mC", or "5mC+5hmC": modkit's codes, bisulfite's formats;
+    epibench.io.methylation.modifications), "" where neither does.
     """
 
     sample: str
@@ -129,7 +130,7 @@ def sample_fit(
         if fit.n_calls >= max_calls:
             break
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
-    modified = " and ".join(what for what, n in qc.get("modified_rows", {}).items() if n)
+    modified = counted_as_methylated(source, qc.get("modified_rows", {}))
     return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest.hexdigest(), modified)
 
 
@@ -257,17 +258,19 @@ def warn_of_copies(fits: list[SampleFit]) -> list[list[str]]:
 
 def warn_of_mixed_modifications(fits: list[SampleFit]) -> dict[str, list[str]]:
     """Log a warning where the samples' calls count different things as methylated (modkit's 5mC
-    alone against 5mC+5hmC from --combine-mods: levels apart by the 5hmC share, a few % in most
-    tissues, tens of % in brain, for a reason of processing); return what -> its samples."""
+    alone against 5mC+5hmC from --combine-mods or from bisulfite sequencing: levels apart by the 5hmC
+    share, a few % in most tissues, tens of % in brain, for a reason of processing); return what ->
+    its samples."""
     by_kind: dict[str, list[str]] = {}
     for fit in fits:
         if fit.modified:
             by_kind.setdefault(fit.modified, []).append(fit.sample)
     if len(by_kind) > 1:
         log.warning(
-            "the samples' calls count different modifications as methylated: %s. Their levels differ by the "
-            "5hmC share for a reason of processing, not biology: make every sample's pileup with the same "
-            "modkit options (all with --combine-mods, or none)",
+            "the samples' calls count different modifications as methylated: %s (bisulfite, EM-seq and "
+            "TAPS read 5hmC as 5mC, unless the library was oxBS). Their levels differ by the 5hmC share for "
+            "a reason of processing, not biology: count 5hmC alike in every sample (a modkit pileup's "
+            "5hmC reads count as methylated read as format modkit_5mc_5hmc, or made with --combine-mods)",
             "; ".join(f"{what}: {', '.join(samples)}" for what, samples in by_kind.items()),
         )
     return by_kind

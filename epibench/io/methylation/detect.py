@@ -88,6 +88,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     "methylc": (7,),
     "bedmethyl": (11, 14),
     "modkit": (18,),
+    bedmethyl.MODKIT_5MC_5HMC: (18,),  # given, never detected: modkit read as 5mC + 5hmC
     "bismark_cov": (6,),
     "bismark_zero_cov": (6,),
     "bismark_cpg_report": (7,),
@@ -102,7 +103,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     **pacbio.N_COLUMNS,
     rastair.FORMAT: rastair.N_COLUMNS,
 }
-WHITESPACE_SPLIT = {"modkit"}
+WHITESPACE_SPLIT = {"modkit", bedmethyl.MODKIT_5MC_5HMC}
 SAMPLE_ROWS = 50
 VOTING_ROWS = 5  # first data rows whose formats and column counts decide, the first row's on a tie
 MIN_ROWS_FOR_WIDTHS = 5  # rows of one width (1 or 2 bp) that make a four-column file a bedGraph
@@ -200,14 +201,20 @@ def _voted_format(path, rows: list[tuple[int, str]], has_track: bool) -> str:
     return _voted(formats)
 
 
+def modkit_bedgraph_code(path: str | os.PathLike) -> str | None:
+    """The modification code of a ``modkit pileup --bedgraph`` file by its name (``m_CG0_positive.bedgraph``:
+    ``m``), None for a name modkit does not write."""
+    found = _MODKIT_BEDGRAPH.search(Path(path).name)
+    return None if found is None else found["code"]
+
+
 def _refuse_other_modification_bedgraph(path) -> None:
     """InputError for a ``modkit pileup --bedgraph`` file of a modification other than 5mC, known by
     its name (``h_CG0_positive.bedgraph``: 5hmC): its rows look like any bedGraph of levels and
     coverage, and would be read as 5mC."""
-    found = _MODKIT_BEDGRAPH.search(Path(path).name)
-    if found is None or found["code"] in bedmethyl.FIVE_MC_CODES:
+    code = modkit_bedgraph_code(path)
+    if code is None or code in bedmethyl.FIVE_MC_CODES:
         return
-    code = found["code"]
     raise InputError(
         f"a modkit --bedgraph file of modification code {code!r} "
         f"({_MODIFICATIONS.get(code, 'not 5mC')}, by its name), not of 5mC: give the sample's 5mC files "

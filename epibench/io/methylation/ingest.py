@@ -39,6 +39,7 @@ READERS = {
     "methylc": methylc.read,
     "bedmethyl": bedmethyl.read_encode,
     "modkit": bedmethyl.read_modkit,
+    bedmethyl.MODKIT_5MC_5HMC: bedmethyl.read_modkit_5mc_5hmc,
     "bismark_cov": bedgraph.read_one_based,
     "bismark_zero_cov": bedgraph.read_zero_based,
     "bismark_cpg_report": cytosine_report.read_one_based,
