@@ -225,6 +225,44 @@ def test_rows_of_one_sample_pool_its_methylation_files(cohort):
     assert cohort_config.calls_file_labels("b", 1) == ["b"]
 
 
+def test_a_cohort_of_hundreds_of_one_row_samples_keeps_each_row(cohort):
+    """300 samples of one row each (read without a pandas selection per sample) around one pooled
+    sample: sheet order, each file as a tuple of one, an empty cell empty, a note kept as written."""
+    sheet = Path(cohort["samples"])
+    folder = sheet.parent
+    (folder / "a2.cov").write_text("x\n")
+    lines = ["sample\tmethylation\tformat\tH3K4me3\tnotes"]
+    for k in range(300):
+        mark = folder / "a.bw" if k % 3 else ""
+        lines.append(f"s{k}\t{folder / 'a.bed'}\t{'bedmethyl' if k % 2 else ''}\t{mark}\tnote {k}")
+        if k == 150:
+            lines += [
+                f"p\t{folder / 'a.bed'}\t\t{folder / 'b.bw'}\tlane 1",
+                f"p\t{folder / 'a2.cov'}\tbismark_cov\t\tlane 2",
+            ]
+    lines.append(f"c\t\t\t{folder / 'c.bw'}\t")
+    sheet.write_text("\n".join(lines) + "\n")
+    samples = cohort_config.setup(copy.deepcopy(cohort)).samples
+    assert list(samples.index) == [
+        *(f"s{k}" for k in range(151)),
+        "p",
+        *(f"s{k}" for k in range(151, 300)),
+        "c",
+    ]
+    assert samples.loc["s7", "methylation"] == (str(folder / "a.bed"),) and samples.loc["s7", "format"] == (
+        "bedmethyl",
+    )
+    assert samples.loc["s8", "format"] == ("auto",) and samples.loc["s8", "coverage"] == ("",)
+    assert samples.loc["s3", "H3K4me3"] == "" and samples.loc["s4", "H3K4me3"] == str(folder / "a.bw")
+    assert samples.loc["s299", "notes"] == "note 299" and samples.loc["s299", "sample"] == "s299"
+    assert samples.loc["p", "methylation"] == (str(folder / "a.bed"), str(folder / "a2.cov"))
+    assert samples.loc["p", "notes"] == "lane 1; lane 2" and samples.loc["p", "H3K4me3"] == str(
+        folder / "b.bw"
+    )
+    assert samples.loc["c", "methylation"] == () and samples.loc["c", "format"] == ()
+    assert list(samples.columns) == ["sample", "methylation", "format", "H3K4me3", "notes", "coverage"]
+
+
 def test_a_column_the_workflow_does_not_read_may_differ_per_file(cohort):
     """A lane note on each of a sample's rows: kept, its values joined; a mark's two values stay an error."""
     sheet = Path(cohort["samples"])
