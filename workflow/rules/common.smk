@@ -1,5 +1,6 @@
 # Path helpers and input functions shared by all rules. The config's checks, defaults and derived
 # values live in epibench.config, the output layout in epibench.outputs.
+import functools
 import hashlib
 import json
 import re
@@ -49,6 +50,10 @@ try:
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 SAMPLES = SETUP.samples
+# each sample's sheet row as a dict, for the input and params functions, which run for every job (and
+# again as checkpoints finish): a pandas lookup costs ~40 us, a row selection ~1 ms, several thousand
+# times over with hundreds of samples
+ROWS = SAMPLES.to_dict("index")
 
 # The rules run `epibench` (and `torchrun`): where no activated environment puts them on PATH (the
 # venv's Snakemake run with nothing activated), those beside the Python that runs Snakemake. Appended,
@@ -164,12 +169,14 @@ wildcard_constraints:
 MARK_BIGWIG = "marks/{sample}/{mark}.bw"
 
 
+@functools.cache
 def mark_file(sample, mark):
     """The bigWig of a sample's mark: the sample sheet's file, or (rule mark_bigwig) its conversion
     where that is a bedGraph, a wiggle, a peak file, a bigBed or aligned reads; "" for a mark the
-    sample lacks.
+    sample lacks. Cached: whether a file is a bigWig is read from its first bytes, once per run rather
+    than for every job that names it (several per sample, each evaluated again after a checkpoint).
     """
-    path = SAMPLES.loc[sample, mark]
+    path = ROWS[sample][mark]
     if path and needs_conversion(path):
         return f"{RESULTS}/{MARK_BIGWIG.format(sample=sample, mark=mark)}"
     return path
@@ -184,7 +191,7 @@ def mark_reads_args(wildcards):
     """The ``mark_reads`` settings as flags for a mark given as aligned reads (BAM, CRAM, SAM,
     tagAlign), none for other tracks, whose conversion ignores them (input function of the
     mark_bigwig rule)."""
-    if track_kind(SAMPLES.loc[wildcards.sample, wildcards.mark]) != "reads":
+    if track_kind(ROWS[wildcards.sample][wildcards.mark]) != "reads":
         return ""
     return settings_flags(config["mark_reads"])
 
@@ -215,9 +222,7 @@ def mark_args(wildcards):
 
 def missing_marks_args(wildcards):
     """``--missing-marks SAMPLE=MARK,MARK`` for every labelled sample whose sheet row leaves marks empty."""
-    lacking = {
-        s: [m for m in config["marks"] if not SAMPLES.loc[s, m]] for s in LABELLED
-    }
+    lacking = {s: [m for m in config["marks"] if not ROWS[s][m]] for s in LABELLED}
     return " ".join(
         f"--missing-marks {shlex.quote(f'{s}={marks}')}"
         for s, lacks in lacking.items()
@@ -281,8 +286,8 @@ def sample_files(only=None):
     ``only``'s (a sample's methylation and coverage files labelled as ``calls_file_labels`` names
     them)."""
     files = {}
-    rows = SAMPLES.loc[[only]] if only else SAMPLES
-    for sample, row in rows.iterrows():
+    rows = {only: ROWS[only]} if only else ROWS
+    for sample, row in rows.items():
         labels = calls_file_labels(sample, len(row["methylation"]))
         for column in ["methylation", "coverage"]:
             files |= {
@@ -309,7 +314,7 @@ def calls_file_args(wildcards):
     """Params function: ``--input PATH --format NAME [--coverage PATH]`` for each methylation file of
     the job's sample (``epibench ingest-split``; --coverage once per file or not at all; quoted for
     the shell)."""
-    row = SAMPLES.loc[wildcards.sample]
+    row = ROWS[wildcards.sample]
     args = [arg for path in row["methylation"] for arg in ("--input", path)]
     args += [arg for fmt in row["format"] for arg in ("--format", fmt)]
     if any(row["coverage"]):
@@ -324,7 +329,7 @@ def sample_call_records(wildcards):
     output, so a sample whose records are unchanged is not rerun when another comes or goes.
     """
     records = checkpoints.check_inputs.get().output.records
-    n_files = len(SAMPLES.loc[wildcards.sample, "methylation"])
+    n_files = len(ROWS[wildcards.sample]["methylation"])
     return [
         cg_check_record(records, label)
         for label in calls_file_labels(wildcards.sample, n_files)
@@ -347,7 +352,7 @@ def fit_calls_args(wildcards):
     """``epibench fit-calls`` arguments: each of the sample's methylation files, with its format and
     coverage file, under the label ``calls_file_labels`` gives it (quoted for the shell).
     """
-    row = SAMPLES.loc[wildcards.sample]
+    row = ROWS[wildcards.sample]
     args = []
     labels = calls_file_labels(wildcards.sample, len(row["methylation"]))
     for label, path, fmt, coverage in zip(
@@ -369,6 +374,12 @@ def check_input_args(wildcards):
     )
 
 
+# each covariate's levels in the cohort (every shards job's --covariates-json names them)
+COVARIATE_LEVELS = {
+    column: sorted(set(SAMPLES[column]) - {""}) for column in config["covariates"]
+}
+
+
 def sample_covariates(wildcards):
     """Params function: the sample's covariates as JSON for ``epibench shards --covariates-json``
     (each column's cell and the cohort's values; epibench.data.covariates encodes them).
@@ -376,8 +387,8 @@ def sample_covariates(wildcards):
     return as_json(
         {
             column: {
-                "value": SAMPLES.loc[wildcards.sample, column],
-                "levels": sorted(set(SAMPLES[column]) - {""}),
+                "value": ROWS[wildcards.sample][column],
+                "levels": COVARIATE_LEVELS[column],
             }
             for column in config["covariates"]
         }
@@ -451,7 +462,15 @@ def train_gres(wildcards):
 
 def plan_groups():
     """The shard groups of the plan (from the shard_plan checkpoint), in reference order."""
-    return list(read_groups(checkpoints.shard_plan.get().output.groups))
+    path = checkpoints.shard_plan.get().output.groups
+    return list(groups_of_plan(path, Path(path).stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def groups_of_plan(path, mtime_ns):
+    """The groups of the plan file ``path`` as it was at ``mtime_ns``: read once, not for every job
+    that asks (each sample's ingest_summary, qc, impute, every cohort-wide rule)."""
+    return tuple(read_groups(path))
 
 
 def sample_group_files(pattern, wildcards):

@@ -142,7 +142,7 @@ rule by_covariate:
         "../../envs/epibench.yaml"
     params:
         covariates=as_json(
-            {s: {c: SAMPLES.loc[s, c] for c in config["covariates"]} for s in LABELLED}
+            {s: {c: ROWS[s][c] for c in config["covariates"]} for s in LABELLED}
         ),
         n_boot=config["evaluate"]["n_boot"],
         block_bp=chosen_block_bp,

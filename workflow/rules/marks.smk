@@ -3,7 +3,7 @@
 # (epibench.io.mark_tracks, epibench.io.read_coverage); bigWigs are used as they are (common.smk: mark_file).
 rule mark_bigwig:
     input:
-        track=lambda wildcards: SAMPLES.loc[wildcards.sample, wildcards.mark],
+        track=lambda wildcards: ROWS[wildcards.sample][wildcards.mark],
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
     output:

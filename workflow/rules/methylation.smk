@@ -5,10 +5,8 @@
 # (ingest_group), then the sample's QC (ingest_summary).
 rule fit_calls:
     input:
-        calls=lambda wildcards: list(SAMPLES.loc[wildcards.sample, "methylation"]),
-        coverage=lambda wildcards: [
-            c for c in SAMPLES.loc[wildcards.sample, "coverage"] if c
-        ],
+        calls=lambda wildcards: list(ROWS[wildcards.sample]["methylation"]),
+        coverage=lambda wildcards: [c for c in ROWS[wildcards.sample]["coverage"] if c],
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
     output:
@@ -58,10 +56,8 @@ checkpoint check_inputs:
 rule ingest_split:
     input:
         checked=sample_call_records,
-        calls=lambda wildcards: list(SAMPLES.loc[wildcards.sample, "methylation"]),
-        coverage=lambda wildcards: [
-            c for c in SAMPLES.loc[wildcards.sample, "coverage"] if c
-        ],
+        calls=lambda wildcards: list(ROWS[wildcards.sample]["methylation"]),
+        coverage=lambda wildcards: [c for c in ROWS[wildcards.sample]["coverage"] if c],
         fasta=rules.reference.output.fasta,
         fai=rules.reference.output.fai,
         groups=rules.shard_plan.output.groups,
@@ -101,7 +97,7 @@ rule ingest_group:
     params:
         calls=lambda wildcards, input: [
             Path(input.calls, str(k), f"{wildcards.group}.parquet")
-            for k in range(1, len(SAMPLES.loc[wildcards.sample, "methylation"]) + 1)
+            for k in range(1, len(ROWS[wildcards.sample]["methylation"]) + 1)
         ],
         min_coverage=config["ingest"]["min_coverage"],
         min_cg_share=config["ingest"]["min_cg_share"],
