@@ -142,7 +142,8 @@ def test_no_absolute_machine_path_in_the_repository():
 def test_every_rule_with_bootstrap_intervals_resamples_the_configured_blocks():
     """A rule that passes --n-boot passes --block-bp from evaluate.bootstrap_block_bp too
     (chosen_block_bp, with BLOCK_CHOICE among its inputs where the block is chosen: auto): every
-    table's intervals resample what the config says (CpGs or genomic blocks, one block for all), not some CpGs, some blocks."""
+    table's intervals resample what the config says (CpGs or genomic blocks, one block for all), not some CpGs, some blocks.
+    """
     rules = {}
     for path in sorted((REPO / "workflow" / "rules").glob("*.smk")):
         for name, body in re.findall(r"^rule (\w+):\n((?:(?:    .*)?\n)+)", path.read_text(), re.M):
@@ -157,3 +158,21 @@ def test_every_rule_with_bootstrap_intervals_resamples_the_configured_blocks():
         or "block=BLOCK_CHOICE," not in body
     ]
     assert not unblocked, f"rules resampling CpGs whatever evaluate.bootstrap_block_bp says: {unblocked}"
+
+
+def test_per_job_functions_read_the_sheet_and_the_mark_files_once():
+    """The input and params functions run for every job, and again for each as a checkpoint finishes
+    (thousands of times with hundreds of samples): they read a sample's row from ROWS (dicts), not
+    with pandas lookups (~40 us each, ~1 ms for a row), the bigWig check of a mark file is cached per
+    run (mark_file), and the plan's groups are parsed once per version of groups.tsv."""
+    rules = REPO / "workflow" / "rules"
+    lookups = [
+        f"{path.name}:{number}"
+        for path in sorted(rules.glob("*.smk"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"SAMPLES\.(loc|iloc|at|iterrows)\b", line)
+    ]
+    assert not lookups, f"pandas lookups of the sample sheet in per-job code: {lookups}"
+    common = (rules / "common.smk").read_text()
+    assert re.search(r"^@functools\.cache\ndef mark_file\(", common, re.M), "mark_file is no longer cached"
+    assert re.search(r"^@functools\.lru_cache\(maxsize=\d+\)\ndef groups_of_plan\(", common, re.M)
