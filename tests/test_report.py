@@ -161,7 +161,10 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
         "cnn",
         train_rows=2165,
     )
-    assert "Trained on 500 bp of 1 sequence, 50% of the genome (hybrid: 2,165 CpG measurements); 2 seq" in counted
+    assert (
+        "Trained on 500 bp of 1 sequence, 50% of the genome (hybrid: 2,165 CpG measurements); 2 seq"
+        in counted
+    )
 
 
 def _headline_with(tmp_path, changes: dict[str, dict], block_sizes: pd.DataFrame | None = None) -> str:
@@ -494,3 +497,27 @@ def test_the_held_out_data_counts_the_intervals_that_hold_the_scored_cpgs():
     assert "lie in" not in held_out_text(
         plan, pd.DataFrame({"chrom": ["chr1"] * 4 + ["chr2"] * 2, "pos": [1000, 2050, 0, 0, 0, 350]})
     )
+
+
+def test_a_folded_samples_figures_load_when_opened(tmp_path):
+    """A cohort of more than four samples folds each sample's QC; its figure is marked for the
+    browser to load when the fold opens (hundreds of samples: tens of MB of figures), while a figure
+    outside the folds loads with the page."""
+    from epibench.report.cohort import cohort_report
+    from epibench.report.qc_overview import UNFOLDED_SAMPLES
+
+    results = tmp_path / "results"
+    (results / "qc").mkdir(parents=True)
+    (results / "evaluation").mkdir()
+    (results / "evaluation" / "roc.png").write_bytes(b"\x89PNG roc")
+    order = [f"s{i}" for i in range(1, UNFOLDED_SAMPLES + 2)]
+    for sample in order:
+        (results / "qc" / f"{sample}.ingest.json").write_text(
+            json.dumps(_ingest_record(sample, 1000, 100, None, []))
+        )
+        (results / "qc" / f"{sample}.qc.png").write_bytes(b"\x89PNG " + sample.encode())
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html", samples=order).read_text()
+    images = dict(re.findall(r"<img src='([^']+)'[^>]*?( loading='lazy')?>", page))
+    folded = {name: lazy for name, lazy in images.items() if ".qc" in name}
+    assert len(folded) == len(order) and all(folded.values()), images
+    assert images.get("evaluation_roc.png") == "", images

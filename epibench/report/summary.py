@@ -146,16 +146,17 @@ def _figures(items: list) -> list[Path]:
     return found
 
 
-def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int) -> str:
+def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int, lazy: bool = False) -> str:
     """One captioned figure (copied into ``out_dir`` under a unique name) or table, a note, an
-    overview table or a fold of items."""
+    overview table or a fold of items. ``lazy``: a figure in a folded section, which the browser
+    loads when it is opened (a cohort of hundreds folds a QC figure per sample: tens of MB)."""
     if isinstance(item, Note):
         return f"<p class='note'>{html.escape(item.text)}</p>"
     if isinstance(item, Overview):
         caption = f"<figcaption>{html.escape(item.caption)}</figcaption>"
         return f"<figure>{_frame_html(item.table, len(item.table))}{caption}</figure>"
     if isinstance(item, Fold):
-        body = "".join(_item_html(inner, out_dir, max_rows) for inner in item.items)
+        body = "".join(_item_html(inner, out_dir, max_rows, lazy or item.folded) for inner in item.items)
         if not item.folded:
             return f"<h3>{html.escape(item.title)}</h3>{body}"
         return _folded(item.title, body)
@@ -164,7 +165,8 @@ def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int
     if source.suffix == ".png":
         name = _copied_name(source)
         shutil.copyfile(source, out_dir / name)
-        body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'>"
+        loading = " loading='lazy'" if lazy else ""
+        body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'{loading}>"
     elif source.suffix == ".json":
         body = _json_html(source)
     elif source.suffix in (".tsv", ".csv"):
