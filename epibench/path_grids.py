@@ -1,11 +1,12 @@
 """Many paths in one short command-line word: the product of folders and file names as a JSON grid.
 
 A cohort's shard folders are every sample's folder times every shard group (``shards/<sample>/<group>``):
-100 samples of 25 groups make 2,500 paths, over 100 KiB, and Linux refuses a shell command longer than
-128 KiB ("Argument list too long": Snakemake hands each job's command to ``bash -c`` as one word). As a
-grid, ``{"folders": ["shards/s1", ...], "names": ["chr1", ...]}``, they take the length of the sample
-folders plus the group names. The commands that take many paths (``--shards``, ``--cpgs``) read such a
-word back (``expand_word``) in the same order: folder by folder, the names in order within each.
+100 samples of 25 groups make 2,500 paths, over 100 KiB of command line (Snakemake runs a command over
+64 KiB from a script file; Linux still refuses one word over 128 KiB and all words over ARG_MAX, 2 MiB,
+"Argument list too long"). As a grid, ``{"folders": ["shards/s1", ...], "names": ["chr1", ...]}``,
+they take the length of the sample folders plus the group names. The commands that take many paths
+(``--shards``, ``--cpgs``) read such a word back (``expand_word``) in the same order: folder by folder,
+the names in order within each.
 """
 
 from __future__ import annotations

@@ -490,7 +490,8 @@ def shard_dirs(wildcards):
 def paths_word(name):
     """Params function: the job's input ``name`` (many paths: every sample's shard folders or CpG
     tables) as one JSON word the command expands (epibench.path_grids), so that the shell command
-    stays short of Linux's 128-KiB limit with hundreds of samples."""
+    stays short with hundreds of samples (a JSON list, not a grid, is one word: under 128 KiB).
+    """
     return lambda wildcards, input: to_word(list(input[name]))
 
 
