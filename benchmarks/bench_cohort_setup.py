@@ -19,16 +19,19 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 from unittest import mock
 
 import pandas as pd
 
-from epibench import config as cohort_config
-from epibench.config import PER_FILE_COLUMNS, ConfigError, _check_pooled
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_bigbed import timed  # noqa: E402
+
+from epibench import config as cohort_config  # noqa: E402
+from epibench.config import PER_FILE_COLUMNS, ConfigError, _check_pooled  # noqa: E402
 
 MARKS = ["H3K4me3", "H3K27ac", "H3K36me3"]
 
@@ -79,15 +82,6 @@ def cohort(folder: Path, n_samples: int) -> dict:
         "covariates": ["sex", "age"],
         "models": {"cnn": {"arch": "cnn"}, "hybrid": {"arch": "hybrid"}},
     }
-
-
-def timed(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> dict:
