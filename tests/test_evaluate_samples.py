@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epibench.evaluate.samples import COLUMNS, counting_noise, per_sample_table, plot_per_sample
+from epibench.evaluate.samples import (
+    COLUMNS,
+    MAX_PLOTTED_SAMPLES,
+    counting_noise,
+    per_sample_table,
+    plot_per_sample,
+    worst_samples,
+)
 
 
 def binomial_levels(rng, p: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -104,3 +111,40 @@ def test_levels_without_read_depths_have_no_noise_to_estimate():
     qc = {"input": "x.bigWig", "n_below_min_coverage": 0, "n_kept": 3, "coverage_known": False}
     row = per_sample_table(metrics, cpgs, {"roadmap": qc}, ["m"]).iloc[0]
     assert np.isnan(row["counting_noise"]) and np.isnan(row["mean_depth"]) and row["n_files"] == 1
+
+
+def test_a_cohort_of_hundreds_draws_its_worst_samples_in_a_figure_of_bounded_height(tmp_path):
+    """per_sample.png shows the MAX_PLOTTED_SAMPLES samples of the largest MSE beyond the noise (mean
+    over the models): 300 samples give the figure of MAX_PLOTTED_SAMPLES, not one 300 rows high."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for number in range(300):
+        for model, extra in (("hybrid", 0.0), ("cnn", 0.01)):
+            beyond = rng.uniform(0, 0.05)
+            row = dict.fromkeys(COLUMNS, 1)
+            row |= {"sample": f"s{number:03d}", "model": model, "mse_beyond_noise": beyond + extra}
+            row |= {
+                "mse": beyond + extra + 0.01,
+                "counting_noise": 0.01,
+                "mean_depth": 10.0,
+                "marks_missing": "",
+            }
+            row |= {"auroc": 0.9, "auroc_ci_low": 0.85, "auroc_ci_high": 0.95}
+            row |= {"mse_ci_low": row["mse"] - 0.005, "mse_ci_high": row["mse"] + 0.005}
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    by_mean = table.groupby("sample")["mse_beyond_noise"].mean()
+    assert worst_samples(table) == list(by_mean.sort_values(ascending=False).index[:MAX_PLOTTED_SAMPLES])
+    height = {}
+    for n in (MAX_PLOTTED_SAMPLES, 300):
+        kept = table[table["sample"].isin(sorted(table["sample"].unique())[:n])]
+        png = plot_per_sample(kept, tmp_path / f"per_sample_{n}")[0]
+        height[n] = plt_image_height(png)
+    assert height[300] < 1.05 * height[MAX_PLOTTED_SAMPLES]
+
+
+def plt_image_height(png) -> int:
+    """A PNG's height in pixels, from its IHDR chunk."""
+    data = png.read_bytes()
+    assert data[12:16] == b"IHDR"
+    return int.from_bytes(data[20:24], "big")

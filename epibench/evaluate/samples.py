@@ -29,6 +29,9 @@ from epibench.evaluate.bars import grouped_bars, metric_series
 from epibench.io.figures import save_figure
 
 SHOWN_METRICS = ("auroc", "mse")
+# samples drawn in per_sample.png, the worst first: a row each (0.5 in), so a cohort of hundreds would
+# make a figure metres high; per_sample.tsv (and the report's table) keeps every sample
+MAX_PLOTTED_SAMPLES = 40
 COLUMNS = (
     "sample",
     "model",
@@ -147,13 +150,20 @@ def _sample_label(rows: pd.DataFrame) -> str:
     return f"{first['sample']}\n{int(first['n']):,} test CpGs, {depth}{files}{lacks}"
 
 
-def plot_per_sample(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
-    """Horizontal bars per sample (worst first: the largest MSE beyond the counting noise, mean over
-    the models), one row per sample whatever their number: MSE with its 95 % interval and the
-    counting-noise floor marked, and AUROC; each model a colour, in ``table``'s order."""
-    models = list(pd.unique(table["model"]))
+def worst_samples(table: pd.DataFrame) -> list[str]:
+    """The samples of a per-sample table, worst first (the largest MSE beyond the counting noise, mean
+    over the models), at most ``MAX_PLOTTED_SAMPLES``."""
     worst = table.groupby("sample", sort=False)["mse_beyond_noise"].mean().sort_values(ascending=False)
-    samples = list(worst.index)
+    return list(worst.index[:MAX_PLOTTED_SAMPLES])
+
+
+def plot_per_sample(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """Horizontal bars per sample (``worst_samples``: worst first, at most ``MAX_PLOTTED_SAMPLES``, a
+    note below saying how many of how many): MSE with its 95 % interval and the counting-noise floor marked,
+    and AUROC; each model a colour, in ``table``'s order."""
+    models = list(pd.unique(table["model"]))
+    samples = worst_samples(table)
+    n_samples = table["sample"].nunique()
     labels = [_sample_label(table[table["sample"] == s]) for s in samples]
     fig = Figure(figsize=(11, 1.5 + 0.5 * len(samples)))
     axes = fig.subplots(1, 2, sharey=True)
@@ -170,5 +180,16 @@ def plot_per_sample(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     axes[1].set_title("Test MSE per sample (the model adds what lies beyond the noise)", fontsize=10)
     handles, names = axes[1].get_legend_handles_labels()
     fig.legend(handles, names, loc="upper center", ncol=len(names), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))  # room for the legend above
+    cut = len(samples) < n_samples
+    if cut:
+        fig.text(
+            0.5,
+            0.1 / fig.get_figheight(),
+            f"The {len(samples)} of {n_samples} samples with the largest MSE beyond the noise; every sample "
+            "is in per_sample.tsv",
+            ha="center",
+            fontsize=9,
+        )
+    # room for the legend above (and the note below)
+    fig.tight_layout(rect=(0, 0.35 * cut / fig.get_figheight(), 1, 1 - 0.35 / fig.get_figheight()))
     return save_figure(fig, stem)
