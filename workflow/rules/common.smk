@@ -157,10 +157,10 @@ def chosen_block_bp(wildcards, input):
 
 
 wildcard_constraints:
-    sample="|".join(SAMPLES.index),
-    model="|".join(TRAINED),
+    sample="|".join(re.escape(sample) for sample in SAMPLES.index),
+    model="|".join(re.escape(model) for model in TRAINED),
     baseline="|".join(BASELINES) or "^$",
-    ensemble="|".join(ENSEMBLES) or "^$",
+    ensemble="|".join(re.escape(ensemble) for ensemble in ENSEMBLES) or "^$",
     group="[^/]+",
     mark="|".join(re.escape(mark) for mark in config["marks"]) or "^$",
 
