@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stop the test SLURM of tests/slurm/start_cluster.sh: cancel its jobs, then stop exactly the daemons
 # that start_cluster.sh started (by their pid files, checking each pid's process name). Daemons it did
-# not start are left alone. Always exits 0, also when nothing runs.
+# not start are left alone; then, with no controller running, its configuration files (marked ours)
+# are removed. Always exits 0, also when nothing runs.
 #
 #   bash tests/slurm/stop_cluster.sh                  # every daemon start_cluster.sh started
 #   bash tests/slurm/stop_cluster.sh slurmd slurmctld # only these (of those it started)
@@ -15,7 +16,16 @@ if [ "$(id -u)" != 0 ]; then
   echo "stop_cluster: not root: nothing stopped"
   exit 0
 fi
-[ -s "$STATE_DIR/started" ] || { echo "stop_cluster: nothing started by start_cluster.sh is recorded"; exit 0; }
+# Our configuration goes with the controller: while a slurm.conf names a controller that is down,
+# `scontrol show config` waits ~9 s for it, and the Snakemake SLURM plugin runs it when imported, so
+# every later `snakemake` on this machine would start 9 s late (start_cluster.sh writes it again).
+remove_our_config() {
+  pgrep -x slurmctld >/dev/null && return
+  for f in /etc/slurm/slurm.conf /etc/slurm/gres.conf; do
+    if grep -qxF "$MARK" "$f" 2>/dev/null; then rm -f "$f" && echo "stop_cluster: removed $f"; fi
+  done
+}
+[ -s "$STATE_DIR/started" ] || { echo "stop_cluster: nothing started by start_cluster.sh is recorded"; remove_our_config; exit 0; }
 
 pidfile() {
   case "$1" in
@@ -53,4 +63,5 @@ for d in slurmd slurmctld munged; do  # compute node first, munge last
   sed -i "/^$d\$/d" "$STATE_DIR/started"
 done
 if [ ${#stopped[@]} -gt 0 ]; then echo "stop_cluster: stopped ${stopped[*]}"; else echo "stop_cluster: no daemon of ours was running"; fi
+remove_our_config
 exit 0
