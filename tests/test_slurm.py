@@ -278,6 +278,7 @@ def test_each_samples_chain_ran_as_one_slurm_job(runs):
         # the group job's Snakemake ran each of the sample's rules
         text = logs[jid].read_text()
         (sample,) = set(re.findall(r"--target-jobs .*?\bsample=(\w+)", text))
+        assert job["Comment"].startswith(f"rule_sample_chain_{sample}_"), job["Comment"]  # squeue names it
         ran.add(sample)
         for rule in SAMPLE_CHAIN:
             assert f"(Rule: {rule})" in text, (rule, logs[jid])
