@@ -269,8 +269,8 @@ def warn_of_mixed_modifications(fits: list[SampleFit]) -> dict[str, list[str]]:
         log.warning(
             "the samples' calls count different modifications as methylated: %s (bisulfite, EM-seq and "
             "TAPS read 5hmC as 5mC, unless the library was oxBS). Their levels differ by the 5hmC share for "
-            "a reason of processing, not biology: count 5hmC alike in every sample (a modkit pileup's "
-            "5hmC reads count as methylated read as format modkit_5mc_5hmc, or made with --combine-mods)",
+            "a reason of processing, not biology: count 5hmC alike in every sample (read a modkit pileup as "
+            "format modkit_5mc_5hmc, which counts its 5hmC reads as methylated, or make it with --combine-mods)",
             "; ".join(f"{what}: {', '.join(samples)}" for what, samples in by_kind.items()),
         )
     return by_kind
