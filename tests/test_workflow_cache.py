@@ -55,3 +55,18 @@ def test_a_second_cohort_links_to_the_first_cohorts_prepared_reference(tmp_path,
     assert copied == given
     # the second cohort's next stage reads the linked copy
     snakemake(root, "--configfile", "config/second.yaml", "--", "results/second/qc/cg_check.tsv")
+
+
+def test_without_a_cache_folder_the_reference_is_prepared_uncached_and_unannounced(tmp_path, monkeypatch):
+    """No $SNAKEMAKE_OUTPUT_CACHE: no "eligible for caching" line opens the run, and `--cache` given
+    anyway prepares the cohort's own copy (Snakemake only warns of the missing folder)."""
+    root = copy_workflow(tmp_path / "repo")
+    tiny_demo_data(root, samples=1)
+    monkeypatch.delenv("SNAKEMAKE_OUTPUT_CACHE", raising=False)
+    target = "results/tiny/reference/genome.fa"
+    planned = snakemake(root, "--dry-run", "--", target)
+    assert "eligible for caching" not in planned.stdout + planned.stderr
+    snakemake(root, "--cache", "--dry-run", "--", target)
+    snakemake(root, "--cache", "--", target)
+    prepared = root / target
+    assert prepared.is_file() and not prepared.is_symlink()
