@@ -45,3 +45,19 @@ def test_training_and_baselines_stop_before_fitting(tiny_shards, tmp_path):
     assert not (tmp_path / "model").exists()
     with pytest.raises(InputError, match="holds out no CpG of the cohort"):
         fit_baseline("logreg_gc_cpg", shards)
+
+
+def test_the_suggested_block_holds_out_enough_blocks_for_an_interval(tiny_shards):
+    """The block suggested is about 1/100 of the calls' span: 10 % held out for test is then about 10
+    blocks among the calls, the fewest with a 95 % interval (1/20 left 2: every interval empty)."""
+    from epibench.evaluate.bootstrap import MIN_BLOCKS
+    from epibench.data import split_check
+
+    assert split_check.MIN_HELD_OUT_BLOCKS == MIN_BLOCKS
+    with pytest.raises(InputError) as caught:
+        require_every_split(_chr1_only(tiny_shards))
+    message = str(caught.value)
+    low, high = (int(x.replace(",", "")) for x in re.search(r"chr1:([\d,]+)-([\d,]+)", message).groups())
+    suggested = int(re.search(r"split.block_bp: (\d+)", message).group(1))
+    assert suggested == max(1_000, int(round((high - low + 1) / 100, -3)))
+    assert "about 1/100 of the widest span" in message and "95 % interval" in message

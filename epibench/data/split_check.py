@@ -18,6 +18,13 @@ from epibench.data.manifest import open_arrays, read_manifest
 from epibench.data.plan import length_text
 from epibench.errors import InputError
 
+# the fewest held-out blocks whose scores get a bootstrap interval (epibench.evaluate.bootstrap.MIN_BLOCKS;
+# data does not import evaluate)
+MIN_HELD_OUT_BLOCKS = 10
+# the suggested split.block_bp is the calls' widest span over this: with 10 % of the blocks held out for
+# test, about MIN_HELD_OUT_BLOCKS of them fall among the calls (1/20 left 2, and every interval empty)
+SPAN_SHARE = 100
+
 
 def require_every_split(shard_dirs: list[str | Path]) -> None:
     """InputError naming the empty splits, the CpGs of each split, the span of the calls per
@@ -34,14 +41,16 @@ def require_every_split(shard_dirs: list[str | Path]) -> None:
         for chrom, (low, high) in spans.items()
     )
     widest = max((high - low + 1 for low, high in spans.values()), default=0)
-    suggested = max(1_000, int(round(widest / 20, -3)))
+    suggested = max(1_000, int(round(widest / SPAN_SHARE, -3)))
     raise InputError(
         f"the split plan holds out no CpG of the cohort for {' and '.join(empty)}: of "
         f"{sum(counts.values()):,} CpGs, {', '.join(f'{counts[s]:,} {s}' for s in SPLITS)} "
         f"(shards/plan/splits.bed). The calls lie in {where or 'no sequence'}, and the held-out "
         "chromosomes or blocks of `split` miss them (a targeted cohort, one region, one chromosome?). "
-        f"Set split.mode: blocks with split.block_bp: {suggested} (about 1/20 of the widest span) to hold "
-        "out blocks within the calls, or split.val_chroms / split.test_chroms to sequences that hold calls"
+        f"Set split.mode: blocks with split.block_bp: {suggested} (about 1/{SPAN_SHARE} of the widest span: at "
+        f"the default 10 % held out for each, about {MIN_HELD_OUT_BLOCKS} validation and {MIN_HELD_OUT_BLOCKS} "
+        "test blocks among the calls, the fewest whose scores get a 95 % interval) to hold out blocks within "
+        "the calls, or split.val_chroms / split.test_chroms to sequences that hold calls"
     )
 
 
