@@ -72,6 +72,18 @@ def test_a_held_out_name_the_reference_lacks_is_named_with_the_nearest_spelling(
         plan_splits(sizes, settings)
 
 
+def test_chroms_mode_on_a_one_chromosome_reference_says_to_hold_out_blocks():
+    """The demo's config copied for a one-chromosome cohort (chr4/chr5 held out): no nearest spelling to
+    offer (chr22 cannot be both), but the setting that works."""
+    settings = SplitSettings(mode="chroms", val_chroms=["chr4"], test_chroms=["chr5"])
+    with pytest.raises(InputError) as caught:
+        plan_splits({"chr22": 50_818_468}, settings)
+    message = str(caught.value)
+    assert "did you mean" not in message
+    assert "not in the reference: chr4, chr5" in message
+    assert "1 sequence cannot hold out whole chromosomes" in message and "split.mode: blocks" in message
+
+
 def test_auto_on_a_small_genome_holds_out_blocks_near_the_fractions_asked_for(caplog):
     """Three 200-kb chromosomes in auto's 1-Mb blocks would be a third each; auto cuts them finer, so
     validation and test get near 10 % of the bp each. Mode blocks keeps the block_bp given."""

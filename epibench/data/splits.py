@@ -144,7 +144,9 @@ def _nuclear_plan(
         absent = [
             n for n in [*settings.val_chroms, *settings.test_chroms] if not _matched([n], names, aliases)
         ]
-        close = {n: difflib.get_close_matches(n, names, n=1, cutoff=0.6) for n in absent}
+        # a reference of fewer than 3 sequences holds out no whole chromosome: no name to suggest
+        few = len(names) < 3
+        close = {n: [] if few else difflib.get_close_matches(n, names, n=1, cutoff=0.6) for n in absent}
         meant = [f"{n} (did you mean {c[0]}?)" if c else n for n, c in close.items()]
         shared = sorted(set(val) & set(_matched(settings.test_chroms, names, aliases)))
         raise InputError(
@@ -154,6 +156,13 @@ def _nuclear_plan(
             + (f"; {', '.join(shared)} is named for both: hold each out for one" if shared else "")
             + f"; the reference has {names[:10]}"
             + (" ..." if len(names) > 10 else "")
+            + (
+                f": {len(names)} sequence{'s' if len(names) > 1 else ''} cannot hold out whole chromosomes for "
+                "validation, test and training; set split.mode: blocks (held-out blocks of split.block_bp) "
+                "or auto, or delete the split settings copied from the demo's config"
+                if few
+                else ""
+            )
         )
     if settings.mode == "chroms" or (settings.mode == "auto" and usable):
         split = {c: "val" for c in val} | {c: "test" for c in test}
