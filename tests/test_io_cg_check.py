@@ -360,6 +360,35 @@ def test_one_sample_of_another_genome_is_not_taken_for_a_shift():
     assert row.split()[-1] == "none"
 
 
+def test_a_hard_masked_reference_is_named_as_such_not_as_another_assembly(tmp_path, window, cpgs, capsys):
+    """The real window with 40 % of its 500-bp blocks written as N (as Ensembl's dna_rm FASTA writes
+    repeats): the calls on the rest fit as read, so the stop names the masking and the unmasked FASTA
+    to give, not another assembly to lift over from."""
+    rng = __import__("random").Random(3)
+    masked = "".join(
+        "N" * len(window[b : b + 500]) if rng.random() < 0.4 else window[b : b + 500]
+        for b in range(0, len(window), 500)
+    )
+    fasta = tmp_path / "ref_rm.fa"
+    fasta.write_text(">chr22\n" + "\n".join(masked[i : i + 60] for i in range(0, len(masked), 60)) + "\n")
+    samples = {
+        fmt: (write_calls(tmp_path / f"{fmt}.txt", fmt, cpgs), fmt) for fmt in ("bismark_cov", "bedmethyl")
+    }
+    code, err = check_inputs(tmp_path, fasta, samples, capsys)
+    assert code == 2
+    assert "sit on an N of" in err and "hard-masked FASTA" in err and "dna_sm" in err
+    assert "wrong assembly?" not in err and "Calls of another assembly" not in err
+
+
+def test_calls_on_no_cpg_and_some_on_n_still_get_the_liftover_advice():
+    """Calls on N that leave the rest off the CpGs too are another assembly's, as before."""
+    source = Source(Path("s.cov"), "bismark_cov", 0, 6, False, (("chr1", "10", "10", "50", "1", "1"),))
+    fit = SampleFit("s", source, 1, "bismark_cov", OffsetFit(1000, {-1: 40, 0: 45, 1: 38}, 0, 45, 300, 200))
+    with pytest.raises(InputError) as info:
+        judge_cohort([fit], {"fasta": "ref.fa", "matched": ["hg38"], "summary": "matches hg38"}, 0.95)
+    assert "wrong assembly?" in str(info.value) and "Calls of another assembly" in str(info.value)
+
+
 def test_calls_on_no_sequence_of_the_reference_are_told_of_the_aliases(tmp_path, window, cpgs, capsys):
     """Calls whose sequence names the reference lacks (another spelling) stop the check naming the
     names, not as calls on no CpG at any shift."""

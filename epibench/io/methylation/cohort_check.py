@@ -166,6 +166,7 @@ def fit_record(fit: SampleFit) -> dict:
         "n_minus": counts.n_minus,
         "minus_on_c": counts.minus_on_c,
         "on_cytosine": counts.on_cytosine,
+        "on_n": counts.on_n,
         "digest": fit.digest,
         "modified": fit.modified,
     }
@@ -179,6 +180,7 @@ def fit_from_record(record: dict) -> SampleFit:
         record["n_minus"],
         record["minus_on_c"],
         record["on_cytosine"],
+        record.get("on_n", 0),  # absent from the records of older versions
     )
     source = detect_source(record["path"], record["format"])
     return SampleFit(
@@ -301,7 +303,7 @@ def _misfit_message(
         )
         for f in misfits
     ]
-    if NO_FIT in bests:
+    if any(f.best(min_cg_share) == NO_FIT and not f.fit.fits_off_n(min_cg_share) for f in fits):
         lines.append(f"Calls of another assembly: {liftover_hint(None, assembly['matched'])}")
     return "\n".join(lines)
 

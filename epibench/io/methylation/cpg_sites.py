@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from epibench.codes import C_CODE, G_CODE
+from epibench.codes import C_CODE, G_CODE, N_CODE
 from epibench.io.methylation.calls import ON_C, ON_G, UNSTRANDED, Calls
 from epibench.io.reference import Reference, cg_flags
 
@@ -86,19 +86,29 @@ def locate_cpgs(
     return cpg_pos, on_cg
 
 
+def called_bases(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> np.ndarray:
+    """(N,) uint8: the reference's base code (``epibench.codes``) at each call's position, ``N_CODE``
+    for a call on no sequence (``ref_chrom`` -1). ``ref_chrom``: (N,) index of each call's sequence in
+    ``reference.chroms``. Calls on short sequences are looked up at once, as in ``locate_cpgs``."""
+    out = np.full(len(calls), N_CODE, dtype=np.uint8)
+    gathered, rest = _split_gathered(ref_chrom, reference)
+    if len(gathered):
+        out[gathered] = reference.bases_around_gathered(ref_chrom[gathered], calls.pos[gathered])[1]
+    for chrom, rows in _by_chrom(rest):
+        if chrom < 0:
+            continue
+        out[rows] = reference.bases_around(reference.chroms[chrom], calls.pos[rows])[1]
+    return out
+
+
+def cytosine_of_strand(calls: Calls, bases: np.ndarray) -> np.ndarray:
+    """(N,) bool: whether each call's base (``called_bases``) is a cytosine of its strand."""
+    return _on_strand(calls.strand, bases == C_CODE, bases == G_CODE)
+
+
 def on_cytosine(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> np.ndarray:
     """(N,) bool: whether each call's base is a cytosine of its strand on the reference, in any
     context (CG, CHG, CHH): a C for a + call, a G (the - strand's C) for a - call, either for an
     unstranded call. ``ref_chrom``: (N,) index of each call's sequence in ``reference.chroms``.
     Calls on short sequences are looked up at once, as in ``locate_cpgs``."""
-    out = np.zeros(len(calls), dtype=bool)
-    gathered, rest = _split_gathered(ref_chrom, reference)
-    if len(gathered):
-        base = reference.bases_around_gathered(ref_chrom[gathered], calls.pos[gathered])[1]
-        out[gathered] = _on_strand(calls.strand[gathered], base == C_CODE, base == G_CODE)
-    for chrom, rows in _by_chrom(rest):
-        if chrom < 0:
-            continue
-        base = reference.bases_around(reference.chroms[chrom], calls.pos[rows])[1]
-        out[rows] = _on_strand(calls.strand[rows], base == C_CODE, base == G_CODE)
-    return out
+    return cytosine_of_strand(calls, called_bases(calls, ref_chrom, reference))

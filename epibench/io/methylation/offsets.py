@@ -21,7 +21,8 @@ import numpy as np
 from epibench import columns_format
 from epibench.io.methylation import cytosine_tables, methylkit
 from epibench.io.methylation.calls import ON_G, Calls
-from epibench.io.methylation.cpg_sites import locate_cpgs, on_cytosine
+from epibench.codes import N_CODE
+from epibench.io.methylation.cpg_sites import called_bases, cytosine_of_strand, locate_cpgs
 from epibench.io.methylation.columns import Source
 from epibench.io.reference import Reference
 
@@ -51,6 +52,7 @@ class OffsetFit:
         (another strand convention) instead of its G; ``on_cg[0]`` without - strand calls (fits
         of a sample's groups add up: a group of + strand calls only counts its calls as read).
     on_cytosine: calls (as read) on a cytosine of their strand, CG or not (``cpg_sites.on_cytosine``).
+    on_n: calls (as read) on an N of the reference: a gap, or a hard-masked FASTA's repeats.
     """
 
     n_calls: int
@@ -58,6 +60,7 @@ class OffsetFit:
     n_minus: int = 0
     minus_on_c: int = 0
     on_cytosine: int = 0
+    on_n: int = 0
 
     def __add__(self, other: OffsetFit) -> OffsetFit:
         return OffsetFit(
@@ -66,12 +69,19 @@ class OffsetFit:
             self.n_minus + other.n_minus,
             self.minus_on_c + other.minus_on_c,
             self.on_cytosine + other.on_cytosine,
+            self.on_n + other.on_n,
         )
 
     def cytosine_share(self) -> float:
         """Share of calls on a cytosine of their strand as read, in any context: what the check
         judges (a call on a CG is on a cytosine, so this is at least the CG share as read)."""
         return self.on_cytosine / max(self.n_calls, 1)
+
+    def fits_off_n(self, min_cg_share: float) -> bool:
+        """Whether the calls would pass but for those on an N of the reference: a hard-masked FASTA
+        (Ensembl's ``dna_rm``, UCSC's ``.fa.masked``), not another assembly."""
+        judged = self.n_calls - self.on_n
+        return self.on_n > 0 and judged > 0 and self.on_cytosine / judged >= min_cg_share
 
     def shares(self) -> dict[int | str, float]:
         """Share of calls on a CG per fit: each shift, and ``MINUS_ON_C`` where there are - strand calls."""
@@ -103,14 +113,20 @@ def measure_fit(calls: Calls, ref_chrom: np.ndarray, reference: Reference) -> Of
     on_cg = {s: int(locate_cpgs(calls, ref_chrom, reference, s)[1].sum()) for s in SHIFTS if s}
     off_cg = ~locate_cpgs(calls, ref_chrom, reference)[1]
     on_cg[0] = len(calls) - int(off_cg.sum())
-    cytosines = on_cg[0] + int(on_cytosine(calls.subset(off_cg), ref_chrom[off_cg], reference).sum())
+    off = calls.subset(off_cg)
+    bases = called_bases(off, ref_chrom[off_cg], reference)
+    cytosines = on_cg[0] + int(cytosine_of_strand(off, bases).sum())
+    on_n = 0
+    if (bases == N_CODE).any():  # an N within its sequence (past the end is the length check's case)
+        lengths = np.array([reference.length(name) for name in reference.chroms], dtype=np.int64)
+        on_n = int(((bases == N_CODE) & (off.pos < lengths[ref_chrom[off_cg]])).sum())
     minus = calls.strand == ON_G
     n_minus = int(minus.sum())
     minus_on_c = on_cg[0]  # no - strand call to move: as read (a group's part of a sample's sum)
     if n_minus:
         moved = replace(calls, pos=calls.pos + minus)
         minus_on_c = int(locate_cpgs(moved, ref_chrom, reference)[1].sum())
-    return OffsetFit(len(calls), on_cg, n_minus, minus_on_c, cytosines)
+    return OffsetFit(len(calls), on_cg, n_minus, minus_on_c, cytosines, on_n)
 
 
 def format_options(source: Source) -> dict[int, str]:
@@ -206,6 +222,14 @@ def fit_diagnosis(
     best = fit.best()
     evidence = evidence_text(fit, min_cg_share)
     share = fit.shares()[best]
+    if share < min_cg_share and fit.fits_off_n(min_cg_share):
+        return (
+            f"{fit.on_n:,} of the {fit.n_calls:,} calls ({fit.on_n / max(fit.n_calls, 1):.1%}) sit on an N of "
+            f"{reference_path}, and the others fit it as read ({evidence}): a hard-masked FASTA (Ensembl's "
+            "dna_rm, UCSC's .fa.masked: repeats written as N)? Give the unmasked or soft-masked one (Ensembl's "
+            "dna or dna_sm, UCSC's <assembly>.fa: lower-case repeats are read as upper case); the calls are "
+            "of this assembly, nothing to lift over"
+        )
     if share < min_cg_share and fit.cytosine_share() >= MOSTLY_ON_CYTOSINE:
         return (
             f"the calls fit {reference_path} as read, but too few sit on a cytosine ({evidence}): a pileup "
