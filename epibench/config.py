@@ -320,6 +320,13 @@ def read_sample_sheet(path: str | Path) -> pd.DataFrame:
     (header_line, header), rows = records[0], records[1:]
     while not header[-1]:  # a tab after the header's last name
         header.pop()
+    if len(header) == 1 and len(header[0].split()) > 1:
+        raise ConfigError(
+            f"the header is one column, {header[0]!r}: its names are separated by spaces, not tabs (an "
+            "editor that turns tabs into spaces?). Separate the columns with tabs (or save the sheet as CSV)",
+            path=path,
+            line=header_line,
+        )
     _check_row_lengths(path, text, separator, rows, len(header))
     used = [
         k for k, name in enumerate(header) if name or any(k < len(cells) and cells[k] for _, cells in rows)
@@ -363,6 +370,30 @@ def _check_row_lengths(
             path=path,
             line=rows[-1][0],
         )
+
+
+def _check_required_columns(sheet: pd.DataFrame, path: str | Path) -> None:
+    """ConfigError naming the required columns (samples.schema.yaml) the header lacks and the nearest
+    names it has (``methylation_file`` for ``methylation``), before any row is checked: a header's
+    mistake is no row's."""
+    absent = [name for name in load_schema("samples")["required"] if name not in sheet.columns]
+    if not absent:
+        return
+    columns = list(sheet.columns)
+    hints = [
+        f"{close[0]!r} to {name!r}"
+        for name in absent
+        for close in [
+            difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+            or [c for c in columns if name in c.lower() and c not in absent][:1]
+        ]
+        if close
+    ]
+    raise ConfigError(
+        f"the header has no column {' or '.join(map(repr, absent))} (required; its columns: {columns})"
+        + (f"; rename {', '.join(hints)}" if hints else ""),
+        path=path,
+    )
 
 
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
@@ -522,6 +553,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         )
     sheet_path = config["samples"]
     sheet = read_sample_sheet(sheet_path)
+    _check_required_columns(sheet, sheet_path)
     if "coverage" not in sheet.columns:
         sheet["coverage"] = ""
     if "format" in sheet.columns:  # an empty cell: detect the format

@@ -167,6 +167,30 @@ def test_a_bad_sheet_row_is_named_by_its_line(cohort):
         cohort_config.validate(cohort)
 
 
+def test_a_header_without_a_required_column_names_it_and_the_nearest(cohort):
+    """A header's misspelt column (a user's ``methylation_file``) is named as the header's mistake,
+    with the column to rename, not as row 2 lacking a 'required property'."""
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace("sample\tmethylation\t", "sample\tmethylation_file\t", 1))
+    with pytest.raises(ConfigError) as error:
+        cohort_config.validate(cohort)
+    message = str(error.value)
+    assert "the header has no column 'methylation' (required" in message
+    assert "rename 'methylation_file' to 'methylation'" in message
+    assert "required property" not in message and "line 2" not in message
+
+
+def test_a_sheet_separated_by_spaces_says_so(cohort):
+    """An editor that turned the tabs into spaces: the header reads as one column; the message says
+    why, not that the marks have no column."""
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace("\t", "  "))
+    with pytest.raises(
+        ConfigError, match=r"line 1: the header is one column, .*separated by spaces, not tabs"
+    ):
+        cohort_config.validate(cohort)
+
+
 def test_setup_derives_the_runs_and_the_plan(cohort):
     config = copy.deepcopy(cohort)
     config["learning_curve"] = {"model": "cnn", "fractions": [0.25, 1.0], "pretrained": "models/x"}
