@@ -194,6 +194,28 @@ def _headline_with(tmp_path, changes: dict[str, dict], block_sizes: pd.DataFrame
     )
 
 
+def test_a_winner_without_an_interval_says_so_not_nan(tmp_path):
+    """A test split of fewer than 10 genomic blocks gives no interval (leaderboard.tsv: NaN): the
+    headline says so in words, not "95 % CI nan-nan"."""
+    from epibench.evaluate.writers import read_metrics, read_model_table
+    from epibench.report.headline import headline_html
+
+    _headline_with(tmp_path, {})  # the files
+    table = pd.read_csv(tmp_path / "leaderboard.tsv", sep="\t", keep_default_na=False)
+    for column in ("auroc_ci_low", "auroc_ci_high", "mse_ci_low", "mse_ci_high"):
+        table[column] = "NaN"
+    table.to_csv(tmp_path / "leaderboard.tsv", sep="\t", index=False)
+    text = headline_html(
+        read_model_table(tmp_path / "leaderboard.tsv"),
+        read_metrics(tmp_path / "metrics.tsv"),
+        tmp_path / "splits.bed",
+        "hybrid",
+        "cnn",
+    )
+    assert "nan" not in text.lower().replace("nanopore", "")
+    assert "(no 95 % CI: too few genomic blocks in the test data)" in text
+
+
 def test_a_winner_the_paired_difference_does_not_separate_is_not_clearly_ahead(tmp_path):
     text = _headline_with(tmp_path, {"gbm_histone": {"auroc": 0.949, "new_beats_on_auroc": "unclear"}})
     assert (

@@ -15,7 +15,11 @@ from epibench.evaluate.paired import NO_INTERVAL
 
 
 def _interval(row: pd.Series, metric: str, digits: int) -> str:
-    return f"{row[metric]:.{digits}f} (95 % CI {row[f'{metric}_ci_low']:.{digits}f}-{row[f'{metric}_ci_high']:.{digits}f})"
+    """The value and its 95 % interval; "no 95 % CI" where it has none (fewer than 10 test blocks), not "nan-nan"."""
+    low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+    if pd.isna(low) or pd.isna(high):
+        return f"{row[metric]:.{digits}f} (no 95 % CI: too few genomic blocks in the test data)"
+    return f"{row[metric]:.{digits}f} (95 % CI {low:.{digits}f}-{high:.{digits}f})"
 
 
 def _counted(n: int, noun: str) -> str:
