@@ -108,6 +108,19 @@ def test_encode_bedmethyl(tmp_path, ref, n_columns):
     assert qc["n_non_cg_context_dropped"] == (1 if n_columns == 14 else 0)
 
 
+def test_a_bedmethyl_whose_context_column_never_says_cg_is_named_so(tmp_path, ref):
+    """Every row's context column another value than CG (a trinucleotide CGG): all rows are dropped by
+    context, and the message says that, not that the chromosome names or the genome are wrong."""
+    fields = ["chr1", 2, 3, "s", 5, "+", 2, 3, "255,0,0", 5, 80, "CGG", "CGG", 40]
+    lines = [tsv(*fields), tsv(*[*fields[:1], 7, 8, *fields[3:6], 7, 8, *fields[8:]])]
+    with pytest.raises(InputError) as caught:
+        ingest(write_lines(tmp_path / "s.bed", lines), ref, min_coverage=1, fmt="bedmethyl")
+    message = str(caught.value)
+    assert "no CG calls on a sequence of" in message  # the phrase of an empty file of CG calls
+    assert "context column of every one of its 2 rows names another context than CG" in message
+    assert "chrom_aliases" not in message and "another genome" not in message
+
+
 @pytest.mark.parametrize(
     ("name", "starts"),
     [("s.bismark.cov", (3, 4, 1)), ("s.bismark.zero.cov", (2, 3, 0)), ("s.bismark.cov.gz", (3, 4, 1))],

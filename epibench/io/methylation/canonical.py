@@ -125,6 +125,14 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
             "than m, 27551 or C, such as h for 5hmC; see the file's column 4)",
             path=path,
         )
+    if qc["n_records"] and qc.get("n_non_cg_context_dropped") == qc["n_records"]:
+        raise InputError(
+            f"no CG calls on a sequence of {reference.fasta_path}: the context column of every one of its "
+            f"{qc['n_records']:,} rows names another context than CG, so all were dropped (a file of CHG or "
+            f"CHH calls, or other values there, such as a trinucleotide CGG, than format {qc['format']} "
+            "writes?): give the file of CpG calls, or read it by its columns (format columns:..., see the README)",
+            path=path,
+        )
     if not n_calls + qc["n_zero_depth_dropped"]:
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path} "
