@@ -129,8 +129,9 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
         raise InputError(
             f"no CG calls on a sequence of {reference.fasta_path}: the context column of every one of its "
             f"{qc['n_records']:,} rows names another context than CG, so all were dropped (a file of CHG or "
-            f"CHH calls, or other values there, such as a trinucleotide CGG, than format {qc['format']} "
-            "writes?): give the file of CpG calls, or read it by its columns (format columns:..., see the README)",
+            f"CHH calls, or a context written otherwise than format {qc['format']} writes it, such as a "
+            "trinucleotide CGG?): give the file of CpG calls, or name its columns (format columns:..., "
+            "README 'Your own cohort')",
             path=path,
         )
     if not n_calls + qc["n_zero_depth_dropped"]:
