@@ -43,6 +43,7 @@ from bad_inputs import (
 from conftest import count_case
 from text_files import COMPRESSORS, MAGIC_LENGTH
 from epibench.io.methylation import ingest
+from epibench.io.methylation.offsets import MASKED_MIN_CALLS
 from epibench.io.methylation.group_ingest import (
     MIN_CALLS_TO_JUDGE,
     CallsFile,
@@ -468,16 +469,24 @@ def _on_cytosine(seq: str, pos: int, strand: str) -> bool:
 
 def _low_cg_share(calls: list[tuple], min_cg_share: float) -> Outcome | None:
     """The CG check of ``canonical`` on (line, bare name, pos, strand, ...) calls: the error
-    Outcome with its diagnosis (the shift, or the - strand convention, that fits, else a wrong
-    assembly), None when enough calls sit on a cytosine of their strand (on a CG, or in any
-    context: a file of all contexts)."""
+    Outcome with its diagnosis (the shift, or the - strand convention, that fits, else a hard-masked
+    FASTA when the calls off its Ns fit, else a wrong assembly), None when enough calls sit on a
+    cytosine of their strand (on a CG, or in any context: a file of all contexts)."""
     on_cytosine = np.mean([_on_cytosine(NORMALISED[c[1]], c[2], c[3]) for c in calls])
     if on_cytosine >= min_cg_share:
         return None
+    on_n = sum(0 <= c[2] < len(NORMALISED[c[1]]) and NORMALISED[c[1]][c[2]] == "N" for c in calls)
+    masked = (
+        on_n >= MASKED_MIN_CALLS
+        and len(calls) > on_n
+        and on_cytosine * len(calls) / (len(calls) - on_n) >= min_cg_share
+    )
     fits: dict = {s: _share(calls, s) for s in (-1, 0, +1)}
     if any(c[3] == "-" for c in calls):
         fits["- strand on the C"] = _share(calls, minus_shift=+1)
     best = max(fits, key=lambda fit: (fits[fit], fit == 0))  # the first of equal shares, 0 before all
+    if fits[best] < min_cg_share and masked:  # the calls off the Ns fit: a hard-masked FASTA
+        return Outcome(phrase="sit on an N of")
     if fits[best] < min_cg_share:  # most on a cytosine as read: the calls fit, with calls off one besides
         return Outcome(
             phrase="as read, but too few sit on a cytosine" if on_cytosine >= 0.8 else "wrong assembly?"

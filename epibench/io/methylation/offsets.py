@@ -31,6 +31,9 @@ MINUS_ON_C = "minus_on_c"
 # a file that no shift puts on CpGs but whose calls sit this often on a cytosine as read fits as read,
 # with calls off a cytosine besides (chance puts about half of the calls of another assembly on one)
 MOSTLY_ON_CYTOSINE = 0.8
+# calls on an N of the reference that name a hard-masked FASTA (repeats written as N) when the rest fit:
+# fewer are a gap's or an IUPAC code's few, no masking (a masked human FASTA puts ~40 % of calls on N)
+MASKED_MIN_CALLS = 20
 # six-column count files: the formats that read them, by coordinate base
 _SIX_COLUMN = {1: "bismark_cov", 0: "bismark_zero_cov"}
 _SIX_COLUMN_FORMATS = {"bismark_cov", "bismark_zero_cov", "methyldackel"}
@@ -81,7 +84,7 @@ class OffsetFit:
         """Whether the calls would pass but for those on an N of the reference: a hard-masked FASTA
         (Ensembl's ``dna_rm``, UCSC's ``.fa.masked``), not another assembly."""
         judged = self.n_calls - self.on_n
-        return self.on_n > 0 and judged > 0 and self.on_cytosine / judged >= min_cg_share
+        return self.on_n >= MASKED_MIN_CALLS and judged > 0 and self.on_cytosine / judged >= min_cg_share
 
     def shares(self) -> dict[int | str, float]:
         """Share of calls on a CG per fit: each shift, and ``MINUS_ON_C`` where there are - strand calls."""
