@@ -396,6 +396,16 @@ def _check_required_columns(sheet: pd.DataFrame, path: str | Path) -> None:
     )
 
 
+def _nearest_choice(error: jsonschema.ValidationError) -> str:
+    """'did you mean X? ' for a value none of an enum's choices is, where one is spelt nearly alike
+    (``bismark_coverage`` -> ``bismark_cov``), else ""."""
+    if error.validator != "enum" or not isinstance(error.instance, str):
+        return ""
+    choices = [str(choice) for choice in error.validator_value]
+    close = difflib.get_close_matches(error.instance, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
     case: ``bedMethyl``, ``CGmap``), indexed as ``sheet`` (by line); a bad row is a ConfigError
@@ -418,7 +428,9 @@ def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
             )
             raise ConfigError(
                 f"sample {record.get('sample', '?')!r}, column {field}: {what_failed(error)}; "
-                f"allowed: {schema_summary(error.schema)}" + (f"; write {spelt!r}" if spelt else ""),
+                + _nearest_choice(error)
+                + f"allowed: {schema_summary(error.schema)}"
+                + (f"; write {spelt!r}" if spelt else ""),
                 path=path,
                 line=line,
             ) from None

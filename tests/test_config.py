@@ -167,6 +167,36 @@ def test_a_bad_sheet_row_is_named_by_its_line(cohort):
         cohort_config.validate(cohort)
 
 
+def _sheet_with_format(cohort: dict, fmt: str) -> None:
+    """The cohort's sheet with a format column: ``fmt`` for sample a (line 2), auto for b."""
+    folder = Path(cohort["samples"]).parent
+    Path(cohort["samples"]).write_text(
+        "sample\tmethylation\tformat\tH3K4me3\n"
+        f"a\t{folder / 'a.bed'}\t{fmt}\t{folder / 'a.bw'}\n"
+        f"b\t{folder / 'b.bed'}\tauto\t{folder / 'b.bw'}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"), [("bismark_coverage", "bismark_cov"), ("bedmethl", "bedmethyl")]
+)
+def test_a_misspelt_format_is_named_with_the_nearest_choice(cohort, written, meant):
+    """A format none of the choices is: the message offers the nearest spelling before the long list."""
+    _sheet_with_format(cohort, written)
+    with pytest.raises(ConfigError) as error:
+        cohort_config.validate(cohort)
+    message = str(error.value)
+    assert "line 2: sample 'a', column format" in message
+    assert f"did you mean {meant!r}? allowed:" in message
+
+
+def test_a_format_like_no_choice_gets_no_guess(cohort):
+    _sheet_with_format(cohort, "zzzz")
+    with pytest.raises(ConfigError) as error:
+        cohort_config.validate(cohort)
+    assert "column format" in str(error.value) and "did you mean" not in str(error.value)
+
+
 def test_a_header_without_a_required_column_names_it_and_the_nearest(cohort):
     """A header's misspelt column (a user's ``methylation_file``) is named as the header's mistake,
     with the column to rename, not as row 2 lacking a 'required property'."""
