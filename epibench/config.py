@@ -725,16 +725,19 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
             path=sheet_path,
         )
     # records, not itertuples: a mark such as ATAC-seq is no Python identifier
-    for row in sheet.to_dict("records"):
+    for line, row in zip(sheet.index, sheet.to_dict("records")):
         if row["coverage"] and not row["methylation"]:
             raise ConfigError(
-                f"sample {row['sample']} has a coverage file but no methylation calls", path=sheet_path
+                f"sample {row['sample']} has a coverage file but no methylation calls",
+                path=sheet_path,
+                line=line,
             )
         if config["marks"] and not row["methylation"] and not any(row[m] for m in config["marks"]):
             raise ConfigError(
                 f"sample {row['sample']} has neither methylation calls nor any mark: nothing to train on "
                 "or to predict from",
                 path=sheet_path,
+                line=line,
             )
         for column in ["methylation", "coverage", *config["marks"]]:
             path = row[column]
@@ -745,6 +748,7 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
                     f"sample {row['sample']}, column {column}: file {path!r} does not exist (or is not a file)"
                     + _missing_file_hint(path, sheet_path),
                     path=sheet_path,
+                    line=line,
                 )
 
 
@@ -773,7 +777,22 @@ def _missing_file_hint(path: str, sheet_path: str | None = None, config_files: t
             f"{str(found)!r}: run snakemake there (snakemake --directory {shown_path(found)}), or write "
             f"{str(found / path)!r}"
         )
-    return ""
+    return _nearest_name_hint(Path(path))
+
+
+def _nearest_name_hint(path: Path) -> str:
+    """' (its folder has NAME ...)' where the folder of ``path`` holds a file named alike: the same
+    name in another case (``.bedGraph`` for ``.bedgraph``: names are case-sensitive) or a near
+    spelling; else ""."""
+    try:
+        names = [p.name for p in path.parent.iterdir() if p.is_file()]
+    except OSError:  # no such folder, or not readable
+        return ""
+    alike = [name for name in names if name.lower() == path.name.lower()]
+    if alike:
+        return f" (its folder has {alike[0]!r}: file names are case-sensitive)"
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.85)
+    return f" (its folder has {close[0]!r}: meant that?)" if close else ""
 
 
 # the embedded demo cohort's files (its synthetic genome, annotation and truth), below the workflow's folder

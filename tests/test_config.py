@@ -618,6 +618,31 @@ def test_a_path_relative_to_the_sheet_or_with_a_tilde_is_named_with_what_to_writ
         cohort_config.setup(config)
 
 
+@pytest.mark.parametrize(
+    ("on_disk", "hint"),
+    [
+        ("a.bedGraph", "its folder has 'a.bedGraph': file names are case-sensitive"),
+        ("a.bedgraph.gz", "its folder has 'a.bedgraph.gz': meant that?"),
+        ("unrelated.txt", None),
+    ],
+)
+def test_a_missing_file_is_named_by_its_sheet_line_with_a_file_named_alike(cohort, on_disk, hint):
+    """A path typo: the message names the sheet's line, and a file of the same folder named alike
+    (another case, a near spelling); none where nothing is alike."""
+    folder = Path(cohort["samples"]).parent
+    (folder / on_disk).write_text("x\n")
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace(str(folder / "b.bed"), str(folder / "a.bedgraph")))
+    with pytest.raises(ConfigError) as info:
+        cohort_config.validate(cohort)
+    message = str(info.value)
+    assert message.startswith(f"{sheet}, line 3: sample b, column methylation: file ")
+    if hint:
+        assert hint in message
+    else:
+        assert "its folder has" not in message
+
+
 def test_a_config_run_from_another_folder_says_where_its_paths_lie(cohort, tmp_path, monkeypatch):
     """snakemake -s repo/Snakefile --configfile repo/config/c.yaml run from outside repo: the config's
     relative paths are read from the working directory; the message names the folder they are in."""
