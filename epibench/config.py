@@ -566,6 +566,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     sheet_path = config["samples"]
     sheet = read_sample_sheet(sheet_path)
     _check_required_columns(sheet, sheet_path)
+    written = list(sheet.columns)  # the header as the sheet writes it
     if "coverage" not in sheet.columns:
         sheet["coverage"] = ""
     if "format" in sheet.columns:  # an empty cell: detect the format
@@ -573,14 +574,15 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     absent_marks = [m for m in [*config["marks"], *config["covariates"]] if m not in sheet.columns]
     if absent_marks:
         hints = [
-            f"{name!r} -> {close[0]!r}?"
+            f"the sheet's column {close[0]!r} for config's {name!r}"
             for name in absent_marks
-            for close in [difflib.get_close_matches(name, list(sheet.columns), n=1, cutoff=0.6)]
+            for close in [difflib.get_close_matches(name, written, n=1, cutoff=0.6)]
             if close
         ]
         raise ConfigError(
             f"config marks/covariates {absent_marks} have no column in the sample sheet (its columns: "
-            f"{list(sheet.columns)})" + (f"; did you mean {', '.join(hints)}" if hints else ""),
+            f"{written}); names must match exactly, case included"
+            + (f": did you mean {', '.join(hints)}? Rename one of the two" if hints else ""),
             path=sheet_path,
         )
     _check_covariate_numbers(sheet, config["covariates"], sheet_path)
