@@ -143,7 +143,9 @@ CATALOGUE: tuple[Output, ...] = (
         "check_inputs",
         "CG check of every sample before ingest: share of calls on a reference CpG as read (the accepted "
         "fit: shift 0), moved one base either way and with - strand calls on the C (empty, -, for a file of "
-        "strand-merged calls, which has none); a sample fits only as read.",
+        "strand-merged calls, which has none); a sample fits only as read. A strand-merged call counts on "
+        "either base of its CpG, so one base to the right puts a merged file's C on its G: its +1 share is "
+        "as high as its share as read, and the tie goes to as read.",
         "QC",
     ),
     _o(
