@@ -370,3 +370,21 @@ def test_a_cut_2bit_is_an_input_error_not_a_shorter_sequence(tmp_path, size, mes
     with pytest.raises(InputError, match=message):
         write_reference_index(cut, tmp_path / "out")
     assert not (tmp_path / "out" / "genome.fa").exists()
+
+
+def test_messages_name_the_users_fasta_beside_the_prepared_copy(fasta, tmp_path):
+    """The reference stage's copy (`epibench reference`) is named in messages with the FASTA the user
+    gave, which its assembly.json records; a FASTA read ad hoc is named alone."""
+    from epibench.cli import main
+    from epibench.io.methylation import ingest
+
+    out = tmp_path / "prepared"
+    main(["reference", "--fasta", str(fasta), "--out-dir", str(out)])
+    prepared = Reference(out / "genome.fa")
+    assert prepared.shown == f"{out / 'genome.fa'}, the copy of {fasta}"
+    assert Reference(fasta, build_index=True).shown == str(fasta)
+    calls = tmp_path / "s.bismark.cov"
+    calls.write_text("chrZ\t10\t10\t50\t1\t1\n")  # a sequence the reference lacks
+    with pytest.raises(InputError) as caught:
+        ingest(calls, prepared, fmt="bismark_cov")
+    assert f"no CG calls on a sequence of {out / 'genome.fa'}, the copy of {fasta}" in str(caught.value)

@@ -17,7 +17,7 @@ log = logging.getLogger("epibench")
 
 def cmd_reference(args: argparse.Namespace) -> None:
     from epibench.io.assemblies import match_assembly
-    from epibench.io.reference import Reference, is_standin, write_reference_index
+    from epibench.io.reference import ASSEMBLY_RECORD, Reference, is_standin, write_reference_index
 
     fasta = write_reference_index(args.fasta, args.out_dir, args.aliases)
     reference = Reference(fasta)
@@ -31,7 +31,7 @@ def cmd_reference(args: argparse.Namespace) -> None:
             "motifs are not biology",
             args.fasta,
         )
-    write_json(record, Path(args.out_dir) / "assembly.json")
+    write_json(record, Path(args.out_dir) / ASSEMBLY_RECORD)
     # a near miss (an assembly of almost these lengths: another release, a one-base edit) is worth a
     # warning; a genome far from every known one (synthetic, or unlisted) is not
     near_miss = not match.matched and match.nearest_assembly is not None
@@ -73,7 +73,7 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     lengths = {name: reference.length(name) for name in reference.chroms}
     headers = {label: bigwig_lengths(path) for label, path in args.bigwig}
     mismatches = length_mismatches(lengths, headers, aliases=reference.aliases)
-    for warning in check_lengths(mismatches, reference.fasta_path, headers, assembly["matched"]):
+    for warning in check_lengths(mismatches, reference.shown, headers, assembly["matched"]):
         log.warning("%s", warning)
     fits = _measured_fits(args, reference)
     for path in args.fits:

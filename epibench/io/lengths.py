@@ -165,4 +165,4 @@ def check_calls_within(
     mismatches = length_mismatches(lengths, {}, {str(path): called})
     stops = not mismatches.empty and not mismatches["chromosome"].map(is_mitochondrial).all()
     verdict = cause() if cause is not None and stops else None
-    return check_lengths(mismatches, reference.fasta_path, cause=verdict)
+    return check_lengths(mismatches, reference.shown, cause=verdict)

@@ -31,6 +31,7 @@ whose layout they cannot take.
 
 from __future__ import annotations
 
+import json
 import mmap
 import os
 import struct
@@ -92,6 +93,22 @@ def cg_mask(codes: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return inside & (codes[safe] == C_CODE) & (codes[safe + 1] == G_CODE)
 
 
+# the reference stage's record beside its genome.fa: the FASTA it was prepared from, the assembly matched
+ASSEMBLY_RECORD = "assembly.json"
+
+
+def shown_reference(fasta_path: str | os.PathLike) -> str:
+    """The FASTA as messages name it: the reference stage's copy with the file it was prepared from
+    (``results/c/reference/genome.fa, the copy of /data/GRCh38.fa``), as its ``assembly.json`` records
+    it, else the path alone (a FASTA read ad hoc)."""
+    record = Path(fasta_path).parent / ASSEMBLY_RECORD
+    try:
+        source = json.loads(record.read_text()).get("fasta")
+    except (OSError, ValueError, AttributeError):  # none, unreadable, or not a record
+        return str(fasta_path)
+    return f"{fasta_path}, the copy of {source}" if source else str(fasta_path)
+
+
 class Reference:
     """Read-only access to an indexed FASTA as sequence codes (A0 C1 G2 T3 N4, ``epibench.codes.BASES``).
 
@@ -103,7 +120,8 @@ class Reference:
     ``genome.fa``). build_index: let pyfaidx build a missing or stale ``.fai`` beside
     the FASTA (for ad-hoc use and tests; pipeline stages leave it False).
     ``aliases``: other name -> sequence name, the stage's ``chrom_aliases.tsv`` beside the copy
-    ({} without one); pass it to ``epibench.io.chroms.harmonise`` with ``chroms``.
+    ({} without one); pass it to ``epibench.io.chroms.harmonise`` with ``chroms``. ``shown``: the
+    FASTA as messages name it (``shown_reference``: the copy and the user's file it copies).
     """
 
     def __init__(self, fasta_path: str | os.PathLike, build_index: bool = False):
@@ -126,6 +144,7 @@ class Reference:
         ) as exc:
             raise InputError(f"cannot read FASTA: {exc}", path=fasta_path) from exc
         self.aliases = reference_aliases(fasta_path)
+        self.shown = shown_reference(fasta_path)
         self._cached_chrom: str | None = None
         self._cached_codes: np.ndarray | None = None
         self._mapped: tuple[str, np.ndarray, int] | None = None  # cg_at: (chrom, its bytes, first base)

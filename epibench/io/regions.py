@@ -258,7 +258,7 @@ def _check_within_sequences(
         raise InputError(
             f"no transcript of the GTF lies on the FASTA: all {len(transcripts):,} on its sequences start past "
             f"the end of their sequence (the first: {example}){elsewhere}. The annotation is of another "
-            f"assembly, or the FASTA ({reference.fasta_path}) is an excerpt of the genome (a part of a "
+            f"assembly, or the FASTA ({reference.shown}) is an excerpt of the genome (a part of a "
             "chromosome): give the annotation of the FASTA's assembly, or the FASTA of the whole genome",
             path=gtf,
         )

@@ -127,7 +127,7 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
         )
     if qc["n_records"] and qc.get("n_non_cg_context_dropped") == qc["n_records"]:
         raise InputError(
-            f"no CG calls on a sequence of {reference.fasta_path}: the context column of every one of its "
+            f"no CG calls on a sequence of {reference.shown}: the context column of every one of its "
             f"{qc['n_records']:,} rows names another context than CG, so all were dropped (a file of CHG or "
             f"CHH calls, or a context written otherwise than format {qc['format']} writes it, such as a "
             "trinucleotide CGG?): give the file of CpG calls, or name its columns (format columns:..., "
@@ -136,7 +136,7 @@ def check_on_reference(qc: dict, n_calls: int, path: object, reference: Referenc
         )
     if not n_calls + qc["n_zero_depth_dropped"]:
         raise InputError(
-            f"no CG calls on a sequence of {reference.fasta_path} "
+            f"no CG calls on a sequence of {reference.shown} "
             f"(calls per chromosome not in the FASTA: {listed(qc['dropped_chroms'])}; "
             f"FASTA sequences: {listed(reference.chroms)}): {UNKNOWN_NAMES_ADVICE}; otherwise the file is of "
             "another genome",
@@ -203,7 +203,7 @@ def merged_cpgs(
         qc["cytosine_share"] = cytosine_share(qc)
     if qc["cytosine_share"] is not None and qc["cytosine_share"] < min_cg_share:
         fit = measure_fit(calls, ref_chrom, reference)
-        message = fit_diagnosis(fit, calls.source, calls.base, reference.fasta_path, min_cg_share)
+        message = fit_diagnosis(fit, calls.source, calls.base, reference.shown, min_cg_share)
         if len(calls) >= min_calls_to_judge:
             raise InputError(message, path=calls.source.path)
         qc["warnings"].append(f"{calls.source.path}: only {len(calls)} calls here, not judged: {message}")
@@ -328,7 +328,7 @@ def check_kept(qc: dict, path: object, reference: Reference, min_coverage: int) 
     if qc["n_calls"] and qc["n_calls"] == qc["n_off_cg_dropped"]:
         every_cytosine = qc["n_off_cg_on_cytosine"] == qc["n_calls"]
         raise InputError(
-            f"no call falls on a CpG of {reference.fasta_path}"
+            f"no call falls on a CpG of {reference.shown}"
             + (
                 ": every call sits on a cytosine outside CpGs, so the file holds CHG/CHH calls only "
                 "(e.g. MethylDackel's _CHH.bedGraph or _CHG.bedGraph): give the CpG file"

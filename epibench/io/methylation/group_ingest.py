@@ -303,7 +303,7 @@ def _file_diagnosis(
     for group in groups:
         calls, ref_chrom = read_group_calls(Path(calls_dir) / f"{group}.parquet", reference)
         fit += measure_fit(calls, ref_chrom, reference)
-    return fit_diagnosis(fit, calls.source, calls.base, reference.fasta_path, min_cg_share)
+    return fit_diagnosis(fit, calls.source, calls.base, reference.shown, min_cg_share)
 
 
 def read_group_calls(calls_path: str | os.PathLike, reference: Reference) -> tuple[Calls, np.ndarray]:
