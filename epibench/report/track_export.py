@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -255,6 +256,7 @@ def export_tracks(
     (on the reference's names: ``on_reference_names``, with ``aliases``, the reference stage's other
     names of its sequences), and ``imputed`` (sample -> bigWig of a sample without calls). Returns
     the hub's path."""
+    warn_of_bare_names(read_chrom_sizes(chrom_sizes_tsv))
     paths = [p for table in predictions for p in write_prediction_tracks(table, chrom_sizes_tsv, out_dir)]
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
@@ -265,6 +267,26 @@ def export_tracks(
         Path(out_dir) / INPUTS_DIR, "*.bw", [p for marks in inputs.values() for p in marks.values()]
     )
     return hub
+
+
+# Ensembl's and NCBI's chromosome names without "chr": a number, X, Y, W, Z, MT
+_BARE_CHROMOSOME = re.compile(r"[0-9]+|[XYWZ]|MT")
+
+
+def warn_of_bare_names(chrom_sizes: dict[str, int]) -> None:
+    """A warning where the reference names its chromosomes without ``chr`` (Ensembl's 1, 2, X, MT):
+    the tracks carry the reference's names, and a browser whose assembly names them chr1, chr2, ...
+    (the WashU browser's hg38, mm10) shows nothing on them."""
+    bare = [name for name in chrom_sizes if _BARE_CHROMOSOME.fullmatch(name)]
+    if bare and not any(name.startswith("chr") for name in chrom_sizes):
+        log.warning(
+            "the tracks name the sequences as the reference does (%s): a genome browser whose assembly "
+            "names them chr%s, ... (the WashU browser's hg38, mm10) shows no track on them. Load them "
+            "in IGV, which reads either spelling, or give the cohort a chr-named FASTA (UCSC's) to "
+            "view them there",
+            ", ".join(bare[:3]) + (", ..." if len(bare) > 3 else ""),
+            bare[0],
+        )
 
 
 def on_reference_names(
