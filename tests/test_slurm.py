@@ -33,7 +33,9 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 PROFILE = REPO / "profiles" / "slurm-gpu" / "config.yaml"
 RUN_TIMEOUT_S = 900  # the SLURM run took up to ~8 min on the shared 2-core CI machine
 METRICS = "results/tiny/evaluation/metrics.tsv"
-CONFIG = "config/tiny_slurm.yaml"  # config/tiny.yaml without its extra models and analyses (_write_lean_config)
+CONFIG = (
+    "config/tiny_slurm.yaml"  # config/tiny.yaml without its extra models and analyses (_write_lean_config)
+)
 MODELS = ("cnn", "hybrid")
 PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
 SAMPLES = ("sample1", "sample2")  # epibench demo-data --samples 2
@@ -267,7 +269,9 @@ def test_each_samples_chain_ran_as_one_slurm_job(runs):
     jobs = _jobs(slurm)
     comments = [job.get("Comment", "") for job in jobs.values()]
     assert not [c for c in comments if c.startswith(tuple(f"rule_{r}_" for r in SAMPLE_CHAIN))], comments
-    groups = {jid: job for jid, job in jobs.items() if job.get("Comment", "").startswith("rule_sample_chain_")}
+    groups = {
+        jid: job for jid, job in jobs.items() if job.get("Comment", "").startswith("rule_sample_chain_")
+    }
     assert len(groups) == len(SAMPLES), comments
     cap = min(4, os.cpu_count() or 1)
     logs = _slurm_logs(slurm)
@@ -283,6 +287,25 @@ def test_each_samples_chain_ran_as_one_slurm_job(runs):
         for rule in SAMPLE_CHAIN:
             assert f"(Rule: {rule})" in text, (rule, logs[jid])
     assert ran == set(SAMPLES)
+
+
+def test_the_samples_input_checks_ran_as_one_slurm_job(runs):
+    """The profile's `group-components`: every sample's fit_calls and sample_chrom_names (short jobs
+    that share no input but the reference) in one SLURM job, not one each."""
+    slurm = runs["slurm"]
+    comments = [job.get("Comment", "") for job in _jobs(slurm).values()]
+    assert not [c for c in comments if c.startswith(("rule_fit_calls", "rule_sample_chrom_names"))], comments
+    assert [c for c in comments if c.startswith("rule_sample_inputs_")] == [
+        "rule_sample_inputs_fit_calls_sample_chrom_names"
+    ], comments
+    (log,) = [p for p in _slurm_logs(slurm).values() if "group_sample_inputs" in str(p)]
+    ran, rule = set(), None
+    for line in log.read_text().splitlines():  # each member: "rule RULE:" (or localrule), its wildcards
+        if match := re.match(r"(?:local)?rule (\w+):", line):
+            rule = match.group(1)
+        elif match := re.match(r"\s+wildcards: sample=(\w+)", line):
+            ran.add((rule, match.group(1)))
+    assert ran == {(r, s) for r in ("fit_calls", "sample_chrom_names") for s in SAMPLES}, log
 
 
 def test_results_equal_the_local_run(runs):
