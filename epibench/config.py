@@ -596,7 +596,9 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     _check_samples(sheet, config, sheet_path)
     _check_settings(config)
     read = [*config["marks"], *config["covariates"]]
-    return pooled_rows(sheet, sheet_path, read).set_index("sample", drop=False)
+    rows = pooled_rows(sheet, sheet_path, read)
+    _warn_covariate_cells(rows, config["covariates"], sheet_path)
+    return rows.set_index("sample", drop=False)
 
 
 # the sheet's columns that describe one methylation file of a sample; every other describes the sample
@@ -707,6 +709,38 @@ def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_p
                 "point, no thousands separator)",
                 path=sheet_path,
                 line=row.name,
+            )
+
+
+def _warn_covariate_cells(rows: pd.DataFrame, covariates: list[str], sheet_path: str) -> None:
+    """Warn of what a covariate column likely holds by mistake (``rows``: one per sample): samples
+    with an empty cell (their channel is missing and ``by_covariate`` leaves them out of every
+    stratum) and values that differ only in case or spaces (``Liver`` beside ``liver``: two strata)."""
+    for column in covariates:
+        empty = rows.loc[rows[column].str.strip() == "", "sample"].tolist()
+        if empty:
+            log.warning(
+                "%s: covariate %s is empty for %d of %d samples (%s): their %s is unknown to the models and "
+                "they are in no stratum of evaluation/by_covariate.tsv; fill the cells if they are known",
+                sheet_path,
+                column,
+                len(empty),
+                len(rows),
+                ", ".join(empty[:10]) + (f", ... ({len(empty) - 10} more)" if len(empty) > 10 else ""),
+                column,
+            )
+        spellings: dict[str, set[str]] = {}
+        for value in rows[column]:
+            if value.strip():
+                spellings.setdefault(" ".join(value.split()).casefold(), set()).add(value)
+        alike = [sorted(values) for values in spellings.values() if len(values) > 1]
+        if alike:
+            log.warning(
+                "%s: covariate %s has values that differ only in case or spaces, each a level of its own "
+                "(a channel and a stratum): %s; write each level one way",
+                sheet_path,
+                column,
+                "; ".join(" vs ".join(repr(v) for v in values) for values in alike),
             )
 
 

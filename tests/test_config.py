@@ -867,3 +867,22 @@ def test_only_another_cohorts_targets_are_taken_by_the_other_cohort_rule(target,
 def test_the_leaderboard_mode_names_what_the_models_read_beside_the_sequence(marks, covariates, tads, mode):
     config = {"marks": marks, "covariates": covariates, "reference": {"tads": tads, "loops": None}}
     assert cohort_config.base_mode(config) == mode
+
+
+def test_covariate_cells_left_empty_or_spelt_two_ways_are_warned_of(cohort, caplog):
+    """An empty cell is a legal unknown, but a sample left out of every stratum of by_covariate.tsv
+    without a word (and 'Liver' beside 'liver', two levels) is likely a slip of the sheet."""
+    config = _with_purity(cohort, ("liver", "", "Liver"))
+    config["covariates"] = ["purity"]
+    with caplog.at_level("WARNING", logger="epibench.config"):
+        cohort_config.validate(config)
+    text = caplog.text
+    assert "covariate purity is empty for 1 of 3 samples (b)" in text
+    assert "in no stratum of evaluation/by_covariate.tsv" in text
+    assert "differ only in case or spaces" in text and "'Liver' vs 'liver'" in text
+
+
+def test_covariate_cells_all_filled_alike_warn_of_nothing(cohort, caplog):
+    with caplog.at_level("WARNING", logger="epibench.config"):
+        cohort_config.validate(_with_purity(cohort, ("0.75", "0.5", "0.9")))
+    assert "covariate" not in caplog.text
