@@ -263,6 +263,52 @@ def test_ncbi_genes_without_an_mrna_count_in_a_file_with_exon_rows(tmp_path):
     )
 
 
+# NCBI RefSeq GFF3 (GCF_000002035.6_GRCz11_genomic.gff layout): a nuclear gene -> mRNA -> exon/CDS
+# chain, and the mitochondrion's protein genes as NCBI writes them, a CDS whose Parent is the gene
+NCBI_GFF3 = [
+    "##gff-version 3",
+    "##sequence-region NC_007112.7 1 240000",
+    "NC_007112.7\tRefSeq\tregion\t1\t240000\t.\t+\t.\tID=NC_007112.7:1..240000;Dbxref=taxon:7955;"
+    "Name=1;chromosome=1;gbkey=Src;genome=chromosome;mol_type=genomic DNA",
+    "NC_007112.7\tGnomon\tgene\t1617\t7783\t.\t+\t.\tID=gene-zgc:1;Dbxref=GeneID:1;Name=zgc:1;"
+    "description=zinc finger protein%2C like;gbkey=Gene;gene=zgc:1;gene_biotype=protein_coding",
+    "NC_007112.7\tGnomon\tmRNA\t1617\t7783\t.\t+\t.\tID=rna-XM_1.1;Parent=gene-zgc:1;gbkey=mRNA",
+    "NC_007112.7\tGnomon\texon\t1617\t1802\t.\t+\t.\tID=exon-XM_1.1-1;Parent=rna-XM_1.1;gbkey=mRNA",
+    "NC_007112.7\tGnomon\texon\t7124\t7783\t.\t+\t.\tID=exon-XM_1.1-2;Parent=rna-XM_1.1;gbkey=mRNA",
+    "NC_007112.7\tGnomon\tCDS\t1677\t1802\t.\t+\t0\tID=cds-XP_1.1;Parent=rna-XM_1.1;gbkey=CDS",
+    "NC_002333.2\tRefSeq\tgene\t2780\t3754\t.\t+\t.\tID=gene-mt-nd1;Dbxref=GeneID:140539;Name=mt-nd1;"
+    "gbkey=Gene;gene=mt-nd1;gene_biotype=protein_coding",
+    "NC_002333.2\tRefSeq\tCDS\t2780\t3754\t.\t+\t0\tID=cds-NP_059331.1;Parent=gene-mt-nd1;"
+    "gbkey=CDS;gene=mt-nd1;product=NADH dehydrogenase subunit 1;transl_table=2",
+    "NC_002333.2\tRefSeq\tgene\t13749\t14270\t.\t-\t.\tID=gene-mt-nd6;Dbxref=GeneID:140541;"
+    "Name=mt-nd6;gbkey=Gene;gene=mt-nd6;gene_biotype=protein_coding",
+    "NC_002333.2\tRefSeq\tCDS\t13749\t14270\t.\t-\t0\tID=cds-NP_059333.1;Parent=gene-mt-nd6;"
+    "gbkey=CDS;gene=mt-nd6;transl_table=2",
+]
+
+
+def test_ncbi_gff3_mitochondrial_genes_of_cds_rows_under_the_gene_count_beside_exon_rows(tmp_path):
+    """NCBI's GFF3 gives a mitochondrial protein gene no mRNA and no exon: its CDS names the gene as
+    Parent. Such a gene is a transcript (the gene's span) even where other genes have exon rows; the
+    mRNA's CDS rows add nothing beside its exons."""
+    gff = tmp_path / "GCF_genomic.gff"
+    gff.write_text("\n".join(NCBI_GFF3) + "\n")
+    table = transcripts_from_gtf(gff, keep_types=["protein_coding"])
+    got = zip(table["transcript_id"], table["chrom"], table["start"], table["end"], table["strand"])
+    assert sorted((tid, tuple(span)) for tid, *span in got) == [
+        ("gene-mt-nd1", ("NC_002333.2", 2779, 3754, "+")),
+        ("gene-mt-nd6", ("NC_002333.2", 13748, 14270, "-")),
+        ("rna-XM_1.1", ("NC_007112.7", 1616, 7783, "+")),
+    ]
+    without_exons = tmp_path / "no_exons.gff"
+    without_exons.write_text("\n".join(line for line in NCBI_GFF3 if "\texon\t" not in line) + "\n")
+    assert sorted(transcripts_from_gtf(without_exons)["transcript_id"]) == [
+        "gene-mt-nd1",
+        "gene-mt-nd6",
+        "rna-XM_1.1",
+    ], "without exon rows the CDS rows span their transcripts, each gene's once"
+
+
 # JGI Mycocosm's GeneCatalog GFF2, as its converters read it (mycotools' gff2Comps: name "...",
 # transcriptId N, proteinId N): two transcripts of one gene, a one-exon gene on the - strand
 JGI_ROWS = [

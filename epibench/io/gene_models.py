@@ -240,7 +240,8 @@ class _Rows:
         self.any_exon_row = False
         self.types: dict[str, set[str]] = {}  # gene or transcript id -> its types, lower case
         # CDS and codon rows of NCBI's unknown_transcript_1 with a gene_id (a mitochondrial protein's
-        # gene has no mRNA, so no exon rows): read even in a file with exon rows
+        # gene has no mRNA, so no exon rows), and GFF3 CDS rows whose Parent is a gene row (NCBI's
+        # GFF3 of the same genes): read even in a file with exon rows
         self.gene_parts: list[tuple] = []
         self._unnamed_run: tuple[str, str, str] | None = None  # (chrom, strand, id) of the last such run
         # UCSC Table Browser GTFs: transcript id -> (chromosome, strand) -> its blocks of rows there so
@@ -272,8 +273,9 @@ class _Rows:
             log.info(
                 "no exon rows: %d CDS, UTR and codon rows span their transcripts instead", len(self.parts)
             )
-        with_exons = {exon[5] for exon in self.exons}
-        return (self.exons or self.parts) + [part for part in self.gene_parts if part[5] not in with_exons]
+        rows = self.exons or self.parts
+        spanned = {row[5] for row in rows}
+        return rows + [part for part in self.gene_parts if part[5] not in spanned]
 
     def table(self, gtf_path, transcripts: list[tuple], ids: set[str], exons: list[tuple]) -> pd.DataFrame:
         """``transcripts`` (rows of their own, ``ids`` their ids), and the transcripts of ``exons``
@@ -422,8 +424,12 @@ class _Rows:
                 _gff3_parts(gtf_path, number, fields), number, "GFF3 exon row without a Parent attribute"
             )
         elif feature.lower() in _TRANSCRIPT_PARTS:
-            if not self.any_exon_row and "Parent=" in fields[8]:
-                self.add_parts(_gff3_parts(gtf_path, number, fields))
+            if "Parent=" not in fields[8]:
+                return
+            parts = _gff3_parts(gtf_path, number, fields)
+            # NCBI RefSeq: a mitochondrial protein's gene has no mRNA, its CDS names the gene as Parent
+            self.gene_parts += [part for part in parts if "gene" in self.types.get(part[5], ())]
+            self.add_parts(parts)
         else:
             attributes = _gff3_attributes(fields)
             if "ID" in attributes:
