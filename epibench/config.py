@@ -139,6 +139,20 @@ def what_failed(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+# keys a user may write for reference.gtf, which reads every gene-model format by its content
+_GENE_MODEL_KEYS = {
+    "gff",
+    "gff3",
+    "gff2",
+    "gtf3",
+    "annotation",
+    "genes",
+    "gene_models",
+    "gtf_file",
+    "gff_file",
+}
+
+
 def _mostly_unknown(keys: set[str], allowed: set[str]) -> bool:
     return len(keys - allowed) > len(keys & allowed)
 
@@ -163,6 +177,17 @@ def config_error_message(error: jsonschema.ValidationError, config_files: tuple 
             f"{where}: unknown key(s) {', '.join(unknown)} in {key or 'the top level'}; "
             f"allowed there: {', '.join(properties)}"
         )
+        hints = []
+        for name in unknown:
+            if key == "reference" and name.lower() in _GENE_MODEL_KEYS:
+                hints.append(
+                    f"{name}: give the gene models as reference.gtf, whatever their format (GTF, GFF3 such as "
+                    "NCBI's GCF_*_genomic.gff, GFF2, BED12 or a genePred table: read by their content)"
+                )
+            elif close := difflib.get_close_matches(name, list(properties), n=1, cutoff=0.75):
+                hints.append(f"{name}: did you mean {close[0]}?")
+        if hints:
+            message += "\n" + "\n".join(hints)
         strangers = (
             [] if key else [f for f in config_files if _mostly_unknown(config_keys(f), set(properties))]
         )

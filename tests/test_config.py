@@ -886,3 +886,26 @@ def test_covariate_cells_all_filled_alike_warn_of_nothing(cohort, caplog):
     with caplog.at_level("WARNING", logger="epibench.config"):
         cohort_config.validate(_with_purity(cohort, ("0.75", "0.5", "0.9")))
     assert "covariate" not in caplog.text
+
+
+@pytest.mark.parametrize("key", ["gff3", "gff", "annotation"])
+def test_a_gff3_given_under_its_own_key_is_pointed_to_reference_gtf(cohort, tmp_path, key):
+    """An NCBI annotation comes as GCF_*_genomic.gff: 'gtf' reads it, but a user with a GFF3 writes
+    gff3: and must learn that the gtf key takes it."""
+    config_file = tmp_path / "cohort.yaml"
+    cohort["reference"][key] = cohort["reference"].pop("gtf")
+    config_file.write_text(yaml.safe_dump(cohort))
+    with pytest.raises(ConfigError) as error:
+        cohort_config.apply_schema(cohort, [config_file])
+    assert f"unknown key(s) {key} in reference" in str(error.value)
+    assert f"{key}: give the gene models as reference.gtf, whatever their format (GTF, GFF3" in str(
+        error.value
+    )
+
+
+def test_a_misspelt_nested_key_is_offered_the_nearest(cohort, tmp_path):
+    config_file = tmp_path / "cohort.yaml"
+    cohort["reference"]["cpg_island"] = cohort["reference"]["gtf"]
+    config_file.write_text(yaml.safe_dump(cohort))
+    with pytest.raises(ConfigError, match=r"cpg_island: did you mean cpg_islands\?"):
+        cohort_config.apply_schema(cohort, [config_file])
