@@ -54,8 +54,8 @@ def warnings_summary(
     """Lines for the end of a run: how many kinds of warning (``warning_kind``, ``names`` the
     samples') the logs below ``logs_dir`` written since ``since`` (seconds since the epoch: the
     run's start) hold, and the first ``shown`` kinds, most frequent first: each by its first
-    message, with its count of logs and of other messages alike; then a line for the kinds only
-    logs of earlier runs hold (jobs this run did not redo: a run resumed after a failure would
+    message, with its count of logs and of other messages alike; then the kinds only logs of
+    earlier runs hold, listed alike (jobs this run did not redo: a run resumed after a failure would
     otherwise end without the warnings of the jobs that ran before it); "" without any."""
     kinds = _kinds(log_warnings(logs_dir, since), names)
     earlier = {
@@ -69,19 +69,27 @@ def warnings_summary(
             f"EpiBench: {len(kinds)} kind(s) of warning in the logs this run wrote in {logs_dir}"
             " (grep -r WARNING there):"
         )
+    lines += _kind_lines(kinds, shown)
+    if earlier and since > 0:
+        lines.append(
+            f"EpiBench: and {len(earlier)} more kind(s) in logs earlier runs wrote there (jobs this run did "
+            "not redo):"
+        )
+        lines += _kind_lines(earlier, shown)
+    return "\n".join(lines)
+
+
+def _kind_lines(kinds: dict[str, list], shown: int) -> list[str]:
+    """A line per kind of ``_kinds``, most frequent first (its first message, its count of logs and of
+    other messages alike), the first ``shown`` of them, then how many more."""
+    lines = []
     for message, n_logs, n_messages in sorted(kinds.values(), key=lambda entry: -entry[1])[:shown]:
         counted = [f"{n_logs} logs"] if n_logs > 1 else []
         counted += [f"{n_messages - 1} more like it"] if n_messages > 1 else []
         lines.append(f"  {message}" + (f" ({'; '.join(counted)})" if counted else ""))
     if len(kinds) > shown:
         lines.append(f"  ... and {len(kinds) - shown} more")
-    if earlier and since > 0:
-        first, n_logs, _ = max(earlier.values(), key=lambda entry: entry[1])
-        lines.append(
-            f"EpiBench: and {len(earlier)} more kind(s) in logs earlier runs wrote there (jobs this run did "
-            f"not redo), in {n_logs} log(s) the first: {first}"
-        )
-    return "\n".join(lines)
+    return lines
 
 
 def _kinds(messages: Counter, names: Collection[str]) -> dict[str, list]:

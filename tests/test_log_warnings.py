@@ -105,7 +105,25 @@ def test_the_warnings_of_jobs_an_earlier_run_did_are_named_after_this_runs(tmp_p
     assert lines[1] == "  GPU(s) allocated but this torch cannot use CUDA"
     # one more kind (the two samples' warnings alike; the GPU one is this run's already)
     assert lines[2] == (
-        "EpiBench: and 1 more kind(s) in logs earlier runs wrote there (jobs this run did not redo), in 2 "
-        "log(s) the first: s1: only 15.0% of the calls sit on a CpG"
+        "EpiBench: and 1 more kind(s) in logs earlier runs wrote there (jobs this run did not redo):"
     )
-    assert len(lines) == 3
+    assert lines[3] == "  s1: only 15.0% of the calls sit on a CpG (2 logs; 1 more like it)"
+    assert len(lines) == 4
+
+
+def test_every_kind_of_an_earlier_run_is_named_not_only_the_first(tmp_path):
+    """A report rerun alone (--forcerun report) redoes no ingest: a sample's dropped sequences, warned
+    of by its ingest log, must still be named beside the annotation's warning, not hidden behind it."""
+    started = 1_000_000.0
+    for name, message in (
+        ("regions.log", "genes.gff: no transcript on 2 of 6 FASTA sequence(s)"),
+        ("ingest/m2/split.log", "m2: 1,185 calls (7.7%) on sequences the reference lacks dropped"),
+    ):
+        write_log(tmp_path / name, [(logging.WARNING, message)])
+        os.utime(tmp_path / name, (started - 60, started - 60))
+    lines = warnings_summary(tmp_path, since=started, names={"m2"}).splitlines()
+    assert lines[0].startswith("EpiBench: and 2 more kind(s) in logs earlier runs wrote there")
+    assert sorted(lines[1:]) == [
+        "  genes.gff: no transcript on 2 of 6 FASTA sequence(s)",
+        "  m2: 1,185 calls (7.7%) on sequences the reference lacks dropped",
+    ]
