@@ -159,3 +159,27 @@ def test_a_cpg_in_no_table_is_named(tmp_path):
     depths = read_depths(_depth_tables(tmp_path, preds.iloc[:-1], np.full(39, 7)))
     with pytest.raises(InputError, match=r"1 predicted CpGs .* first m s1 chr1:390"):
         with_depth(preds, depths)
+
+
+def test_the_two_panels_titles_do_not_overlap_with_two_strata():
+    """A cohort of two tissues: each panel is narrow, and one-line titles ran into each other."""
+    from epibench.evaluate.strata import STRATUM_COLUMNS, strata_figure
+
+    rows = [
+        {
+            **dict.fromkeys(STRATUM_COLUMNS, 0.5),
+            "model": model,
+            "covariate": "tissue",
+            "stratum": stratum,
+            "samples": f"{stratum}_1",
+            "n": 100,
+        }
+        for model in ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
+        for stratum in ("liver", "muscle")
+    ]
+    fig = strata_figure(pd.DataFrame(rows, columns=list(STRATUM_COLUMNS)))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    left, right = (ax.title.get_window_extent(renderer) for ax in fig.axes[:2])
+    assert left.x1 < right.x0, "the AUROC title ends before the MSE title starts"

@@ -103,6 +103,12 @@ def stratified_table(
 
 def plot_strata(table: pd.DataFrame, stem: str | os.PathLike, what: str = "sample covariate") -> list[Path]:
     """Bars of AUROC and MSE per stratum (x) and model (colour), 95 % intervals; titles "by ``what``"."""
+    return save_figure(strata_figure(table, what), stem)
+
+
+def strata_figure(table: pd.DataFrame, what: str = "sample covariate") -> Figure:
+    """``plot_strata``'s figure: its titles on two lines, as two strata leave each panel too narrow
+    for "Test AUROC by sample covariate (95 % CI)" beside its neighbour's."""
     labels = list(pd.unique(table["covariate"] + ": " + table["stratum"]))
     models = list(pd.unique(table["model"]))
     fig = Figure(figsize=(max(8, 2 + 1.5 * len(labels)), 4))
@@ -113,9 +119,9 @@ def plot_strata(table: pd.DataFrame, stem: str | os.PathLike, what: str = "sampl
         for label in ax.get_xticklabels():  # slanted, ending under their bars: long labels do not overlap
             label.set(rotation=35, ha="right", rotation_mode="anchor")
         ax.set(
-            title=f"Test {metric.upper()} by {what} (95 % CI)",
+            title=f"Test {metric.upper()} by {what}\n(95 % CI)",
             ylabel="AUROC" if metric == "auroc" else "MSE (fraction$^2$)",
         )
     axes[-1].legend(title="model", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
-    return save_figure(fig, stem)
+    return fig
