@@ -156,10 +156,7 @@ def test_different_seed_different_files(demo, tmp_path):
 
 def test_returned_paths_exist(tmp_path):
     paths = generate_demo(tmp_path / "d", chrom_lengths=(30_000,), n_samples=2, seed=3)
-    flat = [
-        paths[k]
-        for k in ("genome", "genes", "enhancers", "cpg_islands", "truth", "samples", "manifest")
-    ]
+    flat = [paths[k] for k in ("genome", "genes", "enhancers", "cpg_islands", "truth", "samples", "manifest")]
     flat += list(paths["methylation"].values())
     flat += [p for marks in paths["marks"].values() for p in marks.values()]
     assert all(Path(p).is_file() for p in flat)
@@ -209,16 +206,12 @@ def test_every_methylation_row_sits_on_a_cpg(demo):
         if row.format == "methylc":
             assert (~cg).sum() > 0, "a few CHG/CHH rows expected in methylC"
         on_plus = np.array([seqs[c][p : p + 2] == "CG" for c, p in zip(rows.chrom, rows.pos)])
-        on_minus = np.array(
-            [p > 0 and seqs[c][p - 1 : p + 1] == "CG" for c, p in zip(rows.chrom, rows.pos)]
-        )
+        on_minus = np.array([p > 0 and seqs[c][p - 1 : p + 1] == "CG" for c, p in zip(rows.chrom, rows.pos)])
         strand_ok = np.where(
             rows.strand == "+", on_plus, np.where(rows.strand == "-", on_minus, on_plus | on_minus)
         )
         assert strand_ok[cg].all(), f"{row.format}: {(~strand_ok[cg]).sum()} CG rows off a CpG"
-        assert (on_plus[cg] & (base[cg] == "C")).sum() > 0 and (
-            on_minus[cg] & (base[cg] == "G")
-        ).sum() > 0
+        assert (on_plus[cg] & (base[cg] == "C")).sum() > 0 and (on_minus[cg] & (base[cg] == "G")).sum() > 0
         assert not (on_plus | on_minus)[~cg].any(), "non-CG rows must not sit on a CpG"
         assert (rows.depth > 0).all() and (rows.meth <= rows.depth).all()
 
@@ -232,9 +225,7 @@ def test_truth_lists_every_cpg_of_the_fasta_and_its_motif(demo):
             assert part[part.chrom == chrom].pos.tolist() == cpg_positions(seq)
     one = truth[truth["sample"] == "sample1"]
     for chrom, seq in seqs.items():
-        motifs = sorted(
-            m.start() for pat in ("TGACTCA", "TGAGTCA") for m in re.finditer(f"(?={pat})", seq)
-        )
+        motifs = sorted(m.start() for pat in ("TGACTCA", "TGAGTCA") for m in re.finditer(f"(?={pat})", seq))
         expected = []
         for c in one[one.chrom == chrom].pos:
             right = bisect.bisect_left(motifs, c + 2)
@@ -295,9 +286,7 @@ def test_bigwigs_have_fasta_chroms_and_planted_signal(demo):
             background = np.nanmedian(flat[~genic])
             assert 0.7 < background < 1.3, mark
             if mark == "H3K4me3":
-                near_tss = np.concatenate(
-                    [values[c][max(t - 500, 0) : t + 500] for c in tss for t in tss[c]]
-                )
+                near_tss = np.concatenate([values[c][max(t - 500, 0) : t + 500] for c in tss for t in tss[c]])
                 assert np.nanmean(near_tss) > 2.5 * background
             if mark == "H3K36me3":
                 assert np.nanmean(flat[genic]) > 1.3 * np.nanmean(flat[~genic])
@@ -388,3 +377,16 @@ def test_a_tumour_gains_methylation_on_cimp_islands_and_loses_it_in_pmds(with_tu
     assert mean["cimp_island"][normal].max() < 0.3 and mean[("cimp_island", "tumour1")] > 0.5
     assert mean[("pmd", "tumour1")] < mean["pmd"][normal].min() - 0.05
     assert abs(mean[("other", "tumour1")] - mean["other"][normal].mean()) < 0.05
+
+
+@pytest.mark.parametrize("lengths", ["240000,16596", "200000,abc"])
+def test_demo_data_out_of_range_says_so_in_one_line(tmp_path, capsys, lengths):
+    """A 16.6-kb mitochondrion (or a typo) in --chrom-lengths: an error line naming the limit, no
+    traceback."""
+    from epibench.cli import main
+
+    assert main(["demo-data", "--out", str(tmp_path / "d"), "--chrom-lengths", lengths]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: demo-data: ") and "Traceback" not in err
+    if "abc" not in lengths:
+        assert "chromosomes of >= 20000 bp" in err

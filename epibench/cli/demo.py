@@ -15,15 +15,20 @@ log = logging.getLogger("epibench")
 def cmd_demo_data(args: argparse.Namespace) -> None:
     from epibench.demo.generate import generate_demo
 
-    lengths = [int(x) for x in args.chrom_lengths.split(",")]
-    paths = generate_demo(
-        Path(args.out),
-        chrom_lengths=lengths,
-        n_samples=args.samples,
-        seed=args.seed,
-        n_tumours=args.tumours,
-        purity=args.purity,
-    )
+    try:
+        lengths = [int(x) for x in args.chrom_lengths.split(",")]
+        paths = generate_demo(
+            Path(args.out),
+            chrom_lengths=lengths,
+            n_samples=args.samples,
+            seed=args.seed,
+            n_tumours=args.tumours,
+            purity=args.purity,
+        )
+    except InputError:
+        raise
+    except ValueError as exc:  # a setting out of range: one line, not a traceback
+        raise InputError(f"demo-data: {exc}") from None
     log.info("demo cohort written to %s (%d files)", args.out, _n_files(paths))
 
 
@@ -53,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--chrom-lengths",
         default="200000,200000,200000,200000,200000",
-        help="comma-separated bp",
+        help="comma-separated bp, each at least 20000 (a shorter sequence, a mitochondrion, say: cut one)",
     )
     p.add_argument("--samples", type=int, default=3, help="number of (normal) samples")
     p.add_argument(
