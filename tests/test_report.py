@@ -531,3 +531,30 @@ def test_a_folded_samples_figures_load_when_opened(tmp_path):
     folded = {name: lazy for name, lazy in images.items() if ".qc" in name}
     assert len(folded) == len(order) and all(folded.values()), images
     assert images.get("evaluation_roc.png") == "", images
+
+
+def test_a_cohort_of_covariates_without_marks_says_what_the_histone_figures_show(tmp_path):
+    """marks: [] with a tissue covariate: the models keep their channel input, so the histone figures
+    and gbm_histone are drawn and named as for marks; the report says they are the covariate's."""
+    from epibench.report.cohort import cohort_report
+
+    results = tmp_path / "results"
+    (results / "models" / "hybrid").mkdir(parents=True)
+    (results / "evaluation").mkdir(parents=True)
+    meta = results / "models" / "hybrid" / "model.json"
+    meta.write_text(json.dumps({"marks": ["tissue=liver", "tissue=muscle"]}))
+    board = results / "evaluation" / "leaderboard.tsv"
+    _leaderboard(board)
+    table = pd.read_csv(board, sep="\t")
+    table["mode"] = table["mode"].replace("sequence + marks", "sequence + covariates")
+    table.to_csv(board, sep="\t", index=False)
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "report" / "index.html").read_text()
+    evaluation = page[page.index("id='Evaluation'") : page.index("id='Interpretation'")]
+    interpretation = page[page.index("id='Interpretation'") :]
+    assert "covariate channels (tissue=liver, tissue=muscle)" in evaluation
+    assert "keeps the name gbm_histone" in evaluation
+    assert "show the covariate channels (tissue=liver, tissue=muscle) in their place" in interpretation
+    _leaderboard(board)  # the same models with marks: no such line
+    meta.write_text(json.dumps({"marks": ["H3K4me3"]}))
+    page = cohort_report(results, "t", ["hybrid"], tmp_path / "report" / "index.html").read_text()
+    assert "no histone marks" not in page

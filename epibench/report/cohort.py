@@ -38,6 +38,22 @@ def _without_marks(results: Path, model: str) -> bool:
     return meta.exists() and json.loads(meta.read_text())["marks"] == []
 
 
+def _channels_without_marks(results: Path, model: str, leaderboard: pd.DataFrame | None) -> tuple[str, str]:
+    """("covariate", "tissue=liver, tissue=muscle"): the kinds of input channel ``model`` reads beside
+    the sequence (its leaderboard mode) and their names (its model.json), where none of them is a
+    histone mark (config marks: [] with covariates or the 3D genome); ("", "") otherwise."""
+    meta = results / "models" / model / "model.json"
+    if leaderboard is None or "mode" not in leaderboard.columns or not meta.exists():
+        return "", ""
+    modes = leaderboard.loc[leaderboard["model"] == model, "mode"].astype(str).tolist()
+    kinds = [k for k in modes[0].split(" + ") if k not in ("sequence", "neighbours", "")] if modes else []
+    channels = json.loads(meta.read_text())["marks"]
+    if not kinds or "marks" in kinds or not channels:
+        return "", ""
+    singular = {"covariates": "covariate"}
+    return " and ".join(singular.get(k, k) for k in kinds), ", ".join(map(str, channels))
+
+
 def _scored(evaluation_dir: Path, model: str) -> pd.DataFrame | None:
     """chrom and pos of the test CpGs ``model`` was scored on (its predictions), None before it was."""
     path = evaluation_dir / "predictions" / f"{model}.parquet"
@@ -132,6 +148,23 @@ def cohort_report(
         )
         sections["Interpretation"].append(
             Note(f"{NO_MARKS}: no histone attribution and no cross-modal attention to show.")
+        )
+    kinds, channels = _channels_without_marks(results, new, leaderboard)
+    if kinds:
+        sections["Evaluation"].append(
+            Note(
+                f"no histone marks (config marks: []): the models read the sequence and the {kinds} channels "
+                f"({channels}); the tree baseline keeps the name gbm_histone but its features are those "
+                "channels, region class, CpG density and GC: no histone signal."
+            )
+        )
+        sections["Interpretation"].append(
+            Note(
+                f"no histone marks (config marks: []): the figures titled histone attribution and attention "
+                f"show the {kinds} channels ({channels}) in their place. A covariate's value is the same in "
+                "every bin of a sample's window, so read a row as what the channel is worth, not its bins "
+                "as places."
+            )
         )
     if _standin(results):
         sections["Evaluation"].insert(
