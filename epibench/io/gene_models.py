@@ -429,7 +429,8 @@ class _Rows:
             parts = _gff3_parts(gtf_path, number, fields)
             # NCBI RefSeq: a mitochondrial protein's gene has no mRNA, its CDS names the gene as Parent
             self.gene_parts += [part for part in parts if "gene" in self.types.get(part[5], ())]
-            self.add_parts(parts)
+            if not self.any_exon_row:  # beside exon rows, the CDS rows of an mRNA add nothing
+                self.add_parts(parts)
         else:
             attributes = _gff3_attributes(fields)
             if "ID" in attributes:
