@@ -332,13 +332,19 @@ def test_server_answers_byte_ranges_with_cors(tmp_path):
 
 @pytest.mark.parametrize(
     ("names", "warned"),
-    [(["1", "2", "MT"], True), (["chr1", "chr2", "chrM"], False), (["NC_000001.11", "scaffold_1"], False)],
+    [
+        (["1", "2", "MT"], True),
+        (["NC_007112.7", "NW_018394171.1", "NC_002333.2"], True),
+        (["chr1", "chr2", "chrM"], False),
+        (["scaffold_1", "scaffold_2"], False),
+    ],
 )
 def test_tracks_on_ensembl_names_are_warned_of_as_invisible_in_a_chr_named_browser(
     tmp_path, caplog, names, warned
 ):
-    """A reference named 1, 2, MT (Ensembl): its tracks carry those names, which the WashU browser's
-    hg38 does not show; the export says so. chr names and accessions get no such warning."""
+    """A reference named 1, 2, MT (Ensembl) or by NCBI accessions: its tracks carry those names, which
+    the WashU browser's hg38 does not show; the export says so. chr names and scaffolds get no such
+    warning."""
     sizes = tmp_path / "chrom_sizes.tsv"
     pd.DataFrame({"chrom": names, "length": [1000, 600, 400][: len(names)]}).to_csv(
         sizes, sep="\t", index=False
@@ -351,6 +357,6 @@ def test_tracks_on_ensembl_names_are_warned_of_as_invisible_in_a_chr_named_brows
     said = [r.getMessage() for r in caplog.records if "shows no track on them" in r.getMessage()]
     assert len(said) == int(warned), caplog.text
     if warned:
-        assert "(1, 2, MT)" in said[0] and "names them chr1" in said[0]
+        assert f"({', '.join(names)})" in said[0] and "names them chr1, chr2" in said[0]
     with pyBigWig.open(str(tmp_path / "tracks" / "cnn.S1.predicted.bw")) as bw:
         assert list(bw.chroms()) == names

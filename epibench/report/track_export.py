@@ -269,23 +269,23 @@ def export_tracks(
     return hub
 
 
-# Ensembl's and NCBI's chromosome names without "chr": a number, X, Y, W, Z, MT
-_BARE_CHROMOSOME = re.compile(r"[0-9]+|[XYWZ]|MT")
+# chromosome names without "chr": Ensembl's (a number, X, Y, W, Z, MT) and NCBI's accessions
+# (NC_007112.7, CM000663.2)
+_BARE_CHROMOSOME = re.compile(r"[0-9]+|[XYWZ]|MT|[A-Z]{2}_?[0-9]+\.[0-9]+")
 
 
 def warn_of_bare_names(chrom_sizes: dict[str, int]) -> None:
-    """A warning where the reference names its chromosomes without ``chr`` (Ensembl's 1, 2, X, MT):
-    the tracks carry the reference's names, and a browser whose assembly names them chr1, chr2, ...
-    (the WashU browser's hg38, mm10) shows nothing on them."""
+    """A warning where the reference names its chromosomes without ``chr`` (Ensembl's 1, 2, X, MT,
+    NCBI's NC_007112.7): the tracks carry the reference's names, and a browser whose assembly names
+    them chr1, chr2, ... (the WashU and UCSC browsers' hg38, mm10, danRer11) shows nothing on them."""
     bare = [name for name in chrom_sizes if _BARE_CHROMOSOME.fullmatch(name)]
     if bare and not any(name.startswith("chr") for name in chrom_sizes):
         log.warning(
             "the tracks name the sequences as the reference does (%s): a genome browser whose assembly "
-            "names them chr%s, ... (the WashU browser's hg38, mm10) shows no track on them. Load them "
-            "in IGV, which reads either spelling, or give the cohort a chr-named FASTA (UCSC's) to "
-            "view them there",
+            "names them chr1, chr2, ... (the WashU browser's hg38, mm10) shows no track on them. Load "
+            "them in IGV with the cohort's FASTA as its genome, or give the cohort a chr-named FASTA "
+            "(UCSC's) to view them there",
             ", ".join(bare[:3]) + (", ..." if len(bare) > 3 else ""),
-            bare[0],
         )
 
 
