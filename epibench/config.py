@@ -481,6 +481,7 @@ def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
         _check_unique_keys(path)
     _chromosome_numbers_as_names(config)
     _exponent_numbers(config, schema)
+    _empty_lists(config, schema)
     try:
         FILLING_VALIDATOR(schema).validate(config)
     except jsonschema.ValidationError as error:
@@ -545,6 +546,20 @@ def _exponent_numbers(config: object, schema: dict) -> None:
             config[key] = int(number) if sub["type"] == "integer" and number.is_integer() else number
         elif isinstance(value, dict):
             _exponent_numbers(value, sub)
+
+
+def _empty_lists(config: object, schema: dict) -> None:
+    """Keys the schema wants as lists that YAML read as null, written with nothing after the colon
+    (``marks:`` for a cohort without marks), as empty lists, in place."""
+    if not isinstance(config, dict):
+        return
+    properties, others = schema.get("properties", {}), schema.get("additionalProperties")
+    for key, value in config.items():
+        sub = properties.get(key, others if isinstance(others, dict) else {})
+        if value is None and sub.get("type") == "array":
+            config[key] = []
+        elif isinstance(value, dict):
+            _empty_lists(value, sub)
 
 
 def _chromosome_numbers_as_names(config: dict) -> None:

@@ -909,3 +909,17 @@ def test_a_misspelt_nested_key_is_offered_the_nearest(cohort, tmp_path):
     config_file.write_text(yaml.safe_dump(cohort))
     with pytest.raises(ConfigError, match=r"cpg_island: did you mean cpg_islands\?"):
         cohort_config.apply_schema(cohort, [config_file])
+
+
+def test_a_list_key_left_empty_in_the_yaml_reads_as_an_empty_list(cohort, tmp_path):
+    """`marks:` with nothing after it (YAML's null): a cohort without marks, as `marks: []`; a key
+    that is no list keeps its null refused."""
+    config_file = tmp_path / "cohort.yaml"
+    text = yaml.safe_dump({k: v for k, v in cohort.items() if k != "marks"}) + "marks:\ncovariates:\n"
+    config_file.write_text(text)
+    config = yaml.safe_load(config_file.read_text())
+    assert config["marks"] is None
+    cohort_config.apply_schema(config, [config_file])
+    assert config["marks"] == [] and config["covariates"] == []
+    with pytest.raises(ConfigError, match="cohort"):
+        cohort_config.apply_schema({**config, "cohort": None}, [config_file])
