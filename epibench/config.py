@@ -480,8 +480,7 @@ def apply_schema(config: dict, config_files: tuple | list = ()) -> None:
     for path in config_files:
         _check_unique_keys(path)
     _chromosome_numbers_as_names(config)
-    _exponent_numbers(config, schema)
-    _empty_lists(config, schema)
+    _yaml_readings(config, schema)
     try:
         FILLING_VALIDATOR(schema).validate(config)
     except jsonschema.ValidationError as error:
@@ -529,9 +528,10 @@ def _check_unique_keys(path: str | Path) -> None:
 _EXPONENT_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
-def _exponent_numbers(config: object, schema: dict) -> None:
-    """Values the schema wants as numbers that YAML read as text for their exponent notation
-    (``lr: 1e-3``) as the numbers they are, in place."""
+def _yaml_readings(config: object, schema: dict) -> None:
+    """Values YAML read otherwise than the schema wants them, as the schema wants them, in place: text
+    in exponent notation where a number is wanted (``lr: 1e-3``) as that number, and null where a list
+    is wanted (``marks:`` with nothing after the colon, a cohort without marks) as an empty list."""
     if not isinstance(config, dict):
         return
     properties, others = schema.get("properties", {}), schema.get("additionalProperties")
@@ -544,22 +544,10 @@ def _exponent_numbers(config: object, schema: dict) -> None:
         ):
             number = float(value)
             config[key] = int(number) if sub["type"] == "integer" and number.is_integer() else number
-        elif isinstance(value, dict):
-            _exponent_numbers(value, sub)
-
-
-def _empty_lists(config: object, schema: dict) -> None:
-    """Keys the schema wants as lists that YAML read as null, written with nothing after the colon
-    (``marks:`` for a cohort without marks), as empty lists, in place."""
-    if not isinstance(config, dict):
-        return
-    properties, others = schema.get("properties", {}), schema.get("additionalProperties")
-    for key, value in config.items():
-        sub = properties.get(key, others if isinstance(others, dict) else {})
-        if value is None and sub.get("type") == "array":
+        elif value is None and sub.get("type") == "array":
             config[key] = []
         elif isinstance(value, dict):
-            _empty_lists(value, sub)
+            _yaml_readings(value, sub)
 
 
 def _chromosome_numbers_as_names(config: dict) -> None:

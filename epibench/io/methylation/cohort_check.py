@@ -303,7 +303,7 @@ def _misfit_message(
         )
         for f in misfits
     ]
-    if any(f.best(min_cg_share) == NO_FIT and not f.fit.fits_off_n(min_cg_share) for f in fits):
+    if any(best == NO_FIT and not f.fit.fits_off_n(min_cg_share) for f, best in zip(fits, bests)):
         lines.append(f"Calls of another assembly: {liftover_hint(None, assembly['matched'])}")
     return "\n".join(lines)
 
