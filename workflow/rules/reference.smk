@@ -2,9 +2,10 @@
 # one prepared copy (Snakemake's between-workflow cache, keyed by the rule and the input files' contents):
 # the second cohort links to it instead of writing its own. Cacheable only where the variable is set:
 # elsewhere Snakemake would open every run with "rule reference is eligible for caching", and a dry
-# run with --cache but no cache folder stops in a RuntimeError instead of running uncached. Nothing cohort-specific may enter the
-# rule's params, which the key includes: the output folder comes from the output path in the shell. No
-# benchmark file (Snakemake refuses one on a cacheable rule: a copy from the cache has no run to time).
+# run with --cache but no cache folder stops in a RuntimeError instead of running uncached. Nothing
+# cohort-specific may enter the rule's params, which the key includes: the output folder comes from
+# the output path in the shell. No benchmark file (Snakemake refuses one on a cacheable rule: a copy
+# from the cache has no run to time).
 rule reference:
     input:
         fasta=config["reference"]["fasta"],
