@@ -115,6 +115,27 @@ def _leaderboard(path):
     pd.DataFrame(rows, columns=columns).to_csv(path, sep="\t", index=False)
 
 
+def test_the_headline_names_what_a_left_out_sequence_is_also_by_its_alias():
+    """A zebrafish mitochondrion known only by its accession (NC_002333.2) is named a mitochondrion
+    through the alias its FASTA definition line gave (MT); a name nothing classifies is "other"."""
+    from epibench.report.headline import trained_text
+
+    plan = pd.DataFrame(
+        [("NC_007112.7", 0, 900, "train"), ("NC_002333.2", 0, 100, "left_out")],
+        columns=["chrom", "start", "end", "split"],
+    )
+    assert "1 sequence in no split (100 bp: NC_002333.2 (mitochondrion))" in trained_text(
+        plan, aliases={"MT": "NC_002333.2", "1": "NC_007112.7"}
+    )
+    assert "(100 bp: NC_002333.2 (other))" in trained_text(plan)
+    plan.loc[2] = ("chr6_apd_hap1", 0, 50, "left_out")
+    plan.loc[3] = ("chr6_cox_hap2", 0, 50, "left_out")
+    assert (
+        "(200 bp: 1 other, 2 alternate haplotypes; e.g. NC_002333.2, chr6_apd_hap1, chr6_cox_hap2)"
+        in trained_text(plan)
+    )
+
+
 def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     from epibench.evaluate.writers import read_metrics, read_model_table
     from epibench.report.headline import headline_html
@@ -142,7 +163,7 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
         "cnn",
     )
     assert "Trained on 500 bp of 1 sequence, 50% of the genome; 2 sequences in no split (100 bp" in text
-    assert "e.g. chrM, HLA-A*01:01)" in text
+    assert "(100 bp: 1 mitochondrion, 1 HLA allele; e.g. chrM, HLA-A*01:01)" in text
     assert "Winner: hybrid</b> (the new model)" in text  # among sequence + marks: the neighbour mode aside
     assert "+0.100 AUROC, -0.0300 MSE" in text  # 0.95 - 0.85, 0.030 - 0.060
     assert "Runner-up: gbm_histone (AUROC 0.900, +0.050 behind)" in text

@@ -11,6 +11,7 @@ import pandas as pd
 from epibench.evaluate.block_choice import choice_text
 from epibench.evaluate.leaderboard import verdict
 from epibench.evaluate.writers import read_metrics, read_model_table
+from epibench.io.chrom_aliases import ALIAS_TABLE, read_alias_table
 from epibench.outputs import CATALOGUE
 from epibench.report.headline import headline_html
 from epibench.report.metrics_overview import metrics_overview
@@ -64,6 +65,12 @@ def _train_rows(results: Path, model: str) -> int | None:
     """The CpG measurements ``model`` trained on (its model.json's n_train_rows), None before it was."""
     path = results / "models" / model / "model.json"
     return json.loads(path.read_text()).get("n_train_rows") if path.exists() else None
+
+
+def _aliases(results: Path) -> dict[str, str] | None:
+    """The reference's other names (its stage's chrom_aliases.tsv), None before it was prepared."""
+    path = results / "reference" / ALIAS_TABLE
+    return read_alias_table(path) if path.exists() else None
 
 
 def catalogued_items(
@@ -190,6 +197,7 @@ def cohort_report(
             block_sizes,
             _scored(evaluation_dir, new),
             _train_rows(results, new),
+            _aliases(results),
         )
         if metrics is not None and leaderboard is not None and splits_bed.exists()
         else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from epibench.data.splits import LEFT_OUT, read_split_plan, split_counts_bp
 from epibench.evaluate.leaderboard import CONTEXT_MODE, CEILING, verdict
 from epibench.evaluate.block_sizes import narrow_intervals
 from epibench.evaluate.paired import NO_INTERVAL
+from epibench.io.chroms import non_primary, organelles
 
 
 def _interval(row: pd.Series, metric: str, digits: int) -> str:
@@ -22,9 +24,12 @@ def _interval(row: pd.Series, metric: str, digits: int) -> str:
     return f"{row[metric]:.{digits}f} (95 % CI {low:.{digits}f}-{high:.{digits}f})"
 
 
+_PLURALS = {"mitochondrion": "mitochondria", "virus": "viruses"}  # the others take an s
+
+
 def _counted(n: int, noun: str) -> str:
-    """``n`` and the noun, plural but for one: "1 sample", "2,040 samples"."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    """``n`` and the noun, plural but for one: "1 sample", "2,040 samples", "2 mitochondria"."""
+    return f"{n:,} {noun if n == 1 else _PLURALS.get(noun, noun + 's')}"
 
 
 def held_out_text(plan: pd.DataFrame, scored: pd.DataFrame | None = None) -> str:
@@ -59,22 +64,34 @@ def _holds_any(intervals: pd.DataFrame, points: pd.DataFrame) -> np.ndarray:
     return holds
 
 
-def trained_text(plan: pd.DataFrame, train_rows: int | None = None, model: str = "") -> str:
+def trained_text(
+    plan: pd.DataFrame, train_rows: int | None = None, model: str = "", aliases: dict[str, str] | None = None
+) -> str:
     """The training split in words, with the CpG measurements ``model`` trained on where given, and
-    what lies in no split (organelles, alternates: ``left_out``)."""
+    what lies in no split (``left_out``: ``left_out_text``; aliases: other name -> reference name, the
+    reference stage's chrom_aliases.tsv, by which an accession is known for a mitochondrion)."""
     bases = split_counts_bp(plan)
     total = sum(bases.values())
     train = plan[plan["split"] == "train"]
     text = f"{bases['train']:,} bp of {_counted(train['chrom'].nunique(), 'sequence')}, {bases['train'] / total:.0%} of the genome"
     if train_rows is not None:
         text += f" ({model}: {_counted(train_rows, 'CpG measurement')})"
-    left_out = plan.loc[plan["split"] == LEFT_OUT, "chrom"]
-    if len(left_out):
-        text += (
-            f"; {_counted(left_out.nunique(), 'sequence')} in no split ({bases[LEFT_OUT]:,} bp: organelles, "
-            f"alternate haplotypes, decoys; e.g. {', '.join(left_out.iloc[:3])})"
-        )
+    left_out = list(pd.unique(plan.loc[plan["split"] == LEFT_OUT, "chrom"]))
+    if left_out:
+        text += f"; {_counted(len(left_out), 'sequence')} in no split ({bases[LEFT_OUT]:,} bp: {left_out_text(left_out, aliases)})"
     return text
+
+
+def left_out_text(names: list[str], aliases: dict[str, str] | None = None) -> str:
+    """What the sequences in no split are, by the names the split stage left them out by
+    (epibench.data.splits: organelles, sequences beside the primary assembly; "other" for what
+    neither names, a plan a user brought): "NC_002333.2 (mitochondrion)" for one, else counts of
+    each kind and the first three names: "1 mitochondrion, 24 alternate haplotypes; e.g. chrM, ..."."""
+    kinds = {**non_primary(names), **organelles(names, aliases)}
+    if len(names) == 1:
+        return f"{names[0]} ({kinds.get(names[0], 'other')})"
+    counts = Counter(kinds.get(name, "other") for name in names)  # in the order of their first name
+    return f"{', '.join(_counted(n, kind) for kind, n in counts.items())}; e.g. {', '.join(names[:3])}"
 
 
 def scored_text(metrics: pd.DataFrame, model: str) -> str:
@@ -135,6 +152,7 @@ def headline_html(
     block_sizes: pd.DataFrame | None = None,
     scored: pd.DataFrame | None = None,
     train_rows: int | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict), its margin over the original model and the runner-up
@@ -143,7 +161,8 @@ def headline_html(
     given. The winner is called "Highest test AUROC", not "Winner", where its lead is not clear.
     table: leaderboard.tsv (writers.read_model_table); scored: the test CpGs' chrom and pos (0-based),
     whose held-out intervals ``held_out_text`` counts; train_rows: the CpG measurements the new model
-    trained on (model.json's n_train_rows): a targeted cohort's few, in a training split of megabases."""
+    trained on (model.json's n_train_rows): a targeted cohort's few, in a training split of megabases;
+    aliases: the reference's other names (``trained_text``)."""
     seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
     ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
@@ -173,7 +192,7 @@ def headline_html(
     parts.append(
         f"Held-out test data: {html.escape(scored_text(metrics, winner['model']))} on "
         f"{html.escape(held_out_text(plan, scored))}, never used for training or model selection. "
-        f"Trained on {html.escape(trained_text(plan, train_rows, new))}."
+        f"Trained on {html.escape(trained_text(plan, train_rows, new, aliases))}."
     )
     parts.append(
         html.escape(verdict(table[table["mode"] != CONTEXT_MODE], new))
