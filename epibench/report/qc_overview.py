@@ -5,6 +5,7 @@ line of its own where the cohort has more than ``UNFOLDED_SAMPLES`` samples."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +15,14 @@ from epibench.evaluate.samples import ingest_fields
 from epibench.report.summary import Fold, Item, Note, Overview
 
 UNFOLDED_SAMPLES = 4  # a cohort of more shows each sample's QC files folded
+WARNING_CHARS = 80  # of a sample's first warning in the overview (the whole in its ingest record)
 
 
 def qc_overview(ingest_qcs: dict[str, dict]) -> pd.DataFrame:
     """One row per sample (``ingest_qcs``: sample -> its ``qc/<sample>.ingest.json``): its files, CpGs
     kept, mean read depth of those (NaN where the files give no depth), share of CpGs dropped below
     the minimum coverage, share of calls on a reference CG, the lowest Pearson r between its files,
-    and how many warnings its ingest gave."""
+    and what its ingest warned of (``warnings_cell``)."""
     rows = []
     for sample, qc in ingest_qcs.items():
         fields = ingest_fields(qc)
@@ -33,10 +35,20 @@ def qc_overview(ingest_qcs: dict[str, dict]) -> pd.DataFrame:
                 "share_below_min_coverage": fields["share_below_min_coverage"],
                 "cg_share": qc["cg_share"],
                 "replicate_pearson": fields["replicate_pearson"],
-                "warnings": len(qc["warnings"]),
+                "warnings": warnings_cell(qc["warnings"]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def warnings_cell(warnings: list[str]) -> str:
+    """The overview's cell of a sample's ingest warnings: "" for none, else the first one's opening
+    words (at most ``WARNING_CHARS`` characters, cut at a word, "..." where cut) and how many more
+    there are."""
+    if not warnings:
+        return ""
+    first = textwrap.shorten(warnings[0], WARNING_CHARS, placeholder="...")
+    return first + (f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else "")
 
 
 def qc_by_sample(
@@ -57,7 +69,7 @@ def qc_by_sample(
                 overview,
                 "Every sample's ingest at a glance: files pooled, CpGs kept, their mean read depth, the share "
                 "dropped below ingest.min_coverage, the share of calls on a reference CG, the lowest Pearson r "
-                "between two of its files (- for one file), and its warnings (in its ingest record below).",
+                "between two of its files (- for one file), and the opening of its first warning (each whole in its ingest record below).",
             )
         )
     grouped += cohort
