@@ -622,6 +622,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
         )
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
+    _warn_mark_file_names(sheet, config["marks"], sheet_path)
     _check_settings(config)
     read = [*config["marks"], *config["covariates"]]
     rows = pooled_rows(sheet, sheet_path, read)
@@ -770,6 +771,34 @@ def _warn_covariate_cells(rows: pd.DataFrame, covariates: list[str], sheet_path:
                 column,
                 "; ".join(" vs ".join(repr(v) for v in values) for values in alike),
             )
+
+
+def _name_words(text: str) -> str:
+    """``text`` lower-cased, each run of other characters than letters and digits one ``_``, framed by
+    ``_``: ``E004-H3K27ac.pval.signal.bigwig`` -> ``_e004_h3k27ac_pval_signal_bigwig_``."""
+    return "_" + "_".join(word for word in re.split(r"[^0-9a-z]+", text.casefold()) if word) + "_"
+
+
+def _warn_mark_file_names(sheet: pd.DataFrame, marks: list[str], sheet_path: str) -> None:
+    """Warn of a mark cell whose file name names another mark of ``marks`` and not its own column's
+    (Roadmap's ``E004-H3K27ac.fc.signal.bigwig`` under ``H3K4me3``): the sheet's mark columns swapped
+    or their header in another order than its cells, which the models would learn from unsaid."""
+    for line, row in zip(sheet.index, sheet.to_dict("records")):
+        for column in marks:
+            name = _name_words(Path(row[column]).name) if row[column] else ""
+            named = [m for m in marks if _name_words(m) in name]
+            if named and column not in named:
+                log.warning(
+                    "%s, line %s: sample %s, column %s holds %s, whose name says %s: are the sheet's mark "
+                    "columns swapped, or its header in another order than its cells? Put each track under "
+                    "its own mark's column",
+                    sheet_path,
+                    line,
+                    row["sample"],
+                    column,
+                    Path(row[column]).name,
+                    " and ".join(named),
+                )
 
 
 def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:

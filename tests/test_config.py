@@ -923,3 +923,42 @@ def test_a_list_key_left_empty_in_the_yaml_reads_as_an_empty_list(cohort, tmp_pa
     assert config["marks"] == [] and config["covariates"] == []
     with pytest.raises(ConfigError, match="cohort"):
         cohort_config.apply_schema({**config, "cohort": None}, [config_file])
+
+
+def _with_mark_files(cohort: dict, tmp_path, files: tuple[str, str]) -> dict:
+    """``cohort`` with marks H3K4me3 and H3K27ac, sample a's tracks named ``files`` in that order."""
+    for name in files:
+        (tmp_path / name).write_text("x\n")
+    Path(cohort["samples"]).write_text(
+        "sample\tmethylation\tH3K4me3\tH3K27ac\n"
+        f"a\t{tmp_path / 'a.bed'}\t{tmp_path / files[0]}\t{tmp_path / files[1]}\n"
+        f"b\t{tmp_path / 'b.bed'}\t{tmp_path / 'b.bw'}\t{tmp_path / 'c.bw'}\n"
+    )
+    return {**cohort, "marks": ["H3K4me3", "H3K27ac"]}
+
+
+def test_a_mark_file_named_for_another_mark_is_warned_of_at_its_line(cohort, tmp_path, caplog):
+    """A Roadmap lab's sheet whose H3K4me3 and H3K27ac cells were swapped trained on the wrong
+    channels without a word: the files' own names said which mark each was."""
+    files = ("E004-H3K27ac.pval.signal.bigwig", "E004-H3K4me3.fc.signal.bigwig")
+    with caplog.at_level("WARNING", logger="epibench.config"):
+        cohort_config.validate(_with_mark_files(cohort, tmp_path, files))
+    text = caplog.text
+    assert "line 2: sample a, column H3K4me3 holds E004-H3K27ac.pval.signal.bigwig" in text
+    assert "whose name says H3K27ac" in text and "column H3K27ac holds E004-H3K4me3" in text
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        ("E004-H3K4me3.fc.signal.bigwig", "E004-H3K27ac.pval.signal.bigwig"),
+        ("ENCFF001AAA.bigWig", "ENCFF002BBB.bigWig"),
+        ("E004-H3K4me3_and_H3K27ac.bw", "h3k27ac.bw"),
+    ],
+)
+def test_mark_files_named_for_their_own_column_or_for_no_mark_warn_of_nothing(
+    cohort, tmp_path, caplog, files
+):
+    with caplog.at_level("WARNING", logger="epibench.config"):
+        cohort_config.validate(_with_mark_files(cohort, tmp_path, files))
+    assert "whose name says" not in caplog.text
