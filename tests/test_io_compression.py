@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyBigWig
+import pysam
 import pytest
 
 from text_files import COMPRESSORS, SPEC_MAGIC
@@ -153,3 +154,17 @@ def test_r_and_hdf5_data_files_are_refused_with_the_export_to_run(name, what):
         with pytest.raises(InputError, match=f"{what} .*not a text table: .*'From R objects'") as info:
             read(path)
         assert info.value.path == path
+
+
+def test_a_tabix_index_given_for_its_calls_names_the_file_it_indexes(tmp_path):
+    """A Roadmap lab's sheet named E003.methylC.gz.tbi (a tab completion) for its methylC: the reader
+    said 'methylc has 7 columns, found 1: TBI', which names neither the index nor what to give."""
+    table = tmp_path / "E003.methylC"
+    table.write_text("chr1\t10\t11\tCG\t0.800\t+\t5\nchr1\t11\t12\tCG\t0.500\t-\t4\n")
+    pysam.tabix_index(str(table), seq_col=0, start_col=1, end_col=2, zerobased=True)
+    index = tmp_path / "E003.methylC.gz.tbi"
+    for read in (read_calls, detect_source):
+        with pytest.raises(InputError, match=r"a tabix index \(\.tbi\), not the data: give the file") as info:
+            read(index)
+        assert f"({tmp_path / 'E003.methylC.gz'}) in its place" in str(info.value)
+        assert info.value.path == index

@@ -6,7 +6,7 @@ concatenated gzip members, read as gzip), bzip2 (``BZh`` and a block-size digit)
 (``fd 37 7a 58 5a 00``) and Zstandard (``28 b5 2f fd``), as archives on GEO and lab servers
 come. A UTF-8 byte-order mark before the first line is skipped, lines ended by CR alone read
 as ended by LF; a zip or tar archive (of any compression) is refused, naming what it holds, and
-so are R and HDF5 data files.
+so are R and HDF5 data files and an index (tabix, CSI, BAM) given in place of its file.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def _prepared(path: str | os.PathLike) -> tuple[BinaryIO, bool]:
         head = fh.peek(tarfile.BLOCKSIZE)
         _refuse_archive(path, fh, head[: tarfile.BLOCKSIZE])
         _refuse_data_file(path, head)
+        _refuse_index(path, head)
         bom = head.startswith(UTF8_BOM)
         if bom:
             fh.read(len(UTF8_BOM))
@@ -196,6 +197,28 @@ def _refuse_data_file(path: str | os.PathLike, head: bytes) -> None:
             raise InputError(
                 f"{what}, not a text table: write each sample's counts as a table first (the README's "
                 "'From R objects' gives the lines for bsseq, methrix and methylKit), then give that",
+                path=path,
+            )
+
+
+# indexes that sit beside a table, by their first bytes (decompressed): tabix's .tbi, a .csi, a .bai
+_INDEX_FILES = (
+    (b"TBI\x01", "a tabix index (.tbi)"),
+    (b"CSI\x01", "a CSI index (.csi)"),
+    (b"BAI\x01", "a BAM index (.bai)"),
+)
+
+
+def _refuse_index(path: str | os.PathLike, head: bytes) -> None:
+    """An InputError for an index (``head``: its first bytes, decompressed) given in place of the file
+    it indexes, as a tab completion to ``E003.methylC.gz.tbi`` gives it."""
+    for magic, what in _INDEX_FILES:
+        if head.startswith(magic):
+            indexed = re.sub(r"\.(tbi|csi|bai)$", "", os.fspath(path), flags=re.IGNORECASE)
+            raise InputError(
+                f"{what}, not the data: give the file it indexes"
+                + (f" ({indexed})" if indexed != os.fspath(path) else "")
+                + " in its place",
                 path=path,
             )
 
