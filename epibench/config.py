@@ -623,6 +623,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
     _warn_mark_file_names(sheet, config["marks"], sheet_path)
+    _warn_mixed_signal_kinds(sheet, config["marks"], sheet_path)
     _check_settings(config)
     read = [*config["marks"], *config["covariates"]]
     rows = pooled_rows(sheet, sheet_path, read)
@@ -799,6 +800,34 @@ def _warn_mark_file_names(sheet: pd.DataFrame, marks: list[str], sheet_path: str
                     Path(row[column]).name,
                     " and ".join(named),
                 )
+
+
+# the kinds of signal track Roadmap and ENCODE name in their files' names (E003-H3K4me3.fc.signal.bigwig)
+SIGNAL_KINDS = (
+    ("fold change", ("_fc_", "_foldchange_", "_fold_change_")),
+    ("-log10 p-value", ("_pval_", "_pvalue_", "_p_value_")),
+)
+
+
+def _warn_mixed_signal_kinds(sheet: pd.DataFrame, marks: list[str], sheet_path: str) -> None:
+    """Warn of a mark column whose files' names say different kinds of signal (Roadmap's
+    ``.fc.signal.bigwig`` for some samples, ``.pval.signal.bigwig`` for others): their scales differ,
+    so the models would read a sample's kind of file as its biology."""
+    for column in marks:
+        kinds: dict[str, str] = {}  # kind -> its first file, as "name (line n)"
+        for line, path in zip(sheet.index, sheet[column]):
+            name = _name_words(Path(path).name) if path else ""
+            for kind, words in SIGNAL_KINDS:
+                if any(word in name for word in words):
+                    kinds.setdefault(kind, f"{Path(path).name} (line {line})")
+        if len(kinds) > 1:
+            log.warning(
+                "%s: mark %s mixes kinds of signal across samples, %s: their scales differ, and the models "
+                "would learn which kind each sample has; give every sample the same kind of track",
+                sheet_path,
+                column,
+                ", ".join(f"{kind} as {first}" for kind, first in kinds.items()),
+            )
 
 
 def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:

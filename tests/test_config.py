@@ -962,3 +962,28 @@ def test_mark_files_named_for_their_own_column_or_for_no_mark_warn_of_nothing(
     with caplog.at_level("WARNING", logger="epibench.config"):
         cohort_config.validate(_with_mark_files(cohort, tmp_path, files))
     assert "whose name says" not in caplog.text
+
+
+def test_a_mark_of_fold_change_for_some_samples_and_p_values_for_others_is_warned_of(
+    cohort, tmp_path, caplog
+):
+    """Roadmap gives some epigenomes' marks only as -log10 p-value tracks: a lab filling its sheet with
+    what it had trained on fold change beside p-values for one mark without a word."""
+    config = _with_mark_files(
+        cohort, tmp_path, ("E003-H3K4me3.fc.signal.bigwig", "E003-H3K27ac.pval.signal.bw")
+    )
+    Path(config["samples"]).write_text(
+        Path(config["samples"])
+        .read_text()
+        .replace(str(tmp_path / "c.bw"), str(tmp_path / "E004-H3K27ac.fc.bw"))
+    )
+    (tmp_path / "E004-H3K27ac.fc.bw").write_text("x\n")
+    with caplog.at_level("WARNING", logger="epibench.config"):
+        cohort_config.validate(config)
+    text = caplog.text
+    assert "mark H3K27ac mixes kinds of signal across samples" in text
+    assert (
+        "-log10 p-value as E003-H3K27ac.pval.signal.bw (line 2), fold change as E004-H3K27ac.fc.bw (line 3)"
+        in text
+    )
+    assert "mark H3K4me3 mixes" not in text
