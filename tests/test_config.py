@@ -190,6 +190,17 @@ def test_a_misspelt_format_is_named_with_the_nearest_choice(cohort, written, mea
     assert f"did you mean {meant!r}? allowed:" in message
 
 
+def test_a_format_named_for_the_older_methylc_says_methylc_reads_both_column_orders(cohort):
+    """A Roadmap lab with an older methylC (strand and depth swapped) wrote methylc_old: offered
+    'methylc (WashU)', it could not tell that methylc reads its file too."""
+    _sheet_with_format(cohort, "methylc_old")
+    with pytest.raises(ConfigError) as error:
+        cohort_config.validate(cohort)
+    message = str(error.value)
+    assert "did you mean 'methylc'?" in message
+    assert "methylc (WashU, both column orders: older files swap strand and depth)" in message
+
+
 def test_a_format_like_no_choice_gets_no_guess(cohort):
     _sheet_with_format(cohort, "zzzz")
     with pytest.raises(ConfigError) as error:
