@@ -952,7 +952,7 @@ def test_a_mark_file_named_for_another_mark_is_warned_of_at_its_line(cohort, tmp
     """A Roadmap lab's sheet whose H3K4me3 and H3K27ac cells were swapped trained on the wrong
     channels without a word: the files' own names said which mark each was."""
     files = ("E004-H3K27ac.pval.signal.bigwig", "E004-H3K4me3.fc.signal.bigwig")
-    with caplog.at_level("WARNING", logger="epibench.config"):
+    with caplog.at_level("WARNING", logger="epibench.sheet_marks"):
         cohort_config.validate(_with_mark_files(cohort, tmp_path, files))
     text = caplog.text
     assert "line 2: sample a, column H3K4me3 holds E004-H3K27ac.pval.signal.bigwig" in text
@@ -970,7 +970,7 @@ def test_a_mark_file_named_for_another_mark_is_warned_of_at_its_line(cohort, tmp
 def test_mark_files_named_for_their_own_column_or_for_no_mark_warn_of_nothing(
     cohort, tmp_path, caplog, files
 ):
-    with caplog.at_level("WARNING", logger="epibench.config"):
+    with caplog.at_level("WARNING", logger="epibench.sheet_marks"):
         cohort_config.validate(_with_mark_files(cohort, tmp_path, files))
     assert "whose name says" not in caplog.text
 
@@ -989,7 +989,7 @@ def test_a_mark_of_fold_change_for_some_samples_and_p_values_for_others_is_warne
         .replace(str(tmp_path / "c.bw"), str(tmp_path / "E004-H3K27ac.fc.bw"))
     )
     (tmp_path / "E004-H3K27ac.fc.bw").write_text("x\n")
-    with caplog.at_level("WARNING", logger="epibench.config"):
+    with caplog.at_level("WARNING", logger="epibench.sheet_marks"):
         cohort_config.validate(config)
     text = caplog.text
     assert "mark H3K27ac mixes kinds of signal across samples" in text
