@@ -63,6 +63,7 @@ import pandas as pd
 import pybedtools
 
 from epibench.errors import InputError
+from epibench.io.annotation_build import check_annotation_build
 from epibench.io.chroms import harmonise, listed, renamed_and_dropped, string_column
 from epibench.io.gene_models import SKIPPED_GENE_TYPES, read_gene_models
 from epibench.io.parquet import write_parquet
@@ -152,12 +153,14 @@ def annotate_regions_with_report(
     enhancer_states: labels of the enhancer BED's column 4 to keep as enhancers (states of a
     segmentation); empty to choose by the module docstring's rules. gene_types, skip_gene_types:
     which transcripts of the gene models count, by their gene and transcript types
-    (``gene_models.read_gene_models``' ``keep_types`` and ``skip_types``).
+    (``gene_models.read_gene_models``' ``keep_types`` and ``skip_types``). A GTF whose header names
+    another assembly than the FASTA's is an InputError (``annotation_build``).
     """
     if promoter_upstream < 0 or promoter_downstream < 1:
         raise ValueError("promoter_upstream must be >= 0 and promoter_downstream >= 1")
     if shore_bp < 0:
         raise ValueError("shore_bp must be >= 0")
+    check_annotation_build(gtf, reference.fasta_path)
     transcripts_in_file, gtf_names = read_gene_models(gtf, gene_types, skip_gene_types)
     input_chroms = {"gtf": gtf_names}
     transcripts = _on_reference(transcripts_in_file, reference, "gtf", gtf)

@@ -1,0 +1,104 @@
+"""The assembly a gene annotation's header names, checked against the reference FASTA's.
+
+A GTF or GFF3 of another assembly than the FASTA's is read without complaint where its coordinates
+fit inside the FASTA's sequences, as GRCh38's mostly do inside hg19's chromosomes: every promoter
+then sits off by the two builds' offsets. Its sequences' lengths cannot tell (a GTF lists none), but
+the header often names its build:
+
+- Ensembl and NCBI: ``#!genome-build GRCh38.p14`` (also ``#!genome-version``);
+- GFF3's own directive: ``##genome-build NCBI GRCh38`` (source, then build);
+- GENCODE: ``##description: evidence-based annotation of the human genome (GRCh38), version 44``.
+
+UCSC's Table Browser GTFs and most converters' files name none: nothing is checked then, nor where
+the FASTA matches no known assembly (``epibench.io.assemblies``; its ``assembly.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from epibench.errors import InputError
+from epibench.io.reference import ASSEMBLY_RECORD, shown_reference
+from epibench.io.textfile import iter_lines
+
+# the header lines that name a build, and the build's group in each
+_BUILD_LINES = (
+    re.compile(r"#!genome-(?:build|version)\s+(\S+)"),
+    re.compile(r"##genome-build\s+\S+\s+(\S+)"),
+    re.compile(r"##description:.*\((GRC\w+|NCBI\w+)\)"),
+)
+# a build's name (lower case, its patch level ".p14" / "_p14" cut) -> the assemblies table's name
+_ASSEMBLY_OF_BUILD = {
+    "grch38": "hg38",
+    "hg38": "hg38",
+    "grch37": "hg19",
+    "hg19": "hg19",
+    "ncbi36": "hg18",
+    "hg18": "hg18",
+    "t2t-chm13v2.0": "hs1",
+    "chm13v2.0": "hs1",
+    "hs1": "hs1",
+    "grcm39": "mm39",
+    "mm39": "mm39",
+    "grcm38": "mm10",
+    "mm10": "mm10",
+    "ncbim37": "mm9",
+    "mm9": "mm9",
+    "rnor_6.0": "rn6",
+    "rn6": "rn6",
+    "grcz11": "danRer11",
+    "danrer11": "danRer11",
+    "bdgp6": "dm6",
+    "dm6": "dm6",
+    "wbcel235": "ce11",
+    "ce11": "ce11",
+    "r64": "sacCer3",
+    "saccer3": "sacCer3",
+    "tair10": "TAIR10",
+}
+_SAME_COORDINATES = {"GRCh37": "hg19"}  # the assemblies table's names of one build
+
+
+def declared_build(path: str | os.PathLike) -> tuple[int, str, str | None] | None:
+    """The first header line of ``path`` (a GTF or GFF3, any compression) that names a build:
+    (line number, the build as written, the assemblies table's name of it or None where unknown);
+    None where the header (the ``#`` lines before the first feature) names none."""
+    for number, text in iter_lines(path):
+        if text.strip() and not text.startswith("#"):
+            return None
+        for pattern in _BUILD_LINES:
+            found = pattern.match(text)
+            if found:
+                build = found.group(1)
+                key = re.sub(r"[._-]p\d+$|\.\d+$", "", build.casefold())
+                known = _ASSEMBLY_OF_BUILD.get(key) or _ASSEMBLY_OF_BUILD.get(build.casefold())
+                return number, build, known
+    return None
+
+
+def check_annotation_build(gtf: str | os.PathLike, fasta: str | os.PathLike) -> None:
+    """An InputError where ``gtf``'s header names a build (``declared_build``) and the FASTA's
+    ``assembly.json`` (the reference stage's, beside ``fasta``) matches known assemblies, none of
+    them that build; nothing where either is unknown."""
+    declared = declared_build(gtf)
+    record = Path(fasta).parent / ASSEMBLY_RECORD
+    if declared is None or declared[2] is None or not record.is_file():
+        return
+    number, build, assembly = declared
+    matched = [
+        _SAME_COORDINATES.get(name, name) for name in json.loads(record.read_text()).get("matched", [])
+    ]
+    if not matched or assembly in matched:
+        return
+    raise InputError(
+        f"the gene annotation's header names the build {build} ({assembly}), but the FASTA "
+        f"({shown_reference(fasta)}) is {' / '.join(matched)}: its transcripts would sit at {assembly}'s "
+        f"coordinates on {matched[0]}'s sequences. Give the annotation of {matched[0]} as reference.gtf "
+        f"(GENCODE, Ensembl and UCSC publish one per assembly), or the FASTA of {assembly}; if the "
+        f"header is wrong, delete its line {number}",
+        path=gtf,
+        line=number,
+    )
