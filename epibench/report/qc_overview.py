@@ -69,7 +69,10 @@ def qc_by_sample(
                 overview,
                 "Every sample's ingest at a glance: files pooled, CpGs kept, their mean read depth, the share "
                 "dropped below ingest.min_coverage, the share of calls on a reference CG, the lowest Pearson r "
-                "between two of its files (- for one file), and the opening of its first warning (each whole in its ingest record below).",
+                "between two of its files (- for one file), and the opening of its first warning (each whole in "
+                "its ingest record below). Counted over every sequence as ingested, the mitochondrion's too "
+                "(often far deeper: a small cohort's mean depth shows it); each sample's QC table leaves out "
+                "the sequences in no split.",
             )
         )
     grouped += cohort
