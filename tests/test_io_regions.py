@@ -118,13 +118,17 @@ def test_exon_only_gtf_gives_the_same_regions(tmp_path, ref):
     )
 
 
-def test_without_enhancers(tmp_path, ref):
-    got = annotate_regions(
-        ref, write_lines(tmp_path / "a.gtf", GTF_LINES), promoter_upstream=10, promoter_downstream=5
-    )
+def test_without_enhancers(tmp_path, ref, caplog):
+    with caplog.at_level("WARNING", logger="epibench.io.regions"):
+        got = annotate_regions(
+            ref, write_lines(tmp_path / "a.gtf", GTF_LINES), promoter_upstream=10, promoter_downstream=5
+        )
     # the enhancer CpGs fall back to what lies beneath: gene body or intergenic
     fallback = {36: B, 40: B, 100: B, 180: I}
     assert got.region.tolist() == [fallback.get(c, EXPECTED[c]) for c in CPGS] + [I]
+    # a user who deleted the demo's enhancers is told why the class is empty, and what gives it
+    assert "no enhancer BED (reference.enhancers): no CpG is an enhancer" in caplog.text
+    assert "mnemonics.bed" in caplog.text
 
 
 def test_a_draft_assemblys_sequences_without_transcripts_are_counted_not_all_listed(tmp_path, caplog):
@@ -195,7 +199,11 @@ def test_a_class_without_cpgs_is_warned_of(tmp_path, ref, caplog):
     gtf = write_lines(tmp_path / "unstranded.gtf", [_transcript("1", 31, 110, ".", "u1")])
     with caplog.at_level("WARNING"):
         annotate_regions(ref, gtf, tmp_dir=tmp_path)
-    (warning,) = [r.getMessage() for r in caplog.records if "no CpG is" in r.getMessage()]
+    (warning,) = [
+        r.getMessage()
+        for r in caplog.records
+        if "no CpG is promoter" in r.getMessage() or "no CpG is gene_body" in r.getMessage()
+    ]
     assert warning.startswith(
         f"{gtf}: no CpG is promoter although 1 transcripts lie on the FASTA's sequences"
     )

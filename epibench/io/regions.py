@@ -183,6 +183,12 @@ def annotate_regions_with_report(
             listed(without),
         )
 
+    if enhancer_bed is None:
+        log.warning(
+            "no enhancer BED (reference.enhancers): no CpG is an enhancer, so that class stays empty in every "
+            "table and figure; give ENCODE cCREs or a ChromHMM segmentation of the cohort's tissue "
+            "(Roadmap's <epigenome>_15_coreMarks_mnemonics.bed) for it"
+        )
     beds = {}
     for label, path in (("enhancers", enhancer_bed), ("cpg_islands", cpg_islands), ("blacklist", blacklist)):
         if path is not None:
