@@ -327,9 +327,10 @@ def test_a_bigwig_of_another_assembly_is_named_with_the_chain_to_lift_it(header,
     headers = {"s1.H3K4me3": header, "s2.H3K4me3": header}
     mismatches = length_mismatches(HG38, headers)
     with pytest.raises(InputError) as info:
-        check_lengths(mismatches, "hg38.fa", headers, ["hg38"])
+        check_lengths(mismatches, "hg38.fa", headers, ["hg38"], paths={"s1.H3K4me3": "/data/E003-H3K4me3.bw"})
     message = str(info.value)
-    assert f"s1.H3K4me3: its header's lengths are {theirs}" in message
+    # the label the table shows, and its file where the caller gives it
+    assert f"s1.H3K4me3 (/data/E003-H3K4me3.bw): its header's lengths are {theirs}" in message
     assert f"s2.H3K4me3: its header's lengths are {theirs}" in message
     assert chain in message and "lift them over to hg38" in message
 

@@ -73,7 +73,9 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     lengths = {name: reference.length(name) for name in reference.chroms}
     headers = {label: bigwig_lengths(path) for label, path in args.bigwig}
     mismatches = length_mismatches(lengths, headers, aliases=reference.aliases)
-    for warning in check_lengths(mismatches, reference.shown, headers, assembly["matched"]):
+    for warning in check_lengths(
+        mismatches, reference.shown, headers, assembly["matched"], paths=dict(args.bigwig)
+    ):
         log.warning("%s", warning)
     fits = _measured_fits(args, reference)
     for path in args.fits:

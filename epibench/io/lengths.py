@@ -82,6 +82,7 @@ def check_lengths(
     header_lengths: dict[str, dict[str, int]] | None = None,
     reference_assemblies: list[str] | None = None,
     cause: tuple[str, str] | None = None,
+    paths: dict[str, str] | None = None,
 ) -> list[str]:
     """Raise InputError with the table when a non-mitochondrial sequence's length disagrees; return a
     warning per mitochondrial mismatch (by the reference's name or the file's: an NCBI FASTA's
@@ -92,6 +93,7 @@ def check_lengths(
     with ``assemblies.liftover_hint`` towards ``reference_assemblies`` (the reference's matches).
     cause: (the error's verdict, advice shown after the table) when the caller knows better than
     "another assembly" (calls that fit the reference but run past its end: ``methylation.past_end``).
+    paths: input label -> its file, named beside the label in the lines under the table.
     """
     mito = (
         mismatches["reference_chromosome"].map(is_mitochondrial)
@@ -107,7 +109,9 @@ def check_lengths(
                 index=False, formatters={c: "{:,}".format for c in ("length", "reference_length")}
             )
             + (f"\n{advice}" if advice else "")
-            + _assemblies_of(list(dict.fromkeys(stop["input"])), header_lengths or {}, reference_assemblies)
+            + _assemblies_of(
+                list(dict.fromkeys(stop["input"])), header_lengths or {}, reference_assemblies, paths
+            )
         )
     return [
         f"{row.input}: {row.chromosome} is {row.length:,} bp, the reference's {row.reference_chromosome} "
@@ -117,19 +121,19 @@ def check_lengths(
 
 
 def _assemblies_of(
-    labels: list[str], header_lengths: dict[str, dict[str, int]], reference_assemblies: list[str] | None
+    labels: list[str],
+    header_lengths: dict[str, dict[str, int]],
+    reference_assemblies: list[str] | None,
+    paths: dict[str, str] | None = None,
 ) -> str:
-    """Lines saying which known assembly each input's header lengths are, and what to do about it
-    ("" when no input has header lengths)."""
+    """Lines saying which known assembly each input's header lengths are (the input by its label and,
+    where ``paths`` gives it, its file), and what to do about it ("" when no input has header lengths)."""
     found = {label: match_assembly(header_lengths[label]) for label in labels if label in header_lengths}
     if not found:
         return ""
     lines = [
-        (
-            f"{label}: its header's lengths are {match.matched[0]}'s"
-            if match.matched
-            else f"{label}: its header's lengths are no known assembly's"
-        )
+        f"{label}{f' ({paths[label]})' if label in (paths or {}) else ''}: its header's lengths are "
+        + (f"{match.matched[0]}'s" if match.matched else "no known assembly's")
         for label, match in found.items()
     ]
     if len(lines) > INPUTS_SHOWN:
