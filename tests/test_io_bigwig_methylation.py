@@ -234,12 +234,17 @@ def test_percent_track_is_an_input_error(tmp_path, ref):
         ingest(levels, ref)
 
 
-def test_read_depths_given_as_levels_ask_whether_the_columns_are_swapped(tmp_path, ref):
+def test_read_depths_given_as_levels_say_which_file_goes_in_which_column(tmp_path, ref):
     """A ReadCoverage bigWig in the methylation column: whole numbers, some above 100."""
     depths = write_bigwig(
         tmp_path / "E000_WGBS_ReadCoverage.bigwig", SIZES, bases("chr1", (2, 16.0), (7, 140.0))
     )
-    with pytest.raises(InputError, match=r"level 16 at chr1:2-3 is outside 0-1; read depths .*swapped\?"):
+    with pytest.raises(
+        InputError,
+        match=r"level 16 at chr1:2-3 is outside 0-1; a ReadCoverage bigWig \(read "
+        r"depths\) given as the methylation file\? Give the FractionalMethylation bigWig in the sheet's methylation "
+        r"column and this one in its coverage column",
+    ):
         ingest(depths, ref)
     halves = write_bigwig(tmp_path / "l.bw", SIZES, bases("chr1", (2, 0.5), (7, 140.5)))
     with pytest.raises(InputError) as info:

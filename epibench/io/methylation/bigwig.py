@@ -221,16 +221,16 @@ def _check_levels(path: Path, chrom: str, pos: np.ndarray, level: np.ndarray) ->
     bad = (level < 0) | (level > 1)
     if bad.any():
         i = int(np.argmax(bad))
-        depths = (
-            "read depths (a ReadCoverage bigWig given as the methylation file: the sheet's methylation and "
-            "coverage columns swapped?)"
+        swapped = (
+            "a ReadCoverage bigWig (read depths) given as the methylation file? Give the FractionalMethylation "
+            "bigWig in the sheet's methylation column and this one in its coverage column"
             if np.all(level == np.round(level))
             else ""
         )
         if level.max() > 100:
-            hint = f"; {depths}?" if depths else ""
+            hint = f"; {swapped}" if swapped else ""
         elif level.max() > 1:
-            hint = "; is this a percent (0-100) track" + (f", or {depths}?" if depths else "?")
+            hint = "; is this a percent (0-100) track" + (f", or {swapped}" if swapped else "?")
         else:
             hint = ""
         raise InputError(
