@@ -699,12 +699,13 @@ CATALOGUE: tuple[Output, ...] = (
     _o("report/index.html", "report"),
     _o("report/{figure}.png", "report"),  # the page's figures, copied beside it
     _o("tracks/hub.json", "tracks_export"),
-    # bigWigs the datahub shows: each model's predicted level and error per sample, the attributed
-    # model's attribution, and links to the histone inputs
+    # bigWigs the datahub shows: each model's predicted level and error per sample, each sample's
+    # measured levels of the same CpGs, the attributed model's attribution, and links to the histone inputs
     *(
         _o(f"tracks/{{model}}.{{sample}}.{kind}.bw", "tracks_export")
         for kind in ("predicted", "error", "attribution")
     ),
+    _o("tracks/test.{sample}.observed.bw", "tracks_export"),
     _o("tracks/inputs/{sample}.{mark}.bw", "tracks_export"),
 )
 

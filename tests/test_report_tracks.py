@@ -16,7 +16,12 @@ import pytest
 from epibench.errors import InputError
 from epibench.report.datahub import exported_tracks, write_hub
 from epibench.report.serve import make_server
-from epibench.report.track_export import export_tracks, write_attribution_track, write_prediction_tracks
+from epibench.report.track_export import (
+    export_tracks,
+    write_attribution_track,
+    write_observed_tracks,
+    write_prediction_tracks,
+)
 
 CHROM_SIZES = {"chr1": 1000, "chr2": 600, "chrX": 400}
 WINDOW = 10
@@ -101,6 +106,26 @@ def test_prediction_tracks_hold_level_and_error_at_each_cpg(tmp_path, chrom_size
             n_covered = sum(len(bw.intervals(c)) for c in rows["chrom"].unique())
             assert n_covered == len(rows)  # one 2-bp entry per CpG, nothing else
             bw.close()
+
+
+def test_observed_tracks_hold_each_samples_measured_levels_once_whatever_the_models(
+    tmp_path, chrom_sizes, predictions
+):
+    """A WashU user reads the predictions against the measured levels: one track per sample, the
+    test CpGs' level_true, written once though two models' rows carry them."""
+    path, table = predictions
+    both = pd.concat([table, table.assign(model="hybrid", level_pred=0.5)])
+    both.to_parquet(path, index=False)
+    out = write_observed_tracks(path, chrom_sizes, tmp_path / "tracks")
+    assert [p.name for p in out] == ["test.S1.observed.bw", "test.S.2.observed.bw"]
+    for sample, rows in table.groupby("sample"):
+        bw = _open(tmp_path / "tracks" / f"test.{sample}.observed.bw")
+        got = [bw.values(c, p, p + 2) for c, p in zip(rows["chrom"], rows["pos"])]
+        np.testing.assert_allclose(
+            got, np.repeat(rows["level_true"].to_numpy()[:, None], 2, axis=1), atol=1e-6
+        )
+        assert sum(len(bw.intervals(c)) for c in rows["chrom"].unique()) == len(rows)
+        bw.close()
 
 
 def test_prediction_tracks_reject_bad_tables(tmp_path, chrom_sizes, predictions):
@@ -202,7 +227,7 @@ def test_hub_lists_tracks_and_inputs_with_resolvable_urls(tmp_path, chrom_sizes,
     assert isinstance(hub, list) and {t["type"] for t in hub} == {"bigwig"}
     assert all(t["showOnHubLoad"] is True and t["name"] and t["options"]["height"] > 0 for t in hub)
     exported = sorted(p.name for p in out_dir.glob("*.bw"))
-    assert len(exported) == 5
+    assert len(exported) == 7  # 2 samples' observed, predicted, error; 1 attribution
     urls = [t["url"] for t in hub]
     assert sorted(u for u in urls if not u.startswith("inputs/")) == exported
     for url in urls:
@@ -213,20 +238,23 @@ def test_hub_lists_tracks_and_inputs_with_resolvable_urls(tmp_path, chrom_sizes,
             link = out_dir / "inputs" / f"{sample}.{mark}.bw"
             assert link.is_symlink() and link.resolve() == source.resolve()
             assert f"inputs/{sample}.{mark}.bw" in urls
-    # each sample's histone tracks, then its exported tracks
+    # each sample's histone tracks, then its measured levels, then the models' tracks
     assert [t["name"] for t in hub] == [
         "S1.H3K4me3",
         "S1.H3K27ac",
+        "test.S1.observed",
         "cnn.S1.predicted",
         "cnn.S1.error",
         "S.2.H3K4me3",
         "S.2.H3K27ac",
+        "test.S.2.observed",
         "cnn.S.2.predicted",
         "cnn.S.2.error",
         "cnn.S.2.attribution",
     ]
-    assert hub[3]["metadata"] == {"sample": "S1", "assay": "error"}
-    assert hub[3]["options"]["yMin"] == -1 and "color2" in hub[3]["options"]
+    assert hub[4]["metadata"] == {"sample": "S1", "assay": "error"}
+    assert hub[4]["options"]["yMin"] == -1 and "color2" in hub[4]["options"]
+    assert hub[2]["metadata"] == {"sample": "S1", "assay": "observed"} and hub[2]["options"]["yMax"] == 1
     # an absolute base URL prefixes every path; running again replaces the links in place
     hub = json.loads(
         write_hub(out_dir, exported_tracks(out_dir.glob("*.bw")), inputs, "http://h:8000/x/").read_text()
@@ -248,7 +276,12 @@ def test_a_sample_removed_from_the_cohort_leaves_the_hubs_folder(tmp_path, chrom
     table[table["sample"] != "S1"].to_parquet(path, index=False)
     export_tracks([path], chrom_sizes, out_dir, {"S.2": inputs["S.2"]})
     left = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*.bw"))
-    assert left == ["cnn.S.2.error.bw", "cnn.S.2.predicted.bw", "inputs/S.2.H3K4me3.bw"]
+    assert left == [
+        "cnn.S.2.error.bw",
+        "cnn.S.2.predicted.bw",
+        "inputs/S.2.H3K4me3.bw",
+        "test.S.2.observed.bw",
+    ]
 
 
 def test_an_input_bigwig_on_other_names_is_shown_as_a_copy_on_the_reference_s(

@@ -221,7 +221,11 @@ def test_report_says_no_histone_marks_and_shows_no_histone_figure(workdir):
 
 def test_tracks_are_exported_without_mark_bigwigs(workdir):
     hub = json.loads((workdir / f"{RESULTS}/tracks/hub.json").read_text())
-    assert {entry["name"] for entry in hub} >= {"hybrid.sample1.predicted", "hybrid.sample1.attribution"}
+    assert {entry["name"] for entry in hub} >= {
+        "hybrid.sample1.predicted",
+        "hybrid.sample1.attribution",
+        "test.sample1.observed",
+    }
     assert not (workdir / f"{RESULTS}/tracks/inputs").exists()
 
 

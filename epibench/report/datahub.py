@@ -48,11 +48,13 @@ from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 
 PREDICTED, ERROR, ATTRIBUTION, IMPUTED = "predicted", "error", "attribution", "imputed"
+OBSERVED, OBSERVED_NAME = "observed", "test"  # the test CpGs' measured levels: test.<sample>.observed.bw
 INPUTS_DIR = "inputs"
 HUB_NAME = "hub.json"
 # display options per kind of track (WashU numerical-track options)
 TRACK_OPTIONS = {
     PREDICTED: {"color": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
+    OBSERVED: {"color": "#000000", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
     ERROR: {"color": "#d62728", "color2": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": -1, "yMax": 1},
     ATTRIBUTION: {"color": "#2ca02c", "color2": "#9467bd", "height": 50, "yScale": "auto"},
     IMPUTED: {"color": "#ff7f0e", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
@@ -122,8 +124,8 @@ def write_hub(
 ) -> Path:
     """Write ``out_dir/hub.json`` (WashU datahub) listing ``tracks`` and the input histone bigWigs.
 
-    tracks: (name, file, kind) of exported bigWigs inside ``out_dir`` (kind: predicted, error,
-    attribution; :func:`exported_tracks` builds them). input_tracks: sample -> mark -> bigWig
+    tracks: (name, file, kind) of exported bigWigs inside ``out_dir`` (kind: predicted, observed,
+    error, attribution; :func:`exported_tracks` builds them). input_tracks: sample -> mark -> bigWig
     path; those outside ``out_dir`` are symlinked into ``out_dir/inputs``. imputed: sample ->
     bigWig of the levels predicted for a sample without calls, linked the same way. Order: per
     sample (in ``input_tracks`` order) its marks, its imputed levels, then its exported tracks;

@@ -5,6 +5,8 @@ Files written into ``out_dir`` (normally ``results/<cohort>/tracks/``):
 - ``<model>.<sample>.predicted.bw``: predicted methylation level (0-1) of each test CpG;
 - ``<model>.<sample>.error.bw``: ``level_pred - level_true`` (signed, -1..1; > 0 means the
   model predicted more methylation than was measured);
+- ``test.<sample>.observed.bw``: the measured methylation level (0-1) of the same test CpGs, once
+  per sample (every model is scored on the same CpGs), to read the predictions against;
 - ``<model>.<sample>.attribution.bw``: per-base sequence attribution (integrated gradients,
   in units of the predicted level) over the window of each attributed CpG; where windows of
   nearby CpGs overlap, the mean of their attributions at that base.
@@ -37,7 +39,16 @@ from epibench.evaluate.tables import check_predictions
 from epibench.io.atomic import atomic_path
 from epibench.io.chroms import harmonise
 from epibench.io.stale import remove_unlisted
-from epibench.report.datahub import ATTRIBUTION, ERROR, INPUTS_DIR, PREDICTED, exported_tracks, write_hub
+from epibench.report.datahub import (
+    ATTRIBUTION,
+    ERROR,
+    INPUTS_DIR,
+    OBSERVED,
+    OBSERVED_NAME,
+    PREDICTED,
+    exported_tracks,
+    write_hub,
+)
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +163,27 @@ def write_prediction_tracks(
     return written
 
 
+def write_observed_tracks(
+    predictions_parquet: str | os.PathLike, chrom_sizes_tsv: str | os.PathLike, out_dir: str | os.PathLike
+) -> list[Path]:
+    """Per sample of a predictions table, ``test.<sample>.observed.bw``: its test CpGs' measured
+    level (level_true), one 2-bp entry per CpG, from the table's first model (every model of a
+    cohort is scored on the same CpGs). Returns the paths written, in table order."""
+    preds = pd.read_parquet(predictions_parquet, columns=["model", "sample", "chrom", "pos", "level_true"])
+    first = preds[preds["model"] == preds["model"].iloc[0]] if len(preds) else preds
+    chrom_sizes = read_chrom_sizes(chrom_sizes_tsv)
+    return [
+        write_cpg_track(
+            rows,
+            rows["level_true"].to_numpy(np.float64),
+            chrom_sizes,
+            Path(out_dir) / f"{OBSERVED_NAME}.{sample}.{OBSERVED}.bw",
+            predictions_parquet,
+        )
+        for sample, rows in first.groupby("sample", sort=False)
+    ]
+
+
 def write_cpg_track(
     rows: pd.DataFrame, values: np.ndarray, chrom_sizes: dict[str, int], out: Path, source: str | os.PathLike
 ) -> Path:
@@ -252,12 +284,13 @@ def export_tracks(
     aliases: dict[str, str] | None = None,
 ) -> Path:
     """All tracks of a cohort and their hub: prediction and error tracks of every predictions table,
-    the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs
+    the measured levels of the test CpGs (``write_observed_tracks``, from the first table), the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs
     (on the reference's names: ``on_reference_names``, with ``aliases``, the reference stage's other
     names of its sequences), and ``imputed`` (sample -> bigWig of a sample without calls). Returns
     the hub's path."""
     warn_of_bare_names(read_chrom_sizes(chrom_sizes_tsv))
-    paths = [p for table in predictions for p in write_prediction_tracks(table, chrom_sizes_tsv, out_dir)]
+    paths = write_observed_tracks(predictions[0], chrom_sizes_tsv, out_dir) if predictions else []
+    paths += [p for table in predictions for p in write_prediction_tracks(table, chrom_sizes_tsv, out_dir)]
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
     inputs = on_reference_names(input_tracks, read_chrom_sizes(chrom_sizes_tsv), out_dir, aliases)
