@@ -998,9 +998,21 @@ def other_cohort_target(target: str, cohort: str, config_files: tuple | list = (
     other = Path(target).parts[1]
     given = ", ".join(map(shown_path, config_files)) or "no config file"
     return (
-        f"{target} is of cohort {other!r}, but the config ({given}) is of cohort {cohort!r}: add "
+        f"{target} is of cohort {other!r}, but the config ({given}) is of cohort {cohort!r}: "
+        f"{_misspelt_cohort_hint(target, other, cohort)}add "
         f"--configfile config/{other}.yaml after the targets (snakemake {target} --configfile config/{other}.yaml)"
     )
+
+
+def _misspelt_cohort_hint(target: str, other: str, cohort: str) -> str:
+    """ "did you mean <the target under the config's cohort>? Else " where ``other`` reads as a typo
+    of ``cohort`` (results/trail/ for results/trial/) and has no config/<other>.yaml, else nothing."""
+    if Path("config", f"{other}.yaml").exists() or not difflib.get_close_matches(
+        other, [cohort], cutoff=0.75
+    ):
+        return ""
+    meant = Path("results", cohort, *Path(target).parts[2:]).as_posix()
+    return f"did you mean {meant}? Else, for cohort {other!r}, "
 
 
 def motif_model(config: dict) -> str:

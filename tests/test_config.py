@@ -867,6 +867,23 @@ def test_only_another_cohorts_targets_are_taken_by_the_other_cohort_rule(target,
     assert (path.match(target) is not None) == of_another
 
 
+def test_a_misspelt_cohort_in_a_target_is_offered_the_configs_own(tmp_path, monkeypatch):
+    """`snakemake results/trail/report/index.html` with the config of cohort 'trial': a typo, not another
+    cohort, is the likely cause, so the message names the target it probably meant (found in a trial);
+    not where config/trial2.yaml exists: trial2 is a cohort of its own."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "trial2.yaml").write_text("cohort: trial2\n")
+    assert "did you mean" not in cohort_config.other_cohort_target("results/trial2/report.html", "trial")
+    said = cohort_config.other_cohort_target(
+        "results/trail/report/index.html", "trial", ["config/trial.yaml"]
+    )
+    assert "did you mean results/trial/report/index.html?" in said
+    assert "--configfile config/trail.yaml" in said  # another cohort's config, should 'trail' be one
+    far = cohort_config.other_cohort_target("results/liver/report/index.html", "trial", ["config/trial.yaml"])
+    assert "did you mean" not in far
+
+
 @pytest.mark.parametrize(
     "marks, covariates, tads, mode",
     [
