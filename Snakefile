@@ -43,6 +43,11 @@ rule all:
     input:
         f"{RESULTS}/report/index.html",
         f"{RESULTS}/tracks/hub.json",
+        # every model's weights and predictions as targets: Snakemake remakes a missing file only when
+        # it is a target or something after it reruns, and a training cut short (Ctrl-C, a kill) of a
+        # model trained before leaves its folder without weights beside the older predictions and report
+        expand(rules.train.output.model, model=TRAINED),
+        PREDICTIONS,
 
 
 onsuccess:
