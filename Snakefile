@@ -6,7 +6,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
-from epibench.log_warnings import warnings_summary
+from epibench.log_warnings import stopped_trainings, warnings_summary
 
 min_version("9.0")
 
@@ -48,6 +48,12 @@ rule all:
         # model trained before leaves its folder without weights beside the older predictions and report
         expand(rules.train.output.model, model=TRAINED),
         PREDICTIONS,
+
+
+onerror:
+    # a training stopped by Ctrl-C or a scheduler reads above as a failed job: it resumes
+    for line in stopped_trainings(LOGS, since=RUN_STARTED):
+        print(line)
 
 
 onsuccess:

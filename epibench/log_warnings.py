@@ -6,7 +6,9 @@ sequence without transcripts, a chromosome a mark has no value on) is otherwise 
 whoever opens that log. ``warnings_summary`` gives the kinds of warning of the logs a run wrote
 (those modified since it started: an earlier run's logs, of jobs not rerun, are left out), for the
 Snakefile's ``onsuccess`` to print: one line for a warning every shard group gives with its own
-counts and names.
+counts and names. ``stopped_trainings`` gives, for the Snakefile's ``onerror``, the trainings a
+signal stopped (Ctrl-C, a scheduler's time limit): Snakemake reports them as failed jobs, yet the
+next run resumes them from their checkpoints.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # a warning's first line in LOG_FORMAT: date, time, level, logger name, then the message
 _WARNING = re.compile(r"\S+ \S+ WARNING \S+: (?P<message>.*)")
 SHOWN = 10  # kinds of warning printed; the rest are counted
+# the warning epibench.train.preemption.Preempted logs: a training stopped by a signal, checkpointed
+_STOPPED = re.compile(r"stopped by (?P<signal>SIG\w+) at step (?P<step>\d+); checkpoint \S+ written")
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NUMBER = re.compile(r"\b\d[\d,.]*")
 _OWNER = re.compile(r"('s|:|,)$")  # what follows a sample's name in a message: S01's mark, S01: ...
@@ -100,3 +104,21 @@ def _kinds(messages: Counter, names: Collection[str]) -> dict[str, list]:
         entry[1] += n_logs
         entry[2] += 1
     return kinds
+
+
+def stopped_trainings(logs_dir: str | os.PathLike, since: float = 0.0) -> list[str]:
+    """Lines for the end of a failed run: one per log below ``logs_dir`` written since ``since`` (the
+    run's start) whose training a signal stopped after writing its checkpoint (Ctrl-C, a scheduler's
+    SIGTERM), as Snakemake's "Error in rule train" above it does not say that the next run resumes it."""
+    lines = []
+    for path in sorted(Path(logs_dir).rglob("*.log")):
+        if path.stat().st_mtime < since:
+            continue
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            stops = [stop for line in fh if _WARNING.match(line) and (stop := _STOPPED.search(line))]
+        if stops:
+            lines.append(
+                f"EpiBench: {path}: stopped by {stops[-1]['signal']} at step {stops[-1]['step']}, its checkpoint "
+                "written: the error above is that stop, not a fault; run the same command again to resume it"
+            )
+    return lines

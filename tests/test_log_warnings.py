@@ -127,3 +127,26 @@ def test_every_kind_of_an_earlier_run_is_named_not_only_the_first(tmp_path):
         "  genes.gff: no transcript on 2 of 6 FASTA sequence(s)",
         "  m2: 1,185 calls (7.7%) on sequences the reference lacks dropped",
     ]
+
+
+def test_a_training_stopped_by_a_signal_is_named_as_resumable_after_the_failed_run(tmp_path):
+    """Ctrl-C during a training: Snakemake ends with "Error in rule train"; the line after it names
+    the log and says the next run resumes it. The message is the one epibench logs for the stop
+    (Preempted's own), so the two cannot drift apart; an older log and other warnings name nothing."""
+    import signal
+    import time
+
+    from epibench.log_warnings import stopped_trainings
+    from epibench.train.preemption import Preempted
+
+    stop = str(Preempted(signal.SIGINT, 899, "results/c/models/hybrid/checkpoint.pt"))
+    write_log(tmp_path / "train" / "cnn.log", [(logging.WARNING, "an older stop: " + stop)])
+    old = time.time() - 60
+    os.utime(tmp_path / "train" / "cnn.log", (old, old))
+    write_log(tmp_path / "train" / "hybrid.log", [(logging.INFO, "epoch 3"), (logging.WARNING, stop)])
+    write_log(tmp_path / "regions.log", [(logging.WARNING, "genes.gtf: no transcript on 2 of 6 sequences")])
+    lines = stopped_trainings(tmp_path, since=old + 30)
+    assert lines == [
+        f"EpiBench: {tmp_path / 'train' / 'hybrid.log'}: stopped by SIGINT at step 899, its checkpoint written: "
+        "the error above is that stop, not a fault; run the same command again to resume it"
+    ]
