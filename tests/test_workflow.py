@@ -686,6 +686,26 @@ def test_bad_config_names_the_key(workdir):
     assert "windwo" in done.stdout + done.stderr
 
 
+def test_another_cohorts_trained_model_is_a_pretrained_start(workdir):
+    """models.<name>.pretrained naming another cohort's trained model, as the config schema's own example
+    does (results/<other cohort>/models/hybrid): the plan reads its files. The rule that stops a target
+    of another cohort took them for targets and stopped the run (found in a review). A model not
+    trained yet: the message says to run its cohort first."""
+    config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
+    config["cohort"] = "second"
+    config["models"]["cnn"]["pretrained"] = "results/tiny/models/cnn"
+    (workdir / "config/second.yaml").write_text(yaml.safe_dump(config))
+    args = [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/second.yaml"]
+    done = run([*args, "--", "results/second/models/cnn/model.safetensors"], workdir)
+    assert "rule other_cohort" not in done.stdout and "rule train:" in done.stdout, done.stdout[-3000:]
+    assert "results/tiny/models/cnn/model.safetensors" in done.stdout  # an input of the train job
+    config["models"]["cnn"]["pretrained"] = "results/absent/models/cnn"
+    (workdir / "config/second.yaml").write_text(yaml.safe_dump(config))
+    done = run([*args, "--", "results/second/models/cnn/model.safetensors"], workdir, check=False)
+    assert done.returncode != 0
+    assert "run cohort 'absent' first" in done.stdout + done.stderr
+
+
 def test_missing_sample_file_is_named(workdir):
     sheet = pd.read_csv(workdir / "resources/tiny/samples.tsv", sep="\t")
     sheet.loc[0, "H3K27ac"] = "resources/tiny/no_such.bw"
