@@ -39,6 +39,8 @@ SCHEMAS = Path(__file__).with_name("schemas")
 TRANSFER_KEYS = ("pretrained", "freeze", "mark_map")
 # keys of a model entry only the workflow reads
 WORKFLOW_KEYS = ("held_out_samples",)
+# sample names a message lists at most (a cohort of hundreds would fill the screen)
+SHOWN_SAMPLES = 20
 
 
 def model_train_settings(train: dict, entry: dict) -> tuple[dict, dict]:
@@ -1098,13 +1100,27 @@ def held_out_models(config: dict, labelled: list[str], samples: pd.DataFrame) ->
     }
 
 
-def variant_samples(config: dict, samples: pd.DataFrame) -> list[str]:
+def variant_samples(config: dict, samples: pd.DataFrame, config_files: tuple | list = ()) -> list[str]:
     """The samples whose marks score the variants (variants.samples, else every sample); ConfigError
-    naming one the sample sheet lacks."""
+    at the config file naming one the sample sheet lacks, the sheet's samples and the likely one."""
     chosen = config["variants"]["samples"] or list(samples.index)
+    names = list(samples.index)
     unknown = [s for s in chosen if s not in samples.index]
     if unknown:
-        raise ConfigError(f"variants.samples {unknown} are not in the sample sheet")
+        hints = [
+            f"{close[0]!r} for {name!r}"
+            for name in unknown
+            for close in [difflib.get_close_matches(name, names, n=1, cutoff=0.6)]
+            if close
+        ]
+        shown = ", ".join(names[:SHOWN_SAMPLES]) + (
+            f", ... ({len(names)} in all)" if len(names) > SHOWN_SAMPLES else ""
+        )
+        raise ConfigError(
+            f"variants.samples {unknown} are not in the sample sheet {shown_path(config['samples'])} "
+            f"(its samples: {shown})" + (f": did you mean {', '.join(hints)}?" if hints else ""),
+            path=config_files[0] if config_files else None,
+        )
     return chosen
 
 
@@ -1197,7 +1213,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
             "new": [evaluate["new"]],
             "ensemble": list(evaluate["ensembles"]),
             "baseline": baselines,
-            "variant_sample": variant_samples(config, samples),
+            "variant_sample": variant_samples(config, samples, config_files),
         },
         features=frozenset(name for name, on in features.items() if on),
     )

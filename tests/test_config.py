@@ -1015,3 +1015,16 @@ def test_a_mark_of_fold_change_for_some_samples_and_p_values_for_others_is_warne
         in text
     )
     assert "mark H3K4me3 mixes" not in text
+
+
+def test_an_unknown_variant_sample_names_the_config_the_sheets_samples_and_the_likely_one(cohort, tmp_path):
+    """A sample name misspelt in variants.samples: the message gives the config file, the sheet's
+    samples and the near name, as for a covariate column."""
+    (tmp_path / "v.vcf").write_text("##fileformat=VCFv4.2\n")
+    config_file = tmp_path / "cohort.yaml"
+    cohort["variants"] = {"vcf": str(tmp_path / "v.vcf"), "samples": ["bb"]}
+    with pytest.raises(ConfigError) as error:
+        cohort_config.setup(cohort, [config_file])
+    message = str(error.value)
+    assert message.startswith(f"{config_file}: variants.samples ['bb'] are not in the sample sheet")
+    assert "(its samples: a, b, c): did you mean 'b' for 'bb'?" in message
