@@ -942,6 +942,21 @@ def _check_model_settings(name: str, entry: dict) -> None:
             )
 
 
+def _not_models(unknown: list[str], models: dict) -> str:
+    """The end of a message about names that are no key of config ``models``: the models there are,
+    and the likely one for each name (``hybrid_seed2`` where ``hybrid_seed1`` is)."""
+    hints = [
+        f"{close[0]!r} for {name!r}"
+        for name in unknown
+        for close in [difflib.get_close_matches(name, list(models), n=1, cutoff=0.6)]
+        if close
+    ]
+    verb = "is not a model" if len(unknown) == 1 else "are not models"
+    return f"{verb} in 'models' (its models: {', '.join(models)})" + (
+        f": did you mean {', '.join(hints)}?" if hints else ""
+    )
+
+
 def _check_settings(config: dict) -> None:
     """Settings that must agree with each other: window and bin size, and the models named elsewhere."""
     window, bin_size = config["shards"]["window"], config["shards"]["bin_size"]
@@ -954,7 +969,9 @@ def _check_settings(config: dict) -> None:
         _check_model_settings(name, entry)
     for key in ("original", "new"):
         if config["evaluate"][key] not in models:
-            raise ConfigError(f"evaluate.{key} {config['evaluate'][key]!r} is not a model in 'models'")
+            raise ConfigError(
+                f"evaluate.{key} {config['evaluate'][key]!r} {_not_models([config['evaluate'][key]], models)}"
+            )
     names = [*models, *config["evaluate"]["baselines"], *config["evaluate"]["ensembles"]]
     clash = sorted({n for n in names if names.count(n) > 1})
     if clash:
@@ -962,12 +979,13 @@ def _check_settings(config: dict) -> None:
     for name, members in config["evaluate"]["ensembles"].items():
         unknown = [m for m in members if m not in models]
         if unknown:
-            raise ConfigError(f"evaluate.ensembles.{name}: {unknown} are not models in 'models'")
+            raise ConfigError(f"evaluate.ensembles.{name}: {unknown} {_not_models(unknown, models)}")
     curve_model = config["learning_curve"]["model"]
     if curve_model and curve_model not in models:
-        raise ConfigError(f"learning_curve.model {curve_model!r} is not a model in 'models'")
-    if config["attribute"]["model"] not in models:
-        raise ConfigError(f"attribute.model {config['attribute']['model']!r} is not a model in 'models'")
+        raise ConfigError(f"learning_curve.model {curve_model!r} {_not_models([curve_model], models)}")
+    explained = config["attribute"]["model"]
+    if explained not in models:
+        raise ConfigError(f"attribute.model {explained!r} {_not_models([explained], models)}")
     readers = [f"model {n}" for n, m in models.items() if m.get("neighbours")]
     readers += [f"baseline {n}" for n in config["evaluate"]["baselines"] if n in CONTEXT_BASELINES]
     if readers and not config["shards"]["neighbours"]:
@@ -983,7 +1001,9 @@ def _check_settings(config: dict) -> None:
 
     check_variants(config, models)
     if motif_model(config) not in models:
-        raise ConfigError(f"motifs.model {motif_model(config)!r} is not a model in 'models'")
+        raise ConfigError(
+            f"motifs.model {motif_model(config)!r} {_not_models([motif_model(config)], models)}"
+        )
 
 
 def other_cohort_pattern(cohort: str) -> str:
@@ -1030,7 +1050,7 @@ def check_variants(config: dict, models: dict) -> None:
         return
     model = variant_model(config)
     if model not in models:
-        raise ConfigError(f"variants.model {model!r} is not a model in 'models'")
+        raise ConfigError(f"variants.model {model!r} {_not_models([model], models)}")
     if models[model].get("neighbours"):
         raise ConfigError(
             f"variants.model {model!r} reads the neighbour context, which a variant's allele does not "

@@ -1028,3 +1028,19 @@ def test_an_unknown_variant_sample_names_the_config_the_sheets_samples_and_the_l
     message = str(error.value)
     assert message.startswith(f"{config_file}: variants.samples ['bb'] are not in the sample sheet")
     assert "(its samples: a, b, c): did you mean 'b' for 'bb'?" in message
+
+
+def test_a_model_name_not_in_models_is_answered_with_the_models_and_the_likely_one(cohort):
+    """An ensemble member misspelt (hybrid_seed2 for hybrid_seed1): the message lists the models."""
+    cohort["models"]["hybrid_seed1"] = {"arch": "hybrid", "d_model": 32, "seed": 1}
+    cohort["evaluate"] = {"ensembles": {"x2": ["hybrid", "hybrid_seed2"]}}
+    with pytest.raises(ConfigError) as error:
+        cohort_config.setup(cohort)
+    assert str(error.value) == (
+        "evaluate.ensembles.x2: ['hybrid_seed2'] is not a model in 'models' (its models: cnn, hybrid, "
+        "hybrid_seed1): did you mean 'hybrid_seed1' for 'hybrid_seed2'?"
+    )
+    cohort["evaluate"] = {"ensembles": {}}
+    cohort["learning_curve"] = {"model": "cnnn"}
+    with pytest.raises(ConfigError, match=r"^learning_curve.model 'cnnn' is not a model in 'models' \(its"):
+        cohort_config.setup(cohort)
