@@ -434,6 +434,34 @@ def _nearest_choice(error: jsonschema.ValidationError) -> str:
     return f"did you mean {close[0]!r}? " if close else ""
 
 
+# what R, pandas or a spreadsheet write in a cell they have nothing for, where the sheet means none by an
+# empty cell
+PLACEHOLDERS = {"na", "n/a", "nan", "none", "null", "-", "."}
+# what an empty cell of each column means, for the message about a placeholder
+EMPTY_MEANS = {
+    "methylation": "a sample without methylation calls is predicted from its marks",
+    "format": "the format is detected from the file",
+    "coverage": "no ReadCoverage bigWig",
+}
+
+
+def _check_placeholders(sheet: pd.DataFrame, columns: list[str], path: str | Path) -> None:
+    """ConfigError at the first cell of ``columns`` (a sample's files and format) holding a placeholder
+    such as R's ``NA`` where the sheet says "none" by an empty cell; the message says what the empty
+    cell would mean."""
+    for line, row in zip(sheet.index, sheet.to_dict("records")):
+        for column in columns:
+            cell = row.get(column)
+            if isinstance(cell, str) and cell.strip().lower() in PLACEHOLDERS:
+                means = EMPTY_MEANS.get(column, f"the sample lacks mark {column}: its channel is missing")
+                raise ConfigError(
+                    f"sample {row['sample']!r}, column {column}: {cell!r} is read as it is written, not as none; "
+                    f"for none, leave the cell empty ({means})",
+                    path=path,
+                    line=line,
+                )
+
+
 def check_sheet_rows(sheet: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     """Every row against samples.schema.yaml, with its defaults filled in (``format`` auto, in any
     case: ``bedMethyl``, ``CGmap``), indexed as ``sheet`` (by line); a bad row is a ConfigError
@@ -623,6 +651,7 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
             f"marks {empty_marks} have no file for any sample: leave them out of config 'marks'",
             path=sheet_path,
         )
+    _check_placeholders(sheet, ["methylation", "format", "coverage", *config["marks"]], sheet_path)
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
     warn_of_mark_file_names(sheet, config["marks"], sheet_path)

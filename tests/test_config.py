@@ -1044,3 +1044,21 @@ def test_a_model_name_not_in_models_is_answered_with_the_models_and_the_likely_o
     cohort["learning_curve"] = {"model": "cnnn"}
     with pytest.raises(ConfigError, match=r"^learning_curve.model 'cnnn' is not a model in 'models' \(its"):
         cohort_config.setup(cohort)
+
+
+def test_na_for_a_sample_without_methylation_calls_says_to_leave_the_cell_empty(cohort, tmp_path):
+    """R's write.table writes NA in an empty cell: the sample to predict, c, with NA for its calls
+    and its format is named at its line, with what the empty cell means."""
+    sheet = Path(cohort["samples"])
+    sheet.write_text(
+        "sample\tmethylation\tformat\tH3K4me3\n"
+        f"a\t{tmp_path / 'a.bed'}\tbedmethyl\t{tmp_path / 'a.bw'}\n"
+        f"b\t{tmp_path / 'b.bed'}\tbedmethyl\t{tmp_path / 'b.bw'}\n"
+        f"c\tNA\tNA\t{tmp_path / 'c.bw'}\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        cohort_config.validate(cohort)
+    assert str(error.value) == (
+        f"{sheet}, line 4: sample 'c', column methylation: 'NA' is read as it is written, not as none; for "
+        "none, leave the cell empty (a sample without methylation calls is predicted from its marks)"
+    )
