@@ -24,6 +24,7 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 
 from epibench import columns_format
+from epibench.data.covariates import is_numeric
 from epibench.errors import InputError
 from epibench.model_settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan
@@ -758,7 +759,8 @@ _INTEGER = re.compile(r"[+-]?\d+")
 
 def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_path: str) -> None:
     """ConfigError for a covariate column of numbers written with a comma (``0,75``, a spreadsheet of a
-    decimal-comma locale; or ``1,000``): read as text, each value would become a category of its own."""
+    decimal-comma locale; or ``1,000``) or with R's ``NA`` for an unknown one: read as text, each value
+    would become a category of its own."""
     for column in covariates:
         values = [v for v in sheet[column] if v]
         commas = [v for v in values if _COMMA_NUMBER.fullmatch(v)]
@@ -768,6 +770,16 @@ def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_p
                 f"covariate {column}: {commas[0]!r} (sample {row['sample']}) is a number written with a "
                 "comma, which would read as a category, not a number: write 0.75, not 0,75 (a decimal "
                 "point, no thousands separator)",
+                path=sheet_path,
+                line=row.name,
+            )
+        placeholders = [v for v in values if v.strip().lower() in PLACEHOLDERS]
+        if placeholders and is_numeric([v for v in values if v not in placeholders]):
+            row = sheet[sheet[column] == placeholders[0]].iloc[0]
+            raise ConfigError(
+                f"covariate {column}: {placeholders[0]!r} (sample {row['sample']}) is no number, so the column "
+                "would read as categories, one per value: for an unknown value leave the cell empty (missing "
+                "to the models, left out of every stratum)",
                 path=sheet_path,
                 line=row.name,
             )

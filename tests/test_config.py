@@ -1062,3 +1062,20 @@ def test_na_for_a_sample_without_methylation_calls_says_to_leave_the_cell_empty(
         f"{sheet}, line 4: sample 'c', column methylation: 'NA' is read as it is written, not as none; for "
         "none, leave the cell empty (a sample without methylation calls is predicted from its marks)"
     )
+
+
+def test_na_in_a_numeric_covariate_is_refused_as_it_would_make_the_column_categories(cohort, tmp_path):
+    """age 54, 61, NA: with NA read as a value the column is no longer numeric and each age would be
+    a category of its own; the message names the cell and says to leave it empty."""
+    sheet = Path(cohort["samples"])
+    rows = sheet.read_text().splitlines()
+    sheet.write_text(
+        "\n".join([rows[0] + "\tage", rows[1] + "\t54", rows[2] + "\t61", rows[3] + "\tNA"]) + "\n"
+    )
+    cohort["covariates"] = ["age"]
+    with pytest.raises(ConfigError) as error:
+        cohort_config.validate(cohort)
+    assert str(error.value).startswith(
+        f"{sheet}, line 4: covariate age: 'NA' (sample c) is no number, so the column would read as "
+        "categories, one per value: for an unknown value leave the cell empty"
+    )
