@@ -1133,6 +1133,33 @@ def curve_models(config: dict) -> dict[str, dict]:
     return runs
 
 
+def _check_other_cohort_starts(config: dict, config_files: tuple | list = ()) -> None:
+    """ConfigError for a pretrained folder (learning_curve.pretrained, models.<name>.pretrained) of
+    another cohort, ``results/<other>/models/<model>``, that holds no trained model: named by its key,
+    with the run that trains it and, where this cohort has a model of that name, its own folder (a
+    copy of another cohort's config that kept its path)."""
+    starts = {
+        f"models.{name}.pretrained": entry.get("pretrained") for name, entry in config["models"].items()
+    }
+    starts["learning_curve.pretrained"] = (
+        config["learning_curve"]["pretrained"] if curve_models(config) else ""
+    )
+    for key, folder in starts.items():
+        parts = Path(folder or "").parts
+        if len(parts) < 4 or parts[:1] != ("results",) or parts[1] == config["cohort"]:
+            continue
+        if (Path(folder) / "model.safetensors").is_file():
+            continue
+        other, model = parts[1], parts[3]
+        own = f"results/{config['cohort']}/models/{model}"
+        raise ConfigError(
+            f"{key} {folder!r} is a model of cohort {other!r}, not trained: train it first (snakemake "
+            f"{folder}/model.safetensors --configfile config/{other}.yaml)"
+            + (f", or start from this cohort's own: {own}" if model in config["models"] else ""),
+            path=config_files[0] if config_files else None,
+        )
+
+
 def held_out_models(config: dict, labelled: list[str], samples: pd.DataFrame) -> dict[str, dict]:
     """Leave-one-out runs: name -> the new model's entry with the samples it must not see
     (``held_out_samples``): each sample alone, or with ``evaluate.leave_out_by`` every sample
@@ -1246,6 +1273,7 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
     labelled = [s for s in samples.index if samples.loc[s, "methylation"]]
     to_predict = [s for s in samples.index if not samples.loc[s, "methylation"]]
     curve = curve_models(config)
+    _check_other_cohort_starts(config, config_files)
     held_out = held_out_models(config, labelled, samples)
     only_sequence = sequence_only(config)
     evaluate = config["evaluate"]

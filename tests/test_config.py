@@ -1079,3 +1079,28 @@ def test_na_in_a_numeric_covariate_is_refused_as_it_would_make_the_column_catego
         f"{sheet}, line 4: covariate age: 'NA' (sample c) is no number, so the column would read as "
         "categories, one per value: for an unknown value leave the cell empty"
     )
+
+
+def test_another_cohorts_untrained_model_as_pretrained_is_named_by_its_key(cohort, tmp_path, monkeypatch):
+    """A copy of demo_full.yaml that kept learning_curve.pretrained: results/demo_full/models/cnn, never
+    trained here. The message names the key, the run that trains it and this cohort's own cnn."""
+    monkeypatch.chdir(tmp_path)
+    config_file = tmp_path / "cohort.yaml"
+    cohort["learning_curve"] = {
+        "model": "cnn",
+        "fractions": [1.0],
+        "pretrained": "results/demo_full/models/cnn",
+    }
+    with pytest.raises(ConfigError) as error:
+        cohort_config.setup(copy.deepcopy(cohort), [config_file])
+    assert str(error.value) == (
+        f"{config_file}: learning_curve.pretrained 'results/demo_full/models/cnn' is a model of cohort "
+        "'demo_full', not trained: train it first (snakemake results/demo_full/models/cnn/model.safetensors "
+        "--configfile config/demo_full.yaml), or start from this cohort's own: results/t/models/cnn"
+    )
+    trained = tmp_path / "results/demo_full/models/cnn"
+    trained.mkdir(parents=True)
+    (trained / "model.safetensors").write_bytes(b"")
+    cohort_config.setup(copy.deepcopy(cohort), [config_file])
+    cohort["learning_curve"]["pretrained"] = "results/t/models/cnn"  # this run trains it
+    cohort_config.setup(cohort, [config_file])
