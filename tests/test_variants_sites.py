@@ -94,3 +94,23 @@ def test_the_anchor_base_of_an_indel_is_not_a_change():
     assert trimmed(10, "ACG", "ATG") == (11, "C", "T")
     seq = "ATATATATCGATATATATATAT"  # deleting the A after the CG's G leaves the CpG whole
     assert _by_pos(_sites(seq, 9, "GA", "G")) == {8: KEPT}
+
+
+@pytest.mark.parametrize("pos, ref, alt", [(40, "T", "A"), (40, "T", "TGGT"), (40, "TAT", "T")])
+def test_a_site_is_a_cpg_whose_window_holds_the_change(pos, ref, alt):
+    """Sites are exactly the CpGs whose window, [C - (W/2 - 1), C + W/2], holds a changed base (after
+    the anchor; an insertion: the bases on both sides of it): not the C W/2 bp downstream of an SNV,
+    whose window starts one base after it."""
+    p, changed, _ = trimmed(pos, ref, alt)
+    background = "".join(np.random.default_rng(5).choice(list("AT"), 100))
+    background = background[:pos] + ref + background[pos + len(ref) :]
+    for c in range(pos - W, pos + len(ref) + W):
+        if c + 1 >= p - 1 and c <= p + len(changed):  # a CpG on or beside the change: not this test's
+            continue
+        seq = background[:c] + "CG" + background[c + 2 :]
+        first, last = c - (W // 2 - 1), c + W // 2
+        if changed:
+            holds = first <= p + len(changed) - 1 and last >= p
+        else:
+            holds = first <= p - 1 and last >= p
+        assert (c in _by_pos(_sites(seq, pos, ref, alt))) == holds, c

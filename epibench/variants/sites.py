@@ -1,7 +1,8 @@
 """The CpGs a variant can change, and their sequence windows under each allele.
 
-For a variant at 0-based ``pos`` (REF's first base) the sites are the CpGs whose C lies within
-``window // 2`` bp of the variant's REF span (so the variant is inside their sequence window), found on
+For a variant at 0-based ``pos`` (REF's first base) the sites are the CpGs whose sequence window,
+[C - (window // 2 - 1), C + window // 2], holds a base the variant changes (after VCF's anchor base): a C
+up to ``window // 2`` bp before the change or ``window // 2 - 1`` bp after it, found on
 a local stretch of reference codes and on the same stretch with REF replaced by ALT:
 
 - ``kept``: a reference CpG that is still a CG under ALT (scored under both alleles);
@@ -78,7 +79,9 @@ def variant_sites(stretch: np.ndarray, start: int, pos: int, ref: str, alt: str,
     half = window // 2
     at, shift = pos - start, len(alt) - len(ref)
     edited = np.concatenate([stretch[:at], encode(alt), stretch[at + len(ref) :]])
-    near_lo, near_hi = at - half, at + len(ref) - 1 + half  # offsets a site's C may take (reference)
+    # offsets a site's C may take (reference): its window [C - (half - 1), C + half] holds a changed base,
+    # or for an insertion (no REF base) the bases on both sides of it
+    near_lo, near_hi = at - half, at + len(ref) - 2 + half
 
     ref_cg = cg_offsets(stretch)
     ref_cg = ref_cg[(ref_cg >= near_lo) & (ref_cg <= near_hi)]
