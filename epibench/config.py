@@ -909,9 +909,10 @@ DEMO_FILES = Path("resources") / "demo"
 
 
 def _check_demo_files(config: dict, config_files: tuple | list) -> None:
-    """A ConfigError when a cohort's own reference FASTA is given beside the demo's annotation or truth
-    (a copy of config/config.yaml that kept them): the demo's synthetic enhancers, CpG islands and
-    true levels lie on its own chr1-chr5, so on another genome they would label the wrong places."""
+    """A ConfigError when a cohort's own reference FASTA is given beside the demo's annotation, truth or
+    VCF (a copy of config/config.yaml or demo_full.yaml that kept them): the demo's synthetic enhancers,
+    CpG islands, true levels and variants lie on its own chr1-chr5, so on another genome they would
+    label the wrong places (the VCF stopping the run only at its first REF, after training)."""
     demo = (Path.cwd() / DEMO_FILES).resolve()
     reference = config["reference"]
     if Path(reference["fasta"]).resolve().is_relative_to(demo):
@@ -921,14 +922,15 @@ def _check_demo_files(config: dict, config_files: tuple | list) -> None:
         for key, path in [
             *((f"reference.{name}", p) for name, p in reference.items()),
             ("truth", config["truth"]),
+            ("variants.vcf", config["variants"]["vcf"]),
         ]
         if path and Path(path).resolve().is_relative_to(demo)
     ]
     if kept:
         raise ConfigError(
             f"the config gives its own reference.fasta ({reference['fasta']}) but the demo cohort's files for "
-            f"{', '.join(kept)}: the demo's synthetic annotation and truth would label the wrong places of "
-            "your genome. Delete those keys (or give your cohort's own files)",
+            f"{', '.join(kept)}: the demo's synthetic annotation, truth and variants would label the wrong "
+            "places of your genome. Delete those keys (or give your cohort's own files)",
             path=config_files[0] if config_files else None,
         )
 

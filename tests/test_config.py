@@ -578,10 +578,12 @@ def test_the_demos_annotation_beside_a_cohorts_own_reference_is_refused(cohort, 
     config = copy.deepcopy(cohort)
     config["reference"]["enhancers"] = "resources/demo/enhancers.bed"
     config["truth"] = str(REPO / "resources" / "demo" / "truth.tsv.gz")
+    config["variants"] = {"vcf": "resources/demo/variants.vcf.gz"}  # a copy of demo_full.yaml
     with pytest.raises(ConfigError) as error:
         cohort_config.setup(config)
     message = str(error.value)
     assert "reference.enhancers: resources/demo/enhancers.bed" in message and "truth: " in message
+    assert "variants.vcf: resources/demo/variants.vcf.gz" in message
     assert "reference.gtf" not in message and "Delete those keys" in message
     config["reference"]["fasta"] = "resources/demo/genome.fa"  # the demo's genome: its own files fit
     cohort_config.setup(config)
