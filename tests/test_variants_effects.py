@@ -19,6 +19,7 @@ from epibench.data.dataset import ShardDataset
 from epibench.demo.genome import MOTIF_REACH, PROTECTIVE_MOTIF
 from epibench.errors import InputError
 from epibench.io.genome_windows import GenomeWindows
+from epibench.variants import plots
 from epibench.variants.effects import score_variants, summarise
 from epibench.variants.sites import CREATED, DESTROYED, KEPT
 from epibench.variants.vcf import read_variants
@@ -167,3 +168,25 @@ def test_a_bzip2_vcf_is_refused_with_the_bgzip_to_run(tiny_cohort, tmp_path):
     with pytest.raises(InputError, match="bz2-compressed VCF.*bgzip") as info:
         read_variants(path, genome)
     assert info.value.path == path
+
+
+def test_the_figure_spans_the_affected_change_so_tiny_deltas_look_tiny(monkeypatch, tmp_path):
+    """A variant whose largest change is 0.002: its panel's axis still spans +-0.05 (AFFECTED), not
+    +-0.002, where a change of nothing would fill the panel."""
+    drawn = []
+    monkeypatch.setattr(plots, "save_figure", lambda fig, stem: drawn.append(fig) or [])
+    summary = pd.DataFrame({"variant": ["v1"], "ref": ["C"], "alt": ["A"], "max_abs_delta_level": [0.002]})
+    effects = pd.DataFrame(
+        {
+            "variant": ["v1", "v1"],
+            "distance": [-10, 20],
+            "status": [KEPT, KEPT],
+            "region": ["promoter", "gene_body"],
+            "delta_level": [0.002, -0.001],
+            "level_ref": [0.5, 0.5],
+            "level_alt": [0.502, 0.499],
+        }
+    )
+    plots.plot_top_variants(summary, effects, tmp_path / "v")
+    low, high = drawn[0].axes[0].get_ylim()
+    assert low <= -0.05 and high >= 0.05  # summarise's cpgs_affected threshold

@@ -200,7 +200,11 @@ SUMMARY_COLUMNS = (
 )
 
 
-def summarise(variants: pd.DataFrame, effects: pd.DataFrame, affected: float = 0.05) -> pd.DataFrame:
+# |delta level| (fraction) from which a CpG counts as changed by a variant (summary's cpgs_affected)
+AFFECTED = 0.05
+
+
+def summarise(variants: pd.DataFrame, effects: pd.DataFrame, affected: float = AFFECTED) -> pd.DataFrame:
     """One row per variant (``SUMMARY_COLUMNS``, in the variants' order, sorted by max |delta level|
     descending): CpGs scored under both alleles, the largest |delta level| (signed value and CpG), CpGs
     with |delta level| >= ``affected``, CpGs created and destroyed. A variant without sites has 0 CpGs

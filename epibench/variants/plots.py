@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from epibench.codes import REGION_CLASSES
 from epibench.io.figures import save_figure
+from epibench.variants.effects import AFFECTED
 from epibench.variants.sites import CREATED, DESTROYED, KEPT
 
 N_SHOWN = 6
@@ -21,7 +22,9 @@ def plot_top_variants(summary: pd.DataFrame, effects: pd.DataFrame, stem: str | 
     """One panel per variant of the ``N_SHOWN`` with the largest |delta level| (``summary`` order):
     delta level (ALT - REF) of each CpG against its distance from the variant (bp), coloured by
     region class; created (^) and destroyed (v) CpGs marked at the level of the allele they exist
-    under (+ for created, - for destroyed). An empty summary gives one panel saying so."""
+    under (+ for created, - for destroyed). Each panel spans at least +-``AFFECTED`` (dashed), the change
+    from which a CpG counts as affected, so that a panel of tiny deltas does not look like a large
+    effect. An empty summary gives one panel saying so."""
     top = summary.dropna(subset=["max_abs_delta_level"]).head(N_SHOWN)
     n = max(len(top), 1)
     cols = min(n, 3)
@@ -43,6 +46,10 @@ def plot_top_variants(summary: pd.DataFrame, effects: pd.DataFrame, stem: str | 
             destroyed["distance"], -destroyed["level_ref"], marker="v", c="k", s=30, label="CpG destroyed"
         )
         ax.axhline(0, color="k", linewidth=0.5)
+        for level in (-AFFECTED, AFFECTED):
+            ax.axhline(level, color="k", linewidth=0.5, linestyle="--")
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(low, -1.2 * AFFECTED), max(high, 1.2 * AFFECTED))
         ax.axvline(0, color="k", linewidth=0.5, linestyle=":")
         ax.set(
             title=f"{variant.variant} {variant.ref}>{variant.alt}",
