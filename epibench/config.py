@@ -1065,8 +1065,7 @@ def other_cohort_target(target: str, cohort: str, config_files: tuple | list = (
     return (
         f"{target} is of cohort {other!r}, but the config ({given}) is of cohort {cohort!r}: "
         f"{_misspelt_cohort_hint(target, other, cohort)}add "
-        f"--configfile config/{other}.yaml after the targets (snakemake {target} --configfile config/{other}.yaml); "
-        f"where it is a file this config reads (a model's pretrained), run cohort {other!r} first"
+        f"--configfile config/{other}.yaml after the targets (snakemake {target} --configfile config/{other}.yaml)"
     )
 
 

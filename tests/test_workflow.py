@@ -690,7 +690,7 @@ def test_another_cohorts_trained_model_is_a_pretrained_start(workdir):
     """models.<name>.pretrained naming another cohort's trained model, as the config schema's own example
     does (results/<other cohort>/models/hybrid): the plan reads its files. The rule that stops a target
     of another cohort took them for targets and stopped the run (found in a review). A model not
-    trained yet: the message says to run its cohort first."""
+    trained yet is named by its key, with the run that trains it."""
     config = yaml.safe_load((workdir / "config/tiny.yaml").read_text())
     config["cohort"] = "second"
     config["models"]["cnn"]["pretrained"] = "results/tiny/models/cnn"
@@ -703,7 +703,10 @@ def test_another_cohorts_trained_model_is_a_pretrained_start(workdir):
     (workdir / "config/second.yaml").write_text(yaml.safe_dump(config))
     done = run([*args, "--", "results/second/models/cnn/model.safetensors"], workdir, check=False)
     assert done.returncode != 0
-    assert "run cohort 'absent' first" in done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert (
+        "models.cnn.pretrained 'results/absent/models/cnn' is a model of cohort 'absent', not trained" in said
+    )
 
 
 def test_missing_sample_file_is_named(workdir):
