@@ -1056,6 +1056,21 @@ def other_cohort_pattern(cohort: str) -> str:
     return f"(?!{re.escape(cohort)}/)[^/]+"
 
 
+def other_cohort_path_pattern(trained: dict[str, dict], cohort: str) -> str:
+    """The wildcard constraint of the path under another cohort's folder (rule other_cohort): any,
+    but the files this cohort's models start from (a model's ``pretrained`` folder of another cohort,
+    ``results/<other>/models/cnn``: its model.safetensors and model.json), which are inputs to read,
+    not targets to stop at. trained: model name -> entry (``CohortSetup.trained``)."""
+    read = []
+    for entry in trained.values():
+        parts = Path(entry.get("pretrained") or "").parts
+        if len(parts) > 2 and parts[0] == "results" and parts[1] != cohort:
+            read += [Path(*parts[2:], name).as_posix() for name in ("model.safetensors", "model.json")]
+    if not read:
+        return ".+"
+    return f"(?!(?:{'|'.join(re.escape(path) for path in dict.fromkeys(read))})$).+"
+
+
 def other_cohort_target(target: str, cohort: str, config_files: tuple | list = ()) -> str:
     """What to do about a target under ``results/<other>/`` where the config's cohort is ``cohort``
     (``snakemake results/liver/...`` without ``--configfile config/liver.yaml``), which Snakemake

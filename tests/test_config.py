@@ -5,6 +5,7 @@ cohort without marks, the output plan). Generated damage: tests/test_bad_inputs_
 from __future__ import annotations
 
 import copy
+import re
 import zipfile
 from pathlib import Path
 
@@ -1106,3 +1107,26 @@ def test_another_cohorts_untrained_model_as_pretrained_is_named_by_its_key(cohor
     cohort_config.setup(copy.deepcopy(cohort), [config_file])
     cohort["learning_curve"]["pretrained"] = "results/t/models/cnn"  # this run trains it
     cohort_config.setup(cohort, [config_file])
+
+
+def test_another_cohorts_pretrained_model_files_are_no_target_the_run_stops_at():
+    """Rule other_cohort stops at a target of another cohort; a model of this cohort that starts from
+    another cohort's (pretrained: results/tiny/models/cnn, the schema's own example) reads two of its
+    files, which the rule must not claim (Snakemake planned it to remake them). The output's regex as
+    Snakemake builds it from the two constraints."""
+    trained = {
+        "cnn": {"pretrained": "results/tiny/models/cnn"},
+        "hybrid": {},
+        "own": {"pretrained": "results/second/models/x"},
+    }
+    output = re.compile(
+        f"results/(?P<other>{cohort_config.other_cohort_pattern('second')})/"
+        f"(?P<path>{cohort_config.other_cohort_path_pattern(trained, 'second')})$"
+    )
+    assert not output.match("results/tiny/models/cnn/model.safetensors")
+    assert not output.match("results/tiny/models/cnn/model.json")
+    assert output.match("results/tiny/models/cnn/metrics.csv")  # a target of cohort tiny: stopped at
+    assert output.match("results/tiny/report/index.html")
+    assert output.match("results/liver/models/x/model.json")  # own pretrained folder: this cohort's
+    assert not output.match("results/second/report/index.html")
+    assert cohort_config.other_cohort_path_pattern({"cnn": {}}, "second") == ".+"

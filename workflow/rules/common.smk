@@ -21,6 +21,7 @@ from epibench.config import (
     calls_file_labels,
     model_train_settings,
     motif_model,
+    other_cohort_path_pattern,
     other_cohort_pattern,
     other_cohort_target,
     variant_model,
@@ -527,9 +528,9 @@ def sample_cpgs(wildcards):
 
 
 def other_cohort_stop(wildcards):
-    """Input function of the other_cohort rule, which makes no file: stops the run saying what to do;
-    nothing for a file there is (another cohort's model a model of this one starts from: pretrained)."""
-    target = f"results/{wildcards.other}/{wildcards.path}"
-    if Path(target).exists():
-        return []
-    raise WorkflowError(other_cohort_target(target, COHORT, workflow.configfiles))
+    """Input function of the other_cohort rule, which makes no file: stops the run saying what to do."""
+    raise WorkflowError(
+        other_cohort_target(
+            f"results/{wildcards.other}/{wildcards.path}", COHORT, workflow.configfiles
+        )
+    )

@@ -1,5 +1,6 @@
 # A target of another cohort than the config's (its --configfile forgotten): the run stops saying so
-# (epibench.config.other_cohort_target), not with Snakemake's "no rule to produce".
+# (epibench.config.other_cohort_target), not with Snakemake's "no rule to produce". Another cohort's
+# model a model of this one starts from (pretrained) is read, not stopped at.
 
 
 rule other_cohort:
@@ -11,7 +12,7 @@ rule other_cohort:
         "logs/{other}/other_cohort/{path}.log",
     wildcard_constraints:
         other=other_cohort_pattern(COHORT),
-        path=".+",
+        path=other_cohort_path_pattern(TRAINED, COHORT),
     conda:
         "../../envs/epibench.yaml"
     shell:
