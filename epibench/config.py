@@ -24,7 +24,7 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 
 from epibench import columns_format
-from epibench.data.covariates import is_numeric
+from epibench.covariate_numbers import is_numeric
 from epibench.errors import InputError
 from epibench.model_settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan

@@ -12,20 +12,8 @@ from __future__ import annotations
 
 import math
 
+from epibench.covariate_numbers import as_number, is_numeric
 from epibench.errors import InputError
-
-
-def as_number(text: str) -> float | None:
-    """``text`` as a float, or None when it is not a number."""
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def is_numeric(values: list[str]) -> bool:
-    """A covariate is numeric when it has values and every one is a number."""
-    return bool(values) and all(as_number(v) is not None for v in values)
 
 
 def encode_covariates(spec: dict[str, dict]) -> dict[str, float | None]:

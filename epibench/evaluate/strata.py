@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from epibench.data.covariates import as_number, is_numeric
+from epibench.covariate_numbers import as_number, is_numeric
 from epibench.evaluate.bars import grouped_bars, metric_series
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.tables import metrics_long, overall_fields
