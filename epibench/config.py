@@ -656,7 +656,12 @@ def validate(config: dict, config_files: tuple | list = ()) -> pd.DataFrame:
     sheet = check_sheet_rows(sheet, sheet_path)
     _check_samples(sheet, config, sheet_path)
     warn_of_mark_file_names(sheet, config["marks"], sheet_path)
-    _check_settings(config)
+    try:
+        _check_settings(config)
+    except ConfigError as error:  # named at the config file, not at the workflow line that loads it
+        if error.path is not None or not config_files:
+            raise
+        raise ConfigError(str(error), path=", ".join(map(shown_path, config_files))) from None
     read = [*config["marks"], *config["covariates"]]
     rows = pooled_rows(sheet, sheet_path, read)
     _warn_covariate_cells(rows, config["covariates"], sheet_path)

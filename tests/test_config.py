@@ -1047,6 +1047,9 @@ def test_a_model_name_not_in_models_is_answered_with_the_models_and_the_likely_o
     cohort["learning_curve"] = {"model": "cnnn"}
     with pytest.raises(ConfigError, match=r"^learning_curve.model 'cnnn' is not a model in 'models' \(its"):
         cohort_config.setup(cohort)
+    # from the workflow, which knows the config file: named at it, not at the workflow line that loads it
+    with pytest.raises(ConfigError, match=r"^config/liver.yaml: learning_curve.model 'cnnn' is not a model"):
+        cohort_config.setup(cohort, ["config/liver.yaml"])
 
 
 def test_na_for_a_sample_without_methylation_calls_says_to_leave_the_cell_empty(cohort, tmp_path):
