@@ -232,7 +232,8 @@ def plot_comparison(
     """One panel, one bar per row of ``comparison`` (metric, original, new, improvement, better): how
     much better the new model is than the original (% of the original's value; right, green, where
     the new model is better, whether the metric is better higher or lower; left, red, where worse),
-    each bar labelled with both values and the signed change of the value. ``names``: (original,
+    each bar labelled with both values and the signed change of the value, no verdict word: a point
+    difference the paired interval holds 0 in is no verdict (the leaderboard's). ``names``: (original,
     new). Returns paths."""
     rows = comparison.reset_index(drop=True)
     fig = Figure(figsize=(10.0, 1.4 + 0.4 * max(len(rows), 1)))
@@ -247,18 +248,18 @@ def plot_comparison(
     beside = ax.get_yaxis_transform()  # x in axes fractions, y in data
     for at, row, value in zip(y, rows.itertuples(index=False), gain):
         change = (row.new - row.original) / abs(row.original) if row.original else np.nan
-        verdict = "n/a" if np.isnan(value) else ("better" if value >= 0 else "worse")
         ax.text(
             1.02,
             at,
-            f"{row.original:.4g} \u2192 {row.new:.4g} ({100 * change:+.1f} %, {verdict})",
+            f"{row.original:.4g} \u2192 {row.new:.4g} ({100 * change:+.1f} %)",
             transform=beside,
             va="center",
             fontsize=9,
         )
     ax.set(
         title=f"{names[1]} (new) against {names[0]} (original): overall test metrics and costs",
-        xlabel="how much better the new model is (% of the original's value; left of 0: worse)",
+        xlabel="how much better the new model's point value is (% of the original's; left of 0: worse)\n"
+        "no intervals here: whether a difference holds is the leaderboard's paired verdict",
         ylabel="metric",
     )
     fig.tight_layout()
