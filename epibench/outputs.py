@@ -245,7 +245,7 @@ CATALOGUE: tuple[Output, ...] = (
         'other side, "unclear" where it holds 0; two intervals drawn apart can overlap where the paired '
         "difference does not. The intervals resample the test data with both trained models held fixed, "
         "not the training's own randomness: a copy of the new model trained with another seed can differ "
-        "from it by a \"yes\" or \"no\" too (an ensemble of seeds shows that scale). Baselines: logistic/linear regression on GC content "
+        'from it by a "yes" or "no" too (an ensemble of seeds shows that scale). Baselines: logistic/linear regression on GC content '
         "and CpG density (logreg_gc_cpg) and gradient-boosted trees on binned histone signal, region class and "
         "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
         'trees on region class, CpG density and GC alone (gbm_region). A "ceiling" row, where the config gives '
@@ -675,7 +675,9 @@ CATALOGUE: tuple[Output, ...] = (
         "impute",
         "Imputed methylation of sample {sample}, which has histone marks but no methylation calls: every "
         "reference CpG outside the organelles (left out of the splits) predicted by the new model ({new}). Violins: the predicted level per region class. The "
-        "levels are also a bigWig (imputed/{sample}.bw) and a table (imputed/{sample}.parquet).",
+        "levels are also a bigWig (imputed/{sample}.bw) and a table (imputed/{sample}.parquet). They are "
+        "scored against nothing (the sample has no calls): how well the new model predicts a sample it never "
+        "saw is what leave-one-sample-out measures (evaluate.leave_one_sample_out).",
         "Imputation",
         sample="to_predict",
     ),
