@@ -205,3 +205,21 @@ def test_whiskers_span_the_interval_even_where_it_misses_its_point():
     segments = [s for s in container.lines[2][0].get_segments() if s.size and np.isfinite(s).all()]
     assert len(segments) == 1  # none for the interval without a high end
     assert sorted(segments[0][:, 1]) == pytest.approx([0.55, 0.8])  # above the bar's 0.5, as computed
+
+
+def test_the_learning_curve_is_ticked_at_the_shares_run_in_plain_percent(monkeypatch, tmp_path):
+    """A trial read "3x10^1, 4x10^1, 6x10^1, 10^2" under a curve run at 25 and 100 %: the ticks are
+    the shares run, written 1, 5, 25, 100."""
+    from epibench.evaluate import learning_curve
+
+    figures = []
+    monkeypatch.setattr(learning_curve, "save_figure", lambda fig, stem: figures.append(fig) or [])
+    rows = []
+    for mode in ("scratch", "finetuned"):
+        for fraction in (0.01, 0.05, 0.25, 1.0):
+            rows.append({"mode": mode, "fraction": fraction, "auroc": 0.8, "auroc_ci_low": 0.7,
+                         "auroc_ci_high": 0.9, "mse": 0.1, "mse_ci_low": 0.05, "mse_ci_high": 0.15})  # fmt: skip
+    learning_curve.plot_curve(pd.DataFrame(rows), tmp_path / "curve")
+    for ax in figures[0].axes:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "5", "25", "100"]
+        assert not ax.get_xticklabels(minor=True)

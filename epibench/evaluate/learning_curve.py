@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from epibench.evaluate.bootstrap import DEFAULT_N_BOOT
 from epibench.evaluate.tables import metrics_long, overall_fields
@@ -76,7 +77,8 @@ def curve_table(
 
 
 def plot_curve(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
-    """AUROC and MSE (95 % CI bands) against the share of training CpGs (log axis), one line per mode."""
+    """AUROC and MSE (95 % CI bands) against the share of training CpGs (log axis, ticked at the shares
+    run, in plain percent), one line per mode."""
     fig = Figure(figsize=(10, 4))
     axes = fig.subplots(1, 2)
     for ax, metric in zip(axes, CURVE_METRICS):
@@ -87,6 +89,9 @@ def plot_curve(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
             )
             ax.fill_between(x, rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"], alpha=0.2)
         ax.set_xscale("log")
+        shares = np.unique(table["fraction"].to_numpy(np.float64) * 100)
+        ax.set_xticks(shares, [f"{share:g}" for share in shares])  # 1, 5, 25, 100: not 10^1 and 3x10^1
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set(
             title=f"Test {metric.upper()} by training data",
             xlabel="training CpGs used (%)",
