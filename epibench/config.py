@@ -769,25 +769,23 @@ def _check_covariate_numbers(sheet: pd.DataFrame, covariates: list[str], sheet_p
     for column in covariates:
         values = [v for v in sheet[column] if v]
         commas = [v for v in values if _COMMA_NUMBER.fullmatch(v)]
-        if commas and all(_COMMA_NUMBER.fullmatch(v) or _INTEGER.fullmatch(v) for v in values):
-            row = sheet[sheet[column] == commas[0]].iloc[0]
-            raise ConfigError(
-                f"covariate {column}: {commas[0]!r} (sample {row['sample']}) is a number written with a "
-                "comma, which would read as a category, not a number: write 0.75, not 0,75 (a decimal "
-                "point, no thousands separator)",
-                path=sheet_path,
-                line=row.name,
-            )
         placeholders = [v for v in values if v.strip().lower() in PLACEHOLDERS]
-        if placeholders and is_numeric([v for v in values if v not in placeholders]):
-            row = sheet[sheet[column] == placeholders[0]].iloc[0]
-            raise ConfigError(
-                f"covariate {column}: {placeholders[0]!r} (sample {row['sample']}) is no number, so the column "
-                "would read as categories, one per value: for an unknown value leave the cell empty (missing "
-                "to the models, left out of every stratum)",
-                path=sheet_path,
-                line=row.name,
+        if commas and all(_COMMA_NUMBER.fullmatch(v) or _INTEGER.fullmatch(v) for v in values):
+            bad, why = commas[0], (
+                "is a number written with a comma, which would read as a category, not a number: write 0.75, "
+                "not 0,75 (a decimal point, no thousands separator)"
             )
+        elif placeholders and is_numeric([v for v in values if v not in placeholders]):
+            bad, why = placeholders[0], (
+                "is no number, so the column would read as categories, one per value: for an unknown value "
+                "leave the cell empty (missing to the models, left out of every stratum)"
+            )
+        else:
+            continue
+        row = sheet[sheet[column] == bad].iloc[0]
+        raise ConfigError(
+            f"covariate {column}: {bad!r} (sample {row['sample']}) {why}", path=sheet_path, line=row.name
+        )
 
 
 def _warn_covariate_cells(rows: pd.DataFrame, covariates: list[str], sheet_path: str) -> None:
