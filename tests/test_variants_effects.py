@@ -136,6 +136,34 @@ def test_a_ref_allele_that_differs_from_the_reference_names_the_variant(tiny_coh
         read_variants(path, genome)
 
 
+def test_a_few_ref_mismatches_are_skipped_and_named_not_a_stop(tiny_cohort, tmp_path, caplog):
+    """A real VCF with a handful of bad records (IUPAC bases, a liftover's leftovers) stopped the whole
+    run at its first (found in a trial): one record in ten differing is skipped, counted and named;
+    the other nine are scored. Three in ten (another assembly's VCF) still stop, naming the first."""
+    genome = GenomeWindows(tiny_cohort["fasta"])
+    sequence = _fasta_sequence(tiny_cohort["fasta"], "chr1")
+
+    def record(pos: int, matches: bool) -> str:
+        base = sequence[pos - 1]
+        ref = base if matches else next(b for b in "ACGT" if b != base)
+        alt = next(b for b in "ACGT" if b not in (base, ref))
+        return f"chr1\t{pos}\trs{pos}\t{ref}\t{alt}\t.\tPASS\t."
+
+    body = [record(1000 + 10 * i, matches=i != 4) for i in range(10)]
+    with caplog.at_level("WARNING", logger="epibench.variants.vcf"):
+        variants, skips = read_variants(_vcf(tmp_path / "few.vcf", body), genome)
+    assert len(variants) == 9 and "rs1040" not in set(variants["variant"])
+    assert skips.counts == {"REF differs from the reference": 1}
+    assert (
+        "record 5 (rs1040 at chr1:1040): REF" in caplog.text and "1 of 10 records not scored" in caplog.text
+    )
+    body = [record(1000 + 10 * i, matches=i not in (2, 5, 7)) for i in range(10)]
+    with pytest.raises(
+        InputError, match=r"record 3 \(rs1020 at chr1:1020\): REF .*; 3 of 10 records differ so"
+    ):
+        read_variants(_vcf(tmp_path / "other.vcf", body), genome)
+
+
 def test_chromosome_names_are_matched_and_unknown_sequences_counted(tiny_cohort, tmp_path):
     genome = GenomeWindows(tiny_cohort["fasta"])
     sequence = _fasta_sequence(tiny_cohort["fasta"], "chr2")
