@@ -218,3 +218,6 @@ def test_the_figure_spans_the_affected_change_so_tiny_deltas_look_tiny(monkeypat
     plots.plot_top_variants(summary, effects, tmp_path / "v")
     low, high = drawn[0].axes[0].get_ylim()
     assert low <= -0.05 and high >= 0.05  # summarise's cpgs_affected threshold
+    # the legend names the created and destroyed marks, which sit at a level, not at a difference
+    labels = [text.get_text() for legend in drawn[0].legends for text in legend.get_texts()]
+    assert "CpG created (at +its ALT level)" in labels and "CpG destroyed (at -its REF level)" in labels

@@ -63,6 +63,10 @@ def plot_top_variants(summary: pd.DataFrame, effects: pd.DataFrame, stem: str | 
     handles = [
         axes[0].scatter([], [], c=colour, s=14, label=region) for region, colour in REGION_COLOURS.items()
     ]
+    handles += [
+        axes[0].scatter([], [], marker="^", c="k", s=30, label="CpG created (at +its ALT level)"),
+        axes[0].scatter([], [], marker="v", c="k", s=30, label="CpG destroyed (at -its REF level)"),
+    ]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return save_figure(fig, stem)
