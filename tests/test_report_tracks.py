@@ -14,7 +14,7 @@ import pyBigWig
 import pytest
 
 from epibench.errors import InputError
-from epibench.report.datahub import exported_tracks, write_hub
+from epibench.report.datahub import IMPUTED, VARIANT_DELTA, exported_tracks, write_hub
 from epibench.report.serve import make_server
 from epibench.report.track_export import (
     export_tracks,
@@ -326,12 +326,36 @@ def test_hub_shows_a_predicted_samples_levels_after_its_marks(tmp_path):
     marks = {"P": {"H3K4me3": _histone(tmp_path / "P_H3K4me3.bw")}}
     levels = _histone(tmp_path / "P.imputed_levels.bw")
     out_dir = tmp_path / "tracks"
-    hub = json.loads(write_hub(out_dir, [], marks, imputed={"P": levels}).read_text())
+    hub = json.loads(write_hub(out_dir, [], marks, linked={IMPUTED: {"P": levels}}).read_text())
     assert [t["name"] for t in hub] == ["P.H3K4me3", "P.imputed"]
     link = out_dir / hub[1]["url"]
     assert link.is_symlink() and link.resolve() == levels.resolve()
     assert hub[1]["metadata"] == {"sample": "P", "assay": "imputed"}
     assert (hub[1]["options"]["yMin"], hub[1]["options"]["yMax"]) == (0, 1)
+
+
+def test_the_linked_results_stay_in_the_hubs_folder_after_an_export(tmp_path, chrom_sizes, predictions):
+    """export_tracks clears inputs/ of what the cohort no longer has: it removed the imputed sample's
+    link it had just made (a trial's hub listed inputs/lv05.imputed.bw, gone). A sample's variant
+    deltas are linked too, on a scale of both signs; a linked result of no sample now is removed."""
+    path, _ = predictions
+    marks = {"S1": {"H3K4me3": _histone(tmp_path / "S1_H3K4me3.bw")}}
+    levels, deltas = _histone(tmp_path / "P.levels.bw"), _histone(tmp_path / "S1.delta.bw")
+    out_dir = tmp_path / "tracks"
+    linked = {IMPUTED: {"P": levels}, VARIANT_DELTA: {"S1": deltas}}
+    hub = json.loads(export_tracks([path], chrom_sizes, out_dir, marks, linked=linked).read_text())
+    urls = {t["name"]: t["url"] for t in hub}
+    assert (
+        urls["P.imputed"] == "inputs/P.imputed.bw"
+        and urls["S1.variant_delta"] == "inputs/S1.variant_delta.bw"
+    )
+    for name in ("P.imputed", "S1.variant_delta"):
+        assert (out_dir / urls[name]).is_symlink() and (out_dir / urls[name]).exists(), name
+    delta = next(t for t in hub if t["name"] == "S1.variant_delta")
+    assert delta["metadata"] == {"sample": "S1", "assay": "variant_delta"} and "color2" in delta["options"]
+    export_tracks([path], chrom_sizes, out_dir, marks, linked={IMPUTED: {"P": levels}})
+    assert not (out_dir / "inputs" / "S1.variant_delta.bw").exists()
+    assert (out_dir / "inputs" / "P.imputed.bw").exists()
 
 
 def test_server_answers_byte_ranges_with_cors(tmp_path):

@@ -463,6 +463,18 @@ def test_variant_effects_of_the_generated_vcf(workdir):
     assert (out / "sample1.png").stat().st_size > 0 and not (out / "sample2.tsv").exists()
 
 
+def test_the_hub_links_the_imputed_levels_and_the_variant_deltas(workdir):
+    """The datahub shows sample3's imputed levels and sample1's variant deltas beside their marks; the
+    export once removed the imputed link it had just made (found in a trial)."""
+    tracks = workdir / "results/tiny/tracks"
+    hub = {t["name"]: t["url"] for t in json.loads((tracks / "hub.json").read_text())}
+    for name in ("sample3.imputed", "sample1.variant_delta"):
+        assert name in hub and (tracks / hub[name]).exists(), name
+    assert os.path.samefile(
+        tracks / hub["sample1.variant_delta"], workdir / "results/tiny/variants/sample1.delta.bw"
+    )
+
+
 def test_every_result_file_is_catalogued_under_the_rule_that_wrote_it(workdir):
     """epibench.outputs knows every file of the run, and names the rule Snakemake recorded for it."""
     from base64 import urlsafe_b64decode

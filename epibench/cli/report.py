@@ -27,6 +27,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 def cmd_tracks_export(args: argparse.Namespace) -> None:
     from epibench.io.chrom_aliases import read_alias_table
+    from epibench.report.datahub import IMPUTED, VARIANT_DELTA
     from epibench.report.track_export import export_tracks
 
     inputs: dict[str, dict[str, str]] = {}
@@ -40,7 +41,7 @@ def cmd_tracks_export(args: argparse.Namespace) -> None:
         args.attributions,
         args.attribution_model,
         args.base_url,
-        dict(args.imputed),
+        {IMPUTED: dict(args.imputed), VARIANT_DELTA: dict(args.variant_delta)},
         read_alias_table(args.chrom_aliases) if args.chrom_aliases else None,
     )
     log.info("genome-browser tracks and datahub in %s", hub)
@@ -94,6 +95,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar=("SAMPLE", "PATH"),
         help="bigWig of the levels predicted for a sample without calls (epibench impute)",
+    )
+    q.add_argument(
+        "--variant-delta",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("SAMPLE", "PATH"),
+        help="bigWig of the variants' predicted changes with a sample's marks (epibench variants)",
     )
     q.add_argument("--base-url", default="", help="URL prefix of the tracks folder ('' = relative URLs)")
     q.add_argument("--out-dir", required=True)

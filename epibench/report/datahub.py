@@ -5,7 +5,8 @@ Files written into ``out_dir`` (normally ``results/<cohort>/tracks/``, next to t
 
 - ``inputs/<sample>.<mark>.bw``: symbolic links to the sample sheet's histone bigWigs (copies on the
   reference's sequence names for those named otherwise: ``track_export.on_reference_names``), and
-  ``inputs/<sample>.imputed.bw`` to the predicted levels of a sample without calls (``impute``);
+  ``inputs/<sample>.imputed.bw`` to the predicted levels of a sample without calls (``impute``) and
+  ``inputs/<sample>.variant_delta.bw`` to the variants' predicted changes with its marks (``variants``);
 - ``hub.json``: a WashU Epigenome Browser datahub listing the exported tracks and the inputs,
   each sample's histone tracks first, then its exported tracks.
 
@@ -48,6 +49,7 @@ from epibench.errors import InputError
 from epibench.io.atomic import atomic_path
 
 PREDICTED, ERROR, ATTRIBUTION, IMPUTED = "predicted", "error", "attribution", "imputed"
+VARIANT_DELTA = "variant_delta"  # a sample's variants/<sample>.delta.bw: predicted level, ALT - REF
 OBSERVED, OBSERVED_NAME = "observed", "test"  # the test CpGs' measured levels: test.<sample>.observed.bw
 INPUTS_DIR = "inputs"
 HUB_NAME = "hub.json"
@@ -58,6 +60,7 @@ TRACK_OPTIONS = {
     ERROR: {"color": "#d62728", "color2": "#1f77b4", "height": 40, "yScale": "fixed", "yMin": -1, "yMax": 1},
     ATTRIBUTION: {"color": "#2ca02c", "color2": "#9467bd", "height": 50, "yScale": "auto"},
     IMPUTED: {"color": "#ff7f0e", "height": 40, "yScale": "fixed", "yMin": 0, "yMax": 1},
+    VARIANT_DELTA: {"color": "#d62728", "color2": "#1f77b4", "height": 40, "yScale": "auto"},
     "input": {"color": "#555555", "height": 40, "yScale": "auto"},
 }
 
@@ -120,21 +123,22 @@ def write_hub(
     tracks: Sequence[tuple[str, str | os.PathLike, str]],
     input_tracks: dict[str, dict[str, str | os.PathLike]],
     base_url: str = "",
-    imputed: dict[str, str | os.PathLike] | None = None,
+    linked: dict[str, dict[str, str | os.PathLike]] | None = None,
 ) -> Path:
     """Write ``out_dir/hub.json`` (WashU datahub) listing ``tracks`` and the input histone bigWigs.
 
     tracks: (name, file, kind) of exported bigWigs inside ``out_dir`` (kind: predicted, observed,
     error, attribution; :func:`exported_tracks` builds them). input_tracks: sample -> mark -> bigWig
-    path; those outside ``out_dir`` are symlinked into ``out_dir/inputs``. imputed: sample ->
-    bigWig of the levels predicted for a sample without calls, linked the same way. Order: per
-    sample (in ``input_tracks`` order) its marks, its imputed levels, then its exported tracks;
-    then exported tracks of no listed sample. URLs: ``base_url`` + path relative to ``out_dir``
-    (relative URLs by default).
+    path; those outside ``out_dir`` are symlinked into ``out_dir/inputs``. linked: kind -> sample ->
+    bigWig of a sample's other results, linked the same way (IMPUTED: the levels predicted for a
+    sample without calls; VARIANT_DELTA: the variants' predicted changes with its marks). Order: per
+    sample (in ``input_tracks`` order, then the linked ones') its marks, its linked tracks, then its
+    exported tracks; then exported tracks of no listed sample. URLs: ``base_url`` + path relative to
+    ``out_dir`` (relative URLs by default).
     """
     out_dir = Path(out_dir)
-    imputed = imputed or {}
-    samples = list(dict.fromkeys([*input_tracks, *imputed]))
+    linked = linked or {}
+    samples = list(dict.fromkeys([*input_tracks, *(s for paths in linked.values() for s in paths)]))
     by_sample: dict[str | None, list[dict]] = {s: [] for s in [*samples, None]}
     for name, file, kind in tracks:
         sample = _sample_of(Path(file), kind, samples)
@@ -142,10 +146,11 @@ def write_hub(
         by_sample[sample].append(_hub_entry(name, _url(Path(file), out_dir, base_url), options, kind, sample))
     hub = []
     for sample in samples:
-        linked = [(mark, path, TRACK_OPTIONS["input"]) for mark, path in input_tracks.get(sample, {}).items()]
-        if sample in imputed:
-            linked.append((IMPUTED, imputed[sample], TRACK_OPTIONS[IMPUTED]))
-        for assay, path, options in linked:
+        own = [(mark, path, TRACK_OPTIONS["input"]) for mark, path in input_tracks.get(sample, {}).items()]
+        own += [
+            (kind, paths[sample], TRACK_OPTIONS[kind]) for kind, paths in linked.items() if sample in paths
+        ]
+        for assay, path, options in own:
             url = _url(_link_input(path, out_dir, sample, assay), out_dir, base_url)
             hub.append(_hub_entry(f"{sample}.{assay}", url, options, assay, sample))
         hub.extend(by_sample[sample])

@@ -280,13 +280,14 @@ def export_tracks(
     attributions_npz: str | os.PathLike | None = None,
     attribution_model: str = "",
     base_url: str = "",
-    imputed: dict[str, str | os.PathLike] | None = None,
+    linked: dict[str, dict[str, str | os.PathLike]] | None = None,
     aliases: dict[str, str] | None = None,
 ) -> Path:
     """All tracks of a cohort and their hub: prediction and error tracks of every predictions table,
     the measured levels of the test CpGs (``write_observed_tracks``, from the first table), the attribution track of ``attribution_model`` when ``attributions_npz`` is given, the inputs
     (on the reference's names: ``on_reference_names``, with ``aliases``, the reference stage's other
-    names of its sequences), and ``imputed`` (sample -> bigWig of a sample without calls). Returns
+    names of its sequences), and the ``linked`` bigWigs of other results (kind -> sample -> bigWig:
+    an imputed sample's levels, a sample's variant deltas; datahub.write_hub). Returns
     the hub's path."""
     warn_of_bare_names(read_chrom_sizes(chrom_sizes_tsv))
     paths = write_observed_tracks(predictions[0], chrom_sizes_tsv, out_dir) if predictions else []
@@ -294,11 +295,10 @@ def export_tracks(
     if attributions_npz is not None:
         paths += write_attribution_track(attributions_npz, chrom_sizes_tsv, out_dir, attribution_model)
     inputs = on_reference_names(input_tracks, read_chrom_sizes(chrom_sizes_tsv), out_dir, aliases)
-    hub = write_hub(out_dir, exported_tracks(paths), inputs, base_url, imputed)
+    hub = write_hub(out_dir, exported_tracks(paths), inputs, base_url, linked)
     remove_unlisted(out_dir, "*.bw", paths)  # a removed sample's tracks leave the hub's folder too
-    remove_unlisted(
-        Path(out_dir) / INPUTS_DIR, "*.bw", [p for marks in inputs.values() for p in marks.values()]
-    )
+    kept = [p for tracks in [*inputs.values(), *(linked or {}).values()] for p in tracks.values()]
+    remove_unlisted(Path(out_dir) / INPUTS_DIR, "*.bw", kept)  # the links of the linked results too
     return hub
 
 

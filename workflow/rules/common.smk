@@ -81,6 +81,8 @@ SEQUENCE_ONLY = SETUP.sequence_only
 BASELINES = SETUP.baselines
 ENSEMBLES = config["evaluate"]["ensembles"]
 PLAN = SETUP.plan
+# the samples whose marks score the variants (none without variants.vcf)
+VARIANT_SAMPLES = PLAN.values["variant_sample"] if "variants" in PLAN.features else []
 VARIANT_MODEL = variant_model(config)
 MOTIF_MODEL = motif_model(config)
 # every file the report shows (the workflow's default target needs them all)
@@ -239,11 +241,12 @@ def input_track_args(wildcards):
     )
 
 
-def imputed_track_args(wildcards):
-    """``--imputed SAMPLE PATH`` for every sample without calls: its predicted levels in the datahub."""
-    return " ".join(
-        f"--imputed {shlex.quote(s)} {shlex.quote(rules.impute.output.bigwig.format(sample=s))}"
-        for s in TO_PREDICT
+def linked_track_args(flag, pattern, samples):
+    """Params function: ``flag SAMPLE PATH`` for each of ``samples``, ``pattern``'s bigWig of it
+    (an imputed sample's levels, a sample's variant deltas), linked in the datahub."""
+    return lambda wildcards: " ".join(
+        f"{flag} {shlex.quote(s)} {shlex.quote(pattern.format(sample=s))}"
+        for s in samples
     )
 
 

@@ -32,6 +32,9 @@ rule tracks_export:
         attributions=rules.attribute.output.arrays,
         marks=[path for *_, path in all_marks()],
         imputed=expand(rules.impute.output.bigwig, sample=TO_PREDICT),
+        variant_deltas=expand(
+            rules.variant_effects.output.track, sample=VARIANT_SAMPLES
+        ),
     output:
         hub=result("tracks_export", "tracks/hub.json"),
     log:
@@ -42,7 +45,12 @@ rule tracks_export:
         "../../envs/epibench.yaml"
     params:
         input_args=input_track_args,
-        imputed_args=imputed_track_args,
+        imputed_args=linked_track_args(
+            "--imputed", rules.impute.output.bigwig, TO_PREDICT
+        ),
+        variant_args=linked_track_args(
+            "--variant-delta", rules.variant_effects.output.track, VARIANT_SAMPLES
+        ),
         model=config["attribute"]["model"],
         base_url=config["tracks"]["base_url"],
         out_dir=lambda wildcards, output: str(Path(output.hub).parent),
@@ -50,5 +58,5 @@ rule tracks_export:
         "epibench tracks export --predictions {input.predictions:q} --chrom-sizes {input.chrom_sizes:q}"
         " --chrom-aliases {input.aliases:q}"
         " --attributions {input.attributions:q} --attribution-model {params.model:q} {params.input_args}"
-        " {params.imputed_args}"
+        " {params.imputed_args} {params.variant_args}"
         " --base-url={params.base_url:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
