@@ -1052,34 +1052,59 @@ def _check_settings(config: dict) -> None:
         )
 
 
-def other_cohort_pattern(cohort: str) -> str:
-    """The wildcard constraint of the first folder under ``results/`` that is not ``cohort``'s
-    (rule other_cohort): a lookahead on the name and the slash after it, since the constraint sits
-    inside the whole path's pattern, where ``$`` would only match at its end."""
-    return f"(?!{re.escape(cohort)}/)[^/]+"
+MODEL_FILES = ("model.safetensors", "model.json")  # what a pretrained folder gives a model to start from
 
 
-def other_cohort_path_pattern(trained: dict[str, dict], cohort: str) -> str:
-    """The wildcard constraint of the path under another cohort's folder (rule other_cohort): any,
-    but the files this cohort's models start from (a model's ``pretrained`` folder of another cohort,
-    ``results/<other>/models/cnn``: its model.safetensors and model.json), which are inputs to read,
-    not targets to stop at. trained: model name -> entry (``CohortSetup.trained``)."""
-    read = []
-    for entry in trained.values():
-        parts = Path(entry.get("pretrained") or "").parts
-        if len(parts) > 2 and parts[0] == "results" and parts[1] != cohort:
-            read += [Path(*parts[2:], name).as_posix() for name in ("model.safetensors", "model.json")]
-    if not read:
-        return ".+"
-    return f"(?!(?:{'|'.join(re.escape(path) for path in dict.fromkeys(read))})$).+"
+def other_cohort_starts(config: dict) -> dict[str, str]:
+    """The pretrained folders of another cohort this config's models start from, by config key
+    (``models.<name>.pretrained``, ``learning_curve.pretrained`` where the curve runs):
+    ``results/<other>/models/<model>``, the schema's own example."""
+    starts = {
+        f"models.{name}.pretrained": entry.get("pretrained") for name, entry in config["models"].items()
+    }
+    curve = config["learning_curve"]
+    starts["learning_curve.pretrained"] = curve["pretrained"] if curve["model"] else ""
+    return {
+        key: folder
+        for key, folder in starts.items()
+        if len(parts := Path(folder or "").parts) > 2
+        and parts[0] == "results"
+        and parts[1] != config["cohort"]
+    }
 
 
-def other_cohort_target(target: str, cohort: str, config_files: tuple | list = ()) -> str:
-    """What to do about a target under ``results/<other>/`` where the config's cohort is ``cohort``
+def other_cohort_pattern(config: dict) -> str:
+    """The wildcard constraint of the first folder under ``results/`` that is not the config's cohort
+    (rule other_cohort), nor the start of a file of another cohort's model this config's start from
+    (``other_cohort_starts``) that is there: an input to read, not a target to stop at (a missing one
+    is stopped at, and ``other_cohort_target`` says to train it). Lookaheads on the rest of the path,
+    since the constraint sits inside the whole path's pattern, where ``$`` only matches at its end."""
+    read = [
+        Path(*Path(folder).parts[1:], name).as_posix()
+        for folder in other_cohort_starts(config).values()
+        for name in MODEL_FILES
+        if (Path(folder) / name).is_file()
+    ]
+    files = f"(?!(?:{'|'.join(re.escape(path) for path in dict.fromkeys(read))})$)" if read else ""
+    return f"(?!{re.escape(config['cohort'])}/){files}[^/]+"
+
+
+def other_cohort_target(target: str, config: dict, config_files: tuple | list = ()) -> str:
+    """What to do about a target under ``results/<other>/`` where the config's cohort is another
     (``snakemake results/liver/...`` without ``--configfile config/liver.yaml``), which Snakemake
-    alone would answer with "no rule to produce"."""
-    other = Path(target).parts[1]
+    alone would answer with "no rule to produce"; or, for a file of another cohort's model this
+    config starts from (``other_cohort_starts``) that is not there yet, the key and how to train it."""
+    other, cohort = Path(target).parts[1], config["cohort"]
     given = ", ".join(map(shown_path, config_files)) or "no config file"
+    for key, folder in other_cohort_starts(config).items():
+        if Path(target).parent == Path(folder) and Path(target).name in MODEL_FILES:
+            model = Path(folder).name
+            own = f"results/{cohort}/models/{model}"
+            return (
+                f"{given}: {key} {folder!r} is a model of cohort {other!r}, not trained: train it first "
+                f"(snakemake {folder}/model.safetensors --configfile config/{other}.yaml)"
+                + (f", or start from this cohort's own: {own}" if model in config["models"] else "")
+            )
     return (
         f"{target} is of cohort {other!r}, but the config ({given}) is of cohort {cohort!r}: "
         f"{_misspelt_cohort_hint(target, other, cohort)}add "
@@ -1150,33 +1175,6 @@ def curve_models(config: dict) -> dict[str, dict]:
                 "freeze": curve["freeze"],
             }
     return runs
-
-
-def _check_other_cohort_starts(config: dict, config_files: tuple | list = ()) -> None:
-    """ConfigError for a pretrained folder (learning_curve.pretrained, models.<name>.pretrained) of
-    another cohort, ``results/<other>/models/<model>``, that holds no trained model: named by its key,
-    with the run that trains it and, where this cohort has a model of that name, its own folder (a
-    copy of another cohort's config that kept its path)."""
-    starts = {
-        f"models.{name}.pretrained": entry.get("pretrained") for name, entry in config["models"].items()
-    }
-    starts["learning_curve.pretrained"] = (
-        config["learning_curve"]["pretrained"] if curve_models(config) else ""
-    )
-    for key, folder in starts.items():
-        parts = Path(folder or "").parts
-        if len(parts) < 4 or parts[:1] != ("results",) or parts[1] == config["cohort"]:
-            continue
-        if (Path(folder) / "model.safetensors").is_file():
-            continue
-        other, model = parts[1], parts[3]
-        own = f"results/{config['cohort']}/models/{model}"
-        raise ConfigError(
-            f"{key} {folder!r} is a model of cohort {other!r}, not trained: train it first (snakemake "
-            f"{folder}/model.safetensors --configfile config/{other}.yaml)"
-            + (f", or start from this cohort's own: {own}" if model in config["models"] else ""),
-            path=config_files[0] if config_files else None,
-        )
 
 
 def held_out_models(config: dict, labelled: list[str], samples: pd.DataFrame) -> dict[str, dict]:
@@ -1292,7 +1290,6 @@ def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
     labelled = [s for s in samples.index if samples.loc[s, "methylation"]]
     to_predict = [s for s in samples.index if not samples.loc[s, "methylation"]]
     curve = curve_models(config)
-    _check_other_cohort_starts(config, config_files)
     held_out = held_out_models(config, labelled, samples)
     only_sequence = sequence_only(config)
     evaluate = config["evaluate"]

@@ -866,7 +866,8 @@ def test_only_another_cohorts_targets_are_taken_by_the_other_cohort_rule(target,
     """The constraint as Snakemake places it, inside the pattern of the rule's whole output path."""
     import re
 
-    path = re.compile(rf"results/(?P<other>{cohort_config.other_cohort_pattern('tiny')})/(?P<path>.+)$")
+    tiny = {"cohort": "tiny", "models": {}, "learning_curve": {"model": "", "pretrained": ""}}
+    path = re.compile(rf"results/(?P<other>{cohort_config.other_cohort_pattern(tiny)})/(?P<path>.+)$")
     assert (path.match(target) is not None) == of_another
 
 
@@ -877,13 +878,12 @@ def test_a_misspelt_cohort_in_a_target_is_offered_the_configs_own(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "trial2.yaml").write_text("cohort: trial2\n")
-    assert "did you mean" not in cohort_config.other_cohort_target("results/trial2/report.html", "trial")
-    said = cohort_config.other_cohort_target(
-        "results/trail/report/index.html", "trial", ["config/trial.yaml"]
-    )
+    trial = {"cohort": "trial", "models": {}, "learning_curve": {"pretrained": "", "model": ""}}
+    assert "did you mean" not in cohort_config.other_cohort_target("results/trial2/report.html", trial)
+    said = cohort_config.other_cohort_target("results/trail/report/index.html", trial, ["config/trial.yaml"])
     assert "did you mean results/trial/report/index.html?" in said
     assert "--configfile config/trail.yaml" in said  # another cohort's config, should 'trail' be one
-    far = cohort_config.other_cohort_target("results/liver/report/index.html", "trial", ["config/trial.yaml"])
+    far = cohort_config.other_cohort_target("results/liver/report/index.html", trial, ["config/trial.yaml"])
     assert "did you mean" not in far
 
 
@@ -1087,49 +1087,47 @@ def test_na_in_a_numeric_covariate_is_refused_as_it_would_make_the_column_catego
     )
 
 
-def test_another_cohorts_untrained_model_as_pretrained_is_named_by_its_key(cohort, tmp_path, monkeypatch):
-    """A copy of demo_full.yaml that kept learning_curve.pretrained: results/demo_full/models/cnn, never
-    trained here. The message names the key, the run that trains it and this cohort's own cnn."""
+def test_another_cohorts_pretrained_model_is_read_where_it_is_and_named_by_its_key_where_not(
+    cohort, tmp_path, monkeypatch
+):
+    """A model of this cohort that starts from another cohort's (pretrained: results/<other>/models/cnn,
+    the schema's own example) reads two of its files. Trained: rule other_cohort, which stops at a
+    target of another cohort, must not claim them (Snakemake planned to remake them: found in a
+    review). Not trained (a copy of demo_full.yaml that kept learning_curve.pretrained): the stop names
+    the key, the run that trains it and this cohort's own cnn (found in a trial). The output's regex as
+    Snakemake builds it from the two constraints."""
     monkeypatch.chdir(tmp_path)
-    config_file = tmp_path / "cohort.yaml"
+    cohort_config.apply_schema(cohort)
     cohort["learning_curve"] = {
         "model": "cnn",
         "fractions": [1.0],
         "pretrained": "results/demo_full/models/cnn",
     }
-    with pytest.raises(ConfigError) as error:
-        cohort_config.setup(copy.deepcopy(cohort), [config_file])
-    assert str(error.value) == (
-        f"{config_file}: learning_curve.pretrained 'results/demo_full/models/cnn' is a model of cohort "
+    cohort["models"]["hybrid"]["pretrained"] = "results/t/models/x"  # this cohort's own: no other's
+    said = cohort_config.other_cohort_target(
+        "results/demo_full/models/cnn/model.safetensors", cohort, ["config/cohort.yaml"]
+    )
+    assert said == (
+        "config/cohort.yaml: learning_curve.pretrained 'results/demo_full/models/cnn' is a model of cohort "
         "'demo_full', not trained: train it first (snakemake results/demo_full/models/cnn/model.safetensors "
         "--configfile config/demo_full.yaml), or start from this cohort's own: results/t/models/cnn"
     )
+
+    def output() -> re.Pattern:
+        return re.compile(f"results/(?P<other>{cohort_config.other_cohort_pattern(cohort)})/(?P<path>.+)$")
+
+    assert output().match("results/demo_full/models/cnn/model.safetensors")  # not there: stopped at
     trained = tmp_path / "results/demo_full/models/cnn"
     trained.mkdir(parents=True)
-    (trained / "model.safetensors").write_bytes(b"")
-    cohort_config.setup(copy.deepcopy(cohort), [config_file])
-    cohort["learning_curve"]["pretrained"] = "results/t/models/cnn"  # this run trains it
-    cohort_config.setup(cohort, [config_file])
-
-
-def test_another_cohorts_pretrained_model_files_are_no_target_the_run_stops_at():
-    """Rule other_cohort stops at a target of another cohort; a model of this cohort that starts from
-    another cohort's (pretrained: results/tiny/models/cnn, the schema's own example) reads two of its
-    files, which the rule must not claim (Snakemake planned it to remake them). The output's regex as
-    Snakemake builds it from the two constraints."""
-    trained = {
-        "cnn": {"pretrained": "results/tiny/models/cnn"},
-        "hybrid": {},
-        "own": {"pretrained": "results/second/models/x"},
-    }
-    output = re.compile(
-        f"results/(?P<other>{cohort_config.other_cohort_pattern('second')})/"
-        f"(?P<path>{cohort_config.other_cohort_path_pattern(trained, 'second')})$"
-    )
-    assert not output.match("results/tiny/models/cnn/model.safetensors")
-    assert not output.match("results/tiny/models/cnn/model.json")
-    assert output.match("results/tiny/models/cnn/metrics.csv")  # a target of cohort tiny: stopped at
-    assert output.match("results/tiny/report/index.html")
-    assert output.match("results/liver/models/x/model.json")  # own pretrained folder: this cohort's
-    assert not output.match("results/second/report/index.html")
-    assert cohort_config.other_cohort_path_pattern({"cnn": {}}, "second") == ".+"
+    for name in ("model.safetensors", "model.json"):
+        (trained / name).write_bytes(b"")
+    assert not output().match("results/demo_full/models/cnn/model.safetensors")
+    assert not output().match("results/demo_full/models/cnn/model.json")
+    assert output().match("results/demo_full/models/cnn/metrics.csv")  # a target of demo_full: stopped at
+    assert output().match("results/demo_full/report/index.html")
+    assert not output().match("results/t/report/index.html")
+    assert output().match(
+        "results/other/models/cnn/model.json"
+    )  # the same file of another cohort: stopped at
+    cohort["learning_curve"]["pretrained"] = ""
+    assert cohort_config.other_cohort_pattern(cohort) == "(?!t/)[^/]+"

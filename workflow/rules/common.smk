@@ -21,7 +21,6 @@ from epibench.config import (
     calls_file_labels,
     model_train_settings,
     motif_model,
-    other_cohort_path_pattern,
     other_cohort_pattern,
     other_cohort_target,
     variant_model,
@@ -534,6 +533,6 @@ def other_cohort_stop(wildcards):
     """Input function of the other_cohort rule, which makes no file: stops the run saying what to do."""
     raise WorkflowError(
         other_cohort_target(
-            f"results/{wildcards.other}/{wildcards.path}", COHORT, workflow.configfiles
+            f"results/{wildcards.other}/{wildcards.path}", config, workflow.configfiles
         )
     )

@@ -11,8 +11,8 @@ rule other_cohort:
     log:
         "logs/{other}/other_cohort/{path}.log",
     wildcard_constraints:
-        other=other_cohort_pattern(COHORT),
-        path=other_cohort_path_pattern(TRAINED, COHORT),
+        other=other_cohort_pattern(config),
+        path=".+",
     conda:
         "../../envs/epibench.yaml"
     shell:
