@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from epibench.errors import InputError
+from epibench.io.assemblies import UCSC_NAME, known_assemblies
 from epibench.io.reference import ASSEMBLY_RECORD, shown_reference
 from epibench.io.textfile import iter_lines
 
@@ -30,36 +31,30 @@ _BUILD_LINES = (
     re.compile(r"##genome-build\s+\S+\s+(\S+)"),
     re.compile(r"##description:.*\((GRC\w+|NCBI\w+)\)"),
 )
-# a build's name (lower case, its patch level ".p14" / "_p14" cut) -> the assemblies table's name
+# a build's name as annotations write it (lower case, its patch level ".p14" cut) -> the assemblies
+# table's name; the table's own names (hg38, mm10, TAIR10, ...) name themselves
 _ASSEMBLY_OF_BUILD = {
     "grch38": "hg38",
-    "hg38": "hg38",
-    "grch37": "hg19",
-    "hg19": "hg19",
+    "grch37": "GRCh37",
     "ncbi36": "hg18",
-    "hg18": "hg18",
     "t2t-chm13v2.0": "hs1",
     "chm13v2.0": "hs1",
-    "hs1": "hs1",
     "grcm39": "mm39",
-    "mm39": "mm39",
     "grcm38": "mm10",
-    "mm10": "mm10",
     "ncbim37": "mm9",
-    "mm9": "mm9",
     "rnor_6.0": "rn6",
-    "rn6": "rn6",
     "grcz11": "danRer11",
-    "danrer11": "danRer11",
     "bdgp6": "dm6",
-    "dm6": "dm6",
     "wbcel235": "ce11",
-    "ce11": "ce11",
     "r64": "sacCer3",
-    "saccer3": "sacCer3",
-    "tair10": "TAIR10",
 }
-_SAME_COORDINATES = {"GRCh37": "hg19"}  # the assemblies table's names of one build
+
+
+def _assembly_of(build: str) -> str | None:
+    """The assemblies table's name of ``build`` (``GRCh38.p14``, ``R64-1-1``, ``mm10``), None where unknown."""
+    table = {name.casefold(): name for name in known_assemblies()} | _ASSEMBLY_OF_BUILD
+    whole = build.casefold()
+    return table.get(re.sub(r"[._-]p\d+$|\.\d+$|(-\d+)+$", "", whole)) or table.get(whole)
 
 
 def declared_build(path: str | os.PathLike) -> tuple[int, str, str | None] | None:
@@ -72,10 +67,7 @@ def declared_build(path: str | os.PathLike) -> tuple[int, str, str | None] | Non
         for pattern in _BUILD_LINES:
             found = pattern.match(text)
             if found:
-                build = found.group(1)
-                key = re.sub(r"[._-]p\d+$|\.\d+$", "", build.casefold())
-                known = _ASSEMBLY_OF_BUILD.get(key) or _ASSEMBLY_OF_BUILD.get(build.casefold())
-                return number, build, known
+                return number, found.group(1), _assembly_of(found.group(1))
     return None
 
 
@@ -88,9 +80,8 @@ def check_annotation_build(gtf: str | os.PathLike, fasta: str | os.PathLike) -> 
     if declared is None or declared[2] is None or not record.is_file():
         return
     number, build, assembly = declared
-    matched = [
-        _SAME_COORDINATES.get(name, name) for name in json.loads(record.read_text()).get("matched", [])
-    ]
+    assembly = UCSC_NAME.get(assembly, assembly)  # GRCh37 is hg19's coordinates
+    matched = [UCSC_NAME.get(name, name) for name in json.loads(record.read_text()).get("matched", [])]
     if not matched or assembly in matched:
         return
     raise InputError(

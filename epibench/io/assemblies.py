@@ -190,7 +190,7 @@ def match_assembly(
 
 
 # the UCSC name of an assembly of the table that UCSC's liftOver chains use (GRCh37 is hg19's)
-_UCSC_NAME = {"GRCh37": "hg19"}
+UCSC_NAME = {"GRCh37": "hg19"}
 
 
 def liftover_hint(input_assembly: str | None, reference_assemblies: list[str]) -> str:
@@ -199,13 +199,13 @@ def liftover_hint(input_assembly: str | None, reference_assemblies: list[str]) -
     over with UCSC's chain between the two (GRCh37 inputs to an hg38 reference:
     ``hg19ToHg38.over.chain.gz``), or give their assembly's FASTA.
     """
-    source = _UCSC_NAME.get(input_assembly, input_assembly) if input_assembly else "<theirs>"
+    source = UCSC_NAME.get(input_assembly, input_assembly) if input_assembly else "<theirs>"
     if not reference_assemblies:
         return (
             "lift them over to the reference's assembly (UCSC liftOver, or CrossMap for bigWigs, with the "
             f"{source}To<reference>.over.chain.gz chain), or give their assembly's FASTA as reference.fasta"
         )
-    target = _UCSC_NAME.get(reference_assemblies[0], reference_assemblies[0])
+    target = UCSC_NAME.get(reference_assemblies[0], reference_assemblies[0])
     chain = f"{source}To{target[0].upper()}{target[1:]}.over.chain.gz"
     where = f" from hgdownload.soe.ucsc.edu/goldenPath/{source}/liftOver/" if input_assembly else ""
     theirs = f"{input_assembly}'s" if input_assembly else "their assembly's"
