@@ -991,16 +991,20 @@ def _check_model_settings(name: str, entry: dict) -> None:
 def _not_models(unknown: list[str], models: dict) -> str:
     """The end of a message about names that are no key of config ``models``: the models there are,
     and the likely one for each name (``hybrid_seed2`` where ``hybrid_seed1`` is)."""
+    verb = "is not a model" if len(unknown) == 1 else "are not models"
+    return f"{verb} in 'models' (its models: {', '.join(models)})" + _likely_ones(unknown, list(models))
+
+
+def _likely_ones(unknown: list[str], names: list[str]) -> str:
+    """ ": did you mean 'b' for 'bb'?": the nearest of ``names`` for each of ``unknown`` that has one
+    ("" where none has)."""
     hints = [
         f"{close[0]!r} for {name!r}"
         for name in unknown
-        for close in [difflib.get_close_matches(name, list(models), n=1, cutoff=0.6)]
+        for close in [difflib.get_close_matches(name, names, n=1, cutoff=0.6)]
         if close
     ]
-    verb = "is not a model" if len(unknown) == 1 else "are not models"
-    return f"{verb} in 'models' (its models: {', '.join(models)})" + (
-        f": did you mean {', '.join(hints)}?" if hints else ""
-    )
+    return f": did you mean {', '.join(hints)}?" if hints else ""
 
 
 def _check_settings(config: dict) -> None:
@@ -1212,18 +1216,12 @@ def variant_samples(config: dict, samples: pd.DataFrame, config_files: tuple | l
     names = list(samples.index)
     unknown = [s for s in chosen if s not in samples.index]
     if unknown:
-        hints = [
-            f"{close[0]!r} for {name!r}"
-            for name in unknown
-            for close in [difflib.get_close_matches(name, names, n=1, cutoff=0.6)]
-            if close
-        ]
         shown = ", ".join(names[:SHOWN_SAMPLES]) + (
             f", ... ({len(names)} in all)" if len(names) > SHOWN_SAMPLES else ""
         )
         raise ConfigError(
             f"variants.samples {unknown} are not in the sample sheet {shown_path(config['samples'])} "
-            f"(its samples: {shown})" + (f": did you mean {', '.join(hints)}?" if hints else ""),
+            f"(its samples: {shown})" + _likely_ones(unknown, names),
             path=config_files[0] if config_files else None,
         )
     return chosen
