@@ -1163,15 +1163,22 @@ def reads_context(config: dict, name: str) -> bool:
 
 def curve_models(config: dict) -> dict[str, dict]:
     """The learning curve's runs: name -> model entry (the curve model at each fraction, from
-    scratch and, with learning_curve.pretrained, fine-tuned)."""
+    scratch and, with learning_curve.pretrained, fine-tuned). The scratch run on all training CpGs
+    is the curve model itself where that starts from scratch on all of them: the same entry, not a
+    second training of it."""
     curve = config["learning_curve"]
     if not curve["model"]:
         return {}
-    base = {k: v for k, v in config["models"][curve["model"]].items() if k not in TRANSFER_KEYS}
+    entry = config["models"][curve["model"]]
+    base = {k: v for k, v in entry.items() if k not in TRANSFER_KEYS}
+    model_is_whole_scratch = base == entry and entry.get("fraction", 1.0) == 1.0
     runs = {}
     for fraction in curve["fractions"]:
         label = f"{fraction * 100:g}".replace(".", "p") + "pct"
-        runs[f"{curve['model']}_scratch_{label}"] = base | {"fraction": fraction}
+        if fraction == 1.0 and model_is_whole_scratch:
+            runs[curve["model"]] = entry
+        else:
+            runs[f"{curve['model']}_scratch_{label}"] = base | {"fraction": fraction}
         if curve["pretrained"]:
             runs[f"{curve['model']}_finetuned_{label}"] = base | {
                 "fraction": fraction,

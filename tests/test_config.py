@@ -240,11 +240,12 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
     run = cohort_config.setup(config)
     assert run.labelled == ["a", "b"] and run.to_predict == ["c"]
     assert sorted(run.curve_models) == [
+        "cnn",
         "cnn_finetuned_100pct",
         "cnn_finetuned_25pct",
-        "cnn_scratch_100pct",
         "cnn_scratch_25pct",
     ]
+    assert run.curve_models["cnn"] is config["models"]["cnn"], "all CpGs from scratch: the model itself"
     assert run.curve_models["cnn_finetuned_25pct"] == {
         "arch": "cnn",
         "fraction": 0.25,
@@ -255,7 +256,7 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
         "hybrid_without_a": {"arch": "hybrid", "d_model": 32, "held_out_samples": ["a"]},
         "hybrid_without_b": {"arch": "hybrid", "d_model": 32, "held_out_samples": ["b"]},
     }
-    assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
+    assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 7
     assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
     assert run.base_mode == "sequence + marks"
     assert run.plan.features == {"marks", "ablation", "loso", "learning_curve", "extras", "auto_block"}
@@ -263,6 +264,18 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
     config["evaluate"] = {"extras": False, "ablation": False, "bootstrap_block_bp": 10_000}
     assert cohort_config.setup(config).plan.features == {"marks"}
     assert run.plan.values["ensemble"] == ["both"] and run.plan.values["to_predict"] == ["c"]
+
+
+@pytest.mark.parametrize("own", [{"fraction": 0.5}, {"pretrained": "models/x"}])
+def test_a_curve_model_not_trained_from_scratch_on_all_cpgs_gets_its_own_whole_scratch_run(cohort, own):
+    """The curve's 100 % scratch point reuses the model only where the model is that run; a model on
+    half the CpGs, or fine-tuned, is not."""
+    config = copy.deepcopy(cohort)
+    config["models"]["cnn"] |= own
+    config["learning_curve"] = {"model": "cnn", "fractions": [0.25, 1.0]}
+    runs = cohort_config.setup(config).curve_models
+    assert sorted(runs) == ["cnn_scratch_100pct", "cnn_scratch_25pct"]
+    assert runs["cnn_scratch_100pct"] == {"arch": "cnn", "fraction": 1.0}
 
 
 def test_rows_of_one_sample_pool_its_methylation_files(cohort):

@@ -268,6 +268,8 @@ def test_learning_curve_from_scratch_and_fine_tuned(workdir):
     ]
     rows = curve.set_index(["mode", "fraction"])["n_train_rows"]
     assert rows[("scratch", 0.5)] == pytest.approx(rows[("scratch", 1.0)] / 2, rel=0.15)
+    assert curve.set_index(["mode", "fraction"]).loc[("scratch", 1.0), "model"] == "cnn"
+    assert not (workdir / "results/tiny/models/cnn_scratch_100pct").exists(), "cnn is that run: not retrained"
     tuned = json.loads((workdir / "results/tiny/models/cnn_finetuned_50pct/model.json").read_text())
     assert tuned["pretrained"]["folder"] == "results/tiny/models/cnn"
     preds = pd.read_parquet(workdir / "results/tiny/evaluation/predictions/cnn_scratch_50pct.parquet")
