@@ -154,6 +154,38 @@ def test_different_seed_different_files(demo, tmp_path):
         assert (demo / name).read_bytes() != (other / name).read_bytes(), name
 
 
+def test_chromosome_names_rename_every_file_and_change_nothing_else(demo, tmp_path):
+    """``chrom_names`` (a cohort with its own naming: 2L, NC_ accessions): every file names the
+    sequences so, and holds what the default-named cohort of the same seed holds."""
+    named = tmp_path / "named"
+    generate_demo(named, chrom_lengths=SMALL, n_samples=3, seed=7, chrom_names=["2L", "NC_003070.9"])
+    rename = {"chr1": "2L", "chr2": "NC_003070.9"}
+    assert read_fasta(named / "genome.fa") == {
+        rename[k]: v for k, v in read_fasta(demo / "genome.fa").items()
+    }
+    for name in ("genes.gtf", "enhancers.bed", "cpg_islands.bed"):
+        default_lines = [line.split("\t") for line in (demo / name).read_text().splitlines()]
+        renamed = ["\t".join([rename.get(f[0], f[0]), *f[1:]]) for f in default_lines]
+        assert (named / name).read_text().splitlines() == renamed, name
+    truth, default_truth = cpg_truth(named), cpg_truth(demo)
+    assert truth["chrom"].tolist() == default_truth["chrom"].map(rename).tolist()
+    assert truth.drop(columns="chrom").equals(default_truth.drop(columns="chrom"))
+    with gzip.open(named / "sample1.bedMethyl.gz", "rt") as handle:
+        chroms = {line.split("\t")[0] for line in handle if not line.startswith("track")}
+    assert chroms == set(rename.values())
+    with pyBigWig.open(str(named / "sample2.H3K4me3.bw")) as bw:
+        assert bw.chroms() == {"2L": SMALL[0], "NC_003070.9": SMALL[1]}
+    with gzip.open(named / "variants.vcf.gz", "rt") as handle:
+        contigs = [line for line in handle if line.startswith("##contig")]
+    assert contigs == [f"##contig=<ID={n},length={n_bp}>\n" for n, n_bp in zip(rename.values(), SMALL)]
+
+
+@pytest.mark.parametrize("names", [["2L"], ["2L", "2L"], ["2L", "chr 2"]])
+def test_chromosome_names_one_distinct_word_per_length(tmp_path, names):
+    with pytest.raises(ValueError, match="one distinct name without spaces per chromosome"):
+        generate_demo(tmp_path / "d", chrom_lengths=SMALL, n_samples=1, chrom_names=names)
+
+
 def test_returned_paths_exist(tmp_path):
     paths = generate_demo(tmp_path / "d", chrom_lengths=(30_000,), n_samples=2, seed=3)
     flat = [paths[k] for k in ("genome", "genes", "enhancers", "cpg_islands", "truth", "samples", "manifest")]

@@ -24,6 +24,7 @@ def cmd_demo_data(args: argparse.Namespace) -> None:
             seed=args.seed,
             n_tumours=args.tumours,
             purity=args.purity,
+            chrom_names=args.chrom_names.split(",") if args.chrom_names else (),
         )
     except InputError:
         raise
@@ -59,6 +60,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--chrom-lengths",
         default="200000,200000,200000,200000,200000",
         help="comma-separated bp, each at least 20000 (a shorter sequence, a mitochondrion, say: cut one)",
+    )
+    p.add_argument(
+        "--chrom-names",
+        default="",
+        help="comma-separated names, one per length (default chr1,chr2,...): e.g. 2L,2R,X or NC_003070.9",
     )
     p.add_argument("--samples", type=int, default=3, help="number of (normal) samples")
     p.add_argument(

@@ -237,8 +237,9 @@ def _place(
     return tuple(sorted(placed))
 
 
-def lay_out_chromosome(seed: int, chrom_index: int, length: int) -> ChromLayout:
-    """Draw the features of chromosome ``chr{chrom_index + 1}`` of ``length`` bp."""
+def lay_out_chromosome(seed: int, chrom_index: int, length: int, name: str = "") -> ChromLayout:
+    """Draw the features of chromosome ``chrom_index`` (0-based) of ``length`` bp, named ``name``
+    (default ``chr{chrom_index + 1}``); the name changes no draw."""
     rng = stream(seed, "layout", chrom_index)
     genes = _genes(rng, chrom_index, length)
     tss = tss_positions(genes)
@@ -248,7 +249,9 @@ def lay_out_chromosome(seed: int, chrom_index: int, length: int) -> ChromLayout:
     features = [(g.start, g.end) for g in genes] + list(islands) + [(x.start, x.end) for x in enhancers]
     n_runs = _place(rng, length, 1 + (length >= 150_000), (50, 300), features, pad=2000)
     repeats = _place(rng, length, max(2, length // 25_000), (200, 800), list(islands) + list(n_runs), pad=100)
-    return ChromLayout(f"chr{chrom_index + 1}", length, tuple(genes), islands, enhancers, n_runs, repeats)
+    return ChromLayout(
+        name or f"chr{chrom_index + 1}", length, tuple(genes), islands, enhancers, n_runs, repeats
+    )
 
 
 def _attributes(pairs: list[tuple[str, str]]) -> str:

@@ -73,8 +73,13 @@ class _Cohort:
     tumour_regions: list[tumour.TumourRegions]
 
 
-def _draw_cohort(seed: int, chrom_lengths: Sequence[int], n_samples: int) -> _Cohort:
-    layouts = [lay_out_chromosome(seed, k, length) for k, length in enumerate(chrom_lengths)]
+def _draw_cohort(
+    seed: int, chrom_lengths: Sequence[int], n_samples: int, chrom_names: Sequence[str]
+) -> _Cohort:
+    layouts = [
+        lay_out_chromosome(seed, k, length, name)
+        for k, (length, name) in enumerate(zip(chrom_lengths, chrom_names))
+    ]
     codes = [genome.chromosome_sequence(seed, k, lay) for k, lay in enumerate(layouts)]
     sites = [methylation.cpg_sites(c, lay) for c, lay in zip(codes, layouts)]
     activity = [draw_activity(seed, k, lay, n_samples) for k, lay in enumerate(layouts)]
@@ -168,6 +173,7 @@ def _write_marks(
 def _manifest(
     seed: int,
     chrom_lengths: Sequence[int],
+    chrom_names: Sequence[str],
     gap: tuple[str, int, int],
     counts: dict,
     n_tumours: int,
@@ -190,6 +196,7 @@ def _manifest(
         {
             "seed": seed,
             "chrom_lengths": list(chrom_lengths),
+            "chrom_names": list(chrom_names),
             "n_samples": len(counts),
             **tumours,
             "protective_motif": genome.PROTECTIVE_MOTIF,
@@ -223,6 +230,7 @@ def generate_demo(
     seed: int = 7,
     n_tumours: int = 0,
     purity: float = tumour.DEFAULT_PURITY,
+    chrom_names: Sequence[str] = (),
 ) -> dict:
     """Write the demo cohort into ``out_dir``; return the paths written.
 
@@ -233,7 +241,16 @@ def generate_demo(
     "enhancers", "cpg_islands", "truth", "samples", "manifest": Path, "methylation": {sample:
     Path}, "marks": {sample: {mark: Path}}}`` (+ ``"tumour_regions"`` with tumours).
     Chromosomes must be at least ``MIN_CHROM_BP`` long; ``seed`` a non-negative integer.
+    ``chrom_names``: one name per chromosome (default ``chr1``, ``chr2``, ...); the names change
+    nothing else (the same seed draws the same sequence, features and calls under any names).
     """
+    chrom_names = list(chrom_names) or [f"chr{k + 1}" for k in range(len(chrom_lengths))]
+    bad_names = [n for n in chrom_names if not n or any(c.isspace() for c in n)]
+    if len(chrom_names) != len(chrom_lengths) or len(set(chrom_names)) != len(chrom_names) or bad_names:
+        raise ValueError(
+            f"generate_demo needs one distinct name without spaces per chromosome; got names "
+            f"{chrom_names} for {len(chrom_lengths)} chromosome lengths"
+        )
     if (
         n_samples < 1
         or n_tumours < 0
@@ -248,7 +265,7 @@ def generate_demo(
             f"purity={purity}, chrom_lengths={list(chrom_lengths)}, seed={seed}"
         )
     out_dir = Path(out_dir)
-    cohort = _draw_cohort(seed, chrom_lengths, n_samples + n_tumours)
+    cohort = _draw_cohort(seed, chrom_lengths, n_samples + n_tumours, chrom_names)
     gap = _signal_gap(cohort.layouts)
     paths: dict = _write_reference(cohort, out_dir)
     paths.update(
@@ -282,5 +299,7 @@ def generate_demo(
     names = [lay.name for lay in cohort.layouts]
     records = variants.variant_records(seed, names, cohort.codes)
     write_bgzip_vcf(paths["variants"], variants.vcf_lines(names, list(chrom_lengths), records))
-    write_text(paths["manifest"], [_manifest(seed, chrom_lengths, gap, counts, n_tumours, purity)])
+    write_text(
+        paths["manifest"], [_manifest(seed, chrom_lengths, chrom_names, gap, counts, n_tumours, purity)]
+    )
     return paths
