@@ -14,7 +14,8 @@ import difflib
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1289,9 +1290,25 @@ class CohortSetup:
     plan: CohortPlan
 
 
-def setup(config: dict, config_files: tuple | list = ()) -> CohortSetup:
-    """Check ``config`` (defaults filled in place) and its sample sheet; what the workflow runs."""
-    samples = validate(config, config_files)
+@contextmanager
+def _package_warnings(shown: bool) -> Iterator[None]:
+    """Within: the package's warnings logged (``shown``) or held back (errors still logged)."""
+    package_log = logging.getLogger("epibench")
+    level = package_log.level
+    if not shown:
+        package_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        package_log.setLevel(level)
+
+
+def setup(config: dict, config_files: tuple | list = (), warn: bool = True) -> CohortSetup:
+    """Check ``config`` (defaults filled in place) and its sample sheet; what the workflow runs.
+    ``warn``: log the checks' warnings (a sheet cell spelt two ways, a mark file named for another
+    mark); a cluster job, which reads the config again, passes False: the run's start said them."""
+    with _package_warnings(warn):
+        samples = validate(config, config_files)
     labelled = [s for s in samples.index if samples.loc[s, "methylation"]]
     to_predict = [s for s in samples.index if not samples.loc[s, "methylation"]]
     curve = curve_models(config)

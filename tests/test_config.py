@@ -926,6 +926,18 @@ def test_covariate_cells_left_empty_or_spelt_two_ways_are_warned_of(cohort, capl
     assert "differ only in case or spaces" in text and "'Liver' vs 'liver'" in text
 
 
+def test_a_cluster_jobs_setup_holds_back_the_warnings_the_runs_start_gave(cohort, caplog):
+    """Each SLURM job's Snakemake reads the config again: warn=False keeps its log free of the
+    warnings the run's start printed, and leaves the package's logging as it was."""
+    config = _with_purity(cohort, ("liver", "", "Liver"))
+    config["covariates"] = ["purity"]
+    with caplog.at_level("WARNING"):
+        cohort_config.setup(copy.deepcopy(config), warn=False)
+        assert "covariate purity" not in caplog.text
+        cohort_config.setup(copy.deepcopy(config))
+        assert "covariate purity is empty for 1 of 3 samples (b)" in caplog.text
+
+
 def test_covariate_cells_all_filled_alike_warn_of_nothing(cohort, caplog):
     with caplog.at_level("WARNING", logger="epibench.config"):
         cohort_config.validate(_with_purity(cohort, ("0.75", "0.5", "0.9")))

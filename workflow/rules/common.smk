@@ -44,9 +44,10 @@ if (jobs_package := package_without(Path(workflow.basedir))) and foreign_package
         f"WARNING: {foreign_package_warning(Path(workflow.basedir), jobs_package)}"
     )
 
-# The config checked and what follows from it (epibench.config): stops with the file, key or row
+# The config checked and what follows from it (epibench.config): stops with the file, key or row; its
+# warnings once, at the run's start, not again in each cluster job's log (a job reads the config too)
 try:
-    SETUP = cohort_setup(config, workflow.configfiles)
+    SETUP = cohort_setup(config, workflow.configfiles, warn=workflow.is_main_process)
 except ConfigError as exc:
     raise WorkflowError(str(exc)) from None
 SAMPLES = SETUP.samples
