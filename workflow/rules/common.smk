@@ -36,9 +36,12 @@ from epibench.evaluate.leaderboard import BASE_MODE
 from epibench.train.launch import launcher_prefix
 from epibench.train_settings import as_words
 
-# Another checkout's package (an environment installed from another clone) runs this workflow's jobs
-if (jobs_package := package_without(Path(workflow.basedir))) and foreign_package(
-    Path(workflow.basedir), jobs_package
+# Another checkout's package (an environment installed from another clone) runs this workflow's jobs:
+# said at the run's start (a cluster job, which reads this file again, would repeat it in its log)
+if (
+    workflow.is_main_process
+    and (jobs_package := package_without(Path(workflow.basedir)))
+    and foreign_package(Path(workflow.basedir), jobs_package)
 ):
     logger.warning(
         f"WARNING: {foreign_package_warning(Path(workflow.basedir), jobs_package)}"
