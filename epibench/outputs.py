@@ -703,7 +703,7 @@ CATALOGUE: tuple[Output, ...] = (
     _o("report/index.html", "report"),
     _o("report/{figure}.png", "report"),  # the page's figures, copied beside it
     _o("tracks/hub.json", "tracks_export"),
-    # bigWigs the datahub shows: each model's predicted level and error per sample, each sample's
+    # bigWigs the datahub shows: each model's (and ensemble's) predicted level and error per sample, each sample's
     # measured levels of the same CpGs, the attributed model's attribution, and links to the histone inputs
     *(
         _o(f"tracks/{{model}}.{{sample}}.{kind}.bw", "tracks_export")

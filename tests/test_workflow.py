@@ -466,11 +466,12 @@ def test_variant_effects_of_the_generated_vcf(workdir):
 
 
 def test_the_hub_links_the_imputed_levels_and_the_variant_deltas(workdir):
-    """The datahub shows sample3's imputed levels and sample1's variant deltas beside their marks; the
-    export once removed the imputed link it had just made (found in a trial)."""
+    """The datahub shows sample3's imputed levels and sample1's variant deltas beside their marks, and
+    the ensemble's predictions beside its members'; the export once removed the imputed link it had
+    just made (found in a trial)."""
     tracks = workdir / "results/tiny/tracks"
     hub = {t["name"]: t["url"] for t in json.loads((tracks / "hub.json").read_text())}
-    for name in ("sample3.imputed", "sample1.variant_delta"):
+    for name in ("sample3.imputed", "sample1.variant_delta", "ensemble.sample1.predicted"):
         assert name in hub and (tracks / hub[name]).exists(), name
     assert os.path.samefile(
         tracks / hub["sample1.variant_delta"], workdir / "results/tiny/variants/sample1.delta.bw"

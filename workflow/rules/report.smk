@@ -26,7 +26,8 @@ rule report:
 
 rule tracks_export:
     input:
-        predictions=expand(rules.predict.output[0], model=MODELS),
+        predictions=expand(rules.predict.output[0], model=MODELS)
+        + expand(rules.ensemble.output[0], ensemble=ENSEMBLES),
         chrom_sizes=rules.reference.output.sizes,
         aliases=rules.reference.output.aliases,
         attributions=rules.attribute.output.arrays,
