@@ -39,8 +39,10 @@ CONFIG = (
 MODELS = ("cnn", "hybrid")
 PREDICTIONS = ("cnn", "hybrid", "logreg_gc_cpg", "gbm_histone")
 SAMPLES = ("sample1", "sample2")  # epibench demo-data --samples 2
-# the profile's `groups`: each sample's chain after check_inputs is one SLURM job
-SAMPLE_CHAIN = ("ingest_split", "ingest_group", "ingest_summary", "qc", "shards")
+# the profile's `groups`: each sample's chain after check_inputs is one SLURM job, and the samples'
+# summaries after it one more (of up to 20 samples)
+SAMPLE_CHAIN = ("ingest_split", "ingest_group", "shards")
+SAMPLE_SUMMARIES = ("ingest_summary", "qc")
 pytestmark = pytest.mark.slurm
 
 
@@ -152,6 +154,10 @@ def runs(cluster, tmp_path_factory) -> dict[str, Path]:
         *_node_overrides(),
         *_node_cpus(),
     ]
+    # README's first step, the dry run through the profile, before anything exists
+    dry_run = subprocess.run(
+        [*slurm_args, "--dry-run"], cwd=slurm, env=_env(), capture_output=True, text=True, timeout=300
+    )
     # the local run makes only what is compared, meanwhile (it shares the 2 CPUs with the SLURM jobs)
     local_args = [*SNAKEMAKE, "--cores", "2", "--configfile", CONFIG, "--", METRICS]
     started = time.monotonic()
@@ -176,7 +182,7 @@ def runs(cluster, tmp_path_factory) -> dict[str, Path]:
                 local_run.kill()
                 local_run.wait()
     print(f"SLURM and local runs: {time.monotonic() - started:.0f} s")
-    return {"slurm": slurm, "local": local}
+    return {"slurm": slurm, "local": local, "dry_run": dry_run}
 
 
 def _jobs(workdir: Path) -> dict[str, dict[str, str]]:
@@ -262,9 +268,20 @@ def test_every_other_job_ran_in_the_cpu_partition_without_a_gpu(runs):
     assert not {"rule_check_inputs", "rule_shard_plan", "rule_chrom_names"} & rules
 
 
+def test_the_dry_run_through_the_profile_lists_the_jobs(runs):
+    """README's first step on a cluster, before any job ran: it once stopped with Snakemake's
+    "KeyError: ingest_summary" after the job table (the profile's groups; snakemake#4202)."""
+    dry_run = runs["dry_run"]
+    assert dry_run.returncode == 0, dry_run.stdout[-3000:] + dry_run.stderr[-3000:]
+    table = dry_run.stdout + dry_run.stderr
+    for rule in ("fit_calls", "check_inputs", "shard_plan", "train", "report"):
+        assert re.search(rf"^{rule}\s+\d+", table, flags=re.M), (rule, table[-3000:])
+    assert "This was a dry-run" in table
+
+
 def test_each_samples_chain_ran_as_one_slurm_job(runs):
-    """The profile's `groups`: ingest_split, every ingest_group, ingest_summary, qc and every shards
-    job of a sample in one SLURM job (one per sample), asking the capped CPUs, not their sum."""
+    """The profile's `groups`: ingest_split, every ingest_group and every shards job of a sample in
+    one SLURM job (one per sample), asking the capped CPUs, not their sum."""
     slurm = runs["slurm"]
     jobs = _jobs(slurm)
     comments = [job.get("Comment", "") for job in jobs.values()]
@@ -289,6 +306,19 @@ def test_each_samples_chain_ran_as_one_slurm_job(runs):
     assert ran == set(SAMPLES)
 
 
+def test_the_samples_summaries_ran_as_one_slurm_job(runs):
+    """The profile's second batch: every sample's ingest_summary and qc in one SLURM job (20 samples
+    to a job: the tiny cohort's 2 in one)."""
+    slurm = runs["slurm"]
+    comments = [job.get("Comment", "") for job in _jobs(slurm).values()]
+    assert not [c for c in comments if c.startswith(tuple(f"rule_{r}_" for r in SAMPLE_SUMMARIES))], comments
+    assert [c for c in comments if c.startswith("rule_sample_summaries_")] == [
+        "rule_sample_summaries_ingest_summary_qc"
+    ], comments
+    (log,) = [p for p in _slurm_logs(slurm).values() if "group_sample_summaries" in str(p)]
+    assert _members_run(log) == {(r, s) for r in SAMPLE_SUMMARIES for s in SAMPLES}, log
+
+
 def test_the_samples_input_checks_ran_as_one_slurm_job(runs):
     """The profile's `group-components`: every sample's fit_calls and sample_chrom_names (short jobs
     that share no input but the reference) in one SLURM job, not one each."""
@@ -299,13 +329,19 @@ def test_the_samples_input_checks_ran_as_one_slurm_job(runs):
         "rule_sample_inputs_fit_calls_sample_chrom_names"
     ], comments
     (log,) = [p for p in _slurm_logs(slurm).values() if "group_sample_inputs" in str(p)]
+    assert _members_run(log) == {(r, s) for r in ("fit_calls", "sample_chrom_names") for s in SAMPLES}, log
+
+
+def _members_run(log: Path) -> set[tuple[str, str]]:
+    """(rule, sample) of each job a group job's log shows run: "rule RULE:" (or localrule), then
+    its wildcards."""
     ran, rule = set(), None
-    for line in log.read_text().splitlines():  # each member: "rule RULE:" (or localrule), its wildcards
+    for line in log.read_text().splitlines():
         if match := re.match(r"(?:local)?rule (\w+):", line):
             rule = match.group(1)
         elif match := re.match(r"\s+wildcards: sample=(\w+)", line):
             ran.add((rule, match.group(1)))
-    assert ran == {(r, s) for r in ("fit_calls", "sample_chrom_names") for s in SAMPLES}, log
+    return ran
 
 
 def test_results_equal_the_local_run(runs):
