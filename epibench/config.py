@@ -27,6 +27,7 @@ from jsonschema import Draft202012Validator, validators
 from epibench import columns_format
 from epibench.covariate_numbers import is_numeric
 from epibench.errors import InputError
+from epibench.file_hints import nearest_name_hint
 from epibench.model_settings import DEFAULTS as MODEL_DEFAULTS
 from epibench.outputs import CohortPlan
 from epibench.sample_names import sample_name
@@ -890,22 +891,7 @@ def _missing_file_hint(path: str, sheet_path: str | None = None, config_files: t
             f"{str(found)!r}: run snakemake there (snakemake --directory {shown_path(found)}), or write "
             f"{str(found / path)!r}"
         )
-    return _nearest_name_hint(Path(path))
-
-
-def _nearest_name_hint(path: Path) -> str:
-    """' (its folder has NAME ...)' where the folder of ``path`` holds a file named alike: the same
-    name in another case (``.bedGraph`` for ``.bedgraph``: names are case-sensitive) or a near
-    spelling; else ""."""
-    try:
-        names = [p.name for p in path.parent.iterdir() if p.is_file()]
-    except OSError:  # no such folder, or not readable
-        return ""
-    alike = [name for name in names if name.lower() == path.name.lower()]
-    if alike:
-        return f" (its folder has {alike[0]!r}: file names are case-sensitive)"
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.85)
-    return f" (its folder has {close[0]!r}: meant that?)" if close else ""
+    return nearest_name_hint(path)
 
 
 # the embedded demo cohort's files (its synthetic genome, annotation and truth), below the workflow's folder

@@ -188,6 +188,15 @@ def test_files_not_downloaded_are_named_with_their_urls_written_to_fetch(tmp_pat
     assert sorted(u.rsplit("/", 1)[-1] for u in urls) == ["ENCFF000CH3.bigWig", "ENCFF000WG3.bed.gz"]
 
 
+def test_a_misspelt_download_folder_is_named_with_the_folder_meant(tmp_path):
+    """A typo in --files once ended in Python's traceback (FileNotFoundError from listing it)."""
+    meta, downloads = metadata(tmp_path)
+    out = tmp_path / "samples.tsv"
+    with pytest.raises(InputError, match=r"does not exist \(its folder has 'downloads': meant that\?\)"):
+        write_encode_sheet(meta, tmp_path / "downloadss", out)
+    assert not out.exists()
+
+
 def test_a_table_of_other_columns_is_named_as_no_metadata(tmp_path):
     path = tmp_path / "files.tsv"
     path.write_text("sample\tmethylation\na\ta.bed\n")

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.file_hints import nearest_name_hint
 from epibench.sample_names import sample_name
 from epibench.io.atomic import atomic_path, write_tsv
 
@@ -155,7 +156,13 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
 
 
 def local_files(folder: str | os.PathLike, accessions: Sequence[str]) -> dict[str, Path]:
-    """Accession -> the file of ``folder`` named after it (``ENCFF123ABC.bed.gz``); absent ones left out."""
+    """Accession -> the file of ``folder`` named after it (``ENCFF123ABC.bed.gz``); absent ones left out.
+    InputError where ``folder`` is no folder."""
+    if not Path(folder).is_dir():
+        raise InputError(
+            f"the folder of the downloaded files does not exist{nearest_name_hint(folder, folders=True)}",
+            path=folder,
+        )
     found: dict[str, Path] = {}
     for path in sorted(Path(folder).iterdir()):
         accession = path.name.split(".", 1)[0]
