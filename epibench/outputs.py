@@ -554,8 +554,11 @@ CATALOGUE: tuple[Output, ...] = (
         "interpret/histone_attribution.png",
         "attribute_figure",
         "Integrated-gradients attribution of the predicted methylation level to each histone mark and bin "
-        "around the CpG, averaged over sampled test CpGs of each region class (baseline: no signal). Red pushes "
-        "toward methylated, blue toward unmethylated; e.g. H3K4me3 at promoters is expected blue.",
+        "around the CpG, averaged over sampled test CpGs of each region class, relative to a baseline of "
+        "normalised signal 0: with the default histone_norm robust that is the sample's median signal of "
+        "each mark, not its absence (histone_norm log1p: no signal), so a bin below the median attributes "
+        "with the opposite sign to one above it. Red pushes toward methylated, blue toward unmethylated; "
+        "e.g. H3K4me3 at promoters is expected blue.",
         "Interpretation",
         "marks",
     ),

@@ -157,6 +157,10 @@ def test_top_kmers_and_summary(attributed):
     )
     assert summary["baseline_sequence"] == "all N"
     assert summary["converged"] is True and summary["tolerance"] == 0.05
+    # the histone baseline is normalised 0: under the default robust scaling each sample's median signal
+    # of the mark, not "no signal" as the figure once said (a trial's referee)
+    assert str(attributed["arrays"]["histone_norm"]) == "robust"
+    assert "robust: the sample's median signal of each mark" in summary["baseline_histone"]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 HISTONE_NORMS = ("log1p", "robust")
+# what a normalised value of 0 stands for (integrated gradients' histone baseline): words per method
+ZERO_MEANS = {"log1p": "no signal", "robust": "the sample's median signal of each mark"}
 STATS_ROWS = 20_000
 
 

@@ -8,7 +8,8 @@ NB = W // bin_size the histone bins, R = len(region_classes).
 
 Attributions are integrated gradients of the predicted methylation level (a fraction in [0, 1]), so
 they are in units of predicted level; per CpG they sum to level(input) - level(baseline), up to the
-convergence delta. Baselines: the all-N sequence, zero (normalised) histone signal with the mask held.
+convergence delta. Baselines: the all-N sequence, zero (normalised) histone signal with the mask held
+(``histone_norm`` robust: each sample's median signal of the mark; log1p: no signal).
 
 Per CpG:
   seq_attr (N, W) float32       attribution per window position (summed over the one-hot letters)
@@ -27,6 +28,7 @@ Per CpG:
   n_steps (N,) int32            integration steps the CpG's final attributions used
 Shared:
   marks (M,) str, region_classes (R,) str, window () int64 (bp), bin_size () int64 (bp), arch () str
+  histone_norm () str           the inputs' normalisation (epibench.data.normalise); absent in older files
   attention (R, NB) float32     only for models with cross-modal attention: weight per histone bin,
                                 mean over heads, sequence tokens and the class's CpGs (NaN: class absent)
 """

@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 
 from epibench.data.dataset import ShardDataset
+from epibench.data.normalise import ZERO_MEANS
 from epibench.errors import InputError
 from epibench.interpret.arrays import mean_by_region, save_attributions
 from epibench.interpret.integrated_gradients import converged_integrated_gradients
@@ -32,8 +33,6 @@ from epibench.io.atomic import atomic_path, write_tsv
 from epibench.codes import REGION_CLASSES
 
 log = logging.getLogger(__name__)
-
-BASELINES = {"baseline_sequence": "all N", "baseline_histone": "zero signal (normalised), mask held"}
 
 
 def sample_rows_per_region(dataset: ShardDataset, per_region: int, seed: int) -> dict[str, np.ndarray]:
@@ -174,13 +173,17 @@ def explain(
         window=np.int64(dataset.window),
         bin_size=np.int64(dataset.bin_size),
         arch=np.asarray(getattr(model, "spec", {}).get("arch", type(model).__name__), dtype=str),
+        histone_norm=np.asarray(dataset.histone_norm, dtype=str),
     )
     save_attributions(arrays, out_dir / "attributions.npz")
     write_tsv(kmer_tables(arrays, kmer_size), out_dir / "top_kmers.tsv")
     summary = {
         "n_cpgs": len(rows),
         "n_cpgs_per_region": {region: len(r) for region, r in chosen.items()},
-        **BASELINES,
+        "baseline_sequence": "all N",
+        # normalised signal 0, which the normalisation makes the sample's median or no signal
+        "baseline_histone": f"normalised signal 0 ({dataset.histone_norm}: {ZERO_MEANS[dataset.histone_norm]}), "
+        "mask held",
         **convergence_summary(arrays, n_steps, max_steps, tolerance),
         "has_attention": cpg_att is not None,
     }

@@ -3,8 +3,10 @@
 Sequence: LayerIntegratedGradients through the model's one-hot input layer ``seq_input``; the
 baseline is the all-N sequence (code 4: "no base known"), and the attribution of a position is
 the sum over its five letter channels. Histone marks: IntegratedGradients on the (normalised) binned
-signal with an all-zero baseline (no signal), the mask held fixed; with no histone channel (M = 0) the
-histone attributions are empty and their delta 0 (input and baseline are the same). Attributions are
+signal with an all-zero baseline, the mask held fixed: with the default ``robust`` normalisation 0
+is the sample's median signal of the mark, not its absence (``log1p``: 0 is no signal); with no
+histone channel (M = 0) the histone attributions are empty and their delta 0 (input and baseline
+are the same). Attributions are
 in units of the predicted level (0-1); per CpG they sum (approximately, see ``delta``) to
 level(input) - level(baseline).
 

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from epibench.data.normalise import ZERO_MEANS
 from epibench.errors import InputError
 from epibench.io.figures import save_figure
 from epibench.interpret.arrays import load_attributions, mean_by_region
@@ -97,7 +98,8 @@ def plot_histone_attribution(arrays: dict[str, np.ndarray], stem: str | os.PathL
         ax.set_title(f"{region} (n={n})", fontsize=9)
     fig.colorbar(image, ax=axes.tolist(), label=f"mean {ATTR_LABEL}")
     fig.suptitle(
-        f"Histone-mark attribution by bin, per region class ({_model_name(arrays)}; baseline zero signal)",
+        f"Histone-mark attribution by bin, per region class ({_model_name(arrays)}; baseline: "
+        f"{ZERO_MEANS.get(str(arrays.get('histone_norm', '')), 'normalised signal 0')})",
         fontsize=10,
     )
     return save_figure(fig, stem)
