@@ -11,7 +11,7 @@ import pytest
 from epibench import config as cohort_config
 from epibench.cli import main
 from epibench.errors import InputError
-from epibench.io.encode_sheet import read_metadata, write_encode_sheet
+from epibench.io.encode_sheet import read_metadata, sheet_rows, write_encode_sheet
 
 # the portal's metadata.tsv header (File accession ... Audit ERROR), as its batch download writes it
 HEADER = (
@@ -195,6 +195,18 @@ def test_a_misspelt_download_folder_is_named_with_the_folder_meant(tmp_path):
     with pytest.raises(InputError, match=r"does not exist \(its folder has 'downloads': meant that\?\)"):
         write_encode_sheet(meta, tmp_path / "downloadss", out)
     assert not out.exists()
+
+
+def test_the_assembly_asked_by_another_name_of_its_build_is_the_portals(tmp_path):
+    """The portal writes GRCh38 but mm10 and hg19: a user asking hg38 (or GRCm38, GRCh37) means those."""
+    meta, downloads = metadata(tmp_path)
+    default, _ = write_encode_sheet(meta, downloads, tmp_path / "default.tsv")
+    as_ucsc, _ = write_encode_sheet(meta, downloads, tmp_path / "hg38.tsv", assembly="hg38")
+    pd.testing.assert_frame_equal(as_ucsc, default)
+    rows = sheet_rows(read_metadata(meta), "GRCh37").table  # the portal's hg19 file
+    assert list(rows["accession"]) == ["ENCFF000WG4"]
+    with pytest.raises(InputError, match="no file of assembly 'GRCm38' in the metadata"):
+        write_encode_sheet(meta, downloads, tmp_path / "mm10.tsv", assembly="GRCm38")
 
 
 def test_a_table_of_other_columns_is_named_as_no_metadata(tmp_path):

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from epibench.errors import InputError
-from epibench.io.assemblies import UCSC_NAME, known_assemblies
+from epibench.io.assemblies import UCSC_NAME, assembly_of
 from epibench.io.reference import ASSEMBLY_RECORD, shown_reference
 from epibench.io.textfile import iter_lines
 
@@ -31,30 +31,6 @@ _BUILD_LINES = (
     re.compile(r"##genome-build\s+\S+\s+(\S+)"),
     re.compile(r"##description:.*\((GRC\w+|NCBI\w+)\)"),
 )
-# a build's name as annotations write it (lower case, its patch level ".p14" cut) -> the assemblies
-# table's name; the table's own names (hg38, mm10, TAIR10, ...) name themselves
-_ASSEMBLY_OF_BUILD = {
-    "grch38": "hg38",
-    "grch37": "GRCh37",
-    "ncbi36": "hg18",
-    "t2t-chm13v2.0": "hs1",
-    "chm13v2.0": "hs1",
-    "grcm39": "mm39",
-    "grcm38": "mm10",
-    "ncbim37": "mm9",
-    "rnor_6.0": "rn6",
-    "grcz11": "danRer11",
-    "bdgp6": "dm6",
-    "wbcel235": "ce11",
-    "r64": "sacCer3",
-}
-
-
-def _assembly_of(build: str) -> str | None:
-    """The assemblies table's name of ``build`` (``GRCh38.p14``, ``R64-1-1``, ``mm10``), None where unknown."""
-    table = {name.casefold(): name for name in known_assemblies()} | _ASSEMBLY_OF_BUILD
-    whole = build.casefold()
-    return table.get(re.sub(r"[._-]p\d+$|\.\d+$|(-\d+)+$", "", whole)) or table.get(whole)
 
 
 def declared_build(path: str | os.PathLike) -> tuple[int, str, str | None] | None:
@@ -67,7 +43,7 @@ def declared_build(path: str | os.PathLike) -> tuple[int, str, str | None] | Non
         for pattern in _BUILD_LINES:
             found = pattern.match(text)
             if found:
-                return number, found.group(1), _assembly_of(found.group(1))
+                return number, found.group(1), assembly_of(found.group(1))
     return None
 
 

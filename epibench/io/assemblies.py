@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import functools
 import importlib.resources
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
@@ -187,6 +188,32 @@ def match_assembly(
     if len(lines) > NEAREST_LINES:
         lines = [*lines[:NEAREST_LINES], f"and {len(lines) - NEAREST_LINES} more differ"]
     return AssemblyMatch(matched=[], compared=len(shared[nearest]), nearest=lines, nearest_assembly=nearest)
+
+
+# a build's name as annotations and data portals write it (lower case, its patch level ".p14" cut) ->
+# the assemblies table's name; the table's own names (hg38, mm10, TAIR10, ...) name themselves
+_ASSEMBLY_OF_BUILD = {
+    "grch38": "hg38",
+    "grch37": "GRCh37",
+    "ncbi36": "hg18",
+    "t2t-chm13v2.0": "hs1",
+    "chm13v2.0": "hs1",
+    "grcm39": "mm39",
+    "grcm38": "mm10",
+    "ncbim37": "mm9",
+    "rnor_6.0": "rn6",
+    "grcz11": "danRer11",
+    "bdgp6": "dm6",
+    "wbcel235": "ce11",
+    "r64": "sacCer3",
+}
+
+
+def assembly_of(build: str) -> str | None:
+    """The assemblies table's name of ``build`` (``GRCh38.p14``, ``R64-1-1``, ``mm10``), None where unknown."""
+    table = {name.casefold(): name for name in known_assemblies()} | _ASSEMBLY_OF_BUILD
+    whole = build.casefold()
+    return table.get(re.sub(r"[._-]p\d+$|\.\d+$|(-\d+)+$", "", whole)) or table.get(whole)
 
 
 # the UCSC name of an assembly of the table that UCSC's liftOver chains use (GRCh37 is hg19's)

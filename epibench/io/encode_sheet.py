@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.errors import InputError
+from epibench.io.assemblies import UCSC_NAME, assembly_of
 from epibench.file_hints import nearest_name_hint
 from epibench.sample_names import sample_name
 from epibench.io.atomic import atomic_path, write_tsv
@@ -100,10 +101,17 @@ class SheetRows:
     borrowed: list[tuple[str, str, str]]
 
 
+def same_build(one: str, other: str) -> bool:
+    """Whether two names of assemblies name one build: equal, or spellings of one
+    (``GRCm38`` and the portal's ``mm10``; GRCh37 and ``hg19``: ``epibench.io.assemblies``)."""
+    known = [assembly_of(name) for name in (one, other)]
+    return one == other or (None not in known and len({UCSC_NAME.get(a, a) for a in known}) == 1)
+
+
 def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ()) -> SheetRows:
-    """The sheet's rows of ``assembly``. ``marks``: the marks kept, in this order (all the metadata
-    names, sorted, when empty)."""
-    rows = metadata[metadata["File assembly"] == assembly]
+    """The sheet's rows of ``assembly`` (any spelling of its build: ``same_build``). ``marks``: the
+    marks kept, in this order (all the metadata names, sorted, when empty)."""
+    rows = metadata[metadata["File assembly"].map(lambda name: same_build(name, assembly))]
     if rows.empty:
         found = sorted(set(metadata["File assembly"]) - {""})
         raise InputError(
