@@ -337,7 +337,9 @@ CATALOGUE: tuple[Output, ...] = (
         'scope they are averaged over samples. The "ceiling" model, where present, is the demo generator\'s '
         "true methylation probability: no model can rank (AUROC) or fit (MSE) this data better; it is no bound "
         "on calibration (ECE), since the true probability is not the chance that a level read from a few reads "
-        "reaches the threshold.",
+        "reaches the threshold. ECE, a mean of absolute gaps, grows with sampling noise, which resampling "
+        "adds: its interval lies above the estimate where a scope holds few CpGs (hundreds), at times "
+        "without it; read it as the spread, not as bounds on the estimate.",
         "Evaluation",
     ),
     _o(
@@ -436,7 +438,8 @@ CATALOGUE: tuple[Output, ...] = (
         "evaluation/calibration.tsv",
         "calibration",
         "Calibration per model and probability bin: CpGs, mean predicted probability, observed share "
-        "methylated (95 % interval), and per model the ECE (95 % interval) and the Brier score.",
+        "methylated (95 % interval), and per model the ECE (95 % interval; biased upward by resampling, "
+        "so with few CpGs it may lie above the ECE) and the Brier score.",
         "Evaluation",
         "extras",
     ),
