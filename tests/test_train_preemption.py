@@ -67,9 +67,15 @@ def test_a_stop_signal_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path, 
 
     out = tmp_path / "preempted"
     log = tmp_path / "preempted.log"
+    # SIGTERM as a SLURM job gets it (the profile's --signal=TERM@300, scancel); Ctrl-C at a terminal
+    env = {**os.environ, "SLURM_JOB_ID": "4242"} if stop == signal.SIGTERM else None
     with log.open("w") as sink:
         job = subprocess.Popen(
-            _train_command(tiny_shards, out), stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+            _train_command(tiny_shards, out),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
         )
         _wait_for_log(log, " step 5 ", job)
         os.killpg(job.pid, stop)  # the whole job (a terminal's Ctrl-C too): main process and worker
@@ -80,7 +86,10 @@ def test_a_stop_signal_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path, 
             raise AssertionError(f"still running {GRACE_S} s after {stop.name}:\n{log.read_text()}")
     text = log.read_text()
     assert code == 128 + stop, text
-    assert f"stopped by {stop.name}" in text and "Traceback" not in text
+    assert text.count(f"stopped by {stop.name}") == 1 and "Traceback" not in text
+    assert ("SLURM job 4242: SLURM signals a job 5 minutes before its time limit" in text) == (
+        env is not None
+    )
     assert not (out / "model.safetensors").exists(), "a preempted run publishes no model"
     stopped_at = torch.load(out / CHECKPOINT, weights_only=True)["step"]
     assert stopped_at >= 5
@@ -96,6 +105,10 @@ def test_a_stop_signal_checkpoints_and_the_rerun_resumes(tiny_shards, tmp_path, 
     # the model folder's history keeps both runs: the steps of the stopped one, then the resume
     history = (out / "train_history.log").read_text()
     assert history.count(": started on ") == 2
+    stop_line = f"stopped by {stop.name} at step {stopped_at};"  # why the first run ended (a trial's cancel)
     assert (
-        history.index(" step 5 ") < history.index(f"at step {stopped_at} ") < history.index("training done")
+        history.index(" step 5 ")
+        < history.index(stop_line)
+        < history.index(f"at step {stopped_at} ")
+        < history.index("training done")
     )

@@ -81,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except Preempted as stop:
-        log.warning("%s", stop)
+    except Preempted as stop:  # logged by epibench train, where its history log keeps it too
         return stop.exit_code
     except OSError as err:
         if err.errno not in (errno.ENOSPC, errno.EDQUOT):

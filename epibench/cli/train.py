@@ -13,11 +13,19 @@ from pathlib import Path
 from epibench.cli.common import json_arg, many_paths_arg
 from epibench.errors import InputError
 from epibench.log_warnings import LOG_FORMAT
+from epibench.train.preemption import Preempted
 from epibench.train_settings import RUNTIME_KEYS, from_words, merged, runtime_only
 from epibench.threads import use_threads
 
 log = logging.getLogger("epibench")
 HISTORY_LOG = "train_history.log"  # in the model folder: every run of its training, appended
+# why a SLURM job's training got its signal, and what to change where it was the time limit
+SLURM_STOP = (
+    "SLURM job %s: SLURM signals a job 5 minutes before its time limit (the profile's --signal=TERM@300), "
+    "and on scancel or pre-emption; the retry resumes from the checkpoint with the same time limit, so "
+    "where this job ran to its limit (`sacct -j <job> -o Elapsed,Timelimit`), raise train's runtime in "
+    "your copy of the profile"
+)
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -38,7 +46,13 @@ def cmd_train(args: argparse.Namespace) -> None:
                 os.environ.get("SLURMD_NODENAME", "?"),
                 os.environ.get("CUDA_VISIBLE_DEVICES", "(none)"),
             )
-        summary = train_from_shards(args.shards, model, settings, args.out_dir)
+        try:
+            summary = train_from_shards(args.shards, model, settings, args.out_dir)
+        except Preempted as stop:  # said inside the block: train_history.log keeps why this run ended
+            log.warning("%s", stop)
+            if "SLURM_JOB_ID" in os.environ:
+                log.warning(SLURM_STOP, os.environ["SLURM_JOB_ID"])
+            raise
         log.info("training done: %s", summary)
 
 
