@@ -72,3 +72,18 @@ def test_a_fasta_read_ad_hoc_without_a_record_is_not_judged(tmp_path):
     fasta.write_text(">chr1\nACGT\n")
     assert declared_build(GENCODE) == (1, "GRCh38", "hg38")
     check_annotation_build(GENCODE, fasta)
+
+
+def test_a_known_build_beside_a_fasta_of_no_known_assembly_is_warned_of(tmp_path, caplog):
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text(
+        "##description: evidence-based annotation of the mouse genome (GRCm39), version M27\n" + ROW
+    )
+    with caplog.at_level("WARNING"):
+        check_annotation_build(gtf, _reference(tmp_path, []))
+    assert "names the build GRCm39 (mm39) at line 1" in caplog.text
+    assert "matches no known assembly" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        check_annotation_build(gtf, _reference(tmp_path, ["mm39"]))
+    assert caplog.text == ""

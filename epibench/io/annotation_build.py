@@ -9,13 +9,15 @@ the header often names its build:
 - GFF3's own directive: ``##genome-build NCBI GRCh38`` (source, then build);
 - GENCODE: ``##description: evidence-based annotation of the human genome (GRCh38), version 44``.
 
-UCSC's Table Browser GTFs and most converters' files name none: nothing is checked then, nor where
-the FASTA matches no known assembly (``epibench.io.assemblies``; its ``assembly.json``).
+UCSC's Table Browser GTFs and most converters' files name none: nothing is checked then. Where the
+FASTA matches no known assembly (``epibench.io.assemblies``; its ``assembly.json``: an excerpt of a
+genome, a renamed copy) a known build is warned of as not checked.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -24,6 +26,8 @@ from epibench.errors import InputError
 from epibench.io.assemblies import UCSC_NAME, assembly_of
 from epibench.io.reference import ASSEMBLY_RECORD, shown_reference
 from epibench.io.textfile import iter_lines
+
+log = logging.getLogger(__name__)
 
 # the header lines that name a build, and the build's group in each
 _BUILD_LINES = (
@@ -50,7 +54,8 @@ def declared_build(path: str | os.PathLike) -> tuple[int, str, str | None] | Non
 def check_annotation_build(gtf: str | os.PathLike, fasta: str | os.PathLike) -> None:
     """An InputError where ``gtf``'s header names a build (``declared_build``) and the FASTA's
     ``assembly.json`` (the reference stage's, beside ``fasta``) matches known assemblies, none of
-    them that build; nothing where either is unknown."""
+    them that build; a warning where the build is known but the FASTA matches no known assembly;
+    nothing where the build is unknown."""
     declared = declared_build(gtf)
     record = Path(fasta).parent / ASSEMBLY_RECORD
     if declared is None or declared[2] is None or not record.is_file():
@@ -58,7 +63,20 @@ def check_annotation_build(gtf: str | os.PathLike, fasta: str | os.PathLike) -> 
     number, build, assembly = declared
     assembly = UCSC_NAME.get(assembly, assembly)  # GRCh37 is hg19's coordinates
     matched = [UCSC_NAME.get(name, name) for name in json.loads(record.read_text()).get("matched", [])]
-    if not matched or assembly in matched:
+    if not matched:
+        log.warning(
+            "the gene annotation %s names the build %s (%s) at line %d, but the FASTA (%s) matches no known "
+            "assembly, so the two cannot be compared: make sure the FASTA is %s's (an excerpt or renamed copy "
+            "of another build would put every transcript off by the builds' offsets)",
+            gtf,
+            build,
+            assembly,
+            number,
+            shown_reference(fasta),
+            assembly,
+        )
+        return
+    if assembly in matched:
         return
     raise InputError(
         f"the gene annotation's header names the build {build} ({assembly}), but the FASTA "
