@@ -25,7 +25,7 @@ from epibench.data.dataset import BatchRequest, ShardDataset
 from epibench.data.groups import read_groups
 from epibench.data.manifest import ARRAY_DTYPES, read_manifest
 from epibench.data.plan import write_plan
-from epibench.data.shards import ShardSettings, build_shard
+from epibench.data.shards import ShardSettings, build_shard, missing_track_cause
 from epibench.data.splits import SplitSettings
 from epibench.errors import InputError
 from epibench.io.methylation import write_canonical
@@ -801,6 +801,21 @@ def test_a_mark_track_without_values_on_a_chromosome_is_warned_of_and_recorded(
         f"{sample}'s {partial_mark} has no value on {len(chroms) - 1} of the {len(chroms)} "
     )
     assert all(chrom in warnings[0] for chrom in chroms[1:]) and f"{chroms[0]}," not in warnings[0]
+    assert "other sex" not in warnings[0]  # no Y among them: every donor has the others
+
+
+@pytest.mark.parametrize(
+    "chroms, other_sex",
+    [
+        (["chrX"], False),
+        (["chrX", "chrUn_GL456239"], False),
+        (["chrY"], True),
+        (["X", "Y"], True),
+        (["chrW"], True),
+    ],
+)
+def test_a_donor_of_the_other_sex_is_suggested_only_for_a_y_or_w_without_values(chroms, other_sex):
+    assert ("other sex" in missing_track_cause(chroms)) == other_sex
 
 
 def test_a_group_of_more_sequences_than_an_int16_indexes_is_refused_before_reading(tmp_path):

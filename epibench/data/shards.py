@@ -140,6 +140,16 @@ def _grid(channels: list[np.ndarray], length: int, bin_size: int) -> np.ndarray:
 
 
 SEQUENCES_NAMED = 5  # sequences a warning names; the rest are counted
+SEX_CHROMOSOMES = {"Y", "W"}  # a donor of one sex has none: the sequences the other sex's calls may have
+
+
+def missing_track_cause(chroms: list[str]) -> str:
+    """The likely causes of a track without values on ``chroms``: a donor of the other sex only where
+    a Y (or W) chromosome is among them, as every donor has an X (or Z)."""
+    bare = {(c[3:] if c[:3].lower() == "chr" else c).upper() for c in chroms}
+    if bare & SEX_CHROMOSOMES:
+        return "made on some chromosomes only, or from a donor of the other sex?"
+    return "made on some chromosomes only, or cut to some?"
 
 
 def _warn_marks_without_values(
@@ -155,8 +165,7 @@ def _warn_marks_without_values(
         named = ", ".join(chroms[:SEQUENCES_NAMED]) + (", ..." if len(chroms) > SEQUENCES_NAMED else "")
         log.warning(
             "%s's %s has no value on %d of the %d sequences with CpGs in this shard (%s; %s): their %d CpGs see the mark "
-            "as missing; the track covers fewer sequences than the calls (made on some chromosomes only, "
-            "or from a donor of the other sex?)",
+            "as missing; the track covers fewer sequences than the calls (%s)",
             sample,
             mark,
             len(chroms),
@@ -164,6 +173,7 @@ def _warn_marks_without_values(
             named,
             mark_tracks[mark],
             cpgs_without_values[mark],
+            missing_track_cause(chroms),
         )
 
 
