@@ -214,3 +214,25 @@ def test_a_table_of_other_columns_is_named_as_no_metadata(tmp_path):
     path.write_text("sample\tmethylation\na\ta.bed\n")
     with pytest.raises(InputError, match="not the ENCODE portal's metadata.tsv: no column File accession"):
         read_metadata(path)
+
+
+def test_wgbs_of_two_experiments_of_one_biosample_is_warned_of_as_pooled(tmp_path, caplog):
+    """Mouse ENCODE's embryonic series: liver WGBS at two stages, two experiments of one biosample and
+    donor; the metadata names no age, so the sheet pools them, and says so."""
+    wgbs = ("bed", "methylation state at CpG", "mm10", "WGBS", "liver", "")
+    files = [("ENCFF000LV1", *wgbs, "1", "released"), ("ENCFF000LV2", *wgbs, "1", "released")]
+    meta, downloads = metadata(tmp_path, files)
+    table = pd.read_csv(meta, sep="\t", dtype=str, keep_default_na=False)
+    table["Experiment accession"] = ["ENCSR000E11", "ENCSR000P00"]
+    table.to_csv(meta, sep="\t", index=False)
+    with caplog.at_level("WARNING", logger="epibench"):
+        sheet, _ = write_encode_sheet(meta, downloads, tmp_path / "samples.tsv", assembly="mm10")
+    assert list(sheet["sample"]) == ["liver", "liver"]
+    pooled = [r.getMessage() for r in caplog.records if "pooled as replicates" in r.getMessage()]
+    assert len(pooled) == 1 and "2 experiments (ENCSR000E11, ENCSR000P00)" in pooled[0]
+    caplog.clear()
+    table["Experiment accession"] = ["ENCSR000E11", "ENCSR000E11"]  # replicates of one experiment
+    table.to_csv(meta, sep="\t", index=False)
+    with caplog.at_level("WARNING", logger="epibench"):
+        write_encode_sheet(meta, downloads, tmp_path / "samples.tsv", assembly="mm10")
+    assert not [r for r in caplog.records if "pooled as replicates" in r.getMessage()]

@@ -23,6 +23,7 @@ not there are an error listing them, with their URLs written beside the sheet to
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -37,6 +38,8 @@ from epibench.file_hints import nearest_name_hint
 from epibench.sample_names import sample_name
 from epibench.io.atomic import atomic_path, write_tsv
 
+log = logging.getLogger(__name__)
+
 METHYLATION_OUTPUT = "methylation state at CpG"
 MARK_OUTPUT = "fold change over control"
 # the columns read (as the portal names them)
@@ -50,6 +53,7 @@ COLUMNS = (
     "Experiment target",
     "Biological replicate(s)",
 )
+EXPERIMENT = "Experiment accession"  # read where the metadata has it: files of two are no replicates
 DONORS = "Donor(s)"  # read where the metadata has it: /human-donors/ENCDO451RUA/, one or several
 _DONOR = re.compile(r"ENCDO\d{3}[A-Z]{3}")
 NO_DONOR = "donor_unknown"  # a file without a donor, in a biosample of several
@@ -136,6 +140,7 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
     methylation["preference"] = methylation["File format"].map(_FORMAT_PREFERENCE)
     best = methylation.groupby(["sample", "Biological replicate(s)"])["preference"].transform("min")
     methylation = methylation[methylation["preference"] == best]
+    _warn_of_pooled_experiments(methylation)
     chip = rows[(rows["Output type"] == MARK_OUTPUT) & (rows["File format"] == "bigWig")].copy()
     chip["mark"] = chip["Experiment target"].map(mark_name)
     chip["replicates"] = chip["Biological replicate(s)"].map(_replicates)
@@ -161,6 +166,25 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
                 borrowed.append((sample, mark, files["donor"].iloc[0] or NO_DONOR))
         table[mark] = table["sample"].map(chosen)
     return SheetRows(table.sort_values("sample", kind="stable").reset_index(drop=True), borrowed)
+
+
+def _warn_of_pooled_experiments(methylation: pd.DataFrame) -> None:
+    """A warning per sample whose WGBS files come from several experiments (``Experiment accession``):
+    the sheet pools them as replicates, which ENCODE's replicates of one experiment are; two experiments
+    of one biosample and donor may be other ages or stages (the metadata names none)."""
+    if EXPERIMENT not in methylation.columns:
+        return
+    for sample, cells in methylation.groupby("sample")[EXPERIMENT]:
+        experiments = sorted(set(cells) - {""})
+        if len(experiments) > 1:
+            log.warning(
+                "%s: WGBS files of %d experiments (%s) are pooled as replicates of one sample; ENCODE's "
+                "replicates are those of one experiment: if these are other ages, stages or treatments of "
+                "the biosample, give each experiment's files a sample name of its own in the sheet",
+                sample,
+                len(experiments),
+                ", ".join(experiments),
+            )
 
 
 def local_files(folder: str | os.PathLike, accessions: Sequence[str]) -> dict[str, Path]:
