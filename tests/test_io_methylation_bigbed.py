@@ -16,6 +16,7 @@ import pytest
 from epibench.errors import InputError
 from epibench.io.methylation.bigbed_bedmethyl import read_parts
 from epibench.io.methylation.calls import concat
+from epibench.io.methylation.cohort_check import sample_fit, warn_of_copies
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import ingest, read_calls
 from small_reference import make_reference
@@ -163,3 +164,18 @@ def test_an_encode3_bed9_plus_2_bigbed_reads_too(tmp_path):
     assert calls.cg_context is None
     np.testing.assert_array_equal(calls.n_total, [int(r[9]) for r in rows])
     assert os.path.getsize(bigbed) > 0
+
+
+def test_the_bed_and_the_bigbed_of_one_encode_file_carry_one_digest(tmp_path, caplog):
+    """The portal serves each WGBS bedMethyl as text and as bigBed; the two listed as two samples (or
+    as two files of one, reads doubled) are the same calls, whatever parts each is read in."""
+    rows = encode_rows()[:4_000]
+    rows = rows[:2_000] + [["chr2", *r[1:]] for r in rows[2_000:]]
+    bigbed = write_bigbed(tmp_path / "ENCFF.bigBed", rows, {"chr1": GRCH38_CHR1, "chr2": 242_193_529})
+    text = text_file(tmp_path / "ENCFF.bed", rows)
+    reference = reference_for(tmp_path, rows, ["chr1", "chr2"])
+    fits = [sample_fit("lung#1", bigbed, reference), sample_fit("lung#2", text, reference)]
+    assert fits[0].digest == fits[1].digest
+    with caplog.at_level("WARNING"):
+        assert warn_of_copies(fits) == [["lung#1", "lung#2"]]
+    assert "carry the same calls" in caplog.text

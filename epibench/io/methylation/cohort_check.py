@@ -115,23 +115,22 @@ def sample_fit(
         detected = None
     fit = OffsetFit(0, dict.fromkeys(SHIFTS, 0))
     qc: dict = {}
-    digest = hashlib.sha256()
+    # one hash per column, so that the digest does not depend on how the file is cut into parts (a
+    # text file's 8-MiB blocks, a bigBed's windows): the bed and the bigBed of one ENCODE file agree
+    streams = [hashlib.sha256() for _ in range(4)]
     for calls in read_call_parts(source, coverage_path):
         on_reference, ref_chrom, part_qc = keep_on_reference(calls, reference)
         qc = add_qc(qc, part_qc)
         fit += measure_fit(on_reference, ref_chrom, reference)
-        for values in (
-            ref_chrom.astype(np.int64),
-            on_reference.pos,
-            on_reference.n_meth,
-            on_reference.n_total,
-        ):
-            digest.update(np.ascontiguousarray(values).tobytes())
+        columns = (ref_chrom.astype(np.int64), on_reference.pos, on_reference.n_meth, on_reference.n_total)
+        for stream, values in zip(streams, columns):
+            stream.update(np.ascontiguousarray(values).tobytes())
         if fit.n_calls >= max_calls:
             break
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
     modified = counted_as_methylated(source, qc.get("modified_rows", {}))
-    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest.hexdigest(), modified)
+    digest = hashlib.sha256("".join(stream.hexdigest() for stream in streams).encode()).hexdigest()
+    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest, modified)
 
 
 def fit_within(
