@@ -16,7 +16,7 @@ import pytest
 from epibench.errors import InputError
 from epibench.io.methylation.bigbed_bedmethyl import read_parts
 from epibench.io.methylation.calls import concat
-from epibench.io.methylation.cohort_check import sample_fit, warn_of_copies
+from epibench.io.methylation.cohort_check import refuse_copies_within_a_sample, sample_fit, warn_of_copies
 from epibench.io.methylation.detect import detect_source
 from epibench.io.methylation.ingest import ingest, read_calls
 from small_reference import make_reference
@@ -179,3 +179,9 @@ def test_the_bed_and_the_bigbed_of_one_encode_file_carry_one_digest(tmp_path, ca
     with caplog.at_level("WARNING"):
         assert warn_of_copies(fits) == [["lung#1", "lung#2"]]
     assert "carry the same calls" in caplog.text
+    with pytest.raises(
+        InputError, match=r"sample lung: its files .*ENCFF.bigBed \(lung#1\), .*ENCFF.bed \(lung#2\)"
+    ):
+        refuse_copies_within_a_sample(fits)  # one sample's two files: its reads would count twice
+    two_samples = [sample_fit("lung", bigbed, reference), sample_fit("liver", text, reference)]
+    refuse_copies_within_a_sample(two_samples)  # two samples: a warning (above), not an error

@@ -233,9 +233,33 @@ def judge_cohort(fits: list[SampleFit], assembly: dict, min_cg_share: float) -> 
             f"reference's assembly and first bases; if the files really are as given, name them so that "
             f"detection agrees (a zero-based Bismark coverage file ends in .zero.cov):\n" + _shown(table)
         )
+    refuse_copies_within_a_sample(fits)
     warn_of_copies(fits)
     warn_of_mixed_modifications(fits)
     return table.assign(accepted=True)
+
+
+def refuse_copies_within_a_sample(fits: list[SampleFit]) -> None:
+    """An InputError where two files of one sample (``<sample>#<k>``, sample names hold no ``#``) carry
+    the same calls (one digest): their reads would be pooled, every CpG counted twice (the text and the
+    bigBed bedMethyl of one ENCODE file, or one file under two names)."""
+    by_digest: dict[tuple[str, str], list[SampleFit]] = {}
+    for fit in fits:
+        if fit.digest and fit.fit.n_calls and "#" in fit.sample:
+            by_digest.setdefault((fit.sample.split("#", 1)[0], fit.digest), []).append(fit)
+    copies = [group for group in by_digest.values() if len(group) > 1]
+    if copies:
+        raise InputError(
+            "; ".join(
+                f"sample {sample}: its files {', '.join(f'{f.source.path} ({f.sample})' for f in group)} carry the "
+                f"same calls (the first {group[0].fit.n_calls:,} measured: positions and reads alike), and "
+                "pooling them would count every read twice"
+                for (sample, _), group in by_digest.items()
+                if len(group) > 1
+            )
+            + ": keep one row per file of different reads in the sample sheet (the text and the bigBed "
+            "bedMethyl of one ENCODE file are the same file)"
+        )
 
 
 def warn_of_copies(fits: list[SampleFit]) -> list[list[str]]:
