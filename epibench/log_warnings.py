@@ -97,13 +97,28 @@ def _kind_lines(kinds: dict[str, list], shown: int) -> list[str]:
 
 
 def _kinds(messages: Counter, names: Collection[str]) -> dict[str, list]:
-    """``warning_kind`` -> [its first message, logs, messages] of ``log_warnings``' counts."""
+    """``warning_kind`` -> [its message with the largest number, logs, messages] of ``log_warnings``'
+    counts: the worst case stands for the kind (a mark missing on a whole chromosome's 2,274 CpGs rather
+    than on a scaffold's 674), ties by the messages' order."""
     kinds: dict[str, list] = {}
     for message, n_logs in sorted(messages.items()):
         entry = kinds.setdefault(warning_kind(message, set(names)), [message, 0, 0])
+        if _largest_number(message) > _largest_number(entry[0]):
+            entry[0] = message
         entry[1] += n_logs
         entry[2] += 1
     return kinds
+
+
+def _largest_number(message: str) -> float:
+    """The largest number written in ``message`` (``2,274`` is 2274); 0 without one."""
+    numbers = []
+    for text in _NUMBER.findall(message):
+        try:
+            numbers.append(float(text.replace(",", "").rstrip(".")))
+        except ValueError:  # a version or a date: 1.2.3
+            continue
+    return max(numbers, default=0.0)
 
 
 def stopped_trainings(logs_dir: str | os.PathLike, since: float = 0.0) -> list[str]:

@@ -150,3 +150,16 @@ def test_a_training_stopped_by_a_signal_is_named_as_resumable_after_the_failed_r
         f"EpiBench: {tmp_path / 'train' / 'hybrid.log'}: stopped by SIGINT at step 899, its checkpoint written: "
         "the error above is that stop, not a fault; run the same command again to resume it"
     ]
+
+
+def test_a_kind_is_shown_by_its_worst_case(tmp_path):
+    """lung's mark missing on chrX (2,274 CpGs) and forebrain's on a small scaffold (674): one kind,
+    shown by the message of the largest count, not the alphabetically first."""
+    scaffold = "forebrain's H3K4me1 has no value on 1 of the 4 sequences (chrUn_GL456239): their 674 CpGs"
+    chromosome = (
+        "lung's H3K4me1 has no value on 2 of the 4 sequences (chrX, chrUn_GL456239): their 2,274 CpGs"
+    )
+    write_log(tmp_path / "shards" / "forebrain.log", [(logging.WARNING, scaffold)])
+    write_log(tmp_path / "shards" / "lung.log", [(logging.WARNING, chromosome)])
+    lines = warnings_summary(tmp_path, names=["forebrain", "lung"]).splitlines()
+    assert lines[1:] == [f"  {chromosome} (2 logs; 1 more like it)"]
