@@ -512,3 +512,19 @@ def test_a_bisulfite_sample_beside_a_nanopore_pileup_of_5mc_alone_is_warned_of(
         assert "modkit_5mc_5hmc" in warned[0]
     else:
         assert warned == []
+
+
+def test_a_reference_of_no_known_assembly_beside_mm10_bigwigs_is_told_it_may_be_an_excerpt():
+    """A quick trial on 220 kb of mm10's chr7 and chr11 with ENCODE's mm10 bigWigs: the headers are
+    mm10's whole chromosomes; the error names the excerpt as a possible cause beside the liftOver."""
+    mm10 = {"chr7": 145_441_459, "chr11": 122_082_543}
+    headers = {"liver.H3K4me3": mm10}
+    mismatches = length_mismatches({"chr7": 220_000, "chr11": 200_000}, headers)
+    with pytest.raises(InputError) as info:
+        check_lengths(mismatches, "excerpt.fa", headers, [])
+    message = str(info.value)
+    assert "its header's lengths are mm10's" in message
+    assert "if the reference FASTA is an excerpt of mm10" in message
+    with pytest.raises(InputError) as info:  # a reference of a known assembly: no excerpt
+        check_lengths(length_mismatches(HG38, {"s.H3K4me3": HG19}), "hg38.fa", {"s.H3K4me3": HG19}, ["hg38"])
+    assert "excerpt" not in str(info.value)

@@ -139,8 +139,31 @@ def _assemblies_of(
     if len(lines) > INPUTS_SHOWN:
         lines = [*lines[:INPUTS_SHOWN], f"... ({len(lines):,} inputs in all)"]
     theirs = {match.matched[0] for match in found.values() if match.matched}
-    hint = liftover_hint(theirs.pop() if len(theirs) == 1 else None, reference_assemblies or [])
-    return "\n" + "\n".join(lines) + f"\nTo use them: {hint}"
+    assembly = theirs.pop() if len(theirs) == 1 else None
+    hint = liftover_hint(assembly, reference_assemblies or [])
+    return (
+        "\n"
+        + "\n".join(lines)
+        + f"\nTo use them: {hint}"
+        + _excerpt_hint(labels, header_lengths, assembly, reference_assemblies)
+    )
+
+
+def _excerpt_hint(
+    labels: list[str],
+    header_lengths: dict[str, dict[str, int]],
+    assembly: str | None,
+    reference_assemblies: list[str] | None,
+) -> str:
+    """A line for a reference that may be an excerpt of the inputs' ``assembly`` (a few hundred kb of
+    each chromosome for a quick trial): the headers are that known assembly's and the reference matches
+    none; "" otherwise."""
+    if assembly is None or reference_assemblies or not any(label in header_lengths for label in labels):
+        return ""
+    return (
+        f"\nOr, if the reference FASTA is an excerpt of {assembly} (its sequences shorter than {assembly}'s), "
+        f"give {assembly}'s whole chromosomes as reference.fasta: a bigWig's header keeps the whole lengths"
+    )
 
 
 def largest_ends(ref_chrom: np.ndarray, pos: np.ndarray, reference: Reference) -> np.ndarray:
