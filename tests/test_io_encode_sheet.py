@@ -236,3 +236,18 @@ def test_wgbs_of_two_experiments_of_one_biosample_is_warned_of_as_pooled(tmp_pat
     with caplog.at_level("WARNING", logger="epibench"):
         write_encode_sheet(meta, downloads, tmp_path / "samples.tsv", assembly="mm10")
     assert not [r for r in caplog.records if "pooled as replicates" in r.getMessage()]
+
+
+def test_a_biosample_with_marks_but_no_wgbs_is_named_as_left_out(tmp_path, caplog):
+    chip = ("bigWig", "fold change over control", "mm10", "Histone ChIP-seq")
+    files = [
+        ("ENCFF000LV1", "bed", "methylation state at CpG", "mm10", "WGBS", "liver", "", "1", "released"),
+        ("ENCFF000LK4", *chip, "liver", "H3K4me3-mouse", "1, 2", "released"),
+        ("ENCFF000MK4", *chip, "midbrain", "H3K4me3-mouse", "1, 2", "released"),
+    ]  # fmt: skip
+    meta, downloads = metadata(tmp_path, files)
+    with caplog.at_level("WARNING", logger="epibench"):
+        sheet, _ = write_encode_sheet(meta, downloads, tmp_path / "samples.tsv", assembly="mm10")
+    assert list(sheet["sample"]) == ["liver"]
+    left_out = [r.getMessage() for r in caplog.records if "left out of the sheet" in r.getMessage()]
+    assert len(left_out) == 1 and left_out[0].split("left out of the sheet: ")[1].startswith("midbrain;")

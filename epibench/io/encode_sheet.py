@@ -152,6 +152,7 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
             f"(its marks: {', '.join(sorted(set(chip['mark']))) or 'none'})"
         )
     chip = chip.sort_values("replicates", ascending=False, kind="stable")
+    _note_marks_without_wgbs(chip[chip["mark"].isin(wanted)], set(methylation["biosample"]))
     table = methylation[["sample", "File accession"]].rename(columns={"File accession": "accession"})
     samples = methylation.drop_duplicates("sample").set_index("sample")[["biosample", "donor"]]
     borrowed = []
@@ -166,6 +167,20 @@ def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ())
                 borrowed.append((sample, mark, files["donor"].iloc[0] or NO_DONOR))
         table[mark] = table["sample"].map(chosen)
     return SheetRows(table.sort_values("sample", kind="stable").reset_index(drop=True), borrowed)
+
+
+def _note_marks_without_wgbs(chip: pd.DataFrame, with_wgbs: set[str]) -> None:
+    """A warning naming the biosamples with marks but no WGBS, which the sheet leaves out: a row with
+    an empty methylation cell would have their methylation imputed from the marks."""
+    without = sorted(set(chip["biosample"]) - with_wgbs)
+    if without:
+        log.warning(
+            "biosamples with %s but no WGBS methylation file are left out of the sheet: %s; to have their "
+            "methylation imputed from their marks, add a row for each with an empty methylation cell "
+            "and its bigWigs (README: a sample to predict)",
+            MARK_OUTPUT,
+            ", ".join(without),
+        )
 
 
 def _warn_of_pooled_experiments(methylation: pd.DataFrame) -> None:
