@@ -234,6 +234,60 @@ def test_fits_measured_per_sample_are_judged_as_the_files_themselves(tmp_path, w
         )
 
 
+def test_every_unreadable_file_of_a_cohort_is_named_in_one_check(tmp_path, window, cpgs, capsys):
+    """Truncated downloads among the cohort's files: each sample's fit-calls job records its file's
+    error and succeeds (under the SLURM profile they share one job, where the first failure stopped
+    the others), and check-inputs names every such file at once; chrom-names leaves them out."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    samples = {}
+    for name in ("good", "cut1", "cut2"):
+        text = write_calls(tmp_path / f"{name}.cov", "bismark_cov", cpgs).read_bytes()
+        packed = gzip.compress(text)
+        path = tmp_path / f"{name}.cov.gz"
+        path.write_bytes(packed if name == "good" else packed[: len(packed) // 3])  # a download cut short
+        samples[name] = path
+    ref_dir = tmp_path / "prepared"
+    assert main(["reference", "--fasta", str(fasta), "--out-dir", str(ref_dir)]) == 0
+    reference = str(ref_dir / "genome.fa")
+    fits = []
+    for name, path in samples.items():
+        fits.append(tmp_path / f"{name}.fit.json")
+        args = ["fit-calls", "--reference", reference, "--sample", f"{name}={path}", "--out", str(fits[-1])]
+        assert main(args) == 0, name
+        names_table = tmp_path / f"{name}.names.tsv"
+        assert (
+            main(
+                [
+                    "chrom-names",
+                    "--reference",
+                    reference,
+                    "--input",
+                    f"{name}={path}",
+                    "--out",
+                    str(names_table),
+                ]
+            )
+            == 0
+        )
+        assert set(pd.read_csv(names_table, sep="\t")["input"]) == ({name} if name == "good" else set())
+    capsys.readouterr()
+    judged = ["check-inputs", "--reference", reference, "--assembly", str(ref_dir / "assembly.json")]
+    judged += [
+        "--fits",
+        *map(str, fits),
+        "--out",
+        str(tmp_path / "cg.tsv"),
+        "--lengths-out",
+        str(tmp_path / "l.tsv"),
+    ]
+    assert main(judged) == 2
+    err = capsys.readouterr().err
+    assert "the CG check stopped at 2 of the 3 methylation files" in err
+    for name in ("cut1", "cut2"):
+        assert re.search(rf"^  {name} \({re.escape(str(samples[name]))}\): .*truncated", err, flags=re.M), err
+    assert "  good (" not in err and not (tmp_path / "cg.tsv").exists()
+
+
 def test_samples_needing_different_shifts_stop_with_a_table(tmp_path, window, cpgs, capsys):
     fasta = shifted_fasta(tmp_path, window, "none")
     good = write_calls(tmp_path / "good.methylC", "methylc", cpgs)

@@ -43,8 +43,9 @@ def cmd_reference(args: argparse.Namespace) -> None:
 
 def cmd_chrom_names(args: argparse.Namespace) -> None:
     from epibench.io.harmonise_report import (
-        cohort_harmonisation,
+        harmonisation_table,
         merged_harmonisation_tables,
+        sequence_names,
         write_harmonisation_table,
     )
     from epibench.io.reference import Reference
@@ -55,7 +56,13 @@ def cmd_chrom_names(args: argparse.Namespace) -> None:
         raise InputError("--input needs --reference, the FASTA the names are matched to")
     else:
         reference = Reference(args.reference)
-        table = cohort_harmonisation(reference.chroms, dict(args.input), aliases=reference.aliases)
+        names = {}
+        for label, path in args.input:
+            try:
+                names[label] = sequence_names(path)
+            except InputError as error:  # the cohort's input check names every such file, in one run
+                log.error("%s left out: %s", label, error)
+        table = harmonisation_table(reference.chroms, names, reference.aliases)
     write_harmonisation_table(table, args.out)
     counts = table["action"].value_counts().to_dict()
     log.info("chromosome names of %d files: %s", table["input"].nunique(), counts)
@@ -65,7 +72,7 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     from epibench.io.atomic import write_tsv
     from epibench.io.input_records import write_input_records
     from epibench.io.lengths import bigwig_lengths, check_lengths, length_mismatches
-    from epibench.io.methylation.cohort_check import fit_from_record, judge_cohort
+    from epibench.io.methylation.cohort_check import fits_from_records, judge_cohort
     from epibench.io.reference import Reference
 
     reference = Reference(args.reference)
@@ -77,9 +84,10 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
         mismatches, reference.shown, headers, assembly["matched"], paths=dict(args.bigwig)
     ):
         log.warning("%s", warning)
-    fits = _measured_fits(args, reference)
+    records = _measured_records(args, reference)
     for path in args.fits:
-        fits += [fit_from_record(record) for record in json.loads(Path(path).read_text())]
+        records += json.loads(Path(path).read_text())
+    fits = fits_from_records(records)
     table = judge_cohort(fits, assembly, args.min_cg_share)
     write_tsv(table, args.out)
     write_tsv(mismatches, args.lengths_out)
@@ -93,26 +101,30 @@ def cmd_check_inputs(args: argparse.Namespace) -> None:
     )
 
 
-def _measured_fits(args: argparse.Namespace, reference) -> list:
-    """The ``SampleFit`` of each ``--sample`` file (its ``--format``, ``--coverage``), logged."""
-    from epibench.io.methylation.cohort_check import sample_fit
+def _measured_records(args: argparse.Namespace, reference) -> list[dict]:
+    """The fit record of each ``--sample`` file (its ``--format``, ``--coverage``), logged: a
+    ``fit_record``, or where its check stops (an unreadable file) a ``stopped_record``, so that
+    check-inputs names every such file at once."""
+    from epibench.io.methylation.cohort_check import fit_record, sample_fit, stopped_record
 
     formats, coverage = dict(args.format), dict(args.coverage)
-    fits = []
+    records = []
     for sample, path in args.sample:
-        fits.append(
-            sample_fit(sample, path, reference, format_value(formats.get(sample)), coverage.get(sample))
-        )
-        log.info("CG check of %s: %s", sample, fits[-1].fit.to_dict())
-    return fits
+        try:
+            fit = sample_fit(sample, path, reference, format_value(formats.get(sample)), coverage.get(sample))
+        except InputError as error:
+            log.error("CG check of %s stopped: %s", sample, error)
+            records.append(stopped_record(sample, path, error))
+            continue
+        log.info("CG check of %s: %s", sample, fit.fit.to_dict())
+        records.append(fit_record(fit))
+    return records
 
 
 def cmd_fit_calls(args: argparse.Namespace) -> None:
-    from epibench.io.methylation.cohort_check import fit_record
     from epibench.io.reference import Reference
 
-    fits = _measured_fits(args, Reference(args.reference))
-    write_json([fit_record(fit) for fit in fits], args.out)
+    write_json(_measured_records(args, Reference(args.reference)), args.out)
 
 
 def _calls_file_args(p: argparse.ArgumentParser) -> None:

@@ -171,6 +171,27 @@ def fit_record(fit: SampleFit) -> dict:
     }
 
 
+def stopped_record(sample: str, path: str | os.PathLike, error: InputError) -> dict:
+    """The record of a file whose CG check stopped on ``error`` (unreadable: a truncated download; or
+    its calls on no sequence of the FASTA): rule fit_calls writes it in the sample's ``fit_record``'s
+    place, so that the cohort's check names every such file at once (``fits_from_records``)."""
+    return {"sample": sample, "path": str(path), "stopped": str(error)}
+
+
+def fits_from_records(records: list[dict]) -> list[SampleFit]:
+    """The ``SampleFit`` of each record (``fit_record``'s, ``fit_from_record``); an InputError naming
+    every file of a ``stopped_record`` at once (a broken download among a hundred is one run, not one
+    run each)."""
+    stopped = [record for record in records if "stopped" in record]
+    if stopped:
+        raise InputError(
+            f"the CG check stopped at {len(stopped)} of the {len(records)} methylation files: fix or download "
+            "them again, or leave their samples out of the sample sheet:\n"
+            + "\n".join(f"  {record['sample']} ({record['path']}): {record['stopped']}" for record in stopped)
+        )
+    return [fit_from_record(record) for record in records]
+
+
 def fit_from_record(record: dict) -> SampleFit:
     """The ``SampleFit`` a ``fit_record`` holds (its file's layout found again from its first lines)."""
     counts = OffsetFit(
