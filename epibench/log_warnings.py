@@ -25,6 +25,8 @@ _WARNING = re.compile(r"\S+ \S+ WARNING \S+: (?P<message>.*)")
 SHOWN = 10  # kinds of warning printed; the rest are counted
 # the warning epibench.train.preemption.Preempted logs: a training stopped by a signal, checkpointed
 _STOPPED = re.compile(r"stopped by (?P<signal>SIG\w+) at step (?P<step>\d+); checkpoint \S+ written")
+# the line epibench.cli.train logs in a SLURM job
+_SLURM_JOB = re.compile(r"SLURM job (?P<job>\S+) on partition ")
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NUMBER = re.compile(r"\b\d[\d,.]*")
 _OWNER = re.compile(r"('s|:|,)$")  # what follows a sample's name in a message: S01's mark, S01: ...
@@ -129,11 +131,25 @@ def stopped_trainings(logs_dir: str | os.PathLike, since: float = 0.0) -> list[s
     for path in sorted(Path(logs_dir).rglob("*.log")):
         if path.stat().st_mtime < since:
             continue
+        stops, jobs = [], []
         with open(path, encoding="utf-8", errors="replace") as fh:
-            stops = [stop for line in fh if _WARNING.match(line) and (stop := _STOPPED.search(line))]
+            for line in fh:
+                if _WARNING.match(line) and (stop := _STOPPED.search(line)):
+                    stops.append(stop)
+                elif job := _SLURM_JOB.search(line):
+                    jobs.append(job["job"])
         if stops:
-            lines.append(
+            message = (
                 f"EpiBench: {path}: stopped by {stops[-1]['signal']} at step {stops[-1]['step']}, its checkpoint "
                 "written: the error above is that stop, not a fault; run the same command again to resume it"
             )
+            if jobs and stops[-1]["signal"] != "SIGINT":
+                # a scheduler's SIGTERM: its time limit (or the profile's --signal before it) stops the
+                # retry and the rerun alike, as train keeps its runtime on the retry
+                message += (
+                    f" (SLURM job {jobs[-1]}: where its time limit sent the signal, squeue/sacct state TIMEOUT"
+                    " or a job shorter than its limit, the rerun gets the same limit: raise train's runtime in"
+                    " your copy of the profile first)"
+                )
+            lines.append(message)
     return lines

@@ -163,3 +163,24 @@ def test_a_kind_is_shown_by_its_worst_case(tmp_path):
     write_log(tmp_path / "shards" / "lung.log", [(logging.WARNING, chromosome)])
     lines = warnings_summary(tmp_path, names=["forebrain", "lung"]).splitlines()
     assert lines[1:] == [f"  {chromosome} (2 logs; 1 more like it)"]
+
+
+def test_a_slurm_training_stopped_by_sigterm_points_at_the_time_limit(tmp_path):
+    """A train job's SIGTERM under SLURM is often its time limit (or the profile's --signal=TERM@300
+    before it): the retry and the rerun get the same limit, so the line says which job it was and what
+    to raise; Ctrl-C (SIGINT) and a stop outside SLURM keep the plain line."""
+    import signal
+
+    from epibench.log_warnings import stopped_trainings
+    from epibench.train.preemption import Preempted
+
+    stop = str(Preempted(signal.SIGTERM, 1273, "results/c/models/cnn/checkpoint.pt"))
+    slurm = "SLURM job 696 on partition gpu, node n1, CUDA_VISIBLE_DEVICES=0"
+    write_log(tmp_path / "slurm" / "cnn.log", [(logging.INFO, slurm), (logging.WARNING, stop)])
+    write_log(tmp_path / "local" / "cnn.log", [(logging.INFO, "epoch 3"), (logging.WARNING, stop)])
+    ctrl_c = str(Preempted(signal.SIGINT, 5, "results/c/models/cnn/checkpoint.pt"))
+    write_log(tmp_path / "ctrl_c" / "cnn.log", [(logging.INFO, slurm), (logging.WARNING, ctrl_c)])
+    lines = {Path(line.split(": ")[1]).parent.name: line for line in stopped_trainings(tmp_path)}
+    assert "SLURM job 696" in lines["slurm"] and "raise train's runtime" in lines["slurm"]
+    assert "resume it" in lines["slurm"]
+    assert "SLURM" not in lines["local"] and "SLURM" not in lines["ctrl_c"]
