@@ -651,7 +651,9 @@ CATALOGUE: tuple[Output, ...] = (
         "variants/{sample}.tsv",
         "variant_effects",
         "Variant effects with sample {sample}'s marks, one row per variant and CpG within half a window: "
-        "distance, status (kept, created, destroyed), region class, predicted level and probability "
+        "variant_pos as the VCF gives it (1-based), cpg_pos the CpG's C 0-based as in every other table, "
+        "distance = cpg_pos - (variant_pos - 1) in bp, status (kept, created, destroyed), region class, "
+        "predicted level and probability "
         "methylated under REF and ALT and their differences (NaN under the allele where the site is no CpG).",
         "Variants",
         "variants",
