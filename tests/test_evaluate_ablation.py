@@ -92,3 +92,25 @@ def test_each_pass_hides_exactly_one_mark(tiny_shards):
     for mark in (dataset.marks[0], dataset.marks[2]):
         pd.testing.assert_frame_equal(hidden[mark], full)
     assert dataset.hidden_marks == ()  # shown again afterwards
+
+
+def test_a_covariates_level_channels_are_hidden_together(monkeypatch):
+    """condition=normal hidden alone leaves the condition readable from condition=tumour (a trial's
+    referee): a categorical covariate's channels are one row; a mark or a numeric covariate its own."""
+    from epibench.evaluate import ablation
+
+    class Channels:  # the dataset's side of the ablation: its channels, and which are hidden
+        marks = ["H3K4me3", "condition=normal", "condition=tumour", "purity"]
+        hidden: tuple = ()
+
+        def hide_marks(self, names):
+            self.hidden = tuple(names)
+
+    dataset = Channels()
+    monkeypatch.setattr(ablation, "predict", lambda model, data, name: data.hidden)
+    assert ablation.hidden_mark_predictions(None, dataset, "m") == {
+        "H3K4me3": ("H3K4me3",),
+        "condition": ("condition=normal", "condition=tumour"),
+        "purity": ("purity",),
+    }
+    assert dataset.hidden == ()

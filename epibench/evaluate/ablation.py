@@ -1,6 +1,8 @@
 """Mark ablation: what a trained model loses on the test data when one mark is missing.
 
-For each mark, the model predicts the test CpGs again with that mark hidden in every row
+For each mark (and each sample covariate: a categorical one's level channels, ``condition=normal``
+and ``condition=tumour``, hidden together, since either tells the other), the model predicts the
+test CpGs again with that mark hidden in every row
 (``ShardDataset.hide_marks``: signal 0, mask False, as for a mark a sample never had). The
 table compares those predictions with the model's own full predictions on the same CpGs:
 AUROC drop (full - hidden) and MSE increase (hidden - full), each with a paired 95 %
@@ -46,20 +48,30 @@ ABLATION_COLUMNS = (
 )
 
 
+def channel_groups(channels: list[str]) -> dict[str, list[str]]:
+    """The dataset's channels hidden together, by the name a table gives them: a categorical
+    covariate's one-hot channels (``condition=normal``, ``condition=tumour``) under the covariate's
+    name, every other channel (a mark, a numeric covariate) alone under its own."""
+    groups: dict[str, list[str]] = {}
+    for channel in channels:
+        groups.setdefault(channel.split("=", 1)[0], []).append(channel)
+    return groups
+
+
 def hidden_mark_predictions(
     model: torch.nn.Module, dataset: ShardDataset, model_name: str
 ) -> dict[str, pd.DataFrame]:
-    """mark -> the predictions table of ``dataset`` with that mark hidden (one pass per mark);
-    InputError when the dataset has no mark (or other channel) to hide."""
+    """mark (or covariate: ``channel_groups``) -> the predictions table of ``dataset`` with its
+    channels hidden (one pass each); InputError when the dataset has no mark (or other channel) to hide."""
     if not dataset.marks:
         raise InputError(
             "the shards have no histone marks (nor covariate or 3D-genome channels) to hide: "
             "mark ablation needs marks (set evaluate.ablation: false)"
         )
     tables = {}
-    for mark in dataset.marks:
-        dataset.hide_marks([mark])
-        tables[mark] = predict(model, dataset, model_name)
+    for name, channels in channel_groups(dataset.marks).items():
+        dataset.hide_marks(channels)
+        tables[name] = predict(model, dataset, model_name)
     dataset.hide_marks([])
     return tables
 
