@@ -155,7 +155,7 @@ def headline_html(
     aliases: dict[str, str] | None = None,
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
-    the neighbour mode has its own verdict), its margin over the original model and the runner-up
+    the neighbour mode has its own verdict, and its best model is named where it scores higher), its margin over the original model and the runner-up
     (not clearly ahead as ``unclear_lead`` judges), the held-out data it was measured on, and the
     leaderboard's verdict, and ``block_caveat`` of ``block_sizes`` (evaluation/block_sizes.tsv) where
     given. The winner is called "Highest test AUROC", not "Winner", where its lead is not clear.
@@ -174,6 +174,14 @@ def headline_html(
         f"<b>{title}: {html.escape(winner['model'])}</b>{role}, test AUROC {_interval(winner, 'auroc', 3)}, "
         f"MSE {_interval(winner, 'mse', 4)}."
     ]
+    context = table[(table["kind"] != CEILING) & (table["mode"] == CONTEXT_MODE)]
+    best_context = context.loc[context["auroc"].idxmax()] if len(context) else None
+    if best_context is not None and best_context["auroc"] > winner["auroc"]:
+        # the winner is of the models without the neighbour context: said where one with it scores higher
+        parts.append(
+            f"(Of the models without the neighbour context; with it, {html.escape(best_context['model'])} "
+            f"scores higher: AUROC {best_context['auroc']:.3f}.)"
+        )
     if original in rows.index and winner["model"] != original:
         base = rows.loc[original]
         mse_change = winner["mse"] - base["mse"]
