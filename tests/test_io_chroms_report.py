@@ -189,6 +189,19 @@ def test_bigwig_names_and_the_cohort_table(tmp_path):
     assert back.shape == table.shape and os.listdir(out.parent) == ["chrom_names.tsv"]
     with pytest.raises(ValueError, match="given twice"):
         cohort_harmonisation(["chr1"], {"gtf": calls}, known={"gtf": ["chr1"]})
+    # an unreadable file: raised, or (given on_unreadable) reported and left out of the table
+    broken = tmp_path / "s2.methylC.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00 not a whole gzip stream")
+    with pytest.raises(InputError):
+        cohort_harmonisation(["chr1"], {"s2.methylation": broken})
+    reported = []
+    table = cohort_harmonisation(
+        ["chr1"],
+        {"s1.methylation": calls, "s2.methylation": broken},
+        on_unreadable=lambda label, error: reported.append((label, type(error))),
+    )
+    assert reported == [("s2.methylation", InputError)]
+    assert set(table["input"]) == {"s1.methylation"}
 
 
 def test_each_samples_table_merged_lists_every_dropped_name_first(tmp_path, capsys):

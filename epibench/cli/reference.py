@@ -43,9 +43,8 @@ def cmd_reference(args: argparse.Namespace) -> None:
 
 def cmd_chrom_names(args: argparse.Namespace) -> None:
     from epibench.io.harmonise_report import (
-        harmonisation_table,
+        cohort_harmonisation,
         merged_harmonisation_tables,
-        sequence_names,
         write_harmonisation_table,
     )
     from epibench.io.reference import Reference
@@ -56,13 +55,12 @@ def cmd_chrom_names(args: argparse.Namespace) -> None:
         raise InputError("--input needs --reference, the FASTA the names are matched to")
     else:
         reference = Reference(args.reference)
-        names = {}
-        for label, path in args.input:
-            try:
-                names[label] = sequence_names(path)
-            except InputError as error:  # the cohort's input check names every such file, in one run
-                log.error("%s left out: %s", label, error)
-        table = harmonisation_table(reference.chroms, names, reference.aliases)
+        table = cohort_harmonisation(
+            reference.chroms,
+            dict(args.input),
+            aliases=reference.aliases,
+            on_unreadable=lambda label, error: log.error("%s left out: %s", label, error),
+        )
     write_harmonisation_table(table, args.out)
     counts = table["action"].value_counts().to_dict()
     log.info("chromosome names of %d files: %s", table["input"].nunique(), counts)

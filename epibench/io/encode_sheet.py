@@ -115,7 +115,8 @@ def same_build(one: str, other: str) -> bool:
 def sheet_rows(metadata: pd.DataFrame, assembly: str, marks: Sequence[str] = ()) -> SheetRows:
     """The sheet's rows of ``assembly`` (any spelling of its build: ``same_build``). ``marks``: the
     marks kept, in this order (all the metadata names, sorted, when empty)."""
-    rows = metadata[metadata["File assembly"].map(lambda name: same_build(name, assembly))]
+    spellings = {name for name in metadata["File assembly"].unique() if same_build(name, assembly)}
+    rows = metadata[metadata["File assembly"].isin(spellings)]
     if rows.empty:
         found = sorted(set(metadata["File assembly"]) - {""})
         raise InputError(

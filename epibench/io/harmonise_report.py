@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -140,6 +140,7 @@ def cohort_harmonisation(
     files: dict[str, str | os.PathLike],
     known: dict[str, list[str]] | None = None,
     aliases: Mapping[str, str] | None = None,
+    on_unreadable: Callable[[str, InputError], None] | None = None,
 ) -> pd.DataFrame:
     """:func:`harmonisation_table` of the cohort's inputs.
 
@@ -147,12 +148,20 @@ def cohort_harmonisation(
     known: input label -> names already at hand (e.g.
     :attr:`epibench.io.regions.RegionAnnotation.input_chroms`, so the GTF is not read
     twice); these rows come first. aliases: the reference's (``Reference.aliases``).
+    on_unreadable: called with the label and the error of a file whose names cannot be read,
+    which is then left out of the table (the cohort's input check names every such file in one
+    run); without it, the error is raised.
     """
     inputs = dict(known or {})
     for label, path in files.items():
         if label in inputs:
             raise ValueError(f"input label {label!r} given twice")
-        inputs[label] = sequence_names(path)
+        try:
+            inputs[label] = sequence_names(path)
+        except InputError as error:
+            if on_unreadable is None:
+                raise
+            on_unreadable(label, error)
     return harmonisation_table(reference_names, inputs, aliases)
 
 
