@@ -1148,6 +1148,24 @@ def reads_context(config: dict, name: str) -> bool:
     return name in CONTEXT_BASELINES or bool(entry and entry.get("neighbours"))
 
 
+def seed_replicates(config: dict) -> dict[str, str]:
+    """Seed replicates among the configured models: name -> the earlier model it repeats (the same
+    entry but ``seed``, trained from another seed: ``hybrid_seed1`` -> ``hybrid``). The gap between
+    the two is training randomness alone (the leaderboard's seed note)."""
+    default_seed = config["train"].get("seed")
+    seen: list[tuple[str, dict, object]] = []
+    replicates = {}
+    for name, entry in config["models"].items():
+        rest = {k: v for k, v in entry.items() if k != "seed"}
+        seed = entry.get("seed", default_seed)
+        repeated = next((first for first, other, s in seen if other == rest and s != seed), None)
+        if repeated:
+            replicates[name] = repeated
+        else:
+            seen.append((name, rest, seed))
+    return replicates
+
+
 def curve_models(config: dict) -> dict[str, dict]:
     """The learning curve's runs: name -> model entry (the curve model at each fraction, from
     scratch and, with learning_curve.pretrained, fine-tuned). The scratch run on all training CpGs

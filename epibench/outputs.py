@@ -245,7 +245,9 @@ CATALOGUE: tuple[Output, ...] = (
         'other side, "unclear" where it holds 0; two intervals drawn apart can overlap where the paired '
         "difference does not. The intervals resample the test data with both trained models held fixed, "
         "not the training's own randomness: a copy of the new model trained with another seed can differ "
-        'from it by a "yes" or "no" too (an ensemble of seeds shows that scale). Baselines: logistic/linear regression on GC content '
+        'from it by a "yes" or "no" too: a model configured twice but for its seed is named in seed_replicate_of, '
+        'left out of the verdict\'s "every other model", and the seed note below gives its gap and the models '
+        "no farther from the new model. Baselines: logistic/linear regression on GC content "
         "and CpG density (logreg_gc_cpg) and gradient-boosted trees on binned histone signal, region class and "
         "CpG density (gbm_histone, the feature tiers of Zhang et al. 2015); in a cohort without marks the same "
         'trees on region class, CpG density and GC alone (gbm_region). A "ceiling" row, where the config gives '

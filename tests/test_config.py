@@ -1156,3 +1156,20 @@ def test_another_cohorts_pretrained_model_is_read_where_it_is_and_named_by_its_k
     )  # the same file of another cohort: stopped at
     cohort["learning_curve"]["pretrained"] = ""
     assert cohort_config.other_cohort_pattern(cohort) == "(?!t/)[^/]+"
+
+
+def test_seed_replicates_are_the_models_that_differ_by_their_seed_alone():
+    """hybrid_seed1 repeats hybrid (another seed: its own, or the train section's); hybrid_nbr (another
+    setting) and hybrid_same (the same seed: the same training) repeat nothing."""
+    config = {
+        "train": {"seed": 0},
+        "models": {
+            "hybrid": {"arch": "hybrid", "d_model": 32},
+            "cnn": {"arch": "cnn"},
+            "hybrid_seed1": {"arch": "hybrid", "d_model": 32, "seed": 1},
+            "hybrid_nbr": {"arch": "hybrid", "d_model": 32, "seed": 2, "neighbours": True},
+            "hybrid_same": {"arch": "hybrid", "d_model": 32, "seed": 0},
+            "cnn_seed7": {"seed": 7, "arch": "cnn"},
+        },
+    }
+    assert cohort_config.seed_replicates(config) == {"hybrid_seed1": "hybrid", "cnn_seed7": "cnn"}

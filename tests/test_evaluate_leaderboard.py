@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from epibench.errors import InputError
-from epibench.evaluate.leaderboard import comparisons, leaderboard_table, verdict
+from epibench.evaluate.leaderboard import comparisons, leaderboard_table, seed_note, verdict
 
 
 def _long(rows: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
@@ -161,3 +161,40 @@ def test_a_cohort_without_channels_says_sequence():
         long, COSTS, _paired({("hybrid", "cnn"): ("better", "better")}), "hybrid", base_mode="sequence"
     )
     assert set(table["mode"]) == {"sequence"}
+
+
+def test_a_seed_replicate_is_no_other_model_and_its_gap_is_named():
+    """hybrid_seed1 is hybrid from another seed: the new model 'beating' it (paired: better) is test-set
+    sampling of two trained weights, not a better architecture (trial T F6). The verdict leaves it out of
+    'every other model'; the seed note gives the replicate's gap and names the models no farther away."""
+    long = _long(
+        {
+            "hybrid": {"auroc": (0.950, 0.94, 0.96), "mse": (0.010, 0.009, 0.011)},
+            "hybrid_seed1": {"auroc": (0.940, 0.93, 0.95), "mse": (0.012, 0.011, 0.013)},
+            "gbm": {"auroc": (0.944, 0.93, 0.95), "mse": (0.011, 0.010, 0.012)},  # 0.006 behind
+            "cnn": {"auroc": (0.800, 0.78, 0.82), "mse": (0.030, 0.028, 0.032)},  # 0.150 behind
+        }
+    )
+    paired = _paired(
+        {
+            ("hybrid", "hybrid_seed1"): ("better", "better"),
+            ("hybrid", "gbm"): ("better", "better"),
+            ("hybrid", "cnn"): ("better", "better"),
+        }
+    )
+    table = leaderboard_table(long, COSTS, paired, new="hybrid", seed_replicates={"hybrid_seed1": "hybrid"})
+    by_model = table.set_index("model")
+    assert by_model.loc["hybrid_seed1", "seed_replicate_of"] == "hybrid"
+    assert by_model.loc["cnn", "seed_replicate_of"] == ""
+    assert (
+        by_model.loc["hybrid_seed1", "new_beats_on_auroc"] == "yes"
+    ), "the paired verdict is kept as measured"
+    text = verdict(table, "hybrid")
+    assert "beats every other model and baseline (gbm, cnn)" in text and "hybrid_seed1" not in text
+    note = seed_note(table, "hybrid")
+    assert "hybrid_seed1 against hybrid: -0.010 AUROC, +0.0020 MSE" in note
+    assert "to gbm is no wider" in note, "gbm's gap (0.006) is within the seed gap (0.010); cnn's is not"
+    assert "cnn" not in note
+    # without replicates (or a table written before the column) there is no note
+    assert seed_note(leaderboard_table(long, COSTS, paired, new="hybrid"), "hybrid") == ""
+    assert seed_note(table.drop(columns="seed_replicate_of"), "hybrid") == ""

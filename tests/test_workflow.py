@@ -206,8 +206,15 @@ def test_leaderboard_lists_models_baselines_costs_and_verdicts(workdir):
     ).all()
     assert board.loc["gbm_neighbours", "compared_with"] == "hybrid_nbr"
     assert board.loc["cnn", "compared_with"] == "hybrid"
+    # cnn_seed1 is cnn from another seed: its gap to cnn is training randomness, said in the caption
+    assert board.loc["cnn_seed1", "seed_replicate_of"] == "cnn"
+    assert board["seed_replicate_of"].fillna("").drop("cnn_seed1").eq("").all()
     html = unescape((workdir / "results/tiny/report/index.html").read_text())
     assert "The new model (hybrid)" in html
+    assert (
+        "Seed replicates (the same model trained from another seed" in html
+        and "cnn_seed1 against cnn: " in html
+    )
     assert "With the neighbour context (+ neighbours): The new model (hybrid_nbr)" in html
 
 

@@ -45,7 +45,7 @@ def cmd_evaluate_compare(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
-    from epibench.evaluate.leaderboard import verdict
+    from epibench.evaluate.leaderboard import seed_note, verdict
     from epibench.evaluate.writers import write_leaderboard
 
     table = write_leaderboard(
@@ -59,8 +59,9 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
         tuple(args.neighbour_models),
         args.new_with_neighbours,
         args.base_mode,
+        args.seed_replicates_json,
     )
-    log.info("%s", verdict(table, args.new))
+    log.info("%s", " ".join(filter(None, [verdict(table, args.new), seed_note(table, args.new)])))
 
 
 def comparison_args(q: argparse.ArgumentParser) -> None:
@@ -291,6 +292,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--baselines", nargs="*", default=[], help="baselines' fit records (.json)")
     q.add_argument("--paired", required=True, help="paired.tsv: the verdicts (epibench evaluate paired)")
     q.add_argument("--ensembles-json", type=json_arg, default={}, help="ensemble -> its member models")
+    q.add_argument(
+        "--seed-replicates-json",
+        type=json_arg,
+        default={},
+        help="model -> the model it repeats with another seed (epibench.config.seed_replicates)",
+    )
     comparison_args(q)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_evaluate_leaderboard)

@@ -10,6 +10,12 @@ where there is none (too few genomic blocks, one class only). Two intervals
 drawn apart overlap even where one model is better on nearly every draw, so the overlap of the
 two columns of intervals is no verdict. ``verdict`` turns the verdicts into the sentence the report prints.
 
+Seed replicates (``seed_replicate_of``: the same model trained from another seed, epibench.config.seed_replicates)
+measure training randomness: the paired intervals resample the test CpGs, not the training, so a replicate
+can be "beaten" by its own model. The verdict sentence leaves the new model's replicates out of "every
+other model", and ``seed_note`` says how far replicates lie apart and which gaps to the new model are no
+wider.
+
 Modes: a row reads what its models read beside the sequence, "sequence + marks" (the seed's comparison;
 "sequence" in a cohort whose models have no channel beside it, "sequence + covariates" and so on:
 epibench.config.base_mode), or "+ neighbours" (also the neighbour context, epibench.data.neighbours).
@@ -18,6 +24,8 @@ model of the neighbour mode is the configured one that reads the context.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,6 +46,7 @@ LEADERBOARD_COLUMNS = (
     "peak_mem_mb",
     "compared_with",
     *(f"new_beats_on_{m}" for m in VERDICT_METRICS),
+    "seed_replicate_of",
 )
 
 
@@ -76,6 +85,7 @@ def leaderboard_table(
     context_models: tuple[str, ...] = (),
     context_new: str | None = None,
     base_mode: str = BASE_MODE,
+    seed_replicates: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The leaderboard (module docstring), best AUROC first.
 
@@ -84,6 +94,8 @@ def leaderboard_table(
     peak_mem_mb; models missing from it (the ceiling) get kind "ceiling" or NaN costs.
     paired: paired.tsv (epibench.evaluate.paired.paired_table) with a row per compared model and
     verdict metric. context_models, context_new, base_mode: the modes, as ``comparisons`` takes them.
+    seed_replicates: model -> the model it repeats with another seed (column seed_replicate_of, "" for
+    the others).
     """
     overall = metrics_long[
         (metrics_long["scope"] == "overall") & metrics_long["metric"].isin(VERDICT_METRICS)
@@ -99,6 +111,7 @@ def leaderboard_table(
     verdicts = _paired_verdicts(table, paired)
     for metric in VERDICT_METRICS:
         table[f"new_beats_on_{metric}"] = verdicts[metric]
+    table["seed_replicate_of"] = table["model"].map(dict(seed_replicates or {})).fillna("")
     table = table.merge(costs, on="model", how="left")
     table["kind"] = np.where(table["model"] == CEILING, "ceiling", table["kind"].fillna("model"))
     return table.sort_values("auroc", ascending=False, kind="stable")[list(LEADERBOARD_COLUMNS)].reset_index(
@@ -144,7 +157,7 @@ def verdict(table: pd.DataFrame, new: str) -> str:
 
 def _mode_verdict(table: pd.DataFrame, new: str) -> str:
     """The verdict sentence of the new model ``new`` against the rows compared with it."""
-    others = table[table["compared_with"] == new]
+    others = table[(table["compared_with"] == new) & (_replicated(table) != new)]
     shortfalls = [
         f"{row['model']} on {metric.upper()} ({SHORTFALL_WORDS.get(said, said)})"
         for _, row in others.iterrows()
@@ -160,5 +173,49 @@ def _mode_verdict(table: pd.DataFrame, new: str) -> str:
         text = (
             f"The new model ({new}) beats every other model and baseline ({', '.join(others['model'])}) on "
             "AUROC and MSE: the paired 95 % bootstrap interval of each difference excludes 0."
+        )
+    return text
+
+
+def _replicated(table: pd.DataFrame) -> pd.Series:
+    """Each row's seed_replicate_of ("" where none, or in a table written before the column)."""
+    if "seed_replicate_of" not in table.columns:
+        return pd.Series("", index=table.index)
+    return table["seed_replicate_of"].fillna("").astype(str)
+
+
+def seed_note(table: pd.DataFrame, new: str) -> str:
+    """How far each seed replicate lies from the model it repeats (AUROC and MSE: training
+    randomness alone), and the models whose AUROC gap to ``new`` is no wider than the widest of
+    these: "" without replicates."""
+    replicated = _replicated(table)
+    pairs = table[replicated != ""]
+    if pairs.empty:
+        return ""
+    by_model = table.set_index("model")
+    gaps = []
+    widest = 0.0
+    for _, row in pairs.iterrows():
+        first = by_model.loc[row["seed_replicate_of"]]
+        auroc_gap, mse_gap = row["auroc"] - first["auroc"], row["mse"] - first["mse"]
+        widest = max(widest, abs(auroc_gap))
+        gaps.append(
+            f"{row['model']} against {row['seed_replicate_of']}: {auroc_gap:+.3f} AUROC, {mse_gap:+.4f} MSE"
+        )
+    text = (
+        "Seed replicates (the same model trained from another seed; the paired intervals resample the test "
+        "CpGs, not the training): " + "; ".join(gaps) + "."
+    )
+    mine = by_model.loc[new, "auroc"]
+    close = table[
+        (table["model"] != new)
+        & (replicated != new)
+        & (table["kind"] != "ceiling")
+        & ((table["auroc"] - mine).abs() <= widest)
+    ]["model"].tolist()
+    if close:
+        text += (
+            f" The AUROC gap of the new model ({new}) to {', '.join(close)} is no wider than that: it may be "
+            "training randomness, whatever its interval."
         )
     return text

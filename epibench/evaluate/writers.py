@@ -159,16 +159,20 @@ def write_leaderboard(
     context_models: tuple[str, ...] = (),
     context_new: str | None = None,
     base_mode: str = BASE_MODE,
+    seed_replicates: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """leaderboard.tsv (epibench.evaluate.leaderboard), judged for the model ``new`` (and, in the
     neighbour mode, ``context_new``; ``context_models`` read the neighbour context) by the verdicts of
     ``paired_tsv`` (epibench.evaluate.paired); ``ensembles``:
     name -> member models, whose costs an ensemble sums; ``base_mode``: the mode of the rows without the
-    neighbour context. Returns the table."""
+    neighbour context; ``seed_replicates``: model -> the model it repeats with another seed. Returns the table.
+    """
     long = read_metrics(metrics_tsv)
     costs = training_costs(train_metrics, baseline_records, ensembles)
     paired = read_model_table(paired_tsv, ("new", "model"))
-    table = leaderboard_table(long, costs, paired, new, tuple(context_models), context_new, base_mode)
+    table = leaderboard_table(
+        long, costs, paired, new, tuple(context_models), context_new, base_mode, seed_replicates
+    )
     write_tsv(table, out)
     return table
 

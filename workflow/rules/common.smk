@@ -23,6 +23,7 @@ from epibench.config import (
     motif_model,
     other_cohort_pattern,
     other_cohort_target,
+    seed_replicates,
     variant_model,
 )
 from epibench.config import setup as cohort_setup

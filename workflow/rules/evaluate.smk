@@ -400,12 +400,14 @@ rule leaderboard:
         "../../envs/epibench.yaml"
     params:
         ensembles=as_json(ENSEMBLES),
+        seed_replicates=as_json(seed_replicates(config)),
         new=config["evaluate"]["new"],
         modes_args=mode_args(),
     shell:
         "epibench evaluate leaderboard --metrics {input.metrics:q} --paired {input.paired:q}"
         " --train-metrics {input.train_metrics:q} --baselines {input.baselines:q}"
-        " --ensembles-json {params.ensembles:q} --new {params.new:q} {params.modes_args}"
+        " --ensembles-json {params.ensembles:q} --seed-replicates-json {params.seed_replicates:q}"
+        " --new {params.new:q} {params.modes_args}"
         " --out {output:q} > {log:q} 2>&1"
 
 
