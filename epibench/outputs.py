@@ -13,8 +13,9 @@ Patterns are relative to the cohort's results folder, with Snakemake wildcards i
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -796,3 +797,43 @@ def caption_template(pattern: str, stage: str, context: Mapping[str, str]) -> st
             ("{% if " if i == 0 else "{% elif ") + test + " %}\n" + output.caption.format_map(values)
         )
     return "\n".join(branches) + "\n{% endif %}\n"
+
+
+def unmade_path_constraint(rule_patterns: Iterable[str], constraints: Mapping[str, str]) -> str:
+    """The wildcard constraint of a path under ``results/<cohort>/`` that no rule writes: none of
+    ``rule_patterns`` (the rules' output patterns, as ``result`` in workflow/rules/common.smk declares
+    them), nor a file inside one (a folder output). A wildcard matches its global constraint
+    (``constraints``: name -> regex) or, without one, any text, as Snakemake's unconstrained ones do:
+    so a path a rule may write is never also this one's (no ambiguous rules). A lookahead: the
+    constraint sits inside the whole path's pattern, where ``$`` only matches at its end."""
+    written = "|".join(
+        dict.fromkeys(
+            "".join(
+                f"(?:{constraints.get(part, '.+')})" if i % 2 else re.escape(part)
+                for i, part in enumerate(_WILDCARD.split(pattern))
+            )
+            for pattern in rule_patterns
+        )
+    )
+    return f"(?!(?:{written})(?:/.*)?$).+"
+
+
+def unmade_result_message(path: str, plan: CohortPlan, cohort: str) -> str:
+    """What to say of a target ``results/<cohort>/<path>`` no rule writes (a misspelt file name),
+    which Snakemake alone answers with "no rule to produce": the nearest of the cohort's files (those
+    of its lists; a pattern where the plan has no list for a wildcard)."""
+    known = [
+        name
+        for output in CATALOGUE
+        for name in (
+            plan.paths(output)
+            if all(output.list_name(w) in plan.values for w in output.wildcards)
+            else [output.pattern]
+        )
+    ]
+    close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
+    hint = f": did you mean results/{cohort}/{close[0]}?" if close else ""
+    return (
+        f'results/{cohort}/{path} is no file of the workflow (README "What runs" lists each rule\'s '
+        f"files){hint}"
+    )

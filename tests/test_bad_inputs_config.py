@@ -245,6 +245,7 @@ def test_a_methylation_only_cohort_is_valid(cohort, tmp_path):
         "a sample to predict, no marks",
         "a results file",
         "a target of another cohort",
+        "a misspelt target of the cohort",
     ],
 )
 def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
@@ -279,6 +280,14 @@ def test_snakemake_dry_run_stops_with_the_message(damage, cohort, tmp_path):
         expected = [
             "results/liver/evaluation/leaderboard.tsv is of cohort 'liver'",
             "--configfile config/liver.yaml",
+        ]
+    elif damage == "a misspelt target of the cohort":  # Snakemake alone: "No rule to produce"
+        own = f"results/{config['cohort']}/evaluation"
+        targets = [f"{own}/leaderbord.tsv"]
+        config.pop("variants")
+        expected = [
+            f"{own}/leaderbord.tsv is no file of the workflow",
+            f"did you mean {own}/leaderboard.tsv?",
         ]
     elif damage == "empty sample sheet":
         config["samples"] = str(tmp_path / "empty.tsv")

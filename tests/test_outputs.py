@@ -140,3 +140,42 @@ def test_the_readme_table_lists_every_rule_and_its_reported_files():
         if output.section and not (shown in row or name in row or short):
             missing.append(shown)
     assert not missing, f"README's What runs table does not name {missing}"
+
+
+def test_a_path_no_rule_writes_is_taken_by_the_stop_rule_and_no_other():
+    """Rule unmade_result takes a path under results/<cohort>/ that no rule's output pattern makes up
+    (its wildcards as their global constraints, else any text), nor a file inside a folder output."""
+    patterns = [
+        "evaluation/leaderboard.tsv",
+        "evaluation/predictions/{model}.parquet",
+        "shards/{sample}/{group}",
+    ]
+    constraint = outputs.unmade_path_constraint(patterns, {"model": "cnn|hybrid", "sample": "s1|s2"})
+    taken = re.compile(rf"results/tiny/(?P<path>{constraint})$")
+    for written in (
+        "evaluation/leaderboard.tsv",
+        "evaluation/predictions/hybrid.parquet",
+        "shards/s1/chr1",
+        "shards/s2/small_1/hist.npy",  # inside a folder output
+    ):
+        assert not taken.fullmatch(f"results/tiny/{written}"), written
+    for misspelt in (
+        "evaluation/leaderbord.tsv",
+        "evaluation/leaderboard.tsv.bak",
+        "evaluation/predictions/hybird.parquet",
+        "shards/s3/chr1",
+    ):
+        assert taken.fullmatch(f"results/tiny/{misspelt}"), misspelt
+    # without a constraint a wildcard matches any text, as Snakemake's do
+    anything = re.compile(rf"(?P<path>{outputs.unmade_path_constraint(['evaluation/{figure}.png'], {})})$")
+    assert not anything.fullmatch("evaluation/rocc.png") and anything.fullmatch("evaluation/rocc.pdf")
+
+
+def test_a_misspelt_result_is_answered_with_the_cohorts_nearest_file():
+    plan = _plan()
+    said = outputs.unmade_result_message("evaluation/predictions/hybird.parquet", plan, "tiny")
+    assert said.startswith("results/tiny/evaluation/predictions/hybird.parquet is no file of the workflow")
+    assert said.endswith("did you mean results/tiny/evaluation/predictions/hybrid.parquet?")
+    said = outputs.unmade_result_message("report/indx.html", plan, "tiny")
+    assert said.endswith("did you mean results/tiny/report/index.html?")
+    assert "did you mean" not in outputs.unmade_result_message("something/else/entirely.xyz", plan, "tiny")

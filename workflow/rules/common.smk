@@ -98,6 +98,11 @@ CAPTION_CONTEXT = {
 }
 
 
+# the catalogue's patterns of every rule's outputs (``result``; ``evaluation/{figure}.png`` stands for
+# roc.png, pr.png, ...): rule unmade_result takes the other paths under the results folder
+RULE_RESULT_PATTERNS = []
+
+
 def result(stage, pattern):
     """Rule ``stage``'s output ``pattern`` under the cohort's results folder. Every output is in the
     catalogue (epibench/outputs.py): one it does not list stops the workflow before it runs.
@@ -107,6 +112,7 @@ def result(stage, pattern):
             f"rule {stage} writes {pattern}, which the output catalogue (epibench/outputs.py) "
             "does not list for that rule: add it there"
         )
+    RULE_RESULT_PATTERNS.extend(output.pattern for output in outputs.matching(pattern, stage))
     return f"{RESULTS}/{pattern}"
 
 
@@ -163,13 +169,19 @@ def chosen_block_bp(wildcards, input):
     return input.block[0] if BLOCK_CHOICE else config["evaluate"]["bootstrap_block_bp"]
 
 
+# the wildcards' values (rule unmade_result takes a path that none of them makes up)
+WILDCARD_CONSTRAINTS = {
+    "sample": "|".join(re.escape(sample) for sample in SAMPLES.index),
+    "model": "|".join(re.escape(model) for model in TRAINED),
+    "baseline": "|".join(BASELINES) or "^$",
+    "ensemble": "|".join(re.escape(ensemble) for ensemble in ENSEMBLES) or "^$",
+    "group": "[^/]+",
+    "mark": "|".join(re.escape(mark) for mark in config["marks"]) or "^$",
+}
+
+
 wildcard_constraints:
-    sample="|".join(re.escape(sample) for sample in SAMPLES.index),
-    model="|".join(re.escape(model) for model in TRAINED),
-    baseline="|".join(BASELINES) or "^$",
-    ensemble="|".join(re.escape(ensemble) for ensemble in ENSEMBLES) or "^$",
-    group="[^/]+",
-    mark="|".join(re.escape(mark) for mark in config["marks"]) or "^$",
+    **WILDCARD_CONSTRAINTS,
 
 
 # the output of rule mark_bigwig, a mark given as bedGraph, wiggle, peaks, bigBed or reads made a bigWig
@@ -532,6 +544,12 @@ def sample_cpgs(wildcards):
     if wildcards.sample in TO_PREDICT:
         return []
     return rules.ingest_group.output.table.format(**wildcards)
+
+
+def unmade_result_stop(wildcards):
+    """Input function of the unmade_result rule, which makes no file: stops the run naming the
+    nearest file of the cohort."""
+    raise WorkflowError(outputs.unmade_result_message(wildcards.path, PLAN, COHORT))
 
 
 def other_cohort_stop(wildcards):
