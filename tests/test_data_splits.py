@@ -96,6 +96,13 @@ def test_auto_on_a_small_genome_holds_out_blocks_near_the_fractions_asked_for(ca
     assert 0.08 <= bp["val"] <= 0.12 and 0.08 <= bp["test"] <= 0.12
     given, _ = plan_splits(sizes, SplitSettings(mode="blocks"))
     assert given["split"].value_counts().to_dict() == {"train": 1, "val": 1, "test": 1}
+    # four sequences of 800 kb cut into 49 blocks of 16 kb (each sequence's count rounded): 10 % of 49
+    # is 5 blocks each, not 4 (trial W: a fifth less validation and test than asked)
+    fly = {"2L": 250_000, "2R": 200_000, "3L": 200_000, "X": 150_000}
+    plan, _ = plan_splits(fly, SplitSettings())
+    assert len(plan) == 49 and plan["split"].value_counts()[["val", "test"]].tolist() == [5, 5]
+    bp = (plan["end"] - plan["start"]).groupby(plan["split"]).sum() / sum(fly.values())
+    assert 0.09 <= bp["val"] <= 0.12 and 0.09 <= bp["test"] <= 0.12  # blocks of 10-24 kb
 
 
 def test_auto_falls_back_to_blocks_when_nothing_is_left_to_train_on():

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -196,7 +195,8 @@ def _small_genome_blocks(chrom_sizes: dict[str, int], settings: SplitSettings) -
 
 
 def _block_plan(chrom_sizes: dict[str, int], settings: SplitSettings) -> pd.DataFrame:
-    """Blocks of ``block_bp`` (a tail shorter than half a block joins the block before it)."""
+    """Blocks of ``block_bp`` (a tail shorter than half a block joins the block before it), the
+    fractions of them nearest to ``val_fraction`` and ``test_fraction`` held out."""
     rows = []
     for chrom, length in chrom_sizes.items():
         n_blocks = max(1, round(length / settings.block_bp))
@@ -208,8 +208,9 @@ def _block_plan(chrom_sizes: dict[str, int], settings: SplitSettings) -> pd.Data
             f"the reference cuts into {n} block(s) of {settings.block_bp} bp: too few for train, "
             "validation and test; lower shards.split.block_bp"
         )
-    n_val = max(1, math.floor(settings.val_fraction * n))
-    n_test = max(1, math.floor(settings.test_fraction * n))
+    # the nearest counts: 10 % of 49 blocks is 5, not 4 (a fifth less held out than asked)
+    n_val = max(1, round(settings.val_fraction * n))
+    n_test = max(1, round(settings.test_fraction * n))
     if n_val + n_test >= n:
         raise InputError(
             f"the reference cuts into {n} blocks of {settings.block_bp} bp: {n_val} validation and {n_test} test "
