@@ -445,3 +445,38 @@ def test_chromosomes_named_with_an_underscore_are_primary():
         "CHR_1_alt": "alternate haplotype",
         "chr6_COX_hap2": "alternate haplotype",
     }
+
+
+def test_a_test_split_too_short_for_a_bootstrap_interval_is_warned_of_at_the_plan(tmp_path, caplog):
+    """A 400-kb genome under the defaults holds out 40 kb for test: 4 blocks of 10 kb, fewer than the 10
+    a 95 % interval needs, so every interval of the evaluation would be missing (trial W F4, an 800-kb
+    genome with 4 test blocks of 16 kb); shard-plan says so before anything trains. Five 200-kb
+    chromosomes, one held out, do not."""
+    from epibench.cli import main
+    from epibench.data.splits import blocks_spanned
+
+    plan = pd.DataFrame(
+        [
+            ("a", 0, 10_000, "test"),
+            ("a", 10_000, 25_000, "test"),
+            ("b", 5_000, 6_000, "test"),
+            ("b", 0, 5_000, "val"),
+        ],
+        columns=["chrom", "start", "end", "split"],
+    )
+    assert blocks_spanned(plan, "test", 10_000, enough=100) == 4  # a:0, a:1, a:2 and b:0
+    assert blocks_spanned(plan, "test", 10_000, enough=2) == 2
+    for sizes, warned in (
+        ({"2L": 250_000, "X": 150_000}, True),
+        ({f"chr{i}": 200_000 for i in range(1, 6)}, False),
+    ):
+        table = tmp_path / "chrom_sizes.tsv"
+        table.write_text("chrom\tlength\n" + "".join(f"{c}\t{n}\n" for c, n in sizes.items()))
+        caplog.clear()
+        flags = ["--mode", "chroms", "--test-chroms", "chr5", "--val-chroms", "chr4"] if not warned else []
+        assert (
+            main(["shard-plan", "--chrom-sizes", str(table), "--out-dir", str(tmp_path / "plan"), *flags])
+            == 0
+        )
+        said = caplog.text
+        assert ("fewer than the 10 a 95 % bootstrap interval needs" in said) == warned, said

@@ -108,6 +108,32 @@ def cmd_shard_plan(args: argparse.Namespace) -> None:
     aliases = read_alias_table(args.chrom_aliases) if args.chrom_aliases else {}
     mode = write_plan(args.chrom_sizes, settings, args.min_share, args.out_dir, aliases)
     log.info("shard plan in %s: held-out %s", args.out_dir, mode)
+    _warn_of_too_few_test_blocks(Path(args.out_dir) / "splits.bed")
+
+
+def _warn_of_too_few_test_blocks(splits_bed: Path) -> None:
+    """A warning, before anything trains, where the test split touches fewer genomic blocks of the
+    bootstrap's shortest (10 kb) than a 95 % interval needs (MIN_BLOCKS): the evaluation would give
+    none (with evaluate.bootstrap_block_bp auto or 10 kb and more, the default)."""
+    from epibench.data.splits import blocks_spanned, read_split_plan, split_counts_bp
+    from epibench.evaluate.block_choice import AUTO_SIZES_BP
+    from epibench.evaluate.bootstrap import MIN_BLOCKS
+
+    plan = read_split_plan(splits_bed)
+    shortest = AUTO_SIZES_BP[0]
+    touched = blocks_spanned(plan, "test", shortest, MIN_BLOCKS)
+    if touched < MIN_BLOCKS:
+        log.warning(
+            "the test split spans %s bp, %d genomic blocks of %s bp at most: fewer than the %d a 95 %% bootstrap "
+            "interval needs, so the evaluation will give no intervals (with evaluate.bootstrap_block_bp auto, "
+            "the default, or %s bp and more): hold out more (split.test_fraction, split.test_chroms), or set "
+            "evaluate.bootstrap_block_bp to the longest stretch over which neighbouring CpGs' levels still agree",
+            f"{split_counts_bp(plan)['test']:,}",
+            touched,
+            f"{shortest:,}",
+            MIN_BLOCKS,
+            f"{shortest:,}",
+        )
 
 
 def cmd_shards(args: argparse.Namespace) -> None:

@@ -336,3 +336,16 @@ def split_counts_bp(plan: pd.DataFrame) -> dict[str, int]:
     """Base pairs held by each split, and left out of all (``left_out``)."""
     lengths = (plan["end"] - plan["start"]).groupby(plan["split"]).sum()
     return {name: int(lengths.get(name, 0)) for name in (*SPLITS, LEFT_OUT)}
+
+
+def blocks_spanned(plan: pd.DataFrame, split: str, block_bp: int, enough: int) -> int:
+    """How many genomic blocks of ``block_bp`` (chrom, pos // block_bp: the bootstrap's) the intervals
+    of ``split`` touch, counted up to ``enough`` (a whole genome's are not all listed)."""
+    seen: set[tuple[str, int]] = set()
+    rows = plan[plan["split"] == split]
+    for chrom, start, end in zip(rows["chrom"], rows["start"], rows["end"]):
+        for block in range(int(start) // block_bp, (int(end) - 1) // block_bp + 1):
+            seen.add((chrom, block))
+            if len(seen) >= enough:
+                return len(seen)
+    return len(seen)
