@@ -8,7 +8,7 @@ the largest chromosome's own job (a job's memory is bounded by about one large c
 assembly with thousands of scaffolds still makes at most about 1 / ``min_share`` jobs per
 sample (100 at the default; 104 for a measured draft assembly of 3,000 scaffolds of 2-30 kb),
 and one whose scaffolds sit beside a few large chromosomes packs them into as few jobs as those
-chromosomes' length allows (20,000 scaffolds of 181 Mb beside five 5-Mb chromosomes: 33 packs,
+chromosomes' length allows (20,000 scaffolds beside five 5-Mb chromosomes, 186 Mb in all: 33 packs,
 not 89; each job costs seconds of Snakemake and Python start-up, and a SLURM submission).
 """
 
