@@ -1221,6 +1221,22 @@ def held_out_models(config: dict, labelled: list[str], samples: pd.DataFrame) ->
     }
 
 
+def loso_control(config: dict, held_out: dict[str, dict], labelled: list[str]) -> dict[str, dict]:
+    """The leave-one-out comparison's control (``held_out``: ``held_out_models``' runs): name -> the
+    new model's entry trained on every sample but on the share of the training CpGs a held-out run
+    keeps on average (its ``fraction`` times the mean share of samples kept), so with about the same
+    CpGs and optimizer steps. A held-out run trains the same epochs on fewer rows: against the cohort
+    model alone its gap mixes the smaller budget with the unseen sample; against this, the sample
+    alone. Empty without leave-one-out runs."""
+    if not held_out:
+        return {}
+    new = config["evaluate"]["new"]
+    entry = config["models"][new]
+    kept = sum(1 - len(run["held_out_samples"]) / len(labelled) for run in held_out.values()) / len(held_out)
+    share = round(entry.get("fraction", 1.0) * kept, 4)
+    return {f"{new}_loso_control": entry | {"fraction": share}}
+
+
 def variant_samples(config: dict, samples: pd.DataFrame, config_files: tuple | list = ()) -> list[str]:
     """The samples whose marks score the variants (variants.samples, else every sample); ConfigError
     at the config file naming one the sample sheet lacks, the sheet's samples and the likely one."""
@@ -1271,8 +1287,9 @@ class CohortSetup:
 
     samples: the sample sheet, one row per sample (``validate``), indexed by sample.
     labelled: samples with methylation calls (trained and scored on); to_predict: those without.
-    curve_models, held_out_models: the learning curve's and leave-one-sample-out runs (name -> entry).
-    trained: every model to train (the config's, then those two).
+    curve_models, held_out_models: the learning curve's and leave-one-sample-out runs (name -> entry);
+    loso_control: the leave-one-out comparison's control run (``loso_control``).
+    trained: every model to train (the config's, then those three).
     sequence_only: see ``sequence_only``; base_mode: see ``base_mode``.
     baselines: the baselines scored (gbm_histone as gbm_region when sequence_only).
     context_models: the models and baselines that read the neighbour context (``reads_context``);
@@ -1285,6 +1302,7 @@ class CohortSetup:
     to_predict: list[str]
     curve_models: dict[str, dict]
     held_out_models: dict[str, dict]
+    loso_control: dict[str, dict]
     trained: dict[str, dict]
     sequence_only: bool
     base_mode: str
@@ -1317,6 +1335,7 @@ def setup(config: dict, config_files: tuple | list = (), warn: bool = True) -> C
     to_predict = [s for s in samples.index if not samples.loc[s, "methylation"]]
     curve = curve_models(config)
     held_out = held_out_models(config, labelled, samples)
+    control = loso_control(config, held_out, labelled)
     only_sequence = sequence_only(config)
     evaluate = config["evaluate"]
     baselines = list(
@@ -1354,7 +1373,8 @@ def setup(config: dict, config_files: tuple | list = (), warn: bool = True) -> C
         to_predict=to_predict,
         curve_models=curve,
         held_out_models=held_out,
-        trained=config["models"] | curve | held_out,
+        loso_control=control,
+        trained=config["models"] | curve | held_out | control,
         sequence_only=only_sequence,
         base_mode=base_mode(config),
         baselines=baselines,

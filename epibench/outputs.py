@@ -391,8 +391,11 @@ CATALOGUE: tuple[Output, ...] = (
         "loso",
         "Leave-one-sample-out: for each sample, the new model ({new}) trained again without that sample and "
         'scored on its test CpGs ("sample held out"), beside the model trained on every sample scored on the '
-        f'same CpGs ("within cohort"). AUROC and MSE {_INTERVALS}: the gap is what a sample the model never '
-        "saw costs.",
+        f'same CpGs ("within cohort") and the control ("control: every sample, the same share of CpGs": '
+        "trained on every sample but on the share of the training CpGs a held-out run keeps, so with about its "
+        f"number of optimizer steps). AUROC and MSE {_INTERVALS}. A held-out run trains the same epochs on fewer "
+        "CpGs: its gap to the cohort model is the unseen sample and the smaller training budget together; its "
+        "gap to the control is what a sample the model never saw costs.",
         "Evaluation",
         "loso",
     ),
@@ -400,7 +403,8 @@ CATALOGUE: tuple[Output, ...] = (
     _o(
         "evaluation/loso.tsv",
         "loso",
-        "Leave-one-sample-out: AUROC and MSE per held-out sample, within cohort and held out.",
+        "Leave-one-sample-out: AUROC and MSE per held-out sample, within cohort, held out and the control of "
+        "the same training budget (see the figure).",
         "Evaluation",
         "loso",
     ),

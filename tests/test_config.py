@@ -256,7 +256,9 @@ def test_setup_derives_the_runs_and_the_plan(cohort):
         "hybrid_without_a": {"arch": "hybrid", "d_model": 32, "held_out_samples": ["a"]},
         "hybrid_without_b": {"arch": "hybrid", "d_model": 32, "held_out_samples": ["b"]},
     }
-    assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 7
+    # the control: every sample, the share of the CpGs a held-out run keeps (one of two samples)
+    assert run.loso_control == {"hybrid_loso_control": {"arch": "hybrid", "d_model": 32, "fraction": 0.5}}
+    assert list(run.trained)[:2] == ["cnn", "hybrid"] and len(run.trained) == 8
     assert run.baselines == ["logreg_gc_cpg", "gbm_histone"] and not run.sequence_only
     assert run.base_mode == "sequence + marks"
     assert run.plan.features == {"marks", "ablation", "loso", "learning_curve", "extras", "auto_block"}

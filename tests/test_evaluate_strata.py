@@ -87,6 +87,29 @@ def test_leave_one_sample_out_pairs_each_sample_with_the_cohort_model():
     assert held.loc["s2", "n"] == len(cohort[cohort["sample"] == "s2"])
 
 
+def test_leave_one_sample_out_sets_the_control_of_the_same_budget_beside_them(tmp_path):
+    """The control (every sample, a held-out run's share of CpGs: the same budget) is scored on the
+    held-out sample's CpGs as a third row; the figure draws its bars; its rows must match too."""
+    from epibench.evaluate.loso import CONTROL_SETTING, plot_loso
+
+    cohort = _cohort("new", {"s1": 0.05, "s2": 0.05})
+    without_s1 = _cohort("new_without_s1", {"s1": 0.3, "s2": 0.3})
+    control = _cohort("new_loso_control", {"s1": 0.25, "s2": 0.25})
+    preds = pd.concat([cohort, without_s1[without_s1["sample"] == "s1"], control], ignore_index=True)
+    table = loso_table(preds, {"new_without_s1": ["s1"]}, "new", n_boot=20, control="new_loso_control")
+    assert table["setting"].tolist() == ["within cohort", "sample held out", CONTROL_SETTING]
+    rows = table.set_index("setting")
+    theirs = control[control["sample"] == "s1"]
+    assert rows.loc[CONTROL_SETTING, "model"] == "new_loso_control"
+    assert rows.loc[CONTROL_SETTING, "mse"] == pytest.approx(
+        mean_squared_error(theirs["level_true"], theirs["level_pred"])
+    )
+    assert rows.loc[CONTROL_SETTING, "n"] == len(theirs)
+    assert [p.suffix for p in plot_loso(table, tmp_path / "loso")] == [".png", ".pdf"]
+    with pytest.raises(InputError, match="predictions of 'new_loso_control' and 'new' on sample s1 differ"):
+        loso_table(preds.iloc[:-3], {"new_without_s1": ["s1"]}, "new", n_boot=10, control="new_loso_control")
+
+
 _BY_METRICS_LONG = {  # tables scored through metrics_long: (preds, block_bp) -> table
     "by_covariate": lambda preds, block_bp: stratified_table(
         preds, sample_rows(preds, [("condition", "tumour", ["s1"])]), 200, 0, block_bp

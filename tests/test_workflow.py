@@ -351,12 +351,20 @@ def test_covariates_reach_the_model_and_stratify_the_evaluation(workdir):
 def test_leave_one_sample_out(workdir):
     results = workdir / "results/tiny"
     table = pd.read_csv(results / "evaluation/loso.tsv", sep="\t")
+    control = "control: every sample, the same share of CpGs"
     assert sorted(zip(table["sample"], table["setting"])) == [
+        ("sample1", control),
         ("sample1", "sample held out"),
         ("sample1", "within cohort"),
+        ("sample2", control),
         ("sample2", "sample held out"),
         ("sample2", "within cohort"),
     ]
+    # the control trains on every sample, half of the training CpGs (a held-out run keeps one of two)
+    assert set(table.loc[table["setting"] == control, "model"]) == {"hybrid_loso_control"}
+    control_meta = json.loads((results / "models/hybrid_loso_control/model.json").read_text())
+    assert {Path(shard).parts[-2] for shard in control_meta["shards"]} == {"sample1", "sample2"}
+    assert control_meta["train_fraction"] == 0.5
     meta = json.loads((results / "models/hybrid_without_sample1/model.json").read_text())
     assert meta["shards"] and all("/sample2/" in shard for shard in meta["shards"])
     held_out = pd.read_parquet(results / "evaluation/predictions/hybrid_without_sample1.parquet")

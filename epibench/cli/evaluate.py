@@ -191,7 +191,9 @@ def cmd_evaluate_loso(args: argparse.Namespace) -> None:
     from epibench.evaluate.writers import load_predictions
 
     preds = load_predictions(args.predictions)
-    table = loso_table(preds, args.held_out_json, args.cohort_model, **bootstrap_of(args))
+    table = loso_table(
+        preds, args.held_out_json, args.cohort_model, **bootstrap_of(args), control=args.control
+    )
     _write_table_and_figure(table, args, plot_loso, "leave-one-sample-out", ["sample", "setting"])
 
 
@@ -364,12 +366,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "loso", help="leave-one-sample-out: each sample scored by a model trained without it"
     )
     q.add_argument(
-        "--predictions", nargs="+", required=True, help="the cohort model's and every held-out model's"
+        "--predictions",
+        nargs="+",
+        required=True,
+        help="the cohort model's, every held-out model's, the control's",
     )
     q.add_argument(
         "--held-out-json", type=json_arg, required=True, help="held-out model -> the samples it did not see"
     )
     q.add_argument("--cohort-model", required=True, help="the model trained on every sample")
+    q.add_argument(
+        "--control",
+        help="the model trained on every sample but on a held-out run's share of the CpGs "
+        "(epibench.config.loso_control): the same training budget, no sample unseen",
+    )
     table_and_figure_args(q)
     q.set_defaults(func=cmd_evaluate_loso)
     q = steps.add_parser(

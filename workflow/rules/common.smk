@@ -75,6 +75,7 @@ BENCH = f"{LOGS}/benchmarks"
 MODELS = list(config["models"])
 CURVE_MODELS = SETUP.curve_models
 HELD_OUT_MODELS = SETUP.held_out_models
+LOSO_CONTROL = SETUP.loso_control
 TRAINED = SETUP.trained
 # model -> (settings that decide it, runtime-only settings): epibench.config.model_train_settings
 TRAIN_SETTINGS = {

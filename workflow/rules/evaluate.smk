@@ -157,7 +157,7 @@ rule loso:
     input:
         predictions=expand(
             rules.predict.output[0],
-            model=[config["evaluate"]["new"], *HELD_OUT_MODELS],
+            model=[config["evaluate"]["new"], *HELD_OUT_MODELS, *LOSO_CONTROL],
         ),
         block=BLOCK_CHOICE,
     output:
@@ -172,13 +172,14 @@ rule loso:
         "../../envs/epibench.yaml"
     params:
         held_out=as_json({m: e["held_out_samples"] for m, e in HELD_OUT_MODELS.items()}),
+        control=next(iter(LOSO_CONTROL), ""),
         new=config["evaluate"]["new"],
         n_boot=config["evaluate"]["n_boot"],
         block_bp=chosen_block_bp,
         stem=lambda wildcards, output: output.png[: -len(".png")],
     shell:
         "epibench evaluate loso --predictions {input.predictions:q} --held-out-json {params.held_out:q}"
-        " --cohort-model {params.new:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
+        " --cohort-model {params.new:q} --control {params.control:q} --n-boot {params.n_boot:q} --block-bp {params.block_bp:q}"
         " --out {output.table:q} --out-figure {params.stem:q} > {log:q} 2>&1"
 
 
