@@ -416,7 +416,10 @@ CATALOGUE: tuple[Output, ...] = (
         'is set, starting from that pretrained model ("fine-tuned"); every run scored on the same held-out '
         "test CpGs, with 95 % bootstrap bands. When the pretrained model was trained on this cohort's own "
         "training data (as in the demo), the fine-tuned runs have seen every training CpG once already: the "
-        "curve then shows what the pretrained start is worth, not transfer between cohorts.",
+        "curve then shows what the pretrained start is worth, not transfer between cohorts. Every run trains "
+        "the configured epochs, so a share of the CpGs is that share of the optimizer steps too: the curve is "
+        "data and training budget together (on the quick demo the hybrid on 25 % reached AUROC 0.858 in its "
+        "epochs, 0.937 given the full run's steps).",
         "Evaluation",
         "learning_curve",
     ),
