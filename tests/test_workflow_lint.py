@@ -136,6 +136,30 @@ def test_readme_config_reference_names_every_schema_key():
     assert not missing, f"README config reference lacks {missing}"
 
 
+def test_readme_models_name_every_model_setting_with_its_default():
+    """A models: entry takes each architecture's settings (epibench.model_settings), which the schema
+    does not list: the README's Models section names every one with its default."""
+    from epibench.model_settings import DEFAULTS
+
+    readme = (REPO / "README.md").read_text()
+    models = readme[readme.index("## Models") : readme.index("## Training")]
+
+    def shown(value):
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, tuple):
+            return "[" + ", ".join(map(str, value)) + "]"
+        return str(value)
+
+    missing = [
+        f"{arch}: `{key}` {shown(value)}"
+        for arch, defaults in DEFAULTS.items()
+        for key, value in defaults.items()
+        if f"`{key}` {shown(value)}" not in models
+    ]
+    assert not missing, f"README Models lacks {missing}"
+
+
 @pytest.mark.parametrize("name", ["config.yaml", "demo_full.yaml"])
 def test_demo_config_validates_against_the_schema(name):
     from epibench.config import apply_schema
