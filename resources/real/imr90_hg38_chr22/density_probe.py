@@ -1,8 +1,9 @@
 """Why ``logreg_gc_cpg`` ranks the IMR90 test blocks below chance: methylation against CpG density.
 
 Needs no workflow run: reads the cohort's count table and cuts chr22 into the config's held-out
-blocks (config/real_imr90.yaml: 250 kb, validation 0.1, test 0.15, seed 0) with the pipeline's own
-split code, then, for the CpGs with at least 5 reads (the config's min_coverage), prints per split
+blocks (config/real_imr90.yaml's split: 250 kb, validation 0.1, test 0.15, seed 0, random draw, read
+from the config) with the pipeline's own split code, then, for the CpGs with at least the config's
+min_coverage reads, prints per split
 the share methylated (level > 0.5) and the AUROC of low CpG density (measured CpGs per 100 bp in the
 500-bp window centred on the CpG, as the baseline's feature counts them on the stand-in sequence),
 and the share methylated per density band:
@@ -16,15 +17,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from sklearn.metrics import roc_auc_score
 
 from epibench.codes import SPLITS
 from epibench.data.splits import SplitMap, SplitSettings, plan_splits
 
 HERE = Path(__file__).parent
+CONFIG = HERE.parents[2] / "config" / "real_imr90.yaml"
 WINDOW_BP = 500
-MIN_COVERAGE = 5
 BANDS = [(0, 1), (1, 2), (2, 4), (4, np.inf)]  # CpGs per 100 bp
+
+
+def split_settings() -> SplitSettings:
+    """The cohort config's held-out blocks (its split: block, shares, seed and draw)."""
+    return SplitSettings(**yaml.safe_load(CONFIG.read_text())["split"])
+
+
+def min_coverage() -> int:
+    """The cohort config's ingest.min_coverage."""
+    return int(yaml.safe_load(CONFIG.read_text())["ingest"]["min_coverage"])
 
 
 def main() -> None:
@@ -35,15 +47,14 @@ def main() -> None:
         names=["chrom", "pos", "total", "meth"],
     )
     sizes = pd.read_csv(HERE / "hg38_chr22.chrom.sizes", sep="\t", header=None, index_col=0)[1].to_dict()
-    settings = SplitSettings(mode="blocks", block_bp=250_000, val_fraction=0.1, test_fraction=0.15, seed=0)
-    plan, _ = plan_splits(sizes, settings)
+    plan, _ = plan_splits(sizes, split_settings())
     starts = np.sort(table["pos"].to_numpy() - 1)  # 0-based C of each measured CpG
     pos = table["pos"].to_numpy() - 1
     n_in_window = np.searchsorted(starts, pos + WINDOW_BP // 2) - np.searchsorted(
         starts, pos - WINDOW_BP // 2
     )
     table["density"] = 100 * n_in_window / WINDOW_BP
-    table = table[table["total"] >= MIN_COVERAGE].copy()
+    table = table[table["total"] >= min_coverage()].copy()
     table["methylated"] = table["meth"] / table["total"] > 0.5
     table["split"] = [SPLITS[code] for code in SplitMap(plan).split_at("chr22", pos[table.index])]
     for split, rows in table.groupby("split", sort=False):
