@@ -113,7 +113,9 @@ def result(stage, pattern):
             f"rule {stage} writes {pattern}, which the output catalogue (epibench/outputs.py) "
             "does not list for that rule: add it there"
         )
-    RULE_RESULT_PATTERNS.extend(output.pattern for output in outputs.matching(pattern, stage))
+    RULE_RESULT_PATTERNS.extend(
+        output.pattern for output in outputs.matching(pattern, stage)
+    )
     return f"{RESULTS}/{pattern}"
 
 
