@@ -1175,3 +1175,15 @@ def test_seed_replicates_are_the_models_that_differ_by_their_seed_alone():
         },
     }
     assert cohort_config.seed_replicates(config) == {"hybrid_seed1": "hybrid", "cnn_seed7": "cnn"}
+
+
+def test_the_readmes_example_of_a_config_error_is_the_message_a_run_prints(tmp_path):
+    """README "Your own cohort" quotes the message of a config without `samples:`; it must be the one
+    the check writes (it went stale when the schema's description of `samples` changed)."""
+    readme = " ".join((REPO / "README.md").read_text().split())
+    quoted = re.search(r"what is allowed, e\.g\. `(config/my\.yaml: missing key 'samples': [^`]*)`", readme)
+    assert quoted, "the README's example of a config error"
+    config = {"cohort": "t", "reference": {"fasta": "genome.fa", "gtf": "genes.gtf"}}
+    with pytest.raises(ConfigError) as error:
+        cohort_config.apply_schema(config, ["config/my.yaml"])
+    assert " ".join(str(error.value).split()) == quoted.group(1)
