@@ -409,3 +409,19 @@ def test_a_train_job_signalled_by_slurm_resumes_in_its_retry(runs):
     assert len(train_calls) == 2 and all(" --signal=TERM@300 " in c for c in train_calls), train_calls
     signalled = _jobs(slurm)[job_id]
     assert signalled["JobState"] == "FAILED", signalled["block"]  # its jobstep exits 1 on the failed rule
+
+
+def test_the_readmes_example_of_a_job_comment_names_a_rule_the_profile_submits_alone():
+    """README's squeue line gives an example comment `rule_<rule>_wildcards_...`; a rule of the
+    profile's `groups` never has a SLURM job of its own (its jobs' comments are the group's,
+    rule_sample_chain_<sample>_...), so the example must name a rule outside them."""
+    import yaml
+
+    readme = " ".join((REPO / "README.md").read_text().split())
+    example = re.search(
+        r"the comment \(`%k`\) says which rule and wildcards, e\.g\. `rule_(\w+?)_wildcards_", readme
+    )
+    assert example, "the README's example of a job comment"
+    profile = yaml.safe_load(PROFILE.read_text())
+    grouped = {entry.split("=")[0] for entry in profile["groups"]}
+    assert example.group(1) not in grouped, f"{example.group(1)} runs inside a group job under the profile"
