@@ -833,3 +833,43 @@ def test_a_group_of_more_sequences_than_an_int16_indexes_is_refused_before_readi
             SETTINGS,
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_reference_linked_from_the_snakemake_cache_is_read_through_its_links(built, tiny_cohort, tmp_path):
+    """With `snakemake --cache` (README "Several cohorts on one genome") the cohort's reference/genome.fa
+    and genome.fa.fai are links to `<hash>_fasta.fa` and `<hash>_fai.fai` in the cache folder: a shard
+    must name the link, whose .fai and chrom_aliases.tsv sit beside it, not the file it points to
+    (which has no `<hash>_fasta.fa.fai`: baseline and train stopped with "reference FASTA or its .fai
+    index is missing")."""
+    cache, reference = tmp_path / "cache", tmp_path / "reference"
+    cache.mkdir()
+    reference.mkdir()
+    source = Path(tiny_cohort["fasta"])
+    for name, cached in [(source.name, "abc_fasta.fa"), (f"{source.name}.fai", "abc_fai.fai")]:
+        shutil.copy(source.parent / name, cache / cached)
+        (reference / name).symlink_to(cache / cached)
+    chroms = built["chroms"]["groups"]
+    group = next(iter(chroms))
+    sample = next(iter(tiny_cohort["cpgs"]))
+    shard = tmp_path / "shards" / sample / group
+    build_shard(
+        tiny_cohort["cpgs"][sample],
+        tiny_cohort["regions"],
+        reference / source.name,
+        tiny_cohort["marks"][sample],
+        built["chroms"]["plan"],
+        chroms[group],
+        shard,
+        sample,
+        SETTINGS,
+    )
+    checked = 0
+    for split in SPLITS:
+        linked, plain = ShardDataset([shard], split), ShardDataset(
+            [built["chroms"]["shards"][sample, group]], split
+        )
+        assert len(linked) == len(plain), split
+        if len(plain):
+            assert torch.equal(_all_rows(linked)["seq"], _all_rows(plain)["seq"]), split
+            checked += len(plain)
+    assert checked > 0

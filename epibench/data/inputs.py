@@ -15,6 +15,8 @@ A new input stream is one provider here and one line where the dataset lists its
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +73,8 @@ class SequenceWindows:
 
 def reference_path(shard_dir: Path, manifest: dict) -> Path:
     """The reference FASTA a shard names; InputError when it is gone or is not the one it was built from."""
-    path = (shard_dir / manifest["reference"]["fasta"]).resolve()
+    # `..` taken off as written, links kept (a linked genome.fa's .fai is the link beside it)
+    path = Path(os.path.normpath(os.path.abspath(shard_dir / manifest["reference"]["fasta"])))
     if not path.exists():
         raise InputError(
             f"the shard's reference FASTA {path} does not exist (shards read their sequence from "

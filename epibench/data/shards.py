@@ -300,7 +300,9 @@ def build_shard(
         "neighbours": settings.neighbours,
         "marks_without_values": marks_without_values,
         "reference": {
-            "fasta": os.path.relpath(Path(fasta).resolve(), Path(out_dir).resolve()),
+            # the path as given, links kept: a reference linked from Snakemake's cache (`--cache`) is
+            # `<hash>_fasta.fa` there, its .fai and alias table beside the link, not beside that file
+            "fasta": os.path.relpath(os.path.abspath(fasta), os.path.abspath(out_dir)),
             "fai_sha256": fai_fingerprint(fasta),
         },
         "split_plan_sha256": sha256_of(Path(split_plan)),
