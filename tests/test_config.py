@@ -1187,3 +1187,32 @@ def test_the_readmes_example_of_a_config_error_is_the_message_a_run_prints(tmp_p
     with pytest.raises(ConfigError) as error:
         cohort_config.apply_schema(config, ["config/my.yaml"])
     assert " ".join(str(error.value).split()) == quoted.group(1)
+
+
+def test_readme_step_one_names_every_setting_the_quick_demo_config_changes():
+    """README "Your own cohort" step 1 has users copy config/config.yaml: every setting there that
+    differs from the schema's default (the demo's sizes, epochs, analyses off) must be named in that
+    step, or a real cohort silently trains the demo's 2-epoch small model."""
+    readme = (REPO / "README.md").read_text()
+    step = readme[readme.index("1. Copy `config/config.yaml`") : readme.index("2. The sample sheet")]
+    demo = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    defaults = {key: demo[key] for key in ("cohort", "samples", "reference")}
+    cohort_config.apply_schema(defaults)
+
+    def leaves(tree: dict, prefix: str = ""):
+        for key, value in tree.items():
+            if isinstance(value, dict) and key != "models":
+                yield from leaves(value, f"{prefix}{key}.")
+            else:
+                yield f"{prefix}{key}", value
+
+    default = dict(leaves(defaults))
+    changed = [key for key, value in leaves(demo) if default.get(key) != value]
+    assert "train.epochs" in changed
+    unnamed = [
+        key
+        for key in changed
+        if not any(name in step for name in (f"`{key}", f"`{key.rsplit('.', 1)[-1]}"))
+        and not (key.startswith("split.") and "`split:`" in step)  # the step deletes it whole
+    ]
+    assert unnamed == [], f"README step 1 does not name the demo's {unnamed}"
