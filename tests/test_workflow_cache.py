@@ -53,8 +53,16 @@ def test_a_second_cohort_links_to_the_first_cohorts_prepared_reference(tmp_path,
         line for line in (second / "genome.fa").read_text().splitlines() if not line.startswith(">")
     )
     assert copied == given
-    # the second cohort's next stage reads the linked copy
-    snakemake(root, "--configfile", "config/second.yaml", "--", "results/second/qc/cg_check.tsv")
+    # the second cohort's next stages read the linked copy: the CG check, and a baseline, which reads the
+    # sequence through its shards (they once named the cache's <hash>_fasta.fa, without a .fai beside it)
+    snakemake(
+        root,
+        "--configfile",
+        "config/second.yaml",
+        "--",
+        "results/second/qc/cg_check.tsv",
+        "results/second/evaluation/predictions/logreg_gc_cpg.parquet",
+    )
 
 
 def test_without_a_cache_folder_the_reference_is_prepared_uncached_and_unannounced(tmp_path, monkeypatch):
