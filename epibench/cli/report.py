@@ -109,6 +109,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=cmd_tracks_export)
     q = steps.add_parser("serve", help="serve a tracks folder to the browser (byte ranges, CORS)")
     q.add_argument("--dir", required=True)
-    q.add_argument("--port", type=int, default=8000)
-    q.add_argument("--host", default="127.0.0.1")
+    q.add_argument("--port", type=int, default=8000, help="the port to serve on (default: %(default)s)")
+    q.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to serve on (default: %(default)s, this machine only)",
+    )
     q.set_defaults(func=cmd_tracks_serve)

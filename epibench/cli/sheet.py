@@ -41,7 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--metadata", required=True, help="the portal's metadata.tsv (first line of files.txt)")
     p.add_argument("--files", required=True, help="folder of the downloaded files (ENCFF....bed.gz, .bigWig)")
-    p.add_argument("--assembly", default="GRCh38", help="File assembly to keep (GRCh38, hg19, mm10, ...)")
+    p.add_argument(
+        "--assembly",
+        default="GRCh38",
+        help="the metadata's 'File assembly' to keep (GRCh38, hg19, mm10, ...; any spelling of its build; default: %(default)s)",
+    )
     p.add_argument("--marks", nargs="*", default=[], help="marks to keep, in this order (default: all)")
     p.add_argument("--out", required=True, help="sample sheet (.tsv)")
     p.set_defaults(func=cmd_encode_sheet)
