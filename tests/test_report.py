@@ -385,6 +385,15 @@ def test_qc_starts_with_every_sample_at_a_glance_then_each_samples_files_togethe
         pd.DataFrame({"region": ["all"], "n": [record["n_kept"]]}).to_csv(
             results / "qc" / f"{sample}.qc.tsv", sep="\t", index=False
         )
+    # s3's H3K4me1 track has no value on chrX (one shard group) nor on five scaffolds (another)
+    for group, gaps in (
+        ("chrX", {"H3K4me1": ["chrX"]}),
+        ("small_1", {"H3K4me1": [f"u{i}" for i in range(5)]}),
+    ):
+        (results / "shards" / "s3" / group).mkdir(parents=True)
+        (results / "shards" / "s3" / group / "manifest.json").write_text(
+            json.dumps({"marks_without_values": gaps})
+        )
     page = cohort_report(results, "t", ["hybrid"], tmp_path / "index.html", samples=order).read_text()
     qc = page[page.index("<h2 id='QC'>") :]
     rows = [
@@ -404,6 +413,9 @@ def test_qc_starts_with_every_sample_at_a_glance_then_each_samples_files_togethe
     )
     assert set(overview.set_index("sample").drop("s2")["warnings"]) == {""}  # none: an empty cell
     assert overview.set_index("sample").loc[order[0], "files"] == 2
+    # the marks without values, over the sample's shard groups (their order by name), three named each
+    gaps = overview.set_index("sample")["marks_without_values"]
+    assert gaps["s3"] == "H3K4me1: chrX, u0, u1 and 3 more" and set(gaps.drop("s3")) == {""}
     folds = re.findall(r"<details><summary>Sample (\w+): ", qc)
     assert folds == order
     first = qc[qc.index("Sample s5: ") : qc.index("Sample s4: ")]
@@ -605,3 +617,12 @@ def test_the_headline_names_a_higher_scoring_model_of_the_neighbour_mode(tmp_pat
     )
     text = _headline_with(tmp_path, {"gbm_neighbours": {"auroc": 0.90}})  # lower than the winner's: not named
     assert "neighbour context" not in text
+
+
+def test_the_qc_overview_has_a_column_of_mark_gaps_only_where_a_sample_has_one():
+    from epibench.report.qc_overview import qc_overview
+
+    records = {s: _ingest_record(s, 100, 0, None, []) for s in ("a", "b")}
+    assert "marks_without_values" not in qc_overview(records, {"a": "", "b": ""}).columns
+    with_gap = qc_overview(records, {"a": "H3K27ac: chrX", "b": ""}).set_index("sample")
+    assert with_gap["marks_without_values"].tolist() == ["H3K27ac: chrX", ""]

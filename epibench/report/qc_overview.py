@@ -11,18 +11,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from epibench.data.manifest import MANIFEST_NAME
 from epibench.evaluate.samples import ingest_fields
 from epibench.report.summary import Fold, Item, Note, Overview
 
 UNFOLDED_SAMPLES = 4  # a cohort of more shows each sample's QC files folded
 WARNING_CHARS = 80  # of a sample's first warning in the overview (the whole in its ingest record)
+SHOWN_GAPS = 3  # sequences named per mark in the overview's marks_without_values cell
 
 
-def qc_overview(ingest_qcs: dict[str, dict]) -> pd.DataFrame:
+def qc_overview(ingest_qcs: dict[str, dict], gaps: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per sample (``ingest_qcs``: sample -> its ``qc/<sample>.ingest.json``): its files, CpGs
     kept, mean read depth of those (NaN where the files give no depth), share of CpGs dropped below
     the minimum coverage, share of calls on a reference CG, the lowest Pearson r between its files,
-    and what its ingest warned of (``warnings_cell``)."""
+    what its ingest warned of (``warnings_cell``) and, where any sample has one (``gaps``: sample ->
+    ``mark_gaps_cell``), the marks without a value on sequences with CpGs."""
     rows = []
     for sample, qc in ingest_qcs.items():
         fields = ingest_fields(qc)
@@ -38,7 +41,32 @@ def qc_overview(ingest_qcs: dict[str, dict]) -> pd.DataFrame:
                 "warnings": warnings_cell(qc["warnings"]),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if gaps and any(gaps.values()) and len(table):
+        table["marks_without_values"] = table["sample"].map(gaps).fillna("")
+    return table
+
+
+def mark_gaps_cell(manifests: list[dict]) -> str:
+    """The overview's cell of a sample's marks that have no value on some sequences with CpGs (its
+    shards' ``marks_without_values``, over every shard group): "H3K4me1: chrX; H3K27ac: chr7, chr11, chrX
+    and 2 more", "" where every mark has values wherever the sample has CpGs. Those CpGs see the mark
+    as missing (masked), not as zero."""
+    gaps: dict[str, list[str]] = {}
+    for manifest in manifests:
+        for mark, chroms in manifest.get("marks_without_values", {}).items():
+            gaps.setdefault(mark, []).extend(chroms)
+    return "; ".join(
+        f"{mark}: {', '.join(chroms[:SHOWN_GAPS])}"
+        + (f" and {len(chroms) - SHOWN_GAPS} more" if len(chroms) > SHOWN_GAPS else "")
+        for mark, chroms in gaps.items()
+    )
+
+
+def _mark_gaps(results: Path, sample: str) -> str:
+    """``mark_gaps_cell`` of the manifests of ``sample``'s shard folders under ``results`` ("" where it has none)."""
+    paths = sorted((results / "shards" / sample).glob(f"*/{MANIFEST_NAME}"))
+    return mark_gaps_cell([json.loads(path.read_text()) for path in paths])
 
 
 def warnings_cell(warnings: list[str]) -> str:
@@ -61,7 +89,10 @@ def qc_by_sample(
     named = list(dict.fromkeys(item.sample for item in items if getattr(item, "sample", "")))
     samples = [s for s in order if s in named] if order is not None else named
     ingest = {s: results / "qc" / f"{s}.ingest.json" for s in samples}
-    overview = qc_overview({s: json.loads(path.read_text()) for s, path in ingest.items() if path.exists()})
+    overview = qc_overview(
+        {s: json.loads(path.read_text()) for s, path in ingest.items() if path.exists()},
+        {s: _mark_gaps(results, s) for s in samples},
+    )
     grouped: list[Item | Note | Overview | Fold] = []
     if len(overview):
         grouped.append(
@@ -69,8 +100,10 @@ def qc_by_sample(
                 overview,
                 "Every sample's ingest at a glance: files pooled, CpGs kept, their mean read depth, the share "
                 "dropped below ingest.min_coverage, the share of calls on a reference CG, the lowest Pearson r "
-                "between two of its files (- for one file), and the opening of its first warning (each whole in "
-                "its ingest record below). Counted over every sequence as ingested, the mitochondrion's too "
+                "between two of its files (- for one file), the opening of its first warning (each whole in "
+                "its ingest record below) and, where a sample has them, the marks whose track has no value on "
+                "sequences with CpGs (there those CpGs see the mark as missing, not zero: a track made on some "
+                "chromosomes only, or a donor without a Y). Counted over every sequence as ingested, the mitochondrion's too "
                 "(often far deeper: a small cohort's mean depth shows it); each sample's QC table leaves out "
                 "the sequences in no split.",
             )
