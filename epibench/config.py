@@ -1149,20 +1149,28 @@ def reads_context(config: dict, name: str) -> bool:
 
 
 def seed_replicates(config: dict) -> dict[str, str]:
-    """Seed replicates among the configured models: name -> the earlier model it repeats (the same
-    entry but ``seed``, trained from another seed: ``hybrid_seed1`` -> ``hybrid``). The gap between
-    the two is training randomness alone (the leaderboard's seed note)."""
+    """Seed replicates among the configured models: name -> the model it repeats (the same entry but
+    ``seed``, trained from another seed: ``hybrid_seed1`` -> ``hybrid``). Of each such group the model
+    repeated is the new model (evaluate.new) where it is one of them, else the original, else the first
+    listed. The gap between the two is training randomness alone (the leaderboard's seed note)."""
     default_seed = config["train"].get("seed")
-    seen: list[tuple[str, dict, object]] = []
-    replicates = {}
+    evaluate = config.get("evaluate", {})
+    preferred = [evaluate.get("new"), evaluate.get("original")]
+    groups: list[tuple[dict, list[str]]] = []
     for name, entry in config["models"].items():
         rest = {k: v for k, v in entry.items() if k != "seed"}
-        seed = entry.get("seed", default_seed)
-        repeated = next((first for first, other, s in seen if other == rest and s != seed), None)
-        if repeated:
-            replicates[name] = repeated
+        group = next((names for other, names in groups if other == rest), None)
+        if group is None:
+            groups.append((rest, [name]))
         else:
-            seen.append((name, rest, seed))
+            group.append(name)
+    replicates = {}
+    for _, names in groups:
+        first = next((name for name in preferred if name in names), names[0])
+        seed = config["models"][first].get("seed", default_seed)
+        for name in names:
+            if name != first and config["models"][name].get("seed", default_seed) != seed:
+                replicates[name] = first
     return replicates
 
 

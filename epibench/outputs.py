@@ -826,9 +826,11 @@ def unmade_path_constraint(rule_patterns: Iterable[str], constraints: Mapping[st
 
 
 def unmade_result_message(path: str, plan: CohortPlan, cohort: str) -> str:
-    """What to say of a target ``results/<cohort>/<path>`` no rule writes (a misspelt file name),
-    which Snakemake alone answers with "no rule to produce": the nearest of the cohort's files (those
-    of its lists; a pattern where the plan has no list for a wildcard)."""
+    """What to say of a target ``results/<cohort>/<path>`` no rule declares, which Snakemake alone
+    answers with "no rule to produce": for a file a rule writes beside its declared outputs (a
+    checkpoint, the report's figure copies, the tracks) which rule to ask instead; else (a misspelt
+    name) the nearest of the cohort's files (those of its lists; a pattern where the plan has no list
+    for a wildcard)."""
     known = [
         name
         for output in CATALOGUE
@@ -838,6 +840,13 @@ def unmade_result_message(path: str, plan: CohortPlan, cohort: str) -> str:
             else [output.pattern]
         )
     ]
+    written_beside = entries_of(path)
+    if written_beside:
+        stage = written_beside[0].stage
+        return (
+            f"results/{cohort}/{path} is written by rule {stage} beside the files it declares, not a target of "
+            f'its own: ask for one of those (README "What runs", row {stage})'
+        )
     close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
     hint = f": did you mean results/{cohort}/{close[0]}?" if close else ""
     return (

@@ -1175,6 +1175,11 @@ def test_seed_replicates_are_the_models_that_differ_by_their_seed_alone():
         },
     }
     assert cohort_config.seed_replicates(config) == {"hybrid_seed1": "hybrid", "cnn_seed7": "cnn"}
+    # the new model is the one repeated, wherever its twin is listed (else the twin would stay among the
+    # models it must beat, and the new model be called the replicate)
+    config["models"] = {"hybrid_s1": {"arch": "hybrid", "seed": 1}, "hybrid": {"arch": "hybrid"}}
+    config["evaluate"] = {"new": "hybrid", "original": "cnn"}
+    assert cohort_config.seed_replicates(config) == {"hybrid_s1": "hybrid"}
 
 
 def test_the_readmes_example_of_a_config_error_is_the_message_a_run_prints(tmp_path):

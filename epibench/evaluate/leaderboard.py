@@ -189,7 +189,7 @@ def seed_note(table: pd.DataFrame, new: str) -> str:
     randomness alone), and the models whose AUROC gap to ``new`` is no wider than the widest of
     these: "" without replicates."""
     replicated = _replicated(table)
-    pairs = table[replicated != ""]
+    pairs = table[(replicated != "") & replicated.isin(table["model"])]
     if pairs.empty:
         return ""
     by_model = table.set_index("model")

@@ -15,6 +15,7 @@ from epibench import outputs
 from epibench.checkout import foreign_package, foreign_package_warning, package_without
 from epibench.cli.common import settings_flags
 from epibench.config import (
+    MODEL_FILES,
     TRAINING_KEYS,
     WORKFLOW_KEYS,
     ConfigError,
@@ -100,8 +101,12 @@ CAPTION_CONTEXT = {
 
 
 # the catalogue's patterns of every rule's outputs (``result``; ``evaluation/{figure}.png`` stands for
-# roc.png, pr.png, ...): rule unmade_result takes the other paths under the results folder
-RULE_RESULT_PATTERNS = []
+# roc.png, pr.png, ...) and the files of any model folder a model may start from (``pretrained``: read
+# where they are, trained by this config or not): rule unmade_result takes the other paths under the
+# results folder. A dict for its keys: input functions call ``result`` again for every job.
+RULE_RESULT_PATTERNS = dict.fromkeys(
+    f"models/{{folder}}/{name}" for name in MODEL_FILES
+)
 
 
 def result(stage, pattern):
@@ -113,8 +118,8 @@ def result(stage, pattern):
             f"rule {stage} writes {pattern}, which the output catalogue (epibench/outputs.py) "
             "does not list for that rule: add it there"
         )
-    RULE_RESULT_PATTERNS.extend(
-        output.pattern for output in outputs.matching(pattern, stage)
+    RULE_RESULT_PATTERNS.update(
+        dict.fromkeys(output.pattern for output in outputs.matching(pattern, stage))
     )
     return f"{RESULTS}/{pattern}"
 
