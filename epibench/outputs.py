@@ -827,26 +827,20 @@ def unmade_path_constraint(rule_patterns: Iterable[str], constraints: Mapping[st
 
 def unmade_result_message(path: str, plan: CohortPlan, cohort: str) -> str:
     """What to say of a target ``results/<cohort>/<path>`` no rule declares, which Snakemake alone
-    answers with "no rule to produce": for a file a rule writes beside its declared outputs (a
-    checkpoint, the report's figure copies, the tracks) which rule to ask instead; else (a misspelt
-    name) the nearest of the cohort's files (those of its lists; a pattern where the plan has no list
-    for a wildcard)."""
-    known = [
-        name
-        for output in CATALOGUE
-        for name in (
-            plan.paths(output)
-            if all(output.list_name(w) in plan.values for w in output.wildcards)
-            else [output.pattern]
-        )
-    ]
-    written_beside = entries_of(path)
-    if written_beside:
-        stage = written_beside[0].stage
-        return (
-            f"results/{cohort}/{path} is written by rule {stage} beside the files it declares, not a target of "
-            f'its own: ask for one of those (README "What runs", row {stage})'
-        )
+    answers with "no rule to produce": for a file of the cohort a rule writes beside its declared
+    outputs (a checkpoint, the report's figure copies, the tracks) which rule to ask instead; else (a
+    misspelt name) the nearest of the cohort's files (those of its lists; a pattern where the plan has
+    no list for a wildcard)."""
+    known: list[str] = []
+    for output in CATALOGUE:
+        listed = all(output.list_name(w) in plan.values for w in output.wildcards)
+        if (path in plan.paths(output)) if listed else output.regex().fullmatch(path):
+            stage = output.stage
+            return (
+                f"results/{cohort}/{path} is written by rule {stage} beside the files it declares, not a "
+                f'target of its own: ask for one of those (README "What runs", row {stage})'
+            )
+        known += plan.paths(output) if listed else [output.pattern]
     close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
     hint = f": did you mean results/{cohort}/{close[0]}?" if close else ""
     return (

@@ -179,3 +179,22 @@ def test_a_misspelt_result_is_answered_with_the_cohorts_nearest_file():
     said = outputs.unmade_result_message("report/indx.html", plan, "tiny")
     assert said.endswith("did you mean results/tiny/report/index.html?")
     assert "did you mean" not in outputs.unmade_result_message("something/else/entirely.xyz", plan, "tiny")
+
+
+def test_a_file_written_beside_a_rules_outputs_names_the_rule_not_itself():
+    """checkpoint.pt and the tracks are catalogued but no rule declares them: asking for one names the
+    rule that writes it, not the same path as the nearest file."""
+    said = outputs.unmade_result_message("models/hybrid/checkpoint.pt", _plan(), "tiny")
+    assert "is written by rule train beside the files it declares" in said and "did you mean" not in said
+
+
+def test_a_model_folder_read_as_pretrained_is_not_taken_by_the_stop_rule():
+    """workflow/rules/common.smk lists any model folder's files among the paths no stop is made for:
+    a folder of this cohort a model starts from (pretrained) need not be one this config trains, and a
+    trailing / in the config doubles the slash."""
+    patterns = ["models/{folder}/model.safetensors", "models/{model}/model.json"]
+    constraint = outputs.unmade_path_constraint(patterns, {"model": "cnn|hybrid"})
+    taken = re.compile(rf"(?P<path>{constraint})$")
+    assert not taken.fullmatch("models/old_cnn/model.safetensors")
+    assert not taken.fullmatch("models/cnn//model.safetensors")
+    assert taken.fullmatch("models/old_cnn/model.json"), "only the patterns given are left out"
