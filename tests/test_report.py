@@ -385,10 +385,14 @@ def test_qc_starts_with_every_sample_at_a_glance_then_each_samples_files_togethe
         pd.DataFrame({"region": ["all"], "n": [record["n_kept"]]}).to_csv(
             results / "qc" / f"{sample}.qc.tsv", sep="\t", index=False
         )
-    # s3's H3K4me1 track has no value on chrX (one shard group) nor on five scaffolds (another)
+    # s3's H3K4me1 track has no value on chrX (one shard group) nor on five scaffolds (another); a
+    # folder of a group the plan no longer has is not read
+    (results / "shards" / "plan").mkdir(parents=True)
+    (results / "shards" / "plan" / "groups.tsv").write_text("group\tchrom\nchrX\tchrX\nsmall_1\tu0\n")
     for group, gaps in (
         ("chrX", {"H3K4me1": ["chrX"]}),
         ("small_1", {"H3K4me1": [f"u{i}" for i in range(5)]}),
+        ("old_group", {"H3K27ac": ["chr1"]}),
     ):
         (results / "shards" / "s3" / group).mkdir(parents=True)
         (results / "shards" / "s3" / group / "manifest.json").write_text(

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from epibench.data.groups import read_groups
 from epibench.data.manifest import MANIFEST_NAME
 from epibench.evaluate.samples import ingest_fields
 from epibench.report.summary import Fold, Item, Note, Overview
@@ -64,9 +65,12 @@ def mark_gaps_cell(manifests: list[dict]) -> str:
 
 
 def _mark_gaps(results: Path, sample: str) -> str:
-    """``mark_gaps_cell`` of the manifests of ``sample``'s shard folders under ``results`` ("" where it has none)."""
-    paths = sorted((results / "shards" / sample).glob(f"*/{MANIFEST_NAME}"))
-    return mark_gaps_cell([json.loads(path.read_text()) for path in paths])
+    """``mark_gaps_cell`` of the manifests of ``sample``'s shard folders under ``results`` of the shard
+    plan's groups (a folder of an earlier plan's group is left; "" where there are none)."""
+    plan = results / "shards" / "plan" / "groups.tsv"
+    groups = read_groups(plan) if plan.exists() else {}
+    paths = [results / "shards" / sample / group / MANIFEST_NAME for group in groups]
+    return mark_gaps_cell([json.loads(path.read_text()) for path in paths if path.exists()])
 
 
 def warnings_cell(warnings: list[str]) -> str:
