@@ -45,7 +45,7 @@ def cmd_evaluate_compare(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
-    from epibench.evaluate.leaderboard import seed_note, verdict
+    from epibench.evaluate.leaderboard import verdict_with_seed_note
     from epibench.evaluate.writers import write_leaderboard
 
     table = write_leaderboard(
@@ -61,7 +61,7 @@ def cmd_evaluate_leaderboard(args: argparse.Namespace) -> None:
         args.base_mode,
         args.seed_replicates_json,
     )
-    log.info("%s", " ".join(filter(None, [verdict(table, args.new), seed_note(table, args.new)])))
+    log.info("%s", verdict_with_seed_note(table, args.new))
 
 
 def comparison_args(q: argparse.ArgumentParser) -> None:

@@ -16,7 +16,6 @@ A new input stream is one provider here and one line where the dataset lists its
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 import numpy as np

@@ -177,6 +177,12 @@ def _mode_verdict(table: pd.DataFrame, new: str) -> str:
     return text
 
 
+def verdict_with_seed_note(table: pd.DataFrame, new: str) -> str:
+    """``verdict`` and, where the table has seed replicates, ``seed_note`` after it (the leaderboard's
+    caption and log; the headline keeps the verdict alone)."""
+    return " ".join(filter(None, [verdict(table, new), seed_note(table, new)]))
+
+
 def _replicated(table: pd.DataFrame) -> pd.Series:
     """Each row's seed_replicate_of ("" where none, or in a table written before the column)."""
     if "seed_replicate_of" not in table.columns:

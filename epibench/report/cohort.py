@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from epibench.evaluate.block_choice import choice_text
-from epibench.evaluate.leaderboard import seed_note, verdict
+from epibench.evaluate.leaderboard import verdict_with_seed_note
 from epibench.evaluate.writers import read_metrics, read_model_table
 from epibench.io.chrom_aliases import ALIAS_TABLE, read_alias_table
 from epibench.outputs import CATALOGUE
@@ -134,9 +134,7 @@ def cohort_report(
     leaderboard = read_model_table(leaderboard_tsv) if leaderboard_tsv.exists() else None
     for item in sections["Evaluation"]:
         if leaderboard is not None and Path(item.path) == leaderboard_tsv:
-            item.caption += " " + " ".join(
-                filter(None, [verdict(leaderboard, new), seed_note(leaderboard, new)])
-            )
+            item.caption += " " + verdict_with_seed_note(leaderboard, new)
     metrics_tsv = results / "evaluation" / "metrics.tsv"
     metrics = read_metrics(metrics_tsv) if metrics_tsv.exists() else None
     shown = [Path(item.path) for item in sections["Evaluation"]]

@@ -64,13 +64,16 @@ def mark_gaps_cell(manifests: list[dict]) -> str:
     )
 
 
-def _mark_gaps(results: Path, sample: str) -> str:
-    """``mark_gaps_cell`` of the manifests of ``sample``'s shard folders under ``results`` of the shard
+def _mark_gaps(results: Path, samples: list[str]) -> dict[str, str]:
+    """sample -> ``mark_gaps_cell`` of the manifests of its shard folders under ``results`` of the shard
     plan's groups (a folder of an earlier plan's group is left; "" where there are none)."""
     plan = results / "shards" / "plan" / "groups.tsv"
     groups = read_groups(plan) if plan.exists() else {}
-    paths = [results / "shards" / sample / group / MANIFEST_NAME for group in groups]
-    return mark_gaps_cell([json.loads(path.read_text()) for path in paths if path.exists()])
+    cells = {}
+    for sample in samples:
+        paths = [results / "shards" / sample / group / MANIFEST_NAME for group in groups]
+        cells[sample] = mark_gaps_cell([json.loads(path.read_text()) for path in paths if path.exists()])
+    return cells
 
 
 def warnings_cell(warnings: list[str]) -> str:
@@ -95,7 +98,7 @@ def qc_by_sample(
     ingest = {s: results / "qc" / f"{s}.ingest.json" for s in samples}
     overview = qc_overview(
         {s: json.loads(path.read_text()) for s, path in ingest.items() if path.exists()},
-        {s: _mark_gaps(results, s) for s in samples},
+        _mark_gaps(results, samples),
     )
     grouped: list[Item | Note | Overview | Fold] = []
     if len(overview):
