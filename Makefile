@@ -80,8 +80,11 @@ real-imr90: setup $(REAL_IMR90)/standin/chr22.fa
 real-h1hesc: setup $(REAL_H1)/standin/hg19.fa
 	$(BIN)/snakemake --cores $(CORES) --configfile config/real_h1hesc.yaml
 
+# two pytest workers (pytest-xdist), a test file each at a time: one runs while the other waits on a
+# subprocess, SLURM or a browser (one pytest alone leaves a core of 2 idle half the time)
+TEST_WORKERS ?= 2
 test: setup chromium
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --lint

@@ -34,6 +34,33 @@ def count_case(area: str) -> None:
     BAD_INPUT_CASES[area] += 1
 
 
+def pytest_sessionfinish(session) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n 2``): a worker hands its case counts to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["bad_input_cases"] = dict(BAD_INPUT_CASES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist's controller: add up the case counts of each worker that finished."""
+    BAD_INPUT_CASES.update(getattr(node, "workeroutput", {}).get("bad_input_cases", {}))
+
+
+# modules run first, so that parallel workers (``make test``'s ``pytest -n 2 --dist loadfile``) start the
+# long end-to-end runs at once and finish together: the SLURM run, then the workflow runs
+FIRST_MARKS = ("slurm", "workflow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the tests: modules marked ``slurm``, then ``workflow``, then the rest, each in file order."""
+
+    def rank(item: pytest.Item) -> int:
+        marks = {mark.name for mark in item.iter_markers()}
+        return next((i for i, name in enumerate(FIRST_MARKS) if name in marks), len(FIRST_MARKS))
+
+    items.sort(key=rank)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """One line with the bad-input suite's case counts (printed with -q too)."""
     if BAD_INPUT_CASES:

@@ -7,9 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import copy_workflow, snakemake, tiny_demo_data
+
+pytestmark = pytest.mark.workflow
 
 PREPARED = ["genome.fa", "genome.fa.fai", "chrom_sizes.tsv", "assembly.json", "chrom_aliases.tsv"]
 
