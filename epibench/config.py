@@ -89,9 +89,10 @@ TRAIN_SCHEMA = load_schema("config")["properties"]["train"]  # what a model's ow
 COHORT_TRAIN_KEYS = ("histone_norm",)
 # keys of a model entry that are training settings, not architecture: its own value of every train:
 # setting that decides the trained model (not the machine's, the runtime ones or the cohort's), or
-# the learning curve's fraction
+# the learning curve's fraction and passes
 TRAINING_KEYS = (
     "fraction",
+    "passes",
     *(
         key
         for key in TRAIN_SCHEMA["properties"]
@@ -1176,7 +1177,8 @@ def seed_replicates(config: dict) -> dict[str, str]:
 
 def curve_models(config: dict) -> dict[str, dict]:
     """The learning curve's runs: name -> model entry (the curve model at each fraction, from
-    scratch and, with learning_curve.pretrained, fine-tuned). The scratch run on all training CpGs
+    scratch and, with learning_curve.pretrained, fine-tuned; with ``budget: steps`` each passes
+    over its share of the CpGs 1/fraction times per epoch). The scratch run on all training CpGs
     is the curve model itself where that starts from scratch on all of them: the same entry, not a
     second training of it."""
     curve = config["learning_curve"]
@@ -1188,16 +1190,16 @@ def curve_models(config: dict) -> dict[str, dict]:
     runs = {}
     for fraction in curve["fractions"]:
         label = f"{fraction * 100:g}".replace(".", "p") + "pct"
+        share = {"fraction": fraction}
+        if curve["budget"] == "steps" and fraction < 1:
+            share["passes"] = round(1 / fraction, 6)
         if fraction == 1.0 and model_is_whole_scratch:
             runs[curve["model"]] = entry
         else:
-            runs[f"{curve['model']}_scratch_{label}"] = base | {"fraction": fraction}
+            runs[f"{curve['model']}_scratch_{label}"] = base | share
         if curve["pretrained"]:
-            runs[f"{curve['model']}_finetuned_{label}"] = base | {
-                "fraction": fraction,
-                "pretrained": curve["pretrained"],
-                "freeze": curve["freeze"],
-            }
+            tuned = {"pretrained": curve["pretrained"], "freeze": curve["freeze"]}
+            runs[f"{curve['model']}_finetuned_{label}"] = base | share | tuned
     return runs
 
 

@@ -416,10 +416,12 @@ CATALOGUE: tuple[Output, ...] = (
         'is set, starting from that pretrained model ("fine-tuned"); every run scored on the same held-out '
         "test CpGs, with 95 % bootstrap bands. When the pretrained model was trained on this cohort's own "
         "training data (as in the demo), the fine-tuned runs have seen every training CpG once already: the "
-        "curve then shows what the pretrained start is worth, not transfer between cohorts. Every run trains "
-        "the configured epochs, so a share of the CpGs is that share of the optimizer steps too: the curve is "
-        "data and training budget together (on the quick demo the hybrid on 25 % reached AUROC 0.858 in its "
-        "epochs, 0.937 given the full run's steps).",
+        "curve then shows what the pretrained start is worth, not transfer between cohorts. The title says how "
+        "the runs' optimizer steps compare (learning_curve.tsv's steps column): with learning_curve.budget "
+        "epochs (the default) every run trains the configured epochs, so a share of the CpGs is that share of "
+        "the steps too and the curve is data and training budget together (on the quick demo the hybrid on "
+        "25 % reached AUROC 0.858 in its epochs, 0.937 given the full run's steps); budget steps gives every "
+        "run the full run's steps, so the curve is data alone.",
         "Evaluation",
         "learning_curve",
     ),

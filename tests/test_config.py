@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from epibench import config as cohort_config
-from epibench.config import ConfigError
+from epibench.config import ConfigError, model_train_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -278,6 +278,23 @@ def test_a_curve_model_not_trained_from_scratch_on_all_cpgs_gets_its_own_whole_s
     runs = cohort_config.setup(config).curve_models
     assert sorted(runs) == ["cnn_scratch_100pct", "cnn_scratch_25pct"]
     assert runs["cnn_scratch_100pct"] == {"arch": "cnn", "fraction": 1.0}
+
+
+def test_a_curve_of_matched_steps_passes_over_each_share_of_the_cpgs_one_over_the_share_times(cohort):
+    config = copy.deepcopy(cohort)
+    config["learning_curve"] = {
+        "model": "cnn",
+        "fractions": [0.05, 0.3, 1.0],
+        "pretrained": "models/x",
+        "budget": "steps",
+    }
+    runs = cohort_config.setup(config).curve_models
+    assert runs["cnn_scratch_5pct"] == {"arch": "cnn", "fraction": 0.05, "passes": 20.0}
+    assert runs["cnn_finetuned_30pct"]["passes"] == pytest.approx(10 / 3, abs=1e-6)
+    assert "passes" not in runs["cnn"] and "passes" not in runs["cnn_finetuned_100pct"]
+    # a model entry's own passes is one of its train settings, beside fraction
+    learned, _ = model_train_settings(config["train"], runs["cnn_scratch_5pct"])
+    assert learned["passes"] == 20.0 and learned["fraction"] == 0.05
 
 
 def test_rows_of_one_sample_pool_its_methylation_files(cohort):

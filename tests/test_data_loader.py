@@ -41,6 +41,31 @@ def test_every_row_comes_once_per_epoch(shuffle, n_rows, batch_size):
         assert not any(f for _, flips in batches for f in flips), "no shuffle: no reverse complement"
 
 
+@pytest.mark.parametrize("n_rows, passes", [(1_000, 2), (1_000, 3.5), (37, 4), (100, 0.5)])
+def test_an_epoch_of_several_passes_shuffles_the_rows_afresh_each_pass(n_rows, passes):
+    """passes: an epoch goes over the rows ``passes`` times (the learning curve's matched steps), each
+    whole pass a permutation of its own, the last one cut where the epoch's rows run out."""
+    sampler = _sampler(n_rows, 64, passes=passes)
+    batches = _epoch(sampler, epoch=1)
+    rows = [i for indices, _ in batches for i in indices]
+    assert len(rows) == round(n_rows * passes) and len(batches) == len(sampler) == -(-len(rows) // 64)
+    whole = [rows[k * n_rows : (k + 1) * n_rows] for k in range(int(passes))]
+    assert all(sorted(one) == list(range(n_rows)) for one in whole)
+    assert all(a != b for a, b in zip(whole, whole[1:])), "each pass in an order of its own"
+    assert (
+        len(set(rows[int(passes) * n_rows :])) == len(rows) - int(passes) * n_rows
+    ), "a part pass: rows once"
+    assert _epoch(_sampler(n_rows, 64, passes=passes), epoch=1) == batches
+    ranks = [_epoch(_sampler(n_rows, 64, passes=passes, rank=r, world_size=2), epoch=1) for r in (0, 1)]
+    assert ranks[0] + ranks[1] == batches[0 : 2 * len(ranks[0]) : 2] + batches[1 : 2 * len(ranks[0]) : 2]
+
+
+@pytest.mark.parametrize("passes, shuffle", [(0, True), (-1, True), (2, False)])
+def test_passes_must_be_positive_and_one_without_shuffling(passes, shuffle):
+    with pytest.raises(ValueError, match="passes"):
+        _sampler(passes=passes, shuffle=shuffle)
+
+
 def test_same_seed_and_epoch_give_the_same_batches_and_flips():
     first = _epoch(_sampler(seed=3), epoch=5)
     again = _epoch(_sampler(seed=3), epoch=5)
@@ -73,9 +98,9 @@ def test_ranks_get_disjoint_equal_shares_of_the_single_process_order(n_rows):
     per_rank = len(single) // 2
     assert [len(r) for r in ranks] == [per_rank, per_rank]
     for rank, batches in enumerate(ranks):
-        assert batches == single[rank : 2 * per_rank : 2], (
-            "rank r takes batches r, r + 2, ... with their flips"
-        )
+        assert (
+            batches == single[rank : 2 * per_rank : 2]
+        ), "rank r takes batches r, r + 2, ... with their flips"
     rows = [{i for b, _ in batches for i in b} for batches in ranks]
     assert not rows[0] & rows[1]
     assert rows[0] | rows[1] == {i for b, _ in single[: 2 * per_rank] for i in b}

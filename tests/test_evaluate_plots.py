@@ -217,9 +217,21 @@ def test_the_learning_curve_is_ticked_at_the_shares_run_in_plain_percent(monkeyp
     rows = []
     for mode in ("scratch", "finetuned"):
         for fraction in (0.01, 0.05, 0.25, 1.0):
-            rows.append({"mode": mode, "fraction": fraction, "auroc": 0.8, "auroc_ci_low": 0.7,
-                         "auroc_ci_high": 0.9, "mse": 0.1, "mse_ci_low": 0.05, "mse_ci_high": 0.15})  # fmt: skip
+            rows.append({"mode": mode, "fraction": fraction, "steps": round(400 * fraction), "auroc": 0.8,
+                         "auroc_ci_low": 0.7, "auroc_ci_high": 0.9, "mse": 0.1, "mse_ci_low": 0.05,
+                         "mse_ci_high": 0.15})  # fmt: skip
     learning_curve.plot_curve(pd.DataFrame(rows), tmp_path / "curve")
     for ax in figures[0].axes:
         assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "5", "25", "100"]
         assert not ax.get_xticklabels(minor=True)
+
+
+@pytest.mark.parametrize(
+    "steps, says",
+    [([4, 20, 100, 400], "optimizer steps 4 to 400: a smaller share trained fewer steps"),
+     ([396, 400, 399, 400], "every run 396-400 optimizer steps: the curve is data alone")],
+)  # fmt: skip
+def test_the_learning_curve_says_whether_its_runs_took_the_same_steps(steps, says):
+    from epibench.evaluate.learning_curve import steps_note
+
+    assert steps_note(pd.DataFrame({"steps": steps})).startswith(says)

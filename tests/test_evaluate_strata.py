@@ -117,7 +117,7 @@ _BY_METRICS_LONG = {  # tables scored through metrics_long: (preds, block_bp) ->
     "loso": lambda preds, block_bp: loso_table(preds, {"held": ["s1", "s2"]}, "new", 200, 0, block_bp),
     "learning_curve": lambda preds, block_bp: curve_table(
         preds,
-        {m: {"mode": "scratch", "fraction": 1.0, "n_train_rows": 1} for m in ("new", "held")},
+        {m: {"mode": "scratch", "fraction": 1.0, "n_train_rows": 1, "steps": 1} for m in ("new", "held")},
         200,
         0,
         block_bp,

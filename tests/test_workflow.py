@@ -7,6 +7,7 @@ afterwards, and that a report-only config change reruns only the report rule.
 from __future__ import annotations
 
 import json
+import math
 from html import unescape
 import os
 import re
@@ -275,6 +276,10 @@ def test_learning_curve_from_scratch_and_fine_tuned(workdir):
     ]
     rows = curve.set_index(["mode", "fraction"])["n_train_rows"]
     assert rows[("scratch", 0.5)] == pytest.approx(rows[("scratch", 1.0)] / 2, rel=0.15)
+    # budget: steps: one epoch of a 50 % run goes over its rows twice (batches of 64)
+    steps = curve.set_index(["mode", "fraction"])["steps"]
+    assert steps[("scratch", 1.0)] == math.ceil(rows[("scratch", 1.0)] / 64)
+    assert steps[("scratch", 0.5)] == steps[("finetuned", 0.5)] == math.ceil(2 * rows[("scratch", 0.5)] / 64)
     assert curve.set_index(["mode", "fraction"]).loc[("scratch", 1.0), "model"] == "cnn"
     assert not (workdir / "results/tiny/models/cnn_scratch_100pct").exists(), "cnn is that run: not retrained"
     tuned = json.loads((workdir / "results/tiny/models/cnn_finetuned_50pct/model.json").read_text())

@@ -32,6 +32,9 @@ class ShuffledBatches(Sampler[BatchRequest]):
     start_batch: the first batch of this rank to yield (resume in the middle of an epoch).
     mark_dropout: probability that a mark of a training row is made missing (of ``n_marks``
     marks, each drawn apart; only when shuffling), so a model learns to predict without it.
+    passes: passes over the rows per epoch (> 0; only when shuffling): an epoch is ``passes`` x
+    ``n_rows`` rows (rounded), each pass a fresh shuffle, so a model trained on a share of the rows
+    can take the optimizer steps of a run on all of them.
     """
 
     def __init__(
@@ -47,14 +50,18 @@ class ShuffledBatches(Sampler[BatchRequest]):
         world_size: int = 1,
         mark_dropout: float = 0.0,
         n_marks: int = 0,
+        passes: float = 1.0,
     ):
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
+        if passes <= 0 or (passes != 1 and not shuffle):
+            raise ValueError(f"passes must be > 0, and 1 without shuffling; got {passes}")
         self.n_rows, self.batch_size, self.shuffle = n_rows, batch_size, shuffle
         self.seed, self.reverse_complement_prob = seed, reverse_complement_prob
         self.block_rows, self.pool_blocks = block_rows, pool_blocks
         self.rank, self.world_size = rank, world_size
         self.mark_dropout, self.n_marks = mark_dropout, n_marks
+        self.epoch_rows = round(n_rows * passes) if n_rows else 0  # rows an epoch yields, over all ranks
         self.epoch, self.start_batch = 0, 0
 
     def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
@@ -63,21 +70,26 @@ class ShuffledBatches(Sampler[BatchRequest]):
 
     def __len__(self) -> int:
         """Batches this rank yields per epoch, from the first."""
-        return math.ceil(self.n_rows / self.batch_size) // self.world_size
+        return math.ceil(self.epoch_rows / self.batch_size) // self.world_size
 
     def _row_order(self, rng: np.random.Generator) -> Iterator[np.ndarray]:
-        """Chunks of row indices in this epoch's order (pool by pool)."""
+        """Chunks of row indices in this epoch's order (pool by pool, pass after pass), ``epoch_rows`` in all."""
         if not self.shuffle:
             yield np.arange(self.n_rows, dtype=np.int64)
             return
-        n_blocks = math.ceil(self.n_rows / self.block_rows)
-        blocks = rng.permutation(n_blocks)
-        for start in range(0, n_blocks, self.pool_blocks):
-            pool = blocks[start : start + self.pool_blocks, None] * self.block_rows + np.arange(
-                self.block_rows
-            )
-            pool = pool.ravel()
-            yield rng.permutation(pool[pool < self.n_rows])
+        n_blocks, left = math.ceil(self.n_rows / self.block_rows), self.epoch_rows
+        while left > 0:
+            blocks = rng.permutation(n_blocks)
+            for start in range(0, n_blocks, self.pool_blocks):
+                pool = blocks[start : start + self.pool_blocks, None] * self.block_rows + np.arange(
+                    self.block_rows
+                )
+                pool = pool.ravel()
+                chunk = rng.permutation(pool[pool < self.n_rows])[:left]
+                left -= len(chunk)
+                yield chunk
+                if not left:
+                    return
 
     def _batches(self) -> Iterator[np.ndarray]:
         """Row indices of every batch of the epoch, over all ranks; the last may be short."""
@@ -121,8 +133,10 @@ def make_loader(
     world_size: int = 1,
     mark_dropout: float = 0.0,
     worker_init_fn: Callable[[int], None] | None = None,
+    passes: float = 1.0,
 ) -> DataLoader:
-    """A DataLoader of batched dicts (ShardDataset.__getitems__) driven by ``ShuffledBatches``.
+    """A DataLoader of batched dicts (ShardDataset.__getitems__) driven by ``ShuffledBatches``
+    (``passes``: over the rows per epoch).
 
     Call ``loader.batch_sampler.set_epoch(epoch, start_batch)`` before each epoch.
     Workers prefetch 4 batches each; pinned memory speeds host-to-GPU copies. worker_init_fn:
@@ -138,6 +152,7 @@ def make_loader(
         world_size=world_size,
         mark_dropout=mark_dropout,
         n_marks=len(dataset.marks) if mark_dropout else 0,
+        passes=passes,
     )
     return DataLoader(
         dataset,

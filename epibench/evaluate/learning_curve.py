@@ -28,12 +28,14 @@ CURVE_COLUMNS = (
     "mode",
     "fraction",
     "n_train_rows",
+    "steps",
     *(f"{m}{suffix}" for m in CURVE_METRICS for suffix in ("", "_ci_low", "_ci_high")),
 )
 
 
 def runs_from_meta(meta_paths: list[str | os.PathLike]) -> dict[str, dict]:
-    """Run name (the model folder's name) -> mode, fraction, n_train_rows, from each run's model.json."""
+    """Run name (the model folder's name) -> mode, fraction, n_train_rows and steps (the optimizer
+    steps it trained), from each run's model.json."""
     runs = {}
     for path in meta_paths:
         meta = json.loads(Path(path).read_text())
@@ -41,6 +43,7 @@ def runs_from_meta(meta_paths: list[str | os.PathLike]) -> dict[str, dict]:
             "mode": "finetuned" if "pretrained" in meta else "scratch",
             "fraction": meta["train_fraction"],
             "n_train_rows": meta["n_train_rows"],
+            "steps": meta["training"]["steps"],
         }
     return runs
 
@@ -55,8 +58,8 @@ def curve_table(
     """One row per run (``CURVE_COLUMNS``), by mode then fraction.
 
     preds: the runs' predictions tables stacked (column model = run name). runs: run name ->
-    {"mode": "scratch" | "finetuned", "fraction": 0-1, "n_train_rows": int}. Intervals: ``n_boot``
-    resamples (``seed``) of the test CpGs within samples, or of genomic blocks of ``block_bp`` bp
+    {"mode": "scratch" | "finetuned", "fraction": 0-1, "n_train_rows": int, "steps": int}.
+    Intervals: ``n_boot`` resamples (``seed``) of the test CpGs within samples, or of genomic blocks of ``block_bp`` bp
     where > 0 (``metrics_long``).
     """
     missing = sorted(set(runs) - set(preds["model"]))
@@ -65,7 +68,8 @@ def curve_table(
     scored = preds[preds["model"].isin(list(runs))]
     long = metrics_long(scored, n_boot=n_boot, seed=seed, scopes=("overall",), block_bp=block_bp)
     rows = [
-        {"model": name, "mode": run["mode"], "fraction": run["fraction"], "n_train_rows": run["n_train_rows"]}
+        {key: run[key] for key in ("mode", "fraction", "n_train_rows", "steps")}
+        | {"model": name}
         | overall_fields(long, name, CURVE_METRICS)
         for name, run in runs.items()
     ]
@@ -76,10 +80,22 @@ def curve_table(
     return table
 
 
+def steps_note(table: pd.DataFrame) -> str:
+    """The optimizer steps of the runs in words: whether the curve is data alone (every run within
+    10 % of the same steps: learning_curve.budget steps) or data and training budget together."""
+    low, high = int(table["steps"].min()), int(table["steps"].max())
+    if high <= 1.1 * low:
+        return f"every run {low:,}-{high:,} optimizer steps: the curve is data alone"
+    return (
+        f"optimizer steps {low:,} to {high:,}: a smaller share trained fewer steps (data and budget together)"
+    )
+
+
 def plot_curve(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     """AUROC and MSE (95 % CI bands) against the share of training CpGs (log axis, ticked at the shares
-    run, in plain percent), one line per mode."""
-    fig = Figure(figsize=(10, 4))
+    run, in plain percent), one line per mode; the title says how the runs' optimizer steps compare."""
+    fig = Figure(figsize=(10, 4.4))
+    fig.suptitle(steps_note(table), fontsize=10)
     axes = fig.subplots(1, 2)
     for ax, metric in zip(axes, CURVE_METRICS):
         for mode, rows in table.groupby("mode", sort=False):

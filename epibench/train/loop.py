@@ -106,6 +106,9 @@ class TrainConfig:
     reverse-complemented (epibench.data.loader). checkpoint_every: optimizer steps between
     checkpoints (0 = only at the end of each epoch). mark_dropout: probability that a mark of a
     training row is hidden (missing), so the model copes with a missing mark (mark ablation).
+    passes: passes over the training rows per epoch (a model entry's own setting, not the config's
+    train section: the learning curve's ``budget: steps`` gives a run on a share f of the CpGs 1/f,
+    so its epochs take the optimizer steps of the run on all of them).
     """
 
     epochs: int = 30
@@ -125,6 +128,7 @@ class TrainConfig:
     reverse_complement: float = 0.5
     checkpoint_every: int = 500
     mark_dropout: float = 0.0
+    passes: float = 1.0
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "log_every"):
@@ -142,6 +146,8 @@ class TrainConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"train setting {name} must be >= 0, got {getattr(self, name)}")
+        if self.passes <= 0:
+            raise ValueError(f"train setting passes must be > 0, got {self.passes}")
         if self.compile not in (True, False, "auto"):
             raise ValueError(f"train setting compile must be true, false or auto, got {self.compile!r}")
         if self.compile_mode not in COMPILE_MODES:
@@ -605,6 +611,7 @@ def fit(
         shuffle=True,
         reverse_complement_prob=config.reverse_complement,
         mark_dropout=config.mark_dropout,
+        passes=config.passes,
         rank=ranks.rank,
         world_size=ranks.world_size,
         **loader_args,
