@@ -63,9 +63,13 @@ onsuccess:
     ):
         print(summary)
     # where a newcomer looks next: the cohort's report page, when this run has one; a run of one
-    # target (a figure, a table) leaves the page as an earlier run wrote it
+    # target (a figure, a table) leaves the page as an earlier run wrote it, and so does --touch
     report_page = Path(f"{RESULTS}/report/index.html")
-    if report_page.exists() and report_page.stat().st_mtime >= RUN_STARTED:
+    if (
+        report_page.exists()
+        and report_page.stat().st_mtime >= RUN_STARTED
+        and not workflow.touch
+    ):
         print(f"EpiBench: the report is {report_page} (open it in a browser)")
     elif report_page.exists():
         print(
