@@ -65,11 +65,12 @@ onsuccess:
     # where a newcomer looks next: the cohort's report page, when this run has one; a run of one
     # target (a figure, a table) leaves the page as an earlier run wrote it, and so does --touch
     report_page = Path(f"{RESULTS}/report/index.html")
-    if (
-        report_page.exists()
-        and report_page.stat().st_mtime >= RUN_STARTED
-        and not workflow.touch
-    ):
+    if report_page.exists() and workflow.touch:
+        print(
+            f"EpiBench: --touch marked the outputs up to date and wrote nothing: the report is "
+            f"{report_page}, as an earlier run wrote it"
+        )
+    elif report_page.exists() and report_page.stat().st_mtime >= RUN_STARTED:
         print(f"EpiBench: the report is {report_page} (open it in a browser)")
     elif report_page.exists():
         print(
