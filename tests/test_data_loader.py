@@ -98,9 +98,9 @@ def test_ranks_get_disjoint_equal_shares_of_the_single_process_order(n_rows):
     per_rank = len(single) // 2
     assert [len(r) for r in ranks] == [per_rank, per_rank]
     for rank, batches in enumerate(ranks):
-        assert (
-            batches == single[rank : 2 * per_rank : 2]
-        ), "rank r takes batches r, r + 2, ... with their flips"
+        assert batches == single[rank : 2 * per_rank : 2], (
+            "rank r takes batches r, r + 2, ... with their flips"
+        )
     rows = [{i for b, _ in batches for i in b} for batches in ranks]
     assert not rows[0] & rows[1]
     assert rows[0] | rows[1] == {i for b, _ in single[: 2 * per_rank] for i in b}

@@ -61,7 +61,7 @@ class ShuffledBatches(Sampler[BatchRequest]):
         self.block_rows, self.pool_blocks = block_rows, pool_blocks
         self.rank, self.world_size = rank, world_size
         self.mark_dropout, self.n_marks = mark_dropout, n_marks
-        self.epoch_rows = round(n_rows * passes) if n_rows else 0  # rows an epoch yields, over all ranks
+        self.epoch_rows = round(n_rows * passes)  # rows an epoch yields, over all ranks
         self.epoch, self.start_batch = 0, 0
 
     def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
@@ -73,7 +73,8 @@ class ShuffledBatches(Sampler[BatchRequest]):
         return math.ceil(self.epoch_rows / self.batch_size) // self.world_size
 
     def _row_order(self, rng: np.random.Generator) -> Iterator[np.ndarray]:
-        """Chunks of row indices in this epoch's order (pool by pool, pass after pass), ``epoch_rows`` in all."""
+        """Chunks of row indices in this epoch's order (pool by pool, pass after pass), ``epoch_rows``
+        in all."""
         if not self.shuffle:
             yield np.arange(self.n_rows, dtype=np.int64)
             return

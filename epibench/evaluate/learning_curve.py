@@ -59,8 +59,8 @@ def curve_table(
 
     preds: the runs' predictions tables stacked (column model = run name). runs: run name ->
     {"mode": "scratch" | "finetuned", "fraction": 0-1, "n_train_rows": int, "steps": int}.
-    Intervals: ``n_boot`` resamples (``seed``) of the test CpGs within samples, or of genomic blocks of ``block_bp`` bp
-    where > 0 (``metrics_long``).
+    Intervals: ``n_boot`` resamples (``seed``) of the test CpGs within samples, or of genomic
+    blocks of ``block_bp`` bp where > 0 (``metrics_long``).
     """
     missing = sorted(set(runs) - set(preds["model"]))
     if missing:
