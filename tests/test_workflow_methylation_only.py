@@ -185,8 +185,17 @@ def workdir(tmp_path_factory) -> Path:
     del config["learning_curve"]
     config["attribute"]["max_steps"] = config["attribute"]["n_steps"]
     (root / "config/tiny.yaml").write_text(yaml.safe_dump(config))
-    snakemake(root)
+    run = snakemake(root)
+    (root / "run.out").write_text(run.stdout + run.stderr)
     return root
+
+
+def test_trainings_start_before_the_baseline_ready_with_them(workdir):
+    """The longest jobs first: of the jobs the shards make ready on 2 cores, both trainings (one
+    thread each) start before the baseline (rule train's priority)."""
+    started = re.findall(r"^(?:local)?rule (\w+):$", (workdir / "run.out").read_text(), re.M)
+    assert started.count("train") == 2 and "baseline" in started, started
+    assert started.index("baseline") > max(i for i, rule in enumerate(started) if rule == "train"), started
 
 
 def test_models_train_on_the_sequence_and_record_zero_marks(workdir):
