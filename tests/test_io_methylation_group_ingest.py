@@ -659,3 +659,5 @@ def test_a_file_holding_the_other_files_reads_again_is_refused(tmp_path, genome)
         scattered([paths["whole"], paths["hp1"], paths["hp2"]], reference, groups, tmp_path / "both")
     assert info.value.path == str(paths["whole"])
     assert "count twice" in str(info.value) and str(paths["hp1"]) in str(info.value)
+    n_deep = sum(1 for *_, n, _ in whole if n >= 10)  # every CpG of the whole file is in a part too
+    assert f"at {n_deep:,} of the {n_deep:,} CpGs" in str(info.value)

@@ -116,7 +116,7 @@ def files_holding_the_others(group_sums: list[list[dict]], inputs: list[str]) ->
             messages.append(
                 (
                     inputs[k - 1],
-                    "this file holds the reads of the sample's other file(s) again: at {n_equal:,} of the "
+                    f"this file holds the reads of the sample's other file(s) again: at {n_equal:,} of the "
                     f"{n_shared:,} CpGs it read at least {MIN_READS} times that they also called, its methylated and "
                     f"total reads equal theirs summed ({', '.join(others)}); pooled, every read would count twice. "
                     "Give either the whole file or its parts (modkit's plain pileup or its --partition-tag "
