@@ -146,7 +146,9 @@ CATALOGUE: tuple[Output, ...] = (
         "fit: shift 0), moved one base either way and with - strand calls on the C (empty, -, for a file of "
         "strand-merged calls, which has none); a sample fits only as read. A strand-merged call counts on "
         "either base of its CpG, so one base to the right puts a merged file's C on its G: its +1 share is "
-        "as high as its share as read, and the tie goes to as read.",
+        "as high as its share as read, and the tie goes to as read. counts_as_methylated: 5mC (a modkit "
+        "pileup's code m) or 5mC+5hmC (bisulfite, EM-seq, TAPS, modkit --combine-mods or modkit_5mc_5hmc); "
+        "a cohort that mixes them has levels apart by the 5hmC share.",
         "QC",
     ),
     _o(

@@ -149,3 +149,29 @@ def test_config_sections_reach_the_settings_through_the_flags(shards, split):
         ["shard-plan", "--chrom-sizes", "c", "--out-dir", "o", *shlex.split(settings_flags(split))]
     )
     assert SplitSettings(**given_settings(plan_args, SplitSettings)) == SplitSettings(**split)
+
+
+def test_ingest_logs_the_5hmc_rows_it_did_not_read(tmp_path, caplog):
+    """A modkit pileup of m and h rows: the log says how many rows were 5hmC and not read as methylation
+    (not only the QC json), and names the format that counts them."""
+    from epibench.io.reference import write_reference_index
+
+    source = tmp_path / "ref.fa"
+    source.write_text(">chr1\n" + "AACGTTTACGAA" * 10 + "\n")
+    fasta = write_reference_index(source, tmp_path / "reference")
+    rows = []
+    for start in range(2, 120, 12):  # the C of each CpG, + strand: one 5mC row and one 5hmC row
+        for code, n_mod, n_other in (("m", 4, 1), ("h", 1, 4)):
+            head = "\t".join(map(str, ("chr1", start, start + 1, code, 6, "+", start, start + 1, "255,0,0")))
+            rows.append(
+                head + "\t" + " ".join(map(str, (6, f"{100 * n_mod / 6:.2f}", n_mod, 1, n_other, 0, 0, 0, 0)))
+            )
+    calls = tmp_path / "pileup.bed"
+    calls.write_text("\n".join(rows) + "\n")
+    args = ["--input", str(calls), "--sample", "s", "--reference", str(fasta), "--min-coverage", "1"]
+    with caplog.at_level("INFO", logger="epibench"):
+        code = main(["ingest", *args, "--out", str(tmp_path / "o.parquet"), "--qc", str(tmp_path / "o.json")])
+    assert code in (0, None)
+    logged = caplog.text
+    assert f"{len(rows) // 2:,} of the {len(rows):,} rows are of another modification" in logged
+    assert "5hmC" in logged and "modkit_5mc_5hmc" in logged

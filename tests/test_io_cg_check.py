@@ -530,6 +530,13 @@ def test_samples_whose_pileups_count_different_modifications_are_warned_of(
     assert code == 0
     warned = [r.getMessage() for r in caplog.records if "count different modifications" in r.getMessage()]
     assert len(warned) == 1 and "5mC: normal; 5mC+5hmC: tumour, tumour2" in warned[0]
+    # the table the report shows says it too, beside the warning that only the logs keep
+    table = pd.read_csv(tmp_path / "cg_check.tsv", sep="\t").set_index("sample")
+    assert table["counts_as_methylated"].to_dict() == {
+        "normal": "5mC",
+        "tumour": "5mC+5hmC",
+        "tumour2": "5mC+5hmC",
+    }
     for name, (path, _) in samples.items():  # a sample's fit record (rule fit_calls) keeps it
         out = tmp_path / f"{name}.fit.json"
         reference = tmp_path / f"prepared_{fasta.stem}" / "genome.fa"

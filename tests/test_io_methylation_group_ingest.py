@@ -622,3 +622,42 @@ def test_replicates_of_one_methylome_agree_and_a_swapped_file_is_warned_of(tmp_p
     assert bad["pearson"] < 0.3
     [warning] = [w for w in swapped["warnings"] if "agree poorly" in w]
     assert str(paths["other"]) in warning and "Pearson r" in warning
+
+
+def test_a_file_holding_the_other_files_reads_again_is_refused(tmp_path, genome):
+    """modkit's plain pileup given beside its --partition-tag HP pileups (whose reads add up to it): pooled,
+    every read would count twice; the parts alone pool as usual."""
+    reference, seqs = genome
+    rng = np.random.default_rng(11)
+    whole, parts = [], ([], [])
+    for chrom, seq in seqs.items():
+        for c in cpgs_of(seq):
+            depth = int(rng.integers(10, 40))
+            meth = int(rng.binomial(depth, 0.7))
+            hp1_depth = int(rng.binomial(depth, 0.5))
+            hp1_meth = int(rng.hypergeometric(meth, depth - meth, hp1_depth)) if hp1_depth else 0
+            whole.append((chrom, c, "+", depth, meth))
+            parts[0].append((chrom, c, "+", hp1_depth, hp1_meth))
+            parts[1].append((chrom, c, "+", depth - hp1_depth, meth - hp1_meth))
+    paths = {}
+    for name, calls in (("whole", whole), ("hp1", parts[0]), ("hp2", parts[1])):
+        paths[name] = tmp_path / f"{name}.bed"
+        rows = [
+            f"{c}\t{s}\t{s + 1}\tm\t{n}\t{st}\t{s}\t{s + 1}\t255,0,0\t{n} {100 * m / n:.2f} {m} {n - m} 0 0 0 0 0"
+            for c, s, st, n, m in calls
+            if n
+        ]
+        paths[name].write_text("\n".join(rows) + "\n")
+    groups = {"chrA": ["chrA"], "rest": ["chrB", "chrM"]}
+    table, _ = scattered([paths["hp1"], paths["hp2"]], reference, groups, tmp_path / "parts", min_coverage=1)
+    want = {(c, s): (m, n) for c, s, _, n, m in whole}
+    got = {
+        (c, s): (m, n) for c, s, m, n in table[["chrom", "pos", "n_meth", "n_total"]].itertuples(index=False)
+    }
+    assert got == want
+    with pytest.raises(InputError) as info:
+        scattered([paths["whole"], paths["hp1"], paths["hp2"]], reference, groups, tmp_path / "both")
+    assert info.value.path == str(paths["whole"])
+    assert "count twice" in str(info.value) and str(paths["hp1"]) in str(info.value)
+    n_deep = sum(1 for *_, n, _ in whole if n >= 10)  # every CpG of the whole file is in a part too
+    assert f"at {n_deep:,} of the {n_deep:,} CpGs" in str(info.value)

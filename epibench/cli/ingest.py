@@ -29,6 +29,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     write_json({"sample": args.sample, "input": str(args.input), **qc}, args.qc)
     for warning in qc["warnings"]:
         log.warning("%s: %s", args.sample, warning)
+    _log_other_modifications(args.sample, qc)
     log.info("ingested %s: %d CpGs kept", args.sample, len(table))
 
 
@@ -49,12 +50,22 @@ def cmd_ingest_split(args: argparse.Namespace) -> None:
     for warning in qc["warnings"]:
         log.warning("%s: %s", args.sample, warning)
     log.info(
-        "split %s: %d calls of %d file(s) into %d groups",
+        "split %s: %d rows of %d file(s) into %d groups",
         args.sample,
         qc["n_records"],
         len(qc["inputs"]),
         len(groups),
     )
+    _log_other_modifications(args.sample, qc)
+
+
+def _log_other_modifications(sample: str, qc: dict) -> None:
+    """Say in the log how many rows of another modification (5hmC, 6mA) were not read as methylation."""
+    from epibench.io.methylation.modifications import other_modification_note
+
+    note = other_modification_note(qc)
+    if note is not None:
+        log.info("%s: %s", sample, note)
 
 
 def cmd_ingest_group(args: argparse.Namespace) -> None:

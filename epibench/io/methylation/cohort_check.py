@@ -217,7 +217,10 @@ def fit_from_record(record: dict) -> SampleFit:
 def fit_table(fits: list[SampleFit], min_cg_share: float) -> pd.DataFrame:
     """One row per sample: sample, input, format, read_as (0/1), detected_format, n_calls, the
     CG shares (as read, moved -1, moved +1, - strand calls on the C: empty without them), the share on
-    a cytosine of any context as read, best_fit (``SampleFit.best``)."""
+    a cytosine of any context as read, counts_as_methylated (``5mC``,
+    ``5mC+5hmC``, or empty where neither the file nor its format says: ``SampleFit.modified``; a cohort
+    that mixes the two is warned of, ``warn_of_mixed_modifications``, and the report shows this table),
+    best_fit (``SampleFit.best``)."""
     rows = [
         {
             "sample": f.sample,
@@ -226,6 +229,7 @@ def fit_table(fits: list[SampleFit], min_cg_share: float) -> pd.DataFrame:
             "read_as": f"{f.base}-based",
             "detected_format": f.detected or "",
             **f.fit.to_dict(),
+            "counts_as_methylated": f.modified,
             "best_fit": str(f.best(min_cg_share)),
         }
         for f in fits

@@ -62,3 +62,26 @@ def counted_as_methylated(source: Source, modified_rows: dict[str, int]) -> str:
     if code is not None:
         return bedmethyl.MODIFIED_AS.get(code, "")
     return bedmethyl.WITH_5HMC if source.fmt in CONVERSION_FORMATS else ""
+
+
+def other_modification_note(qc: dict) -> str | None:
+    """The log's sentence for the rows of another modification a file (or a sample's files) held and
+    that were not read as methylation (modkit's ``h`` rows, 5hmC, or ``a``, 6mA; MethBat's other
+    modifications), else None. ``qc``: a reader's or ``split_sample``'s QC (``n_records``,
+    ``n_other_modification_rows``, ``modified_rows``)."""
+    n_other = qc.get("n_other_modification_rows") or 0
+    if not n_other:
+        return None
+    counted = " and ".join(what for what, n in (qc.get("modified_rows") or {}).items() if n)
+    note = (
+        f"{n_other:,} of the {qc['n_records']:,} rows are of another modification (modkit code h: 5hmC,"
+        f" a: 6mA, ...) and were not read as methylation"
+    )
+    if counted:
+        note += f"; the {qc['n_records'] - n_other:,} others count {counted} as methylated"
+    if counted == "5mC":
+        note += (
+            f" (format {bedmethyl.MODKIT_5MC_5HMC} counts the 5hmC of a 5mC row's cytosine as methylated,"
+            " as bisulfite sequencing does)"
+        )
+    return note
