@@ -13,6 +13,7 @@ import csv
 import difflib
 import logging
 import math
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -867,11 +868,27 @@ def _check_samples(sheet: pd.DataFrame, config: dict, sheet_path: str) -> None:
                 )
 
 
+def _not_a_regular_file(path: str) -> str | None:
+    """What lies at ``path`` where a file was expected but none is read: a broken symlink, a folder, a
+    named pipe or other special file (a pipe is read once; each input is read by several jobs); None
+    where nothing lies there."""
+    at = Path(path)
+    if at.is_symlink() and not at.exists():
+        return f"a symlink to {os.readlink(at)!r}, which does not exist"
+    if at.is_dir():
+        return "a folder: name a file in it"
+    if at.exists():
+        return "not a regular file but a named pipe, socket or device: give a regular file, which every job can read"
+    return None
+
+
 def _missing_file_hint(path: str, sheet_path: str | None = None, config_files: tuple | list = ()) -> str:
     """What a path that names no file likely meant: a URL (ENCODE and GEO files are often pasted
     so), a ``~`` no shell expanded, or a path relative to the sample sheet's folder, or to the
     config file's folder or the one above it (snakemake run from elsewhere), where paths are read
     relative to the working directory."""
+    if there := _not_a_regular_file(path):
+        return f" ({there})"
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", path):
         return " (a URL: download the file first, e.g. wget or curl, and give its local path)"
     if path.startswith("~") and Path(path).expanduser().is_file():

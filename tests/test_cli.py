@@ -175,3 +175,24 @@ def test_ingest_logs_the_5hmc_rows_it_did_not_read(tmp_path, caplog):
     logged = caplog.text
     assert f"{len(rows) // 2:,} of the {len(rows):,} rows are of another modification" in logged
     assert "5hmC" in logged and "modkit_5mc_5hmc" in logged
+
+
+def test_an_output_that_may_not_be_written_stops_with_its_path(tmp_path, capsys):
+    """A folder the job may not write (chattr +i: root ignores permissions): one line naming it and what
+    to do, exit 1, no traceback."""
+    import subprocess
+
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(">chr1\n" + "ACGT" * 50 + "\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i needs root and a file system that has it")
+    try:
+        code = main(["reference", "--fasta", str(fasta), "--out-dir", str(locked / "ref")])
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("error: Operation not permitted: ") and str(locked / "ref") in err
+    assert "check the permissions" in err

@@ -5,6 +5,7 @@ cohort without marks, the output plan). Generated damage: tests/test_bad_inputs_
 from __future__ import annotations
 
 import copy
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -1238,3 +1239,24 @@ def test_readme_step_one_names_every_setting_the_quick_demo_config_changes():
         and not (key.startswith("split.") and "`split:`" in step)  # the step deletes it whole
     ]
     assert unnamed == [], f"README step 1 does not name the demo's {unnamed}"
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda p: p.symlink_to(p.parent / "gone.bed"), "a symlink to '.*gone.bed', which does not exist"),
+        (lambda p: p.mkdir(), "a folder: name a file in it"),
+        (lambda p: os.mkfifo(p), "not a regular file but a named pipe"),
+    ],
+)
+def test_a_path_that_holds_no_regular_file_says_what_lies_there(cohort, make, said):
+    """A broken symlink, a folder or a FIFO where a sample's file is expected: the message says which, and
+    proposes no other file of the folder (the path exists: no typo)."""
+    folder = Path(cohort["samples"]).parent
+    (folder / "c.bed").write_text("x\n")  # named alike: the typo hint would propose it
+    sheet = Path(cohort["samples"])
+    sheet.write_text(sheet.read_text().replace(str(folder / "b.bed"), str(folder / "b.bed.gz")))
+    make(folder / "b.bed.gz")
+    with pytest.raises(ConfigError, match=f"column methylation: file .*b.bed.gz.* \\({said}") as info:
+        cohort_config.validate(cohort)
+    assert "meant that" not in str(info.value) and "its folder has" not in str(info.value)

@@ -115,3 +115,54 @@ def test_an_output_is_readable_by_others_however_its_writer_made_it(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "model.safetensors").stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize(
+    "writer, name",
+    [
+        ("torch.save", "checkpoint.pt"),
+        ("safetensors", "model.safetensors"),
+        ("np.save", "x.npy"),
+        ("parquet", "t.parquet"),
+    ],
+)
+def test_a_full_disk_names_the_output_whatever_error_the_writer_raised(full_disk, writer, name):
+    """torch.save, safetensors and np.save hide ENOSPC (a RuntimeError, a SafetensorError, an OSError
+    without errno): the write still stops with an OSError ENOSPC naming the output, which the CLI prints
+    as `error: No space left on device writing <output>: free space and rerun`, and leaves nothing."""
+    import errno
+    import gc
+
+    import numpy as np
+    import pandas as pd
+
+    values = np.random.default_rng(0).random(100_000)  # 800 kB: more than the 200-kB disk holds
+    target = full_disk / "models" / name
+    with pytest.raises(OSError) as caught:
+        with atomic_path(target) as tmp:
+            if writer == "torch.save":
+                import torch
+
+                torch.save({"w": torch.from_numpy(values)}, tmp)
+            elif writer == "safetensors":
+                from safetensors.numpy import save_file
+
+                save_file({"w": values}, str(tmp))
+            elif writer == "np.save":
+                np.save(tmp, values, allow_pickle=False)
+            else:
+                pd.DataFrame({"x": values}).to_parquet(tmp)
+    code, filename = caught.value.errno, caught.value.filename
+    del caught  # its traceback holds torch's writer, whose open file would keep the disk busy
+    gc.collect()
+    assert code == errno.ENOSPC and filename == str(target)
+    assert list((full_disk / "models").iterdir()) == []
+
+
+def test_a_bad_input_on_a_full_disk_keeps_its_own_message(full_disk):
+    from epibench.errors import InputError
+
+    (full_disk / "filler").write_bytes(b"x" * 180_000)
+    with pytest.raises(InputError, match="line 3"):
+        with atomic_path(full_disk / "out.tsv"):
+            raise InputError("bad value", path="calls.tsv", line=3)

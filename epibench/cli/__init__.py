@@ -83,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Preempted as stop:  # logged by epibench train, where its history log keeps it too
         return stop.exit_code
+    except PermissionError as err:  # a read-only results folder, a chattr +i file, another user's files
+        print(
+            f"error: {err.strerror}: {err.filename or 'a file'}: check the permissions of that file and its "
+            "folder, then rerun",
+            file=sys.stderr,
+        )
+        return 1
     except OSError as err:
         if err.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise

@@ -8,6 +8,7 @@ writes a target at a time: Snakemake's lock sees to that).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from epibench.errors import InputError
 
 
 def _umask() -> int:
@@ -32,6 +35,45 @@ def _remove_leftovers(parent: Path, pattern: str, folders: bool) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         elif not folders and leftover.is_file():
             leftover.unlink(missing_ok=True)
+
+
+# a write that fails with less room than this left on its file system failed for want of room
+FULL_BELOW_BYTES = 1 << 20
+
+
+class DiskFullError(OSError):
+    """A write that failed for want of room, naming the output it was writing."""
+
+
+def _disk_full(err: Exception, folder: Path) -> int | None:
+    """The errno (ENOSPC or EDQUOT) when ``err``, raised while writing into ``folder``, comes from a
+    full disk or quota: the error's own errno, or, for a writer that hides it (torch.save raises a
+    RuntimeError, safetensors a SafetensorError, np.save a bare OSError), a file system with (almost) no
+    room left; None otherwise."""
+    if isinstance(err, (DiskFullError, InputError)):
+        return None  # named already (by a write nested in this one), or a bad input's own message
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return err.errno
+    if "Disk quota exceeded" in str(err):
+        return errno.EDQUOT
+    try:
+        full = shutil.disk_usage(folder).free < FULL_BELOW_BYTES
+    except OSError:
+        return None
+    return errno.ENOSPC if full or "No space left on device" in str(err) else None
+
+
+@contextmanager
+def _naming_a_full_disk(target: Path) -> Iterator[None]:
+    """Re-raise a write's failure for want of room as an OSError naming ``target`` (the CLI prints it,
+    without a traceback, with what to do), whatever error the writer raised."""
+    try:
+        yield
+    except Exception as err:
+        code = _disk_full(err, target.parent)
+        if code is None:
+            raise
+        raise DiskFullError(code, os.strerror(code), str(target)) from err
 
 
 @contextmanager
@@ -52,9 +94,10 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     mode = 0o666 & ~_umask()
     tmp.chmod(mode)
     try:
-        yield tmp
-        tmp.chmod(mode)  # a writer may have made the file anew, private (safetensors does)
-        os.replace(tmp, target)
+        with _naming_a_full_disk(target):
+            yield tmp
+            tmp.chmod(mode)  # a writer may have made the file anew, private (safetensors does)
+            os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -69,10 +112,11 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o777 & ~_umask())
     try:
-        yield tmp
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        with _naming_a_full_disk(target):
+            yield tmp
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
