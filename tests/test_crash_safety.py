@@ -5,8 +5,10 @@ One copy of the workflow (its path and the cohort's input paths hold spaces), th
 and one model as the target. First an undisturbed run, whose outputs are kept; then, from nothing again:
 - ``ingest_split`` killed after publishing its per-group calls, before its QC file;
 - a ``shards`` job killed together with Snakemake and every other job (a node failure) with
-  its shard complete under its temporary name; the rerun needs ``--unlock`` and
-  ``--rerun-incomplete``, as after any crash (the SLURM profile sets the latter);
+  its shard complete under its temporary name; the rerun needs ``--unlock``, as after any crash
+  (the copy has the repository's profiles/, as a user's clone does: its default profile sets
+  ``rerun-incomplete``, though these kills leave no output Snakemake marks incomplete: the killed
+  jobs' outputs are never published);
 - ``train`` killed at its third atomic write (two step checkpoints published), so the rerun
   resumes mid-epoch;
 then a plain rerun. Data outputs must be bit-identical to the undisturbed run; training ends
@@ -79,7 +81,7 @@ def _training(root: Path) -> tuple[pd.DataFrame, dict[str, torch.Tensor]]:
 @pytest.fixture(scope="module")
 def workflow_copy(tmp_path_factory) -> Path:
     """The workflow with the tiny cohort in a folder with spaces, checkpoints every 2 steps."""
-    root = copy_workflow(tmp_path_factory.mktemp("crash test repo"))
+    root = copy_workflow(tmp_path_factory.mktemp("crash test repo"), extra=("profiles",))
     done = subprocess.run(
         [str(BIN / "epibench"), "demo-data", "--out", COHORT_DIR, "--chrom-lengths", "100000,100000,100000"],
         cwd=root,
@@ -104,18 +106,18 @@ def test_killed_rules_rerun_to_the_undisturbed_result(workflow_copy):
         shutil.rmtree(root / name)
 
     crashes = [
-        ("ingest-split:3", False, []),  # the calls folder published (its file folder the first), not the QC
-        ("shards:1", True, ["--rerun-incomplete"]),
-        ("train:3", False, ["--rerun-incomplete"]),
+        ("ingest-split:3", False),  # the calls folder published (its file folder the first), not the QC
+        ("shards:1", True),
+        ("train:3", False),
     ]
-    for number, (kill, group, rerun_args) in enumerate(crashes):
+    for number, (kill, group) in enumerate(crashes):
         marker = root / f"killed-{number}"
-        done = _snakemake(root, TARGET, *rerun_args, kill=f"{kill}:{marker}", kill_group=group)
+        done = _snakemake(root, TARGET, kill=f"{kill}:{marker}", kill_group=group)
         assert marker.exists(), f"{kill} was not reached:\n{done.stderr[-3000:]}"
         assert done.returncode != 0, "a killed job fails the run"
         if group:  # Snakemake died too: its lock stays until --unlock
             _ok(_snakemake(root, "--unlock"))
-    _ok(_snakemake(root, TARGET, "--rerun-incomplete"))
+    _ok(_snakemake(root, TARGET))
     assert "resuming from" in (root / "logs/tiny/train/cnn.log").read_text()
     assert not list((root / "results").rglob(".*.tmp-*")), "no temporary name survives the rerun"
 
