@@ -239,6 +239,16 @@ def test_a_refseq_accession_is_reported_as_renamed_with_its_reason():
     assert table["reason"].iloc[0] == "RefSeq accession NC_000001.11 -> chr1"
 
 
+def test_a_name_renamed_to_an_accession_is_not_called_an_accession():
+    """A track's Ensembl names against an NCBI FASTA: the accession is the reference's name."""
+    table = harmonisation_table(["NC_000001.11", "CM000664.2"], {"bw": ["1", "chr2"]})
+    assert table["name_in_reference"].tolist() == ["NC_000001.11", "CM000664.2"]
+    assert table["reason"].tolist() == [
+        "1 -> RefSeq accession NC_000001.11",
+        "chr2 -> GenBank accession CM000664.2",
+    ]
+
+
 def test_a_genbank_accession_is_reported_as_renamed_with_its_reason():
     table = harmonisation_table(["chr1", "chrM"], {"fasta": ["CM000663.2", "J01415.2", "KI270728.1"]})
     assert table["action"].tolist() == ["renamed", "renamed", "dropped"]

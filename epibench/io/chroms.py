@@ -264,7 +264,9 @@ def _rename_reason(name: str, target: str) -> str:
     for accession in (name, target):
         if _accession(accession) is not None:
             kind = "RefSeq" if accession.startswith("NC_") else "GenBank"
-            return f"{kind} accession {name} -> {target}"
+            if accession == name:
+                return f"{kind} accession {name} -> {target}"
+            return f"{name} -> {kind} accession {target}"
     if _scaffold_accession(name) is not None or _scaffold_accession(target) is not None:
         return f"scaffold {name} -> {target} (UCSC's and GenBank's names of one accession)"
     name_prefixed, target_prefixed = name[:3].lower() == "chr", target[:3].lower() == "chr"
