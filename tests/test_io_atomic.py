@@ -159,6 +159,32 @@ def test_a_full_disk_names_the_output_whatever_error_the_writer_raised(full_disk
     assert list((full_disk / "models").iterdir()) == []
 
 
+def test_a_writer_hiding_a_full_quota_is_found_out_by_a_write_beside_it(full_disk, monkeypatch):
+    """A quota spent leaves the file system's free space large, so only a small write beside the failed
+    one (synced) can tell: with the free-space test off, torch.save's RuntimeError on the full tmpfs
+    is still named ENOSPC; a writer's own error, with room left, stays what it was."""
+    import errno
+    import gc
+
+    import numpy as np
+    import torch
+
+    from epibench.io import atomic
+
+    monkeypatch.setattr(atomic, "FULL_BELOW_BYTES", 0)
+    with pytest.raises(RuntimeError, match="not a disk problem"):
+        with atomic_path(full_disk / "small.pt"):
+            raise RuntimeError("not a disk problem")
+    values = torch.from_numpy(np.random.default_rng(1).random(100_000))
+    with pytest.raises(OSError) as caught:
+        with atomic_path(full_disk / "checkpoint.pt") as tmp:
+            torch.save({"w": values}, tmp)
+    named = caught.value.errno, caught.value.filename, type(caught.value.__cause__)
+    del caught  # its traceback holds torch's writer, whose open file would keep the disk busy
+    gc.collect()
+    assert named == (errno.ENOSPC, str(full_disk / "checkpoint.pt"), RuntimeError)
+
+
 def test_a_bad_input_on_a_full_disk_keeps_its_own_message(full_disk):
     from epibench.errors import InputError
 

@@ -39,20 +39,38 @@ def _remove_leftovers(parent: Path, pattern: str, folders: bool) -> None:
 
 # a write that fails with less room than this left on its file system failed for want of room
 FULL_BELOW_BYTES = 1 << 20
+# bytes written (and synced) beside a failed write to learn whether its disk or quota is full
+PROBE_BYTES = 1 << 16
 
 
 class DiskFullError(OSError):
     """A write that failed for want of room, naming the output it was writing."""
 
 
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _probe_errno(folder: Path) -> int | None:
+    """ENOSPC or EDQUOT when ``PROBE_BYTES`` cannot be written and synced into ``folder`` (a full disk,
+    or a user's quota spent: the free space a file system reports does not show a quota); else None."""
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * PROBE_BYTES)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as err:
+        return err.errno if err.errno in _FULL else None
+    return None
+
+
 def _disk_full(err: Exception, folder: Path) -> int | None:
     """The errno (ENOSPC or EDQUOT) when ``err``, raised while writing into ``folder``, comes from a
     full disk or quota: the error's own errno, or, for a writer that hides it (torch.save raises a
     RuntimeError, safetensors a SafetensorError, np.save a bare OSError), a file system with (almost) no
-    room left; None otherwise."""
+    room left or a small write beside it failing for want of room (``_probe_errno``); None otherwise."""
     if isinstance(err, (DiskFullError, InputError)):
         return None  # named already (by a write nested in this one), or a bad input's own message
-    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(err, OSError) and err.errno in _FULL:
         return err.errno
     if "Disk quota exceeded" in str(err):
         return errno.EDQUOT
@@ -60,7 +78,9 @@ def _disk_full(err: Exception, folder: Path) -> int | None:
         full = shutil.disk_usage(folder).free < FULL_BELOW_BYTES
     except OSError:
         return None
-    return errno.ENOSPC if full or "No space left on device" in str(err) else None
+    if full or "No space left on device" in str(err):
+        return errno.ENOSPC
+    return _probe_errno(folder)
 
 
 @contextmanager

@@ -164,7 +164,8 @@ def _item_html(item: Item | Note | Overview | Fold, out_dir: Path, max_rows: int
     caption = f"<figcaption><b>{html.escape(source.name)}</b>: {html.escape(item.caption)}</figcaption>"
     if source.suffix == ".png":
         name = _copied_name(source)
-        shutil.copyfile(source, out_dir / name)
+        with atomic_path(out_dir / name) as tmp:
+            shutil.copyfile(source, tmp)
         loading = " loading='lazy'" if lazy else ""
         body = f"<img src='{html.escape(name)}' alt='{html.escape(source.stem)}'{loading}>"
     elif source.suffix == ".json":

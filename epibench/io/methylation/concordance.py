@@ -15,7 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
-from epibench.io.methylation.canonical import MergedCpgs, pooled_cpgs
+from epibench.io.methylation.canonical import MergedCpgs
 
 MIN_READS = 10  # reads at a CpG in each file for it to count (ENCODE's standard)
 MIN_PEARSON = 0.8  # ENCODE's standard for replicates
@@ -83,44 +83,44 @@ def concordance(group_pairs: list[list[dict]], inputs: list[str]) -> tuple[list[
 MIN_SHARE_EQUAL_TO_SUM = 0.95
 
 
-def sum_of_others(parts: list[MergedCpgs], min_reads: int = MIN_READS) -> list[dict]:
-    """Per file (``parts``, numbered from 1): ``n_shared``, its CpGs read ``min_reads`` times that another
-    file of the sample also called, and ``n_equal``, those where its methylated and total reads both
-    equal the other files' sums (sums that add across groups)."""
+def sum_of_others(parts: list[MergedCpgs], pooled: MergedCpgs, min_reads: int = MIN_READS) -> list[dict]:
+    """Per file (``parts``, numbered from 1; ``pooled``: their ``pooled_cpgs``): ``n_shared``, its CpGs
+    read ``min_reads`` times that another file of the sample also called, and ``n_equal``, those where
+    its methylated and total reads both equal the other files' sums (sums that add across groups).
+    A file's reads equal the others' sum where they are half of all the files' reads at that CpG."""
+    at_pooled = [np.searchsorted(pooled.key, part.key) for part in parts]
+    n_files = sum(np.bincount(where, minlength=len(pooled.key)) for where in at_pooled)
     records = []
-    for k, part in enumerate(parts):
-        others, _ = pooled_cpgs([p for j, p in enumerate(parts) if j != k])
+    for k, (part, where) in enumerate(zip(parts, at_pooled)):
         deep = part.n_total >= min_reads
-        _, here, there = np.intersect1d(part.key[deep], others.key, assume_unique=True, return_indices=True)
-        equal = (part.n_total[deep][here] == others.n_total[there]) & (
-            part.n_meth[deep][here] == others.n_meth[there]
+        shared = deep & (n_files[where] > 1)
+        here, there = shared.nonzero()[0], where[shared]
+        equal = (2 * part.n_total[here] == pooled.n_total[there]) & (
+            2 * part.n_meth[here] == pooled.n_meth[there]
         )
         records.append({"file": k + 1, "n_shared": len(here), "n_equal": int(equal.sum())})
     return records
 
 
-def files_holding_the_others(group_sums: list[list[dict]], inputs: list[str]) -> list[tuple[str, str]]:
-    """(path, message) for the files whose reads equal the sum of the sample's other files at
-    ``MIN_SHARE_EQUAL_TO_SUM`` of at least ``MIN_CPGS_JUDGED`` shared CpGs (``sum_of_others`` of each group).
-    """
+def file_holding_the_others(group_sums: list[list[dict]], inputs: list[str]) -> tuple[str, str] | None:
+    """(path, message) for the first file whose reads equal the sum of the sample's other files at
+    ``MIN_SHARE_EQUAL_TO_SUM`` of at least ``MIN_CPGS_JUDGED`` shared CpGs (``sum_of_others`` of each
+    group); None when no file does."""
     totals: dict[int, list[int]] = {}
     for records in group_sums:
         for record in records:
             total = totals.setdefault(record["file"], [0, 0])
             total[0] += record["n_shared"]
             total[1] += record["n_equal"]
-    messages = []
     for k, (n_shared, n_equal) in sorted(totals.items()):
         if n_shared >= MIN_CPGS_JUDGED and n_equal >= MIN_SHARE_EQUAL_TO_SUM * n_shared:
             others = [path for j, path in enumerate(inputs, 1) if j != k]
-            messages.append(
-                (
-                    inputs[k - 1],
-                    f"this file holds the reads of the sample's other file(s) again: at {n_equal:,} of the "
-                    f"{n_shared:,} CpGs it read at least {MIN_READS} times that they also called, its methylated and "
-                    f"total reads equal theirs summed ({', '.join(others)}); pooled, every read would count twice. "
-                    "Give either the whole file or its parts (modkit's plain pileup or its --partition-tag "
-                    "haplotype pileups; a merged file or its lanes), not both",
-                )
+            return (
+                inputs[k - 1],
+                f"this file holds the reads of the sample's other file(s) again: at {n_equal:,} of the "
+                f"{n_shared:,} CpGs it read at least {MIN_READS} times that they also called, its methylated and "
+                f"total reads equal theirs summed ({', '.join(others)}); pooled, every read would count twice. "
+                "Give either the whole file or its parts (modkit's plain pileup or its --partition-tag "
+                "haplotype pileups; a merged file or its lanes), not both",
             )
-    return messages
+    return None

@@ -61,7 +61,7 @@ from epibench.io.methylation.cohort_check import fit_within
 from epibench.io.methylation.concordance import (
     concordance,
     file_pair_sums,
-    files_holding_the_others,
+    file_holding_the_others,
     sum_of_others,
 )
 from epibench.io.methylation.detect import detect_source
@@ -239,7 +239,7 @@ def ingest_group(
     qc["files"] = files_qc
     if len(parts) > 1:
         qc["file_pairs"] = file_pair_sums(parts)
-        qc["sum_of_others"] = sum_of_others(parts)
+        qc["sum_of_others"] = sum_of_others(parts, pooled)
     return table, qc
 
 
@@ -268,7 +268,7 @@ def merge_ingest_qc(
     share, over all its calls, is below ``min_cg_share``, with ``ingest``'s diagnosis (off-by-one
     or wrong assembly; that file's group files in ``calls_dir/<k>``, stage 1's output, are read
     again for it), when no CpG was kept anywhere, and when one of several files holds the reads of the
-    others again (``concordance.files_holding_the_others``: pooled, they would count twice).
+    others again (``concordance.file_holding_the_others``: pooled, they would count twice).
     """
     inputs = sample_qc["inputs"]
     for number, path in enumerate(inputs, 1):
@@ -289,9 +289,9 @@ def merge_ingest_qc(
     group_warnings = [w for g in group_qcs.values() for w in g["warnings"]]
     agreement_warnings = []
     if len(inputs) > 1:
-        doubled = files_holding_the_others([g.get("sum_of_others", []) for g in group_qcs.values()], inputs)
+        doubled = file_holding_the_others([g.get("sum_of_others", []) for g in group_qcs.values()], inputs)
         if doubled:
-            path, message = doubled[0]
+            path, message = doubled
             raise InputError(message, path=path)
         pairs = [g.get("file_pairs", []) for g in group_qcs.values()]
         merged["replicate_concordance"], agreement_warnings = concordance(pairs, inputs)
