@@ -223,8 +223,10 @@ def test_a_modkit_bedgraph_of_another_modification_is_refused_by_its_name(tmp_pa
             ingest(path, ref, min_coverage=1)
         assert "give the sample's 5mC files" in str(info.value)
     else:
-        table, _ = ingest(path, ref, min_coverage=1)
+        table, qc = ingest(path, ref, min_coverage=1)
         assert_table(table, [("chr1", 2, 3.0, 4), ("chr1", 7, 1.0, 2)])
+        # the tables and logs name the tool by modkit's file names; any other such file is BISCUIT's layout
+        assert qc["format"] == ("biscuit" if name.startswith("sample_") else "modkit_bedgraph")
 
 
 def test_a_bed_of_positions_without_counts_is_named_so(tmp_path):

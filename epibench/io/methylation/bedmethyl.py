@@ -45,6 +45,9 @@ FIVE_MC_CODES = set(MODIFIED_AS)
 WITH_5HMC = "5mC+5hmC"
 # the format that reads a modkit pileup's 5mC rows with the other modification of their C (5hmC)
 MODKIT_5MC_5HMC = "modkit_5mc_5hmc"
+# modkit pileup --bedgraph (chrom, start, end, fraction modified, valid coverage): BISCUIT's five
+# columns, read by its reader, named for the tool that wrote it (known by modkit's file names)
+MODKIT_BEDGRAPH = "modkit_bedgraph"
 
 
 def read_encode(source: Source) -> Calls:

@@ -31,6 +31,8 @@ batmeth2             6 or 12 fields, field 3 a strand, field 4 ``CG``/``CHG``/``
                      counts (BatMeth2 ``calmeth`` loci and methratio files)
 methylkit_tabix      7 fields, field 2 = field 3, field 4 a strand (methylKit's tabix ``.txt.bgz``)
 biscuit              5 fields, a 1- or 2-bp interval, a fraction, a coverage (BISCUIT)
+modkit_bedgraph      the same, named as ``modkit pileup --bedgraph`` names its files
+                     (``m_CG0_positive.bedgraph``)
 pbcpg                9 or 10 fields, field 5 ``Total``, ``hap1`` or ``hap2`` (PacBio pb-CpG-tools)
 methbat              15 fields, field 8 ``Total``, ``hap1`` or ``hap2`` (PacBio MethBat ``pileup``)
 rastair              14 or 15 fields, field 6 a strand, field 12 a genotype (``C/C``), field 15
@@ -97,6 +99,7 @@ FORMATS: dict[str, tuple[int, ...]] = {
     methylkit.FORMAT: (methylkit.N_COLUMNS,),
     **cytosine_tables.N_COLUMNS,
     biscuit.FORMAT: (biscuit.N_COLUMNS,),
+    bedmethyl.MODKIT_BEDGRAPH: (biscuit.N_COLUMNS,),
     gembs.FORMAT: (gembs.N_COLUMNS,),
     "count_table": (count_table.N_COLUMNS,),
     nanopolish.FORMAT: (nanopolish.N_COLUMNS,),
@@ -149,6 +152,8 @@ def detect_source(path: str | os.PathLike, fmt: str | None = None) -> Source:
         raise InputError("no data lines: the file is empty or holds only header lines", path=path)
     if fmt is None:
         fmt = _voted_format(path, rows, has_track)
+        if fmt == biscuit.FORMAT and modkit_bedgraph_code(path) is not None:
+            fmt = bedmethyl.MODKIT_BEDGRAPH
     whitespace = fmt in WHITESPACE_SPLIT or (spec is not None and not any("\t" in text for _, text in rows))
     sample = tuple(tuple(text.split() if whitespace else text.split("\t")) for _, text in rows)
     n_columns = _voted([len(fields) for fields in sample[:VOTING_ROWS]])

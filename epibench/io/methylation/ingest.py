@@ -53,6 +53,7 @@ READERS = {
     "batmeth2": cytosine_tables.read_batmeth2,
     "methylkit_tabix": cytosine_tables.read_methylkit_tabix,
     biscuit.FORMAT: biscuit.read,
+    bedmethyl.MODKIT_BEDGRAPH: biscuit.read,
     gembs.FORMAT: gembs.read,
     bigbed_bedmethyl.FORMAT: bigbed_bedmethyl.read,
     nanopolish.FORMAT: nanopolish.read,
