@@ -194,9 +194,14 @@ def test_headline_names_the_winner_its_margin_and_the_held_out_data(tmp_path):
     )
 
 
-def _headline_with(tmp_path, changes: dict[str, dict], block_sizes: pd.DataFrame | None = None) -> str:
+def _headline_with(
+    tmp_path,
+    changes: dict[str, dict],
+    block_sizes: pd.DataFrame | None = None,
+    cg_check: pd.DataFrame | None = None,
+) -> str:
     """The headline of ``_leaderboard`` with ``changes`` (model -> column -> value) made to it, and
-    ``block_sizes`` (evaluation/block_sizes.tsv) where given."""
+    ``block_sizes`` (evaluation/block_sizes.tsv) and ``cg_check`` (qc/cg_check.tsv) where given."""
     from epibench.evaluate.writers import read_metrics, read_model_table
     from epibench.report.headline import headline_html
 
@@ -218,6 +223,7 @@ def _headline_with(tmp_path, changes: dict[str, dict], block_sizes: pd.DataFrame
         "hybrid",
         "cnn",
         block_sizes,
+        cg_check=cg_check,
     )
 
 
@@ -308,9 +314,13 @@ def test_report_starts_with_the_headline(tmp_path):
         columns=["model", "scope", "scope_value", "metric", "value"],
     ).to_csv(results / "evaluation" / "metrics.tsv", sep="\t", index=False)
     (results / "shards" / "plan" / "splits.bed").write_text("chr1\t0\t10\ttest\n")
+    (results / "qc").mkdir()
+    (results / "qc" / "cg_check.tsv").write_text("sample\tcounts_as_methylated\nnano\t5mC\nwgbs\t5mC+5hmC\n")
     page = cohort_report(results, "t", ["hybrid", "cnn"], tmp_path / "report" / "index.html").read_text()
     assert page.index("id='headline'") < page.index("<nav>") < page.index("<h2")
     assert "Winner: hybrid" in page
+    headline = page[page.index("id='headline'") : page.index("<nav>")]
+    assert "(5mC: nano; 5mC+5hmC: wgbs; qc/cg_check.tsv)" in headline
 
 
 def test_a_cohort_without_marks_says_so_where_the_histone_figures_would_be(tmp_path):
@@ -522,6 +532,23 @@ def test_the_headline_warns_where_longer_blocks_widen_the_intervals(tmp_path, pa
     assert block_caveat(_block_sizes(paired_width)).startswith(said)
     text = _headline_with(tmp_path, {}, _block_sizes(paired_width))
     assert said in text
+
+
+def test_the_headline_says_where_samples_count_5hmc_differently(tmp_path):
+    """A nanopore cohort's modkit 5mC pileups beside bisulfite samples (5mC+5hmC): said on the first
+    screen, naming three samples of a kind and counting the rest; nothing where all agree or none says."""
+    sheet = tmp_path / "cg_check.tsv"
+    kinds = ["5mC"] * 2 + ["5mC+5hmC"] * 5 + [""]
+    pd.DataFrame({"sample": [f"s{i}" for i in range(8)], "counts_as_methylated": kinds}).to_csv(
+        sheet, sep="\t", index=False
+    )
+    mixed = pd.read_csv(sheet, sep="\t")  # the unknown kind reads as NaN
+    text = _headline_with(tmp_path, {}, cg_check=mixed)
+    assert (
+        "count different modifications as methylated (5mC: s0, s1; 5mC+5hmC: s2, s3, s4 and 2 more;" in text
+    )
+    agreeing = mixed[mixed["counts_as_methylated"] != "5mC"]
+    assert "modifications" not in _headline_with(tmp_path, {}, cg_check=agreeing)
 
 
 def test_the_headline_says_nothing_of_blocks_where_longer_ones_widen_no_interval(tmp_path):

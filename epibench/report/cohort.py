@@ -73,6 +73,12 @@ def _aliases(results: Path) -> dict[str, str] | None:
     return read_alias_table(path) if path.exists() else None
 
 
+def _cg_check(results: Path) -> pd.DataFrame | None:
+    """The CG check's table (qc/cg_check.tsv), None before the inputs were checked."""
+    path = results / "qc" / "cg_check.tsv"
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False) if path.exists() else None
+
+
 def catalogued_items(
     results: Path, models: list[str], context: dict[str, str], samples: list[str] | None = None
 ) -> dict[str, list[Item]]:
@@ -198,6 +204,7 @@ def cohort_report(
             _scored(evaluation_dir, new),
             _train_rows(results, new),
             _aliases(results),
+            _cg_check(results),
         )
         if metrics is not None and leaderboard is not None and splits_bed.exists()
         else ""

@@ -143,6 +143,30 @@ def block_caveat(block_sizes: pd.DataFrame) -> str:
     return ""
 
 
+NAMED_SAMPLES = 3  # samples named per kind in a sentence, the rest counted
+
+
+def modification_caveat(cg_check: pd.DataFrame | None) -> str:
+    """A sentence where the samples count different modifications as methylated (``cg_check``:
+    qc/cg_check.tsv, its ``counts_as_methylated``: 5mC alone against 5mC+5hmC), naming up to
+    ``NAMED_SAMPLES`` samples of each kind; "" where they agree, or where no file says."""
+    if cg_check is None or "counts_as_methylated" not in cg_check.columns:
+        return ""
+    said = cg_check[cg_check["counts_as_methylated"].fillna("").astype(str) != ""]
+    kinds = said.groupby("counts_as_methylated", sort=True)["sample"].unique()
+    if len(kinds) < 2:
+        return ""
+    named = [
+        f"{what}: {', '.join(samples[:NAMED_SAMPLES])}"
+        + (f" and {len(samples) - NAMED_SAMPLES:,} more" if len(samples) > NAMED_SAMPLES else "")
+        for what, samples in kinds.items()
+    ]
+    return (
+        f"The samples count different modifications as methylated ({'; '.join(named)}; qc/cg_check.tsv): "
+        "their levels differ by the 5hmC share for a reason of processing, not biology."
+    )
+
+
 def headline_html(
     table: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -153,6 +177,7 @@ def headline_html(
     scored: pd.DataFrame | None = None,
     train_rows: int | None = None,
     aliases: dict[str, str] | None = None,
+    cg_check: pd.DataFrame | None = None,
 ) -> str:
     """One paragraph: the winner by test AUROC (the ceiling aside) in the seed's mode (sequence + marks;
     the neighbour mode has its own verdict, and its best model is named where it scores higher), its margin over the original model and the runner-up
@@ -162,7 +187,8 @@ def headline_html(
     table: leaderboard.tsv (writers.read_model_table); scored: the test CpGs' chrom and pos (0-based),
     whose held-out intervals ``held_out_text`` counts; train_rows: the CpG measurements the new model
     trained on (model.json's n_train_rows): a targeted cohort's few, in a training split of megabases;
-    aliases: the reference's other names (``trained_text``)."""
+    aliases: the reference's other names (``trained_text``); cg_check: qc/cg_check.tsv, for
+    ``modification_caveat``."""
     seed_mode = table[(table["kind"] != CEILING) & (table["mode"] != CONTEXT_MODE)]
     ranked = seed_mode.sort_values("auroc", ascending=False, kind="stable")
     winner, runner_up = ranked.iloc[0], ranked.iloc[1] if len(ranked) > 1 else None
@@ -207,4 +233,5 @@ def headline_html(
     )  # the neighbour mode: its caption
     if block_sizes is not None:
         parts.append(html.escape(block_caveat(block_sizes)))
+    parts.append(html.escape(modification_caveat(cg_check)))
     return "<p class='headline'>" + " ".join(parts) + "</p>"
