@@ -6,9 +6,11 @@ and one model as the target. First an undisturbed run, whose outputs are kept; t
 - ``ingest_split`` killed after publishing its per-group calls, before its QC file;
 - a ``shards`` job killed together with Snakemake and every other job (a node failure) with
   its shard complete under its temporary name; the rerun needs ``--unlock``, as after any crash
-  (the copy has the repository's profiles/, as a user's clone does: its default profile sets
-  ``rerun-incomplete``, though these kills leave no output Snakemake marks incomplete: the killed
-  jobs' outputs are never published);
+  (the copy has the repository's profiles/, as a user's clone does);
+- Snakemake alone killed (``kill -9``) at ``train``'s third atomic write: the training goes on to
+  its end, but Snakemake had marked its outputs incomplete; after ``--unlock`` the next run trains
+  again only through the default profile's ``rerun-incomplete`` (without it Snakemake stops,
+  naming the incomplete files, and the next kill below is never reached);
 - ``train`` killed at its third atomic write (two step checkpoints published), so the rerun
   resumes mid-epoch;
 then a plain rerun. Data outputs must be bit-identical to the undisturbed run; training ends
@@ -22,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -42,17 +45,25 @@ TARGET = str(MODEL_DIR / "metrics.csv")
 pytestmark = pytest.mark.workflow
 
 
-def _snakemake(
-    root: Path, *extra: str, kill: str = "", kill_group: bool = False
-) -> subprocess.CompletedProcess:
+def _snakemake(root: Path, *extra: str, kill: str = "", whom: str = "job") -> subprocess.CompletedProcess:
+    """Snakemake on the tiny cohort; ``kill``: ``<subcommand>:<n>:<marker>`` of tests/faults, killing
+    ``whom`` (job, session or snakemake)."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("EPIBENCH_KILL", None)
     if kill:
         path = os.pathsep.join(filter(None, [str(FAULTS), os.environ.get("PYTHONPATH")]))
-        env |= {"EPIBENCH_KILL": kill, "PYTHONPATH": path, "EPIBENCH_KILL_GROUP": str(int(kill_group))}
+        env |= {"EPIBENCH_KILL": kill, "PYTHONPATH": path, "EPIBENCH_KILL_WHOM": whom}
     args = [sys.executable, "-m", "snakemake", "--cores", "2", *extra, "--configfile", "config/tiny.yaml"]
     # a session of its own: a group kill takes Snakemake and its jobs, not pytest
     return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, start_new_session=True)
+
+
+def _wait_for(path: Path, timeout_s: float = 600) -> None:
+    """Return once ``path`` exists; fail after ``timeout_s`` seconds."""
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear in {timeout_s:.0f} s"
+        time.sleep(0.5)
 
 
 def _ok(done: subprocess.CompletedProcess) -> None:
@@ -106,16 +117,19 @@ def test_killed_rules_rerun_to_the_undisturbed_result(workflow_copy):
         shutil.rmtree(root / name)
 
     crashes = [
-        ("ingest-split:3", False),  # the calls folder published (its file folder the first), not the QC
-        ("shards:1", True),
-        ("train:3", False),
+        ("ingest-split:3", "job"),  # the calls folder published (its file folder the first), not the QC
+        ("shards:1", "session"),
+        ("train:3", "snakemake"),
+        ("train:3", "job"),
     ]
-    for number, (kill, group) in enumerate(crashes):
+    for number, (kill, whom) in enumerate(crashes):
         marker = root / f"killed-{number}"
-        done = _snakemake(root, TARGET, kill=f"{kill}:{marker}", kill_group=group)
+        done = _snakemake(root, TARGET, kill=f"{kill}:{marker}", whom=whom)
         assert marker.exists(), f"{kill} was not reached:\n{done.stderr[-3000:]}"
         assert done.returncode != 0, "a killed job fails the run"
-        if group:  # Snakemake died too: its lock stays until --unlock
+        if whom == "snakemake":  # its orphaned job goes on: the next run may start once it is done
+            _wait_for(Path(f"{marker}.exited"))
+        if whom != "job":  # Snakemake died too: its lock stays until --unlock
             _ok(_snakemake(root, "--unlock"))
     _ok(_snakemake(root, TARGET))
     assert "resuming from" in (root / "logs/tiny/train/cnn.log").read_text()

@@ -3,12 +3,16 @@ has this folder on PYTHONPATH.
 
 EPIBENCH_KILL="<subcommand>:<n>:<marker file>": the ``epibench <subcommand>`` process kills itself
 with SIGKILL just before its n-th ``os.replace`` (the rename that publishes an atomic output), so
-n - 1 outputs are published and the n-th is complete under its temporary name. With
-EPIBENCH_KILL_GROUP=1 it kills every process of its session instead (the test starts Snakemake
-in a session of its own): Snakemake and every job, as a node failure would. It fires once: the marker file is created first (exclusively) and holds the
-killed command line; a process that finds it there runs normally.
+n - 1 outputs are published and the n-th is complete under its temporary name.
+EPIBENCH_KILL_WHOM says who is killed: ``job`` (the default) that process; ``session`` every
+process of its session (the test starts Snakemake in a session of its own): Snakemake and every
+job, as a node failure would; ``snakemake`` the session's leader, Snakemake, alone (``kill -9`` of
+Snakemake): the job goes on, publishes its outputs and, on exit, creates ``<marker file>.exited``.
+It fires once: the marker file is created first (exclusively) and holds the killed command line;
+a process that finds it there runs normally.
 """
 
+import atexit
 import os
 import signal
 import sys
@@ -42,7 +46,12 @@ def _install(spec: str) -> None:
                     return real_replace(src, dst, *args, **kwargs)
                 os.write(fd, " ".join(sys.argv).encode())
                 os.close(fd)
-                if os.environ.get("EPIBENCH_KILL_GROUP") == "1":
+                whom = os.environ.get("EPIBENCH_KILL_WHOM", "job")
+                if whom == "snakemake":
+                    os.kill(os.getsid(0), signal.SIGKILL)
+                    atexit.register(lambda: open(f"{marker}.exited", "w").close())
+                    return real_replace(src, dst, *args, **kwargs)
+                if whom == "session":
                     _kill_session()
                 os.kill(os.getpid(), signal.SIGKILL)
         return real_replace(src, dst, *args, **kwargs)
