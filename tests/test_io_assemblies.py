@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from epibench.io.assemblies import known_assemblies, match_assembly
+from epibench.io.assemblies import assembly_of_accessions, known_assemblies, match_assembly
+from epibench.io.chroms import harmonise
 
 # primary chromosomes + chrM per assembly
 COUNTS = {
@@ -74,9 +75,72 @@ def test_table_is_a_copy():
     assert known_assemblies()["hg38"]["chr1"] == 248_956_422
 
 
-def test_table_ships_in_a_wheel():
+def test_tables_ship_in_a_wheel():
     pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
-    assert "assemblies.tsv" in pyproject["tool"]["setuptools"]["package-data"]["epibench.io"]
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["epibench.io"]
+    assert "assemblies.tsv" in shipped and "accessions.tsv" in shipped
+
+
+def accession_rows() -> list[tuple[str, str, str]]:
+    path = Path(__file__).resolve().parents[1] / "epibench" / "io" / "accessions.tsv"
+    lines = path.read_text().splitlines()
+    assert lines[0] == "assembly\tchrom\taccession"
+    return [tuple(line.split("\t")) for line in lines[1:]]
+
+
+def test_each_accession_is_its_rows_chromosome_of_a_known_assembly():
+    """Every row's accession is, by the chromosome names' own table (epibench.io.chroms, written apart
+    from accessions.tsv), the chromosome of its row, in an assembly the lengths table knows; each
+    assembly gives one accession per chromosome of a kind (RefSeq, GenBank)."""
+    table = known_assemblies()
+    rows = accession_rows()
+    assert {assembly for assembly, _, _ in rows} == {"hg18", "GRCh37", "hg38", "hs1", "mm10", "mm39"}
+    for assembly, chrom, accession in rows:
+        assert chrom in table[assembly], (assembly, chrom)
+        assert harmonise([accession], [chrom]) == {accession: chrom}, (assembly, accession)
+    kinds = [(assembly, chrom, accession.startswith("NC_")) for assembly, chrom, accession in rows]
+    assert len(kinds) == len(set(kinds))
+    nuclear = {(a, c) for a, c, _ in rows if c != "chrM"}
+    assert nuclear == {
+        (a, c) for a in ("hg18", "GRCh37", "hg38", "hs1", "mm10", "mm39") for c in table[a]
+    } - {(a, "chrM") for a in table}
+
+
+# as NCBI's assembly reports and UCSC's chromAlias files give them
+NCBI = [
+    ("GRCh37", "chr1", "NC_000001.10"),
+    ("hg38", "chr1", "NC_000001.11"),
+    ("hg38", "chr1", "CM000663.2"),
+    ("hs1", "chr1", "NC_060925.1"),
+    ("hg38", "chrX", "NC_000023.11"),
+    ("mm10", "chr1", "NC_000067.6"),
+    ("mm10", "chr2", "NC_000068.7"),
+    ("mm39", "chr1", "NC_000067.7"),
+    ("mm39", "chrX", "NC_000086.8"),
+]
+
+
+@pytest.mark.parametrize(("assembly", "chrom", "accession"), NCBI)
+def test_known_accessions(assembly, chrom, accession):
+    assert (assembly, chrom, accession) in accession_rows()
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["NC_000001.10", "NC_000022.10", "lambda"], "GRCh37"),
+        (["NC_000001.11", "CM000664.2"], "hg38"),  # RefSeq and GenBank of one build
+        (["NC_060925.1"], "hs1"),
+        (["NC_000067.6", "NC_000068.7"], "mm10"),
+        (["NC_012920.1"], None),  # the rCRS mitochondrion is GRCh37's and hg38's
+        (["NC_012920.1", "NC_000001.11"], "hg38"),
+        (["NC_000001.10", "NC_000002.12"], None),  # GRCh37's chr1 beside hg38's chr2: no one build
+        (["chr1", "1", "NC_051336.1"], None),  # no known accession
+        ([], None),
+    ],
+)
+def test_the_assembly_a_files_accessions_name(names, expected):
+    assert assembly_of_accessions(names) == expected
 
 
 def test_two_hg38_chromosomes_match_hg38_only():

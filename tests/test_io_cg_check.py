@@ -398,6 +398,67 @@ def test_calls_on_no_cpg_at_any_shift_are_told_how_to_lift_them():
     assert "<theirs>ToMm39.over.chain.gz" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "named, matched, said",
+    [
+        ("hg38", ["hs1"], "hg38's NCBI accessions): lift them over to hs1"),
+        ("GRCh37", ["hg38"], "GRCh37's NCBI accessions): lift them over to hg38"),
+        ("hg38", ["hg38"], "Calls of another assembly: lift them over to hg38"),  # names of its own assembly
+        ("", ["hg38"], "Calls of another assembly: lift them over to hg38"),
+    ],
+)
+def test_calls_named_by_another_assemblys_accessions_get_that_assemblys_chain(named, matched, said):
+    """A sample renamed from NCBI accessions of GRCh38 (NC_000001.11) onto a T2T FASTA: the liftOver
+    line names GRCh38 and UCSC's hg38ToHs1 chain; where the names are the reference's own assembly's,
+    or no assembly's, the line stays the general one."""
+    source = Source(Path("s.cov"), "bismark_cov", 0, 6, False, (("chr1", "10", "10", "50", "1", "1"),))
+    off = OffsetFit(1000, {-1: 40, 0: 45, 1: 38}, on_cytosine=300)
+    fit = SampleFit("s", source, 1, "bismark_cov", off, named_assembly=named)
+    with pytest.raises(InputError) as info:
+        judge_cohort([fit], {"fasta": "ref.fa", "matched": matched, "summary": ""}, 0.95)
+    message = str(info.value)
+    assert said in message
+    ucsc = {"hg38": "hg38", "GRCh37": "hg19"}.get(named, "<theirs>")
+    if named not in ("", *matched):
+        target = matched[0][0].upper() + matched[0][1:]
+        assert (
+            f"{ucsc}To{target}.over.chain.gz from hgdownload.soe.ucsc.edu/goldenPath/{ucsc}/liftOver/"
+            in message
+        )
+    else:
+        assert "<theirs>To" in message and "NCBI accessions" not in message
+
+
+def test_real_calls_named_by_grch37_accessions_and_off_the_cpgs_are_named_grch37(
+    tmp_path, window, cpgs, capsys
+):
+    """The real CpGs 1,000 bp off (as another build's coordinates of a region are), named by GRCh37's
+    RefSeq accession of chr22 (NC_000022.10, as a file aligned to NCBI's GRCh37 FASTA is): check-inputs
+    renames them onto the window's chr22, finds them on CpGs at no shift, and names GRCh37 with UCSC's
+    hg19 chain; the same calls named chr22 get the general line. Named by GRCh38's accession
+    (NC_000022.11) and as measured, the calls pass: a name alone stops nothing."""
+    fasta = shifted_fasta(tmp_path, window, "none")
+    inside = cpgs[cpgs["pos"] + 1_000 + 2 < len(window)]
+    moved = write_calls(tmp_path / "moved.cov", "bismark_cov", inside.assign(pos=inside["pos"] + 1_000))
+    lines = moved.read_text().splitlines(keepends=True)
+    named = tmp_path / "grch37.cov"
+    named.write_text("".join("NC_000022.10" + line.removeprefix("chr22") for line in lines))
+    code, err = check_inputs(tmp_path, fasta, {"s": (named, "bismark_cov")}, capsys)
+    assert code == 2, err
+    assert "Calls of another assembly (their chromosome names are GRCh37's NCBI accessions)" in err
+    assert (
+        "hg19To<reference>.over.chain.gz chain from hgdownload.soe.ucsc.edu/goldenPath/hg19/liftOver/" in err
+    )
+    assert "or give GRCh37's FASTA as reference.fasta" in err
+    code, err = check_inputs(tmp_path, fasta, {"s": (moved, "bismark_cov")}, capsys)
+    assert code == 2 and "Calls of another assembly: " in err and "<theirs>To<reference>" in err
+    as_measured = write_calls(tmp_path / "as_measured.cov", "bismark_cov", cpgs).read_text().splitlines(True)
+    grch38 = tmp_path / "grch38.cov"
+    grch38.write_text("".join("NC_000022.11" + line.removeprefix("chr22") for line in as_measured))
+    code, err = check_inputs(tmp_path, fasta, {"s": (grch38, "bismark_cov")}, capsys)
+    assert code == 0, err
+
+
 def test_one_sample_of_another_genome_is_not_taken_for_a_shift():
     """Samples fitting as read beside one whose calls sit on CpGs at no shift: the verdict is that
     one sample is off the reference (its chance best of 1.8 % at -1 is no shift), with the liftOver line."""

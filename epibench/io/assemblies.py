@@ -28,6 +28,15 @@ with every other source at hand:
   chromosomes as TAIR gives them and stdpopsim's A. thaliana genome definition quotes them; the
   organelles (ChrC 154,478, ChrM 366,924) as several public TAIR10 chrom.sizes files give them.
 
+``accessions.tsv`` holds the versioned NCBI accessions of these chromosomes where a source gives
+them: RefSeq (``NC_000001.11``) and GenBank (``CM000663.2``) of hg18 (NCBI36, RefSeq only), GRCh37,
+hg38 and hs1, copied from bioutils 0.6.2 (Apache-2.0) ``NCBI36.json.gz``, ``GRCh37.p13.json.gz``,
+``GRCh38.p14.json.gz`` and ``T2T-CHM13v2.0.json.gz`` (the assembled molecules' ``refseq_ac`` and
+``genbank_ac``); RefSeq of mm10 and mm39 as UCSC's ``mm10.p6.chromAlias.txt`` and
+``mm39.chromAlias.txt`` give them (quoted alike by several public pipelines). A chromosome's number
+stays from build to build, its version does not (chr1 is NC_000001.10 in GRCh37, .11 in GRCh38), so a
+file named by accessions says which assembly it was made on (:func:`assembly_of_accessions`).
+
 :func:`match_assembly` says which assemblies a reference's sequence lengths (from its
 ``.fai``) are. Names meet through :func:`epibench.io.chroms.harmonise` (``22``/``chr22``,
 ``MT``/``chrM``). A reference matches an assembly when it shares at least one sequence with
@@ -43,7 +52,7 @@ import csv
 import functools
 import importlib.resources
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from epibench.io.chroms import harmonise
@@ -216,6 +225,33 @@ def assembly_of(build: str) -> str | None:
     return table.get(re.sub(r"[._-]p\d+$|\.\d+$|(-\d+)+$", "", whole)) or table.get(whole)
 
 
+@functools.cache
+def _assemblies_of_accession() -> dict[str, frozenset[str]]:
+    """versioned accession -> the assemblies whose chromosome it is (NC_012920.1, the rCRS
+    mitochondrion, is GRCh37's and hg38's); read once."""
+    found: dict[str, set[str]] = {}
+    with importlib.resources.files("epibench.io").joinpath("accessions.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            found.setdefault(row["accession"], set()).add(row["assembly"])
+    return {accession: frozenset(assemblies) for accession, assemblies in found.items()}
+
+
+def assembly_of_accessions(names: Iterable[str]) -> str | None:
+    """The one assembly of the table whose chromosome accessions (with their version: GRCh37's chr1 is
+    ``NC_000001.10``, hg38's ``NC_000001.11``) hold every known accession among ``names``; None where
+    no name is one, or where they fit several assemblies (the mitochondrion alone) or none together.
+
+    >>> assembly_of_accessions(["NC_000001.10", "NC_000002.11", "lambda"])
+    'GRCh37'
+    """
+    known = _assemblies_of_accession()
+    candidates = [known[name] for name in names if name in known]
+    if not candidates:
+        return None
+    common = frozenset.intersection(*candidates)
+    return next(iter(common)) if len(common) == 1 else None
+
+
 # the UCSC name of an assembly of the table that UCSC's liftOver chains use (GRCh37 is hg19's)
 UCSC_NAME = {"GRCh37": "hg19"}
 
@@ -227,15 +263,15 @@ def liftover_hint(input_assembly: str | None, reference_assemblies: list[str]) -
     ``hg19ToHg38.over.chain.gz``), or give their assembly's FASTA.
     """
     source = UCSC_NAME.get(input_assembly, input_assembly) if input_assembly else "<theirs>"
+    where = f" from hgdownload.soe.ucsc.edu/goldenPath/{source}/liftOver/" if input_assembly else ""
+    theirs = f"{input_assembly}'s" if input_assembly else "their assembly's"
     if not reference_assemblies:
         return (
             "lift them over to the reference's assembly (UCSC liftOver, or CrossMap for bigWigs, with the "
-            f"{source}To<reference>.over.chain.gz chain), or give their assembly's FASTA as reference.fasta"
+            f"{source}To<reference>.over.chain.gz chain{where}), or give {theirs} FASTA as reference.fasta"
         )
     target = UCSC_NAME.get(reference_assemblies[0], reference_assemblies[0])
     chain = f"{source}To{target[0].upper()}{target[1:]}.over.chain.gz"
-    where = f" from hgdownload.soe.ucsc.edu/goldenPath/{source}/liftOver/" if input_assembly else ""
-    theirs = f"{input_assembly}'s" if input_assembly else "their assembly's"
     return (
         f"lift them over to {target} (UCSC liftOver, or CrossMap for bigWigs, with {chain}{where}), or "
         f"give {theirs} FASTA as reference.fasta"

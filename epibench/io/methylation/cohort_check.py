@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from epibench.errors import InputError
-from epibench.io.assemblies import liftover_hint
+from epibench.io.assemblies import assembly_of_accessions, liftover_hint
 from epibench.io.methylation.calls import add_qc
 from epibench.io.methylation.canonical import check_on_reference, keep_on_reference
 from epibench.io.methylation.detect import detect_source
@@ -69,7 +69,9 @@ class SampleFit:
     measured (sequence, position, reads), "" where unknown (a record of an older epibench): two
     samples with one digest carry the same data. modified: what the calls count as methylated where
     the file or its format says ("5mC", or "5mC+5hmC": modkit's codes, bisulfite's formats;
-    epibench.io.methylation.modifications), "" where neither does.
+    epibench.io.methylation.modifications), "" where neither does. named_assembly: the assembly whose
+    NCBI accessions its chromosome names are where they were renamed to the reference's
+    (``NC_000001.10``, GRCh37's chr1; ``assemblies.assembly_of_accessions``), "" otherwise.
     """
 
     sample: str
@@ -79,6 +81,7 @@ class SampleFit:
     fit: OffsetFit
     digest: str = ""
     modified: str = ""
+    named_assembly: str = ""
 
     def best(self, min_cg_share: float) -> int | str:
         """0 (as read) when enough calls sit on a cytosine so (``OffsetFit.cytosine_share``), else the
@@ -130,7 +133,8 @@ def sample_fit(
     check_on_reference(qc, fit.n_calls, source.path, reference)  # no call on a FASTA sequence's name
     modified = counted_as_methylated(source, qc.get("modified_rows", {}))
     digest = hashlib.sha256("".join(stream.hexdigest() for stream in streams).encode()).hexdigest()
-    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest, modified)
+    named = assembly_of_accessions(qc.get("renamed_chroms", {})) or ""
+    return SampleFit(sample, source, base_of(source.fmt), detected, fit, digest, modified, named)
 
 
 def fit_within(
@@ -168,6 +172,7 @@ def fit_record(fit: SampleFit) -> dict:
         "on_n": counts.on_n,
         "digest": fit.digest,
         "modified": fit.modified,
+        "named_assembly": fit.named_assembly,
     }
 
 
@@ -211,6 +216,7 @@ def fit_from_record(record: dict) -> SampleFit:
         counts,
         record.get("digest", ""),
         record.get("modified", ""),
+        record.get("named_assembly", ""),
     )
 
 
@@ -351,9 +357,23 @@ def _misfit_message(
         )
         for f in misfits
     ]
-    if any(best == NO_FIT and not f.fit.fits_off_n(min_cg_share) for f, best in zip(fits, bests)):
-        lines.append(f"Calls of another assembly: {liftover_hint(None, assembly['matched'])}")
+    unplaced = [f for f, best in zip(fits, bests) if best == NO_FIT and not f.fit.fits_off_n(min_cg_share)]
+    if unplaced:
+        lines.append(_another_assembly_line(unplaced, assembly["matched"]))
     return "\n".join(lines)
+
+
+def _another_assembly_line(unplaced: list[SampleFit], reference_assemblies: list[str]) -> str:
+    """What to do with samples whose calls sit on CpGs at no shift, with the chain from their assembly
+    where their chromosome names (NCBI accessions) say one other than the reference's."""
+    named = {f.named_assembly for f in unplaced}
+    theirs = named.pop() if len(named) == 1 and "" not in named else None
+    if theirs is None or theirs in reference_assemblies:
+        return f"Calls of another assembly: {liftover_hint(None, reference_assemblies)}"
+    return (
+        f"Calls of another assembly (their chromosome names are {theirs}'s NCBI accessions): "
+        + liftover_hint(theirs, reference_assemblies)
+    )
 
 
 def _shown(table: pd.DataFrame) -> str:
