@@ -36,7 +36,7 @@ def test_covariates_follow_the_marks_as_constant_channels(tiny_cohort, tiny_shar
     rebuild_first_shard(tiny_cohort, tiny_shards, out, covariates=covariates)
     plain = ShardDataset([tiny_shards[0]], "train")
     data = ShardDataset([out], "train")
-    assert data.marks == [*plain.marks, "condition=tumour", "purity"] and data.histone_marks == plain.marks
+    assert data.marks == [*plain.marks, "condition=tumour", "purity"] and data.mark_channels.channels == plain.marks
     batch, reference = data.__getitems__(list(range(16))), plain.__getitems__(list(range(16)))
     marks = len(plain.marks)
     np.testing.assert_array_equal(batch["hist"][:, :marks].numpy(), reference["hist"].numpy())

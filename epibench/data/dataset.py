@@ -23,7 +23,7 @@ Missing marks: a mark of a row is missing (hist 0, hist_mask False) where the sh
 no signal, where ``BatchRequest.drop`` says so (mark dropout) and for ``hide_marks``.
 Sample covariates (manifest ``covariates``: feature name -> value, e.g. ``condition=tumour``
 1/0, ``purity`` 0.6) follow the marks as constant channels, so M counts marks + covariates
-(``marks`` lists both, ``histone_marks`` the marks alone); an unknown value is missing.
+(``marks`` lists both, ``mark_channels.channels`` the marks alone); an unknown value is missing.
 A cohort without marks, covariates or 3D-genome channels has M = 0: hist and hist_mask are
 (B, 0, NB), and the models read the sequence alone.
 Histone normalisation: epibench.data.normalise, statistics per sample from its training rows.
@@ -102,7 +102,6 @@ class ShardDataset(Dataset):
         ]
         self.context = NeighbourContext(self.manifests)
         self.n_context: int = self.context.n_tokens  # neighbour tokens per row (2K; 0 without)
-        self.histone_marks: list[str] = self.mark_channels.channels
         self.marks: list[str] = [name for provider in self.channel_inputs for name in provider.channels]
         self.labelled = all(m.get("labelled", True) for m in self.manifests)
         if split == EVERY_SPLIT:
