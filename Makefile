@@ -13,13 +13,23 @@ TORCH_SPEC ?= torch==2.13.0
 # every core of the machine (the full demo trains 15 models: more cores run more at once)
 CORES ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.epibench-installed
+# holds the TORCH_SPEC torch was installed with
+TORCH_INSTALLED := $(VENV)/.torch-spec
 
-.PHONY: setup demo demo-full real real-imr90 real-h1hesc test lint bedtools chromium clean-demo
+.PHONY: setup demo demo-full real real-imr90 real-h1hesc test lint bedtools chromium clean-demo FORCE
 
-# torch first, alone: its own index may be named in TORCH_SPEC
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+# torch first, alone (its own index may be named in TORCH_SPEC), and again, replacing the one there,
+# when TORCH_SPEC changes (the CUDA build over the CPU one: pip takes 2.13.0+cpu for torch==2.13.0);
+# the file is rewritten only then, so that epibench is installed again only then
+$(TORCH_INSTALLED): FORCE
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(TORCH_SPEC)' ]; then \
+	  echo "installing $(TORCH_SPEC)"; \
+	  $(BIN)/python -m pip install --quiet $$([ -f $@ ] && echo --force-reinstall) $(TORCH_SPEC) \
+	    && echo '$(TORCH_SPEC)' > $@; \
+	fi
+
+$(STAMP): pyproject.toml $(TORCH_INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[workflow,test]'
 	touch $@
 

@@ -23,7 +23,7 @@ A cohort config in the style of ``tests/workflow/tiny.yaml`` (``scale.yaml``: th
 one tiny CNN trained for one epoch on a ``fraction`` of the training CpGs: about
 ``TRAIN_ROWS`` rows, the "epoch slice") and a sample sheet are written beside the inputs.
 Then the real workflow runs: ``snakemake --cores N`` on the targets ``qc/<sample>.ingest.json``
-(rules reference, shard_plan, ingest_split, ingest, ingest_summary) and
+(rules reference, shard_plan, ingest_split, ingest_group, ingest_summary) and
 ``models/cnn/model.safetensors`` (rules regions, shards, train).
 
 Measured per job, two ways:
@@ -47,10 +47,10 @@ Extrapolation to the 22 hg38 autosomes x 50 samples on a cluster, from the chrom
 (``r`` = autosome bp / measured bp, 11.5 for chr1: CpGs and records are assumed to scale with bp):
 
 - job counts: reference, regions, shard_plan 1; ingest_split, ingest_summary 50 (per sample);
-  ingest, shards 50 x 22 (per sample x chromosome group); train 1 per model;
-- CPU time: per-chromosome rules (ingest, shards) sum over chromosomes (x r per sample);
+  ingest_group, shards 50 x 22 (per sample x chromosome group); train 1 per model;
+- CPU time: per-chromosome rules (ingest_group, shards) sum over chromosomes (x r per sample);
   per-sample and per-genome rules (ingest_split, reference, regions) x r; the others as measured;
-- peak memory: ingest, shards and reference hold one chromosome (chr1 is the largest; above
+- peak memory: ingest_group, shards and reference hold one chromosome (chr1 is the largest; above
   the interpreter's baseline x chr1 bp / measured bp); ingest_split streams its file in blocks
   (as measured); regions: its peak on 3 copies + (3 copies - 2 copies) x (r - 3); train as
   measured (its shards are memory-mapped: their pages grow with the cohort, reclaimable page
@@ -59,7 +59,7 @@ Extrapolation to the 22 hg38 autosomes x 50 samples on a cluster, from the chrom
   rows, at the slice's training rate (``metrics.csv``: this CPU, the tiny CNN) and at
   ``H200_SAMPLES_PER_S`` (the hybrid at seed shapes on one H200, README / ``gpu_e2e.sh``);
 - cluster wall time with enough nodes: the critical path reference + max(regions, shard_plan
-  + ingest_split + ingest of chr1) + shards of chr1 (+ train).
+  + ingest_split + ingest_group of chr1) + shards of chr1 (+ train).
 
     .venv/bin/python benchmarks/bench_scale.py --quick    # 12-Mb chromosome, < 1 min
     .venv/bin/python benchmarks/bench_scale.py            # chr1, 249 Mb: several minutes
@@ -118,7 +118,7 @@ RULES = {
     "regions": "regions",
     "shard-plan": "shard_plan",
     "ingest-split": "ingest_split",
-    "ingest-group": "ingest",
+    "ingest-group": "ingest_group",
     "ingest-summary": "ingest_summary",
     "shards": "shards",
     "train": "train",
@@ -376,7 +376,7 @@ def job_of_argv(argv: list[str]) -> tuple[str, str]:
     def value(flag: str) -> str:
         return argv[argv.index(flag) + 1]
 
-    if rule == "ingest":
+    if rule == "ingest_group":
         calls = Path(value("--calls"))
         return rule, f"{calls.parents[1].name}/{calls.stem}"
     if rule == "shards":
@@ -398,8 +398,8 @@ def job_of_benchmark(relative: Path) -> tuple[str, str]:
     if len(parts) == 1:
         return parts[0], ""
     if parts[0] == "ingest":
-        kind = {"split": "ingest_split", "summary": "ingest_summary"}.get(parts[2], "ingest")
-        return kind, parts[1] if kind != "ingest" else f"{parts[1]}/{parts[2]}"
+        kind = {"split": "ingest_split", "summary": "ingest_summary"}.get(parts[2], "ingest_group")
+        return kind, parts[1] if kind != "ingest_group" else f"{parts[1]}/{parts[2]}"
     if parts[0] == "shards":
         return "shards", f"{parts[1]}/{parts[2]}"
     return parts[0], parts[1]
@@ -470,7 +470,7 @@ def extrapolate(
         "regions": (1, r, r, 1),  # its peak: from regions_on_copies, below
         "shard_plan": (1, 1, 1, 1),
         "ingest_split": (n, n * r, r, 1),
-        "ingest": (n * len(AUTOSOMES), n * r, c, c),
+        "ingest_group": (n * len(AUTOSOMES), n * r, c, c),
         "ingest_summary": (n, n, 1, 1),
         "shards": (n * len(AUTOSOMES), n * r, c, c),
     }
@@ -489,7 +489,7 @@ def extrapolate(
     rules["regions"]["largest_job_peak_mb"] = round(peak_more + per_copy_mb * (r - more))
     wall = {rule: row["longest_job_hours"] for rule, row in rules.items()}
     critical = wall["reference"] + wall["shards"]
-    critical += max(wall["regions"], wall["shard_plan"] + wall["ingest_split"] + wall["ingest"])
+    critical += max(wall["regions"], wall["shard_plan"] + wall["ingest_split"] + wall["ingest_group"])
     largest = max(rules, key=lambda rule: rules[rule]["largest_job_peak_mb"])
     epoch_rows = train["rows_per_epoch"] * r * n / len(SAMPLES)
     return {
