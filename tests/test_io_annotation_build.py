@@ -81,9 +81,62 @@ def test_a_known_build_beside_a_fasta_of_no_known_assembly_is_warned_of(tmp_path
     )
     with caplog.at_level("WARNING"):
         check_annotation_build(gtf, _reference(tmp_path, []))
-    assert "names the build GRCm39 (mm39) at line 1" in caplog.text
+    assert "header names the build GRCm39 (mm39) at line 1" in caplog.text
     assert "matches no known assembly" in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING"):
         check_annotation_build(gtf, _reference(tmp_path, ["mm39"]))
     assert caplog.text == ""
+
+
+# an NCBI RefSeq GTF's row (GCF_000001405.25, GRCh37.p13) with its header lines cut, as `grep -v '^#'` leaves it
+NCBI_GRCH37_ROW = (
+    'NC_000001.10\tBestRefSeq\tgene\t11874\t14409\t.\t+\t.\tgene_id "DDX11L1"; transcript_id ""; '
+    'db_xref "GeneID:100287102"; gbkey "Gene"; gene "DDX11L1"; gene_biotype "transcribed_pseudogene";\n'
+)
+
+
+@pytest.mark.parametrize(
+    "matched, refused",
+    [(["hg38"], True), (["hs1"], True), (["hg19", "GRCh37"], False), (["GRCh37"], False)],
+)
+def test_an_annotation_without_a_build_line_is_judged_by_its_accessions(tmp_path, matched, refused):
+    """No header, but the first feature's NC_000001.10 is GRCh37's chr1: refused beside an hg38 or T2T
+    FASTA at that feature's line (no header line to delete), passed beside GRCh37's or hg19's."""
+    gtf = tmp_path / "GCF_000001405.25_GRCh37.p13_genomic.gtf"
+    gtf.write_text("\n" + NCBI_GRCH37_ROW)
+    fasta = _reference(tmp_path, matched)
+    if not refused:
+        check_annotation_build(gtf, fasta)
+        return
+    with pytest.raises(InputError) as error:
+        check_annotation_build(gtf, fasta)
+    message = str(error.value)
+    assert f"{gtf}, line 2:" in message
+    assert "sequences are GRCh37's NCBI accessions (the first: NC_000001.10)" in message
+    assert f"the copy of /data/hg19.fa) is {matched[0]}:" in message
+    assert "or the FASTA of hg19" in message and "delete" not in message
+
+
+def test_a_build_line_outweighs_the_accessions(tmp_path):
+    """The header's build is the one judged: GRCh38 named above GRCh37 accessions passes beside hg38."""
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text("#!genome-build GRCh38.p14\n" + NCBI_GRCH37_ROW)
+    check_annotation_build(gtf, _reference(tmp_path, ["hg38"]))
+
+
+@pytest.mark.parametrize("first", ["NC_051336.1", "chr1", "1"])
+def test_names_of_no_known_build_are_not_judged(tmp_path, first):
+    """A rat accession (not in the table), a UCSC or an Ensembl name says no build: nothing is checked."""
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text(first + NCBI_GRCH37_ROW[len("NC_000001.10") :])
+    check_annotation_build(gtf, _reference(tmp_path, ["hg38"]))
+
+
+def test_accessions_beside_a_fasta_of_no_known_assembly_are_warned_of(tmp_path, caplog):
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text(NCBI_GRCH37_ROW)
+    with caplog.at_level("WARNING"):
+        check_annotation_build(gtf, _reference(tmp_path, []))
+    assert "sequences are GRCh37's NCBI accessions (the first: NC_000001.10) at line 1" in caplog.text
+    assert "make sure the FASTA is hg19's" in caplog.text
