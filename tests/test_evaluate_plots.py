@@ -140,10 +140,14 @@ def test_region_bars_count_each_class_and_hatch_rankings_of_a_handful(tmp_path, 
     assert not any("no interval" in label for label in labels)
 
 
-def test_roc_tolerates_a_model_with_one_class(tmp_path, preds):
+def test_roc_tolerates_a_model_with_one_class(tmp_path, preds, saved_figures):
+    """A model scored on methylated CpGs only has no ROC curve: it is left out of the figure, whose
+    other lines stay."""
     one_class = preds[preds["model"] == "cnn"].assign(model="flat", label_true=1)
     stem = tmp_path / "roc"
     check_outputs(plots.plot_roc(pd.concat([preds, one_class]), stem), stem)
+    labels = [line.get_label() for line in saved_figures[0].axes[0].get_lines()]
+    assert [label.split(" ")[0] for label in labels] == ["cnn", "hybrid", "chance"]
 
 
 def test_pred_vs_obs_rejects_empty_table(tmp_path, preds):

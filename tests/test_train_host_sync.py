@@ -4,7 +4,6 @@ measures the loader's wait (CPU; the GPU idle side needs CUDA)."""
 from __future__ import annotations
 
 import math
-import time
 import types
 
 import pytest
@@ -117,15 +116,20 @@ def test_one_hot_equals_torch_one_hot_without_its_range_check(dtype):
     assert syncs.seen == []
 
 
-def test_step_timer_counts_the_wait_for_each_batch():
+def test_step_timer_counts_the_wait_for_each_batch(monkeypatch):
+    """A clock the test moves: loader waits of 20, 30 and 40 ms, and 500 ms of step between them
+    (not counted), give a mean wait of exactly 30 ms."""
+    now = [100.0]
+    monkeypatch.setattr("epibench.train.step_timing.time", types.SimpleNamespace(perf_counter=lambda: now[0]))
     timer = StepTimer(torch.device("cpu"))
-    for _ in range(3):
+    for wait_s in (0.020, 0.030, 0.040):
         timer.waiting()
-        time.sleep(0.02)  # a loader that needs 20 ms per batch
+        now[0] += wait_s  # the loader's time for this batch
         timer.step_started()
+        now[0] += 0.5  # the step itself
         timer.step_finished()
     means = timer.means()
-    assert means["loader_wait_ms"] >= 19 and math.isnan(means["gpu_idle_ms"])
+    assert means["loader_wait_ms"] == pytest.approx(30.0) and math.isnan(means["gpu_idle_ms"])
     timer.reset()
     assert math.isnan(timer.means()["loader_wait_ms"])
 
