@@ -111,7 +111,8 @@ def leaderboard_table(
     verdicts = _paired_verdicts(table, paired)
     for metric in VERDICT_METRICS:
         table[f"new_beats_on_{metric}"] = verdicts[metric]
-    table["seed_replicate_of"] = table["model"].map(dict(seed_replicates or {})).fillna("")
+    replicate_of = dict(seed_replicates or {})
+    table["seed_replicate_of"] = [replicate_of.get(model, "") for model in table["model"]]
     table = table.merge(costs, on="model", how="left")
     table["kind"] = np.where(table["model"] == CEILING, "ceiling", table["kind"].fillna("model"))
     return table.sort_values("auroc", ascending=False, kind="stable")[list(LEADERBOARD_COLUMNS)].reset_index(
