@@ -12,8 +12,8 @@ the header often names its build:
 UCSC's Table Browser GTFs and most converters' files name none. A file without such a line whose
 sequences are NCBI accessions says its build all the same: the first feature's ``NC_000001.10`` is
 GRCh37's chr1, ``NC_000001.11`` GRCh38's (``assemblies.assembly_of_accessions``); with neither, nothing
-is checked. Where the FASTA matches no known assembly (``epibench.io.assemblies``; its ``assembly.json``: an excerpt of a
-genome, a renamed copy) a known build is warned of as not checked.
+is checked. Where the FASTA matches no known assembly (``epibench.io.assemblies``; its
+``assembly.json``: an excerpt of a genome, a renamed copy) a known build is warned of as not checked.
 """
 
 from __future__ import annotations
